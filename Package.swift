@@ -1,0 +1,65 @@
+// swift-tools-version:6.0
+// iomtd — an edge gateway for medical devices. Toolchain only: no package dependencies.
+// Data flow: Transport → Drivers (decode) → Core (normalise) → Store → Alerts → Forward (FHIR over HTTP),
+// with the daemon (IoMTDaemon, iomtd) and the technician CLI (iomtctl) on top. IoMTLab holds the test peers
+// (device simulators and the local DOM receiver) as first-class code, used by the demo and the tests.
+import PackageDescription
+
+let strict: [SwiftSetting] = [.swiftLanguageMode(.v6)]
+
+let package = Package(
+    name: "iomtd",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "iomtd", targets: ["iomtd"]),
+        .executable(name: "iomtctl", targets: ["iomtctl"]),
+        .executable(name: "iomt-lab", targets: ["iomt-lab"]),
+        .executable(name: "iomt-bench", targets: ["iomt-bench"]),
+    ],
+    targets: [
+        // System C libraries (Debian: libsqlite3-dev, libcurl4-openssl-dev).
+        .systemLibrary(name: "CSQLite", path: "Sources/CSQLite"),
+        .systemLibrary(name: "CCurl", path: "Sources/CCurl"),
+
+        // The reading model, codes, decimal values, time, JSON, normalisation.
+        .target(name: "IoMTCore", swiftSettings: strict),
+        // Device profiles: JSON files in DeviceProfiles/, validated on load.
+        .target(name: "IoMTProfiles", dependencies: ["IoMTCore"], swiftSettings: strict),
+        // Pure decoders: bytes → decoded measurements (one folder per driver).
+        .target(name: "IoMTDrivers", dependencies: ["IoMTCore", "IoMTProfiles"], swiftSettings: strict),
+        // Serial ports on termios, pseudo-terminals, reconnect backoff.
+        .target(name: "IoMTTransport", dependencies: ["IoMTCore", "IoMTProfiles"], swiftSettings: strict),
+        // Durable store on SQLite (WAL, synchronous=FULL, group commit, migrations).
+        .target(name: "IoMTStore", dependencies: ["IoMTCore", "CSQLite"], swiftSettings: strict),
+        // Threshold alerts and their dispatch (log, exec hook).
+        .target(name: "IoMTAlerts", dependencies: ["IoMTCore", "IoMTStore"], swiftSettings: strict),
+        // FHIR R4 / HL7 PHD IG wire format (pure).
+        .target(name: "IoMTFHIR", dependencies: ["IoMTCore"], swiftSettings: strict),
+        // HTTP client on libcurl (TLS always verified).
+        .target(name: "IoMTHTTP", dependencies: ["IoMTCore", "CCurl"], swiftSettings: strict),
+        // Delivery: outbox → wire format → HTTP, with backoff; rows delivered only after a 2xx.
+        .target(name: "IoMTForward", dependencies: ["IoMTCore", "IoMTStore", "IoMTFHIR", "IoMTHTTP"], swiftSettings: strict),
+        // The daemon: configuration, device sessions, pipeline, systemd notify.
+        .target(name: "IoMTDaemon", dependencies: ["IoMTCore", "IoMTProfiles", "IoMTDrivers", "IoMTTransport",
+                                                   "IoMTStore", "IoMTAlerts", "IoMTFHIR", "IoMTHTTP", "IoMTForward"],
+                swiftSettings: strict),
+        // Test peers: device simulators on pseudo-terminals and the local DOM receiver.
+        .target(name: "IoMTLab", dependencies: ["IoMTCore", "IoMTTransport", "CSQLite"], swiftSettings: strict),
+
+        .executableTarget(name: "iomtd", dependencies: ["IoMTDaemon"], swiftSettings: strict),
+        .executableTarget(name: "iomtctl", dependencies: ["IoMTDaemon", "IoMTDrivers", "IoMTProfiles", "IoMTFHIR"],
+                          swiftSettings: strict),
+        .executableTarget(name: "iomt-lab", dependencies: ["IoMTLab"], swiftSettings: strict),
+        .executableTarget(name: "iomt-bench", dependencies: ["IoMTDaemon", "IoMTLab", "CSQLite"], path: "Sources/iomt-bench",
+                          swiftSettings: strict),
+
+        .testTarget(name: "IoMTCoreTests", dependencies: ["IoMTCore"], swiftSettings: strict),
+        .testTarget(name: "IoMTDriversTests", dependencies: ["IoMTDrivers", "IoMTProfiles"], swiftSettings: strict),
+        .testTarget(name: "IoMTTransportTests", dependencies: ["IoMTTransport", "IoMTLab"], swiftSettings: strict),
+        .testTarget(name: "IoMTStoreTests", dependencies: ["IoMTStore"], swiftSettings: strict),
+        .testTarget(name: "IoMTAlertsTests", dependencies: ["IoMTAlerts"], swiftSettings: strict),
+        .testTarget(name: "IoMTFHIRTests", dependencies: ["IoMTFHIR"], swiftSettings: strict),
+        .testTarget(name: "IoMTForwardTests", dependencies: ["IoMTForward", "IoMTLab"], swiftSettings: strict),
+        .testTarget(name: "IoMTEndToEndTests", dependencies: ["IoMTDaemon", "IoMTLab"], swiftSettings: strict),
+    ]
+)

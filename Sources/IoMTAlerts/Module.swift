@@ -1,0 +1,1 @@
+// IoMTAlerts: placeholder until its implementation lands.

@@ -1,0 +1,40 @@
+/// Alarm priority, after IEC 60601-1-8 (high, medium, low).
+public enum AlertPriority: String, Sendable, Hashable, Codable, CaseIterable, Comparable {
+    case high, medium, low
+
+    /// Lower rank = more urgent, for ordering queues.
+    public var rank: Int { switch self { case .high: 0; case .medium: 1; case .low: 2 } }
+    public static func < (lhs: AlertPriority, rhs: AlertPriority) -> Bool { lhs.rank < rhs.rank }
+}
+
+/// A fired alert: which rule fired, on which input, and why. Stored durably before dispatch.
+public struct AlertEvent: Sendable, Hashable, Codable {
+    public var ruleId: String
+    /// Hash of the rule set in force, so an alert can be traced to the exact rules.
+    public var ruleSetHash: String
+    public var priority: AlertPriority
+    /// "above", "below", or a technical condition name.
+    public var condition: String
+    public var measurement: String
+    public var value: DecimalValue?
+    public var unit: String
+    public var threshold: DecimalValue?
+    public var patientId: String?
+    public var deviceKey: String
+    /// When the triggering reading was taken (corrected time).
+    public var observedAt: Instant
+    public var createdAt: Instant
+    /// Store row id of the observation that fired it, when there is one.
+    public var observationId: Int64?
+    /// Human-readable text, free of patient identifiers (it goes to logs).
+    public var message: String
+
+    public init(ruleId: String, ruleSetHash: String, priority: AlertPriority, condition: String, measurement: String,
+                value: DecimalValue?, unit: String, threshold: DecimalValue?, patientId: String?, deviceKey: String,
+                observedAt: Instant, createdAt: Instant, observationId: Int64?, message: String) {
+        self.ruleId = ruleId; self.ruleSetHash = ruleSetHash; self.priority = priority; self.condition = condition
+        self.measurement = measurement; self.value = value; self.unit = unit; self.threshold = threshold
+        self.patientId = patientId; self.deviceKey = deviceKey; self.observedAt = observedAt
+        self.createdAt = createdAt; self.observationId = observationId; self.message = message
+    }
+}

@@ -1,0 +1,34 @@
+import Glibc
+
+/// A source of wall-clock time, injected so rules, backoff and windows are testable without sleeping.
+public protocol WallClock: Sendable {
+    func now() -> Instant
+}
+
+/// The system's real-time clock (CLOCK_REALTIME).
+public struct SystemClock: WallClock {
+    public init() {}
+    public func now() -> Instant {
+        var spec = timespec()
+        clock_gettime(CLOCK_REALTIME, &spec)
+        return Instant(millisecondsSinceEpoch: Int64(spec.tv_sec) * 1000 + Int64(spec.tv_nsec) / 1_000_000)
+    }
+}
+
+/// Monotonic nanoseconds (CLOCK_MONOTONIC), for latency measurement and timeouts.
+public func monotonicNanoseconds() -> UInt64 {
+    var spec = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &spec)
+    return UInt64(spec.tv_sec) * 1_000_000_000 + UInt64(spec.tv_nsec)
+}
+
+import Synchronization
+
+/// A clock moved by hand, for deterministic tests of time-dependent rules.
+public final class ManualClock: WallClock {
+    private let current: Mutex<Instant>
+    public init(_ start: Instant = Instant(millisecondsSinceEpoch: 1_763_900_000_000)) { current = Mutex(start) }
+    public func now() -> Instant { current.withLock { $0 } }
+    public func advance(milliseconds: Int64) { current.withLock { $0 = $0.adding(milliseconds: milliseconds) } }
+    public func set(_ instant: Instant) { current.withLock { $0 = instant } }
+}

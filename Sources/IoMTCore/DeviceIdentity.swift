@@ -1,0 +1,32 @@
+/// Who produced a reading: the profile that matched, the model, and the device's own identifier.
+public struct DeviceIdentity: Sendable, Hashable, Codable {
+    /// Profile id from DeviceProfiles/, e.g. `contec-cms50d-plus`.
+    public var profileId: String
+    public var manufacturer: String
+    public var model: String
+    /// Serial number where the device reports one (USB devices).
+    public var serialNumber: String?
+    /// Bluetooth address (EUI-48, `AA:BB:CC:DD:EE:FF`) for BLE devices.
+    public var bluetoothAddress: String?
+    /// IEEE EUI-64 system id where the device reports one.
+    public var systemId: String?
+    public var firmwareVersion: String?
+    /// The gateway-side handle (serial port path, BlueZ object path) used when no device id exists.
+    public var portPath: String?
+
+    public init(profileId: String, manufacturer: String, model: String, serialNumber: String? = nil,
+                bluetoothAddress: String? = nil, systemId: String? = nil, firmwareVersion: String? = nil,
+                portPath: String? = nil) {
+        self.profileId = profileId; self.manufacturer = manufacturer; self.model = model
+        self.serialNumber = serialNumber; self.bluetoothAddress = bluetoothAddress; self.systemId = systemId
+        self.firmwareVersion = firmwareVersion; self.portPath = portPath
+    }
+
+    /// A stable key for this physical device: the strongest identifier it has.
+    public var key: String {
+        if let systemId { return "eui64:" + systemId }
+        if let bluetoothAddress { return "bt:" + bluetoothAddress.uppercased() }
+        if let serialNumber { return "sn:\(profileId):\(serialNumber)" }
+        return "port:\(profileId):\(portPath ?? "unknown")"
+    }
+}

@@ -1,0 +1,51 @@
+/// Hex text ↔ bytes, for captures, fixtures and the CLI.
+public enum Hex {
+    public struct ParseError: Error, CustomStringConvertible, Equatable {
+        public let offset: Int
+        public let reason: String
+        public var description: String { "malformed hex at character \(offset + 1): \(reason)" }
+    }
+
+    /// Accepts "a1b2", "A1 B2", "a1:b2", "0xA1 0xB2" and line breaks; each byte is two hex digits.
+    public static func bytes(from text: String) throws(ParseError) -> [UInt8] {
+        var result: [UInt8] = []
+        var high: UInt8? = nil
+        let characters = Array(text.utf8)
+        var index = 0
+        while index < characters.count {
+            let character = characters[index]
+            if high == nil, character == 48, index + 1 < characters.count, characters[index + 1] | 0x20 == 120 {
+                index += 2 // "0x" prefix
+                continue
+            }
+            if character == 32 || character == 9 || character == 10 || character == 13 || character == 58 || character == 44 || character == 45 {
+                if high != nil { throw ParseError(offset: index, reason: "a byte needs two hex digits") }
+                index += 1
+                continue
+            }
+            guard let nibble = nibble(character) else {
+                throw ParseError(offset: index, reason: "'\(Character(Unicode.Scalar(character)))' is not a hex digit (expected 0-9, a-f)")
+            }
+            if let h = high { result.append(h << 4 | nibble); high = nil } else { high = nibble }
+            index += 1
+        }
+        if high != nil { throw ParseError(offset: characters.count - 1, reason: "odd number of hex digits: the last byte is incomplete") }
+        return result
+    }
+
+    public static func string(_ bytes: some Sequence<UInt8>, separator: String = "") -> String {
+        let digits: [Character] = Array("0123456789abcdef")
+        var parts: [String] = []
+        for byte in bytes { parts.append(String([digits[Int(byte >> 4)], digits[Int(byte & 0x0f)]])) }
+        return parts.joined(separator: separator)
+    }
+
+    private static func nibble(_ c: UInt8) -> UInt8? {
+        switch c {
+        case 48...57: return c - 48
+        case 65...70: return c - 55
+        case 97...102: return c - 87
+        default: return nil
+        }
+    }
+}

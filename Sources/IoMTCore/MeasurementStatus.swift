@@ -1,0 +1,32 @@
+/// Measurement-status flags: the IEEE 11073-20601 MeasurementStatus bits plus device conditions that
+/// explain why a value is missing or doubtful. Serialised as kebab-case strings, sorted, so JSON
+/// output is stable.
+public enum StatusFlag: String, Sendable, Hashable, Codable, CaseIterable, Comparable {
+    // IEEE 11073-20601 MeasurementStatus.
+    case invalid
+    case questionable
+    case notAvailable = "not-available"
+    case calibrationOngoing = "calibration-ongoing"
+    case testData = "test-data"
+    case demonstrationData = "demonstration-data"
+    case validatedData = "validated-data"
+    case earlyIndication = "early-indication"
+    case measurementOngoing = "msmt-ongoing"
+    // Device conditions (oximetry and cuffs), reported alongside the 11073 bits.
+    case sensorOff = "sensor-off"            // finger out / probe off / sensor disconnected
+    case searching                           // device searching for pulse
+    case probeError = "probe-error"
+    case lowSignal = "low-signal"            // weak signal / low perfusion
+    case artifact
+    case outOfTrack = "out-of-track"
+    case deviceClockNotSet = "device-clock-not-set"
+
+    public static func < (lhs: StatusFlag, rhs: StatusFlag) -> Bool { lhs.rawValue < rhs.rawValue }
+}
+
+public typealias MeasurementStatus = Set<StatusFlag>
+
+extension Set where Element == StatusFlag {
+    /// Stable, sorted string form for JSON and storage.
+    public var sortedNames: [String] { self.sorted().map(\.rawValue) }
+}

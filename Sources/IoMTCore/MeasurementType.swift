@@ -1,0 +1,65 @@
+/// What was measured, coded in IEEE 11073-10101 (MDC) with its LOINC equivalent and canonical UCUM unit.
+///
+/// After the decoder nothing downstream knows the vendor: drivers name a `MeasurementType`
+/// and every later stage (alerts, FHIR, CLI) works from these codes.
+public struct MeasurementType: Sendable, Hashable, Codable, CustomStringConvertible {
+    /// MDC reference id, e.g. `MDC_PULS_OXIM_SAT_O2`.
+    public let mdcRefId: String
+    /// MDC numeric code (partition × 65536 + term code), e.g. 150456.
+    public let mdcCode: UInt32
+    /// LOINC code where one exists.
+    public let loinc: String?
+    /// LOINC display text (for FHIR coding.display).
+    public let display: String
+    /// UCUM unit the value is reported in by default.
+    public let defaultUnit: String
+
+    public init(mdcRefId: String, mdcCode: UInt32, loinc: String?, display: String, defaultUnit: String) {
+        self.mdcRefId = mdcRefId; self.mdcCode = mdcCode; self.loinc = loinc
+        self.display = display; self.defaultUnit = defaultUnit
+    }
+
+    public var description: String { mdcRefId }
+}
+
+extension MeasurementType {
+    // Pulse oximetry (IEEE 11073-10404).
+    public static let spo2 = MeasurementType(mdcRefId: "MDC_PULS_OXIM_SAT_O2", mdcCode: 150456, loinc: "2708-6",
+                                             display: "Oxygen saturation in Arterial blood", defaultUnit: "%")
+    public static let pulseRateOximetry = MeasurementType(mdcRefId: "MDC_PULS_OXIM_PULS_RATE", mdcCode: 149530, loinc: "8867-4",
+                                                          display: "Heart rate", defaultUnit: "/min")
+    public static let perfusionIndex = MeasurementType(mdcRefId: "MDC_PULS_OXIM_PERF_REL", mdcCode: 150448, loinc: "61006-3",
+                                                       display: "Perfusion index", defaultUnit: "%")
+    // Blood pressure (IEEE 11073-10407): one compound observation with three components.
+    public static let bloodPressure = MeasurementType(mdcRefId: "MDC_PRESS_BLD_NONINV", mdcCode: 150020, loinc: "85354-9",
+                                                      display: "Blood pressure panel", defaultUnit: "mm[Hg]")
+    public static let systolic = MeasurementType(mdcRefId: "MDC_PRESS_BLD_NONINV_SYS", mdcCode: 150021, loinc: "8480-6",
+                                                 display: "Systolic blood pressure", defaultUnit: "mm[Hg]")
+    public static let diastolic = MeasurementType(mdcRefId: "MDC_PRESS_BLD_NONINV_DIA", mdcCode: 150022, loinc: "8462-4",
+                                                  display: "Diastolic blood pressure", defaultUnit: "mm[Hg]")
+    public static let meanArterial = MeasurementType(mdcRefId: "MDC_PRESS_BLD_NONINV_MEAN", mdcCode: 150023, loinc: "8478-0",
+                                                     display: "Mean blood pressure", defaultUnit: "mm[Hg]")
+    public static let pulseRateBloodPressure = MeasurementType(mdcRefId: "MDC_PULS_RATE_NON_INV", mdcCode: 149546, loinc: "8867-4",
+                                                               display: "Heart rate", defaultUnit: "/min")
+    public static let heartRate = MeasurementType(mdcRefId: "MDC_ECG_HEART_RATE", mdcCode: 147842, loinc: "8867-4",
+                                                  display: "Heart rate", defaultUnit: "/min")
+    public static let bodyTemperature = MeasurementType(mdcRefId: "MDC_TEMP_BODY", mdcCode: 150364, loinc: "8310-5",
+                                                        display: "Body temperature", defaultUnit: "Cel")
+    public static let bodyWeight = MeasurementType(mdcRefId: "MDC_MASS_BODY_ACTUAL", mdcCode: 188736, loinc: "29463-7",
+                                                   display: "Body weight", defaultUnit: "kg")
+    // Spirometry (IEEE 11073-10421 peak flow and related terms).
+    public static let fev1 = MeasurementType(mdcRefId: "MDC_FLOW_AWAY_EXP_FORCED_1S", mdcCode: 152586, loinc: "20150-9",
+                                             display: "FEV1", defaultUnit: "L")
+    public static let fvc = MeasurementType(mdcRefId: "MDC_VOL_AWAY_EXP_FORCED_CAPACITY", mdcCode: 188928, loinc: "19868-9",
+                                            display: "FVC", defaultUnit: "L")
+    public static let pef = MeasurementType(mdcRefId: "MDC_FLOW_AWAY_EXP_FORCED_PEAK", mdcCode: 152584, loinc: "19935-6",
+                                            display: "Peak expiratory flow", defaultUnit: "L/s")
+
+    /// Every type the gateway knows, for lookup by reference id (rules, CLI arguments, stored rows).
+    public static let all: [MeasurementType] = [
+        .spo2, .pulseRateOximetry, .perfusionIndex, .bloodPressure, .systolic, .diastolic, .meanArterial,
+        .pulseRateBloodPressure, .heartRate, .bodyTemperature, .bodyWeight, .fev1, .fvc, .pef,
+    ]
+
+    public static func byRefId(_ refId: String) -> MeasurementType? { all.first { $0.mdcRefId == refId } }
+}

@@ -1,0 +1,1 @@
+// IoMTDaemon: placeholder until its implementation lands.

@@ -1,0 +1,1 @@
+// IoMTFHIR: placeholder until its implementation lands.

@@ -1,0 +1,1 @@
+// IoMTForward: placeholder until its implementation lands.

@@ -1,0 +1,1 @@
+// IoMTLab: placeholder until its implementation lands.

@@ -1,0 +1,1 @@
+// IoMTTransport: placeholder until its implementation lands.
