@@ -111,3 +111,18 @@ import Testing
         #expect(Normaliser().normalise(m, device: device, patientId: nil, receivedAt: received).correctedTime == received)
     }
 }
+
+@Suite struct PESELTests {
+    @Test func acceptsValidNumbers() throws {
+        #expect(try PESEL.validate("44051401359").year == 1944)
+        #expect(try PESEL.validate("02270803624").year == 2002) // month 27 → July 2002
+    }
+
+    @Test func refusesBadChecksumLengthAndDate() {
+        #expect(throws: PESEL.ValidationError.checksum(expected: 9, found: 8)) { try PESEL.validate("44051401358") }
+        #expect(throws: PESEL.ValidationError.length(10)) { try PESEL.validate("4405140135") }
+        #expect(throws: PESEL.ValidationError.nonDigit) { try PESEL.validate("4405140135x") }
+        // 31 February 1944 with a correct check digit.
+        #expect(throws: PESEL.ValidationError.birthDate("1944-2-31")) { try PESEL.validate("44023101353") }
+    }
+}

@@ -1,1 +1,0 @@
-// IoMTAlerts: placeholder until its implementation lands.

@@ -1,0 +1,160 @@
+import IoMTAlerts
+import IoMTCore
+
+/// The daemon's configuration (`/etc/iomtd/iomtd.json`; format in docs/configuration.md).
+public struct DaemonConfiguration: Sendable {
+    public struct Device: Sendable, Hashable {
+        public var profileId: String
+        /// Serial device path (a stable udev symlink in production, a pty in the lab).
+        public var path: String
+        public var serialNumber: String?
+    }
+
+    public struct DOM: Sendable, Hashable {
+        public var baseURL: String
+        public var batchSize: Int
+        public var timeoutMilliseconds: Int
+        public var caBundlePath: String?
+        public var clientCertificatePath: String?
+        public var clientKeyPath: String?
+    }
+
+    public struct Gateway: Sendable, Hashable {
+        /// IEEE EUI-64 of the gateway as 16 hex digits.
+        public var systemId: String
+        public var serialNumber: String?
+    }
+
+    public var stateDirectory: String
+    public var profilesDirectory: String
+    public var gateway: Gateway
+    /// Home hub: every device is bound to this one patient (PESEL).
+    public var patientId: String?
+    public var devices: [Device]
+    public var dom: DOM
+    public var rules: [ThresholdRule]
+    public var alertExecHook: String?
+    public var logLevel: Log.Level
+    public var sourcePath: String
+
+    public var storePath: String { stateDirectory + "/iomtd.sqlite" }
+}
+
+extension DaemonConfiguration {
+    static let topLevelKeys: Set<String> = ["stateDirectory", "profilesDirectory", "gateway", "patient", "devices", "dom", "alerts", "logLevel", "comment"]
+
+    /// Parses and validates a configuration file's text; every problem names the field and what was expected.
+    public static func parse(_ text: String, file: String) throws(ConfigurationError) -> DaemonConfiguration {
+        let root: JSONValue
+        do { root = try JSONValue.parse(text) } catch {
+            throw ConfigurationError(file: file, problems: [.init(field: "(syntax)", expected: "valid JSON", found: error.description)])
+        }
+        guard root.objectValue != nil else {
+            throw ConfigurationError(file: file, problems: [.init(field: "(top level)", expected: "an object", found: root.kindDescription)])
+        }
+        var r = JSONFieldReader()
+        r.checkKnownKeys(root, path: "", allowed: topLevelKeys)
+
+        let stateDirectory = r.string(root, "stateDirectory", path: "", required: true, expected: "a directory path") ?? ""
+        let profilesDirectory = r.string(root, "profilesDirectory", path: "", required: true, expected: "a directory path") ?? ""
+
+        var gateway = Gateway(systemId: "", serialNumber: nil)
+        if let g = r.object(root, "gateway", path: "", required: true) {
+            r.checkKnownKeys(g, path: "gateway", allowed: ["systemId", "serialNumber"])
+            let systemId = r.string(g, "systemId", path: "gateway", required: true, expected: "16 hex digits (IEEE EUI-64)") ?? ""
+            if !systemId.isEmpty, systemId.count != 16 || !systemId.allSatisfy(\.isHexDigit) {
+                r.fail("gateway.systemId", expected: "16 hex digits (IEEE EUI-64)", foundText: "\"\(systemId)\"")
+            }
+            gateway = Gateway(systemId: systemId.uppercased(), serialNumber: r.string(g, "serialNumber", path: "gateway", required: false))
+        }
+
+        var patientId: String? = nil
+        if let p = r.object(root, "patient", path: "", required: false) {
+            r.checkKnownKeys(p, path: "patient", allowed: ["pesel"])
+            if let pesel = r.string(p, "pesel", path: "patient", required: true, expected: "an 11-digit PESEL") {
+                do { try PESEL.validate(pesel); patientId = pesel } catch {
+                    // The message names the field but never echoes the identifier itself.
+                    r.fail("patient.pesel", expected: "a valid PESEL", foundText: error.description)
+                }
+            }
+        }
+
+        var devices: [Device] = []
+        for (index, item) in (r.array(root, "devices", path: "", required: false) ?? []).enumerated() {
+            let path = "devices[\(index)]"
+            guard item.objectValue != nil else { r.fail(path, expected: "an object", found: item); continue }
+            r.checkKnownKeys(item, path: path, allowed: ["profile", "path", "serialNumber"])
+            let profile = r.string(item, "profile", path: path, required: true, expected: "a profile id from the profiles directory")
+            let devicePath = r.string(item, "path", path: path, required: true, expected: "a serial device path such as /dev/ttyUSB0")
+            if let devicePath, !devicePath.hasPrefix("/") { r.fail(path + ".path", expected: "an absolute path", foundText: "\"\(devicePath)\"") }
+            if let profile, let devicePath {
+                devices.append(Device(profileId: profile, path: devicePath, serialNumber: r.string(item, "serialNumber", path: path, required: false)))
+            }
+        }
+
+        var dom = DOM(baseURL: "", batchSize: 100, timeoutMilliseconds: 10_000, caBundlePath: nil, clientCertificatePath: nil, clientKeyPath: nil)
+        if let d = r.object(root, "dom", path: "", required: true) {
+            r.checkKnownKeys(d, path: "dom", allowed: ["baseURL", "batchSize", "timeoutMs", "caBundle", "clientCertificate", "clientKey"])
+            let url = r.string(d, "baseURL", path: "dom", required: true, expected: "an http:// or https:// URL") ?? ""
+            if !url.isEmpty, !(url.hasPrefix("https://") || url.hasPrefix("http://")) {
+                r.fail("dom.baseURL", expected: "an http:// or https:// URL", foundText: "\"\(url)\"")
+            }
+            dom = DOM(baseURL: url,
+                      batchSize: r.integer(d, "batchSize", path: "dom", range: 1...5000, default: 100),
+                      timeoutMilliseconds: r.integer(d, "timeoutMs", path: "dom", range: 100...600_000, default: 10_000),
+                      caBundlePath: r.string(d, "caBundle", path: "dom", required: false),
+                      clientCertificatePath: r.string(d, "clientCertificate", path: "dom", required: false),
+                      clientKeyPath: r.string(d, "clientKey", path: "dom", required: false))
+        }
+
+        var rules: [ThresholdRule] = []
+        var execHook: String? = nil
+        if let a = r.object(root, "alerts", path: "", required: false) {
+            r.checkKnownKeys(a, path: "alerts", allowed: ["rules", "execHook"])
+            execHook = r.string(a, "execHook", path: "alerts", required: false, expected: "an executable path")
+            var seen: Set<String> = []
+            for (index, item) in (r.array(a, "rules", path: "alerts", required: false) ?? []).enumerated() {
+                let path = "alerts.rules[\(index)]"
+                guard item.objectValue != nil else { r.fail(path, expected: "an object", found: item); continue }
+                r.checkKnownKeys(item, path: path, allowed: ["id", "measurement", "below", "above", "priority"])
+                let id = r.string(item, "id", path: path, required: true, expected: "a unique rule id")
+                if let id, !seen.insert(id).inserted { r.fail(path + ".id", expected: "a unique rule id", foundText: "\"\(id)\" again") }
+                let measurement = r.string(item, "measurement", path: path, required: true, expected: "an MDC reference id such as MDC_PULS_OXIM_SAT_O2")
+                if let measurement, MeasurementType.byRefId(measurement) == nil {
+                    r.fail(path + ".measurement", expected: "a known MDC reference id (" + MeasurementType.all.map(\.mdcRefId).joined(separator: ", ") + ")", foundText: "\"\(measurement)\"")
+                }
+                let below = r.decimal(item, "below", path: path)
+                let above = r.decimal(item, "above", path: path)
+                if below == nil, above == nil, item["below"] == nil, item["above"] == nil {
+                    r.fail(path, expected: "at least one of \"below\" or \"above\"", foundText: "neither")
+                }
+                if let below, let above, !(below < above) {
+                    r.fail(path + ".above", expected: "a limit greater than below (\(below))", foundText: above.description)
+                }
+                let priorityText = r.string(item, "priority", path: path, required: false) ?? "medium"
+                let priority = AlertPriority(rawValue: priorityText)
+                if priority == nil { r.fail(path + ".priority", expected: "one of high, medium, low", foundText: "\"\(priorityText)\"") }
+                if let id, let measurement {
+                    rules.append(ThresholdRule(id: id, measurement: measurement, below: below, above: above, priority: priority ?? .medium))
+                }
+            }
+        }
+
+        var level = Log.Level.info
+        if let text = r.string(root, "logLevel", path: "", required: false) {
+            switch text {
+            case "debug": level = .debug
+            case "info": level = .info
+            case "notice": level = .notice
+            case "warning": level = .warning
+            case "error": level = .error
+            default: r.fail("logLevel", expected: "one of debug, info, notice, warning, error", foundText: "\"\(text)\"")
+            }
+        }
+
+        guard r.problems.isEmpty else { throw ConfigurationError(file: file, problems: r.problems) }
+        return DaemonConfiguration(stateDirectory: stateDirectory, profilesDirectory: profilesDirectory, gateway: gateway,
+                                   patientId: patientId, devices: devices, dom: dom, rules: rules, alertExecHook: execHook,
+                                   logLevel: level, sourcePath: file)
+    }
+}

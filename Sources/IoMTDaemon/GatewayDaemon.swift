@@ -1,0 +1,189 @@
+import Dispatch
+import Glibc
+import IoMTAlerts
+import IoMTCore
+import IoMTDrivers
+import IoMTFHIR
+import IoMTForward
+import IoMTHTTP
+import IoMTProfiles
+import IoMTStore
+
+/// The daemon: loads configuration and profiles, opens the store, starts one runner per device,
+/// the forwarder and the alert dispatcher, talks to systemd, and stops cleanly on SIGTERM/SIGINT.
+public final class GatewayDaemon: Sendable {
+    public static let version = "0.1.0"
+
+    let configuration: DaemonConfiguration
+    let profiles: [DeviceProfile]
+    let clock: any WallClock
+
+    public init(configuration: DaemonConfiguration, profiles: [DeviceProfile], clock: any WallClock = SystemClock()) {
+        self.configuration = configuration; self.profiles = profiles; self.clock = clock
+    }
+
+    /// Loads and cross-checks configuration and profiles; errors name file, field and expectation.
+    public static func load(configPath: String) throws(StartupError) -> GatewayDaemon {
+        let text: String
+        do { text = try FileIO.readText(configPath) } catch { throw .configuration(error.description) }
+        let configuration: DaemonConfiguration
+        do { configuration = try DaemonConfiguration.parse(text, file: configPath) } catch { throw .configuration(error.description) }
+        let profiles: [DeviceProfile]
+        do { profiles = try ProfileLoader.load(directory: configuration.profilesDirectory, knownDrivers: DriverRegistry.driverIds) } catch {
+            throw .profiles(error.description)
+        }
+        var problems: [String] = []
+        for (index, device) in configuration.devices.enumerated() {
+            guard let profile = profiles.first(where: { $0.id == device.profileId }) else {
+                problems.append("\(configPath): devices[\(index)].profile: expected one of \(profiles.map(\.id).joined(separator: ", ")), found \"\(device.profileId)\"")
+                continue
+            }
+            if profile.transport != .serial || profile.serial == nil {
+                problems.append("\(configPath): devices[\(index)].profile: expected a serial profile, \"\(profile.id)\" is \(profile.transport.rawValue)")
+            }
+            do { _ = try DriverRegistry.makeSession(for: profile) } catch { problems.append("\(profile.sourcePath ?? profile.id): \(error)") }
+        }
+        for path in [configuration.dom.clientKeyPath, configuration.dom.clientCertificatePath].compactMap({ $0 }) {
+            if let problem = CredentialFileCheck.problem(path: path) { problems.append("\(configPath): \(problem)") }
+        }
+        guard problems.isEmpty else { throw .configuration(problems.joined(separator: "\n")) }
+        return GatewayDaemon(configuration: configuration, profiles: profiles)
+    }
+
+    public enum StartupError: Error, CustomStringConvertible {
+        case configuration(String)
+        case profiles(String)
+        case store(String)
+        public var description: String {
+            switch self {
+            case let .configuration(m), let .profiles(m), let .store(m): return m
+            }
+        }
+    }
+
+    /// Runs until SIGTERM or SIGINT. Returns the process exit code.
+    public func run() async -> Int32 {
+        Log.setLevel(configuration.logLevel)
+        let notifier = SystemdNotifier()
+        let store: Store
+        do {
+            try FileIO.createDirectory(configuration.stateDirectory)
+            store = try Store(path: configuration.storePath, configuration: StoreConfiguration(destinations: ["dom"]), clock: clock)
+        } catch {
+            Log.error("cannot open the store: \(error)")
+            return 1
+        }
+        let health = HealthMonitor(clock: clock)
+        var channels: [any AlertChannel] = [LogAlertChannel()]
+        if let hook = configuration.alertExecHook { channels.append(ExecHookChannel(executablePath: hook)) }
+        let dispatcher = AlertDispatcher(store: store, channels: channels, clock: clock)
+        let ruleSet = RuleSet(rules: configuration.rules)
+
+        let http = CurlHTTPClient(configuration: CurlHTTPClient.Configuration(
+            caBundlePath: configuration.dom.caBundlePath,
+            clientCertificatePath: configuration.dom.clientCertificatePath,
+            clientKeyPath: configuration.dom.clientKeyPath,
+            timeoutMilliseconds: configuration.dom.timeoutMilliseconds))
+        let wireFormat = FHIRPHDWireFormat(gateway: GatewayIdentity(
+            systemId: configuration.gateway.systemId, serialNumber: configuration.gateway.serialNumber,
+            softwareVersion: Self.version))
+        let forwarder = Forwarder(store: store, destination: "dom", baseURL: configuration.dom.baseURL,
+                                  wireFormat: wireFormat, transport: http,
+                                  configuration: ForwarderConfiguration(batchSize: configuration.dom.batchSize), clock: clock)
+        let pipeline = IngestPipeline(store: store, alerts: AlertEvaluator(ruleSet: ruleSet), dispatcher: dispatcher,
+                                      forwarder: forwarder, health: health, clock: clock)
+
+        var runners: [SerialDeviceRunner] = []
+        for device in configuration.devices {
+            guard let profile = profiles.first(where: { $0.id == device.profileId }), let settings = profile.serial else { continue }
+            do {
+                runners.append(try SerialDeviceRunner(device: device, profile: profile, settings: settings,
+                                                      patientId: configuration.patientId, pipeline: pipeline,
+                                                      health: health, clock: clock))
+            } catch {
+                Log.error("device \(device.path): \(error)")
+                return 1
+            }
+        }
+
+        // Alerts stored before a crash but not yet dispatched go out first.
+        await dispatcher.dispatchPending()
+        try? await store.audit(actor: "iomtd", action: "start", detail: "version \(Self.version), \(runners.count) devices, rule set \(ruleSet.hash)", at: clock.now())
+        Log.notice("iomtd \(Self.version) started: \(runners.count) device(s), \(configuration.rules.count) alert rule(s) (set \(ruleSet.hash)), DOM \(configuration.dom.baseURL)")
+
+        let stop = StopSignal()
+        let tasks = runners.map { runner in Task { await runner.run() } }
+        let forwarding = Task { await forwarder.run() }
+        let alertRetry = Task {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .seconds(5))
+                await dispatcher.dispatchPending()
+            }
+        }
+        notifier.notify("READY=1\nSTATUS=running, \(runners.count) device(s)")
+        let watchdog = Task {
+            let interval = SystemdNotifier.watchdogIntervalMilliseconds().map { max($0 / 3, 100) } ?? 5000
+            var wasHealthy = true
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .milliseconds(interval))
+                if let problem = await health.problem() {
+                    if wasHealthy { Log.error("pipeline unhealthy, watchdog not fed: \(problem)") }
+                    notifier.notify("STATUS=unhealthy: \(problem)")
+                    wasHealthy = false
+                } else {
+                    notifier.notify(wasHealthy ? "WATCHDOG=1" : "WATCHDOG=1\nSTATUS=running")
+                    wasHealthy = true
+                }
+            }
+        }
+
+        await stop.wait()
+        Log.notice("stopping")
+        notifier.notify("STOPPING=1")
+        for task in tasks { task.cancel() }
+        for runner in runners { await runner.stop() }
+        forwarding.cancel()
+        alertRetry.cancel()
+        watchdog.cancel()
+        try? await store.audit(actor: "iomtd", action: "stop", detail: "signal", at: clock.now())
+        return 0
+    }
+}
+
+/// Credential files must not be readable by others: mode 0600 (or stricter) or the daemon refuses to start.
+enum CredentialFileCheck {
+    static func problem(path: String) -> String? {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return "\(path): cannot read credential file: \(String(cString: strerror(errno)))" }
+        let mode = info.st_mode & 0o777
+        if mode & 0o077 != 0 {
+            return "\(path): credential file has mode \(String(mode, radix: 8)); expected 600 (run: chmod 600 \(path))"
+        }
+        return nil
+    }
+}
+
+/// Resolves when SIGTERM or SIGINT arrives.
+final class StopSignal: Sendable {
+    private let sources: [any DispatchSourceSignal]
+    private let stream: AsyncStream<Void>
+    private let continuation: AsyncStream<Void>.Continuation
+
+    init() {
+        (stream, continuation) = AsyncStream<Void>.makeStream()
+        var made: [any DispatchSourceSignal] = []
+        for number in [SIGTERM, SIGINT] {
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            let continuation = continuation
+            source.setEventHandler { continuation.yield() }
+            source.resume()
+            made.append(source)
+        }
+        sources = made
+    }
+
+    func wait() async {
+        for await _ in stream { return }
+    }
+}

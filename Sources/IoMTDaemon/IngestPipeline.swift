@@ -1,0 +1,58 @@
+import IoMTAlerts
+import IoMTCore
+import IoMTForward
+import IoMTStore
+
+/// Normalise → durable store (group commit) → alert check → dispatch → wake the forwarder.
+/// A reading is acknowledged when `store.append` returns; alerts are raised only for stored rows.
+public actor AlertEvaluator {
+    private var engine: AlertEngine
+    public init(ruleSet: RuleSet) { engine = AlertEngine(ruleSet: ruleSet) }
+    public func evaluate(_ observations: [Observation], ids: [Int64], now: Instant) -> [AlertEvent] {
+        var events: [AlertEvent] = []
+        for (observation, id) in zip(observations, ids) {
+            events += engine.evaluate(observation, observationId: id, now: now)
+        }
+        return events
+    }
+}
+
+public final class IngestPipeline: Sendable {
+    let store: Store
+    let alerts: AlertEvaluator
+    let dispatcher: AlertDispatcher
+    let forwarder: Forwarder?
+    let health: HealthMonitor
+    let clock: any WallClock
+
+    public init(store: Store, alerts: AlertEvaluator, dispatcher: AlertDispatcher, forwarder: Forwarder?,
+                health: HealthMonitor, clock: any WallClock) {
+        self.store = store; self.alerts = alerts; self.dispatcher = dispatcher
+        self.forwarder = forwarder; self.health = health; self.clock = clock
+    }
+
+    /// Stores the observations and acts on them. Returns the committed row ids (empty on failure,
+    /// which is logged and marks the pipeline unhealthy so the watchdog stops being fed).
+    @discardableResult
+    public func accept(_ observations: [Observation]) async -> [Int64] {
+        guard !observations.isEmpty else { return [] }
+        let ids: [Int64]
+        do {
+            ids = try await store.append(observations)
+            await health.storeSucceeded()
+        } catch {
+            Log.error("readings NOT stored (\(observations.count) from \(observations[0].device.key)): \(error)", "store")
+            await health.storeFailed(error.description)
+            return []
+        }
+        let events = await alerts.evaluate(observations, ids: ids, now: clock.now())
+        if !events.isEmpty {
+            do { try await dispatcher.raise(events) } catch {
+                Log.error("alert NOT stored: \(error)", "alerts")
+                await health.storeFailed(error.description)
+            }
+        }
+        await forwarder?.nudge()
+        return ids
+    }
+}

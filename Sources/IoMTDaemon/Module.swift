@@ -1,1 +1,0 @@
-// IoMTDaemon: placeholder until its implementation lands.

@@ -1,0 +1,41 @@
+/// Minimal argument reader: positional words and `--flag value` options, with clear usage errors.
+struct CommandArguments {
+    private var items: [String]
+
+    init(_ items: [String]) { self.items = items }
+
+    mutating func next() -> String? { items.isEmpty ? nil : items.removeFirst() }
+
+    func contains(_ flag: String) -> Bool { items.contains(flag) }
+
+    /// Removes and returns the value of `--name VALUE` (nil when absent).
+    mutating func option(_ name: String) throws(CLIError) -> String? {
+        guard let index = items.firstIndex(of: name) else { return nil }
+        guard index + 1 < items.count, !items[index + 1].hasPrefix("--") else {
+            throw CLIError(message: "\(name) needs a value", exitCode: 2)
+        }
+        let value = items[index + 1]
+        items.removeSubrange(index...(index + 1))
+        return value
+    }
+
+    /// Removes a boolean `--flag`, returning whether it was present.
+    mutating func flag(_ name: String) -> Bool {
+        guard let index = items.firstIndex(of: name) else { return false }
+        items.remove(at: index)
+        return true
+    }
+
+    /// Fails on anything not consumed, so typos are reported instead of ignored.
+    func finish() throws(CLIError) {
+        if let extra = items.first {
+            throw CLIError(message: "unexpected argument '\(extra)'", hint: "see iomtctl help", exitCode: 2)
+        }
+    }
+}
+
+struct CLIError: Error {
+    let message: String
+    var hint: String? = nil
+    var exitCode: Int32 = 1
+}

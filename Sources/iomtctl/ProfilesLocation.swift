@@ -1,0 +1,20 @@
+import Glibc
+import IoMTDrivers
+import IoMTProfiles
+
+/// Where profiles come from: --profiles-dir, $IOMT_PROFILES_DIR, the installed set, or the source tree.
+enum ProfilesLocation {
+    static func directory(option: String?) -> String {
+        if let option { return option }
+        if let env = getenv("IOMT_PROFILES_DIR") { return String(cString: env) }
+        if access("/usr/share/iomtd/profiles", F_OK) == 0 { return "/usr/share/iomtd/profiles" }
+        return "DeviceProfiles"
+    }
+
+    static func load(option: String?) throws(CLIError) -> [DeviceProfile] {
+        let directory = directory(option: option)
+        do { return try ProfileLoader.load(directory: directory, knownDrivers: DriverRegistry.driverIds) } catch {
+            throw CLIError(message: "cannot load profiles from \(directory):\n\(error)", hint: "fix the profile or pass --profiles-dir DIR", exitCode: 2)
+        }
+    }
+}

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs what iomtd needs to build, test and run its demo on a fresh Debian 12 machine.
+# Idempotent: installs only what is missing. Needs root (or sudo) for apt-get.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need_apt=()
+dpkg -s libsqlite3-dev >/dev/null 2>&1 || need_apt+=(libsqlite3-dev)
+dpkg -s libcurl4-openssl-dev >/dev/null 2>&1 || need_apt+=(libcurl4-openssl-dev)
+dpkg -s python3-venv >/dev/null 2>&1 || python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || need_apt+=(python3-venv)
+command -v curl >/dev/null 2>&1 || need_apt+=(curl)
+if [ ${#need_apt[@]} -gt 0 ]; then
+  echo "setup: installing Debian packages: ${need_apt[*]}"
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
+fi
+
+if ! command -v swift >/dev/null 2>&1; then
+  if [ -x /opt/swift/usr/bin/swift ]; then export PATH=/opt/swift/usr/bin:$PATH
+  else
+    echo "setup: the Swift 6 toolchain is required (swift not found on PATH nor in /opt/swift)." >&2
+    echo "       Install it from swift.org (Debian 12 build) and run this again." >&2
+    exit 1
+  fi
+fi
+
+# Independent FHIR validator (fhir.resources, PyPI) in a private virtualenv.
+bash scripts/setup-python.sh
