@@ -1,0 +1,61 @@
+import Foundation
+import IoMTCore
+import Testing
+
+@Suite(.serialized) struct AlertAndValidationTests {
+    /// The SpO2 dip fires the threshold alert once (not once per second), through the exec hook,
+    /// and the reading that fired it is at DOM.
+    @Test func spo2DipRaisesOneAlertThroughTheExecHook() async throws {
+        let lab = try GatewayScenario(name: "alert")
+        defer { lab.stopAll() }
+        try lab.startReceiver()
+        try lab.startSimulator(["--generation", "legacy", "--script", "dip"])
+        #expect(await lab.waitForReceiver())
+        #expect(await lab.waitForDevice())
+        try lab.writeConfiguration(rules: #"[{"id": "spo2-low", "measurement": "MDC_PULS_OXIM_SAT_O2", "below": 90, "priority": "high"}]"#)
+        try lab.startDaemon()
+        let fired = await LabHarness.waitUntil(seconds: 40) { FileManager.default.fileExists(atPath: lab.alertsFile.path) }
+        #expect(fired, "no alert\n\(lab.logs())")
+        try await Task.sleep(for: .seconds(3))
+        LabHarness.stop(lab.daemon!)
+        let lines = LabHarness.readLog(lab.alertsFile).split(separator: "\n")
+        #expect(lines.count == 1, "\(lines)")
+        let fields = lines.first?.split(separator: " ").map(String.init) ?? []
+        #expect(fields.first == "spo2-low")
+        #expect(fields.dropFirst().first == "high")
+        #expect(fields.contains("below"))
+        if let value = fields.dropFirst(3).first.flatMap({ DecimalValue($0) }) { #expect(value < DecimalValue(90)) }
+        // The alert is stored with its rule and rule-set hash; the triggering reading reached DOM.
+        let (rows, _) = try await lab.storeSnapshot()
+        #expect(rows.contains { $0.alertPriority == .high && ($0.observation.value ?? DecimalValue(100)) < DecimalValue(90) })
+    }
+
+    /// Every bundle the daemon sent is valid FHIR according to an independent model (fhir.resources).
+    @Test func everyBundleSentPassesIndependentValidation() async throws {
+        let lab = try GatewayScenario(name: "validate")
+        defer { lab.stopAll() }
+        try lab.startReceiver()
+        try lab.startSimulator(["--generation", "legacy", "--script", "demo"])
+        #expect(await lab.waitForReceiver())
+        #expect(await lab.waitForDevice())
+        try lab.writeConfiguration()
+        try lab.startDaemon()
+        #expect(await LabHarness.waitUntil(seconds: 30) { (await lab.domObservationCount() ?? 0) >= 6 })
+        LabHarness.stop(lab.daemon!)
+        let bundles = try FileManager.default.contentsOfDirectory(atPath: lab.bundlesDirectory.path).filter { $0.hasSuffix(".json") }
+        #expect(!bundles.isEmpty)
+        let python = LabHarness.repositoryRoot.appendingPathComponent(".venv/bin/python").path
+        try #require(FileManager.default.isExecutableFile(atPath: python), "run scripts/setup-python.sh to install the FHIR validator")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: python)
+        process.arguments = [LabHarness.repositoryRoot.appendingPathComponent("scripts/validate_fhir.py").path] +
+            bundles.map { lab.bundlesDirectory.appendingPathComponent($0).path }
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0, "\(output)")
+    }
+}

@@ -1,0 +1,47 @@
+import Foundation
+import Testing
+
+/// `iomtctl decode` as a technician runs it.
+@Suite struct CLIDecodeTests {
+    let profiles = ["--profiles-dir", LabHarness.repositoryRoot.appendingPathComponent("DeviceProfiles").path]
+
+    @Test func unknownProfileIsAUsageError() throws {
+        let (status, output) = try LabHarness.run("iomtctl", ["decode", "--profile", "no-such-device", "--hex", "00"] + profiles)
+        #expect(status == 2)
+        #expect(output.contains("no profile 'no-such-device'"))
+        #expect(output.contains("contec-cms50d-plus"), "should list the known profiles")
+    }
+
+    @Test func malformedHexIsAUsageError() throws {
+        let (status, output) = try LabHarness.run("iomtctl", ["decode", "--profile", "contec-cms50d-plus", "--hex", "e8 3"] + profiles)
+        #expect(status == 2)
+        #expect(output.contains("--hex"))
+        let (status2, output2) = try LabHarness.run("iomtctl", ["decode", "--profile", "contec-cms50d-plus", "--hex", "zz"] + profiles)
+        #expect(status2 == 2)
+        #expect(output2.contains("not a hex digit"))
+    }
+
+    @Test func decodesEveryFixtureToItsExpectedJSON() throws {
+        let fixtures = LabHarness.repositoryRoot.appendingPathComponent("Firmware-Fixtures")
+        let drivers = try FileManager.default.contentsOfDirectory(atPath: fixtures.path)
+        var checked = 0
+        for driver in drivers.sorted() {
+            let driverDir = fixtures.appendingPathComponent(driver)
+            for caseName in (try? FileManager.default.contentsOfDirectory(atPath: driverDir.path))?.sorted() ?? [] {
+                let caseDir = driverDir.appendingPathComponent(caseName)
+                guard let caseData = try? Data(contentsOf: caseDir.appendingPathComponent("case.json")),
+                      let caseInfo = try? JSONSerialization.jsonObject(with: caseData) as? [String: Any],
+                      let profile = caseInfo["profile"] as? String,
+                      let hex = try? String(contentsOf: caseDir.appendingPathComponent("capture.hex"), encoding: .utf8),
+                      let expectedData = try? Data(contentsOf: caseDir.appendingPathComponent("expected.json")) else { continue }
+                let (status, output) = try LabHarness.run("iomtctl", ["decode", "--profile", profile, "--hex", hex] + profiles)
+                #expect(status == 0, "\(driver)/\(caseName): \(output)")
+                let actual = try JSONSerialization.jsonObject(with: Data(output.utf8)) as? NSDictionary
+                let expected = try JSONSerialization.jsonObject(with: expectedData) as? NSDictionary
+                #expect(actual == expected, "\(driver)/\(caseName)")
+                checked += 1
+            }
+        }
+        #expect(checked >= 5)
+    }
+}

@@ -1,0 +1,104 @@
+import Foundation
+import IoMTCore
+import IoMTStore
+
+/// One lab set-up: local DOM receiver + simulated CMS50 on a pty + the iomtd daemon, each a real process.
+final class GatewayScenario {
+    let directory: URL
+    let port: UInt16
+    let devicePath: String
+    var receiver: Process?
+    var simulator: Process?
+    var daemon: Process?
+    var daemonStarts = 0
+
+    init(name: String) throws {
+        directory = try LabHarness.temporaryDirectory(name)
+        port = LabHarness.freePort()
+        devicePath = directory.appendingPathComponent("ttyCMS50").path
+    }
+
+    var configPath: String { directory.appendingPathComponent("iomtd.json").path }
+    var storePath: String { directory.appendingPathComponent("state/iomtd.sqlite").path }
+    var bundlesDirectory: URL { directory.appendingPathComponent("bundles") }
+    var alertsFile: URL { directory.appendingPathComponent("alerts.txt") }
+
+    func startReceiver() throws {
+        receiver = try LabHarness.launch("iomt-lab", ["dom-receiver", "--port", "\(port)",
+                                                      "--data", directory.appendingPathComponent("dom.ndjson").path,
+                                                      "--record", bundlesDirectory.path],
+                                         log: directory.appendingPathComponent("receiver.log"))
+    }
+
+    func startSimulator(_ arguments: [String]) throws {
+        simulator = try LabHarness.launch("iomt-lab", ["sim", "cms50", "--link", devicePath] + arguments,
+                                          log: directory.appendingPathComponent("simulator.log"))
+    }
+
+    /// Writes the daemon's configuration: the one device on the simulator's pty, an exec hook that
+    /// appends the alert's environment to alerts.txt, and the given rules.
+    func writeConfiguration(profile: String = "contec-cms50d-plus", rules: String = "[]", extra: String = "") throws {
+        let hook = directory.appendingPathComponent("alert-hook.sh")
+        try """
+            #!/bin/sh
+            echo "$IOMT_ALERT_RULE $IOMT_ALERT_PRIORITY $IOMT_ALERT_MEASUREMENT $IOMT_ALERT_VALUE $IOMT_ALERT_CONDITION $IOMT_ALERT_THRESHOLD" >> "\(alertsFile.path)"
+            """.write(to: hook, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: hook.path)
+        try """
+            {
+              "stateDirectory": "\(directory.appendingPathComponent("state").path)",
+              "profilesDirectory": "\(LabHarness.repositoryRoot.appendingPathComponent("DeviceProfiles").path)",
+              "gateway": {"systemId": "0A1B2C3D4E5F6071", "serialNumber": "E2E-HUB"},
+              "patient": {"pesel": "44051401359"},
+              "devices": [{"profile": "\(profile)", "path": "\(devicePath)", "serialNumber": "E2E-CMS50-1"}],
+              "dom": {"baseURL": "http://127.0.0.1:\(port)/fhir", "batchSize": 20, "timeoutMs": 3000},
+              "alerts": {"execHook": "\(hook.path)", "rules": \(rules)}\(extra)
+            }
+            """.write(toFile: configPath, atomically: true, encoding: .utf8)
+    }
+
+    func startDaemon() throws {
+        daemonStarts += 1
+        daemon = try LabHarness.launch("iomtd", ["--config", configPath],
+                                       log: directory.appendingPathComponent("iomtd-\(daemonStarts).log"))
+    }
+
+    func waitForReceiver() async -> Bool {
+        await LabHarness.waitUntil(seconds: 10) { await LabHarness.httpGet(port: port, path: "/health")?.0 == 200 }
+    }
+
+    func waitForDevice() async -> Bool {
+        await LabHarness.waitUntil(seconds: 10) { FileManager.default.fileExists(atPath: devicePath) }
+    }
+
+    /// Observations the receiver holds (each created once; conditional-create duplicates are not counted).
+    func domObservationCount() async -> Int? {
+        await LabHarness.json(port: port, path: "/stats")?["observations"] as? Int
+    }
+
+    func domStats() async -> [String: Any] { await LabHarness.json(port: port, path: "/stats") ?? [:] }
+
+    /// All Observation resources at DOM.
+    func domObservations() async -> [[String: Any]] {
+        guard let bundle = await LabHarness.json(port: port, path: "/fhir/Observation?_count=100000") else { return [] }
+        return (bundle["entry"] as? [[String: Any]] ?? []).compactMap { $0["resource"] as? [String: Any] }
+    }
+
+    /// What the daemon's store acknowledged, read from its SQLite file (the daemon must be stopped or killed).
+    func storeSnapshot() async throws -> (acknowledged: [StoredObservation], stats: DeliveryStats) {
+        let store = try Store(path: storePath)
+        let rows = try await store.recent(limit: 1_000_000)
+        return (rows, try await store.stats(destination: "dom"))
+    }
+
+    func stopAll() {
+        for process in [daemon, simulator, receiver].compactMap({ $0 }) { LabHarness.stop(process) }
+    }
+
+    func logs() -> String {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
+        return names.filter { $0.hasSuffix(".log") }.sorted().map { "---- \($0)\n" + LabHarness.readLog(directory.appendingPathComponent($0)).suffix(3000) }.joined(separator: "\n")
+    }
+
+    deinit { stopAll() }
+}

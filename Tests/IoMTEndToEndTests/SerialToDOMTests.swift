@@ -1,0 +1,141 @@
+import Foundation
+import IoMTCore
+import IoMTStore
+import Testing
+
+/// Simulator → pty → iomtd → local DOM receiver, all real processes. Serialized: each runs in real time.
+@Suite(.serialized) struct SerialToDOMTests {
+    @Test func readingsTravelFromThePseudoTerminalToDOM() async throws {
+        let lab = try GatewayScenario(name: "flow")
+        defer { lab.stopAll() }
+        try lab.startReceiver()
+        try lab.startSimulator(["--generation", "legacy", "--script", "steady"])
+        #expect(await lab.waitForReceiver())
+        #expect(await lab.waitForDevice())
+        try lab.writeConfiguration()
+        try lab.startDaemon()
+
+        let arrived = await LabHarness.waitUntil(seconds: 30) { (await lab.domObservationCount() ?? 0) >= 10 }
+        #expect(arrived, "fewer than 10 observations reached DOM\n\(lab.logs())")
+        LabHarness.stop(lab.daemon!)
+        let (rows, stats) = try await lab.storeSnapshot()
+        let atDOM = await lab.domObservations()
+
+        // Every stored reading is delivered, and DOM holds exactly those.
+        #expect(stats.backlog == 0 || atDOM.count + stats.backlog == rows.count)
+        #expect(atDOM.count == stats.delivered)
+        #expect(rows.count >= 10)
+        // One SpO2 and one pulse-rate observation per second, with the simulator's steady values.
+        let spo2 = rows.filter { $0.observation.type == .spo2 }
+        let pulse = rows.filter { $0.observation.type == .pulseRateOximetry }
+        #expect(!spo2.isEmpty && abs(spo2.count - pulse.count) <= 1)
+        #expect(spo2.allSatisfy { $0.observation.value == DecimalValue(97) }, "\(spo2.map { $0.observation.value?.description ?? "nil" })")
+        #expect(pulse.allSatisfy { $0.observation.value == DecimalValue(72) })
+        #expect(rows.allSatisfy { $0.observation.patientId == "44051401359" && !$0.observation.rawFrame.isEmpty })
+        // Receipt times one second apart (the reporting window), never in the future.
+        let times = spo2.map(\.observation.receivedAt.millisecondsSinceEpoch).sorted()
+        if times.count >= 3 {
+            let gaps = zip(times.dropFirst(), times).map { $0 - $1 }
+            #expect(gaps.allSatisfy { $0 >= 500 && $0 <= 2500 }, "gaps \(gaps)")
+        }
+        // The log carries no patient identifier.
+        #expect(!lab.logs().contains("44051401359"))
+    }
+
+    @Test func sigkillMidStreamLosesNothingAndDuplicatesNothing() async throws {
+        let lab = try GatewayScenario(name: "sigkill")
+        defer { lab.stopAll() }
+        try lab.startReceiver()
+        try lab.startSimulator(["--generation", "legacy", "--script", "steady"])
+        #expect(await lab.waitForReceiver())
+        #expect(await lab.waitForDevice())
+        try lab.writeConfiguration()
+
+        // Kill the daemon three times mid-stream, without warning.
+        for _ in 0..<3 {
+            try lab.startDaemon()
+            _ = await LabHarness.waitUntil(seconds: 20) { (await lab.domObservationCount() ?? 0) > 0 }
+            try await Task.sleep(for: .milliseconds(2500))
+            LabHarness.stop(lab.daemon!, signal: SIGKILL)
+        }
+        let (acknowledgedBeforeRestart, _) = try await lab.storeSnapshot()
+
+        // Restart and let it drain; then stop the device so the store stops growing.
+        LabHarness.stop(lab.simulator!)
+        try lab.startDaemon()
+        let drained = await LabHarness.waitUntil(seconds: 30) {
+            guard let count = await lab.domObservationCount() else { return false }
+            return count >= acknowledgedBeforeRestart.count
+        }
+        #expect(drained, "backlog did not drain\n\(lab.logs())")
+        try await Task.sleep(for: .milliseconds(1500))
+        LabHarness.stop(lab.daemon!)
+
+        let (rows, stats) = try await lab.storeSnapshot()
+        let atDOM = await lab.domObservations()
+        // Every reading acknowledged before any kill is still in the store…
+        let ids = Set(rows.map(\.id))
+        #expect(acknowledgedBeforeRestart.allSatisfy { ids.contains($0.id) })
+        // …and DOM holds each stored reading exactly once.
+        #expect(stats.backlog == 0, "backlog \(stats.backlog)")
+        #expect(atDOM.count == rows.count, "DOM \(atDOM.count) vs store \(rows.count)")
+        let identifiers = atDOM.compactMap { (($0["identifier"] as? [[String: Any]])?.first?["value"]) as? String }
+        #expect(Set(identifiers).count == atDOM.count, "duplicate identifiers at DOM")
+    }
+
+    @Test func garbageAndTornFramesInventNoValues() async throws {
+        let lab = try GatewayScenario(name: "garbage")
+        defer { lab.stopAll() }
+        try lab.startReceiver()
+        try lab.startSimulator(["--generation", "legacy", "--script", "steady", "--garbage", "0.3"])
+        #expect(await lab.waitForReceiver())
+        #expect(await lab.waitForDevice())
+        try lab.writeConfiguration()
+        try lab.startDaemon()
+        #expect(await LabHarness.waitUntil(seconds: 30) { (await lab.domObservationCount() ?? 0) >= 8 }, "\(lab.logs())")
+        LabHarness.stop(lab.daemon!)
+        #expect(lab.daemon!.terminationStatus == 0, "daemon did not stop cleanly")
+        let (rows, _) = try await lab.storeSnapshot()
+        // Values are only the simulator's: garbage never turned into a reading.
+        for row in rows {
+            if let value = row.observation.value {
+                #expect(value == DecimalValue(97) || value == DecimalValue(72), "invented value \(value) for \(row.observation.type)")
+            }
+        }
+    }
+
+    @Test func wrongBaudRateYieldsNoReadings() async throws {
+        let lab = try GatewayScenario(name: "baud")
+        defer { lab.stopAll() }
+        try lab.startReceiver()
+        // A v4.6 device (115200 8N1, 9-byte frames) read with the legacy profile (19200 8O1, 5-byte frames).
+        try lab.startSimulator(["--generation", "v46", "--script", "steady", "--no-handshake"])
+        #expect(await lab.waitForReceiver())
+        #expect(await lab.waitForDevice())
+        try lab.writeConfiguration(profile: "contec-cms50d-plus")
+        try lab.startDaemon()
+        try await Task.sleep(for: .seconds(4))
+        LabHarness.stop(lab.daemon!)
+        let (rows, _) = try await lab.storeSnapshot()
+        #expect(rows.allSatisfy { $0.observation.value == nil }, "values decoded from a wrong-baud stream: \(rows.prefix(3).map(\.observation))")
+    }
+
+    @Test func invalidConfigurationIsRefusedNamingFileAndField() throws {
+        let directory = try LabHarness.temporaryDirectory("badconfig")
+        let path = directory.appendingPathComponent("iomtd.json").path
+        try """
+            {"stateDirectory": "/tmp/x", "profilesDirectory": "\(LabHarness.repositoryRoot.path)/DeviceProfiles",
+             "gateway": {"systemId": "XYZ"}, "patient": {"pesel": "44051401358"},
+             "dom": {"baseURL": "ftp://dom", "batchSize": 0},
+             "alerts": {"rules": [{"id": "a", "measurement": "MDC_NOPE", "below": "ninety"}]}}
+            """.write(toFile: path, atomically: true, encoding: .utf8)
+        let (status, output) = try LabHarness.run("iomtd", ["--config", path, "--check-config"])
+        #expect(status == 2)
+        for fragment in ["\(path): gateway.systemId: expected 16 hex digits", "\(path): patient.pesel: expected a valid PESEL",
+                         "\(path): dom.baseURL: expected an http:// or https:// URL", "\(path): dom.batchSize: expected an integer from 1 to 5000",
+                         "\(path): alerts.rules[0].measurement: expected a known MDC reference id", "\(path): alerts.rules[0].below: expected a decimal number"] {
+            #expect(output.contains(fragment), "missing '\(fragment)' in:\n\(output)")
+        }
+        #expect(!output.contains("44051401358"), "the PESEL must not be echoed")
+    }
+}
