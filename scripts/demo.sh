@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
-SECONDS_TO_RUN=75; GENERATION=legacy; KEEP=0
+SECONDS_TO_RUN=90; GENERATION=legacy; KEEP=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --seconds) SECONDS_TO_RUN=$2; shift 2;;
@@ -64,7 +64,7 @@ for _ in $(seq 1 50); do [ -e "$WORK/ttyCMS50" ] && curl -sf "http://127.0.0.1:$
 "$BIN/iomtd" --config "$WORK/iomtd.json" > "$WORK/iomtd.log" 2>&1 & pids+=($!)
 
 echo "demo: simulator → $WORK/ttyCMS50 → iomtd → DOM receiver on 127.0.0.1:$PORT   (logs in $WORK)"
-echo "demo: the simulated patient's SpO2 dips to 85 % after about 25 s; the alert rule fires below 90 %."
+echo "demo: the simulated patient's SpO2 dips to 85 % after about 30 s, and the finger comes out at 70 s; the alert rule fires below 90 %."
 printf '%-8s %-14s %-10s %-12s %s\n' time "DOM obs." "last SpO2" "last pulse" "alerts"
 start=$(date +%s)
 while [ $(( $(date +%s) - start )) -lt "$SECONDS_TO_RUN" ]; do

@@ -104,15 +104,17 @@ import Testing
         }
     }
 
-    @Test func wrongBaudRateYieldsNoReadings() async throws {
+    @Test func wrongProtocolGenerationYieldsNoReadings() async throws {
         let lab = try GatewayScenario(name: "baud")
         defer { lab.stopAll() }
         try lab.startReceiver()
-        // A v4.6 device (115200 8N1, 9-byte frames) read with the legacy profile (19200 8O1, 5-byte frames).
-        try lab.startSimulator(["--generation", "v46", "--script", "steady", "--no-handshake"])
+        // A legacy device (19200 8O1, 5-byte frames) read with the v4.6 profile (115200 8N1, 9-byte
+        // frames): what a wrong baud rate or a mis-chosen profile gives. A pty has no baud rate, so the
+        // mismatch is in framing: nothing may decode.
+        try lab.startSimulator(["--generation", "legacy", "--script", "steady"])
         #expect(await lab.waitForReceiver())
         #expect(await lab.waitForDevice())
-        try lab.writeConfiguration(profile: "contec-cms50d-plus")
+        try lab.writeConfiguration(profile: "contec-cms50e")
         try lab.startDaemon()
         try await Task.sleep(for: .seconds(4))
         LabHarness.stop(lab.daemon!)
