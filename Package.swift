@@ -50,7 +50,8 @@ let package = Package(
         .executableTarget(name: "iomtctl", dependencies: ["IoMTDaemon", "IoMTDrivers", "IoMTProfiles", "IoMTFHIR"],
                           swiftSettings: strict),
         .executableTarget(name: "iomt-lab", dependencies: ["IoMTLab"], swiftSettings: strict),
-        .executableTarget(name: "iomt-bench", dependencies: ["IoMTDaemon", "IoMTLab", "CSQLite"], path: "Sources/iomt-bench",
+        .executableTarget(name: "iomt-bench", dependencies: ["IoMTCore", "IoMTProfiles", "IoMTDrivers", "IoMTTransport", "IoMTStore",
+                                                         "IoMTAlerts", "IoMTDaemon", "IoMTLab"], path: "Sources/iomt-bench",
                           swiftSettings: strict),
 
         .testTarget(name: "IoMTCoreTests", dependencies: ["IoMTCore"], swiftSettings: strict),
@@ -60,6 +61,6 @@ let package = Package(
         .testTarget(name: "IoMTAlertsTests", dependencies: ["IoMTAlerts"], swiftSettings: strict),
         .testTarget(name: "IoMTFHIRTests", dependencies: ["IoMTFHIR"], swiftSettings: strict),
         .testTarget(name: "IoMTForwardTests", dependencies: ["IoMTForward", "IoMTLab"], swiftSettings: strict),
-        .testTarget(name: "IoMTEndToEndTests", dependencies: ["IoMTDaemon", "IoMTLab"], swiftSettings: strict),
+        .testTarget(name: "IoMTEndToEndTests", dependencies: ["IoMTCore", "IoMTStore", "IoMTDaemon", "IoMTLab"], swiftSettings: strict),
     ]
 )

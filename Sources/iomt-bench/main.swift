@@ -1,1 +1,29 @@
-print("not yet")
+import Foundation
+import IoMTCore
+
+// iomt-bench — release-build benchmarks. Run: swift run -c release iomt-bench [--quick] [--daemon-seconds N]
+// Prints each figure next to its target; the README's Benchmarks section records a run.
+var options = BenchOptions()
+var args = CommandLine.arguments.dropFirst()
+while let arg = args.popFirst() {
+    switch arg {
+    case "--quick": options.quick = true
+    case "--daemon-seconds": options.daemonSeconds = Int(args.popFirst() ?? "") ?? options.daemonSeconds
+    case "--skip-daemon": options.skipDaemon = true
+    case "-h", "--help":
+        print("usage: iomt-bench [--quick] [--daemon-seconds N] [--skip-daemon]\n" +
+              "  1. readings/s through decode → normalise → alert check → store (group commit) vs raw SQLite inserts\n" +
+              "  2. frame-on-pty → committed latency p50/p99, 100 simulated devices at 1 Hz\n" +
+              "  3. iomtd with 16 simulated CMS50s at 60 Hz forwarding to the local receiver: CPU, peak RSS, frame → DOM latency")
+        exit(0)
+    default: print("iomt-bench: unknown argument \(arg)"); exit(2)
+    }
+}
+#if DEBUG
+print("note: this is a debug build; benchmark figures are only meaningful with -c release")
+#endif
+let report = BenchReport()
+await PipelineThroughputBench.run(options: options, report: report)
+await PtyLatencyBench.run(options: options, report: report)
+if !options.skipDaemon { await DaemonBench.run(options: options, report: report) }
+report.printSummary()

@@ -1,0 +1,88 @@
+import Foundation
+import IoMTAlerts
+import IoMTCore
+import IoMTDaemon
+import IoMTDrivers
+import IoMTLab
+import IoMTProfiles
+import IoMTStore
+import IoMTTransport
+import Synchronization
+
+/// 2. Frame written on a pty → reading committed, with 100 simulated devices at 1 Hz, through the
+/// daemon's own pieces (SerialConnection, driver, IngestPipeline with the SQLite store).
+/// Latency is measured from writing the frame that completes a reporting window to the return
+/// of the group commit that holds the window's readings.
+enum PtyLatencyBench {
+    static func run(options: BenchOptions, report: BenchReport) async {
+        print("2. frame on pty → committed latency")
+        let devices = 100
+        let seconds = options.quick ? 8 : 20
+        guard let profile = try? ProfileLoader.load(directory: BenchPaths.profiles, knownDrivers: DriverRegistry.driverIds)
+            .first(where: { $0.id == "contec-cms50d-plus" }), let settings = profile.serial else { print("  cannot load profiles"); return }
+        let directory = BenchPaths.scratch("latency")
+        guard let store = try? Store(path: directory + "/bench.sqlite") else { print("  cannot open store"); return }
+        let clock = SystemClock()
+        let health = HealthMonitor(clock: clock)
+        let pipeline = IngestPipeline(store: store, alerts: AlertEvaluator(ruleSet: RuleSet(rules: [])),
+                                      dispatcher: AlertDispatcher(store: store, channels: [], clock: clock),
+                                      forwarder: nil, health: health, clock: clock)
+        var terminals: [PseudoTerminal] = []
+        for _ in 0..<devices {
+            guard let pty = try? PseudoTerminal() else { print("  cannot open pty"); return }
+            terminals.append(pty)
+        }
+        let lastWrite = Mutex([UInt64](repeating: 0, count: devices))
+        let latencies = Mutex([Double]())
+        var connections: [SerialConnection] = []
+        var readers: [Task<Void, Never>] = []
+        for (index, pty) in terminals.enumerated() {
+            let connection = SerialConnection(path: pty.slavePath, settings: settings)
+            connections.append(connection)
+            let device = DeviceIdentity(profileId: profile.id, manufacturer: profile.manufacturer, model: profile.model, serialNumber: "LAT-\(index)")
+            readers.append(Task {
+                var session = try! DriverRegistry.makeSession(for: profile)
+                let normaliser = Normaliser()
+                for await event in connection.chunks() {
+                    guard case let .data(bytes, at) = event else { continue }
+                    let output = session.ingest(bytes, at: at)
+                    guard !output.measurements.isEmpty else { continue }
+                    let observations = output.measurements.map { normaliser.normalise($0, device: device, patientId: nil, receivedAt: at) }
+                    await pipeline.accept(observations)
+                    let written = lastWrite.withLock { $0[index] }
+                    let latency = Double(monotonicNanoseconds() - written) / 1e6
+                    latencies.withLock { $0.append(latency) }
+                }
+            })
+        }
+        // Writer: each device sends one frame per second, staggered across the second.
+        let writer = Thread {
+            let start = monotonicNanoseconds()
+            var tick = 0
+            while monotonicNanoseconds() - start < UInt64(seconds) * 1_000_000_000 {
+                let slot = tick % 100
+                for device in stride(from: slot, to: devices, by: 100) {
+                    let sample = CMS50Sample(pleth: 50, signalStrength: 6, barGraph: 5, beat: false, fingerOut: false, searching: false,
+                                             probeError: false, spo2Dropping: false, pulseRate: 72, spo2: 97)
+                    lastWrite.withLock { $0[device] = monotonicNanoseconds() }
+                    _ = terminals[device].writeMaster(CMS50Frame.legacy(sample))
+                }
+                tick += 1
+                let next = start + UInt64(tick) * 10_000_000
+                let now = monotonicNanoseconds()
+                if next > now { usleep(UInt32((next - now) / 1000)) }
+            }
+        }
+        writer.start()
+        try? await Task.sleep(for: .seconds(seconds + 2))
+        for connection in connections { connection.stop() }
+        for reader in readers { reader.cancel() }
+        let values = latencies.withLock { $0 }
+        // The first second of each device fills its first window: skip warm-up samples.
+        let measured = Array(values.dropFirst(devices))
+        report.add("frame→committed p50, 100 devices @ 1 Hz (\(measured.count) readings)", String(format: "%.3f ms", Percentile.of(measured, 50)), target: "—")
+        report.add("frame→committed p99, 100 devices @ 1 Hz", String(format: "%.3f ms", Percentile.of(measured, 99)), target: "≤ 2 ms")
+        for pty in terminals { pty.close() }
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+}
