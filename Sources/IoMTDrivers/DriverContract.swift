@@ -50,8 +50,15 @@ public struct DriverConfigurationError: Error, CustomStringConvertible, Equatabl
     public let profileId: String
     public let field: String
     public let expected: String
+    /// What the profile holds instead (added: errors say what was found, not only what was expected).
+    public let found: String?
     public init(profileId: String, field: String, expected: String) {
-        self.profileId = profileId; self.field = field; self.expected = expected
+        self.init(profileId: profileId, field: field, expected: expected, found: nil)
     }
-    public var description: String { "profile \(profileId): \(field): expected \(expected)" }
+    public init(profileId: String, field: String, expected: String, found: String?) {
+        self.profileId = profileId; self.field = field; self.expected = expected; self.found = found
+    }
+    public var description: String {
+        "profile \(profileId): \(field): expected \(expected)" + (found.map { ", found \($0)" } ?? "")
+    }
 }

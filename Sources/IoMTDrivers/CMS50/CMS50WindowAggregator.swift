@@ -1,0 +1,65 @@
+import IoMTCore
+
+/// Turns the 60 Hz samples into one SpO2 and one pulse-rate measurement per reporting window.
+///
+/// Windows follow the instants the daemon passes in: the first window opens at the instant of the
+/// first samples and closes when an instant at least `intervalMs` later arrives; the next window
+/// starts on the interval grid (start + k·interval), so reporting does not drift. A window without any
+/// frame emits nothing (silence is the daemon's to report); a window whose frames carry no usable
+/// value emits `value: nil` with the conditions seen and `not-available`.
+public struct CMS50WindowAggregator: Sendable {
+    public let intervalMs: Int64
+    private var windowStart: Instant?
+    private var samples: [CMS50Sample] = []
+
+    /// A signal strength at or below this (device scale 0-8) is flagged `low-signal`.
+    public static let lowSignalThreshold = 1
+
+    public init(intervalMs: Int64) { self.intervalMs = intervalMs }
+
+    /// Closes the current window if `time` is at or past its end.
+    public mutating func advance(to time: Instant) -> [DecodedMeasurement] {
+        guard let start = windowStart, time.milliseconds(since: start) >= intervalMs else { return [] }
+        let elapsedWindows = time.milliseconds(since: start) / intervalMs
+        let result = flush()
+        windowStart = start.adding(milliseconds: elapsedWindows * intervalMs)
+        return result
+    }
+
+    public mutating func add(_ newSamples: [CMS50Sample], at time: Instant) {
+        guard !newSamples.isEmpty else { return }
+        if windowStart == nil { windowStart = time }
+        samples += newSamples
+    }
+
+    /// Emits what the window holds (used at window end and at end of stream).
+    public mutating func flush() -> [DecodedMeasurement] {
+        defer { samples = [] }
+        guard !samples.isEmpty else { return [] }
+        return [measurement(.spo2, \.spo2), measurement(.pulseRateOximetry, \.pulseRate)]
+    }
+
+    /// The value is the lower median of the window's valid samples: robust against the odd
+    /// spike from motion, and always a value the device actually reported (no averaging, no
+    /// half units invented).
+    private func measurement(_ type: MeasurementType, _ value: KeyPath<CMS50Sample, Int?>) -> DecodedMeasurement {
+        let valid = samples.filter { $0.conditions.isEmpty && $0[keyPath: value] != nil }
+        var conditions: MeasurementStatus = samples.reduce(into: []) { $0.formUnion($1.conditions) }
+        let signalSamples = valid.isEmpty ? samples.filter { !$0.conditions.contains(.sensorOff) } : valid
+        if let signal = Self.lowerMedian(signalSamples.map(\.signalStrength)), signal <= Self.lowSignalThreshold {
+            conditions.insert(.lowSignal)
+        }
+        guard let median = Self.lowerMedian(valid.compactMap { $0[keyPath: value] }) else {
+            conditions.insert(.notAvailable)
+            return DecodedMeasurement(type: type, value: nil, status: conditions, rawFrame: samples.last?.frame ?? [])
+        }
+        // Some frames of the window were unusable: the value stands, but is marked questionable.
+        if valid.count < samples.count { conditions.insert(.questionable) }
+        return DecodedMeasurement(type: type, value: DecimalValue(median), status: conditions, rawFrame: valid.last?.frame ?? [])
+    }
+
+    static func lowerMedian(_ values: [Int]) -> Int? {
+        guard !values.isEmpty else { return nil }
+        return values.sorted()[(values.count - 1) / 2]
+    }
+}

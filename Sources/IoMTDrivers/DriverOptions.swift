@@ -1,0 +1,32 @@
+import IoMTCore
+
+/// Reads and checks a profile's `driverOptions`, reporting each problem with its field path.
+struct DriverOptions {
+    let profileId: String
+    let values: [String: JSONValue]
+
+    init(profileId: String, values: [String: JSONValue]) { self.profileId = profileId; self.values = values }
+
+    func rejectUnknown(allowed: [String]) throws(DriverConfigurationError) {
+        for key in values.keys.sorted() where !allowed.contains(key) {
+            throw DriverConfigurationError(profileId: profileId, field: "driverOptions.\(key)",
+                                           expected: "a known option (one of \(allowed.map { "\"\($0)\"" }.joined(separator: ", ")))",
+                                           found: "unknown option \"\(key)\"")
+        }
+    }
+
+    func integer(_ key: String, in range: ClosedRange<Int>, default fallback: Int) throws(DriverConfigurationError) -> Int {
+        guard let value = values[key] else { return fallback }
+        guard let number = value.intValue, range.contains(number) else {
+            let found: String
+            switch value {
+            case let .number(text): found = text
+            case .string: found = value.serialized()
+            default: found = value.kindDescription
+            }
+            throw DriverConfigurationError(profileId: profileId, field: "driverOptions.\(key)",
+                                           expected: "an integer from \(range.lowerBound) to \(range.upperBound)", found: found)
+        }
+        return number
+    }
+}

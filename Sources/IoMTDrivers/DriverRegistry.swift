@@ -1,0 +1,35 @@
+import IoMTCore
+import IoMTProfiles
+
+/// The drivers this build knows, and the one place that turns a profile into a running session.
+public enum DriverRegistry {
+    public static let cms50Legacy = "contec-cms50-legacy"
+    public static let cms50V46 = "contec-cms50-v46"
+
+    public static let driverIds: Set<String> = [cms50Legacy, cms50V46]
+
+    /// Options each driver accepts in `driverOptions` (anything else is a typo and rejected).
+    static let allowedOptions: [String: [String]] = [
+        cms50Legacy: ["reportIntervalMs"],
+        cms50V46: ["reportIntervalMs", "keepAliveIntervalMs"],
+    ]
+
+    public static func makeSession(for profile: DeviceProfile) throws(DriverConfigurationError) -> any DriverSession {
+        guard let allowed = allowedOptions[profile.driver] else {
+            throw DriverConfigurationError(profileId: profile.id, field: "driver",
+                                           expected: "one of \(driverIds.sorted().map { "\"\($0)\"" }.joined(separator: ", "))",
+                                           found: "\"\(profile.driver)\"")
+        }
+        let options = DriverOptions(profileId: profile.id, values: profile.driverOptions)
+        try options.rejectUnknown(allowed: allowed)
+        let reportInterval = try options.integer("reportIntervalMs", in: 100...60_000, default: 1000)
+        switch profile.driver {
+        case cms50Legacy:
+            return CMS50LegacySession(reportIntervalMs: Int64(reportInterval))
+        default:
+            // The device stops a live run after about 30 s; 5 s leaves room for lost commands.
+            let keepAlive = try options.integer("keepAliveIntervalMs", in: 1000...25_000, default: 5000)
+            return CMS50V46Session(reportIntervalMs: Int64(reportInterval), keepAliveIntervalMs: Int64(keepAlive))
+        }
+    }
+}

@@ -1,0 +1,125 @@
+import IoMTCore
+import IoMTDrivers
+import IoMTProfiles
+import Testing
+
+@Suite struct CMS50SessionTests {
+    private func frames(_ count: Int, spo2: Int, pulse: Int) -> [UInt8] {
+        (0..<count).flatMap { _ in CMS50Encoder.legacy(spo2: spo2, pulse: pulse) }
+    }
+
+    /// Windows close on the instants passed in: one pair of measurements per second, values from
+    /// that second's frames only, and a second without frames emits nothing.
+    @Test func windowsFollowTheGivenInstantsAt1Hz() throws {
+        var session = try DriverRegistry.makeSession(for: profile(driver: DriverRegistry.cms50Legacy))
+        #expect(session.start(at: .test(0)) == DriverOutput())
+        for offset in stride(from: Int64(0), to: 1000, by: 250) {
+            #expect(session.ingest(frames(15, spo2: 97, pulse: 70), at: .test(offset)).measurements.isEmpty)
+        }
+        let first = session.ingest(frames(15, spo2: 90, pulse: 80), at: .test(1000)).measurements
+        #expect(first.map(\.value) == [DecimalValue(97), DecimalValue(70)])
+        #expect(first.map(\.type) == [.spo2, .pulseRateOximetry])
+        for offset in stride(from: Int64(1250), to: 2000, by: 250) {
+            #expect(session.ingest(frames(15, spo2: 90, pulse: 80), at: .test(offset)).measurements.isEmpty)
+        }
+        #expect(session.tick(at: .test(1999)).measurements.isEmpty)
+        #expect(session.tick(at: .test(2000)).measurements.map(\.value) == [DecimalValue(90), DecimalValue(80)])
+        #expect(session.tick(at: .test(2500)).measurements.isEmpty)
+        #expect(session.tick(at: .test(3000)).measurements.isEmpty, "a window without frames emits nothing")
+        #expect(session.ingest(frames(3, spo2: 99, pulse: 55), at: .test(3100)).measurements.isEmpty)
+        #expect(session.finish(at: .test(3200)).measurements.map(\.value) == [DecimalValue(99), DecimalValue(55)])
+    }
+
+    @Test func reportIntervalOptionSetsTheWindow() throws {
+        var session = try DriverRegistry.makeSession(for: profile(driver: DriverRegistry.cms50Legacy,
+                                                                  options: ["reportIntervalMs": .number(5000)]))
+        _ = session.ingest(frames(60, spo2: 97, pulse: 70), at: .test(0))
+        #expect(session.tick(at: .test(4999)).measurements.isEmpty)
+        #expect(session.tick(at: .test(5000)).measurements.count == 2)
+    }
+
+    @Test func rawFrameIsTheLastContributingFrame() throws {
+        var session = try DriverRegistry.makeSession(for: profile(driver: DriverRegistry.cms50Legacy))
+        let last = CMS50Encoder.legacy(spo2: 96, pulse: 71, pleth: 99)
+        let fingerOut = CMS50Encoder.legacy(spo2: 0x7F, pulse: 0xFF, fingerOut: true)
+        let output = decodeAtOnce(frames(10, spo2: 96, pulse: 71) + last + fingerOut, session: &session)
+        #expect(output.measurements.map(\.rawFrame) == [last, last])
+        #expect(output.measurements[0].status == [.questionable, .sensorOff])
+    }
+
+    @Test func resynchronisationIsReported() throws {
+        var session = try DriverRegistry.makeSession(for: profile(driver: DriverRegistry.cms50Legacy))
+        let output = session.ingest([0x00, 0x11, 0x22] + frames(2, spo2: 97, pulse: 70) + [0x85, 0x01], at: .test(0))
+        #expect(output.events == [.resynchronised(discardedBytes: 3)])
+        #expect(session.finish(at: .test(0)).events == [.resynchronised(discardedBytes: 2)])
+    }
+
+    @Test func v46StartsLiveDataAndRepeatsItAsKeepAlive() throws {
+        var session = try DriverRegistry.makeSession(for: profile(driver: DriverRegistry.cms50V46))
+        let startLive: [UInt8] = [0x7D, 0x81, 0xA1, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80]
+        #expect(session.start(at: .test(0)).commands == [startLive])
+        var sentAt: [Int64] = []
+        for second in Int64(1)...16 {
+            if session.tick(at: .test(second * 1000)).commands == [startLive] { sentAt.append(second * 1000) }
+        }
+        #expect(sentAt == [5000, 10000, 15000])
+    }
+
+    @Test func keepAliveIntervalIsConfigurable() throws {
+        var session = try DriverRegistry.makeSession(for: profile(driver: DriverRegistry.cms50V46,
+                                                                  options: ["keepAliveIntervalMs": .number(2000)]))
+        _ = session.start(at: .test(0))
+        let sent = (1...6).map { session.tick(at: .test(Int64($0) * 1000)).commands.count }
+        #expect(sent == [0, 1, 0, 1, 0, 1])
+    }
+
+    @Test func legacySendsNothing() throws {
+        var session = try DriverRegistry.makeSession(for: profile(driver: DriverRegistry.cms50Legacy))
+        #expect(session.start(at: .test(0)).commands.isEmpty)
+        #expect(session.tick(at: .test(60_000)).commands.isEmpty)
+    }
+
+    @Test func singleFrameYieldsObservationsOnFinish() throws {
+        var session = try DriverRegistry.makeSession(for: profile(driver: DriverRegistry.cms50V46))
+        let output = decodeAtOnce(CMS50Encoder.v46(spo2: 98, pulse: 61), session: &session)
+        #expect(output.measurements.map(\.value) == [DecimalValue(98), DecimalValue(61)])
+    }
+}
+
+@Suite struct DriverOptionTests {
+    private func error(_ driver: String, _ options: [String: JSONValue]) -> DriverConfigurationError? {
+        do { _ = try DriverRegistry.makeSession(for: profile(driver: driver, options: options)); return nil } catch { return error }
+    }
+
+    @Test func reportIntervalOutOfRange() {
+        let failure = error(DriverRegistry.cms50Legacy, ["reportIntervalMs": .number(50)])
+        #expect(failure == DriverConfigurationError(profileId: "test-contec-cms50-legacy", field: "driverOptions.reportIntervalMs",
+                                                    expected: "an integer from 100 to 60000", found: "50"))
+        #expect(failure?.description == "profile test-contec-cms50-legacy: driverOptions.reportIntervalMs: expected an integer from 100 to 60000, found 50")
+    }
+
+    @Test func reportIntervalMustBeANumber() {
+        #expect(error(DriverRegistry.cms50Legacy, ["reportIntervalMs": .string("1000")])?.found == "\"1000\"")
+        #expect(error(DriverRegistry.cms50Legacy, ["reportIntervalMs": .number("1000.5")])?.found == "1000.5")
+        #expect(error(DriverRegistry.cms50Legacy, ["reportIntervalMs": .number(60_001)]) != nil)
+        #expect(error(DriverRegistry.cms50Legacy, ["reportIntervalMs": .number(100)]) == nil)
+        #expect(error(DriverRegistry.cms50Legacy, ["reportIntervalMs": .number(60_000)]) == nil)
+    }
+
+    @Test func unknownOptionsAreRejected() {
+        let failure = error(DriverRegistry.cms50Legacy, ["keepAliveIntervalMs": .number(5000)])
+        #expect(failure?.field == "driverOptions.keepAliveIntervalMs")
+        #expect(failure?.found == "unknown option \"keepAliveIntervalMs\"")
+        #expect(error(DriverRegistry.cms50V46, ["reportIntervalMS": .number(1000)])?.field == "driverOptions.reportIntervalMS")
+    }
+
+    @Test func keepAliveRange() {
+        #expect(error(DriverRegistry.cms50V46, ["keepAliveIntervalMs": .number(30_000)])?.expected == "an integer from 1000 to 25000")
+    }
+
+    @Test func unknownDriver() {
+        let failure = error("contec-cms60", [:])
+        #expect(failure?.field == "driver")
+        #expect(failure?.found == "\"contec-cms60\"")
+    }
+}

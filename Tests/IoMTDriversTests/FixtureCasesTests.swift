@@ -1,0 +1,66 @@
+import Foundation
+import IoMTCore
+import IoMTDrivers
+import IoMTProfiles
+import Testing
+
+/// One generic test over every fixture case folder (`Firmware-Fixtures/<driver>/<case>/`): a device
+/// quirk is a new folder, not new test code.
+struct FixtureCase: CustomStringConvertible, Sendable {
+    let folder: URL
+    var description: String { folder.deletingLastPathComponent().lastPathComponent + "/" + folder.lastPathComponent }
+
+    static func all() -> [FixtureCase] {
+        let manager = FileManager.default
+        var cases: [FixtureCase] = []
+        let drivers = (try? manager.contentsOfDirectory(atPath: Repository.fixturesDirectory.path)) ?? []
+        for driver in drivers.sorted() {
+            let driverFolder = Repository.fixturesDirectory.appendingPathComponent(driver)
+            for name in ((try? manager.contentsOfDirectory(atPath: driverFolder.path)) ?? []).sorted() {
+                let folder = driverFolder.appendingPathComponent(name)
+                if manager.fileExists(atPath: folder.appendingPathComponent("case.json").path) { cases.append(FixtureCase(folder: folder)) }
+            }
+        }
+        return cases
+    }
+
+    func text(_ name: String) throws -> String {
+        try String(contentsOf: folder.appendingPathComponent(name), encoding: .utf8)
+    }
+
+    func capture() throws -> [UInt8] { try Hex.bytes(from: try text("capture.hex")) }
+
+    func session() throws -> any DriverSession {
+        let caseInfo = try JSONValue.parse(try text("case.json"))
+        let profileId = try #require(caseInfo["profile"]?.stringValue, "case.json needs a \"profile\" string")
+        let profile = try #require(try Repository.catalog().profile(id: profileId), "no profile \(profileId) in DeviceProfiles/")
+        return try DriverRegistry.makeSession(for: profile)
+    }
+}
+
+@Suite struct FixtureCasesTests {
+    @Test func fixtureFoldersExist() {
+        #expect(FixtureCase.all().count >= 15)
+    }
+
+    @Test(arguments: FixtureCase.all())
+    func caseMatchesExpectedJSON(_ fixture: FixtureCase) throws {
+        var session = try fixture.session()
+        let output = decodeAtOnce(try fixture.capture(), session: &session)
+        let actual = JSONValue.object([("observations", .array(output.measurements.map(\.contractJSON)))])
+        let expected = try JSONValue.parse(try fixture.text("expected.json"))
+        #expect(actual == expected, "\(fixture): got \(actual.prettyPrinted())")
+    }
+
+    /// Feeding a capture byte by byte, or in odd chunks, gives exactly the all-at-once output.
+    @Test(arguments: FixtureCase.all())
+    func chunkingDoesNotChangeOutput(_ fixture: FixtureCase) throws {
+        let bytes = try fixture.capture()
+        var whole = try fixture.session()
+        let reference = decodeAtOnce(bytes, session: &whole).measurements
+        for sizes in [[1], [2, 7, 3], [9, 5, 13, 1, 64]] {
+            var chunked = try fixture.session()
+            #expect(decodeAtOnce(bytes, session: &chunked, chunkSizes: sizes).measurements == reference, "chunks \(sizes)")
+        }
+    }
+}

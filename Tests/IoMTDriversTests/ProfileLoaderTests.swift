@@ -1,0 +1,212 @@
+import Foundation
+import IoMTCore
+import IoMTDrivers
+import IoMTProfiles
+import Testing
+
+/// Every validation message names the file, the field, what was expected and what was found.
+@Suite struct ProfileLoaderTests {
+    static let valid = """
+    {
+      "id": "contec-test",
+      "schemaVersion": 1,
+      "manufacturer": "Contec",
+      "model": "CMS50D+",
+      "deviceClass": "pulse-oximeter",
+      "driver": "contec-cms50-legacy",
+      "transport": "serial",
+      "match": { "usb": [ { "vendorId": "10c4", "productId": "ea60", "product": "USB to UART" } ] },
+      "serial": { "baudRate": 19200, "dataBits": 8, "parity": "odd", "stopBits": 1, "flowControl": "none" },
+      "driverOptions": { "reportIntervalMs": 1000 },
+      "quirks": ["one-quirk"],
+      "notes": "free text"
+    }
+    """
+
+    let loader = ProfileLoader(knownDriverIds: DriverRegistry.driverIds)
+
+    /// A private temporary directory holding the given files.
+    private func directory(_ files: [String: String]) throws -> String {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("iomt-profiles-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        for (name, text) in files { try text.write(to: url.appendingPathComponent(name), atomically: true, encoding: .utf8) }
+        return url.path
+    }
+
+    private func issues(_ text: String) throws -> (path: String, issues: [ProfileError.Issue]) {
+        let path = try directory(["p.json": text]) + "/p.json"
+        defer { try? FileManager.default.removeItem(atPath: (path as NSString).deletingLastPathComponent) }
+        do {
+            _ = try loader.load(file: path)
+            return (path, [])
+        } catch {
+            return (path, error.issues)
+        }
+    }
+
+    private func replacing(_ old: String, _ new: String) -> String {
+        precondition(Self.valid.contains(old), "fixture text lacks \(old)")
+        return Self.valid.replacingOccurrences(of: old, with: new)
+    }
+
+    @Test func validProfileLoads() throws {
+        let path = try directory(["p.json": Self.valid]) + "/p.json"
+        let profile = try loader.load(file: path)
+        #expect(profile.id == "contec-test")
+        #expect(profile.serial == SerialSettings(baudRate: 19200, dataBits: 8, parity: .odd, stopBits: 1, flowControl: .none))
+        #expect(profile.match.usb == [USBMatch(vendorId: 0x10c4, productId: 0xea60, product: "USB to UART")])
+        #expect(profile.driverOptions["reportIntervalMs"] == .number("1000"))
+        #expect(profile.quirks == ["one-quirk"])
+        #expect(profile.sourcePath == path)
+    }
+
+    @Test func parityMessageNamesFileFieldExpectationAndFinding() throws {
+        let (path, found) = try issues(replacing("\"parity\": \"odd\"", "\"parity\": \"space\""))
+        #expect(found.map(\.description) == ["\(path): serial.parity: expected one of \"none\", \"odd\", \"even\", found \"space\""])
+    }
+
+    @Test func allErrorsOfAFileAreCollected() throws {
+        let text = replacing("\"baudRate\": 19200, \"dataBits\": 8, \"parity\": \"odd\", \"stopBits\": 1",
+                             "\"baudRate\": 12345, \"dataBits\": 9, \"parity\": \"odd\", \"stopBits\": 3")
+        let (_, found) = try issues(text)
+        #expect(found.map(\.field) == ["serial.baudRate", "serial.dataBits", "serial.stopBits"])
+        #expect(found[0].expected.hasPrefix("a standard termios rate (one of 50, 75,"))
+        #expect(found[0].found == "12345")
+        #expect(found[1].expected == "an integer from 5 to 8" && found[1].found == "9")
+        #expect(found[2].expected == "1 or 2" && found[2].found == "3")
+    }
+
+    @Test func unknownFieldsAreErrors() throws {
+        let (_, top) = try issues(replacing("\"notes\"", "\"note\""))
+        #expect(top.map(\.field) == ["note"])
+        #expect(top.first?.found == "unknown field \"note\"")
+        let (_, nested) = try issues(replacing("\"parity\"", "\"partiy\""))
+        #expect(Set(nested.map(\.field)) == ["serial.partiy", "serial.parity"])
+        let (_, usb) = try issues(replacing("\"product\":", "\"products\":"))
+        #expect(usb.map(\.field) == ["match.usb[0].products"])
+    }
+
+    @Test func idMustBeKebabCase() throws {
+        let (_, found) = try issues(replacing("\"contec-test\"", "\"Contec_Test\""))
+        #expect(found.map(\.description).first?.hasSuffix("id: expected a string of lower-case letters, digits and '-' ([a-z0-9-]+), found \"Contec_Test\"") == true)
+    }
+
+    @Test func usbIdsAreFourHexDigits() throws {
+        let (_, found) = try issues(replacing("\"vendorId\": \"10c4\", \"productId\": \"ea60\"", "\"vendorId\": \"10c\", \"productId\": 60000"))
+        #expect(found.map(\.field) == ["match.usb[0].vendorId", "match.usb[0].productId"])
+        #expect(found.map(\.found) == ["\"10c\"", "60000"])
+        #expect(found[0].expected == "4 hex digits as a string, such as \"10c4\"")
+    }
+
+    @Test func driverMustBeRegistered() throws {
+        let (_, found) = try issues(replacing("\"contec-cms50-legacy\"", "\"contec-cms50\""))
+        #expect(found.map(\.field) == ["driver"])
+        #expect(found[0].expected == "a registered driver id (one of \"contec-cms50-legacy\", \"contec-cms50-v46\")")
+        #expect(found[0].found == "\"contec-cms50\"")
+    }
+
+    @Test func serialBlockRequiredForSerialTransport() throws {
+        let text = replacing("\"serial\": { \"baudRate\": 19200, \"dataBits\": 8, \"parity\": \"odd\", \"stopBits\": 1, \"flowControl\": \"none\" },", "")
+        let (_, found) = try issues(text)
+        #expect(found.map(\.description).first?.hasSuffix("serial: expected a serial block (transport is \"serial\"), found nothing (the field is missing)") == true)
+    }
+
+    @Test func bleTransportTakesNoSerialBlock() throws {
+        let (_, found) = try issues(replacing("\"transport\": \"serial\"", "\"transport\": \"ble\""))
+        #expect(found.map(\.field) == ["serial"])
+        let (_, transport) = try issues(replacing("\"transport\": \"serial\"", "\"transport\": \"usb\""))
+        #expect(transport.map(\.expected) == ["one of \"serial\", \"ble\""])
+    }
+
+    @Test func missingRequiredFieldsAreNamed() throws {
+        let (_, found) = try issues("{\"schemaVersion\": 2}")
+        #expect(found.map(\.field) == ["id", "schemaVersion", "manufacturer", "model", "deviceClass", "driver", "transport", "match"])
+        #expect(found[1].expected == "1" && found[1].found == "2")
+    }
+
+    @Test func wrongTypesAreReported() throws {
+        let (_, found) = try issues(replacing("\"quirks\": [\"one-quirk\"]", "\"quirks\": \"one-quirk\""))
+        #expect(found.map(\.description).first?.hasSuffix("quirks: expected an array, found \"one-quirk\"") == true)
+        let (_, root) = try issues("[1, 2]")
+        #expect(root.map(\.field) == ["(document)"])
+        #expect(root.first?.found == "an array")
+        let (_, notes) = try issues(replacing("\"notes\": \"free text\"", "\"notes\": 5"))
+        #expect(notes.map(\.field) == ["notes"])
+    }
+
+    @Test func repeatedFieldsAreErrors() throws {
+        let (_, found) = try issues(replacing("\"notes\": \"free text\"", "\"notes\": \"a\", \"notes\": \"b\""))
+        #expect(found.map(\.field) == ["notes"])
+        #expect(found.first?.expected == "each field once")
+    }
+
+    @Test func syntaxErrorsGiveLineAndColumn() throws {
+        let (path, found) = try issues("{\n  \"id\": \"x\",\n  oops\n}")
+        #expect(found.map(\.description) == ["\(path): line 3, column 3: expected valid JSON, found expected a quoted member name"])
+    }
+
+    @Test func missingFileIsReported() {
+        #expect(throws: ProfileError.self) { try loader.load(file: "/nonexistent/iomt/profile.json") }
+        do { _ = try loader.load(file: "/nonexistent/iomt/profile.json") } catch {
+            #expect(error.issues.first?.field == "(file)")
+            #expect(error.description.contains("/nonexistent/iomt/profile.json: (file): expected a readable file, found error 2"))
+        }
+    }
+
+    @Test func duplicateIdsAcrossFilesNameBothFiles() throws {
+        let path = try directory(["a.json": Self.valid, "b.json": Self.valid, "ignored.txt": "x"])
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        do {
+            _ = try loader.load(directory: path)
+            Issue.record("duplicate ids must not load")
+        } catch {
+            #expect(error.issues.map(\.description) == ["\(path)/b.json: id: expected an id no other profile uses, found \"contec-test\", already used by \(path)/a.json"])
+        }
+    }
+
+    @Test func directoryErrorsOfAllFilesAreCollected() throws {
+        let path = try directory(["a.json": replacing("\"odd\"", "\"space\""), "b.json": "{"])
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        do {
+            _ = try loader.load(directory: path)
+            Issue.record("broken files must not load")
+        } catch {
+            #expect(error.issues.map(\.file) == ["\(path)/a.json", "\(path)/b.json"])
+        }
+    }
+
+    @Test func parseIsPureAndNamesTheGivenSource() {
+        do {
+            _ = try loader.parse(bytes: Array("{}".utf8), sourcePath: "DeviceProfiles/contec-cms50d-plus.json")
+            Issue.record("empty profile must not parse")
+        } catch {
+            #expect(error.issues.allSatisfy { $0.file == "DeviceProfiles/contec-cms50d-plus.json" })
+        }
+    }
+
+    @Test func realProfilesDirectoryLoads() throws {
+        let profiles = try loader.load(directory: Repository.profilesDirectory)
+        #expect(profiles.map(\.id) == ["contec-cms50d-plus", "contec-cms50e"])
+        #expect(profiles[0].serial == SerialSettings(baudRate: 19200, dataBits: 8, parity: .odd, stopBits: 1))
+        #expect(profiles[1].serial == SerialSettings(baudRate: 115200, dataBits: 8, parity: .none, stopBits: 1))
+        for profile in profiles { #expect(throws: Never.self) { _ = try DriverRegistry.makeSession(for: profile) } }
+    }
+
+    @Test func catalogLooksUpAndMatches() throws {
+        let catalog = try Repository.catalog()
+        #expect(catalog.profile(id: "contec-cms50e")?.driver == "contec-cms50-v46")
+        #expect(catalog.profile(id: "nope") == nil)
+        #expect(catalog.matches(vendorId: 0x10c4, productId: 0xea60, product: "CP2102 USB to UART Bridge Controller").map(\.id)
+                == ["contec-cms50d-plus", "contec-cms50e"])
+        #expect(catalog.matches(vendorId: 0x067b, productId: 0x2303, product: nil).count == 2)
+        #expect(catalog.matches(vendorId: 0x0403, productId: 0x6001, product: "FT232R").isEmpty)
+        let specific = ProfileCatalog(profiles: [
+            DeviceProfile(id: "generic", manufacturer: "m", model: "m", deviceClass: "c", driver: "d", transport: .serial,
+                          match: MatchRules(usb: [USBMatch(vendorId: 1, productId: 2)]), serial: nil),
+            DeviceProfile(id: "aaa-specific", manufacturer: "m", model: "m", deviceClass: "c", driver: "d", transport: .serial,
+                          match: MatchRules(usb: [USBMatch(vendorId: 1, productId: 2, product: "Oximeter")]), serial: nil),
+        ])
+        #expect(specific.matches(vendorId: 1, productId: 2, product: "Contec OXIMETER cable").map(\.id) == ["aaa-specific", "generic"])
+        #expect(specific.matches(vendorId: 1, productId: 2, product: "other").map(\.id) == ["generic"])
+    }
+}
