@@ -1,1 +1,0 @@
-// IoMTTransport: placeholder until its implementation lands.

@@ -1,0 +1,153 @@
+import Glibc
+import IoMTCore
+import IoMTProfiles
+import Synchronization
+
+/// What a connection reports, in order: `.opened`, data chunks, `.closed`, and again after a reconnect.
+public enum SerialEvent: Sendable, Equatable {
+    case opened(path: String)
+    case data([UInt8], at: Instant)
+    case closed(CloseReason)
+}
+
+public enum CloseReason: Sendable, Equatable, CustomStringConvertible {
+    /// The device went away (hang-up, EIO/ENXIO/ENODEV); a reconnect is scheduled.
+    case unplugged(String)
+    /// The device could not be opened (absent, busy, I/O error); a retry is scheduled.
+    case unavailable(String)
+    /// A configuration error that retrying cannot fix (e.g. unsupported baud rate); the connection ends.
+    case failed(String)
+    /// `stop()` was called; the connection ends.
+    case stopped
+
+    public var description: String {
+        switch self {
+        case .unplugged(let detail): return "unplugged: \(detail)"
+        case .unavailable(let detail): return "unavailable: \(detail)"
+        case .failed(let detail): return "failed: \(detail)"
+        case .stopped: return "stopped"
+        }
+    }
+}
+
+/// Owns one serial device by path: opens it, delivers what it sends, and reopens it with
+/// exponential backoff after an unplug or while the path does not exist yet.
+///
+/// Reading runs on a dedicated thread waiting in `poll()` with a short timeout, so `stop()` takes
+/// effect within ~100 ms and the cooperative pool is never blocked.
+public final class SerialConnection: Sendable {
+    public let path: String
+    public let settings: SerialSettings
+    private let backoff: Backoff
+    private let clock: any WallClock
+    private let pollTimeoutMilliseconds: Int32
+    private let state: Mutex<State>
+
+    private struct State {
+        var port: SerialPort?
+        var stopRequested = false
+        var started = false
+        var random: SeededRandom
+    }
+
+    public init(path: String, settings: SerialSettings, backoff: Backoff = Backoff(), clock: any WallClock = SystemClock(),
+                jitterSeed: UInt64 = UInt64(truncatingIfNeeded: monotonicNanoseconds()), pollTimeoutMilliseconds: Int32 = 100) {
+        self.path = path; self.settings = settings; self.backoff = backoff; self.clock = clock
+        self.pollTimeoutMilliseconds = pollTimeoutMilliseconds
+        self.state = Mutex(State(random: SeededRandom(seed: jitterSeed)))
+    }
+
+    /// Starts the connection and returns its event stream. Call once; a second call returns a finished stream.
+    public func chunks() -> AsyncStream<SerialEvent> {
+        let (stream, continuation) = AsyncStream.makeStream(of: SerialEvent.self, bufferingPolicy: .unbounded)
+        let alreadyStarted = state.withLock { state in
+            defer { state.started = true }
+            return state.started
+        }
+        if alreadyStarted {
+            continuation.finish()
+            return stream
+        }
+        DedicatedThread.start { [self] in
+            run(emit: { continuation.yield($0) })
+            continuation.finish()
+        }
+        return stream
+    }
+
+    /// Sends bytes to the device. Throws `.closed` while disconnected (the caller decides whether to queue).
+    public func send(_ bytes: [UInt8]) throws(SerialError) {
+        guard let port = state.withLock({ $0.port }) else { throw .closed(path: path) }
+        try port.write(bytes)
+    }
+
+    public var isConnected: Bool { state.withLock { $0.port != nil } }
+
+    /// Stops reading and closes the device; the stream ends with `.closed(.stopped)`.
+    public func stop() {
+        state.withLock { $0.stopRequested = true }
+    }
+
+    private var stopRequested: Bool { state.withLock { $0.stopRequested } }
+
+    private func nextDelay(attempt: Int) -> Int64 {
+        state.withLock { state in backoff.delay(attempt: attempt, using: &state.random) }
+    }
+
+    private func run(emit: (SerialEvent) -> Void) {
+        var attempt = 0
+        var lastReported: CloseReason? = nil
+        func report(_ reason: CloseReason) {
+            // Report state changes, not every failed retry of the same kind.
+            if reason != lastReported { emit(.closed(reason)) }
+            lastReported = reason
+        }
+        while !stopRequested {
+            let port: SerialPort
+            do {
+                port = try SerialPort.open(path: path, settings: settings)
+            } catch {
+                guard error.isTransient else {
+                    emit(.closed(.failed(error.description)))
+                    return
+                }
+                report(.unavailable(error.description))
+                sleepInterruptibly(milliseconds: nextDelay(attempt: attempt)) { stopRequested }
+                attempt += 1
+                continue
+            }
+            state.withLock { $0.port = port }
+            emit(.opened(path: path))
+            attempt = 0
+            lastReported = nil
+            let reason = pump(port, emit: emit)
+            state.withLock { $0.port = nil }
+            port.close()
+            guard let reason else { break }
+            report(reason)
+            sleepInterruptibly(milliseconds: nextDelay(attempt: attempt)) { stopRequested }
+            attempt += 1
+        }
+        emit(.closed(.stopped))
+    }
+
+    /// Reads until the device goes away (returns why) or stop is requested (returns nil).
+    private func pump(_ port: SerialPort, emit: (SerialEvent) -> Void) -> CloseReason? {
+        while !stopRequested {
+            guard port.waitReadable(timeoutMilliseconds: pollTimeoutMilliseconds) else { continue }
+            do {
+                switch try port.read(max: 4096) {
+                case .bytes(let bytes): emit(.data(bytes, at: clock.now()))
+                case .wouldBlock: continue
+                case .hangup(let detail): return .unplugged(detail)
+                }
+            } catch {
+                switch error {
+                case .unplugged(_, let detail): return .unplugged(detail)
+                default: return .unavailable(error.description)
+                }
+            }
+        }
+        return nil
+    }
+}

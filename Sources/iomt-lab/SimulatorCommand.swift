@@ -1,0 +1,101 @@
+import Dispatch
+import Foundation
+import IoMTLab
+
+/// `iomt-lab sim cms50 [--generation legacy|v46] [--link PATH] [--script demo|steady|dip]
+///                     [--replay FILE.hex] [--count N] [--garbage RATE] [--seed N]`
+func runSimulatorCommand(_ args: [String]) -> Int32 {
+    let usage = """
+    usage: iomt-lab sim cms50 [--generation legacy|v46] [--link PATH] [--script demo|steady|dip]
+                              [--replay FILE.hex] [--count N] [--garbage RATE] [--seed N]
+      Simulates Contec CMS50 pulse oximeters on pseudo-terminals and prints their paths.
+      --link PATH   stable symlink to the pty (with --count N: PATH-1 … PATH-N)
+      --garbage R   inject noise / torn frames with probability R per frame (0…1)
+    Runs until SIGINT or SIGTERM.
+    """
+    guard args.first == "cms50" else {
+        FileHandle.standardError.write(Data((usage + "\n").utf8))
+        return 64
+    }
+    var generation = CMS50Simulator.Generation.legacy
+    var link: String? = nil
+    var script = OximetryScript.demo
+    var replayFile: String? = nil
+    var count = 1
+    var garbage: CMS50Simulator.Garbage? = nil
+    var seed: UInt64 = 1
+
+    func fail(_ message: String) -> Int32 {
+        FileHandle.standardError.write(Data("iomt-lab sim: \(message)\n\(usage)\n".utf8))
+        return 64
+    }
+    var index = 1
+    while index < args.count {
+        let option = args[index]
+        guard index + 1 < args.count else { return fail("\(option) needs a value") }
+        let value = args[index + 1]
+        switch option {
+        case "--generation":
+            guard let parsed = CMS50Simulator.Generation(rawValue: value) else { return fail("unknown generation \"\(value)\" (expected legacy or v46)") }
+            generation = parsed
+        case "--link": link = value
+        case "--script":
+            guard let parsed = OximetryScript.named(value) else { return fail("unknown script \"\(value)\" (expected demo, steady or dip)") }
+            script = parsed
+        case "--replay": replayFile = value
+        case "--count":
+            guard let parsed = Int(value), parsed >= 1, parsed <= 64 else { return fail("--count must be 1…64, got \"\(value)\"") }
+            count = parsed
+        case "--garbage":
+            guard let parsed = Double(value), parsed >= 0, parsed <= 1 else { return fail("--garbage must be 0…1, got \"\(value)\"") }
+            garbage = .init(rate: parsed)
+        case "--seed":
+            guard let parsed = UInt64(value) else { return fail("--seed must be a non-negative integer") }
+            seed = parsed
+        default: return fail("unknown option \(option)")
+        }
+        index += 2
+    }
+
+    var capture: String? = nil
+    if let replayFile {
+        guard let text = try? String(contentsOfFile: replayFile, encoding: .utf8) else {
+            return fail("cannot read \(replayFile); pass a Firmware-Fixtures/<driver>/<case>/capture.hex")
+        }
+        capture = text
+    }
+
+    var simulators: [CMS50Simulator] = []
+    for number in 1...count {
+        let simulator = CMS50Simulator(generation: generation, script: script, seed: seed &+ UInt64(number - 1), garbage: garbage)
+        let devicePath = link.map { count == 1 ? $0 : "\($0)-\(number)" }
+        do {
+            if let capture { try simulator.replay(captureHexText: capture) }
+            let path = try simulator.start(symlinkPath: devicePath)
+            print("cms50 \(generation.rawValue) #\(number): \(path)" + (devicePath.map { " (link \($0))" } ?? ""))
+        } catch {
+            simulators.forEach { $0.stop() }
+            FileHandle.standardError.write(Data("iomt-lab sim: cannot start device \(number): \(error)\n".utf8))
+            return 1
+        }
+        simulators.append(simulator)
+    }
+    fflush(nil) // the paths must reach a pipe reader before we block
+
+    let finished = DispatchSemaphore(value: 0)
+    var sources: [DispatchSourceSignal] = []
+    for signalNumber in [SIGINT, SIGTERM] {
+        signal(signalNumber, SIG_IGN)
+        let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
+        source.setEventHandler { finished.signal() }
+        source.resume()
+        sources.append(source)
+    }
+    finished.wait()
+    for simulator in simulators {
+        simulator.stop()
+        print("cms50 \(generation.rawValue): stopped after \(simulator.frameCount) frames")
+    }
+    sources.forEach { $0.cancel() }
+    return 0
+}

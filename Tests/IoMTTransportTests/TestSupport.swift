@@ -1,0 +1,73 @@
+import Glibc
+import IoMTTransport
+import Synchronization
+
+/// A fresh directory under /tmp for symlinks; removed by the caller with `removeTree`.
+func makeTemporaryDirectory() -> String {
+    var template = Array("/tmp/iomt-transport-XXXXXX".utf8CString)
+    let result = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
+    precondition(result != nil, "mkdtemp failed: errno \(errno)")
+    return String(cString: result!)
+}
+
+func removeTree(_ path: String) {
+    // Test directories hold only symlinks and sockets.
+    if let dir = opendir(path) {
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            if name != "." && name != ".." { unlink(path + "/" + name) }
+        }
+        closedir(dir)
+    }
+    rmdir(path)
+}
+
+/// Collects a connection's events in the background so tests can wait for a condition.
+final class EventLog: Sendable {
+    private let events = Mutex<[SerialEvent]>([])
+    private let task: Mutex<Task<Void, Never>?> = Mutex(nil)
+
+    init(_ stream: AsyncStream<SerialEvent>) {
+        let handle = Task { [self] in
+            for await event in stream { self.events.withLock { $0.append(event) } }
+        }
+        task.withLock { $0 = handle }
+    }
+
+    var all: [SerialEvent] { events.withLock { $0 } }
+
+    var data: [UInt8] { all.flatMap { event -> [UInt8] in if case .data(let bytes, _) = event { return bytes } else { return [] } } }
+
+    var openedCount: Int { all.filter { event -> Bool in if case .opened = event { return true } else { return false } }.count }
+
+    var closeReasons: [CloseReason] { all.compactMap { event -> CloseReason? in if case .closed(let reason) = event { return reason } else { return nil } } }
+
+    /// Waits (generously, only to avoid hanging) until `condition` holds; returns whether it did.
+    func waitUntil(seconds: Double = 10, _ condition: (EventLog) -> Bool) async -> Bool {
+        let deadline = Double(monotonicSeconds()) + seconds
+        while monotonicSeconds() < deadline {
+            if condition(self) { return true }
+            try? await Task.sleep(nanoseconds: 20_000_000)
+        }
+        return condition(self)
+    }
+
+    func finished() async { await task.withLock { $0 }?.value }
+}
+
+func monotonicSeconds() -> Double {
+    var spec = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &spec)
+    return Double(spec.tv_sec) + Double(spec.tv_nsec) / 1e9
+}
+
+/// Reads from `port` until `count` bytes arrived or the deadline passes.
+func readAll(from port: SerialPort, count: Int, seconds: Double = 10) throws -> [UInt8] {
+    var received: [UInt8] = []
+    let deadline = monotonicSeconds() + seconds
+    while received.count < count, monotonicSeconds() < deadline {
+        _ = port.waitReadable(timeoutMilliseconds: 50)
+        if case .bytes(let bytes) = try port.read(max: 97) { received += bytes }
+    }
+    return received
+}
