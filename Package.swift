@@ -44,7 +44,7 @@ let package = Package(
                                                    "IoMTStore", "IoMTAlerts", "IoMTFHIR", "IoMTHTTP", "IoMTForward"],
                 swiftSettings: strict),
         // Test peers: device simulators on pseudo-terminals and the local DOM receiver.
-        .target(name: "IoMTLab", dependencies: ["IoMTCore", "IoMTTransport", "CSQLite"], swiftSettings: strict),
+        .target(name: "IoMTLab", dependencies: ["IoMTCore", "IoMTTransport", "CSQLite"], exclude: ["Simulators/README.md"], swiftSettings: strict),
 
         .executableTarget(name: "iomtd", dependencies: ["IoMTDaemon"], swiftSettings: strict),
         .executableTarget(name: "iomtctl", dependencies: ["IoMTDaemon", "IoMTDrivers", "IoMTProfiles", "IoMTFHIR"],

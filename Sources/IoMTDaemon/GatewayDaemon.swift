@@ -29,7 +29,7 @@ public final class GatewayDaemon: Sendable {
         let configuration: DaemonConfiguration
         do { configuration = try DaemonConfiguration.parse(text, file: configPath) } catch { throw .configuration(error.description) }
         let profiles: [DeviceProfile]
-        do { profiles = try ProfileLoader.load(directory: configuration.profilesDirectory, knownDrivers: DriverRegistry.driverIds) } catch {
+        do { profiles = try ProfileLoader(knownDriverIds: DriverRegistry.driverIds).load(directory: configuration.profilesDirectory) } catch {
             throw .profiles(error.description)
         }
         var problems: [String] = []
@@ -83,7 +83,7 @@ public final class GatewayDaemon: Sendable {
             caBundlePath: configuration.dom.caBundlePath,
             clientCertificatePath: configuration.dom.clientCertificatePath,
             clientKeyPath: configuration.dom.clientKeyPath,
-            timeoutMilliseconds: configuration.dom.timeoutMilliseconds))
+            totalTimeoutMilliseconds: configuration.dom.timeoutMilliseconds))
         let wireFormat = FHIRPHDWireFormat(gateway: GatewayIdentity(
             systemId: configuration.gateway.systemId, serialNumber: configuration.gateway.serialNumber,
             softwareVersion: Self.version))
@@ -163,8 +163,9 @@ enum CredentialFileCheck {
     }
 }
 
-/// Resolves when SIGTERM or SIGINT arrives.
-final class StopSignal: Sendable {
+/// Resolves when SIGTERM or SIGINT arrives. The signal sources are only retained (never touched
+/// after init), which is why the unchecked conformance is sound.
+final class StopSignal: @unchecked Sendable {
     private let sources: [any DispatchSourceSignal]
     private let stream: AsyncStream<Void>
     private let continuation: AsyncStream<Void>.Continuation

@@ -33,7 +33,7 @@ actor SerialDeviceRunner {
 
     /// Runs until cancelled.
     func run() async {
-        let events = connection.events()
+        let events = connection.chunks()
         await health.heartbeat(loopName)
         let ticker = Task { [weak self] in
             while !Task.isCancelled {
@@ -69,7 +69,11 @@ actor SerialDeviceRunner {
     }
 
     private func handle(_ output: DriverOutput, receivedAt: Instant) async {
-        for command in output.commands { connection.send(command) }
+        for command in output.commands {
+            do { try connection.send(command) } catch {
+                Log.warning("\(identity.key): command not sent: \(error)", "serial")
+            }
+        }
         for event in output.events {
             switch event {
             case let .resynchronised(count):

@@ -14,7 +14,7 @@ enum PipelineThroughputBench {
         let readingsTarget = options.quick ? 100_000 : 400_000
         let producers = 4
         let batch = 250 // per producer; concurrent appends share one transaction (1,000 rows)
-        guard let profile = try? ProfileLoader.load(directory: BenchPaths.profiles, knownDrivers: DriverRegistry.driverIds)
+        guard let profile = try? ProfileLoader(knownDriverIds: DriverRegistry.driverIds).load(directory: BenchPaths.profiles)
             .first(where: { $0.id == "contec-cms50d-plus" }) else { print("  cannot load profiles"); return }
         let directory = BenchPaths.scratch("pipeline")
         let store: Store

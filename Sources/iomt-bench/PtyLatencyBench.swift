@@ -18,7 +18,7 @@ enum PtyLatencyBench {
         print("2. frame on pty → committed latency")
         let devices = 100
         let seconds = options.quick ? 8 : 20
-        guard let profile = try? ProfileLoader.load(directory: BenchPaths.profiles, knownDrivers: DriverRegistry.driverIds)
+        guard let profile = try? ProfileLoader(knownDriverIds: DriverRegistry.driverIds).load(directory: BenchPaths.profiles)
             .first(where: { $0.id == "contec-cms50d-plus" }), let settings = profile.serial else { print("  cannot load profiles"); return }
         let directory = BenchPaths.scratch("latency")
         guard let store = try? Store(path: directory + "/bench.sqlite") else { print("  cannot open store"); return }

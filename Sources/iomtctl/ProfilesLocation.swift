@@ -13,7 +13,7 @@ enum ProfilesLocation {
 
     static func load(option: String?) throws(CLIError) -> [DeviceProfile] {
         let directory = directory(option: option)
-        do { return try ProfileLoader.load(directory: directory, knownDrivers: DriverRegistry.driverIds) } catch {
+        do { return try ProfileLoader(knownDriverIds: DriverRegistry.driverIds).load(directory: directory) } catch {
             throw CLIError(message: "cannot load profiles from \(directory):\n\(error)", hint: "fix the profile or pass --profiles-dir DIR", exitCode: 2)
         }
     }
