@@ -1,5 +1,4 @@
-// INTERFACE STUB — the Store helper replaces these bodies with the SQLite implementation,
-// keeping every public signature (other modules compile against them).
+// The store's public value types; the `Store` actor lives in Store.swift and its extensions.
 import IoMTCore
 
 /// A stored observation with its row id (the store's acknowledgement).
@@ -70,45 +69,3 @@ public enum StoreError: Error, CustomStringConvertible, Equatable {
     }
 }
 
-/// The durable store. One actor owns the write connection; `append` returns only after the
-/// transaction holding its rows has committed (WAL, synchronous=FULL) — that is the acknowledgement.
-public actor Store {
-    public init(path: String, configuration: StoreConfiguration = StoreConfiguration(), clock: any WallClock = SystemClock()) throws(StoreError) {
-        fatalError("stub")
-    }
-
-    /// Schema version after migrations.
-    public var schemaVersion: Int { fatalError("stub") }
-
-    // MARK: Readings
-    /// Appends observations; concurrent callers share one transaction (group commit). Returns row ids once committed.
-    public func append(_ observations: [Observation]) async throws(StoreError) -> [Int64] { fatalError("stub") }
-    /// Undelivered, unquarantined rows for a destination: alert-carrying rows first (by priority), then by id (keeps per-device order).
-    public func pending(destination: String, limit: Int) throws(StoreError) -> [StoredObservation] { fatalError("stub") }
-    public func markDelivered(_ ids: [Int64], destination: String, at time: Instant) throws(StoreError) { fatalError("stub") }
-    /// Records a failed attempt (kind: "http-500", "timeout", "connect", …) without giving up on the rows.
-    public func recordFailure(_ ids: [Int64], destination: String, kind: String, message: String, at time: Instant) throws(StoreError) { fatalError("stub") }
-    /// Moves rows out of the delivery queue with the server's reason; visible through iomtctl.
-    public func quarantine(_ ids: [Int64], destination: String, reason: String, at time: Instant) throws(StoreError) { fatalError("stub") }
-    public func quarantined(destination: String, limit: Int) throws(StoreError) -> [(StoredObservation, String)] { fatalError("stub") }
-    public func stats(destination: String) throws(StoreError) -> DeliveryStats { fatalError("stub") }
-    /// Most recent observations (newest first), for the CLI.
-    public func recent(limit: Int) throws(StoreError) -> [StoredObservation] { fatalError("stub") }
-    public func observation(id: Int64) throws(StoreError) -> StoredObservation? { fatalError("stub") }
-    /// Marks an observation as carrying an alert of this priority (it jumps the delivery queue).
-    public func setAlertPriority(_ priority: AlertPriority, forObservation id: Int64) throws(StoreError) { fatalError("stub") }
-
-    // MARK: Alerts
-    public func insertAlert(_ event: AlertEvent) throws(StoreError) -> Int64 { fatalError("stub") }
-    /// Alerts not yet dispatched on a channel ("log", "exec", …), oldest first.
-    public func undispatchedAlerts(channel: String, limit: Int) throws(StoreError) -> [StoredAlert] { fatalError("stub") }
-    public func markAlertDispatched(_ id: Int64, channel: String, at time: Instant) throws(StoreError) { fatalError("stub") }
-    public func alerts(limit: Int) throws(StoreError) -> [StoredAlert] { fatalError("stub") }
-
-    // MARK: Audit
-    public func audit(actor: String, action: String, detail: String, at time: Instant) throws(StoreError) { fatalError("stub") }
-    public func auditLog(limit: Int) throws(StoreError) -> [(Instant, String, String, String)] { fatalError("stub") }
-
-    /// PRAGMA integrity_check result ("ok" when healthy).
-    public func integrityCheck() throws(StoreError) -> String { fatalError("stub") }
-}

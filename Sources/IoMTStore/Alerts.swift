@@ -1,0 +1,92 @@
+import IoMTCore
+
+extension Store {
+    static let alertColumns = """
+        a.id, a.rule_id, a.rule_set_hash, a.priority, a.condition, a.measurement, a.value, a.unit, a.threshold, \
+        a.patient_id, a.device_key, a.observed_ms, a.created_ms, a.observation_id, a.message
+        """
+
+    public func insertAlert(_ event: AlertEvent) throws(StoreError) -> Int64 {
+        try connection.transaction { () throws(StoreError) -> Int64 in
+            let insert = try connection.statement("""
+                INSERT INTO alerts (rule_id, rule_set_hash, priority, condition, measurement, value, unit, threshold,
+                                    patient_id, device_key, observed_ms, created_ms, observation_id, message)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+            try insert.bind(event.ruleId, at: 1)
+            try insert.bind(event.ruleSetHash, at: 2)
+            try insert.bind(event.priority.rawValue, at: 3)
+            try insert.bind(event.condition, at: 4)
+            try insert.bind(event.measurement, at: 5)
+            try insert.bind(event.value.map { ObservationCodec.text($0) }, at: 6)
+            try insert.bind(event.unit, at: 7)
+            try insert.bind(event.threshold.map { ObservationCodec.text($0) }, at: 8)
+            try insert.bind(event.patientId, at: 9)
+            try insert.bind(event.deviceKey, at: 10)
+            try insert.bind(event.observedAt.millisecondsSinceEpoch, at: 11)
+            try insert.bind(event.createdAt.millisecondsSinceEpoch, at: 12)
+            try insert.bind(event.observationId, at: 13)
+            try insert.bind(event.message, at: 14)
+            try insert.run()
+            return try connection.scalarInt("SELECT last_insert_rowid()") ?? 0
+        }
+    }
+
+    /// Alerts not yet dispatched on a channel ("log", "exec", …), oldest first.
+    public func undispatchedAlerts(channel: String, limit: Int) throws(StoreError) -> [StoredAlert] {
+        try loadAlerts("""
+            SELECT \(Store.alertColumns) FROM alerts a
+            WHERE NOT EXISTS (SELECT 1 FROM alert_dispatch d WHERE d.alert_id = a.id AND d.channel = ?2)
+            ORDER BY a.id LIMIT ?1
+            """, limit: limit, channel: channel)
+    }
+
+    public func markAlertDispatched(_ id: Int64, channel: String, at time: Instant) throws(StoreError) {
+        let insert = try connection.statement(
+            "INSERT OR IGNORE INTO alert_dispatch (alert_id, channel, dispatched_ms) VALUES (?, ?, ?)")
+        try insert.bind(id, at: 1)
+        try insert.bind(channel, at: 2)
+        try insert.bind(time.millisecondsSinceEpoch, at: 3)
+        try insert.run()
+    }
+
+    /// Most recent alerts, newest first.
+    public func alerts(limit: Int) throws(StoreError) -> [StoredAlert] {
+        try loadAlerts("SELECT \(Store.alertColumns) FROM alerts a ORDER BY a.id DESC LIMIT ?1", limit: limit, channel: nil)
+    }
+
+    private func loadAlerts(_ sql: String, limit: Int, channel: String?) throws(StoreError) -> [StoredAlert] {
+        let select = try connection.statement(sql)
+        try select.bind(limit, at: 1)
+        if let channel { try select.bind(channel, at: 2) }
+        var rows: [(Int64, AlertEvent)] = []
+        do {
+            defer { select.reset() }
+            while try select.step() {
+                guard let priority = AlertPriority(rawValue: select.text(3) ?? "") else {
+                    throw StoreError.corrupt("alerts row \(select.int64(0)) has unknown priority \(select.text(3) ?? "NULL")")
+                }
+                let event = AlertEvent(
+                    ruleId: select.text(1) ?? "", ruleSetHash: select.text(2) ?? "", priority: priority,
+                    condition: select.text(4) ?? "", measurement: select.text(5) ?? "",
+                    value: select.text(6).flatMap(ObservationCodec.decimal), unit: select.text(7) ?? "",
+                    threshold: select.text(8).flatMap(ObservationCodec.decimal), patientId: select.text(9),
+                    deviceKey: select.text(10) ?? "", observedAt: Instant(millisecondsSinceEpoch: select.int64(11)),
+                    createdAt: Instant(millisecondsSinceEpoch: select.int64(12)), observationId: select.optionalInt64(13),
+                    message: select.text(14) ?? "")
+                rows.append((select.int64(0), event))
+            }
+        }
+        let channels = try connection.statement("SELECT channel FROM alert_dispatch WHERE alert_id = ?")
+        var result: [StoredAlert] = []
+        for (id, event) in rows {
+            channels.reset()
+            try channels.bind(id, at: 1)
+            var dispatched: Set<String> = []
+            while try channels.step() { dispatched.insert(channels.text(0) ?? "") }
+            result.append(StoredAlert(id: id, event: event, dispatchedChannels: dispatched))
+        }
+        channels.reset()
+        return result
+    }
+}

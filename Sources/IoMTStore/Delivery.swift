@@ -1,0 +1,171 @@
+import IoMTCore
+
+/// Delivery states in `delivery.state`.
+enum DeliveryState: Int {
+    case pending = 0, delivered = 1, quarantined = 2
+}
+
+extension Store {
+    public func markDelivered(_ ids: [Int64], destination: String, at time: Instant) throws(StoreError) {
+        guard !ids.isEmpty else { return }
+        let changed = try connection.transaction { () throws(StoreError) -> Int in
+            let update = try connection.statement(
+                "UPDATE delivery SET state = 1, delivered_ms = ?1 WHERE reading_id = ?2 AND destination = ?3 AND state = 0")
+            var changed = 0
+            for id in ids {
+                update.reset()
+                try update.bind(time.millisecondsSinceEpoch, at: 1)
+                try update.bind(id, at: 2)
+                try update.bind(destination, at: 3)
+                try update.run()
+                changed += connection.changes
+            }
+            let success = try connection.statement("""
+                INSERT INTO destinations (destination, last_success_ms) VALUES (?1, ?2)
+                ON CONFLICT (destination) DO UPDATE SET last_success_ms = max(coalesce(last_success_ms, 0), excluded.last_success_ms)
+                """)
+            try success.bind(destination, at: 1)
+            try success.bind(time.millisecondsSinceEpoch, at: 2)
+            try success.run()
+            return changed
+        }
+        backlog[destination, default: 0] -= changed
+    }
+
+    /// Records a failed attempt (kind: "http-500", "timeout", "connect", …) without giving up on the rows.
+    public func recordFailure(_ ids: [Int64], destination: String, kind: String, message: String, at time: Instant) throws(StoreError) {
+        guard !ids.isEmpty else { return }
+        try connection.transaction { () throws(StoreError) in
+            let update = try connection.statement("""
+                UPDATE delivery SET attempts = attempts + 1, last_error_kind = ?1, last_error_message = ?2
+                WHERE reading_id = ?3 AND destination = ?4 AND state = 0
+                """)
+            var changed = 0
+            for id in ids {
+                update.reset()
+                try update.bind(kind, at: 1)
+                try update.bind(message, at: 2)
+                try update.bind(id, at: 3)
+                try update.bind(destination, at: 4)
+                try update.run()
+                changed += connection.changes
+            }
+            let count = try connection.statement("""
+                INSERT INTO delivery_failures (destination, kind, count) VALUES (?1, ?2, ?3)
+                ON CONFLICT (destination, kind) DO UPDATE SET count = count + excluded.count
+                """)
+            try count.bind(destination, at: 1)
+            try count.bind(kind, at: 2)
+            try count.bind(changed, at: 3)
+            try count.run()
+        }
+    }
+
+    /// Moves rows out of the delivery queue with the server's reason; visible through iomtctl.
+    public func quarantine(_ ids: [Int64], destination: String, reason: String, at time: Instant) throws(StoreError) {
+        guard !ids.isEmpty else { return }
+        let changed = try connection.transaction { () throws(StoreError) -> Int in
+            let update = try connection.statement("""
+                UPDATE delivery SET state = 2, last_error_kind = 'quarantined', last_error_message = ?1
+                WHERE reading_id = ?2 AND destination = ?3 AND state = 0
+                """)
+            var changed = 0
+            for id in ids {
+                update.reset()
+                try update.bind(reason, at: 1)
+                try update.bind(id, at: 2)
+                try update.bind(destination, at: 3)
+                try update.run()
+                changed += connection.changes
+            }
+            try insertAudit(actor: "store", action: "quarantine",
+                            detail: "\(changed) reading(s) for \(destination): \(reason)", at: time)
+            return changed
+        }
+        backlog[destination, default: 0] -= changed
+    }
+
+    /// Quarantined rows with the reason they were set aside, oldest first.
+    public func quarantined(destination: String, limit: Int) throws(StoreError) -> [(StoredObservation, String)] {
+        let select = try connection.statement("""
+            SELECT \(Store.readingColumns), d.attempts, d.last_error_message FROM delivery d INDEXED BY delivery_quarantined
+            JOIN readings r ON r.id = d.reading_id
+            WHERE d.destination = ? AND d.state = 2 ORDER BY d.reading_id LIMIT ?
+            """)
+        defer { select.reset() }
+        try select.bind(destination, at: 1)
+        try select.bind(limit, at: 2)
+        var result: [(StoredObservation, String)] = []
+        while try select.step() {
+            result.append((try storedObservation(from: select, hasAttempts: true), select.text(16) ?? ""))
+        }
+        return result
+    }
+
+    public func stats(destination: String) throws(StoreError) -> DeliveryStats {
+        let oldest = try connection.statement("""
+            SELECT r.received_ms FROM delivery d INDEXED BY delivery_pending_oldest JOIN readings r ON r.id = d.reading_id
+            WHERE d.destination = ? AND d.state = 0 ORDER BY d.reading_id LIMIT 1
+            """)
+        defer { oldest.reset() }
+        try oldest.bind(destination, at: 1)
+        let oldestUndelivered = try oldest.step() ? Instant(millisecondsSinceEpoch: oldest.int64(0)) : nil
+
+        let success = try connection.statement("SELECT last_success_ms FROM destinations WHERE destination = ?")
+        defer { success.reset() }
+        try success.bind(destination, at: 1)
+        let lastSuccess = try success.step() ? success.optionalInt64(0).map(Instant.init(millisecondsSinceEpoch:)) : nil
+
+        let counts = try connection.statement("""
+            SELECT (SELECT count(*) FROM delivery INDEXED BY delivery_delivered WHERE destination = ?1 AND state = 1),
+                   (SELECT count(*) FROM delivery INDEXED BY delivery_quarantined WHERE destination = ?1 AND state = 2)
+            """)
+        defer { counts.reset() }
+        try counts.bind(destination, at: 1)
+        _ = try counts.step()
+        let delivered = counts.int(0)
+        let quarantined = counts.int(1)
+
+        let failures = try connection.statement("SELECT kind, count FROM delivery_failures WHERE destination = ?")
+        defer { failures.reset() }
+        try failures.bind(destination, at: 1)
+        var failuresByKind: [String: Int] = [:]
+        while try failures.step() { failuresByKind[failures.text(0) ?? ""] = failures.int(1) }
+
+        return DeliveryStats(backlog: backlog[destination, default: 0], oldestUndelivered: oldestUndelivered,
+                             lastSuccess: lastSuccess, delivered: delivered, quarantined: quarantined,
+                             failuresByKind: failuresByKind)
+    }
+
+    /// Deletes readings delivered to every destination before `now − deliveredRetentionMilliseconds`.
+    /// Never touches undelivered or quarantined rows. Returns how many readings went; the audit log keeps the fact.
+    @discardableResult
+    public func prune(now: Instant) throws(StoreError) -> Int {
+        let cutoff = now.millisecondsSinceEpoch - configuration.deliveredRetentionMilliseconds
+        var total = 0
+        // Chunks keep each write transaction short so appends are not held up.
+        while true {
+            let removed = try connection.transaction { () throws(StoreError) -> Int in
+                let delete = try connection.statement("""
+                    DELETE FROM readings WHERE id IN (
+                        SELECT reading_id FROM delivery d WHERE d.state = 1 AND d.delivered_ms < ?1
+                        AND NOT EXISTS (SELECT 1 FROM delivery o WHERE o.reading_id = d.reading_id
+                                        AND (o.state <> 1 OR o.delivered_ms >= ?1))
+                        LIMIT 5000)
+                    """)
+                try delete.bind(cutoff, at: 1)
+                try delete.run()
+                return connection.changes
+            }
+            total += removed
+            if removed < 5000 { break }
+        }
+        if total > 0 {
+            try connection.transaction { () throws(StoreError) in
+                try insertAudit(actor: "store", action: "prune",
+                                detail: "removed \(total) delivered reading(s) older than \(Instant(millisecondsSinceEpoch: cutoff).iso8601)", at: now)
+            }
+        }
+        return total
+    }
+}

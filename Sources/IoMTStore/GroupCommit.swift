@@ -1,0 +1,81 @@
+import IoMTCore
+
+/// One `append` call waiting for the transaction that will carry its rows.
+struct PendingAppend {
+    let observations: [Observation]
+    let continuation: CheckedContinuation<Result<[Int64], StoreError>, Never>
+}
+
+extension Store {
+    /// Appends observations; concurrent callers share one transaction (group commit). Returns row ids once committed.
+    ///
+    /// The first caller schedules a flush on the actor; callers that reach the actor before the flush
+    /// runs (including those queued while the previous COMMIT was in progress) join the same batch.
+    public func append(_ observations: [Observation]) async throws(StoreError) -> [Int64] {
+        if observations.isEmpty { return [] }
+        let undelivered = undeliveredIncludingQueued
+        if !configuration.destinations.isEmpty, undelivered + observations.count > configuration.maxUndeliveredRows {
+            throw .full(undelivered: undelivered, limit: configuration.maxUndeliveredRows)
+        }
+        let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<[Int64], StoreError>, Never>) in
+            waiting.append(PendingAppend(observations: observations, continuation: continuation))
+            waitingRows += observations.count
+            scheduleFlush()
+        }
+        return try result.get()
+    }
+
+    private func scheduleFlush() {
+        guard !flushScheduled else { return }
+        flushScheduled = true
+        Task { self.flushWaiting() }
+    }
+
+    /// Commits one batch (whole callers, up to `maxGroupCommitRows`, at least one caller) and resumes them.
+    private func flushWaiting() {
+        flushScheduled = false
+        guard !waiting.isEmpty else { return }
+        var takeCount = 0
+        var rows = 0
+        for pending in waiting {
+            if takeCount > 0, rows + pending.observations.count > configuration.maxGroupCommitRows { break }
+            takeCount += 1
+            rows += pending.observations.count
+        }
+        let batch = Array(waiting.prefix(takeCount))
+        waiting.removeFirst(takeCount)
+        waitingRows -= rows
+
+        var newDevices: [DeviceIdentity: Int64] = [:]
+        let outcome: Result<[Int64], StoreError>
+        do {
+            outcome = .success(try connection.transaction { () throws(StoreError) -> [Int64] in
+                var ids: [Int64] = []
+                ids.reserveCapacity(rows)
+                for pending in batch {
+                    for observation in pending.observations {
+                        ids.append(try insertReading(observation, newDevices: &newDevices))
+                    }
+                }
+                return ids
+            })
+        } catch {
+            outcome = .failure(error)
+        }
+        switch outcome {
+        case let .success(ids):
+            committedAppendTransactions += 1
+            for (identity, id) in newDevices { deviceIds[identity] = id; identities[id] = identity }
+            for destination in configuration.destinations { backlog[destination, default: 0] += rows }
+            var offset = 0
+            for pending in batch {
+                let count = pending.observations.count
+                pending.continuation.resume(returning: .success(Array(ids[offset..<(offset + count)])))
+                offset += count
+            }
+        case let .failure(error):
+            for pending in batch { pending.continuation.resume(returning: .failure(error)) }
+        }
+        if !waiting.isEmpty { scheduleFlush() }
+    }
+}

@@ -1,0 +1,123 @@
+import CSQLite
+
+/// One numbered schema step. Steps run in order, each in its own transaction, and set
+/// `PRAGMA user_version` to their number inside that transaction (so a crash leaves a whole step or none).
+struct Migration {
+    let version: Int
+    let sql: String
+}
+
+enum Migrations {
+    /// Ordered; append new steps at the end, never edit a released one.
+    static let steps: [Migration] = [
+        Migration(version: 1, sql: """
+            CREATE TABLE devices (
+                id INTEGER PRIMARY KEY,
+                device_key TEXT NOT NULL,
+                identity_json TEXT NOT NULL,
+                UNIQUE (device_key, identity_json)
+            );
+            CREATE TABLE readings (
+                id INTEGER PRIMARY KEY,
+                device_id INTEGER NOT NULL REFERENCES devices(id),
+                type_refid TEXT NOT NULL,
+                mdc_code INTEGER NOT NULL,
+                type_json TEXT,
+                value TEXT,
+                unit TEXT NOT NULL,
+                status TEXT NOT NULL,
+                components_json TEXT,
+                device_time TEXT,
+                received_ms INTEGER NOT NULL,
+                corrected_ms INTEGER NOT NULL,
+                patient_id TEXT,
+                raw_frame BLOB NOT NULL,
+                alert_priority INTEGER
+            );
+            CREATE INDEX readings_device ON readings(device_id);
+            -- state: 0 pending, 1 delivered, 2 quarantined. priority_rank copies readings.alert_priority
+            -- (3 = none) so the pending index can order alert rows first without a join.
+            CREATE TABLE delivery (
+                reading_id INTEGER NOT NULL REFERENCES readings(id) ON DELETE CASCADE,
+                destination TEXT NOT NULL,
+                state INTEGER NOT NULL DEFAULT 0,
+                priority_rank INTEGER NOT NULL DEFAULT 3,
+                attempts INTEGER NOT NULL DEFAULT 0,
+                last_error_kind TEXT,
+                last_error_message TEXT,
+                delivered_ms INTEGER,
+                PRIMARY KEY (reading_id, destination)
+            ) WITHOUT ROWID;
+            CREATE INDEX delivery_pending ON delivery(destination, priority_rank, reading_id) WHERE state = 0;
+            CREATE INDEX delivery_pending_oldest ON delivery(destination, reading_id) WHERE state = 0;
+            CREATE INDEX delivery_delivered ON delivery(destination, delivered_ms) WHERE state = 1;
+            CREATE INDEX delivery_quarantined ON delivery(destination, reading_id) WHERE state = 2;
+            -- Survives pruning, so "last success" stays known after old rows go.
+            CREATE TABLE destinations (
+                destination TEXT PRIMARY KEY,
+                last_success_ms INTEGER
+            ) WITHOUT ROWID;
+            CREATE TABLE delivery_failures (
+                destination TEXT NOT NULL,
+                kind TEXT NOT NULL,
+                count INTEGER NOT NULL,
+                PRIMARY KEY (destination, kind)
+            ) WITHOUT ROWID;
+            """),
+        Migration(version: 2, sql: """
+            CREATE TABLE alerts (
+                id INTEGER PRIMARY KEY,
+                rule_id TEXT NOT NULL,
+                rule_set_hash TEXT NOT NULL,
+                priority TEXT NOT NULL,
+                condition TEXT NOT NULL,
+                measurement TEXT NOT NULL,
+                value TEXT,
+                unit TEXT NOT NULL,
+                threshold TEXT,
+                patient_id TEXT,
+                device_key TEXT NOT NULL,
+                observed_ms INTEGER NOT NULL,
+                created_ms INTEGER NOT NULL,
+                observation_id INTEGER,
+                message TEXT NOT NULL
+            );
+            CREATE TABLE alert_dispatch (
+                alert_id INTEGER NOT NULL REFERENCES alerts(id) ON DELETE CASCADE,
+                channel TEXT NOT NULL,
+                dispatched_ms INTEGER NOT NULL,
+                PRIMARY KEY (alert_id, channel)
+            ) WITHOUT ROWID;
+            """),
+        Migration(version: 3, sql: """
+            CREATE TABLE audit (
+                id INTEGER PRIMARY KEY,
+                time_ms INTEGER NOT NULL,
+                actor TEXT NOT NULL,
+                action TEXT NOT NULL,
+                detail TEXT NOT NULL
+            );
+            """),
+    ]
+
+    static var latestVersion: Int { steps.last?.version ?? 0 }
+
+    /// Brings the file to `latestVersion`; refuses a file written by newer code.
+    static func migrate(_ connection: SQLiteConnection) throws(StoreError) -> Int {
+        let current = Int(try connection.scalarInt("PRAGMA user_version") ?? 0)
+        if current > latestVersion {
+            throw .migration(version: current, message: "\(connection.path) has schema version \(current), newer than this build supports (\(latestVersion)); run the iomtd release that wrote it, or restore a backup")
+        }
+        for step in steps where step.version > current {
+            do {
+                try connection.transaction { () throws(StoreError) in
+                    try connection.execute(step.sql)
+                    try connection.execute("PRAGMA user_version = \(step.version)")
+                }
+            } catch {
+                throw .migration(version: step.version, message: "\(error) (file \(connection.path))")
+            }
+        }
+        return latestVersion
+    }
+}

@@ -1,0 +1,79 @@
+import CSQLite
+import IoMTCore
+
+/// The durable store. One actor owns the write connection; `append` returns only after the
+/// transaction holding its rows has committed (WAL, synchronous=FULL) — that is the acknowledgement.
+public actor Store {
+    let connection: SQLiteConnection
+    let configuration: StoreConfiguration
+    let clock: any WallClock
+    /// Schema version after migrations.
+    public let schemaVersion: Int
+
+    /// Pending rows per destination, kept exact (adjusted by rows actually changed) so `append`
+    /// can refuse without counting millions of rows.
+    var backlog: [String: Int] = [:]
+    /// Device identity → devices.id, and back; only committed rows enter these caches.
+    var deviceIds: [DeviceIdentity: Int64] = [:]
+    var identities: [Int64: DeviceIdentity] = [:]
+
+    // Group commit state.
+    var waiting: [PendingAppend] = []
+    var waitingRows = 0
+    var flushScheduled = false
+    /// Transactions that committed appended readings (one per group commit); for tests and metrics.
+    var committedAppendTransactions = 0
+    public var appendCommits: Int { committedAppendTransactions }
+
+    public init(path: String, configuration: StoreConfiguration = StoreConfiguration(), clock: any WallClock = SystemClock()) throws(StoreError) {
+        let connection = try SQLiteConnection(path: path)
+        try Store.configure(connection)
+        self.schemaVersion = try Migrations.migrate(connection)
+        self.connection = connection
+        self.configuration = configuration
+        self.clock = clock
+        self.backlog = try Store.loadBacklog(connection)
+    }
+
+    /// Pragmas every connection needs; WAL is checked because SQLite silently keeps the old mode
+    /// when it cannot switch (e.g. a file system without shared memory).
+    static func configure(_ connection: SQLiteConnection) throws(StoreError) {
+        sqlite3_busy_timeout(connection.handle, 5000)
+        let mode = try connection.scalarText("PRAGMA journal_mode=WAL")
+        guard mode?.lowercased() == "wal" else {
+            throw .open(path: connection.path, message: "journal_mode is \(mode ?? "unknown"), expected wal; put the store on a local file system (not NFS/tmpfs without shm)")
+        }
+        try connection.execute("PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON")
+        guard try connection.scalarInt("PRAGMA synchronous") == 2, try connection.scalarInt("PRAGMA foreign_keys") == 1 else {
+            throw .open(path: connection.path, message: "SQLite refused synchronous=FULL or foreign_keys=ON")
+        }
+    }
+
+    static func loadBacklog(_ connection: SQLiteConnection) throws(StoreError) -> [String: Int] {
+        let statement = try connection.statement("SELECT destination, count(*) FROM delivery WHERE state = 0 GROUP BY destination")
+        defer { statement.reset() }
+        var result: [String: Int] = [:]
+        while try statement.step() { result[statement.text(0) ?? ""] = statement.int(1) }
+        return result
+    }
+
+    /// Largest per-destination backlog, counting rows queued for the next group commit.
+    var undeliveredIncludingQueued: Int {
+        guard !configuration.destinations.isEmpty else { return 0 }
+        return configuration.destinations.map { backlog[$0, default: 0] }.max()! + waitingRows
+    }
+
+    /// PRAGMA integrity_check result ("ok" when healthy).
+    public func integrityCheck() throws(StoreError) -> String {
+        let statement = try connection.statement("PRAGMA integrity_check")
+        defer { statement.reset() }
+        var lines: [String] = []
+        while try statement.step() { lines.append(statement.text(0) ?? "") }
+        return lines.joined(separator: "\n")
+    }
+
+    /// Copies WAL content into the main file (PASSIVE: never blocks readers); for shutdown and tests.
+    public func checkpoint() throws(StoreError) {
+        try connection.execute("PRAGMA wal_checkpoint(PASSIVE)")
+    }
+}
