@@ -1,12 +1,28 @@
+// iomt-lab: test peers for iomtd — device simulators on pseudo-terminals and the local DOM receiver.
+// Subcommands live in their own files; this switch only dispatches.
 import Glibc
 
-// Subcommands live in their own files; this switch only dispatches.
 let arguments = Array(CommandLine.arguments.dropFirst())
+
+func printUsage() {
+    print("""
+    usage: iomt-lab <command> [options]
+    commands:
+      sim cms50 [--generation legacy|v46] [--link PATH] [--script demo|steady|dip] [--count N] [--garbage R] [--replay FILE.hex]
+                                                        simulated Contec CMS50 oximeter(s) on pseudo-terminals
+      dom-receiver --port N [--data FILE] [--record DIR]   local DOM FHIR receiver on 127.0.0.1
+    Run a command with --help for details.
+    """)
+}
+
 switch arguments.first {
 case "sim":
     exit(runSimulatorCommand(Array(arguments.dropFirst())))
+case "dom-receiver":
+    exit(DOMReceiverCommand.run(Array(arguments.dropFirst())))
+case "-h", "--help", "help":
+    printUsage()
 default:
-    let usage = "usage: iomt-lab sim cms50 [options]   (run `iomt-lab sim` for details)\n"
-    _ = usage.withCString { write(2, $0, strlen($0)) }
-    exit(64)
+    printUsage()
+    exit(2)
 }

@@ -1,0 +1,14 @@
+import IoMTCore
+
+/// One stored observation to put in a bundle.
+public struct BundleInput: Sendable, Hashable {
+    /// Row id in the store; transaction-response entries map back to it.
+    public var storeId: Int64
+    public var observation: Observation
+    /// v3 ObservationInterpretation code (e.g. "H", "L", "AA") from the alert engine, if any.
+    public var interpretation: String?
+
+    public init(storeId: Int64, observation: Observation, interpretation: String? = nil) {
+        self.storeId = storeId; self.observation = observation; self.interpretation = interpretation
+    }
+}

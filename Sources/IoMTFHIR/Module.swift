@@ -1,1 +1,0 @@
-// IoMTFHIR: placeholder until its implementation lands.

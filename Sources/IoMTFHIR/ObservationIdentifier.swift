@@ -1,0 +1,74 @@
+import IoMTCore
+
+/// The PHD IG conditional-create identifier (PHD IG v1.1.0, "PHD Observation Identifier" and the
+/// per-profile "Conditional Create Identifier Generation" tables; example `numeric-spotnumeric`):
+///
+///     <device>-<patient value>-<patient system>-<MDC type>-<reported timestamp>-<value(s)>-<MDC unit>
+///
+/// Every part comes from stored fields only, so re-sending a stored row always yields the same identifier.
+public enum PHDObservationIdentifier {
+    public static func value(for observation: Observation) -> String {
+        var parts: [String] = [devicePart(observation.device), patientPart(observation.patientId),
+                               String(observation.type.mdcCode), timestampPart(observation)]
+        if observation.components.isEmpty {
+            parts.append(valuePart(observation.value, status: observation.status))
+            parts.append(unitPart(observation.unit))
+        } else {
+            // Compound: each entry's value then unit, in component order (systolic, diastolic, mean).
+            for component in observation.components {
+                parts.append(valuePart(component.value, status: component.status.union(observation.status)))
+                parts.append(unitPart(component.unit))
+            }
+        }
+        return parts.joined(separator: "-")
+    }
+
+    /// The PHD's EUI-64 system id; devices without one use their strongest identifier instead
+    /// (Bluetooth address, serial number, port) — a documented deviation, see docs/fhir-mapping.md.
+    static func devicePart(_ device: DeviceIdentity) -> String {
+        if let systemId = device.systemId { return EUI.normalised(systemId) }
+        if let address = device.bluetoothAddress { return EUI.normalised(address) }
+        if let serial = device.serialNumber { return "\(device.profileId).\(serial)" }
+        return "\(device.profileId).\(device.portPath ?? "unknown")"
+    }
+
+    /// "Patient.identifier.value-Patient.identifier.system" (the dash is part of the identifier).
+    static func patientPart(_ patientId: String?) -> String {
+        guard let patientId else { return "unbound" }
+        return "\(patientId)-\(FHIRSystem.polishPatient)"
+    }
+
+    /// The time stamp as the PHD reported it, HL7 DTM `YYYYMMDDHHMMSS.ss` (PHD IG "Generating the PHD
+    /// Reported Time Stamp Identifier", absolute time). Without a device time stamp (live oximetry) the
+    /// gateway's receipt time in UTC is used, which is stored with the row and never changes.
+    static func timestampPart(_ observation: Observation) -> String {
+        let civil = observation.deviceTime ?? CivilTime(instant: observation.receivedAt, utcOffsetMinutes: 0)
+        return dtm(civil)
+    }
+
+    static func dtm(_ civil: CivilTime) -> String {
+        func pad(_ value: Int, _ width: Int) -> String {
+            let text = String(value)
+            return text.count >= width ? text : String(repeating: "0", count: width - text.count) + text
+        }
+        return pad(civil.year, 4) + pad(civil.month, 2) + pad(civil.day, 2) + pad(civil.hour, 2)
+            + pad(civil.minute, 2) + pad(civil.second, 2) + "." + pad(civil.millisecond / 10, 2)
+    }
+
+    static func valuePart(_ value: DecimalValue?, status: MeasurementStatus) -> String {
+        if let reason = DataAbsence.reason(value: value, status: status) { return reason }
+        return value?.description ?? "unknown"
+    }
+
+    static func unitPart(_ ucum: String) -> String { MDCUnit.code(forUCUM: ucum) ?? ucum }
+}
+
+/// Measurement status → FHIR dataAbsentReason (`http://terminology.hl7.org/CodeSystem/data-absent-reason`).
+enum DataAbsence {
+    /// nil when the value is present and usable.
+    static func reason(value: DecimalValue?, status: MeasurementStatus) -> String? {
+        if status.contains(.invalid) || status.contains(.probeError) { return "error" }
+        if value == nil || status.contains(.notAvailable) { return "not-performed" }
+        return nil
+    }
+}

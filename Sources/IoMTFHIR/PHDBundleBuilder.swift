@@ -1,0 +1,66 @@
+import IoMTCore
+
+/// Builds the transaction Bundle DOM receives: the PhgDevice, one PhdDevice per distinct monitor,
+/// then one Observation per stored row, each POSTed with `ifNoneExist` so resends create nothing new.
+public struct PHDBundleBuilder: Sendable {
+    public let gateway: GatewayIdentity
+
+    public init(gateway: GatewayIdentity) { self.gateway = gateway }
+
+    public func transactionBundle(for entries: [BundleInput]) -> JSONValue {
+        let gatewayId = PHDDeviceResources.gatewayIdentifier(gateway)
+        let gatewayURL = "urn:uuid:" + DeterministicUUID.make(from: "phg|" + gatewayId.value)
+        var bundleEntries: [JSONValue] = [
+            entry(fullUrl: gatewayURL, resource: PHDDeviceResources.phg(gateway), type: "Device", ifNoneExist: gatewayId.ifNoneExist),
+        ]
+        var deviceURLs: [String: String] = [:]
+        for device in distinctDevices(entries) {
+            let (id, _) = PHDDeviceResources.deviceIdentifier(device)
+            let url = "urn:uuid:" + DeterministicUUID.make(from: "phd|\(id.system)|\(id.value)")
+            deviceURLs[device.key] = url
+            bundleEntries.append(entry(fullUrl: url, resource: PHDDeviceResources.phd(device), type: "Device", ifNoneExist: id.ifNoneExist))
+        }
+        for input in entries {
+            let identifier = PHDObservationIdentifier.value(for: input.observation)
+            let resource = PHDObservationResource.make(input, identifierSystem: gateway.observationIdentifierSystem,
+                                                       deviceReference: deviceURLs[input.observation.device.key]!,
+                                                       gatewayReference: gatewayURL)
+            bundleEntries.append(entry(fullUrl: "urn:uuid:" + DeterministicUUID.make(from: "obs|\(input.storeId)|" + identifier),
+                                       resource: resource, type: "Observation",
+                                       ifNoneExist: ConditionalQuery.identifier(system: gateway.observationIdentifierSystem, value: identifier)))
+        }
+        return .object([
+            ("resourceType", .string("Bundle")),
+            ("type", .string("transaction")),
+            ("entry", .array(bundleEntries)),
+        ])
+    }
+
+    /// For each bundle entry in order, the store id it carries (nil for Device entries); pass it to
+    /// `TransactionResponseParser` to map response entries back to rows.
+    public func entryStoreIds(for entries: [BundleInput]) -> [Int64?] {
+        [nil] + distinctDevices(entries).map { _ in nil } + entries.map { $0.storeId }
+    }
+
+    /// Devices in first-seen order (deterministic bundle layout).
+    private func distinctDevices(_ entries: [BundleInput]) -> [DeviceIdentity] {
+        var seen: Set<String> = []
+        var devices: [DeviceIdentity] = []
+        for input in entries where seen.insert(input.observation.device.key).inserted {
+            devices.append(input.observation.device)
+        }
+        return devices
+    }
+
+    private func entry(fullUrl: String, resource: JSONValue, type: String, ifNoneExist: String) -> JSONValue {
+        .object([
+            ("fullUrl", .string(fullUrl)),
+            ("resource", resource),
+            ("request", .object([
+                ("method", .string("POST")),
+                ("url", .string(type)),
+                ("ifNoneExist", .string(ifNoneExist)),
+            ])),
+        ])
+    }
+}

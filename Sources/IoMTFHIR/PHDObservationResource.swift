@@ -1,0 +1,106 @@
+import IoMTCore
+
+/// One stored observation as a PhdNumericObservation / PhdCompoundNumericObservation.
+enum PHDObservationResource {
+    /// Types FHIR's vital-signs category applies to (FHIR R4 §observation-vitalsigns).
+    static let vitalSignRefIds: Set<String> = [
+        MeasurementType.spo2.mdcRefId, MeasurementType.pulseRateOximetry.mdcRefId,
+        MeasurementType.bloodPressure.mdcRefId, MeasurementType.pulseRateBloodPressure.mdcRefId,
+        MeasurementType.heartRate.mdcRefId, MeasurementType.bodyTemperature.mdcRefId, MeasurementType.bodyWeight.mdcRefId,
+    ]
+
+    static func make(_ input: BundleInput, identifierSystem: String, deviceReference: String, gatewayReference: String) -> JSONValue {
+        let observation = input.observation
+        let compound = !observation.components.isEmpty
+
+        var categories: [JSONValue] = []
+        if vitalSignRefIds.contains(observation.type.mdcRefId) {
+            categories.append(JSONBuild.concept([JSONBuild.coding(FHIRSystem.observationCategory, "vital-signs", "Vital Signs")]))
+        }
+        categories.append(JSONBuild.concept([JSONBuild.coding(FHIRSystem.phdObservationCategory, "phd", "PHD generated Observation")]))
+
+        var security: JSONValue? = nil
+        if observation.status.contains(.testData) || observation.status.contains(.demonstrationData) {
+            security = .array([JSONBuild.coding(FHIRSystem.actReason, "HTEST", "test health data")])
+        }
+
+        var interpretations: [JSONValue] = []
+        if let code = input.interpretation {
+            interpretations.append(JSONBuild.concept([JSONBuild.coding(FHIRSystem.interpretation, code)]))
+        }
+        if observation.status.contains(.questionable) {
+            // IEEE 11073-20601 measurement status "questionable": no v3 interpretation code fits, so text only.
+            interpretations.append(JSONBuild.concept([], text: "questionable (IEEE 11073-20601 measurement status)"))
+        }
+
+        var valueQuantity: JSONValue? = nil
+        var absent: JSONValue? = nil
+        if !compound {
+            if let reason = DataAbsence.reason(value: observation.value, status: observation.status) {
+                absent = dataAbsent(reason)
+            } else if let value = observation.value {
+                valueQuantity = quantity(value, unit: observation.unit)
+            }
+        } else if observation.status.contains(.invalid) {
+            absent = dataAbsent("error")
+        }
+
+        let components: [JSONValue] = observation.components.map { component in
+            let status = component.status.union(observation.status)
+            let reason = DataAbsence.reason(value: component.value, status: status)
+            return JSONBuild.object([
+                ("code", code(component.type)),
+                ("valueQuantity", reason == nil ? component.value.map { quantity($0, unit: component.unit) } : nil),
+                ("dataAbsentReason", reason.map { dataAbsent($0) }),
+            ])
+        }
+
+        return JSONBuild.object([
+            ("resourceType", .string("Observation")),
+            ("meta", JSONBuild.object([
+                ("profile", .array([.string(compound ? PHDProfile.compoundNumeric : PHDProfile.numeric)])),
+                ("security", security),
+            ])),
+            ("extension", .array([.object([
+                ("url", .string(FHIRSystem.gatewayDeviceExtension)),
+                ("valueReference", .object([("reference", .string(gatewayReference))])),
+            ])])),
+            ("identifier", .array([.object([
+                ("system", .string(identifierSystem)),
+                ("value", .string(PHDObservationIdentifier.value(for: observation))),
+            ])])),
+            ("status", .string("final")),
+            ("category", .array(categories)),
+            ("code", code(observation.type)),
+            ("subject", observation.patientId.map { patientId in
+                .object([("identifier", .object([("system", .string(FHIRSystem.polishPatient)), ("value", .string(patientId))]))])
+            }),
+            ("effectiveDateTime", .string(observation.correctedTime.iso8601)),
+            ("valueQuantity", valueQuantity),
+            ("dataAbsentReason", absent),
+            ("interpretation", interpretations.isEmpty ? nil : .array(interpretations)),
+            ("device", .object([("reference", .string(deviceReference))])),
+            ("component", components.isEmpty ? nil : .array(components)),
+        ])
+    }
+
+    static func code(_ type: MeasurementType) -> JSONValue {
+        var codings = [JSONBuild.coding(FHIRSystem.mdc, String(type.mdcCode), type.mdcRefId)]
+        if let loinc = type.loinc { codings.append(JSONBuild.coding(FHIRSystem.loinc, loinc, type.display)) }
+        return JSONBuild.concept(codings, text: "\(type.mdcRefId): \(type.display)")
+    }
+
+    /// valueQuantity.value is the exact decimal text at the device's precision (36.50 stays 36.50).
+    static func quantity(_ value: DecimalValue, unit: String) -> JSONValue {
+        .object([
+            ("value", .number(value)),
+            ("unit", .string(unit)),
+            ("system", .string(FHIRSystem.ucum)),
+            ("code", .string(unit)),
+        ])
+    }
+
+    static func dataAbsent(_ code: String) -> JSONValue {
+        JSONBuild.concept([JSONBuild.coding(FHIRSystem.dataAbsentReason, code)])
+    }
+}

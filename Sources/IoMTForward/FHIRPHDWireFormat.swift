@@ -1,0 +1,60 @@
+import IoMTCore
+import IoMTFHIR
+import IoMTStore
+
+/// DOM's wire format: one PHD IG transaction Bundle per batch (FHIR R4 transaction, §3.1.0.11).
+public struct FHIRPHDWireFormat: WireFormat {
+    public let builder: PHDBundleBuilder
+
+    public init(gateway: GatewayIdentity) { builder = PHDBundleBuilder(gateway: gateway) }
+
+    public func encode(_ batch: [StoredObservation]) -> [UInt8] {
+        builder.transactionBundle(for: inputs(batch)).serializedBytes()
+    }
+
+    public func interpret(status: Int, body: [UInt8], batch: [StoredObservation]) -> BatchOutcome {
+        switch status {
+        case 200..<300:
+            return interpretTransactionResponse(body, batch: batch)
+        case 400, 413, 422:
+            // The request as a whole was refused for its content. A single row is at fault: quarantine it;
+            // several rows: split, so the culprit is isolated and the others still go through.
+            if batch.count == 1 {
+                let reason = TransactionResponseParser.operationOutcomeText(body: body) ?? "HTTP \(status) without OperationOutcome"
+                return BatchOutcome(quarantined: [QuarantinedRow(id: batch[0].id, reason: "HTTP \(status): \(reason)")])
+            }
+            return BatchOutcome(splitAndRetry: true)
+        default:
+            // 408, 429, 5xx: the server's state, not the rows'; 401/403/404: our configuration. Keep the rows.
+            let text = TransactionResponseParser.operationOutcomeText(body: body) ?? "HTTP \(status)"
+            return .retryAll(batch, kind: "http-\(status)", message: text)
+        }
+    }
+
+    private func interpretTransactionResponse(_ body: [UInt8], batch: [StoredObservation]) -> BatchOutcome {
+        let outcomes: [TransactionEntryOutcome]
+        do {
+            outcomes = try TransactionResponseParser().parse(body, entryStoreIds: builder.entryStoreIds(for: inputs(batch)))
+        } catch {
+            // Resending is safe (conditional create), so an unreadable answer is retried, not trusted.
+            return .retryAll(batch, kind: "bad-response", message: error.description)
+        }
+        var result = BatchOutcome()
+        for outcome in outcomes {
+            guard let id = outcome.storeId else { continue }
+            switch outcome.statusCode ?? 0 {
+            case 200..<300: result.delivered.append(id)
+            case 400..<500 where outcome.statusCode != 408 && outcome.statusCode != 429:
+                result.quarantined.append(QuarantinedRow(id: id, reason: "\(outcome.status): \(outcome.outcomeText ?? "no OperationOutcome")"))
+            default:
+                result.retryable.append(RetryableRow(id: id, kind: "entry-\(outcome.statusCode.map(String.init) ?? "unknown")",
+                                                     message: outcome.outcomeText ?? outcome.status))
+            }
+        }
+        return result
+    }
+
+    private func inputs(_ batch: [StoredObservation]) -> [BundleInput] {
+        batch.map { BundleInput(storeId: $0.id, observation: $0.observation) }
+    }
+}

@@ -1,0 +1,180 @@
+import IoMTCore
+import IoMTHTTP
+import IoMTStore
+
+public struct ForwarderConfiguration: Sendable, Hashable {
+    public var batchSize: Int
+    public var backoff: BackoffPolicy
+    /// Longest Retry-After honoured; a larger value is clamped so a bad header cannot park delivery for days.
+    public var maxRetryAfterMilliseconds: Int64
+    /// How often an idle forwarder looks for rows nobody nudged it about.
+    public var idlePollMilliseconds: Int64
+    public var requestTimeoutMilliseconds: Int
+    /// Seed for backoff jitter; nil seeds from the system generator.
+    public var jitterSeed: UInt64?
+
+    public init(batchSize: Int = 100, backoff: BackoffPolicy = BackoffPolicy(), maxRetryAfterMilliseconds: Int64 = 600_000,
+                idlePollMilliseconds: Int64 = 5_000, requestTimeoutMilliseconds: Int = 30_000, jitterSeed: UInt64? = nil) {
+        self.batchSize = batchSize; self.backoff = backoff; self.maxRetryAfterMilliseconds = maxRetryAfterMilliseconds
+        self.idlePollMilliseconds = idlePollMilliseconds; self.requestTimeoutMilliseconds = requestTimeoutMilliseconds
+        self.jitterSeed = jitterSeed
+    }
+}
+
+/// Delivery health for sd_notify STATUS= and `iomtctl status`.
+public struct ForwarderStatus: Sendable, Hashable {
+    public var lastSuccess: Instant?
+    public var consecutiveFailures: Int
+    /// When the next attempt is due (nil: immediately / when rows arrive).
+    public var nextAttempt: Instant?
+    public var lastFailureKind: String?
+}
+
+/// What one delivery attempt did.
+public enum DeliveryStep: Sendable, Hashable {
+    /// Nothing pending.
+    case idle
+    /// Rows were delivered or quarantined; more may be pending.
+    case progressed(delivered: Int, quarantined: Int)
+    /// The batch was refused as a whole; the next attempt sends fewer rows.
+    case split(nextBatchSize: Int)
+    /// The attempt failed; wait `retryInMilliseconds` before the next.
+    case failed(kind: String, retryInMilliseconds: Int64)
+}
+
+/// Moves rows from the store to one destination: pending → encode → POST → apply the outcome.
+/// Rows are marked delivered only after a 2xx that accepted them; everything else leaves them pending
+/// (with the failure counted by kind) or quarantines them with the server's reason.
+public actor Forwarder {
+    private let store: Store
+    private let destination: String
+    private let baseURL: String
+    private let wireFormat: any WireFormat
+    private let transport: any HTTPTransport
+    private let configuration: ForwarderConfiguration
+    private let clock: any WallClock
+
+    private var generator: SeededGenerator
+    private var currentStatus = ForwarderStatus(lastSuccess: nil, consecutiveFailures: 0, nextAttempt: nil, lastFailureKind: nil)
+    private var batchLimit: Int
+    private var nudged = false
+    private var waiter: CheckedContinuation<Void, Never>?
+    private var sleeper: Task<Void, Never>?
+
+    public init(store: Store, destination: String, baseURL: String, wireFormat: any WireFormat, transport: any HTTPTransport,
+                configuration: ForwarderConfiguration, clock: any WallClock) {
+        self.store = store; self.destination = destination; self.baseURL = baseURL; self.wireFormat = wireFormat
+        self.transport = transport; self.configuration = configuration; self.clock = clock
+        generator = SeededGenerator(seed: configuration.jitterSeed ?? UInt64.random(in: 0...UInt64.max))
+        batchLimit = max(1, configuration.batchSize)
+    }
+
+    public var status: ForwarderStatus { currentStatus }
+
+    /// Wakes an idle forwarder at once (the daemon calls this after each append). A forwarder that is
+    /// backing off keeps its delay — new rows must not defeat backoff or Retry-After — and runs right after it.
+    public func nudge() {
+        nudged = true
+        if currentStatus.nextAttempt == nil { wake() }
+    }
+
+    /// Delivers until the task is cancelled.
+    public func run() async {
+        await withTaskCancellationHandler {
+            while !Task.isCancelled {
+                switch await deliverOnce() {
+                case .progressed, .split: continue
+                case .idle:
+                    if nudged { nudged = false; continue }
+                    await sleep(milliseconds: configuration.idlePollMilliseconds)
+                case let .failed(_, delay):
+                    await sleep(milliseconds: delay)
+                    currentStatus.nextAttempt = nil
+                }
+                nudged = false
+            }
+        } onCancel: {
+            Task { await self.wake() }
+        }
+    }
+
+    /// One attempt: at most one batch and one HTTP request. Public so tests can step deterministically.
+    public func deliverOnce() async -> DeliveryStep {
+        let batch: [StoredObservation]
+        do { batch = try await store.pending(destination: destination, limit: batchLimit) } catch {
+            return failed(kind: "store", retryAfter: nil)
+        }
+        guard !batch.isEmpty else { return .idle }
+        let ids = batch.map(\.id)
+        let request = HTTPRequest(method: "POST", url: baseURL,
+                                  headers: [HTTPHeader("Content-Type", wireFormat.contentType), HTTPHeader("Accept", wireFormat.contentType)],
+                                  body: wireFormat.encode(batch), timeoutMilliseconds: configuration.requestTimeoutMilliseconds)
+        let response: HTTPResponse
+        do { response = try await transport.send(request) } catch {
+            try? await store.recordFailure(ids, destination: destination, kind: error.kind, message: error.description, at: clock.now())
+            return failed(kind: error.kind, retryAfter: nil)
+        }
+        let outcome = wireFormat.interpret(status: response.status, body: response.body, batch: batch)
+        if outcome.splitAndRetry {
+            batchLimit = max(1, batch.count / 2)
+            return .split(nextBatchSize: batchLimit)
+        }
+        let now = clock.now()
+        do {
+            if !outcome.delivered.isEmpty {
+                try await store.markDelivered(outcome.delivered, destination: destination, at: now)
+            }
+            for row in outcome.quarantined {
+                try await store.quarantine([row.id], destination: destination, reason: row.reason, at: now)
+            }
+            for (kind, rows) in Dictionary(grouping: outcome.retryable, by: \.kind).sorted(by: { $0.key < $1.key }) {
+                try await store.recordFailure(rows.map(\.id), destination: destination, kind: kind,
+                                              message: rows[0].message, at: now)
+            }
+        } catch {
+            return failed(kind: "store", retryAfter: nil)
+        }
+        if let first = outcome.retryable.first {
+            var retryAfter: Int64? = nil
+            if response.status == 429 || response.status == 503, let header = response.header("Retry-After") {
+                retryAfter = RetryAfter.milliseconds(header, now: now).map { min($0, configuration.maxRetryAfterMilliseconds) }
+            }
+            if !outcome.delivered.isEmpty { currentStatus.lastSuccess = now }
+            return failed(kind: first.kind, retryAfter: retryAfter)
+        }
+        currentStatus.lastSuccess = now
+        currentStatus.consecutiveFailures = 0
+        currentStatus.nextAttempt = nil
+        currentStatus.lastFailureKind = nil
+        batchLimit = max(1, configuration.batchSize)
+        return .progressed(delivered: outcome.delivered.count, quarantined: outcome.quarantined.count)
+    }
+
+    private func failed(kind: String, retryAfter: Int64?) -> DeliveryStep {
+        currentStatus.consecutiveFailures += 1
+        currentStatus.lastFailureKind = kind
+        let delay = retryAfter ?? configuration.backoff.delay(failures: currentStatus.consecutiveFailures, using: &generator)
+        currentStatus.nextAttempt = clock.now().adding(milliseconds: delay)
+        return .failed(kind: kind, retryInMilliseconds: delay)
+    }
+
+    // MARK: Waiting
+
+    private func sleep(milliseconds: Int64) async {
+        guard !Task.isCancelled else { return }
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            waiter = continuation
+            sleeper = Task { [weak self] in
+                try? await Task.sleep(for: .milliseconds(milliseconds))
+                await self?.wake()
+            }
+        }
+    }
+
+    private func wake() {
+        sleeper?.cancel()
+        sleeper = nil
+        waiter?.resume()
+        waiter = nil
+    }
+}

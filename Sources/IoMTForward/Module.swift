@@ -1,1 +1,0 @@
-// IoMTForward: placeholder until its implementation lands.

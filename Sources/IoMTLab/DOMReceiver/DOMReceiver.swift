@@ -1,0 +1,246 @@
+import Foundation
+import Glibc
+import IoMTCore
+import Synchronization
+
+/// A local stand-in for DOM's FHIR endpoint: HTTP/1.1 on POSIX sockets, one thread per connection.
+/// Accepts transaction Bundles at `POST /fhir` with conditional create on identifiers, answers
+/// transaction-response Bundles, and offers search, `/stats` and `/health` for tests and demos.
+public final class DOMReceiver: Sendable {
+    public let configuration: DOMReceiverConfiguration
+
+    private struct State: ~Copyable {
+        var repository = ReceiverRepository()
+        var log: ResourceLog?
+        var listenFD: Int32 = -1
+        var connections: Set<Int32> = []
+        var requestSequence = 0
+        var recordSequence = 0
+        var port: UInt16 = 0
+    }
+
+    private let state = Mutex(State())
+
+    public init(configuration: DOMReceiverConfiguration) {
+        self.configuration = configuration
+    }
+
+    deinit { stop() }
+
+    // MARK: Lifecycle
+
+    /// Reloads the data file, binds 127.0.0.1 and starts accepting; returns the bound port.
+    @discardableResult
+    public func start() throws(DOMReceiverError) -> UInt16 {
+        var reloaded: [JSONValue] = []
+        var log: ResourceLog? = nil
+        if let path = configuration.dataFile {
+            reloaded = try ResourceLog.load(path: path)
+            log = try ResourceLog(path: path)
+        }
+        if let directory = configuration.recordDirectory {
+            do { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) } catch {
+                throw DOMReceiverError(message: "cannot create record directory \(directory): \(error)")
+            }
+        }
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw DOMReceiverError(message: "socket() failed: \(String(cString: strerror(errno)))") }
+        var yes: Int32 = 1
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, socklen_t(MemoryLayout<Int32>.size))
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = configuration.port.bigEndian
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard bound == 0, listen(fd, 64) == 0 else {
+            let reason = String(cString: strerror(errno))
+            close(fd)
+            throw DOMReceiverError(message: "cannot listen on 127.0.0.1:\(configuration.port): \(reason); pick another --port or 0 for an ephemeral one")
+        }
+        var actual = sockaddr_in()
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &actual) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        }
+        let port = UInt16(bigEndian: actual.sin_port)
+        state.withLock { state in
+            for resource in reloaded { state.repository.insert(resource) }
+            state.log = log
+            state.listenFD = fd
+            state.port = port
+        }
+        Thread.detachNewThread { [self] in acceptLoop(fd) }
+        return port
+    }
+
+    /// Stops accepting and closes open connections; stored resources stay in memory (and on disk).
+    public func stop() {
+        let (fd, open) = state.withLock { state -> (Int32, Set<Int32>) in
+            let result = (state.listenFD, state.connections)
+            state.listenFD = -1
+            state.connections = []
+            state.log = nil
+            return result
+        }
+        if fd >= 0 { shutdown(fd, Int32(SHUT_RDWR)); close(fd) }
+        for connection in open { shutdown(connection, Int32(SHUT_RDWR)) }
+    }
+
+    // MARK: Inspection
+
+    public var port: UInt16 { state.withLock { $0.port } }
+    public var observationCount: Int { state.withLock { $0.repository.count("Observation") } }
+    public var deviceCount: Int { state.withLock { $0.repository.count("Device") } }
+    public var bundleCount: Int { state.withLock { $0.repository.bundles } }
+    public var duplicatesSuppressed: Int { state.withLock { $0.repository.duplicatesSuppressed } }
+    public func observations() -> [JSONValue] { state.withLock { $0.repository.resources["Observation"] ?? [] } }
+    public func devices() -> [JSONValue] { state.withLock { $0.repository.resources["Device"] ?? [] } }
+
+    // MARK: Connections
+
+    private func acceptLoop(_ listenFD: Int32) {
+        while true {
+            let client = accept(listenFD, nil, nil)
+            if client < 0 {
+                if errno == EINTR { continue }
+                return // listener closed by stop()
+            }
+            let accepted = state.withLock { state -> Bool in
+                guard state.listenFD == listenFD else { return false }
+                state.connections.insert(client)
+                return true
+            }
+            guard accepted else { close(client); return }
+            Thread.detachNewThread { [self] in serve(client) }
+        }
+    }
+
+    private func serve(_ fd: Int32) {
+        defer {
+            state.withLock { _ = $0.connections.remove(fd) }
+            close(fd)
+        }
+        var reader = HTTPConnectionReader(fd: fd)
+        while true {
+            let request: HTTPWireRequest
+            do { request = try reader.readRequest() } catch {
+                if case .closed = error { return }
+                let status = { if case .tooLarge = error { return 413 } else { return 400 } }()
+                _ = sendAll(fd, HTTPWireResponse.json(status, TransactionProcessor.operationOutcome(status, "malformed HTTP request")).serialized(close: true))
+                return
+            }
+            let sequence = state.withLock { state -> Int in state.requestSequence += 1; return state.requestSequence }
+            if let fault = configuration.faults?(ReceivedRequestSummary(method: request.method, path: request.path, sequence: sequence)) {
+                switch fault {
+                case .drop: return
+                case let .delay(milliseconds): usleep(useconds_t(max(0, milliseconds)) * 1000)
+                case let .respond(status, headers, body):
+                    var response = HTTPWireResponse.json(status, body)
+                    response.headers += headers.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+                    guard sendAll(fd, response.serialized(close: request.wantsClose)), !request.wantsClose else { return }
+                    continue
+                }
+            }
+            let response = handle(request)
+            guard sendAll(fd, response.serialized(close: request.wantsClose)), !request.wantsClose else { return }
+        }
+    }
+
+    // MARK: Routing
+
+    func handle(_ request: HTTPWireRequest) -> HTTPWireResponse {
+        let path = request.path.hasSuffix("/") && request.path.count > 1 ? String(request.path.dropLast()) : request.path
+        switch (request.method, path) {
+        case ("GET", "/health"):
+            return .json(200, #"{"status":"ok"}"#, contentType: "application/json")
+        case ("GET", "/stats"):
+            let text = state.withLock { state in
+                JSONValue.object([
+                    ("observations", .number(state.repository.count("Observation"))),
+                    ("devices", .number(state.repository.count("Device"))),
+                    ("bundles", .number(state.repository.bundles)),
+                    ("duplicatesSuppressed", .number(state.repository.duplicatesSuppressed)),
+                ]).serialized()
+            }
+            return .json(200, text, contentType: "application/json")
+        case ("POST", "/fhir"):
+            return transaction(request.body)
+        case ("GET", "/fhir/Observation"), ("GET", "/fhir/Device"):
+            return search(type: String(path.dropFirst("/fhir/".count)), query: request.query)
+        default:
+            return .json(404, TransactionProcessor.operationOutcome(404, "no route for \(request.method) \(path)"))
+        }
+    }
+
+    private func transaction(_ body: [UInt8]) -> HTTPWireResponse {
+        let bundle: JSONValue
+        do { bundle = try JSONValue.parse(bytes: body) } catch {
+            return .json(400, TransactionProcessor.operationOutcome(400, "body is not JSON: \(error)"))
+        }
+        record(body)
+        let result: Result<(TransactionPlan, Int), TransactionRejection> = state.withLock { state in
+            var scratch = state.repository
+            let plan: TransactionPlan
+            do throws(TransactionRejection) {
+                plan = try TransactionProcessor.plan(bundle, repository: &scratch)
+            } catch {
+                return .failure(error)
+            }
+            do throws(DOMReceiverError) {
+                try state.log?.append(plan.created)
+            } catch {
+                return .failure(TransactionRejection(status: 500, message: error.message))
+            }
+            for resource in plan.created { scratch.insert(resource) }
+            scratch.bundles += 1
+            scratch.duplicatesSuppressed += plan.matched
+            state.repository = scratch
+            return .success((plan, scratch.bundles))
+        }
+        switch result {
+        case let .success((plan, number)):
+            if configuration.log {
+                FileHandle.standardError.write(Data("dom-receiver: bundle \(number): \(plan.responseEntries.count) entries, \(plan.created.count) created, \(plan.matched) existing\n".utf8))
+            }
+            let response = JSONValue.object([
+                ("resourceType", .string("Bundle")), ("type", .string("transaction-response")),
+                ("entry", .array(plan.responseEntries)),
+            ])
+            return .json(200, response.serialized())
+        case let .failure(rejection):
+            if configuration.log {
+                FileHandle.standardError.write(Data("dom-receiver: bundle refused with \(rejection.status)\n".utf8))
+            }
+            return .json(rejection.status, TransactionProcessor.operationOutcome(rejection.status, rejection.message))
+        }
+    }
+
+    private func search(type: String, query: [(String, String)]) -> HTTPWireResponse {
+        let identifier = query.first { $0.0 == "identifier" }?.1
+        let matches = state.withLock { $0.repository.search(type: type, identifier: identifier) }
+        var members: [(String, JSONValue)] = [
+            ("resourceType", .string("Bundle")), ("type", .string("searchset")), ("total", .number(matches.count)),
+        ]
+        if query.first(where: { $0.0 == "_summary" })?.1 != "count" {
+            let limit = query.first { $0.0 == "_count" }.flatMap { Int($0.1) } ?? 100
+            let port = self.port
+            members.append(("entry", .array(matches.prefix(max(0, limit)).map { resource in
+                .object([
+                    ("fullUrl", .string("http://127.0.0.1:\(port)/fhir/\(type)/\(resource["id"]?.stringValue ?? "")")),
+                    ("resource", resource),
+                    ("search", .object([("mode", .string("match"))])),
+                ])
+            })))
+        }
+        return .json(200, JSONValue.object(members).serialized())
+    }
+
+    private func record(_ body: [UInt8]) {
+        guard let directory = configuration.recordDirectory else { return }
+        let number = state.withLock { state -> Int in state.recordSequence += 1; return state.recordSequence }
+        let name = "bundle-" + String(repeating: "0", count: max(0, 6 - String(number).count)) + String(number) + ".json"
+        _ = FileManager.default.createFile(atPath: directory + "/" + name, contents: Data(body))
+    }
+}

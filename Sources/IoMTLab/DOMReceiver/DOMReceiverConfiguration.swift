@@ -1,0 +1,44 @@
+import Foundation
+import IoMTCore
+
+/// How the local DOM receiver listens and where it keeps what it acknowledged.
+public struct DOMReceiverConfiguration: Sendable {
+    /// TCP port on 127.0.0.1; 0 picks an ephemeral port (read it from `start()`).
+    public var port: UInt16
+    /// Append-only NDJSON of accepted resources, fsync'd before any 2xx; reloaded at start.
+    public var dataFile: String?
+    /// Directory receiving a copy of every POSTed bundle body (for offline validation).
+    public var recordDirectory: String?
+    /// Prints one line per bundle (counts only, never patient identifiers).
+    public var log: Bool
+    /// Fault injection hook, consulted for every request before normal handling (nil: behave).
+    public var faults: (@Sendable (ReceivedRequestSummary) -> InjectedFault?)?
+
+    public init(port: UInt16 = 0, dataFile: String? = nil, recordDirectory: String? = nil, log: Bool = false,
+                faults: (@Sendable (ReceivedRequestSummary) -> InjectedFault?)? = nil) {
+        self.port = port; self.dataFile = dataFile; self.recordDirectory = recordDirectory; self.log = log; self.faults = faults
+    }
+}
+
+/// What the fault hook sees of a request.
+public struct ReceivedRequestSummary: Sendable, Hashable {
+    public var method: String
+    public var path: String
+    /// 1-based count of requests this receiver has seen (across connections).
+    public var sequence: Int
+}
+
+/// A scripted misbehaviour for resilience tests.
+public enum InjectedFault: Sendable, Hashable {
+    /// Answer with this status (e.g. 503) and headers (e.g. Retry-After) without processing the request.
+    case respond(status: Int, headers: [String: String], body: String)
+    /// Wait, then handle the request normally (slow server).
+    case delay(milliseconds: Int)
+    /// Close the connection without answering (after reading the request).
+    case drop
+}
+
+public struct DOMReceiverError: Error, CustomStringConvertible {
+    public let message: String
+    public var description: String { message }
+}

@@ -1,0 +1,118 @@
+import IoMTCore
+import Testing
+@testable import IoMTFHIR
+
+@Suite struct PHDBundleBuilderTests {
+    let builder = PHDBundleBuilder(gateway: Fixtures.gateway)
+
+    @Test func identifierHasThePHDLayoutAndIsDeterministic() {
+        let bp = Fixtures.bloodPressure()
+        #expect(PHDObservationIdentifier.value(for: bp)
+                == "74E8FFFEFF051C00-85010112345-urn:oid:2.16.840.1.113883.3.4424.1.1.616-150020-20261123070005.00-120-3872-80-3872-93-3872")
+        let temperature = Fixtures.temperature()
+        #expect(PHDObservationIdentifier.value(for: temperature)
+                == "A4C1380D5EE0-85010112345-urn:oid:2.16.840.1.113883.3.4424.1.1.616-150364-20261123081530.86-36.50-6048")
+        // Re-sending the same stored row (a copy) yields the same identifier.
+        #expect(PHDObservationIdentifier.value(for: temperature) == PHDObservationIdentifier.value(for: Fixtures.temperature()))
+    }
+
+    @Test func liveReadingWithoutDeviceTimeUsesStoredReceiptTime() {
+        let reading = Fixtures.spo2(DecimalValue(97))
+        #expect(PHDObservationIdentifier.value(for: reading)
+                == "contec-cms50d-plus.SN123-85010112345-urn:oid:2.16.840.1.113883.3.4424.1.1.616-150456-20251123121320.25-97-544")
+        var later = reading
+        later.correctedTime = later.correctedTime.adding(milliseconds: 5000) // corrected time is not part of the identity
+        #expect(PHDObservationIdentifier.value(for: later) == PHDObservationIdentifier.value(for: reading))
+        var otherValue = reading
+        otherValue.value = DecimalValue(96)
+        #expect(PHDObservationIdentifier.value(for: otherValue) != PHDObservationIdentifier.value(for: reading))
+    }
+
+    @Test func precisionIsKeptInTheJSONText() {
+        let text = builder.transactionBundle(for: [BundleInput(storeId: 1, observation: Fixtures.temperature("36.50"))]).serialized()
+        #expect(text.contains("\"valueQuantity\":{\"value\":36.50,\"unit\":\"Cel\",\"system\":\"http://unitsofmeasure.org\",\"code\":\"Cel\"}"))
+        let again = builder.transactionBundle(for: [BundleInput(storeId: 1, observation: Fixtures.temperature("36.50"))]).serialized()
+        #expect(text == again)
+    }
+
+    @Test func bundleHasGatewayDevicesThenObservations() {
+        let bundle = builder.transactionBundle(for: Fixtures.sampleInputs())
+        #expect(bundle["resourceType"]?.stringValue == "Bundle")
+        #expect(bundle["type"]?.stringValue == "transaction")
+        let entries = bundle["entry"]?.arrayValue ?? []
+        // PHG + 3 distinct PHDs + 6 observations.
+        #expect(entries.count == 10)
+        #expect(builder.entryStoreIds(for: Fixtures.sampleInputs()) == [nil, nil, nil, nil, 1, 2, 3, 4, 5, 6])
+        let phg = entries[0]
+        #expect(phg["resource"]?["type"]?["coding"]?[0]?["code"]?.stringValue == "531981")
+        #expect(phg["resource"]?["identifier"]?[0]?["system"]?.stringValue == "urn:oid:1.2.840.10004.1.1.1.0.0.1.0.0.1.2680")
+        #expect(phg["resource"]?["identifier"]?[0]?["value"]?.stringValue == "FEEDABEEDEADBEEF")
+        #expect(phg["request"]?["ifNoneExist"]?.stringValue == "identifier=urn:oid:1.2.840.10004.1.1.1.0.0.1.0.0.1.2680|FEEDABEEDEADBEEF")
+        for entry in entries {
+            #expect(entry["fullUrl"]?.stringValue?.hasPrefix("urn:uuid:") == true)
+            #expect(entry["request"]?["method"]?.stringValue == "POST")
+            #expect(entry["request"]?["ifNoneExist"]?.stringValue?.hasPrefix("identifier=") == true)
+        }
+        let observation = entries[4]["resource"]!
+        #expect(observation["extension"]?[0]?["valueReference"]?["reference"]?.stringValue == phg["fullUrl"]?.stringValue)
+        #expect(observation["device"]?["reference"]?.stringValue == entries[1]["fullUrl"]?.stringValue)
+        #expect(observation["subject"]?["identifier"]?["value"]?.stringValue == "85010112345")
+        #expect(observation["effectiveDateTime"]?.stringValue == "2025-11-23T12:13:19.250Z")
+        #expect(observation["status"]?.stringValue == "final")
+        #expect(observation["code"]?["coding"]?[0]?["system"]?.stringValue == "urn:iso:std:iso:11073:10101")
+        #expect(observation["code"]?["coding"]?[0]?["code"]?.stringValue == "150364")
+        #expect(observation["code"]?["coding"]?[0]?["display"]?.stringValue == "MDC_TEMP_BODY")
+        #expect(observation["code"]?["coding"]?[1]?["code"]?.stringValue == "8310-5")
+        let categories = observation["category"]?.arrayValue?.compactMap { $0["coding"]?[0]?["code"]?.stringValue }
+        #expect(categories == ["vital-signs", "phd"])
+        #expect(observation["meta"]?["profile"]?[0]?.stringValue == PHDProfile.numeric)
+    }
+
+    @Test func phdDeviceIdentifiersFollowTheTransport() {
+        let entries = builder.transactionBundle(for: Fixtures.sampleInputs())["entry"]?.arrayValue ?? []
+        let ble = entries[1]["resource"]!
+        #expect(ble["identifier"]?[0]?["system"]?.stringValue == "http://hl7.org/fhir/sid/eui-48/bluetooth")
+        #expect(ble["identifier"]?[0]?["value"]?.stringValue == "A4-C1-38-0D-5E-E0")
+        #expect(ble["manufacturer"]?.stringValue == "Acme")
+        #expect(ble["version"]?[0]?["value"]?.stringValue == "1.2")
+        let usb = entries[2]["resource"]!
+        #expect(usb["serialNumber"]?.stringValue == "SN123")
+        #expect(usb["identifier"]?[0]?["value"]?.stringValue == "SN123")
+        #expect(entries[2]["request"]?["ifNoneExist"]?.stringValue == "identifier=urn:iomtd:device-serial:contec-cms50d-plus|SN123")
+        let cuff = entries[3]["resource"]!
+        #expect(cuff["identifier"]?[0]?["system"]?.stringValue == "urn:oid:1.2.840.10004.1.1.1.0.0.1.0.0.1.2680")
+        #expect(cuff["identifier"]?[0]?["value"]?.stringValue == "74E8FFFEFF051C00")
+    }
+
+    @Test func bloodPressureIsCompoundWithComponents() {
+        let observation = builder.transactionBundle(for: [BundleInput(storeId: 3, observation: Fixtures.bloodPressure(), interpretation: "H")])
+            .entryResources.last!
+        #expect(observation["meta"]?["profile"]?[0]?.stringValue == PHDProfile.compoundNumeric)
+        #expect(observation["valueQuantity"] == nil)
+        let components = observation["component"]?.arrayValue ?? []
+        #expect(components.map { $0["code"]?["coding"]?[0]?["code"]?.stringValue } == ["150021", "150022", "150023"])
+        #expect(components.map { $0["code"]?["coding"]?[1]?["code"]?.stringValue } == ["8480-6", "8462-4", "8478-0"])
+        #expect(components.map { $0["valueQuantity"]?["value"]?.numberText } == ["120", "80", "93"])
+        #expect(components[0]["valueQuantity"]?["code"]?.stringValue == "mm[Hg]")
+        #expect(observation["interpretation"]?[0]?["coding"]?[0]?["code"]?.stringValue == "H")
+    }
+
+    @Test func measurementStatusMapping() {
+        let resources = builder.transactionBundle(for: Fixtures.sampleInputs()).entryResources
+        let sensorOff = resources[7], invalid = resources[8], questionable = resources[9]
+        #expect(sensorOff["valueQuantity"] == nil)
+        #expect(sensorOff["dataAbsentReason"]?["coding"]?[0]?["code"]?.stringValue == "not-performed")
+        #expect(invalid["valueQuantity"] == nil)
+        #expect(invalid["dataAbsentReason"]?["coding"]?[0]?["code"]?.stringValue == "error")
+        #expect(PHDObservationIdentifier.value(for: Fixtures.temperature("37.0", status: [.invalid])).contains("-error-6048"))
+        #expect(questionable["valueQuantity"]?["value"]?.numberText == "95")
+        #expect(questionable["interpretation"]?[0]?["text"]?.stringValue?.contains("questionable") == true)
+        #expect(questionable["meta"]?["security"]?[0]?["code"]?.stringValue == "HTEST")
+        #expect(resources[4]["meta"]?["security"] == nil)
+    }
+
+    @Test func ifNoneExistIsPercentEncoded() {
+        #expect(ConditionalQuery.identifier(system: "urn:x", value: "a b&c") == "identifier=urn:x|a%20b%26c")
+        #expect(ConditionalQuery.decode("a%20b%26c") == "a b&c")
+    }
+}
