@@ -36,3 +36,10 @@ public enum Log {
         bytes.withUnsafeMutableBytes { buffer in _ = Glibc.write(2, buffer.baseAddress, buffer.count) }
     }
 }
+
+/// Writes text to standard error (for command-line messages, not logging).
+public func writeToStandardError(_ text: String) {
+    var bytes = Array(text.utf8)
+    if bytes.last != 10 { bytes.append(10) }
+    bytes.withUnsafeMutableBytes { buffer in _ = Glibc.write(2, buffer.baseAddress, buffer.count) }
+}

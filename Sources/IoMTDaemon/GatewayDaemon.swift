@@ -85,7 +85,7 @@ public final class GatewayDaemon: Sendable {
             clientKeyPath: configuration.dom.clientKeyPath,
             totalTimeoutMilliseconds: configuration.dom.timeoutMilliseconds))
         let wireFormat = FHIRPHDWireFormat(gateway: GatewayIdentity(
-            systemId: configuration.gateway.systemId, serialNumber: configuration.gateway.serialNumber,
+            systemId: configuration.gateway.systemId, serialNumber: configuration.gateway.serialNumber ?? configuration.gateway.systemId,
             softwareVersion: Self.version))
         let forwarder = Forwarder(store: store, destination: "dom", baseURL: configuration.dom.baseURL,
                                   wireFormat: wireFormat, transport: http,

@@ -19,7 +19,7 @@ enum DaemonBench {
             let process = Process()
             process.executableURL = bin.appendingPathComponent(name)
             process.arguments = arguments
-            FileManager.default.createFile(atPath: directory + "/" + log, contents: nil)
+            _ = FileManager.default.createFile(atPath: directory + "/" + log, contents: nil)
             process.standardOutput = FileHandle(forWritingAtPath: directory + "/" + log)
             process.standardError = process.standardOutput
             do { try process.run() } catch { print("  cannot start \(name): \(error)"); return nil }

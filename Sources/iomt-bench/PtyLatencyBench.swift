@@ -32,8 +32,7 @@ enum PtyLatencyBench {
             guard let pty = try? PseudoTerminal() else { print("  cannot open pty"); return }
             terminals.append(pty)
         }
-        let lastWrite = Mutex([UInt64](repeating: 0, count: devices))
-        let latencies = Mutex([Double]())
+        let recorder = LatencyRecorder(devices: devices)
         var connections: [SerialConnection] = []
         var readers: [Task<Void, Never>] = []
         for (index, pty) in terminals.enumerated() {
@@ -49,13 +48,12 @@ enum PtyLatencyBench {
                     guard !output.measurements.isEmpty else { continue }
                     let observations = output.measurements.map { normaliser.normalise($0, device: device, patientId: nil, receivedAt: at) }
                     await pipeline.accept(observations)
-                    let written = lastWrite.withLock { $0[index] }
-                    let latency = Double(monotonicNanoseconds() - written) / 1e6
-                    latencies.withLock { $0.append(latency) }
+                    recorder.committed(device: index)
                 }
             })
         }
         // Writer: each device sends one frame per second, staggered across the second.
+        let ptys = terminals
         let writer = Thread {
             let start = monotonicNanoseconds()
             var tick = 0
@@ -64,8 +62,8 @@ enum PtyLatencyBench {
                 for device in stride(from: slot, to: devices, by: 100) {
                     let sample = CMS50Sample(pleth: 50, signalStrength: 6, barGraph: 5, beat: false, fingerOut: false, searching: false,
                                              probeError: false, spo2Dropping: false, pulseRate: 72, spo2: 97)
-                    lastWrite.withLock { $0[device] = monotonicNanoseconds() }
-                    _ = terminals[device].writeMaster(CMS50Frame.legacy(sample))
+                    recorder.wrote(device: device)
+                    _ = ptys[device].writeMaster(CMS50Frame.legacy(sample))
                 }
                 tick += 1
                 let next = start + UInt64(tick) * 10_000_000
@@ -77,7 +75,7 @@ enum PtyLatencyBench {
         try? await Task.sleep(for: .seconds(seconds + 2))
         for connection in connections { connection.stop() }
         for reader in readers { reader.cancel() }
-        let values = latencies.withLock { $0 }
+        let values = recorder.latencies
         // The first second of each device fills its first window: skip warm-up samples.
         let measured = Array(values.dropFirst(devices))
         report.add("frame→committed p50, 100 devices @ 1 Hz (\(measured.count) readings)", String(format: "%.3f ms", Percentile.of(measured, 50)), target: "—")
@@ -85,4 +83,18 @@ enum PtyLatencyBench {
         for pty in terminals { pty.close() }
         try? FileManager.default.removeItem(atPath: directory)
     }
+}
+
+/// Frame write times per device and the commit latencies measured against them.
+final class LatencyRecorder: Sendable {
+    private let lastWrite: Mutex<[UInt64]>
+    private let measured = Mutex<[Double]>([])
+    init(devices: Int) { lastWrite = Mutex([UInt64](repeating: 0, count: devices)) }
+    func wrote(device: Int) { lastWrite.withLock { $0[device] = monotonicNanoseconds() } }
+    func committed(device: Int) {
+        let written = lastWrite.withLock { $0[device] }
+        let latency = Double(monotonicNanoseconds() - written) / 1e6
+        measured.withLock { $0.append(latency) }
+    }
+    var latencies: [Double] { measured.withLock { $0 } }
 }

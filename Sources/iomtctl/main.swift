@@ -18,14 +18,14 @@ if name == "-h" || name == "--help" || name == "help" {
 }
 if name == "--version" { print("iomtctl 0.1.0"); exit(0) }
 guard let command = commands[name] else {
-    fputs("iomtctl: unknown command '\(name)'\n\n\(CLIHelp.overview)\n", stderr)
+    writeToStandardError("iomtctl: unknown command '\(name)'\n\n\(CLIHelp.overview)")
     exit(2)
 }
 do {
     if arguments.contains("-h") || arguments.contains("--help") { print(CLIHelp.command[name] ?? CLIHelp.overview); exit(0) }
     try command(&arguments)
 } catch {
-    fputs("iomtctl \(name): \(error.message)\n", stderr)
-    if let hint = error.hint { fputs("  \(hint)\n", stderr) }
+    writeToStandardError("iomtctl \(name): \(error.message)")
+    if let hint = error.hint { writeToStandardError("  \(hint)\n") }
     exit(error.exitCode)
 }

@@ -23,18 +23,18 @@ var arguments = CommandLine.arguments.dropFirst()
 while let argument = arguments.popFirst() {
     switch argument {
     case "--config":
-        guard let value = arguments.popFirst() else { fputs("iomtd: --config needs a file path\n", stderr); exit(2) }
+        guard let value = arguments.popFirst() else { writeToStandardError("iomtd: --config needs a file path\n"); exit(2) }
         configPath = value
     case "--check-config": checkOnly = true
     case "--version": print("iomtd \(GatewayDaemon.version)"); exit(0)
     case "-h", "--help": print(usage); exit(0)
-    default: fputs("iomtd: unknown argument '\(argument)'\n\(usage)\n", stderr); exit(2)
+    default: writeToStandardError("iomtd: unknown argument '\(argument)'\n\(usage)\n"); exit(2)
     }
 }
 
 let daemon: GatewayDaemon
 do { daemon = try GatewayDaemon.load(configPath: configPath) } catch {
-    fputs("iomtd: configuration refused:\n\(error)\n", stderr)
+    writeToStandardError("iomtd: configuration refused:\n\(error)")
     exit(2)
 }
 if checkOnly { print("iomtd: configuration \(configPath) is valid"); exit(0) }
