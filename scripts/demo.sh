@@ -65,16 +65,26 @@ for _ in $(seq 1 50); do [ -e "$WORK/ttyCMS50" ] && curl -sf "http://127.0.0.1:$
 
 echo "demo: simulator → $WORK/ttyCMS50 → iomtd → DOM receiver on 127.0.0.1:$PORT   (logs in $WORK)"
 echo "demo: the simulated patient's SpO2 dips to 85 % after about 30 s, and the finger comes out at 70 s; the alert rule fires below 90 %."
-printf '%-8s %-14s %-10s %-12s %s\n' time "DOM obs." "last SpO2" "last pulse" "alerts"
+printf '%-8s %-14s %-18s %-18s %s\n' time "DOM obs." "last SpO2" "last pulse" "alerts"
 start=$(date +%s)
 while [ $(( $(date +%s) - start )) -lt "$SECONDS_TO_RUN" ]; do
   sleep 5
-  count=$(curl -sf "http://127.0.0.1:$PORT/stats" | sed -n 's/.*"observations":\([0-9]*\).*/\1/p')
-  last=$(curl -sf "http://127.0.0.1:$PORT/fhir/Observation?_count=2&_sort=-_lastUpdated" || true)
-  spo2=$(printf '%s' "$last" | grep -o '"code":"150456"[^}]*}[^}]*"valueQuantity":{[^}]*"value":[0-9.]*' | grep -o '"value":[0-9.]*$' | tail -1 | cut -d: -f2)
-  pulse=$(printf '%s' "$last" | grep -o '"code":"149530"[^}]*}[^}]*"valueQuantity":{[^}]*"value":[0-9.]*' | grep -o '"value":[0-9.]*$' | tail -1 | cut -d: -f2)
-  alerts=$( [ -f "$WORK/alerts.txt" ] && wc -l < "$WORK/alerts.txt" || echo 0)
-  printf '%-8s %-14s %-10s %-12s %s\n' "$(date +%T)" "${count:-?}" "${spo2:--}" "${pulse:--}" "$alerts"
+  python3 - "$PORT" "$WORK/alerts.txt" <<'PY' || true
+import json, os, sys, time, urllib.request
+port, alerts = sys.argv[1], sys.argv[2]
+def get(path):
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=5) as r:
+        return json.load(r)
+stats = get("/stats")
+latest = {}
+for entry in get("/fhir/Observation?_count=100000").get("entry", []):
+    r = entry["resource"]
+    code = r["code"]["coding"][0]["code"]
+    q = r.get("valueQuantity")
+    latest[code] = f'{q["value"]} {q.get("unit", "")}' if q else "— (" + r.get("dataAbsentReason", {}).get("coding", [{}])[0].get("code", "no value") + ")"
+n = sum(1 for _ in open(alerts)) if os.path.exists(alerts) else 0
+print(f'{time.strftime("%H:%M:%S"):<8} {stats.get("observations", "?"):<14} {latest.get("150456", "-"):<18} {latest.get("149530", "-"):<18} {n}')
+PY
 done
 echo
 echo "demo: alerts raised by iomtd (exec hook):"; cat "$WORK/alerts.txt" 2>/dev/null || echo "  (none)"
