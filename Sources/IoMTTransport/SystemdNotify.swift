@@ -3,7 +3,10 @@ import Glibc
 /// The sd_notify protocol, written by hand (no libsystemd): newline-separated `KEY=VALUE` lines in
 /// one datagram to the AF_UNIX socket named by `$NOTIFY_SOCKET` (a leading `@` means the Linux
 /// abstract namespace). See sd_notify(3) and systemd.service(5) `Type=notify`, `WatchdogSec=`.
-public struct SystemdNotifier: Sendable {
+///
+/// Named apart from IoMTDaemon's untested `SystemdNotifier` so both can coexist until the daemon
+/// switches to this one (errors reported instead of swallowed, STATUS kept to one line).
+public struct SystemdNotifySocket: Sendable {
     public struct Failure: Error, Sendable, Equatable, CustomStringConvertible {
         public let socketPath: String
         public let operation: String
@@ -21,8 +24,8 @@ public struct SystemdNotifier: Sendable {
     }
 
     /// Reads `$NOTIFY_SOCKET`.
-    public static func fromEnvironment() -> SystemdNotifier {
-        SystemdNotifier(socketPath: getenv("NOTIFY_SOCKET").map { String(cString: $0) })
+    public static func fromEnvironment() -> SystemdNotifySocket {
+        SystemdNotifySocket(socketPath: getenv("NOTIFY_SOCKET").map { String(cString: $0) })
     }
 
     public var isEnabled: Bool { socketPath != nil }

@@ -40,7 +40,7 @@ private final class NotifySocket {
         let directory = makeTemporaryDirectory()
         defer { removeTree(directory) }
         let listener = try NotifySocket(name: directory + "/notify")
-        let notifier = SystemdNotifier(socketPath: listener.name)
+        let notifier = SystemdNotifySocket(socketPath: listener.name)
         #expect(notifier.isEnabled)
 
         try notifier.ready(status: "2 devices\nconnected")
@@ -56,22 +56,22 @@ private final class NotifySocket {
     @Test func reachesAnAbstractNamespaceSocket() throws {
         let name = "@iomt-notify-test-\(getpid())-\(monotonicNanoseconds())"
         let listener = try NotifySocket(name: name)
-        try SystemdNotifier(socketPath: name).ready()
+        try SystemdNotifySocket(socketPath: name).ready()
         #expect(listener.receive() == "READY=1")
     }
 
     @Test func isANoOpWithoutNotifySocket() throws {
-        let notifier = SystemdNotifier(socketPath: nil)
+        let notifier = SystemdNotifySocket(socketPath: nil)
         #expect(!notifier.isEnabled)
         #expect(try notifier.send(["READY=1"]) == false)
-        #expect(SystemdNotifier(socketPath: "").isEnabled == false)
+        #expect(SystemdNotifySocket(socketPath: "").isEnabled == false)
     }
 
     @Test func missingSocketIsAnErrorNamingThePath() {
         #expect {
-            try SystemdNotifier(socketPath: "/tmp/iomt-no-such-notify-socket").ready()
+            try SystemdNotifySocket(socketPath: "/tmp/iomt-no-such-notify-socket").ready()
         } throws: { error in
-            (error as? SystemdNotifier.Failure)?.description.contains("/tmp/iomt-no-such-notify-socket") == true
+            (error as? SystemdNotifySocket.Failure)?.description.contains("/tmp/iomt-no-such-notify-socket") == true
         }
     }
 
