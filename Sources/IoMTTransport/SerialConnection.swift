@@ -68,6 +68,8 @@ public final class SerialConnection: Sendable {
             continuation.finish()
             return stream
         }
+        // A consumer that stops listening stops the connection (and its thread).
+        continuation.onTermination = { [self] _ in stop() }
         DedicatedThread.start { [self] in
             run(emit: { continuation.yield($0) })
             continuation.finish()
