@@ -42,6 +42,7 @@ public final class SerialConnection: Sendable {
     private let clock: any WallClock
     private let pollTimeoutMilliseconds: Int32
     private let state: Mutex<State>
+    static let stableSessionNanoseconds: UInt64 = 5_000_000_000
 
     private struct State {
         var port: SerialPort?
@@ -68,6 +69,8 @@ public final class SerialConnection: Sendable {
             continuation.finish()
             return stream
         }
+        // A consumer that stops listening stops the connection (and its thread).
+        continuation.onTermination = { [self] _ in stop() }
         DedicatedThread.start { [self] in
             run(emit: { continuation.yield($0) })
             continuation.finish()
@@ -118,11 +121,14 @@ public final class SerialConnection: Sendable {
             }
             state.withLock { $0.port = port }
             emit(.opened(path: path))
-            attempt = 0
             lastReported = nil
+            let openedAt = monotonicNanoseconds()
             let reason = pump(port, emit: emit)
             state.withLock { $0.port = nil }
             port.close()
+            // Start the backoff over only after a stable session, so a flapping device (opens, then
+            // hangs up at once) still backs off instead of being reopened every 250 ms.
+            if monotonicNanoseconds() - openedAt >= SerialConnection.stableSessionNanoseconds { attempt = 0 }
             guard let reason else { break }
             report(reason)
             sleepInterruptibly(milliseconds: nextDelay(attempt: attempt)) { stopRequested }

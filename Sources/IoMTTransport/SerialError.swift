@@ -41,12 +41,14 @@ public enum SerialError: Error, Sendable, Equatable, CustomStringConvertible {
         }
     }
 
-    /// Whether reconnecting later may succeed (device absent or gone) rather than a configuration error.
+    /// Whether reconnecting later may succeed. Only configuration mistakes are final: a missing
+    /// node, a busy port or even EACCES (udev applies permissions a moment after the node appears)
+    /// can clear up on their own.
     public var isTransient: Bool {
         switch self {
-        case .notFound, .unplugged, .busy: return true
-        case .system(_, _, let code): return code == EACCES ? false : true
-        default: return false
+        case .unsupportedBaudRate, .invalidSetting: return false
+        case .system(_, _, let code): return code != ENOTTY
+        case .notFound, .busy, .unplugged, .closed: return true
         }
     }
 }

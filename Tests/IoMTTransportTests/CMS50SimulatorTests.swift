@@ -142,10 +142,11 @@ private func v46Frames(_ bytes: [UInt8]) -> [[UInt8]] {
     @Test func replayIsByteExact() throws {
         var random = SeededRandom(seed: 11)
         let capture = (0..<700).map { _ in UInt8.random(in: 0...255, using: &random) }
-        let simulator = CMS50Simulator(generation: .legacy)
+        // v4.6 stays silent without A1, so nothing but the replay reaches the port.
+        let simulator = CMS50Simulator(generation: .v46)
         let path = try simulator.start()
         defer { simulator.stop() }
-        let port = try SerialPort.open(path: path, settings: legacySettings)
+        let port = try SerialPort.open(path: path, settings: v46Settings)
         defer { port.close() }
         simulator.replay(captureHex: capture, chunkSize: 13, intervalMilliseconds: 1)
         let received = try readAll(from: port, count: capture.count)

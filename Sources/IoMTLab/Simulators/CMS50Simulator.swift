@@ -78,7 +78,7 @@ public final class CMS50Simulator: @unchecked Sendable {
             let source = DispatchSource.makeTimerSource(queue: queue)
             let period = 1_000_000_000 / UInt64(frameRate)
             source.schedule(deadline: .now(), repeating: .nanoseconds(Int(period)), leeway: .milliseconds(2))
-            source.setEventHandler { [unowned self] in tick() }
+            source.setEventHandler { [weak self] in self?.tick() }
             timer = source
             source.resume()
             return terminal.slavePath
