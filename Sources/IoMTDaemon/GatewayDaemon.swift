@@ -8,6 +8,7 @@ import IoMTForward
 import IoMTHTTP
 import IoMTProfiles
 import IoMTStore
+import IoMTTransport
 
 /// The daemon: loads configuration and profiles, opens the store, starts one runner per device,
 /// the forwarder and the alert dispatcher, talks to systemd, and stops cleanly on SIGTERM/SIGINT.
@@ -64,7 +65,7 @@ public final class GatewayDaemon: Sendable {
     /// Runs until SIGTERM or SIGINT. Returns the process exit code.
     public func run() async -> Int32 {
         Log.setLevel(configuration.logLevel)
-        let notifier = SystemdNotifier()
+        let notifier = SystemdNotifySocket.fromEnvironment()
         let store: Store
         do {
             try FileIO.createDirectory(configuration.stateDirectory)
@@ -120,18 +121,18 @@ public final class GatewayDaemon: Sendable {
                 await dispatcher.dispatchPending()
             }
         }
-        notifier.notify("READY=1\nSTATUS=running, \(runners.count) device(s)")
+        _ = try? notifier.ready(status: "running, \(runners.count) device(s)")
         let watchdog = Task {
-            let interval = SystemdNotifier.watchdogIntervalMilliseconds().map { max($0 / 3, 100) } ?? 5000
+            let interval = SystemdWatchdog.fromEnvironment().map { max(Int64($0.intervalMicroseconds / 3000), 100) } ?? 5000
             var wasHealthy = true
             while !Task.isCancelled {
                 try? await Task.sleep(for: .milliseconds(interval))
                 if let problem = await health.problem() {
                     if wasHealthy { Log.error("pipeline unhealthy, watchdog not fed: \(problem)") }
-                    notifier.notify("STATUS=unhealthy: \(problem)")
+                    _ = try? notifier.status("unhealthy: \(problem)")
                     wasHealthy = false
                 } else {
-                    notifier.notify(wasHealthy ? "WATCHDOG=1" : "WATCHDOG=1\nSTATUS=running")
+                    _ = try? notifier.send(wasHealthy ? ["WATCHDOG=1"] : ["WATCHDOG=1", "STATUS=running"])
                     wasHealthy = true
                 }
             }
@@ -139,7 +140,7 @@ public final class GatewayDaemon: Sendable {
 
         await stop.wait()
         Log.notice("stopping")
-        notifier.notify("STOPPING=1")
+        _ = try? notifier.stopping()
         for task in tasks { task.cancel() }
         for runner in runners { await runner.stop() }
         forwarding.cancel()
