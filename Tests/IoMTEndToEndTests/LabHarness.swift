@@ -34,7 +34,7 @@ enum LabHarness {
             throw HarnessError("\(process.executableURL!.path) is missing: run `swift build` first (scripts/test.sh does)")
         }
         process.arguments = arguments
-        FileManager.default.createFile(atPath: log.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         let handle = try FileHandle(forWritingTo: log)
         process.standardOutput = handle
         process.standardError = handle
