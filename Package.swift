@@ -26,7 +26,8 @@ let package = Package(
         // Device profiles: JSON files in DeviceProfiles/, validated on load.
         .target(name: "IoMTProfiles", dependencies: ["IoMTCore"], swiftSettings: strict),
         // Pure decoders: bytes → decoded measurements (one folder per driver).
-        .target(name: "IoMTDrivers", dependencies: ["IoMTCore", "IoMTProfiles"], swiftSettings: strict),
+        .target(name: "IoMTDrivers", dependencies: ["IoMTCore", "IoMTProfiles"], exclude: ["CMS50/README.md"],
+                swiftSettings: strict),
         // Serial ports on termios, pseudo-terminals, reconnect backoff.
         .target(name: "IoMTTransport", dependencies: ["IoMTCore", "IoMTProfiles"], swiftSettings: strict),
         // Durable store on SQLite (WAL, synchronous=FULL, group commit, migrations).

@@ -163,3 +163,10 @@ for i in range(30):
     if i % 3 == 0: frames += f[:5]                                     # torn frame, next 0x01 restarts
 write("v46-garbage-and-torn-frames", V46, "A command echo, a non-live packet and torn live frames around 30 good frames (96 / 75).",
       frames, pair(96, 75), 9)
+
+slow = []
+for i in range(12): slow += legacy(97, 70, pleth=pleth(i))
+upsampled = [bit for bit in uart_bits(slow, parity="odd") for _ in range(6)]   # each 19200 bit lasts 6 bit times at 115200
+noise = resample(upsampled, 1.0, 9.5)                                           # read at 115200 8N1
+write("v46-wrong-baud-noise", V46, "A legacy stream (19200 8O1) read at the v4.6 setting 115200 8N1: no 01 byte followed by 8 bytes with bit 7 set, so no observation.",
+      noise, [], 16)
