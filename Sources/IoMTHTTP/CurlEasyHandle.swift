@@ -68,7 +68,13 @@ final class CurlEasyHandle: @unchecked Sendable {
             })
             setup.pointer(CURLOPT_HEADERDATA, sinkPointer)
             if let failure = setup.failure { return failure }
-            return withExtendedLifetime(sink) { curl_easy_perform(handle) }
+            let code = withExtendedLifetime(sink) { curl_easy_perform(handle) }
+            // The handle outlives these buffers (it goes back to the pool): leave it no dangling pointers.
+            _ = iomt_curl_setopt_ptr(handle, CURLOPT_ERRORBUFFER, nil)
+            _ = iomt_curl_setopt_ptr(handle, CURLOPT_WRITEDATA, nil)
+            _ = iomt_curl_setopt_ptr(handle, CURLOPT_HEADERDATA, nil)
+            _ = iomt_curl_setopt_ptr(handle, CURLOPT_HTTPHEADER, nil)
+            return code
         }
 
         guard code == CURLE_OK else {

@@ -7,8 +7,9 @@ public actor Store {
     let connection: SQLiteConnection
     let configuration: StoreConfiguration
     let clock: any WallClock
+    let migratedVersion: Int
     /// Schema version after migrations.
-    public let schemaVersion: Int
+    public var schemaVersion: Int { migratedVersion }
 
     /// Pending rows per destination, kept exact (adjusted by rows actually changed) so `append`
     /// can refuse without counting millions of rows.
@@ -28,7 +29,7 @@ public actor Store {
     public init(path: String, configuration: StoreConfiguration = StoreConfiguration(), clock: any WallClock = SystemClock()) throws(StoreError) {
         let connection = try SQLiteConnection(path: path)
         try Store.configure(connection)
-        self.schemaVersion = try Migrations.migrate(connection)
+        self.migratedVersion = try Migrations.migrate(connection)
         self.connection = connection
         self.configuration = configuration
         self.clock = clock

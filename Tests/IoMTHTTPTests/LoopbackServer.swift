@@ -10,6 +10,8 @@ final class LoopbackServer: @unchecked Sendable {
         var target: String
         var headers: [(String, String)]
         var body: [UInt8]
+        /// Which accepted connection carried it (1-based), to observe keep-alive reuse.
+        var connection: Int = 0
         func header(_ name: String) -> String? { headers.first { $0.0.lowercased() == name.lowercased() }?.1 }
     }
 
@@ -50,8 +52,8 @@ final class LoopbackServer: @unchecked Sendable {
     }
 
     func stop() {
+        // Only shut down here; the accept loop closes the listener once it has stopped using the number.
         shutdown(listener, Int32(SHUT_RDWR))
-        close(listener)
         openConnections.withLock { fds in
             for fd in fds { shutdown(fd, Int32(SHUT_RDWR)) }
         }
@@ -89,15 +91,17 @@ final class LoopbackServer: @unchecked Sendable {
     private func acceptLoop() {
         while true {
             let fd = accept(listener, nil, nil)
-            if fd < 0 { return }
-            acceptedCount.withLock { $0 += 1 }
+            if fd < 0 { close(listener); return }
+            let number = acceptedCount.withLock { $0 += 1; return $0 }
             openConnections.withLock { $0.append(fd) }
-            Thread.detachNewThread { [self] in serve(fd) }
+            Thread.detachNewThread { [self] in serve(fd, connection: number) }
         }
     }
 
-    private func serve(_ fd: Int32) {
-        defer { close(fd) }
+    private func serve(_ fd: Int32, connection: Int) {
+        // Forget the descriptor under the lock before closing it: the number is reused at once, and
+        // stop() must never shut down a socket that now belongs to someone else.
+        defer { openConnections.withLock { fds in fds.removeAll { $0 == fd }; close(fd) } }
         var buffer: [UInt8] = []
         switch behaviour {
         case .closeImmediately:
@@ -114,7 +118,8 @@ final class LoopbackServer: @unchecked Sendable {
             guard readRequest(fd, &buffer) != nil else { return }
             write(fd, Array("HTTP/1.1 200 OK\r\nContent-Length: \(announced)\r\n\r\n".utf8) + [UInt8](repeating: 0x41, count: sent))
         case let .respond(handler):
-            while let request = readRequest(fd, &buffer) {
+            while var request = readRequest(fd, &buffer) {
+                request.connection = connection
                 received.withLock { $0.append(request) }
                 let (status, headers, body) = handler(request)
                 var head = "HTTP/1.1 \(status) Status\r\nContent-Length: \(body.count)\r\n"
