@@ -108,3 +108,21 @@ import Testing
         #expect(quarantined.first?.1.contains("implausible SpO2") == true)
     }
 }
+
+@Suite struct ForwarderUnboundTests {
+    @Test func readingsWithoutPatientAreQuarantinedNotSent() async throws {
+        let fixture = try StoreFixture()
+        let receiver = DOMReceiver(configuration: DOMReceiverConfiguration())
+        let port = try receiver.start()
+        defer { receiver.stop() }
+        var batch = readings(3)
+        batch[1].patientId = nil
+        _ = try await fixture.store.append(batch)
+        let steps = await drain(makeForwarder(fixture, port: port))
+        #expect(steps.first == .progressed(delivered: 2, quarantined: 1))
+        #expect(receiver.observationCount == 2)
+        let quarantined = try await fixture.store.quarantined(destination: "dom", limit: 5)
+        #expect(quarantined.map { $0.0.observation.patientId } == [nil])
+        #expect(quarantined.first?.1.contains("no patient") == true)
+    }
+}
