@@ -9,7 +9,8 @@ func printUsage() {
     print("""
     usage: iomt-lab <command> [options]
     commands:
-      dom-receiver --port N [--data FILE] [--record DIR]   local DOM FHIR receiver on 127.0.0.1
+      dom-receiver --port N [--data FILE] [--record DIR] [--fault SCRIPT]
+                   local DOM FHIR receiver on 127.0.0.1; SCRIPT e.g. 1-3:503+retry-after=2,5:drop,7:slow=1500
     """)
 }
 

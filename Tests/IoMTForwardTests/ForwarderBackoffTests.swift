@@ -92,3 +92,32 @@ import Testing
         await loop.value
     }
 }
+
+@Suite struct FaultScriptTests {
+    @Test func scriptedFaultsReachTheForwarderInOrder() async throws {
+        let fixture = try StoreFixture()
+        // The drop comes first: on a fresh connection libcurl reports it (on a reused keep-alive connection
+        // it would transparently resend, which conditional create makes harmless).
+        let script = try FaultScript("1:drop, 2:503+retry-after=2, 3:500")
+        let receiver = DOMReceiver(configuration: DOMReceiverConfiguration(faults: script.hook))
+        let port = try receiver.start()
+        defer { receiver.stop() }
+        _ = try await fixture.store.append(readings(2))
+        let forwarder = makeForwarder(fixture, port: port)
+        guard case let .failed(kind, _) = await forwarder.deliverOnce() else { Issue.record("drop did not fail"); return }
+        #expect(!kind.hasPrefix("http-"), "a dropped connection is a transport failure, got \(kind)")
+        #expect(await forwarder.deliverOnce() == .failed(kind: "http-503", retryInMilliseconds: 2000))
+        guard case .failed(kind: "http-500", _) = await forwarder.deliverOnce() else { Issue.record("500 did not fail"); return }
+        #expect(await forwarder.deliverOnce() == .progressed(delivered: 2, quarantined: 0))
+        let stats = try await fixture.store.stats(destination: "dom")
+        #expect(stats.failuresByKind["http-503"] == 2)
+        #expect(stats.failuresByKind["http-500"] == 2)
+        #expect(receiver.observationCount == 2)
+    }
+
+    @Test func badScriptsAreRefusedWithTheRule() {
+        for text in ["1", "x:503", "3-1:503", "1:999", "1:slow=", "1:503+later"] {
+            #expect(throws: DOMReceiverError.self) { try FaultScript(text) }
+        }
+    }
+}
