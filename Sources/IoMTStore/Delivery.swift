@@ -103,9 +103,14 @@ extension Store {
     }
 
     public func stats(destination: String) throws(StoreError) -> DeliveryStats {
+        // Oldest = smallest pending id: one seek per priority band of delivery_pending (4 bands), no extra index.
         let oldest = try connection.statement("""
-            SELECT r.received_ms FROM delivery d INDEXED BY delivery_pending_oldest JOIN readings r ON r.id = d.reading_id
-            WHERE d.destination = ? AND d.state = 0 ORDER BY d.reading_id LIMIT 1
+            SELECT r.received_ms FROM readings r WHERE r.id = (
+                SELECT min(first) FROM (
+                    SELECT (SELECT reading_id FROM delivery INDEXED BY delivery_pending
+                            WHERE destination = ?1 AND state = 0 AND priority_rank = band.rank
+                            ORDER BY reading_id LIMIT 1) AS first
+                    FROM (SELECT 0 AS rank UNION ALL SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3) band))
             """)
         defer { oldest.reset() }
         try oldest.bind(destination, at: 1)

@@ -50,11 +50,13 @@ extension Store {
         let outcome: Result<[Int64], StoreError>
         do {
             outcome = .success(try connection.transaction { () throws(StoreError) -> [Int64] in
+                var context = try makeAppendContext()
+                defer { newDevices = context.newDevices }
                 var ids: [Int64] = []
                 ids.reserveCapacity(rows)
                 for pending in batch {
                     for observation in pending.observations {
-                        ids.append(try insertReading(observation, newDevices: &newDevices))
+                        ids.append(try insertReading(observation, context: &context))
                     }
                 }
                 return ids

@@ -34,7 +34,7 @@ enum Migrations {
                 raw_frame BLOB NOT NULL,
                 alert_priority INTEGER
             );
-            CREATE INDEX readings_device ON readings(device_id);
+            -- Indexes are kept to what the delivery loop and stats read: each one costs a write per reading.
             -- state: 0 pending, 1 delivered, 2 quarantined. priority_rank copies readings.alert_priority
             -- (3 = none) so the pending index can order alert rows first without a join.
             CREATE TABLE delivery (
@@ -49,7 +49,6 @@ enum Migrations {
                 PRIMARY KEY (reading_id, destination)
             ) WITHOUT ROWID;
             CREATE INDEX delivery_pending ON delivery(destination, priority_rank, reading_id) WHERE state = 0;
-            CREATE INDEX delivery_pending_oldest ON delivery(destination, reading_id) WHERE state = 0;
             CREATE INDEX delivery_delivered ON delivery(destination, delivered_ms) WHERE state = 1;
             CREATE INDEX delivery_quarantined ON delivery(destination, reading_id) WHERE state = 2;
             -- Survives pruning, so "last success" stays known after old rows go.

@@ -1,6 +1,15 @@
 import CSQLite
 import IoMTCore
 
+/// Per-transaction state of a group commit.
+struct AppendContext {
+    let insert: SQLiteStatement
+    let queue: SQLiteStatement
+    /// Devices first stored in this transaction; they enter the actor's cache only after COMMIT.
+    var newDevices: [DeviceIdentity: Int64] = [:]
+    var lastDevice: (identity: DeviceIdentity, id: Int64)?
+}
+
 extension Store {
     /// Columns every reading query selects, in the order `storedObservation(from:)` reads them.
     static let readingColumns = """
@@ -8,14 +17,22 @@ extension Store {
         r.device_time, r.received_ms, r.corrected_ms, r.patient_id, r.raw_frame, r.alert_priority
         """
 
+    /// Statements for one group-commit transaction, looked up once rather than per row (the cache key is
+    /// the SQL text, and hashing it per row showed in the benchmark).
+    func makeAppendContext() throws(StoreError) -> AppendContext {
+        AppendContext(
+            insert: try connection.statement("""
+                INSERT INTO readings (device_id, type_refid, mdc_code, type_json, value, unit, status, components_json,
+                                      device_time, received_ms, corrected_ms, patient_id, raw_frame)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """),
+            queue: try connection.statement("INSERT INTO delivery (reading_id, destination) VALUES (?, ?)"))
+    }
+
     /// Inserts one reading and its delivery rows; call inside a transaction.
-    func insertReading(_ observation: Observation, newDevices: inout [DeviceIdentity: Int64]) throws(StoreError) -> Int64 {
-        let deviceId = try deviceId(for: observation.device, newDevices: &newDevices)
-        let insert = try connection.statement("""
-            INSERT INTO readings (device_id, type_refid, mdc_code, type_json, value, unit, status, components_json,
-                                  device_time, received_ms, corrected_ms, patient_id, raw_frame)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """)
+    func insertReading(_ observation: Observation, context: inout AppendContext) throws(StoreError) -> Int64 {
+        let deviceId = try deviceId(for: observation.device, context: &context)
+        let insert = context.insert
         try insert.bind(deviceId, at: 1)
         try insert.bind(observation.type.mdcRefId, at: 2)
         try insert.bind(Int64(observation.type.mdcCode), at: 3)
@@ -32,9 +49,8 @@ extension Store {
         try insert.run()
         let id = sqlite3_last_insert_rowid(connection.handle)
         if !configuration.destinations.isEmpty {
-            let queue = try connection.statement("INSERT INTO delivery (reading_id, destination) VALUES (?, ?)")
+            let queue = context.queue
             for destination in configuration.destinations {
-                queue.reset()
                 try queue.bind(id, at: 1)
                 try queue.bind(destination, at: 2)
                 try queue.run()
@@ -43,8 +59,13 @@ extension Store {
         return id
     }
 
-    private func deviceId(for identity: DeviceIdentity, newDevices: inout [DeviceIdentity: Int64]) throws(StoreError) -> Int64 {
-        if let id = deviceIds[identity] ?? newDevices[identity] { return id }
+    private func deviceId(for identity: DeviceIdentity, context: inout AppendContext) throws(StoreError) -> Int64 {
+        // Consecutive readings usually come from the same device: compare before hashing eight strings.
+        if let last = context.lastDevice, last.identity == identity { return last.id }
+        if let id = deviceIds[identity] ?? context.newDevices[identity] {
+            context.lastDevice = (identity, id)
+            return id
+        }
         let json = ObservationCodec.identityJSON(identity)
         let insert = try connection.statement("INSERT OR IGNORE INTO devices (device_key, identity_json) VALUES (?, ?)")
         try insert.bind(identity.key, at: 1)
@@ -56,7 +77,8 @@ extension Store {
         try select.bind(json, at: 2)
         guard try select.step() else { throw .corrupt("devices row for \(identity.key) vanished after insert") }
         let id = select.int64(0)
-        newDevices[identity] = id
+        context.newDevices[identity] = id
+        context.lastDevice = (identity, id)
         return id
     }
 

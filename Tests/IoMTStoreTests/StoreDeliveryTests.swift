@@ -17,6 +17,10 @@ struct StoreDeliveryTests {
         #expect(pending.map(\.alertPriority) == [.high, .medium, .low, nil, nil, nil])
         #expect(try await store.pending(destination: "dom", limit: 2).map(\.id) == [ids[4], ids[3]])
         #expect(try await store.pending(destination: "other", limit: 10).isEmpty)
+        // The oldest undelivered row is found across priority bands, not just the first band.
+        #expect(try await store.stats(destination: "dom").oldestUndelivered == reading(0).receivedAt)
+        try await store.markDelivered([ids[0]], destination: "dom", at: Instant(millisecondsSinceEpoch: 1))
+        #expect(try await store.stats(destination: "dom").oldestUndelivered == reading(1).receivedAt)
     }
 
     @Test func deliveryLifecycleAndStats() async throws {
