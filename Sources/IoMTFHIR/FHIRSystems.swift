@@ -14,6 +14,8 @@ public enum FHIRSystem {
     public static let phdObservationCategory = "http://hl7.org/fhir/uv/phd/CodeSystem/PhdObservationCategories"
     public static let dataAbsentReason = "http://terminology.hl7.org/CodeSystem/data-absent-reason"
     public static let interpretation = "http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation"
+    /// IEEE 11073 measurement-status codes (PoCD IG CodeSystem, moving to THO), used by the PHD IG for interpretation.
+    public static let measurementStatus = "http://terminology.hl7.org/CodeSystem/measurement-status"
     public static let actReason = "http://terminology.hl7.org/CodeSystem/v3-ActReason"
     public static let identifierType = "http://terminology.hl7.org/CodeSystem/v2-0203"
     public static let gatewayDeviceExtension = "http://hl7.org/fhir/StructureDefinition/observation-gatewayDevice"
@@ -24,23 +26,6 @@ public enum PHDProfile {
     public static let compoundNumeric = "http://hl7.org/fhir/uv/phd/StructureDefinition/PhdCompoundNumericObservation"
     public static let phgDevice = "http://hl7.org/fhir/uv/phd/StructureDefinition/PhgDevice"
     public static let phdDevice = "http://hl7.org/fhir/uv/phd/StructureDefinition/PhdDevice"
-}
-
-/// MDC unit codes (IEEE 11073-10101 partition 4) for the UCUM units the gateway emits; the PHD IG
-/// conditional-create identifier carries the MDC unit code, not UCUM.
-enum MDCUnit {
-    static func code(forUCUM ucum: String) -> String? {
-        switch ucum {
-        case "%": return "544"          // MDC_DIM_PERCENT
-        case "/min": return "2720"      // MDC_DIM_BEAT_PER_MIN
-        case "mm[Hg]": return "3872"    // MDC_DIM_MMHG
-        case "kPa": return "3843"       // MDC_DIM_KILO_PASCAL
-        case "Cel": return "6048"       // MDC_DIM_DEGC
-        case "kg": return "1731"        // MDC_DIM_KILO_G
-        case "L": return "1600"         // MDC_DIM_X_L
-        default: return nil             // not verified: the identifier then carries the UCUM code
-        }
-    }
 }
 
 /// Small helpers to build ordered JSON without optional noise.

@@ -1,25 +1,28 @@
 import IoMTCore
 
-/// The PHD IG conditional-create identifier (PHD IG v1.1.0, "PHD Observation Identifier" and the
-/// per-profile "Conditional Create Identifier Generation" tables; example `numeric-spotnumeric`):
+/// The PHD IG conditional-create identifier, PHD IG v1.1.0 (STU 1.1), "Conditional Create Identifier
+/// Generation" of the Numeric and Compound Numeric Observation profiles:
 ///
-///     <device>-<patient value>-<patient system>-<MDC type>-<reported timestamp>-<value(s)>-<MDC unit>
+///     numeric:  <device>-<patient value>-<patient system>-<MDC type>-<value>-<UCUM unit>-<reported time stamp>
+///     compound: <device>-<patient value>-<patient system>-<MDC type>-<value 1>-…-<value n>-<UCUM unit>-<reported time stamp>
+///               (units differing between entries: <value 1>-<unit 1>-…-<value n>-<unit n>)
 ///
 /// Every part comes from stored fields only, so re-sending a stored row always yields the same identifier.
 public enum PHDObservationIdentifier {
     public static func value(for observation: Observation) -> String {
-        var parts: [String] = [devicePart(observation.device), patientPart(observation.patientId),
-                               String(observation.type.mdcCode), timestampPart(observation)]
+        var parts: [String] = [devicePart(observation.device), patientPart(observation.patientId), String(observation.type.mdcCode)]
         if observation.components.isEmpty {
             parts.append(valuePart(observation.value, status: observation.status))
-            parts.append(unitPart(observation.unit))
+            parts.append(observation.unit)
         } else {
-            // Compound: each entry's value then unit, in component order (systolic, diastolic, mean).
+            let units = Set(observation.components.map(\.unit))
             for component in observation.components {
                 parts.append(valuePart(component.value, status: component.status.union(observation.status)))
-                parts.append(unitPart(component.unit))
+                if units.count > 1 { parts.append(component.unit) }
             }
+            if units.count == 1 { parts.append(observation.components[0].unit) }
         }
+        parts.append(timestampPart(observation))
         return parts.joined(separator: "-")
     }
 
@@ -60,14 +63,16 @@ public enum PHDObservationIdentifier {
         return value?.description ?? "unknown"
     }
 
-    static func unitPart(_ ucum: String) -> String { MDCUnit.code(forUCUM: ucum) ?? ucum }
 }
 
-/// Measurement status → FHIR dataAbsentReason (`http://terminology.hl7.org/CodeSystem/data-absent-reason`).
+/// Measurement status → FHIR dataAbsentReason (`http://terminology.hl7.org/CodeSystem/data-absent-reason`),
+/// PHD IG "Measurement Status" table: invalid → error, not-available → not-performed; a measurement still
+/// ongoing has no value yet (temp-unknown). Only these remove the value.
 enum DataAbsence {
     /// nil when the value is present and usable.
     static func reason(value: DecimalValue?, status: MeasurementStatus) -> String? {
         if status.contains(.invalid) || status.contains(.probeError) { return "error" }
+        if status.contains(.measurementOngoing) { return "temp-unknown" }
         if value == nil || status.contains(.notAvailable) { return "not-performed" }
         return nil
     }

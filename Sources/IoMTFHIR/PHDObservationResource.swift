@@ -28,9 +28,12 @@ enum PHDObservationResource {
         if let code = input.interpretation {
             interpretations.append(JSONBuild.concept([JSONBuild.coding(FHIRSystem.interpretation, code)]))
         }
-        if observation.status.contains(.questionable) {
-            // IEEE 11073-20601 measurement status "questionable": no v3 interpretation code fits, so text only.
-            interpretations.append(JSONBuild.concept([], text: "questionable (IEEE 11073-20601 measurement status)"))
+        // PHD IG "Measurement Status": these flags keep the value and are reported as interpretations.
+        for (flag, code, display) in [(StatusFlag.questionable, "questionable", "Questionable"),
+                                      (.calibrationOngoing, "calibration-ongoing", "Calibration ongoing"),
+                                      (.earlyIndication, "early-indication", "Early indication")]
+        where observation.status.contains(flag) {
+            interpretations.append(JSONBuild.concept([JSONBuild.coding(FHIRSystem.measurementStatus, code, display)]))
         }
 
         var valueQuantity: JSONValue? = nil
@@ -69,7 +72,8 @@ enum PHDObservationResource {
                 ("system", .string(identifierSystem)),
                 ("value", .string(PHDObservationIdentifier.value(for: observation))),
             ])])),
-            ("status", .string("final")),
+            // An early estimate is preliminary (PHD IG measurement status "early-indication").
+            ("status", .string(observation.status.contains(.earlyIndication) ? "preliminary" : "final")),
             ("category", .array(categories)),
             ("code", code(observation.type)),
             ("subject", observation.patientId.map { patientId in

@@ -100,11 +100,24 @@ public actor Forwarder {
 
     /// One attempt: at most one batch and one HTTP request. Public so tests can step deterministically.
     public func deliverOnce() async -> DeliveryStep {
-        let batch: [StoredObservation]
+        var batch: [StoredObservation]
         do { batch = try await store.pending(destination: destination, limit: batchLimit) } catch {
             return failed(kind: "store", retryAfter: nil)
         }
         guard !batch.isEmpty else { return .idle }
+        let refused = wireFormat.unsendable(batch)
+        if !refused.isEmpty {
+            do {
+                for row in refused {
+                    try await store.quarantine([row.id], destination: destination, reason: row.reason, at: clock.now())
+                }
+            } catch {
+                return failed(kind: "store", retryAfter: nil)
+            }
+            let refusedIds = Set(refused.map(\.id))
+            batch.removeAll { refusedIds.contains($0.id) }
+            if batch.isEmpty { return .progressed(delivered: 0, quarantined: refused.count) }
+        }
         let ids = batch.map(\.id)
         let request = HTTPRequest(method: "POST", url: baseURL,
                                   headers: [HTTPHeader("Content-Type", wireFormat.contentType), HTTPHeader("Accept", wireFormat.contentType)],
@@ -147,7 +160,7 @@ public actor Forwarder {
         currentStatus.nextAttempt = nil
         currentStatus.lastFailureKind = nil
         batchLimit = max(1, configuration.batchSize)
-        return .progressed(delivered: outcome.delivered.count, quarantined: outcome.quarantined.count)
+        return .progressed(delivered: outcome.delivered.count, quarantined: outcome.quarantined.count + refused.count)
     }
 
     private func failed(kind: String, retryAfter: Int64?) -> DeliveryStep {

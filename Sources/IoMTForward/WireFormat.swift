@@ -5,12 +5,15 @@ import IoMTStore
 public protocol WireFormat: Sendable {
     /// `Content-Type` of the encoded body.
     var contentType: String { get }
+    /// Rows this format can never send (checked before encoding); they are quarantined with the reason.
+    func unsendable(_ batch: [StoredObservation]) -> [QuarantinedRow]
     func encode(_ batch: [StoredObservation]) -> [UInt8]
     func interpret(status: Int, body: [UInt8], batch: [StoredObservation]) -> BatchOutcome
 }
 
 extension WireFormat {
     public var contentType: String { "application/fhir+json" }
+    public func unsendable(_ batch: [StoredObservation]) -> [QuarantinedRow] { [] }
 }
 
 /// What happened to each row of a batch.

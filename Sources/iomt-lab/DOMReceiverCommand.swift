@@ -1,7 +1,8 @@
 import Foundation
 import IoMTLab
 
-/// `iomt-lab dom-receiver --port N [--data FILE] [--record DIR]`: runs the local DOM receiver until killed.
+/// `iomt-lab dom-receiver --port N [--data FILE] [--record DIR] [--fault SCRIPT]`: runs the local DOM receiver
+/// until killed. SCRIPT scripts failures by transaction number, e.g. `1-3:503+retry-after=2,5:drop` (see FaultScript).
 enum DOMReceiverCommand {
     static func run(_ arguments: [String]) -> Int32 {
         var configuration = DOMReceiverConfiguration(log: true)
@@ -28,8 +29,14 @@ enum DOMReceiverCommand {
             case "--record":
                 guard let path = value("--record") else { return 2 }
                 configuration.recordDirectory = path
+            case "--fault":
+                guard let text = value("--fault") else { return 2 }
+                do { configuration.faults = try FaultScript(text).hook } catch {
+                    FileHandle.standardError.write(Data("iomt-lab dom-receiver: \(error)\n".utf8))
+                    return 2
+                }
             default:
-                FileHandle.standardError.write(Data("iomt-lab dom-receiver: unknown option \(arguments[index]) (expected --port, --data, --record)\n".utf8))
+                FileHandle.standardError.write(Data("iomt-lab dom-receiver: unknown option \(arguments[index]) (expected --port, --data, --record, --fault)\n".utf8))
                 return 2
             }
             index += 1

@@ -9,8 +9,9 @@ func printUsage() {
     usage: iomt-lab <command> [options]
     commands:
       sim cms50 [--generation legacy|v46] [--link PATH] [--script demo|steady|dip] [--count N] [--garbage R] [--replay FILE.hex]
-                                                        simulated Contec CMS50 oximeter(s) on pseudo-terminals
-      dom-receiver --port N [--data FILE] [--record DIR]   local DOM FHIR receiver on 127.0.0.1
+                   simulated Contec CMS50 oximeter(s) on pseudo-terminals
+      dom-receiver --port N [--data FILE] [--record DIR] [--fault SCRIPT]
+                   local DOM FHIR receiver on 127.0.0.1; SCRIPT e.g. 1-3:503+retry-after=2,5:drop,7:slow=1500
     Run a command with --help for details.
     """)
 }

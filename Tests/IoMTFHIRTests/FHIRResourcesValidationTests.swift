@@ -39,7 +39,13 @@ import Testing
 
     @Test func ourBundlesValidate() throws {
         let builder = PHDBundleBuilder(gateway: Fixtures.gateway)
-        let inputs = Fixtures.sampleInputs()
+        var mixedUnits = Fixtures.bloodPressure()
+        mixedUnits.components[2] = ObservationComponent(type: .meanArterial, value: nil, unit: "kPa", status: [.invalid])
+        let inputs = Fixtures.sampleInputs() + [
+            BundleInput(storeId: 7, observation: Fixtures.spo2(DecimalValue(90), status: [.measurementOngoing])),
+            BundleInput(storeId: 8, observation: Fixtures.spo2(DecimalValue(91), status: [.earlyIndication, .calibrationOngoing])),
+            BundleInput(storeId: 9, observation: mixedUnits),
+        ]
         let bundles = [builder.transactionBundle(for: inputs).serialized()]
             + inputs.map { builder.transactionBundle(for: [$0]).serialized() }
         let (status, output) = try Self.validate(bundles)

@@ -8,10 +8,10 @@ import Testing
     @Test func identifierHasThePHDLayoutAndIsDeterministic() {
         let bp = Fixtures.bloodPressure()
         #expect(PHDObservationIdentifier.value(for: bp)
-                == "74E8FFFEFF051C00-85010112345-urn:oid:2.16.840.1.113883.3.4424.1.1.616-150020-20261123070005.00-120-3872-80-3872-93-3872")
+                == "74E8FFFEFF051C00-85010112345-urn:oid:2.16.840.1.113883.3.4424.1.1.616-150020-120-80-93-mm[Hg]-20261123070005.00")
         let temperature = Fixtures.temperature()
         #expect(PHDObservationIdentifier.value(for: temperature)
-                == "A4C1380D5EE0-85010112345-urn:oid:2.16.840.1.113883.3.4424.1.1.616-150364-20261123081530.86-36.50-6048")
+                == "A4C1380D5EE0-85010112345-urn:oid:2.16.840.1.113883.3.4424.1.1.616-150364-36.50-Cel-20261123081530.86")
         // Re-sending the same stored row (a copy) yields the same identifier.
         #expect(PHDObservationIdentifier.value(for: temperature) == PHDObservationIdentifier.value(for: Fixtures.temperature()))
     }
@@ -19,7 +19,7 @@ import Testing
     @Test func liveReadingWithoutDeviceTimeUsesStoredReceiptTime() {
         let reading = Fixtures.spo2(DecimalValue(97))
         #expect(PHDObservationIdentifier.value(for: reading)
-                == "contec-cms50d-plus.SN123-85010112345-urn:oid:2.16.840.1.113883.3.4424.1.1.616-150456-20251123121320.25-97-544")
+                == "contec-cms50d-plus.SN123-85010112345-urn:oid:2.16.840.1.113883.3.4424.1.1.616-150456-97-%-20251123121320.25")
         var later = reading
         later.correctedTime = later.correctedTime.adding(milliseconds: 5000) // corrected time is not part of the identity
         #expect(PHDObservationIdentifier.value(for: later) == PHDObservationIdentifier.value(for: reading))
@@ -104,11 +104,35 @@ import Testing
         #expect(sensorOff["dataAbsentReason"]?["coding"]?[0]?["code"]?.stringValue == "not-performed")
         #expect(invalid["valueQuantity"] == nil)
         #expect(invalid["dataAbsentReason"]?["coding"]?[0]?["code"]?.stringValue == "error")
-        #expect(PHDObservationIdentifier.value(for: Fixtures.temperature("37.0", status: [.invalid])).contains("-error-6048"))
+        #expect(PHDObservationIdentifier.value(for: Fixtures.temperature("37.0", status: [.invalid])).contains("-150364-error-Cel-"))
         #expect(questionable["valueQuantity"]?["value"]?.numberText == "95")
-        #expect(questionable["interpretation"]?[0]?["text"]?.stringValue?.contains("questionable") == true)
+        #expect(questionable["interpretation"]?[0]?["coding"]?[0]?["system"]?.stringValue == "http://terminology.hl7.org/CodeSystem/measurement-status")
+        #expect(questionable["interpretation"]?[0]?["coding"]?[0]?["code"]?.stringValue == "questionable")
+        #expect(questionable["status"]?.stringValue == "final")
         #expect(questionable["meta"]?["security"]?[0]?["code"]?.stringValue == "HTEST")
         #expect(resources[4]["meta"]?["security"] == nil)
+    }
+
+    @Test func ongoingAndEarlyMeasurements() {
+        let ongoing = builder.transactionBundle(for: [BundleInput(storeId: 1, observation: Fixtures.spo2(DecimalValue(90), status: [.measurementOngoing]))])
+            .entryResources.last!
+        #expect(ongoing["valueQuantity"] == nil)
+        #expect(ongoing["dataAbsentReason"]?["coding"]?[0]?["code"]?.stringValue == "temp-unknown")
+        let early = builder.transactionBundle(for: [BundleInput(storeId: 1, observation: Fixtures.spo2(DecimalValue(90), status: [.earlyIndication]))])
+            .entryResources.last!
+        #expect(early["status"]?.stringValue == "preliminary")
+        #expect(early["valueQuantity"]?["value"]?.numberText == "90")
+        #expect(early["interpretation"]?[0]?["coding"]?[0]?["code"]?.stringValue == "early-indication")
+    }
+
+    @Test func compoundWithMixedUnitsPairsEachValueWithItsUnit() {
+        var bp = Fixtures.bloodPressure()
+        bp.components[2].unit = "kPa"
+        bp.components[2].value = DecimalValue("12.4")
+        #expect(PHDObservationIdentifier.value(for: bp).hasSuffix("-150020-120-mm[Hg]-80-mm[Hg]-12.4-kPa-20261123070005.00"))
+        var missing = Fixtures.bloodPressure()
+        missing.components[2].value = nil
+        #expect(PHDObservationIdentifier.value(for: missing).hasSuffix("-150020-120-80-not-performed-mm[Hg]-20261123070005.00"))
     }
 
     @Test func ifNoneExistIsPercentEncoded() {

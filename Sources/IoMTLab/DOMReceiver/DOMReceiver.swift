@@ -132,7 +132,7 @@ public final class DOMReceiver: Sendable {
                 return
             }
             let sequence = state.withLock { state -> Int in state.requestSequence += 1; return state.requestSequence }
-            if let fault = configuration.faults?(ReceivedRequestSummary(method: request.method, path: request.path, sequence: sequence)) {
+            if let fault = configuration.faults?(ReceivedRequestSummary(method: request.method, path: request.path, sequence: sequence, body: request.body)) {
                 switch fault {
                 case .drop: return
                 case let .delay(milliseconds): usleep(useconds_t(max(0, milliseconds)) * 1000)

@@ -26,6 +26,8 @@ public struct ReceivedRequestSummary: Sendable, Hashable {
     public var path: String
     /// 1-based count of requests this receiver has seen (across connections).
     public var sequence: Int
+    /// The request body, so a script can refuse bundles carrying a particular row.
+    public var body: [UInt8]
 }
 
 /// A scripted misbehaviour for resilience tests.

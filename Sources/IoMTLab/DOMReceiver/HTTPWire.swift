@@ -120,6 +120,11 @@ struct HTTPConnectionReader {
             headers.append((String(line[..<colon]), line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)))
         }
         var request = HTTPWireRequest(method: String(requestLine[0]), target: String(requestLine[1]), headers: headers, body: [])
+        // RFC 9110 §10.1.1: a client that sent "Expect: 100-continue" waits for this before the body
+        // (libcurl does so for large POSTs, and would otherwise stall for its expect timeout).
+        if request.header("Expect")?.lowercased() == "100-continue", buffer.isEmpty {
+            _ = sendAll(fd, Array("HTTP/1.1 100 Continue\r\n\r\n".utf8))
+        }
         if request.header("Transfer-Encoding")?.lowercased().contains("chunked") == true {
             request.body = try readChunked()
         } else if let lengthText = request.header("Content-Length") {

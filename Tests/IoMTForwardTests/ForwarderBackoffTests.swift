@@ -1,0 +1,123 @@
+import Foundation
+import IoMTCore
+import IoMTFHIR
+import IoMTForward
+import IoMTHTTP
+import IoMTLab
+import IoMTStore
+import Testing
+
+@Suite struct ForwarderBackoffTests {
+    /// Failure delays with the receiver answering 503 (no Retry-After): full jitter under a doubling, capped ceiling,
+    /// reproducible from the seed, measured on the injected clock.
+    @Test func backoffScheduleIsCappedJitteredAndSeeded() async throws {
+        func schedule(seed: UInt64) async throws -> [Int64] {
+            let fixture = try StoreFixture()
+            let receiver = DOMReceiver(configuration: DOMReceiverConfiguration(faults: { _ in .respond(status: 503, headers: [:], body: "") }))
+            let port = try receiver.start()
+            defer { receiver.stop() }
+            _ = try await fixture.store.append(readings(2))
+            let forwarder = makeForwarder(fixture, port: port, seed: seed)
+            var delays: [Int64] = []
+            for attempt in 1...10 {
+                guard case let .failed(kind, delay) = await forwarder.deliverOnce() else { Issue.record("attempt \(attempt) did not fail"); break }
+                #expect(kind == "http-503")
+                #expect(await forwarder.status.nextAttempt == fixture.clock.now().adding(milliseconds: delay))
+                #expect(await forwarder.status.consecutiveFailures == attempt)
+                delays.append(delay)
+            }
+            #expect(try await fixture.store.stats(destination: "dom").failuresByKind["http-503"] == 20)
+            #expect(receiver.observationCount == 0)
+            return delays
+        }
+        let policy = BackoffPolicy()
+        let delays = try await schedule(seed: 7)
+        #expect(delays.count == 10)
+        for (index, delay) in delays.enumerated() {
+            #expect(delay >= 0 && delay <= policy.ceiling(failures: index + 1))
+        }
+        #expect(policy.ceiling(failures: 1) == 500)
+        #expect(policy.ceiling(failures: 4) == 4000)
+        #expect(policy.ceiling(failures: 30) == 60_000)
+        #expect(try await schedule(seed: 7) == delays)
+        #expect(try await schedule(seed: 8) != delays)
+    }
+
+    @Test func retryAfterIsHonouredInBothForms() async throws {
+        let fixture = try StoreFixture()
+        let receiver = DOMReceiver(configuration: DOMReceiverConfiguration(faults: { request in
+            switch request.sequence {
+            case 1: return .respond(status: 503, headers: ["Retry-After": "7"], body: "")
+            // ManualClock starts at 2025-11-23T12:13:20Z.
+            case 2: return .respond(status: 429, headers: ["Retry-After": "Sun, 23 Nov 2025 12:13:50 GMT"], body: "")
+            default: return nil
+            }
+        }))
+        let port = try receiver.start()
+        defer { receiver.stop() }
+        _ = try await fixture.store.append(readings(1))
+        let forwarder = makeForwarder(fixture, port: port)
+        #expect(await forwarder.deliverOnce() == .failed(kind: "http-503", retryInMilliseconds: 7000))
+        #expect(await forwarder.deliverOnce() == .failed(kind: "http-429", retryInMilliseconds: 30_000))
+        #expect(await forwarder.deliverOnce() == .progressed(delivered: 1, quarantined: 0))
+        #expect(await forwarder.status.consecutiveFailures == 0)
+        #expect(await forwarder.status.nextAttempt == nil)
+    }
+
+    @Test func retryAfterParsing() {
+        let now = Instant(millisecondsSinceEpoch: 784_111_777_000) // 1994-11-06T08:49:37Z
+        #expect(RetryAfter.milliseconds("120", now: now) == 120_000)
+        #expect(RetryAfter.milliseconds("Sun, 06 Nov 1994 08:49:47 GMT", now: now) == 10_000)
+        #expect(RetryAfter.milliseconds("Sun, 06 Nov 1994 08:00:00 GMT", now: now) == 0)
+        #expect(RetryAfter.milliseconds("soon", now: now) == nil)
+    }
+
+    @Test func runLoopDeliversWhenNudged() async throws {
+        let fixture = try StoreFixture()
+        let receiver = DOMReceiver(configuration: DOMReceiverConfiguration())
+        let port = try receiver.start()
+        defer { receiver.stop() }
+        let forwarder = Forwarder(store: fixture.store, destination: "dom", baseURL: "http://127.0.0.1:\(port)/fhir",
+                                  wireFormat: FHIRPHDWireFormat(gateway: gateway), transport: CurlHTTPClient(),
+                                  configuration: ForwarderConfiguration(idlePollMilliseconds: 3_600_000, jitterSeed: 1),
+                                  clock: fixture.clock)
+        let loop = Task { await forwarder.run() }
+        defer { loop.cancel() }
+        try await Task.sleep(for: .milliseconds(100)) // let it go idle with a one-hour poll
+        _ = try await fixture.store.append(readings(3))
+        await forwarder.nudge()
+        for _ in 0..<200 where receiver.observationCount < 3 { try await Task.sleep(for: .milliseconds(25)) }
+        #expect(receiver.observationCount == 3)
+        loop.cancel()
+        await loop.value
+    }
+}
+
+@Suite struct FaultScriptTests {
+    @Test func scriptedFaultsReachTheForwarderInOrder() async throws {
+        let fixture = try StoreFixture()
+        // The drop comes first: on a fresh connection libcurl reports it (on a reused keep-alive connection
+        // it would transparently resend, which conditional create makes harmless).
+        let script = try FaultScript("1:drop, 2:503+retry-after=2, 3:500")
+        let receiver = DOMReceiver(configuration: DOMReceiverConfiguration(faults: script.hook))
+        let port = try receiver.start()
+        defer { receiver.stop() }
+        _ = try await fixture.store.append(readings(2))
+        let forwarder = makeForwarder(fixture, port: port)
+        guard case let .failed(kind, _) = await forwarder.deliverOnce() else { Issue.record("drop did not fail"); return }
+        #expect(!kind.hasPrefix("http-"), "a dropped connection is a transport failure, got \(kind)")
+        #expect(await forwarder.deliverOnce() == .failed(kind: "http-503", retryInMilliseconds: 2000))
+        guard case .failed(kind: "http-500", _) = await forwarder.deliverOnce() else { Issue.record("500 did not fail"); return }
+        #expect(await forwarder.deliverOnce() == .progressed(delivered: 2, quarantined: 0))
+        let stats = try await fixture.store.stats(destination: "dom")
+        #expect(stats.failuresByKind["http-503"] == 2)
+        #expect(stats.failuresByKind["http-500"] == 2)
+        #expect(receiver.observationCount == 2)
+    }
+
+    @Test func badScriptsAreRefusedWithTheRule() {
+        for text in ["1", "x:503", "3-1:503", "1:999", "1:slow=", "1:503+later"] {
+            #expect(throws: DOMReceiverError.self) { try FaultScript(text) }
+        }
+    }
+}
