@@ -50,7 +50,7 @@ let package = Package(
         .executableTarget(name: "iomtd", dependencies: ["IoMTDaemon"], swiftSettings: strict),
         .executableTarget(name: "iomtctl", dependencies: ["IoMTDaemon", "IoMTDrivers", "IoMTProfiles", "IoMTFHIR"],
                           swiftSettings: strict),
-        .executableTarget(name: "iomt-lab", dependencies: ["IoMTLab"], swiftSettings: strict),
+        .executableTarget(name: "iomt-lab", dependencies: ["IoMTCore", "IoMTLab"], swiftSettings: strict),
         .executableTarget(name: "iomt-bench", dependencies: ["IoMTCore", "IoMTProfiles", "IoMTDrivers", "IoMTTransport", "IoMTStore",
                                                          "IoMTAlerts", "IoMTDaemon", "IoMTLab"], path: "Sources/iomt-bench",
                           swiftSettings: strict),

@@ -143,7 +143,14 @@ public final class GatewayDaemon: Sendable {
         _ = try? notifier.stopping()
         for task in tasks { task.cancel() }
         for runner in runners { await runner.stop() }
+        // Give DOM a few seconds to take what is queued, then let the batch in flight finish
+        // (a delivered batch is marked before the forwarder stops), so a clean stop leaves no resend.
+        for _ in 0..<50 {
+            guard let backlog = try? await store.stats(destination: "dom").backlog, backlog > 0 else { break }
+            try? await Task.sleep(for: .milliseconds(100))
+        }
         forwarding.cancel()
+        await forwarding.value
         alertRetry.cancel()
         watchdog.cancel()
         try? await store.audit(actor: "iomtd", action: "stop", detail: "signal", at: clock.now())

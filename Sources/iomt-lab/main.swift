@@ -1,6 +1,9 @@
 // iomt-lab: test peers for iomtd — device simulators on pseudo-terminals and the local DOM receiver.
 // Subcommands live in their own files; this switch only dispatches.
 import Glibc
+import IoMTCore
+
+ProcessSignals.resetTerminationSignals()
 
 let arguments = Array(CommandLine.arguments.dropFirst())
 

@@ -2,6 +2,8 @@ import Glibc
 import IoMTCore
 import IoMTDaemon
 
+ProcessSignals.resetTerminationSignals()
+
 // iomtd — the IoMT gateway daemon. See `man iomtd` (docs/man/iomtd.8).
 let usage = """
     Usage: iomtd [--config FILE] [--check-config] [--version]

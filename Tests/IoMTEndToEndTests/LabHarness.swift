@@ -60,10 +60,13 @@ enum LabHarness {
         return (process.terminationStatus, String(decoding: data, as: UTF8.self))
     }
 
+    /// Sends `signal`, waits up to 5 s for the process to exit, then kills it outright.
     static func stop(_ process: Process, signal: Int32 = SIGTERM) {
         guard process.isRunning else { return }
         kill(process.processIdentifier, signal)
-        process.waitUntilExit()
+        for _ in 0..<50 where process.isRunning { usleep(100_000) }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        for _ in 0..<50 where process.isRunning { usleep(100_000) }
     }
 
     /// An unused loopback TCP port.
