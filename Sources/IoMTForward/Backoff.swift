@@ -1,18 +1,5 @@
 import IoMTCore
 
-/// SplitMix64: a small seeded generator so backoff jitter is reproducible in tests.
-public struct SeededGenerator: RandomNumberGenerator, Sendable {
-    private var state: UInt64
-    public init(seed: UInt64) { state = seed }
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 /// Exponential backoff with full jitter (delay uniform in 0...min(cap, base·2^(n-1))), so many gateways
 /// that lost DOM at the same moment do not return in lockstep.
 public struct BackoffPolicy: Sendable, Hashable {
@@ -30,7 +17,7 @@ public struct BackoffPolicy: Sendable, Hashable {
         return overflow ? capMilliseconds : min(capMilliseconds, scaled)
     }
 
-    public func delay(failures: Int, using generator: inout SeededGenerator) -> Int64 {
+    public func delay(failures: Int, using generator: inout SeededRandom) -> Int64 {
         Int64.random(in: 0...ceiling(failures: failures), using: &generator)
     }
 }

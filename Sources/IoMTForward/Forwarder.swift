@@ -54,7 +54,7 @@ public actor Forwarder {
     private let configuration: ForwarderConfiguration
     private let clock: any WallClock
 
-    private var generator: SeededGenerator
+    private var generator: SeededRandom
     private var currentStatus = ForwarderStatus(lastSuccess: nil, consecutiveFailures: 0, nextAttempt: nil, lastFailureKind: nil)
     private var batchLimit: Int
     private var nudged = false
@@ -65,7 +65,7 @@ public actor Forwarder {
                 configuration: ForwarderConfiguration, clock: any WallClock) {
         self.store = store; self.destination = destination; self.baseURL = baseURL; self.wireFormat = wireFormat
         self.transport = transport; self.configuration = configuration; self.clock = clock
-        generator = SeededGenerator(seed: configuration.jitterSeed ?? UInt64.random(in: 0...UInt64.max))
+        generator = SeededRandom(seed: configuration.jitterSeed ?? UInt64.random(in: 0...UInt64.max))
         batchLimit = max(1, configuration.batchSize)
     }
 

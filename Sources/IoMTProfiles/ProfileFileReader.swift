@@ -1,4 +1,5 @@
 import Glibc
+import IoMTCore
 
 /// Reads profile files and lists profile directories with plain POSIX calls (no Foundation: the
 /// daemon links this module and must stay small).
@@ -7,26 +8,14 @@ enum ProfileFileReader {
     static let maximumFileSize = 1 << 20
 
     static func readBytes(path: String) throws(ProfileError) -> [UInt8] {
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else {
-            throw ProfileError(file: path, field: "(file)", expected: "a readable file", found: "error \(errorText(errno))")
+        let bytes: [UInt8]
+        do { bytes = try FileIO.readBytes(path) } catch {
+            throw ProfileError(file: path, field: "(file)", expected: "a readable file", found: "error \(errorText(error.errorNumber))")
         }
-        defer { close(descriptor) }
-        var result: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 16_384)
-        while true {
-            let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
-            if count < 0 {
-                if errno == EINTR { continue }
-                throw ProfileError(file: path, field: "(file)", expected: "a readable file", found: "read error \(errorText(errno))")
-            }
-            if count == 0 { break }
-            result += buffer[0..<count]
-            if result.count > maximumFileSize {
-                throw ProfileError(file: path, field: "(file)", expected: "at most \(maximumFileSize) bytes", found: "a larger file")
-            }
+        if bytes.count > maximumFileSize {
+            throw ProfileError(file: path, field: "(file)", expected: "at most \(maximumFileSize) bytes", found: "a larger file")
         }
-        return result
+        return bytes
     }
 
     /// Names of the `*.json` entries of a directory, sorted so loading order (and error order) is stable.

@@ -7,7 +7,7 @@ import Testing
     /// that breaks the sync rule is ever emitted.
     @Test(arguments: [1, 2, 3, 42, 4711])
     func legacyResynchronisesAfterRandomGarbage(seed: UInt64) {
-        var random = SeededGenerator(state: seed)
+        var random = SeededRandom(seed: seed)
         var stream: [UInt8] = []
         var good: [[UInt8]] = []
         for index in 0..<200 {
@@ -27,7 +27,7 @@ import Testing
 
     @Test(arguments: [5, 6, 7, 99])
     func v46ResynchronisesAfterRandomGarbage(seed: UInt64) {
-        var random = SeededGenerator(state: seed)
+        var random = SeededRandom(seed: seed)
         var stream: [UInt8] = []
         var good: [[UInt8]] = []
         for index in 0..<200 {

@@ -1,3 +1,4 @@
+import IoMTCore
 import IoMTTransport
 import Testing
 

@@ -1,3 +1,4 @@
+import IoMTCore
 import Glibc
 import IoMTLab
 import IoMTProfiles

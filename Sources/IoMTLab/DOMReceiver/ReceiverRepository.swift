@@ -106,7 +106,7 @@ enum TransactionProcessor {
                     if pendingIdentifiers[type]?[key] == nil { pendingIdentifiers[type, default: [:]][key] = id }
                 }
                 if let fullUrl = entry["fullUrl"]?.stringValue { fullUrlTargets[fullUrl] = "\(type)/\(id)" }
-                outcomes.append(("201 Created", "\(type)/\(id)/_history/1", withId(resource, id)))
+                outcomes.append(("201 Created", "\(type)/\(id)/_history/1", withServerMetadata(resource, id: id, lastUpdated: SystemClock().now())))
             }
         }
         for outcome in outcomes {
@@ -131,10 +131,15 @@ enum TransactionProcessor {
         }
     }
 
-    static func withId(_ resource: JSONValue, _ id: String) -> JSONValue {
+    /// Sets what a FHIR server assigns on create: the logical id and meta.lastUpdated (with
+    /// milliseconds, which the benchmarks use to measure frame → accepted-at-DOM latency).
+    static func withServerMetadata(_ resource: JSONValue, id: String, lastUpdated: Instant) -> JSONValue {
         guard case let .object(members) = resource else { return resource }
-        var result = members.filter { $0.0 != "id" }
+        var result = members.filter { $0.0 != "id" && $0.0 != "meta" }
+        var meta = resource["meta"]?.objectValue?.filter { $0.0 != "lastUpdated" } ?? []
+        meta.insert(("lastUpdated", .string(lastUpdated.iso8601)), at: 0)
         result.insert(("id", .string(id)), at: min(1, result.count))
+        result.insert(("meta", .object(meta)), at: min(2, result.count))
         return .object(result)
     }
 
