@@ -59,7 +59,7 @@ let package = Package(
         .testTarget(name: "IoMTDriversTests", dependencies: ["IoMTDrivers", "IoMTProfiles"], swiftSettings: strict),
         .testTarget(name: "IoMTTransportTests", dependencies: ["IoMTTransport", "IoMTLab"], swiftSettings: strict),
         .testTarget(name: "IoMTStoreTests", dependencies: ["IoMTStore"], swiftSettings: strict),
-        .testTarget(name: "IoMTAlertsTests", dependencies: ["IoMTAlerts"], swiftSettings: strict),
+        .testTarget(name: "IoMTAlertsTests", dependencies: ["IoMTAlerts", "IoMTCore", "IoMTStore"], swiftSettings: strict),
         .testTarget(name: "IoMTHTTPTests", dependencies: ["IoMTHTTP"], swiftSettings: strict),
         .testTarget(name: "IoMTFHIRTests", dependencies: ["IoMTFHIR"], swiftSettings: strict),
         .testTarget(name: "IoMTForwardTests", dependencies: ["IoMTForward", "IoMTLab"], swiftSettings: strict),

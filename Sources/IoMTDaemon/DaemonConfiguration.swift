@@ -35,13 +35,15 @@ public struct DaemonConfiguration: Sendable {
     public var rules: [ThresholdRule]
     public var alertExecHook: String?
     public var logLevel: Log.Level
+    /// Undelivered readings the store holds before it refuses new ones (visible, never a silent drop).
+    public var maxUndeliveredReadings: Int
     public var sourcePath: String
 
     public var storePath: String { stateDirectory + "/iomtd.sqlite" }
 }
 
 extension DaemonConfiguration {
-    static let topLevelKeys: Set<String> = ["stateDirectory", "profilesDirectory", "gateway", "patient", "devices", "dom", "alerts", "logLevel", "comment"]
+    static let topLevelKeys: Set<String> = ["stateDirectory", "profilesDirectory", "gateway", "patient", "devices", "dom", "alerts", "store", "logLevel", "comment"]
 
     /// Parses and validates a configuration file's text; every problem names the field and what was expected.
     public static func parse(_ text: String, file: String) throws(ConfigurationError) -> DaemonConfiguration {
@@ -140,6 +142,12 @@ extension DaemonConfiguration {
             }
         }
 
+        var maxUndelivered = 5_000_000
+        if let store = r.object(root, "store", path: "", required: false) {
+            r.checkKnownKeys(store, path: "store", allowed: ["maxUndeliveredReadings"])
+            maxUndelivered = r.integer(store, "maxUndeliveredReadings", path: "store", range: 1...100_000_000, default: maxUndelivered)
+        }
+
         var level = Log.Level.info
         if let text = r.string(root, "logLevel", path: "", required: false) {
             switch text {
@@ -155,6 +163,6 @@ extension DaemonConfiguration {
         guard r.problems.isEmpty else { throw ConfigurationError(file: file, problems: r.problems) }
         return DaemonConfiguration(stateDirectory: stateDirectory, profilesDirectory: profilesDirectory, gateway: gateway,
                                    patientId: patientId, devices: devices, dom: dom, rules: rules, alertExecHook: execHook,
-                                   logLevel: level, sourcePath: file)
+                                   logLevel: level, maxUndeliveredReadings: maxUndelivered, sourcePath: file)
     }
 }

@@ -69,7 +69,7 @@ public final class GatewayDaemon: Sendable {
         let store: Store
         do {
             try FileIO.createDirectory(configuration.stateDirectory)
-            store = try Store(path: configuration.storePath, configuration: StoreConfiguration(destinations: ["dom"]), clock: clock)
+            store = try Store(path: configuration.storePath, configuration: StoreConfiguration(maxUndeliveredRows: configuration.maxUndeliveredReadings, destinations: ["dom"]), clock: clock)
         } catch {
             Log.error("cannot open the store: \(error)")
             return 1
