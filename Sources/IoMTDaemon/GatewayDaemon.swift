@@ -141,8 +141,8 @@ public final class GatewayDaemon: Sendable {
         await stop.wait()
         Log.notice("stopping")
         _ = try? notifier.stopping()
-        for task in tasks { task.cancel() }
         for runner in runners { await runner.stop() }
+        for task in tasks { await task.value } // each runner delivers its flushed window before ending
         // Give DOM a few seconds to take what is queued, then let the batch in flight finish
         // (a delivered batch is marked before the forwarder stops), so a clean stop leaves no resend.
         for _ in 0..<50 {

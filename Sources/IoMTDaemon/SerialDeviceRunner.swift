@@ -2,24 +2,27 @@ import IoMTCore
 import IoMTDrivers
 import IoMTProfiles
 import IoMTTransport
+import Synchronization
 
-/// Runs one serial device: owns its connection and its driver session, feeds bytes to the driver,
-/// writes the driver's commands, ticks it once a second, and hands measurements to the pipeline.
-actor SerialDeviceRunner {
+/// Runs one serial device: owns its connection and its driver session. Bytes are framed and decoded
+/// on the connection's reader thread (the driver is pure and cheap) and its commands written back
+/// at once; only completed measurements and diagnostics cross into async code, where they are
+/// normalised and handed to the pipeline. A 60 Hz oximeter thus wakes the async world once a second.
+final class SerialDeviceRunner: Sendable {
     let identity: DeviceIdentity
     let patientId: String?
-    private var driver: any DriverSession
+    private let driver: Mutex<any DriverSession>
     private let connection: SerialConnection
     private let pipeline: IngestPipeline
     private let health: HealthMonitor
     private let clock: any WallClock
     private let normaliser = Normaliser()
-    private var discardedBytes = 0
-    private(set) var framesAccepted = 0
+    private let outputs: AsyncStream<(DriverOutput, Instant)>
+    private let outputSink: AsyncStream<(DriverOutput, Instant)>.Continuation
 
     init(device: DaemonConfiguration.Device, profile: DeviceProfile, settings: SerialSettings, patientId: String?,
          pipeline: IngestPipeline, health: HealthMonitor, clock: any WallClock) throws(DriverConfigurationError) {
-        driver = try DriverRegistry.makeSession(for: profile)
+        driver = Mutex(try DriverRegistry.makeSession(for: profile))
         identity = DeviceIdentity(profileId: profile.id, manufacturer: profile.manufacturer, model: profile.model,
                                   serialNumber: device.serialNumber, portPath: device.path)
         self.patientId = patientId
@@ -27,58 +30,68 @@ actor SerialDeviceRunner {
         self.health = health
         self.clock = clock
         connection = SerialConnection(path: device.path, settings: settings)
+        (outputs, outputSink) = AsyncStream.makeStream(of: (DriverOutput, Instant).self, bufferingPolicy: .unbounded)
     }
 
     var loopName: String { "device \(identity.key)" }
 
-    /// Runs until cancelled.
+    /// Runs until `stop()`.
     func run() async {
-        let events = connection.chunks()
         await health.heartbeat(loopName)
-        let ticker = Task { [weak self] in
-            while !Task.isCancelled {
-                try? await Task.sleep(for: .seconds(1))
-                await self?.tick()
-            }
-        }
-        defer { ticker.cancel() }
-        for await event in events {
-            if Task.isCancelled { break }
+        connection.start { [self] event in
             switch event {
             case .opened:
                 Log.info("\(identity.key): port open", "serial")
-                await handle(driver.start(at: clock.now()), receivedAt: clock.now())
+                let now = clock.now()
+                step(driver.withLock { $0.start(at: now) }, at: now)
             case let .data(bytes, at):
-                await handle(driver.ingest(bytes, at: at), receivedAt: at)
+                step(driver.withLock { $0.ingest(bytes, at: at) }, at: at)
             case let .closed(reason):
-                Log.warning("\(identity.key): port closed (\(reason)); reconnecting", "serial")
-                await handle(driver.finish(at: clock.now()), receivedAt: clock.now())
+                let now = clock.now()
+                if reason != .stopped { Log.warning("\(identity.key): port closed (\(reason)); reconnecting", "serial") }
+                step(driver.withLock { $0.finish(at: now) }, at: now)
+                if case .failed = reason { Log.error("\(identity.key): \(reason); this device is not read", "serial") }
+                switch reason {
+                case .stopped, .failed: outputSink.finish() // the connection has ended for good
+                case .unplugged, .unavailable: break
+                }
             }
         }
+        let ticker = Task { [self] in
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .seconds(1))
+                await health.heartbeat(loopName)
+                let now = clock.now()
+                step(driver.withLock { $0.tick(at: now) }, at: now)
+            }
+        }
+        for await (output, receivedAt) in outputs {
+            await deliver(output, receivedAt: receivedAt)
+        }
+        ticker.cancel()
     }
 
+    /// Stops reading; the driver's last window is flushed and delivered before `run` returns.
     func stop() async {
         connection.stop()
-        await handle(driver.finish(at: clock.now()), receivedAt: clock.now())
         await health.remove(loopName)
     }
 
-    private func tick() async {
-        await health.heartbeat(loopName)
-        await handle(driver.tick(at: clock.now()), receivedAt: clock.now())
-    }
-
-    private func handle(_ output: DriverOutput, receivedAt: Instant) async {
+    /// Synchronous part of a driver step: commands go to the device at once; the rest is queued.
+    private func step(_ output: DriverOutput, at time: Instant) {
         for command in output.commands {
             do { try connection.send(command) } catch {
                 Log.warning("\(identity.key): command not sent: \(error)", "serial")
             }
         }
+        if !output.measurements.isEmpty || !output.events.isEmpty { outputSink.yield((output, time)) }
+    }
+
+    private func deliver(_ output: DriverOutput, receivedAt: Instant) async {
         for event in output.events {
             switch event {
             case let .resynchronised(count):
-                discardedBytes += count
-                Log.debug("\(identity.key): resynchronised, \(count) bytes skipped (\(discardedBytes) total)", "driver")
+                Log.debug("\(identity.key): resynchronised, \(count) bytes skipped", "driver")
             case let .rejectedFrame(reason):
                 Log.debug("\(identity.key): frame rejected: \(reason)", "driver")
             case let .deviceInfo(key, value):
@@ -89,7 +102,6 @@ actor SerialDeviceRunner {
         let observations = output.measurements.map {
             normaliser.normalise($0, device: identity, patientId: patientId, receivedAt: receivedAt)
         }
-        framesAccepted += observations.count
         await pipeline.accept(observations)
     }
 }

@@ -5,6 +5,7 @@ struct BenchOptions {
     var quick = false
     var daemonSeconds = 60
     var skipDaemon = false
+    var only: Int? = nil
 }
 
 /// Collects figures and prints them with their targets.

@@ -10,8 +10,9 @@ while let arg = args.popFirst() {
     case "--quick": options.quick = true
     case "--daemon-seconds": options.daemonSeconds = Int(args.popFirst() ?? "") ?? options.daemonSeconds
     case "--skip-daemon": options.skipDaemon = true
+    case "--only": options.only = Int(args.popFirst() ?? "")
     case "-h", "--help":
-        print("usage: iomt-bench [--quick] [--daemon-seconds N] [--skip-daemon]\n" +
+        print("usage: iomt-bench [--quick] [--daemon-seconds N] [--skip-daemon] [--only 1|2|3]\n" +
               "  1. readings/s through decode → normalise → alert check → store (group commit) vs raw SQLite inserts\n" +
               "  2. frame-on-pty → committed latency p50/p99, 100 simulated devices at 1 Hz\n" +
               "  3. iomtd with 16 simulated CMS50s at 60 Hz forwarding to the local receiver: CPU, peak RSS, frame → DOM latency")
@@ -23,7 +24,7 @@ while let arg = args.popFirst() {
 print("note: this is a debug build; benchmark figures are only meaningful with -c release")
 #endif
 let report = BenchReport()
-await PipelineThroughputBench.run(options: options, report: report)
-await PtyLatencyBench.run(options: options, report: report)
-if !options.skipDaemon { await DaemonBench.run(options: options, report: report) }
+if options.only == nil || options.only == 1 { await PipelineThroughputBench.run(options: options, report: report) }
+if options.only == nil || options.only == 2 { await PtyLatencyBench.run(options: options, report: report) }
+if !options.skipDaemon, options.only == nil || options.only == 3 { await DaemonBench.run(options: options, report: report) }
 report.printSummary()

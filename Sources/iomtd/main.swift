@@ -3,6 +3,7 @@ import IoMTCore
 import IoMTDaemon
 
 ProcessSignals.resetTerminationSignals()
+MemoryTuning.limitMallocArenas()
 
 // iomtd — the IoMT gateway daemon. See `man iomtd` (docs/man/iomtd.8).
 let usage = """
