@@ -1,3 +1,4 @@
+import Dispatch
 import Glibc
 import IoMTCore
 import IoMTProfiles
@@ -47,6 +48,8 @@ public final class SerialConnection: Sendable {
     private struct State {
         var port: SerialPort?
         var stopRequested = false
+        /// Signalled by `stop()` to end a pump waiting for the reactor.
+        var wakePump: DispatchSemaphore?
         var started = false
         var random: SeededRandom
     }
@@ -103,7 +106,10 @@ public final class SerialConnection: Sendable {
 
     /// Stops reading and closes the device; the stream ends with `.closed(.stopped)`.
     public func stop() {
-        state.withLock { $0.stopRequested = true }
+        state.withLock { state in
+            state.stopRequested = true
+            state.wakePump?.signal()
+        }
     }
 
     private var stopRequested: Bool { state.withLock { $0.stopRequested } }
@@ -112,7 +118,7 @@ public final class SerialConnection: Sendable {
         state.withLock { state in backoff.delay(attempt: attempt, using: &state.random) }
     }
 
-    private func run(emit: (SerialEvent) -> Void) {
+    private func run(emit: @escaping @Sendable (SerialEvent) -> Void) {
         var attempt = 0
         var lastReported: CloseReason? = nil
         func report(_ reason: CloseReason) {
@@ -152,23 +158,36 @@ public final class SerialConnection: Sendable {
         emit(.closed(.stopped))
     }
 
-    /// Reads until the device goes away (returns why) or stop is requested (returns nil).
-    private func pump(_ port: SerialPort, emit: (SerialEvent) -> Void) -> CloseReason? {
-        while !stopRequested {
-            guard port.waitReadable(timeoutMilliseconds: pollTimeoutMilliseconds) else { continue }
-            do {
-                switch try port.read(max: 4096) {
-                case .bytes(let bytes): emit(.data(bytes, at: clock.now()))
-                case .wouldBlock: continue
-                case .hangup(let detail): return .unplugged(detail)
-                }
-            } catch {
-                switch error {
-                case .unplugged(_, let detail): return .unplugged(detail)
-                default: return .unavailable(error.description)
-                }
+    /// Hands the port to the shared reactor and waits until the device goes away (returns why) or
+    /// stop is requested (returns nil). The reactor reads and emits data; this thread just sleeps.
+    private func pump(_ port: SerialPort, emit: @escaping @Sendable (SerialEvent) -> Void) -> CloseReason? {
+        let finished = DispatchSemaphore(value: 0)
+        let outcome = PumpOutcome()
+        let stopAlready = state.withLock { state in
+            state.wakePump = finished
+            return state.stopRequested
+        }
+        if stopAlready {
+            state.withLock { $0.wakePump = nil }
+            return nil
+        }
+        let clock = self.clock
+        SerialReactor.shared.register(port) { event in
+            switch event {
+            case let .data(bytes): emit(.data(bytes, at: clock.now()))
+            case let .closed(reason):
+                outcome.reason.withLock { $0 = reason }
+                finished.signal()
             }
         }
-        return nil
+        finished.wait()
+        SerialReactor.shared.unregister(port)
+        state.withLock { $0.wakePump = nil }
+        return outcome.reason.withLock { $0 }
     }
+}
+
+/// Why a pump ended, written by the reactor thread and read by the connection's thread.
+private final class PumpOutcome: Sendable {
+    let reason = Mutex<CloseReason?>(nil)
 }
