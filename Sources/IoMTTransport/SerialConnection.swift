@@ -34,8 +34,9 @@ public enum CloseReason: Sendable, Equatable, CustomStringConvertible {
 /// Owns one serial device by path: opens it, delivers what it sends, and reopens it with
 /// exponential backoff after an unplug or while the path does not exist yet.
 ///
-/// Reading runs on a dedicated thread waiting in `poll()` with a short timeout, so `stop()` takes
-/// effect within ~100 ms and the cooperative pool is never blocked.
+/// Opening and backoff run on the connection's own thread; while the port is open, the shared
+/// `SerialReactor` reads it (one thread for all ports) and this thread sleeps until the device goes
+/// away or `stop()` is called. Neither blocks the cooperative pool.
 public final class SerialConnection: Sendable {
     public let path: String
     public let settings: SerialSettings
