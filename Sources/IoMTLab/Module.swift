@@ -1,1 +1,0 @@
-// IoMTLab: placeholder until its implementation lands.
