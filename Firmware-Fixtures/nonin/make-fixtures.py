@@ -47,6 +47,9 @@ def pair(spo2, pulse, status=()):
     return [obs("spo2", spo2, status), obs("pulse", pulse, status)]
 
 def write(name, profile, description, data, observations, per_line):
+    if profile == F8 and data[:1] != [0x06]:
+        # The format #8 profile selects the format at start; the device's ACK comes first.
+        data = [0x06] + data
     os.makedirs(name, exist_ok=True)
     with open(os.path.join(name, "capture.hex"), "w") as f:
         for i in range(0, len(data), per_line):

@@ -46,6 +46,10 @@ public struct NoninFormat8Session: DriverSession {
     private var framer = NoninFormat8Framer()
     private var aggregator: OximetryWindowAggregator<NoninSample>
     public let selectsFormat: Bool
+    /// Set from `start` while the format-select command waits for its ACK.
+    private var awaitingAckSince: Instant?
+    /// A device that ignores the command (already in format #8, or no command support) is read anyway after this.
+    public static let ackTimeoutMs: Int64 = 2000
 
     public init(reportIntervalMs: Int64, selectsFormat: Bool) {
         aggregator = OximetryWindowAggregator(intervalMs: reportIntervalMs)
@@ -53,15 +57,33 @@ public struct NoninFormat8Session: DriverSession {
     }
 
     public mutating func start(at time: Instant) -> DriverOutput {
-        DriverOutput(commands: selectsFormat ? [NoninCommand.selectDataFormat(8)] : [])
+        guard selectsFormat else { return DriverOutput() }
+        awaitingAckSince = time
+        return DriverOutput(commands: [NoninCommand.selectDataFormat(8)])
     }
 
     public mutating func ingest(_ bytes: [UInt8], at time: Instant) -> DriverOutput {
         var output = DriverOutput(measurements: aggregator.advance(to: time))
+        var bytes = bytes
+        var skipped = 0
+        // Until the device acknowledges the format switch, bytes may still be another format's:
+        // format #2 bytes can pass the format #8 framing rule, so they are skipped (README.md).
+        if let since = awaitingAckSince {
+            if let ack = bytes.firstIndex(of: NoninCommand.ack) {
+                skipped = ack + 1
+                bytes.removeFirst(ack + 1)
+                awaitingAckSince = nil
+            } else if time.milliseconds(since: since) >= Self.ackTimeoutMs {
+                awaitingAckSince = nil
+            } else {
+                skipped = bytes.count
+                bytes = []
+            }
+        }
         let discardedBefore = framer.discardedBytes
         let samples = framer.push(bytes).compactMap(NoninFormat8Decoder.decode)
-        if framer.discardedBytes > discardedBefore {
-            output.events.append(.resynchronised(discardedBytes: framer.discardedBytes - discardedBefore))
+        if framer.discardedBytes > discardedBefore || skipped > 0 {
+            output.events.append(.resynchronised(discardedBytes: framer.discardedBytes - discardedBefore + skipped))
         }
         aggregator.add(samples, at: time)
         return output
