@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Fuzzes the CMS50 framers/decoders and the profile parser with libFuzzer.
+# Fuzzes the CMS50 and Nonin framers/decoders, the text-report parser and the profile parser with libFuzzer.
 # usage: scripts/fuzz.sh [seconds-per-target] [target...]   (default 60 s, all targets)
 # Builds with swiftc directly (no SwiftPM): IoMTCore, IoMTProfiles, IoMTDrivers as modules, then each
 # Fuzz/<target>/main.swift, all with -sanitize=fuzzer,address. Crashes land in
@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 seconds="${1:-60}"
 shift || true
 targets=("$@")
-[ ${#targets[@]} -eq 0 ] && targets=(CMS50LegacyFramer CMS50V46Framer ProfileParser)
+[ ${#targets[@]} -eq 0 ] && targets=(CMS50LegacyFramer CMS50V46Framer NoninFormat2Framer NoninFormat8Framer TextReportFramer ProfileParser)
 
 SWIFTC="${SWIFTC:-swiftc}"
 out="fuzz-out"
@@ -36,6 +36,14 @@ seed_corpus() { # target corpus-dir
             for capture in Firmware-Fixtures/cms50/*/capture.hex; do
                 xxd -r -p "$capture" > "$2/seed-$(basename "$(dirname "$capture")")" 2>/dev/null || true
             done ;;
+        NoninFormat2Framer|NoninFormat8Framer)
+            for capture in Firmware-Fixtures/nonin/*/capture.hex; do
+                xxd -r -p "$capture" > "$2/seed-$(basename "$(dirname "$capture")")" 2>/dev/null || true
+            done ;;
+        TextReportFramer)
+            for capture in Firmware-Fixtures/spirometer-text/*/capture.hex; do
+                xxd -r -p "$capture" > "$2/seed-$(basename "$(dirname "$capture")")" 2>/dev/null || true
+            done ;;
         ProfileParser) cp DeviceProfiles/*.json "$2/" ;;
     esac
 }
@@ -54,6 +62,7 @@ for target in "${targets[@]}"; do
     set +e
     extra=()
     [ -f Fuzz/"$target"/profile.dict ] && extra+=(-dict=Fuzz/"$target"/profile.dict)
+    [ -f Fuzz/"$target"/report.dict ] && extra+=(-dict=Fuzz/"$target"/report.dict)
     "$binary" "${extra[@]}" -max_total_time="$seconds" -artifact_prefix="$crashes/" -print_final_stats=1 -rss_limit_mb=1024 "$corpus" > "$log" 2>&1
     status=$?
     set -e

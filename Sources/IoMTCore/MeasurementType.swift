@@ -47,18 +47,24 @@ extension MeasurementType {
                                                         display: "Body temperature", defaultUnit: "Cel")
     public static let bodyWeight = MeasurementType(mdcRefId: "MDC_MASS_BODY_ACTUAL", mdcCode: 188736, loinc: "29463-7",
                                                    display: "Body weight", defaultUnit: "kg")
-    // Spirometry (IEEE 11073-10421 peak flow and related terms).
-    public static let fev1 = MeasurementType(mdcRefId: "MDC_FLOW_AWAY_EXP_FORCED_1S", mdcCode: 152586, loinc: "20150-9",
+    // Spirometry: IEEE 11073-10421 (peak flow) names and codes for PEF (21512) and FEV1 (21514) in
+    // partition 2 (SCADA, 2 × 65536 + term); FVC, FEV1/FVC and FEF25-75 are IEEE 11073-10101 terms.
+    public static let fev1 = MeasurementType(mdcRefId: "MDC_VOL_AWAY_EXP_FORCED_1S", mdcCode: 152586, loinc: "20150-9",
                                              display: "FEV1", defaultUnit: "L")
     public static let fvc = MeasurementType(mdcRefId: "MDC_VOL_AWAY_EXP_FORCED_CAPACITY", mdcCode: 188928, loinc: "19868-9",
                                             display: "FVC", defaultUnit: "L")
     public static let pef = MeasurementType(mdcRefId: "MDC_FLOW_AWAY_EXP_FORCED_PEAK", mdcCode: 152584, loinc: "19935-6",
                                             display: "Peak expiratory flow", defaultUnit: "L/s")
+    public static let fev1FvcRatio = MeasurementType(mdcRefId: "MDC_RATIO_AWAY_EXP_FORCED_1S_FVC", mdcCode: 188948, loinc: "19926-5",
+                                                     display: "FEV1/FVC", defaultUnit: "%")
+    public static let fef2575 = MeasurementType(mdcRefId: "MDC_FLOW_AWAY_EXP_FORCED_25_75_FVC", mdcCode: 188960, loinc: "19927-3",
+                                                display: "FEF 25-75%", defaultUnit: "L/s")
 
     /// Every type the gateway knows, for lookup by reference id (rules, CLI arguments, stored rows).
     public static let all: [MeasurementType] = [
         .spo2, .pulseRateOximetry, .perfusionIndex, .bloodPressure, .systolic, .diastolic, .meanArterial,
         .pulseRateBloodPressure, .heartRate, .bodyTemperature, .bodyWeight, .fev1, .fvc, .pef,
+        .fev1FvcRatio, .fef2575,
     ]
 
     public static func byRefId(_ refId: String) -> MeasurementType? { all.first { $0.mdcRefId == refId } }

@@ -30,3 +30,14 @@ struct DriverOptions {
         return number
     }
 }
+
+extension DriverOptions {
+    func boolean(_ key: String, default fallback: Bool) throws(DriverConfigurationError) -> Bool {
+        guard let value = values[key] else { return fallback }
+        guard let flag = value.boolValue else {
+            throw DriverConfigurationError(profileId: profileId, field: "driverOptions.\(key)", expected: "true or false",
+                                           found: value.kindDescription == "a string" ? value.serialized() : value.kindDescription)
+        }
+        return flag
+    }
+}

@@ -5,13 +5,19 @@ import IoMTProfiles
 public enum DriverRegistry {
     public static let cms50Legacy = "contec-cms50-legacy"
     public static let cms50V46 = "contec-cms50-v46"
+    public static let noninFormat2 = "nonin-serial-format2"
+    public static let noninFormat8 = "nonin-serial-format8"
+    public static let serialTextReport = "serial-text-report"
 
-    public static let driverIds: Set<String> = [cms50Legacy, cms50V46]
+    public static let driverIds: Set<String> = [cms50Legacy, cms50V46, noninFormat2, noninFormat8, serialTextReport]
 
     /// Options each driver accepts in `driverOptions` (anything else is a typo and rejected).
     static let allowedOptions: [String: [String]] = [
         cms50Legacy: ["reportIntervalMs"],
         cms50V46: ["reportIntervalMs", "keepAliveIntervalMs"],
+        noninFormat2: ["reportIntervalMs", "selectFormat"],
+        noninFormat8: ["reportIntervalMs", "selectFormat"],
+        serialTextReport: TextReportFormat.optionNames,
     ]
 
     public static func makeSession(for profile: DeviceProfile) throws(DriverConfigurationError) -> any DriverSession {
@@ -22,14 +28,19 @@ public enum DriverRegistry {
         }
         let options = DriverOptions(profileId: profile.id, values: profile.driverOptions)
         try options.rejectUnknown(allowed: allowed)
-        let reportInterval = try options.integer("reportIntervalMs", in: 100...60_000, default: 1000)
+        if profile.driver == serialTextReport { return TextReportSession(format: try TextReportFormat.parse(options)) }
+        let reportInterval = Int64(try options.integer("reportIntervalMs", in: 100...60_000, default: 1000))
         switch profile.driver {
         case cms50Legacy:
-            return CMS50LegacySession(reportIntervalMs: Int64(reportInterval))
+            return CMS50LegacySession(reportIntervalMs: reportInterval)
+        case noninFormat2:
+            return NoninFormat2Session(reportIntervalMs: reportInterval, selectsFormat: try options.boolean("selectFormat", default: false))
+        case noninFormat8:
+            return NoninFormat8Session(reportIntervalMs: reportInterval, selectsFormat: try options.boolean("selectFormat", default: false))
         default:
             // The device stops a live run after about 30 s; 5 s leaves room for lost commands.
             let keepAlive = try options.integer("keepAliveIntervalMs", in: 1000...25_000, default: 5000)
-            return CMS50V46Session(reportIntervalMs: Int64(reportInterval), keepAliveIntervalMs: Int64(keepAlive))
+            return CMS50V46Session(reportIntervalMs: reportInterval, keepAliveIntervalMs: Int64(keepAlive))
         }
     }
 }

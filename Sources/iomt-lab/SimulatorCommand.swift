@@ -9,10 +9,16 @@ func runSimulatorCommand(_ args: [String]) -> Int32 {
     usage: iomt-lab sim cms50 [--generation legacy|v46] [--link PATH] [--script demo|steady|dip]
                               [--replay FILE.hex] [--count N] [--garbage RATE] [--seed N]
       Simulates Contec CMS50 pulse oximeters on pseudo-terminals and prints their paths.
+      (Also: iomt-lab sim nonin --help, iomt-lab sim spirometer --help.)
       --link PATH   stable symlink to the pty (with --count N: PATH-1 … PATH-N)
       --garbage R   inject noise / torn frames with probability R per frame (0…1)
     Runs until SIGINT or SIGTERM.
     """
+    switch args.first {
+    case "nonin": return runNoninSimulatorCommand(args)
+    case "spirometer": return runSpirometerSimulatorCommand(args)
+    default: break
+    }
     guard args.first == "cms50" else {
         FileHandle.standardError.write(Data((usage + "\n").utf8))
         return 64

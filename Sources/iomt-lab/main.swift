@@ -13,6 +13,10 @@ func printUsage() {
     commands:
       sim cms50 [--generation legacy|v46] [--link PATH] [--script demo|steady|dip] [--count N] [--garbage R] [--replay FILE.hex]
                    simulated Contec CMS50 oximeter(s) on pseudo-terminals
+      sim nonin [--format 2|8] [--link PATH] [--script demo|steady|dip] [--garbage R]
+                   simulated Nonin serial oximeter (data format #2 or #8)
+      sim spirometer [--link PATH] [--interval S] [--tear R]
+                   simulated spirometer printing text reports
       dom-receiver --port N [--data FILE] [--record DIR] [--fault SCRIPT]
                    local DOM FHIR receiver on 127.0.0.1; SCRIPT e.g. 1-3:503+retry-after=2,5:drop,7:slow=1500
     Run a command with --help for details.

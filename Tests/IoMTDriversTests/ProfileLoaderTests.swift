@@ -101,7 +101,8 @@ import Testing
     @Test func driverMustBeRegistered() throws {
         let (_, found) = try issues(replacing("\"contec-cms50-legacy\"", "\"contec-cms50\""))
         #expect(found.map(\.field) == ["driver"])
-        #expect(found[0].expected == "a registered driver id (one of \"contec-cms50-legacy\", \"contec-cms50-v46\")")
+        #expect(found[0].expected == "a registered driver id (one of \"contec-cms50-legacy\", \"contec-cms50-v46\", "
+                + "\"nonin-serial-format2\", \"nonin-serial-format8\", \"serial-text-report\")")
         #expect(found[0].found == "\"contec-cms50\"")
     }
 
@@ -186,7 +187,8 @@ import Testing
 
     @Test func realProfilesDirectoryLoads() throws {
         let profiles = try loader.load(directory: Repository.profilesDirectory)
-        #expect(profiles.map(\.id) == ["contec-cms50d-plus", "contec-cms50e"])
+        #expect(profiles.map(\.id) == ["contec-cms50d-plus", "contec-cms50e", "generic-spirometer-text-report",
+                                       "nonin-serial-format2", "nonin-serial-format8"])
         #expect(profiles[0].serial == SerialSettings(baudRate: 19200, dataBits: 8, parity: .odd, stopBits: 1))
         #expect(profiles[1].serial == SerialSettings(baudRate: 115200, dataBits: 8, parity: .none, stopBits: 1))
         for profile in profiles { #expect(throws: Never.self) { _ = try DriverRegistry.makeSession(for: profile) } }

@@ -24,3 +24,10 @@ public struct CMS50Sample: Sendable, Hashable {
     /// 0 means "nothing measured"; 255 (0x7F with the carried bit 7) is the "no value" marker.
     static func validPulseRate(_ raw: Int) -> Int? { (1...254).contains(raw) ? raw : nil }
 }
+
+extension CMS50Sample: OximetryWindowSample {
+    public var signalLevel: Int? { signalStrength }
+}
+
+/// The CMS50 window rule is the shared oximetry one (Oximetry/OximetryWindowAggregator.swift).
+public typealias CMS50WindowAggregator = OximetryWindowAggregator<CMS50Sample>

@@ -1,19 +1,40 @@
 import IoMTCore
 
-/// Turns the 60 Hz samples into one SpO2 and one pulse-rate measurement per reporting window.
+/// One oximeter reading as a window aggregator needs it, whatever the device family.
+public protocol OximetryWindowSample: Sendable {
+    /// SpO2 in percent; nil when the device sent its "no value" marker.
+    var spo2: Int? { get }
+    /// Pulse rate per minute; nil when the device sent its "no value" marker.
+    var pulseRate: Int? { get }
+    /// Conditions that make the sample's values unusable (sensor off, searching, out of track …).
+    var conditions: MeasurementStatus { get }
+    /// Conditions reported with a value without voiding it (artifact, low perfusion); default none.
+    var annotations: MeasurementStatus { get }
+    /// Device signal-strength scale 0-15, or nil when the device reports quality by flags instead.
+    var signalLevel: Int? { get }
+    /// The frame(s) the sample was decoded from.
+    var frame: [UInt8] { get }
+}
+
+extension OximetryWindowSample {
+    public var annotations: MeasurementStatus { [] }
+}
+
+/// Turns oximeter samples (60 Hz CMS50 frames, 3/s Nonin packets, 1/s Nonin format 8 frames) into
+/// one SpO2 and one pulse-rate measurement per reporting window.
 ///
 /// Windows follow the instants the daemon passes in: the first window opens at the instant of the
 /// first samples and closes when an instant at least `intervalMs` later arrives; the next window
 /// starts on the interval grid (start + k·interval), so reporting does not drift. A window without any
-/// frame emits nothing (silence is the daemon's to report); a window whose frames carry no usable
+/// sample emits nothing (silence is the daemon's to report); a window whose samples carry no usable
 /// value emits `value: nil` with the conditions seen and `not-available`.
-public struct CMS50WindowAggregator: Sendable {
+public struct OximetryWindowAggregator<Sample: OximetryWindowSample>: Sendable {
     public let intervalMs: Int64
     private var windowStart: Instant?
-    private var samples: [CMS50Sample] = []
+    private var samples: [Sample] = []
 
-    /// A signal strength at or below this (device scale 0-8) is flagged `low-signal`.
-    public static let lowSignalThreshold = 1
+    /// A signal level at or below this (CMS50 scale 0-8) is flagged `low-signal`.
+    public static var lowSignalThreshold: Int { 1 }
 
     public init(intervalMs: Int64) { self.intervalMs = intervalMs }
 
@@ -26,7 +47,7 @@ public struct CMS50WindowAggregator: Sendable {
         return result
     }
 
-    public mutating func add(_ newSamples: [CMS50Sample], at time: Instant) {
+    public mutating func add(_ newSamples: [Sample], at time: Instant) {
         guard !newSamples.isEmpty else { return }
         if windowStart == nil { windowStart = time }
         samples += newSamples
@@ -42,18 +63,20 @@ public struct CMS50WindowAggregator: Sendable {
     /// The value is the lower median of the window's valid samples: robust against the odd
     /// spike from motion, and always a value the device actually reported (no averaging, no
     /// half units invented).
-    private func measurement(_ type: MeasurementType, _ value: KeyPath<CMS50Sample, Int?>) -> DecodedMeasurement {
+    private func measurement(_ type: MeasurementType, _ value: KeyPath<Sample, Int?>) -> DecodedMeasurement {
         let valid = samples.filter { $0.conditions.isEmpty && $0[keyPath: value] != nil }
         var conditions: MeasurementStatus = samples.reduce(into: []) { $0.formUnion($1.conditions) }
+        let used = valid.isEmpty ? samples : valid
+        for sample in used { conditions.formUnion(sample.annotations) }
         let signalSamples = valid.isEmpty ? samples.filter { !$0.conditions.contains(.sensorOff) } : valid
-        if let signal = Self.lowerMedian(signalSamples.map(\.signalStrength)), signal <= Self.lowSignalThreshold {
+        if let signal = Self.lowerMedian(signalSamples.compactMap(\.signalLevel)), signal <= Self.lowSignalThreshold {
             conditions.insert(.lowSignal)
         }
         guard let median = Self.lowerMedian(valid.compactMap { $0[keyPath: value] }) else {
             conditions.insert(.notAvailable)
             return DecodedMeasurement(type: type, value: nil, status: conditions, rawFrame: samples.last?.frame ?? [])
         }
-        // Some frames of the window were unusable: the value stands, but is marked questionable.
+        // Some samples of the window were unusable: the value stands, but is marked questionable.
         if valid.count < samples.count { conditions.insert(.questionable) }
         return DecodedMeasurement(type: type, value: DecimalValue(median), status: conditions, rawFrame: valid.last?.frame ?? [])
     }

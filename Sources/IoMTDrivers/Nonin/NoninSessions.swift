@@ -1,0 +1,99 @@
+import IoMTCore
+
+/// Nonin data format #2: 25-frame packets, three per second (README.md, "Data format #2").
+public struct NoninFormat2Session: DriverSession {
+    private var framer = NoninFormat2Framer()
+    private var assembler = NoninPacketAssembler()
+    private var aggregator: OximetryWindowAggregator<NoninSample>
+    /// Send the format-select command at start (devices that keep their format need not).
+    public let selectsFormat: Bool
+
+    public init(reportIntervalMs: Int64, selectsFormat: Bool) {
+        aggregator = OximetryWindowAggregator(intervalMs: reportIntervalMs)
+        self.selectsFormat = selectsFormat
+    }
+
+    public mutating func start(at time: Instant) -> DriverOutput {
+        DriverOutput(commands: selectsFormat ? [NoninCommand.selectDataFormat(2)] : [])
+    }
+
+    public mutating func ingest(_ bytes: [UInt8], at time: Instant) -> DriverOutput {
+        var output = DriverOutput(measurements: aggregator.advance(to: time))
+        let discardedBefore = framer.discardedBytes, checksumBefore = framer.checksumFailures
+        let incompleteBefore = assembler.incompletePackets
+        let samples = assembler.push(framer.push(bytes)).compactMap(NoninFormat2Decoder.decode)
+        for _ in checksumBefore..<framer.checksumFailures { output.events.append(.rejectedFrame(reason: "checksum mismatch")) }
+        for _ in incompleteBefore..<assembler.incompletePackets { output.events.append(.rejectedFrame(reason: "packet with fewer than 25 frames")) }
+        if framer.discardedBytes > discardedBefore {
+            output.events.append(.resynchronised(discardedBytes: framer.discardedBytes - discardedBefore))
+        }
+        aggregator.add(samples, at: time)
+        return output
+    }
+
+    public mutating func tick(at time: Instant) -> DriverOutput { DriverOutput(measurements: aggregator.advance(to: time)) }
+
+    public mutating func finish(at time: Instant) -> DriverOutput {
+        var output = DriverOutput(measurements: aggregator.flush())
+        let leftover = framer.pendingByteCount + assembler.pendingFrameCount * NoninFormat2Framer.frameLength
+        if leftover > 0 { output.events.append(.resynchronised(discardedBytes: leftover)) }
+        return output
+    }
+}
+
+/// Nonin data format #8: one 4-byte frame per second (README.md, "Data format #8").
+public struct NoninFormat8Session: DriverSession {
+    private var framer = NoninFormat8Framer()
+    private var aggregator: OximetryWindowAggregator<NoninSample>
+    public let selectsFormat: Bool
+    /// Set from `start` while the format-select command waits for its ACK.
+    private var awaitingAckSince: Instant?
+    /// A device that ignores the command (already in format #8, or no command support) is read anyway after this.
+    public static let ackTimeoutMs: Int64 = 2000
+
+    public init(reportIntervalMs: Int64, selectsFormat: Bool) {
+        aggregator = OximetryWindowAggregator(intervalMs: reportIntervalMs)
+        self.selectsFormat = selectsFormat
+    }
+
+    public mutating func start(at time: Instant) -> DriverOutput {
+        guard selectsFormat else { return DriverOutput() }
+        awaitingAckSince = time
+        return DriverOutput(commands: [NoninCommand.selectDataFormat(8)])
+    }
+
+    public mutating func ingest(_ bytes: [UInt8], at time: Instant) -> DriverOutput {
+        var output = DriverOutput(measurements: aggregator.advance(to: time))
+        var bytes = bytes
+        var skipped = 0
+        // Until the device acknowledges the format switch, bytes may still be another format's:
+        // format #2 bytes can pass the format #8 framing rule, so they are skipped (README.md).
+        if let since = awaitingAckSince {
+            if let ack = bytes.firstIndex(of: NoninCommand.ack) {
+                skipped = ack + 1
+                bytes.removeFirst(ack + 1)
+                awaitingAckSince = nil
+            } else if time.milliseconds(since: since) >= Self.ackTimeoutMs {
+                awaitingAckSince = nil
+            } else {
+                skipped = bytes.count
+                bytes = []
+            }
+        }
+        let discardedBefore = framer.discardedBytes
+        let samples = framer.push(bytes).compactMap(NoninFormat8Decoder.decode)
+        if framer.discardedBytes > discardedBefore || skipped > 0 {
+            output.events.append(.resynchronised(discardedBytes: framer.discardedBytes - discardedBefore + skipped))
+        }
+        aggregator.add(samples, at: time)
+        return output
+    }
+
+    public mutating func tick(at time: Instant) -> DriverOutput { DriverOutput(measurements: aggregator.advance(to: time)) }
+
+    public mutating func finish(at time: Instant) -> DriverOutput {
+        var output = DriverOutput(measurements: aggregator.flush())
+        if framer.pendingByteCount > 0 { output.events.append(.resynchronised(discardedBytes: framer.pendingByteCount)) }
+        return output
+    }
+}
