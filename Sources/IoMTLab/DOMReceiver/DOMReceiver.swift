@@ -17,6 +17,7 @@ public final class DOMReceiver: Sendable {
         var requestSequence = 0
         var recordSequence = 0
         var port: UInt16 = 0
+        var tokens: TokenEndpoint?
     }
 
     private let state = Mutex(State())
@@ -70,6 +71,7 @@ public final class DOMReceiver: Sendable {
             state.log = log
             state.listenFD = fd
             state.port = port
+            state.tokens = configuration.oauth2Client.map { TokenEndpoint(client: $0, lifetimeSeconds: configuration.tokenLifetimeSeconds) }
         }
         Thread.detachNewThread { [self] in acceptLoop(fd) }
         return port
@@ -95,6 +97,10 @@ public final class DOMReceiver: Sendable {
     public var deviceCount: Int { state.withLock { $0.repository.count("Device") } }
     public var bundleCount: Int { state.withLock { $0.repository.bundles } }
     public var duplicatesSuppressed: Int { state.withLock { $0.repository.duplicatesSuppressed } }
+    /// Access tokens issued by `POST /token` since start.
+    public var tokensIssued: Int { state.withLock { $0.tokens?.issued ?? 0 } }
+    /// `/fhir` requests refused with 401 for want of a valid token.
+    public var unauthorizedRequests: Int { state.withLock { $0.tokens?.refused ?? 0 } }
     public func observations() -> [JSONValue] { state.withLock { $0.repository.resources["Observation"] ?? [] } }
     public func devices() -> [JSONValue] { state.withLock { $0.repository.resources["Device"] ?? [] } }
 
@@ -152,6 +158,14 @@ public final class DOMReceiver: Sendable {
 
     func handle(_ request: HTTPWireRequest) -> HTTPWireResponse {
         let path = request.path.hasSuffix("/") && request.path.count > 1 ? String(request.path.dropLast()) : request.path
+        if configuration.oauth2Client != nil {
+            if request.method == "POST", path == "/token" {
+                return state.withLock { $0.tokens?.issue(request) } ?? .json(404, TransactionProcessor.operationOutcome(404, "no token endpoint"))
+            }
+            if path == "/fhir" || path.hasPrefix("/fhir/"), let refusal = state.withLock({ $0.tokens?.refusal(request) }) {
+                return refusal
+            }
+        }
         switch (request.method, path) {
         case ("GET", "/health"):
             return .json(200, #"{"status":"ok"}"#, contentType: "application/json")
@@ -162,7 +176,7 @@ public final class DOMReceiver: Sendable {
                     ("devices", .number(state.repository.count("Device"))),
                     ("bundles", .number(state.repository.bundles)),
                     ("duplicatesSuppressed", .number(state.repository.duplicatesSuppressed)),
-                ]).serialized()
+                ] + (state.tokens.map { [("tokensIssued", .number($0.issued)), ("unauthorizedRequests", .number($0.refused))] } ?? [])).serialized()
             }
             return .json(200, text, contentType: "application/json")
         case ("POST", "/fhir"):

@@ -66,6 +66,7 @@ struct HTTPWireResponse {
         case 200: "OK"
         case 201: "Created"
         case 400: "Bad Request"
+        case 401: "Unauthorized"
         case 404: "Not Found"
         case 405: "Method Not Allowed"
         case 408: "Request Timeout"
