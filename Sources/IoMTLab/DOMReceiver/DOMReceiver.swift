@@ -18,6 +18,7 @@ public final class DOMReceiver: Sendable {
         var recordSequence = 0
         var port: UInt16 = 0
         var tokens: TokenEndpoint?
+        var tls: TLSServerContext?
     }
 
     private let state = Mutex(State())
@@ -44,6 +45,9 @@ public final class DOMReceiver: Sendable {
                 throw DOMReceiverError(message: "cannot create record directory \(directory): \(error)")
             }
         }
+        let tls = try configuration.tls.map { settings throws(DOMReceiverError) in try TLSServerContext(settings) }
+        // libssl writes with write(2): a client gone mid-response must cost a connection, not the process.
+        if tls != nil { signal(SIGPIPE, SIG_IGN) }
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw DOMReceiverError(message: "socket() failed: \(String(cString: strerror(errno)))") }
         var yes: Int32 = 1
@@ -71,6 +75,7 @@ public final class DOMReceiver: Sendable {
             state.log = log
             state.listenFD = fd
             state.port = port
+            state.tls = tls
             state.tokens = configuration.oauth2Client.map { TokenEndpoint(client: $0, lifetimeSeconds: configuration.tokenLifetimeSeconds) }
         }
         Thread.detachNewThread { [self] in acceptLoop(fd) }
@@ -128,13 +133,24 @@ public final class DOMReceiver: Sendable {
             state.withLock { _ = $0.connections.remove(fd) }
             close(fd)
         }
-        var reader = HTTPConnectionReader(fd: fd)
+        let connection: any ReceiverConnection
+        if let tls = state.withLock({ $0.tls }) {
+            switch tls.accept(fd: fd) {
+            case let .success(session): connection = session
+            case let .failure(error):
+                if configuration.log { FileHandle.standardError.write(Data("dom-receiver: \(error.message)\n".utf8)) }
+                return
+            }
+        } else {
+            connection = PlainConnection(fd: fd)
+        }
+        var reader = HTTPConnectionReader(connection: connection)
         while true {
             let request: HTTPWireRequest
             do { request = try reader.readRequest() } catch {
                 if case .closed = error { return }
                 let status = { if case .tooLarge = error { return 413 } else { return 400 } }()
-                _ = sendAll(fd, HTTPWireResponse.json(status, TransactionProcessor.operationOutcome(status, "malformed HTTP request")).serialized(close: true))
+                _ = connection.sendAll(HTTPWireResponse.json(status, TransactionProcessor.operationOutcome(status, "malformed HTTP request")).serialized(close: true))
                 return
             }
             let sequence = state.withLock { state -> Int in state.requestSequence += 1; return state.requestSequence }
@@ -145,12 +161,12 @@ public final class DOMReceiver: Sendable {
                 case let .respond(status, headers, body):
                     var response = HTTPWireResponse.json(status, body)
                     response.headers += headers.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
-                    guard sendAll(fd, response.serialized(close: request.wantsClose)), !request.wantsClose else { return }
+                    guard connection.sendAll(response.serialized(close: request.wantsClose)), !request.wantsClose else { return }
                     continue
                 }
             }
             let response = handle(request)
-            guard sendAll(fd, response.serialized(close: request.wantsClose)), !request.wantsClose else { return }
+            guard connection.sendAll(response.serialized(close: request.wantsClose)), !request.wantsClose else { return }
         }
     }
 
