@@ -139,6 +139,7 @@ public final class DOMReceiver: Sendable {
             case let .success(session): connection = session
             case let .failure(error):
                 if configuration.log { FileHandle.standardError.write(Data("dom-receiver: \(error.message)\n".utf8)) }
+                lingeringClose(fd)
                 return
             }
         } else {
@@ -168,6 +169,17 @@ public final class DOMReceiver: Sendable {
             let response = handle(request)
             guard connection.sendAll(response.serialized(close: request.wantsClose)), !request.wantsClose else { return }
         }
+    }
+
+    /// After a refused handshake the client's request may still be unread; closing at once would answer it
+    /// with a TCP reset that can overtake our TLS alert. Half-close, drain briefly, then the caller closes,
+    /// so the client learns *why* (e.g. "certificate required") rather than "connection reset".
+    private func lingeringClose(_ fd: Int32) {
+        shutdown(fd, Int32(SHUT_WR))
+        var timeout = timeval(tv_sec: 1, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        var sink = [UInt8](repeating: 0, count: 4096)
+        while sink.withUnsafeMutableBytes({ recv(fd, $0.baseAddress, $0.count, 0) }) > 0 {}
     }
 
     // MARK: Routing
