@@ -18,6 +18,8 @@ final class GatewayScenario {
     var requireClientCertificate = false
     /// More `dom-receiver` options (e.g. `--oauth2-client ID:SECRET`).
     var receiverOptions: [String] = []
+    /// Extra environment for iomtd (e.g. `https_proxy`).
+    var daemonEnvironment: [String: String] = [:]
 
     init(name: String) throws {
         directory = try LabHarness.temporaryDirectory(name)
@@ -76,7 +78,7 @@ final class GatewayScenario {
     func startDaemon() throws {
         daemonStarts += 1
         daemon = try LabHarness.launch("iomtd", ["--config", configPath],
-                                       log: directory.appendingPathComponent("iomtd-\(daemonStarts).log"))
+                                       log: directory.appendingPathComponent("iomtd-\(daemonStarts).log"), environment: daemonEnvironment)
     }
 
     func waitForReceiver() async -> Bool {

@@ -90,6 +90,25 @@ import Testing
         #expect(await lab.domObservationCount() == 0)
     }
 
+    /// `https_proxy` in iomtd's environment: token request and bundles go through the proxy's CONNECT
+    /// tunnel, with TLS (client certificate, pin) still end to end with DOM.
+    @Test func tunnelsThroughTheProxyFromTheEnvironment() async throws {
+        let proxy = try ConnectProxy()
+        defer { proxy.stop() }
+        let lab = try await secureLab("proxy", oauth2: true)
+        defer { lab.stopAll() }
+        lab.daemonEnvironment = ["https_proxy": "http://127.0.0.1:\(proxy.port)", "HTTPS_PROXY": "http://127.0.0.1:\(proxy.port)",
+                                 "no_proxy": "", "NO_PROXY": "", "all_proxy": "", "ALL_PROXY": ""]
+        try lab.writeConfiguration(dom: try domSecurity(lab, oauth2: true))
+        try lab.startDaemon()
+        let delivered = await LabHarness.waitUntil(seconds: 40) { (await lab.domObservationCount() ?? 0) >= 3 }
+        #expect(delivered, "nothing delivered through the proxy\n\(lab.logs())")
+        LabHarness.stop(lab.daemon!)
+        #expect(proxy.tunnels.contains("127.0.0.1:\(lab.port)"), "\(proxy.tunnels)")
+        let (_, store) = try await lab.storeSnapshot()
+        #expect(store.failuresByKind.isEmpty, "\(store.failuresByKind)")
+    }
+
     /// Mutual TLS alone (no OAuth2): the client certificate is the only credential, and it is enough.
     @Test func deliversOverMutualTLSWithoutOAuth2() async throws {
         let lab = try await secureLab("mtls-only", oauth2: false)
