@@ -74,8 +74,12 @@ import Testing
         }
         try lab.writeConfiguration(dom: dom)
         try lab.startDaemon()
-        // Long enough for readings to be stored and several attempts (backoff 0.5 s, 1 s, 2 s, …) to fail.
-        try await Task.sleep(for: .seconds(8))
+        // Until the receiver has seen three refused sessions (the backoff grows 0.5 s, 1 s, 2 s, …).
+        let receiverLog = lab.directory.appendingPathComponent("receiver.log")
+        let attempted = await LabHarness.waitUntil(seconds: 60) {
+            LabHarness.readLog(receiverLog).split(separator: "\n").filter { $0.contains("TLS handshake failed") || $0.contains("TLS client left") }.count >= 3
+        }
+        #expect(attempted, "iomtd never tried\n\(lab.logs())")
         LabHarness.stop(lab.daemon!)
         if let receiver = lab.receiver, !receiver.isRunning {
             Issue.record("the receiver exited (\(receiver.terminationReason == .uncaughtSignal ? "signal" : "status") \(receiver.terminationStatus))\n\(lab.logs())")

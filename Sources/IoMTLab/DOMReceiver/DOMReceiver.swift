@@ -146,10 +146,17 @@ public final class DOMReceiver: Sendable {
             connection = PlainConnection(fd: fd)
         }
         var reader = HTTPConnectionReader(connection: connection)
+        var answered = 0
         while true {
             let request: HTTPWireRequest
-            do { request = try reader.readRequest() } catch {
-                if case .closed = error { return }
+            do { request = try reader.readRequest(); answered += 1 } catch {
+                if case .closed = error {
+                    // A client that rejects us after the handshake (a pinned key that does not match) just leaves.
+                    if answered == 0, connection is TLSConnection, configuration.log {
+                        FileHandle.standardError.write(Data("dom-receiver: TLS client left before sending a request (did it reject our certificate?)\n".utf8))
+                    }
+                    return
+                }
                 let status = { if case .tooLarge = error { return 413 } else { return 400 } }()
                 _ = connection.sendAll(HTTPWireResponse.json(status, TransactionProcessor.operationOutcome(status, "malformed HTTP request")).serialized(close: true))
                 return
