@@ -20,6 +20,8 @@ let package = Package(
         // System C libraries (Debian: libsqlite3-dev, libcurl4-openssl-dev).
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite"),
         .systemLibrary(name: "CCurl", path: "Sources/CCurl"),
+        // libssl-dev: TLS for the lab's DOM receiver only (a test peer); not linked into iomtd.
+        .systemLibrary(name: "COpenSSL", path: "Sources/COpenSSL"),
 
         // The reading model, codes, decimal values, time, JSON, normalisation.
         .target(name: "IoMTCore", swiftSettings: strict),
@@ -45,7 +47,7 @@ let package = Package(
                                                    "IoMTStore", "IoMTAlerts", "IoMTFHIR", "IoMTHTTP", "IoMTForward"],
                 swiftSettings: strict),
         // Test peers: device simulators on pseudo-terminals and the local DOM receiver.
-        .target(name: "IoMTLab", dependencies: ["IoMTCore", "IoMTTransport", "CSQLite"], exclude: ["Simulators/README.md"], swiftSettings: strict),
+        .target(name: "IoMTLab", dependencies: ["IoMTCore", "IoMTTransport", "CSQLite", "COpenSSL"], exclude: ["Simulators/README.md"], swiftSettings: strict),
 
         .executableTarget(name: "iomtd", dependencies: ["IoMTDaemon"], swiftSettings: strict),
         .executableTarget(name: "iomtctl", dependencies: ["IoMTDaemon", "IoMTDrivers", "IoMTProfiles", "IoMTFHIR"],
@@ -63,6 +65,6 @@ let package = Package(
         .testTarget(name: "IoMTHTTPTests", dependencies: ["IoMTHTTP"], swiftSettings: strict),
         .testTarget(name: "IoMTFHIRTests", dependencies: ["IoMTFHIR"], swiftSettings: strict),
         .testTarget(name: "IoMTForwardTests", dependencies: ["IoMTForward", "IoMTLab"], swiftSettings: strict),
-        .testTarget(name: "IoMTEndToEndTests", dependencies: ["IoMTCore", "IoMTStore", "IoMTDaemon", "IoMTLab"], swiftSettings: strict),
+        .testTarget(name: "IoMTEndToEndTests", dependencies: ["IoMTCore", "IoMTStore", "IoMTDaemon", "IoMTHTTP", "IoMTLab"], swiftSettings: strict),
     ]
 )

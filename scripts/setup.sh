@@ -7,6 +7,9 @@ cd "$(dirname "$0")/.."
 need_apt=()
 dpkg -s libsqlite3-dev >/dev/null 2>&1 || need_apt+=(libsqlite3-dev)
 dpkg -s libcurl4-openssl-dev >/dev/null 2>&1 || need_apt+=(libcurl4-openssl-dev)
+# libssl for the lab's DOM receiver (TLS, mutual TLS); the openssl CLI makes the tests' throw-away certificates.
+dpkg -s libssl-dev >/dev/null 2>&1 || need_apt+=(libssl-dev)
+command -v openssl >/dev/null 2>&1 || need_apt+=(openssl)
 dpkg -s python3-venv >/dev/null 2>&1 || python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || need_apt+=(python3-venv)
 command -v curl >/dev/null 2>&1 || need_apt+=(curl)
 command -v xxd >/dev/null 2>&1 || need_apt+=(xxd)

@@ -17,6 +17,18 @@ public struct DaemonConfiguration: Sendable {
         public var caBundlePath: String?
         public var clientCertificatePath: String?
         public var clientKeyPath: String?
+        /// `sha256//<base64>` of DOM's public key(s), `;`-separated; checked on top of CA verification.
+        public var pinnedPublicKey: String? = nil
+        /// Bearer tokens from an OAuth2 token endpoint (client credentials grant); nil: none sent.
+        public var oauth2: OAuth2? = nil
+    }
+
+    public struct OAuth2: Sendable, Hashable {
+        public var tokenURL: String
+        public var clientId: String
+        /// Mode 0600, like the other credential files.
+        public var clientSecretFile: String
+        public var scope: String?
     }
 
     public struct Gateway: Sendable, Hashable {
@@ -96,7 +108,8 @@ extension DaemonConfiguration {
 
         var dom = DOM(baseURL: "", batchSize: 100, timeoutMilliseconds: 10_000, caBundlePath: nil, clientCertificatePath: nil, clientKeyPath: nil)
         if let d = r.object(root, "dom", path: "", required: true) {
-            r.checkKnownKeys(d, path: "dom", allowed: ["baseURL", "batchSize", "timeoutMs", "caBundle", "clientCertificate", "clientKey"])
+            r.checkKnownKeys(d, path: "dom", allowed: ["baseURL", "batchSize", "timeoutMs", "caBundle", "clientCertificate", "clientKey",
+                                                      "pinnedPublicKey", "oauth2"])
             let url = r.string(d, "baseURL", path: "dom", required: true, expected: "an http:// or https:// URL") ?? ""
             if !url.isEmpty, !(url.hasPrefix("https://") || url.hasPrefix("http://")) {
                 r.fail("dom.baseURL", expected: "an http:// or https:// URL", foundText: "\"\(url)\"")
@@ -107,6 +120,31 @@ extension DaemonConfiguration {
                       caBundlePath: r.string(d, "caBundle", path: "dom", required: false),
                       clientCertificatePath: r.string(d, "clientCertificate", path: "dom", required: false),
                       clientKeyPath: r.string(d, "clientKey", path: "dom", required: false))
+            if let pin = r.string(d, "pinnedPublicKey", path: "dom", required: false, expected: Self.pinExpectation) {
+                if !Self.isPinList(pin) { r.fail("dom.pinnedPublicKey", expected: Self.pinExpectation, foundText: "\"\(pin)\"") }
+                if url.hasPrefix("http://") { r.fail("dom.baseURL", expected: "an https:// URL when dom.pinnedPublicKey is set", foundText: "\"\(url)\"") }
+                dom.pinnedPublicKey = pin
+            }
+            if let o = r.object(d, "oauth2", path: "dom", required: false) {
+                r.checkKnownKeys(o, path: "dom.oauth2", allowed: ["tokenURL", "clientId", "clientSecretFile", "scope"])
+                let secureURL = "an https:// URL (http:// only to a loopback host)"
+                let tokenURL = r.string(o, "tokenURL", path: "dom.oauth2", required: true, expected: secureURL)
+                if let tokenURL, !Self.isSecureOrLoopback(tokenURL) { r.fail("dom.oauth2.tokenURL", expected: secureURL, foundText: "\"\(tokenURL)\"") }
+                // RFC 6750 §5.3: bearer tokens only over TLS, or they can be replayed by anyone on the path.
+                if !url.isEmpty, !Self.isSecureOrLoopback(url) {
+                    r.fail("dom.baseURL", expected: secureURL + " when dom.oauth2 is set", foundText: "\"\(url)\"")
+                }
+                let clientId = r.string(o, "clientId", path: "dom.oauth2", required: true, expected: "the OAuth2 client id DOM issued")
+                let secretFile = r.string(o, "clientSecretFile", path: "dom.oauth2", required: true,
+                                          expected: "the absolute path of a file (mode 0600) holding the client secret")
+                if let secretFile, !secretFile.hasPrefix("/") {
+                    r.fail("dom.oauth2.clientSecretFile", expected: "an absolute path", foundText: "\"\(secretFile)\"")
+                }
+                let scope = r.string(o, "scope", path: "dom.oauth2", required: false, expected: "space-separated scopes")
+                if let tokenURL, let clientId, let secretFile {
+                    dom.oauth2 = OAuth2(tokenURL: tokenURL, clientId: clientId, clientSecretFile: secretFile, scope: scope)
+                }
+            }
         }
 
         var rules: [ThresholdRule] = []
@@ -164,5 +202,29 @@ extension DaemonConfiguration {
         return DaemonConfiguration(stateDirectory: stateDirectory, profilesDirectory: profilesDirectory, gateway: gateway,
                                    patientId: patientId, devices: devices, dom: dom, rules: rules, alertExecHook: execHook,
                                    logLevel: level, maxUndeliveredReadings: maxUndelivered, sourcePath: file)
+    }
+}
+
+extension DaemonConfiguration {
+    static let pinExpectation = "sha256// followed by the base64 SHA-256 of DOM's public key (several joined by ;)"
+
+    /// CURLOPT_PINNEDPUBLICKEY's hash form: `sha256//` + base64 of 32 bytes (44 characters, one `=`).
+    static func isPinList(_ text: String) -> Bool {
+        let base64: Set<Character> = Set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")
+        return text.split(separator: ";", omittingEmptySubsequences: false).allSatisfy { item in
+            guard item.hasPrefix("sha256//") else { return false }
+            let digest = item.dropFirst("sha256//".count)
+            return digest.count == 44 && digest.hasSuffix("=") && digest.dropLast().allSatisfy { base64.contains($0) }
+        }
+    }
+
+    /// https://, or http:// to 127.0.0.0/8, localhost or [::1] (the lab), where nothing crosses a network.
+    static func isSecureOrLoopback(_ url: String) -> Bool {
+        if url.hasPrefix("https://") { return true }
+        guard url.hasPrefix("http://") else { return false }
+        let authority = url.dropFirst("http://".count).prefix { $0 != "/" && $0 != "?" && $0 != "#" }
+        let host = authority.hasPrefix("[") ? String(authority.prefix { $0 != "]" } + "]")
+            : String(authority.split(separator: ":", maxSplits: 1).first ?? "")
+        return host == "localhost" || host == "[::1]" || host.hasPrefix("127.")
     }
 }

@@ -44,7 +44,8 @@ public final class GatewayDaemon: Sendable {
             }
             do { _ = try DriverRegistry.makeSession(for: profile) } catch { problems.append("\(profile.sourcePath ?? profile.id): \(error)") }
         }
-        for path in [configuration.dom.clientKeyPath, configuration.dom.clientCertificatePath].compactMap({ $0 }) {
+        let credentials = [configuration.dom.clientKeyPath, configuration.dom.clientCertificatePath, configuration.dom.oauth2?.clientSecretFile]
+        for path in credentials.compactMap({ $0 }) {
             if let problem = CredentialFileCheck.problem(path: path) { problems.append("\(configPath): \(problem)") }
         }
         guard problems.isEmpty else { throw .configuration(problems.joined(separator: "\n")) }
@@ -60,6 +61,24 @@ public final class GatewayDaemon: Sendable {
             case let .configuration(m), let .profiles(m), let .store(m): return m
             }
         }
+    }
+
+    /// libcurl with DOM's TLS settings; with `dom.oauth2`, wrapped so every request carries a bearer token.
+    /// Proxies come from the environment (`https_proxy`, `no_proxy`), which libcurl reads itself.
+    func makeDOMTransport() -> any HTTPTransport {
+        let dom = configuration.dom
+        let tls = CurlHTTPClient.Configuration(caBundlePath: dom.caBundlePath, clientCertificatePath: dom.clientCertificatePath,
+                                               clientKeyPath: dom.clientKeyPath, pinnedPublicKey: dom.pinnedPublicKey,
+                                               totalTimeoutMilliseconds: dom.timeoutMilliseconds)
+        let http = CurlHTTPClient(configuration: tls)
+        guard let oauth2 = dom.oauth2 else { return http }
+        // The token endpoint may be another host: same CA bundle and client certificate, but DOM's pin is not its key.
+        var tokenTLS = tls
+        tokenTLS.pinnedPublicKey = nil
+        let tokens = OAuth2TokenSource(configuration: OAuth2ClientCredentialsConfiguration(
+            tokenURL: oauth2.tokenURL, clientId: oauth2.clientId, clientSecretFile: oauth2.clientSecretFile, scope: oauth2.scope,
+            requestTimeoutMilliseconds: dom.timeoutMilliseconds), transport: CurlHTTPClient(configuration: tokenTLS), clock: clock)
+        return AuthenticatingTransport(wrapping: http, tokens: tokens)
     }
 
     /// Runs until SIGTERM or SIGINT. Returns the process exit code.
@@ -80,11 +99,7 @@ public final class GatewayDaemon: Sendable {
         let dispatcher = AlertDispatcher(store: store, channels: channels, clock: clock)
         let ruleSet = RuleSet(rules: configuration.rules)
 
-        let http = CurlHTTPClient(configuration: CurlHTTPClient.Configuration(
-            caBundlePath: configuration.dom.caBundlePath,
-            clientCertificatePath: configuration.dom.clientCertificatePath,
-            clientKeyPath: configuration.dom.clientKeyPath,
-            totalTimeoutMilliseconds: configuration.dom.timeoutMilliseconds))
+        let http = makeDOMTransport()
         let wireFormat = FHIRPHDWireFormat(gateway: GatewayIdentity(
             systemId: configuration.gateway.systemId, serialNumber: configuration.gateway.serialNumber ?? configuration.gateway.systemId,
             softwareVersion: Self.version))

@@ -9,6 +9,10 @@ enum CurlErrorMapping {
             return .connect(context)
         case CURLE_OPERATION_TIMEDOUT:
             return .timeout
+        case CURLE_RECV_ERROR where message.contains(" alert "), CURLE_SEND_ERROR where message.contains(" alert "):
+            // TLS 1.3: the server judges our client certificate after our side of the handshake is done, so
+            // its refusal ("tlsv13 alert certificate required", "alert unknown ca") arrives as a read error.
+            return .tls(context + "; the server refused the TLS session: check the client certificate and key in the configuration")
         case CURLE_RECV_ERROR, CURLE_SEND_ERROR, CURLE_GOT_NOTHING, CURLE_PARTIAL_FILE:
             // PARTIAL_FILE: the peer closed before the announced Content-Length arrived.
             return .connectionReset(context)

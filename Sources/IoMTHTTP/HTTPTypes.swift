@@ -37,9 +37,13 @@ public enum HTTPError: Error, Hashable, CustomStringConvertible {
     case connectionReset(String)
     case tls(String)
     case invalidRequest(String)
+    /// The server refused our credentials even after a fresh token (HTTP 401 twice).
+    case authenticationRejected(String)
+    /// No access token could be obtained (token endpoint unreachable, refused the client, or answered nonsense).
+    case tokenEndpoint(String)
     case other(String)
 
-    /// Short kind for metrics: "connect", "timeout", "reset", "tls", "invalid", "other".
+    /// Short kind for metrics: "connect", "timeout", "reset", "tls", "invalid", "auth", "auth-token", "other".
     public var kind: String {
         switch self {
         case .connect: "connect"
@@ -47,6 +51,8 @@ public enum HTTPError: Error, Hashable, CustomStringConvertible {
         case .connectionReset: "reset"
         case .tls: "tls"
         case .invalidRequest: "invalid"
+        case .authenticationRejected: "auth"
+        case .tokenEndpoint: "auth-token"
         case .other: "other"
         }
     }
@@ -58,6 +64,8 @@ public enum HTTPError: Error, Hashable, CustomStringConvertible {
         case let .connectionReset(m): "connection reset: \(m)"
         case let .tls(m): "TLS failure: \(m)"
         case let .invalidRequest(m): "invalid request: \(m)"
+        case let .authenticationRejected(m): "authentication rejected: \(m)"
+        case let .tokenEndpoint(m): "cannot obtain an access token: \(m)"
         case let .other(m): m
         }
     }

@@ -1,5 +1,6 @@
 import Foundation
 import IoMTCore
+import IoMTHTTP
 import IoMTStore
 
 /// One lab set-up: local DOM receiver + simulated CMS50 on a pty + the iomtd daemon, each a real process.
@@ -11,6 +12,14 @@ final class GatewayScenario {
     var simulator: Process?
     var daemon: Process?
     var daemonStarts = 0
+    /// Certificates for an https receiver; nil keeps the plain-HTTP receiver every older test uses.
+    var pki: TestPKI?
+    /// With TLS: the receiver demands a client certificate issued by the test CA.
+    var requireClientCertificate = false
+    /// More `dom-receiver` options (e.g. `--oauth2-client ID:SECRET`).
+    var receiverOptions: [String] = []
+    /// Extra environment for iomtd (e.g. `https_proxy`).
+    var daemonEnvironment: [String: String] = [:]
 
     init(name: String) throws {
         directory = try LabHarness.temporaryDirectory(name)
@@ -23,10 +32,18 @@ final class GatewayScenario {
     var bundlesDirectory: URL { directory.appendingPathComponent("bundles") }
     var alertsFile: URL { directory.appendingPathComponent("alerts.txt") }
 
+    var scheme: String { pki == nil ? "http" : "https" }
+    var baseURL: String { "\(scheme)://127.0.0.1:\(port)" }
+
     func startReceiver() throws {
+        var tlsOptions: [String] = []
+        if let pki {
+            tlsOptions = ["--tls-cert", pki.serverCertificate, "--tls-key", pki.serverKey]
+            if requireClientCertificate { tlsOptions += ["--client-ca", pki.caCertificate] }
+        }
         receiver = try LabHarness.launch("iomt-lab", ["dom-receiver", "--port", "\(port)",
                                                       "--data", directory.appendingPathComponent("dom.ndjson").path,
-                                                      "--record", bundlesDirectory.path],
+                                                      "--record", bundlesDirectory.path] + tlsOptions + receiverOptions,
                                          log: directory.appendingPathComponent("receiver.log"))
     }
 
@@ -37,7 +54,8 @@ final class GatewayScenario {
 
     /// Writes the daemon's configuration: the one device on the simulator's pty, an exec hook that
     /// appends the alert's environment to alerts.txt, and the given rules.
-    func writeConfiguration(profile: String = "contec-cms50d-plus", rules: String = "[]", extra: String = "") throws {
+    /// `dom` adds members to the `dom` object (starting with a comma), e.g. TLS files or `oauth2`.
+    func writeConfiguration(profile: String = "contec-cms50d-plus", rules: String = "[]", extra: String = "", dom: String = "") throws {
         let hook = directory.appendingPathComponent("alert-hook.sh")
         try """
             #!/bin/sh
@@ -51,7 +69,7 @@ final class GatewayScenario {
               "gateway": {"systemId": "0A1B2C3D4E5F6071", "serialNumber": "E2E-HUB"},
               "patient": {"pesel": "44051401359"},
               "devices": [{"profile": "\(profile)", "path": "\(devicePath)", "serialNumber": "E2E-CMS50-1"}],
-              "dom": {"baseURL": "http://127.0.0.1:\(port)/fhir", "batchSize": 20, "timeoutMs": 3000},
+              "dom": {"baseURL": "\(baseURL)/fhir", "batchSize": 20, "timeoutMs": 3000\(dom)},
               "alerts": {"execHook": "\(hook.path)", "rules": \(rules)}\(extra)
             }
             """.write(toFile: configPath, atomically: true, encoding: .utf8)
@@ -60,11 +78,25 @@ final class GatewayScenario {
     func startDaemon() throws {
         daemonStarts += 1
         daemon = try LabHarness.launch("iomtd", ["--config", configPath],
-                                       log: directory.appendingPathComponent("iomtd-\(daemonStarts).log"))
+                                       log: directory.appendingPathComponent("iomtd-\(daemonStarts).log"), environment: daemonEnvironment)
     }
 
     func waitForReceiver() async -> Bool {
-        await LabHarness.waitUntil(seconds: 10) { await LabHarness.httpGet(port: port, path: "/health")?.0 == 200 }
+        await LabHarness.waitUntil(seconds: 10) { await get("/health")?.0 == 200 }
+    }
+
+    /// GET on the receiver: plain, or over TLS trusting the test CA (with the client certificate).
+    func get(_ path: String) async -> (Int, Data)? {
+        guard let pki else { return await LabHarness.httpGet(port: port, path: path) }
+        let client = CurlHTTPClient(configuration: .init(caBundlePath: pki.caCertificate, clientCertificatePath: pki.clientCertificate,
+                                                         clientKeyPath: pki.clientKey, connectTimeoutMilliseconds: 2000))
+        guard let response = try? await client.send(HTTPRequest(method: "GET", url: baseURL + path, timeoutMilliseconds: 5000)) else { return nil }
+        return (response.status, Data(response.body))
+    }
+
+    func json(_ path: String) async -> [String: Any]? {
+        guard let (status, data) = await get(path), status == 200 else { return nil }
+        return try? JSONSerialization.jsonObject(with: data) as? [String: Any]
     }
 
     func waitForDevice() async -> Bool {
@@ -73,14 +105,14 @@ final class GatewayScenario {
 
     /// Observations the receiver holds (each created once; conditional-create duplicates are not counted).
     func domObservationCount() async -> Int? {
-        await LabHarness.json(port: port, path: "/stats")?["observations"] as? Int
+        await json("/stats")?["observations"] as? Int
     }
 
-    func domStats() async -> [String: Any] { await LabHarness.json(port: port, path: "/stats") ?? [:] }
+    func domStats() async -> [String: Any] { await json("/stats") ?? [:] }
 
     /// All Observation resources at DOM.
     func domObservations() async -> [[String: Any]] {
-        guard let bundle = await LabHarness.json(port: port, path: "/fhir/Observation?_count=100000") else { return [] }
+        guard let bundle = await json("/fhir/Observation?_count=100000") else { return [] }
         return (bundle["entry"] as? [[String: Any]] ?? []).compactMap { $0["resource"] as? [String: Any] }
     }
 

@@ -17,6 +17,8 @@ public final class DOMReceiver: Sendable {
         var requestSequence = 0
         var recordSequence = 0
         var port: UInt16 = 0
+        var tokens: TokenEndpoint?
+        var tls: TLSServerContext?
     }
 
     private let state = Mutex(State())
@@ -43,6 +45,9 @@ public final class DOMReceiver: Sendable {
                 throw DOMReceiverError(message: "cannot create record directory \(directory): \(error)")
             }
         }
+        let tls = try configuration.tls.map { settings throws(DOMReceiverError) in try TLSServerContext(settings) }
+        // libssl writes with write(2): a client gone mid-response must cost a connection, not the process.
+        if tls != nil { signal(SIGPIPE, SIG_IGN) }
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw DOMReceiverError(message: "socket() failed: \(String(cString: strerror(errno)))") }
         var yes: Int32 = 1
@@ -70,6 +75,8 @@ public final class DOMReceiver: Sendable {
             state.log = log
             state.listenFD = fd
             state.port = port
+            state.tls = tls
+            state.tokens = configuration.oauth2Client.map { TokenEndpoint(client: $0, lifetimeSeconds: configuration.tokenLifetimeSeconds) }
         }
         Thread.detachNewThread { [self] in acceptLoop(fd) }
         return port
@@ -95,6 +102,10 @@ public final class DOMReceiver: Sendable {
     public var deviceCount: Int { state.withLock { $0.repository.count("Device") } }
     public var bundleCount: Int { state.withLock { $0.repository.bundles } }
     public var duplicatesSuppressed: Int { state.withLock { $0.repository.duplicatesSuppressed } }
+    /// Access tokens issued by `POST /token` since start.
+    public var tokensIssued: Int { state.withLock { $0.tokens?.issued ?? 0 } }
+    /// `/fhir` requests refused with 401 for want of a valid token.
+    public var unauthorizedRequests: Int { state.withLock { $0.tokens?.refused ?? 0 } }
     public func observations() -> [JSONValue] { state.withLock { $0.repository.resources["Observation"] ?? [] } }
     public func devices() -> [JSONValue] { state.withLock { $0.repository.resources["Device"] ?? [] } }
 
@@ -122,13 +133,32 @@ public final class DOMReceiver: Sendable {
             state.withLock { _ = $0.connections.remove(fd) }
             close(fd)
         }
-        var reader = HTTPConnectionReader(fd: fd)
+        let connection: any ReceiverConnection
+        if let tls = state.withLock({ $0.tls }) {
+            switch tls.accept(fd: fd) {
+            case let .success(session): connection = session
+            case let .failure(error):
+                if configuration.log { FileHandle.standardError.write(Data("dom-receiver: \(error.message)\n".utf8)) }
+                lingeringClose(fd)
+                return
+            }
+        } else {
+            connection = PlainConnection(fd: fd)
+        }
+        var reader = HTTPConnectionReader(connection: connection)
+        var answered = 0
         while true {
             let request: HTTPWireRequest
-            do { request = try reader.readRequest() } catch {
-                if case .closed = error { return }
+            do { request = try reader.readRequest(); answered += 1 } catch {
+                if case .closed = error {
+                    // A client that rejects us after the handshake (a pinned key that does not match) just leaves.
+                    if answered == 0, connection is TLSConnection, configuration.log {
+                        FileHandle.standardError.write(Data("dom-receiver: TLS client left before sending a request (did it reject our certificate?)\n".utf8))
+                    }
+                    return
+                }
                 let status = { if case .tooLarge = error { return 413 } else { return 400 } }()
-                _ = sendAll(fd, HTTPWireResponse.json(status, TransactionProcessor.operationOutcome(status, "malformed HTTP request")).serialized(close: true))
+                _ = connection.sendAll(HTTPWireResponse.json(status, TransactionProcessor.operationOutcome(status, "malformed HTTP request")).serialized(close: true))
                 return
             }
             let sequence = state.withLock { state -> Int in state.requestSequence += 1; return state.requestSequence }
@@ -139,19 +169,38 @@ public final class DOMReceiver: Sendable {
                 case let .respond(status, headers, body):
                     var response = HTTPWireResponse.json(status, body)
                     response.headers += headers.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
-                    guard sendAll(fd, response.serialized(close: request.wantsClose)), !request.wantsClose else { return }
+                    guard connection.sendAll(response.serialized(close: request.wantsClose)), !request.wantsClose else { return }
                     continue
                 }
             }
             let response = handle(request)
-            guard sendAll(fd, response.serialized(close: request.wantsClose)), !request.wantsClose else { return }
+            guard connection.sendAll(response.serialized(close: request.wantsClose)), !request.wantsClose else { return }
         }
+    }
+
+    /// After a refused handshake the client's request may still be unread; closing at once would answer it
+    /// with a TCP reset that can overtake our TLS alert. Half-close, drain briefly, then the caller closes,
+    /// so the client learns *why* (e.g. "certificate required") rather than "connection reset".
+    private func lingeringClose(_ fd: Int32) {
+        shutdown(fd, Int32(SHUT_WR))
+        var timeout = timeval(tv_sec: 1, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        var sink = [UInt8](repeating: 0, count: 4096)
+        while sink.withUnsafeMutableBytes({ recv(fd, $0.baseAddress, $0.count, 0) }) > 0 {}
     }
 
     // MARK: Routing
 
     func handle(_ request: HTTPWireRequest) -> HTTPWireResponse {
         let path = request.path.hasSuffix("/") && request.path.count > 1 ? String(request.path.dropLast()) : request.path
+        if configuration.oauth2Client != nil {
+            if request.method == "POST", path == "/token" {
+                return state.withLock { $0.tokens?.issue(request) } ?? .json(404, TransactionProcessor.operationOutcome(404, "no token endpoint"))
+            }
+            if path == "/fhir" || path.hasPrefix("/fhir/"), let refusal = state.withLock({ $0.tokens?.refusal(request) }) {
+                return refusal
+            }
+        }
         switch (request.method, path) {
         case ("GET", "/health"):
             return .json(200, #"{"status":"ok"}"#, contentType: "application/json")
@@ -162,7 +211,7 @@ public final class DOMReceiver: Sendable {
                     ("devices", .number(state.repository.count("Device"))),
                     ("bundles", .number(state.repository.bundles)),
                     ("duplicatesSuppressed", .number(state.repository.duplicatesSuppressed)),
-                ]).serialized()
+                ] + (state.tokens.map { [("tokensIssued", .number($0.issued)), ("unauthorizedRequests", .number($0.refused))] } ?? [])).serialized()
             }
             return .json(200, text, contentType: "application/json")
         case ("POST", "/fhir"):

@@ -13,10 +13,41 @@ public struct DOMReceiverConfiguration: Sendable {
     public var log: Bool
     /// Fault injection hook, consulted for every request before normal handling (nil: behave).
     public var faults: (@Sendable (ReceivedRequestSummary) -> InjectedFault?)?
+    /// TLS on the listener (nil: plain HTTP, the default the demo uses).
+    public var tls: DOMReceiverTLS?
+    /// With a client registered, `POST /token` issues bearer tokens and `/fhir` requires one.
+    public var oauth2Client: OAuth2ClientRegistration?
+    /// Lifetime of issued tokens (`expires_in`).
+    public var tokenLifetimeSeconds: Int
 
     public init(port: UInt16 = 0, dataFile: String? = nil, recordDirectory: String? = nil, log: Bool = false,
-                faults: (@Sendable (ReceivedRequestSummary) -> InjectedFault?)? = nil) {
+                faults: (@Sendable (ReceivedRequestSummary) -> InjectedFault?)? = nil, tls: DOMReceiverTLS? = nil,
+                oauth2Client: OAuth2ClientRegistration? = nil, tokenLifetimeSeconds: Int = 3600) {
         self.port = port; self.dataFile = dataFile; self.recordDirectory = recordDirectory; self.log = log; self.faults = faults
+        self.tls = tls; self.oauth2Client = oauth2Client; self.tokenLifetimeSeconds = tokenLifetimeSeconds
+    }
+}
+
+/// Server certificate and key (PEM); with `clientCAFile`, clients must present a certificate issued by that CA.
+public struct DOMReceiverTLS: Sendable, Hashable {
+    public var certificateFile: String
+    public var keyFile: String
+    public var clientCAFile: String?
+    public init(certificateFile: String, keyFile: String, clientCAFile: String? = nil) {
+        self.certificateFile = certificateFile; self.keyFile = keyFile; self.clientCAFile = clientCAFile
+    }
+}
+
+/// The one OAuth2 client the receiver's token endpoint knows.
+public struct OAuth2ClientRegistration: Sendable, Hashable {
+    public var clientId: String
+    public var clientSecret: String
+    public init(clientId: String, clientSecret: String) { self.clientId = clientId; self.clientSecret = clientSecret }
+
+    /// `ID:SECRET` as given on the command line (the secret may itself contain colons).
+    public init?(argument: String) {
+        guard let colon = argument.firstIndex(of: ":"), colon != argument.startIndex, argument.index(after: colon) != argument.endIndex else { return nil }
+        self.init(clientId: String(argument[..<colon]), clientSecret: String(argument[argument.index(after: colon)...]))
     }
 }
 

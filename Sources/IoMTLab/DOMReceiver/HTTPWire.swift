@@ -66,6 +66,7 @@ struct HTTPWireResponse {
         case 200: "OK"
         case 201: "Created"
         case 400: "Bad Request"
+        case 401: "Unauthorized"
         case 404: "Not Found"
         case 405: "Method Not Allowed"
         case 408: "Request Timeout"
@@ -86,16 +87,16 @@ enum HTTPReadError: Error { case closed, malformed(String), tooLarge }
 
 /// Reads requests from one connected socket, keeping leftover bytes for keep-alive pipelining.
 struct HTTPConnectionReader {
-    let fd: Int32
+    let connection: any ReceiverConnection
     var buffer: [UInt8] = []
     static let maxHeaderBytes = 64 * 1024
     static let maxBodyBytes = 64 * 1024 * 1024
 
-    init(fd: Int32) { self.fd = fd }
+    init(connection: any ReceiverConnection) { self.connection = connection }
 
     mutating func fill() throws(HTTPReadError) {
         var chunk = [UInt8](repeating: 0, count: 64 * 1024)
-        let count = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+        let count = chunk.withUnsafeMutableBytes { connection.receive(into: $0) }
         if count <= 0 { throw .closed }
         buffer.append(contentsOf: chunk[0..<count])
     }
@@ -123,7 +124,7 @@ struct HTTPConnectionReader {
         // RFC 9110 §10.1.1: a client that sent "Expect: 100-continue" waits for this before the body
         // (libcurl does so for large POSTs, and would otherwise stall for its expect timeout).
         if request.header("Expect")?.lowercased() == "100-continue", buffer.isEmpty {
-            _ = sendAll(fd, Array("HTTP/1.1 100 Continue\r\n\r\n".utf8))
+            _ = connection.sendAll(Array("HTTP/1.1 100 Continue\r\n\r\n".utf8))
         }
         if request.header("Transfer-Encoding")?.lowercased().contains("chunked") == true {
             request.body = try readChunked()
