@@ -18,7 +18,9 @@ func printUsage() {
       sim spirometer [--link PATH] [--interval S] [--tear R]
                    simulated spirometer printing text reports
       dom-receiver --port N [--data FILE] [--record DIR] [--fault SCRIPT]
-                   local DOM FHIR receiver on 127.0.0.1; SCRIPT e.g. 1-3:503+retry-after=2,5:drop,7:slow=1500
+                   [--tls-cert FILE --tls-key FILE [--client-ca FILE]] [--oauth2-client ID:SECRET [--token-lifetime S]]
+                   local DOM FHIR receiver on 127.0.0.1; SCRIPT e.g. 1-3:503+retry-after=2,5:drop,7:slow=1500;
+                   optional TLS (mutual with --client-ca) and an OAuth2 token endpoint at POST /token
     Run a command with --help for details.
     """)
 }
