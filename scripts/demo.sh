@@ -2,17 +2,21 @@
 # The embedded default: a simulated Contec CMS50 pulse oximeter on a pseudo-terminal, the local DOM
 # receiver and the iomtd daemon, all on this machine, no hardware. Shows readings arriving at DOM and
 # the alert raised when the simulated SpO2 dips below 90 %.
-# Usage: scripts/demo.sh [--seconds N] [--generation legacy|v46] [--keep]
+# Usage: scripts/demo.sh [--seconds N] [--device cms50|cms50e|nonin|spirometer] [--keep]
+#   cms50 (default): Contec CMS50D+, older firmware; cms50e: CMS50E firmware v4.6;
+#   nonin: Nonin serial oximeter, data format #2; spirometer: a spirometry session (text reports,
+#   FEV1, FVC, FEV1/FVC, PEF, FEF25-75 with the session grade), alert when FEV1/FVC < 78 %.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
-SECONDS_TO_RUN=90; GENERATION=legacy; KEEP=0
+SECONDS_TO_RUN=90; DEVICE=cms50; KEEP=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --seconds) SECONDS_TO_RUN=$2; shift 2;;
-    --generation) GENERATION=$2; shift 2;;
+    --device) DEVICE=$2; shift 2;;
+    --generation) [ "$2" = v46 ] && DEVICE=cms50e || DEVICE=cms50; shift 2;;
     --keep) KEEP=1; shift;;
-    -h|--help) sed -n '2,6p' "$0"; exit 0;;
+    -h|--help) sed -n '2,9p' "$0"; exit 0;;
     *) echo "demo: unknown argument $1" >&2; exit 2;;
   esac
 done
@@ -26,7 +30,16 @@ BIN=$(swift build --show-bin-path)
 WORK=${IOMT_DEMO_DIR:-/tmp/iomtd-demo}
 rm -rf "$WORK"; mkdir -p "$WORK/state"
 PORT=${IOMT_DEMO_PORT:-18080}
-PROFILE=contec-cms50d-plus; [ "$GENERATION" = v46 ] && PROFILE=contec-cms50e
+RULES='{"id": "spo2-low", "measurement": "MDC_PULS_OXIM_SAT_O2", "below": 90, "priority": "high"},
+      {"id": "pulse-high", "measurement": "MDC_PULS_OXIM_PULS_RATE", "above": 120, "priority": "medium"}'
+case "$DEVICE" in
+  cms50) PROFILE=contec-cms50d-plus; SIM=(cms50 --generation legacy --script demo); SHOW="150456 149530";;
+  cms50e) PROFILE=contec-cms50e; SIM=(cms50 --generation v46 --script demo); SHOW="150456 149530";;
+  nonin) PROFILE=nonin-serial-format2; SIM=(nonin --format 2 --script demo); SHOW="150456 149530";;
+  spirometer) PROFILE=generic-spirometer-text-report; SIM=(spirometer --interval 10); SHOW="152586 188928 188948 152584"
+    RULES='{"id": "fev1-fvc-low", "measurement": "MDC_RATIO_AWAY_EXP_FORCED_1S_FVC", "below": 78, "priority": "medium"}';;
+  *) echo "demo: unknown device $DEVICE (expected cms50, cms50e, nonin, spirometer)" >&2; exit 2;;
+esac
 
 cat > "$WORK/alert-hook.sh" <<HOOK
 #!/bin/sh
@@ -47,8 +60,7 @@ cat > "$WORK/iomtd.json" <<CONF
   "alerts": {
     "execHook": "$WORK/alert-hook.sh",
     "rules": [
-      {"id": "spo2-low", "measurement": "MDC_PULS_OXIM_SAT_O2", "below": 90, "priority": "high"},
-      {"id": "pulse-high", "measurement": "MDC_PULS_OXIM_PULS_RATE", "above": 120, "priority": "medium"}
+      $RULES
     ]
   }
 }
@@ -59,19 +71,27 @@ cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 
 trap cleanup EXIT INT TERM
 
 "$BIN/iomt-lab" dom-receiver --port "$PORT" --data "$WORK/dom.ndjson" --record "$WORK/bundles" > "$WORK/receiver.log" 2>&1 & pids+=($!)
-"$BIN/iomt-lab" sim cms50 --generation "$GENERATION" --link "$WORK/ttyCMS50" --script demo > "$WORK/simulator.log" 2>&1 & pids+=($!)
+"$BIN/iomt-lab" sim "${SIM[@]}" --link "$WORK/ttyCMS50" > "$WORK/simulator.log" 2>&1 & pids+=($!)
 for _ in $(seq 1 50); do [ -e "$WORK/ttyCMS50" ] && curl -sf "http://127.0.0.1:$PORT/health" >/dev/null && break; sleep 0.2; done
 "$BIN/iomtd" --config "$WORK/iomtd.json" > "$WORK/iomtd.log" 2>&1 & pids+=($!)
 
 echo "demo: simulator → $WORK/ttyCMS50 → iomtd → DOM receiver on 127.0.0.1:$PORT   (logs in $WORK)"
-echo "demo: the simulated patient's SpO2 dips to 85 % after about 30 s, and the finger comes out at 70 s; the alert rule fires below 90 %."
-printf '%-8s %-14s %-18s %-18s %s\n' time "DOM obs." "last SpO2" "last pulse" "alerts"
+if [ "$DEVICE" = spirometer ]; then
+  echo "demo: the simulated spirometer prints a session report every 10 s; the second session's FEV1/FVC (75.6 %) fires the rule below 78 %."
+else
+  echo "demo: the simulated patient's SpO2 dips to 85 % after about 30 s, and the finger comes out at 70 s; the alert rule fires below 90 %."
+fi
+python3 - $SHOW <<'PY'
+import sys
+names = {"150456": "last SpO2", "149530": "last pulse", "152586": "FEV1", "188928": "FVC", "188948": "FEV1/FVC", "152584": "PEF"}
+print(f'{"time":<8} {"DOM obs.":<10} ' + " ".join(f'{names[c]:<14}' for c in sys.argv[1:]) + " alerts")
+PY
 start=$(date +%s)
 while [ $(( $(date +%s) - start )) -lt "$SECONDS_TO_RUN" ]; do
   sleep 5
-  python3 - "$PORT" "$WORK/alerts.txt" <<'PY' || true
+  python3 - "$PORT" "$WORK/alerts.txt" $SHOW <<'PY' || true
 import json, os, sys, time, urllib.request
-port, alerts = sys.argv[1], sys.argv[2]
+port, alerts, codes = sys.argv[1], sys.argv[2], sys.argv[3:]
 def get(path):
     with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=5) as r:
         return json.load(r)
@@ -83,7 +103,7 @@ for entry in get("/fhir/Observation?_count=100000").get("entry", []):
     q = r.get("valueQuantity")
     latest[code] = f'{q["value"]} {q.get("unit", "")}' if q else "— (" + r.get("dataAbsentReason", {}).get("coding", [{}])[0].get("code", "no value") + ")"
 n = sum(1 for _ in open(alerts)) if os.path.exists(alerts) else 0
-print(f'{time.strftime("%H:%M:%S"):<8} {stats.get("observations", "?"):<14} {latest.get("150456", "-"):<18} {latest.get("149530", "-"):<18} {n}')
+print(f'{time.strftime("%H:%M:%S"):<8} {stats.get("observations", "?"):<10} ' + " ".join(f'{latest.get(c, "-"):<14}' for c in codes) + f" {n}")
 PY
 done
 echo
