@@ -23,10 +23,11 @@ final class GatewayScenario {
     var bundlesDirectory: URL { directory.appendingPathComponent("bundles") }
     var alertsFile: URL { directory.appendingPathComponent("alerts.txt") }
 
-    func startReceiver() throws {
+    /// `fault`: a receiver fault script (`1-3:503+retry-after=2,5:drop,7:slow=1500`), see FaultScript.
+    func startReceiver(fault: String? = nil) throws {
         receiver = try LabHarness.launch("iomt-lab", ["dom-receiver", "--port", "\(port)",
                                                       "--data", directory.appendingPathComponent("dom.ndjson").path,
-                                                      "--record", bundlesDirectory.path],
+                                                      "--record", bundlesDirectory.path] + (fault.map { ["--fault", $0] } ?? []),
                                          log: directory.appendingPathComponent("receiver.log"))
     }
 
