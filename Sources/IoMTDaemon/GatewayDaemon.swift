@@ -136,6 +136,16 @@ public final class GatewayDaemon: Sendable {
                 await dispatcher.dispatchPending()
             }
         }
+        // Prometheus textfile (node_exporter style): written at start, then every 15 s, and once more at stop.
+        let stateDirectory = configuration.stateDirectory
+        let clock = self.clock
+        let metricsWriter = Task {
+            var reported = false
+            while !Task.isCancelled {
+                await Self.writeMetrics(store: store, stateDirectory: stateDirectory, clock: clock, reportFailure: !reported ? { reported = true } : nil)
+                try? await Task.sleep(for: .milliseconds(DeliveryMetrics.intervalMilliseconds))
+            }
+        }
         _ = try? notifier.ready(status: "running, \(runners.count) device(s)")
         let watchdog = Task {
             let interval = SystemdWatchdog.fromEnvironment().map { max(Int64($0.intervalMicroseconds / 3000), 100) } ?? 5000
@@ -168,8 +178,25 @@ public final class GatewayDaemon: Sendable {
         await forwarding.value
         alertRetry.cancel()
         watchdog.cancel()
+        metricsWriter.cancel()
+        await Self.writeMetrics(store: store, stateDirectory: stateDirectory, clock: clock, reportFailure: nil)
         try? await store.audit(actor: "iomtd", action: "stop", detail: "signal", at: clock.now())
         return 0
+    }
+}
+
+extension GatewayDaemon {
+    /// One metrics.prom write; a failure is logged once (`reportFailure` non-nil) so a full disk cannot flood the log.
+    static func writeMetrics(store: Store, stateDirectory: String, clock: any WallClock, reportFailure: (() -> Void)?) async {
+        do {
+            let stats = try await store.stats(destination: "dom")
+            try DeliveryMetrics.write(stats, destination: "dom", now: clock.now(), stateDirectory: stateDirectory)
+        } catch {
+            if let reportFailure {
+                Log.error("cannot write \(stateDirectory)/\(DeliveryMetrics.fileName): \(error)")
+                reportFailure()
+            }
+        }
     }
 }
 

@@ -105,6 +105,21 @@ public actor Forwarder {
             return failed(kind: "store", retryAfter: nil)
         }
         guard !batch.isEmpty else { return .idle }
+        // History a device resent from its memory is set aside before upload (Store.setAsideResentHistory).
+        let withDeviceTime = batch.filter { $0.observation.deviceTime != nil }.map(\.id)
+        var setAside = 0
+        if !withDeviceTime.isEmpty {
+            do {
+                let resent = Set(try await store.setAsideResentHistory(withDeviceTime, destination: destination, at: clock.now()))
+                if !resent.isEmpty {
+                    setAside = resent.count
+                    batch.removeAll { resent.contains($0.id) }
+                    if batch.isEmpty { return .progressed(delivered: setAside, quarantined: 0) }
+                }
+            } catch {
+                return failed(kind: "store", retryAfter: nil)
+            }
+        }
         let refused = wireFormat.unsendable(batch)
         if !refused.isEmpty {
             do {
@@ -116,7 +131,7 @@ public actor Forwarder {
             }
             let refusedIds = Set(refused.map(\.id))
             batch.removeAll { refusedIds.contains($0.id) }
-            if batch.isEmpty { return .progressed(delivered: 0, quarantined: refused.count) }
+            if batch.isEmpty { return .progressed(delivered: setAside, quarantined: refused.count) }
         }
         let ids = batch.map(\.id)
         let request = HTTPRequest(method: "POST", url: baseURL,
@@ -160,7 +175,7 @@ public actor Forwarder {
         currentStatus.nextAttempt = nil
         currentStatus.lastFailureKind = nil
         batchLimit = max(1, configuration.batchSize)
-        return .progressed(delivered: outcome.delivered.count, quarantined: outcome.quarantined.count + refused.count)
+        return .progressed(delivered: outcome.delivered.count + setAside, quarantined: outcome.quarantined.count + refused.count)
     }
 
     private func failed(kind: String, retryAfter: Int64?) -> DeliveryStep {

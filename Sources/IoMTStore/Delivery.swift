@@ -18,7 +18,10 @@ extension Store {
                 try update.bind(id, at: 2)
                 try update.bind(destination, at: 3)
                 try update.run()
-                changed += connection.changes
+                if connection.changes > 0 {
+                    changed += connection.changes
+                    try raiseHighWater(readingId: id, destination: destination, at: time)
+                }
             }
             let success = try connection.statement("""
                 INSERT INTO destinations (destination, last_success_ms) VALUES (?1, ?2)

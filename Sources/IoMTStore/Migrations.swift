@@ -97,6 +97,20 @@ enum Migrations {
                 detail TEXT NOT NULL
             );
             """),
+        // High-water mark per (device, patient, destination): the newest device time delivered, and the row
+        // that carried it. A later row whose device time is not newer is history the device resent from its
+        // memory and is set aside before upload (see HighWater.swift). patient_key is '' for no patient.
+        Migration(version: 4, sql: """
+            CREATE TABLE delivery_high_water (
+                device_id INTEGER NOT NULL REFERENCES devices(id),
+                patient_key TEXT NOT NULL,
+                destination TEXT NOT NULL,
+                device_time_ms INTEGER NOT NULL,
+                reading_id INTEGER NOT NULL,
+                updated_ms INTEGER NOT NULL,
+                PRIMARY KEY (device_id, patient_key, destination)
+            ) WITHOUT ROWID;
+            """),
     ]
 
     static var latestVersion: Int { steps.last?.version ?? 0 }

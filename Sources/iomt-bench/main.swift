@@ -3,6 +3,7 @@ import IoMTCore
 
 // iomt-bench — release-build benchmarks. Run: swift run -c release iomt-bench [--quick] [--daemon-seconds N]
 // Prints each figure next to its target; the README's Benchmarks section records a run.
+if CommandLine.arguments.dropFirst().first == "--drain-child" { exit(await DrainBench.child(Array(CommandLine.arguments.dropFirst(2)))) }
 var options = BenchOptions()
 var args = CommandLine.arguments.dropFirst()
 while let arg = args.popFirst() {
@@ -12,10 +13,11 @@ while let arg = args.popFirst() {
     case "--skip-daemon": options.skipDaemon = true
     case "--only": options.only = Int(args.popFirst() ?? "")
     case "-h", "--help":
-        print("usage: iomt-bench [--quick] [--daemon-seconds N] [--skip-daemon] [--only 1|2|3]\n" +
+        print("usage: iomt-bench [--quick] [--daemon-seconds N] [--skip-daemon] [--only 1|2|3|4]\n" +
               "  1. readings/s through decode → normalise → alert check → store (group commit) vs raw SQLite inserts\n" +
               "  2. frame-on-pty → committed latency p50/p99, 100 simulated devices at 1 Hz\n" +
-              "  3. iomtd with 16 simulated CMS50s at 60 Hz forwarding to the local receiver: CPU, peak RSS, frame → DOM latency")
+              "  3. iomtd with 16 simulated CMS50s at 60 Hz forwarding to the local receiver: CPU, peak RSS, frame → DOM latency\n" +
+              "  4. drain 1,000,000 buffered observations to the local receiver: obs/s per bundle size, forwarder peak RSS, receiver SIGKILL mid-drain")
         exit(0)
     default: print("iomt-bench: unknown argument \(arg)"); exit(2)
     }
@@ -27,4 +29,5 @@ let report = BenchReport()
 if options.only == nil || options.only == 1 { await PipelineThroughputBench.run(options: options, report: report) }
 if options.only == nil || options.only == 2 { await PtyLatencyBench.run(options: options, report: report) }
 if !options.skipDaemon, options.only == nil || options.only == 3 { await DaemonBench.run(options: options, report: report) }
+if options.only == nil || options.only == 4 { await DrainBench.run(options: options, report: report) }
 report.printSummary()

@@ -10,7 +10,16 @@ enum DecodeCommand {
         let hexText = try arguments.option("--hex")
         let profilesDir = try arguments.option("--profiles-dir")
         let pretty = arguments.flag("--pretty")
+        let fhir = arguments.flag("--fhir")
+        let patient = try arguments.option("--patient")
+        let gatewayId = try arguments.option("--gateway-id")
+        let serialNumber = try arguments.option("--serial-number")
+        let devicePath = try arguments.option("--device-path")
+        let atText = try arguments.option("--at")
         try arguments.finish()
+        if !fhir, patient != nil || gatewayId != nil || serialNumber != nil || devicePath != nil || atText != nil {
+            throw CLIError(message: "--patient, --gateway-id, --serial-number, --device-path and --at go with --fhir", exitCode: 2)
+        }
         guard let profileId else { throw CLIError(message: "--profile ID is required", hint: "list profiles with: ls \(ProfilesLocation.directory(option: profilesDir))", exitCode: 2) }
         guard let hexText else { throw CLIError(message: "--hex BYTES is required (e.g. --hex 'd5 3f 01 48 61')", exitCode: 2) }
 
@@ -26,11 +35,29 @@ enum DecodeCommand {
         do { session = try DriverRegistry.makeSession(for: profile) } catch {
             throw CLIError(message: "\(error)", exitCode: 2)
         }
+        var fhirOptions: FHIRPreview.Options?
+        if fhir {
+            guard let patient else { throw CLIError(message: "--fhir needs --patient PESEL (DOM attributes every reading to a patient)", exitCode: 2) }
+            // The reason only, never the PESEL itself: terminals and shell histories are logged.
+            do { try PESEL.validate(patient) } catch { throw CLIError(message: "--patient: \(error)", exitCode: 2) }
+            var at = SystemClock().now()
+            if let atText {
+                guard let parsed = Instant(iso8601: atText) else { throw CLIError(message: "--at expects an ISO 8601 instant (2026-11-23T10:00:00Z), got '\(atText)'", exitCode: 2) }
+                at = parsed
+            }
+            fhirOptions = FHIRPreview.Options(patientId: patient, gatewayId: gatewayId ?? FHIRPreview.defaultGatewayId,
+                                              serialNumber: serialNumber, devicePath: devicePath ?? FHIRPreview.defaultDevicePath, receivedAt: at)
+        }
         // A capture carries no timing: ingest it at one instant and flush, so every window it fills is reported.
         let time = Instant(millisecondsSinceEpoch: 0)
         var output = session.start(at: time)
         output.append(session.ingest(bytes, at: time))
         output.append(session.finish(at: time))
+        if let fhirOptions {
+            let bundle = FHIRPreview.bundle(output.measurements, profile: profile, options: fhirOptions)
+            print(pretty ? bundle.prettyPrinted() : bundle.serialized())
+            return
+        }
         let document = JSONValue.object([("observations", .array(output.measurements.map(\.contractJSON)))])
         print(pretty ? document.prettyPrinted() : document.serialized())
     }

@@ -3,8 +3,11 @@ import IoMTCore
 
 // iomtctl — the technician's CLI. See `man iomtctl` (docs/man/iomtctl.1).
 // Exit codes: 0 success, 1 operation failed, 2 usage or input error (bad profile id, malformed hex, …).
-let commands: [String: (inout CommandArguments) throws(CLIError) -> Void] = [
+let commands: [String: (inout CommandArguments) async throws(CLIError) -> Void] = [
     "decode": DecodeCommand.run,
+    "status": StatusCommand.run,
+    "metrics": MetricsCommand.run,
+    "quarantine": QuarantineCommand.run,
 ]
 
 var arguments = CommandArguments(Array(CommandLine.arguments.dropFirst()))
@@ -23,7 +26,8 @@ guard let command = commands[name] else {
 }
 do {
     if arguments.contains("-h") || arguments.contains("--help") { print(CLIHelp.command[name] ?? CLIHelp.overview); exit(0) }
-    try command(&arguments)
+    var commandArguments = arguments
+    try await command(&commandArguments)
 } catch {
     writeToStandardError("iomtctl \(name): \(error.message)")
     if let hint = error.hint { writeToStandardError("  \(hint)\n") }

@@ -35,7 +35,8 @@ final class GatewayScenario {
     var scheme: String { pki == nil ? "http" : "https" }
     var baseURL: String { "\(scheme)://127.0.0.1:\(port)" }
 
-    func startReceiver() throws {
+    /// `fault`: a receiver fault script (`1-3:503+retry-after=2,5:drop,7:slow=1500`), see FaultScript.
+    func startReceiver(fault: String? = nil) throws {
         var tlsOptions: [String] = []
         if let pki {
             tlsOptions = ["--tls-cert", pki.serverCertificate, "--tls-key", pki.serverKey]
@@ -43,7 +44,8 @@ final class GatewayScenario {
         }
         receiver = try LabHarness.launch("iomt-lab", ["dom-receiver", "--port", "\(port)",
                                                       "--data", directory.appendingPathComponent("dom.ndjson").path,
-                                                      "--record", bundlesDirectory.path] + tlsOptions + receiverOptions,
+                                                      "--record", bundlesDirectory.path] + tlsOptions + receiverOptions
+                                                      + (fault.map { ["--fault", $0] } ?? []),
                                          log: directory.appendingPathComponent("receiver.log"))
     }
 

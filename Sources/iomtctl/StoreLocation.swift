@@ -1,0 +1,32 @@
+import IoMTCore
+import IoMTStore
+
+/// Which store file a read-only command looks at: `--db FILE`, `--state-dir DIR` (DIR/iomtd.sqlite) or the
+/// packaged default /var/lib/iomtd/iomtd.sqlite. The daemon may be running: WAL lets us read beside it.
+enum StoreLocation {
+    static let defaultStateDirectory = "/var/lib/iomtd"
+    static let destination = "dom"
+
+    static func path(_ arguments: inout CommandArguments) throws(CLIError) -> String {
+        let db = try arguments.option("--db")
+        let stateDir = try arguments.option("--state-dir")
+        if db != nil && stateDir != nil { throw CLIError(message: "give either --db FILE or --state-dir DIR, not both", exitCode: 2) }
+        return db ?? ((stateDir ?? defaultStateDirectory) + "/iomtd.sqlite")
+    }
+
+    /// Opens an existing store; never creates one (a typo must not look like an empty, healthy gateway).
+    static func open(_ path: String) throws(CLIError) -> Store {
+        guard FileIO.exists(path) else {
+            throw CLIError(message: "no store at \(path)", hint: "pass --state-dir DIR (the daemon's stateDirectory) or --db FILE", exitCode: 1)
+        }
+        do { return try Store(path: path, configuration: StoreConfiguration(destinations: [destination])) } catch {
+            throw CLIError(message: "cannot read the store: \(error)", hint: "check the file's permissions (run as the iomtd user or root)", exitCode: 1)
+        }
+    }
+
+    static func stats(_ store: Store) async throws(CLIError) -> DeliveryStats {
+        do { return try await store.stats(destination: destination) } catch {
+            throw CLIError(message: "cannot read delivery stats: \(error)", exitCode: 1)
+        }
+    }
+}

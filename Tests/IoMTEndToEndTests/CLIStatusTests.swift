@@ -1,0 +1,98 @@
+import Foundation
+import IoMTCore
+import IoMTStore
+import Testing
+
+/// `iomtctl status`, `metrics` and `quarantine list` against a real store file with known contents.
+@Suite struct CLIStatusTests {
+    static let patient = "44051401359"
+
+    /// 5 readings: 2 delivered, 2 pending after a 503 each, 1 quarantined with the server's reason.
+    func knownStore() async throws -> String {
+        let directory = try LabHarness.temporaryDirectory("cli-status")
+        let path = directory.appendingPathComponent("iomtd.sqlite").path
+        let clock = ManualClock()
+        let store = try Store(path: path, clock: clock)
+        let device = DeviceIdentity(profileId: "contec-cms50d-plus", manufacturer: "Contec", model: "CMS50D+",
+                                    serialNumber: "SN-CLI", portPath: "/dev/ttyUSB0")
+        let observations = (0..<5).map { index -> Observation in
+            let time = clock.now().adding(milliseconds: Int64(index) * 1000)
+            return Observation(type: .spo2, value: DecimalValue(95 + index), unit: "%", receivedAt: time, correctedTime: time,
+                               device: device, patientId: Self.patient, rawFrame: [0x80])
+        }
+        let ids = try await store.append(observations)
+        try await store.markDelivered([ids[0], ids[1]], destination: "dom", at: clock.now().adding(milliseconds: 10_000))
+        try await store.recordFailure([ids[2], ids[3]], destination: "dom", kind: "http-503", message: "HTTP 503", at: clock.now())
+        try await store.quarantine([ids[4]], destination: "dom", reason: "HTTP 422: entry[2] Observation.code is required (subject \(Self.patient))", at: clock.now())
+        try await store.checkpoint()
+        return path
+    }
+
+    @Test func statusShowsTheQueue() async throws {
+        let path = try await knownStore()
+        let (status, text) = try LabHarness.run("iomtctl", ["status", "--db", path])
+        #expect(status == 0, "\(text)")
+        #expect(text.contains("backlog:             2 reading(s)"))
+        #expect(text.contains("oldest undelivered:  2025-11-23T12:13:22"))
+        #expect(text.contains("last success:        2025-11-23T12:13:30"))
+        #expect(text.contains("quarantined:         1"))
+        #expect(text.contains("failures:            http-503 2"))
+
+        let (jsonStatus, jsonText) = try LabHarness.run("iomtctl", ["status", "--state-dir", URL(fileURLWithPath: path).deletingLastPathComponent().path, "--json"])
+        #expect(jsonStatus == 0)
+        let json = try JSONSerialization.jsonObject(with: Data(jsonText.utf8)) as? [String: Any]
+        #expect(json?["backlog"] as? Int == 2)
+        #expect(json?["delivered"] as? Int == 2)
+        #expect(json?["quarantined"] as? Int == 1)
+        #expect((json?["failuresByKind"] as? [String: Int]) == ["http-503": 2])
+        #expect(json?["lastSuccess"] as? String == "2025-11-23T12:13:30.000Z")
+    }
+
+    @Test func metricsArePrometheusText() async throws {
+        let path = try await knownStore()
+        let (status, text) = try LabHarness.run("iomtctl", ["metrics", "--db", path])
+        #expect(status == 0, "\(text)")
+        let samples = text.split(separator: "\n").filter { !$0.hasPrefix("#") }
+        #expect(samples.contains("iomtd_backlog_readings{destination=\"dom\"} 2"))
+        #expect(samples.contains("iomtd_last_success_timestamp_seconds{destination=\"dom\"} 1763900010"))
+        #expect(samples.contains("iomtd_delivery_failures_total{destination=\"dom\",kind=\"http-503\"} 2"))
+        #expect(samples.contains("iomtd_quarantined_readings{destination=\"dom\"} 1"))
+        #expect(samples.contains("iomtd_delivered_readings_total{destination=\"dom\"} 2"))
+        #expect(samples.contains { $0.hasPrefix("iomtd_oldest_undelivered_age_seconds{destination=\"dom\"} ") })
+        // Every sample has a HELP and TYPE line for its metric.
+        for sample in samples {
+            let name = sample.prefix { $0 != "{" && $0 != " " }
+            #expect(text.contains("# TYPE \(name) "), "\(name)")
+        }
+    }
+
+    @Test func quarantineListShowsTheReasonWithoutThePatient() async throws {
+        let path = try await knownStore()
+        let (status, text) = try LabHarness.run("iomtctl", ["quarantine", "list", "--db", path])
+        #expect(status == 0, "\(text)")
+        #expect(text.contains("Observation.code is required"))
+        #expect(text.contains("1 quarantined reading(s)"))
+        #expect(!text.contains(Self.patient))
+        let (_, shown) = try LabHarness.run("iomtctl", ["quarantine", "list", "--db", path, "--show-patient"])
+        #expect(shown.contains("patient=\(Self.patient)"))
+        let (jsonStatus, jsonText) = try LabHarness.run("iomtctl", ["quarantine", "list", "--db", path, "--json"])
+        #expect(jsonStatus == 0)
+        #expect(!jsonText.contains(Self.patient))
+        let json = try JSONSerialization.jsonObject(with: Data(jsonText.utf8)) as? [String: Any]
+        let items = json?["quarantined"] as? [[String: Any]] ?? []
+        #expect(items.count == 1)
+        #expect((items.first?["reason"] as? String)?.hasPrefix("HTTP 422: entry[2] Observation.code is required") == true)
+    }
+
+    @Test func missingStoreAndBadUsageExitClearly() throws {
+        for command in [["status"], ["metrics"], ["quarantine", "list"]] {
+            let (status, text) = try LabHarness.run("iomtctl", command + ["--db", "/nonexistent/iomtd.sqlite"])
+            #expect(status == 1, "\(command): \(text)")
+            #expect(text.contains("no store at /nonexistent/iomtd.sqlite"))
+            #expect(!FileManager.default.fileExists(atPath: "/nonexistent/iomtd.sqlite"))
+        }
+        #expect(try LabHarness.run("iomtctl", ["status", "--db", "a", "--state-dir", "b"]).0 == 2)
+        #expect(try LabHarness.run("iomtctl", ["status", "--verbose"]).0 == 2)
+        #expect(try LabHarness.run("iomtctl", ["quarantine", "purge"]).0 == 2)
+    }
+}
