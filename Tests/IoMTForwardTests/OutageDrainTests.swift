@@ -22,9 +22,10 @@ import Testing
                               configuration: StoreConfiguration(maxUndeliveredRows: total), clock: clock)
 
         // DOM is down: the port is known, nothing listens on it.
-        let probe = DOMReceiver(configuration: DOMReceiverConfiguration())
-        let port = try probe.start()
-        probe.stop()
+        // The port is held bound but not listening, so connections are refused and no test running
+        // in parallel can start its own receiver on it.
+        let reservation = PortReservation()
+        let port = reservation.port
         let forwarder = Forwarder(store: store, destination: "dom", baseURL: "http://127.0.0.1:\(port)/fhir",
                                   wireFormat: FHIRPHDWireFormat(gateway: gateway),
                                   transport: CurlHTTPClient(configuration: .init(connectTimeoutMilliseconds: 2000, totalTimeoutMilliseconds: 30_000)),
@@ -58,6 +59,7 @@ import Testing
 
         // DOM comes back on the same port.
         let receiver = DOMReceiver(configuration: DOMReceiverConfiguration(port: port))
+        reservation.release()
         _ = try receiver.start()
         defer { receiver.stop() }
         var requests = 0
@@ -85,4 +87,29 @@ import Testing
             #expect(times == times.sorted() && Set(times).count == perDevice)
         }
     }
+}
+
+/// A loopback TCP port bound (not listening) until released: connecting to it is refused.
+final class PortReservation {
+    private var descriptor: Int32
+    let port: UInt16
+
+    init() {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
+        descriptor = fd
+        port = UInt16(bigEndian: address.sin_port)
+    }
+
+    func release() {
+        if descriptor >= 0 { close(descriptor) }
+        descriptor = -1
+    }
+
+    deinit { release() }
 }
