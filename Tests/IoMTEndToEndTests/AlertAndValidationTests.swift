@@ -42,20 +42,6 @@ import Testing
         try lab.startDaemon()
         #expect(await LabHarness.waitUntil(seconds: 30) { (await lab.domObservationCount() ?? 0) >= 6 })
         LabHarness.stop(lab.daemon!)
-        let bundles = try FileManager.default.contentsOfDirectory(atPath: lab.bundlesDirectory.path).filter { $0.hasSuffix(".json") }
-        #expect(!bundles.isEmpty)
-        let python = LabHarness.repositoryRoot.appendingPathComponent(".venv/bin/python").path
-        try #require(FileManager.default.isExecutableFile(atPath: python), "run scripts/setup-python.sh to install the FHIR validator")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: python)
-        process.arguments = [LabHarness.repositoryRoot.appendingPathComponent("scripts/validate_fhir.py").path] +
-            bundles.map { lab.bundlesDirectory.appendingPathComponent($0).path }
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0, "\(output)")
+        try FHIRValidator.validateRecordedBundles(lab)
     }
 }

@@ -22,4 +22,12 @@ enum FHIRValidator {
         ((try? FileManager.default.contentsOfDirectory(atPath: lab.bundlesDirectory.path)) ?? [])
             .filter { $0.hasSuffix(".json") }.map { lab.bundlesDirectory.appendingPathComponent($0).path }
     }
+
+    /// Every bundle the receiver recorded passes the independent validator.
+    static func validateRecordedBundles(_ lab: GatewayScenario) throws {
+        let bundles = recordedBundles(lab)
+        #expect(!bundles.isEmpty, "the receiver recorded no bundle")
+        let (status, output) = try validate(bundles)
+        #expect(status == 0, "\(output)")
+    }
 }

@@ -53,7 +53,7 @@ import Testing
         #expect(daemonLog.contains("access token obtained"))
         #expect(!daemonLog.contains(Self.clientSecret), "the client secret reached the log")
         #expect(!daemonLog.contains("44051401359"), "the PESEL reached the log")
-        try RecordedBundles.validate(lab)
+        try FHIRValidator.validateRecordedBundles(lab)
     }
 
     enum Misconfiguration: String, CaseIterable, Sendable {
@@ -122,7 +122,7 @@ import Testing
         let delivered = await LabHarness.waitUntil(seconds: 40) { (await lab.domObservationCount() ?? 0) >= 3 }
         #expect(delivered, "nothing delivered\n\(lab.logs())")
         LabHarness.stop(lab.daemon!)
-        try RecordedBundles.validate(lab)
+        try FHIRValidator.validateRecordedBundles(lab)
     }
 }
 
@@ -182,26 +182,5 @@ import Testing
                          "\(path): dom.oauth2.grant: expected one of clientId, clientSecretFile, scope, tokenURL, found unknown field"] {
             #expect(output.contains(fragment), "missing '\(fragment)' in:\n\(output)")
         }
-    }
-}
-
-/// Every bundle the receiver recorded passes the independent FHIR validator (scripts/validate_fhir.py).
-enum RecordedBundles {
-    static func validate(_ lab: GatewayScenario) throws {
-        let bundles = try FileManager.default.contentsOfDirectory(atPath: lab.bundlesDirectory.path).filter { $0.hasSuffix(".json") }
-        #expect(!bundles.isEmpty)
-        let python = LabHarness.repositoryRoot.appendingPathComponent(".venv/bin/python").path
-        try #require(FileManager.default.isExecutableFile(atPath: python), "run scripts/setup-python.sh to install the FHIR validator")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: python)
-        process.arguments = [LabHarness.repositoryRoot.appendingPathComponent("scripts/validate_fhir.py").path] +
-            bundles.map { lab.bundlesDirectory.appendingPathComponent($0).path }
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0, "\(output)")
     }
 }

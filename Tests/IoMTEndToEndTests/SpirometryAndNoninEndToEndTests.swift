@@ -12,25 +12,6 @@ import Testing
                                               log: lab.directory.appendingPathComponent("simulator.log"))
     }
 
-    /// Runs scripts/validate_fhir.py (fhir.resources) over every bundle the receiver recorded.
-    private func validateRecordedBundles(_ lab: GatewayScenario) throws {
-        let bundles = try FileManager.default.contentsOfDirectory(atPath: lab.bundlesDirectory.path).filter { $0.hasSuffix(".json") }
-        #expect(!bundles.isEmpty)
-        let python = LabHarness.repositoryRoot.appendingPathComponent(".venv/bin/python").path
-        try #require(FileManager.default.isExecutableFile(atPath: python), "run scripts/setup-python.sh to install the FHIR validator")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: python)
-        process.arguments = [LabHarness.repositoryRoot.appendingPathComponent("scripts/validate_fhir.py").path] +
-            bundles.map { lab.bundlesDirectory.appendingPathComponent($0).path }
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0, "\(output)")
-    }
-
     /// Three printed reports (grades A, C and B; the third without FEF25-75) reach DOM as 15
     /// observations with their codes, units and grades, and every bundle is valid FHIR.
     @Test func spirometrySessionReachesDOMAsValidFHIR() async throws {
@@ -73,7 +54,7 @@ import Testing
         let units = Set(atDOM.compactMap { ($0["valueQuantity"] as? [String: Any])?["code"] as? String })
         #expect(units == ["L", "L/s", "%"])
         #expect(atDOM.contains { $0["dataAbsentReason"] != nil }, "the missing FEF25-75 is sent with a dataAbsentReason")
-        try validateRecordedBundles(lab)
+        try FHIRValidator.validateRecordedBundles(lab)
     }
 
     /// The format #8 profile sends the format-select command; the simulated Nonin starts in format
@@ -99,7 +80,7 @@ import Testing
         #expect(pulse.allSatisfy { $0.observation.value == DecimalValue(72) })
         // Format #8 frames are 4 bytes; format #2 frames never reached the decoder.
         #expect(rows.allSatisfy { $0.observation.rawFrame.count == 4 })
-        try validateRecordedBundles(lab)
+        try FHIRValidator.validateRecordedBundles(lab)
     }
 
     /// Format #2 with noise and torn frames: only checksummed, complete packets are reported.
