@@ -14,7 +14,8 @@ public struct DecimalValue: Sendable, Hashable, Codable, CustomStringConvertible
 
     public init(_ integer: Int) { self.init(significand: Int64(integer), exponent: 0) }
 
-    /// Parses a plain decimal literal ("97", "-0.50", "36.5"); exponents ("1e3") are refused on purpose.
+    /// Parses a plain decimal literal ("97", "-0.50", "36.5"); exponents ("1e3") and a missing integer
+    /// part (".5") are refused on purpose, so the text always round-trips exactly.
     public init?(_ text: some StringProtocol) {
         var digits = Substring(text)
         var negative = false
@@ -24,6 +25,7 @@ public struct DecimalValue: Sendable, Hashable, Codable, CustomStringConvertible
         var fractionDigits = 0
         var seenPoint = false
         var seenDigit = false
+        var seenIntegerDigit = false
         for character in digits {
             if character == "." {
                 if seenPoint { return nil }
@@ -31,6 +33,8 @@ public struct DecimalValue: Sendable, Hashable, Codable, CustomStringConvertible
                 continue
             }
             guard let digit = character.wholeNumberValue, character.isASCII else { return nil }
+            // ".38" is refused: a device that prints it is garbled, and "0.38" would not round-trip.
+            if !seenPoint { seenIntegerDigit = true } else if !seenIntegerDigit { return nil }
             seenDigit = true
             let (times10, overflow1) = significand.multipliedReportingOverflow(by: 10)
             let (sum, overflow2) = times10.addingReportingOverflow(Int64(digit))

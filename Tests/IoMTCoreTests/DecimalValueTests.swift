@@ -14,7 +14,7 @@ import Testing
         #expect(DecimalValue(significand: 12, exponent: 2).description == "1200")
     }
 
-    @Test(arguments: ["", "-", ".", "1.2.3", "1e3", "abc", "12a", "99999999999999999999"])
+    @Test(arguments: ["", "-", ".", "1.2.3", "1e3", "abc", "12a", "99999999999999999999", ".38", "-.5", "12."])
     func refusesMalformedText(_ text: String) {
         #expect(DecimalValue(text) == nil)
     }

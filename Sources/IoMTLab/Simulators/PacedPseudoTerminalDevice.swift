@@ -52,9 +52,11 @@ open class PacedPseudoTerminalDevice: @unchecked Sendable {
         queue.sync {
             timer?.cancel()
             timer = nil
+            // Unlink first: once the pty is closed its /dev/pts number can be handed to another
+            // device, and a reader reopening a stale link would take that device instead.
+            if let symlinkPath { _ = unlink(symlinkPath) }
             pty?.close()
             pty = nil
-            if let symlinkPath { _ = unlink(symlinkPath) }
         }
     }
 
