@@ -8,10 +8,7 @@ import Testing
     @Test func spo2DipRaisesOneAlertThroughTheExecHook() async throws {
         let lab = try GatewayScenario(name: "alert")
         defer { lab.stopAll() }
-        try lab.startReceiver()
-        try lab.startSimulator(["--generation", "legacy", "--script", "dip"])
-        #expect(await lab.waitForReceiver())
-        #expect(await lab.waitForDevice())
+        #expect(try await lab.startPeers(simulator: ["--generation", "legacy", "--script", "dip"]))
         try lab.writeConfiguration(rules: #"[{"id": "spo2-low", "measurement": "MDC_PULS_OXIM_SAT_O2", "below": 90, "priority": "high"}]"#)
         try lab.startDaemon()
         let fired = await LabHarness.waitUntil(seconds: 40) { FileManager.default.fileExists(atPath: lab.alertsFile.path) }
@@ -34,10 +31,7 @@ import Testing
     @Test func everyBundleSentPassesIndependentValidation() async throws {
         let lab = try GatewayScenario(name: "validate")
         defer { lab.stopAll() }
-        try lab.startReceiver()
-        try lab.startSimulator(["--generation", "legacy", "--script", "demo"])
-        #expect(await lab.waitForReceiver())
-        #expect(await lab.waitForDevice())
+        #expect(try await lab.startPeers(simulator: ["--generation", "legacy", "--script", "demo"]))
         try lab.writeConfiguration()
         try lab.startDaemon()
         #expect(await LabHarness.waitUntil(seconds: 30) { (await lab.domObservationCount() ?? 0) >= 6 })

@@ -83,6 +83,14 @@ final class GatewayScenario {
                                        log: directory.appendingPathComponent("iomtd-\(daemonStarts).log"), environment: daemonEnvironment)
     }
 
+    /// Starts the receiver and a simulator (`iomt-lab sim cms50 <arguments>`), and waits until both are up.
+    func startPeers(simulator arguments: [String]) async throws -> Bool {
+        try startReceiver()
+        try startSimulator(arguments)
+        let receiverUp = await waitForReceiver()
+        return await waitForDevice() && receiverUp
+    }
+
     func waitForReceiver() async -> Bool {
         await LabHarness.waitUntil(seconds: 10) { await get("/health")?.0 == 200 }
     }

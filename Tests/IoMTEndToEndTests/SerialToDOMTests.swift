@@ -8,10 +8,7 @@ import Testing
     @Test func readingsTravelFromThePseudoTerminalToDOM() async throws {
         let lab = try GatewayScenario(name: "flow")
         defer { lab.stopAll() }
-        try lab.startReceiver()
-        try lab.startSimulator(["--generation", "legacy", "--script", "steady"])
-        #expect(await lab.waitForReceiver())
-        #expect(await lab.waitForDevice())
+        #expect(try await lab.startPeers(simulator: ["--generation", "legacy", "--script", "steady"]))
         try lab.writeConfiguration()
         try lab.startDaemon()
 
@@ -47,10 +44,7 @@ import Testing
     @Test func sigkillMidStreamLosesNothingAndDuplicatesNothing() async throws {
         let lab = try GatewayScenario(name: "sigkill")
         defer { lab.stopAll() }
-        try lab.startReceiver()
-        try lab.startSimulator(["--generation", "legacy", "--script", "steady"])
-        #expect(await lab.waitForReceiver())
-        #expect(await lab.waitForDevice())
+        #expect(try await lab.startPeers(simulator: ["--generation", "legacy", "--script", "steady"]))
         try lab.writeConfiguration()
 
         // Kill the daemon three times mid-stream, without warning.
@@ -88,10 +82,7 @@ import Testing
     @Test func garbageAndTornFramesInventNoValues() async throws {
         let lab = try GatewayScenario(name: "garbage")
         defer { lab.stopAll() }
-        try lab.startReceiver()
-        try lab.startSimulator(["--generation", "legacy", "--script", "steady", "--garbage", "0.3"])
-        #expect(await lab.waitForReceiver())
-        #expect(await lab.waitForDevice())
+        #expect(try await lab.startPeers(simulator: ["--generation", "legacy", "--script", "steady", "--garbage", "0.3"]))
         try lab.writeConfiguration()
         try lab.startDaemon()
         #expect(await LabHarness.waitUntil(seconds: 30) { (await lab.domObservationCount() ?? 0) >= 8 }, "\(lab.logs())")

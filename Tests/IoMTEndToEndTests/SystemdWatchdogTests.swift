@@ -39,10 +39,7 @@ import Testing
     @Test func readyThenWatchdogWhileHealthyThenStopping() async throws {
         let lab = try GatewayScenario(name: "notify")
         defer { lab.stopAll() }
-        try lab.startReceiver()
-        try lab.startSimulator(["--generation", "legacy", "--script", "steady"])
-        #expect(await lab.waitForReceiver())
-        #expect(await lab.waitForDevice())
+        #expect(try await lab.startPeers(simulator: ["--generation", "legacy", "--script", "steady"]))
         try lab.writeConfiguration()
         let notify = try NotifySocket(directory: lab.directory)
         lab.daemon = try LabHarness.launch("iomtd", ["--config", lab.configPath], log: lab.directory.appendingPathComponent("iomtd-1.log"),
