@@ -13,6 +13,9 @@ command -v openssl >/dev/null 2>&1 || need_apt+=(openssl)
 dpkg -s python3-venv >/dev/null 2>&1 || python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || need_apt+=(python3-venv)
 command -v curl >/dev/null 2>&1 || need_apt+=(curl)
 command -v xxd >/dev/null 2>&1 || need_apt+=(xxd)
+# systemd-analyze checks the unit's hardening score; dpkg-deb builds the .deb (both tested).
+command -v systemd-analyze >/dev/null 2>&1 || need_apt+=(systemd)
+command -v dpkg-deb >/dev/null 2>&1 || need_apt+=(dpkg)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "setup: installing Debian packages: ${need_apt[*]}"
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"

@@ -10,6 +10,7 @@ enum CLIHelp {
           status      delivery queue: backlog, oldest undelivered age, last success, failures by kind, quarantined
           metrics     the same figures in Prometheus text format (as the daemon's metrics.prom)
           quarantine  list readings DOM refused for their content, with the server's reason
+          profiles    list, show and validate device profiles; print the udev rules they need
           help        show help for a command (iomtctl help decode)
 
         Options for every command: -h/--help.
@@ -67,6 +68,23 @@ enum CLIHelp {
             <stateDirectory>/metrics.prom every 15 s (node_exporter textfile collector).
 
             Exit codes: 0 printed, 1 no store file or unreadable, 2 usage error.
+            """,
+        "profiles": """
+            Usage: iomtctl profiles list [--profiles-dir DIR] [--json]
+                   iomtctl profiles show ID [--profiles-dir DIR] [--json]
+                   iomtctl profiles validate [DIR] [--json]
+                   iomtctl profiles udev-rules [--profiles-dir DIR]
+
+            list        every profile: id, transport, device class, driver
+            show ID     one profile: match rules (USB VID:PID, BLE services), serial settings, quirks, file;
+                        with --json the profile file itself
+            validate    loads every profile in DIR (default: the profiles directory) and builds its driver;
+                        each error names the file, the field, what was expected and what was found
+            udev-rules  the udev rules for every USB adapter the profiles name (Systemd/70-iomtd.rules):
+                        group iomtd access and a stable /dev/iomt/usb-VID_PID-PORT link
+
+            Profiles come from --profiles-dir, $IOMT_PROFILES_DIR, /usr/share/iomtd/profiles, or ./DeviceProfiles.
+            Exit codes: 0 done, 1 a profile is invalid, 2 usage error or unknown profile id.
             """,
         "quarantine": """
             Usage: iomtctl quarantine list [--state-dir DIR | --db FILE] [--json] [--show-patient] [--limit N]

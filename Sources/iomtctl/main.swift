@@ -8,6 +8,7 @@ let commands: [String: (inout CommandArguments) async throws(CLIError) -> Void] 
     "status": StatusCommand.run,
     "metrics": MetricsCommand.run,
     "quarantine": QuarantineCommand.run,
+    "profiles": ProfilesCommand.run,
 ]
 
 var arguments = CommandArguments(Array(CommandLine.arguments.dropFirst()))

@@ -1,0 +1,117 @@
+import IoMTCore
+import IoMTDrivers
+import IoMTProfiles
+
+/// `iomtctl profiles list|show ID|validate [DIR]|udev-rules`: the device profiles this box knows.
+enum ProfilesCommand {
+    static let usage = "usage: iomtctl profiles list|show ID|validate [DIR]|udev-rules [--profiles-dir DIR] [--json]"
+
+    static func run(_ arguments: inout CommandArguments) async throws(CLIError) {
+        guard let action = arguments.next() else { throw CLIError(message: "missing action", hint: usage, exitCode: 2) }
+        switch action {
+        case "list":
+            let directory = try arguments.option("--profiles-dir")
+            let json = arguments.flag("--json")
+            try arguments.finish()
+            list(try ProfilesLocation.load(option: directory), json: json)
+        case "show":
+            guard let id = arguments.next(), !id.hasPrefix("--") else { throw CLIError(message: "missing profile id", hint: usage, exitCode: 2) }
+            let directory = try arguments.option("--profiles-dir")
+            let json = arguments.flag("--json")
+            try arguments.finish()
+            let profiles = try ProfilesLocation.load(option: directory)
+            guard let profile = profiles.first(where: { $0.id == id }) else {
+                throw CLIError(message: "no profile '\(id)' in \(ProfilesLocation.directory(option: directory))",
+                               hint: "known: \(profiles.map(\.id).sorted().joined(separator: ", "))", exitCode: 2)
+            }
+            show(profile, json: json)
+        case "validate":
+            let positional = arguments.next()
+            let option = try arguments.option("--profiles-dir")
+            let json = arguments.flag("--json")
+            try arguments.finish()
+            try validate(directory: positional ?? ProfilesLocation.directory(option: option), json: json)
+        case "udev-rules":
+            let directory = try arguments.option("--profiles-dir")
+            try arguments.finish()
+            print(UdevRules.render(ProfileCatalog(profiles: try ProfilesLocation.load(option: directory))), terminator: "")
+        default:
+            throw CLIError(message: "unknown action '\(action)'", hint: usage, exitCode: 2)
+        }
+    }
+
+    private static func list(_ profiles: [DeviceProfile], json: Bool) {
+        let sorted = profiles.sorted { $0.id < $1.id }
+        if json {
+            print(JSONValue.object([("profiles", .array(sorted.map(summary)))]).serialized())
+            return
+        }
+        let idWidth = max(2, sorted.map(\.id.count).max() ?? 0)
+        print(pad("ID", idWidth) + "  TRANSPORT  CLASS                DRIVER")
+        for profile in sorted {
+            let columns = [pad(profile.id, idWidth), pad(profile.transport.rawValue, 9), pad(profile.deviceClass, 19), profile.driver]
+            print(columns.joined(separator: "  "))
+        }
+        print("\(sorted.count) profile(s)")
+    }
+
+    private static func summary(_ profile: DeviceProfile) -> JSONValue {
+        .object([
+            ("id", .string(profile.id)), ("manufacturer", .string(profile.manufacturer)), ("model", .string(profile.model)),
+            ("deviceClass", .string(profile.deviceClass)), ("driver", .string(profile.driver)),
+            ("transport", .string(profile.transport.rawValue)), ("file", profile.sourcePath.map { .string($0) } ?? .null),
+        ])
+    }
+
+    private static func show(_ profile: DeviceProfile, json: Bool) {
+        if json, let path = profile.sourcePath, let text = try? FileIO.readText(path), let parsed = try? JSONValue.parse(text) {
+            print(parsed.serialized())
+            return
+        }
+        print("\(profile.id): \(profile.manufacturer) \(profile.model)")
+        print("  class      \(profile.deviceClass)")
+        print("  driver     \(profile.driver)")
+        print("  transport  \(profile.transport.rawValue)")
+        for rule in profile.match.usb {
+            print("  usb        \(hex4(rule.vendorId)):\(hex4(rule.productId))" + (rule.product.map { " product contains \"\($0)\"" } ?? ""))
+        }
+        for service in profile.match.bleServices { print("  ble        service \(service)") }
+        if let serial = profile.serial {
+            print("  serial     \(serial.baudRate) \(serial.dataBits)\(serial.parity.rawValue.prefix(1).uppercased())\(serial.stopBits) flow \(serial.flowControl.rawValue)")
+        }
+        if !profile.quirks.isEmpty { print("  quirks     \(profile.quirks.sorted().joined(separator: ", "))") }
+        if let path = profile.sourcePath { print("  file       \(path)") }
+    }
+
+    /// Loads every profile and builds its driver, so driver options are checked too.
+    private static func validate(directory: String, json: Bool) throws(CLIError) {
+        let profiles: [DeviceProfile]
+        do { profiles = try ProfileLoader(knownDriverIds: DriverRegistry.driverIds).load(directory: directory) } catch {
+            if json { print(JSONValue.object([("valid", .bool(false)), ("errors", .array(["\(error)"].map { .string($0) }))]).serialized()) }
+            throw CLIError(message: "\(directory): invalid:\n\(error)", hint: "each error names the file, the field and what was expected", exitCode: 1)
+        }
+        var problems: [String] = []
+        for profile in profiles {
+            do { _ = try DriverRegistry.makeSession(for: profile) } catch {
+                problems.append("\(profile.sourcePath ?? profile.id): driverOptions: \(error)")
+            }
+        }
+        if json {
+            print(JSONValue.object([("valid", .bool(problems.isEmpty)), ("profiles", .number(profiles.count)),
+                                    ("errors", .array(problems.map { .string($0) }))]).serialized())
+        }
+        guard problems.isEmpty else {
+            throw CLIError(message: "\(directory): invalid:\n" + problems.joined(separator: "\n"), exitCode: 1)
+        }
+        if !json { print("\(directory): \(profiles.count) profile(s) valid") }
+    }
+
+    private static func pad(_ text: String, _ width: Int) -> String {
+        text.count >= width ? text : text + String(repeating: " ", count: width - text.count)
+    }
+
+    private static func hex4(_ value: UInt16) -> String {
+        let digits = String(value, radix: 16)
+        return String(repeating: "0", count: 4 - digits.count) + digits
+    }
+}
