@@ -8,11 +8,11 @@ public struct FHIRPHDWireFormat: WireFormat {
 
     public init(gateway: GatewayIdentity) { builder = PHDBundleBuilder(gateway: gateway) }
 
-    /// DOM attributes every reading to a patient (Observation.subject); a reading that arrived while its
-    /// device was bound to nobody cannot be attributed later, so it is set aside visibly instead of sent.
+    /// DOM attributes every reading to a patient (Observation.subject); a reading no binding covered is
+    /// held back visibly (quarantined with `Store.heldBackReason`) until a binding for its time re-queues it.
     public func unsendable(_ batch: [StoredObservation]) -> [QuarantinedRow] {
         batch.filter { $0.observation.patientId == nil }.map {
-            QuarantinedRow(id: $0.id, reason: "no patient was bound to the device when the reading arrived; bind the device (iomtctl) before measuring")
+            QuarantinedRow(id: $0.id, reason: Store.heldBackReason)
         }
     }
 

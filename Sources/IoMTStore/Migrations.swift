@@ -111,6 +111,21 @@ enum Migrations {
                 PRIMARY KEY (device_id, patient_key, destination)
             ) WITHOUT ROWID;
             """),
+        // Clinic mode: which patient a device measured for, over time. end_ms NULL = still bound.
+        // A reading belongs to the binding that covers its corrected time (start inclusive, end exclusive).
+        Migration(version: 5, sql: """
+            CREATE TABLE bindings (
+                id INTEGER PRIMARY KEY,
+                device_key TEXT NOT NULL,
+                patient_id TEXT NOT NULL,
+                start_ms INTEGER NOT NULL,
+                end_ms INTEGER,
+                created_ms INTEGER NOT NULL,
+                created_by TEXT NOT NULL,
+                CHECK (end_ms IS NULL OR end_ms > start_ms)
+            );
+            CREATE INDEX bindings_device ON bindings(device_key, start_ms);
+            """),
     ]
 
     static var latestVersion: Int { steps.last?.version ?? 0 }

@@ -44,7 +44,8 @@ extension Store {
         try insert.bind(observation.deviceTime.map { ObservationCodec.text($0) }, at: 9)
         try insert.bind(observation.receivedAt.millisecondsSinceEpoch, at: 10)
         try insert.bind(observation.correctedTime.millisecondsSinceEpoch, at: 11)
-        try insert.bind(observation.patientId, at: 12)
+        // A home hub's readings carry their patient; in clinic mode the binding at the reading's time decides.
+        try insert.bind(observation.patientId ?? boundPatient(deviceKey: observation.device.key, at: observation.correctedTime), at: 12)
         try insert.bind(observation.rawFrame, at: 13)
         try insert.run()
         let id = sqlite3_last_insert_rowid(connection.handle)

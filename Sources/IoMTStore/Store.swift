@@ -17,6 +17,9 @@ public actor Store {
     /// Device identity → devices.id, and back; only committed rows enter these caches.
     var deviceIds: [DeviceIdentity: Int64] = [:]
     var identities: [Int64: DeviceIdentity] = [:]
+    /// Clinic-mode bindings by device key, oldest first; changed only by bind/unbind on this actor, so a
+    /// reading is attributed with the bindings as they are when it commits.
+    var bindingCache: [String: [PatientBinding]] = [:]
 
     // Group commit state.
     var waiting: [PendingAppend] = []
@@ -34,6 +37,7 @@ public actor Store {
         self.configuration = configuration
         self.clock = clock
         self.backlog = try Store.loadBacklog(connection)
+        self.bindingCache = try Store.loadBindingCache(connection)
     }
 
     /// Pragmas every connection needs; WAL is checked because SQLite silently keeps the old mode

@@ -58,6 +58,8 @@ public enum StoreError: Error, CustomStringConvertible, Equatable {
     case migration(version: Int, message: String)
     case full(undelivered: Int, limit: Int)
     case corrupt(String)
+    /// A request the store's rules refuse (e.g. a binding that overlaps another); the text says why.
+    case refused(String)
     public var description: String {
         switch self {
         case let .open(path, message): return "cannot open store \(path): \(message)"
@@ -65,6 +67,7 @@ public enum StoreError: Error, CustomStringConvertible, Equatable {
         case let .migration(version, message): return "schema migration to version \(version) failed: \(message)"
         case let .full(undelivered, limit): return "store full: \(undelivered) undelivered readings (limit \(limit)); new readings are refused until DOM accepts the backlog"
         case let .corrupt(message): return "store integrity problem: \(message)"
+        case let .refused(message): return message
         }
     }
 }

@@ -1,0 +1,92 @@
+import IoMTCore
+import Testing
+@testable import IoMTStore
+
+/// Clinic mode: a reading belongs to the patient bound to its device at the reading's time.
+@Suite struct BindingTests {
+    let base = Instant(millisecondsSinceEpoch: 1_763_900_000_000)
+
+    func unbound(at offsetSeconds: Int64) -> Observation {
+        let time = base.adding(milliseconds: offsetSeconds * 1000)
+        return Observation(type: .spo2, value: DecimalValue(significand: 97, exponent: 0), unit: "%", receivedAt: time,
+                           correctedTime: time, device: oximeter, patientId: nil, rawFrame: [0x80])
+    }
+
+    @Test func readingAtTheBoundaryGoesToThePatientBoundAtThatInstant() async throws {
+        let dir = TemporaryDirectory()
+        let store = try storeFile(dir.database)
+        _ = try await store.bind(deviceKey: oximeter.key, patientId: "patient-A", from: base, until: base.adding(milliseconds: 600_000),
+                                 actor: "uid 0", at: base)
+        _ = try await store.bind(deviceKey: oximeter.key, patientId: "patient-B", from: base.adding(milliseconds: 600_000), until: nil,
+                                 actor: "uid 0", at: base)
+        let ids = try await store.append([unbound(at: 599), unbound(at: 600), unbound(at: -1)])
+        let pending = try await store.pending(destination: "dom", limit: 10)
+        let patients = Dictionary(uniqueKeysWithValues: pending.map { ($0.id, $0.observation.patientId) })
+        #expect(patients[ids[0]] == "patient-A")
+        #expect(patients[ids[1]] == "patient-B")
+        #expect(patients[ids[2]] == .some(nil), "a reading before any binding is held back, not guessed")
+    }
+
+    @Test func overlappingBindingIsRefusedNamingTheOtherOne() async throws {
+        let dir = TemporaryDirectory()
+        let store = try storeFile(dir.database)
+        let first = try await store.bind(deviceKey: oximeter.key, patientId: "patient-A", from: base, until: nil, actor: "uid 0", at: base)
+        var message: String?
+        do {
+            _ = try await store.bind(deviceKey: oximeter.key, patientId: "patient-B", from: base.adding(milliseconds: 1000), until: nil,
+                                     actor: "uid 0", at: base)
+        } catch {
+            message = "\(error)"
+        }
+        #expect(message?.contains("binding #\(first.binding.id)") == true, "an overlapping binding must be refused: \(message ?? "accepted")")
+        #expect(message?.contains("patient-A") == false, "errors must not name the patient")
+        // Another device is independent.
+        _ = try await store.bind(deviceKey: cuff.key, patientId: "patient-B", from: base, until: nil, actor: "uid 0", at: base)
+        #expect(try await store.bindings().count == 2)
+    }
+
+    @Test func bindingLaterReleasesHeldReadingsToTheRightPatient() async throws {
+        let dir = TemporaryDirectory()
+        let store = try storeFile(dir.database)
+        let ids = try await store.append([unbound(at: 10), unbound(at: 20), unbound(at: 4000)])
+        try await store.quarantine(ids, destination: "dom", reason: Store.heldBackReason, at: base)
+        #expect(try await store.stats(destination: "dom").backlog == 0)
+
+        let result = try await store.bind(deviceKey: oximeter.key, patientId: "patient-A", from: base, until: base.adding(milliseconds: 3_600_000),
+                                          actor: "uid 1000", at: base.adding(milliseconds: 5_000_000))
+        #expect(result.reattributed == 2)
+        let pending = try await store.pending(destination: "dom", limit: 10)
+        #expect(pending.map(\.id) == Array(ids.prefix(2)))
+        #expect(pending.allSatisfy { $0.observation.patientId == "patient-A" })
+        #expect(try await store.stats(destination: "dom").backlog == 2)
+        #expect(try await store.quarantined(destination: "dom", limit: 10).map { $0.0.id } == [ids[2]], "outside the window: still held")
+    }
+
+    @Test func unbindEndsTheWindowAndIsAuditedWithoutThePatient() async throws {
+        let dir = TemporaryDirectory()
+        let store = try storeFile(dir.database)
+        _ = try await store.bind(deviceKey: oximeter.key, patientId: "44051401359", from: base, until: nil, actor: "uid 1000", at: base)
+        let ended = try await store.unbind(deviceKey: oximeter.key, at: base.adding(milliseconds: 60_000), actor: "uid 1000", now: base)
+        #expect(ended?.end == base.adding(milliseconds: 60_000))
+        #expect(try await store.unbind(deviceKey: oximeter.key, at: base.adding(milliseconds: 90_000), actor: "uid 1000", now: base) == nil)
+        let ids = try await store.append([unbound(at: 59), unbound(at: 60)])
+        let patients = try await store.pending(destination: "dom", limit: 10).map(\.observation.patientId)
+        #expect(patients == ["44051401359", nil])
+        #expect(ids.count == 2)
+        let audit = try await store.auditLog(limit: 10)
+        #expect(audit.contains { $0.2 == "bind" && $0.1 == "uid 1000" })
+        #expect(audit.contains { $0.2 == "unbind" })
+        #expect(!audit.contains { $0.3.contains("44051401359") }, "the audit names devices and windows, never patients")
+    }
+
+    @Test func bindingsSurviveReopening() async throws {
+        let dir = TemporaryDirectory()
+        do {
+            let store = try storeFile(dir.database)
+            _ = try await store.bind(deviceKey: oximeter.key, patientId: "patient-A", from: base, until: nil, actor: "uid 0", at: base)
+        }
+        let reopened = try storeFile(dir.database)
+        #expect(await reopened.boundPatient(deviceKey: oximeter.key, at: base.adding(milliseconds: 1)) == "patient-A")
+        #expect(await reopened.boundPatient(deviceKey: oximeter.key, at: base.adding(milliseconds: -1)) == nil)
+    }
+}
