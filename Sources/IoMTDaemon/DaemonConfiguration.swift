@@ -50,12 +50,13 @@ public struct DaemonConfiguration: Sendable {
     /// Undelivered readings the store holds before it refuses new ones (visible, never a silent drop).
     public var maxUndeliveredReadings: Int
     public var sourcePath: String
+    public var control = Control()
 
     public var storePath: String { stateDirectory + "/iomtd.sqlite" }
 }
 
 extension DaemonConfiguration {
-    static let topLevelKeys: Set<String> = ["stateDirectory", "profilesDirectory", "gateway", "patient", "devices", "dom", "alerts", "store", "logLevel", "comment"]
+    static let topLevelKeys: Set<String> = ["stateDirectory", "profilesDirectory", "gateway", "patient", "devices", "dom", "alerts", "store", "control", "logLevel", "comment"]
 
     /// Parses and validates a configuration file's text; every problem names the field and what was expected.
     public static func parse(_ text: String, file: String) throws(ConfigurationError) -> DaemonConfiguration {
@@ -198,10 +199,14 @@ extension DaemonConfiguration {
             }
         }
 
+        let control = parseControl(root, &r)
+
         guard r.problems.isEmpty else { throw ConfigurationError(file: file, problems: r.problems) }
-        return DaemonConfiguration(stateDirectory: stateDirectory, profilesDirectory: profilesDirectory, gateway: gateway,
+        var configuration = DaemonConfiguration(stateDirectory: stateDirectory, profilesDirectory: profilesDirectory, gateway: gateway,
                                    patientId: patientId, devices: devices, dom: dom, rules: rules, alertExecHook: execHook,
                                    logLevel: level, maxUndeliveredReadings: maxUndelivered, sourcePath: file)
+        configuration.control = control
+        return configuration
     }
 }
 

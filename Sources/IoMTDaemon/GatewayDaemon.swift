@@ -109,13 +109,14 @@ public final class GatewayDaemon: Sendable {
         let pipeline = IngestPipeline(store: store, alerts: AlertEvaluator(ruleSet: ruleSet), dispatcher: dispatcher,
                                       forwarder: forwarder, health: health, clock: clock)
 
+        let board = DeviceStatusBoard()
         var runners: [SerialDeviceRunner] = []
         for device in configuration.devices {
             guard let profile = profiles.first(where: { $0.id == device.profileId }), let settings = profile.serial else { continue }
             do {
                 runners.append(try SerialDeviceRunner(device: device, profile: profile, settings: settings,
                                                       patientId: configuration.patientId, pipeline: pipeline,
-                                                      health: health, clock: clock))
+                                                      health: health, board: board, clock: clock))
             } catch {
                 Log.error("device \(device.path): \(error)")
                 return 1
@@ -126,6 +127,14 @@ public final class GatewayDaemon: Sendable {
         await dispatcher.dispatchPending()
         try? await store.audit(actor: "iomtd", action: "start", detail: "version \(Self.version), \(runners.count) devices, rule set \(ruleSet.hash)", at: clock.now())
         Log.notice("iomtd \(Self.version) started: \(runners.count) device(s), \(configuration.rules.count) alert rule(s) (set \(ruleSet.hash)), DOM \(configuration.dom.baseURL)")
+
+        let control = ControlServer(path: configuration.control.socketPath, policy: ControlAccessPolicy(groupName: configuration.control.group),
+                                    handler: DaemonControl(store: store, board: board, configuration: configuration,
+                                                           startedAt: clock.now(), clock: clock).handle)
+        do { try control.start() } catch {
+            // Readings matter more than the technician's socket: keep measuring, say so loudly.
+            Log.error("control socket unavailable, iomtctl cannot reach this daemon: \(error)", "control")
+        }
 
         let stop = StopSignal()
         let tasks = runners.map { runner in Task { await runner.run() } }
@@ -165,6 +174,7 @@ public final class GatewayDaemon: Sendable {
 
         await stop.wait()
         Log.notice("stopping")
+        control.stop()
         _ = try? notifier.stopping()
         for runner in runners { await runner.stop() }
         for task in tasks { await task.value } // each runner delivers its flushed window before ending

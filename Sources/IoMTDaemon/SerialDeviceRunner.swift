@@ -16,12 +16,13 @@ final class SerialDeviceRunner: Sendable {
     private let pipeline: IngestPipeline
     private let health: HealthMonitor
     private let clock: any WallClock
+    private let board: DeviceStatusBoard
     private let normaliser = Normaliser()
     private let outputs: AsyncStream<(DriverOutput, Instant)>
     private let outputSink: AsyncStream<(DriverOutput, Instant)>.Continuation
 
     init(device: DaemonConfiguration.Device, profile: DeviceProfile, settings: SerialSettings, patientId: String?,
-         pipeline: IngestPipeline, health: HealthMonitor, clock: any WallClock) throws(DriverConfigurationError) {
+         pipeline: IngestPipeline, health: HealthMonitor, board: DeviceStatusBoard, clock: any WallClock) throws(DriverConfigurationError) {
         driver = Mutex(try DriverRegistry.makeSession(for: profile))
         identity = DeviceIdentity(profileId: profile.id, manufacturer: profile.manufacturer, model: profile.model,
                                   serialNumber: device.serialNumber, portPath: device.path)
@@ -29,6 +30,8 @@ final class SerialDeviceRunner: Sendable {
         self.pipeline = pipeline
         self.health = health
         self.clock = clock
+        self.board = board
+        board.register(key: identity.key, profileId: profile.id, transport: "serial", address: device.path, at: clock.now())
         connection = SerialConnection(path: device.path, settings: settings)
         (outputs, outputSink) = AsyncStream.makeStream(of: (DriverOutput, Instant).self, bufferingPolicy: .unbounded)
     }
@@ -43,6 +46,7 @@ final class SerialDeviceRunner: Sendable {
             case .opened:
                 Log.info("\(identity.key): port open", "serial")
                 let now = clock.now()
+                board.set(identity.key, .connected, at: now)
                 step(driver.withLock { $0.start(at: now) }, at: now)
             case let .data(bytes, at):
                 step(driver.withLock { $0.ingest(bytes, at: at) }, at: at)
@@ -50,6 +54,11 @@ final class SerialDeviceRunner: Sendable {
                 let now = clock.now()
                 if reason != .stopped { Log.warning("\(identity.key): port closed (\(reason)); reconnecting", "serial") }
                 step(driver.withLock { $0.finish(at: now) }, at: now)
+                switch reason {
+                case .stopped: board.set(identity.key, .disconnected, detail: "stopped", at: now)
+                case .failed: board.set(identity.key, .failed, detail: reason.description, at: now)
+                case .unplugged, .unavailable: board.set(identity.key, .reconnecting, detail: reason.description, at: now)
+                }
                 if case .failed = reason { Log.error("\(identity.key): \(reason); this device is not read", "serial") }
                 switch reason {
                 case .stopped, .failed: outputSink.finish() // the connection has ended for good
@@ -102,6 +111,9 @@ final class SerialDeviceRunner: Sendable {
         let observations = output.measurements.map {
             normaliser.normalise($0, device: identity, patientId: patientId, receivedAt: receivedAt)
         }
-        await pipeline.accept(observations)
+        let ids = await pipeline.accept(observations)
+        if !ids.isEmpty, let latest = observations.map(\.correctedTime).max() {
+            board.readingsStored(identity.key, count: ids.count, latest: latest)
+        }
     }
 }

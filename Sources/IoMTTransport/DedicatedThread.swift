@@ -2,13 +2,13 @@ import Glibc
 
 /// Runs `body` on its own detached pthread, off the Swift cooperative pool: blocking `poll()` and
 /// sleeps there cannot starve async tasks. (Foundation's Thread is not available to the daemon.)
-enum DedicatedThread {
+public enum DedicatedThread {
     private final class Box {
         let body: () -> Void
         init(_ body: @escaping () -> Void) { self.body = body }
     }
 
-    static func start(_ body: @escaping @Sendable () -> Void) {
+    public static func start(_ body: @escaping @Sendable () -> Void) {
         let context = Unmanaged.passRetained(Box(body)).toOpaque()
         var thread = pthread_t()
         let result = pthread_create(&thread, nil, { raw in

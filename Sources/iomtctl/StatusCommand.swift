@@ -2,12 +2,33 @@ import IoMTCore
 import IoMTDaemon
 import IoMTStore
 
-/// `iomtctl status [--state-dir DIR | --db FILE] [--json]`: the delivery queue at a glance.
+/// `iomtctl status [--socket PATH | --state-dir DIR | --db FILE] [--json]`: the running daemon's devices,
+/// delivery and recent alerts; with --state-dir/--db, or when iomtd is not running, the store alone.
 enum StatusCommand {
     static func run(_ arguments: inout CommandArguments) async throws(CLIError) {
+        let storeOnly = arguments.contains("--db") || arguments.contains("--state-dir")
+        let socket = try ControlClient.socketPath(&arguments)
         let path = try StoreLocation.path(&arguments)
         let json = arguments.flag("--json")
         try arguments.finish()
+        if !storeOnly {
+            do {
+                let live = try ControlClient.send(ControlRequest(command: "status"), to: socket)
+                if let message = live.error { throw CLIError(message: message, exitCode: live.exitCode) }
+                LiveStatus.print(live.result ?? .null, json: json)
+                return
+            } catch let failure as ControlClient.Failure {
+                if case let .unreachable(reason) = failure {
+                    writeToStandardError("iomtd is not running (\(reason)); showing the store only\n")
+                } else {
+                    throw CLIError(message: "\(failure)", exitCode: 1)
+                }
+            } catch let error as CLIError {
+                throw error
+            } catch {
+                throw CLIError(message: "\(error)", exitCode: 1)
+            }
+        }
         let store = try StoreLocation.open(path)
         let stats = try await StoreLocation.stats(store)
         let now = SystemClock().now()
@@ -49,4 +70,35 @@ enum MetricsCommand {
         let stats = try await StoreLocation.stats(store)
         print(DeliveryMetrics.text(stats, destination: StoreLocation.destination, now: SystemClock().now()), terminator: "")
     }
+}
+
+/// Prints the daemon's status answer.
+enum LiveStatus {
+    static func print(_ status: JSONValue, json: Bool) {
+        if json { Swift.print(status.serialized()); return }
+        let delivery = status["delivery"] ?? .null
+        Swift.print("iomtd \(status["version"]?.stringValue ?? "?") running since \(status["startedAt"]?.stringValue ?? "?") (\(status["mode"]?.stringValue ?? "?") mode)")
+        let devices = status["devices"]?.arrayValue ?? []
+        Swift.print("devices: \(devices.count)")
+        for device in devices { Swift.print("  " + DeviceLine.text(device).replacingNewlines()) }
+        let failures = delivery["failuresByKind"]?.objectValue ?? []
+        Swift.print("""
+            delivery to \(delivery["baseURL"]?.stringValue ?? "DOM"):
+              backlog:             \(delivery["backlog"]?.intValue ?? 0) reading(s)
+              oldest undelivered:  \(delivery["oldestUndelivered"]?.stringValue ?? "none")
+              last success:        \(delivery["lastSuccess"]?.stringValue ?? "never")
+              quarantined:         \(delivery["quarantined"]?.intValue ?? 0)
+              failures:            \(failures.isEmpty ? "none" : failures.map { "\($0.0) \($0.1.numberText ?? "?")" }.joined(separator: ", "))
+            """)
+        let alerts = status["recentAlerts"]?.arrayValue ?? []
+        Swift.print("alerts in the last 24 h: \(alerts.count)")
+        for alert in alerts.prefix(10) {
+            Swift.print("  #\(alert["id"]?.intValue ?? 0) \(alert["priority"]?.stringValue ?? "?") \(alert["rule"]?.stringValue ?? "?") "
+                        + "\(alert["measurement"]?.stringValue ?? "") \(alert["value"]?.stringValue ?? "-") \(alert["unit"]?.stringValue ?? "") at \(alert["observedAt"]?.stringValue ?? "?")")
+        }
+    }
+}
+
+extension String {
+    func replacingNewlines() -> String { split(separator: "\n").joined(separator: "\n  ") }
 }

@@ -9,6 +9,10 @@ let commands: [String: (inout CommandArguments) async throws(CLIError) -> Void] 
     "metrics": MetricsCommand.run,
     "quarantine": QuarantineCommand.run,
     "profiles": ProfilesCommand.run,
+    "devices": DevicesCommand.run,
+    "bind": BindCommand.run,
+    "unbind": UnbindCommand.run,
+    "bindings": BindingsCommand.run,
 ]
 
 var arguments = CommandArguments(Array(CommandLine.arguments.dropFirst()))

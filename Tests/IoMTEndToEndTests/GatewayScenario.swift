@@ -29,6 +29,7 @@ final class GatewayScenario {
 
     var configPath: String { directory.appendingPathComponent("iomtd.json").path }
     var storePath: String { directory.appendingPathComponent("state/iomtd.sqlite").path }
+    var controlSocket: String { directory.appendingPathComponent("control.sock").path }
     var bundlesDirectory: URL { directory.appendingPathComponent("bundles") }
     var alertsFile: URL { directory.appendingPathComponent("alerts.txt") }
 
@@ -57,7 +58,9 @@ final class GatewayScenario {
     /// Writes the daemon's configuration: the one device on the simulator's pty, an exec hook that
     /// appends the alert's environment to alerts.txt, and the given rules.
     /// `dom` adds members to the `dom` object (starting with a comma), e.g. TLS files or `oauth2`.
-    func writeConfiguration(profile: String = "contec-cms50d-plus", rules: String = "[]", extra: String = "", dom: String = "") throws {
+    /// `patient: nil` runs the box in clinic mode (readings attributed by `iomtctl bind`).
+    func writeConfiguration(profile: String = "contec-cms50d-plus", rules: String = "[]", extra: String = "", dom: String = "",
+                            patient: String? = "44051401359") throws {
         let hook = directory.appendingPathComponent("alert-hook.sh")
         try """
             #!/bin/sh
@@ -69,7 +72,8 @@ final class GatewayScenario {
               "stateDirectory": "\(directory.appendingPathComponent("state").path)",
               "profilesDirectory": "\(LabHarness.repositoryRoot.appendingPathComponent("DeviceProfiles").path)",
               "gateway": {"systemId": "0A1B2C3D4E5F6071", "serialNumber": "E2E-HUB"},
-              "patient": {"pesel": "44051401359"},
+              \(patient.map { "\"patient\": {\"pesel\": \"\($0)\"}," } ?? "")
+              "control": {"socketPath": "\(controlSocket)"},
               "devices": [{"profile": "\(profile)", "path": "\(devicePath)", "serialNumber": "E2E-CMS50-1"}],
               "dom": {"baseURL": "\(baseURL)/fhir", "batchSize": 20, "timeoutMs": 3000\(dom)},
               "alerts": {"execHook": "\(hook.path)", "rules": \(rules)}\(extra)

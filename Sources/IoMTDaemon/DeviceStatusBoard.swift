@@ -1,0 +1,59 @@
+import IoMTCore
+import Synchronization
+
+/// What each device is doing, for `iomtctl status` and `iomtctl devices`. Written from reader threads
+/// and async code alike (hence a Mutex, not an actor: a port event must not wait for a hop).
+public final class DeviceStatusBoard: Sendable {
+    public enum ConnectionState: String, Sendable {
+        case starting, connected, reconnecting, disconnected, failed
+    }
+
+    public struct Entry: Sendable {
+        public var key: String
+        public var profileId: String
+        public var transport: String
+        /// Port path or Bluetooth address.
+        public var address: String
+        public var state: ConnectionState
+        public var detail: String?
+        public var since: Instant
+        public var lastReading: Instant?
+        public var readings: Int
+    }
+
+    private let entries = Mutex<[String: Entry]>([:])
+
+    public init() {}
+
+    public func register(key: String, profileId: String, transport: String, address: String, at time: Instant) {
+        entries.withLock {
+            $0[key] = Entry(key: key, profileId: profileId, transport: transport, address: address, state: .starting,
+                            detail: nil, since: time, lastReading: nil, readings: 0)
+        }
+    }
+
+    public func set(_ key: String, _ state: ConnectionState, detail: String? = nil, at time: Instant) {
+        entries.withLock {
+            guard var entry = $0[key] else { return }
+            if entry.state != state { entry.since = time }
+            entry.state = state
+            entry.detail = detail
+            $0[key] = entry
+        }
+    }
+
+    public func readingsStored(_ key: String, count: Int, latest: Instant) {
+        entries.withLock {
+            guard var entry = $0[key] else { return }
+            entry.readings += count
+            entry.lastReading = max(entry.lastReading ?? latest, latest)
+            $0[key] = entry
+        }
+    }
+
+    public func remove(_ key: String) { _ = entries.withLock { $0.removeValue(forKey: key) } }
+
+    public var snapshot: [Entry] { entries.withLock { $0.values.sorted { $0.key < $1.key } } }
+
+    public func entry(_ key: String) -> Entry? { entries.withLock { $0[key] } }
+}

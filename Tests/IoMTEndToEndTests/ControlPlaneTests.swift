@@ -1,0 +1,141 @@
+import Foundation
+import IoMTCore
+import IoMTStore
+import Testing
+
+/// iomtctl ↔ iomtd over the control socket, against a running daemon with a simulated device.
+@Suite(.serialized) struct ControlPlaneTests {
+    func ctl(_ lab: GatewayScenario, _ arguments: [String]) throws -> (Int32, String) {
+        try LabHarness.run("iomtctl", arguments + ["--socket", lab.controlSocket])
+    }
+
+    func json(_ text: String) -> [String: Any] {
+        (try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any]) ?? [:]
+    }
+
+    @Test func statusAndDevicesComeFromTheRunningDaemon() async throws {
+        let lab = try GatewayScenario(name: "control")
+        defer { lab.stopAll() }
+        #expect(try await lab.startPeers(simulator: ["--generation", "legacy", "--script", "steady"]))
+        try lab.writeConfiguration()
+        try lab.startDaemon()
+        let connected = await LabHarness.waitUntil(seconds: 20) {
+            guard let (status, output) = try? ctl(lab, ["devices", "--json"]), status == 0 else { return false }
+            let devices = json(output)["devices"] as? [[String: Any]] ?? []
+            return devices.first?["state"] as? String == "connected" && (devices.first?["readings"] as? Int ?? 0) > 0
+        }
+        #expect(connected, "\(lab.logs())")
+
+        let (status, output) = try ctl(lab, ["status", "--json"])
+        #expect(status == 0, "\(output)")
+        let document = json(output)
+        #expect(document["mode"] as? String == "home")
+        #expect((document["devices"] as? [[String: Any]])?.first?["profile"] as? String == "contec-cms50d-plus")
+        #expect((document["delivery"] as? [String: Any])?["backlog"] != nil)
+        let (textStatus, text) = try ctl(lab, ["status"])
+        #expect(textStatus == 0)
+        #expect(text.contains("contec-cms50d-plus") && text.contains("connected") && text.contains("backlog"))
+
+        // A home hub refuses clinic bindings, saying why.
+        let (bindStatus, bindOutput) = try ctl(lab, ["bind", "contec", "--patient", "02070803628"])
+        #expect(bindStatus == 2)
+        #expect(bindOutput.contains("home hub"))
+
+        // With the daemon stopped, status falls back to the store and says so.
+        LabHarness.stop(lab.daemon!)
+        let (offline, offlineOutput) = try LabHarness.run("iomtctl", ["status", "--socket", lab.controlSocket, "--state-dir",
+                                                                     lab.directory.appendingPathComponent("state").path])
+        #expect(offline == 0, "\(offlineOutput)")
+        let (unreachable, unreachableOutput) = try ctl(lab, ["devices"])
+        #expect(unreachable == 1)
+        #expect(unreachableOutput.contains("iomtd is not reachable"))
+    }
+
+    @Test func clinicBindingAttributesReadingsByTimeAndReleasesHeldOnes() async throws {
+        let lab = try GatewayScenario(name: "bind")
+        defer { lab.stopAll() }
+        #expect(try await lab.startPeers(simulator: ["--generation", "legacy", "--script", "steady"]))
+        try lab.writeConfiguration(patient: nil)
+        let startedAt = Date()
+        try lab.startDaemon()
+
+        // Unbound: readings are stored but held back, none reaches DOM.
+        let held = await LabHarness.waitUntil(seconds: 20) {
+            guard let (status, output) = try? ctl(lab, ["status", "--json"]), status == 0 else { return false }
+            return ((json(output)["delivery"] as? [String: Any])?["quarantined"] as? Int ?? 0) >= 4
+        }
+        #expect(held, "\(lab.logs())")
+        #expect((await lab.domObservationCount() ?? 0) == 0)
+
+        // Bad input is refused with the field named.
+        let (badPesel, badPeselOutput) = try ctl(lab, ["bind", "contec", "--patient", "12345678901"])
+        #expect(badPesel == 2)
+        #expect(badPeselOutput.contains("--patient"))
+        let (unknown, unknownOutput) = try ctl(lab, ["bind", "no-such-device", "--patient", "02070803628"])
+        #expect(unknown == 2)
+        #expect(unknownOutput.contains("device: expected one of"))
+        let (badTime, badTimeOutput) = try ctl(lab, ["bind", "contec", "--patient", "02070803628", "--from", "yesterday"])
+        #expect(badTime == 2)
+        #expect(badTimeOutput.contains("--from"))
+
+        // Bind from before the daemon started: the held readings go to this patient.
+        let from = ISO8601DateFormatter().string(from: startedAt.addingTimeInterval(-60))
+        let (bound, boundOutput) = try ctl(lab, ["bind", "contec", "--patient", "02070803628", "--from", from, "--json"])
+        #expect(bound == 0, "\(boundOutput)")
+        #expect((json(boundOutput)["releasedHeldReadings"] as? Int ?? 0) >= 4)
+        let arrived = await LabHarness.waitUntil(seconds: 20) { (await lab.domObservationCount() ?? 0) >= 6 }
+        #expect(arrived, "\(lab.logs())")
+
+        // The listing masks the patient unless asked.
+        let (_, listing) = try ctl(lab, ["bindings"])
+        #expect(listing.contains("•••••••••28") && !listing.contains("02070803628"))
+        let (_, shown) = try ctl(lab, ["bindings", "--show-patient"])
+        #expect(shown.contains("02070803628"))
+
+        let (unbound, unboundOutput) = try ctl(lab, ["unbind", "contec"])
+        #expect(unbound == 0, "\(unboundOutput)")
+        let (again, againOutput) = try ctl(lab, ["unbind", "contec"])
+        #expect(again == 1)
+        #expect(againOutput.contains("no open binding"))
+        LabHarness.stop(lab.daemon!)
+
+        // Every reading at DOM belongs to the bound patient; the audit names the caller's uid, not the patient.
+        let atDOM = await lab.domObservations()
+        #expect(!atDOM.isEmpty)
+        let subjects = Set(atDOM.compactMap { (($0["subject"] as? [String: Any])?["identifier"] as? [String: Any])?["value"] as? String })
+        #expect(subjects == ["02070803628"])
+        let store = try Store(path: lab.storePath)
+        let audit = try await store.auditLog(limit: 50)
+        #expect(audit.contains { $0.2 == "bind" && $0.1 == "uid \(getuid())" })
+        #expect(audit.contains { $0.2 == "unbind" })
+        #expect(!audit.contains { $0.3.contains("02070803628") })
+        #expect(!lab.logs().contains("02070803628"))
+    }
+
+    @Test(.enabled(if: getuid() == 0, "runs a client as another uid, which needs root"))
+    func anUnauthorisedUidIsRefusedByPeerCredentials() async throws {
+        let lab = try GatewayScenario(name: "peercred")
+        defer { lab.stopAll() }
+        #expect(try await lab.startPeers(simulator: ["--generation", "legacy", "--script", "steady"]))
+        try lab.writeConfiguration()
+        try lab.startDaemon()
+        #expect(await LabHarness.waitUntil(seconds: 20) { (try? ctl(lab, ["devices"]))?.0 == 0 })
+        // Open the socket file and the path to everyone, so only SO_PEERCRED stands in the way.
+        chmod(lab.controlSocket, 0o666)
+        chmod(lab.directory.path, 0o755)
+        let iomtctl = LabHarness.binDirectory.appendingPathComponent("iomtctl").path
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
+        process.arguments = ["--reuid=65534", "--regid=65534", "--clear-groups", iomtctl, "devices", "--socket", lab.controlSocket]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 3, "\(output)")
+        #expect(output.contains("permission denied: uid 65534"))
+        LabHarness.stop(lab.daemon!)
+        #expect(lab.logs().contains("control: refused uid 65534"))
+    }
+}
