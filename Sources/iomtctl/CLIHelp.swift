@@ -7,14 +7,24 @@ enum CLIHelp {
         Commands:
           decode      decode captured device bytes with a profile's driver and print observations as JSON
                       (--fhir: the transaction Bundle the daemon would upload)
-          status      delivery queue: backlog, oldest undelivered age, last success, failures by kind, quarantined
+          status      the running daemon: devices and their connection, delivery queue (backlog, oldest
+                      undelivered, last upload, failures by kind, quarantined), alerts of the last 24 h
+          devices     each device: profile, port or address, connection state, last reading
+          bind        bind a device to a patient from a time (clinic mode; readings outside any binding are held)
+          unbind      end a device's binding
+          bindings    list bindings (patients masked unless --show-patient)
+          doctor      check the box (daemon, configuration, Bluetooth, serial permissions, DOM over TLS, clock,
+                      disk, store integrity) and print the fix for each problem
           metrics     the same figures in Prometheus text format (as the daemon's metrics.prom)
           quarantine  list readings DOM refused for their content, with the server's reason
           profiles    list, show and validate device profiles; print the udev rules they need
           help        show help for a command (iomtctl help decode)
 
-        Options for every command: -h/--help.
-        Exit codes: 0 success, 1 operation failed (e.g. no store file), 2 usage or input error.
+        Options for every command: -h/--help. Commands that talk to the daemon take --socket PATH
+        (default $IOMTD_CONTROL_SOCKET or /run/iomtd/control.sock); only root, the iomtd user and members
+        of the control group (default iomtd) may use it, and every change is audited with the caller's uid.
+        Exit codes: 0 success, 1 operation failed (e.g. iomtd not running, no store file), 2 usage or
+        input error, 3 permission denied.
         """
 
     static let command: [String: String] = [
@@ -47,17 +57,77 @@ enum CLIHelp {
             Example: iomtctl decode --profile contec-cms50d-plus --hex 'e8 30 08 48 61'
             """,
         "status": """
-            Usage: iomtctl status [--state-dir DIR | --db FILE] [--json]
+            Usage: iomtctl status [--socket PATH] [--json]
+                   iomtctl status --state-dir DIR | --db FILE [--json]
 
-            Reads the store file (the daemon may be running; WAL lets readers work beside it) and prints the
-            delivery queue for DOM: backlog, oldest undelivered reading and its age, last successful upload,
-            delivered (retained) and quarantined counts, failed attempts by kind (http-503, timeout, …).
+            Asks the running daemon: version and uptime, mode (home hub or clinic), every device with its
+            connection state (connected, reconnecting, failed …), since when, last reading and count; the
+            delivery queue for DOM (backlog, oldest undelivered reading, last successful upload, quarantined,
+            failed attempts by kind: http-503, timeout, tls …) and the alerts of the last 24 hours.
+            When the daemon is not running, or with --state-dir/--db, reads the store file instead (read-only)
+            and prints the delivery queue only.
 
+              --socket PATH    the daemon's control socket (default /run/iomtd/control.sock)
               --state-dir DIR  the daemon's stateDirectory (default /var/lib/iomtd); the store is DIR/iomtd.sqlite
               --db FILE        the store file itself
               --json           one JSON object
 
-            Exit codes: 0 printed, 1 no store file or unreadable, 2 usage error.
+            Exit codes: 0 printed, 1 no daemon and no store file, 2 usage error, 3 permission denied.
+            """,
+        "devices": """
+            Usage: iomtctl devices [--socket PATH] [--json]
+
+            Every device the daemon runs: its key (used by bind/unbind), profile, transport and port path or
+            Bluetooth address, connection state and since when, last reading time and readings stored.
+
+            Exit codes: 0 printed, 1 iomtd not reachable, 3 permission denied.
+            """,
+        "doctor": """
+            Usage: iomtctl doctor [--config FILE] [--socket PATH] [--json]
+
+            Runs every check a technician would otherwise do by hand and prints each finding as
+            [ok], [--] (information), [!!] (warning) or [XX] (problem), with the fix to apply:
+              daemon          iomtd answers on the control socket
+              configuration   FILE (default /etc/iomtd/iomtd.json) and the profiles it names are valid
+              bluetoothd      running (a problem only when a BLE device is configured)
+              adapter         present under /sys/class/bluetooth and not rfkill-blocked
+              serial PATH     each configured device exists and the iomtd user may open it
+              DOM             GET <baseURL>/metadata with the daemon's own TLS settings (CA, client
+                              certificate, pin, OAuth2) answers; the Date header gives the clock skew
+              clock           NTP-synchronised (systemd-timesyncd)
+              disk            free space where the store lives
+              store           PRAGMA integrity_check, quarantined readings, backlog age
+
+            Exit codes: 0 no problem (warnings allowed), 1 at least one problem, 2 usage error.
+            """,
+        "bind": """
+            Usage: iomtctl bind DEVICE --patient PESEL [--from TIME] [--until TIME] [--socket PATH] [--json]
+
+            Clinic mode (no patient.pesel in the configuration): readings of DEVICE whose measurement time falls
+            in [--from, --until) belong to this patient. --from defaults to now; without --until the binding stays
+            open until `iomtctl unbind`. Readings no binding covers are held back (shown as quarantined) and
+            never sent to anyone; binding a window that covers them releases them to this patient.
+            DEVICE is the key shown by `iomtctl devices`, the port path, or any unique part of the key.
+            TIME is ISO 8601 with an offset (2026-11-23T10:00:00+01:00) or "now". The PESEL is checked (length,
+            check digit, birth date). Overlapping bindings of one device are refused, naming the other one.
+
+            Exit codes: 0 bound, 1 refused by the store (overlap), 2 bad input (PESEL, time, unknown device,
+            home-hub mode), 3 permission denied.
+            """,
+        "unbind": """
+            Usage: iomtctl unbind DEVICE [--at TIME] [--socket PATH] [--json]
+
+            Ends DEVICE's open binding at TIME (default now). Later readings are held until the next binding.
+
+            Exit codes: 0 done, 1 no open binding, 2 bad input, 3 permission denied.
+            """,
+        "bindings": """
+            Usage: iomtctl bindings [--show-patient] [--socket PATH] [--json]
+
+            Every binding, oldest first per device: id, device, patient (only its last two digits unless
+            --show-patient), window, whether it is active now, and who made it (uid).
+
+            Exit codes: 0 printed, 1 iomtd not reachable, 3 permission denied.
             """,
         "metrics": """
             Usage: iomtctl metrics [--state-dir DIR | --db FILE]

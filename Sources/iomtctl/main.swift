@@ -13,6 +13,7 @@ let commands: [String: (inout CommandArguments) async throws(CLIError) -> Void] 
     "bind": BindCommand.run,
     "unbind": UnbindCommand.run,
     "bindings": BindingsCommand.run,
+    "doctor": DoctorCommand.run,
 ]
 
 var arguments = CommandArguments(Array(CommandLine.arguments.dropFirst()))

@@ -1,0 +1,38 @@
+import Glibc
+import IoMTCore
+import IoMTDaemon
+
+/// `iomtctl doctor [--config FILE] [--socket PATH] [--json]`: checks the box and says what to fix.
+enum DoctorCommand {
+    static func run(_ arguments: inout CommandArguments) async throws(CLIError) {
+        let config = try arguments.option("--config") ?? "/etc/iomtd/iomtd.json"
+        let socket = try ControlClient.socketPath(&arguments)
+        let json = arguments.flag("--json")
+        try arguments.finish()
+        var findings: [DoctorFinding] = []
+        if !json { print("checking \(config) …") }
+        do {
+            let answer = try ControlClient.send(ControlRequest(command: "ping"), to: socket)
+            if let error = answer.error {
+                findings.append(DoctorFinding("daemon", answer.exitCode == ControlResponse.permissionDeniedExitCode ? .warning : .problem, error,
+                                              fix: "run iomtctl as root or as a member of the control group (usermod -aG iomtd $USER)"))
+            } else {
+                findings.append(DoctorFinding("daemon", .ok, "iomtd \(answer.result?["version"]?.stringValue ?? "?") answers on \(socket)"))
+            }
+        } catch {
+            findings.append(DoctorFinding("daemon", .problem, "not reachable on \(socket)",
+                                          fix: "systemctl start iomtd; if it keeps stopping: journalctl -u iomtd -n 50"))
+        }
+        findings += await Doctor(configPath: config).run()
+        let problems = findings.filter { $0.status == .problem }.count
+        let warnings = findings.filter { $0.status == .warning }.count
+        if json {
+            print(JSONValue.object([("healthy", .bool(problems == 0)), ("problems", .number(problems)), ("warnings", .number(warnings)),
+                                    ("findings", .array(findings.map(\.json)))]).serialized())
+        } else {
+            for finding in findings { print(finding.text) }
+            print(problems == 0 ? "no problems found\(warnings > 0 ? " (\(warnings) warning(s))" : "")" : "\(problems) problem(s), \(warnings) warning(s)")
+        }
+        if problems > 0 { exit(1) } // the findings above are the message
+    }
+}
