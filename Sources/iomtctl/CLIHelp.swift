@@ -13,6 +13,7 @@ enum CLIHelp {
           bind        bind a device to a patient from a time (clinic mode; readings outside any binding are held)
           unbind      end a device's binding
           bindings    list bindings (patients masked unless --show-patient)
+          trend       chart a measurement over time in the terminal, alert thresholds marked
           doctor      check the box (daemon, configuration, Bluetooth, serial permissions, DOM over TLS, clock,
                       disk, store integrity) and print the fix for each problem
           metrics     the same figures in Prometheus text format (as the daemon's metrics.prom)
@@ -81,6 +82,26 @@ enum CLIHelp {
             Bluetooth address, connection state and since when, last reading time and readings stored.
 
             Exit codes: 0 printed, 1 iomtd not reachable, 3 permission denied.
+            """,
+        "trend": """
+            Usage: iomtctl trend CODE [--patient PESEL] [--since 24h|TIME] [--until TIME] [--config FILE]
+                                 [--state-dir DIR | --db FILE] [--width N] [--height N] [--json]
+
+            Draws CODE's readings from the store as a bar chart sized to the terminal (Unicode blocks): one
+            column per time slice, showing the slice's worst value against the alert thresholds (lowest under
+            a "below" limit, highest over an "above" limit, else the mean), so a short dip is not averaged away.
+            Each alert rule for CODE in the configuration (default /etc/iomtd/iomtd.json) is drawn as a dotted
+            line named at the right edge. Times are UTC.
+
+            CODE: an alias (spo2, pulse, pi, systolic, diastolic, map, bp-pulse, hr, temp, weight, fev1, fvc, pef,
+            fev1-fvc, fef25-75), an MDC reference id (MDC_PULS_OXIM_SAT_O2), an MDC code or a LOINC code (2708-6).
+            Blood-pressure components are found inside blood-pressure readings.
+              --since    a duration before --until (30m, 24h, 7d) or an ISO 8601 time (default 24h)
+              --until    ISO 8601 time (default now)
+              --patient  only this patient's readings (clinic mode)
+              --json     the points and thresholds instead of the chart
+
+            Exit codes: 0 drawn (or no readings in the window), 1 store unreadable, 2 usage error.
             """,
         "doctor": """
             Usage: iomtctl doctor [--config FILE] [--socket PATH] [--json]

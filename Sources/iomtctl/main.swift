@@ -14,6 +14,7 @@ let commands: [String: (inout CommandArguments) async throws(CLIError) -> Void] 
     "unbind": UnbindCommand.run,
     "bindings": BindingsCommand.run,
     "doctor": DoctorCommand.run,
+    "trend": TrendCommand.run,
 ]
 
 var arguments = CommandArguments(Array(CommandLine.arguments.dropFirst()))
