@@ -130,7 +130,7 @@ public final class GatewayDaemon: Sendable {
 
         let control = ControlServer(path: configuration.control.socketPath, policy: ControlAccessPolicy(groupName: configuration.control.group),
                                     handler: DaemonControl(store: store, board: board, configuration: configuration,
-                                                           startedAt: clock.now(), clock: clock).handle)
+                                                           startedAt: clock.now(), clock: clock, profiles: profiles, pipeline: pipeline).handle)
         do { try control.start() } catch {
             // Readings matter more than the technician's socket: keep measuring, say so loudly.
             Log.error("control socket unavailable, iomtctl cannot reach this daemon: \(error)", "control")

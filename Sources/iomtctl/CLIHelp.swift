@@ -13,6 +13,7 @@ enum CLIHelp {
           bind        bind a device to a patient from a time (clinic mode; readings outside any binding are held)
           unbind      end a device's binding
           bindings    list bindings (patients masked unless --show-patient)
+          replay      run a Firmware-Fixtures capture through the running daemon (decode, store, alerts, DOM) as test data
           trend       chart a measurement over time in the terminal, alert thresholds marked
           doctor      check the box (daemon, configuration, Bluetooth, serial permissions, DOM over TLS, clock,
                       disk, store integrity) and print the fix for each problem
@@ -82,6 +83,20 @@ enum CLIHelp {
             Bluetooth address, connection state and since when, last reading time and readings stored.
 
             Exit codes: 0 printed, 1 iomtd not reachable, 3 permission denied.
+            """,
+        "replay": """
+            Usage: iomtctl replay CAPTURE [--profile ID] [--patient PESEL] [--socket PATH] [--json]
+
+            Sends a captured byte stream to the running daemon, which feeds it to the profile's driver on a
+            synthetic clock (the profile's line rate, ending now) and puts the readings through the whole
+            pipeline: store, alert rules, delivery to DOM. Every replayed reading is marked test data
+            (status test-data; FHIR meta.security HTEST) and its device is "replay", so it can never pass for
+            a patient's real measurement. CAPTURE is a Firmware-Fixtures case folder (case.json names the
+            profile, capture.hex holds the bytes) or a hex file with --profile. --patient attaches the test
+            readings to a patient in clinic mode (a home hub uses its own patient).
+
+            Exit codes: 0 replayed, 1 iomtd not reachable or the store refused, 2 bad capture or profile,
+            3 permission denied.
             """,
         "trend": """
             Usage: iomtctl trend CODE [--patient PESEL] [--since 24h|TIME] [--until TIME] [--config FILE]

@@ -15,6 +15,7 @@ let commands: [String: (inout CommandArguments) async throws(CLIError) -> Void] 
     "bindings": BindingsCommand.run,
     "doctor": DoctorCommand.run,
     "trend": TrendCommand.run,
+    "replay": ReplayCommand.run,
 ]
 
 var arguments = CommandArguments(Array(CommandLine.arguments.dropFirst()))

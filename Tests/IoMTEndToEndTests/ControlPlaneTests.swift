@@ -41,6 +41,22 @@ import Testing
         #expect(bindStatus == 2)
         #expect(bindOutput.contains("home hub"))
 
+        // A fixture capture replayed through the live pipeline reaches DOM as test data.
+        let capture = LabHarness.repositoryRoot.appendingPathComponent("Firmware-Fixtures/cms50/legacy-normal-97-72").path
+        let (replayStatus, replayOutput) = try ctl(lab, ["replay", capture, "--json"])
+        #expect(replayStatus == 0, "\(replayOutput)")
+        #expect((json(replayOutput)["readings"] as? Int ?? 0) >= 2)
+        let tagged = await LabHarness.waitUntil(seconds: 20) {
+            await lab.domObservations().contains { observation in
+                let security = (observation["meta"] as? [String: Any])?["security"] as? [[String: Any]] ?? []
+                return security.contains { $0["code"] as? String == "HTEST" }
+            }
+        }
+        #expect(tagged, "replayed readings reach DOM marked HTEST")
+        let (badReplay, badReplayOutput) = try ctl(lab, ["replay", capture, "--profile", "no-such-profile"])
+        #expect(badReplay == 2)
+        #expect(badReplayOutput.contains("profile: expected one of"))
+
         // With the daemon stopped, status falls back to the store and says so.
         LabHarness.stop(lab.daemon!)
         let (offline, offlineOutput) = try LabHarness.run("iomtctl", ["status", "--socket", lab.controlSocket, "--state-dir",

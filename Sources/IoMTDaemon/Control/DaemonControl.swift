@@ -1,4 +1,6 @@
 import IoMTCore
+import IoMTDrivers
+import IoMTProfiles
 import IoMTStore
 
 /// Answers control requests from the daemon's live state: the device board, the store, the
@@ -9,10 +11,14 @@ public struct DaemonControl: Sendable {
     let configuration: DaemonConfiguration
     let startedAt: Instant
     let clock: any WallClock
+    let profiles: [DeviceProfile]
+    let pipeline: IngestPipeline?
     static let destination = "dom"
 
-    public init(store: Store, board: DeviceStatusBoard, configuration: DaemonConfiguration, startedAt: Instant, clock: any WallClock) {
+    public init(store: Store, board: DeviceStatusBoard, configuration: DaemonConfiguration, startedAt: Instant, clock: any WallClock,
+                profiles: [DeviceProfile] = [], pipeline: IngestPipeline? = nil) {
         self.store = store; self.board = board; self.configuration = configuration; self.startedAt = startedAt; self.clock = clock
+        self.profiles = profiles; self.pipeline = pipeline
     }
 
     public func handle(_ request: ControlRequest, from peer: PeerCredentials) async -> ControlResponse {
@@ -24,6 +30,7 @@ public struct DaemonControl: Sendable {
             case "bindings": return .ok(try await bindings(showPatient: request.argument("showPatient")?.boolValue ?? false))
             case "bind": return try await bind(request, actor: "uid \(peer.uid)")
             case "unbind": return try await unbind(request, actor: "uid \(peer.uid)")
+            case "replay": return try await replay(request, actor: "uid \(peer.uid)")
             default:
                 return .failure("unknown command '\(request.command)' (this iomtd is \(GatewayDaemon.version); is iomtctl newer?)", exitCode: 2)
             }
@@ -116,6 +123,36 @@ public struct DaemonControl: Sendable {
         }
         Log.notice("control: \(actor) unbound device \(device) at \(end.iso8601) (binding #\(ended.id))", "control")
         return .ok(.object([("binding", .number(ended.id)), ("device", .string(device)), ("until", .string(end.iso8601))]))
+    }
+
+    /// A capture through the live pipeline (store, alerts, DOM), marked as test data; audited.
+    private func replay(_ request: ControlRequest, actor: String) async throws(StoreError) -> ControlResponse {
+        guard let pipeline else { return .failure("replay is not available in this daemon", exitCode: 1) }
+        guard let profileId = request.argument("profile")?.stringValue, let profile = profiles.first(where: { $0.id == profileId }) else {
+            return .failure("profile: expected one of \(profiles.map(\.id).sorted().joined(separator: ", ")), found \(request.argument("profile")?.serialized() ?? "nothing")", exitCode: 2)
+        }
+        guard let hex = request.argument("hex")?.stringValue, let bytes = try? Hex.bytes(from: hex), !bytes.isEmpty else {
+            return .failure("hex: expected the capture's bytes in hex", exitCode: 2)
+        }
+        var patient = configuration.patientId
+        if let given = request.argument("patient")?.stringValue {
+            do { _ = try PESEL.validate(given) } catch { return .failure("patient: \(error)", exitCode: 2) }
+            patient = given
+        }
+        let label = request.argument("label")?.stringValue ?? "capture"
+        let result: (observations: [Observation], rejectedFrames: Int)
+        do { result = try CaptureReplay(profile: profile, bytes: bytes, patientId: patient, label: label).run(endingAt: clock.now()) } catch {
+            return .failure("\(error)", exitCode: 2)
+        }
+        let ids = await pipeline.accept(result.observations)
+        guard ids.count == result.observations.count else {
+            return .failure("the store refused the replayed readings (see the journal)", exitCode: 1)
+        }
+        try await store.audit(actor: actor, action: "replay", detail: "\(ids.count) test reading(s) from \(label) with profile \(profile.id)", at: clock.now())
+        Log.notice("control: \(actor) replayed \(label) with \(profile.id): \(ids.count) test reading(s)", "control")
+        return .ok(.object([("profile", .string(profile.id)), ("bytes", .number(bytes.count)), ("readings", .number(ids.count)),
+                            ("rejectedFrames", .number(result.rejectedFrames)), ("testData", .bool(true)),
+                            ("ids", .array(ids.map { .number($0) }))]))
     }
 
     /// A device by its full key, its port path or Bluetooth address, or a unique part of its key.

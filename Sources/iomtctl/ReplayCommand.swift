@@ -1,0 +1,38 @@
+import IoMTCore
+import IoMTDaemon
+
+/// `iomtctl replay CAPTURE [--profile ID] [--patient PESEL]`: a captured byte stream through the running
+/// daemon's whole pipeline (decode, store, alerts, DOM) without a device. CAPTURE is a Firmware-Fixtures
+/// case folder (its case.json names the profile) or a hex file.
+enum ReplayCommand {
+    static let usage = "usage: iomtctl replay CAPTURE [--profile ID] [--patient PESEL] [--socket PATH] [--json]"
+
+    static func run(_ arguments: inout CommandArguments) async throws(CLIError) {
+        let socket = try ControlClient.socketPath(&arguments)
+        var profile = try arguments.option("--profile")
+        let patient = try arguments.option("--patient")
+        let json = arguments.flag("--json")
+        guard let capture = arguments.next() else { throw CLIError(message: "missing CAPTURE", hint: usage, exitCode: 2) }
+        try arguments.finish()
+        var hexPath = capture
+        if FileIO.exists(capture + "/capture.hex") {
+            hexPath = capture + "/capture.hex"
+            if profile == nil, let caseText = try? FileIO.readText(capture + "/case.json") {
+                do { profile = try JSONValue.parse(caseText)["profile"]?.stringValue } catch {
+                    throw CLIError(message: "\(capture)/case.json: \(error)", exitCode: 2)
+                }
+            }
+        }
+        guard let profile else { throw CLIError(message: "--profile ID is required (no case.json names one)", hint: usage, exitCode: 2) }
+        let hex: String
+        do { hex = try FileIO.readText(hexPath) } catch { throw CLIError(message: "\(hexPath): \(error)", exitCode: 2) }
+        do { _ = try Hex.bytes(from: hex) } catch { throw CLIError(message: "\(hexPath): \(error)", exitCode: 2) }
+        var members: [(String, JSONValue)] = [("profile", .string(profile)), ("hex", .string(hex)), ("label", .string(capture))]
+        if let patient { members.append(("patient", .string(patient))) }
+        let result = try ControlClient.call(ControlRequest(command: "replay", arguments: .object(members)), socket: socket)
+        if json { print(result.serialized()); return }
+        print("replayed \(result["bytes"]?.intValue ?? 0) bytes with \(profile): \(result["readings"]?.intValue ?? 0) reading(s) stored as test data"
+              + ((result["rejectedFrames"]?.intValue ?? 0) > 0 ? ", \(result["rejectedFrames"]?.intValue ?? 0) frame(s) rejected" : ""))
+        print("they go through alerts and to DOM marked HTEST; see iomtctl status")
+    }
+}
