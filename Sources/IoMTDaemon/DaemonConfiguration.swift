@@ -53,6 +53,10 @@ public struct DaemonConfiguration: Sendable {
     public var control = Control()
 
     public var storePath: String { stateDirectory + "/iomtd.sqlite" }
+    /// Profiles a technician installed with `iomtctl profiles install` (the daemon's own, audited).
+    public var localProfilesDirectory: String { stateDirectory + "/profiles" }
+    /// Where profiles are loaded from: the shipped set, then the local ones.
+    public var profileDirectories: [String] { [profilesDirectory, localProfilesDirectory] }
 }
 
 extension DaemonConfiguration {

@@ -30,7 +30,7 @@ public final class GatewayDaemon: Sendable {
         let configuration: DaemonConfiguration
         do { configuration = try DaemonConfiguration.parse(text, file: configPath) } catch { throw .configuration(error.description) }
         let profiles: [DeviceProfile]
-        do { profiles = try ProfileLoader(knownDriverIds: DriverRegistry.driverIds).load(directory: configuration.profilesDirectory) } catch {
+        do { profiles = try ProfileLoader(knownDriverIds: DriverRegistry.driverIds).load(directories: configuration.profileDirectories) } catch {
             throw .profiles(error.description)
         }
         var problems: [String] = []

@@ -42,6 +42,27 @@ public struct ProfileLoader: Sendable {
         return profiles.sorted { $0.id < $1.id }
     }
 
+    /// Loads the shipped directory and then each further directory that exists (local profiles a
+    /// technician installed); an id used twice, in any of them, is an error naming both files.
+    public func load(directories: [String]) throws(ProfileError) -> [DeviceProfile] {
+        var profiles: [DeviceProfile] = []
+        var issues: [ProfileError.Issue] = []
+        for (index, directory) in directories.enumerated() where index == 0 || FileIO.exists(directory) {
+            do { profiles += try load(directory: directory) } catch { issues += error.issues }
+        }
+        var fileById: [String: String] = [:]
+        for profile in profiles {
+            let path = profile.sourcePath ?? profile.id
+            if let other = fileById[profile.id] {
+                issues.append(.init(file: path, field: "id", expected: "an id no other profile uses", found: "\"\(profile.id)\", already used by \(other)"))
+            } else {
+                fileById[profile.id] = path
+            }
+        }
+        if !issues.isEmpty { throw ProfileError(issues: issues) }
+        return profiles.sorted { $0.id < $1.id }
+    }
+
     /// Pure: bytes of one profile file → validated profile. `sourcePath` only names the file in errors.
     public func parse(bytes: [UInt8], sourcePath: String) throws(ProfileError) -> DeviceProfile {
         let document: JSONValue

@@ -179,6 +179,7 @@ enum CLIHelp {
             Usage: iomtctl profiles list [--profiles-dir DIR] [--json]
                    iomtctl profiles show ID [--profiles-dir DIR] [--json]
                    iomtctl profiles validate [DIR] [--json]
+                   iomtctl profiles install FILE [--replace] [--socket PATH] [--json]
                    iomtctl profiles udev-rules [--profiles-dir DIR]
 
             list        every profile: id, transport, device class, driver
@@ -186,10 +187,14 @@ enum CLIHelp {
                         with --json the profile file itself
             validate    loads every profile in DIR (default: the profiles directory) and builds its driver;
                         each error names the file, the field, what was expected and what was found
+            install     checks FILE like validate, then has the running daemon store it in its local profiles
+                        directory (<stateDirectory>/profiles, audited with your uid); used from the next start.
+                        An id already in use is refused (--replace updates a profile installed this way)
             udev-rules  the udev rules for every USB adapter the profiles name (Systemd/70-iomtd.rules):
                         group iomtd access and a stable /dev/iomt/usb-VID_PID-PORT link
 
-            Profiles come from --profiles-dir, $IOMT_PROFILES_DIR, /usr/share/iomtd/profiles, or ./DeviceProfiles.
+            Profiles come from --profiles-dir, $IOMT_PROFILES_DIR, /usr/share/iomtd/profiles, or ./DeviceProfiles,
+            plus the installed ones in /var/lib/iomtd/profiles (unless --profiles-dir is given).
             Exit codes: 0 done, 1 a profile is invalid, 2 usage error or unknown profile id.
             """,
         "quarantine": """

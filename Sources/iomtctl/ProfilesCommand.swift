@@ -1,10 +1,11 @@
 import IoMTCore
+import IoMTDaemon
 import IoMTDrivers
 import IoMTProfiles
 
 /// `iomtctl profiles list|show ID|validate [DIR]|udev-rules`: the device profiles this box knows.
 enum ProfilesCommand {
-    static let usage = "usage: iomtctl profiles list|show ID|validate [DIR]|udev-rules [--profiles-dir DIR] [--json]"
+    static let usage = "usage: iomtctl profiles list|show ID|validate [DIR]|install FILE [--replace]|udev-rules [--profiles-dir DIR] [--json]"
 
     static func run(_ arguments: inout CommandArguments) async throws(CLIError) {
         guard let action = arguments.next() else { throw CLIError(message: "missing action", hint: usage, exitCode: 2) }
@@ -31,6 +32,13 @@ enum ProfilesCommand {
             let json = arguments.flag("--json")
             try arguments.finish()
             try validate(directory: positional ?? ProfilesLocation.directory(option: option), json: json)
+        case "install":
+            let socket = try ControlClient.socketPath(&arguments)
+            let replace = arguments.flag("--replace")
+            let json = arguments.flag("--json")
+            guard let file = arguments.next() else { throw CLIError(message: "missing FILE", hint: usage, exitCode: 2) }
+            try arguments.finish()
+            try install(file: file, replace: replace, json: json, socket: socket)
         case "udev-rules":
             let directory = try arguments.option("--profiles-dir")
             try arguments.finish()
@@ -81,6 +89,25 @@ enum ProfilesCommand {
         }
         if !profile.quirks.isEmpty { print("  quirks     \(profile.quirks.sorted().joined(separator: ", "))") }
         if let path = profile.sourcePath { print("  file       \(path)") }
+    }
+
+    /// Checks the file here first (errors without a daemon), then has the daemon store it, audited.
+    private static func install(file: String, replace: Bool, json: Bool, socket: String) throws(CLIError) {
+        let content: String
+        do { content = try FileIO.readText(file) } catch { throw CLIError(message: "\(file): \(error)", exitCode: 2) }
+        let profile: DeviceProfile
+        do { profile = try ProfileLoader(knownDriverIds: DriverRegistry.driverIds).parse(bytes: Array(content.utf8), sourcePath: file) } catch {
+            throw CLIError(message: "\(file): invalid:\n\(error)", hint: "each error names the field and what was expected", exitCode: 2)
+        }
+        do { _ = try DriverRegistry.makeSession(for: profile) } catch { throw CLIError(message: "\(file): \(error)", exitCode: 2) }
+        let result = try ControlClient.call(ControlRequest(command: "install-profile", arguments: .object([
+            ("name", .string(file)), ("content", .string(content)), ("replace", .bool(replace))])), socket: socket)
+        if json { print(result.serialized()); return }
+        print("installed \(profile.id) as \(result["path"]?.stringValue ?? "?")")
+        print("restart iomtd to use it: systemctl restart iomtd")
+        if !profile.match.usb.isEmpty {
+            print("its USB adapter needs udev access: iomtctl profiles udev-rules --profiles-dir … > /etc/udev/rules.d/70-iomtd.rules && udevadm control --reload && udevadm trigger --subsystem-match=tty")
+        }
     }
 
     /// Loads every profile and builds its driver, so driver options are checked too.

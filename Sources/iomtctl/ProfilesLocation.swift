@@ -11,9 +11,13 @@ enum ProfilesLocation {
         return "DeviceProfiles"
     }
 
+    /// Profiles a technician installed (`iomtctl profiles install`), in the packaged state directory.
+    static let localDirectory = "/var/lib/iomtd/profiles"
+
     static func load(option: String?) throws(CLIError) -> [DeviceProfile] {
         let directory = directory(option: option)
-        do { return try ProfileLoader(knownDriverIds: DriverRegistry.driverIds).load(directory: directory) } catch {
+        let directories = option == nil ? [directory, localDirectory] : [directory]
+        do { return try ProfileLoader(knownDriverIds: DriverRegistry.driverIds).load(directories: directories) } catch {
             throw CLIError(message: "cannot load profiles from \(directory):\n\(error)", hint: "fix the profile or pass --profiles-dir DIR", exitCode: 2)
         }
     }

@@ -57,6 +57,22 @@ import Testing
         #expect(badReplay == 2)
         #expect(badReplayOutput.contains("profile: expected one of"))
 
+        // A profile installed through the daemon lands in its state directory; a clash or a bad field is refused.
+        let source = LabHarness.repositoryRoot.appendingPathComponent("DeviceProfiles/contec-cms50e.json")
+        let renamed = try String(contentsOf: source, encoding: .utf8).replacingOccurrences(of: "\"id\": \"contec-cms50e\"", with: "\"id\": \"clinic-cms50e-variant\"")
+        let newProfile = lab.directory.appendingPathComponent("variant.json")
+        try renamed.write(to: newProfile, atomically: true, encoding: .utf8)
+        let (installed, installedOutput) = try ctl(lab, ["profiles", "install", newProfile.path])
+        #expect(installed == 0, "\(installedOutput)")
+        #expect(FileManager.default.fileExists(atPath: lab.directory.appendingPathComponent("state/profiles/clinic-cms50e-variant.json").path))
+        let (clash, clashOutput) = try ctl(lab, ["profiles", "install", source.path])
+        #expect(clash == 2)
+        #expect(clashOutput.contains("already used by"))
+        try renamed.replacingOccurrences(of: "\"baudRate\": 115200", with: "\"baudRate\": 12345").write(to: newProfile, atomically: true, encoding: .utf8)
+        let (invalid, invalidOutput) = try ctl(lab, ["profiles", "install", newProfile.path])
+        #expect(invalid == 2)
+        #expect(invalidOutput.contains("serial.baudRate"))
+
         // With the daemon stopped, status falls back to the store and says so.
         LabHarness.stop(lab.daemon!)
         let (offline, offlineOutput) = try LabHarness.run("iomtctl", ["status", "--socket", lab.controlSocket, "--state-dir",

@@ -31,6 +31,7 @@ public struct DaemonControl: Sendable {
             case "bind": return try await bind(request, actor: "uid \(peer.uid)")
             case "unbind": return try await unbind(request, actor: "uid \(peer.uid)")
             case "replay": return try await replay(request, actor: "uid \(peer.uid)")
+            case "install-profile": return try await installProfile(request, actor: "uid \(peer.uid)")
             default:
                 return .failure("unknown command '\(request.command)' (this iomtd is \(GatewayDaemon.version); is iomtctl newer?)", exitCode: 2)
             }
@@ -123,6 +124,35 @@ public struct DaemonControl: Sendable {
         }
         Log.notice("control: \(actor) unbound device \(device) at \(end.iso8601) (binding #\(ended.id))", "control")
         return .ok(.object([("binding", .number(ended.id)), ("device", .string(device)), ("until", .string(end.iso8601))]))
+    }
+
+    /// Validates a profile (fields, driver options, unique id) and writes it to the local profiles
+    /// directory; used from the next start. Audited.
+    private func installProfile(_ request: ControlRequest, actor: String) async throws(StoreError) -> ControlResponse {
+        guard let name = request.argument("name")?.stringValue, let content = request.argument("content")?.stringValue else {
+            return .failure("install-profile needs name and content", exitCode: 2)
+        }
+        let loader = ProfileLoader(knownDriverIds: DriverRegistry.driverIds)
+        let profile: DeviceProfile
+        do { profile = try loader.parse(bytes: Array(content.utf8), sourcePath: name) } catch { return .failure("\(error)", exitCode: 2) }
+        do { _ = try DriverRegistry.makeSession(for: profile) } catch { return .failure("\(name): \(error)", exitCode: 2) }
+        let directory = configuration.localProfilesDirectory
+        let target = directory + "/" + profile.id + ".json"
+        let replacing = request.argument("replace")?.boolValue ?? false
+        if let existing = profiles.first(where: { $0.id == profile.id }), existing.sourcePath != target || !replacing {
+            return .failure("\(name): id: expected an id no other profile uses, found \"\(profile.id)\", already used by \(existing.sourcePath ?? "a loaded profile")"
+                            + (existing.sourcePath == target ? " (pass --replace to update it)" : ""), exitCode: 2)
+        }
+        do {
+            try FileIO.createDirectory(directory, mode: 0o755)
+            try FileIO.writeAtomically(Array(content.utf8), to: target, mode: 0o644)
+        } catch {
+            return .failure("cannot write \(target): \(error)", exitCode: 1)
+        }
+        try await store.audit(actor: actor, action: "install-profile", detail: "\(profile.id) from \(name) to \(target)", at: clock.now())
+        Log.notice("control: \(actor) installed profile \(profile.id) (\(target))", "control")
+        return .ok(.object([("profile", .string(profile.id)), ("path", .string(target)), ("restartNeeded", .bool(true)),
+                            ("usbAdapters", .number(profile.match.usb.count))]))
     }
 
     /// A capture through the live pipeline (store, alerts, DOM), marked as test data; audited.
