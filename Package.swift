@@ -28,7 +28,11 @@ let package = Package(
         // Device profiles: JSON files in DeviceProfiles/, validated on load.
         .target(name: "IoMTProfiles", dependencies: ["IoMTCore"], swiftSettings: strict),
         // Pure decoders: bytes → decoded measurements (one folder per driver).
-        .target(name: "IoMTDrivers", dependencies: ["IoMTCore", "IoMTProfiles"], exclude: ["CMS50/README.md", "Nonin/README.md", "SpirometryText/README.md"],
+        .target(name: "IoMTDrivers", dependencies: ["IoMTCore", "IoMTProfiles"], exclude: ["CMS50/README.md", "Nonin/README.md", "SpirometryText/README.md", "BLE/README.md",
+                                                                                       "BLE/Common/README.md", "BLE/BloodPressure/README.md",
+                                                                                       "BLE/PulseOximeter/README.md", "BLE/HealthThermometer/README.md",
+                                                                                       "BLE/WeightScale/README.md", "BLE/HeartRate/README.md",
+                                                                                       "BLE/Glucose/README.md"],
                 swiftSettings: strict),
         // Serial ports on termios, pseudo-terminals, reconnect backoff.
         .target(name: "IoMTTransport", dependencies: ["IoMTCore", "IoMTProfiles"], swiftSettings: strict),

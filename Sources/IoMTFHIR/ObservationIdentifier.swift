@@ -67,11 +67,17 @@ public enum PHDObservationIdentifier {
 
 /// Measurement status → FHIR dataAbsentReason (`http://terminology.hl7.org/CodeSystem/data-absent-reason`),
 /// PHD IG "Measurement Status" table: invalid → error, not-available → not-performed; a measurement still
-/// ongoing has no value yet (temp-unknown). Only these remove the value.
+/// ongoing has no value yet (temp-unknown); FLOAT NaN/±INF keep their own codes, NRes and reserved
+/// values are errors. Only these remove the value.
 enum DataAbsence {
     /// nil when the value is present and usable.
     static func reason(value: DecimalValue?, status: MeasurementStatus) -> String? {
-        if status.contains(.invalid) || status.contains(.probeError) { return "error" }
+        // IEEE 11073-20601 special values (Bluetooth SFLOAT/FLOAT): data-absent-reason has a code for each.
+        if status.contains(.notANumber) { return "not-a-number" }
+        if status.contains(.positiveInfinity) { return "positive-infinity" }
+        if status.contains(.negativeInfinity) { return "negative-infinity" }
+        if status.contains(.invalid) || status.contains(.probeError) || status.contains(.notAtThisResolution)
+            || status.contains(.reservedValue) { return "error" }
         if status.contains(.measurementOngoing) { return "temp-unknown" }
         if value == nil || status.contains(.notAvailable) { return "not-performed" }
         return nil
