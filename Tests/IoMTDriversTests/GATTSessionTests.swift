@@ -139,6 +139,30 @@ private func rejections(_ output: GATTOutput) -> [String] {
                                   .deviceInfo(key: "gatt.2A37.trailingBytes", value: "1")])
     }
 
+    /// The normaliser keeps the device's stamp and uses the receipt time when the clock was not set,
+    /// and the device time corrected by the measured Current Time offset when it was.
+    @Test func normaliserCorrectsGATTTimes() throws {
+        var session = try DriverRegistry.makeGATTSession(for: bleProfile("ble-health-thermometer", services: ["1809"]))
+        let device = DeviceIdentity(profileId: "ble-health-thermometer", manufacturer: "any", model: "any", bluetoothAddress: "AA:BB:CC:DD:EE:FF")
+        let received = try #require(Instant(iso8601: "2026-11-23T10:00:00Z"))
+        // 36.50 Cel stamped 2000-01-01 00:00:07 (reset clock).
+        let reset = session.decode(characteristic: 0x2A1C, value: [0x02, 0x42, 0x0E, 0, 0xFE, 0xD0, 0x07, 1, 1, 0, 0, 7], receivedAt: received)
+        let unset = try #require(reset.measurements.first)
+        #expect(unset.status == [.deviceClockNotSet])
+        let observation = Normaliser().normalise(unset, device: device, patientId: nil, receivedAt: received)
+        #expect(observation.correctedTime == received)
+        #expect(observation.deviceTime == CivilTime(year: 2000, month: 1, day: 1, second: 7))
+        // A set clock, 2 s behind the gateway (offset from Current Time), in UTC.
+        let clock = try GATTCurrentTime.decode([0xEA, 0x07, 11, 23, 9, 59, 58, 1, 0, 0])
+        let offset = try #require(clock.clockOffsetMilliseconds(readAt: received, assumingUTCOffsetMinutes: 0))
+        #expect(offset == -2000)
+        let stamped = session.decode(characteristic: 0x2A1C, value: [0x02, 0x42, 0x0E, 0, 0xFE, 0xEA, 0x07, 11, 23, 9, 30, 0], receivedAt: received)
+        let corrected = Normaliser(deviceClockOffsetMilliseconds: offset).normalise(try #require(stamped.measurements.first), device: device,
+                                                                                 patientId: nil, receivedAt: received)
+        #expect(corrected.correctedTime == Instant(iso8601: "2026-11-23T09:30:02Z"))
+        #expect(corrected.value?.description == "36.50")
+    }
+
     @Test func registryChecksDriverTransportServiceAndOptions() {
         #expect { _ = try DriverRegistry.makeSession(for: bleProfile("ble-glucose", services: ["1808"])) } throws: { error in
             (error as? DriverConfigurationError)?.found == "GATT driver \"ble-glucose\""

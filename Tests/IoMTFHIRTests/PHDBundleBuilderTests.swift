@@ -113,6 +113,17 @@ import Testing
         #expect(resources[4]["meta"]?["security"] == nil)
     }
 
+    /// IEEE 11073 FLOAT/SFLOAT special values (Bluetooth decoders) never become numbers: each has its
+    /// data-absent reason (PHD IG), NRes and reserved values are errors.
+    @Test func specialFloatValuesBecomeDataAbsentReasons() {
+        for (flag, reason) in [(StatusFlag.notANumber, "not-a-number"), (.positiveInfinity, "positive-infinity"), (.negativeInfinity, "negative-infinity"),
+                               (.notAtThisResolution, "error"), (.reservedValue, "error")] {
+            let resource = builder.transactionBundle(for: [BundleInput(storeId: 1, observation: Fixtures.spo2(nil, status: [flag]))]).entryResources.last!
+            #expect(resource["valueQuantity"] == nil, "\(flag)")
+            #expect(resource["dataAbsentReason"]?["coding"]?[0]?["code"]?.stringValue == reason, "\(flag)")
+        }
+    }
+
     @Test func ongoingAndEarlyMeasurements() {
         let ongoing = builder.transactionBundle(for: [BundleInput(storeId: 1, observation: Fixtures.spo2(DecimalValue(90), status: [.measurementOngoing]))])
             .entryResources.last!

@@ -1,4 +1,4 @@
-/// Bluetooth SIG assigned numbers (Assigned Numbers §3.4 services, §3.8 characteristics) the health
+/// Bluetooth SIG assigned numbers (Assigned Numbers document: GATT services and characteristics) the health
 /// drivers use.
 public enum GATTService {
     public static let healthThermometer: UInt16 = 0x1809

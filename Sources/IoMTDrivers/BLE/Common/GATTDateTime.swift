@@ -44,7 +44,7 @@ public struct GATTDateTime: Sendable, Hashable {
     }
 }
 
-/// Current Time (0x2A2B, Current Time Service §3.1; GATT Specification Supplement §3.62): Exact Time
+/// Current Time (0x2A2B, GATT Specification Supplement "Current Time"): Exact Time
 /// 256 (Day Date Time + Fractions256) and Adjust Reason. Read to learn the device clock's offset, and
 /// written to set it.
 public struct GATTCurrentTime: Sendable, Hashable {

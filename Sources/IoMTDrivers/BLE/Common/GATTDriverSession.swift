@@ -38,7 +38,7 @@ public struct GATTDecoded: Sendable, Hashable {
 
 /// Facts learned from earlier values of the same connection.
 public struct GATTDecodingContext: Sendable, Hashable {
-    /// Temperature Type (0x2A1D), applied to measurements that carry no type field (HTS §3.2).
+    /// Temperature Type (0x2A1D), applied to measurements that carry no type field (Health Thermometer Service spec).
     public var temperatureType: UInt8?
     public init(temperatureType: UInt8? = nil) { self.temperatureType = temperatureType }
 }

@@ -1,7 +1,7 @@
 import IoMTCore
 
 /// An IEEE 11073-20601 FLOAT-Type (32-bit) or SFLOAT-Type (16-bit) as the Bluetooth health profiles
-/// send it (GATT Specification Supplement §2.2 "medfloat16"/"medfloat32"): a signed base-10 exponent
+/// send it (GATT Specification Supplement data types "medfloat16"/"medfloat32"): a signed base-10 exponent
 /// and a signed mantissa, or one of the special values, which are never turned into a number.
 public enum MedicalFloat: Sendable, Hashable {
     /// `mantissa × 10^exponent`, kept exactly (the exponent is the device's precision).

@@ -1,5 +1,5 @@
-/// Record Access Control Point (0x2A52; GATT Specification Supplement §3.187, used by the Glucose
-/// Service §3.3 and the Pulse Oximeter Service §3.4): the collector writes a request, the sensor sends
+/// Record Access Control Point (0x2A52; GATT Specification Supplement §3.178, used by the Glucose
+/// Service and the Pulse Oximeter Service): the collector writes a request, the sensor sends
 /// the matching stored records as notifications/indications of the measurement characteristic and ends
 /// with a RACP indication (a response code, or the number of records).
 ///

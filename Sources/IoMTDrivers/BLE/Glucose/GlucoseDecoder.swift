@@ -1,7 +1,7 @@
 import IoMTCore
 
-/// Glucose Service 1.0 (0x1808); layouts from the GATT Specification Supplement §3.106 Glucose
-/// Measurement, §3.107 Glucose Measurement Context, §3.105 Glucose Feature. Stored records are
+/// Glucose Service 1.0 (0x1808); layouts from the GATT Specification Supplement "Glucose
+/// Measurement", "Glucose Measurement Context" and "Glucose Feature". Stored records are
 /// fetched through the Record Access Control Point from a sequence-number high-water mark.
 public enum GlucoseProfile: GATTProfileDecoder {
     public static let profile = GATTProfile(
@@ -50,7 +50,7 @@ public enum GlucoseProfile: GATTProfileDecoder {
 
         var status = base.measurementStatus
         if let annunciation { status.formUnion(sensorStatus(annunciation)) }
-        // User Facing Time = Base Time + Time Offset (GLS §3.1); an unset clock keeps its raw value.
+        // User Facing Time = Base Time + Time Offset (Glucose Service spec); an unset clock keeps its raw value.
         var time = base.civilTime
         if !base.isClockUnset, offsetMinutes != 0 {
             time = CivilTime(instant: time.instant(assumingOffsetMinutes: 0).adding(milliseconds: Int64(offsetMinutes) * 60_000), utcOffsetMinutes: 0)

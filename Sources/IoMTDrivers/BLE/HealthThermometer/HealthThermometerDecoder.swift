@@ -1,7 +1,7 @@
 import IoMTCore
 
 /// Health Thermometer Service 1.0 (0x1809); layouts from the GATT Specification Supplement §3.216
-/// Temperature Measurement (also Intermediate Temperature 0x2A1E, §3.127) and §3.218 Temperature Type.
+/// Temperature Measurement (also Intermediate Temperature 0x2A1E) and "Temperature Type".
 public enum HealthThermometerProfile: GATTProfileDecoder {
     public static let profile = GATTProfile(
         driverId: "ble-health-thermometer", name: "Health Thermometer Service (0x1809)", service: GATTService.healthThermometer,
@@ -18,7 +18,7 @@ public enum HealthThermometerProfile: GATTProfileDecoder {
         case GATTCharacteristic.temperatureType:
             var reader = GATTValueReader(characteristic: characteristic, bytes: value)
             let type = try reader.uint8("Temperature Type")
-            // A static type applies to every later measurement without a type field (HTS §3.2).
+            // A static type applies to every later measurement without a type field (Health Thermometer Service spec).
             context.temperatureType = type
             return GATTDecoded(events: [.deviceInfo(key: "temperatureType", value: siteName(type))])
         default:

@@ -1,7 +1,7 @@
 import IoMTCore
 
-/// Heart Rate Service 1.0 (0x180D); layout from the GATT Specification Supplement §3.113 Heart Rate
-/// Measurement.
+/// Heart Rate Service 1.0 (0x180D); layout from the GATT Specification Supplement "Heart Rate
+/// Measurement".
 public enum HeartRateProfile: GATTProfileDecoder {
     public static let profile = GATTProfile(
         driverId: "ble-heart-rate", name: "Heart Rate Service (0x180D)", service: GATTService.heartRate,

@@ -1,7 +1,7 @@
 import IoMTCore
 
-/// Pulse Oximeter Service 1.0 (0x1822); layouts from the GATT Specification Supplement §3.172 PLX
-/// Spot-check Measurement, §3.170 PLX Continuous Measurement, §3.171 PLX Features.
+/// Pulse Oximeter Service 1.0 (0x1822); layouts from the GATT Specification Supplement "PLX Spot-check
+/// Measurement", "PLX Continuous Measurement" and "PLX Features".
 public enum PulseOximeterProfile: GATTProfileDecoder {
     public static let profile = GATTProfile(
         driverId: "ble-pulse-oximeter", name: "Pulse Oximeter Service (0x1822)", service: GATTService.pulseOximeter,
@@ -37,7 +37,7 @@ public enum PulseOximeterProfile: GATTProfileDecoder {
         if flags.has(1) { status.formUnion(measurementStatus(try reader.uint16("Measurement Status"))) }
         if flags.has(2) { status.formUnion(deviceAndSensorStatus(try reader.uint24("Device and Sensor Status"))) }
         let amplitude = flags.has(3) ? try reader.sfloat("Pulse Amplitude Index") : nil
-        // The device says its clock is not set (PLXS §3.1): keep the stamp, let the normaliser use receipt time.
+        // The device says its clock is not set (PLX Spot-check flags): keep the stamp, let the normaliser use receipt time.
         if flags.has(4) { status.insert(.deviceClockNotSet) }
         var decoded = readings(spo2: spo2, pulse: pulse, amplitude: amplitude, status: status, time: stamp?.civilTime, value: value)
         if let event = GATTFlags.reservedBitsEvent(flags, definedMask: 0x1F, characteristic: characteristic) { decoded.events.append(event) }

@@ -1,7 +1,7 @@
 import IoMTCore
 
-/// Weight Scale Service 1.0 (0x181D); layouts from the GATT Specification Supplement §3.244 Weight
-/// Measurement and §3.245 Weight Scale Feature.
+/// Weight Scale Service 1.0 (0x181D); layouts from the GATT Specification Supplement §3.252 Weight
+/// Measurement and "Weight Scale Feature".
 public enum WeightScaleProfile: GATTProfileDecoder {
     public static let profile = GATTProfile(
         driverId: "ble-weight-scale", name: "Weight Scale Service (0x181D)", service: GATTService.weightScale,
