@@ -64,8 +64,13 @@ private func rejections(_ output: GATTOutput) -> [String] {
         var session = try DriverRegistry.makeGATTSession(for: bleProfile("ble-blood-pressure", services: ["1810"]))
         let set = session.decode(characteristic: 0x2A2B, value: [0xEA, 0x07, 11, 23, 10, 0, 0, 1, 0, 0], receivedAt: .testStart)
         #expect(set.events == [.deviceInfo(key: "deviceClock", value: "2026-11-23T10:00:00")])
+        let readAt = try #require(Instant(iso8601: "2026-11-23T10:00:05Z"))
+        #expect(set.deviceClock?.clockOffsetMilliseconds(readAt: readAt, assumingUTCOffsetMinutes: 0) == -5000)
         let unset = session.decode(characteristic: 0x2A08, value: [0xD0, 0x07, 1, 1, 0, 0, 4], receivedAt: .testStart)
         #expect(unset.events == [.deviceInfo(key: "deviceClock", value: "not set (2000-01-01T00:00:04)")])
+        #expect(unset.deviceClock?.dateTime.isClockUnset == true)
+        #expect(unset.deviceClock?.clockOffsetMilliseconds(readAt: readAt, assumingUTCOffsetMinutes: 0) == nil)
+        #expect(rejections(session.decode(characteristic: 0x2A2B, value: [0xEA, 0x07, 11, 23], receivedAt: .testStart)).first?.contains("Exact Time 256.hours") == true)
     }
 
     @Test func featuresAreReportedByName() throws {

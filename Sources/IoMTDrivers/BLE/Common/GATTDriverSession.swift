@@ -8,10 +8,14 @@ public struct GATTOutput: Sendable, Hashable {
     public var writes: [GATTWrite]
     /// The RACP answer, when the value was one (the record transfer it ends is complete).
     public var recordAccessResponse: RACPResponse?
+    /// The device clock, when the value was a Current Time (0x2A2B) or Date Time (0x2A08) read: with the
+    /// receipt time it gives `Normaliser.deviceClockOffsetMilliseconds` (`clockOffsetMilliseconds(readAt:…)`).
+    public var deviceClock: GATTCurrentTime?
 
     public init(measurements: [DecodedMeasurement] = [], events: [DriverEvent] = [], writes: [GATTWrite] = [],
-                recordAccessResponse: RACPResponse? = nil) {
-        self.measurements = measurements; self.events = events; self.writes = writes; self.recordAccessResponse = recordAccessResponse
+                recordAccessResponse: RACPResponse? = nil, deviceClock: GATTCurrentTime? = nil) {
+        self.measurements = measurements; self.events = events; self.writes = writes
+        self.recordAccessResponse = recordAccessResponse; self.deviceClock = deviceClock
     }
 
     /// The stream drivers' output shape, for the shared pipeline (writes are GATT-only).
@@ -82,9 +86,11 @@ public struct GATTDriverSession: Sendable {
                 return GATTOutput(events: [.deviceInfo(key: "racp", value: response.description)], recordAccessResponse: response)
             case GATTCharacteristic.currentTime:
                 let time = try GATTCurrentTime.decode(value)
-                return GATTOutput(events: [.deviceInfo(key: "deviceClock", value: clockText(time.dateTime))])
+                return GATTOutput(events: [.deviceInfo(key: "deviceClock", value: clockText(time.dateTime))], deviceClock: time)
             case GATTCharacteristic.dateTime:
-                return GATTOutput(events: [.deviceInfo(key: "deviceClock", value: clockText(try GATTDateTime.decode(value)))])
+                let time = try GATTDateTime.decode(value)
+                return GATTOutput(events: [.deviceInfo(key: "deviceClock", value: clockText(time))],
+                                  deviceClock: GATTCurrentTime(dateTime: time, dayOfWeek: 0, fractions256: 0, adjustReason: 0))
             default:
                 guard profile.use(of: characteristic) != nil else {
                     return GATTOutput(events: [.rejectedFrame(reason: "characteristic 0x\(GATTUUID.hex(characteristic)) is not part of \(profile.name)")])
