@@ -443,7 +443,7 @@ case("ble-glucose", "gm-truncated-base-time", "2A18", glucose(0x00)[0][:6], [], 
 case("ble-glucose", "gm-truncated-annunciation", "2A18", glucose(0x0A)[0][:-1], [], "Annunciation cut short: rejected",
      rejected=["Sensor Status Annunciation", "truncated"])
 
-def context(flags, seq=7, hba1c=(65, -1)):
+def context(flags, seq=7, hba1c=(65, -1), time=None, status=()):
     b = bytes([flags]) + struct.pack("<H", seq)
     if flags & 0x80: b += bytes([0])
     if flags & 0x01: b += bytes([1]) + sfloat((50, -3))
@@ -454,7 +454,7 @@ def context(flags, seq=7, hba1c=(65, -1)):
     if flags & 0x40: b += sfloat(hba1c)
     out = []
     if flags & 0x40:
-        v, s = value_of(hba1c); out.append(obs("hba1c", v, "%", s))
+        v, s = value_of(hba1c); out.append(obs("hba1c", v, "%", list(status) + s, time))
     return b, out
 
 for bit in range(8):
@@ -467,6 +467,19 @@ case("ble-glucose", "context-all-but-extended", "2A34", b, e, "Every field but t
 for special in SFLOAT_SPECIAL:
     b, e = context(0x40, hba1c=special)
     case("ble-glucose", f"context-hba1c-{special.replace('+', 'plus').replace('-', 'minus')}", "2A34", b, e, f"HbA1c is {special}")
+# The context takes the time of the measurement with the same sequence number, sent just before it.
+m, _ = glucose(0x13, seq=7, offset=-90)
+b, e = context(0x40, seq=7, time=stamp_text(2026, 11, 23, 8, 45, 0))
+case("ble-glucose", "context-after-its-measurement", "2A34", b, e, "HbA1c after measurement 7 (10:15 - 90 min): takes 08:45",
+     before=[{"characteristic": "2A18", "hex": m.hex(" ")}])
+m, _ = glucose(0x12, seq=6)
+b, e = context(0x40, seq=7)
+case("ble-glucose", "context-after-another-measurement", "2A34", b, e, "HbA1c for record 7 after measurement 6: no time",
+     before=[{"characteristic": "2A18", "hex": m.hex(" ")}])
+m, _ = glucose(0x12, seq=7, base=(2000, 1, 1, 0, 5, 0))
+b, e = context(0x40, seq=7, time=stamp_text(2000, 1, 1, 0, 5, 0), status=["device-clock-not-set"])
+case("ble-glucose", "context-after-measurement-with-unset-clock", "2A34", b, e, "HbA1c after a measurement stamped 2000-01-01: clock not set",
+     before=[{"characteristic": "2A18", "hex": m.hex(" ")}])
 case("ble-glucose", "context-truncated-exercise", "2A34", context(0x08)[0][:-1], [], "Exercise Intensity missing: rejected",
      rejected=["Exercise Intensity", "truncated"])
 

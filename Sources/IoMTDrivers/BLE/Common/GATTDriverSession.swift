@@ -44,7 +44,18 @@ public struct GATTDecoded: Sendable, Hashable {
 public struct GATTDecodingContext: Sendable, Hashable {
     /// Temperature Type (0x2A1D), applied to measurements that carry no type field (Health Thermometer Service spec).
     public var temperatureType: UInt8?
-    public init(temperatureType: UInt8? = nil) { self.temperatureType = temperatureType }
+    /// The last Glucose Measurement: its context (0x2A34, same sequence number) follows it and takes its time.
+    public var lastGlucoseRecord: GlucoseRecordTime?
+    public init(temperatureType: UInt8? = nil, lastGlucoseRecord: GlucoseRecordTime? = nil) {
+        self.temperatureType = temperatureType; self.lastGlucoseRecord = lastGlucoseRecord
+    }
+}
+
+/// When a glucose record was taken, as its measurement said.
+public struct GlucoseRecordTime: Sendable, Hashable {
+    public var sequenceNumber: UInt16
+    public var deviceTime: CivilTime
+    public var clockNotSet: Bool
 }
 
 /// One connection to one Bluetooth health device. The BlueZ layer calls:
@@ -97,9 +108,9 @@ public struct GATTDriverSession: Sendable {
                 }
                 var decoded = try decoder.decode(characteristic: characteristic, value: value, context: &context)
                 if let sequence = decoded.sequenceNumber {
-                    if let mark = highWaterSequenceNumber, mark == .max, sequence == .max {
+                    if highWaterSequenceNumber == .max, sequence == .max {
                         decoded.measurements = []  // the record asked for again at the top of the range
-                    } else if sequence > highWaterSequenceNumber ?? 0 || highWaterSequenceNumber == nil {
+                    } else if highWaterSequenceNumber.map({ sequence > $0 }) ?? true {
                         highWaterSequenceNumber = sequence
                     }
                 }

@@ -55,13 +55,16 @@ enum GlucoseContextDecoder {
         return context
     }
 
-    /// HbA1c becomes an observation (MDC_CONC_HBA1C); the other context fields are reported as
-    /// events until the catalogue has their IEEE 11073-10417 context codes (README.md).
-    static func decode(_ value: [UInt8]) throws(GATTDecodingError) -> GATTDecoded {
+    /// HbA1c becomes an observation (MDC_CONC_HBA1C) at the time of the measurement it belongs to
+    /// (same sequence number, sent just before); the other context fields are reported as events until
+    /// the catalogue has their IEEE 11073-10417 context codes (README.md).
+    static func decode(_ value: [UInt8], after record: GlucoseRecordTime?) throws(GATTDecodingError) -> GATTDecoded {
         let context = try parse(value)
         var decoded = GATTDecoded()
         if let hba1c = context.hba1c {
-            decoded.measurements.append(DecodedMeasurement(.hba1c, hba1c, unit: "%", deviceTime: nil, rawFrame: value))
+            let owner = record?.sequenceNumber == context.sequenceNumber ? record : nil
+            decoded.measurements.append(DecodedMeasurement(.hba1c, hba1c, unit: "%", status: owner?.clockNotSet == true ? [.deviceClockNotSet] : [],
+                                                           deviceTime: owner?.deviceTime, rawFrame: value))
         }
         let sequence = String(context.sequenceNumber)
         if let meal = context.meal { decoded.events.append(.deviceInfo(key: "glucoseContext[\(sequence)].meal", value: mealName(meal))) }

@@ -17,8 +17,12 @@ public enum GlucoseProfile: GATTProfileDecoder {
 
     public static func decode(characteristic: UInt16, value: [UInt8], context: inout GATTDecodingContext) throws(GATTDecodingError) -> GATTDecoded {
         switch characteristic {
-        case GATTCharacteristic.glucoseMeasurement: return try measurement(value)
-        case GATTCharacteristic.glucoseMeasurementContext: return try GlucoseContextDecoder.decode(value)
+        case GATTCharacteristic.glucoseMeasurement:
+            let decoded = try measurement(value)
+            context.lastGlucoseRecord = decoded.recordTime
+            return decoded.output
+        case GATTCharacteristic.glucoseMeasurementContext:
+            return try GlucoseContextDecoder.decode(value, after: context.lastGlucoseRecord)
         default:
             var reader = GATTValueReader(characteristic: characteristic, bytes: value)
             let bits = try reader.uint16("Glucose Feature")
@@ -37,7 +41,7 @@ public enum GlucoseProfile: GATTProfileDecoder {
     /// bits 5-7 reserved. Fields: Sequence Number (uint16), Base Time (Date Time), Time Offset (sint16
     /// minutes), Glucose Concentration (SFLOAT), Type (low nibble) and Sample Location (high nibble),
     /// Sensor Status Annunciation (uint16).
-    static func measurement(_ value: [UInt8]) throws(GATTDecodingError) -> GATTDecoded {
+    static func measurement(_ value: [UInt8]) throws(GATTDecodingError) -> (output: GATTDecoded, recordTime: GlucoseRecordTime) {
         let characteristic = GATTCharacteristic.glucoseMeasurement
         var reader = GATTValueReader(characteristic: characteristic, bytes: value)
         let flags = try reader.uint8("Flags")
@@ -72,7 +76,7 @@ public enum GlucoseProfile: GATTProfileDecoder {
         if flags.has(4) { decoded.events.append(.deviceInfo(key: "glucoseContextFollows", value: String(sequence))) }
         if let event = GATTFlags.reservedBitsEvent(flags, definedMask: 0x1F, characteristic: characteristic) { decoded.events.append(event) }
         if let event = reader.trailingBytesEvent() { decoded.events.append(event) }
-        return decoded
+        return (decoded, GlucoseRecordTime(sequenceNumber: sequence, deviceTime: time, clockNotSet: status.contains(.deviceClockNotSet)))
     }
 
     /// Type: 1 capillary whole blood, 2 capillary plasma, 3 venous whole blood, 4 venous plasma,
