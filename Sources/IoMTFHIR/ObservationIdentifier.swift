@@ -42,10 +42,13 @@ public enum PHDObservationIdentifier {
     }
 
     /// The time stamp as the PHD reported it, HL7 DTM `YYYYMMDDHHMMSS.ss` (PHD IG "Generating the PHD
-    /// Reported Time Stamp Identifier", absolute time). Without a device time stamp (live oximetry) the
-    /// gateway's receipt time in UTC is used, which is stored with the row and never changes.
+    /// Reported Time Stamp Identifier", absolute time). Without a device time stamp (live oximetry), or
+    /// with one that is no date (an unset Bluetooth clock sends year/month/day 0: every reading would
+    /// share it and conditional create would merge them), the gateway's receipt time in UTC is used,
+    /// which is stored with the row and never changes.
     static func timestampPart(_ observation: Observation) -> String {
-        let civil = observation.deviceTime ?? CivilTime(instant: observation.receivedAt, utcOffsetMinutes: 0)
+        let stamp = observation.deviceTime.flatMap { $0.isValid ? $0 : nil }
+        let civil = stamp ?? CivilTime(instant: observation.receivedAt, utcOffsetMinutes: 0)
         return dtm(civil)
     }
 
