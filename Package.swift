@@ -6,6 +6,9 @@
 import PackageDescription
 
 let strict: [SwiftSetting] = [.swiftLanguageMode(.v6)]
+// One README per driver folder (protocol facts and sources), not compiled.
+let driverReadmes = ["CMS50", "Nonin", "SpirometryText", "BLE", "BLE/Common", "BLE/BloodPressure", "BLE/PulseOximeter",
+                     "BLE/HealthThermometer", "BLE/WeightScale", "BLE/HeartRate", "BLE/Glucose"].map { $0 + "/README.md" }
 
 let package = Package(
     name: "iomtd",
@@ -27,9 +30,8 @@ let package = Package(
         .target(name: "IoMTCore", swiftSettings: strict),
         // Device profiles: JSON files in DeviceProfiles/, validated on load.
         .target(name: "IoMTProfiles", dependencies: ["IoMTCore"], swiftSettings: strict),
-        // Pure decoders: bytes → decoded measurements (one folder per driver).
-        .target(name: "IoMTDrivers", dependencies: ["IoMTCore", "IoMTProfiles"], exclude: ["CMS50/README.md", "Nonin/README.md", "SpirometryText/README.md"],
-                swiftSettings: strict),
+        // Pure decoders: bytes → decoded measurements (one folder per driver; BLE/ holds the GATT health-profile decoders).
+        .target(name: "IoMTDrivers", dependencies: ["IoMTCore", "IoMTProfiles"], exclude: driverReadmes, swiftSettings: strict),
         // Serial ports on termios, pseudo-terminals, reconnect backoff.
         .target(name: "IoMTTransport", dependencies: ["IoMTCore", "IoMTProfiles"], swiftSettings: strict),
         // Durable store on SQLite (WAL, synchronous=FULL, group commit, migrations).

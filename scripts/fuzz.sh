@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Fuzzes the CMS50 and Nonin framers/decoders, the text-report parser and the profile parser with libFuzzer.
+# Fuzzes the CMS50 and Nonin framers/decoders, the text-report parser, the profile parser and the six
+# Bluetooth GATT health-profile decoders (GATT*) with libFuzzer.
 # usage: scripts/fuzz.sh [seconds-per-target] [target...]   (default 60 s, all targets)
 # Builds with swiftc directly (no SwiftPM): IoMTCore, IoMTProfiles, IoMTDrivers as modules, then each
 # Fuzz/<target>/main.swift, all with -sanitize=fuzzer,address. Crashes land in
@@ -9,7 +10,8 @@ cd "$(dirname "$0")/.."
 seconds="${1:-60}"
 shift || true
 targets=("$@")
-[ ${#targets[@]} -eq 0 ] && targets=(CMS50LegacyFramer CMS50V46Framer NoninFormat2Framer NoninFormat8Framer TextReportFramer ProfileParser)
+[ ${#targets[@]} -eq 0 ] && targets=(CMS50LegacyFramer CMS50V46Framer NoninFormat2Framer NoninFormat8Framer TextReportFramer ProfileParser
+                                 GATTBloodPressure GATTPulseOximeter GATTHealthThermometer GATTWeightScale GATTHeartRate GATTGlucose)
 
 SWIFTC="${SWIFTC:-swiftc}"
 out="fuzz-out"
@@ -45,6 +47,15 @@ seed_corpus() { # target corpus-dir
                 xxd -r -p "$capture" > "$2/seed-$(basename "$(dirname "$capture")")" 2>/dev/null || true
             done ;;
         ProfileParser) cp DeviceProfiles/*.json "$2/" ;;
+        GATT*)
+            # Seeds: each fixture value behind a selector byte for each of the profile's characteristics.
+            local folder
+            folder="Firmware-Fixtures/ble-$(echo "${1#GATT}" | sed -E 's/([a-z])([A-Z])/\1-\2/g' | tr 'A-Z' 'a-z')"
+            for capture in "$folder"/*/capture.hex; do
+                for selector in 00 01 02 03 04 05 06; do
+                    { printf "\\x$selector"; xxd -r -p "$capture"; } > "$2/seed-$selector-$(basename "$(dirname "$capture")")" 2>/dev/null || true
+                done
+            done ;;
     esac
 }
 

@@ -20,6 +20,22 @@ public enum StatusFlag: String, Sendable, Hashable, Codable, CaseIterable, Compa
     case artifact
     case outOfTrack = "out-of-track"
     case deviceClockNotSet = "device-clock-not-set"
+    // IEEE 11073-20601 FLOAT/SFLOAT special values: the value field held no number (GATT decoders).
+    case notANumber = "not-a-number"
+    case notAtThisResolution = "not-at-this-resolution"
+    case positiveInfinity = "positive-infinity"
+    case negativeInfinity = "negative-infinity"
+    case reservedValue = "reserved-value"
+    // Cuff conditions (Bluetooth Blood Pressure Measurement Status, GATT Specification Supplement).
+    case bodyMovement = "body-movement"
+    case cuffTooLoose = "cuff-too-loose"
+    case irregularPulse = "irregular-pulse"
+    case pulseRateAboveRange = "pulse-rate-above-range"
+    case pulseRateBelowRange = "pulse-rate-below-range"
+    case improperPosition = "improper-position"
+    // A result beyond what the sensor can measure (Glucose Sensor Status Annunciation).
+    case aboveMeasurementRange = "above-measurement-range"
+    case belowMeasurementRange = "below-measurement-range"
 
     public static func < (lhs: StatusFlag, rhs: StatusFlag) -> Bool { lhs.rawValue < rhs.rawValue }
 }

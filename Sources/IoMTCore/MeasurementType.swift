@@ -65,7 +65,7 @@ extension MeasurementType {
         .spo2, .pulseRateOximetry, .perfusionIndex, .bloodPressure, .systolic, .diastolic, .meanArterial,
         .pulseRateBloodPressure, .heartRate, .bodyTemperature, .bodyWeight, .fev1, .fvc, .pef,
         .fev1FvcRatio, .fef2575,
-    ]
+    ] + bluetoothHealthTypes
 
     public static func byRefId(_ refId: String) -> MeasurementType? { all.first { $0.mdcRefId == refId } }
 }

@@ -9,7 +9,11 @@ public enum DriverRegistry {
     public static let noninFormat8 = "nonin-serial-format8"
     public static let serialTextReport = "serial-text-report"
 
-    public static let driverIds: Set<String> = [cms50Legacy, cms50V46, noninFormat2, noninFormat8, serialTextReport]
+    /// Byte-stream drivers (serial); `makeSession`.
+    public static let streamDriverIds: Set<String> = [cms50Legacy, cms50V46, noninFormat2, noninFormat8, serialTextReport]
+    /// Bluetooth SIG health-profile drivers (GATT values); `makeGATTSession`.
+    public static let gattDriverIds: Set<String> = Set(GATTProfile.all.map(\.driverId))
+    public static let driverIds: Set<String> = streamDriverIds.union(gattDriverIds)
 
     /// Options each driver accepts in `driverOptions` (anything else is a typo and rejected).
     static let allowedOptions: [String: [String]] = [
@@ -21,6 +25,11 @@ public enum DriverRegistry {
     ]
 
     public static func makeSession(for profile: DeviceProfile) throws(DriverConfigurationError) -> any DriverSession {
+        if gattDriverIds.contains(profile.driver) {
+            throw DriverConfigurationError(profileId: profile.id, field: "driver",
+                                           expected: "a byte-stream driver (one of \(streamDriverIds.sorted().map { "\"\($0)\"" }.joined(separator: ", "))); GATT drivers run through DriverRegistry.makeGATTSession",
+                                           found: "GATT driver \"\(profile.driver)\"")
+        }
         guard let allowed = allowedOptions[profile.driver] else {
             throw DriverConfigurationError(profileId: profile.id, field: "driver",
                                            expected: "one of \(driverIds.sorted().map { "\"\($0)\"" }.joined(separator: ", "))",

@@ -42,10 +42,13 @@ public enum PHDObservationIdentifier {
     }
 
     /// The time stamp as the PHD reported it, HL7 DTM `YYYYMMDDHHMMSS.ss` (PHD IG "Generating the PHD
-    /// Reported Time Stamp Identifier", absolute time). Without a device time stamp (live oximetry) the
-    /// gateway's receipt time in UTC is used, which is stored with the row and never changes.
+    /// Reported Time Stamp Identifier", absolute time). Without a device time stamp (live oximetry), or
+    /// with one that is no date (an unset Bluetooth clock sends year/month/day 0: every reading would
+    /// share it and conditional create would merge them), the gateway's receipt time in UTC is used,
+    /// which is stored with the row and never changes.
     static func timestampPart(_ observation: Observation) -> String {
-        let civil = observation.deviceTime ?? CivilTime(instant: observation.receivedAt, utcOffsetMinutes: 0)
+        let stamp = observation.deviceTime.flatMap { $0.isValid ? $0 : nil }
+        let civil = stamp ?? CivilTime(instant: observation.receivedAt, utcOffsetMinutes: 0)
         return dtm(civil)
     }
 
@@ -67,11 +70,17 @@ public enum PHDObservationIdentifier {
 
 /// Measurement status → FHIR dataAbsentReason (`http://terminology.hl7.org/CodeSystem/data-absent-reason`),
 /// PHD IG "Measurement Status" table: invalid → error, not-available → not-performed; a measurement still
-/// ongoing has no value yet (temp-unknown). Only these remove the value.
+/// ongoing has no value yet (temp-unknown); FLOAT NaN/±INF keep their own codes, NRes and reserved
+/// values are errors. Only these remove the value.
 enum DataAbsence {
     /// nil when the value is present and usable.
     static func reason(value: DecimalValue?, status: MeasurementStatus) -> String? {
-        if status.contains(.invalid) || status.contains(.probeError) { return "error" }
+        // IEEE 11073-20601 special values (Bluetooth SFLOAT/FLOAT): data-absent-reason has a code for each.
+        if status.contains(.notANumber) { return "not-a-number" }
+        if status.contains(.positiveInfinity) { return "positive-infinity" }
+        if status.contains(.negativeInfinity) { return "negative-infinity" }
+        if status.contains(.invalid) || status.contains(.probeError) || status.contains(.notAtThisResolution)
+            || status.contains(.reservedValue) { return "error" }
         if status.contains(.measurementOngoing) { return "temp-unknown" }
         if value == nil || status.contains(.notAvailable) { return "not-performed" }
         return nil

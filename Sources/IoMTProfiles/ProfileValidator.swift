@@ -42,6 +42,7 @@ struct ProfileValidator {
         case (.ble?, let block?): issue("serial", expected: "no serial block for transport \"ble\"", found: block)
         default: break
         }
+        if transport == .ble, let match { checkBluetoothMatch(match, document: root["match"]) }
         var options: [String: JSONValue] = [:]
         if let value = root["driverOptions"] {
             if let members = object(value, at: "driverOptions", allowed: nil) {
@@ -103,6 +104,20 @@ struct ProfileValidator {
             }
         }
         return rules
+    }
+
+    /// A BLE profile is recognised by its advertised services only: it needs at least one, and USB
+    /// rules would never apply to it.
+    private mutating func checkBluetoothMatch(_ match: MatchRules, document: JSONValue?) {
+        if match.bleServices.isEmpty {
+            issues.append(.init(file: file, field: "match.bleServices",
+                                expected: "at least one advertised 16-bit service UUID such as \"1810\" (transport is \"ble\")",
+                                found: document?["bleServices"] == nil ? "nothing (the field is missing)" : "an empty array"))
+        }
+        if !match.usb.isEmpty {
+            issues.append(.init(file: file, field: "match.usb", expected: "no USB rules for transport \"ble\"",
+                                found: "\(match.usb.count) rule(s)"))
+        }
     }
 
     private mutating func usbMatch(_ value: JSONValue, at path: String) -> USBMatch? {

@@ -5,7 +5,9 @@ import IoMTCore
 // high-water mark stops them here. A row is "resent history" when its device time is at or below the newest
 // device time delivered for the same device, patient and destination, *and* it was stored after the row that
 // set the mark. The second condition keeps older rows that were merely overtaken (alert rows go first)
-// deliverable. Rows without a device time (live readings) are never touched.
+// deliverable. Rows without a device time (live readings) are never touched, nor are rows whose device clock
+// was not set (status device-clock-not-set, e.g. a Bluetooth cuff stamping 2000-01-01 after a battery change):
+// their device time says nothing about order, so they neither raise the mark nor are compared with it.
 //
 // Chosen behaviour: such rows are queued as usual and, when the forwarder picks them up, marked delivered as
 // duplicates (last_error_kind = 'resent-history', one audit entry per batch) instead of being uploaded.
@@ -15,6 +17,8 @@ extension Store {
     /// Device time as milliseconds since the epoch, computed by SQLite (offset-less times read as UTC,
     /// consistently for the mark and the rows compared with it).
     static let deviceTimeMilliseconds = "CAST(round((julianday(r.device_time) - 2440587.5) * 86400000.0) AS INTEGER)"
+    /// The row's device clock was set (status is the sorted, comma-joined flag list).
+    static let deviceClockWasSet = "instr(',' || r.status || ',', ',\(StatusFlag.deviceClockNotSet.rawValue),') = 0"
 
     /// Marks the rows of `ids` that are resent history as delivered-as-duplicate and returns their ids.
     public func setAsideResentHistory(_ ids: [Int64], destination: String, at time: Instant) throws(StoreError) -> [Int64] {
@@ -24,7 +28,7 @@ extension Store {
                 SELECT 1 FROM delivery d JOIN readings r ON r.id = d.reading_id
                 JOIN delivery_high_water h ON h.device_id = r.device_id AND h.patient_key = coalesce(r.patient_id, '')
                      AND h.destination = d.destination
-                WHERE d.reading_id = ?1 AND d.destination = ?2 AND d.state = 0 AND r.device_time IS NOT NULL
+                WHERE d.reading_id = ?1 AND d.destination = ?2 AND d.state = 0 AND r.device_time IS NOT NULL AND \(Store.deviceClockWasSet)
                   AND r.id > h.reading_id AND \(Store.deviceTimeMilliseconds) <= h.device_time_ms
                 """)
             let update = try connection.statement("""
@@ -63,7 +67,7 @@ extension Store {
         let upsert = try connection.statement("""
             INSERT INTO delivery_high_water (device_id, patient_key, destination, device_time_ms, reading_id, updated_ms)
             SELECT r.device_id, coalesce(r.patient_id, ''), ?2, \(Store.deviceTimeMilliseconds), r.id, ?3
-            FROM readings r WHERE r.id = ?1 AND r.device_time IS NOT NULL AND julianday(r.device_time) IS NOT NULL
+            FROM readings r WHERE r.id = ?1 AND r.device_time IS NOT NULL AND julianday(r.device_time) IS NOT NULL AND \(Store.deviceClockWasSet)
             ON CONFLICT (device_id, patient_key, destination) DO UPDATE
             SET device_time_ms = excluded.device_time_ms, reading_id = excluded.reading_id, updated_ms = excluded.updated_ms
             WHERE excluded.device_time_ms > delivery_high_water.device_time_ms

@@ -31,7 +31,7 @@ enum CLIHelp {
 
     static let command: [String: String] = [
         "decode": """
-            Usage: iomtctl decode --profile ID --hex BYTES [--profiles-dir DIR] [--pretty]
+            Usage: iomtctl decode --profile ID --hex BYTES [--characteristic UUID] [--profiles-dir DIR] [--pretty]
 
             Decodes the bytes with the driver of profile ID, as if they had arrived from the device in one
             read, flushes the driver's reporting window, and prints:
@@ -44,6 +44,12 @@ enum CLIHelp {
               --hex BYTES         bytes as hex; spaces, colons and 0x prefixes are allowed
               --profiles-dir DIR  profiles directory (default $IOMT_PROFILES_DIR, /usr/share/iomtd/profiles, ./DeviceProfiles)
               --pretty            indent the JSON
+              --characteristic UUID
+                                  Bluetooth profiles (ble-*) only: the GATT characteristic the bytes are one
+                                  value of, as 4 hex digits (e.g. 2A36 Intermediate Cuff Pressure, 2A34
+                                  Glucose Measurement Context, 2A49 a feature); default the profile's main
+                                  measurement (2A35, 2A5E, 2A1C, 2A9D, 2A37, 2A18). A value the decoder
+                                  rejects (truncated, wrong characteristic) exits 2 with the reason.
 
             With --fhir, prints instead the FHIR transaction Bundle the daemon would upload these readings in
             (PhgDevice, PhdDevice, Observations; same code path as iomtd):
@@ -54,9 +60,11 @@ enum CLIHelp {
               --device-path PATH  the device path from the daemon configuration (default /dev/iomt-capture)
               --at INSTANT        receipt time, ISO 8601 (default now)
 
-            Exit codes: 0 decoded (possibly no observations), 2 unknown profile, malformed hex, invalid profile
-            or invalid PESEL (the reason is printed, the PESEL is not).
+            Exit codes: 0 decoded (possibly no observations), 2 unknown profile, malformed hex, invalid profile,
+            rejected GATT value or invalid PESEL (the reason is printed, the PESEL is not).
             Example: iomtctl decode --profile contec-cms50d-plus --hex 'e8 30 08 48 61'
+                     iomtctl decode --profile ble-blood-pressure --hex '1e 78 00 50 00 5d 00 ea 07 0b 17 0a 0f 00 48 00 01 00 00'
+                     iomtctl decode --profile ble-blood-pressure --characteristic 2A36 --hex '00 96 00 ff 07 ff 07'
             """,
         "status": """
             Usage: iomtctl status [--socket PATH] [--json]

@@ -16,6 +16,7 @@ enum DecodeCommand {
         let serialNumber = try arguments.option("--serial-number")
         let devicePath = try arguments.option("--device-path")
         let atText = try arguments.option("--at")
+        let characteristicText = try arguments.option("--characteristic")
         try arguments.finish()
         if !fhir, patient != nil || gatewayId != nil || serialNumber != nil || devicePath != nil || atText != nil {
             throw CLIError(message: "--patient, --gateway-id, --serial-number, --device-path and --at go with --fhir", exitCode: 2)
@@ -31,10 +32,6 @@ enum DecodeCommand {
         do { bytes = try Hex.bytes(from: hexText) } catch {
             throw CLIError(message: "--hex: \(error)", exitCode: 2)
         }
-        var session: any DriverSession
-        do { session = try DriverRegistry.makeSession(for: profile) } catch {
-            throw CLIError(message: "\(error)", exitCode: 2)
-        }
         var fhirOptions: FHIRPreview.Options?
         if fhir {
             guard let patient else { throw CLIError(message: "--fhir needs --patient PESEL (DOM attributes every reading to a patient)", exitCode: 2) }
@@ -48,17 +45,50 @@ enum DecodeCommand {
             fhirOptions = FHIRPreview.Options(patientId: patient, gatewayId: gatewayId ?? FHIRPreview.defaultGatewayId,
                                               serialNumber: serialNumber, devicePath: devicePath ?? FHIRPreview.defaultDevicePath, receivedAt: at)
         }
-        // A capture carries no timing: ingest it at one instant and flush, so every window it fills is reported.
-        let time = Instant(millisecondsSinceEpoch: 0)
-        var output = session.start(at: time)
-        output.append(session.ingest(bytes, at: time))
-        output.append(session.finish(at: time))
+        let measurements = try decode(bytes, profile: profile, characteristicText: characteristicText)
         if let fhirOptions {
-            let bundle = FHIRPreview.bundle(output.measurements, profile: profile, options: fhirOptions)
+            let bundle = FHIRPreview.bundle(measurements, profile: profile, options: fhirOptions)
             print(pretty ? bundle.prettyPrinted() : bundle.serialized())
             return
         }
-        let document = JSONValue.object([("observations", .array(output.measurements.map(\.contractJSON)))])
+        let document = JSONValue.object([("observations", .array(measurements.map(\.contractJSON)))])
         print(pretty ? document.prettyPrinted() : document.serialized())
+    }
+
+    /// Stream drivers: the capture is ingested at one instant and flushed, so every window it fills is
+    /// reported. GATT drivers: the bytes are one value of one characteristic (`--characteristic`,
+    /// default the profile's main measurement); a value the decoder rejects is an input error.
+    private static func decode(_ bytes: [UInt8], profile: DeviceProfile, characteristicText: String?) throws(CLIError) -> [DecodedMeasurement] {
+        let time = Instant(millisecondsSinceEpoch: 0)
+        guard DriverRegistry.gattDriverIds.contains(profile.driver) else {
+            if characteristicText != nil {
+                throw CLIError(message: "--characteristic goes with Bluetooth (GATT) profiles; '\(profile.id)' uses the byte-stream driver '\(profile.driver)'", exitCode: 2)
+            }
+            var session: any DriverSession
+            do { session = try DriverRegistry.makeSession(for: profile) } catch { throw CLIError(message: "\(error)", exitCode: 2) }
+            var output = session.start(at: time)
+            output.append(session.ingest(bytes, at: time))
+            output.append(session.finish(at: time))
+            return output.measurements
+        }
+        var session: GATTDriverSession
+        do { session = try DriverRegistry.makeGATTSession(for: profile) } catch { throw CLIError(message: "\(error)", exitCode: 2) }
+        let known = session.profile.characteristics.map { GATTUUID.hex($0.uuid) }.joined(separator: ", ")
+        var characteristic = session.profile.mainMeasurement
+        if let characteristicText {
+            guard let uuid = GATTUUID.parse(characteristicText) else {
+                throw CLIError(message: "--characteristic expects a 16-bit UUID as 4 hex digits (one of \(known)), got '\(characteristicText)'", exitCode: 2)
+            }
+            characteristic = uuid
+        }
+        let output = session.decode(characteristic: characteristic, value: bytes, receivedAt: time)
+        let rejections = output.events.compactMap { event -> String? in
+            if case let .rejectedFrame(reason) = event { return reason }
+            return nil
+        }
+        if let reason = rejections.first {
+            throw CLIError(message: "rejected: \(reason)", hint: "\(session.profile.name) characteristics: \(known)", exitCode: 2)
+        }
+        return output.measurements
     }
 }

@@ -30,6 +30,26 @@ struct FixtureCase: CustomStringConvertible, Sendable {
 
     func capture() throws -> [UInt8] { try Hex.bytes(from: try text("capture.hex")) }
 
+    /// Bluetooth cases name the GATT characteristic their capture is one value of.
+    var isGATT: Bool {
+        guard let info = try? JSONValue.parse(try text("case.json")) else { return false }
+        return info["characteristic"] != nil
+    }
+
+    /// Decodes a Bluetooth case: the `before` values (e.g. a Temperature Type read), then the capture.
+    func gattOutput() throws -> GATTOutput {
+        let caseInfo = try JSONValue.parse(try text("case.json"))
+        let profileId = try #require(caseInfo["profile"]?.stringValue, "case.json needs a \"profile\" string")
+        let profile = try #require(try Repository.catalog().profile(id: profileId), "no profile \(profileId) in DeviceProfiles/")
+        var session = try DriverRegistry.makeGATTSession(for: profile)
+        for item in caseInfo["before"]?.arrayValue ?? [] {
+            let uuid = try #require(item["characteristic"]?.stringValue.flatMap(GATTUUID.parse), "before[].characteristic")
+            _ = session.decode(characteristic: uuid, value: try Hex.bytes(from: item["hex"]?.stringValue ?? ""), receivedAt: .testStart)
+        }
+        let uuid = try #require(caseInfo["characteristic"]?.stringValue.flatMap(GATTUUID.parse), "case.json characteristic")
+        return session.decode(characteristic: uuid, value: try capture(), receivedAt: .testStart)
+    }
+
     func session() throws -> any DriverSession {
         let caseInfo = try JSONValue.parse(try text("case.json"))
         let profileId = try #require(caseInfo["profile"]?.stringValue, "case.json needs a \"profile\" string")
@@ -45,6 +65,7 @@ struct FixtureCase: CustomStringConvertible, Sendable {
 
     @Test(arguments: FixtureCase.all())
     func caseMatchesExpectedJSON(_ fixture: FixtureCase) throws {
+        if fixture.isGATT { return try gattCaseMatchesExpectedJSON(fixture) }
         var session = try fixture.session()
         let output = decodeAtOnce(try fixture.capture(), session: &session)
         let actual = JSONValue.object([("observations", .array(output.measurements.map(\.contractJSON)))])
@@ -55,12 +76,33 @@ struct FixtureCase: CustomStringConvertible, Sendable {
     /// Feeding a capture byte by byte, or in odd chunks, gives exactly the all-at-once output.
     @Test(arguments: FixtureCase.all())
     func chunkingDoesNotChangeOutput(_ fixture: FixtureCase) throws {
+        guard !fixture.isGATT else { return }  // a GATT value arrives whole (one ATT PDU), never chunked
         let bytes = try fixture.capture()
         var whole = try fixture.session()
         let reference = decodeAtOnce(bytes, session: &whole).measurements
         for sizes in [[1], [2, 7, 3], [9, 5, 13, 1, 64]] {
             var chunked = try fixture.session()
             #expect(decodeAtOnce(bytes, session: &chunked, chunkSizes: sizes).measurements == reference, "chunks \(sizes)")
+        }
+    }
+
+    /// GATT cases: the observations match, and a value the spec layout cannot hold is rejected with a
+    /// reason naming the field (never a crash, never a partial reading).
+    private func gattCaseMatchesExpectedJSON(_ fixture: FixtureCase) throws {
+        let output = try fixture.gattOutput()
+        let actual = JSONValue.object([("observations", .array(output.measurements.map(\.contractJSON)))])
+        let expected = try JSONValue.parse(try fixture.text("expected.json"))
+        #expect(actual == expected, "\(fixture): got \(actual.prettyPrinted())")
+        let reasons = output.events.compactMap { event -> String? in
+            if case let .rejectedFrame(reason) = event { return reason }
+            return nil
+        }
+        let wanted = (try JSONValue.parse(try fixture.text("case.json"))["rejectedContaining"]?.arrayValue ?? []).compactMap(\.stringValue)
+        if wanted.isEmpty {
+            #expect(reasons.isEmpty, "\(fixture): unexpected rejection \(reasons)")
+        } else {
+            #expect(reasons.count == 1, "\(fixture): expected one rejection, got \(reasons)")
+            for part in wanted { #expect(reasons.first?.contains(part) == true, "\(fixture): rejection \(reasons) should name \(part)") }
         }
     }
 }

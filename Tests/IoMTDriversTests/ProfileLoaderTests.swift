@@ -60,6 +60,28 @@ import Testing
         #expect(profile.sourcePath == path)
     }
 
+    static let bluetooth = """
+    { "id": "ble-test", "schemaVersion": 1, "manufacturer": "any", "model": "any", "deviceClass": "glucose-meter",
+      "driver": "ble-glucose", "transport": "ble", "match": { "bleServices": ["1808"] } }
+    """
+
+    @Test func bluetoothProfileLoadsWithItsServices() throws {
+        let path = try directory(["p.json": Self.bluetooth]) + "/p.json"
+        let profile = try loader.load(file: path)
+        #expect(profile.transport == .ble && profile.serial == nil && profile.match.bleServices == ["1808"])
+    }
+
+    @Test func bluetoothProfileNeedsAServiceAndNoUSBRules() throws {
+        let (path, empty) = try issues(Self.bluetooth.replacingOccurrences(of: "{ \"bleServices\": [\"1808\"] }", with: "{ \"bleServices\": [] }"))
+        #expect(empty.map(\.description) == ["\(path): match.bleServices: expected at least one advertised 16-bit service UUID such as \"1810\" (transport is \"ble\"), found an empty array"])
+        let (_, usb) = try issues(Self.bluetooth.replacingOccurrences(of: "{ \"bleServices\": [\"1808\"] }",
+                                                                     with: "{ \"usb\": [ { \"vendorId\": \"10c4\", \"productId\": \"ea60\" } ] }"))
+        #expect(usb.map(\.field) == ["match.bleServices", "match.usb"])
+        #expect(usb.first?.found == "nothing (the field is missing)")
+        let (_, badUUID) = try issues(Self.bluetooth.replacingOccurrences(of: "[\"1808\"]", with: "[\"18081\"]"))
+        #expect(badUUID.map(\.field) == ["match.bleServices[0]", "match.bleServices"])
+    }
+
     @Test func parityMessageNamesFileFieldExpectationAndFinding() throws {
         let (path, found) = try issues(replacing("\"parity\": \"odd\"", "\"parity\": \"space\""))
         #expect(found.map(\.description) == ["\(path): serial.parity: expected one of \"none\", \"odd\", \"even\", found \"space\""])
@@ -101,7 +123,8 @@ import Testing
     @Test func driverMustBeRegistered() throws {
         let (_, found) = try issues(replacing("\"contec-cms50-legacy\"", "\"contec-cms50\""))
         #expect(found.map(\.field) == ["driver"])
-        #expect(found[0].expected == "a registered driver id (one of \"contec-cms50-legacy\", \"contec-cms50-v46\", "
+        #expect(found[0].expected == "a registered driver id (one of \"ble-blood-pressure\", \"ble-glucose\", \"ble-health-thermometer\", "
+                + "\"ble-heart-rate\", \"ble-pulse-oximeter\", \"ble-weight-scale\", \"contec-cms50-legacy\", \"contec-cms50-v46\", "
                 + "\"nonin-serial-format2\", \"nonin-serial-format8\", \"serial-text-report\")")
         #expect(found[0].found == "\"contec-cms50\"")
     }
@@ -113,8 +136,9 @@ import Testing
     }
 
     @Test func bleTransportTakesNoSerialBlock() throws {
+        // The USB match rules are wrong for BLE too, and the advertised service is missing.
         let (_, found) = try issues(replacing("\"transport\": \"serial\"", "\"transport\": \"ble\""))
-        #expect(found.map(\.field) == ["serial"])
+        #expect(found.map(\.field) == ["serial", "match.bleServices", "match.usb"])
         let (_, transport) = try issues(replacing("\"transport\": \"serial\"", "\"transport\": \"usb\""))
         #expect(transport.map(\.expected) == ["one of \"serial\", \"ble\""])
     }
@@ -187,11 +211,19 @@ import Testing
 
     @Test func realProfilesDirectoryLoads() throws {
         let profiles = try loader.load(directory: Repository.profilesDirectory)
-        #expect(profiles.map(\.id) == ["contec-cms50d-plus", "contec-cms50e", "generic-spirometer-text-report",
+        #expect(profiles.map(\.id) == ["ble-blood-pressure", "ble-glucose", "ble-health-thermometer", "ble-heart-rate", "ble-pulse-oximeter",
+                                       "ble-weight-scale", "contec-cms50d-plus", "contec-cms50e", "generic-spirometer-text-report",
                                        "nonin-serial-format2", "nonin-serial-format8"])
-        #expect(profiles[0].serial == SerialSettings(baudRate: 19200, dataBits: 8, parity: .odd, stopBits: 1))
-        #expect(profiles[1].serial == SerialSettings(baudRate: 115200, dataBits: 8, parity: .none, stopBits: 1))
-        for profile in profiles { #expect(throws: Never.self) { _ = try DriverRegistry.makeSession(for: profile) } }
+        let serial = profiles.filter { $0.transport == .serial }
+        #expect(serial[0].serial == SerialSettings(baudRate: 19200, dataBits: 8, parity: .odd, stopBits: 1))
+        #expect(serial[1].serial == SerialSettings(baudRate: 115200, dataBits: 8, parity: .none, stopBits: 1))
+        for profile in profiles {
+            if profile.transport == .ble {
+                #expect(throws: Never.self) { _ = try DriverRegistry.makeGATTSession(for: profile) }
+            } else {
+                #expect(throws: Never.self) { _ = try DriverRegistry.makeSession(for: profile) }
+            }
+        }
     }
 
     @Test func catalogLooksUpAndMatches() throws {

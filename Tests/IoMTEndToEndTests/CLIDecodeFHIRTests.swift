@@ -60,4 +60,32 @@ import Testing
         #expect(text.contains("--patient PESEL"))
         #expect(try LabHarness.run("iomtctl", ["decode", "--profile", "contec-cms50d-plus", "--hex", "e8", "--patient", pesel] + profiles).0 == 2)
     }
+
+    /// Bluetooth readings in FHIR: a compound blood pressure with a NaN component, a thermometer's
+    /// +INF and a glucose record from a reset clock, each bundle valid, special values as
+    /// dataAbsentReason and the unset clock replaced by the receipt time.
+    @Test func bluetoothReadingsBecomeValidBundles() throws {
+        func bluetoothCapture(_ path: String) throws -> String {
+            try String(contentsOf: LabHarness.repositoryRoot.appendingPathComponent("Firmware-Fixtures/\(path)/capture.hex"), encoding: .utf8)
+        }
+        let cases: [(profile: String, fixture: String, mustContain: [String])] = [
+            ("ble-blood-pressure", "ble-blood-pressure/bpm-systolic-nan", ["\"code\":\"not-a-number\"", "\"code\":\"150022\""]),
+            ("ble-health-thermometer", "ble-health-thermometer/temp-special-plusinf", ["\"code\":\"positive-infinity\""]),
+            ("ble-glucose", "ble-glucose/gm-clock-year-2000", ["\"effectiveDateTime\":\"2026-11-23T10:00:00.000Z\"", "\"code\":\"160184\""]),
+            ("ble-weight-scale", "ble-weight-scale/weight-flags-0e-stamp-user-bmi-height", ["\"code\":\"188752\"", "\"code\":\"kg/m2\""]),
+        ]
+        let directory = try LabHarness.temporaryDirectory("decode-fhir-ble")
+        var files: [String] = []
+        for (index, item) in cases.enumerated() {
+            let (status, output) = try LabHarness.run("iomtctl", ["decode", "--profile", item.profile, "--hex", try bluetoothCapture(item.fixture),
+                                                                  "--fhir", "--patient", pesel, "--at", "2026-11-23T10:00:00Z"] + profiles)
+            #expect(status == 0, "\(item.fixture): \(output)")
+            for text in item.mustContain { #expect(output.contains(text), "\(item.fixture) lacks \(text): \(output)") }
+            let file = directory.appendingPathComponent("bundle-\(index).json")
+            try output.write(to: file, atomically: true, encoding: .utf8)
+            files.append(file.path)
+        }
+        let (valid, report) = try FHIRValidator.validate(files)
+        #expect(valid == 0, "\(report)")
+    }
 }

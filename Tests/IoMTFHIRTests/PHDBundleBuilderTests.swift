@@ -16,6 +16,17 @@ import Testing
         #expect(PHDObservationIdentifier.value(for: temperature) == PHDObservationIdentifier.value(for: Fixtures.temperature()))
     }
 
+    /// An unset Bluetooth clock (year/month/day 0) is no time stamp: two such readings must not share an
+    /// identifier, so the receipt time stands in. A valid stamp from a reset clock (2000-01-01) is kept as reported.
+    @Test func impossibleDeviceTimeUsesStoredReceiptTime() {
+        var zero = Fixtures.temperature(status: [.deviceClockNotSet])
+        zero.deviceTime = CivilTime(year: 0, month: 0, day: 0)
+        #expect(PHDObservationIdentifier.value(for: zero).hasSuffix("-150364-36.50-Cel-20251123121320.25"))
+        var reset = Fixtures.temperature(status: [.deviceClockNotSet])
+        reset.deviceTime = CivilTime(year: 2000, month: 1, day: 1, second: 7)
+        #expect(PHDObservationIdentifier.value(for: reset).hasSuffix("-150364-36.50-Cel-20000101000007.00"))
+    }
+
     @Test func liveReadingWithoutDeviceTimeUsesStoredReceiptTime() {
         let reading = Fixtures.spo2(DecimalValue(97))
         #expect(PHDObservationIdentifier.value(for: reading)
@@ -111,6 +122,17 @@ import Testing
         #expect(questionable["status"]?.stringValue == "final")
         #expect(questionable["meta"]?["security"]?[0]?["code"]?.stringValue == "HTEST")
         #expect(resources[4]["meta"]?["security"] == nil)
+    }
+
+    /// IEEE 11073 FLOAT/SFLOAT special values (Bluetooth decoders) never become numbers: each has its
+    /// data-absent reason (PHD IG), NRes and reserved values are errors.
+    @Test func specialFloatValuesBecomeDataAbsentReasons() {
+        for (flag, reason) in [(StatusFlag.notANumber, "not-a-number"), (.positiveInfinity, "positive-infinity"), (.negativeInfinity, "negative-infinity"),
+                               (.notAtThisResolution, "error"), (.reservedValue, "error")] {
+            let resource = builder.transactionBundle(for: [BundleInput(storeId: 1, observation: Fixtures.spo2(nil, status: [flag]))]).entryResources.last!
+            #expect(resource["valueQuantity"] == nil, "\(flag)")
+            #expect(resource["dataAbsentReason"]?["coding"]?[0]?["code"]?.stringValue == reason, "\(flag)")
+        }
     }
 
     @Test func ongoingAndEarlyMeasurements() {

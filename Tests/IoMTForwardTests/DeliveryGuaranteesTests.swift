@@ -73,6 +73,30 @@ func valuesByDevice(_ receiver: DOMReceiver) -> [String: [String]] {
         #expect(receiver.observationCount == 29)
     }
 
+    /// A device whose clock was reset (Bluetooth stamps of 2000-01-01, flagged device-clock-not-set) after its
+    /// readings had raised the mark: the new readings are uploaded, not taken for resent history, and do not move the mark.
+    @Test func readingsFromAResetClockAreNotTakenForHistory() async throws {
+        let fixture = try StoreFixture()
+        let receiver = DOMReceiver(configuration: DOMReceiverConfiguration())
+        let port = try receiver.start()
+        defer { receiver.stop() }
+        let forwarder = makeForwarder(fixture, port: port, batchSize: 10)
+        _ = try await fixture.store.append((0..<3).map { reading(device: oximeter, second: $0, withDeviceTime: true) })
+        await drain(forwarder)
+        let mark = try await fixture.store.highWaterMark(device: oximeter, patientId: "85010112345", destination: "dom")
+        let reset = (0..<4).map { index in
+            var observation = reading(device: oximeter, second: 100 + index, value: 90 + index, withDeviceTime: true)
+            observation.deviceTime = CivilTime(year: 2000, month: 1, day: 1, minute: 3, second: index)
+            observation.status = [.deviceClockNotSet]
+            return observation
+        }
+        _ = try await fixture.store.append(reset)
+        await drain(forwarder)
+        #expect(receiver.observationCount == 7)
+        #expect(try await fixture.store.highWaterMark(device: oximeter, patientId: "85010112345", destination: "dom") == mark)
+        #expect(try await fixture.store.stats(destination: "dom").backlog == 0)
+    }
+
     /// Older rows overtaken by an alert row (delivered first, raising the mark) are not mistaken for resent history.
     @Test func rowsOvertakenByAnAlertAreStillDelivered() async throws {
         let fixture = try StoreFixture()

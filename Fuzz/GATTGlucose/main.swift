@@ -1,0 +1,9 @@
+import IoMTDrivers
+
+/// libFuzzer target: the Glucose GATT decoder, every characteristic of its profile (see scripts/fuzz.sh).
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzGATTGlucose(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
+    let bytes = Array(UnsafeBufferPointer(start: data, count: size))
+    if let violation = GATTInvariants.violation(in: bytes, decoder: GlucoseProfile.self) { fatalError(violation) }
+    return 0
+}

@@ -1,0 +1,35 @@
+import IoMTCore
+import IoMTProfiles
+
+extension DriverRegistry {
+    static let gattDecoders: [any GATTProfileDecoder.Type] = [
+        BloodPressureProfile.self, PulseOximeterProfile.self, HealthThermometerProfile.self,
+        WeightScaleProfile.self, HeartRateProfile.self, GlucoseProfile.self,
+    ]
+
+    /// The session for a Bluetooth health profile (`transport: "ble"`, a `ble-…` driver).
+    /// `highWaterSequenceNumber`: the last stored-record sequence number already received from this
+    /// device (Glucose), so only newer records are requested.
+    public static func makeGATTSession(for profile: DeviceProfile, highWaterSequenceNumber: UInt16? = nil) throws(DriverConfigurationError) -> GATTDriverSession {
+        guard let decoder = gattDecoders.first(where: { $0.profile.driverId == profile.driver }) else {
+            throw DriverConfigurationError(profileId: profile.id, field: "driver",
+                                           expected: "a GATT driver (one of \(gattDriverIds.sorted().map { "\"\($0)\"" }.joined(separator: ", ")))",
+                                           found: "\"\(profile.driver)\"")
+        }
+        guard profile.transport == .ble else {
+            throw DriverConfigurationError(profileId: profile.id, field: "transport", expected: "\"ble\" for driver \"\(profile.driver)\"",
+                                           found: "\"\(profile.transport.rawValue)\"")
+        }
+        let service = GATTUUID.hex(decoder.profile.service).lowercased()
+        guard profile.match.bleServices.contains(service) else {
+            throw DriverConfigurationError(profileId: profile.id, field: "match.bleServices",
+                                           expected: "the service \"\(service)\" of \(decoder.profile.name)",
+                                           found: profile.match.bleServices.isEmpty ? "none" : profile.match.bleServices.map { "\"\($0)\"" }.joined(separator: ", "))
+        }
+        if let key = profile.driverOptions.keys.sorted().first {
+            throw DriverConfigurationError(profileId: profile.id, field: "driverOptions.\(key)",
+                                           expected: "no driverOptions (GATT drivers take none)", found: "option \"\(key)\"")
+        }
+        return GATTDriverSession(decoder: decoder, highWaterSequenceNumber: highWaterSequenceNumber)
+    }
+}

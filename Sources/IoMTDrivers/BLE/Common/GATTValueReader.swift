@@ -1,0 +1,99 @@
+/// Why a characteristic value could not be decoded. Carries the characteristic, the field and the
+/// offset so a technician can match it against a capture.
+public struct GATTDecodingError: Error, Hashable, CustomStringConvertible {
+    public let characteristic: UInt16
+    public let field: String
+    public let offset: Int
+    public let reason: String
+
+    public init(characteristic: UInt16, field: String, offset: Int, reason: String) {
+        self.characteristic = characteristic; self.field = field; self.offset = offset; self.reason = reason
+    }
+
+    public var description: String {
+        "characteristic 0x\(GATTUUID.hex(characteristic)): \(field) at byte \(offset): \(reason)"
+    }
+}
+
+/// Little-endian cursor over one characteristic value (GATT values are little-endian, Core Spec Vol 3
+/// Part G). Every read names its field, so a short value is rejected with what was missing.
+struct GATTValueReader {
+    let characteristic: UInt16
+    let bytes: [UInt8]
+    private(set) var offset = 0
+
+    init(characteristic: UInt16, bytes: [UInt8]) { self.characteristic = characteristic; self.bytes = bytes }
+
+    var remaining: Int { bytes.count - offset }
+    var isAtEnd: Bool { offset >= bytes.count }
+
+    func error(_ field: String, _ reason: String) -> GATTDecodingError {
+        GATTDecodingError(characteristic: characteristic, field: field, offset: offset, reason: reason)
+    }
+
+    private mutating func take(_ count: Int, _ field: String) throws(GATTDecodingError) -> ArraySlice<UInt8> {
+        guard remaining >= count else {
+            throw error(field, "value truncated: needs \(count) byte(s), \(max(0, remaining)) left of \(bytes.count)")
+        }
+        defer { offset += count }
+        return bytes[offset..<(offset + count)]
+    }
+
+    mutating func uint8(_ field: String) throws(GATTDecodingError) -> UInt8 { try take(1, field).first! }
+
+    mutating func uint16(_ field: String) throws(GATTDecodingError) -> UInt16 {
+        let slice = try take(2, field)
+        return UInt16(slice[slice.startIndex]) | UInt16(slice[slice.startIndex + 1]) << 8
+    }
+
+    mutating func int16(_ field: String) throws(GATTDecodingError) -> Int16 { Int16(bitPattern: try uint16(field)) }
+
+    mutating func uint24(_ field: String) throws(GATTDecodingError) -> UInt32 {
+        let slice = try take(3, field)
+        return slice.reversed().reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
+    }
+
+    mutating func uint32(_ field: String) throws(GATTDecodingError) -> UInt32 {
+        let slice = try take(4, field)
+        return slice.reversed().reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
+    }
+
+    mutating func sfloat(_ field: String) throws(GATTDecodingError) -> MedicalFloat { MedicalFloat(sfloat: try uint16(field)) }
+
+    mutating func float(_ field: String) throws(GATTDecodingError) -> MedicalFloat { MedicalFloat(float: try uint32(field)) }
+
+    mutating func dateTime(_ field: String) throws(GATTDecodingError) -> GATTDateTime {
+        let year = try uint16(field + ".year")
+        let month = try uint8(field + ".month"), day = try uint8(field + ".day")
+        let hours = try uint8(field + ".hours"), minutes = try uint8(field + ".minutes"), seconds = try uint8(field + ".seconds")
+        return GATTDateTime(year: Int(year), month: Int(month), day: Int(day), hours: Int(hours), minutes: Int(minutes), seconds: Int(seconds))
+    }
+
+    /// Bytes after the last field the flags announced: tolerated (later spec versions append fields) but reported.
+    func trailingBytesEvent() -> DriverEvent? {
+        guard remaining > 0 else { return nil }
+        return .deviceInfo(key: "gatt.\(GATTUUID.hex(characteristic)).trailingBytes", value: String(remaining))
+    }
+}
+
+/// 16-bit Bluetooth SIG UUIDs as the profiles and the CLI write them ("2A35").
+public enum GATTUUID {
+    public static func hex(_ uuid: UInt16) -> String {
+        let digits = String(uuid, radix: 16, uppercase: true)
+        return String(repeating: "0", count: 4 - digits.count) + digits
+    }
+
+    /// "2A35", "2a35", "0x2A35" or the 128-bit SIG base form "00002a35-0000-1000-8000-00805f9b34fb".
+    public static func parse(_ text: String) -> UInt16? {
+        var body = text.lowercased()
+        if body.hasPrefix("0x") { body.removeFirst(2) }
+        if body.count == 36, body.hasPrefix("0000"), body.hasSuffix("-0000-1000-8000-00805f9b34fb") {
+            body = String(body.dropFirst(4).prefix(4))
+        }
+        guard body.count == 4, body.utf8.allSatisfy({ ($0 >= 48 && $0 <= 57) || ($0 >= 97 && $0 <= 102) }) else { return nil }
+        return UInt16(body, radix: 16)
+    }
+
+    /// The 128-bit form BlueZ reports in `UUID` properties.
+    public static func full(_ uuid: UInt16) -> String { "0000\(hex(uuid).lowercased())-0000-1000-8000-00805f9b34fb" }
+}
