@@ -24,6 +24,11 @@ public enum DriverRegistry {
         serialTextReport: TextReportFormat.optionNames,
     ]
 
+    /// Checks that a driver can be built for the profile (stream or GATT), with its options.
+    public static func check(_ profile: DeviceProfile) throws(DriverConfigurationError) {
+        if gattDriverIds.contains(profile.driver) { _ = try makeGATTSession(for: profile) } else { _ = try makeSession(for: profile) }
+    }
+
     public static func makeSession(for profile: DeviceProfile) throws(DriverConfigurationError) -> any DriverSession {
         if gattDriverIds.contains(profile.driver) {
             throw DriverConfigurationError(profileId: profile.id, field: "driver",

@@ -99,7 +99,7 @@ enum ProfilesCommand {
         do { profile = try ProfileLoader(knownDriverIds: DriverRegistry.driverIds).parse(bytes: Array(content.utf8), sourcePath: file) } catch {
             throw CLIError(message: "\(file): invalid:\n\(error)", hint: "each error names the field and what was expected", exitCode: 2)
         }
-        do { _ = try DriverRegistry.makeSession(for: profile) } catch { throw CLIError(message: "\(file): \(error)", exitCode: 2) }
+        do { try DriverRegistry.check(profile) } catch { throw CLIError(message: "\(file): \(error)", exitCode: 2) }
         let result = try ControlClient.call(ControlRequest(command: "install-profile", arguments: .object([
             ("name", .string(file)), ("content", .string(content)), ("replace", .bool(replace))])), socket: socket)
         if json { print(result.serialized()); return }
@@ -119,7 +119,7 @@ enum ProfilesCommand {
         }
         var problems: [String] = []
         for profile in profiles {
-            do { _ = try DriverRegistry.makeSession(for: profile) } catch {
+            do { try DriverRegistry.check(profile) } catch {
                 problems.append("\(profile.sourcePath ?? profile.id): driverOptions: \(error)")
             }
         }

@@ -135,7 +135,7 @@ public struct DaemonControl: Sendable {
         let loader = ProfileLoader(knownDriverIds: DriverRegistry.driverIds)
         let profile: DeviceProfile
         do { profile = try loader.parse(bytes: Array(content.utf8), sourcePath: name) } catch { return .failure("\(error)", exitCode: 2) }
-        do { _ = try DriverRegistry.makeSession(for: profile) } catch { return .failure("\(name): \(error)", exitCode: 2) }
+        do { try DriverRegistry.check(profile) } catch { return .failure("\(name): \(error)", exitCode: 2) }
         let directory = configuration.localProfilesDirectory
         let target = directory + "/" + profile.id + ".json"
         let replacing = request.argument("replace")?.boolValue ?? false
