@@ -24,6 +24,17 @@ devices = {}  # name -> {"usb": syspath, "tty": syspath, "stop": Event}
 next_minor = [0]
 
 
+def pass_through(handler, client):
+    """The daemon's tty ioctls (TIOCEXCL, ...) run on the real pty: umockdev answers unknown ones with ENOTTY."""
+    result, error = client.execute()
+    client.complete(result, error)
+    return True
+
+
+ioctl_handler = UMockdev.IoctlBase()
+ioctl_handler.connect("handle-ioctl", pass_through)
+
+
 def reply(text):
     sys.stdout.write(text + "\n")
     sys.stdout.flush()
@@ -52,6 +63,7 @@ def add(name, vid, pid, product, serial):
     if serial != "-":
         tty.append("E: ID_SERIAL_SHORT=" + serial)
     testbed.add_from_string("\n".join(description) + "\n\n" + "\n".join(tty) + "\n")
+    testbed.attach_ioctl("/dev/" + name, ioctl_handler)
     devices[name] = {"usb": "/sys" + usb_path, "tty": "/sys" + tty_path, "stop": threading.Event()}
     testbed.uevent("/sys" + tty_path, "add")
     reply("added /sys" + tty_path)

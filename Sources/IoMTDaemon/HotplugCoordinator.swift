@@ -1,4 +1,3 @@
-import Glibc
 import IoMTCore
 import IoMTProfiles
 import IoMTUdev
@@ -15,7 +14,9 @@ actor HotplugCoordinator {
     }
 
     private let matcher: HotplugMatcher
-    private let staticPaths: [String]
+    /// `devices[]` paths: a device whose node or one of whose udev links (DEVLINKS: /dev/iomt/..., /dev/serial/by-id/...)
+    /// is listed there is left to its static runner.
+    private let staticPaths: Set<String>
     private let patientId: String?
     private let pipeline: IngestPipeline
     private let health: HealthMonitor
@@ -30,7 +31,7 @@ actor HotplugCoordinator {
     init(configuration: DaemonConfiguration, profiles: [DeviceProfile], pipeline: IngestPipeline, health: HealthMonitor,
          board: DeviceStatusBoard, clock: any WallClock) {
         matcher = HotplugMatcher(catalog: ProfileCatalog(profiles: profiles))
-        staticPaths = configuration.devices.map(\.path)
+        staticPaths = Set(configuration.devices.map(\.path))
         patientId = configuration.patientId
         self.pipeline = pipeline; self.health = health; self.board = board; self.clock = clock
     }
@@ -60,7 +61,7 @@ actor HotplugCoordinator {
 
     private func added(_ device: USBSerialDevice) {
         guard !stopped, running[device.syspath] == nil, let devnode = device.devnode else { return }
-        switch matcher.decide(device, staticPaths: currentStaticPaths()) {
+        switch matcher.decide(device, staticPaths: staticPaths) {
         case let .read(profileId, alsoMatched):
             guard let profile = matcher.catalog.profile(id: profileId), let settings = profile.serial else { return }
             start(device, devnode: devnode, profile: profile, settings: settings, alsoMatched: alsoMatched)
@@ -109,17 +110,5 @@ actor HotplugCoordinator {
         await entry.task.value // the driver's last window is delivered before this returns
         board.set(entry.runner.identity.key, .disconnected, detail: detail, at: clock.now())
         if detail == "unplugged" { Log.notice("\(entry.devnode) unplugged: \(entry.runner.identity.key) disconnected cleanly", "hotplug") }
-    }
-
-    /// Configured paths and, since udev makes links when a device appears, what each resolves to now.
-    private func currentStaticPaths() -> Set<String> {
-        var paths = Set(staticPaths)
-        for path in staticPaths {
-            if let resolved = realpath(path, nil) {
-                paths.insert(String(cString: resolved))
-                free(resolved)
-            }
-        }
-        return paths
     }
 }

@@ -79,12 +79,12 @@ final class UmockdevTestbed {
 
     deinit { stop() }
 
-    /// One second of a steady legacy CMS50 (60 frames): SpO2 97 %, pulse 72/min.
-    static func legacyCMS50Second() -> [UInt8] {
+    /// One second of a steady legacy CMS50 (60 frames).
+    static func legacyCMS50Second(spo2: Int = 97, pulseRate: Int = 72) -> [UInt8] {
         (0..<60).flatMap { index in
             CMS50Frame.legacy(CMS50Sample(pleth: 40 + (index * 5) % 60, signalStrength: 8, barGraph: 5, beat: index % 50 == 0,
                                           fingerOut: false, searching: false, probeError: false, spo2Dropping: false,
-                                          pulseRate: 72, spo2: 97))
+                                          pulseRate: pulseRate, spo2: spo2))
         }
     }
 }
