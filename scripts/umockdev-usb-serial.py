@@ -11,6 +11,7 @@ LD_PRELOAD=libumockdev-preload.so.0 and UMOCKDEV_DIR=DIR. Commands on stdin, one
                                     (umockdev keeps the pty: a NAME cannot be added twice, re-plug under a new one)
   quit
 """
+import os
 import sys
 import threading
 import time
@@ -62,8 +63,16 @@ def add(name, vid, pid, product, serial):
         tty.append("E: ID_MODEL_ENC=" + product.replace("_", "\\x20"))
     if serial != "-":
         tty.append("E: ID_SERIAL_SHORT=" + serial)
-    testbed.add_from_string("\n".join(description) + "\n\n" + "\n".join(tty) + "\n")
+    # The ioctl handler first, and listening before the uevent: the daemon opens the node as soon as it
+    # hears of it, and an open that finds no handler gets umockdev's default one (ENOTTY for everything).
     testbed.attach_ioctl("/dev/" + name, ioctl_handler)
+    testbed.add_from_string("\n".join(description) + "\n\n" + "\n".join(tty) + "\n")
+    socket_path = os.path.join(testbed.get_root_dir(), "ioctl", "dev", name)
+    for _ in range(100):
+        if os.path.exists(socket_path):
+            break
+        time.sleep(0.02)
+    time.sleep(0.1)
     devices[name] = {"usb": "/sys" + usb_path, "tty": "/sys" + tty_path, "stop": threading.Event()}
     testbed.uevent("/sys" + tty_path, "add")
     reply("added /sys" + tty_path)
@@ -74,7 +83,6 @@ def stream(name, data):
     stop = devices[name]["stop"]
 
     def run():
-        import os
         while not stop.is_set():
             for offset in range(0, len(data), 5):
                 if stop.is_set():
