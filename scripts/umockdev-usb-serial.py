@@ -12,6 +12,7 @@ LD_PRELOAD=libumockdev-preload.so.0 and UMOCKDEV_DIR=DIR. Commands on stdin, one
   quit
 """
 import os
+import shutil
 import sys
 import threading
 import time
@@ -124,3 +125,8 @@ for line in sys.stdin:
             reply("error unknown command " + words[0])
     except Exception as error:  # report, keep serving: the test decides
         reply("error %s" % error)
+
+# The testbed's directory is not always removed when the interpreter exits.
+for device in devices.values():
+    device["stop"].set()
+shutil.rmtree(testbed.get_root_dir(), ignore_errors=True)

@@ -92,11 +92,24 @@ actor HotplugCoordinator {
             Log.error("\(device): cannot read with profile \(profile.id): \(error)", "hotplug")
             return
         }
-        running[device.syspath] = Running(runner: runner, task: Task { await runner.run() }, devnode: devnode)
+        let syspath = device.syspath
+        running[syspath] = Running(runner: runner, task: Task {
+            await runner.run()
+            await self.runnerEnded(syspath, runner)
+        }, devnode: devnode)
         Log.notice("\(device) plugged in: reading it as \(profile.id) (\(runner.identity.key))", "hotplug")
         if !alsoMatched.isEmpty {
             Log.info("\(device) also matches \(alsoMatched.joined(separator: ", ")); to choose, list it in devices[] by its /dev/iomt link", "hotplug")
         }
+    }
+
+    /// A runner that ends by itself has failed for good (e.g. an unsupported setting): it leaves the
+    /// health check, so one bad adapter cannot starve the watchdog, and plugging it in again retries.
+    private func runnerEnded(_ syspath: String, _ runner: SerialDeviceRunner) async {
+        guard let entry = running[syspath], entry.runner === runner else { return } // stopped by end()
+        running[syspath] = nil
+        await runner.stop()
+        Log.warning("\(entry.devnode): \(runner.identity.key) is not read; plug it in again to retry", "hotplug")
     }
 
     private func removed(_ device: USBSerialDevice) async {

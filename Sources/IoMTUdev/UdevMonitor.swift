@@ -35,6 +35,9 @@ public final class UdevMonitor: Sendable {
             throw UdevError(description: "cannot start the udev monitor: \(reason)")
         }
         for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+        // The drain loop below must end when the queue is empty, not wait in recvmsg past a stop().
+        let monitorFD = udev_monitor_get_fd(monitor)
+        _ = fcntl(monitorFD, F_SETFL, fcntl(monitorFD, F_GETFL) | O_NONBLOCK)
         wake.withLock { $0 = (fds[0], fds[1]) }
         let (stream, continuation) = AsyncStream.makeStream(of: UdevEvent.self, bufferingPolicy: .unbounded)
         let handles = Handles(udev: udev, monitor: monitor)

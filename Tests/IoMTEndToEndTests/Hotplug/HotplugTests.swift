@@ -100,6 +100,7 @@ struct HotplugTests {
 
         // Nothing lost: after a clean stop, every reading the store took is at DOM.
         LabHarness.stop(lab.daemon!)
+        #expect(lab.daemon!.terminationReason == .exit && lab.daemon!.terminationStatus == 0, "\(daemonLog(lab))")
         let (acknowledged, stats) = try await lab.storeSnapshot()
         #expect(stats.backlog == 0)
         let atDOM = await lab.domObservationCount()
