@@ -9,9 +9,9 @@ final class UmockdevTestbed {
 
     /// Whether umockdev (apt: umockdev, gir1.2-umockdev-1.0, python3-gi; scripts/setup.sh) is installed.
     static var isAvailable: Bool {
-        FileManager.default.isExecutableFile(atPath: "/usr/bin/umockdev-wrapper")
-            && FileManager.default.fileExists(atPath: "/usr/lib/x86_64-linux-gnu/girepository-1.0/UMockdev-1.0.typelib")
-            || FileManager.default.fileExists(atPath: "/usr/lib/aarch64-linux-gnu/girepository-1.0/UMockdev-1.0.typelib")
+        let typelibs = ["x86_64-linux-gnu", "aarch64-linux-gnu"].map { "/usr/lib/\($0)/girepository-1.0/UMockdev-1.0.typelib" }
+        return FileManager.default.isExecutableFile(atPath: "/usr/bin/umockdev-wrapper")
+            && typelibs.contains { FileManager.default.fileExists(atPath: $0) }
     }
 
     private let process = Process()
