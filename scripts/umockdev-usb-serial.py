@@ -23,7 +23,7 @@ from gi.repository import UMockdev  # noqa: E402
 
 testbed = UMockdev.Testbed.new()
 devices = {}  # name -> {"usb": syspath, "tty": syspath, "stop": Event}
-next_minor = [0]
+plugged = [0]  # adds so far: numbers each device's USB port and tty minor uniquely
 
 
 def pass_through(handler, client):
@@ -43,8 +43,8 @@ def reply(text):
 
 
 def add(name, vid, pid, product, serial):
-    index = len(devices) + next_minor[0] + 1
-    next_minor[0] += 1
+    plugged[0] += 1
+    index = plugged[0]
     usb_path = "/devices/pci0000:00/usb1/1-%d" % index
     description = ["P: " + usb_path, "E: SUBSYSTEM=usb", "E: DEVTYPE=usb_device",
                    "A: idVendor=" + vid, "A: idProduct=" + pid]
@@ -58,7 +58,7 @@ def add(name, vid, pid, product, serial):
            "E: ID_BUS=usb", "E: ID_VENDOR_ID=" + vid, "E: ID_MODEL_ID=" + pid,
            "E: DEVLINKS=/dev/iomt/usb-%s_%s-pci-0000:00:14.0-usb-0:%d:1.0" % (vid, pid, index),
            # Major 4 (not ttyUSB's 188): umockdev's isatty() only says "terminal" for major 4.
-           "A: dev=4:%d" % (64 + next_minor[0])]
+           "A: dev=4:%d" % (64 + index)]
     if product != "-":
         tty.append("E: ID_MODEL=" + product)
         tty.append("E: ID_MODEL_ENC=" + product.replace("_", "\\x20"))
