@@ -25,6 +25,8 @@ let package = Package(
         .systemLibrary(name: "CCurl", path: "Sources/CCurl"),
         // libssl-dev: TLS for the lab's DOM receiver only (a test peer); not linked into iomtd.
         .systemLibrary(name: "COpenSSL", path: "Sources/COpenSSL"),
+        // libudev-dev: USB hotplug (device enumeration and the udev monitor).
+        .systemLibrary(name: "CUdev", path: "Sources/CUdev"),
 
         // The reading model, codes, decimal values, time, JSON, normalisation.
         .target(name: "IoMTCore", swiftSettings: strict),
@@ -34,6 +36,8 @@ let package = Package(
         .target(name: "IoMTDrivers", dependencies: ["IoMTCore", "IoMTProfiles"], exclude: driverReadmes, swiftSettings: strict),
         // Serial ports on termios, pseudo-terminals, reconnect backoff.
         .target(name: "IoMTTransport", dependencies: ["IoMTCore", "IoMTProfiles"], swiftSettings: strict),
+        // USB hotplug: tty devices with a USB parent from libudev (enumeration + monitor), matched to profiles.
+        .target(name: "IoMTUdev", dependencies: ["IoMTCore", "IoMTProfiles", "IoMTTransport", "CUdev"], swiftSettings: strict),
         // Durable store on SQLite (WAL, synchronous=FULL, group commit, migrations).
         .target(name: "IoMTStore", dependencies: ["IoMTCore", "CSQLite"], swiftSettings: strict),
         // Threshold alerts and their dispatch (log, exec hook).
@@ -46,7 +50,7 @@ let package = Package(
         .target(name: "IoMTForward", dependencies: ["IoMTCore", "IoMTStore", "IoMTFHIR", "IoMTHTTP"], swiftSettings: strict),
         // The daemon: configuration, device sessions, pipeline, systemd notify.
         .target(name: "IoMTDaemon", dependencies: ["IoMTCore", "IoMTProfiles", "IoMTDrivers", "IoMTTransport",
-                                                   "IoMTStore", "IoMTAlerts", "IoMTFHIR", "IoMTHTTP", "IoMTForward"],
+                                                   "IoMTUdev", "IoMTStore", "IoMTAlerts", "IoMTFHIR", "IoMTHTTP", "IoMTForward"],
                 swiftSettings: strict),
         // Test peers: device simulators on pseudo-terminals and the local DOM receiver.
         .target(name: "IoMTLab", dependencies: ["IoMTCore", "IoMTTransport", "CSQLite", "COpenSSL"], exclude: ["Simulators/README.md"], swiftSettings: strict),
@@ -62,6 +66,7 @@ let package = Package(
         .testTarget(name: "IoMTCoreTests", dependencies: ["IoMTCore"], swiftSettings: strict),
         .testTarget(name: "IoMTDriversTests", dependencies: ["IoMTDrivers", "IoMTProfiles"], swiftSettings: strict),
         .testTarget(name: "IoMTTransportTests", dependencies: ["IoMTTransport", "IoMTLab"], swiftSettings: strict),
+        .testTarget(name: "IoMTUdevTests", dependencies: ["IoMTUdev", "IoMTProfiles"], swiftSettings: strict),
         .testTarget(name: "IoMTStoreTests", dependencies: ["IoMTStore"], swiftSettings: strict),
         .testTarget(name: "IoMTAlertsTests", dependencies: ["IoMTAlerts", "IoMTCore", "IoMTStore"], swiftSettings: strict),
         .testTarget(name: "IoMTHTTPTests", dependencies: ["IoMTHTTP"], swiftSettings: strict),

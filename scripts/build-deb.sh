@@ -5,7 +5,7 @@
 #
 # Without --bin-dir it makes a release build with the Swift runtime linked statically
 # (--static-swift-stdlib), so the box needs no Swift toolchain; only Debian libraries remain
-# (libc, libsqlite3, libcurl), declared in Depends. --bin-dir takes prebuilt iomtd/iomtctl
+# (libc, libsqlite3, libcurl, libudev), declared in Depends. --bin-dir takes prebuilt iomtd/iomtctl
 # (the tests pass their debug build to check the package layout quickly). --fast compresses with
 # gzip -1 instead of xz -6 (seconds instead of tens of seconds for a debug build's large binaries).
 # The package installs the binaries, the systemd unit, the udev rules, the device profiles, the
@@ -59,7 +59,7 @@ Version: $VERSION
 Architecture: $ARCH
 Maintainer: iomtd developers <iomtd@localhost>
 Installed-Size: $SIZE
-Depends: libc6, libsqlite3-0, libcurl4, adduser, systemd
+Depends: libc6, libsqlite3-0, libcurl4, libudev1, adduser, systemd
 Recommends: bluez
 Section: misc
 Priority: optional

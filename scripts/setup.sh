@@ -10,6 +10,12 @@ dpkg -s libcurl4-openssl-dev >/dev/null 2>&1 || need_apt+=(libcurl4-openssl-dev)
 # libssl for the lab's DOM receiver (TLS, mutual TLS); the openssl CLI makes the tests' throw-away certificates.
 dpkg -s libssl-dev >/dev/null 2>&1 || need_apt+=(libssl-dev)
 command -v openssl >/dev/null 2>&1 || need_apt+=(openssl)
+# libudev for USB hotplug (iomtd links it); umockdev (+ its GObject introspection data and python3-gi)
+# simulates USB-serial devices and uevents for the hotplug tests.
+dpkg -s libudev-dev >/dev/null 2>&1 || need_apt+=(libudev-dev)
+dpkg -s umockdev >/dev/null 2>&1 || need_apt+=(umockdev)
+dpkg -s gir1.2-umockdev-1.0 >/dev/null 2>&1 || need_apt+=(gir1.2-umockdev-1.0)
+dpkg -s python3-gi >/dev/null 2>&1 || need_apt+=(python3-gi)
 dpkg -s python3-venv >/dev/null 2>&1 || python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || need_apt+=(python3-venv)
 command -v curl >/dev/null 2>&1 || need_apt+=(curl)
 command -v xxd >/dev/null 2>&1 || need_apt+=(xxd)

@@ -51,6 +51,7 @@ public struct DaemonConfiguration: Sendable {
     public var maxUndeliveredReadings: Int
     public var sourcePath: String
     public var control = Control()
+    public var hotplug = Hotplug()
 
     public var storePath: String { stateDirectory + "/iomtd.sqlite" }
     /// Profiles a technician installed with `iomtctl profiles install` (the daemon's own, audited).
@@ -60,7 +61,7 @@ public struct DaemonConfiguration: Sendable {
 }
 
 extension DaemonConfiguration {
-    static let topLevelKeys: Set<String> = ["stateDirectory", "profilesDirectory", "gateway", "patient", "devices", "dom", "alerts", "store", "control", "logLevel", "comment"]
+    static let topLevelKeys: Set<String> = ["stateDirectory", "profilesDirectory", "gateway", "patient", "devices", "dom", "alerts", "store", "control", "hotplug", "logLevel", "comment"]
 
     /// Parses and validates a configuration file's text; every problem names the field and what was expected.
     public static func parse(_ text: String, file: String) throws(ConfigurationError) -> DaemonConfiguration {
@@ -204,12 +205,14 @@ extension DaemonConfiguration {
         }
 
         let control = parseControl(root, &r)
+        let hotplug = parseHotplug(root, &r)
 
         guard r.problems.isEmpty else { throw ConfigurationError(file: file, problems: r.problems) }
         var configuration = DaemonConfiguration(stateDirectory: stateDirectory, profilesDirectory: profilesDirectory, gateway: gateway,
                                    patientId: patientId, devices: devices, dom: dom, rules: rules, alertExecHook: execHook,
                                    logLevel: level, maxUndeliveredReadings: maxUndelivered, sourcePath: file)
         configuration.control = control
+        configuration.hotplug = hotplug
         return configuration
     }
 }

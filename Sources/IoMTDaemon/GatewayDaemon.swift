@@ -136,6 +136,9 @@ public final class GatewayDaemon: Sendable {
             Log.error("control socket unavailable, iomtctl cannot reach this daemon: \(error)", "control")
         }
 
+        let hotplug = configuration.hotplug.enabled
+            ? HotplugCoordinator(configuration: configuration, profiles: profiles, pipeline: pipeline, health: health, board: board, clock: clock) : nil
+        let hotplugging = Task { await hotplug?.run() }
         let stop = StopSignal()
         let tasks = runners.map { runner in Task { await runner.run() } }
         let forwarding = Task { await forwarder.run() }
@@ -178,6 +181,8 @@ public final class GatewayDaemon: Sendable {
         _ = try? notifier.stopping()
         for runner in runners { await runner.stop() }
         for task in tasks { await task.value } // each runner delivers its flushed window before ending
+        await hotplug?.stop()
+        await hotplugging.value
         // Give DOM a few seconds to take what is queued, then let the batch in flight finish
         // (a delivered batch is marked before the forwarder stops), so a clean stop leaves no resend.
         for _ in 0..<50 {

@@ -55,7 +55,7 @@ final class GatewayScenario {
                                           log: directory.appendingPathComponent("simulator.log"))
     }
 
-    /// Writes the daemon's configuration: the one device on the simulator's pty, an exec hook that
+    /// Writes the daemon's configuration (hotplug off: a real adapter on the test machine must not join in): the one device on the simulator's pty, an exec hook that
     /// appends the alert's environment to alerts.txt, and the given rules.
     /// `dom` adds members to the `dom` object (starting with a comma), e.g. TLS files or `oauth2`.
     /// `patient: nil` runs the box in clinic mode (readings attributed by `iomtctl bind`).
@@ -74,6 +74,7 @@ final class GatewayScenario {
               "gateway": {"systemId": "0A1B2C3D4E5F6071", "serialNumber": "E2E-HUB"},
               \(patient.map { "\"patient\": {\"pesel\": \"\($0)\"}," } ?? "")
               "control": {"socketPath": "\(controlSocket)"},
+              "hotplug": {"enabled": false},
               "devices": [{"profile": "\(profile)", "path": "\(devicePath)", "serialNumber": "E2E-CMS50-1"}],
               "dom": {"baseURL": "\(baseURL)/fhir", "batchSize": 20, "timeoutMs": 3000\(dom)},
               "alerts": {"execHook": "\(hook.path)", "rules": \(rules)}\(extra)

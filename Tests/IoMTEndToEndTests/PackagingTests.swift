@@ -54,6 +54,7 @@ import Testing
         #expect(control.contains("Package: iomtd"))
         #expect(control.contains("Version: 0.1.0-test"))
         #expect(control.contains("libsqlite3-0"))
+        #expect(control.contains("libudev1"))
 
         let scratch = out.appendingPathComponent("root")
         let (extractStatus, extractOutput) = try system("dpkg-deb", ["-x", deb, scratch.path])
