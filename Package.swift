@@ -66,7 +66,7 @@ let package = Package(
         .testTarget(name: "IoMTCoreTests", dependencies: ["IoMTCore"], swiftSettings: strict),
         .testTarget(name: "IoMTDriversTests", dependencies: ["IoMTDrivers", "IoMTProfiles"], swiftSettings: strict),
         .testTarget(name: "IoMTTransportTests", dependencies: ["IoMTTransport", "IoMTLab"], swiftSettings: strict),
-        .testTarget(name: "IoMTUdevTests", dependencies: ["IoMTUdev", "IoMTProfiles"], swiftSettings: strict),
+        .testTarget(name: "IoMTUdevTests", dependencies: ["IoMTUdev", "IoMTProfiles", "IoMTDrivers"], swiftSettings: strict),
         .testTarget(name: "IoMTStoreTests", dependencies: ["IoMTStore"], swiftSettings: strict),
         .testTarget(name: "IoMTAlertsTests", dependencies: ["IoMTAlerts", "IoMTCore", "IoMTStore"], swiftSettings: strict),
         .testTarget(name: "IoMTHTTPTests", dependencies: ["IoMTHTTP"], swiftSettings: strict),

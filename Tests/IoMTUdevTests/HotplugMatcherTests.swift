@@ -1,4 +1,5 @@
 import Foundation
+import IoMTDrivers
 import IoMTProfiles
 import IoMTUdev
 import Testing
@@ -8,8 +9,7 @@ import Testing
     static func shippedCatalog() throws -> ProfileCatalog {
         var root = URL(fileURLWithPath: #filePath)
         while !FileManager.default.fileExists(atPath: root.appendingPathComponent("Package.swift").path) { root.deleteLastPathComponent() }
-        let drivers: Set<String> = ["contec-cms50-legacy", "contec-cms50-v46", "serial-text-report", "nonin-serial-format2", "nonin-serial-format8"]
-        return ProfileCatalog(profiles: try ProfileLoader(knownDriverIds: drivers).load(directory: root.appendingPathComponent("DeviceProfiles").path))
+        return ProfileCatalog(profiles: try ProfileLoader(knownDriverIds: DriverRegistry.driverIds).load(directory: root.appendingPathComponent("DeviceProfiles").path))
     }
 
     func cp2102(product: String? = "CP2102 USB to UART Bridge Controller") -> USBSerialDevice {
