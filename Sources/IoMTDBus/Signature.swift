@@ -93,6 +93,9 @@ private struct SignatureParser {
             }
             let key = try completeType(arrays: arrays, structs: structs + 1, insideArray: false)
             guard key.isBasic else { throw .invalidSignature(text, reason: "dict entry key \(key) is not a basic type") }
+            guard position < codes.count, codes[position] != UInt8(ascii: "}") else {
+                throw .invalidSignature(text, reason: "dict entry must hold exactly a key and a value")
+            }
             let value = try completeType(arrays: arrays, structs: structs + 1, insideArray: false)
             guard position < codes.count, codes[position] == UInt8(ascii: "}") else {
                 throw .invalidSignature(text, reason: "dict entry must hold exactly a key and a value")
