@@ -107,3 +107,11 @@ func nextSignal(_ subscription: DBusSignalSubscription, seconds: Double = 10) as
         return first
     }
 }
+
+/// The next signal of a subscription; throws if none arrives in time.
+func requireSignal(_ subscription: DBusSignalSubscription, seconds: Double = 10) async throws -> DBusMessage {
+    guard let message = try await nextSignal(subscription, seconds: seconds) else {
+        throw TestFailure("no signal for rule \(subscription.rule) within \(seconds) s")
+    }
+    return message
+}
