@@ -13,6 +13,10 @@ command -v openssl >/dev/null 2>&1 || need_apt+=(openssl)
 dpkg -s python3-venv >/dev/null 2>&1 || python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || need_apt+=(python3-venv)
 command -v curl >/dev/null 2>&1 || need_apt+=(curl)
 command -v xxd >/dev/null 2>&1 || need_apt+=(xxd)
+# D-Bus tests run a private dbus-daemon (the reference bus) and python-dbusmock's BlueZ template
+# (with the host's /usr/bin/python3, whose dbus bindings come from apt).
+command -v dbus-daemon >/dev/null 2>&1 || need_apt+=(dbus)
+dpkg -s python3-dbusmock >/dev/null 2>&1 || need_apt+=(python3-dbusmock)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "setup: installing Debian packages: ${need_apt[*]}"
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"

@@ -47,8 +47,10 @@ final class PrivateBus: Sendable {
         let arguments = ["/usr/bin/dbus-daemon", "--nofork", "--print-address", "--config-file=\(configPath)"]
         let argv = arguments.map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
+        var attributes = CleanSpawnAttributes()
+        defer { attributes.destroy() }
         var child: pid_t = 0
-        let spawned = posix_spawn(&child, arguments[0], &actions, nil, argv, environ)
+        let spawned = posix_spawn(&child, arguments[0], &actions, &attributes.value, argv, environ)
         close(pipeFDs[1])
         guard spawned == 0 else { close(pipeFDs[0]); throw TestFailure("cannot start dbus-daemon: \(spawned)") }
         pid = child
