@@ -43,6 +43,9 @@ public final class DBusConnection: Sendable {
     let state = Mutex(State())
     /// True while the socket may be written; the reader closes the descriptor under this lock.
     private let writable = Mutex(true)
+    /// True once the descriptor is closed, so `close()` never shuts down a reused descriptor number.
+    /// Separate from `writable` so `close()` cannot wait behind a writer blocked on a full socket.
+    private let descriptorClosed = Mutex(false)
 
     private init(socket: UnixSocket, uniqueName: String, guid: String, unixFDs: Bool) {
         self.socket = socket
@@ -252,7 +255,10 @@ public final class DBusConnection: Sendable {
         tearDown(.disconnected(reason: reason))
         writable.withLock { open in
             open = false
-            socket.closeDescriptor()
+            descriptorClosed.withLock { closed in
+                closed = true
+                socket.closeDescriptor()
+            }
         }
     }
 
@@ -297,7 +303,10 @@ public final class DBusConnection: Sendable {
     /// Closes the connection: pending calls fail, subscriptions finish, the reader thread ends.
     public func close() {
         tearDown(.disconnected(reason: "closed by this process"))
-        socket.shutdownBothWays()
+        // Wakes the reader (recv returns 0) and any writer blocked in send (EPIPE).
+        descriptorClosed.withLock { closed in
+            if !closed { socket.shutdownBothWays() }
+        }
     }
 
     public var isConnected: Bool { state.withLock { $0.closeReason == nil } }

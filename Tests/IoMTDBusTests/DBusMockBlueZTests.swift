@@ -67,16 +67,18 @@ struct DBusMockBlueZTests {
         _ = try await connection.call(destination: "org.bluez", path: "/org/bluez", interface: "org.bluez.Mock", member: "AddAdapter",
                                       body: [.string("hci0"), .string("iomtd-gateway")])
         let adapter: DBusObjectPath = "/org/bluez/hci0"
-        let changes = try await connection.subscribe(.signal(sender: "org.bluez", interface: DBusStandardInterface.properties,
-                                                             member: "PropertiesChanged", path: adapter, arg0: "org.bluez.Adapter1"))
-        _ = try await connection.call(destination: "org.bluez", path: adapter, interface: "org.bluez.Adapter1", member: "SetDiscoveryFilter",
-                                      body: [.stringVariantDictionary(["Transport": .string("le")])])
-        _ = try await connection.call(destination: "org.bluez", path: adapter, interface: "org.bluez.Adapter1", member: "StartDiscovery")
+        let remoteAdapter = DBusRemoteObject(connection, destination: "org.bluez", path: adapter)
+        let changes = try await remoteAdapter.propertyChanges(of: "org.bluez.Adapter1")
+        _ = try await remoteAdapter.call("org.bluez.Adapter1", "SetDiscoveryFilter", [.stringVariantDictionary(["Transport": .string("le")])])
+        _ = try await remoteAdapter.call("org.bluez.Adapter1", "StartDiscovery")
         let change = try #require(DBusPropertiesChanged(try await requireSignal(changes)))
         #expect(change.interface == "org.bluez.Adapter1")
         #expect(change.changed["Discovering"] == .boolean(true))
-        #expect(try await connection.getProperty(destination: "org.bluez", path: adapter, interface: "org.bluez.Adapter1", name: "Discovering")
-                == .boolean(true))
+        #expect(try await remoteAdapter.property("org.bluez.Adapter1", "Discovering") == .boolean(true))
+        #expect(try await remoteAdapter.properties("org.bluez.Adapter1")["Powered"] == .boolean(true))
+        // Set through Properties.Set, read back through libdbus.
+        try await remoteAdapter.setProperty("org.bluez.Adapter1", "Alias", .string("iomtd"))
+        #expect(try await remoteAdapter.property("org.bluez.Adapter1", "Alias") == .string("iomtd"))
 
         // A method the mock does not have: the error name comes from libdbus.
         await #expect(throws: DBusError.self) {
