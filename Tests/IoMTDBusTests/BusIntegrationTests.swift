@@ -20,6 +20,21 @@ struct BusIntegrationTests {
         #expect(try await connection.nameOwner(of: "org.iomtd.Test") == connection.uniqueName)
     }
 
+    @Test func unixFDNegotiationAndPeerInterface() async throws {
+        let bus = try PrivateBus()
+        defer { bus.stop() }
+        let withFDs = try await DBusConnection.connect(to: DBusAddress.parse(bus.address), negotiateUnixFDs: true)
+        let plain = try await bus.connect()
+        defer { withFDs.close(); plain.close() }
+        #expect(withFDs.unixFDsAgreed)
+        #expect(!plain.unixFDsAgreed)
+        #expect(!withFDs.serverGUID.isEmpty && withFDs.serverGUID == plain.serverGUID)
+        // org.freedesktop.DBus.Peer is answered for every path.
+        #expect(try await plain.call(destination: withFDs.uniqueName, path: "/any/path", interface: DBusStandardInterface.peer, member: "Ping") == [])
+        let machineID = try await plain.call(destination: withFDs.uniqueName, path: "/", interface: DBusStandardInterface.peer, member: "GetMachineId")
+        #expect(machineID.count == 1 && machineID[0].stringValue != nil)
+    }
+
     @Test func errorsKeepTheirDBusName() async throws {
         let bus = try PrivateBus()
         defer { bus.stop() }
