@@ -23,17 +23,15 @@ extension DBusConnection {
     /// Subscribes to the messages `rule` matches. Local delivery starts before AddMatch is sent, so
     /// no signal that the bus routes after AddMatch is lost.
     public func subscribe(_ rule: DBusMatchRule) async throws -> DBusSignalSubscription {
-        // The bus rewrites SENDER to the unique name; remember who owns a well-known sender now.
-        var owner: String?
-        if let sender = rule.sender, !sender.hasPrefix(":") {
-            owner = try? await nameOwner(of: sender)
+        if let sender = rule.sender, !sender.hasPrefix(":"), sender != DBusStandardInterface.bus {
+            try await watchOwner(of: sender)
         }
         let (stream, continuation) = AsyncThrowingStream<DBusMessage, any Error>.makeStream()
         let id: Int? = state.withLock { state in
             guard state.closeReason == nil else { return nil }
             let id = state.nextSubscriptionID
             state.nextSubscriptionID += 1
-            state.subscriptions[id] = Subscription(rule: rule, senderOwner: owner, continuation: continuation)
+            state.subscriptions[id] = Subscription(rule: rule, continuation: continuation)
             return id
         }
         guard let id else { throw state.withLock { $0.closeReason } ?? DBusError.disconnected(reason: "closed") }
@@ -53,5 +51,26 @@ extension DBusConnection {
             throw error
         }
         return DBusSignalSubscription(rule: rule, signals: stream, cancel: unsubscribe)
+    }
+
+    /// Follows the owner of a well-known name (first the current one, then NameOwnerChanged), so a
+    /// rule naming e.g. "org.bluez" keeps matching after bluetoothd starts or restarts.
+    private func watchOwner(of name: String) async throws {
+        let isNew = state.withLock { $0.watchedNames.insert(name).inserted }
+        guard isNew else { return }
+        let rule = DBusMatchRule.signal(sender: DBusStandardInterface.bus, interface: DBusStandardInterface.bus,
+                                        member: "NameOwnerChanged", arg0: name)
+        do {
+            _ = try await callBus("AddMatch", [.string(rule.description)])
+        } catch {
+            state.withLock { _ = $0.watchedNames.remove(name) }
+            throw error
+        }
+        // A NameOwnerChanged processed meanwhile is newer than this answer: it wins.
+        if let owner = try? await nameOwner(of: name) {
+            state.withLock { state in
+                if state.owners[name] == nil { state.owners[name] = owner }
+            }
+        }
     }
 }

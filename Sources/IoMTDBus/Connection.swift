@@ -23,7 +23,6 @@ public final class DBusConnection: Sendable {
 
     struct Subscription {
         let rule: DBusMatchRule
-        let senderOwner: String?
         let continuation: AsyncThrowingStream<DBusMessage, any Error>.Continuation
     }
 
@@ -35,6 +34,10 @@ public final class DBusConnection: Sendable {
         var objects = ObjectRegistry()
         var handlerTasks: [Int: Task<Void, Never>] = [:]
         var nextHandlerID = 1
+        /// Well-known sender names of subscriptions → their current unique owner, kept current by
+        /// NameOwnerChanged (the bus rewrites SENDER to unique names).
+        var watchedNames: Set<String> = []
+        var owners: [String: String] = [:]
         var closeReason: DBusError?
         var closeWaiters: [CheckedContinuation<DBusError, Never>] = []
     }
@@ -271,12 +274,24 @@ public final class DBusConnection: Sendable {
             pending.continuation.resume(returning: message)
         case .signal:
             let targets = state.withLock { state in
-                state.subscriptions.values.filter { $0.rule.matches(message, senderOwner: $0.senderOwner) }.map(\.continuation)
+                Self.trackOwner(message, in: &state)
+                return state.subscriptions.values.filter { subscription in
+                    subscription.rule.matches(message, senderOwner: subscription.rule.sender.flatMap { state.owners[$0] })
+                }.map(\.continuation)
             }
             for continuation in targets { continuation.yield(message) }
         case .methodCall:
             handleMethodCall(message)
         }
+    }
+
+    /// Applies NameOwnerChanged(name, old, new) from the bus to the owners of watched names.
+    private static func trackOwner(_ message: DBusMessage, in state: inout State) {
+        guard message.sender == DBusStandardInterface.bus, message.interface == DBusStandardInterface.bus,
+              message.member == "NameOwnerChanged", message.body.count == 3,
+              let name = message.body[0].stringValue, state.watchedNames.contains(name),
+              let newOwner = message.body[2].stringValue else { return }
+        state.owners[name] = newOwner.isEmpty ? nil : newOwner
     }
 
     // MARK: - Closing

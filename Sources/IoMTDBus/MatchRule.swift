@@ -50,8 +50,8 @@ public struct DBusMatchRule: Sendable, Hashable, CustomStringConvertible {
         return parts.joined(separator: ",")
     }
 
-    /// Local filtering. `senderOwner` is the unique name that owned a well-known `sender` when the
-    /// rule was added (the bus rewrites SENDER to unique names).
+    /// Local filtering. `senderOwner` is the unique name that currently owns a well-known `sender`
+    /// (the bus rewrites SENDER to unique names).
     public func matches(_ message: DBusMessage, senderOwner: String? = nil) -> Bool {
         if let type, message.type != type { return false }
         if let sender, message.sender != sender, message.sender == nil || message.sender != senderOwner { return false }

@@ -110,6 +110,39 @@ struct BusIntegrationTests {
         #expect(try await iterator.next() == nil)
     }
 
+    @Test func wellKnownSenderIsFollowedWhenItsOwnerAppearsAndChanges() async throws {
+        let bus = try PrivateBus()
+        defer { bus.stop() }
+        let listener = try await bus.connect()
+        defer { listener.close() }
+        // Subscribed before anyone owns the name (iomtd started before bluetoothd).
+        let subscription = try await listener.subscribe(.signal(sender: "org.iomtd.Late", interface: "org.iomtd.Test"))
+        let first = try await bus.connect()
+        #expect(try await first.requestName("org.iomtd.Late") == .primaryOwner)
+        let stranger = try await bus.connect()
+        defer { stranger.close() }
+        // The stranger's signal matches the interface but not the sender: it must not be delivered.
+        try stranger.emitSignal(path: "/s", interface: "org.iomtd.Test", member: "FromStranger")
+        _ = try await stranger.listNames() // the bus has routed the stranger's signal before this reply
+        try first.emitSignal(path: "/a", interface: "org.iomtd.Test", member: "FromFirstOwner")
+        #expect(try await requireSignal(subscription).member == "FromFirstOwner")
+        // The owner goes away and another takes the name (bluetoothd restarted).
+        first.close()
+        let second = try await bus.connect()
+        defer { second.close() }
+        var owned = false
+        for _ in 0..<100 where !owned {
+            owned = try await second.requestName("org.iomtd.Late") == .primaryOwner
+            if !owned { try await Task.sleep(for: .milliseconds(20)) }
+        }
+        #expect(owned)
+        // Signals are handled in order, so NameOwnerChanged is applied before this one arrives.
+        try second.emitSignal(path: "/b", interface: "org.iomtd.Test", member: "FromSecondOwner")
+        let next = try await requireSignal(subscription)
+        #expect(next.member == "FromSecondOwner")
+        #expect(next.sender == second.uniqueName)
+    }
+
     @Test func exportedObjectsAnswerCallsIntrospectPropertiesAndObjectManager() async throws {
         let bus = try PrivateBus()
         defer { bus.stop() }
