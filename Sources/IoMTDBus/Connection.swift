@@ -18,6 +18,9 @@ public final class DBusConnection: Sendable {
 
     struct PendingCall {
         let continuation: CheckedContinuation<DBusMessage, any Error>
+        /// Set when the destination is a unique name or the bus: only that sender may answer
+        /// (the bus stamps SENDER, so another client cannot forge the reply).
+        let expectedSender: String?
         var timeoutTask: Task<Void, Never>?
     }
 
@@ -177,7 +180,8 @@ public final class DBusConnection: Sendable {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<DBusMessage, any Error>) in
                 let refusal: DBusError? = state.withLock { state in
                     if let reason = state.closeReason { return reason }
-                    state.pending[serial] = PendingCall(continuation: continuation)
+                    let expectedSender = destination.flatMap { $0.hasPrefix(":") || $0 == DBusStandardInterface.bus ? $0 : nil }
+                    state.pending[serial] = PendingCall(continuation: continuation, expectedSender: expectedSender)
                     return nil
                 }
                 if let refusal {
@@ -268,8 +272,13 @@ public final class DBusConnection: Sendable {
     private func dispatch(_ message: DBusMessage) {
         switch message.type {
         case .methodReturn, .error:
-            guard let replySerial = message.replySerial,
-                  let pending = state.withLock({ $0.pending.removeValue(forKey: replySerial) }) else { return }
+            guard let replySerial = message.replySerial else { return }
+            let pending = state.withLock { state -> PendingCall? in
+                guard let pending = state.pending[replySerial] else { return nil }
+                if let expected = pending.expectedSender, message.sender != expected { return nil }
+                return state.pending.removeValue(forKey: replySerial)
+            }
+            guard let pending else { return }
             pending.timeoutTask?.cancel()
             pending.continuation.resume(returning: message)
         case .signal:
