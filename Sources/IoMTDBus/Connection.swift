@@ -41,6 +41,7 @@ public final class DBusConnection: Sendable {
         /// NameOwnerChanged (the bus rewrites SENDER to unique names).
         var watchedNames: Set<String> = []
         var owners: [String: String] = [:]
+        var skippedMessages = 0
         var closeReason: DBusError?
         var closeWaiters: [CheckedContinuation<DBusError, Never>] = []
     }
@@ -63,7 +64,10 @@ public final class DBusConnection: Sendable {
     // MARK: - Connecting
 
     /// Connects to the first reachable address, authenticates with EXTERNAL and says Hello.
-    public static func connect(to addresses: [DBusAddress], negotiateUnixFDs: Bool = false) async throws(DBusError) -> DBusConnection {
+    /// `maxIncomingMessageBytes`: longer messages are skipped unread (a call whose reply is skipped
+    /// times out). BlueZ's messages are far smaller than the 4 MiB default; the spec allows 128 MiB.
+    public static func connect(to addresses: [DBusAddress], negotiateUnixFDs: Bool = false,
+                               maxIncomingMessageBytes: Int = 4 << 20) async throws(DBusError) -> DBusConnection {
         let (socket, guid, unixFDs, uniqueName, leftover) = try await ReaderThread.run { () throws(DBusError) in
             var failures: [String] = []
             for address in addresses {
@@ -85,7 +89,8 @@ public final class DBusConnection: Sendable {
                                           reason: failures.joined(separator: "; "))
         }
         let connection = DBusConnection(socket: socket, uniqueName: uniqueName, guid: guid, unixFDs: unixFDs)
-        ReaderThread.start { [connection] in connection.readLoop(initial: leftover) }
+        let limit = min(max(maxIncomingMessageBytes, 4096), DBusLimits.maxMessageLength)
+        ReaderThread.start { [connection] in connection.readLoop(initial: leftover, maxMessageBytes: limit) }
         return connection
     }
 
@@ -229,8 +234,9 @@ public final class DBusConnection: Sendable {
 
     // MARK: - Receiving
 
-    private func readLoop(initial: [UInt8]) {
-        var frames = FrameBuffer()
+    private func readLoop(initial: [UInt8], maxMessageBytes: Int) {
+        var frames = FrameBuffer(maxFrameLength: maxMessageBytes)
+        var reportedSkips = 0
         frames.append(initial)
         var reason = "the bus closed the connection"
         reading: while true {
@@ -239,6 +245,10 @@ public final class DBusConnection: Sendable {
                 do { frame = try frames.nextFrame() } catch {
                     reason = "invalid message framing from the bus: \(error)"
                     break reading
+                }
+                if frames.skippedFrames != reportedSkips {
+                    reportedSkips = frames.skippedFrames
+                    state.withLock { $0.skippedMessages = reportedSkips }
                 }
                 guard let frame else { break }
                 do {
@@ -332,6 +342,9 @@ public final class DBusConnection: Sendable {
             if !closed { socket.shutdownBothWays() }
         }
     }
+
+    /// Incoming messages skipped for exceeding `maxIncomingMessageBytes`.
+    public var skippedMessageCount: Int { state.withLock { $0.skippedMessages } }
 
     public var isConnected: Bool { state.withLock { $0.closeReason == nil } }
 

@@ -110,6 +110,21 @@ struct BusIntegrationTests {
         #expect(try await iterator.next() == nil)
     }
 
+    @Test func messagesOverTheIncomingLimitAreSkipped() async throws {
+        let bus = try PrivateBus()
+        defer { bus.stop() }
+        let emitter = try await bus.connect()
+        let listener = try await DBusConnection.connect(to: DBusAddress.parse(bus.address), maxIncomingMessageBytes: 64 << 10)
+        defer { emitter.close(); listener.close() }
+        let subscription = try await listener.subscribe(.signal(sender: emitter.uniqueName, interface: "org.iomtd.Test"))
+        try emitter.emitSignal(path: "/a", interface: "org.iomtd.Test", member: "Huge", body: [.byteArray(Array(repeating: 1, count: 100_000))])
+        try emitter.emitSignal(path: "/a", interface: "org.iomtd.Test", member: "Small", body: [.byteArray([1, 2, 3])])
+        let received = try await requireSignal(subscription)
+        #expect(received.member == "Small")
+        #expect(listener.skippedMessageCount == 1)
+        #expect(listener.isConnected)
+    }
+
     @Test func wellKnownSenderIsFollowedWhenItsOwnerAppearsAndChanges() async throws {
         let bus = try PrivateBus()
         defer { bus.stop() }

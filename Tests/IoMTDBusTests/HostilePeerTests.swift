@@ -99,6 +99,25 @@ import Testing
         connection.close()
     }
 
+    @Test func oversizedFramesAreSkippedWithoutLosingSync() throws {
+        let first = try DBusMessage.signal(path: "/a", interface: "x.y", member: "One").encoded(serial: 1)
+        let big = try DBusMessage.signal(path: "/a", interface: "x.y", member: "Big", body: [.byteArray(Array(repeating: 7, count: 500))]).encoded(serial: 2)
+        let second = try DBusMessage.signal(path: "/a", interface: "x.y", member: "Two").encoded(serial: 3)
+        let stream = first + big + second
+        for chunk in [1, 7, 16, 100, stream.count] {
+            var frames = FrameBuffer(maxFrameLength: 256)
+            var members: [String] = []
+            var offset = 0
+            while offset < stream.count {
+                frames.append(Array(stream[offset..<min(offset + chunk, stream.count)]))
+                offset += chunk
+                while let frame = try frames.nextFrame() { members.append(try DBusMessage.decode(frame).member ?? "") }
+            }
+            #expect(members == ["One", "Two"], "chunks of \(chunk)")
+            #expect(frames.skippedFrames == 1)
+        }
+    }
+
     @Test func framesSplitAcrossReadsAndJoinedInOneRead() throws {
         let first = try DBusMessage.signal(path: "/a", interface: "x.y", member: "One").encoded(serial: 1)
         let second = try DBusMessage.signal(path: "/a", interface: "x.y", member: "Two", body: [.string("payload")]).encoded(serial: 2)
