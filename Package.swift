@@ -52,6 +52,8 @@ let package = Package(
         .target(name: "IoMTDaemon", dependencies: ["IoMTCore", "IoMTProfiles", "IoMTDrivers", "IoMTTransport",
                                                    "IoMTUdev", "IoMTStore", "IoMTAlerts", "IoMTFHIR", "IoMTHTTP", "IoMTForward"],
                 swiftSettings: strict),
+        // D-Bus client on an AF_UNIX socket (no libdbus): wire format, SASL EXTERNAL, connection, exported objects.
+        .target(name: "IoMTDBus", exclude: ["README.md"], swiftSettings: strict),
         // Test peers: device simulators on pseudo-terminals and the local DOM receiver.
         .target(name: "IoMTLab", dependencies: ["IoMTCore", "IoMTTransport", "CSQLite", "COpenSSL"], exclude: ["Simulators/README.md"], swiftSettings: strict),
 
@@ -72,6 +74,7 @@ let package = Package(
         .testTarget(name: "IoMTHTTPTests", dependencies: ["IoMTHTTP"], swiftSettings: strict),
         .testTarget(name: "IoMTFHIRTests", dependencies: ["IoMTFHIR"], swiftSettings: strict),
         .testTarget(name: "IoMTForwardTests", dependencies: ["IoMTForward", "IoMTLab"], swiftSettings: strict),
+        .testTarget(name: "IoMTDBusTests", dependencies: ["IoMTDBus", "IoMTCore"], swiftSettings: strict),
         .testTarget(name: "IoMTEndToEndTests", dependencies: ["IoMTCore", "IoMTStore", "IoMTDaemon", "IoMTHTTP", "IoMTLab"], swiftSettings: strict),
     ]
 )

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Fuzzes the CMS50 and Nonin framers/decoders, the text-report parser, the profile parser and the six
-# Bluetooth GATT health-profile decoders (GATT*) with libFuzzer.
+# Fuzzes the CMS50 and Nonin framers/decoders, the text-report parser, the profile parser, the six
+# Bluetooth GATT health-profile decoders (GATT*) and the D-Bus message unmarshaller with libFuzzer.
 # usage: scripts/fuzz.sh [seconds-per-target] [target...]   (default 60 s, all targets)
-# Builds with swiftc directly (no SwiftPM): IoMTCore, IoMTProfiles, IoMTDrivers as modules, then each
+# Builds with swiftc directly (no SwiftPM): IoMTCore, IoMTProfiles, IoMTDrivers, IoMTDBus as modules, then each
 # Fuzz/<target>/main.swift, all with -sanitize=fuzzer,address. Crashes land in
 # Firmware-Fixtures/fuzz-crashes/<target>/ and are replayed by FuzzCrashRegressionTests.
 set -euo pipefail
@@ -11,7 +11,7 @@ seconds="${1:-60}"
 shift || true
 targets=("$@")
 [ ${#targets[@]} -eq 0 ] && targets=(CMS50LegacyFramer CMS50V46Framer NoninFormat2Framer NoninFormat8Framer TextReportFramer ProfileParser
-                                 GATTBloodPressure GATTPulseOximeter GATTHealthThermometer GATTWeightScale GATTHeartRate GATTGlucose)
+                                 GATTBloodPressure GATTPulseOximeter GATTHealthThermometer GATTWeightScale GATTHeartRate GATTGlucose DBusUnmarshaller)
 
 SWIFTC="${SWIFTC:-swiftc}"
 out="fuzz-out"
@@ -30,7 +30,7 @@ build_module() { # name; its dependencies are already in $mods
 }
 
 echo "== building modules"
-for module in IoMTCore IoMTProfiles IoMTDrivers; do build_module "$module"; done
+for module in IoMTCore IoMTProfiles IoMTDrivers IoMTDBus; do build_module "$module"; done
 
 seed_corpus() { # target corpus-dir
     case "$1" in
@@ -56,6 +56,10 @@ seed_corpus() { # target corpus-dir
                     { printf "\\x$selector"; xxd -r -p "$capture"; } > "$2/seed-$selector-$(basename "$(dirname "$capture")")" 2>/dev/null || true
                 done
             done ;;
+        DBusUnmarshaller) # messages libdbus produced (captured with dbus-monitor --binary on a private bus)
+            for seed in Fuzz/DBusUnmarshaller/seeds/*.hex; do
+                xxd -r -p "$seed" > "$2/$(basename "$seed" .hex)" 2>/dev/null || true
+            done ;;
     esac
 }
 
@@ -63,7 +67,7 @@ summary=()
 for target in "${targets[@]}"; do
     echo "== $target: build"
     binary="$out/$target"
-    "$SWIFTC" "${flags[@]}" -I "$mods" Fuzz/"$target"/main.swift "$mods"/IoMTCore.o "$mods"/IoMTProfiles.o "$mods"/IoMTDrivers.o -o "$binary"
+    "$SWIFTC" "${flags[@]}" -I "$mods" Fuzz/"$target"/main.swift "$mods"/IoMTCore.o "$mods"/IoMTProfiles.o "$mods"/IoMTDrivers.o "$mods"/IoMTDBus.o -o "$binary"
     corpus="$out/corpus/$target"
     crashes="Firmware-Fixtures/fuzz-crashes/$target"
     mkdir -p "$corpus" "$crashes"

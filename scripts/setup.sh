@@ -22,6 +22,10 @@ command -v xxd >/dev/null 2>&1 || need_apt+=(xxd)
 # systemd-analyze checks the unit's hardening score; dpkg-deb builds the .deb (both tested).
 command -v systemd-analyze >/dev/null 2>&1 || need_apt+=(systemd)
 command -v dpkg-deb >/dev/null 2>&1 || need_apt+=(dpkg)
+# D-Bus tests run a private dbus-daemon (the reference bus) and python-dbusmock's BlueZ template
+# (with the host's /usr/bin/python3, whose dbus bindings come from apt).
+command -v dbus-daemon >/dev/null 2>&1 || need_apt+=(dbus)
+dpkg -s python3-dbusmock >/dev/null 2>&1 || need_apt+=(python3-dbusmock)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "setup: installing Debian packages: ${need_apt[*]}"
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"

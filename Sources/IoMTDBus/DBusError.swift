@@ -1,0 +1,52 @@
+/// Errors of the connection layer. A remote error reply keeps its D-Bus error name
+/// (e.g. "org.bluez.Error.InProgress") so callers can switch on it.
+public enum DBusError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// The peer answered with an ERROR message.
+    case remote(name: String, message: String)
+    /// No reply within the call's timeout.
+    case timeout(member: String, destination: String?, milliseconds: Int64)
+    /// The connection is closed or was lost; pending calls and subscriptions end with this.
+    case disconnected(reason: String)
+    case invalidAddress(String, reason: String)
+    case connectFailed(address: String, reason: String)
+    case authenticationFailed(String)
+    /// The peer sent bytes that are not a valid message (the connection is then closed).
+    case protocolViolation(String)
+    /// A message we were asked to send cannot be encoded.
+    case invalidMessage(DBusWireError)
+    /// A reply's body does not have the shape the helper expected.
+    case unexpectedReply(member: String, expected: String, found: String)
+
+    public var description: String {
+        switch self {
+        case let .remote(name, message): "\(name): \(message)"
+        case let .timeout(member, destination, milliseconds):
+            "no reply to \(member) from \(destination ?? "the peer") within \(milliseconds) ms"
+        case let .disconnected(reason): "D-Bus connection closed: \(reason)"
+        case let .invalidAddress(address, reason): "invalid D-Bus address \"\(address)\": \(reason)"
+        case let .connectFailed(address, reason): "cannot connect to \(address): \(reason)"
+        case let .authenticationFailed(reason): "D-Bus authentication failed: \(reason)"
+        case let .protocolViolation(reason): "D-Bus protocol violation: \(reason)"
+        case let .invalidMessage(error): "cannot encode D-Bus message: \(error)"
+        case let .unexpectedReply(member, expected, found): "reply to \(member) has signature \"\(found)\", expected \"\(expected)\""
+        }
+    }
+
+    /// The D-Bus error name of a remote error, nil otherwise.
+    public var remoteName: String? { if case .remote(let name, _) = self { name } else { nil } }
+}
+
+/// Error names of the message bus and the standard interfaces (spec "Message Bus Specification").
+public enum DBusErrorName {
+    public static let failed = "org.freedesktop.DBus.Error.Failed"
+    public static let serviceUnknown = "org.freedesktop.DBus.Error.ServiceUnknown"
+    public static let nameHasNoOwner = "org.freedesktop.DBus.Error.NameHasNoOwner"
+    public static let noReply = "org.freedesktop.DBus.Error.NoReply"
+    public static let unknownMethod = "org.freedesktop.DBus.Error.UnknownMethod"
+    public static let unknownObject = "org.freedesktop.DBus.Error.UnknownObject"
+    public static let unknownInterface = "org.freedesktop.DBus.Error.UnknownInterface"
+    public static let unknownProperty = "org.freedesktop.DBus.Error.UnknownProperty"
+    public static let propertyReadOnly = "org.freedesktop.DBus.Error.PropertyReadOnly"
+    public static let invalidArgs = "org.freedesktop.DBus.Error.InvalidArgs"
+    public static let accessDenied = "org.freedesktop.DBus.Error.AccessDenied"
+}
