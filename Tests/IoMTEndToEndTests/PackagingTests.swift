@@ -61,6 +61,7 @@ import Testing
         #expect(extractStatus == 0, "\(extractOutput)")
         let expected = ["usr/bin/iomtd", "usr/bin/iomtctl", "lib/systemd/system/iomtd.service", "lib/udev/rules.d/70-iomtd.rules",
                         "usr/share/iomtd/profiles/contec-cms50e.json", "usr/share/man/man8/iomtd.8.gz", "usr/share/man/man1/iomtctl.1.gz",
+                        "usr/share/man/man5/iomtd.json.5.gz", "usr/share/man/man5/iomtd-profile.5.gz",
                         "usr/share/bash-completion/completions/iomtctl", "usr/share/doc/iomtd/examples/iomtd.json"]
         for path in expected {
             #expect(FileManager.default.fileExists(atPath: scratch.appendingPathComponent(path).path), "missing \(path)")
