@@ -24,7 +24,9 @@ guard let name = arguments.next() else {
     exit(2)
 }
 if name == "-h" || name == "--help" || name == "help" {
-    if let topic = arguments.next(), let text = CLIHelp.command[topic] { print(text) } else { print(CLIHelp.overview) }
+    let topic = arguments.next()
+    if topic == "--man" { print(ManPage.render(), terminator: ""); exit(0) }
+    if let topic, let text = CLIHelp.command[topic] { print(text) } else { print(CLIHelp.overview) }
     exit(0)
 }
 if name == "--version" { print("iomtctl 0.1.0"); exit(0) }
