@@ -44,7 +44,7 @@ public struct DaemonConfiguration: Sendable {
     public var patientId: String?
     public var devices: [Device]
     public var dom: DOM
-    public var rules: [ThresholdRule]
+    public var rules: [AlertRule]
     public var alertExecHook: String?
     public var logLevel: Log.Level
     /// Undelivered readings the store holds before it refuses new ones (visible, never a silent drop).
@@ -147,7 +147,7 @@ extension DaemonConfiguration {
             }
         }
 
-        var rules: [ThresholdRule] = []
+        var rules: [AlertRule] = []
         var execHook: String? = nil
         if let a = r.object(root, "alerts", path: "", required: false) {
             r.checkKnownKeys(a, path: "alerts", allowed: ["rules", "execHook"])
@@ -175,7 +175,7 @@ extension DaemonConfiguration {
                 let priority = AlertPriority(rawValue: priorityText)
                 if priority == nil { r.fail(path + ".priority", expected: "one of high, medium, low", foundText: "\"\(priorityText)\"") }
                 if let id, let measurement {
-                    rules.append(ThresholdRule(id: id, measurement: measurement, below: below, above: above, priority: priority ?? .medium))
+                    rules.append(AlertRule.threshold(id: id, measurement: measurement, below: below, above: above, priority: priority ?? .medium))
                 }
             }
         }
