@@ -111,6 +111,7 @@ public struct AlertEngine: Sendable {
         guard let violation else {
             track.pendingSince = nil
             track.pending = []
+            track.pendingCondition = nil
             if rearm { track.episode = nil }
             return []
         }
@@ -118,6 +119,10 @@ public struct AlertEngine: Sendable {
         if track.pendingSince == nil { track.pendingSince = source.at }
         track.pending.append(evidence)
         if track.pending.count > Self.maxEvidence { track.pending.removeFirst(track.pending.count - Self.maxEvidence) }
+        if value == nil {
+            // A condition (not a stream of values) may be reported once: ticks finish its persistence.
+            track.pendingCondition = PendingCondition(rule: rule, source: source, condition: violation.condition, measurement: measurement)
+        }
         guard let since = track.pendingSince, source.at.milliseconds(since: since) >= rule.persistenceMilliseconds else { return [] }
         let persisted = rule.persistenceMilliseconds > 0 ? " for \(source.at.milliseconds(since: since) / 1000) s" : ""
         let text: String
@@ -130,6 +135,7 @@ public struct AlertEngine: Sendable {
                          value: value, unit: unit, threshold: violation.threshold, observedAt: source.at, text: text)
         track.pendingSince = nil
         track.pending = []
+        track.pendingCondition = nil
         return event.map { [$0] } ?? []
     }
 
@@ -190,6 +196,21 @@ public struct AlertEngine: Sendable {
             }
         }
         for key in tracks.keys.sorted() {
+            guard var track = tracks[key], let pending = track.pendingCondition, track.episode == nil, let since = track.pendingSince,
+                  now.milliseconds(since: since) >= pending.rule.persistenceMilliseconds else { continue }
+            var source = pending.source
+            source.at = now
+            if let event = fire(pending.rule, key: key, track: &track, source: source, condition: pending.condition,
+                                measurement: pending.measurement, value: nil, unit: "", threshold: nil, observedAt: since,
+                                text: "\(pending.condition) for \(now.milliseconds(since: since) / 1000) s") {
+                events.append(event)
+            }
+            track.pendingSince = nil
+            track.pending = []
+            track.pendingCondition = nil
+            tracks[key] = track
+        }
+        for key in tracks.keys.sorted() {
             guard var episode = tracks[key]?.episode, let template = episode.template, let escalation = episode.rule.escalation,
                   !episode.acknowledged else { continue }
             if let until = episode.silencedUntil, now < until { continue }
@@ -245,7 +266,7 @@ public struct AlertEngine: Sendable {
     static func key(scope: String, rule: String) -> String { scope + "\u{1F}" + rule }
     static func scopeName(patient: String?, deviceKey: String) -> String { patient.map { "patient:" + $0 } ?? deviceKey }
 
-    struct Source {
+    struct Source: Hashable {
         var deviceKey: String
         var patientId: String?
         var patientReference: String?
@@ -274,7 +295,16 @@ public struct AlertEngine: Sendable {
         var escalated = false
     }
 
+    /// A technical condition waiting out its persistence.
+    struct PendingCondition: Hashable {
+        var rule: AlertRule
+        var source: Source
+        var condition: String
+        var measurement: String
+    }
+
     struct Track: Hashable {
+        var pendingCondition: PendingCondition?
         var pendingSince: Instant?
         var pending: [AlertEvidence] = []
         var episode: Episode?

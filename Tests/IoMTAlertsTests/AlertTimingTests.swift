@@ -163,6 +163,14 @@ import Testing
         clock.advance(milliseconds: 1)
         #expect(engine.process(condition(true)).map(\.ruleId) == ["device-unreachable"])
         #expect(engine.process(condition(false)).isEmpty)
+        // Reported once, then only time passes: the tick completes the persistence.
+        #expect(engine.process(condition(true)).isEmpty)
+        clock.advance(milliseconds: 599_000)
+        #expect(engine.process(.tick(clock.now())).isEmpty)
+        clock.advance(milliseconds: 1000)
+        #expect(engine.process(.tick(clock.now())).map(\.condition) == ["device-unreachable"])
+        clock.advance(milliseconds: 60_000)
+        #expect(engine.process(.tick(clock.now())).isEmpty)
     }
 
     @Test func rateLimitCapsNewAlertsPerWindow() {
