@@ -8,6 +8,9 @@ let commands: [String: (inout CommandArguments) async throws(CLIError) -> Void] 
     "status": StatusCommand.run,
     "metrics": MetricsCommand.run,
     "quarantine": QuarantineCommand.run,
+    "readings": ReadingsCommand.run,
+    "rules": RulesCommand.run,
+    "alerts": AlertsCommand.run,
 ]
 
 var arguments = CommandArguments(Array(CommandLine.arguments.dropFirst()))
