@@ -35,7 +35,7 @@ let package = Package(
         // Durable store on SQLite (WAL, synchronous=FULL, group commit, migrations).
         .target(name: "IoMTStore", dependencies: ["IoMTCore", "CSQLite"], swiftSettings: strict),
         // Alert rules, the deterministic engine and dispatch (log, exec hook, webhook).
-        .target(name: "IoMTAlerts", dependencies: ["IoMTCore", "IoMTStore", "IoMTHTTP"], swiftSettings: strict),
+        .target(name: "IoMTAlerts", dependencies: ["IoMTCore", "IoMTStore", "IoMTHTTP", "IoMTFHIR"], swiftSettings: strict),
         // FHIR R4 / HL7 PHD IG wire format (pure).
         .target(name: "IoMTFHIR", dependencies: ["IoMTCore"], swiftSettings: strict),
         // HTTP client on libcurl (TLS always verified).
@@ -61,7 +61,7 @@ let package = Package(
         .testTarget(name: "IoMTDriversTests", dependencies: ["IoMTDrivers", "IoMTProfiles"], swiftSettings: strict),
         .testTarget(name: "IoMTTransportTests", dependencies: ["IoMTTransport", "IoMTLab"], swiftSettings: strict),
         .testTarget(name: "IoMTStoreTests", dependencies: ["IoMTStore"], swiftSettings: strict),
-        .testTarget(name: "IoMTAlertsTests", dependencies: ["IoMTAlerts", "IoMTCore", "IoMTStore", "IoMTHTTP", "IoMTLab"], swiftSettings: strict),
+        .testTarget(name: "IoMTAlertsTests", dependencies: ["IoMTAlerts", "IoMTCore", "IoMTStore", "IoMTHTTP", "IoMTFHIR", "IoMTLab"], swiftSettings: strict),
         .testTarget(name: "IoMTHTTPTests", dependencies: ["IoMTHTTP"], swiftSettings: strict),
         .testTarget(name: "IoMTFHIRTests", dependencies: ["IoMTFHIR"], swiftSettings: strict),
         .testTarget(name: "IoMTForwardTests", dependencies: ["IoMTForward", "IoMTLab"], swiftSettings: strict),

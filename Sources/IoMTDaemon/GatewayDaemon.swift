@@ -133,6 +133,13 @@ public final class GatewayDaemon: Sendable {
             channels.append(WebhookChannel(url: webhook.url, transport: http, gatewayId: configuration.gateway.systemId,
                                            patientReferences: patientReferences, timeoutMilliseconds: webhook.timeoutMilliseconds))
         }
+        let http = makeDOMTransport()
+        let gatewayIdentity = GatewayIdentity(
+            systemId: configuration.gateway.systemId, serialNumber: configuration.gateway.serialNumber ?? configuration.gateway.systemId,
+            softwareVersion: Self.version)
+        // Alerts go to DOM on their own channel, ahead of the readings backlog.
+        channels.append(DOMAlertChannel(baseURL: configuration.dom.baseURL, transport: http, gateway: gatewayIdentity, store: store,
+                                        timeoutMilliseconds: configuration.dom.timeoutMilliseconds))
         let dispatcher = AlertDispatcher(store: store, channels: channels, clock: clock)
         let ruleSet = self.ruleSet
         let context = AlertContext(deviceClasses: Dictionary(profiles.map { ($0.id, $0.deviceClass) }, uniquingKeysWith: { a, _ in a }),
@@ -144,10 +151,7 @@ public final class GatewayDaemon: Sendable {
             Log.error("cannot record the rule set: \(error)", "alerts")
         }
 
-        let http = makeDOMTransport()
-        let wireFormat = FHIRPHDWireFormat(gateway: GatewayIdentity(
-            systemId: configuration.gateway.systemId, serialNumber: configuration.gateway.serialNumber ?? configuration.gateway.systemId,
-            softwareVersion: Self.version))
+        let wireFormat = FHIRPHDWireFormat(gateway: gatewayIdentity)
         let forwarder = Forwarder(store: store, destination: "dom", baseURL: configuration.dom.baseURL,
                                   wireFormat: wireFormat, transport: http,
                                   configuration: ForwarderConfiguration(batchSize: configuration.dom.batchSize), clock: clock)

@@ -100,6 +100,16 @@ extension Store {
         try loadAlerts("SELECT \(Store.alertColumns) FROM alerts a WHERE a.id = ?1", parameter: id, channel: nil).first
     }
 
+    /// Adds interpretation codes to rows that carry an alert (only those can have one: no cost for the rest).
+    func withInterpretations(_ rows: [StoredObservation]) throws(StoreError) -> [StoredObservation] {
+        guard rows.contains(where: { $0.alertPriority != nil }) else { return rows }
+        var result = rows
+        for index in result.indices where result[index].alertPriority != nil {
+            result[index].interpretation = try interpretation(forReading: result[index].id)
+        }
+        return result
+    }
+
     /// The v3 interpretation code (H, L, HH, LL) alerts gave a reading, if any.
     public func interpretation(forReading id: Int64) throws(StoreError) -> String? {
         let select = try connection.statement("SELECT code FROM reading_interpretation WHERE reading_id = ?")

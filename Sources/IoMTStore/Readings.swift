@@ -129,7 +129,7 @@ extension Store {
         try select.bind(limit, at: 2)
         var result: [StoredObservation] = []
         while try select.step() { result.append(try storedObservation(from: select, hasAttempts: true)) }
-        return result
+        return try withInterpretations(result)
     }
 
     /// Most recent observations (newest first), for the CLI.
