@@ -54,7 +54,7 @@ let package = Package(
                           swiftSettings: strict),
         .executableTarget(name: "iomt-lab", dependencies: ["IoMTCore", "IoMTLab"], swiftSettings: strict),
         .executableTarget(name: "iomt-bench", dependencies: ["IoMTCore", "IoMTProfiles", "IoMTDrivers", "IoMTTransport", "IoMTStore",
-                                                         "IoMTAlerts", "IoMTDaemon", "IoMTLab"], path: "Sources/iomt-bench",
+                                                         "IoMTAlerts", "IoMTDaemon", "IoMTLab", "IoMTHTTP"], path: "Sources/iomt-bench",
                           swiftSettings: strict),
 
         .testTarget(name: "IoMTCoreTests", dependencies: ["IoMTCore"], swiftSettings: strict),
