@@ -16,18 +16,13 @@ public actor AlertDispatcher {
         workers = channels.map { ChannelWorker(channel: $0, store: store, clock: clock) }
     }
 
-    /// Persists the events (and lifts their observations to the front of the delivery queue), then starts
-    /// dispatch without waiting for it.
+    /// Persists the events in one transaction (with their readings lifted to the front of the delivery queue),
+    /// then hands them to the channels without waiting for delivery.
     @discardableResult
     public func raise(_ events: [AlertEvent]) async throws(StoreError) -> [Int64] {
-        var ids: [Int64] = []
-        for event in events {
-            ids.append(try await store.insertAlert(event))
-            if let observationId = event.observationId {
-                try await store.setAlertPriority(event.priority, forObservation: observationId)
-            }
-        }
-        for worker in workers { _ = await worker.kick() }
+        let ids = try await store.insertAlerts(events)
+        let stored = zip(ids, events).map { StoredAlert(id: $0, event: $1, dispatchedChannels: []) }
+        for worker in workers { _ = await worker.kick(with: stored) }
         return ids
     }
 
@@ -42,18 +37,27 @@ public actor AlertDispatcher {
 
 /// One channel's delivery loop: never two passes at once (no duplicate delivery), and a kick during a pass
 /// runs one more pass after it, so an alert stored meanwhile is not left for the next retry timer.
+/// Freshly stored alerts are handed over in memory (no store read before the buzzer sounds); after a failure,
+/// and at start, the store is the source, from `floor` on (every alert up to it went out on this channel).
 actor ChannelWorker {
     let channel: any AlertChannel
     let store: Store
     let clock: any WallClock
     private var running: Task<Void, Never>?
     private var again = false
+    private var handedOver: [StoredAlert] = []
+    private var readStore = true
+    private var floor: Int64 = 0
+    /// Ids delivered lately: an alert read from the store just before its hand-over arrives is not sent twice.
+    private var recentlyDelivered: [Int64] = []
+    static let pageSize = 100
 
     init(channel: any AlertChannel, store: Store, clock: any WallClock) {
         self.channel = channel; self.store = store; self.clock = clock
     }
 
-    func kick() -> Task<Void, Never> {
+    func kick(with alerts: [StoredAlert] = []) -> Task<Void, Never> {
+        handedOver += alerts
         if let running { again = true; return running }
         let task = Task { await self.loop() }
         running = task
@@ -69,19 +73,37 @@ actor ChannelWorker {
     }
 
     private func pass() async {
-        let pending: [StoredAlert]
-        do { pending = try await store.undispatchedAlerts(channel: channel.name, limit: 100) } catch {
-            Log.error("cannot read pending alerts: \(error)", "alerts")
-            return
+        var batch = handedOver.filter { !recentlyDelivered.contains($0.id) }.sorted { $0.id < $1.id }
+        handedOver = []
+        let fromStore = readStore || batch.isEmpty
+        if fromStore {
+            do { batch = try await store.undispatchedAlerts(channel: channel.name, after: floor, limit: Self.pageSize) } catch {
+                Log.error("cannot read pending alerts: \(error)", "alerts")
+                return
+            }
         }
-        for alert in pending {
+        var delivered: [Int64] = []
+        var failed: Int64? = nil
+        for alert in batch {
             guard await channel.deliver(alert) else {
+                failed = alert.id
                 try? await store.recordAlertAttemptFailed(alert.id, channel: channel.name, error: "not taken", at: clock.now())
-                return // keep order; retry on the next pass
+                break // keep order; retry on the next pass
             }
-            do { try await store.markAlertDispatched(alert.id, channel: channel.name, at: clock.now()) } catch {
-                Log.error("cannot mark alert #\(alert.id) dispatched on \(channel.name): \(error)", "alerts")
-            }
+            delivered.append(alert.id)
+        }
+        recentlyDelivered += delivered
+        if recentlyDelivered.count > 1000 { recentlyDelivered.removeFirst(recentlyDelivered.count - 1000) }
+        do { try await store.markAlertsDispatched(delivered, channel: channel.name, at: clock.now()) } catch {
+            Log.error("cannot mark \(delivered.count) alert(s) dispatched on \(channel.name): \(error)", "alerts")
+        }
+        if let failed {
+            readStore = true
+            floor = min(floor, failed - 1)
+        } else {
+            if fromStore { readStore = batch.count == Self.pageSize } // a full page: more may wait
+            if let last = delivered.last { floor = max(floor, last) }
+            if readStore { again = true }
         }
     }
 }

@@ -8,64 +8,94 @@ extension Store {
         """
 
     public func insertAlert(_ event: AlertEvent) throws(StoreError) -> Int64 {
-        try connection.transaction { () throws(StoreError) -> Int64 in
-            let insert = try connection.statement("""
-                INSERT INTO alerts (rule_id, rule_set_hash, priority, condition, measurement, value, unit, threshold,
-                                    patient_id, device_key, observed_ms, created_ms, observation_id, message,
-                                    episode, occurrence, rule_set_version, inputs_json, interpretation)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """)
-            try insert.bind(event.ruleId, at: 1)
-            try insert.bind(event.ruleSetHash, at: 2)
-            try insert.bind(event.priority.rawValue, at: 3)
-            try insert.bind(event.condition, at: 4)
-            try insert.bind(event.measurement, at: 5)
-            try insert.bind(event.value.map { ObservationCodec.text($0) }, at: 6)
-            try insert.bind(event.unit, at: 7)
-            try insert.bind(event.threshold.map { ObservationCodec.text($0) }, at: 8)
-            try insert.bind(event.patientId, at: 9)
-            try insert.bind(event.deviceKey, at: 10)
-            try insert.bind(event.observedAt.millisecondsSinceEpoch, at: 11)
-            try insert.bind(event.createdAt.millisecondsSinceEpoch, at: 12)
-            try insert.bind(event.observationId, at: 13)
-            try insert.bind(event.message, at: 14)
-            try insert.bind(event.episode, at: 15)
-            try insert.bind(event.occurrence.rawValue, at: 16)
-            try insert.bind(event.ruleSetVersion, at: 17)
-            try insert.bind(event.inputs, at: 18)
-            try insert.bind(event.interpretation, at: 19)
-            try insert.run()
-            let id = try connection.scalarInt("SELECT last_insert_rowid()") ?? 0
-            if let observationId = event.observationId, let code = event.interpretation {
-                // The strongest code wins (HH/LL over H/L) when several rules fire on one reading.
-                let interpretation = try connection.statement("""
-                    INSERT INTO reading_interpretation (reading_id, code) VALUES (?1, ?2)
-                    ON CONFLICT (reading_id) DO UPDATE SET code = ?2 WHERE length(?2) > length(code)
-                    """)
-                try interpretation.bind(observationId, at: 1)
-                try interpretation.bind(code, at: 2)
-                try interpretation.run()
+        try insertAlerts([event])[0]
+    }
+
+    /// Stores alerts in one transaction (one fsync): the rows, the interpretation of the readings that fired
+    /// them, and those readings' place at the front of the delivery queue.
+    public func insertAlerts(_ events: [AlertEvent]) throws(StoreError) -> [Int64] {
+        guard !events.isEmpty else { return [] }
+        return try connection.transaction { () throws(StoreError) -> [Int64] in
+            var ids: [Int64] = []
+            for event in events {
+                ids.append(try insertAlertRow(event))
+                if let observationId = event.observationId {
+                    try raiseDeliveryPriority(event.priority, forObservation: observationId)
+                }
             }
-            return id
+            return ids
         }
     }
 
-    /// Alerts not yet dispatched on a channel ("log", "exec", "webhook", …), oldest first.
-    public func undispatchedAlerts(channel: String, limit: Int) throws(StoreError) -> [StoredAlert] {
+    private func insertAlertRow(_ event: AlertEvent) throws(StoreError) -> Int64 {
+        let insert = try connection.statement("""
+            INSERT INTO alerts (rule_id, rule_set_hash, priority, condition, measurement, value, unit, threshold,
+                                patient_id, device_key, observed_ms, created_ms, observation_id, message,
+                                episode, occurrence, rule_set_version, inputs_json, interpretation)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        try insert.bind(event.ruleId, at: 1)
+        try insert.bind(event.ruleSetHash, at: 2)
+        try insert.bind(event.priority.rawValue, at: 3)
+        try insert.bind(event.condition, at: 4)
+        try insert.bind(event.measurement, at: 5)
+        try insert.bind(event.value.map { ObservationCodec.text($0) }, at: 6)
+        try insert.bind(event.unit, at: 7)
+        try insert.bind(event.threshold.map { ObservationCodec.text($0) }, at: 8)
+        try insert.bind(event.patientId, at: 9)
+        try insert.bind(event.deviceKey, at: 10)
+        try insert.bind(event.observedAt.millisecondsSinceEpoch, at: 11)
+        try insert.bind(event.createdAt.millisecondsSinceEpoch, at: 12)
+        try insert.bind(event.observationId, at: 13)
+        try insert.bind(event.message, at: 14)
+        try insert.bind(event.episode, at: 15)
+        try insert.bind(event.occurrence.rawValue, at: 16)
+        try insert.bind(event.ruleSetVersion, at: 17)
+        try insert.bind(event.inputs, at: 18)
+        try insert.bind(event.interpretation, at: 19)
+        try insert.run()
+        let id = try connection.scalarInt("SELECT last_insert_rowid()") ?? 0
+        if let observationId = event.observationId, let code = event.interpretation {
+            // The strongest code wins (HH/LL over H/L) when several rules fire on one reading.
+            let interpretation = try connection.statement("""
+                INSERT INTO reading_interpretation (reading_id, code) VALUES (?1, ?2)
+                ON CONFLICT (reading_id) DO UPDATE SET code = ?2 WHERE length(?2) > length(code)
+                """)
+            try interpretation.bind(observationId, at: 1)
+            try interpretation.bind(code, at: 2)
+            try interpretation.run()
+        }
+        return id
+    }
+
+    /// Alerts not yet dispatched on a channel ("log", "exec", "webhook", …), oldest first; `after`: only ids
+    /// above it (the caller knows everything up to it went out), so the scan does not grow with history.
+    public func undispatchedAlerts(channel: String, after: Int64 = 0, limit: Int) throws(StoreError) -> [StoredAlert] {
         try loadAlerts("""
             SELECT \(Store.alertColumns) FROM alerts a
-            WHERE NOT EXISTS (SELECT 1 FROM alert_dispatch d WHERE d.alert_id = a.id AND d.channel = ?2)
+            WHERE a.id > ?3 AND NOT EXISTS (SELECT 1 FROM alert_dispatch d WHERE d.alert_id = a.id AND d.channel = ?2)
             ORDER BY a.id LIMIT ?1
-            """, parameter: Int64(limit), channel: channel)
+            """, parameter: Int64(limit), channel: channel, after: after)
     }
 
     public func markAlertDispatched(_ id: Int64, channel: String, at time: Instant) throws(StoreError) {
-        let insert = try connection.statement(
-            "INSERT OR IGNORE INTO alert_dispatch (alert_id, channel, dispatched_ms) VALUES (?, ?, ?)")
-        try insert.bind(id, at: 1)
-        try insert.bind(channel, at: 2)
-        try insert.bind(time.millisecondsSinceEpoch, at: 3)
-        try insert.run()
+        try markAlertsDispatched([id], channel: channel, at: time)
+    }
+
+    /// Marks several alerts dispatched on a channel in one transaction.
+    public func markAlertsDispatched(_ ids: [Int64], channel: String, at time: Instant) throws(StoreError) {
+        guard !ids.isEmpty else { return }
+        try connection.transaction { () throws(StoreError) in
+            let insert = try connection.statement(
+                "INSERT OR IGNORE INTO alert_dispatch (alert_id, channel, dispatched_ms) VALUES (?, ?, ?)")
+            for id in ids {
+                insert.reset()
+                try insert.bind(id, at: 1)
+                try insert.bind(channel, at: 2)
+                try insert.bind(time.millisecondsSinceEpoch, at: 3)
+                try insert.run()
+            }
+        }
     }
 
     /// Records a failed attempt on a channel (kept for `iomtctl alerts list` and backoff).
@@ -118,11 +148,12 @@ extension Store {
         return try select.step() ? select.text(0) : nil
     }
 
-    /// `parameter` binds ?1 (a limit or an id), `channel` ?2.
-    private func loadAlerts(_ sql: String, parameter: Int64, channel: String?) throws(StoreError) -> [StoredAlert] {
+    /// `parameter` binds ?1 (a limit or an id), `channel` ?2, `after` ?3.
+    private func loadAlerts(_ sql: String, parameter: Int64, channel: String?, after: Int64? = nil) throws(StoreError) -> [StoredAlert] {
         let select = try connection.statement(sql)
         try select.bind(parameter, at: 1)
         if let channel { try select.bind(channel, at: 2) }
+        if let after { try select.bind(after, at: 3) }
         var rows: [(Int64, AlertEvent)] = []
         do {
             defer { select.reset() }

@@ -57,7 +57,9 @@ final class GatewayScenario {
     /// Writes the daemon's configuration: the one device on the simulator's pty, an exec hook that
     /// appends the alert's environment to alerts.txt, and the given rules.
     /// `dom` adds members to the `dom` object (starting with a comma), e.g. TLS files or `oauth2`.
-    func writeConfiguration(profile: String = "contec-cms50d-plus", rules: String = "[]", extra: String = "", dom: String = "") throws {
+    /// `alertsExtra` adds members to the `alerts` object (starting with a comma), e.g. `rulesFile` or `webhook`.
+    func writeConfiguration(profile: String = "contec-cms50d-plus", rules: String = "[]", extra: String = "", dom: String = "",
+                            alertsExtra: String = "") throws {
         let hook = directory.appendingPathComponent("alert-hook.sh")
         try """
             #!/bin/sh
@@ -72,7 +74,7 @@ final class GatewayScenario {
               "patient": {"pesel": "44051401359"},
               "devices": [{"profile": "\(profile)", "path": "\(devicePath)", "serialNumber": "E2E-CMS50-1"}],
               "dom": {"baseURL": "\(baseURL)/fhir", "batchSize": 20, "timeoutMs": 3000\(dom)},
-              "alerts": {"execHook": "\(hook.path)", "rules": \(rules)}\(extra)
+              "alerts": {"execHook": "\(hook.path)", "rules": \(rules)\(alertsExtra)}\(extra)
             }
             """.write(toFile: configPath, atomically: true, encoding: .utf8)
     }

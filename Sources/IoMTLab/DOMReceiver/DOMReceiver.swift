@@ -222,6 +222,8 @@ public final class DOMReceiver: Sendable {
             return .json(200, text, contentType: "application/json")
         case ("POST", "/fhir"):
             return transaction(request.body)
+        case ("GET", "/webhook"):
+            return .json(200, JSONValue.array(webhookCalls()).serialized(), contentType: "application/json")
         case ("POST", "/webhook"):
             guard let body = try? JSONValue.parse(bytes: request.body) else {
                 return .json(400, TransactionProcessor.operationOutcome(400, "webhook body is not JSON"))
