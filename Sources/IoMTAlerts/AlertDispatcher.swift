@@ -50,6 +50,10 @@ actor ChannelWorker {
     private var floor: Int64 = 0
     /// Ids delivered lately: an alert read from the store just before its hand-over arrives is not sent twice.
     private var recentlyDelivered: [Int64] = []
+    /// Delivered but not yet recorded; recorded by one write at a time, coalesced like a group commit, so
+    /// dispatch records do not queue an fsync per alert in front of the next readings.
+    private var unmarked: [Int64] = []
+    private var marking: Task<Void, Never>?
     static let pageSize = 100
 
     init(channel: any AlertChannel, store: Store, clock: any WallClock) {
@@ -68,8 +72,27 @@ actor ChannelWorker {
         repeat {
             again = false
             await pass()
+            // A finished pass means its alerts are recorded (dispatchPending relies on it).
+            if !again { await marking?.value }
         } while again
         running = nil
+    }
+
+    private func record(_ ids: [Int64]) {
+        unmarked += ids
+        guard marking == nil, !unmarked.isEmpty else { return }
+        marking = Task { await self.flushMarks() }
+    }
+
+    private func flushMarks() async {
+        while !unmarked.isEmpty {
+            let ids = unmarked
+            unmarked = []
+            do { try await store.markAlertsDispatched(ids, channel: channel.name, at: clock.now()) } catch {
+                Log.error("cannot mark \(ids.count) alert(s) dispatched on \(channel.name): \(error)", "alerts")
+            }
+        }
+        marking = nil
     }
 
     private func pass() async {
@@ -77,6 +100,7 @@ actor ChannelWorker {
         handedOver = []
         let fromStore = readStore || batch.isEmpty
         if fromStore {
+            await marking?.value // delivered alerts must be recorded before the store is asked what is pending
             do { batch = try await store.undispatchedAlerts(channel: channel.name, after: floor, limit: Self.pageSize) } catch {
                 Log.error("cannot read pending alerts: \(error)", "alerts")
                 return
@@ -94,9 +118,7 @@ actor ChannelWorker {
         }
         recentlyDelivered += delivered
         if recentlyDelivered.count > 1000 { recentlyDelivered.removeFirst(recentlyDelivered.count - 1000) }
-        do { try await store.markAlertsDispatched(delivered, channel: channel.name, at: clock.now()) } catch {
-            Log.error("cannot mark \(delivered.count) alert(s) dispatched on \(channel.name): \(error)", "alerts")
-        }
+        record(delivered)
         if let failed {
             readStore = true
             floor = min(floor, failed - 1)
