@@ -87,7 +87,7 @@ extension Store {
     public func recordRuleSet(hash: String, version: String, source: String, text: String, actor: String,
                               at time: Instant) throws(StoreError) -> Bool {
         try connection.transaction { () throws(StoreError) -> Bool in
-            let latest = try connection.statement("SELECT hash, version FROM rule_sets ORDER BY first_seen_ms DESC, rowid DESC LIMIT 1")
+            let latest = try connection.statement("SELECT hash, version FROM rule_sets ORDER BY first_seen_ms DESC LIMIT 1")
             var previous: (String, String)? = nil
             if try latest.step() { previous = (latest.text(0) ?? "", latest.text(1) ?? "") }
             latest.reset()
