@@ -44,7 +44,7 @@ public struct AlertEngine: Sendable {
                 let source = Source(deviceKey: deviceKey, patientId: patientId, patientReference: patient, at: at, observationId: nil)
                 events += update(rule, source: source, violation: active ? (name, nil) : nil, rearm: true,
                                  evidence: AlertEvidence(observationId: nil, at: at, measurement: "", value: nil, note: "\(name)=\(active)"),
-                                 value: nil, unit: "", measurement: "")
+                                 value: nil, unit: "", measurement: "", completesOnTicks: true)
             }
         case let .acknowledge(episode, at):
             advance(to: at)
@@ -103,8 +103,11 @@ public struct AlertEngine: Sendable {
     }
 
     /// The per-rule episode state machine, shared by thresholds and technical conditions.
+    /// `completesOnTicks`: a gateway condition is reported once, when it changes, so ticks finish its persistence;
+    /// readings are a stream and finish it themselves (in reading time, which may differ from the gateway's).
     private mutating func update(_ rule: AlertRule, source: Source, violation: (condition: String, threshold: DecimalValue?)?,
-                                 rearm: Bool, evidence: AlertEvidence, value: DecimalValue?, unit: String, measurement: String) -> [AlertEvent] {
+                                 rearm: Bool, evidence: AlertEvidence, value: DecimalValue?, unit: String, measurement: String,
+                                 completesOnTicks: Bool = false) -> [AlertEvent] {
         let key = Self.key(scope: source.deviceKey, rule: rule.id)
         var track = tracks[key, default: Track()]
         defer { tracks[key] = track }
@@ -119,8 +122,7 @@ public struct AlertEngine: Sendable {
         if track.pendingSince == nil { track.pendingSince = source.at }
         track.pending.append(evidence)
         if track.pending.count > Self.maxEvidence { track.pending.removeFirst(track.pending.count - Self.maxEvidence) }
-        if value == nil {
-            // A condition (not a stream of values) may be reported once: ticks finish its persistence.
+        if completesOnTicks {
             track.pendingCondition = PendingCondition(rule: rule, source: source, condition: violation.condition, measurement: measurement)
         }
         guard let since = track.pendingSince, source.at.milliseconds(since: since) >= rule.persistenceMilliseconds else { return [] }
@@ -272,7 +274,7 @@ public struct AlertEngine: Sendable {
         var patientReference: String?
         var at: Instant
         var observationId: Int64?
-        /// Names the episode: the patient reference for patient-wide rules, else the device.
+        /// Names the episode: the device key (`patient:<reference>` for a patient's missed measurements).
         var scope: String { deviceKey }
     }
 
@@ -295,7 +297,7 @@ public struct AlertEngine: Sendable {
         var escalated = false
     }
 
-    /// A technical condition waiting out its persistence.
+    /// A gateway condition waiting out its persistence.
     struct PendingCondition: Hashable {
         var rule: AlertRule
         var source: Source
