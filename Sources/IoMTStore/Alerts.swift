@@ -7,27 +7,8 @@ extension Store {
         a.episode, a.occurrence, a.rule_set_version, a.inputs_json, a.interpretation
         """
 
-    public func insertAlert(_ event: AlertEvent) throws(StoreError) -> Int64 {
-        try insertAlerts([event])[0]
-    }
-
-    /// Stores alerts in one transaction (one fsync): the rows, the interpretation of the readings that fired
-    /// them, and those readings' place at the front of the delivery queue.
-    public func insertAlerts(_ events: [AlertEvent]) throws(StoreError) -> [Int64] {
-        guard !events.isEmpty else { return [] }
-        return try connection.transaction { () throws(StoreError) -> [Int64] in
-            var ids: [Int64] = []
-            for event in events {
-                ids.append(try insertAlertRow(event))
-                if let observationId = event.observationId {
-                    try raiseDeliveryPriority(event.priority, forObservation: observationId)
-                }
-            }
-            return ids
-        }
-    }
-
-    private func insertAlertRow(_ event: AlertEvent) throws(StoreError) -> Int64 {
+    /// One alert row (and its reading's interpretation); call inside a transaction.
+    func insertAlertRow(_ event: AlertEvent) throws(StoreError) -> Int64 {
         let insert = try connection.statement("""
             INSERT INTO alerts (rule_id, rule_set_hash, priority, condition, measurement, value, unit, threshold,
                                 patient_id, device_key, observed_ms, created_ms, observation_id, message,

@@ -84,6 +84,10 @@ enum AlertLatencyBench {
         try? await Task.sleep(for: .seconds(seconds + 3))
         for connection in connections { connection.stop() }
         for reader in readers { reader.cancel() }
+        try? await Task.sleep(for: .seconds(1))
+        let stored = (try? await store.alerts(limit: 1_000_000).count) ?? -1
+        print("  alerts stored \(stored), delivered: exec hook \(hook.latencies.count), webhook \(webhook.latencies.count), " +
+              "at the receiver \(receiver.webhookCalls().count)")
         // The first alert of each device may come from a window filled before timing was steady: skip them.
         for (name, channel) in [("exec hook", hook), ("webhook", webhook)] {
             let measured = Array(channel.latencies.dropFirst(devices))
