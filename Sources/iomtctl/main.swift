@@ -16,6 +16,9 @@ let commands: [String: (inout CommandArguments) async throws(CLIError) -> Void] 
     "doctor": DoctorCommand.run,
     "trend": TrendCommand.run,
     "replay": ReplayCommand.run,
+    "readings": ReadingsCommand.run,
+    "rules": RulesCommand.run,
+    "alerts": AlertsCommand.run,
 ]
 
 var arguments = CommandArguments(Array(CommandLine.arguments.dropFirst()))
