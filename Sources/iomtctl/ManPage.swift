@@ -22,7 +22,17 @@ enum ManPage {
             lines.append(".SS \(name)")
             lines += verbatim(CLIHelp.command[name]!)
         }
-        lines += [".SH FILES",
+        lines += [".SH EXIT STATUS",
+                  "0 success; 1 the operation failed (daemon not reachable, store unreadable, problems found by doctor);",
+                  "2 usage or input error (unknown option, profile or device, malformed hex, invalid PESEL or time, invalid",
+                  "profile or rule file, rejected GATT value); 3 permission denied on the control socket.",
+                  ".SH ENVIRONMENT",
+                  "\\fBIOMTD_CONTROL_SOCKET\\fR: the daemon's control socket when \\-\\-socket is not given (default /run/iomtd/control.sock).",
+                  ".br",
+                  "\\fBIOMT_PROFILES_DIR\\fR: profiles directory when \\-\\-profiles\\-dir is not given.",
+                  ".br",
+                  "\\fBCOLUMNS\\fR: chart width for trend when the terminal size cannot be read.",
+                  ".SH FILES",
                   "/etc/iomtd/iomtd.json, /run/iomtd/control.sock, /var/lib/iomtd/iomtd.sqlite, /usr/share/iomtd/profiles, /var/lib/iomtd/profiles",
                   ".SH SEE ALSO",
                   "\\fBiomtd\\fR(8), \\fBiomtd.json\\fR(5), \\fBiomtd-profile\\fR(5), \\fBiomtd-rules\\fR(5)"]

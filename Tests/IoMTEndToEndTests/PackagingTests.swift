@@ -29,6 +29,16 @@ import Testing
         #expect(shipped.contains("GROUP=\"iomtd\", MODE=\"0660\""))
     }
 
+    @Test func manPageIsTheHelpText() throws {
+        let (status, generated) = try LabHarness.run("iomtctl", ["help", "--man"])
+        #expect(status == 0)
+        let shipped = try String(contentsOf: root.appendingPathComponent("docs/man/iomtctl.1"), encoding: .utf8)
+        #expect(generated == shipped, "docs/man/iomtctl.1 is stale: regenerate it with `iomtctl help --man > docs/man/iomtctl.1`")
+        for command in ["status", "devices", "bind", "doctor", "trend", "replay", "profiles", "alerts", "rules", "readings"] {
+            #expect(shipped.contains(".SS \(command)"), "\(command) missing from the man page")
+        }
+    }
+
     @Test func serviceExposureIsAtMostTwo() throws {
         let unit = root.appendingPathComponent("Systemd/iomtd.service").path
         let (_, output) = try system("systemd-analyze", ["security", "--offline=yes", "--no-pager", unit])
