@@ -5,19 +5,9 @@ import Testing
 @Suite struct PackagingTests {
     let root = LabHarness.repositoryRoot
 
-    /// Runs a system tool, returning (status, combined output).
-    private func system(_ tool: String, _ arguments: [String], in directory: URL? = nil) throws -> (Int32, String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [tool] + arguments
-        if let directory { process.currentDirectoryURL = directory }
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    /// Runs a system tool from PATH, returning (status, combined output).
+    private func system(_ tool: String, _ arguments: [String]) throws -> (Int32, String) {
+        try LabHarness.runProgram("/usr/bin/env", [tool] + arguments)
     }
 
     @Test func shippedUdevRulesMatchTheProfiles() throws {
