@@ -108,6 +108,8 @@ public final class DOMReceiver: Sendable {
     public var tokensIssued: Int { state.withLock { $0.tokens?.issued ?? 0 } }
     /// `/fhir` requests refused with 401 for want of a valid token.
     public var unauthorizedRequests: Int { state.withLock { $0.tokens?.refused ?? 0 } }
+    /// Lets every token issued so far expire now, as the server's clock would (deterministic, for tests).
+    public func expireIssuedTokens() { state.withLock { $0.tokens?.expireAll() } }
     public func observations() -> [JSONValue] { state.withLock { $0.repository.resources["Observation"] ?? [] } }
     public func devices() -> [JSONValue] { state.withLock { $0.repository.resources["Device"] ?? [] } }
     /// Stored resources of any type (Flag, Observation, …).
