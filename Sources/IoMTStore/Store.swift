@@ -36,6 +36,23 @@ public actor Store {
         self.backlog = try Store.loadBacklog(connection)
     }
 
+    /// Opens an existing store strictly read-only for inspection (`iomtctl status`): no migration, no pragma
+    /// that writes, no file created; works beside a running iomtd. Writing through it fails with SQLITE_READONLY.
+    public init(readOnlyPath path: String, configuration: StoreConfiguration = StoreConfiguration(), clock: any WallClock = SystemClock()) throws(StoreError) {
+        guard FileIO.exists(path) else { throw .open(path: path, message: "no such file") }
+        let connection = try SQLiteConnection(readOnlyPath: path)
+        sqlite3_busy_timeout(connection.handle, 5000)
+        let version = Int(try connection.scalarInt("PRAGMA user_version") ?? 0)
+        guard version == Migrations.latestVersion else {
+            throw .open(path: path, message: "schema version \(version), this build reads version \(Migrations.latestVersion); run the matching iomtd once (it migrates the store) or use the matching iomtctl")
+        }
+        self.migratedVersion = version
+        self.connection = connection
+        self.configuration = configuration
+        self.clock = clock
+        self.backlog = try Store.loadBacklog(connection)
+    }
+
     /// Pragmas every connection needs; WAL is checked because SQLite silently keeps the old mode
     /// when it cannot switch (e.g. a file system without shared memory).
     static func configure(_ connection: SQLiteConnection) throws(StoreError) {

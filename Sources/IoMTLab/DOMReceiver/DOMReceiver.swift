@@ -34,11 +34,12 @@ public final class DOMReceiver: Sendable {
     /// Reloads the data file, binds 127.0.0.1 and starts accepting; returns the bound port.
     @discardableResult
     public func start() throws(DOMReceiverError) -> UInt16 {
-        var reloaded: [JSONValue] = []
+        var reloaded: [ReloadedResource] = []
         var log: ResourceLog? = nil
         if let path = configuration.dataFile {
-            reloaded = try ResourceLog.load(path: path)
-            log = try ResourceLog(path: path)
+            let loaded = try ResourceLog.load(path: path)
+            reloaded = loaded.resources
+            log = try ResourceLog(path: path, validLength: loaded.validLength)
         }
         if let directory = configuration.recordDirectory {
             do { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) } catch {
@@ -71,7 +72,9 @@ public final class DOMReceiver: Sendable {
         }
         let port = UInt16(bigEndian: actual.sin_port)
         state.withLock { state in
-            for resource in reloaded { state.repository.insert(resource) }
+            for resource in reloaded {
+                state.repository.insert(type: resource.type, id: resource.id, identifierKeys: resource.identifierKeys, location: resource.location)
+            }
             state.log = log
             state.listenFD = fd
             state.port = port
@@ -82,13 +85,12 @@ public final class DOMReceiver: Sendable {
         return port
     }
 
-    /// Stops accepting and closes open connections; stored resources stay in memory (and on disk).
+    /// Stops accepting and closes open connections; stored resources stay readable (on disk or in memory).
     public func stop() {
         let (fd, open) = state.withLock { state -> (Int32, Set<Int32>) in
             let result = (state.listenFD, state.connections)
             state.listenFD = -1
             state.connections = []
-            state.log = nil
             return result
         }
         if fd >= 0 { shutdown(fd, Int32(SHUT_RDWR)); close(fd) }
@@ -106,8 +108,8 @@ public final class DOMReceiver: Sendable {
     public var tokensIssued: Int { state.withLock { $0.tokens?.issued ?? 0 } }
     /// `/fhir` requests refused with 401 for want of a valid token.
     public var unauthorizedRequests: Int { state.withLock { $0.tokens?.refused ?? 0 } }
-    public func observations() -> [JSONValue] { state.withLock { $0.repository.resources["Observation"] ?? [] } }
-    public func devices() -> [JSONValue] { state.withLock { $0.repository.resources["Device"] ?? [] } }
+    public func observations() -> [JSONValue] { state.withLock { $0.repository.resources(type: "Observation", log: $0.log) } }
+    public func devices() -> [JSONValue] { state.withLock { $0.repository.resources(type: "Device", log: $0.log) } }
 
     // MARK: Connections
 
@@ -162,6 +164,8 @@ public final class DOMReceiver: Sendable {
                 return
             }
             let sequence = state.withLock { state -> Int in state.requestSequence += 1; return state.requestSequence }
+            var damage: ResponseDamage? = nil
+            var entryFailures: EntryFailures? = nil
             if let fault = configuration.faults?(ReceivedRequestSummary(method: request.method, path: request.path, sequence: sequence, body: request.body)) {
                 switch fault {
                 case .drop: return
@@ -171,9 +175,17 @@ public final class DOMReceiver: Sendable {
                     response.headers += headers.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
                     guard connection.sendAll(response.serialized(close: request.wantsClose)), !request.wantsClose else { return }
                     continue
+                case let .processThen(how): damage = how
+                case let .failEntries(status, every): entryFailures = EntryFailures(status: status, every: every)
                 }
             }
-            let response = handle(request)
+            var response = handle(request, entryFailures: entryFailures)
+            switch damage {
+            case nil: break
+            case .drop?: return
+            case .garbage?: response.body = Array("<html>502 proxy hiccup, not FHIR".utf8)
+            case .truncate?: response.body = Array(response.body.prefix(response.body.count / 2))
+            }
             guard connection.sendAll(response.serialized(close: request.wantsClose)), !request.wantsClose else { return }
         }
     }
@@ -191,7 +203,7 @@ public final class DOMReceiver: Sendable {
 
     // MARK: Routing
 
-    func handle(_ request: HTTPWireRequest) -> HTTPWireResponse {
+    func handle(_ request: HTTPWireRequest, entryFailures: EntryFailures? = nil) -> HTTPWireResponse {
         let path = request.path.hasSuffix("/") && request.path.count > 1 ? String(request.path.dropLast()) : request.path
         if configuration.oauth2Client != nil {
             if request.method == "POST", path == "/token" {
@@ -215,7 +227,7 @@ public final class DOMReceiver: Sendable {
             }
             return .json(200, text, contentType: "application/json")
         case ("POST", "/fhir"):
-            return transaction(request.body)
+            return transaction(request.body, entryFailures: entryFailures)
         case ("GET", "/fhir/Observation"), ("GET", "/fhir/Device"):
             return search(type: String(path.dropFirst("/fhir/".count)), query: request.query)
         default:
@@ -223,30 +235,36 @@ public final class DOMReceiver: Sendable {
         }
     }
 
-    private func transaction(_ body: [UInt8]) -> HTTPWireResponse {
+    private func transaction(_ body: [UInt8], entryFailures: EntryFailures?) -> HTTPWireResponse {
         let bundle: JSONValue
         do { bundle = try JSONValue.parse(bytes: body) } catch {
             return .json(400, TransactionProcessor.operationOutcome(400, "body is not JSON: \(error)"))
         }
         record(body)
         let result: Result<(TransactionPlan, Int), TransactionRejection> = state.withLock { state in
-            var scratch = state.repository
             let plan: TransactionPlan
             do throws(TransactionRejection) {
-                plan = try TransactionProcessor.plan(bundle, repository: &scratch)
+                plan = try TransactionProcessor.plan(bundle, repository: state.repository, entryFailures: entryFailures)
             } catch {
                 return .failure(error)
             }
-            do throws(DOMReceiverError) {
-                try state.log?.append(plan.created)
-            } catch {
-                return .failure(TransactionRejection(status: 500, message: error.message))
+            let encoded = plan.created.map { $0.serializedBytes() }
+            let locations: [ResourceLocation]
+            if let log = state.log {
+                do throws(DOMReceiverError) { locations = try log.append(encoded) } catch {
+                    return .failure(TransactionRejection(status: 500, message: error.message))
+                }
+            } else {
+                locations = encoded.map { state.repository.keepInMemory($0) }
             }
-            for resource in plan.created { scratch.insert(resource) }
-            scratch.bundles += 1
-            scratch.duplicatesSuppressed += plan.matched
-            state.repository = scratch
-            return .success((plan, scratch.bundles))
+            // Committed only after the fsync: nothing is indexed that a kill could lose.
+            for (resource, location) in zip(plan.created, locations) {
+                state.repository.insert(type: resource["resourceType"]?.stringValue ?? "", id: resource["id"]?.stringValue ?? "",
+                                        identifierKeys: ReceiverRepository.identifierKeys(resource), location: location)
+            }
+            state.repository.bundles += 1
+            state.repository.duplicatesSuppressed += plan.matched
+            return .success((plan, state.repository.bundles))
         }
         switch result {
         case let .success((plan, number)):
@@ -257,7 +275,7 @@ public final class DOMReceiver: Sendable {
                 ("resourceType", .string("Bundle")), ("type", .string("transaction-response")),
                 ("entry", .array(plan.responseEntries)),
             ])
-            return .json(200, response.serialized())
+            return HTTPWireResponse(status: 200, headers: [("Content-Type", "application/fhir+json")], body: response.serializedBytes())
         case let .failure(rejection):
             if configuration.log {
                 FileHandle.standardError.write(Data("dom-receiver: bundle refused with \(rejection.status)\n".utf8))
@@ -268,7 +286,7 @@ public final class DOMReceiver: Sendable {
 
     private func search(type: String, query: [(String, String)]) -> HTTPWireResponse {
         let identifier = query.first { $0.0 == "identifier" }?.1
-        let matches = state.withLock { $0.repository.search(type: type, identifier: identifier) }
+        let matches = state.withLock { $0.repository.search(type: type, identifier: identifier, log: $0.log) }
         var members: [(String, JSONValue)] = [
             ("resourceType", .string("Bundle")), ("type", .string("searchset")), ("total", .number(matches.count)),
         ]

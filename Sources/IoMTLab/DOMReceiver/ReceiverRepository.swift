@@ -1,45 +1,62 @@
 import IoMTCore
 
-/// What the receiver holds: resources by type in arrival order, an identifier index for conditional
-/// create, and counters. Value type, guarded by the receiver's mutex.
+/// What the receiver holds: for each type the byte ranges of its resources in arrival order (in the data
+/// file, or in `memory` when nothing is persisted), an identifier index for conditional create, and counters.
+/// Resources are kept encoded, never as parsed trees: a million observations stay a few hundred megabytes
+/// of index instead of gigabytes of JSON nodes. Value type, guarded by the receiver's mutex.
 struct ReceiverRepository {
-    private(set) var resources: [String: [JSONValue]] = [:]
+    private var locations: [String: [ResourceLocation]] = [:]
+    /// Encoded resources, one after another, when the receiver has no data file.
+    private var memory: [UInt8] = []
     /// type → "system|value" → logical id
     private var identifierIndex: [String: [String: String]] = [:]
-    private var nextId = 1
+    private(set) var nextId = 1
     var bundles = 0
     var duplicatesSuppressed = 0
 
-    func count(_ type: String) -> Int { resources[type]?.count ?? 0 }
+    func count(_ type: String) -> Int { locations[type]?.count ?? 0 }
 
     func lookup(type: String, identifier: String) -> String? { identifierIndex[type]?[identifier] }
 
-    /// Adds a resource that already carries its `id` (new or reloaded) and indexes its identifiers.
-    mutating func insert(_ resource: JSONValue) {
-        guard let type = resource["resourceType"]?.stringValue, let id = resource["id"]?.stringValue else { return }
-        resources[type, default: []].append(resource)
-        for identifier in resource["identifier"]?.arrayValue ?? [] {
-            let key = "\(identifier["system"]?.stringValue ?? "")|\(identifier["value"]?.stringValue ?? "")"
-            if identifierIndex[type]?[key] == nil { identifierIndex[type, default: [:]][key] = id }
+    /// "system|value" of each identifier of a resource: the conditional-create keys.
+    static func identifierKeys(_ resource: JSONValue) -> [String] {
+        (resource["identifier"]?.arrayValue ?? []).map { "\($0["system"]?.stringValue ?? "")|\($0["value"]?.stringValue ?? "")" }
+    }
+
+    /// Records a resource that already carries its `id` (new or reloaded) and whose bytes are at `location`.
+    mutating func insert(type: String, id: String, identifierKeys: [String], location: ResourceLocation) {
+        locations[type, default: []].append(location)
+        for key in identifierKeys where identifierIndex[type]?[key] == nil {
+            identifierIndex[type, default: [:]][key] = id
         }
         if let numeric = Int(id), numeric >= nextId { nextId = numeric + 1 }
     }
 
-    mutating func allocateId() -> String {
-        defer { nextId += 1 }
-        return String(nextId)
+    /// Keeps bytes in memory (no data file) and returns where.
+    mutating func keepInMemory(_ encoded: [UInt8]) -> ResourceLocation {
+        defer { memory += encoded }
+        return ResourceLocation(offset: memory.count, length: encoded.count)
+    }
+
+    /// The resources of a type, oldest first, decoded from the data file (`log`) or memory.
+    func resources(type: String, log: ResourceLog?) -> [JSONValue] {
+        let wanted = locations[type] ?? []
+        let encoded: [[UInt8]?] = log.map { $0.read(wanted) } ?? wanted.map { Array(memory[$0.offset..<($0.offset + $0.length)]) }
+        return encoded.compactMap { bytes in bytes.flatMap { try? JSONValue.parse(bytes: $0) } }
     }
 
     /// Searches a type by `identifier=system|value` (exact), newest last.
-    func search(type: String, identifier: String?) -> [JSONValue] {
-        let all = resources[type] ?? []
+    func search(type: String, identifier: String?, log: ResourceLog?) -> [JSONValue] {
+        let all = resources(type: type, log: log)
         guard let identifier else { return all }
-        return all.filter { resource in
-            (resource["identifier"]?.arrayValue ?? []).contains {
-                "\($0["system"]?.stringValue ?? "")|\($0["value"]?.stringValue ?? "")" == identifier
-            }
-        }
+        return all.filter { Self.identifierKeys($0).contains(identifier) }
     }
+}
+
+/// A scripted per-entry failure: every `every`-th Observation entry is refused with `status`.
+struct EntryFailures: Sendable, Hashable {
+    let status: Int
+    let every: Int
 }
 
 /// Why a transaction was refused as a whole (FHIR transactions are atomic: nothing is stored).
@@ -53,11 +70,14 @@ struct TransactionPlan {
     var responseEntries: [JSONValue] = []
     var created: [JSONValue] = []
     var matched = 0
+    /// The next free logical id once this transaction is committed.
+    var nextId: Int
 }
 
 enum TransactionProcessor {
-    /// Validates and plans a transaction against the repository; mutates only `repository.nextId` via allocation.
-    static func plan(_ bundle: JSONValue, repository: inout ReceiverRepository) throws(TransactionRejection) -> TransactionPlan {
+    /// Validates and plans a transaction against the repository without changing it (a refused
+    /// transaction leaves no trace); the plan carries the ids it allocated from `repository.nextId` on.
+    static func plan(_ bundle: JSONValue, repository: ReceiverRepository, entryFailures: EntryFailures? = nil) throws(TransactionRejection) -> TransactionPlan {
         guard case .object = bundle else { throw TransactionRejection(status: 400, message: "body is not a JSON object") }
         guard bundle["resourceType"]?.stringValue == "Bundle" else {
             throw TransactionRejection(status: 400, message: "resourceType is \(bundle["resourceType"]?.stringValue ?? "missing"), expected Bundle")
@@ -66,10 +86,12 @@ enum TransactionProcessor {
             throw TransactionRejection(status: 400, message: "Bundle.type is \(bundle["type"]?.stringValue ?? "missing"), expected transaction")
         }
         let entries = bundle["entry"]?.arrayValue ?? []
-        var plan = TransactionPlan()
+        var plan = TransactionPlan(nextId: repository.nextId)
         var fullUrlTargets: [String: String] = [:]
         var pendingIdentifiers: [String: [String: String]] = [:]
-        var outcomes: [(status: String, location: String, resource: JSONValue?)] = []
+        var outcomes: [(response: JSONValue, resource: JSONValue?)] = []
+        var observationNumber = 0
+        let now = SystemClock().now()
 
         for (index, entry) in entries.enumerated() {
             guard let resource = entry["resource"], let type = resource["resourceType"]?.stringValue else {
@@ -82,6 +104,14 @@ enum TransactionProcessor {
                 throw TransactionRejection(status: 400, message: "entry[\(index)].request.url must be \(type)")
             }
             try validate(resource, type: type, index: index)
+            if type == "Observation" { observationNumber += 1 }
+            if type == "Observation", let failures = entryFailures, observationNumber % failures.every == 0 {
+                // A scripted per-entry failure: nothing stored, the reason in response.outcome.
+                let status = "\(failures.status) \(HTTPWireResponse.reason(failures.status))"
+                let outcome = (try? JSONValue.parse(operationOutcome(failures.status, "injected entry failure (entry[\(index)])"))) ?? .null
+                outcomes.append((.object([("status", .string(status)), ("outcome", outcome)]), nil))
+                continue
+            }
             var existing: String? = nil
             var conditionKey: String? = nil
             if let condition = entry["request"]?["ifNoneExist"]?.stringValue {
@@ -96,26 +126,28 @@ enum TransactionProcessor {
             }
             if let existing {
                 plan.matched += 1
-                outcomes.append(("200 OK", "\(type)/\(existing)/_history/1", nil))
+                outcomes.append((Self.response("200 OK", "\(type)/\(existing)/_history/1"), nil))
                 if let fullUrl = entry["fullUrl"]?.stringValue { fullUrlTargets[fullUrl] = "\(type)/\(existing)" }
             } else {
-                let id = repository.allocateId()
+                let id = String(plan.nextId)
+                plan.nextId += 1
                 if let conditionKey { pendingIdentifiers[type, default: [:]][conditionKey] = id }
-                for identifier in resource["identifier"]?.arrayValue ?? [] {
-                    let key = "\(identifier["system"]?.stringValue ?? "")|\(identifier["value"]?.stringValue ?? "")"
-                    if pendingIdentifiers[type]?[key] == nil { pendingIdentifiers[type, default: [:]][key] = id }
+                for key in ReceiverRepository.identifierKeys(resource) where pendingIdentifiers[type]?[key] == nil {
+                    pendingIdentifiers[type, default: [:]][key] = id
                 }
                 if let fullUrl = entry["fullUrl"]?.stringValue { fullUrlTargets[fullUrl] = "\(type)/\(id)" }
-                outcomes.append(("201 Created", "\(type)/\(id)/_history/1", withServerMetadata(resource, id: id, lastUpdated: SystemClock().now())))
+                outcomes.append((Self.response("201 Created", "\(type)/\(id)/_history/1"), withServerMetadata(resource, id: id, lastUpdated: now)))
             }
         }
         for outcome in outcomes {
-            plan.responseEntries.append(.object([("response", .object([
-                ("status", .string(outcome.status)), ("location", .string(outcome.location)),
-            ]))]))
+            plan.responseEntries.append(.object([("response", outcome.response)]))
             if let resource = outcome.resource { plan.created.append(resolvingReferences(resource, fullUrlTargets)) }
         }
         return plan
+    }
+
+    static func response(_ status: String, _ location: String) -> JSONValue {
+        .object([("status", .string(status)), ("location", .string(location))])
     }
 
     static func validate(_ resource: JSONValue, type: String, index: Int) throws(TransactionRejection) {
