@@ -25,6 +25,9 @@ public actor Store {
     /// Transactions that committed appended readings (one per group commit); for tests and metrics.
     var committedAppendTransactions = 0
     public var appendCommits: Int { committedAppendTransactions }
+    /// Times a row was moved ahead in the delivery queue (an alert priority set); a reader-ahead compares it.
+    var queueJumpCount = 0
+    public var queueJumps: Int { queueJumpCount }
 
     public init(path: String, configuration: StoreConfiguration = StoreConfiguration(), clock: any WallClock = SystemClock()) throws(StoreError) {
         let connection = try SQLiteConnection(path: path)

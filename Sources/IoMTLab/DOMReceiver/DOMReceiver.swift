@@ -248,7 +248,7 @@ public final class DOMReceiver: Sendable {
             } catch {
                 return .failure(error)
             }
-            let encoded = plan.created.map { $0.serializedBytes() }
+            let encoded = plan.created.map(\.bytes)
             let locations: [ResourceLocation]
             if let log = state.log {
                 do throws(DOMReceiverError) { locations = try log.append(encoded) } catch {
@@ -259,8 +259,7 @@ public final class DOMReceiver: Sendable {
             }
             // Committed only after the fsync: nothing is indexed that a kill could lose.
             for (resource, location) in zip(plan.created, locations) {
-                state.repository.insert(type: resource["resourceType"]?.stringValue ?? "", id: resource["id"]?.stringValue ?? "",
-                                        identifierKeys: ReceiverRepository.identifierKeys(resource), location: location)
+                state.repository.insert(type: resource.type, id: resource.id, identifierKeys: resource.identifierKeys, location: location)
             }
             state.repository.bundles += 1
             state.repository.duplicatesSuppressed += plan.matched

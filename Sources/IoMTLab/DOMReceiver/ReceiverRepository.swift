@@ -66,9 +66,17 @@ struct TransactionRejection: Error {
 }
 
 /// The outcome of processing a transaction: the response entries and the new resources to persist.
+struct CreatedResource {
+    let type: String
+    let id: String
+    let identifierKeys: [String]
+    let bytes: [UInt8]
+}
+
 struct TransactionPlan {
     var responseEntries: [JSONValue] = []
-    var created: [JSONValue] = []
+    /// New resources, encoded as stored (server metadata set, references resolved).
+    var created: [CreatedResource] = []
     var matched = 0
     /// The next free logical id once this transaction is committed.
     var nextId: Int
@@ -89,9 +97,10 @@ enum TransactionProcessor {
         var plan = TransactionPlan(nextId: repository.nextId)
         var fullUrlTargets: [String: String] = [:]
         var pendingIdentifiers: [String: [String: String]] = [:]
-        var outcomes: [(response: JSONValue, resource: JSONValue?)] = []
+        var outcomes: [(response: JSONValue, created: (resource: JSONValue, type: String, id: String)?)] = []
         var observationNumber = 0
-        let now = SystemClock().now()
+        // With milliseconds: the benchmarks measure frame → accepted-at-DOM latency from it.
+        let lastUpdated = SystemClock().now().iso8601
 
         for (index, entry) in entries.enumerated() {
             guard let resource = entry["resource"], let type = resource["resourceType"]?.stringValue else {
@@ -136,12 +145,15 @@ enum TransactionProcessor {
                     pendingIdentifiers[type, default: [:]][key] = id
                 }
                 if let fullUrl = entry["fullUrl"]?.stringValue { fullUrlTargets[fullUrl] = "\(type)/\(id)" }
-                outcomes.append((Self.response("201 Created", "\(type)/\(id)/_history/1"), withServerMetadata(resource, id: id, lastUpdated: now)))
+                outcomes.append((Self.response("201 Created", "\(type)/\(id)/_history/1"), (resource, type, id)))
             }
         }
         for outcome in outcomes {
             plan.responseEntries.append(.object([("response", outcome.response)]))
-            if let resource = outcome.resource { plan.created.append(resolvingReferences(resource, fullUrlTargets)) }
+            if let (resource, type, id) = outcome.created {
+                plan.created.append(CreatedResource(type: type, id: id, identifierKeys: ReceiverRepository.identifierKeys(resource),
+                                                    bytes: StoredResourceWriter.bytes(resource, id: id, lastUpdated: lastUpdated, targets: fullUrlTargets)))
+            }
         }
         return plan
     }
@@ -160,33 +172,6 @@ enum TransactionProcessor {
         }
         if let quantity = resource["valueQuantity"], quantity["value"] != nil, quantity["value"]?.numberText == nil {
             throw TransactionRejection(status: 422, message: "entry[\(index)] Observation.valueQuantity.value must be a JSON number")
-        }
-    }
-
-    /// Sets what a FHIR server assigns on create: the logical id and meta.lastUpdated (with
-    /// milliseconds, which the benchmarks use to measure frame → accepted-at-DOM latency).
-    static func withServerMetadata(_ resource: JSONValue, id: String, lastUpdated: Instant) -> JSONValue {
-        guard case let .object(members) = resource else { return resource }
-        var result = members.filter { $0.0 != "id" && $0.0 != "meta" }
-        var meta = resource["meta"]?.objectValue?.filter { $0.0 != "lastUpdated" } ?? []
-        meta.insert(("lastUpdated", .string(lastUpdated.iso8601)), at: 0)
-        result.insert(("id", .string(id)), at: min(1, result.count))
-        result.insert(("meta", .object(meta)), at: min(2, result.count))
-        return .object(result)
-    }
-
-    /// Replaces `reference` values naming a bundle fullUrl (`urn:uuid:…`) with the resolved `Type/id`.
-    static func resolvingReferences(_ value: JSONValue, _ targets: [String: String]) -> JSONValue {
-        switch value {
-        case let .object(members):
-            return .object(members.map { key, member in
-                if key == "reference", let text = member.stringValue, let target = targets[text] { return (key, .string(target)) }
-                return (key, resolvingReferences(member, targets))
-            })
-        case let .array(items):
-            return .array(items.map { resolvingReferences($0, targets) })
-        default:
-            return value
         }
     }
 
