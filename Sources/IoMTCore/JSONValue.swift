@@ -2,7 +2,7 @@
 ///
 /// FHIR and our CLI contracts need decimals written at the device's precision ("36.50") and a
 /// stable key order; `JSONEncoder` gives neither, so the wire format is built from this type.
-public indirect enum JSONValue: Sendable, Hashable {
+public enum JSONValue: Sendable, Hashable {
     case null
     case bool(Bool)
     /// The number's literal text, e.g. "97", "-0.50".

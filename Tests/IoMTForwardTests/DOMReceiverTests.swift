@@ -49,7 +49,7 @@ import Testing
         #expect(stored[0]["extension"]?[0]?["valueReference"]?["reference"]?.stringValue?.hasPrefix("Device/") == true)
 
         let stats = try await get(port, "/stats")
-        #expect(stats.serialized() == #"{"observations":3,"devices":2,"bundles":2,"duplicatesSuppressed":4}"#)
+        #expect(stats.serialized() == #"{"observations":3,"devices":2,"bundles":2,"duplicatesSuppressed":4,"entryFailuresInjected":0}"#)
         #expect(try await get(port, "/fhir/Observation?_summary=count").serialized() == #"{"resourceType":"Bundle","type":"searchset","total":3}"#)
         #expect(try await get(port, "/fhir/Device?_summary=count")["total"]?.intValue == 2)
         let page = try await get(port, "/fhir/Observation?_count=2")

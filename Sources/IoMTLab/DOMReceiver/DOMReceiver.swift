@@ -223,6 +223,7 @@ public final class DOMReceiver: Sendable {
                     ("devices", .number(state.repository.count("Device"))),
                     ("bundles", .number(state.repository.bundles)),
                     ("duplicatesSuppressed", .number(state.repository.duplicatesSuppressed)),
+                    ("entryFailuresInjected", .number(state.repository.entryFailuresInjected)),
                 ] + (state.tokens.map { [("tokensIssued", .number($0.issued)), ("unauthorizedRequests", .number($0.refused))] } ?? [])).serialized()
             }
             return .json(200, text, contentType: "application/json")
@@ -263,6 +264,7 @@ public final class DOMReceiver: Sendable {
             }
             state.repository.bundles += 1
             state.repository.duplicatesSuppressed += plan.matched
+            state.repository.entryFailuresInjected += plan.injectedFailures
             return .success((plan, state.repository.bundles))
         }
         switch result {

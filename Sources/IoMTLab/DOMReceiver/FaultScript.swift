@@ -14,7 +14,8 @@ import Synchronization
 ///   answer 200 with a non-JSON body, or answer 200 with the first half of the transaction-response;
 /// - `entries=STATUS/N`: handle the transaction but refuse every N-th Observation entry with STATUS inside the
 ///   200 transaction-response (those entries are not stored).
-/// The first matching rule wins; other requests (GET, /stats, /health) are never affected.
+/// Rules are separated by commas or line breaks; `#` starts a comment to the end of the line (script files,
+/// `--fault-file`). The first matching rule wins; other requests (GET, /stats, /health) are never affected.
 public final class FaultScript: Sendable {
     struct Rule: Sendable, Hashable {
         let first: Int
@@ -29,10 +30,12 @@ public final class FaultScript: Sendable {
 
     public init(_ text: String) throws(DOMReceiverError) {
         var rules: [Rule] = []
-        for part in text.split(separator: ",") {
+        let uncommented = text.split(separator: "\n", omittingEmptySubsequences: false)
+            .map { line in line.prefix { $0 != "#" } }.joined(separator: ",")
+        for part in uncommented.split(separator: ",") where !part.allSatisfy({ $0 == " " || $0 == "\t" || $0 == "\r" }) {
             let pieces = part.split(separator: ":", maxSplits: 1)
             guard pieces.count == 2 else { throw Self.error(part, "expected <range>:<action>") }
-            let range = pieces[0].trimmingPrefixSpaces
+            let range = pieces[0].trimmingBlanks
             let first: Int, last: Int?
             if range == "*" {
                 first = 1; last = nil
@@ -48,7 +51,7 @@ public final class FaultScript: Sendable {
                 guard let only = Int(range) else { throw Self.error(part, "range is not a number, N-M, N- or *") }
                 first = only; last = only
             }
-            let (fault, dateSeconds) = try Self.action(pieces[1], part)
+            let (fault, dateSeconds) = try Self.action(pieces[1].trimmingBlanks, part)
             rules.append(Rule(first: first, last: last, fault: fault, retryAfterDateSeconds: dateSeconds))
         }
         self.rules = rules
@@ -124,5 +127,8 @@ public final class FaultScript: Sendable {
 }
 
 extension Substring {
-    fileprivate var trimmingPrefixSpaces: Substring { drop { $0 == " " } }
+    fileprivate var trimmingBlanks: Substring {
+        let blank: (Character) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\r" }
+        return drop(while: blank).reversed().drop(while: blank).reversed().reduce(into: Substring()) { $0.append($1) }
+    }
 }

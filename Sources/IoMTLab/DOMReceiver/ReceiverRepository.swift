@@ -13,6 +13,8 @@ struct ReceiverRepository {
     private(set) var nextId = 1
     var bundles = 0
     var duplicatesSuppressed = 0
+    /// Entries refused by a scripted per-entry failure (`entries=STATUS/N`), for the tests' accounting.
+    var entryFailuresInjected = 0
 
     func count(_ type: String) -> Int { locations[type]?.count ?? 0 }
 
@@ -78,6 +80,8 @@ struct TransactionPlan {
     /// New resources, encoded as stored (server metadata set, references resolved).
     var created: [CreatedResource] = []
     var matched = 0
+    /// Entries refused by a scripted per-entry failure.
+    var injectedFailures = 0
     /// The next free logical id once this transaction is committed.
     var nextId: Int
 }
@@ -119,6 +123,7 @@ enum TransactionProcessor {
                 let status = "\(failures.status) \(HTTPWireResponse.reason(failures.status))"
                 let outcome = (try? JSONValue.parse(operationOutcome(failures.status, "injected entry failure (entry[\(index)])"))) ?? .null
                 outcomes.append((.object([("status", .string(status)), ("outcome", outcome)]), nil))
+                plan.injectedFailures += 1
                 continue
             }
             var existing: String? = nil
