@@ -249,18 +249,18 @@ public final class DOMReceiver: Sendable {
             } catch {
                 return .failure(error)
             }
-            let encoded = plan.created.map(\.bytes)
-            let locations: [ResourceLocation]
+            let start: Int
             if let log = state.log {
-                do throws(DOMReceiverError) { locations = try log.append(encoded) } catch {
+                do throws(DOMReceiverError) { start = try log.append(plan.encoded) } catch {
                     return .failure(TransactionRejection(status: 500, message: error.message))
                 }
             } else {
-                locations = encoded.map { state.repository.keepInMemory($0) }
+                start = state.repository.keepInMemory(plan.encoded)
             }
             // Committed only after the fsync: nothing is indexed that a kill could lose.
-            for (resource, location) in zip(plan.created, locations) {
-                state.repository.insert(type: resource.type, id: resource.id, identifierKeys: resource.identifierKeys, location: location)
+            for resource in plan.created {
+                state.repository.insert(type: resource.type, id: resource.id, identifierKeys: resource.identifierKeys,
+                                        location: ResourceLocation(offset: start + resource.range.offset, length: resource.range.length))
             }
             state.repository.bundles += 1
             state.repository.duplicatesSuppressed += plan.matched

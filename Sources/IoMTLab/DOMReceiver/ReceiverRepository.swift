@@ -34,10 +34,10 @@ struct ReceiverRepository {
         if let numeric = Int(id), numeric >= nextId { nextId = numeric + 1 }
     }
 
-    /// Keeps bytes in memory (no data file) and returns where.
-    mutating func keepInMemory(_ encoded: [UInt8]) -> ResourceLocation {
+    /// Keeps encoded lines in memory (no data file) and returns the offset of their first byte.
+    mutating func keepInMemory(_ encoded: [UInt8]) -> Int {
         defer { memory += encoded }
-        return ResourceLocation(offset: memory.count, length: encoded.count)
+        return memory.count
     }
 
     /// The resources of a type, oldest first, decoded from the data file (`log`) or memory.
@@ -72,13 +72,16 @@ struct CreatedResource {
     let type: String
     let id: String
     let identifierKeys: [String]
-    let bytes: [UInt8]
+    /// Where its stored form is in `TransactionPlan.encoded`.
+    let range: ResourceLocation
 }
 
 struct TransactionPlan {
     var responseEntries: [JSONValue] = []
     /// New resources, encoded as stored (server metadata set, references resolved).
     var created: [CreatedResource] = []
+    /// The created resources' stored forms, one NDJSON line each, ready to append to the data file.
+    var encoded: [UInt8] = []
     var matched = 0
     /// Entries refused by a scripted per-entry failure.
     var injectedFailures = 0
@@ -129,7 +132,7 @@ enum TransactionProcessor {
             var existing: String? = nil
             var conditionKey: String? = nil
             if let condition = entry["request"]?["ifNoneExist"]?.stringValue {
-                guard condition.hasPrefix("identifier="), condition.contains("|") else {
+                guard condition.hasPrefix("identifier="), condition.utf8.contains(UInt8(ascii: "|")) else {
                     throw TransactionRejection(status: 400, message: "entry[\(index)].request.ifNoneExist: only identifier=system|value is supported")
                 }
                 let raw = condition.dropFirst("identifier=".count)
@@ -153,11 +156,15 @@ enum TransactionProcessor {
                 outcomes.append((Self.response("201 Created", "\(type)/\(id)/_history/1"), (resource, type, id)))
             }
         }
+        plan.encoded.reserveCapacity(outcomes.count * 1400)
         for outcome in outcomes {
             plan.responseEntries.append(.object([("response", outcome.response)]))
             if let (resource, type, id) = outcome.created {
+                let start = plan.encoded.count
+                StoredResourceWriter.append(resource, id: id, lastUpdated: lastUpdated, targets: fullUrlTargets, to: &plan.encoded)
                 plan.created.append(CreatedResource(type: type, id: id, identifierKeys: ReceiverRepository.identifierKeys(resource),
-                                                    bytes: StoredResourceWriter.bytes(resource, id: id, lastUpdated: lastUpdated, targets: fullUrlTargets)))
+                                                    range: ResourceLocation(offset: start, length: plan.encoded.count - start)))
+                plan.encoded.append(10)
             }
         }
         return plan

@@ -75,18 +75,10 @@ final class ResourceLog: @unchecked Sendable {
         return (resources, min(validLength, bytes.count))
     }
 
-    /// Appends one line per encoded resource, fsyncs, and returns where each landed.
-    func append(_ encoded: [[UInt8]]) throws(DOMReceiverError) -> [ResourceLocation] {
-        guard !encoded.isEmpty else { return [] }
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(encoded.reduce(0) { $0 + $1.count + 1 })
-        var locations: [ResourceLocation] = []
-        locations.reserveCapacity(encoded.count)
-        for resource in encoded {
-            locations.append(ResourceLocation(offset: end + bytes.count, length: resource.count))
-            bytes += resource
-            bytes.append(10)
-        }
+    /// Appends NDJSON lines (one per resource, each ending in a newline), fsyncs, and returns the file offset
+    /// of their first byte.
+    func append(_ bytes: [UInt8]) throws(DOMReceiverError) -> Int {
+        guard !bytes.isEmpty else { return end }
         var offset = 0
         while offset < bytes.count {
             let written = bytes[offset...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
@@ -102,8 +94,8 @@ final class ResourceLog: @unchecked Sendable {
             _ = ftruncate(fd, off_t(end))
             throw DOMReceiverError(message: "fsync of \(path) failed: \(reason)")
         }
-        end += bytes.count
-        return locations
+        defer { end += bytes.count }
+        return end
     }
 
     /// Reads stored resources back (search, inspection); nil entries for ranges that cannot be read.

@@ -4,15 +4,13 @@ import IoMTCore
 /// straight into bytes while walking the parsed entry, instead of building a second tree to serialise.
 /// Same output as `withServerMetadata` followed by `resolvingReferences` and `serializedBytes()`.
 enum StoredResourceWriter {
-    static func bytes(_ resource: JSONValue, id: String, lastUpdated: String, targets: [String: String]) -> [UInt8] {
-        var output: [UInt8] = []
-        output.reserveCapacity(1024)
+    /// Appends the stored form to `output` (one buffer per transaction: no array per resource).
+    static func append(_ resource: JSONValue, id: String, lastUpdated: String, targets: [String: String], to output: inout [UInt8]) {
         guard case let .object(members) = resource else {
             write(resource, targets: targets, to: &output)
-            return output
+            return
         }
-        let kept = members.filter { $0.0 != "id" && $0.0 != "meta" }
-        let meta = resource["meta"]?.objectValue?.filter { $0.0 != "lastUpdated" } ?? []
+        let meta = resource["meta"]?.objectValue ?? []
         var written = 0
         func member(_ key: String, _ body: (inout [UInt8]) -> Void) {
             output.append(written == 0 ? UInt8(ascii: "{") : UInt8(ascii: ","))
@@ -26,7 +24,7 @@ enum StoredResourceWriter {
             member("meta") { output in
                 output.append(contentsOf: #"{"lastUpdated":"#.utf8)
                 JSONValue.writeString(lastUpdated, to: &output)
-                for (key, value) in meta {
+                for (key, value) in meta where key != "lastUpdated" {
                     output.append(UInt8(ascii: ","))
                     JSONValue.writeString(key, to: &output)
                     output.append(UInt8(ascii: ":"))
@@ -35,13 +33,14 @@ enum StoredResourceWriter {
                 output.append(UInt8(ascii: "}"))
             }
         }
-        if kept.isEmpty { metadata() }
-        for (index, (key, value)) in kept.enumerated() {
+        var kept = 0
+        for (key, value) in members where key != "id" && key != "meta" {
             member(key) { write(value, targets: targets, to: &$0) }
-            if index == 0 { metadata() }
+            kept += 1
+            if kept == 1 { metadata() }
         }
+        if kept == 0 { metadata() }
         output.append(UInt8(ascii: "}"))
-        return output
     }
 
     /// Compact JSON with every `"reference"` naming a bundle fullUrl replaced by its `Type/id`.
