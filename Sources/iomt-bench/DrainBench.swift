@@ -103,6 +103,10 @@ enum DrainBench {
             let process = Process()
             process.executableURL = BenchPaths.binDirectory.appendingPathComponent("iomt-lab")
             process.arguments = ["dom-receiver", "--port", "\(port)", "--data", data]
+            // Transactions allocate buffers of hundreds of kilobytes; by default glibc maps and unmaps them each
+            // time (page faults, zeroing). Keep them in the heap for reuse in this long-running peer.
+            process.environment = ProcessInfo.processInfo.environment.merging(
+                ["GLIBC_TUNABLES": "glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=134217728"]) { _, new in new }
             process.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
             process.standardError = process.standardOutput
             do { try process.run() } catch { print("  cannot start iomt-lab: \(error)"); return nil }

@@ -48,15 +48,16 @@ enum CLIHelp {
         "status": """
             Usage: iomtctl status [--state-dir DIR | --db FILE] [--json]
 
-            Reads the store file (the daemon may be running; WAL lets readers work beside it) and prints the
-            delivery queue for DOM: backlog, oldest undelivered reading and its age, last successful upload,
-            delivered (retained) and quarantined counts, failed attempts by kind (http-503, timeout, …).
+            Opens the store file strictly read-only (the daemon may be running: readers share its WAL; nothing
+            is created, migrated or written) and prints the delivery queue for DOM: backlog, oldest undelivered
+            reading and its age, last successful upload, delivered (retained) and quarantined counts, failed
+            attempts by kind (http-503, timeout, …). metrics and quarantine list open the store the same way.
 
               --state-dir DIR  the daemon's stateDirectory (default /var/lib/iomtd); the store is DIR/iomtd.sqlite
               --db FILE        the store file itself
               --json           one JSON object
 
-            Exit codes: 0 printed, 1 no store file or unreadable, 2 usage error.
+            Exit codes: 0 printed, 1 no store file, unreadable, or not a store of this release's schema, 2 usage error.
             """,
         "metrics": """
             Usage: iomtctl metrics [--state-dir DIR | --db FILE]
