@@ -51,7 +51,11 @@ import Testing
         // Up to seven failures in a row: backoff (full jitter, 0.5 s doubling) may add up to half a minute.
         let arrived = await LabHarness.waitUntil(seconds: 45) { (await lab.domObservationCount() ?? 0) >= 8 }
         #expect(arrived, "DOM did not recover from \(fault.script)\n\(lab.logs())")
+        // No new readings; the daemon delivers what it acknowledged before it is stopped (a slow answer DOM
+        // stored after the daemon gave up on it can put readings at DOM before the daemon knows).
         LabHarness.stop(lab.simulator!)
+        let drained = await LabHarness.waitUntil(seconds: 45) { await lab.storeBacklog() == 0 }
+        #expect(drained, "the daemon did not drain its backlog\n\(lab.logs())")
         LabHarness.stop(lab.daemon!)
 
         let (rows, stats) = try await lab.storeSnapshot()
