@@ -9,7 +9,7 @@ struct ReceiverRepository {
     /// Encoded resources, one after another, when the receiver has no data file.
     private var memory: [UInt8] = []
     /// type → "system|value" → logical id
-    private var identifierIndex: [String: [String: String]] = [:]
+    private var identifierIndex: [String: IdentifierIndex] = [:]
     private(set) var nextId = 1
     var bundles = 0
     var duplicatesSuppressed = 0
@@ -18,7 +18,7 @@ struct ReceiverRepository {
 
     func count(_ type: String) -> Int { locations[type]?.count ?? 0 }
 
-    func lookup(type: String, identifier: String) -> String? { identifierIndex[type]?[identifier] }
+    func lookup(type: String, identifier: String) -> String? { identifierIndex[type]?.lookup(identifier) }
 
     /// "system|value" of each identifier of a resource: the conditional-create keys.
     static func identifierKeys(_ resource: JSONValue) -> [String] {
@@ -28,9 +28,7 @@ struct ReceiverRepository {
     /// Records a resource that already carries its `id` (new or reloaded) and whose bytes are at `location`.
     mutating func insert(type: String, id: String, identifierKeys: [String], location: ResourceLocation) {
         locations[type, default: []].append(location)
-        for key in identifierKeys where identifierIndex[type]?[key] == nil {
-            identifierIndex[type, default: [:]][key] = id
-        }
+        for key in identifierKeys { identifierIndex[type, default: IdentifierIndex()].insertIfAbsent(key, id: id) }
         if let numeric = Int(id), numeric >= nextId { nextId = numeric + 1 }
     }
 
