@@ -137,6 +137,7 @@ import Testing
         guard case let .failed(kind, _) = await forwarder.deliverOnce() else { Issue.record("lost answer trusted"); return }
         #expect(!kind.hasPrefix("http-"))
         #expect(receiver.observationCount == 6, "DOM stored the bundle whose answer was lost")
+        fixture.clock.set(SystemClock().now())
         guard case let .failed("http-429", delay) = await forwarder.deliverOnce() else { Issue.record("429 not reported"); return }
         #expect((1000...4000).contains(delay), "an HTTP-date 3 s ahead (whole seconds) gives 2–4 s, got \(delay) ms")
         guard case .failed("bad-response", _) = await forwarder.deliverOnce() else { Issue.record("garbage trusted"); return }
