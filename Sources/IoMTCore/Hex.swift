@@ -34,11 +34,19 @@ public enum Hex {
     }
 
     public static func string(_ bytes: some Sequence<UInt8>, separator: String = "") -> String {
-        let digits: [Character] = Array("0123456789abcdef")
-        var parts: [String] = []
-        for byte in bytes { parts.append(String([digits[Int(byte >> 4)], digits[Int(byte & 0x0f)]])) }
-        return parts.joined(separator: separator)
+        let separatorBytes = Array(separator.utf8)
+        var output: [UInt8] = []
+        output.reserveCapacity(bytes.underestimatedCount * (2 + separatorBytes.count))
+        for (index, byte) in bytes.enumerated() {
+            if index > 0 { output += separatorBytes }
+            output.append(lowercaseDigits[Int(byte >> 4)])
+            output.append(lowercaseDigits[Int(byte & 0x0f)])
+        }
+        return String(decoding: output, as: UTF8.self)
     }
+
+    /// ASCII `0-9a-f`.
+    public static let lowercaseDigits: [UInt8] = Array("0123456789abcdef".utf8)
 
     private static func nibble(_ c: UInt8) -> UInt8? {
         switch c {

@@ -2,7 +2,7 @@
 ///
 /// FHIR and our CLI contracts need decimals written at the device's precision ("36.50") and a
 /// stable key order; `JSONEncoder` gives neither, so the wire format is built from this type.
-public indirect enum JSONValue: Sendable, Hashable {
+public enum JSONValue: Sendable, Hashable {
     case null
     case bool(Bool)
     /// The number's literal text, e.g. "97", "-0.50".
@@ -67,68 +67,85 @@ public indirect enum JSONValue: Sendable, Hashable {
     // MARK: Serialisation
 
     /// Compact JSON text.
-    public func serialized() -> String {
-        var output = ""
-        write(to: &output, indent: nil, level: 0)
-        return output
-    }
+    public func serialized() -> String { String(decoding: serializedBytes(), as: UTF8.self) }
 
     /// Indented JSON text (two spaces), for people.
     public func prettyPrinted() -> String {
-        var output = ""
-        write(to: &output, indent: "  ", level: 0)
+        var output: [UInt8] = []
+        write(to: &output, indent: true, level: 0)
+        return String(decoding: output, as: UTF8.self)
+    }
+
+    /// Compact JSON as UTF-8 bytes, written straight into a byte buffer (the forwarder and the receiver
+    /// serialise megabytes per second; appending to a String scalar by scalar was their main cost).
+    public func serializedBytes() -> [UInt8] {
+        var output: [UInt8] = []
+        output.reserveCapacity(256)
+        write(to: &output, indent: false, level: 0)
         return output
     }
 
-    public func serializedBytes() -> [UInt8] { Array(serialized().utf8) }
+    /// Appends compact JSON to `output`.
+    public func append(to output: inout [UInt8]) { write(to: &output, indent: false, level: 0) }
 
-    private func write(to output: inout String, indent: String?, level: Int) {
+    private func write(to output: inout [UInt8], indent: Bool, level: Int) {
         switch self {
-        case .null: output += "null"
-        case let .bool(b): output += b ? "true" : "false"
-        case let .number(n): output += n
+        case .null: output.append(contentsOf: "null".utf8)
+        case let .bool(b): output.append(contentsOf: (b ? "true" : "false").utf8)
+        case let .number(n): output.append(contentsOf: n.utf8)
         case let .string(s): JSONValue.writeString(s, to: &output)
         case let .array(items):
-            if items.isEmpty { output += "[]"; return }
-            output += "["
+            if items.isEmpty { output.append(contentsOf: "[]".utf8); return }
+            output.append(UInt8(ascii: "["))
             for (i, item) in items.enumerated() {
-                if i > 0 { output += "," }
-                if let indent { output += "\n" + String(repeating: indent, count: level + 1) }
+                if i > 0 { output.append(UInt8(ascii: ",")) }
+                if indent { JSONValue.newline(&output, level: level + 1) }
                 item.write(to: &output, indent: indent, level: level + 1)
             }
-            if let indent { output += "\n" + String(repeating: indent, count: level) }
-            output += "]"
+            if indent { JSONValue.newline(&output, level: level) }
+            output.append(UInt8(ascii: "]"))
         case let .object(members):
-            if members.isEmpty { output += "{}"; return }
-            output += "{"
+            if members.isEmpty { output.append(contentsOf: "{}".utf8); return }
+            output.append(UInt8(ascii: "{"))
             for (i, (key, value)) in members.enumerated() {
-                if i > 0 { output += "," }
-                if let indent { output += "\n" + String(repeating: indent, count: level + 1) }
+                if i > 0 { output.append(UInt8(ascii: ",")) }
+                if indent { JSONValue.newline(&output, level: level + 1) }
                 JSONValue.writeString(key, to: &output)
-                output += indent == nil ? ":" : ": "
+                output.append(UInt8(ascii: ":"))
+                if indent { output.append(UInt8(ascii: " ")) }
                 value.write(to: &output, indent: indent, level: level + 1)
             }
-            if let indent { output += "\n" + String(repeating: indent, count: level) }
-            output += "}"
+            if indent { JSONValue.newline(&output, level: level) }
+            output.append(UInt8(ascii: "}"))
         }
     }
 
-    private static func writeString(_ string: String, to output: inout String) {
-        output += "\""
-        for scalar in string.unicodeScalars {
-            switch scalar {
-            case "\"": output += "\\\""
-            case "\\": output += "\\\\"
-            case "\n": output += "\\n"
-            case "\r": output += "\\r"
-            case "\t": output += "\\t"
-            case _ where scalar.value < 0x20:
-                let hex = Hex.string([UInt8(scalar.value)])
-                output += "\\u00" + hex
-            default: output.unicodeScalars.append(scalar)
+    private static func newline(_ output: inout [UInt8], level: Int) {
+        output.append(10)
+        output.append(contentsOf: repeatElement(UInt8(ascii: " "), count: 2 * level))
+    }
+
+    /// Writes a JSON string literal; UTF-8 passes through, only quote, backslash and controls are escaped.
+    public static func writeString(_ string: String, to output: inout [UInt8]) {
+        output.append(UInt8(ascii: "\""))
+        var string = string
+        string.withUTF8 { utf8 in
+            var runStart = 0
+            for (index, byte) in utf8.enumerated() where byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") {
+                output.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<index]))
+                runStart = index + 1
+                switch byte {
+                case UInt8(ascii: "\""): output.append(contentsOf: #"\""#.utf8)
+                case UInt8(ascii: "\\"): output.append(contentsOf: #"\\"#.utf8)
+                case UInt8(ascii: "\n"): output.append(contentsOf: #"\n"#.utf8)
+                case UInt8(ascii: "\r"): output.append(contentsOf: #"\r"#.utf8)
+                case UInt8(ascii: "\t"): output.append(contentsOf: #"\t"#.utf8)
+                default: output.append(contentsOf: ("\\u00" + Hex.string([byte])).utf8)
+                }
             }
+            output.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart...]))
         }
-        output += "\""
+        output.append(UInt8(ascii: "\""))
     }
 }
 
@@ -271,6 +288,12 @@ private struct JSONParser {
             guard index < bytes.count else { throw error("unterminated string") }
             let byte = bytes[index]
             if byte == UInt8(ascii: "\"") {
+                // Without escapes (nearly every string) the run is the whole string: one decode, no scalar copy.
+                if scalars.isEmpty {
+                    let text = String(decoding: bytes[runStart..<index], as: UTF8.self)
+                    index += 1
+                    return text
+                }
                 flush(self, &scalars, runStart)
                 index += 1
                 return String(scalars)

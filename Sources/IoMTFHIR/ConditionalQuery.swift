@@ -6,19 +6,23 @@ public enum ConditionalQuery {
     }
 
     static func encode(_ text: String) -> String {
-        var output = ""
+        var output: [UInt8] = []
+        output.reserveCapacity(text.utf8.count + 8)
         for byte in text.utf8 {
             switch byte {
             case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
                  UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"), UInt8(ascii: ":"), UInt8(ascii: "/"):
-                output.unicodeScalars.append(Unicode.Scalar(byte))
+                output.append(byte)
             default:
-                let digits = Array("0123456789ABCDEF")
-                output += "%" + String(digits[Int(byte >> 4)]) + String(digits[Int(byte & 0x0F)])
+                output.append(UInt8(ascii: "%"))
+                output.append(upperDigits[Int(byte >> 4)])
+                output.append(upperDigits[Int(byte & 0x0F)])
             }
         }
-        return output
+        return String(decoding: output, as: UTF8.self)
     }
+
+    private static let upperDigits: [UInt8] = Array("0123456789ABCDEF".utf8)
 
     /// Decodes `%XX` escapes (and `+` as space) in a query component.
     public static func decode(_ text: Substring) -> String {

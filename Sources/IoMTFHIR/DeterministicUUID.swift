@@ -7,14 +7,20 @@ enum DeterministicUUID {
         let high = fnv1a(name, basis: 0xcbf2_9ce4_8422_2325)
         let low = fnv1a(name, basis: 0x6c62_272e_07bb_0142)
         var bytes: [UInt8] = []
+        bytes.reserveCapacity(16)
         for shift in stride(from: 56, through: 0, by: -8) { bytes.append(UInt8(truncatingIfNeeded: high >> UInt64(shift))) }
         for shift in stride(from: 56, through: 0, by: -8) { bytes.append(UInt8(truncatingIfNeeded: low >> UInt64(shift))) }
         bytes[6] = (bytes[6] & 0x0F) | 0x80
         bytes[8] = (bytes[8] & 0x3F) | 0x80
-        let hex = Hex.string(bytes)
-        let characters = Array(hex)
-        func part(_ range: Range<Int>) -> String { String(characters[range]) }
-        return "\(part(0..<8))-\(part(8..<12))-\(part(12..<16))-\(part(16..<20))-\(part(20..<32))"
+        // 8-4-4-4-12 hex digits, written straight as ASCII (this runs for every bundle entry).
+        var text: [UInt8] = []
+        text.reserveCapacity(36)
+        for (index, byte) in bytes.enumerated() {
+            if index == 4 || index == 6 || index == 8 || index == 10 { text.append(UInt8(ascii: "-")) }
+            text.append(Hex.lowercaseDigits[Int(byte >> 4)])
+            text.append(Hex.lowercaseDigits[Int(byte & 0x0F)])
+        }
+        return String(decoding: text, as: UTF8.self)
     }
 
     private static func fnv1a(_ text: String, basis: UInt64) -> UInt64 {

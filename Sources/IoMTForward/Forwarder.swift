@@ -60,6 +60,17 @@ public actor Forwarder {
     private var nudged = false
     private var waiter: CheckedContinuation<Void, Never>?
     private var sleeper: Task<Void, Never>?
+    /// The batch after the one in flight, read and encoded while the request was on the wire.
+    private var lookahead: PreparedBatch?
+
+    /// Rows and their encoded body, and the store's queue-jump count from before the rows were read: if a row
+    /// jumped the queue since (an alert), the read-ahead order is stale and the batch is read again.
+    private struct PreparedBatch {
+        var rows: [StoredObservation]
+        var body: [UInt8]
+        var queueJumps: Int
+        var limit: Int
+    }
 
     public init(store: Store, destination: String, baseURL: String, wireFormat: any WireFormat, transport: any HTTPTransport,
                 configuration: ForwarderConfiguration, clock: any WallClock) {
@@ -100,6 +111,12 @@ public actor Forwarder {
 
     /// One attempt: at most one batch and one HTTP request. Public so tests can step deterministically.
     public func deliverOnce() async -> DeliveryStep {
+        let prepared = lookahead
+        lookahead = nil
+        if let prepared, prepared.limit == batchLimit, await store.queueJumps == prepared.queueJumps {
+            return await send(prepared.rows, body: prepared.body, queueJumps: prepared.queueJumps, setAside: 0, refused: 0)
+        }
+        let queueJumps = await store.queueJumps
         var batch: [StoredObservation]
         do { batch = try await store.pending(destination: destination, limit: batchLimit) } catch {
             return failed(kind: "store", retryAfter: nil)
@@ -133,12 +150,25 @@ public actor Forwarder {
             batch.removeAll { refusedIds.contains($0.id) }
             if batch.isEmpty { return .progressed(delivered: setAside, quarantined: refused.count) }
         }
+        return await send(batch, body: wireFormat.encode(batch), queueJumps: queueJumps, setAside: setAside, refused: refused.count)
+    }
+
+    /// POSTs one encoded batch and applies the outcome. While the request is in flight the next batch is read
+    /// and encoded (`readAhead`); it is used only if this one went through cleanly, so order and exactly-once
+    /// are those of strictly one request after another.
+    private func send(_ batch: [StoredObservation], body: [UInt8], queueJumps: Int, setAside: Int, refused: Int) async -> DeliveryStep {
         let ids = batch.map(\.id)
         let request = HTTPRequest(method: "POST", url: baseURL,
                                   headers: [HTTPHeader("Content-Type", wireFormat.contentType), HTTPHeader("Accept", wireFormat.contentType)],
-                                  body: wireFormat.encode(batch), timeoutMilliseconds: configuration.requestTimeoutMilliseconds)
+                                  body: body, timeoutMilliseconds: configuration.requestTimeoutMilliseconds)
+        async let sent: Result<HTTPResponse, HTTPError> = { () async -> Result<HTTPResponse, HTTPError> in
+            do throws(HTTPError) { return .success(try await transport.send(request)) } catch { return .failure(error) }
+        }()
+        let next = await readAhead(after: batch, queueJumps: queueJumps)
         let response: HTTPResponse
-        do { response = try await transport.send(request) } catch {
+        switch await sent {
+        case let .success(answer): response = answer
+        case let .failure(error):
             try? await store.recordFailure(ids, destination: destination, kind: error.kind, message: error.description, at: clock.now())
             return failed(kind: error.kind, retryAfter: nil)
         }
@@ -174,8 +204,19 @@ public actor Forwarder {
         currentStatus.consecutiveFailures = 0
         currentStatus.nextAttempt = nil
         currentStatus.lastFailureKind = nil
+        if batchLimit == max(1, configuration.batchSize) { lookahead = next }
         batchLimit = max(1, configuration.batchSize)
-        return .progressed(delivered: outcome.delivered.count + setAside, quarantined: outcome.quarantined.count + refused.count)
+        return .progressed(delivered: outcome.delivered.count + setAside, quarantined: outcome.quarantined.count + refused)
+    }
+
+    /// The rows that follow a full batch of alert-free rows, encoded; nil when reading ahead is not safe
+    /// or not worth it. Rows with a device time (set aside as resent history against the high-water mark the
+    /// batch in flight may raise) and rows the format refuses go the ordinary way.
+    private func readAhead(after batch: [StoredObservation], queueJumps: Int) async -> PreparedBatch? {
+        guard batch.count == batchLimit, let last = batch.last, batch.allSatisfy({ $0.alertPriority == nil }) else { return nil }
+        guard let rows = try? await store.pending(destination: destination, limit: batchLimit, afterReadingId: last.id), !rows.isEmpty,
+              rows.allSatisfy({ $0.observation.deviceTime == nil }), wireFormat.unsendable(rows).isEmpty else { return nil }
+        return PreparedBatch(rows: rows, body: wireFormat.encode(rows), queueJumps: queueJumps, limit: batchLimit)
     }
 
     private func failed(kind: String, retryAfter: Int64?) -> DeliveryStep {

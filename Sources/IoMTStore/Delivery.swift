@@ -6,23 +6,25 @@ enum DeliveryState: Int {
 }
 
 extension Store {
+    /// One UPDATE for the whole batch (ids travel as one JSON array through json_each): a row-by-row
+    /// UPDATE was a statement per observation on the drain's hot path. RETURNING names the rows that were
+    /// still pending, and only those raise the device's high-water mark, in id order as before.
     public func markDelivered(_ ids: [Int64], destination: String, at time: Instant) throws(StoreError) {
         guard !ids.isEmpty else { return }
         let changed = try connection.transaction { () throws(StoreError) -> Int in
-            let update = try connection.statement(
-                "UPDATE delivery SET state = 1, delivered_ms = ?1 WHERE reading_id = ?2 AND destination = ?3 AND state = 0")
-            var changed = 0
-            for id in ids {
-                update.reset()
-                try update.bind(time.millisecondsSinceEpoch, at: 1)
-                try update.bind(id, at: 2)
-                try update.bind(destination, at: 3)
-                try update.run()
-                if connection.changes > 0 {
-                    changed += connection.changes
-                    try raiseHighWater(readingId: id, destination: destination, at: time)
-                }
-            }
+            let update = try connection.statement("""
+                UPDATE delivery SET state = 1, delivered_ms = ?1
+                WHERE destination = ?2 AND state = 0 AND reading_id IN (SELECT value FROM json_each(?3))
+                RETURNING reading_id
+                """)
+            defer { update.reset() }
+            try update.bind(time.millisecondsSinceEpoch, at: 1)
+            try update.bind(destination, at: 2)
+            try update.bind(Store.jsonArray(ids), at: 3)
+            var changedIds: [Int64] = []
+            while try update.step() { changedIds.append(update.int64(0)) }
+            update.reset()
+            try raiseHighWater(readingIds: changedIds.sorted(), destination: destination, at: time)
             let success = try connection.statement("""
                 INSERT INTO destinations (destination, last_success_ms) VALUES (?1, ?2)
                 ON CONFLICT (destination) DO UPDATE SET last_success_ms = max(coalesce(last_success_ms, 0), excluded.last_success_ms)
@@ -30,9 +32,14 @@ extension Store {
             try success.bind(destination, at: 1)
             try success.bind(time.millisecondsSinceEpoch, at: 2)
             try success.run()
-            return changed
+            return changedIds.count
         }
         backlog[destination, default: 0] -= changed
+    }
+
+    /// `[1,2,3]`: ids for json_each.
+    static func jsonArray(_ ids: [Int64]) -> String {
+        "[" + ids.map(String.init).joined(separator: ",") + "]"
     }
 
     /// Records a failed attempt (kind: "http-500", "timeout", "connect", …) without giving up on the rows.

@@ -62,18 +62,23 @@ extension Store {
         return resent
     }
 
-    /// Raises the mark for a delivered row carrying a device time; call inside markDelivered's transaction.
-    func raiseHighWater(readingId: Int64, destination: String, at time: Instant) throws(StoreError) {
+    /// Raises the marks for delivered rows carrying a device time; call inside markDelivered's transaction.
+    /// Live readings (no device time) are skipped by the query itself, so a batch of them costs one lookup per id.
+    func raiseHighWater(readingIds: [Int64], destination: String, at time: Instant) throws(StoreError) {
+        guard !readingIds.isEmpty else { return }
         let upsert = try connection.statement("""
             INSERT INTO delivery_high_water (device_id, patient_key, destination, device_time_ms, reading_id, updated_ms)
             SELECT r.device_id, coalesce(r.patient_id, ''), ?2, \(Store.deviceTimeMilliseconds), r.id, ?3
-            FROM readings r WHERE r.id = ?1 AND r.device_time IS NOT NULL AND julianday(r.device_time) IS NOT NULL AND \(Store.deviceClockWasSet)
+            FROM json_each(?1) j JOIN readings r ON r.id = j.value
+            WHERE r.device_time IS NOT NULL AND julianday(r.device_time) IS NOT NULL AND \(Store.deviceClockWasSet)
+            ORDER BY j.key
             ON CONFLICT (device_id, patient_key, destination) DO UPDATE
             SET device_time_ms = excluded.device_time_ms, reading_id = excluded.reading_id, updated_ms = excluded.updated_ms
             WHERE excluded.device_time_ms > delivery_high_water.device_time_ms
             """)
+        defer { upsert.reset() }
         upsert.reset()
-        try upsert.bind(readingId, at: 1)
+        try upsert.bind(Store.jsonArray(readingIds), at: 1)
         try upsert.bind(destination, at: 2)
         try upsert.bind(time.millisecondsSinceEpoch, at: 3)
         try upsert.run()

@@ -133,6 +133,25 @@ extension Store {
         return try withInterpretations(result)
     }
 
+    /// Pending rows without an alert (priority rank 3) after `readingId`, by id: what follows a batch of such
+    /// rows in `pending` order as long as no row jumps the queue (compare `queueJumps`). The forwarder reads
+    /// ahead with it while a request is in flight.
+    public func pending(destination: String, limit: Int, afterReadingId readingId: Int64) throws(StoreError) -> [StoredObservation] {
+        let select = try connection.statement("""
+            SELECT \(Store.readingColumns), d.attempts FROM delivery d INDEXED BY delivery_pending
+            JOIN readings r ON r.id = d.reading_id
+            WHERE d.destination = ? AND d.state = 0 AND d.priority_rank = 3 AND d.reading_id > ?
+            ORDER BY d.priority_rank, d.reading_id LIMIT ?
+            """)
+        defer { select.reset() }
+        try select.bind(destination, at: 1)
+        try select.bind(readingId, at: 2)
+        try select.bind(limit, at: 3)
+        var result: [StoredObservation] = []
+        while try select.step() { result.append(try storedObservation(from: select, hasAttempts: true)) }
+        return result
+    }
+
     /// Most recent observations (newest first), for the CLI.
     public func recent(limit: Int) throws(StoreError) -> [StoredObservation] {
         let select = try connection.statement("SELECT \(Store.readingColumns) FROM readings r ORDER BY r.id DESC LIMIT ?")
@@ -174,5 +193,6 @@ extension Store {
             try queue.bind(id, at: 2)
             try queue.run()
         }
+        queueJumpCount += 1
     }
 }

@@ -1,4 +1,5 @@
 import CSQLite
+import IoMTCore
 
 /// SQLite asks for SQLITE_TRANSIENT (a sentinel destructor) to copy bound text/blobs; the C macro is not imported.
 let sqliteTransient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
@@ -21,6 +22,40 @@ final class SQLiteConnection {
         }
         handle = db
         sqlite3_extended_result_codes(db, 1)
+    }
+
+    /// Opens an existing file strictly read-only (SQLITE_OPEN_READONLY) and creates no file. While a writer
+    /// holds the database its -wal and -shm exist and are shared, so committed rows still in the WAL are seen.
+    /// Without them (no writer; a clean close removes both) a read-only open would create them, so the file is
+    /// opened `immutable=1` instead: nothing to share, nothing created.
+    init(readOnlyPath path: String) throws(StoreError) {
+        self.path = path
+        var db: OpaquePointer?
+        let shared = FileIO.exists(path + "-wal") && FileIO.exists(path + "-shm")
+        let name = shared ? path : "file:" + Self.uriPath(path) + "?immutable=1"
+        let flags = SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX | (shared ? 0 : SQLITE_OPEN_URI)
+        let code = sqlite3_open_v2(name, &db, flags, nil)
+        guard code == SQLITE_OK, let db else {
+            let message = db.map { String(cString: sqlite3_errmsg($0)) } ?? "out of memory"
+            sqlite3_close_v2(db)
+            throw .open(path: path, message: "\(message) (SQLite code \(code)); check that the file exists and is readable")
+        }
+        handle = db
+        sqlite3_extended_result_codes(db, 1)
+    }
+
+    /// A file name as a URI path: '%', '?' and '#' would otherwise end or escape it.
+    private static func uriPath(_ path: String) -> String {
+        var result = ""
+        for character in path.unicodeScalars {
+            switch character {
+            case "%": result += "%25"
+            case "?": result += "%3f"
+            case "#": result += "%23"
+            default: result.unicodeScalars.append(character)
+            }
+        }
+        return result
     }
 
     deinit {

@@ -30,6 +30,9 @@ public actor Store {
     /// Transactions that committed appended readings (one per group commit); for tests and metrics.
     var committedAppendTransactions = 0
     public var appendCommits: Int { committedAppendTransactions }
+    /// Times a row was moved ahead in the delivery queue (an alert priority set); a reader-ahead compares it.
+    var queueJumpCount = 0
+    public var queueJumps: Int { queueJumpCount }
 
     public init(path: String, configuration: StoreConfiguration = StoreConfiguration(), clock: any WallClock = SystemClock()) throws(StoreError) {
         let connection = try SQLiteConnection(path: path)
@@ -40,6 +43,23 @@ public actor Store {
         self.clock = clock
         self.backlog = try Store.loadBacklog(connection)
         self.bindingCache = try Store.loadBindingCache(connection)
+    }
+
+    /// Opens an existing store strictly read-only for inspection (`iomtctl status`): no migration, no pragma
+    /// that writes, no file created; works beside a running iomtd. Writing through it fails with SQLITE_READONLY.
+    public init(readOnlyPath path: String, configuration: StoreConfiguration = StoreConfiguration(), clock: any WallClock = SystemClock()) throws(StoreError) {
+        guard FileIO.exists(path) else { throw .open(path: path, message: "no such file") }
+        let connection = try SQLiteConnection(readOnlyPath: path)
+        sqlite3_busy_timeout(connection.handle, 5000)
+        let version = Int(try connection.scalarInt("PRAGMA user_version") ?? 0)
+        guard version == Migrations.latestVersion else {
+            throw .open(path: path, message: "schema version \(version), this build reads version \(Migrations.latestVersion); run the matching iomtd once (it migrates the store) or use the matching iomtctl")
+        }
+        self.migratedVersion = version
+        self.connection = connection
+        self.configuration = configuration
+        self.clock = clock
+        self.backlog = try Store.loadBacklog(connection)
     }
 
     /// Pragmas every connection needs; WAL is checked because SQLite silently keeps the old mode

@@ -6,6 +6,9 @@ struct BenchOptions {
     var daemonSeconds = 60
     var skipDaemon = false
     var only: Int? = nil
+    /// Drain: rows to pre-fill (default 1,000,000; 200,000 with --quick) and a fixed bundle size (skips the sweep).
+    var drainRows: Int? = nil
+    var drainBundle: Int? = nil
 }
 
 /// Collects figures and prints them with their targets.

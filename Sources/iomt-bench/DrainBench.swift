@@ -17,8 +17,8 @@ enum DrainBench {
     static let devices = 4
 
     static func run(options: BenchOptions, report: BenchReport) async {
-        let total = options.quick ? 200_000 : 1_000_000
-        let sweepRows = options.quick ? 20_000 : 100_000
+        let total = options.drainRows ?? (options.quick ? 200_000 : 1_000_000)
+        let sweepRows = min(total, options.quick ? 20_000 : 100_000)
         print("4. drain \(total) buffered observations to the local receiver")
         let directory = BenchPaths.scratch("drain")
         defer { try? FileManager.default.removeItem(atPath: directory) }
@@ -29,20 +29,23 @@ enum DrainBench {
 
         // Bundle size sweep.
         var best: (size: Int, rate: Double)? = nil
-        for size in [100, 500, 1000] {
+        for size in options.drainBundle == nil ? [100, 500, 1000] : [] {
             guard let result = drainOnce(directory: directory, prefilled: prefilled, batch: size, maxRows: sweepRows, killAt: nil) else { return }
-            print(String(format: "  bundle %4d: %.0f observations/s (first %d rows)", size, result.rate, sweepRows))
+            print(String(format: "  bundle %4d: %.0f observations/s (first %d rows); CPU µs/obs forwarder %.0f, receiver %.0f", size, result.rate, sweepRows,
+                         result.forwarderCPU / Double(sweepRows) * 1e6, result.receiverCPU / Double(sweepRows) * 1e6))
             report.add("drain rate, bundle \(size) (first \(sweepRows) rows)", String(format: "%.0f obs/s", result.rate), target: "—")
             if best == nil || result.rate > best!.rate { best = (size, result.rate) }
         }
-        guard let chosen = best?.size else { return }
+        guard let chosen = options.drainBundle ?? best?.size else { return }
 
         guard let full = drainOnce(directory: directory, prefilled: prefilled, batch: chosen, maxRows: total, killAt: nil) else { return }
         report.add("drain \(total) observations, bundle \(chosen) (chosen)", String(format: "%.1f s, %.0f obs/s", full.seconds, full.rate), target: "≤ 30 s")
         report.add("forwarder peak RSS during the drain (VmHWM)", String(format: "%.1f MB", Double(full.peakKB) / 1024), target: "—")
+        report.add("drain CPU per observation: forwarder / receiver", String(format: "%.0f / %.0f µs", full.forwarderCPU / Double(total) * 1e6,
+                                                                            full.receiverCPU / Double(total) * 1e6), target: "—")
         report.add("drain: lost / duplicated at DOM", "\(full.lost) / \(full.duplicated)", target: "0 / 0")
 
-        let killRows = options.quick ? 100_000 : 300_000
+        let killRows = min(total, options.quick ? 100_000 : 300_000)
         guard let killed = drainOnce(directory: directory, prefilled: prefilled, batch: chosen, maxRows: killRows, killAt: killRows / 3) else { return }
         report.add("drain \(killRows) with receiver SIGKILL + restart: lost / duplicated", "\(killed.lost) / \(killed.duplicated)", target: "0 / 0")
     }
@@ -53,6 +56,10 @@ enum DrainBench {
         var peakKB: Int
         var lost: Int
         var duplicated: Int
+        /// CPU seconds (user + system) the forwarder and the receiver spent: under contention from other work on
+        /// the machine wall time is noisy, CPU time per observation much less so.
+        var forwarderCPU: Double
+        var receiverCPU: Double
     }
 
     static func prefill(_ path: String, count: Int) async -> Bool {
@@ -96,6 +103,10 @@ enum DrainBench {
             let process = Process()
             process.executableURL = BenchPaths.binDirectory.appendingPathComponent("iomt-lab")
             process.arguments = ["dom-receiver", "--port", "\(port)", "--data", data]
+            // Transactions allocate buffers of hundreds of kilobytes; by default glibc maps and unmaps them each
+            // time (page faults, zeroing). Keep them in the heap for reuse in this long-running peer.
+            process.environment = ProcessInfo.processInfo.environment.merging(
+                ["GLIBC_TUNABLES": "glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=134217728"]) { _, new in new }
             process.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
             process.standardError = process.standardOutput
             do { try process.run() } catch { print("  cannot start iomt-lab: \(error)"); return nil }
@@ -103,6 +114,7 @@ enum DrainBench {
             return process
         }
         guard var receiver = startReceiver() else { return nil }
+        var receiverTicks = 0
         defer { if receiver.isRunning { kill(receiver.processIdentifier, SIGKILL); receiver.waitUntilExit() } }
 
         let child = Process()
@@ -113,6 +125,7 @@ enum DrainBench {
         do { try child.run() } catch { print("  cannot start the drain child: \(error)"); return nil }
         if let killAt {
             while child.isRunning, (observationCount(port: port) ?? 0) < killAt { usleep(100_000) }
+            receiverTicks += DaemonBench.cpuTicks(receiver.processIdentifier)
             kill(receiver.processIdentifier, SIGKILL)
             receiver.waitUntilExit()
             print("  receiver SIGKILLed at ≥ \(killAt) observations; restarting on the same data file")
@@ -132,10 +145,13 @@ enum DrainBench {
         }
         // What DOM holds: distinct Observation identifiers in the receiver's data file (what it acknowledged).
         // The receiver fsyncs before it answers 2xx, so stopping it outright loses nothing it acknowledged.
+        receiverTicks += DaemonBench.cpuTicks(receiver.processIdentifier)
         kill(receiver.processIdentifier, SIGKILL); receiver.waitUntilExit()
         let (observations, distinct) = observationIdentifiers(data)
+        let ticksPerSecond = Double(sysconf(Int32(_SC_CLK_TCK)))
         return DrainResult(seconds: seconds, rate: Double(delivered) / seconds, peakKB: Int(fields["peakKB"] ?? "") ?? 0,
-                           lost: max(0, delivered - distinct), duplicated: observations - distinct)
+                           lost: max(0, delivered - distinct), duplicated: observations - distinct,
+                           forwarderCPU: Double(fields["cpu"] ?? "") ?? 0, receiverCPU: Double(receiverTicks) / ticksPerSecond)
     }
 
     static func observationCount(port: Int) -> Int? {
@@ -207,7 +223,8 @@ enum DrainBench {
             }
         }
         let seconds = Double(monotonicNanoseconds() - start) / 1e9
-        print("delivered=\(delivered) seconds=\(String(format: "%.3f", seconds)) peakKB=\(DaemonBench.statusField(getpid(), "VmHWM:"))")
+        let cpu = Double(DaemonBench.cpuTicks(getpid())) / Double(sysconf(Int32(_SC_CLK_TCK)))
+        print("delivered=\(delivered) seconds=\(String(format: "%.3f", seconds)) peakKB=\(DaemonBench.statusField(getpid(), "VmHWM:")) cpu=\(String(format: "%.2f", cpu))")
         return 0
     }
 }

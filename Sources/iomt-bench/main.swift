@@ -12,12 +12,15 @@ while let arg = args.popFirst() {
     case "--daemon-seconds": options.daemonSeconds = Int(args.popFirst() ?? "") ?? options.daemonSeconds
     case "--skip-daemon": options.skipDaemon = true
     case "--only": options.only = Int(args.popFirst() ?? "")
+    case "--drain-rows": options.drainRows = Int(args.popFirst() ?? "")
+    case "--drain-bundle": options.drainBundle = Int(args.popFirst() ?? "")
     case "-h", "--help":
-        print("usage: iomt-bench [--quick] [--daemon-seconds N] [--skip-daemon] [--only 1|2|3|4|5]\n" +
+        print("usage: iomt-bench [--quick] [--daemon-seconds N] [--skip-daemon] [--only 1|2|3|4|5] [--drain-rows N] [--drain-bundle N]\n" +
               "  1. readings/s through decode → normalise → alert check → store (group commit) vs raw SQLite inserts\n" +
               "  2. frame-on-pty → committed latency p50/p99, 100 simulated devices at 1 Hz\n" +
               "  3. iomtd with 16 simulated CMS50s at 60 Hz forwarding to the local receiver: CPU, peak RSS, frame → DOM latency\n" +
-              "  4. (only with --only 4, ~10 min) drain 1,000,000 buffered observations to the local receiver: obs/s per bundle size, forwarder peak RSS, receiver SIGKILL mid-drain\n" +
+              "  4. (only with --only 4, ~10 min) drain 1,000,000 buffered observations to the local receiver: obs/s per bundle size, forwarder peak RSS, receiver SIGKILL mid-drain;\n" +
+              "     --drain-rows N drains N rows instead, --drain-bundle N skips the bundle-size sweep\n" +
               "  5. frame-on-pty → alert dispatched (exec hook started and exited / webhook answered) p50/p99, 100 devices at 1 Hz")
         exit(0)
     default: print("iomt-bench: unknown argument \(arg)"); exit(2)

@@ -1,10 +1,11 @@
 import Foundation
 import IoMTLab
 
-/// `iomt-lab dom-receiver --port N [--data FILE] [--record DIR] [--fault SCRIPT]
+/// `iomt-lab dom-receiver --port N [--data FILE] [--record DIR] [--fault SCRIPT | --fault-file FILE]
 ///  [--tls-cert FILE --tls-key FILE [--client-ca FILE]] [--oauth2-client ID:SECRET [--token-lifetime SECONDS]]`:
 /// runs the local DOM receiver until killed. SCRIPT scripts failures by transaction number, e.g.
-/// `1-3:503+retry-after=2,5:drop` (see FaultScript). With TLS it serves https (mutual TLS with --client-ca);
+/// `1-3:503+retry-after=2,4:429+retry-after-date=1,5:lost,6:garbage,7:entries=500/3` (see FaultScript); FILE
+/// holds such rules one per line, `#` comments allowed. With TLS it serves https (mutual TLS with --client-ca);
 /// with --oauth2-client, `POST /token` issues bearer tokens and `/fhir` requires one.
 enum DOMReceiverCommand {
     static func run(_ arguments: [String]) -> Int32 {
@@ -37,6 +38,16 @@ enum DOMReceiverCommand {
                 guard let text = value("--fault") else { return 2 }
                 do { configuration.faults = try FaultScript(text).hook } catch {
                     FileHandle.standardError.write(Data("iomt-lab dom-receiver: \(error)\n".utf8))
+                    return 2
+                }
+            case "--fault-file":
+                guard let path = value("--fault-file") else { return 2 }
+                guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+                    FileHandle.standardError.write(Data("iomt-lab dom-receiver: cannot read the fault script \(path)\n".utf8))
+                    return 2
+                }
+                do { configuration.faults = try FaultScript(text).hook } catch {
+                    FileHandle.standardError.write(Data("iomt-lab dom-receiver: \(path): \(error)\n".utf8))
                     return 2
                 }
             case "--tls-cert":

@@ -17,9 +17,12 @@ func printUsage() {
                    simulated Nonin serial oximeter (data format #2 or #8)
       sim spirometer [--link PATH] [--interval S] [--tear R]
                    simulated spirometer printing text reports
-      dom-receiver --port N [--data FILE] [--record DIR] [--fault SCRIPT]
+      dom-receiver --port N [--data FILE] [--record DIR] [--fault SCRIPT | --fault-file FILE]
                    [--tls-cert FILE --tls-key FILE [--client-ca FILE]] [--oauth2-client ID:SECRET [--token-lifetime S]]
-                   local DOM FHIR receiver on 127.0.0.1; SCRIPT e.g. 1-3:503+retry-after=2,5:drop,7:slow=1500;
+                   local DOM FHIR receiver on 127.0.0.1; SCRIPT: <transactions>:<action>,... e.g.
+                   1-3:503+retry-after=2,4:429+retry-after-date=1,5:drop,6:lost,7:slow=1500,8:garbage,9:truncated,10:entries=500/3
+                   (status [+retry-after=S|+retry-after-date=S], drop, lost, slow=MS, garbage, truncated, entries=STATUS/N);
+                   FILE holds rules one per line (# comments);
                    optional TLS (mutual with --client-ca) and an OAuth2 token endpoint at POST /token
     Run a command with --help for details.
     """)

@@ -77,15 +77,17 @@ enum CLIHelp {
             connection state (connected, reconnecting, failed …), since when, last reading and count; the
             delivery queue for DOM (backlog, oldest undelivered reading, last successful upload, quarantined,
             failed attempts by kind: http-503, timeout, tls …) and the alerts of the last 24 hours.
-            When the daemon is not running, or with --state-dir/--db, reads the store file instead (read-only)
-            and prints the delivery queue only.
+            When the daemon is not running, or with --state-dir/--db, reads the store file instead, strictly read-only
+            (readers share the daemon's WAL; nothing is created, migrated or written) and prints the delivery
+            queue only. metrics and quarantine list open the store the same way.
 
               --socket PATH    the daemon's control socket (default /run/iomtd/control.sock)
               --state-dir DIR  the daemon's stateDirectory (default /var/lib/iomtd); the store is DIR/iomtd.sqlite
               --db FILE        the store file itself
               --json           one JSON object
 
-            Exit codes: 0 printed, 1 no daemon and no store file, 2 usage error, 3 permission denied.
+            Exit codes: 0 printed, 1 no daemon and no store file (or not a store of this release's schema), 2 usage
+            error, 3 permission denied.
             """,
         "devices": """
             Usage: iomtctl devices [--socket PATH] [--json]

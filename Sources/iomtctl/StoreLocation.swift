@@ -14,12 +14,13 @@ enum StoreLocation {
         return db ?? ((stateDir ?? defaultStateDirectory) + "/iomtd.sqlite")
     }
 
-    /// Opens an existing store; never creates one (a typo must not look like an empty, healthy gateway).
+    /// Opens an existing store strictly read-only (SQLITE_OPEN_READONLY): never creates, migrates or changes
+    /// one (a typo must not look like an empty, healthy gateway, and looking must not touch the daemon's file).
     static func open(_ path: String) throws(CLIError) -> Store {
         guard FileIO.exists(path) else {
             throw CLIError(message: "no store at \(path)", hint: "pass --state-dir DIR (the daemon's stateDirectory) or --db FILE", exitCode: 1)
         }
-        do { return try Store(path: path, configuration: StoreConfiguration(destinations: [destination])) } catch {
+        do { return try Store(readOnlyPath: path, configuration: StoreConfiguration(destinations: [destination])) } catch {
             throw CLIError(message: "cannot read the store: \(error)", hint: "check the file's permissions (run as the iomtd user or root)", exitCode: 1)
         }
     }

@@ -95,4 +95,50 @@ import Testing
         #expect(try LabHarness.run("iomtctl", ["status", "--verbose"]).0 == 2)
         #expect(try LabHarness.run("iomtctl", ["quarantine", "purge"]).0 == 2)
     }
+    /// A writer (iomtd's Store) holds the file with rows committed to the WAL only; status must see them,
+    /// change nothing and create nothing; once the writer has gone, status still creates no -wal/-shm.
+    @Test func statusOpensTheStoreReadOnlyBesideAWriter() async throws {
+        let path = try await knownStore()
+        let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        do {
+            let writer = try Store(path: path)
+            let device = DeviceIdentity(profileId: "contec-cms50d-plus", manufacturer: "Contec", model: "CMS50D+",
+                                        serialNumber: "SN-CLI-2", portPath: "/dev/ttyUSB1")
+            let now = SystemClock().now()
+            _ = try await writer.append((0..<3).map { index in
+                Observation(type: .spo2, value: DecimalValue(90 + index), unit: "%", receivedAt: now, correctedTime: now,
+                            device: device, patientId: Self.patient, rawFrame: [0x80])
+            })
+            let filesBefore = try FileManager.default.contentsOfDirectory(atPath: directory).sorted()
+            #expect(filesBefore.contains("iomtd.sqlite-wal"), "the writer keeps its rows in the WAL")
+            let mainBefore = try Data(contentsOf: URL(fileURLWithPath: path))
+            let (status, text) = try LabHarness.run("iomtctl", ["status", "--db", path, "--json"])
+            #expect(status == 0, "\(text)")
+            let json = try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any]
+            #expect(json?["backlog"] as? Int == 5, "2 pending + 3 rows only in the WAL")
+            #expect(try FileManager.default.contentsOfDirectory(atPath: directory).sorted() == filesBefore)
+            #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == mainBefore, "the main file is untouched")
+            // The writer still writes after the reader left (the reader held no lock it kept).
+            try await writer.markDelivered([1], destination: "dom", at: now)
+            _ = writer
+        }
+        let filesWithoutWriter = try FileManager.default.contentsOfDirectory(atPath: directory).sorted()
+        #expect(!filesWithoutWriter.contains("iomtd.sqlite-wal"), "a clean close removes the WAL")
+        let (status, text) = try LabHarness.run("iomtctl", ["status", "--db", path, "--json"])
+        #expect(status == 0, "\(text)")
+        let json = try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any]
+        #expect(json?["backlog"] as? Int == 5)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory).sorted() == filesWithoutWriter, "no -wal/-shm created")
+    }
+
+    @Test func statusRefusesAFileThatIsNotAStore() throws {
+        let directory = try LabHarness.temporaryDirectory("cli-status-empty")
+        let path = directory.appendingPathComponent("iomtd.sqlite").path
+        _ = FileManager.default.createFile(atPath: path, contents: Data())
+        let (status, text) = try LabHarness.run("iomtctl", ["status", "--db", path])
+        #expect(status == 1, "\(text)")
+        #expect(text.contains("schema version 0"), "\(text)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path) == ["iomtd.sqlite"])
+        #expect(try Data(contentsOf: URL(fileURLWithPath: path)).isEmpty, "not migrated into a store")
+    }
 }

@@ -132,6 +132,12 @@ final class GatewayScenario {
         return (bundle["entry"] as? [[String: Any]] ?? []).compactMap { $0["resource"] as? [String: Any] }
     }
 
+    /// Readings the running daemon has not yet delivered or quarantined, read beside it (read-only, as iomtctl does).
+    func storeBacklog() async -> Int? {
+        guard let store = try? Store(readOnlyPath: storePath) else { return nil }
+        return try? await store.stats(destination: "dom").backlog
+    }
+
     /// What the daemon's store acknowledged, read from its SQLite file (the daemon must be stopped or killed).
     func storeSnapshot() async throws -> (acknowledged: [StoredObservation], stats: DeliveryStats) {
         let store = try Store(path: storePath)

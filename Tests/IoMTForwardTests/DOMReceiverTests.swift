@@ -27,6 +27,39 @@ import Testing
         }).serialized()
     }
 
+    /// A kill mid-write leaves a torn last line (never acknowledged). The restarted receiver reloads what came
+    /// before, cuts the torn bytes off, and its next line starts on a line of its own: a third start reads all.
+    @Test func tornLastLineIsCutOffAtRestart() async throws {
+        let dataFile = FileManager.default.temporaryDirectory.appendingPathComponent("dom-torn-\(UUID().uuidString).ndjson").path
+        defer { try? FileManager.default.removeItem(atPath: dataFile) }
+        do {
+            let first = DOMReceiver(configuration: DOMReceiverConfiguration(dataFile: dataFile))
+            let port = try first.start()
+            #expect(try await post(port, bundle(0..<2)).status == 200)
+            first.stop()
+        }
+        let handle = try #require(FileHandle(forWritingAtPath: dataFile))
+        handle.seekToEndOfFile()
+        handle.write(Data(#"{"resourceType":"Observation","id":"99","status":"fin"#.utf8))
+        handle.closeFile()
+
+        let second = DOMReceiver(configuration: DOMReceiverConfiguration(dataFile: dataFile))
+        let port = try second.start()
+        #expect(second.observationCount == 2)
+        #expect(try await post(port, bundle(0..<3)).status == 200)
+        #expect(second.observationCount == 3)
+        #expect(second.observations().count == 3, "every stored range reads back as a resource")
+        second.stop()
+
+        let third = DOMReceiver(configuration: DOMReceiverConfiguration(dataFile: dataFile))
+        _ = try third.start()
+        defer { third.stop() }
+        #expect(third.observationCount == 3)
+        #expect(third.deviceCount == 2)
+        let text = try String(contentsOfFile: dataFile, encoding: .utf8)
+        #expect(!text.contains(#""status":"fin{"#) && !text.contains(#""id":"99""#), "the torn bytes are gone")
+    }
+
     @Test func transactionCreatesThenMatchesAndResolvesReferences() async throws {
         let receiver = DOMReceiver(configuration: DOMReceiverConfiguration())
         let port = try receiver.start()
@@ -49,7 +82,7 @@ import Testing
         #expect(stored[0]["extension"]?[0]?["valueReference"]?["reference"]?.stringValue?.hasPrefix("Device/") == true)
 
         let stats = try await get(port, "/stats")
-        #expect(stats.serialized() == #"{"observations":3,"devices":2,"bundles":2,"duplicatesSuppressed":4}"#)
+        #expect(stats.serialized() == #"{"observations":3,"devices":2,"bundles":2,"duplicatesSuppressed":4,"entryFailuresInjected":0}"#)
         #expect(try await get(port, "/fhir/Observation?_summary=count").serialized() == #"{"resourceType":"Bundle","type":"searchset","total":3}"#)
         #expect(try await get(port, "/fhir/Device?_summary=count")["total"]?.intValue == 2)
         let page = try await get(port, "/fhir/Observation?_count=2")

@@ -146,6 +146,29 @@ func valuesByDevice(_ receiver: DOMReceiver) -> [String: [String]] {
         await drain(forwarder)
         #expect(receiver.observationCount == 30)
     }
+
+    /// The forwarder reads and encodes the next batch while a request is in flight; an alert raised meanwhile
+    /// must still overtake that prepared batch, and a read-ahead batch must never resend or skip a row.
+    @Test func alertRaisedDuringReadAheadStillGoesFirst() async throws {
+        let fixture = try StoreFixture()
+        let receiver = DOMReceiver(configuration: DOMReceiverConfiguration())
+        let port = try receiver.start()
+        defer { receiver.stop() }
+        let ids = try await fixture.store.append((0..<40).map { reading(device: oximeter, second: $0, value: 60 + $0, withDeviceTime: false) })
+        let forwarder = makeForwarder(fixture, port: port, batchSize: 10)
+        #expect(await forwarder.deliverOnce() == .progressed(delivered: 10, quarantined: 0)) // rows 0–9; 10–19 read ahead
+        try await fixture.store.setAlertPriority(.high, forObservation: ids[35])
+        #expect(await forwarder.deliverOnce() == .progressed(delivered: 10, quarantined: 0))
+        let values = receiver.observations().compactMap { $0["valueQuantity"]?["value"]?.numberText }
+        #expect(Array(values.dropFirst(10).prefix(1)) == ["95"], "the alert row leads the second bundle, not the read-ahead one")
+        await drain(forwarder)
+        let all = receiver.observations().compactMap { $0["valueQuantity"]?["value"]?.numberText }
+        #expect(all.count == 40 && Set(all).count == 40)
+        let expectedOrder: [String] = (0..<40).filter { $0 != 35 }.map { String(60 + $0) }
+        #expect(all.filter { $0 != "95" } == expectedOrder)
+        let bundles: Int = receiver.bundleCount
+        #expect(receiver.duplicatesSuppressed == 2 * bundles - 2, "only the PHG and PHD entries repeat")
+    }
 }
 
 @Suite struct ServerFaultResponseTests {

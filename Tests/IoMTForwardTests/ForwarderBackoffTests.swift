@@ -115,8 +115,53 @@ import Testing
         #expect(receiver.observationCount == 2)
     }
 
+    /// The actions added for the e2e fault matrix, through the script language only: an HTTP-date Retry-After,
+    /// answers lost, garbled or cut after DOM stored the bundle, and per-entry failures inside a 200.
+    @Test func damagedAnswersHTTPDatesAndEntryFailuresFromTheScript() async throws {
+        // The receiver dates Retry-After by the real clock; the forwarder's clock must read the same time.
+        let fixture = try StoreFixture(clock: ManualClock(SystemClock().now()))
+        let script = try FaultScript("""
+            # one rule per line, as in a --fault-file
+            1:lost
+            2:429+retry-after-date=3
+            3:garbage, 4:truncated
+            5:entries=500/2
+            6:entries=422/3
+            """)
+        let receiver = DOMReceiver(configuration: DOMReceiverConfiguration(faults: script.hook))
+        let port = try receiver.start()
+        defer { receiver.stop() }
+        _ = try await fixture.store.append(readings(6))
+        let forwarder = makeForwarder(fixture, port: port, batchSize: 6)
+        // First, on a fresh connection: libcurl resends a request whose reused keep-alive connection died unanswered.
+        guard case let .failed(kind, _) = await forwarder.deliverOnce() else { Issue.record("lost answer trusted"); return }
+        #expect(!kind.hasPrefix("http-"))
+        #expect(receiver.observationCount == 6, "DOM stored the bundle whose answer was lost")
+        fixture.clock.set(SystemClock().now())
+        guard case let .failed("http-429", delay) = await forwarder.deliverOnce() else { Issue.record("429 not reported"); return }
+        // The date is at least 3 s after the receiver's now, itself after the clock was set; backoff alone would
+        // have waited at most 1 s. The upper bound leaves room for a slow, shared test machine.
+        #expect((3000...10_000).contains(delay), "an HTTP-date 3 s ahead (rounded up to whole seconds) must be honoured, got \(delay) ms")
+        guard case .failed("bad-response", _) = await forwarder.deliverOnce() else { Issue.record("garbage trusted"); return }
+        guard case .failed("bad-response", _) = await forwarder.deliverOnce() else { Issue.record("truncated JSON trusted"); return }
+        #expect(receiver.duplicatesSuppressed == 2 * (6 + 2), "two resends processed, each matched whole: 6 Observations, PHG and PHD")
+        #expect(receiver.observationCount == 6)
+        // Entries 2, 4, 6 refused with 500 inside a 200: 3 delivered now, 3 retried.
+        guard case .failed("entry-500", _) = await forwarder.deliverOnce() else { Issue.record("entry 500 not retried"); return }
+        var stats = try await fixture.store.stats(destination: "dom")
+        #expect(stats.backlog == 3)
+        // The 3 left: the 3rd Observation entry of the next bundle is refused with 422 and quarantined.
+        #expect(await forwarder.deliverOnce() == .progressed(delivered: 2, quarantined: 1))
+        stats = try await fixture.store.stats(destination: "dom")
+        #expect(stats.backlog == 0)
+        #expect(stats.quarantined == 1)
+        #expect(stats.delivered == 5)
+        #expect(receiver.observationCount == 6, "the refused entries were already stored by an earlier, damaged answer")
+    }
+
     @Test func badScriptsAreRefusedWithTheRule() {
-        for text in ["1", "x:503", "3-1:503", "1:999", "1:slow=", "1:503+later"] {
+        for text in ["1", "x:503", "3-1:503", "1:999", "1:slow=", "1:503+later", "1:entries=500", "1:entries=500/0",
+                     "1:503+retry-after-date=soon", "1:garbled"] {
             #expect(throws: DOMReceiverError.self) { try FaultScript(text) }
         }
     }

@@ -9,7 +9,9 @@ import Testing
 
 /// A 24-hour DOM outage compressed in time: the real store, forwarder, curl client and receiver, with an
 /// injected ManualClock. Scaled down from 1 Hz to one reading per 20 s per device (4 devices × 4,320 =
-/// 17,280 rows) to keep the debug-build suite quick; the full 1 Hz, 1,000,000-row drain is `iomt-bench --only 4`.
+/// 17,280 rows) to keep the debug-build suite quick: at full scale (86,400 readings, 1 Hz) the test took 85 s in a
+/// debug build on a 2-core machine, mostly encoding and parsing in unoptimised code. The full 1 Hz,
+/// 1,000,000-row drain is `iomt-bench --only 4`.
 @Suite struct OutageDrainTests {
     @Test func dayLongOutageDrainsInOrderExactlyOnce() async throws {
         let devices = 4, perDevice = 4_320, stepSeconds = 20

@@ -72,7 +72,7 @@ public struct Doctor: Sendable {
             return [DoctorFinding("store", .info, "\(configuration.storePath) does not exist yet (created when iomtd first starts)")]
         }
         let store: Store
-        do { store = try Store(path: configuration.storePath, configuration: StoreConfiguration(destinations: ["dom"])) } catch {
+        do { store = try Store(readOnlyPath: configuration.storePath, configuration: StoreConfiguration(destinations: ["dom"])) } catch {
             return [DoctorFinding("store", .problem, "cannot open \(configuration.storePath): \(error)",
                                   fix: "run as root or the iomtd user; if the file is damaged, stop iomtd and restore it from a backup")]
         }

@@ -36,11 +36,12 @@ public final class DOMReceiver: Sendable {
     /// Reloads the data file, binds 127.0.0.1 and starts accepting; returns the bound port.
     @discardableResult
     public func start() throws(DOMReceiverError) -> UInt16 {
-        var reloaded: [JSONValue] = []
+        var reloaded: [ReloadedResource] = []
         var log: ResourceLog? = nil
         if let path = configuration.dataFile {
-            reloaded = try ResourceLog.load(path: path)
-            log = try ResourceLog(path: path)
+            let loaded = try ResourceLog.load(path: path)
+            reloaded = loaded.resources
+            log = try ResourceLog(path: path, validLength: loaded.validLength)
         }
         if let directory = configuration.recordDirectory {
             do { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) } catch {
@@ -73,7 +74,9 @@ public final class DOMReceiver: Sendable {
         }
         let port = UInt16(bigEndian: actual.sin_port)
         state.withLock { state in
-            for resource in reloaded { state.repository.insert(resource) }
+            for resource in reloaded {
+                state.repository.insert(type: resource.type, id: resource.id, identifierKeys: resource.identifierKeys, location: resource.location)
+            }
             state.log = log
             state.listenFD = fd
             state.port = port
@@ -84,13 +87,12 @@ public final class DOMReceiver: Sendable {
         return port
     }
 
-    /// Stops accepting and closes open connections; stored resources stay in memory (and on disk).
+    /// Stops accepting and closes open connections; stored resources stay readable (on disk or in memory).
     public func stop() {
         let (fd, open) = state.withLock { state -> (Int32, Set<Int32>) in
             let result = (state.listenFD, state.connections)
             state.listenFD = -1
             state.connections = []
-            state.log = nil
             return result
         }
         if fd >= 0 { shutdown(fd, Int32(SHUT_RDWR)); close(fd) }
@@ -110,10 +112,10 @@ public final class DOMReceiver: Sendable {
     public var unauthorizedRequests: Int { state.withLock { $0.tokens?.refused ?? 0 } }
     /// Lets every token issued so far expire now, as the server's clock would (deterministic, for tests).
     public func expireIssuedTokens() { state.withLock { $0.tokens?.expireAll() } }
-    public func observations() -> [JSONValue] { state.withLock { $0.repository.resources["Observation"] ?? [] } }
-    public func devices() -> [JSONValue] { state.withLock { $0.repository.resources["Device"] ?? [] } }
-    /// Stored resources of any type (Flag, Observation, …).
-    public func resources(_ type: String) -> [JSONValue] { state.withLock { $0.repository.resources[type] ?? [] } }
+    public func observations() -> [JSONValue] { state.withLock { $0.repository.resources(type: "Observation", log: $0.log) } }
+    public func devices() -> [JSONValue] { state.withLock { $0.repository.resources(type: "Device", log: $0.log) } }
+    /// Stored resources of any type (Communication, Observation, …).
+    public func resources(_ type: String) -> [JSONValue] { state.withLock { $0.repository.resources(type: type, log: $0.log) } }
     /// Alert webhook calls received, in arrival order.
     public func webhookCalls() -> [JSONValue] { state.withLock { $0.webhooks } }
 
@@ -170,6 +172,8 @@ public final class DOMReceiver: Sendable {
                 return
             }
             let sequence = state.withLock { state -> Int in state.requestSequence += 1; return state.requestSequence }
+            var damage: ResponseDamage? = nil
+            var entryFailures: EntryFailures? = nil
             if let fault = configuration.faults?(ReceivedRequestSummary(method: request.method, path: request.path, sequence: sequence, body: request.body)) {
                 switch fault {
                 case .drop: return
@@ -179,9 +183,17 @@ public final class DOMReceiver: Sendable {
                     response.headers += headers.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
                     guard connection.sendAll(response.serialized(close: request.wantsClose)), !request.wantsClose else { return }
                     continue
+                case let .processThen(how): damage = how
+                case let .failEntries(status, every): entryFailures = EntryFailures(status: status, every: every)
                 }
             }
-            let response = handle(request)
+            var response = handle(request, entryFailures: entryFailures)
+            switch damage {
+            case nil: break
+            case .drop?: return
+            case .garbage?: response.body = Array("<html>502 proxy hiccup, not FHIR".utf8)
+            case .truncate?: response.body = Array(response.body.prefix(response.body.count / 2))
+            }
             guard connection.sendAll(response.serialized(close: request.wantsClose)), !request.wantsClose else { return }
         }
     }
@@ -199,7 +211,7 @@ public final class DOMReceiver: Sendable {
 
     // MARK: Routing
 
-    func handle(_ request: HTTPWireRequest) -> HTTPWireResponse {
+    func handle(_ request: HTTPWireRequest, entryFailures: EntryFailures? = nil) -> HTTPWireResponse {
         let path = request.path.hasSuffix("/") && request.path.count > 1 ? String(request.path.dropLast()) : request.path
         if configuration.oauth2Client != nil {
             if request.method == "POST", path == "/token" {
@@ -219,11 +231,12 @@ public final class DOMReceiver: Sendable {
                     ("devices", .number(state.repository.count("Device"))),
                     ("bundles", .number(state.repository.bundles)),
                     ("duplicatesSuppressed", .number(state.repository.duplicatesSuppressed)),
+                    ("entryFailuresInjected", .number(state.repository.entryFailuresInjected)),
                 ] + (state.tokens.map { [("tokensIssued", .number($0.issued)), ("unauthorizedRequests", .number($0.refused))] } ?? [])).serialized()
             }
             return .json(200, text, contentType: "application/json")
         case ("POST", "/fhir"):
-            return transaction(request.body)
+            return transaction(request.body, entryFailures: entryFailures)
         case ("GET", "/webhook"):
             return .json(200, JSONValue.array(webhookCalls()).serialized(), contentType: "application/json")
         case ("POST", "/webhook"):
@@ -239,30 +252,36 @@ public final class DOMReceiver: Sendable {
         }
     }
 
-    private func transaction(_ body: [UInt8]) -> HTTPWireResponse {
+    private func transaction(_ body: [UInt8], entryFailures: EntryFailures?) -> HTTPWireResponse {
         let bundle: JSONValue
         do { bundle = try JSONValue.parse(bytes: body) } catch {
             return .json(400, TransactionProcessor.operationOutcome(400, "body is not JSON: \(error)"))
         }
         record(body)
         let result: Result<(TransactionPlan, Int), TransactionRejection> = state.withLock { state in
-            var scratch = state.repository
             let plan: TransactionPlan
             do throws(TransactionRejection) {
-                plan = try TransactionProcessor.plan(bundle, repository: &scratch)
+                plan = try TransactionProcessor.plan(bundle, repository: state.repository, entryFailures: entryFailures)
             } catch {
                 return .failure(error)
             }
-            do throws(DOMReceiverError) {
-                try state.log?.append(plan.created)
-            } catch {
-                return .failure(TransactionRejection(status: 500, message: error.message))
+            let start: Int
+            if let log = state.log {
+                do throws(DOMReceiverError) { start = try log.append(plan.encoded) } catch {
+                    return .failure(TransactionRejection(status: 500, message: error.message))
+                }
+            } else {
+                start = state.repository.keepInMemory(plan.encoded)
             }
-            for resource in plan.created { scratch.insert(resource) }
-            scratch.bundles += 1
-            scratch.duplicatesSuppressed += plan.matched
-            state.repository = scratch
-            return .success((plan, scratch.bundles))
+            // Committed only after the fsync: nothing is indexed that a kill could lose.
+            for resource in plan.created {
+                state.repository.insert(type: resource.type, id: resource.id, identifierKeys: resource.identifierKeys,
+                                        location: ResourceLocation(offset: start + resource.range.offset, length: resource.range.length))
+            }
+            state.repository.bundles += 1
+            state.repository.duplicatesSuppressed += plan.matched
+            state.repository.entryFailuresInjected += plan.injectedFailures
+            return .success((plan, state.repository.bundles))
         }
         switch result {
         case let .success((plan, number)):
@@ -273,7 +292,7 @@ public final class DOMReceiver: Sendable {
                 ("resourceType", .string("Bundle")), ("type", .string("transaction-response")),
                 ("entry", .array(plan.responseEntries)),
             ])
-            return .json(200, response.serialized())
+            return HTTPWireResponse(status: 200, headers: [("Content-Type", "application/fhir+json")], body: response.serializedBytes())
         case let .failure(rejection):
             if configuration.log {
                 FileHandle.standardError.write(Data("dom-receiver: bundle refused with \(rejection.status)\n".utf8))
@@ -284,7 +303,7 @@ public final class DOMReceiver: Sendable {
 
     private func search(type: String, query: [(String, String)]) -> HTTPWireResponse {
         let identifier = query.first { $0.0 == "identifier" }?.1
-        let matches = state.withLock { $0.repository.search(type: type, identifier: identifier) }
+        let matches = state.withLock { $0.repository.search(type: type, identifier: identifier, log: $0.log) }
         var members: [(String, JSONValue)] = [
             ("resourceType", .string("Bundle")), ("type", .string("searchset")), ("total", .number(matches.count)),
         ]

@@ -69,6 +69,22 @@ public enum InjectedFault: Sendable, Hashable {
     case delay(milliseconds: Int)
     /// Close the connection without answering (after reading the request).
     case drop
+    /// Handle the request normally — DOM stores the resources — then damage the answer, so the client
+    /// cannot know it was accepted: its resend must be matched by conditional create.
+    case processThen(ResponseDamage)
+    /// Handle the transaction, but refuse every `every`-th Observation entry with `status` inside a 200
+    /// transaction-response (not stored; OperationOutcome in `response.outcome`); other entries as usual.
+    case failEntries(status: Int, every: Int)
+}
+
+/// How an answer is damaged after the request was handled.
+public enum ResponseDamage: Sendable, Hashable {
+    /// 200 with a body that is not JSON.
+    case garbage
+    /// 200 with the first half of the transaction-response JSON.
+    case truncate
+    /// Close the connection without answering.
+    case drop
 }
 
 public struct DOMReceiverError: Error, CustomStringConvertible {

@@ -1,45 +1,62 @@
 import IoMTCore
 
-/// What the receiver holds: resources by type in arrival order, an identifier index for conditional
-/// create, and counters. Value type, guarded by the receiver's mutex.
+/// What the receiver holds: for each type the byte ranges of its resources in arrival order (in the data
+/// file, or in `memory` when nothing is persisted), an identifier index for conditional create, and counters.
+/// Resources are kept encoded, never as parsed trees: a million observations stay a few hundred megabytes
+/// of index instead of gigabytes of JSON nodes. Value type, guarded by the receiver's mutex.
 struct ReceiverRepository {
-    private(set) var resources: [String: [JSONValue]] = [:]
+    private var locations: [String: [ResourceLocation]] = [:]
+    /// Encoded resources, one after another, when the receiver has no data file.
+    private var memory: [UInt8] = []
     /// type → "system|value" → logical id
-    private var identifierIndex: [String: [String: String]] = [:]
-    private var nextId = 1
+    private var identifierIndex: [String: IdentifierIndex] = [:]
+    private(set) var nextId = 1
     var bundles = 0
     var duplicatesSuppressed = 0
+    /// Entries refused by a scripted per-entry failure (`entries=STATUS/N`), for the tests' accounting.
+    var entryFailuresInjected = 0
 
-    func count(_ type: String) -> Int { resources[type]?.count ?? 0 }
+    func count(_ type: String) -> Int { locations[type]?.count ?? 0 }
 
-    func lookup(type: String, identifier: String) -> String? { identifierIndex[type]?[identifier] }
+    func lookup(type: String, identifier: String) -> String? { identifierIndex[type]?.lookup(identifier) }
 
-    /// Adds a resource that already carries its `id` (new or reloaded) and indexes its identifiers.
-    mutating func insert(_ resource: JSONValue) {
-        guard let type = resource["resourceType"]?.stringValue, let id = resource["id"]?.stringValue else { return }
-        resources[type, default: []].append(resource)
-        for identifier in resource["identifier"]?.arrayValue ?? [] {
-            let key = "\(identifier["system"]?.stringValue ?? "")|\(identifier["value"]?.stringValue ?? "")"
-            if identifierIndex[type]?[key] == nil { identifierIndex[type, default: [:]][key] = id }
-        }
+    /// "system|value" of each identifier of a resource: the conditional-create keys.
+    static func identifierKeys(_ resource: JSONValue) -> [String] {
+        (resource["identifier"]?.arrayValue ?? []).map { "\($0["system"]?.stringValue ?? "")|\($0["value"]?.stringValue ?? "")" }
+    }
+
+    /// Records a resource that already carries its `id` (new or reloaded) and whose bytes are at `location`.
+    mutating func insert(type: String, id: String, identifierKeys: [String], location: ResourceLocation) {
+        locations[type, default: []].append(location)
+        for key in identifierKeys { identifierIndex[type, default: IdentifierIndex()].insertIfAbsent(key, id: id) }
         if let numeric = Int(id), numeric >= nextId { nextId = numeric + 1 }
     }
 
-    mutating func allocateId() -> String {
-        defer { nextId += 1 }
-        return String(nextId)
+    /// Keeps encoded lines in memory (no data file) and returns the offset of their first byte.
+    mutating func keepInMemory(_ encoded: [UInt8]) -> Int {
+        defer { memory += encoded }
+        return memory.count
+    }
+
+    /// The resources of a type, oldest first, decoded from the data file (`log`) or memory.
+    func resources(type: String, log: ResourceLog?) -> [JSONValue] {
+        let wanted = locations[type] ?? []
+        let encoded: [[UInt8]?] = log.map { $0.read(wanted) } ?? wanted.map { Array(memory[$0.offset..<($0.offset + $0.length)]) }
+        return encoded.compactMap { bytes in bytes.flatMap { try? JSONValue.parse(bytes: $0) } }
     }
 
     /// Searches a type by `identifier=system|value` (exact), newest last.
-    func search(type: String, identifier: String?) -> [JSONValue] {
-        let all = resources[type] ?? []
+    func search(type: String, identifier: String?, log: ResourceLog?) -> [JSONValue] {
+        let all = resources(type: type, log: log)
         guard let identifier else { return all }
-        return all.filter { resource in
-            (resource["identifier"]?.arrayValue ?? []).contains {
-                "\($0["system"]?.stringValue ?? "")|\($0["value"]?.stringValue ?? "")" == identifier
-            }
-        }
+        return all.filter { Self.identifierKeys($0).contains(identifier) }
     }
+}
+
+/// A scripted per-entry failure: every `every`-th Observation entry is refused with `status`.
+struct EntryFailures: Sendable, Hashable {
+    let status: Int
+    let every: Int
 }
 
 /// Why a transaction was refused as a whole (FHIR transactions are atomic: nothing is stored).
@@ -49,15 +66,31 @@ struct TransactionRejection: Error {
 }
 
 /// The outcome of processing a transaction: the response entries and the new resources to persist.
+struct CreatedResource {
+    let type: String
+    let id: String
+    let identifierKeys: [String]
+    /// Where its stored form is in `TransactionPlan.encoded`.
+    let range: ResourceLocation
+}
+
 struct TransactionPlan {
     var responseEntries: [JSONValue] = []
-    var created: [JSONValue] = []
+    /// New resources, encoded as stored (server metadata set, references resolved).
+    var created: [CreatedResource] = []
+    /// The created resources' stored forms, one NDJSON line each, ready to append to the data file.
+    var encoded: [UInt8] = []
     var matched = 0
+    /// Entries refused by a scripted per-entry failure.
+    var injectedFailures = 0
+    /// The next free logical id once this transaction is committed.
+    var nextId: Int
 }
 
 enum TransactionProcessor {
-    /// Validates and plans a transaction against the repository; mutates only `repository.nextId` via allocation.
-    static func plan(_ bundle: JSONValue, repository: inout ReceiverRepository) throws(TransactionRejection) -> TransactionPlan {
+    /// Validates and plans a transaction against the repository without changing it (a refused
+    /// transaction leaves no trace); the plan carries the ids it allocated from `repository.nextId` on.
+    static func plan(_ bundle: JSONValue, repository: ReceiverRepository, entryFailures: EntryFailures? = nil) throws(TransactionRejection) -> TransactionPlan {
         guard case .object = bundle else { throw TransactionRejection(status: 400, message: "body is not a JSON object") }
         guard bundle["resourceType"]?.stringValue == "Bundle" else {
             throw TransactionRejection(status: 400, message: "resourceType is \(bundle["resourceType"]?.stringValue ?? "missing"), expected Bundle")
@@ -66,10 +99,13 @@ enum TransactionProcessor {
             throw TransactionRejection(status: 400, message: "Bundle.type is \(bundle["type"]?.stringValue ?? "missing"), expected transaction")
         }
         let entries = bundle["entry"]?.arrayValue ?? []
-        var plan = TransactionPlan()
+        var plan = TransactionPlan(nextId: repository.nextId)
         var fullUrlTargets: [String: String] = [:]
         var pendingIdentifiers: [String: [String: String]] = [:]
-        var outcomes: [(status: String, location: String, resource: JSONValue?)] = []
+        var outcomes: [(response: JSONValue, created: (resource: JSONValue, type: String, id: String)?)] = []
+        var observationNumber = 0
+        // With milliseconds: the benchmarks measure frame → accepted-at-DOM latency from it.
+        let lastUpdated = SystemClock().now().iso8601
 
         for (index, entry) in entries.enumerated() {
             guard let resource = entry["resource"], let type = resource["resourceType"]?.stringValue else {
@@ -82,10 +118,19 @@ enum TransactionProcessor {
                 throw TransactionRejection(status: 400, message: "entry[\(index)].request.url must be \(type)")
             }
             try validate(resource, type: type, index: index)
+            if type == "Observation" { observationNumber += 1 }
+            if type == "Observation", let failures = entryFailures, observationNumber % failures.every == 0 {
+                // A scripted per-entry failure: nothing stored, the reason in response.outcome.
+                let status = "\(failures.status) \(HTTPWireResponse.reason(failures.status))"
+                let outcome = (try? JSONValue.parse(operationOutcome(failures.status, "injected entry failure (entry[\(index)])"))) ?? .null
+                outcomes.append((.object([("status", .string(status)), ("outcome", outcome)]), nil))
+                plan.injectedFailures += 1
+                continue
+            }
             var existing: String? = nil
             var conditionKey: String? = nil
             if let condition = entry["request"]?["ifNoneExist"]?.stringValue {
-                guard condition.hasPrefix("identifier="), condition.contains("|") else {
+                guard condition.hasPrefix("identifier="), condition.utf8.contains(UInt8(ascii: "|")) else {
                     throw TransactionRejection(status: 400, message: "entry[\(index)].request.ifNoneExist: only identifier=system|value is supported")
                 }
                 let raw = condition.dropFirst("identifier=".count)
@@ -96,26 +141,35 @@ enum TransactionProcessor {
             }
             if let existing {
                 plan.matched += 1
-                outcomes.append(("200 OK", "\(type)/\(existing)/_history/1", nil))
+                outcomes.append((Self.response("200 OK", "\(type)/\(existing)/_history/1"), nil))
                 if let fullUrl = entry["fullUrl"]?.stringValue { fullUrlTargets[fullUrl] = "\(type)/\(existing)" }
             } else {
-                let id = repository.allocateId()
+                let id = String(plan.nextId)
+                plan.nextId += 1
                 if let conditionKey { pendingIdentifiers[type, default: [:]][conditionKey] = id }
-                for identifier in resource["identifier"]?.arrayValue ?? [] {
-                    let key = "\(identifier["system"]?.stringValue ?? "")|\(identifier["value"]?.stringValue ?? "")"
-                    if pendingIdentifiers[type]?[key] == nil { pendingIdentifiers[type, default: [:]][key] = id }
+                for key in ReceiverRepository.identifierKeys(resource) where pendingIdentifiers[type]?[key] == nil {
+                    pendingIdentifiers[type, default: [:]][key] = id
                 }
                 if let fullUrl = entry["fullUrl"]?.stringValue { fullUrlTargets[fullUrl] = "\(type)/\(id)" }
-                outcomes.append(("201 Created", "\(type)/\(id)/_history/1", withServerMetadata(resource, id: id, lastUpdated: SystemClock().now())))
+                outcomes.append((Self.response("201 Created", "\(type)/\(id)/_history/1"), (resource, type, id)))
             }
         }
+        plan.encoded.reserveCapacity(outcomes.count * 1400)
         for outcome in outcomes {
-            plan.responseEntries.append(.object([("response", .object([
-                ("status", .string(outcome.status)), ("location", .string(outcome.location)),
-            ]))]))
-            if let resource = outcome.resource { plan.created.append(resolvingReferences(resource, fullUrlTargets)) }
+            plan.responseEntries.append(.object([("response", outcome.response)]))
+            if let (resource, type, id) = outcome.created {
+                let start = plan.encoded.count
+                StoredResourceWriter.append(resource, id: id, lastUpdated: lastUpdated, targets: fullUrlTargets, to: &plan.encoded)
+                plan.created.append(CreatedResource(type: type, id: id, identifierKeys: ReceiverRepository.identifierKeys(resource),
+                                                    range: ResourceLocation(offset: start, length: plan.encoded.count - start)))
+                plan.encoded.append(10)
+            }
         }
         return plan
+    }
+
+    static func response(_ status: String, _ location: String) -> JSONValue {
+        .object([("status", .string(status)), ("location", .string(location))])
     }
 
     static func validate(_ resource: JSONValue, type: String, index: Int) throws(TransactionRejection) {
@@ -128,33 +182,6 @@ enum TransactionProcessor {
         }
         if let quantity = resource["valueQuantity"], quantity["value"] != nil, quantity["value"]?.numberText == nil {
             throw TransactionRejection(status: 422, message: "entry[\(index)] Observation.valueQuantity.value must be a JSON number")
-        }
-    }
-
-    /// Sets what a FHIR server assigns on create: the logical id and meta.lastUpdated (with
-    /// milliseconds, which the benchmarks use to measure frame → accepted-at-DOM latency).
-    static func withServerMetadata(_ resource: JSONValue, id: String, lastUpdated: Instant) -> JSONValue {
-        guard case let .object(members) = resource else { return resource }
-        var result = members.filter { $0.0 != "id" && $0.0 != "meta" }
-        var meta = resource["meta"]?.objectValue?.filter { $0.0 != "lastUpdated" } ?? []
-        meta.insert(("lastUpdated", .string(lastUpdated.iso8601)), at: 0)
-        result.insert(("id", .string(id)), at: min(1, result.count))
-        result.insert(("meta", .object(meta)), at: min(2, result.count))
-        return .object(result)
-    }
-
-    /// Replaces `reference` values naming a bundle fullUrl (`urn:uuid:…`) with the resolved `Type/id`.
-    static func resolvingReferences(_ value: JSONValue, _ targets: [String: String]) -> JSONValue {
-        switch value {
-        case let .object(members):
-            return .object(members.map { key, member in
-                if key == "reference", let text = member.stringValue, let target = targets[text] { return (key, .string(target)) }
-                return (key, resolvingReferences(member, targets))
-            })
-        case let .array(items):
-            return .array(items.map { resolvingReferences($0, targets) })
-        default:
-            return value
         }
     }
 
