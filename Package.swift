@@ -54,6 +54,9 @@ let package = Package(
                 swiftSettings: strict),
         // D-Bus client on an AF_UNIX socket (no libdbus): wire format, SASL EXTERNAL, connection, exported objects.
         .target(name: "IoMTDBus", exclude: ["README.md"], swiftSettings: strict),
+        // BLE through BlueZ: object model, discovery, pairing agent, per-device connection (GATT sessions over D-Bus).
+        .target(name: "IoMTBlueZ", dependencies: ["IoMTCore", "IoMTProfiles", "IoMTDrivers", "IoMTTransport", "IoMTDBus"],
+                exclude: ["README.md"], swiftSettings: strict),
         // Test peers: device simulators on pseudo-terminals and the local DOM receiver.
         .target(name: "IoMTLab", dependencies: ["IoMTCore", "IoMTTransport", "CSQLite", "COpenSSL"], exclude: ["Simulators/README.md"], swiftSettings: strict),
 
