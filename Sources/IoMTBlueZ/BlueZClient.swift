@@ -6,7 +6,7 @@ import IoMTDrivers
 /// agent, pairing and forgetting. Device connections (`BLEDeviceConnection`) use it.
 public actor BlueZClient {
     public let bus: DBusConnection
-    public let agent = PairingAgent()
+    public nonisolated let agent = PairingAgent()
     private var model = BlueZObjectModel()
     private var waiters: [Int: (predicate: @Sendable (BlueZObjectModel) -> Bool, continuation: CheckedContinuation<Bool, Never>)] = [:]
     private var nextWaiter = 0
