@@ -50,7 +50,8 @@ let package = Package(
         .target(name: "IoMTForward", dependencies: ["IoMTCore", "IoMTStore", "IoMTFHIR", "IoMTHTTP"], swiftSettings: strict),
         // The daemon: configuration, device sessions, pipeline, systemd notify.
         .target(name: "IoMTDaemon", dependencies: ["IoMTCore", "IoMTProfiles", "IoMTDrivers", "IoMTTransport",
-                                                   "IoMTUdev", "IoMTStore", "IoMTAlerts", "IoMTFHIR", "IoMTHTTP", "IoMTForward"],
+                                                   "IoMTUdev", "IoMTStore", "IoMTAlerts", "IoMTFHIR", "IoMTHTTP", "IoMTForward",
+                                                   "IoMTDBus", "IoMTBlueZ"],
                 swiftSettings: strict),
         // D-Bus client on an AF_UNIX socket (no libdbus): wire format, SASL EXTERNAL, connection, exported objects.
         .target(name: "IoMTDBus", exclude: ["README.md"], swiftSettings: strict),

@@ -46,7 +46,8 @@ public actor BLEDeviceConnection {
     private let sink: AsyncStream<BLEDeviceEvent>.Continuation
     public nonisolated let events: AsyncStream<BLEDeviceEvent>
     private var stopped = false
-    private var runTask: Task<Void, Never>?
+    /// The current link's signal stream, so `stop()` can wake a wait.
+    private var linkSink: AsyncStream<LinkSignal>.Continuation?
 
     public init(client: BlueZClient, adapter: BlueZAdapter, address: String, session: GATTDriverSession, settings: Settings = Settings(),
                 clock: any WallClock, jitterSeed: UInt64) {
@@ -91,6 +92,7 @@ public actor BLEDeviceConnection {
 
     public func stop() async {
         stopped = true
+        linkSink?.yield(.stopped)
         _ = try? await call(devicePath, BlueZ.device, "Disconnect", timeout: 5_000)
     }
 
@@ -145,7 +147,9 @@ public actor BLEDeviceConnection {
                 return .call(BlueZRecovery.classify(error))
             }
             let path = devicePath
-            _ = await client.wait(timeoutMilliseconds: nil) { $0.device(at: path) != nil }
+            while !stopped, await client.endReason == nil {
+                if await client.wait(timeoutMilliseconds: 1_000, until: { $0.device(at: path) != nil }) { break }
+            }
             await client.releaseDiscovery(adapter: adapter.path)
             if stopped { return .disconnected }
             if let reason = await client.endReason { return .call(.reconnectBus(reason: reason)) }
@@ -172,7 +176,9 @@ public actor BLEDeviceConnection {
             } } catch {}
                    linkSink.yield(.busEnded) },
         ]
-        defer { forwarders.forEach { $0.cancel() }; linkSink.finish() }
+        self.linkSink = linkSink
+        defer { forwarders.forEach { $0.cancel() }; linkSink.finish(); self.linkSink = nil }
+        if stopped { return .disconnected }
         var iterator = linkEvents.makeAsyncIterator()
 
         // 3. Connect (LE connection + GATT discovery can take long with a sleepy sensor).
@@ -201,6 +207,7 @@ public actor BLEDeviceConnection {
                 case .changed: continue
                 case .removed: return .deviceRemoved
                 case .timeout: return .servicesNotResolved
+                case .stopped: return .disconnected
                 case .busEnded: return .call(.reconnectBus(reason: "the D-Bus connection ended"))
                 }
             }
@@ -268,6 +275,7 @@ public actor BLEDeviceConnection {
                 }
             case .removed: return .deviceRemoved
             case .timeout: continue
+            case .stopped: return .disconnected
             case .busEnded: return .call(.reconnectBus(reason: "the D-Bus connection ended"))
             }
             if stopped { break }
@@ -280,6 +288,7 @@ public actor BLEDeviceConnection {
         case removed
         case timeout
         case busEnded
+        case stopped
     }
 
     private func deliver(_ uuid: UInt16, _ value: [UInt8]) {

@@ -16,6 +16,9 @@ let commands: [String: (inout CommandArguments) async throws(CLIError) -> Void] 
     "doctor": DoctorCommand.run,
     "trend": TrendCommand.run,
     "replay": ReplayCommand.run,
+    "scan": ScanCommand.run,
+    "pair": PairCommand.run,
+    "forget": ForgetCommand.run,
 ]
 
 var arguments = CommandArguments(Array(CommandLine.arguments.dropFirst()))
