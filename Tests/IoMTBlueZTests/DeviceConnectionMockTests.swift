@@ -2,6 +2,7 @@ import IoMTBlueZ
 import IoMTCore
 import IoMTDBus
 import IoMTDrivers
+import IoMTLab
 import Synchronization
 import Testing
 
@@ -22,7 +23,7 @@ final class EventLog: Sendable {
             if condition() { return }
             try await Task.sleep(for: .milliseconds(20))
         }
-        throw TestFailure("timed out waiting for \(what); states: \(states.map { "\($0.0)\($0.1.map { " (\($0))" } ?? "")" })")
+        throw LabFailure("timed out waiting for \(what); states: \(states.map { "\($0.0)\($0.1.map { " (\($0))" } ?? "")" })")
     }
 }
 

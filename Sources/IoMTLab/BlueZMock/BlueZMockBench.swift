@@ -1,53 +1,52 @@
 import IoMTDBus
-import Testing
 
 /// python-dbusmock's BlueZ 5 template on a private dbus-daemon, with an adapter, one LE device
 /// whose Connect/Disconnect/Pair behave like bluetoothd's (Connected, ServicesResolved, the agent
 /// asked for a passkey), and GATT services/characteristics added as mock objects. Failures are
 /// injected as mock methods that raise a BlueZ error for their first N calls.
-final class BlueZMockBench: Sendable {
-    static let python = "/usr/bin/python3"
-    static let isAvailable = PrivateBus.isAvailable && ChildProcess.succeeds([python, "-c", "import dbusmock, dbus"])
+public final class BlueZMockBench: Sendable {
+    public static let python = "/usr/bin/python3"
+    public static let isAvailable = PrivateDBusDaemon.isAvailable && LabChildProcess.succeeds([python, "-c", "import dbusmock, dbus"])
 
-    let bus: PrivateBus
-    let mock: ChildProcess
+    public let bus: PrivateDBusDaemon
+    public let mock: LabChildProcess
     /// The test's own connection (drives the mock).
-    let control: DBusConnection
-    let adapter: DBusObjectPath = "/org/bluez/hci0"
+    public let control: DBusConnection
+    public let adapter: DBusObjectPath = "/org/bluez/hci0"
 
-    init() async throws {
-        bus = try PrivateBus()
+    public init() async throws {
+        bus = try PrivateDBusDaemon()
         control = try await bus.connect()
-        mock = try ChildProcess([Self.python, "-m", "dbusmock", "--template", "bluez5", "--system"],
+        mock = try LabChildProcess([Self.python, "-m", "dbusmock", "--template", "bluez5", "--system"],
                                 extraEnvironment: ["DBUS_SYSTEM_BUS_ADDRESS": bus.address])
         var owned = false
         for _ in 0..<250 {
             if (try? await control.nameOwner(of: "org.bluez")) != nil { owned = true; break }
             try await Task.sleep(for: .milliseconds(40))
         }
-        guard owned else { stop(); throw TestFailure("python3 -m dbusmock did not take org.bluez within 10 s") }
+        guard owned else { stop(); throw LabFailure("python3 -m dbusmock did not take org.bluez within 10 s") }
         _ = try await mockCall("/org/bluez", "AddAdapter", [.string("hci0"), .string("iomtd-test")], interface: "org.bluez.Mock")
     }
 
-    func stop() {
+    public func stop() {
         control.close()
         mock.stop()
         bus.stop()
     }
 
     @discardableResult
-    func mockCall(_ path: DBusObjectPath, _ member: String, _ body: [DBusValue] = [],
+    public func mockCall(_ path: DBusObjectPath, _ member: String, _ body: [DBusValue] = [],
                   interface: String = "org.freedesktop.DBus.Mock") async throws -> [DBusValue] {
         try await control.call(destination: "org.bluez", path: path, interface: interface, member: member, body: body)
     }
 
-    static func devicePath(_ address: String) -> DBusObjectPath {
-        try! DBusObjectPath("/org/bluez/hci0/dev_" + address.replacingOccurrences(of: ":", with: "_"))
+    public static func devicePath(_ address: String) -> DBusObjectPath {
+        try! DBusObjectPath("/org/bluez/hci0/dev_" + String(address.map { $0 == ":" ? "_" : $0 }))
     }
 
     /// Adds the device and makes Connect set Connected + ServicesResolved (raising `connectError`
     /// for the first `failingConnects` calls), Disconnect clear them.
-    func addDevice(_ address: String, name: String, uuids: [String], failingConnects: Int = 0,
+    public func addDevice(_ address: String, name: String, uuids: [String], failingConnects: Int = 0,
                    connectError: (name: String, message: String) = ("org.bluez.Error.InProgress", "Operation already in progress")) async throws -> DBusObjectPath {
         _ = try await mockCall("/org/bluez", "AddDevice", [.string("hci0"), .string(address), .string(name)], interface: "org.bluez.Mock")
         let path = Self.devicePath(address)
@@ -66,7 +65,7 @@ final class BlueZMockBench: Sendable {
     }
 
     /// Pair asks our agent (at `agentOwner`) for a passkey, like bluetoothd with a KeyboardDisplay agent.
-    func requirePasskey(_ device: DBusObjectPath, passkey: UInt32, agentOwner: String) async throws {
+    public func requirePasskey(_ device: DBusObjectPath, passkey: UInt32, agentOwner: String) async throws {
         let pair = """
             agent = dbus.Interface(self.connection.get_object('\(agentOwner)', '/org/iomtd/agent'), 'org.bluez.Agent1')
             if agent.RequestPasskey(dbus.ObjectPath('\(device.text)')) != \(passkey):
@@ -76,7 +75,7 @@ final class BlueZMockBench: Sendable {
         try await mockCall(device, "AddMethod", [.string("org.bluez.Device1"), .string("Pair"), .string(""), .string(""), .string(pair)])
     }
 
-    func addService(_ device: DBusObjectPath, index: Int, uuid: UInt16) async throws -> DBusObjectPath {
+    public func addService(_ device: DBusObjectPath, index: Int, uuid: UInt16) async throws -> DBusObjectPath {
         let path = try DBusObjectPath(device.text + "/service\(hex4(index))")
         try await mockCall("/", "AddObject", [.objectPath(path), .string("org.bluez.GattService1"),
             .stringVariantDictionary(["UUID": .string(full(uuid)), "Primary": .boolean(true), "Device": .objectPath(device)]),
@@ -85,7 +84,7 @@ final class BlueZMockBench: Sendable {
     }
 
     /// A characteristic; StartNotify raises `startNotifyError` for its first `failingStartNotify` calls.
-    func addCharacteristic(_ service: DBusObjectPath, index: Int, uuid: UInt16, flags: [String], readValue: [UInt8] = [],
+    public func addCharacteristic(_ service: DBusObjectPath, index: Int, uuid: UInt16, flags: [String], readValue: [UInt8] = [],
                            failingStartNotify: Int = 0) async throws -> DBusObjectPath {
         let path = try DBusObjectPath(service.text + "/char\(hex4(index))")
         let startNotify = """
@@ -108,39 +107,35 @@ final class BlueZMockBench: Sendable {
     }
 
     /// A notification or indication: PropertiesChanged of Value on the characteristic.
-    func notify(_ characteristic: DBusObjectPath, _ value: [UInt8]) async throws {
+    public func notify(_ characteristic: DBusObjectPath, _ value: [UInt8]) async throws {
         try await mockCall(characteristic, "EmitSignal", [.string("org.freedesktop.DBus.Properties"), .string("PropertiesChanged"),
             .string("sa{sv}as"), .array(element: .variant, [.variant(.string("org.bluez.GattCharacteristic1")),
                                                              .variant(.stringVariantDictionary(["Value": .byteArray(value)])),
                                                              .variant(.stringArray([]))])])
     }
 
-    func calls(_ path: DBusObjectPath, _ method: String) async throws -> Int {
+    public func calls(_ path: DBusObjectPath, _ method: String) async throws -> Int {
         let body = try await mockCall(path, "GetMethodCalls", [.string(method)])
         return body.first?.arrayValue?.count ?? 0
     }
 
     /// The link drops (the sensor walked away): Connected and ServicesResolved become false.
-    func dropLink(_ device: DBusObjectPath) async throws {
+    public func dropLink(_ device: DBusObjectPath) async throws {
         try await mockCall(device, "UpdateProperties", [.string("org.bluez.Device1"),
                                                         .stringVariantDictionary(["ServicesResolved": .boolean(false), "Connected": .boolean(false)])])
     }
 
     /// BlueZ forgets the device (as for a temporary device after discovery stops).
-    func removeDevice(_ device: DBusObjectPath) async throws {
+    public func removeDevice(_ device: DBusObjectPath) async throws {
         _ = try await control.call(destination: "org.bluez", path: adapter, interface: "org.bluez.Adapter1", member: "RemoveDevice",
                                    body: [.objectPath(device)])
     }
 
-    func full(_ uuid: UInt16) -> String { "0000\(hex4(Int(uuid)).lowercased())-0000-1000-8000-00805f9b34fb" }
-    func hex4(_ value: Int) -> String {
+    public func full(_ uuid: UInt16) -> String { "0000\(hex4(Int(uuid)).lowercased())-0000-1000-8000-00805f9b34fb" }
+    public func hex4(_ value: Int) -> String {
         let digits = String(value, radix: 16)
         return String(repeating: "0", count: max(0, 4 - digits.count)) + digits
     }
 }
 
-extension String {
-    func replacingOccurrences(of target: String, with replacement: String) -> String {
-        split(separator: Character(target), omittingEmptySubsequences: false).joined(separator: replacement)
-    }
-}
+

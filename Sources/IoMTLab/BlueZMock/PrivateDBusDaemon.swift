@@ -1,21 +1,21 @@
-// Copied from IoMTDBusTests (test targets cannot share sources).
 import Glibc
 import IoMTDBus
 import Synchronization
 
 /// A private dbus-daemon (the reference bus implementation) on a socket in a fresh directory,
 /// started for one test and killed by `stop()`.
-final class PrivateBus: Sendable {
-    let directory: String
-    let address: String
-    let pid: pid_t
+public final class PrivateDBusDaemon: Sendable {
+    public let directory: String
+    /// The bus address ("unix:path=…"): give it to iomtd as DBUS_SYSTEM_BUS_ADDRESS.
+    public let address: String
+    public let pid: pid_t
     private let stopped = Mutex(false)
 
-    static var isAvailable: Bool { access("/usr/bin/dbus-daemon", X_OK) == 0 }
+    public static var isAvailable: Bool { access("/usr/bin/dbus-daemon", X_OK) == 0 }
 
-    init() throws {
+    public init() throws {
         var template = Array("/tmp/iomt-dbus-XXXXXX".utf8CString)
-        guard let made = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) else { throw TestFailure("mkdtemp failed") }
+        guard let made = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) else { throw LabFailure("mkdtemp failed") }
         directory = String(cString: made)
         let config = """
             <!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
@@ -32,12 +32,12 @@ final class PrivateBus: Sendable {
             </busconfig>
             """
         let configPath = directory + "/bus.conf"
-        guard let file = fopen(configPath, "w") else { throw TestFailure("cannot write \(configPath)") }
+        guard let file = fopen(configPath, "w") else { throw LabFailure("cannot write \(configPath)") }
         fputs(config, file)
         fclose(file)
 
         var pipeFDs: [Int32] = [-1, -1]
-        guard pipe(&pipeFDs) == 0 else { throw TestFailure("pipe failed") }
+        guard pipe(&pipeFDs) == 0 else { throw LabFailure("pipe failed") }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -53,7 +53,7 @@ final class PrivateBus: Sendable {
         var child: pid_t = 0
         let spawned = posix_spawn(&child, arguments[0], &actions, &attributes.value, argv, environ)
         close(pipeFDs[1])
-        guard spawned == 0 else { close(pipeFDs[0]); throw TestFailure("cannot start dbus-daemon: \(spawned)") }
+        guard spawned == 0 else { close(pipeFDs[0]); throw LabFailure("cannot start dbus-daemon: \(spawned)") }
         pid = child
         // The daemon prints its address (then a newline) once it listens.
         var line: [UInt8] = []
@@ -65,14 +65,14 @@ final class PrivateBus: Sendable {
             kill(child, SIGKILL)
             var status: Int32 = 0
             waitpid(child, &status, 0)
-            throw TestFailure("dbus-daemon printed no address")
+            throw LabFailure("dbus-daemon printed no address")
         }
     }
 
-    func connect() async throws -> DBusConnection { try await DBusConnection.connect(address: address) }
+    public func connect() async throws -> DBusConnection { try await DBusConnection.connect(address: address) }
 
     /// Kills the daemon (idempotent) and removes its directory.
-    func stop() {
+    public func stop() {
         let first = stopped.withLock { done -> Bool in
             defer { done = true }
             return !done
@@ -89,32 +89,7 @@ final class PrivateBus: Sendable {
     deinit { stop() }
 }
 
-struct TestFailure: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
-}
-
-/// Next element of a subscription, or nil if none arrives within `seconds` (only to avoid hanging).
-func nextSignal(_ subscription: DBusSignalSubscription, seconds: Double = 10) async throws -> DBusMessage? {
-    try await withThrowingTaskGroup(of: DBusMessage?.self) { group in
-        group.addTask {
-            var iterator = subscription.makeAsyncIterator()
-            return try await iterator.next()
-        }
-        group.addTask {
-            try await Task.sleep(for: .milliseconds(Int64(seconds * 1000)))
-            return nil
-        }
-        let first = try await group.next() ?? nil
-        group.cancelAll()
-        return first
-    }
-}
-
-/// The next signal of a subscription; throws if none arrives in time.
-func requireSignal(_ subscription: DBusSignalSubscription, seconds: Double = 10) async throws -> DBusMessage {
-    guard let message = try await nextSignal(subscription, seconds: seconds) else {
-        throw TestFailure("no signal for rule \(subscription.rule) within \(seconds) s")
-    }
-    return message
+public struct LabFailure: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
 }

@@ -1,11 +1,10 @@
-// Copied from IoMTDBusTests (test targets cannot share sources).
 import Glibc
 
 /// A child process with its output discarded; `stop()` kills and reaps it.
-struct ChildProcess {
-    let pid: pid_t
+public struct LabChildProcess: Sendable {
+    public let pid: pid_t
 
-    init(_ arguments: [String], extraEnvironment: [String: String] = [:]) throws {
+    public init(_ arguments: [String], extraEnvironment: [String: String] = [:]) throws {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -27,20 +26,20 @@ struct ChildProcess {
         defer { attributes.destroy() }
         var child: pid_t = 0
         let result = posix_spawn(&child, arguments[0], &actions, &attributes.value, argv, envp)
-        guard result == 0 else { throw TestFailure("cannot start \(arguments[0]): \(String(cString: strerror(result)))") }
+        guard result == 0 else { throw LabFailure("cannot start \(arguments[0]): \(String(cString: strerror(result)))") }
         pid = child
     }
 
     /// SIGTERM (python-dbusmock exits on it), then reaps.
-    func stop() {
+    public func stop() {
         kill(pid, SIGTERM)
         var status: Int32 = 0
         waitpid(pid, &status, 0)
     }
 
     /// Runs to completion; true when it exited with status 0.
-    static func succeeds(_ arguments: [String]) -> Bool {
-        guard access(arguments[0], X_OK) == 0, let child = try? ChildProcess(arguments) else { return false }
+    public static func succeeds(_ arguments: [String]) -> Bool {
+        guard access(arguments[0], X_OK) == 0, let child = try? LabChildProcess(arguments) else { return false }
         var status: Int32 = 0
         waitpid(child.pid, &status, 0)
         return status == 0
