@@ -23,6 +23,9 @@ public actor BlueZClient {
         let managers = try await bus.subscribeObjectManager(sender: BlueZ.service)
         let properties = try await bus.subscribe(.signal(sender: BlueZ.service, interface: DBusStandardInterface.properties,
                                                          member: "PropertiesChanged", pathNamespace: BlueZ.root))
+        // bluetoothd exiting sends no InterfacesRemoved: its name losing its owner ends this client.
+        let owner = try await bus.subscribe(.signal(sender: DBusStandardInterface.bus, interface: DBusStandardInterface.bus,
+                                                    member: "NameOwnerChanged", arg0: BlueZ.service))
         pump = Task { [weak self] in
             await withTaskGroup(of: Void.self) { group in
                 group.addTask { [weak self] in
@@ -30,6 +33,14 @@ public actor BlueZClient {
                 }
                 group.addTask { [weak self] in
                     do { for try await message in properties { if let change = DBusPropertiesChanged(message) { await self?.apply(change) } } } catch {}
+                }
+                group.addTask { [weak self] in
+                    do {
+                        for try await message in owner where message.body.count == 3 && message.body[2].stringValue == "" {
+                            await self?.end("bluetoothd left the bus (org.bluez has no owner)")
+                            self?.bus.close()
+                        }
+                    } catch {}
                 }
             }
             await self?.end("the D-Bus connection ended")

@@ -130,8 +130,20 @@ actor BluetoothCoordinator {
             Log.error("\(address): cannot read with profile \(profile.id): \(error)", "bluetooth")
             return
         }
-        runners[address] = (runner, Task { await runner.run() })
+        runners[address] = (runner, Task {
+            let reason = await runner.run()
+            await self.runnerEnded(address, runner, reason: reason)
+            return reason
+        })
         Log.info("\(address): reading as \(profile.id)", "bluetooth")
+    }
+
+    /// A runner ends by itself only when BlueZ went away: end the whole session, so the coordinator
+    /// reconnects (with backoff) and starts every runner again on a fresh object model.
+    private func runnerEnded(_ address: String, _ runner: BLEDeviceRunner, reason: String) async {
+        guard !stopped, runners[address]?.runner === runner else { return }
+        Log.warning("\(address): \(reason); reconnecting to BlueZ", "bluetooth")
+        await client?.stop()
     }
 
     /// The ble profile whose service a device advertises or resolved (first match in profile order).

@@ -16,6 +16,9 @@ final class EventLog: Sendable {
     var states: [(BLELinkState, String?)] {
         events.withLock { $0.compactMap { event in if case .state(let s, let d) = event { (s, d) } else { nil } } }
     }
+    var highWaterMarks: [UInt16] {
+        events.withLock { $0.compactMap { event in if case .highWaterSequenceNumber(let mark) = event { mark } else { nil } } }
+    }
     func count(_ state: BLELinkState) -> Int { states.filter { $0.0 == state }.count }
 
     func waitFor(_ what: String, seconds: Double = 15, _ condition: () -> Bool) async throws {
@@ -185,5 +188,90 @@ struct DeviceConnectionMockTests {
         try await client.forget(address: address, adapter: adapter)
         #expect(await client.wait(timeoutMilliseconds: 5_000) { $0.device(at: device) == nil })
         await client.stop()
+    }
+}
+
+@Suite(.serialized, .enabled(if: BlueZMockBench.isAvailable, "needs dbus-daemon and python3-dbusmock (Debian packages dbus, python3-dbusmock)"))
+struct GlucoseAndClockMockTests {
+    /// Firmware-Fixtures/ble-glucose/gm-flags-02-concentration: sequence number 3.
+    static let glucoseRecord3: [UInt8] = [0x02, 0x03, 0x00, 0xea, 0x07, 0x0b, 0x17, 0x0a, 0x0f, 0x00, 0x78, 0xb0, 0x11]
+    /// Current Time with year 0 (clock not set).
+    static let unsetClock: [UInt8] = [0x00, 0x00, 0x01, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00]
+
+    /// The byte arrays written with WriteValue, in order (GetMethodCalls: a(tav), first argument ay).
+    func writes(_ bench: BlueZMockBench, _ path: DBusObjectPath) async throws -> [[UInt8]] {
+        let body = try await bench.mockCall(path, "GetMethodCalls", [.string("WriteValue")])
+        return (body.first?.arrayValue ?? []).compactMap { call in
+            call.structureFields?.last?.arrayValue?.first?.unwrapped.bytesValue
+        }
+    }
+
+    @Test func setsAnUnsetClockRequestsStoredRecordsAndOnlyNewerOnesAfterReconnecting() async throws {
+        let bench = try await BlueZMockBench()
+        defer { bench.stop() }
+        let address = "AA:BB:CC:00:00:06"
+        let device = try await bench.addDevice(address, name: "Meter", uuids: [bench.full(0x1808)])
+        let glucose = try await bench.addService(device, index: 0x10, uuid: 0x1808)
+        let measurement = try await bench.addCharacteristic(glucose, index: 0x11, uuid: 0x2A18, flags: ["notify"])
+        _ = try await bench.addCharacteristic(glucose, index: 0x14, uuid: 0x2A51, flags: ["read"], readValue: [0x00, 0x00])
+        let racp = try await bench.addCharacteristic(glucose, index: 0x16, uuid: 0x2A52, flags: ["write", "indicate"])
+        let timeService = try await bench.addService(device, index: 0x30, uuid: 0x1805)
+        let currentTime = try await bench.addCharacteristic(timeService, index: 0x31, uuid: 0x2A2B, flags: ["read", "write", "notify"],
+                                                            readValue: Self.unsetClock)
+
+        let client = BlueZClient(bus: try await bench.bus.connect())
+        try await client.start()
+        let adapter = try await client.adapter(named: nil)
+        var settings = BLEDeviceConnection.Settings()
+        settings.backoff = .init(initialMilliseconds: 50, maximumMilliseconds: 200)
+        let connection = BLEDeviceConnection(client: client, adapter: adapter, address: address, session: GATTDriverSession(decoder: GlucoseProfile.self),
+                                             settings: settings, clock: SystemClock(), jitterSeed: 1)
+        let log = EventLog()
+        let task = Task {
+            let consumer = Task { for await event in connection.events { log.append(event) } }
+            _ = await connection.run()
+            await consumer.value
+        }
+        try await log.waitFor("the connection") { log.count(.connected) == 1 }
+        let clockWrites = try await writes(bench, currentTime)
+        #expect(clockWrites.count == 1)
+        #expect(clockWrites.first.map { Int($0[0]) | Int($0[1]) << 8 }.map { $0 >= 2026 } == true) // a real year, not 0
+        #expect(try await writes(bench, racp) == [RACPRequest.reportAllRecords.bytes])
+
+        try await bench.notify(measurement, Self.glucoseRecord3)
+        try await log.waitFor("the stored record") { log.measurements.count == 1 }
+        try await bench.dropLink(device)
+        try await log.waitFor("the reconnection") { log.count(.connected) == 2 }
+        #expect(log.highWaterMarks == [3])
+        #expect(try await writes(bench, racp) == [RACPRequest.reportAllRecords.bytes, RACPRequest.reportRecordsFromSequenceNumber(4).bytes])
+
+        await connection.stop()
+        await task.value
+        await client.stop()
+    }
+
+    @Test func bluetoothdLeavingTheBusEndsTheConnection() async throws {
+        let bench = try await BlueZMockBench()
+        defer { bench.stop() }
+        let address = "AA:BB:CC:00:00:07"
+        let device = try await bench.addDevice(address, name: "HRM", uuids: [bench.full(0x180D)])
+        let service = try await bench.addService(device, index: 0x10, uuid: 0x180D)
+        _ = try await bench.addCharacteristic(service, index: 0x11, uuid: 0x2A37, flags: ["notify"])
+        let client = BlueZClient(bus: try await bench.bus.connect())
+        try await client.start()
+        let connection = BLEDeviceConnection(client: client, adapter: try await client.adapter(named: nil), address: address,
+                                             session: GATTDriverSession(decoder: HeartRateProfile.self), clock: SystemClock(), jitterSeed: 1)
+        let log = EventLog()
+        let task = Task {
+            let consumer = Task { for await event in connection.events { log.append(event) } }
+            let reason = await connection.run()
+            await consumer.value
+            return reason
+        }
+        try await log.waitFor("the connection") { log.count(.connected) == 1 }
+        bench.mock.stop() // bluetoothd exits
+        let reason = await task.value
+        #expect(reason.contains("BlueZ went away"))
+        #expect(await client.endReason != nil)
     }
 }
