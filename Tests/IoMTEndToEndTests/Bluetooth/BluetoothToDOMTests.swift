@@ -120,6 +120,45 @@ struct BluetoothToDOMTests {
         #expect(try await bench.control.managedObjects(destination: "org.bluez")[oximeter] == nil)
     }
 
+    @Test func autoConnectPairedReadsTrustedHealthDevicesOnlyAndScanListsThem() async throws {
+        let bench = try await BlueZMockBench()
+        defer { bench.stop() }
+        let heartRate = try await bench.addDevice("A0:B1:C2:00:00:03", name: "HRM", uuids: [bench.full(0x180D)])
+        try await bench.mockCall(heartRate, "UpdateProperties", [.string("org.bluez.Device1"),
+                                                                 .stringVariantDictionary(["Paired": .boolean(true), "Trusted": .boolean(true)])])
+        let hrService = try await bench.addService(heartRate, index: 0x10, uuid: 0x180D)
+        let hrMeasurement = try await bench.addCharacteristic(hrService, index: 0x11, uuid: 0x2A37, flags: ["notify"])
+        // Paired but not trusted: left alone.
+        let other = try await bench.addDevice("A0:B1:C2:00:00:04", name: "BPM", uuids: [bench.full(0x1810)])
+        try await bench.mockCall(other, "UpdateProperties", [.string("org.bluez.Device1"), .stringVariantDictionary(["Paired": .boolean(true)])])
+
+        let lab = try GatewayScenario(name: "ble-autoconnect")
+        defer { lab.stopAll() }
+        lab.daemonEnvironment = ["DBUS_SYSTEM_BUS_ADDRESS": bench.bus.address]
+        try writeConfiguration(lab, bluetooth: #"{"autoConnectPaired": true}"#, devices: "[]")
+        try lab.startReceiver()
+        #expect(await lab.waitForReceiver())
+        try lab.startDaemon()
+        #expect(await waitForCalls(bench, hrMeasurement, "StartNotify", atLeast: 1), "\(lab.logs())")
+        try await bench.notify(hrMeasurement, [0x00, 0x48]) // Firmware-Fixtures/ble-heart-rate/hrm-flags-00-uint8-only
+        #expect(await LabHarness.waitUntil(seconds: 20) { (await lab.domObservationCount() ?? 0) >= 1 }, "\(lab.logs())")
+        #expect(try await bench.calls(other, "Connect") == 0)
+        try FHIRValidator.validateRecordedBundles(lab)
+
+        let (status, output) = try LabHarness.run("iomtctl", ["scan", "--seconds", "1", "--json", "--socket", lab.controlSocket])
+        #expect(status == 0, "\(output)")
+        #expect(output.contains(#""address":"A0:B1:C2:00:00:03""#) && output.contains(#""profile":"ble-heart-rate""#), "\(output)")
+        #expect(output.contains(#""profile":"ble-blood-pressure""#), "\(output)")
+        let (_, text) = try LabHarness.run("iomtctl", ["scan", "--seconds", "1", "--socket", lab.controlSocket])
+        #expect(text.contains("A0:B1:C2:00:00:03  -79 dBm  ble-heart-rate  HRM  [paired, trusted, connected]"), "\(text)")
+
+        for arguments in [["pair"], ["pair", "A0:B1:C2:00:00:03", "--passkey", "abc"], ["pair", "A0:B1:C2:00:00:03", "--passkey", "1", "--pin", "1"],
+                          ["scan", "--seconds", "0"], ["forget"], ["pair", "not-an-address"]] {
+            let (code, message) = try LabHarness.run("iomtctl", arguments + ["--socket", lab.controlSocket])
+            #expect(code == 2, "iomtctl \(arguments): \(message)")
+        }
+    }
+
     @Test func daemonRunsWithoutASystemBusAndSaysSoOnce() async throws {
         let lab = try GatewayScenario(name: "ble-nobus")
         defer { lab.stopAll() }
