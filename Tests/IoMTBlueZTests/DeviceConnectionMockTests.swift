@@ -275,3 +275,43 @@ struct GlucoseAndClockMockTests {
         #expect(await client.endReason != nil)
     }
 }
+
+@Suite(.serialized, .enabled(if: BlueZMockBench.isAvailable, "needs dbus-daemon and python3-dbusmock (Debian packages dbus, python3-dbusmock)"))
+struct AdapterMockTests {
+    @Test func theConfiguredAdapterIsChosenAndPoweredOn() async throws {
+        let bench = try await BlueZMockBench()
+        defer { bench.stop() }
+        _ = try await bench.mockCall("/org/bluez", "AddAdapter", [.string("hci1"), .string("second")], interface: "org.bluez.Mock")
+        try await bench.mockCall("/org/bluez/hci1", "UpdateProperties", [.string("org.bluez.Adapter1"), .stringVariantDictionary(["Powered": .boolean(false)])])
+        let client = BlueZClient(bus: try await bench.bus.connect())
+        try await client.start()
+        #expect(try await client.adapter(named: nil).name == "hci0") // the first by default
+        let second = try await client.adapter(named: "hci1")
+        #expect(second.powered)
+        #expect(try await bench.control.getProperty(destination: "org.bluez", path: "/org/bluez/hci1", interface: "org.bluez.Adapter1", name: "Powered") == .boolean(true))
+        await #expect(throws: BlueZClientError.noAdapter(wanted: "hci7", present: ["hci0", "hci1"])) {
+            _ = try await client.adapter(named: "hci7")
+        }
+        await client.stop()
+    }
+
+    @Test func discoveryIsFilteredToHealthServicesOverLEAndSharedBetweenUsers() async throws {
+        let bench = try await BlueZMockBench()
+        defer { bench.stop() }
+        let client = BlueZClient(bus: try await bench.bus.connect())
+        try await client.start()
+        let adapter = try await client.adapter(named: nil)
+        try await client.acquireDiscovery(adapter: adapter.path, serviceUUIDs: ["00001810-0000-1000-8000-00805f9b34fb"])
+        try await client.acquireDiscovery(adapter: adapter.path, serviceUUIDs: ["00001822-0000-1000-8000-00805f9b34fb"])
+        let filters = try await bench.mockCall(bench.adapter, "GetMethodCalls", [.string("SetDiscoveryFilter")])
+        let last = try #require(filters.first?.arrayValue?.last?.structureFields?.last?.arrayValue?.first?.unwrapped.stringVariantDictionary)
+        #expect(last["Transport"] == .string("le"))
+        #expect(last["UUIDs"]?.stringArrayValue == ["00001810-0000-1000-8000-00805f9b34fb", "00001822-0000-1000-8000-00805f9b34fb"])
+        #expect(try await bench.calls(bench.adapter, "StartDiscovery") == 1)
+        await client.releaseDiscovery(adapter: adapter.path)
+        #expect(try await bench.calls(bench.adapter, "StopDiscovery") == 0) // one user left
+        await client.releaseDiscovery(adapter: adapter.path)
+        #expect(try await bench.calls(bench.adapter, "StopDiscovery") == 1)
+        await client.stop()
+    }
+}
