@@ -14,6 +14,7 @@ public actor BlueZClient {
     private var discoveryUsers: [DBusObjectPath: Int] = [:]
     private var discoveryUUIDs: [String] = []
     private var agentCapability: String?
+    private var agentExported = false
     private var ended: String?
 
     public init(bus: DBusConnection) { self.bus = bus }
@@ -55,7 +56,13 @@ public actor BlueZClient {
         changed()
     }
 
-    public func stop() {
+    /// Unregisters the agent (bluetoothd also drops it when we leave the bus) and closes the connection.
+    public func stop() async {
+        if agentCapability != nil, ended == nil {
+            _ = try? await bus.call(destination: BlueZ.service, path: BlueZ.root, interface: BlueZ.agentManager, member: "UnregisterAgent",
+                                    body: [.objectPath(PairingAgent.path)], timeoutMilliseconds: 2_000)
+            agentCapability = nil
+        }
         pump?.cancel()
         bus.close()
         end("stopped")
@@ -170,8 +177,11 @@ public actor BlueZClient {
         if agentCapability != nil {
             _ = try? await bus.call(destination: BlueZ.service, path: BlueZ.root, interface: BlueZ.agentManager, member: "UnregisterAgent",
                                     body: [.objectPath(PairingAgent.path)])
-        } else {
+            agentCapability = nil
+        }
+        if !agentExported {
             try bus.export(agent.object)
+            agentExported = true
         }
         _ = try await bus.call(destination: BlueZ.service, path: BlueZ.root, interface: BlueZ.agentManager, member: "RegisterAgent",
                                body: [.objectPath(PairingAgent.path), .string(capability)])

@@ -82,7 +82,10 @@ actor BluetoothCoordinator {
         let adapter = try await client.adapter(named: settings.adapter)
         self.adapter = adapter
         let needsKeyboard = settings.devices.contains { $0.passkey != nil || $0.pin != nil }
-        try await client.ensureAgent(capability: needsKeyboard ? "KeyboardDisplay" : PairingAgent.defaultCapability)
+        do { try await client.ensureAgent(capability: needsKeyboard ? "KeyboardDisplay" : PairingAgent.defaultCapability) } catch {
+            // Reading needs no agent (bonded and Just Works devices); pairing tries again on `iomtctl pair`.
+            Log.warning("pairing agent not registered (devices that ask for a passkey cannot pair): \(error)", "bluetooth")
+        }
         for device in settings.devices {
             let secret: PairingSecret? = device.passkey.map { .passkey($0) } ?? device.pin.map { .pin($0) }
             if secret != nil {

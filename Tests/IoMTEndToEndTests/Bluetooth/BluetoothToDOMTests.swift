@@ -159,6 +159,42 @@ struct BluetoothToDOMTests {
         }
     }
 
+    @Test func glucoseHighWaterMarkSurvivesARestartSoOnlyNewerRecordsAreRequested() async throws {
+        let bench = try await BlueZMockBench()
+        defer { bench.stop() }
+        let meter = try await bench.addDevice("A0:B1:C2:00:00:05", name: "Meter", uuids: [bench.full(0x1808)])
+        let service = try await bench.addService(meter, index: 0x10, uuid: 0x1808)
+        let measurement = try await bench.addCharacteristic(service, index: 0x11, uuid: 0x2A18, flags: ["notify"])
+        _ = try await bench.addCharacteristic(service, index: 0x14, uuid: 0x2A51, flags: ["read"], readValue: [0x00, 0x00])
+        let racp = try await bench.addCharacteristic(service, index: 0x16, uuid: 0x2A52, flags: ["write", "indicate"])
+
+        let lab = try GatewayScenario(name: "ble-glucose")
+        defer { lab.stopAll() }
+        lab.daemonEnvironment = ["DBUS_SYSTEM_BUS_ADDRESS": bench.bus.address]
+        try writeConfiguration(lab, bluetooth: "{}", devices: #"[{"profile": "ble-glucose", "address": "A0:B1:C2:00:00:05"}]"#)
+        try lab.startReceiver()
+        #expect(await lab.waitForReceiver())
+        try lab.startDaemon()
+        #expect(await waitForCalls(bench, racp, "WriteValue", atLeast: 1), "\(lab.logs())")
+        // Firmware-Fixtures/ble-glucose/gm-flags-02-concentration: record 3.
+        try await bench.notify(measurement, [0x02, 0x03, 0x00, 0xea, 0x07, 0x0b, 0x17, 0x0a, 0x0f, 0x00, 0x78, 0xb0, 0x11])
+        #expect(await LabHarness.waitUntil(seconds: 20) { (await lab.domObservationCount() ?? 0) >= 1 }, "\(lab.logs())")
+        try await bench.dropLink(meter) // the link ends: the mark is saved
+        let stateFile = lab.directory.appendingPathComponent("state/bluetooth-state.json").path
+        #expect(await LabHarness.waitUntil(seconds: 10) {
+            (try? String(contentsOfFile: stateFile, encoding: .utf8))?.contains(#""A0:B1:C2:00:00:05":{"glucoseHighWaterSequenceNumber":3}"#) == true
+        }, "\((try? String(contentsOfFile: stateFile, encoding: .utf8)) ?? "no state file")")
+
+        if let daemon = lab.daemon { LabHarness.stop(daemon) }
+        try await bench.mockCall(racp, "ClearCalls")
+        try await bench.dropLink(meter)
+        try lab.startDaemon()
+        #expect(await waitForCalls(bench, racp, "WriteValue", atLeast: 1), "\(lab.logs())")
+        let body = try await bench.mockCall(racp, "GetMethodCalls", [.string("WriteValue")])
+        let written = body.first?.arrayValue?.first?.structureFields?.last?.arrayValue?.first?.unwrapped.bytesValue
+        #expect(written == [0x01, 0x03, 0x01, 0x04, 0x00]) // report stored records, ≥, sequence number, 4
+    }
+
     @Test func daemonRunsWithoutASystemBusAndSaysSoOnce() async throws {
         let lab = try GatewayScenario(name: "ble-nobus")
         defer { lab.stopAll() }
