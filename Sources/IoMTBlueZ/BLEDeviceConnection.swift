@@ -36,16 +36,16 @@ public actor BLEDeviceConnection {
     }
 
     public let address: String
-    private let client: BlueZClient
+    let client: BlueZClient
     private let adapter: BlueZAdapter
     private let devicePath: DBusObjectPath
-    private var session: GATTDriverSession
-    private let settings: Settings
-    private let clock: any WallClock
+    var session: GATTDriverSession
+    let settings: Settings
+    let clock: any WallClock
     private var policy: LinkPolicy
-    private let sink: AsyncStream<BLEDeviceEvent>.Continuation
+    let sink: AsyncStream<BLEDeviceEvent>.Continuation
     public nonisolated let events: AsyncStream<BLEDeviceEvent>
-    private var stopped = false
+    private(set) var stopped = false
     /// The current link's signal stream, so `stop()` can wake a wait.
     private var linkSink: AsyncStream<LinkSignal>.Continuation?
 
@@ -96,7 +96,7 @@ public actor BLEDeviceConnection {
         _ = try? await call(devicePath, BlueZ.device, "Disconnect", timeout: 5_000)
     }
 
-    private func pause(_ milliseconds: Int64) async {
+    func pause(_ milliseconds: Int64) async {
         guard milliseconds > 0 else { return }
         let deadline = milliseconds
         var waited: Int64 = 0
@@ -115,25 +115,6 @@ public actor BLEDeviceConnection {
         case .deviceRemoved: "BlueZ removed the device object"
         case .staleGATTCache(let problem): "stale GATT cache: \(problem)"
         case .servicesNotResolved: "services not resolved in time"
-        }
-    }
-
-    private func call(_ path: DBusObjectPath, _ interface: String, _ member: String, _ body: [DBusValue] = [],
-                      timeout: Int64 = 25_000) async throws -> [DBusValue] {
-        try await client.bus.call(destination: BlueZ.service, path: path, interface: interface, member: member, body: body,
-                                  timeoutMilliseconds: timeout)
-    }
-
-    /// Calls, waiting and retrying while BlueZ answers InProgress (bounded).
-    private func callRetryingInProgress(_ path: DBusObjectPath, _ interface: String, _ member: String, _ body: [DBusValue] = [],
-                                        timeout: Int64 = 25_000) async throws -> [DBusValue] {
-        var attempts = 0
-        while true {
-            do { return try await call(path, interface, member, body, timeout: timeout) } catch {
-                attempts += 1
-                guard case .waitAndRetry(let ms) = BlueZRecovery.classify(error), attempts < 30, !stopped else { throw error }
-                await pause(ms)
-            }
         }
     }
 
@@ -227,35 +208,7 @@ public actor BLEDeviceConnection {
         }
 
         // 6. Reads, clock, subscriptions, writes.
-        do {
-            for step in plan.reads {
-                deliver(step.uuid, try await readValue(step.path))
-            }
-            for step in plan.clockReads {
-                let value = try await readValue(step.path)
-                let readAt = clock.now()
-                let output = session.decode(characteristic: step.uuid, value: value, receivedAt: readAt)
-                sink.yield(.output(output, receivedAt: readAt))
-                guard let deviceClock = output.deviceClock else { continue }
-                if settings.setDeviceClock, let writable = plan.currentTimeWritable,
-                   DeviceClockPolicy.shouldSet(deviceClock, readAt: readAt, utcOffsetMinutes: settings.deviceUTCOffsetMinutes) {
-                    let now = clock.now()
-                    try await writeValue(writable, GATTCurrentTime(setting: now, utcOffsetMinutes: settings.deviceUTCOffsetMinutes).bytes)
-                    Log.notice("\(address): device clock set (it was \(deviceClock.dateTime.isClockUnset ? "unset" : "off by more than a minute"))", "bluetooth")
-                    sink.yield(.clockOffset(0))
-                } else {
-                    sink.yield(.clockOffset(deviceClock.clockOffsetMilliseconds(readAt: readAt, assumingUTCOffsetMinutes: settings.deviceUTCOffsetMinutes)))
-                }
-                break
-            }
-            for step in plan.subscriptions {
-                _ = try await callRetryingInProgress(step.path, BlueZ.gattCharacteristic, "StartNotify")
-            }
-            for write in session.connected(at: clock.now()).writes {
-                guard let target = plan.writable[write.characteristic] else { continue } // e.g. no RACP: no stored records
-                try await writeValue(target, write.value)
-            }
-        } catch { return .call(BlueZRecovery.classify(error)) }
+        do { try await setUp(plan) } catch { return .call(BlueZRecovery.classify(error)) }
 
         policy.linkEstablished()
         sink.yield(.state(.connected, detail: nil))
@@ -289,24 +242,5 @@ public actor BLEDeviceConnection {
         case timeout
         case busEnded
         case stopped
-    }
-
-    private func deliver(_ uuid: UInt16, _ value: [UInt8]) {
-        let now = clock.now()
-        sink.yield(.output(session.decode(characteristic: uuid, value: value, receivedAt: now), receivedAt: now))
-    }
-
-    private func readValue(_ path: DBusObjectPath) async throws -> [UInt8] {
-        let body = try await callRetryingInProgress(path, BlueZ.gattCharacteristic, "ReadValue", [.stringVariantDictionary([:])])
-        guard let bytes = body.first?.bytesValue else {
-            throw DBusError.unexpectedReply(member: "ReadValue", expected: "ay", found: body.map(\.type.signature).joined())
-        }
-        return bytes
-    }
-
-    /// WriteValue with a response ("type": "request"), as RACP and Current Time require.
-    private func writeValue(_ path: DBusObjectPath, _ bytes: [UInt8]) async throws {
-        _ = try await callRetryingInProgress(path, BlueZ.gattCharacteristic, "WriteValue",
-                                             [.byteArray(bytes), .stringVariantDictionary(["type": .string("request")])])
     }
 }
