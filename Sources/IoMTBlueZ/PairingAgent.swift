@@ -19,34 +19,36 @@ public enum PairingSecret: Sendable, Hashable {
 }
 
 /// A headless org.bluez.Agent1 (doc/org.bluez.Agent.rst). Nobody stands at the gateway, so the
-/// agent answers from secrets set for a device before `Pair` and otherwise confirms Just Works
-/// pairing only for devices the gateway itself is pairing, and rejects everything else.
+/// agent answers from the secret given for a device (`iomtctl pair --passkey`, or the configuration)
+/// and confirms or authorizes only devices the gateway is pairing or has configured; everything
+/// else is rejected (org.bluez.Error.Rejected).
 public final class PairingAgent: Sendable {
     public static let path: DBusObjectPath = "/org/iomtd/agent"
     public static let defaultCapability = "NoInputNoOutput"
 
     private struct State {
-        var secrets: [DBusObjectPath: PairingSecret] = [:]
-        /// Devices the gateway is pairing right now (Pair in flight).
-        var pairing: Set<DBusObjectPath> = []
+        /// Devices the gateway is pairing right now (Pair in flight), with the secret given for it.
+        var pairing: [DBusObjectPath: PairingSecret?] = [:]
+        /// Configured devices: they may start pairing themselves (a security request when a
+        /// characteristic needs encryption), answered with their configured secret.
+        var configured: [DBusObjectPath: PairingSecret?] = [:]
         var requests: [String] = []
     }
     private let state = Mutex(State())
 
     public init() {}
 
+    /// A device in the configuration: pairing it is welcome at any time.
+    public func allow(_ device: DBusObjectPath, secret: PairingSecret?) {
+        state.withLock { $0.configured[device] = .some(secret) }
+    }
+
     public func expectPairing(_ device: DBusObjectPath, secret: PairingSecret?) {
-        state.withLock {
-            $0.pairing.insert(device)
-            $0.secrets[device] = secret
-        }
+        state.withLock { $0.pairing[device] = .some(secret) }
     }
 
     public func pairingEnded(_ device: DBusObjectPath) {
-        state.withLock {
-            $0.pairing.remove(device)
-            $0.secrets[device] = nil
-        }
+        state.withLock { _ = $0.pairing.removeValue(forKey: device) }
     }
 
     /// The agent methods BlueZ called, in order ("RequestPasskey /org/bluez/hci0/dev_…"), for tests and logs.
@@ -56,7 +58,9 @@ public final class PairingAgent: Sendable {
         state.withLock { state in
             state.requests.append("\(method) \(device?.text ?? "?")")
             guard let device else { return (nil, false) }
-            return (state.secrets[device], state.pairing.contains(device))
+            if let secret = state.pairing[device] { return (secret, true) }
+            if let secret = state.configured[device] { return (secret, true) }
+            return (nil, false)
         }
     }
 
@@ -93,12 +97,12 @@ public final class PairingAgent: Sendable {
                     guard call.arguments.count > 1, call.arguments[1].uint32Value == expected else { throw Self.rejected("passkey mismatch") }
                     return []
                 }
-                guard pairing else { throw Self.rejected("the gateway is not pairing this device") }
+                guard pairing else { throw Self.rejected("the gateway is not pairing this device and it is not configured") }
                 return []
             },
             DBusMethod("RequestAuthorization", in: [device]) { [self] call in
                 guard record("RequestAuthorization", call.arguments.first?.objectPathValue).1 else {
-                    throw Self.rejected("the gateway is not pairing this device")
+                    throw Self.rejected("the gateway is not pairing this device and it is not configured")
                 }
                 return []
             },

@@ -88,9 +88,7 @@ actor BluetoothCoordinator {
         }
         for device in settings.devices {
             let secret: PairingSecret? = device.passkey.map { .passkey($0) } ?? device.pin.map { .pin($0) }
-            if secret != nil {
-                client.agent.expectPairing(BluetoothAddress.devicePath(adapter: adapter.path, address: device.address), secret: secret)
-            }
+            client.agent.allow(BluetoothAddress.devicePath(adapter: adapter.path, address: device.address), secret: secret)
         }
         if unavailableReported { Log.notice("Bluetooth available again", "bluetooth") }
         unavailableReported = false
