@@ -36,3 +36,16 @@ public enum BlueZRecovery: Sendable, Hashable {
         }
     }
 }
+
+extension BlueZRecovery: CustomStringConvertible {
+    /// For logs and `iomtctl devices` (the reason first, then what happens).
+    public var description: String {
+        switch self {
+        case .waitAndRetry: "BlueZ busy (org.bluez.Error.InProgress), waiting"
+        case let .retryWithBackoff(reason): reason
+        case .proceed: "already done"
+        case .rediscover: "BlueZ no longer knows the device"
+        case let .reconnectBus(reason): "BlueZ unreachable: \(reason)"
+        }
+    }
+}

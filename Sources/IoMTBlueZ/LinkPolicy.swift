@@ -77,3 +77,16 @@ public struct LinkPolicy: Sendable {
         }
     }
 }
+
+extension LinkDecision: CustomStringConvertible {
+    public var description: String {
+        func after(_ ms: Int64) -> String { ms >= 1000 ? "in \(ms / 1000).\(ms % 1000 / 100) s" : "in \(ms) ms" }
+        switch self {
+        case let .reconnect(ms): return "reconnecting " + after(ms)
+        case let .rediscover(ms): return "searching for it again " + after(ms)
+        case let .disconnectAndReconnect(remove, ms):
+            return remove ? "removing it from BlueZ and rediscovering " + after(ms) : "disconnecting, reconnecting " + after(ms)
+        case .reconnectBus: return "reconnecting to BlueZ"
+        }
+    }
+}
