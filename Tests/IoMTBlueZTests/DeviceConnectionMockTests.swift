@@ -314,4 +314,25 @@ struct AdapterMockTests {
         #expect(try await bench.calls(bench.adapter, "StopDiscovery") == 1)
         await client.stop()
     }
+
+    @Test func startDiscoveryInProgressIsWaitedOut() async throws {
+        let bench = try await BlueZMockBench()
+        defer { bench.stop() }
+        let startDiscovery = """
+            self.n_sd = getattr(self, 'n_sd', 0) + 1
+            if self.n_sd <= 2:
+                raise dbus.exceptions.DBusException('Operation already in progress', name='org.bluez.Error.InProgress')
+            self.UpdateProperties('org.bluez.Adapter1', {'Discovering': dbus.Boolean(True)})
+            """
+        try await bench.mockCall(bench.adapter, "AddMethod", [.string("org.bluez.Adapter1"), .string("StartDiscovery"), .string(""), .string(""),
+                                                              .string(startDiscovery)])
+        let client = BlueZClient(bus: try await bench.bus.connect())
+        try await client.start()
+        let adapter = try await client.adapter(named: nil)
+        try await client.acquireDiscovery(adapter: adapter.path, serviceUUIDs: ["00001808-0000-1000-8000-00805f9b34fb"])
+        #expect(try await bench.calls(bench.adapter, "StartDiscovery") == 3)
+        #expect(try await bench.control.getProperty(destination: "org.bluez", path: bench.adapter, interface: "org.bluez.Adapter1",
+                                                    name: "Discovering") == .boolean(true))
+        await client.stop()
+    }
 }

@@ -14,8 +14,9 @@ public final class BlueZMockBench: Sendable {
     public let control: DBusConnection
     public let adapter: DBusObjectPath = "/org/bluez/hci0"
 
-    public init() async throws {
-        bus = try PrivateDBusDaemon()
+    /// Starts the mock on `bus` (a new private bus when nil), so a test can start iomtd on the bus first.
+    public init(on existingBus: PrivateDBusDaemon? = nil) async throws {
+        bus = try existingBus ?? PrivateDBusDaemon()
         control = try await bus.connect()
         mock = try LabChildProcess([Self.python, "-m", "dbusmock", "--template", "bluez5", "--system"],
                                 extraEnvironment: ["DBUS_SYSTEM_BUS_ADDRESS": bus.address])

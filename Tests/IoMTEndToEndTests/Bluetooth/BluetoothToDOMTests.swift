@@ -216,4 +216,32 @@ struct BluetoothToDOMTests {
         #expect(scan == 1)
         #expect(scanOutput.contains("Bluetooth is not available"))
     }
+
+    @Test func devicesAreReadOnceBluetoothdAppearsAfterTheDaemonStarted() async throws {
+        let bus = try PrivateDBusDaemon()
+        let lab = try GatewayScenario(name: "ble-late-bluez")
+        defer { lab.stopAll() }
+        lab.daemonEnvironment = ["DBUS_SYSTEM_BUS_ADDRESS": bus.address]
+        try writeConfiguration(lab, bluetooth: "{}", devices: #"[{"profile": "ble-pulse-oximeter", "address": "\#(Self.oximeterAddress)"}]"#)
+        try lab.startReceiver()
+        #expect(await lab.waitForReceiver())
+        try lab.startDaemon()
+        let logFile = lab.directory.appendingPathComponent("iomtd-1.log")
+        #expect(await LabHarness.waitUntil(seconds: 10) { LabHarness.readLog(logFile).contains("Bluetooth unavailable") }, "\(lab.logs())")
+
+        // bluetoothd starts later, on the same bus.
+        let bench = try await BlueZMockBench(on: bus)
+        defer { bench.stop() }
+        // Its GATT database first, then the device (iomtd connects as soon as the device appears).
+        let oximeter = BlueZMockBench.devicePath(Self.oximeterAddress)
+        let service = try await bench.addService(oximeter, index: 0x20, uuid: 0x1822)
+        let continuous = try await bench.addCharacteristic(service, index: 0x21, uuid: 0x2A5F, flags: ["notify"])
+        _ = try await bench.addCharacteristic(service, index: 0x27, uuid: 0x2A60, flags: ["read"], readValue: [0x00, 0x00])
+        _ = try await bench.addDevice(Self.oximeterAddress, name: "Oximeter", uuids: [bench.full(0x1822)])
+        #expect(await waitForCalls(bench, continuous, "StartNotify", atLeast: 1), "\(lab.logs())")
+        try await bench.notify(continuous, Self.plxContinuous)
+        #expect(await LabHarness.waitUntil(seconds: 20) { (await lab.domObservationCount() ?? 0) >= 2 }, "\(lab.logs())")
+        #expect(LabHarness.readLog(logFile).contains("Bluetooth available again"))
+        #expect(LabHarness.readLog(logFile).components(separatedBy: "Bluetooth unavailable").count - 1 == 1)
+    }
 }
