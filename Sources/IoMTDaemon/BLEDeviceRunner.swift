@@ -33,7 +33,10 @@ final class BLEDeviceRunner: Sendable {
         self.patientId = patientId; self.pipeline = pipeline; self.board = board; self.clock = clock
         self.highWater = highWater
         utcOffsetMinutes = settings.deviceUTCOffsetMinutes
-        board.register(key: identity.key, profileId: profile.id, transport: "ble", address: address, at: clock.now())
+        // Registered once: a runner started again after BlueZ came back keeps the device's reading count.
+        if board.entry(identity.key) == nil {
+            board.register(key: identity.key, profileId: profile.id, transport: "ble", address: address, at: clock.now())
+        }
     }
 
     /// Runs until `stop()` or until BlueZ goes away; returns why.
