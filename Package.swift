@@ -40,8 +40,8 @@ let package = Package(
         .target(name: "IoMTUdev", dependencies: ["IoMTCore", "IoMTProfiles", "IoMTTransport", "CUdev"], swiftSettings: strict),
         // Durable store on SQLite (WAL, synchronous=FULL, group commit, migrations).
         .target(name: "IoMTStore", dependencies: ["IoMTCore", "CSQLite"], swiftSettings: strict),
-        // Threshold alerts and their dispatch (log, exec hook).
-        .target(name: "IoMTAlerts", dependencies: ["IoMTCore", "IoMTStore"], swiftSettings: strict),
+        // Alert rules, the deterministic engine and dispatch (log, exec hook, webhook).
+        .target(name: "IoMTAlerts", dependencies: ["IoMTCore", "IoMTStore", "IoMTHTTP", "IoMTFHIR"], swiftSettings: strict),
         // FHIR R4 / HL7 PHD IG wire format (pure).
         .target(name: "IoMTFHIR", dependencies: ["IoMTCore"], swiftSettings: strict),
         // HTTP client on libcurl (TLS always verified).
@@ -62,11 +62,11 @@ let package = Package(
         .target(name: "IoMTLab", dependencies: ["IoMTCore", "IoMTTransport", "IoMTDBus", "CSQLite", "COpenSSL"], exclude: ["Simulators/README.md"], swiftSettings: strict),
 
         .executableTarget(name: "iomtd", dependencies: ["IoMTDaemon"], swiftSettings: strict),
-        .executableTarget(name: "iomtctl", dependencies: ["IoMTDaemon", "IoMTDrivers", "IoMTProfiles", "IoMTFHIR"],
+        .executableTarget(name: "iomtctl", dependencies: ["IoMTDaemon", "IoMTDrivers", "IoMTProfiles", "IoMTFHIR", "IoMTAlerts"],
                           swiftSettings: strict),
         .executableTarget(name: "iomt-lab", dependencies: ["IoMTCore", "IoMTLab"], swiftSettings: strict),
         .executableTarget(name: "iomt-bench", dependencies: ["IoMTCore", "IoMTProfiles", "IoMTDrivers", "IoMTTransport", "IoMTStore",
-                                                         "IoMTAlerts", "IoMTDaemon", "IoMTLab"], path: "Sources/iomt-bench",
+                                                         "IoMTAlerts", "IoMTDaemon", "IoMTLab", "IoMTHTTP"], path: "Sources/iomt-bench",
                           swiftSettings: strict),
 
         .testTarget(name: "IoMTCoreTests", dependencies: ["IoMTCore"], swiftSettings: strict),
@@ -74,7 +74,7 @@ let package = Package(
         .testTarget(name: "IoMTTransportTests", dependencies: ["IoMTTransport", "IoMTLab"], swiftSettings: strict),
         .testTarget(name: "IoMTUdevTests", dependencies: ["IoMTUdev", "IoMTProfiles", "IoMTDrivers"], swiftSettings: strict),
         .testTarget(name: "IoMTStoreTests", dependencies: ["IoMTStore"], swiftSettings: strict),
-        .testTarget(name: "IoMTAlertsTests", dependencies: ["IoMTAlerts", "IoMTCore", "IoMTStore"], swiftSettings: strict),
+        .testTarget(name: "IoMTAlertsTests", dependencies: ["IoMTAlerts", "IoMTCore", "IoMTStore", "IoMTHTTP", "IoMTFHIR", "IoMTLab"], swiftSettings: strict),
         .testTarget(name: "IoMTHTTPTests", dependencies: ["IoMTHTTP"], swiftSettings: strict),
         .testTarget(name: "IoMTFHIRTests", dependencies: ["IoMTFHIR"], swiftSettings: strict),
         .testTarget(name: "IoMTForwardTests", dependencies: ["IoMTForward", "IoMTLab"], swiftSettings: strict),

@@ -48,6 +48,14 @@ fi
 for page in "$ROOT"/docs/man/*.[158]; do
   section=${page##*.}; gzip -9n -c "$page" > "$P/usr/share/man/man$section/$(basename "$page").gz"
 done
+# Section 5 pages are rendered from the Markdown references, their single source.
+man5() { # markdown name description
+  [ -f "$ROOT/docs/$1" ] || return 0
+  python3 "$ROOT/scripts/md2man.py" "$ROOT/docs/$1" "$2" 5 "$3" | gzip -9n > "$P/usr/share/man/man5/$2.5.gz"
+}
+man5 configuration.md iomtd.json "configuration file of the iomtd gateway daemon"
+man5 profile-format.md iomtd-profile "device profile format of iomtd (DeviceProfiles/*.json)"
+man5 alert-rules.md iomtd-rules "alert rule files of iomtd"
 [ -f "$ROOT/scripts/completion/iomtctl.bash" ] && install -m 0644 "$ROOT/scripts/completion/iomtctl.bash" "$P/usr/share/bash-completion/completions/iomtctl"
 install -m 0644 "$ROOT/Systemd/iomtd.example.json" "$P/usr/share/doc/iomtd/examples/iomtd.json"
 install -m 0644 "$ROOT/README.md" "$P/usr/share/doc/iomtd/README.md"

@@ -37,6 +37,10 @@ public struct ExecHookChannel: AlertChannel {
             "IOMT_ALERT_DEVICE=\(e.deviceKey)",
             "IOMT_ALERT_OBSERVED_AT=\(e.observedAt.iso8601)",
             "IOMT_ALERT_MESSAGE=\(e.message)",
+            "IOMT_ALERT_OCCURRENCE=\(e.occurrence.rawValue)",
+            "IOMT_ALERT_EPISODE=\(e.episode)",
+            "IOMT_ALERT_RULESET_VERSION=\(e.ruleSetVersion)",
+            "IOMT_ALERT_INTERPRETATION=\(e.interpretation ?? "")",
         ]
         if let path = getenv("PATH") { variables.append("PATH=" + String(cString: path)) }
         return variables

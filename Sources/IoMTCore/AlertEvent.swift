@@ -28,13 +28,31 @@ public struct AlertEvent: Sendable, Hashable, Codable {
     public var observationId: Int64?
     /// Human-readable text, free of patient identifiers (it goes to logs).
     public var message: String
+    /// Names the episode (rule, device or patient reference, first firing time); repeats share it.
+    public var episode: String
+    public var occurrence: AlertOccurrence
+    /// The rule file's declared `version`.
+    public var ruleSetVersion: String
+    /// The inputs that fired it, as a JSON array (observation ids, times, values).
+    public var inputs: String
+    /// v3 ObservationInterpretation code (H, L, HH, LL) for threshold alerts.
+    public var interpretation: String?
 
     public init(ruleId: String, ruleSetHash: String, priority: AlertPriority, condition: String, measurement: String,
                 value: DecimalValue?, unit: String, threshold: DecimalValue?, patientId: String?, deviceKey: String,
-                observedAt: Instant, createdAt: Instant, observationId: Int64?, message: String) {
+                observedAt: Instant, createdAt: Instant, observationId: Int64?, message: String,
+                episode: String = "", occurrence: AlertOccurrence = .fired, ruleSetVersion: String = "", inputs: String = "[]",
+                interpretation: String? = nil) {
         self.ruleId = ruleId; self.ruleSetHash = ruleSetHash; self.priority = priority; self.condition = condition
         self.measurement = measurement; self.value = value; self.unit = unit; self.threshold = threshold
         self.patientId = patientId; self.deviceKey = deviceKey; self.observedAt = observedAt
         self.createdAt = createdAt; self.observationId = observationId; self.message = message
+        self.episode = episode; self.occurrence = occurrence; self.ruleSetVersion = ruleSetVersion; self.inputs = inputs
+        self.interpretation = interpretation
     }
+}
+
+/// Why an alert is announced: first firing, a repetition while unacknowledged, or the escalation.
+public enum AlertOccurrence: String, Sendable, Hashable, Codable, CaseIterable {
+    case fired, repeated, escalated
 }

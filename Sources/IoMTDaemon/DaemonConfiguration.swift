@@ -31,6 +31,12 @@ public struct DaemonConfiguration: Sendable {
         public var scope: String?
     }
 
+    public struct Webhook: Sendable, Hashable {
+        public var url: String
+        public var caBundlePath: String?
+        public var timeoutMilliseconds: Int
+    }
+
     public struct Gateway: Sendable, Hashable {
         /// IEEE EUI-64 of the gateway as 16 hex digits.
         public var systemId: String
@@ -42,10 +48,15 @@ public struct DaemonConfiguration: Sendable {
     public var gateway: Gateway
     /// Home hub: every device is bound to this one patient (PESEL).
     public var patientId: String?
+    /// The patient's reference in rule files and alert webhooks (a clinic's pseudonym, never the PESEL).
+    public var patientReference: String? = nil
     public var devices: [Device]
     public var dom: DOM
-    public var rules: [ThresholdRule]
+    public var rules: [AlertRule]
     public var alertExecHook: String?
+    /// A rule file (docs/alert-rules.md); its rules come before the inline `alerts.rules`.
+    public var alertRulesFile: String? = nil
+    public var alertWebhook: Webhook? = nil
     public var logLevel: Log.Level
     /// Undelivered readings the store holds before it refuses new ones (visible, never a silent drop).
     public var maxUndeliveredReadings: Int
@@ -90,8 +101,13 @@ extension DaemonConfiguration {
         }
 
         var patientId: String? = nil
+        var patientReference: String? = nil
         if let p = r.object(root, "patient", path: "", required: false) {
-            r.checkKnownKeys(p, path: "patient", allowed: ["pesel"])
+            r.checkKnownKeys(p, path: "patient", allowed: ["pesel", "reference"])
+            patientReference = r.string(p, "reference", path: "patient", required: false, expected: "the clinic's patient reference (not the PESEL)")
+            if let reference = patientReference, reference.count == 11, reference.allSatisfy(\.isNumber) {
+                r.fail("patient.reference", expected: "a reference that is not a PESEL (it appears in rule files and webhooks)", foundText: "11 digits")
+            }
             if let pesel = r.string(p, "pesel", path: "patient", required: true, expected: "an 11-digit PESEL") {
                 do { try PESEL.validate(pesel); patientId = pesel } catch {
                     // The message names the field but never echoes the identifier itself.
@@ -155,11 +171,24 @@ extension DaemonConfiguration {
             }
         }
 
-        var rules: [ThresholdRule] = []
+        var rules: [AlertRule] = []
         var execHook: String? = nil
+        var rulesFile: String? = nil
+        var webhook: Webhook? = nil
         if let a = r.object(root, "alerts", path: "", required: false) {
-            r.checkKnownKeys(a, path: "alerts", allowed: ["rules", "execHook"])
+            r.checkKnownKeys(a, path: "alerts", allowed: ["rules", "execHook", "rulesFile", "webhook"])
             execHook = r.string(a, "execHook", path: "alerts", required: false, expected: "an executable path")
+            rulesFile = r.string(a, "rulesFile", path: "alerts", required: false, expected: "the path of a rule file")
+            if let w = r.object(a, "webhook", path: "alerts", required: false) {
+                r.checkKnownKeys(w, path: "alerts.webhook", allowed: ["url", "caBundle", "timeoutMs"])
+                let secureURL = "an https:// URL (http:// only to a loopback host)"
+                let url = r.string(w, "url", path: "alerts.webhook", required: true, expected: secureURL)
+                if let url, !Self.isSecureOrLoopback(url) { r.fail("alerts.webhook.url", expected: secureURL, foundText: "\"\(url)\"") }
+                if let url {
+                    webhook = Webhook(url: url, caBundlePath: r.string(w, "caBundle", path: "alerts.webhook", required: false),
+                                      timeoutMilliseconds: r.integer(w, "timeoutMs", path: "alerts.webhook", range: 100...60_000, default: 5000))
+                }
+            }
             var seen: Set<String> = []
             for (index, item) in (r.array(a, "rules", path: "alerts", required: false) ?? []).enumerated() {
                 let path = "alerts.rules[\(index)]"
@@ -183,7 +212,7 @@ extension DaemonConfiguration {
                 let priority = AlertPriority(rawValue: priorityText)
                 if priority == nil { r.fail(path + ".priority", expected: "one of high, medium, low", foundText: "\"\(priorityText)\"") }
                 if let id, let measurement {
-                    rules.append(ThresholdRule(id: id, measurement: measurement, below: below, above: above, priority: priority ?? .medium))
+                    rules.append(AlertRule.threshold(id: id, measurement: measurement, below: below, above: above, priority: priority ?? .medium))
                 }
             }
         }
@@ -212,7 +241,8 @@ extension DaemonConfiguration {
 
         guard r.problems.isEmpty else { throw ConfigurationError(file: file, problems: r.problems) }
         var configuration = DaemonConfiguration(stateDirectory: stateDirectory, profilesDirectory: profilesDirectory, gateway: gateway,
-                                   patientId: patientId, devices: devices, dom: dom, rules: rules, alertExecHook: execHook,
+                                   patientId: patientId, patientReference: patientReference, devices: devices, dom: dom, rules: rules,
+                                   alertExecHook: execHook, alertRulesFile: rulesFile, alertWebhook: webhook,
                                    logLevel: level, maxUndeliveredReadings: maxUndelivered, sourcePath: file)
         configuration.control = control
         configuration.hotplug = hotplug

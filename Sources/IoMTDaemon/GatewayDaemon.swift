@@ -18,9 +18,22 @@ public final class GatewayDaemon: Sendable {
     let configuration: DaemonConfiguration
     let profiles: [DeviceProfile]
     let clock: any WallClock
+    /// The rule file's rules followed by the inline `alerts.rules`.
+    let ruleSet: RuleSet
+    /// Where the rules came from and their text, recorded in the store so rule changes are audited.
+    let ruleSource: (path: String, text: String)
 
-    public init(configuration: DaemonConfiguration, profiles: [DeviceProfile], clock: any WallClock = SystemClock()) {
+    public init(configuration: DaemonConfiguration, profiles: [DeviceProfile], clock: any WallClock = SystemClock(),
+                ruleFile: (path: String, text: String, rules: RuleSet)? = nil) {
         self.configuration = configuration; self.profiles = profiles; self.clock = clock
+        let inline = configuration.rules
+        if let ruleFile {
+            ruleSet = RuleSet(version: ruleFile.rules.version, rules: ruleFile.rules.rules + inline)
+            ruleSource = (ruleFile.path, ruleFile.text)
+        } else {
+            ruleSet = RuleSet(rules: inline)
+            ruleSource = (configuration.sourcePath, inline.map(\.id).joined(separator: ","))
+        }
     }
 
     /// Loads and cross-checks configuration and profiles; errors name file, field and expectation.
@@ -49,8 +62,25 @@ public final class GatewayDaemon: Sendable {
         for path in credentials.compactMap({ $0 }) {
             if let problem = CredentialFileCheck.problem(path: path) { problems.append("\(configPath): \(problem)") }
         }
+        var ruleFile: (path: String, text: String, rules: RuleSet)? = nil
+        if let path = configuration.alertRulesFile {
+            do {
+                let text = try FileIO.readText(path)
+                ruleFile = (path, text, try RuleFileParser.parse(text, file: path))
+            } catch let error as RuleFileError {
+                problems.append(error.description)
+            } catch {
+                problems.append("\(configPath): alerts.rulesFile: cannot read \(path): \(error)")
+            }
+            let classes = Set(profiles.map(\.deviceClass))
+            for rule in ruleFile?.rules.rules ?? [] {
+                if let deviceClass = rule.deviceClass, !classes.contains(deviceClass) {
+                    Log.warning("\(path): rule \"\(rule.id)\": deviceClass \"\(deviceClass)\" matches no loaded profile (\(classes.sorted().joined(separator: ", ")))", "alerts")
+                }
+            }
+        }
         guard problems.isEmpty else { throw .configuration(problems.joined(separator: "\n")) }
-        return GatewayDaemon(configuration: configuration, profiles: profiles)
+        return GatewayDaemon(configuration: configuration, profiles: profiles, ruleFile: ruleFile)
     }
 
     public enum StartupError: Error, CustomStringConvertible {
@@ -95,19 +125,38 @@ public final class GatewayDaemon: Sendable {
             return 1
         }
         let health = HealthMonitor(clock: clock)
+        let patientReferences = configuration.patientId.flatMap { id in configuration.patientReference.map { [id: $0] } } ?? [:]
         var channels: [any AlertChannel] = [LogAlertChannel()]
         if let hook = configuration.alertExecHook { channels.append(ExecHookChannel(executablePath: hook)) }
-        let dispatcher = AlertDispatcher(store: store, channels: channels, clock: clock)
-        let ruleSet = RuleSet(rules: configuration.rules)
-
+        if let webhook = configuration.alertWebhook {
+            let http = CurlHTTPClient(configuration: CurlHTTPClient.Configuration(caBundlePath: webhook.caBundlePath,
+                                                                                  totalTimeoutMilliseconds: webhook.timeoutMilliseconds))
+            channels.append(WebhookChannel(url: webhook.url, transport: http, gatewayId: configuration.gateway.systemId,
+                                           patientReferences: patientReferences, timeoutMilliseconds: webhook.timeoutMilliseconds))
+        }
         let http = makeDOMTransport()
-        let wireFormat = FHIRPHDWireFormat(gateway: GatewayIdentity(
+        let gatewayIdentity = GatewayIdentity(
             systemId: configuration.gateway.systemId, serialNumber: configuration.gateway.serialNumber ?? configuration.gateway.systemId,
-            softwareVersion: Self.version))
+            softwareVersion: Self.version)
+        // Alerts go to DOM on their own channel, ahead of the readings backlog.
+        channels.append(DOMAlertChannel(baseURL: configuration.dom.baseURL, transport: http, gateway: gatewayIdentity, store: store,
+                                        timeoutMilliseconds: configuration.dom.timeoutMilliseconds))
+        let dispatcher = AlertDispatcher(store: store, channels: channels, clock: clock)
+        let ruleSet = self.ruleSet
+        let context = AlertContext(deviceClasses: Dictionary(profiles.map { ($0.id, $0.deviceClass) }, uniquingKeysWith: { a, _ in a }),
+                                   patientReferences: patientReferences)
+        do {
+            try await store.recordRuleSet(hash: ruleSet.hash, version: ruleSet.version, source: ruleSource.path, text: ruleSource.text,
+                                          actor: "iomtd (uid \(getuid()), file owner uid \(Self.ownerUid(ruleSource.path)))", at: clock.now())
+        } catch {
+            Log.error("cannot record the rule set: \(error)", "alerts")
+        }
+
+        let wireFormat = FHIRPHDWireFormat(gateway: gatewayIdentity)
         let forwarder = Forwarder(store: store, destination: "dom", baseURL: configuration.dom.baseURL,
                                   wireFormat: wireFormat, transport: http,
                                   configuration: ForwarderConfiguration(batchSize: configuration.dom.batchSize), clock: clock)
-        let pipeline = IngestPipeline(store: store, alerts: AlertEvaluator(ruleSet: ruleSet), dispatcher: dispatcher,
+        let pipeline = IngestPipeline(store: store, alerts: AlertEvaluator(ruleSet: ruleSet, context: context), dispatcher: dispatcher,
                                       forwarder: forwarder, health: health, clock: clock)
 
         let board = DeviceStatusBoard()
@@ -127,7 +176,7 @@ public final class GatewayDaemon: Sendable {
         // Alerts stored before a crash but not yet dispatched go out first.
         await dispatcher.dispatchPending()
         try? await store.audit(actor: "iomtd", action: "start", detail: "version \(Self.version), \(runners.count) devices, rule set \(ruleSet.hash)", at: clock.now())
-        Log.notice("iomtd \(Self.version) started: \(runners.count) device(s), \(configuration.rules.count) alert rule(s) (set \(ruleSet.hash)), DOM \(configuration.dom.baseURL)")
+        Log.notice("iomtd \(Self.version) started: \(runners.count) device(s), \(ruleSet.rules.count) alert rule(s) (version \(ruleSet.version), set \(ruleSet.hash)), DOM \(configuration.dom.baseURL)")
 
         let bluetooth = configuration.bluetooth.enabled
             ? BluetoothCoordinator(configuration: configuration, profiles: profiles, pipeline: pipeline, board: board, clock: clock) : nil
@@ -152,6 +201,28 @@ public final class GatewayDaemon: Sendable {
             while !Task.isCancelled {
                 try? await Task.sleep(for: .seconds(5))
                 await dispatcher.dispatchPending()
+            }
+        }
+        // Once a second: clinicians' acknowledgements and silences (from iomtctl, via the store), gateway
+        // conditions, then a tick, so persistence, missed-measurement and escalation timers run on time.
+        let alertClock = Task { [clock, configuration] in
+            var lastAction = (try? await store.alertActions(after: 0).last?.id) ?? 0
+            var conditions = GatewayConditions()
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .seconds(1))
+                var inputs: [AlertInput] = []
+                if let actions = try? await store.alertActions(after: lastAction) {
+                    for action in actions {
+                        switch action.kind {
+                        case .acknowledge: inputs.append(.acknowledge(episode: action.episode, at: clock.now()))
+                        case .silence: inputs.append(.silence(episode: action.episode, until: action.until ?? clock.now(), at: clock.now()))
+                        }
+                        lastAction = action.id
+                    }
+                }
+                inputs += await conditions.changes(store: store, stateDirectory: configuration.stateDirectory, now: clock.now())
+                inputs.append(.tick(clock.now()))
+                await pipeline.process(inputs)
             }
         }
         // Prometheus textfile (node_exporter style): written at start, then every 15 s, and once more at stop.
@@ -200,6 +271,7 @@ public final class GatewayDaemon: Sendable {
         forwarding.cancel()
         await forwarding.value
         alertRetry.cancel()
+        alertClock.cancel()
         watchdog.cancel()
         metricsWriter.cancel()
         await Self.writeMetrics(store: store, stateDirectory: stateDirectory, clock: clock, reportFailure: nil)
@@ -209,6 +281,11 @@ public final class GatewayDaemon: Sendable {
 }
 
 extension GatewayDaemon {
+    static func ownerUid(_ path: String) -> String {
+        var info = stat()
+        return stat(path, &info) == 0 ? String(info.st_uid) : "?"
+    }
+
     /// One metrics.prom write; a failure is logged once (`reportFailure` non-nil) so a full disk cannot flood the log.
     static func writeMetrics(store: Store, stateDirectory: String, clock: any WallClock, reportFailure: (() -> Void)?) async {
         do {

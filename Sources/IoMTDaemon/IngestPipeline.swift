@@ -5,16 +5,20 @@ import IoMTStore
 
 /// Normalise → durable store (group commit) → alert check → dispatch → wake the forwarder.
 /// A reading is acknowledged when `store.append` returns; alerts are raised only for stored rows.
+/// Owns the alert engine: every input (readings, ticks, acknowledgements, gateway conditions) passes
+/// through here in one order, which is what makes the daemon's alerts replayable.
 public actor AlertEvaluator {
     private var engine: AlertEngine
-    public init(ruleSet: RuleSet) { engine = AlertEngine(ruleSet: ruleSet) }
+    public init(ruleSet: RuleSet, context: AlertContext = AlertContext()) { engine = AlertEngine(ruleSet: ruleSet, context: context) }
     public func evaluate(_ observations: [Observation], ids: [Int64], now: Instant) -> [AlertEvent] {
         var events: [AlertEvent] = []
         for (observation, id) in zip(observations, ids) {
-            events += engine.evaluate(observation, observationId: id, now: now)
+            events += engine.process(.observation(observation, id: id))
         }
-        return events
+        return events + engine.process(.tick(now))
     }
+    public func process(_ inputs: [AlertInput]) -> [AlertEvent] { inputs.flatMap { engine.process($0) } }
+    public var ruleSet: RuleSet { engine.ruleSet }
 }
 
 public final class IngestPipeline: Sendable {
@@ -54,5 +58,21 @@ public final class IngestPipeline: Sendable {
         }
         await forwarder?.nudge()
         return ids
+    }
+
+    /// Feeds non-reading inputs (ticks, acknowledgements, gateway conditions) and raises what they fire.
+    public func process(_ inputs: [AlertInput]) async {
+        let events = await alerts.process(inputs)
+        guard !events.isEmpty else { return }
+        do { try await dispatcher.raise(events) } catch {
+            Log.error("alert NOT stored: \(error)", "alerts")
+            await health.storeFailed(error.description)
+        }
+    }
+
+    /// A device's port opened (reachable) or closed (unreachable), for the `device-unreachable` technical rule.
+    func deviceReachability(_ reachable: Bool, device: DeviceIdentity, deviceClass: String?, patientId: String?) async {
+        await process([.condition(name: "device-unreachable", active: !reachable, deviceKey: device.key, deviceClass: deviceClass,
+                                  patientId: patientId, at: clock.now())])
     }
 }

@@ -11,6 +11,7 @@ import Synchronization
 final class SerialDeviceRunner: Sendable {
     let identity: DeviceIdentity
     let patientId: String?
+    let deviceClass: String
     private let driver: Mutex<any DriverSession>
     private let connection: SerialConnection
     private let pipeline: IngestPipeline
@@ -27,6 +28,7 @@ final class SerialDeviceRunner: Sendable {
         identity = DeviceIdentity(profileId: profile.id, manufacturer: profile.manufacturer, model: profile.model,
                                   serialNumber: device.serialNumber, portPath: device.path)
         self.patientId = patientId
+        deviceClass = profile.deviceClass
         self.pipeline = pipeline
         self.health = health
         self.clock = clock
@@ -45,6 +47,7 @@ final class SerialDeviceRunner: Sendable {
             switch event {
             case .opened:
                 Log.info("\(identity.key): port open", "serial")
+                reportReachability(true)
                 let now = clock.now()
                 board.set(identity.key, .connected, at: now)
                 step(driver.withLock { $0.start(at: now) }, at: now)
@@ -52,7 +55,10 @@ final class SerialDeviceRunner: Sendable {
                 step(driver.withLock { $0.ingest(bytes, at: at) }, at: at)
             case let .closed(reason):
                 let now = clock.now()
-                if reason != .stopped { Log.warning("\(identity.key): port closed (\(reason)); reconnecting", "serial") }
+                if reason != .stopped {
+                    Log.warning("\(identity.key): port closed (\(reason)); reconnecting", "serial")
+                    reportReachability(false)
+                }
                 step(driver.withLock { $0.finish(at: now) }, at: now)
                 switch reason {
                 case .stopped: board.set(identity.key, .disconnected, detail: "stopped", at: now)
@@ -78,6 +84,12 @@ final class SerialDeviceRunner: Sendable {
             await deliver(output, receivedAt: receivedAt)
         }
         ticker.cancel()
+    }
+
+    /// For the `device-unreachable` technical rule (its persistence decides when "unreachable" becomes an alert).
+    private func reportReachability(_ reachable: Bool) {
+        let (pipeline, identity, deviceClass, patientId) = (pipeline, identity, deviceClass, patientId)
+        Task { await pipeline.deviceReachability(reachable, device: identity, deviceClass: deviceClass, patientId: patientId) }
     }
 
     /// Stops reading; the driver's last window is flushed and delivered before `run` returns.

@@ -3,62 +3,138 @@ import IoMTCore
 extension Store {
     static let alertColumns = """
         a.id, a.rule_id, a.rule_set_hash, a.priority, a.condition, a.measurement, a.value, a.unit, a.threshold, \
-        a.patient_id, a.device_key, a.observed_ms, a.created_ms, a.observation_id, a.message
+        a.patient_id, a.device_key, a.observed_ms, a.created_ms, a.observation_id, a.message, \
+        a.episode, a.occurrence, a.rule_set_version, a.inputs_json, a.interpretation
         """
 
-    public func insertAlert(_ event: AlertEvent) throws(StoreError) -> Int64 {
-        try connection.transaction { () throws(StoreError) -> Int64 in
-            let insert = try connection.statement("""
-                INSERT INTO alerts (rule_id, rule_set_hash, priority, condition, measurement, value, unit, threshold,
-                                    patient_id, device_key, observed_ms, created_ms, observation_id, message)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+    /// One alert row (and its reading's interpretation); call inside a transaction.
+    func insertAlertRow(_ event: AlertEvent) throws(StoreError) -> Int64 {
+        let insert = try connection.statement("""
+            INSERT INTO alerts (rule_id, rule_set_hash, priority, condition, measurement, value, unit, threshold,
+                                patient_id, device_key, observed_ms, created_ms, observation_id, message,
+                                episode, occurrence, rule_set_version, inputs_json, interpretation)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        try insert.bind(event.ruleId, at: 1)
+        try insert.bind(event.ruleSetHash, at: 2)
+        try insert.bind(event.priority.rawValue, at: 3)
+        try insert.bind(event.condition, at: 4)
+        try insert.bind(event.measurement, at: 5)
+        try insert.bind(event.value.map { ObservationCodec.text($0) }, at: 6)
+        try insert.bind(event.unit, at: 7)
+        try insert.bind(event.threshold.map { ObservationCodec.text($0) }, at: 8)
+        try insert.bind(event.patientId, at: 9)
+        try insert.bind(event.deviceKey, at: 10)
+        try insert.bind(event.observedAt.millisecondsSinceEpoch, at: 11)
+        try insert.bind(event.createdAt.millisecondsSinceEpoch, at: 12)
+        try insert.bind(event.observationId, at: 13)
+        try insert.bind(event.message, at: 14)
+        try insert.bind(event.episode, at: 15)
+        try insert.bind(event.occurrence.rawValue, at: 16)
+        try insert.bind(event.ruleSetVersion, at: 17)
+        try insert.bind(event.inputs, at: 18)
+        try insert.bind(event.interpretation, at: 19)
+        try insert.run()
+        let id = try connection.scalarInt("SELECT last_insert_rowid()") ?? 0
+        if let observationId = event.observationId, let code = event.interpretation {
+            // The strongest code wins (HH/LL over H/L) when several rules fire on one reading.
+            let interpretation = try connection.statement("""
+                INSERT INTO reading_interpretation (reading_id, code) VALUES (?1, ?2)
+                ON CONFLICT (reading_id) DO UPDATE SET code = ?2 WHERE length(?2) > length(code)
                 """)
-            try insert.bind(event.ruleId, at: 1)
-            try insert.bind(event.ruleSetHash, at: 2)
-            try insert.bind(event.priority.rawValue, at: 3)
-            try insert.bind(event.condition, at: 4)
-            try insert.bind(event.measurement, at: 5)
-            try insert.bind(event.value.map { ObservationCodec.text($0) }, at: 6)
-            try insert.bind(event.unit, at: 7)
-            try insert.bind(event.threshold.map { ObservationCodec.text($0) }, at: 8)
-            try insert.bind(event.patientId, at: 9)
-            try insert.bind(event.deviceKey, at: 10)
-            try insert.bind(event.observedAt.millisecondsSinceEpoch, at: 11)
-            try insert.bind(event.createdAt.millisecondsSinceEpoch, at: 12)
-            try insert.bind(event.observationId, at: 13)
-            try insert.bind(event.message, at: 14)
-            try insert.run()
-            return try connection.scalarInt("SELECT last_insert_rowid()") ?? 0
+            try interpretation.bind(observationId, at: 1)
+            try interpretation.bind(code, at: 2)
+            try interpretation.run()
         }
+        return id
     }
 
-    /// Alerts not yet dispatched on a channel ("log", "exec", …), oldest first.
-    public func undispatchedAlerts(channel: String, limit: Int) throws(StoreError) -> [StoredAlert] {
+    /// Alerts not yet dispatched on a channel ("log", "exec", "webhook", …), oldest first; `after`: only ids
+    /// above it (the caller knows everything up to it went out), so the scan does not grow with history.
+    public func undispatchedAlerts(channel: String, after: Int64 = 0, limit: Int) throws(StoreError) -> [StoredAlert] {
         try loadAlerts("""
             SELECT \(Store.alertColumns) FROM alerts a
-            WHERE NOT EXISTS (SELECT 1 FROM alert_dispatch d WHERE d.alert_id = a.id AND d.channel = ?2)
+            WHERE a.id > ?3 AND NOT EXISTS (SELECT 1 FROM alert_dispatch d WHERE d.alert_id = a.id AND d.channel = ?2)
             ORDER BY a.id LIMIT ?1
-            """, limit: limit, channel: channel)
+            """, parameter: Int64(limit), channel: channel, after: after)
     }
 
     public func markAlertDispatched(_ id: Int64, channel: String, at time: Instant) throws(StoreError) {
-        let insert = try connection.statement(
-            "INSERT OR IGNORE INTO alert_dispatch (alert_id, channel, dispatched_ms) VALUES (?, ?, ?)")
-        try insert.bind(id, at: 1)
-        try insert.bind(channel, at: 2)
-        try insert.bind(time.millisecondsSinceEpoch, at: 3)
-        try insert.run()
+        try markAlertsDispatched([id], channel: channel, at: time)
+    }
+
+    /// Marks several alerts dispatched on a channel in one transaction.
+    public func markAlertsDispatched(_ ids: [Int64], channel: String, at time: Instant) throws(StoreError) {
+        guard !ids.isEmpty else { return }
+        try connection.transaction { () throws(StoreError) in
+            let insert = try connection.statement(
+                "INSERT OR IGNORE INTO alert_dispatch (alert_id, channel, dispatched_ms) VALUES (?, ?, ?)")
+            for id in ids {
+                insert.reset()
+                try insert.bind(id, at: 1)
+                try insert.bind(channel, at: 2)
+                try insert.bind(time.millisecondsSinceEpoch, at: 3)
+                try insert.run()
+            }
+        }
+    }
+
+    /// Records a failed attempt on a channel (kept for `iomtctl alerts list` and backoff).
+    public func recordAlertAttemptFailed(_ id: Int64, channel: String, error: String, at time: Instant) throws(StoreError) {
+        let upsert = try connection.statement("""
+            INSERT INTO alert_dispatch_attempts (alert_id, channel, attempts, last_error, last_attempt_ms) VALUES (?1, ?2, 1, ?3, ?4)
+            ON CONFLICT (alert_id, channel) DO UPDATE SET attempts = attempts + 1, last_error = ?3, last_attempt_ms = ?4
+            """)
+        try upsert.bind(id, at: 1)
+        try upsert.bind(channel, at: 2)
+        try upsert.bind(error, at: 3)
+        try upsert.bind(time.millisecondsSinceEpoch, at: 4)
+        try upsert.run()
+    }
+
+    /// Failed attempts per channel for one alert: channel → (attempts, last error).
+    public func alertAttempts(_ id: Int64) throws(StoreError) -> [String: (Int, String)] {
+        let select = try connection.statement("SELECT channel, attempts, last_error FROM alert_dispatch_attempts WHERE alert_id = ?")
+        defer { select.reset() }
+        try select.bind(id, at: 1)
+        var result: [String: (Int, String)] = [:]
+        while try select.step() { result[select.text(0) ?? ""] = (select.int(1), select.text(2) ?? "") }
+        return result
     }
 
     /// Most recent alerts, newest first.
     public func alerts(limit: Int) throws(StoreError) -> [StoredAlert] {
-        try loadAlerts("SELECT \(Store.alertColumns) FROM alerts a ORDER BY a.id DESC LIMIT ?1", limit: limit, channel: nil)
+        try loadAlerts("SELECT \(Store.alertColumns) FROM alerts a ORDER BY a.id DESC LIMIT ?1", parameter: Int64(limit), channel: nil)
     }
 
-    private func loadAlerts(_ sql: String, limit: Int, channel: String?) throws(StoreError) -> [StoredAlert] {
+    public func alert(id: Int64) throws(StoreError) -> StoredAlert? {
+        try loadAlerts("SELECT \(Store.alertColumns) FROM alerts a WHERE a.id = ?1", parameter: id, channel: nil).first
+    }
+
+    /// Adds interpretation codes to rows that carry an alert (only those can have one: no cost for the rest).
+    func withInterpretations(_ rows: [StoredObservation]) throws(StoreError) -> [StoredObservation] {
+        guard rows.contains(where: { $0.alertPriority != nil }) else { return rows }
+        var result = rows
+        for index in result.indices where result[index].alertPriority != nil {
+            result[index].interpretation = try interpretation(forReading: result[index].id)
+        }
+        return result
+    }
+
+    /// The v3 interpretation code (H, L, HH, LL) alerts gave a reading, if any.
+    public func interpretation(forReading id: Int64) throws(StoreError) -> String? {
+        let select = try connection.statement("SELECT code FROM reading_interpretation WHERE reading_id = ?")
+        defer { select.reset() }
+        try select.bind(id, at: 1)
+        return try select.step() ? select.text(0) : nil
+    }
+
+    /// `parameter` binds ?1 (a limit or an id), `channel` ?2, `after` ?3.
+    private func loadAlerts(_ sql: String, parameter: Int64, channel: String?, after: Int64? = nil) throws(StoreError) -> [StoredAlert] {
         let select = try connection.statement(sql)
-        try select.bind(limit, at: 1)
+        try select.bind(parameter, at: 1)
         if let channel { try select.bind(channel, at: 2) }
+        if let after { try select.bind(after, at: 3) }
         var rows: [(Int64, AlertEvent)] = []
         do {
             defer { select.reset() }
@@ -73,7 +149,9 @@ extension Store {
                     threshold: select.text(8).flatMap(ObservationCodec.decimal), patientId: select.text(9),
                     deviceKey: select.text(10) ?? "", observedAt: Instant(millisecondsSinceEpoch: select.int64(11)),
                     createdAt: Instant(millisecondsSinceEpoch: select.int64(12)), observationId: select.optionalInt64(13),
-                    message: select.text(14) ?? "")
+                    message: select.text(14) ?? "", episode: select.text(15) ?? "",
+                    occurrence: AlertOccurrence(rawValue: select.text(16) ?? "") ?? .fired,
+                    ruleSetVersion: select.text(17) ?? "", inputs: select.text(18) ?? "[]", interpretation: select.text(19))
                 rows.append((select.int64(0), event))
             }
         }

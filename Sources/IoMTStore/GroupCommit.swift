@@ -25,7 +25,7 @@ extension Store {
         return try result.get()
     }
 
-    private func scheduleFlush() {
+    func scheduleFlush() {
         guard !flushScheduled else { return }
         flushScheduled = true
         Task { self.flushWaiting() }
@@ -34,7 +34,7 @@ extension Store {
     /// Commits one batch (whole callers, up to `maxGroupCommitRows`, at least one caller) and resumes them.
     private func flushWaiting() {
         flushScheduled = false
-        guard !waiting.isEmpty else { return }
+        guard !waiting.isEmpty else { flushWaitingAlerts(); return }
         var takeCount = 0
         var rows = 0
         for pending in waiting {
@@ -47,6 +47,9 @@ extension Store {
         waitingRows -= rows
 
         var newDevices: [DeviceIdentity: Int64] = [:]
+        let alertBatch = waitingAlerts
+        waitingAlerts = []
+        var alertIds: [[Int64]] = []
         let outcome: Result<[Int64], StoreError>
         do {
             outcome = .success(try connection.transaction { () throws(StoreError) -> [Int64] in
@@ -59,11 +62,13 @@ extension Store {
                         ids.append(try insertReading(observation, context: &context))
                     }
                 }
+                alertIds = try insertWaitingAlerts(alertBatch)
                 return ids
             })
         } catch {
             outcome = .failure(error)
         }
+        resumeAlerts(alertBatch, ids: alertIds, outcome: outcome)
         switch outcome {
         case let .success(ids):
             committedAppendTransactions += 1

@@ -111,9 +111,49 @@ enum Migrations {
                 PRIMARY KEY (device_id, patient_key, destination)
             ) WITHOUT ROWID;
             """),
+        // Alerts a clinician can trust (issue 5): the episode an alert belongs to, whether it is a first firing,
+        // a repetition or the escalation, the rule-set version and the inputs that fired it; clinicians'
+        // acknowledgements and silences (an ordered log the daemon feeds to its engine); the interpretation
+        // code (H/L/HH/LL) a reading earned; per-channel attempts (webhook retries); installed rule sets.
+        Migration(version: 5, sql: """
+            ALTER TABLE alerts ADD COLUMN episode TEXT NOT NULL DEFAULT '';
+            ALTER TABLE alerts ADD COLUMN occurrence TEXT NOT NULL DEFAULT 'fired';
+            ALTER TABLE alerts ADD COLUMN rule_set_version TEXT NOT NULL DEFAULT '';
+            ALTER TABLE alerts ADD COLUMN inputs_json TEXT NOT NULL DEFAULT '[]';
+            ALTER TABLE alerts ADD COLUMN interpretation TEXT;
+            CREATE INDEX alerts_episode ON alerts(episode);
+            CREATE TABLE alert_actions (
+                id INTEGER PRIMARY KEY,
+                episode TEXT NOT NULL,
+                action TEXT NOT NULL CHECK (action IN ('acknowledge', 'silence')),
+                until_ms INTEGER,
+                actor TEXT NOT NULL,
+                time_ms INTEGER NOT NULL
+            );
+            CREATE INDEX alert_actions_episode ON alert_actions(episode);
+            CREATE TABLE alert_dispatch_attempts (
+                alert_id INTEGER NOT NULL REFERENCES alerts(id) ON DELETE CASCADE,
+                channel TEXT NOT NULL,
+                attempts INTEGER NOT NULL,
+                last_error TEXT,
+                last_attempt_ms INTEGER NOT NULL,
+                PRIMARY KEY (alert_id, channel)
+            ) WITHOUT ROWID;
+            CREATE TABLE reading_interpretation (
+                reading_id INTEGER PRIMARY KEY REFERENCES readings(id) ON DELETE CASCADE,
+                code TEXT NOT NULL
+            );
+            CREATE TABLE rule_sets (
+                hash TEXT PRIMARY KEY,
+                version TEXT NOT NULL,
+                source TEXT NOT NULL,
+                text TEXT NOT NULL,
+                first_seen_ms INTEGER NOT NULL
+            ) WITHOUT ROWID;
+            """),
         // Clinic mode: which patient a device measured for, over time. end_ms NULL = still bound.
         // A reading belongs to the binding that covers its corrected time (start inclusive, end exclusive).
-        Migration(version: 5, sql: """
+        Migration(version: 6, sql: """
             CREATE TABLE bindings (
                 id INTEGER PRIMARY KEY,
                 device_key TEXT NOT NULL,

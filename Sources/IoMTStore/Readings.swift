@@ -130,7 +130,7 @@ extension Store {
         try select.bind(limit, at: 2)
         var result: [StoredObservation] = []
         while try select.step() { result.append(try storedObservation(from: select, hasAttempts: true)) }
-        return result
+        return try withInterpretations(result)
     }
 
     /// Most recent observations (newest first), for the CLI.
@@ -158,7 +158,12 @@ extension Store {
     /// Marks an observation as carrying an alert of this priority (it jumps the delivery queue).
     /// Keeps the most urgent priority when called more than once.
     public func setAlertPriority(_ priority: AlertPriority, forObservation id: Int64) throws(StoreError) {
-        try connection.transaction { () throws(StoreError) in
+        try connection.transaction { () throws(StoreError) in try raiseDeliveryPriority(priority, forObservation: id) }
+    }
+
+    /// The body of `setAlertPriority`, usable inside another transaction.
+    func raiseDeliveryPriority(_ priority: AlertPriority, forObservation id: Int64) throws(StoreError) {
+        do {
             let reading = try connection.statement(
                 "UPDATE readings SET alert_priority = ?1 WHERE id = ?2 AND (alert_priority IS NULL OR alert_priority > ?1)")
             try reading.bind(priority.rank, at: 1)

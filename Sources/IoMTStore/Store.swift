@@ -23,6 +23,8 @@ public actor Store {
 
     // Group commit state.
     var waiting: [PendingAppend] = []
+    /// Alerts to store in the next group-commit transaction (AlertGroupCommit.swift).
+    var waitingAlerts: [PendingAlerts] = []
     var waitingRows = 0
     var flushScheduled = false
     /// Transactions that committed appended readings (one per group commit); for tests and metrics.

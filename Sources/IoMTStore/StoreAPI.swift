@@ -8,6 +8,8 @@ public struct StoredObservation: Sendable, Hashable {
     /// Highest priority of alerts this observation fired (nil: none); such rows are delivered first.
     public let alertPriority: AlertPriority?
     public let attempts: Int
+    /// v3 ObservationInterpretation code (H, L, HH, LL) the alert engine gave it; filled by `pending`.
+    public var interpretation: String? = nil
     public init(id: Int64, observation: Observation, alertPriority: AlertPriority?, attempts: Int) {
         self.id = id; self.observation = observation; self.alertPriority = alertPriority; self.attempts = attempts
     }

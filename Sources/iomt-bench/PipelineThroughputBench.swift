@@ -21,7 +21,7 @@ enum PipelineThroughputBench {
         do { store = try Store(path: directory + "/bench.sqlite", configuration: StoreConfiguration(maxGroupCommitRows: 1000, maxUndeliveredRows: 100_000_000)) } catch {
             print("  cannot open store: \(error)"); return
         }
-        let rules = RuleSet(rules: [ThresholdRule(id: "spo2-low", measurement: "MDC_PULS_OXIM_SAT_O2", below: DecimalValue(90), priority: .high)])
+        let rules = RuleSet(rules: [AlertRule.threshold(id: "spo2-low", measurement: "MDC_PULS_OXIM_SAT_O2", below: DecimalValue(90), priority: .high)])
 
         // Each frame lands in a new one-second window, so every frame completes one SpO2 and one pulse reading.
         let framesPerProducer = readingsTarget / 2 / producers

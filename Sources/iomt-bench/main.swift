@@ -13,11 +13,12 @@ while let arg = args.popFirst() {
     case "--skip-daemon": options.skipDaemon = true
     case "--only": options.only = Int(args.popFirst() ?? "")
     case "-h", "--help":
-        print("usage: iomt-bench [--quick] [--daemon-seconds N] [--skip-daemon] [--only 1|2|3|4]\n" +
+        print("usage: iomt-bench [--quick] [--daemon-seconds N] [--skip-daemon] [--only 1|2|3|4|5]\n" +
               "  1. readings/s through decode → normalise → alert check → store (group commit) vs raw SQLite inserts\n" +
               "  2. frame-on-pty → committed latency p50/p99, 100 simulated devices at 1 Hz\n" +
               "  3. iomtd with 16 simulated CMS50s at 60 Hz forwarding to the local receiver: CPU, peak RSS, frame → DOM latency\n" +
-              "  4. (only with --only 4, ~10 min) drain 1,000,000 buffered observations to the local receiver: obs/s per bundle size, forwarder peak RSS, receiver SIGKILL mid-drain")
+              "  4. (only with --only 4, ~10 min) drain 1,000,000 buffered observations to the local receiver: obs/s per bundle size, forwarder peak RSS, receiver SIGKILL mid-drain\n" +
+              "  5. frame-on-pty → alert dispatched (exec hook started and exited / webhook answered) p50/p99, 100 devices at 1 Hz")
         exit(0)
     default: print("iomt-bench: unknown argument \(arg)"); exit(2)
     }
@@ -31,4 +32,5 @@ if options.only == nil || options.only == 2 { await PtyLatencyBench.run(options:
 if !options.skipDaemon, options.only == nil || options.only == 3 { await DaemonBench.run(options: options, report: report) }
 // The drain (about 10 minutes today) runs only when asked for: --only 4.
 if options.only == 4 { await DrainBench.run(options: options, report: report) }
+if options.only == nil || options.only == 5 { await AlertLatencyBench.run(options: options, report: report) }
 report.printSummary()

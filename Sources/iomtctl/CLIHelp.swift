@@ -23,6 +23,9 @@ enum CLIHelp {
           metrics     the same figures in Prometheus text format (as the daemon's metrics.prom)
           quarantine  list readings DOM refused for their content, with the server's reason
           profiles    list, show and validate device profiles; print the udev rules they need
+          readings    export stored readings as NDJSON (the input of 'rules test')
+          rules       validate a rule file, or dry-run it over readings: which alerts would fire, when, from which rule
+          alerts      list alerts; acknowledge or silence one (audited with your uid)
           help        show help for a command (iomtctl help decode)
 
         Options for every command: -h/--help. Commands that talk to the daemon take --socket PATH
@@ -249,6 +252,55 @@ enum CLIHelp {
             --show-patient (11-digit runs in server texts are masked otherwise).
 
             Exit codes: 0 printed (possibly none), 1 no store file or unreadable, 2 usage error.
+            """,
+        "readings": """
+            Usage: iomtctl readings export [--state-dir DIR | --db FILE] [--since INSTANT] [--limit N]
+
+            Prints stored readings, oldest first, one JSON object per line (NDJSON): the observation contract of
+            `iomtctl decode` plus "id", "receivedAt", "correctedTime" and "device" (profileId, serialNumber, …).
+            No patient identifiers. This is the input format of `iomtctl rules test --readings`.
+
+              --since INSTANT  only readings received at or after this ISO 8601 instant
+              --limit N        at most N readings
+
+            Exit codes: 0 printed, 1 no store file or unreadable, 2 usage error.
+            """,
+        "rules": """
+            Usage: iomtctl rules validate --rules FILE [--json]
+                   iomtctl rules test --rules FILE --readings FILE [--patient REF] [--extend DURATION]
+                                      [--profile ID] [--profiles-dir DIR] [--json]
+
+            validate  parses the rule file (format: docs/alert-rules.md) and prints its version, rule count and
+                      hash, or every problem with file, rule and field.
+            test      runs the readings through the rule set with the daemon's own engine, ticking time once a
+                      second from the first reading to the last, and prints which alerts would fire, when, and
+                      from which rule (persistence, repetition/escalation and missed-measurement rules included).
+
+              --readings FILE     NDJSON from `iomtctl readings export`, or lines of `iomtctl decode` output
+                                  ({"observations":[…]}) carrying "receivedAt" (and "device", or pass --profile ID)
+              --patient REF       apply this patient reference's rules (patients.REF in the rule file)
+              --extend DURATION   keep time running after the last reading (e.g. 27h, to see missed measurements)
+              --profiles-dir DIR  profiles, for each device's deviceClass (default as for decode)
+              --json              one JSON object: the rule set, and every alert with its inputs
+
+            Exit codes: 0 ran (alerts or none), 2 invalid rule file, unreadable or malformed readings, usage error.
+            Example: iomtctl rules test --rules /etc/iomtd/rules.json --readings today.ndjson --patient P-0001
+            """,
+        "alerts": """
+            Usage: iomtctl alerts list [--state-dir DIR | --db FILE] [--limit N] [--json]
+                   iomtctl alerts ack ID [--state-dir DIR | --db FILE]
+                   iomtctl alerts silence ID --for DURATION [--state-dir DIR | --db FILE]
+
+            list     newest first: time, priority, fired/repeated/escalated, message, rule and rule-set version
+                     and hash, device, acknowledgement, silence, channels it was sent on (--json adds the inputs
+                     that fired it)
+            ack      acknowledges the alert's episode: repetition and escalation stop
+            silence  pauses repetition and escalation of the episode for DURATION (e.g. 15m; at most 24h)
+
+            ack and silence are written to the store with your uid and audited; the running daemon applies
+            them within a second. Messages carry no patient identifiers.
+
+            Exit codes: 0 done, 1 no store file, unknown alert or store not writable, 2 usage error.
             """,
     ]
 }

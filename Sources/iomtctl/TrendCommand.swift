@@ -1,4 +1,5 @@
 import Glibc
+import IoMTAlerts
 import IoMTCore
 import IoMTDaemon
 import IoMTStore
@@ -73,12 +74,19 @@ enum TrendCommand {
         if thresholds.isEmpty { print("(no alert rule for \(type.mdcRefId) in \(config))") }
     }
 
+    /// Threshold rules for the measurement from the configuration: its rule file, then its inline rules.
     static func thresholdsFor(_ refId: String, config: String) -> [TrendChart.Threshold] {
         guard let text = try? FileIO.readText(config), let configuration = try? DaemonConfiguration.parse(text, file: config) else { return [] }
+        var rules = configuration.rules
+        if let path = configuration.alertRulesFile, let fileText = try? FileIO.readText(path), let set = try? RuleFileParser.parse(fileText, file: path) {
+            rules = set.rules + rules
+        }
         var result: [TrendChart.Threshold] = []
-        for rule in configuration.rules where rule.measurement == refId {
-            if let below = rule.below { result.append(.init(value: below.doubleValue, label: "below \(below): \(rule.id) (\(rule.priority.rawValue))", isLowerLimit: true)) }
-            if let above = rule.above { result.append(.init(value: above.doubleValue, label: "above \(above): \(rule.id) (\(rule.priority.rawValue))", isLowerLimit: false)) }
+        for rule in rules {
+            // Per-patient overrides are keyed by a patient reference the chart cannot match; defaults only.
+            guard rule.patient == nil, case let .threshold(measurement, below, above) = rule.kind, measurement == refId else { continue }
+            if let below { result.append(.init(value: below.doubleValue, label: "below \(below): \(rule.id) (\(rule.priority.rawValue))", isLowerLimit: true)) }
+            if let above { result.append(.init(value: above.doubleValue, label: "above \(above): \(rule.id) (\(rule.priority.rawValue))", isLowerLimit: false)) }
         }
         return result
     }

@@ -16,6 +16,9 @@ let commands: [String: (inout CommandArguments) async throws(CLIError) -> Void] 
     "doctor": DoctorCommand.run,
     "trend": TrendCommand.run,
     "replay": ReplayCommand.run,
+    "readings": ReadingsCommand.run,
+    "rules": RulesCommand.run,
+    "alerts": AlertsCommand.run,
     "scan": ScanCommand.run,
     "pair": PairCommand.run,
     "forget": ForgetCommand.run,
@@ -27,7 +30,9 @@ guard let name = arguments.next() else {
     exit(2)
 }
 if name == "-h" || name == "--help" || name == "help" {
-    if let topic = arguments.next(), let text = CLIHelp.command[topic] { print(text) } else { print(CLIHelp.overview) }
+    let topic = arguments.next()
+    if topic == "--man" { print(ManPage.render(), terminator: ""); exit(0) }
+    if let topic, let text = CLIHelp.command[topic] { print(text) } else { print(CLIHelp.overview) }
     exit(0)
 }
 if name == "--version" { print("iomtctl 0.1.0"); exit(0) }

@@ -5,8 +5,8 @@ import Testing
 @Suite struct AlertEngineTests {
     let device = DeviceIdentity(profileId: "contec-cms50d-plus", manufacturer: "Contec", model: "CMS50D+", serialNumber: "A1")
     let rules = RuleSet(rules: [
-        ThresholdRule(id: "spo2-low", measurement: "MDC_PULS_OXIM_SAT_O2", below: DecimalValue(90), priority: .high),
-        ThresholdRule(id: "pulse-range", measurement: "MDC_PULS_OXIM_PULS_RATE", below: DecimalValue(40), above: DecimalValue(120), priority: .medium),
+        AlertRule.threshold(id: "spo2-low", measurement: "MDC_PULS_OXIM_SAT_O2", below: DecimalValue(90), priority: .high),
+        AlertRule.threshold(id: "pulse-range", measurement: "MDC_PULS_OXIM_PULS_RATE", below: DecimalValue(40), above: DecimalValue(120), priority: .medium),
     ])
 
     func spo2(_ value: String?, at second: Int64 = 0) -> Observation {
@@ -72,7 +72,7 @@ import Testing
 
     @Test func ruleSetHashChangesWithAnyRuleField() {
         let changed = RuleSet(rules: [
-            ThresholdRule(id: "spo2-low", measurement: "MDC_PULS_OXIM_SAT_O2", below: DecimalValue(89), priority: .high),
+            AlertRule.threshold(id: "spo2-low", measurement: "MDC_PULS_OXIM_SAT_O2", below: DecimalValue(89), priority: .high),
             rules.rules[1],
         ])
         #expect(changed.hash != rules.hash)

@@ -156,16 +156,9 @@ import Testing
         chmod(lab.controlSocket, 0o666)
         chmod(lab.directory.path, 0o755)
         let iomtctl = LabHarness.binDirectory.appendingPathComponent("iomtctl").path
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
-        process.arguments = ["--reuid=65534", "--regid=65534", "--clear-groups", iomtctl, "devices", "--socket", lab.controlSocket]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 3, "\(output)")
+        let (status, output) = try LabHarness.runProgram("/usr/bin/setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", iomtctl,
+                                                                              "devices", "--socket", lab.controlSocket])
+        #expect(status == 3, "\(output)")
         #expect(output.contains("permission denied: uid 65534"))
         LabHarness.stop(lab.daemon!)
         #expect(lab.logs().contains("control: refused uid 65534"))

@@ -59,8 +59,9 @@ final class GatewayScenario {
     /// appends the alert's environment to alerts.txt, and the given rules.
     /// `dom` adds members to the `dom` object (starting with a comma), e.g. TLS files or `oauth2`.
     /// `patient: nil` runs the box in clinic mode (readings attributed by `iomtctl bind`).
+    /// `alertsExtra` adds members to the `alerts` object (starting with a comma), e.g. `rulesFile` or `webhook`.
     func writeConfiguration(profile: String = "contec-cms50d-plus", rules: String = "[]", extra: String = "", dom: String = "",
-                            patient: String? = "44051401359") throws {
+                            patient: String? = "44051401359", alertsExtra: String = "") throws {
         let hook = directory.appendingPathComponent("alert-hook.sh")
         try """
             #!/bin/sh
@@ -77,7 +78,7 @@ final class GatewayScenario {
               "hotplug": {"enabled": false},
               "devices": [{"profile": "\(profile)", "path": "\(devicePath)", "serialNumber": "E2E-CMS50-1"}],
               "dom": {"baseURL": "\(baseURL)/fhir", "batchSize": 20, "timeoutMs": 3000\(dom)},
-              "alerts": {"execHook": "\(hook.path)", "rules": \(rules)}\(extra)
+              "alerts": {"execHook": "\(hook.path)", "rules": \(rules)\(alertsExtra)}\(extra)
             }
             """.write(toFile: configPath, atomically: true, encoding: .utf8)
     }

@@ -46,11 +46,17 @@ enum LabHarness {
         return process
     }
 
-    /// Runs to completion and returns (exit status, combined output).
+    /// Runs one of our executables to completion and returns (exit status, combined output).
     static func run(_ executable: String, _ arguments: [String]) throws -> (Int32, String) {
+        try runProgram(binDirectory.appendingPathComponent(executable).path, arguments)
+    }
+
+    /// Runs any program to completion (a system tool, or ours under another uid) and returns (exit status, combined output).
+    static func runProgram(_ path: String, _ arguments: [String], in directory: URL? = nil) throws -> (Int32, String) {
         let process = Process()
-        process.executableURL = binDirectory.appendingPathComponent(executable)
+        process.executableURL = URL(fileURLWithPath: path)
         process.arguments = arguments
+        if let directory { process.currentDirectoryURL = directory }
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = pipe

@@ -5,19 +5,9 @@ import Testing
 @Suite struct PackagingTests {
     let root = LabHarness.repositoryRoot
 
-    /// Runs a system tool, returning (status, combined output).
-    private func system(_ tool: String, _ arguments: [String], in directory: URL? = nil) throws -> (Int32, String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [tool] + arguments
-        if let directory { process.currentDirectoryURL = directory }
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    /// Runs a system tool from PATH, returning (status, combined output).
+    private func system(_ tool: String, _ arguments: [String]) throws -> (Int32, String) {
+        try LabHarness.runProgram("/usr/bin/env", [tool] + arguments)
     }
 
     @Test func shippedUdevRulesMatchTheProfiles() throws {
@@ -27,6 +17,16 @@ import Testing
         #expect(generated == shipped, "Systemd/70-iomtd.rules is stale: regenerate it with `iomtctl profiles udev-rules > Systemd/70-iomtd.rules`")
         #expect(shipped.contains("ATTRS{idVendor}==\"10c4\", ATTRS{idProduct}==\"ea60\""))
         #expect(shipped.contains("GROUP=\"iomtd\", MODE=\"0660\""))
+    }
+
+    @Test func manPageIsTheHelpText() throws {
+        let (status, generated) = try LabHarness.run("iomtctl", ["help", "--man"])
+        #expect(status == 0)
+        let shipped = try String(contentsOf: root.appendingPathComponent("docs/man/iomtctl.1"), encoding: .utf8)
+        #expect(generated == shipped, "docs/man/iomtctl.1 is stale: regenerate it with `iomtctl help --man > docs/man/iomtctl.1`")
+        for command in ["status", "devices", "bind", "doctor", "trend", "replay", "profiles", "alerts", "rules", "readings"] {
+            #expect(shipped.contains(".SS \(command)"), "\(command) missing from the man page")
+        }
     }
 
     @Test func serviceExposureIsAtMostTwo() throws {
@@ -61,6 +61,7 @@ import Testing
         #expect(extractStatus == 0, "\(extractOutput)")
         let expected = ["usr/bin/iomtd", "usr/bin/iomtctl", "lib/systemd/system/iomtd.service", "lib/udev/rules.d/70-iomtd.rules",
                         "usr/share/iomtd/profiles/contec-cms50e.json", "usr/share/man/man8/iomtd.8.gz", "usr/share/man/man1/iomtctl.1.gz",
+                        "usr/share/man/man5/iomtd.json.5.gz", "usr/share/man/man5/iomtd-profile.5.gz",
                         "usr/share/bash-completion/completions/iomtctl", "usr/share/doc/iomtd/examples/iomtd.json"]
         for path in expected {
             #expect(FileManager.default.fileExists(atPath: scratch.appendingPathComponent(path).path), "missing \(path)")

@@ -43,7 +43,8 @@ final class EventLog: Sendable {
     var closeReasons: [CloseReason] { all.compactMap { event -> CloseReason? in if case .closed(let reason) = event { return reason } else { return nil } } }
 
     /// Waits (generously, only to avoid hanging) until `condition` holds; returns whether it did.
-    func waitUntil(seconds: Double = 10, _ condition: (EventLog) -> Bool) async -> Bool {
+    /// 30 s: generous, because a loaded CI machine can stall a pty test for seconds; success returns at once.
+    func waitUntil(seconds: Double = 30, _ condition: (EventLog) -> Bool) async -> Bool {
         let deadline = Double(monotonicSeconds()) + seconds
         while monotonicSeconds() < deadline {
             if condition(self) { return true }

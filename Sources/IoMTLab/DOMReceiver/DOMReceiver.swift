@@ -19,6 +19,8 @@ public final class DOMReceiver: Sendable {
         var port: UInt16 = 0
         var tokens: TokenEndpoint?
         var tls: TLSServerContext?
+        /// JSON bodies POSTed to /webhook (the alert webhook's receiving end in the lab).
+        var webhooks: [JSONValue] = []
     }
 
     private let state = Mutex(State())
@@ -106,8 +108,14 @@ public final class DOMReceiver: Sendable {
     public var tokensIssued: Int { state.withLock { $0.tokens?.issued ?? 0 } }
     /// `/fhir` requests refused with 401 for want of a valid token.
     public var unauthorizedRequests: Int { state.withLock { $0.tokens?.refused ?? 0 } }
+    /// Lets every token issued so far expire now, as the server's clock would (deterministic, for tests).
+    public func expireIssuedTokens() { state.withLock { $0.tokens?.expireAll() } }
     public func observations() -> [JSONValue] { state.withLock { $0.repository.resources["Observation"] ?? [] } }
     public func devices() -> [JSONValue] { state.withLock { $0.repository.resources["Device"] ?? [] } }
+    /// Stored resources of any type (Flag, Observation, …).
+    public func resources(_ type: String) -> [JSONValue] { state.withLock { $0.repository.resources[type] ?? [] } }
+    /// Alert webhook calls received, in arrival order.
+    public func webhookCalls() -> [JSONValue] { state.withLock { $0.webhooks } }
 
     // MARK: Connections
 
@@ -216,6 +224,14 @@ public final class DOMReceiver: Sendable {
             return .json(200, text, contentType: "application/json")
         case ("POST", "/fhir"):
             return transaction(request.body)
+        case ("GET", "/webhook"):
+            return .json(200, JSONValue.array(webhookCalls()).serialized(), contentType: "application/json")
+        case ("POST", "/webhook"):
+            guard let body = try? JSONValue.parse(bytes: request.body) else {
+                return .json(400, TransactionProcessor.operationOutcome(400, "webhook body is not JSON"))
+            }
+            let count = state.withLock { state -> Int in state.webhooks.append(body); return state.webhooks.count }
+            return .json(200, #"{"received":\#(count)}"#, contentType: "application/json")
         case ("GET", "/fhir/Observation"), ("GET", "/fhir/Device"):
             return search(type: String(path.dropFirst("/fhir/".count)), query: request.query)
         default:

@@ -39,6 +39,10 @@ struct TokenEndpoint {
     }
 
     /// nil when the request carries a valid, unexpired bearer token; otherwise the 401 to send.
+    mutating func expireAll() {
+        for token in expiries.keys { expiries[token] = 0 }
+    }
+
     mutating func refusal(_ request: HTTPWireRequest) -> HTTPWireResponse? {
         let header = request.header("Authorization") ?? ""
         let parts = header.split(separator: " ", maxSplits: 1)

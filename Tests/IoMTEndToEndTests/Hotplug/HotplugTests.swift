@@ -54,17 +54,17 @@ struct HotplugTests {
         lab.daemonEnvironment = testbed.environment
         try lab.startDaemon()
         let first = "sn:contec-cms50d-plus:HP-0001"
-        #expect(await LabHarness.waitUntil(seconds: 20) { (device(lab, first)?["readings"] as? Int ?? 0) >= 2 }, "\(lab.logs())")
+        #expect(await LabHarness.waitUntil(seconds: 60) { (device(lab, first)?["readings"] as? Int ?? 0) >= 2 }, "\(lab.logs())")
         #expect(daemonLog(lab).contains("(2 present at start)"))
 
         // Plugged in while running: read without a restart, independent of the first (same VID:PID).
         try testbed.add("ttyUSB1", vendor: "10c4", product: "ea60", productName: "USB to UART Bridge Controller", serial: "HP-0002")
         try testbed.stream("ttyUSB1", other)
         let plugged = "sn:contec-cms50d-plus:HP-0002"
-        #expect(await LabHarness.waitUntil(seconds: 20) {
+        #expect(await LabHarness.waitUntil(seconds: 60) {
             device(lab, plugged)?["state"] as? String == "connected" && (device(lab, plugged)?["readings"] as? Int ?? 0) >= 2
         }, "\(lab.logs())")
-        #expect(await LabHarness.waitUntil(seconds: 20) { (await lab.domObservationCount() ?? 0) >= 4 }, "\(lab.logs())")
+        #expect(await LabHarness.waitUntil(seconds: 60) { (await lab.domObservationCount() ?? 0) >= 4 }, "\(lab.logs())")
 
         // Unplugged: a clean disconnect, shown as such; the other device keeps being read.
         try testbed.remove("ttyUSB1")
@@ -80,7 +80,7 @@ struct HotplugTests {
         // Plugged in again (the kernel may give it another node): read again, under the same identity.
         try testbed.add("ttyUSB4", vendor: "10c4", product: "ea60", productName: "USB to UART Bridge Controller", serial: "HP-0002")
         try testbed.stream("ttyUSB4", other)
-        #expect(await LabHarness.waitUntil(seconds: 20) {
+        #expect(await LabHarness.waitUntil(seconds: 60) {
             device(lab, plugged)?["state"] as? String == "connected" && (device(lab, plugged)?["readings"] as? Int ?? 0) > readingsAtUnplug
         }, "\(lab.logs())")
 
@@ -93,7 +93,7 @@ struct HotplugTests {
         #expect(!devices(lab).contains { ($0["address"] as? String ?? "").hasPrefix("/dev/ttyUSB2") || ($0["address"] as? String ?? "") == "/dev/ttyUSB3" })
 
         // The statically configured port (present at start) stays with devices[]: no second runner for it.
-        #expect(await LabHarness.waitUntil(seconds: 20) { (device(lab, "sn:contec-cms50d-plus:STATIC-1")?["readings"] as? Int ?? 0) >= 1 },
+        #expect(await LabHarness.waitUntil(seconds: 60) { (device(lab, "sn:contec-cms50d-plus:STATIC-1")?["readings"] as? Int ?? 0) >= 1 },
                 "\(devices(lab))\n\(lab.logs())")
         #expect(device(lab, "sn:contec-cms50d-plus:HP-0009") == nil)
         #expect(daemonLog(lab).contains("/dev/ttyUSB9 (10c4:ea60) is configured as /dev/ttyUSB9"))

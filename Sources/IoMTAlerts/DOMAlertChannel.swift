@@ -1,0 +1,45 @@
+import IoMTCore
+import IoMTFHIR
+import IoMTHTTP
+import IoMTStore
+
+/// Sends each alert to DOM as a FHIR Communication on its own, straight away: it does not wait behind the
+/// readings backlog (the reading that fired it is also lifted to the front of that queue). Durable and
+/// retried like every channel; conditional create on the alert identifier makes a resend harmless.
+public struct DOMAlertChannel: AlertChannel {
+    public let name = "dom"
+    public let baseURL: String
+    public let transport: any HTTPTransport
+    public let gateway: GatewayIdentity
+    public let store: Store
+    public let timeoutMilliseconds: Int
+
+    public init(baseURL: String, transport: any HTTPTransport, gateway: GatewayIdentity, store: Store, timeoutMilliseconds: Int = 10_000) {
+        self.baseURL = baseURL; self.transport = transport; self.gateway = gateway; self.store = store
+        self.timeoutMilliseconds = timeoutMilliseconds
+    }
+
+    public func deliver(_ alert: StoredAlert) async -> Bool {
+        // Alerts without a patient cannot be attributed in DOM (gateway conditions): the log and hooks carry them.
+        guard alert.event.patientId != nil else { return true }
+        var observationIdentifier: String? = nil
+        if let id = alert.event.observationId, let row = try? await store.observation(id: id) {
+            observationIdentifier = PHDObservationIdentifier.value(for: row.observation)
+        }
+        let bundle = AlertCommunicationResource.transactionBundle(
+            AlertCommunicationInput(alertId: alert.id, event: alert.event, observationIdentifier: observationIdentifier), gateway: gateway)
+        let request = HTTPRequest(method: "POST", url: baseURL, headers: [HTTPHeader("Content-Type", "application/fhir+json")],
+                                  body: bundle.serializedBytes(), timeoutMilliseconds: timeoutMilliseconds)
+        do {
+            let response = try await transport.send(request)
+            guard (200..<300).contains(response.status) else {
+                Log.warning("DOM answered HTTP \(response.status) to alert #\(alert.id); will retry", "alerts")
+                return false
+            }
+            return true
+        } catch {
+            Log.warning("alert #\(alert.id) not sent to DOM: \(error); will retry", "alerts")
+            return false
+        }
+    }
+}

@@ -1,0 +1,129 @@
+import Foundation
+import IoMTAlerts
+import IoMTCore
+import IoMTDaemon
+import IoMTDrivers
+import IoMTHTTP
+import IoMTLab
+import IoMTProfiles
+import IoMTStore
+import IoMTTransport
+import Synchronization
+
+/// 5. Frame written on a pty → alert dispatched, with 100 simulated devices at 1 Hz whose SpO2 alternates
+/// 85 / 97 % each second (so every device raises an alert every 2 s under `spo2 below 90`), through the
+/// daemon's pieces: SerialConnection, driver, IngestPipeline (store, alert engine, durable alert row),
+/// AlertDispatcher with the exec hook (/bin/true) and the webhook (to the lab receiver's POST /webhook).
+/// Latency runs from writing the frame that completes the reporting window to the channel's `deliver`
+/// returning: for the hook, after it started *and exited*; for the webhook, after the 2xx came back —
+/// both upper bounds of "started" / "sent".
+enum AlertLatencyBench {
+    static func run(options: BenchOptions, report: BenchReport) async {
+        print("5. frame on pty → alert dispatched (exec hook, webhook)")
+        let devices = 100
+        let seconds = options.quick ? 8 : 30
+        guard let profile = try? ProfileLoader(knownDriverIds: DriverRegistry.driverIds).load(directory: BenchPaths.profiles)
+            .first(where: { $0.id == "contec-cms50d-plus" }), let settings = profile.serial else { print("  cannot load profiles"); return }
+        let directory = BenchPaths.scratch("alerts")
+        guard let store = try? Store(path: directory + "/bench.sqlite") else { print("  cannot open store"); return }
+        let receiver = DOMReceiver(configuration: DOMReceiverConfiguration())
+        guard let port = try? receiver.start() else { print("  cannot start the receiver"); return }
+        defer { receiver.stop() }
+        let clock = SystemClock()
+        let writes = FrameWriteTimes(devices: devices)
+        let hook = TimedChannel(ExecHookChannel(executablePath: "/bin/true"), writes: writes)
+        let webhook = TimedChannel(WebhookChannel(url: "http://127.0.0.1:\(port)/webhook", transport: CurlHTTPClient(), gatewayId: "BENCH"),
+                                   writes: writes)
+        let rules = RuleSet(rules: [.threshold(id: "spo2-low", measurement: "MDC_PULS_OXIM_SAT_O2", below: DecimalValue(90), priority: .high)])
+        let pipeline = IngestPipeline(store: store, alerts: AlertEvaluator(ruleSet: rules, context: AlertContext(deviceClasses: [profile.id: profile.deviceClass])),
+                                      dispatcher: AlertDispatcher(store: store, channels: [hook, webhook], clock: clock),
+                                      forwarder: nil, health: HealthMonitor(clock: clock), clock: clock)
+        var terminals: [PseudoTerminal] = []
+        for _ in 0..<devices {
+            guard let pty = try? PseudoTerminal() else { print("  cannot open pty"); return }
+            terminals.append(pty)
+        }
+        var connections: [SerialConnection] = []
+        var readers: [Task<Void, Never>] = []
+        for (index, pty) in terminals.enumerated() {
+            let connection = SerialConnection(path: pty.slavePath, settings: settings)
+            connections.append(connection)
+            let device = DeviceIdentity(profileId: profile.id, manufacturer: profile.manufacturer, model: profile.model, serialNumber: "ALR-\(index)")
+            writes.register(key: device.key, index: index)
+            readers.append(Task {
+                var session = try! DriverRegistry.makeSession(for: profile)
+                let normaliser = Normaliser()
+                for await event in connection.chunks() {
+                    guard case let .data(bytes, at) = event else { continue }
+                    let output = session.ingest(bytes, at: at)
+                    guard !output.measurements.isEmpty else { continue }
+                    await pipeline.accept(output.measurements.map { normaliser.normalise($0, device: device, patientId: nil, receivedAt: at) })
+                }
+            })
+        }
+        let ptys = terminals
+        let writer = Thread {
+            let start = monotonicNanoseconds()
+            var tick = 0
+            while monotonicNanoseconds() - start < UInt64(seconds) * 1_000_000_000 {
+                let slot = tick % 100
+                let low = (tick / 100) % 2 == 0
+                for device in stride(from: slot, to: devices, by: 100) {
+                    let sample = CMS50Sample(pleth: 50, signalStrength: 6, barGraph: 5, beat: false, fingerOut: false, searching: false,
+                                             probeError: false, spo2Dropping: false, pulseRate: 72, spo2: low ? 85 : 97)
+                    writes.wrote(device: device)
+                    _ = ptys[device].writeMaster(CMS50Frame.legacy(sample))
+                }
+                tick += 1
+                let next = start + UInt64(tick) * 10_000_000
+                let now = monotonicNanoseconds()
+                if next > now { usleep(UInt32((next - now) / 1000)) }
+            }
+        }
+        writer.start()
+        try? await Task.sleep(for: .seconds(seconds + 3))
+        for connection in connections { connection.stop() }
+        for reader in readers { reader.cancel() }
+        try? await Task.sleep(for: .seconds(1))
+        let stored = (try? await store.alerts(limit: 1_000_000).count) ?? -1
+        print("  alerts stored \(stored), delivered: exec hook \(hook.latencies.count), webhook \(webhook.latencies.count), " +
+              "at the receiver \(receiver.webhookCalls().count)")
+        // The first alert of each device may come from a window filled before timing was steady: skip them.
+        for (name, channel) in [("exec hook", hook), ("webhook", webhook)] {
+            let measured = Array(channel.latencies.dropFirst(devices))
+            report.add("frame→alert (\(name)) p50, 100 devices (\(measured.count) alerts)", String(format: "%.3f ms", Percentile.of(measured, 50)), target: "—")
+            report.add("frame→alert (\(name)) p99, 100 devices", String(format: "%.3f ms", Percentile.of(measured, 99)), target: "≤ 20 ms")
+        }
+        for pty in terminals { pty.close() }
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+}
+
+/// When each device's last frame was written, and which device a device key is.
+final class FrameWriteTimes: Sendable {
+    private let lastWrite: Mutex<[UInt64]>
+    private let indexByKey = Mutex<[String: Int]>([:])
+    init(devices: Int) { lastWrite = Mutex([UInt64](repeating: 0, count: devices)) }
+    func register(key: String, index: Int) { indexByKey.withLock { $0[key] = index } }
+    func wrote(device: Int) { lastWrite.withLock { $0[device] = monotonicNanoseconds() } }
+    func sinceLastWrite(key: String) -> Double? {
+        guard let index = indexByKey.withLock({ $0[key] }) else { return nil }
+        let written = lastWrite.withLock { $0[index] }
+        return Double(monotonicNanoseconds() - written) / 1e6
+    }
+}
+
+/// A real channel, timed: records frame → `deliver` returned for every alert it took.
+final class TimedChannel: AlertChannel, Sendable {
+    let inner: any AlertChannel
+    let writes: FrameWriteTimes
+    private let measured = Mutex<[Double]>([])
+    var name: String { inner.name }
+    init(_ inner: any AlertChannel, writes: FrameWriteTimes) { self.inner = inner; self.writes = writes }
+    func deliver(_ alert: StoredAlert) async -> Bool {
+        let delivered = await inner.deliver(alert)
+        if delivered, let latency = writes.sinceLastWrite(key: alert.event.deviceKey) { measured.withLock { $0.append(latency) } }
+        return delivered
+    }
+    var latencies: [Double] { measured.withLock { $0 } }
+}
