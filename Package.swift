@@ -50,12 +50,16 @@ let package = Package(
         .target(name: "IoMTForward", dependencies: ["IoMTCore", "IoMTStore", "IoMTFHIR", "IoMTHTTP"], swiftSettings: strict),
         // The daemon: configuration, device sessions, pipeline, systemd notify.
         .target(name: "IoMTDaemon", dependencies: ["IoMTCore", "IoMTProfiles", "IoMTDrivers", "IoMTTransport",
-                                                   "IoMTUdev", "IoMTStore", "IoMTAlerts", "IoMTFHIR", "IoMTHTTP", "IoMTForward"],
+                                                   "IoMTUdev", "IoMTStore", "IoMTAlerts", "IoMTFHIR", "IoMTHTTP", "IoMTForward",
+                                                   "IoMTDBus", "IoMTBlueZ"],
                 swiftSettings: strict),
         // D-Bus client on an AF_UNIX socket (no libdbus): wire format, SASL EXTERNAL, connection, exported objects.
         .target(name: "IoMTDBus", exclude: ["README.md"], swiftSettings: strict),
+        // BLE through BlueZ: object model, discovery, pairing agent, per-device connection (GATT sessions over D-Bus).
+        .target(name: "IoMTBlueZ", dependencies: ["IoMTCore", "IoMTProfiles", "IoMTDrivers", "IoMTTransport", "IoMTDBus"],
+                exclude: ["README.md"], swiftSettings: strict),
         // Test peers: device simulators on pseudo-terminals and the local DOM receiver.
-        .target(name: "IoMTLab", dependencies: ["IoMTCore", "IoMTTransport", "CSQLite", "COpenSSL"], exclude: ["Simulators/README.md"], swiftSettings: strict),
+        .target(name: "IoMTLab", dependencies: ["IoMTCore", "IoMTTransport", "IoMTDBus", "CSQLite", "COpenSSL"], exclude: ["Simulators/README.md"], swiftSettings: strict),
 
         .executableTarget(name: "iomtd", dependencies: ["IoMTDaemon"], swiftSettings: strict),
         .executableTarget(name: "iomtctl", dependencies: ["IoMTDaemon", "IoMTDrivers", "IoMTProfiles", "IoMTFHIR", "IoMTAlerts"],
@@ -75,6 +79,7 @@ let package = Package(
         .testTarget(name: "IoMTFHIRTests", dependencies: ["IoMTFHIR"], swiftSettings: strict),
         .testTarget(name: "IoMTForwardTests", dependencies: ["IoMTForward", "IoMTLab"], swiftSettings: strict),
         .testTarget(name: "IoMTDBusTests", dependencies: ["IoMTDBus", "IoMTCore"], swiftSettings: strict),
-        .testTarget(name: "IoMTEndToEndTests", dependencies: ["IoMTCore", "IoMTStore", "IoMTDaemon", "IoMTHTTP", "IoMTLab"], swiftSettings: strict),
+        .testTarget(name: "IoMTBlueZTests", dependencies: ["IoMTBlueZ", "IoMTDBus", "IoMTDrivers", "IoMTCore", "IoMTLab"], swiftSettings: strict),
+        .testTarget(name: "IoMTEndToEndTests", dependencies: ["IoMTCore", "IoMTStore", "IoMTDaemon", "IoMTHTTP", "IoMTLab", "IoMTDBus"], swiftSettings: strict),
     ]
 )

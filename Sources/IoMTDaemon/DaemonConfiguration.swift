@@ -63,6 +63,7 @@ public struct DaemonConfiguration: Sendable {
     public var sourcePath: String
     public var control = Control()
     public var hotplug = Hotplug()
+    public var bluetooth = Bluetooth()
 
     public var storePath: String { stateDirectory + "/iomtd.sqlite" }
     /// Profiles a technician installed with `iomtctl profiles install` (the daemon's own, audited).
@@ -72,7 +73,7 @@ public struct DaemonConfiguration: Sendable {
 }
 
 extension DaemonConfiguration {
-    static let topLevelKeys: Set<String> = ["stateDirectory", "profilesDirectory", "gateway", "patient", "devices", "dom", "alerts", "store", "control", "hotplug", "logLevel", "comment"]
+    static let topLevelKeys: Set<String> = ["stateDirectory", "profilesDirectory", "gateway", "patient", "devices", "dom", "alerts", "store", "control", "hotplug", "bluetooth", "logLevel", "comment"]
 
     /// Parses and validates a configuration file's text; every problem names the field and what was expected.
     public static func parse(_ text: String, file: String) throws(ConfigurationError) -> DaemonConfiguration {
@@ -119,6 +120,7 @@ extension DaemonConfiguration {
         for (index, item) in (r.array(root, "devices", path: "", required: false) ?? []).enumerated() {
             let path = "devices[\(index)]"
             guard item.objectValue != nil else { r.fail(path, expected: "an object", found: item); continue }
+            if isBluetoothDevice(item) { continue } // parseBluetooth reads it
             r.checkKnownKeys(item, path: path, allowed: ["profile", "path", "serialNumber"])
             let profile = r.string(item, "profile", path: path, required: true, expected: "a profile id from the profiles directory")
             let devicePath = r.string(item, "path", path: path, required: true, expected: "a serial device path such as /dev/ttyUSB0")
@@ -235,6 +237,7 @@ extension DaemonConfiguration {
 
         let control = parseControl(root, &r)
         let hotplug = parseHotplug(root, &r)
+        let bluetooth = parseBluetooth(root, &r)
 
         guard r.problems.isEmpty else { throw ConfigurationError(file: file, problems: r.problems) }
         var configuration = DaemonConfiguration(stateDirectory: stateDirectory, profilesDirectory: profilesDirectory, gateway: gateway,
@@ -243,6 +246,7 @@ extension DaemonConfiguration {
                                    logLevel: level, maxUndeliveredReadings: maxUndelivered, sourcePath: file)
         configuration.control = control
         configuration.hotplug = hotplug
+        configuration.bluetooth = bluetooth
         return configuration
     }
 }

@@ -57,6 +57,7 @@ public final class GatewayDaemon: Sendable {
             }
             do { _ = try DriverRegistry.makeSession(for: profile) } catch { problems.append("\(profile.sourcePath ?? profile.id): \(error)") }
         }
+        problems += DaemonConfiguration.bluetoothProblems(configuration, profiles: profiles, configPath: configPath)
         let credentials = [configuration.dom.clientKeyPath, configuration.dom.clientCertificatePath, configuration.dom.oauth2?.clientSecretFile]
         for path in credentials.compactMap({ $0 }) {
             if let problem = CredentialFileCheck.problem(path: path) { problems.append("\(configPath): \(problem)") }
@@ -177,9 +178,13 @@ public final class GatewayDaemon: Sendable {
         try? await store.audit(actor: "iomtd", action: "start", detail: "version \(Self.version), \(runners.count) devices, rule set \(ruleSet.hash)", at: clock.now())
         Log.notice("iomtd \(Self.version) started: \(runners.count) device(s), \(ruleSet.rules.count) alert rule(s) (version \(ruleSet.version), set \(ruleSet.hash)), DOM \(configuration.dom.baseURL)")
 
+        let bluetooth = configuration.bluetooth.enabled
+            ? BluetoothCoordinator(configuration: configuration, profiles: profiles, pipeline: pipeline, board: board, clock: clock) : nil
+        var controlHandler = DaemonControl(store: store, board: board, configuration: configuration,
+                                           startedAt: clock.now(), clock: clock, profiles: profiles, pipeline: pipeline)
+        controlHandler.bluetooth = bluetooth
         let control = ControlServer(path: configuration.control.socketPath, policy: ControlAccessPolicy(groupName: configuration.control.group),
-                                    handler: DaemonControl(store: store, board: board, configuration: configuration,
-                                                           startedAt: clock.now(), clock: clock, profiles: profiles, pipeline: pipeline).handle)
+                                    handler: controlHandler.handle)
         do { try control.start() } catch {
             // Readings matter more than the technician's socket: keep measuring, say so loudly.
             Log.error("control socket unavailable, iomtctl cannot reach this daemon: \(error)", "control")
@@ -188,6 +193,7 @@ public final class GatewayDaemon: Sendable {
         let hotplug = configuration.hotplug.enabled
             ? HotplugCoordinator(configuration: configuration, profiles: profiles, pipeline: pipeline, health: health, board: board, clock: clock) : nil
         let hotplugging = Task { await hotplug?.run() }
+        let bluetoothRunning = Task { await bluetooth?.run() }
         let stop = StopSignal()
         let tasks = runners.map { runner in Task { await runner.run() } }
         let forwarding = Task { await forwarder.run() }
@@ -254,6 +260,8 @@ public final class GatewayDaemon: Sendable {
         for task in tasks { await task.value } // each runner delivers its flushed window before ending
         await hotplug?.stop()
         await hotplugging.value
+        await bluetooth?.stop()
+        await bluetoothRunning.value
         // Give DOM a few seconds to take what is queued, then let the batch in flight finish
         // (a delivered batch is marked before the forwarder stops), so a clean stop leaves no resend.
         for _ in 0..<50 {

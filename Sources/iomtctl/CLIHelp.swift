@@ -13,6 +13,9 @@ enum CLIHelp {
           bind        bind a device to a patient from a time (clinic mode; readings outside any binding are held)
           unbind      end a device's binding
           bindings    list bindings (patients masked unless --show-patient)
+          scan        discover Bluetooth LE devices for a few seconds (health profiles first)
+          pair        pair and trust a Bluetooth device through the daemon's agent (--passkey/--pin when asked)
+          forget      make BlueZ forget a Bluetooth device and its bond
           replay      run a Firmware-Fixtures capture through the running daemon (decode, store, alerts, DOM) as test data
           trend       chart a measurement over time in the terminal, alert thresholds marked
           doctor      check the box (daemon, configuration, Bluetooth, serial permissions, DOM over TLS, clock,
@@ -96,6 +99,39 @@ enum CLIHelp {
             Bluetooth address, connection state and since when, last reading time and readings stored.
 
             Exit codes: 0 printed, 1 iomtd not reachable, 3 permission denied.
+            """,
+        "scan": """
+            Usage: iomtctl scan [--seconds N] [--socket PATH] [--json]
+
+            Asks the daemon to discover Bluetooth LE devices for N seconds (default 10, at most 120),
+            with BlueZ's discovery filter set to the health services of the installed ble profiles and
+            transport "le", then lists every device BlueZ knows on the adapter: address, signal strength
+            (RSSI), the ble profile its advertised services match, name, and whether it is paired,
+            trusted or connected. Needs Bluetooth enabled in the daemon's configuration.
+
+            Exit codes: 0 printed, 1 iomtd not reachable or Bluetooth unavailable, 2 usage error, 3 permission denied.
+            """,
+        "pair": """
+            Usage: iomtctl pair ADDRESS [--passkey N | --pin TEXT] [--socket PATH] [--json]
+
+            Pairs the device at ADDRESS (AA:BB:CC:DD:EE:FF) through the daemon's BlueZ agent and marks it
+            trusted, discovering it first if BlueZ does not know it (up to 30 s). Without a secret the
+            agent offers no input and no output (Just Works); --passkey N (0 to 999999) answers a device
+            that asks for the passkey it displays (agent capability KeyboardDisplay); --pin TEXT answers a
+            legacy PIN request. With bluetooth.autoConnectPaired the daemon starts reading it at once;
+            otherwise add it to devices[] with its profile. Audited with your uid.
+
+            Exit codes: 0 paired, 1 pairing failed (not found, rejected, wrong passkey) or iomtd not
+            reachable, 2 usage error, 3 permission denied.
+            """,
+        "forget": """
+            Usage: iomtctl forget ADDRESS [--socket PATH] [--json]
+
+            Stops reading the device and removes it from BlueZ (Adapter1.RemoveDevice): its bond and its
+            cached GATT database are deleted. A device still listed in devices[] is discovered and
+            connected afresh (pair it again if it needs a bond). Audited with your uid.
+
+            Exit codes: 0 removed, 1 BlueZ does not know the device or iomtd not reachable, 2 usage error, 3 permission denied.
             """,
         "replay": """
             Usage: iomtctl replay CAPTURE [--profile ID] [--patient PESEL] [--socket PATH] [--json]

@@ -19,7 +19,7 @@ enum ControlClient {
         case protocolError(String)
     }
 
-    static func send(_ request: ControlRequest, to path: String) throws(Failure) -> ControlResponse {
+    static func send(_ request: ControlRequest, to path: String, timeoutSeconds: Int = 30) throws(Failure) -> ControlResponse {
         signal(SIGPIPE, SIG_IGN) // a closed socket is an error to report, not a reason to die
         let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw .unreachable("socket(): \(String(cString: strerror(errno)))") }
@@ -36,7 +36,7 @@ enum ControlClient {
             let reason = errno == EACCES ? "permission denied on \(path) (run as root or a member of the iomtd group)" : "\(path): \(String(cString: strerror(errno)))"
             throw .unreachable(reason)
         }
-        var timeout = timeval(tv_sec: 30, tv_usec: 0)
+        var timeout = timeval(tv_sec: timeoutSeconds, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         let line = Array((request.json.serialized() + "\n").utf8)
         var offset = 0
@@ -50,7 +50,7 @@ enum ControlClient {
         var chunk = [UInt8](repeating: 0, count: 65536)
         while true {
             let count = read(fd, &chunk, chunk.count)
-            if count < 0 { throw .protocolError("no answer from iomtd within 30 s (\(String(cString: strerror(errno))))") }
+            if count < 0 { throw .protocolError("no answer from iomtd within \(timeoutSeconds) s (\(String(cString: strerror(errno))))") }
             if count == 0 { break }
             response += chunk[0..<count]
             if response.last == UInt8(ascii: "\n") { break }
@@ -62,9 +62,9 @@ enum ControlClient {
     }
 
     /// Sends and turns a refusal into the CLI error (exit code from the daemon: 1, 2 or 3).
-    static func call(_ request: ControlRequest, socket: String) throws(CLIError) -> JSONValue {
+    static func call(_ request: ControlRequest, socket: String, timeoutSeconds: Int = 30) throws(CLIError) -> JSONValue {
         let response: ControlResponse
-        do { response = try send(request, to: socket) } catch {
+        do { response = try send(request, to: socket, timeoutSeconds: timeoutSeconds) } catch {
             switch error {
             case let .unreachable(reason):
                 throw CLIError(message: "iomtd is not reachable: \(reason)", hint: "is the service running? systemctl status iomtd", exitCode: 1)

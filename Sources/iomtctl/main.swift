@@ -19,6 +19,9 @@ let commands: [String: (inout CommandArguments) async throws(CLIError) -> Void] 
     "readings": ReadingsCommand.run,
     "rules": RulesCommand.run,
     "alerts": AlertsCommand.run,
+    "scan": ScanCommand.run,
+    "pair": PairCommand.run,
+    "forget": ForgetCommand.run,
 ]
 
 var arguments = CommandArguments(Array(CommandLine.arguments.dropFirst()))

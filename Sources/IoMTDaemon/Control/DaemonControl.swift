@@ -13,6 +13,8 @@ public struct DaemonControl: Sendable {
     let clock: any WallClock
     let profiles: [DeviceProfile]
     let pipeline: IngestPipeline?
+    /// BlueZ access for scan/pair/forget (nil when Bluetooth is not configured).
+    var bluetooth: BluetoothCoordinator? = nil
     static let destination = "dom"
 
     public init(store: Store, board: DeviceStatusBoard, configuration: DaemonConfiguration, startedAt: Instant, clock: any WallClock,
@@ -32,6 +34,7 @@ public struct DaemonControl: Sendable {
             case "unbind": return try await unbind(request, actor: "uid \(peer.uid)")
             case "replay": return try await replay(request, actor: "uid \(peer.uid)")
             case "install-profile": return try await installProfile(request, actor: "uid \(peer.uid)")
+            case "scan", "pair", "forget": return await bluetoothCommand(request, actor: "uid \(peer.uid)")
             default:
                 return .failure("unknown command '\(request.command)' (this iomtd is \(GatewayDaemon.version); is iomtctl newer?)", exitCode: 2)
             }

@@ -1,0 +1,246 @@
+import IoMTCore
+import IoMTDBus
+import IoMTDrivers
+import IoMTTransport
+
+/// What a device connection reports to its runner.
+public enum BLEDeviceEvent: Sendable {
+    /// searching, connecting, resolving, connected (streaming), reconnecting, failed; with a reason.
+    case state(BLELinkState, detail: String?)
+    /// Decoded output of one value (read, notification or indication) and when it arrived.
+    case output(GATTOutput, receivedAt: Instant)
+    /// Device clock minus gateway clock, learned from a clock read (nil: the device clock is unset).
+    case clockOffset(Int64?)
+    /// The session's Glucose high-water mark after a link ended (persist it).
+    case highWaterSequenceNumber(UInt16)
+}
+
+public enum BLELinkState: String, Sendable, Hashable {
+    case searching, connecting, resolving, connected, reconnecting
+}
+
+/// One BLE health device, end to end: find it (discovery filtered to its service), Connect, wait
+/// for ServicesResolved, read, subscribe, write (RACP, clock), then hand every Value change to the
+/// GATT session — and do it all again after every disconnect, with a jittered backoff.
+/// Decisions come from the pure `LinkPolicy`, `BlueZRecovery` and `GATTConnectionPlan`.
+public actor BLEDeviceConnection {
+    public struct Settings: Sendable {
+        public var connectTimeoutMilliseconds: Int64 = 60_000
+        public var resolveTimeoutMilliseconds: Int64 = 30_000
+        /// The zone the device clock is assumed to run in (BLE Date Time carries none).
+        public var deviceUTCOffsetMinutes: Int = 0
+        /// Write Current Time when the device clock is unset or off by more than a minute.
+        public var setDeviceClock = true
+        public var backoff = LinkPolicy(seed: 0).backoff
+        public init() {}
+    }
+
+    public let address: String
+    let client: BlueZClient
+    private let adapter: BlueZAdapter
+    private let devicePath: DBusObjectPath
+    var session: GATTDriverSession
+    let settings: Settings
+    let clock: any WallClock
+    private var policy: LinkPolicy
+    let sink: AsyncStream<BLEDeviceEvent>.Continuation
+    public nonisolated let events: AsyncStream<BLEDeviceEvent>
+    private(set) var stopped = false
+    /// The current link's signal stream, so `stop()` can wake a wait.
+    private var linkSink: AsyncStream<LinkSignal>.Continuation?
+
+    public init(client: BlueZClient, adapter: BlueZAdapter, address: String, session: GATTDriverSession, settings: Settings = Settings(),
+                clock: any WallClock, jitterSeed: UInt64) {
+        self.client = client; self.adapter = adapter; self.address = address.uppercased(); self.session = session
+        self.settings = settings; self.clock = clock
+        devicePath = BluetoothAddress.devicePath(adapter: adapter.path, address: address)
+        policy = LinkPolicy(backoff: settings.backoff, seed: jitterSeed)
+        (events, sink) = AsyncStream.makeStream(of: BLEDeviceEvent.self, bufferingPolicy: .unbounded)
+    }
+
+    private var serviceUUIDs: [String] { [GATTUUID.full(session.profile.service)] }
+
+    /// Runs until `stop()` or until BlueZ goes away (the bus connection ends). Returns why it ended.
+    public func run() async -> String {
+        defer { sink.finish() }
+        while !stopped {
+            if let reason = await client.endReason { return reason }
+            let failure = await oneLink()
+            if stopped { break }
+            if let mark = session.highWaterSequenceNumber { sink.yield(.highWaterSequenceNumber(mark)) }
+            let bonded = await client.objects.device(at: devicePath)?.bonded ?? false
+            let decision = policy.decide(failure, deviceBonded: bonded)
+            let detail = describe(failure)
+            sink.yield(.state(.reconnecting, detail: detail))
+            Log.info("\(address): \(detail); \(decision)", "bluetooth")
+            switch decision {
+            case .reconnectBus:
+                return "BlueZ went away: \(detail)"
+            case let .reconnect(ms), let .rediscover(ms):
+                await pause(ms)
+            case let .disconnectAndReconnect(remove, ms):
+                _ = try? await call(devicePath, BlueZ.device, "Disconnect")
+                if remove {
+                    Log.warning("\(address): GATT cache still stale; removing the device from BlueZ to rediscover it", "bluetooth")
+                    try? await client.removeDevice(devicePath, adapter: adapter.path)
+                }
+                await pause(ms)
+            }
+        }
+        return "stopped"
+    }
+
+    public func stop() async {
+        stopped = true
+        linkSink?.yield(.stopped)
+        _ = try? await call(devicePath, BlueZ.device, "Disconnect", timeout: 5_000)
+    }
+
+    func pause(_ milliseconds: Int64) async {
+        guard milliseconds > 0 else { return }
+        let deadline = milliseconds
+        var waited: Int64 = 0
+        // Sleep in slices so stop() is noticed promptly.
+        while waited < deadline, !stopped {
+            let slice = min(200, deadline - waited)
+            try? await Task.sleep(for: .milliseconds(slice))
+            waited += slice
+        }
+    }
+
+    private func describe(_ failure: LinkFailure) -> String {
+        switch failure {
+        case .call(let recovery): "\(recovery)"
+        case .disconnected: "disconnected"
+        case .deviceRemoved: "BlueZ removed the device object"
+        case .staleGATTCache(let problem): "stale GATT cache: \(problem)"
+        case .servicesNotResolved: "services not resolved in time"
+        }
+    }
+
+    // MARK: - One link, from finding the device to its loss
+
+    private func oneLink() async -> LinkFailure {
+        // 1. The device object must exist; BlueZ forgets unpaired devices some time after discovery stops.
+        if await client.objects.device(at: devicePath) == nil {
+            sink.yield(.state(.searching, detail: "discovering (service \(GATTUUID.hex(session.profile.service)))"))
+            do { try await client.acquireDiscovery(adapter: adapter.path, serviceUUIDs: serviceUUIDs) } catch {
+                return .call(BlueZRecovery.classify(error))
+            }
+            let path = devicePath
+            while !stopped, await client.endReason == nil {
+                if await client.wait(timeoutMilliseconds: 1_000, until: { $0.device(at: path) != nil }) { break }
+            }
+            await client.releaseDiscovery(adapter: adapter.path)
+            if stopped { return .disconnected }
+            if let reason = await client.endReason { return .call(.reconnectBus(reason: reason)) }
+        }
+
+        // 2. Watch this device's objects before connecting, so no change is missed.
+        let changes: DBusSignalSubscription
+        let removals: DBusSignalSubscription
+        do {
+            changes = try await client.bus.subscribe(.signal(sender: BlueZ.service, interface: DBusStandardInterface.properties,
+                                                             member: "PropertiesChanged", pathNamespace: devicePath))
+            removals = try await client.bus.subscribe(.signal(sender: BlueZ.service, interface: DBusStandardInterface.objectManager,
+                                                              member: "InterfacesRemoved", arg0: nil))
+        } catch { return .call(BlueZRecovery.classify(error)) }
+        defer { changes.cancel(); removals.cancel() }
+        let (linkEvents, linkSink) = AsyncStream.makeStream(of: LinkSignal.self, bufferingPolicy: .unbounded)
+        let path = devicePath
+        let forwarders = [
+            Task { do { for try await m in changes { if let c = DBusPropertiesChanged(m) { linkSink.yield(.changed(c)) } } } catch {}
+                   linkSink.yield(.busEnded) },
+            Task { do { for try await m in removals {
+                if case .interfacesRemoved(let removed, let interfaces)? = DBusObjectManagerSignal(m), removed == path,
+                   interfaces.contains(BlueZ.device) { linkSink.yield(.removed) }
+            } } catch {}
+                   linkSink.yield(.busEnded) },
+        ]
+        self.linkSink = linkSink
+        defer { forwarders.forEach { $0.cancel() }; linkSink.finish(); self.linkSink = nil }
+        if stopped { return .disconnected }
+        var iterator = linkEvents.makeAsyncIterator()
+
+        // 3. Connect (LE connection + GATT discovery can take long with a sleepy sensor).
+        sink.yield(.state(.connecting, detail: nil))
+        let already = await client.objects.device(at: devicePath)
+        if already?.connected != true {
+            do { _ = try await call(devicePath, BlueZ.device, "Connect", timeout: settings.connectTimeoutMilliseconds) } catch {
+                let recovery = BlueZRecovery.classify(error)
+                if recovery != .proceed { return .call(recovery) }
+            }
+        }
+
+        // 4. ServicesResolved, while watching Connected=false and the device's removal.
+        sink.yield(.state(.resolving, detail: nil))
+        if await client.objects.device(at: devicePath)?.servicesResolved != true {
+            let timer = Task { [linkSink, settings] in
+                try? await Task.sleep(for: .milliseconds(settings.resolveTimeoutMilliseconds))
+                linkSink.yield(.timeout)
+            }
+            defer { timer.cancel() }
+            resolving: while let signal = await iterator.next() {
+                switch signal {
+                case .changed(let change) where change.path == devicePath && change.interface == BlueZ.device:
+                    if change.changed["Connected"]?.boolValue == false { return .disconnected }
+                    if change.changed["ServicesResolved"]?.boolValue == true { break resolving }
+                case .changed: continue
+                case .removed: return .deviceRemoved
+                case .timeout: return .servicesNotResolved
+                case .stopped: return .disconnected
+                case .busEnded: return .call(.reconnectBus(reason: "the D-Bus connection ended"))
+                }
+            }
+            if stopped { return .disconnected }
+        }
+
+        // 5. The GATT objects BlueZ now has for this device.
+        let plan: GATTConnectionPlan
+        do {
+            try await client.refresh()
+            plan = try GATTConnectionPlan.make(profile: session.profile, services: await client.objects.gattServices(of: devicePath))
+        } catch let problem as GATTConnectionPlan.Problem {
+            return .staleGATTCache(problem)
+        } catch { return .call(BlueZRecovery.classify(error)) }
+        if !plan.skipped.isEmpty {
+            Log.debug("\(address): optional characteristics absent: \(plan.skipped.map { GATTUUID.hex($0) }.joined(separator: ", "))", "bluetooth")
+        }
+
+        // 6. Reads, clock, subscriptions, writes.
+        do { try await setUp(plan) } catch { return .call(BlueZRecovery.classify(error)) }
+
+        policy.linkEstablished()
+        sink.yield(.state(.connected, detail: nil))
+        Log.notice("\(address): connected, \(plan.subscriptions.count) characteristic(s) subscribed", "bluetooth")
+
+        // 7. Stream: Value changes of subscribed characteristics, in arrival order, until the link ends.
+        let subscribed = Dictionary(plan.subscriptions.map { ($0.path, $0.uuid) }, uniquingKeysWith: { first, _ in first })
+        while let signal = await iterator.next() {
+            switch signal {
+            case .changed(let change):
+                if change.path == devicePath, change.interface == BlueZ.device, change.changed["Connected"]?.boolValue == false {
+                    return .disconnected
+                }
+                if change.interface == BlueZ.gattCharacteristic, let uuid = subscribed[change.path],
+                   let value = change.changed["Value"]?.bytesValue {
+                    deliver(uuid, value)
+                }
+            case .removed: return .deviceRemoved
+            case .timeout: continue
+            case .stopped: return .disconnected
+            case .busEnded: return .call(.reconnectBus(reason: "the D-Bus connection ended"))
+            }
+            if stopped { break }
+        }
+        return .disconnected
+    }
+
+    private enum LinkSignal: Sendable {
+        case changed(DBusPropertiesChanged)
+        case removed
+        case timeout
+        case busEnded
+        case stopped
+    }
+}

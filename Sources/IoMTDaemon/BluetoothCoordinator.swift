@@ -1,0 +1,209 @@
+import IoMTBlueZ
+import IoMTCore
+import IoMTDBus
+import IoMTDrivers
+import IoMTProfiles
+import IoMTTransport
+
+/// Talks to BlueZ for the daemon: connects to the system bus (retrying in the background while
+/// there is no bus or no bluetoothd — serial devices are unaffected), registers the pairing agent,
+/// runs one `BLEDeviceRunner` per configured device (and, with `autoConnectPaired`, per paired and
+/// trusted device whose services match a ble profile), and serves `iomtctl scan/pair/forget`.
+actor BluetoothCoordinator {
+    private let settings: DaemonConfiguration.Bluetooth
+    private let profiles: [DeviceProfile]
+    private let patientId: String?
+    private let pipeline: IngestPipeline
+    private let board: DeviceStatusBoard
+    private let clock: any WallClock
+    private let stateFile: BluetoothStateFile
+    private var client: BlueZClient?
+    private var adapter: BlueZAdapter?
+    private var runners: [String: (runner: BLEDeviceRunner, task: Task<String, Never>)] = [:]
+    private var stopped = false
+    private var unavailableReported = false
+
+    init(configuration: DaemonConfiguration, profiles: [DeviceProfile], pipeline: IngestPipeline, board: DeviceStatusBoard, clock: any WallClock) {
+        settings = configuration.bluetooth
+        self.profiles = profiles.filter { $0.transport == .ble }
+        patientId = configuration.patientId
+        self.pipeline = pipeline; self.board = board; self.clock = clock
+        stateFile = BluetoothStateFile(stateDirectory: configuration.stateDirectory)
+        for device in settings.devices {
+            guard let profile = self.profiles.first(where: { $0.id == device.profileId }) else { continue }
+            let key = DeviceIdentity(profileId: profile.id, manufacturer: profile.manufacturer, model: profile.model, bluetoothAddress: device.address).key
+            board.register(key: key, profileId: profile.id, transport: "ble", address: device.address, at: clock.now())
+        }
+    }
+
+    /// Runs until `stop()`: one BlueZ session after another.
+    func run() async {
+        var backoff = LinkPolicy(backoff: Backoff(initialMilliseconds: 2_000, maximumMilliseconds: 60_000),
+                                 seed: UInt64(truncatingIfNeeded: clock.now().millisecondsSinceEpoch))
+        while !stopped {
+            do {
+                try await session()
+                backoff.linkEstablished()
+            } catch {
+                if !unavailableReported {
+                    Log.warning("Bluetooth unavailable, BLE devices are not read (retrying in the background): \(error)", "bluetooth")
+                    unavailableReported = true
+                } else {
+                    Log.debug("Bluetooth still unavailable: \(error)", "bluetooth")
+                }
+                for device in settings.devices { setBoard(device.address, .reconnecting, detail: "BlueZ unavailable: \(error)") }
+            }
+            await endSession()
+            guard !stopped, case .reconnect(let ms) = backoff.decide(.call(.retryWithBackoff(reason: "")), deviceBonded: false) else { continue }
+            var waited: Int64 = 0
+            while waited < ms, !stopped {
+                try? await Task.sleep(for: .milliseconds(200))
+                waited += 200
+            }
+        }
+    }
+
+    func stop() async {
+        stopped = true
+        await endSession()
+    }
+
+    private func busAddresses() throws -> [DBusAddress] {
+        if let address = settings.busAddress { return try DBusAddress.parse(address) }
+        return try DBusAddress.systemBus()
+    }
+
+    /// One connection to BlueZ, until the bus or bluetoothd goes away.
+    private func session() async throws {
+        let bus = try await DBusConnection.connect(to: try busAddresses())
+        let client = BlueZClient(bus: bus)
+        self.client = client
+        try await client.start()
+        let adapter = try await client.adapter(named: settings.adapter)
+        self.adapter = adapter
+        let needsKeyboard = settings.devices.contains { $0.passkey != nil || $0.pin != nil }
+        do { try await client.ensureAgent(capability: needsKeyboard ? "KeyboardDisplay" : PairingAgent.defaultCapability) } catch {
+            // Reading needs no agent (bonded and Just Works devices); pairing tries again on `iomtctl pair`.
+            Log.warning("pairing agent not registered (devices that ask for a passkey cannot pair): \(error)", "bluetooth")
+        }
+        for device in settings.devices {
+            let secret: PairingSecret? = device.passkey.map { .passkey($0) } ?? device.pin.map { .pin($0) }
+            client.agent.allow(BluetoothAddress.devicePath(adapter: adapter.path, address: device.address), secret: secret)
+        }
+        if unavailableReported { Log.notice("Bluetooth available again", "bluetooth") }
+        unavailableReported = false
+        Log.notice("Bluetooth: adapter \(adapter.name) (\(adapter.address)), \(settings.devices.count) configured BLE device(s)", "bluetooth")
+        for device in settings.devices {
+            guard let profile = profiles.first(where: { $0.id == device.profileId }) else { continue }
+            start(address: device.address, profile: profile, client: client, adapter: adapter)
+        }
+        while !stopped, await client.endReason == nil {
+            if settings.autoConnectPaired { await startPairedDevices(client: client, adapter: adapter) }
+            _ = await client.wait(timeoutMilliseconds: 5_000) { _ in false }
+        }
+        if let reason = await client.endReason, !stopped { throw BluetoothUnavailable(reason: reason) }
+    }
+
+    private struct BluetoothUnavailable: Error, CustomStringConvertible {
+        let reason: String
+        var description: String { "BlueZ connection lost: \(reason)" }
+    }
+
+    private func endSession() async {
+        for (_, entry) in runners { await entry.runner.stop() }
+        for (address, entry) in runners {
+            _ = await entry.task.value
+            setBoard(address, .disconnected, detail: stopped ? "stopped" : "BlueZ connection lost")
+        }
+        runners.removeAll()
+        await client?.stop()
+        client = nil
+        adapter = nil
+    }
+
+    private func start(address: String, profile: DeviceProfile, client: BlueZClient, adapter: BlueZAdapter) {
+        guard runners[address] == nil, !stopped else { return }
+        let runner: BLEDeviceRunner
+        do {
+            runner = try BLEDeviceRunner(address: address, profile: profile, client: client, adapter: adapter, settings: settings,
+                                         patientId: patientId, pipeline: pipeline, board: board, highWater: stateFile, clock: clock)
+        } catch {
+            Log.error("\(address): cannot read with profile \(profile.id): \(error)", "bluetooth")
+            return
+        }
+        runners[address] = (runner, Task {
+            let reason = await runner.run()
+            await self.runnerEnded(address, runner, reason: reason)
+            return reason
+        })
+        Log.info("\(address): reading as \(profile.id)", "bluetooth")
+    }
+
+    /// A runner ends by itself only when BlueZ went away: end the whole session, so the coordinator
+    /// reconnects (with backoff) and starts every runner again on a fresh object model.
+    private func runnerEnded(_ address: String, _ runner: BLEDeviceRunner, reason: String) async {
+        guard !stopped, runners[address]?.runner === runner else { return }
+        Log.warning("\(address): \(reason); reconnecting to BlueZ", "bluetooth")
+        await client?.stop()
+    }
+
+    /// The ble profile whose service a device advertises or resolved (first match in profile order).
+    func profile(matching uuids: [String]) -> DeviceProfile? {
+        let services = Set(uuids.compactMap(GATTUUID.parse).map { GATTUUID.hex($0).lowercased() })
+        return profiles.first { profile in profile.match.bleServices.contains { services.contains($0.lowercased()) } }
+    }
+
+    private func startPairedDevices(client: BlueZClient, adapter: BlueZAdapter) async {
+        for device in await client.objects.devices where device.adapter == adapter.path && device.paired && device.trusted {
+            guard runners[device.address.uppercased()] == nil, let profile = profile(matching: device.uuids) else { continue }
+            start(address: device.address.uppercased(), profile: profile, client: client, adapter: adapter)
+        }
+    }
+
+    private func setBoard(_ address: String, _ state: DeviceStatusBoard.ConnectionState, detail: String?) {
+        if let entry = board.snapshot.first(where: { $0.transport == "ble" && $0.address == address }) {
+            board.set(entry.key, state, detail: detail, at: clock.now())
+        }
+    }
+
+    // MARK: - Control (iomtctl scan / pair / forget)
+
+    enum ControlError: Error, CustomStringConvertible {
+        case unavailable
+        var description: String { "Bluetooth is not available (no D-Bus system bus, no bluetoothd, or no adapter); see the daemon log" }
+    }
+
+    private func ready() throws -> (BlueZClient, BlueZAdapter) {
+        guard let client, let adapter else { throw ControlError.unavailable }
+        return (client, adapter)
+    }
+
+    var healthServiceUUIDs: [String] { profiles.flatMap { $0.match.bleServices.compactMap(GATTUUID.parse).map(GATTUUID.full) } }
+
+    func scan(milliseconds: Int64) async throws -> [BlueZDevice] {
+        let (client, adapter) = try ready()
+        return try await client.scan(adapter: adapter, serviceUUIDs: healthServiceUUIDs, milliseconds: milliseconds)
+    }
+
+    func pair(address: String, secret: PairingSecret?) async throws -> BlueZDevice {
+        let (client, adapter) = try ready()
+        let device = try await client.pair(address: address, adapter: adapter, secret: secret, serviceUUIDs: healthServiceUUIDs)
+        if settings.autoConnectPaired { await startPairedDevices(client: client, adapter: adapter) }
+        return device
+    }
+
+    func forget(address: String) async throws {
+        let (client, adapter) = try ready()
+        if let entry = runners.removeValue(forKey: address) {
+            await entry.runner.stop()
+            _ = await entry.task.value
+            setBoard(address, .disconnected, detail: "forgotten")
+        }
+        try await client.forget(address: address, adapter: adapter)
+        // A device in devices[] is still wanted: it is discovered and connected afresh.
+        if let configured = settings.devices.first(where: { $0.address == address }),
+           let profile = profiles.first(where: { $0.id == configured.profileId }) {
+            start(address: address, profile: profile, client: client, adapter: adapter)
+        }
+    }
+}

@@ -1,0 +1,163 @@
+import IoMTBlueZ
+import IoMTCore
+import IoMTDBus
+import IoMTDrivers
+import Testing
+
+@Suite struct RecoveryTests {
+    @Test func inProgressWaitsWithoutBackoff() {
+        #expect(BlueZRecovery.classify(DBusError.remote(name: "org.bluez.Error.InProgress", message: "Operation already in progress"))
+                == .waitAndRetry(milliseconds: BlueZRecovery.inProgressWaitMilliseconds))
+    }
+
+    @Test func connectionAbortByLocalRetriesWithBackoff() {
+        let abort = DBusError.remote(name: "org.bluez.Error.Failed", message: "le-connection-abort-by-local")
+        #expect(BlueZRecovery.classify(abort) == .retryWithBackoff(reason: "org.bluez.Error.Failed: le-connection-abort-by-local"))
+    }
+
+    @Test func alreadyConnectedProceeds() {
+        #expect(BlueZRecovery.classify(DBusError.remote(name: "org.bluez.Error.AlreadyConnected", message: "")) == .proceed)
+        #expect(BlueZRecovery.classify(DBusError.remote(name: "org.bluez.Error.AlreadyExists", message: "Already Paired")) == .proceed)
+    }
+
+    @Test func vanishedObjectsAreRediscoveredAndLostBusReconnects() {
+        #expect(BlueZRecovery.classify(DBusError.remote(name: DBusErrorName.unknownObject, message: "")) == .rediscover)
+        #expect(BlueZRecovery.classify(DBusError.remote(name: "org.bluez.Error.DoesNotExist", message: "")) == .rediscover)
+        #expect(BlueZRecovery.classify(DBusError.disconnected(reason: "eof")) == .reconnectBus(reason: "eof"))
+        #expect(BlueZRecovery.classify(DBusError.remote(name: DBusErrorName.serviceUnknown, message: "x")) == .reconnectBus(reason: "\(DBusErrorName.serviceUnknown): x"))
+    }
+}
+
+@Suite struct LinkPolicyTests {
+    let backoff = LinkPolicy(seed: 7).backoff
+
+    @Test func backoffGrowsUntilALinkIsEstablished() {
+        var policy = LinkPolicy(seed: 7)
+        var delays: [Int64] = []
+        for _ in 0..<4 {
+            guard case .reconnect(let ms) = policy.decide(.disconnected, deviceBonded: false) else { Issue.record("expected reconnect"); return }
+            delays.append(ms)
+        }
+        for (attempt, delay) in delays.enumerated() {
+            let base = backoff.baseDelay(attempt: attempt)
+            #expect(Double(delay) >= Double(base) * (1 - backoff.jitterFraction) - 1)
+            #expect(Double(delay) <= Double(base) * (1 + backoff.jitterFraction) + 1)
+        }
+        #expect(policy.attempt == 4)
+        policy.linkEstablished()
+        #expect(policy.attempt == 0)
+    }
+
+    @Test func inProgressDoesNotCountAsAnAttempt() {
+        var policy = LinkPolicy(seed: 1)
+        #expect(policy.decide(.call(.waitAndRetry(milliseconds: 1000)), deviceBonded: false) == .reconnect(afterMilliseconds: 1000))
+        #expect(policy.attempt == 0)
+    }
+
+    @Test func removedDeviceIsRediscovered() {
+        var policy = LinkPolicy(seed: 1)
+        guard case .rediscover = policy.decide(.deviceRemoved, deviceBonded: true) else { Issue.record("expected rediscover"); return }
+    }
+
+    @Test func staleCacheRemovesOnlyAnUnbondedDeviceAndOnlyTheSecondTime() {
+        let problem = GATTConnectionPlan.Problem.serviceMissing(service: 0x1810)
+        var unbonded = LinkPolicy(seed: 1)
+        guard case .disconnectAndReconnect(false, _) = unbonded.decide(.staleGATTCache(problem), deviceBonded: false) else { Issue.record("first: no removal"); return }
+        guard case .disconnectAndReconnect(true, _) = unbonded.decide(.staleGATTCache(problem), deviceBonded: false) else { Issue.record("second: removal"); return }
+        var bonded = LinkPolicy(seed: 1)
+        _ = bonded.decide(.staleGATTCache(problem), deviceBonded: true)
+        guard case .disconnectAndReconnect(false, _) = bonded.decide(.staleGATTCache(problem), deviceBonded: true) else { Issue.record("bonded: never removed"); return }
+        // A successful link in between resets the count.
+        var recovered = LinkPolicy(seed: 1)
+        _ = recovered.decide(.staleGATTCache(problem), deviceBonded: false)
+        recovered.linkEstablished()
+        guard case .disconnectAndReconnect(false, _) = recovered.decide(.staleGATTCache(problem), deviceBonded: false) else { Issue.record("reset"); return }
+    }
+}
+
+@Suite struct ConnectionPlanTests {
+    func characteristic(_ service: String, _ index: Int, _ uuid: UInt16, _ flags: [String]) -> (DBusObjectPath, DBusInterfaceProperties) {
+        (try! DBusObjectPath("\(service)/char\(index)"), [BlueZ.gattCharacteristic: ["UUID": .string(GATTUUID.full(uuid)), "Flags": .stringArray(flags)]])
+    }
+
+    func model(bloodPressureCharacteristics: [(UInt16, [String])], currentTime: [String]? = nil) -> BlueZObjectModel {
+        let device = "/org/bluez/hci0/dev_AA_BB_CC_DD_EE_FF"
+        var objects: [DBusObjectPath: DBusInterfaceProperties] = [
+            try! DBusObjectPath(device): [BlueZ.device: ["Address": .string("AA:BB:CC:DD:EE:FF"), "Adapter": .objectPath("/org/bluez/hci0")]],
+            try! DBusObjectPath(device + "/service0010"): [BlueZ.gattService: ["UUID": .string(GATTUUID.full(0x1810))]],
+        ]
+        for (index, (uuid, flags)) in bloodPressureCharacteristics.enumerated() {
+            let (path, properties) = characteristic(device + "/service0010", index, uuid, flags)
+            objects[path] = properties
+        }
+        if let currentTime {
+            objects[try! DBusObjectPath(device + "/service0020")] = [BlueZ.gattService: ["UUID": .string(GATTUUID.full(0x1805))]]
+            let (path, properties) = characteristic(device + "/service0020", 0, 0x2A2B, currentTime)
+            objects[path] = properties
+        }
+        return BlueZObjectModel(objects: objects)
+    }
+
+    @Test func plansReadsSubscriptionsAndSkipsMissingOptionalCharacteristics() throws {
+        let objects = model(bloodPressureCharacteristics: [(0x2A35, ["indicate"]), (0x2A49, ["read"])], currentTime: ["read", "write", "notify"])
+        let plan = try GATTConnectionPlan.make(profile: BloodPressureProfile.profile, services: objects.gattServices(of: "/org/bluez/hci0/dev_AA_BB_CC_DD_EE_FF"))
+        #expect(plan.subscriptions.map(\.uuid) == [0x2A35])
+        #expect(plan.reads.map(\.uuid) == [0x2A49])
+        #expect(plan.skipped == [0x2A36])
+        #expect(plan.clockReads.map(\.uuid) == [0x2A2B])
+        #expect(plan.currentTimeWritable != nil)
+    }
+
+    @Test func aMissingMandatoryCharacteristicIsAStaleCache() {
+        let objects = model(bloodPressureCharacteristics: [(0x2A49, ["read"])])
+        #expect(throws: GATTConnectionPlan.Problem.mandatoryCharacteristicMissing(service: 0x1810, characteristic: 0x2A35)) {
+            try GATTConnectionPlan.make(profile: BloodPressureProfile.profile, services: objects.gattServices(of: "/org/bluez/hci0/dev_AA_BB_CC_DD_EE_FF"))
+        }
+        #expect(throws: GATTConnectionPlan.Problem.serviceMissing(service: 0x1822)) {
+            try GATTConnectionPlan.make(profile: PulseOximeterProfile.profile, services: objects.gattServices(of: "/org/bluez/hci0/dev_AA_BB_CC_DD_EE_FF"))
+        }
+    }
+
+    @Test func clockIsSetWhenUnsetOrOffByMoreThanAMinute() throws {
+        let now = Instant(millisecondsSinceEpoch: 1_795_000_000_000)
+        let exact = GATTCurrentTime(setting: now, utcOffsetMinutes: 0)
+        #expect(!DeviceClockPolicy.shouldSet(exact, readAt: now, utcOffsetMinutes: 0))
+        #expect(!DeviceClockPolicy.shouldSet(exact, readAt: now.adding(milliseconds: 59_000), utcOffsetMinutes: 0))
+        #expect(DeviceClockPolicy.shouldSet(exact, readAt: now.adding(milliseconds: 61_000), utcOffsetMinutes: 0))
+        let unset = try GATTCurrentTime.decode([0, 0, 1, 1, 0, 0, 0, 0, 0, 0])
+        #expect(DeviceClockPolicy.shouldSet(unset, readAt: now, utcOffsetMinutes: 0))
+    }
+}
+
+@Suite struct ObjectModelTests {
+    @Test func followsInterfacesAddedRemovedAndPropertyChanges() throws {
+        var model = BlueZObjectModel()
+        let device: DBusObjectPath = "/org/bluez/hci0/dev_AA_BB_CC_DD_EE_FF"
+        model.apply(.interfacesAdded(path: "/org/bluez/hci0", interfaces: [BlueZ.adapter: ["Address": .string("00:01:02:03:04:05"), "Powered": .boolean(false)]]))
+        model.apply(.interfacesAdded(path: "/org/bluez/hci1", interfaces: [BlueZ.adapter: ["Powered": .boolean(true)]]))
+        model.apply(.interfacesAdded(path: device, interfaces: [BlueZ.device: ["Address": .string("AA:BB:CC:DD:EE:FF"), "Adapter": .objectPath("/org/bluez/hci0"),
+                                                                              "RSSI": .int16(-60), "Paired": .boolean(true)]]))
+        #expect(model.adapters.map(\.name) == ["hci0", "hci1"])
+        #expect(model.adapters.first?.powered == false)
+        let found = try #require(model.device(address: "aa:bb:cc:dd:ee:ff", adapter: "/org/bluez/hci0"))
+        #expect(found.rssi == -60 && found.bonded && !found.servicesResolved)
+
+        let message = DBusMessage.signal(path: device, interface: DBusStandardInterface.properties, member: "PropertiesChanged",
+                                         body: [.string(BlueZ.device), .stringVariantDictionary(["ServicesResolved": .boolean(true), "RSSI": .int16(-70)]),
+                                                .stringArray([])])
+        model.apply(try #require(DBusPropertiesChanged(message)))
+        #expect(model.device(at: device)?.servicesResolved == true)
+        #expect(model.device(at: device)?.rssi == -70)
+        model.apply(.interfacesRemoved(path: device, interfaces: [BlueZ.device]))
+        #expect(model.device(at: device) == nil)
+        #expect(model.devices.isEmpty)
+    }
+
+    @Test func addressesAreValidatedAndMappedToBlueZPaths() {
+        #expect(BluetoothAddress.normalised("aa:bb:cc:dd:ee:0f") == "AA:BB:CC:DD:EE:0F")
+        #expect(BluetoothAddress.normalised("AA:BB:CC:DD:EE") == nil)
+        #expect(BluetoothAddress.normalised("AA-BB-CC-DD-EE-FF") == nil)
+        #expect(BluetoothAddress.normalised("GG:BB:CC:DD:EE:FF") == nil)
+        #expect(BluetoothAddress.devicePath(adapter: "/org/bluez/hci0", address: "aa:bb:cc:dd:ee:ff") == "/org/bluez/hci0/dev_AA_BB_CC_DD_EE_FF")
+    }
+}
