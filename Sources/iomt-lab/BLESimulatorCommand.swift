@@ -95,6 +95,7 @@ enum BLESimulatorCommand {
                 try await simulator.export(on: connection)
                 try await simulator.registerWithBlueZ()
                 let reason = await connection.closed()
+                guard !state.stopping.withLock({ $0 }) else { return }
                 FileHandle.standardError.write(Data("iomt-lab ble-sim: the system bus connection ended: \(reason)\n".utf8))
                 state.status.withLock { $0 = 1 }
             } catch {
@@ -112,6 +113,7 @@ enum BLESimulatorCommand {
             sources.append(source)
         }
         finished.wait()
+        state.stopping.withLock { $0 = true }
         let stopped = DispatchSemaphore(value: 0)
         Task {
             await simulator.stop()
@@ -127,6 +129,7 @@ enum BLESimulatorCommand {
     final class RunState: Sendable {
         let status = Mutex<Int32>(0)
         let connection = Mutex<DBusConnection?>(nil)
+        let stopping = Mutex(false)
     }
 
     /// Firmware-Fixtures/ble-<device> in the working directory or above the executable (a build directory).

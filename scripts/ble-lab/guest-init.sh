@@ -117,7 +117,7 @@ for dev in $(echo "$DEVICES" | tr ',' ' '); do
   # What every central must have done to the simulator: set its clock, subscribe, and re-subscribe after
   # the forced disconnect, with values sent after the re-subscription.
   f=$L/sim-$dev.log
-  c=$(grep -c "current time written" $f); s=$(grep -c "StartNotify" $f)
+  c=$(grep -c "current time written" $f); s=$(grep -c "StartNotify 2A" $f)
   after=$(awk '/forcing disconnect/{f=1} f&&/StartNotify/{s=1} s&&/ sent /{n++} END{print n+0}' $f)
   say "$dev: central rc=$prc; ble-sim: clock writes=$c StartNotify=$s values sent after re-subscription=$after"
   [ "$c" -ge 1 ] || { say "FAIL: $dev clock was never set"; prc=1; }

@@ -175,7 +175,7 @@ def main():
                 GLib.idle_add(resolved, t)
         elif iface == CHR and 'Value' in changed:
             for t in targets:
-                if path.startswith(t.path + '/') and path in t.chr_paths.values():
+                if path.startswith(t.path + '/') and path in [t.chr_paths.get(u) for u in t.notify]:
                     t.values[t.connection] = t.values.get(t.connection, 0) + 1
                     n = t.values[t.connection]
                     if n <= 2 or n % 10 == 0:

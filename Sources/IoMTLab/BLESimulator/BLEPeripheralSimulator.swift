@@ -21,8 +21,8 @@ public actor BLEPeripheralSimulator {
         }
     }
 
-    public let configuration: Configuration
-    public let layout: BLEObjectLayout
+    nonisolated public let configuration: Configuration
+    nonisolated public let layout: BLEObjectLayout
     private let log: @Sendable (String) -> Void
     private let startedAt = ContinuousClock.now
     private var sequences: [UInt16: BLEValueSequence]

@@ -4,7 +4,7 @@
 /// A 16-bit Bluetooth SIG UUID and its 128-bit form on the Bluetooth Base UUID (Core Vol 3 Part B §2.5.1).
 public enum BLEUUID {
     public static func full(_ short: UInt16) -> String {
-        "0000" + hex4(short) + "-0000-1000-8000-00805f9b34fb"
+        "0000" + hex4(short).lowercased() + "-0000-1000-8000-00805f9b34fb"
     }
 
     /// "2A35" (the spelling of case.json and the profiles).
