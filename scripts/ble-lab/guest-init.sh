@@ -87,7 +87,7 @@ EOC
 }
 
 # One phase per device: fresh bluetoothd, the simulator on hci0, the central on hci1 (one LE link at a
-# time: btvirt misroutes a central's second simultaneous link).
+# time: with two simultaneous links on one central, btvirt's second link never worked here).
 RC=0
 for dev in $(echo "$DEVICES" | tr ',' ' '); do
   case $dev in

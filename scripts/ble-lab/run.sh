@@ -19,12 +19,14 @@ fail() { echo "BLE_E2E: FAIL ($*)"; exit 2; }
 # 1. host packages (installs only what is missing)
 need=""
 for b in qemu-system-x86_64:qemu-system-x86 btvirt:bluez-test-tools bluetoothd:bluez btmgmt:bluez dbus-daemon:dbus \
-         /bin/busybox:busybox-static cpio:cpio depmod:kmod bc:bc; do
+         cpio:cpio depmod:kmod bc:bc; do
   cmd=${b%%:*}; pkg=${b#*:}
   if [ "${cmd:0:1}" = / ]; then [ -x "$cmd" ] || need="$need $pkg"
   else command -v "$cmd" >/dev/null || [ -x /usr/libexec/bluetooth/$cmd ] || need="$need $pkg"; fi
 done
 /usr/bin/python3 -c 'import dbus, gi' 2>/dev/null || need="$need python3-dbus python3-gi"
+# the initramfs has no libc: busybox must be the static build
+dpkg -s busybox-static >/dev/null 2>&1 || need="$need busybox-static"
 if [ -n "$need" ]; then
   log "installing:$need"
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO=sudo
