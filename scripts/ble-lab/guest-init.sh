@@ -17,12 +17,12 @@ CENTRAL_TIMEOUT=${CENTRAL_TIMEOUT:-150}
 PORT=8088
 mount -t proc proc /proc; mount -t sysfs sys /sys; mount -t tmpfs tmpfs /run
 mkdir -p /dev/pts /dev/shm; mount -t devpts devpts /dev/pts; mount -t tmpfs tmpfs /dev/shm
-mount -t tmpfs tmpfs /var/lib/bluetooth; mount -t tmpfs tmpfs /tmp
+mount -t tmpfs tmpfs /var/lib/bluetooth   # (no tmpfs on /tmp: the build directory may live there)
 hostname blelab
 busybox ip link set lo up 2>/dev/null || busybox ifconfig lo 127.0.0.1 up
 up() { cut -d' ' -f1 /proc/uptime; }
 say() { echo "GUEST [$(up)s]: $*"; }
-L=/tmp/logs; mkdir -p $L
+W=/run/ble-lab; L=$W/logs; mkdir -p $L
 say "kernel $(uname -r), $(nproc) vCPU, central=$CENTRAL devices=$DEVICES disconnect-after=$DISCONNECT_AFTER"
 modprobe -a hci_vhci cmac ecb algif_hash algif_skcipher || say "modprobe failed"
 mkdir -p /run/dbus; dbus-daemon --system --fork --nopidfile || say "dbus-daemon failed"
@@ -49,12 +49,12 @@ stats() { busybox wget -q -O - http://127.0.0.1:$PORT/stats 2>/dev/null; }
 observations() { n=$(stats | sed -n 's/.*"observations":\([0-9]*\).*/\1/p'); echo "${n:-0}"; }
 now() { cut -d. -f1 /proc/uptime; }
 
-# iomtd central (PENDING until wt-bluez is merged: iomtd's BLE central — BlueZ client, agent, state
-# machine). Assumed configuration: devices[] {"profile": "ble-<device>", "address": "<peripheral>"} and
-# "bluetooth": {"adapter": "hci1"}. Passes when DOM has readings from before the forced disconnect,
-# the simulator saw a re-subscription, and DOM has more readings after it.
+# iomtd central: needs iomtd's BLE central (Sources/IoMTBlueZ, branch wt-bluez until merged; run here with
+# IOMT_BIN_DIR pointing at a build of the merge). Configuration: devices[] {"profile": "ble-<device>",
+# "address": "<peripheral>"} and "bluetooth": {"adapter": "hci1"}. Passes when DOM has readings from
+# before the forced disconnect, the simulator saw a re-subscription, and DOM has more readings after it.
 iomtd_central() {  # $1 device, $2 peripheral address
-  dir=/tmp/iomtd-$1; mkdir -p $dir
+  dir=$W/iomtd-$1; mkdir -p $dir
   cat >$dir/config.json <<EOC
 {
   "stateDirectory": "$dir/state",
@@ -64,7 +64,7 @@ iomtd_central() {  # $1 device, $2 peripheral address
   "control": {"socketPath": "$dir/control.sock"},
   "hotplug": {"enabled": false},
   "bluetooth": {"adapter": "hci1"},
-  "devices": [{"profile": "ble-$1", "address": "$2", "serialNumber": "LAB-$1"}],
+  "devices": [{"profile": "ble-$1", "address": "$2"}],
   "dom": {"baseURL": "http://127.0.0.1:$PORT/fhir", "batchSize": 20, "timeoutMs": 3000}
 }
 EOC
