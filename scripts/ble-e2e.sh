@@ -12,8 +12,12 @@ if [ -z "${BLE_E2E_CENTRALS:-}" ]; then
   if [ -d Sources/IoMTBlueZ ]; then BLE_E2E_CENTRALS=iomtd; else BLE_E2E_CENTRALS=probe; fi
 fi
 export IOMT_BIN_DIR=${IOMT_BIN_DIR:-$(swift build --show-bin-path)}
-echo "== build (debug): iomt-lab, iomtd"
-swift build --product iomt-lab 2>&1 | grep -E "error|warning:" ; swift build --product iomtd 2>&1 | grep -E "error|warning:"
+products=iomt-lab; [[ " $BLE_E2E_CENTRALS " == *" iomtd "* ]] && products="iomt-lab iomtd"
+for product in $products; do
+  echo "== build (debug): $product"
+  swift build --product "$product" 2>&1 | grep -E "error|warning:"
+  [ "${PIPESTATUS[0]}" -eq 0 ] || { echo "BLE_E2E: FAIL (swift build --product $product)"; exit 1; }
+done
 status=0
 for central in $BLE_E2E_CENTRALS; do
   echo "== BLE end-to-end in the VM, central=$central"
