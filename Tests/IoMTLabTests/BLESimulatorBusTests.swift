@@ -79,7 +79,7 @@ struct BLESimulatorBusTests {
         #expect(await simulator.clockWrites.count == 1)
     }
 
-    @Test func startNotifyReplaysFixtureValuesInOrderAndTheForcedDisconnectClearsSubscriptions() async throws {
+    @Test func startNotifyReplaysFixtureValuesInOrderThenForcesOneDisconnect() async throws {
         let bus = try PrivateBus()
         defer { bus.stop() }
         let server = try await bus.connect(), client = try await bus.connect()
@@ -99,15 +99,18 @@ struct BLESimulatorBusTests {
         let cases = try BLEReplayPlan.sequences(device: .bloodPressure, cases: try BLEFixtureLoader.load(directory: BLEFixtureReplayTests.fixtures(.bloodPressure)),
                                                 fixtureDirectory: "")[0x2A35]!.cases
         #expect(values == cases.prefix(3).map(\.value))
-        // After 3 values the simulator drops the central (no BlueZ here: only its own state changes) …
+        // After 3 values the simulator drops the central (no BlueZ here: no device to disconnect) …
         var waited = 0
         while await simulator.forcedDisconnects == 0, waited < 500 { try await Task.sleep(for: .milliseconds(10)); waited += 1 }
         #expect(await simulator.forcedDisconnects == 1)
+        // … subscriptions end by StopNotify (what BlueZ calls for a non-bonded central), not by the link …
+        _ = try await client.call(destination: server.uniqueName, path: path, interface: Self.characteristic, member: "StopNotify")
         #expect(await simulator.subscriptions.isEmpty)
-        // … and a re-subscription is counted and logged as such, continuing the sequence.
+        // … and a re-subscription is counted and logged as such.
         _ = try await client.call(destination: server.uniqueName, path: path, interface: Self.characteristic, member: "StartNotify")
         #expect(await simulator.startNotifyCount == 2)
         #expect(lines.withLock { $0 }.contains { $0.hasPrefix("StartNotify 2A35 (subscription #2") })
         #expect(lines.withLock { $0 }.contains("forcing disconnect after 3 values"))
+        #expect(await simulator.subscriptions == [0x2A35])
     }
 }

@@ -141,12 +141,13 @@ public actor BLEPeripheralSimulator {
                                                                    member: "PropertiesChanged", pathNamespace: adapterPath,
                                                                    arguments: [0: BlueZName.device]))
         let log = self.log
-        tasks.append(Task { [weak self] in
+        tasks.append(Task {
             do {
                 for try await signal in changes {
                     guard let change = DBusPropertiesChanged(signal), let connected = change.changed["Connected"]?.boolValue else { continue }
+                    // Subscriptions follow BlueZ's StartNotify/StopNotify, not the link: BlueZ calls StopNotify when
+                    // a non-bonded central goes, and keeps a bonded central's CCC (no new StartNotify on reconnect).
                     log("central \(change.path) \(connected ? "connected" : "disconnected")")
-                    if !connected { await self?.centralDisconnected() }
                 }
             } catch {
                 log("connection watch ended: \(error)")
@@ -204,13 +205,6 @@ public actor BLEPeripheralSimulator {
         try? connection.updateProperty(path: path, interface: BlueZName.gattCharacteristic, name: "Notifying", value: .boolean(on))
     }
 
-    private func centralDisconnected() {
-        // BlueZ drops a non-bonded central's subscriptions with the link; the next StartNotify is a re-subscription.
-        if !subscribed.isEmpty { log("subscriptions cleared: \(subscribed.sorted().map(BLEUUID.hex4).joined(separator: ", "))") }
-        for uuid in subscribed { setNotifying(uuid, false) }
-        subscribed.removeAll()
-    }
-
     // MARK: - Replay
 
     /// One value per subscribed streaming characteristic (in UUID order).
@@ -236,7 +230,8 @@ public actor BLEPeripheralSimulator {
         }
     }
 
-    /// Drops the advertisement and the link from the peripheral side, then advertises again.
+    /// Drops the advertisement and the link from the peripheral side, then advertises again. Subscriptions
+    /// end only by StopNotify (BlueZ sends it for a non-bonded central; a bonded one keeps its CCC).
     public func forceDisconnect() async {
         guard let connection else { return }
         forcedDisconnects += 1
@@ -255,7 +250,6 @@ public actor BLEPeripheralSimulator {
         } catch {
             log("forced disconnect: GetManagedObjects failed: \(error)")
         }
-        centralDisconnected()
         try? await Task.sleep(for: .seconds(1))
         do { try await registerAdvertisement() } catch { log("re-registering the advertisement failed: \(error)") }
     }
