@@ -1,9 +1,8 @@
 #!/bin/sh
 # PID 1 inside the ble-lab VM (host rootfs read-only over 9p, tmpfs overlay on top). Starts the system bus,
 # btvirt (three virtual LE controllers on one virtual air) and bluetoothd, then the project's peers:
-#   hci0  iomt-lab ble-sim --device blood-pressure   (peripheral, first phase)
+#   hci0  iomt-lab ble-sim --device <each of DEVICES, one phase each>   (peripheral)
 #   hci1  the central: CENTRAL=probe (scripts/ble-lab/probe-central.py) or CENTRAL=iomtd
-#   hci2  iomt-lab ble-sim --device pulse-oximeter   (peripheral, second phase)
 # and iomt-lab dom-receiver on 127.0.0.1. Each simulator forces one disconnect after DISCONNECT_AFTER
 # values. Prints BLE_E2E_RESULT=PASS|FAIL for run.sh. Settings come from the kernel command line (env).
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
@@ -30,19 +29,27 @@ modprobe -a hci_vhci cmac ecb algif_hash algif_skcipher || say "modprobe failed"
 mkdir -p /run/dbus; dbus-daemon --system --fork --nopidfile || say "dbus-daemon failed"
 
 ncontrollers() { btmgmt info 2>/dev/null | grep -c "Primary controller"; }
-for attempt in 1 2 3; do        # a controller reset can time out on a slow TCG guest: retry
-  dmesg -c >/dev/null
-  btvirt -L -l3 >$L/btvirt.log 2>&1 &
-  BTVIRT=$!
-  for i in $(seq 1 60); do
-    [ "$(ncontrollers)" -ge 3 ] && break
-    dmesg | grep -q "failed: -110" && break
-    sleep 0.3
+# Fresh virtual controllers for every phase: with controllers reused from an earlier phase, discovery of
+# the next peripheral took 30-150 s or never happened (a new peripheral address did not help).
+start_controllers() {
+  for attempt in 1 2 3; do        # a controller reset can time out on a slow TCG guest: retry
+    dmesg -c >/dev/null
+    btvirt -L -l2 >$L/btvirt.log 2>&1 &
+    BTVIRT=$!
+    for i in $(seq 1 60); do
+      [ "$(ncontrollers)" -ge 2 ] && break
+      dmesg | grep -q "failed: -110" && break
+      sleep 0.3
+    done
+    [ "$(ncontrollers)" -ge 2 ] && break
+    say "btvirt attempt $attempt: $(ncontrollers) controller(s) came up, retrying"; stop_controllers
   done
-  [ "$(ncontrollers)" -ge 3 ] && break
-  say "btvirt attempt $attempt: $(ncontrollers) controller(s) came up, retrying"; kill $BTVIRT; wait $BTVIRT 2>/dev/null; sleep 1
-done
-say "controllers up: $(ls /sys/class/bluetooth | tr '\n' ' ')"
+  say "controllers up: $(ls /sys/class/bluetooth | tr '\n' ' ')"
+}
+stop_controllers() {
+  kill $BTVIRT 2>/dev/null; wait $BTVIRT 2>/dev/null
+  for i in $(seq 1 50); do [ -z "$(ls /sys/class/bluetooth 2>/dev/null)" ] && break; sleep 0.2; done
+}
 address() { btmgmt -i "$1" info 2>/dev/null | awk '/addr /{print $2; exit}'; }
 
 "$BIN/iomt-lab" dom-receiver --port $PORT >$L/receiver.log 2>&1 &
@@ -89,21 +96,21 @@ EOC
   return $rc
 }
 
-# One phase per device: fresh bluetoothd, the simulator on its own controller (blood pressure hci0, pulse
-# oximeter hci2: a peripheral address the central has not seen is found at once; reusing hci0's made the
-# second phase's discovery take 20-85 s), the central on hci1. One LE link at a time: with two
-# simultaneous links on one central, btvirt's second link never worked here.
+# One phase per device: fresh controllers and bluetoothd, the simulator on hci0, the central on hci1.
+# One LE link at a time: with two simultaneous links on one central, btvirt's second link never worked here.
 RC=0
 for dev in $(echo "$DEVICES" | tr ',' ' '); do
   case $dev in
-    blood-pressure) hci=hci0; svc=1810; chrs=2A35+2A36; rd=2A49 ;;
-    pulse-oximeter) hci=hci2; svc=1822; chrs=2A5E+2A5F; rd=2A60 ;;
+    blood-pressure) svc=1810; chrs=2A35+2A36; rd=2A49 ;;
+    pulse-oximeter) svc=1822; chrs=2A5E+2A5F; rd=2A60 ;;
     *) say "unknown device $dev"; RC=1; continue ;;
   esac
+  hci=hci0
+  start_controllers
   rm -rf /var/lib/bluetooth/*
   /usr/libexec/bluetooth/bluetoothd -n -E >$L/bluetoothd-$dev.log 2>&1 &
   BTD=$!
-  for i in $(seq 1 75); do [ "$(bluetoothctl list 2>/dev/null | grep -c ^Controller)" -ge 3 ] && break; sleep 0.2; done
+  for i in $(seq 1 75); do [ "$(bluetoothctl list 2>/dev/null | grep -c ^Controller)" -ge 2 ] && break; sleep 0.2; done
   "$BIN/iomt-lab" ble-sim --adapter $hci --device $dev --fixtures "$REPO/Firmware-Fixtures/ble-$dev" \
       --interval-ms "$INTERVAL_MS" --disconnect-after "$DISCONNECT_AFTER" >$L/sim-$dev.log 2>&1 &
   SIM=$!
@@ -118,10 +125,8 @@ for dev in $(echo "$DEVICES" | tr ',' ' '); do
     *) say "unknown CENTRAL=$CENTRAL (probe or iomtd)"; prc=1 ;;
   esac
   kill $SIM 2>/dev/null; wait $SIM 2>/dev/null
-  # Power both controllers off (an HCI Reset when next powered on): the kernel keeps scan and connection
-  # state across bluetoothd restarts.
-  btmgmt -i $hci power off >/dev/null 2>&1; btmgmt -i hci1 power off >/dev/null 2>&1
   kill $BTD 2>/dev/null; wait $BTD 2>/dev/null
+  stop_controllers
   # What every central must have done to the simulator: set its clock, subscribe, and re-subscribe after
   # the forced disconnect, with values sent after the re-subscription.
   f=$L/sim-$dev.log
