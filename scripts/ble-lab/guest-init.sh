@@ -1,6 +1,6 @@
 #!/bin/sh
 # PID 1 inside the ble-lab VM (host rootfs read-only over 9p, tmpfs overlay on top). Starts the system bus,
-# btvirt (three virtual LE controllers on one virtual air) and bluetoothd, then the project's peers:
+# btvirt (two virtual LE controllers on one virtual air, fresh per phase) and bluetoothd, then the project's peers:
 #   hci0  iomt-lab ble-sim --device <each of DEVICES, one phase each>   (peripheral)
 #   hci1  the central: CENTRAL=probe (scripts/ble-lab/probe-central.py) or CENTRAL=iomtd
 # and iomt-lab dom-receiver on 127.0.0.1. Each simulator forces one disconnect after DISCONNECT_AFTER
