@@ -26,6 +26,16 @@ command -v dpkg-deb >/dev/null 2>&1 || need_apt+=(dpkg)
 # (with the host's /usr/bin/python3, whose dbus bindings come from apt).
 command -v dbus-daemon >/dev/null 2>&1 || need_apt+=(dbus)
 dpkg -s python3-dbusmock >/dev/null 2>&1 || need_apt+=(python3-dbusmock)
+# BLE end-to-end lab (scripts/ble-lab/run.sh): qemu (TCG) boots a Debian kernel with the host rootfs over 9p;
+# btvirt (bluez-test-tools) makes virtual LE controllers; bluetoothd, busybox-static for the initramfs.
+command -v qemu-system-x86_64 >/dev/null 2>&1 || need_apt+=(qemu-system-x86)
+dpkg -s bluez >/dev/null 2>&1 || need_apt+=(bluez)
+command -v btvirt >/dev/null 2>&1 || need_apt+=(bluez-test-tools)
+dpkg -s busybox-static >/dev/null 2>&1 || need_apt+=(busybox-static)  # static: the initramfs has no libc
+command -v cpio >/dev/null 2>&1 || need_apt+=(cpio)
+command -v depmod >/dev/null 2>&1 || need_apt+=(kmod)
+command -v bc >/dev/null 2>&1 || need_apt+=(bc)
+dpkg -s python3-dbus >/dev/null 2>&1 || need_apt+=(python3-dbus)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "setup: installing Debian packages: ${need_apt[*]}"
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test of iomtd from a fresh clone: installs what is missing, builds (debug, no warnings
-# allowed), runs the Swift test suites (unit, pseudo-terminal, HTTP, end-to-end), then a short fuzz pass.
+# allowed), runs the Swift test suites (unit, pseudo-terminal, HTTP, end-to-end), the BLE end-to-end test in a
+# qemu VM (scripts/ble-e2e.sh), then a short fuzz pass.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -16,6 +17,11 @@ export IOMT_BIN_DIR="$(swift build --show-bin-path)"
 swift test 2>&1 | tee /tmp/iomtd-test.log | grep -vE '^(􀟈|◇|↳)' | grep -E '✘|passed|failed|error|Executed|Test run' | tail -60
 status=${PIPESTATUS[0]}
 if [ "$status" -ne 0 ]; then echo "== failures"; grep -E '✘|error:' /tmp/iomtd-test.log | head -80; exit "$status"; fi
+
+if [ "${IOMT_SKIP_BLE_E2E:-0}" != 1 ]; then
+  echo "== BLE end-to-end (qemu VM with BlueZ; skip with IOMT_SKIP_BLE_E2E=1)"
+  bash scripts/ble-e2e.sh || exit 1
+fi
 
 if [ -x scripts/fuzz.sh ] && [ "${IOMT_SKIP_FUZZ:-0}" != 1 ]; then
   echo "== fuzz (short pass; full: scripts/fuzz.sh 600)"

@@ -1,4 +1,4 @@
-// iomt-lab: test peers for iomtd — device simulators on pseudo-terminals and the local DOM receiver.
+// iomt-lab: test peers for iomtd — device simulators (pseudo-terminals, BLE through BlueZ) and the local DOM receiver.
 // Subcommands live in their own files; this switch only dispatches.
 import Glibc
 import IoMTCore
@@ -17,6 +17,10 @@ func printUsage() {
                    simulated Nonin serial oximeter (data format #2 or #8)
       sim spirometer [--link PATH] [--interval S] [--tear R]
                    simulated spirometer printing text reports
+      ble-sim --device blood-pressure|pulse-oximeter [--adapter hciN] [--fixtures DIR] [--name NAME]
+              [--interval-ms N] [--disconnect-after N] [--include-rejected]
+                   simulated Bluetooth LE health device served through BlueZ (GATT + advertisement + agent),
+                   replaying Firmware-Fixtures values; Current Time 0x1805 starts unset (2000-01-01)
       dom-receiver --port N [--data FILE] [--record DIR] [--fault SCRIPT | --fault-file FILE]
                    [--tls-cert FILE --tls-key FILE [--client-ca FILE]] [--oauth2-client ID:SECRET [--token-lifetime S]]
                    local DOM FHIR receiver on 127.0.0.1; SCRIPT: <transactions>:<action>,... e.g.
@@ -31,6 +35,8 @@ func printUsage() {
 switch arguments.first {
 case "sim":
     exit(runSimulatorCommand(Array(arguments.dropFirst())))
+case "ble-sim":
+    exit(BLESimulatorCommand.run(Array(arguments.dropFirst())))
 case "dom-receiver":
     exit(DOMReceiverCommand.run(Array(arguments.dropFirst())))
 case "-h", "--help", "help":

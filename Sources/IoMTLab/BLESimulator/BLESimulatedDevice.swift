@@ -1,0 +1,101 @@
+/// What the BLE device simulator serves: one Bluetooth SIG health service (values replayed from
+/// Firmware-Fixtures) plus the Current Time Service, laid out as BlueZ GATT application objects.
+
+/// A 16-bit Bluetooth SIG UUID and its 128-bit form on the Bluetooth Base UUID (Core Vol 3 Part B §2.5.1).
+public enum BLEUUID {
+    public static func full(_ short: UInt16) -> String {
+        "0000" + hex4(short).lowercased() + "-0000-1000-8000-00805f9b34fb"
+    }
+
+    /// "2A35" (the spelling of case.json and the profiles).
+    public static func hex4(_ short: UInt16) -> String {
+        let digits = String(short, radix: 16, uppercase: true)
+        return String(repeating: "0", count: 4 - digits.count) + digits
+    }
+}
+
+/// Where a characteristic's values come from.
+public enum BLECharacteristicSource: Sendable, Hashable {
+    /// Replayed from the fixture captures of this characteristic, in a loop, while a central is subscribed.
+    case fixtures
+    /// A constant value (feature characteristics).
+    case constant([UInt8])
+    /// The simulated device clock (Current Time 0x2A2B): readable, writable by the central.
+    case currentTime
+}
+
+public struct BLESimulatedCharacteristic: Sendable, Hashable {
+    public let uuid: UInt16
+    /// BlueZ GattCharacteristic1 Flags ("read", "write", "notify", "indicate", …).
+    public let flags: [String]
+    public let source: BLECharacteristicSource
+
+    public init(uuid: UInt16, flags: [String], source: BLECharacteristicSource) {
+        self.uuid = uuid; self.flags = flags; self.source = source
+    }
+
+    /// Sends fixture values as notifications or indications once subscribed.
+    public var streamsFixtures: Bool { source == .fixtures && (flags.contains("notify") || flags.contains("indicate")) }
+    public var kindOfUpdate: String { flags.contains("indicate") ? "indication" : "notification" }
+}
+
+public struct BLESimulatedService: Sendable, Hashable {
+    public let uuid: UInt16
+    public let characteristics: [BLESimulatedCharacteristic]
+}
+
+public enum BLESimulatedDevice: String, Sendable, CaseIterable {
+    case bloodPressure = "blood-pressure"
+    case pulseOximeter = "pulse-oximeter"
+
+    /// Firmware-Fixtures/<folder> holds this device's captures; also the iomtd profile id.
+    public var fixtureFolder: String { "ble-" + rawValue }
+
+    public var primaryService: UInt16 {
+        switch self {
+        case .bloodPressure: 0x1810
+        case .pulseOximeter: 0x1822
+        }
+    }
+
+    public var defaultLocalName: String {
+        switch self {
+        case .bloodPressure: "IoMT-Sim BPM"
+        case .pulseOximeter: "IoMT-Sim PLX"
+        }
+    }
+
+    /// Blood Pressure Feature (BLS 1.1, GSS §3.30): body movement, cuff fit, irregular pulse, pulse rate
+    /// range and measurement position detection — the status bits the fixtures exercise.
+    public static let bloodPressureFeature: [UInt8] = [0x1F, 0x00]
+
+    /// PLX Features (PLXS 1.0.1, GSS): measurement status, device and sensor status, spot-check timestamp,
+    /// SpO2PR-Fast, SpO2PR-Slow, pulse amplitude index (0x007B; no spot-check storage, so no RACP);
+    /// then Measurement Status Support (bits 5-15: 0xFFE0) and Device and Sensor Status Support (0x00FFFF).
+    public static let pulseOximeterFeatures: [UInt8] = [0x7B, 0x00, 0xE0, 0xFF, 0xFF, 0xFF, 0x00]
+
+    /// Current Time Service 0x1805 with Current Time 0x2A2B (read, write, notify; CTS 1.1).
+    public static let currentTimeService = BLESimulatedService(uuid: 0x1805, characteristics: [
+        BLESimulatedCharacteristic(uuid: 0x2A2B, flags: ["read", "write", "notify"], source: .currentTime),
+    ])
+
+    public var services: [BLESimulatedService] {
+        switch self {
+        case .bloodPressure:
+            [BLESimulatedService(uuid: 0x1810, characteristics: [
+                BLESimulatedCharacteristic(uuid: 0x2A35, flags: ["indicate"], source: .fixtures),
+                BLESimulatedCharacteristic(uuid: 0x2A36, flags: ["notify"], source: .fixtures),
+                BLESimulatedCharacteristic(uuid: 0x2A49, flags: ["read"], source: .constant(Self.bloodPressureFeature)),
+            ]), Self.currentTimeService]
+        case .pulseOximeter:
+            [BLESimulatedService(uuid: 0x1822, characteristics: [
+                BLESimulatedCharacteristic(uuid: 0x2A5E, flags: ["indicate"], source: .fixtures),
+                BLESimulatedCharacteristic(uuid: 0x2A5F, flags: ["notify"], source: .fixtures),
+                BLESimulatedCharacteristic(uuid: 0x2A60, flags: ["read"], source: .constant(Self.pulseOximeterFeatures)),
+            ]), Self.currentTimeService]
+        }
+    }
+
+    public var characteristics: [BLESimulatedCharacteristic] { services.flatMap(\.characteristics) }
+    public var streamingCharacteristics: [UInt16] { characteristics.filter(\.streamsFixtures).map(\.uuid) }
+}

@@ -1,0 +1,149 @@
+import Dispatch
+import Foundation
+import IoMTDBus
+import IoMTLab
+import Synchronization
+
+/// `iomt-lab ble-sim --device blood-pressure|pulse-oximeter [--adapter hciN] [--fixtures DIR] [--name NAME]
+///  [--interval-ms N] [--disconnect-after N] [--include-rejected]`: a BLE health device served through BlueZ
+/// on the system bus until SIGINT/SIGTERM.
+enum BLESimulatorCommand {
+    static let usage = """
+    usage: iomt-lab ble-sim --device blood-pressure|pulse-oximeter [--adapter hci0] [--fixtures DIR] [--name NAME]
+                            [--interval-ms N] [--disconnect-after N] [--include-rejected]
+      Serves a Bluetooth LE health device through BlueZ (system bus): a GATT application with the device's
+      service (Blood Pressure 0x1810 or Pulse Oximeter 0x1822) and Current Time 0x1805, an LE advertisement
+      and a NoInputNoOutput agent on the adapter. Once a central subscribes, the measurement values of
+      Firmware-Fixtures/ble-<device> are replayed (one per subscribed characteristic every --interval-ms,
+      default 1000) in a loop; cases the decoder must reject are skipped unless --include-rejected.
+      The Current Time starts at 2000-01-01 (an unset clock); writes by the central are logged.
+      --fixtures DIR        default: Firmware-Fixtures/ble-<device> found from the working directory
+                            or the executable's location
+      --disconnect-after N  after N values, drop the advertisement and disconnect the central from the
+                            peripheral side (once), then advertise and serve again
+    Logs one line per event on stdout ("ble-sim: StartNotify 2A35 ...", "ble-sim: current time written ...").
+    Runs until SIGINT or SIGTERM.
+    """
+
+    static func run(_ arguments: [String]) -> Int32 {
+        if arguments.contains("--help") || arguments.contains("-h") { print(usage); return 0 }
+        var device: BLESimulatedDevice? = nil
+        var adapter = "hci0", fixtures: String? = nil, name: String? = nil
+        var interval = 1000
+        var disconnectAfter: Int? = nil
+        var includeRejected = false
+        var index = 0
+        func fail(_ message: String) -> Int32 {
+            FileHandle.standardError.write(Data("iomt-lab ble-sim: \(message)\n\(usage)\n".utf8))
+            return 64
+        }
+        while index < arguments.count {
+            let option = arguments[index]
+            if option == "--include-rejected" { includeRejected = true; index += 1; continue }
+            guard index + 1 < arguments.count else { return fail("\(option) needs a value") }
+            let value = arguments[index + 1]
+            switch option {
+            case "--device":
+                guard let parsed = BLESimulatedDevice(rawValue: value) else {
+                    return fail("unknown device \"\(value)\" (expected blood-pressure or pulse-oximeter)")
+                }
+                device = parsed
+            case "--adapter":
+                guard value.hasPrefix("hci"), Int(value.dropFirst(3)) != nil else { return fail("--adapter expects hciN, got \"\(value)\"") }
+                adapter = value
+            case "--fixtures": fixtures = value
+            case "--name":
+                guard !value.isEmpty, value.utf8.count <= 29 else { return fail("--name must be 1-29 bytes (it goes into the advertisement)") }
+                name = value
+            case "--interval-ms":
+                guard let parsed = Int(value), parsed >= 10, parsed <= 600_000 else { return fail("--interval-ms must be 10…600000, got \"\(value)\"") }
+                interval = parsed
+            case "--disconnect-after":
+                guard let parsed = Int(value), parsed >= 1 else { return fail("--disconnect-after must be a positive number of values, got \"\(value)\"") }
+                disconnectAfter = parsed
+            default: return fail("unknown option \(option)")
+            }
+            index += 2
+        }
+        guard let device else { return fail("--device is required") }
+        guard let directory = fixtures ?? defaultFixtureDirectory(device) else {
+            return fail("cannot find Firmware-Fixtures/\(device.fixtureFolder) from the working directory or the executable; pass --fixtures DIR")
+        }
+        let simulator: BLEPeripheralSimulator
+        do {
+            let cases = try BLEFixtureLoader.load(directory: directory)
+            simulator = try BLEPeripheralSimulator(
+                configuration: .init(device: device, adapter: adapter, localName: name, intervalMilliseconds: interval,
+                                     disconnectAfter: disconnectAfter, includeRejected: includeRejected),
+                cases: cases, fixtureDirectory: directory, log: { line in
+                    print("ble-sim: " + line)
+                    fflush(nil)
+                })
+        } catch {
+            FileHandle.standardError.write(Data("iomt-lab ble-sim: \(error)\n".utf8))
+            return 1
+        }
+        print("ble-sim: \(device.rawValue) on \(adapter), fixtures \(directory)")
+        fflush(nil)
+
+        let finished = DispatchSemaphore(value: 0)
+        let state = RunState()
+        Task {
+            do {
+                let connection = try await DBusConnection.system()
+                state.connection.withLock { $0 = connection }
+                try await simulator.export(on: connection)
+                try await simulator.registerWithBlueZ()
+                let reason = await connection.closed()
+                guard !state.stopping.withLock({ $0 }) else { return }
+                FileHandle.standardError.write(Data("iomt-lab ble-sim: the system bus connection ended: \(reason)\n".utf8))
+                state.status.withLock { $0 = 1 }
+            } catch {
+                FileHandle.standardError.write(Data("iomt-lab ble-sim: \(error)\n".utf8))
+                state.status.withLock { $0 = 1 }
+            }
+            finished.signal()
+        }
+        var sources: [DispatchSourceSignal] = []
+        for signalNumber in [SIGINT, SIGTERM] {
+            signal(signalNumber, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
+            source.setEventHandler { finished.signal() }
+            source.resume()
+            sources.append(source)
+        }
+        finished.wait()
+        state.stopping.withLock { $0 = true }
+        let stopped = DispatchSemaphore(value: 0)
+        Task {
+            await simulator.stop()
+            state.connection.withLock { $0 }?.close()
+            stopped.signal()
+        }
+        _ = stopped.wait(timeout: .now() + 5)
+        sources.forEach { $0.cancel() }
+        return state.status.withLock { $0 }
+    }
+
+    /// Exit status and bus connection, shared by the run task and the signal handling.
+    final class RunState: Sendable {
+        let status = Mutex<Int32>(0)
+        let connection = Mutex<DBusConnection?>(nil)
+        let stopping = Mutex(false)
+    }
+
+    /// Firmware-Fixtures/ble-<device> in the working directory or above the executable (a build directory).
+    static func defaultFixtureDirectory(_ device: BLESimulatedDevice) -> String? {
+        var candidates = [FileManager.default.currentDirectoryPath]
+        var directory = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+        for _ in 0..<6 {
+            candidates.append(directory.path)
+            directory = directory.deletingLastPathComponent()
+        }
+        for candidate in candidates {
+            let path = candidate + "/Firmware-Fixtures/" + device.fixtureFolder
+            if FileManager.default.fileExists(atPath: path) { return path }
+        }
+        return nil
+    }
+}

@@ -1,0 +1,160 @@
+#!/bin/sh
+# PID 1 inside the ble-lab VM (host rootfs read-only over 9p, tmpfs overlay on top). Starts the system bus,
+# btvirt (two virtual LE controllers on one virtual air, fresh per phase) and bluetoothd, then the project's peers:
+#   hci0  iomt-lab ble-sim --device <each of DEVICES, one phase each>   (peripheral)
+#   hci1  the central: CENTRAL=probe (scripts/ble-lab/probe-central.py) or CENTRAL=iomtd
+# and iomt-lab dom-receiver on 127.0.0.1. Each simulator forces one disconnect after DISCONNECT_AFTER
+# values. Prints BLE_E2E_RESULT=PASS|FAIL for run.sh. Settings come from the kernel command line (env).
+export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+G=$(cd "$(dirname "$0")" && pwd)
+REPO=${BLE_LAB_REPO:-$(cd "$G/../.." && pwd)}
+BIN=${BLE_LAB_BIN:-$REPO/.build/debug}
+CENTRAL=${CENTRAL:-probe}
+DEVICES=${DEVICES:-blood-pressure,pulse-oximeter}
+DISCONNECT_AFTER=${DISCONNECT_AFTER:-6}
+INTERVAL_MS=${INTERVAL_MS:-500}
+CENTRAL_TIMEOUT=${CENTRAL_TIMEOUT:-150}
+PROBE_ARGS=${PROBE_ARGS:-}      # e.g. --pair (Just Works, answered by the simulator's agent)
+PORT=8088
+mount -t proc proc /proc; mount -t sysfs sys /sys; mount -t tmpfs tmpfs /run
+mkdir -p /dev/pts /dev/shm; mount -t devpts devpts /dev/pts; mount -t tmpfs tmpfs /dev/shm
+mount -t tmpfs tmpfs /var/lib/bluetooth   # (no tmpfs on /tmp: the build directory may live there)
+hostname blelab
+busybox ip link set lo up 2>/dev/null || busybox ifconfig lo 127.0.0.1 up
+up() { cut -d' ' -f1 /proc/uptime; }
+say() { echo "GUEST [$(up)s]: $*"; }
+W=/run/ble-lab; L=$W/logs; mkdir -p $L
+say "kernel $(uname -r), $(nproc) vCPU, central=$CENTRAL devices=$DEVICES disconnect-after=$DISCONNECT_AFTER"
+modprobe -a hci_vhci cmac ecb algif_hash algif_skcipher || say "modprobe failed"
+mkdir -p /run/dbus; dbus-daemon --system --fork --nopidfile || say "dbus-daemon failed"
+
+ncontrollers() { btmgmt info 2>/dev/null | grep -c "Primary controller"; }
+# Fresh virtual controllers for every phase: with controllers reused from an earlier phase, discovery of
+# the next peripheral took 30-150 s or never happened (a new peripheral address did not help).
+start_controllers() {
+  for attempt in 1 2 3; do        # a controller reset can time out on a slow TCG guest: retry
+    dmesg -c >/dev/null
+    btvirt -L -l2 >$L/btvirt.log 2>&1 &
+    BTVIRT=$!
+    for i in $(seq 1 60); do
+      [ "$(ncontrollers)" -ge 2 ] && break
+      dmesg | grep -q "failed: -110" && break
+      sleep 0.3
+    done
+    [ "$(ncontrollers)" -ge 2 ] && break
+    say "btvirt attempt $attempt: $(ncontrollers) controller(s) came up, retrying"; stop_controllers
+  done
+  say "controllers up: $(ls /sys/class/bluetooth | tr '\n' ' ')"
+}
+stop_controllers() {
+  kill $BTVIRT 2>/dev/null; wait $BTVIRT 2>/dev/null
+  for i in $(seq 1 50); do [ -z "$(ls /sys/class/bluetooth 2>/dev/null)" ] && break; sleep 0.2; done
+}
+address() { btmgmt -i "$1" info 2>/dev/null | awk '/addr /{print $2; exit}'; }
+
+"$BIN/iomt-lab" dom-receiver --port $PORT >$L/receiver.log 2>&1 &
+for i in $(seq 1 50); do busybox wget -q -O - http://127.0.0.1:$PORT/health >/dev/null 2>&1 && break; sleep 0.2; done
+stats() { busybox wget -q -O - http://127.0.0.1:$PORT/stats 2>/dev/null; }
+observations() { n=$(stats | sed -n 's/.*"observations":\([0-9]*\).*/\1/p'); echo "${n:-0}"; }
+now() { cut -d. -f1 /proc/uptime; }
+
+# iomtd central: needs iomtd's BLE central (Sources/IoMTBlueZ, branch wt-bluez until merged; run here with
+# IOMT_BIN_DIR pointing at a build of the merge). Configuration: devices[] {"profile": "ble-<device>",
+# "address": "<peripheral>"} and "bluetooth": {"adapter": "hci1"}. Passes when DOM has readings from
+# before the forced disconnect, the simulator sent values after the central reconnected (re-subscribed),
+# and DOM has more readings after that.
+iomtd_central() {  # $1 device, $2 peripheral address
+  dir=$W/iomtd-$1; mkdir -p $dir
+  cat >$dir/config.json <<EOC
+{
+  "stateDirectory": "$dir/state",
+  "profilesDirectory": "$REPO/DeviceProfiles",
+  "gateway": {"systemId": "0A1B2C3D4E5F6071", "serialNumber": "BLE-LAB"},
+  "patient": {"pesel": "44051401359"},
+  "control": {"socketPath": "$dir/control.sock"},
+  "hotplug": {"enabled": false},
+  "bluetooth": {"adapter": "hci1"},
+  "devices": [{"profile": "ble-$1", "address": "$2"}],
+  "dom": {"baseURL": "http://127.0.0.1:$PORT/fhir", "batchSize": 20, "timeoutMs": 3000}
+}
+EOC
+  "$BIN/iomtd" --config $dir/config.json >$L/central-$1.log 2>&1 &
+  IOMTD=$!
+  start=$(observations); before=""; deadline=$(( $(now) + CENTRAL_TIMEOUT )); rc=1
+  while [ "$(now)" -lt $deadline ]; do
+    kill -0 $IOMTD 2>/dev/null || { say "iomtd exited"; break; }
+    n=$(observations)
+    if [ -z "$before" ] && grep -q "forcing disconnect" $L/sim-$1.log; then before=$n; say "$1: forced disconnect with $((n - start)) new observations at DOM"; fi
+    if [ -n "$before" ] && [ "$before" -gt "$start" ] && [ "$n" -gt "$before" ] && \
+       awk '/forcing disconnect/{f=1} f&&/central .* connected/{c=1} c&&/ sent /{s=1} END{exit !s}' $L/sim-$1.log; then
+      say "$1: observations at DOM: $((before - start)) before the forced disconnect, $((n - before)) after the reconnect"; rc=0; break
+    fi
+    sleep 2
+  done
+  [ $rc -eq 0 ] || say "$1: iomtd central did not pass: observations start=$start before-disconnect=${before:-none} now=$(observations)"
+  kill $IOMTD 2>/dev/null; wait $IOMTD 2>/dev/null
+  return $rc
+}
+
+# One phase per device: fresh controllers and bluetoothd, the simulator on hci0, the central on hci1.
+# One LE link at a time: with two simultaneous links on one central, btvirt's second link never worked here.
+RC=0
+for dev in $(echo "$DEVICES" | tr ',' ' '); do
+  case $dev in
+    blood-pressure) svc=1810; chrs=2A35+2A36; rd=2A49 ;;
+    pulse-oximeter) svc=1822; chrs=2A5E+2A5F; rd=2A60 ;;
+    *) say "unknown device $dev"; RC=1; continue ;;
+  esac
+  hci=hci0
+  start_controllers
+  rm -rf /var/lib/bluetooth/*
+  /usr/libexec/bluetooth/bluetoothd -n -E >$L/bluetoothd-$dev.log 2>&1 &
+  BTD=$!
+  for i in $(seq 1 75); do [ "$(bluetoothctl list 2>/dev/null | grep -c ^Controller)" -ge 2 ] && break; sleep 0.2; done
+  "$BIN/iomt-lab" ble-sim --adapter $hci --device $dev --fixtures "$REPO/Firmware-Fixtures/ble-$dev" \
+      --interval-ms "$INTERVAL_MS" --disconnect-after "$DISCONNECT_AFTER" >$L/sim-$dev.log 2>&1 &
+  SIM=$!
+  for i in $(seq 1 100); do grep -q "advertisement registered" $L/sim-$dev.log && break; sleep 0.2; done
+  addr=$(address $hci)
+  say "$dev: ble-sim on $hci ($addr) $(grep -q 'advertisement registered' $L/sim-$dev.log && echo advertising || echo 'DID NOT COME UP'); central $CENTRAL on hci1"
+  prc=0
+  case $CENTRAL in
+    probe) /usr/bin/python3 "$G/probe-central.py" --adapter hci1 --target "$addr,$svc,$chrs,$rd" --timeout "$CENTRAL_TIMEOUT" \
+             $PROBE_ARGS >$L/central-$dev.log 2>&1 || prc=1 ;;
+    iomtd) iomtd_central $dev "$addr" || prc=1 ;;
+    *) say "unknown CENTRAL=$CENTRAL (probe or iomtd)"; prc=1 ;;
+  esac
+  kill $SIM 2>/dev/null; wait $SIM 2>/dev/null
+  kill $BTD 2>/dev/null; wait $BTD 2>/dev/null
+  stop_controllers
+  # What every central must have done to the simulator: set its clock, subscribe, and re-subscribe after
+  # the forced disconnect, with values sent after the re-subscription.
+  f=$L/sim-$dev.log
+  # (A bonded central keeps its CCC on the peripheral side: BlueZ then sends no new StartNotify, so the
+  # criterion is values sent after the central reconnected; a non-bonded one must have re-subscribed.)
+  c=$(grep -c "current time written" $f)
+  resub=$(awk '/forcing disconnect/{f=1} f&&/StartNotify 2A/{n++} END{print n+0}' $f)
+  after=$(awk '/forcing disconnect/{f=1} f&&/central .* connected/{c=1} c&&/ sent /{n++} END{print n+0}' $f)
+  say "$dev: central rc=$prc; ble-sim: clock writes=$c, StartNotify after the forced disconnect=$resub, values sent after the reconnect=$after"
+  [ "$c" -ge 1 ] || { say "FAIL: $dev clock was never set"; prc=1; }
+  grep -q "forcing disconnect" $f || { say "FAIL: $dev never reached the forced disconnect"; prc=1; }
+  [ "$after" -ge 1 ] || { say "FAIL: $dev: no values sent after the central reconnected"; prc=1; }
+  [ $prc -eq 0 ] || RC=1
+done
+say "DOM /stats: $(stats)"
+
+for f in $L/central-*.log $L/sim-*.log; do
+  echo "---- $(basename $f)"
+  if [ $RC -eq 0 ]; then grep -v -E " sent 2A|value 2A.* #[0-9]*0 on" $f | tail -40; else tail -80 $f; fi
+done
+if [ $RC -ne 0 ]; then
+  echo "---- receiver.log"; tail -20 $L/receiver.log
+  for f in $L/bluetoothd-*.log; do echo "---- $(basename $f)"; grep -v "Adv Monitor" $f | tail -30; done
+  echo "---- dmesg"; dmesg | grep -i -E "bluetooth|hci" | tail -20
+fi
+say "memory: $(free -m | awk '/Mem:/{print "used="$3"MB of "$2"MB"}')"
+if [ $RC -eq 0 ]; then echo "BLE_E2E_RESULT=PASS central=$CENTRAL"; else echo "BLE_E2E_RESULT=FAIL central=$CENTRAL"; fi
+sync
+/bin/busybox poweroff -f
+echo o > /proc/sysrq-trigger
+while :; do /bin/busybox sleep 1; done
