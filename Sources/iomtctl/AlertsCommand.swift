@@ -80,7 +80,7 @@ enum AlertsCommand {
             }
             until = now.adding(milliseconds: milliseconds)
         }
-        let store = try StoreLocation.open(path)
+        let store = try StoreLocation.openForWriting(path)
         let alert: StoredAlert?
         do { alert = try await store.alert(id: id) } catch { throw CLIError(message: "cannot read alerts: \(error)", exitCode: 1) }
         guard let alert else { throw CLIError(message: "no alert #\(id)", hint: "see iomtctl alerts list", exitCode: 1) }

@@ -62,7 +62,12 @@ import Testing
         // DOM comes back on the same port.
         let receiver = DOMReceiver(configuration: DOMReceiverConfiguration(port: port))
         reservation.release()
-        _ = try receiver.start()
+        // Between release and listen another parallel test's client socket may briefly hold the port: retry.
+        var started = false
+        for _ in 0..<100 where !started {
+            do { _ = try receiver.start(); started = true } catch { try await Task.sleep(for: .milliseconds(100)) }
+        }
+        try #require(started, "could not listen on \(port) again")
         defer { receiver.stop() }
         var requests = 0
         while requests < 200 {
