@@ -23,7 +23,7 @@ enum CLIHelp {
           metrics     the same figures in Prometheus text format (as the daemon's metrics.prom)
           quarantine  list readings DOM refused for their content, with the server's reason
           profiles    list, show and validate device profiles; print the udev rules they need
-          readings    export stored readings as NDJSON (the input of 'rules test')
+          readings    export or tail stored readings (NDJSON, CSV or FHIR NDJSON)
           rules       validate a rule file, or dry-run it over readings: which alerts would fire, when, from which rule
           alerts      list alerts; acknowledge or silence one (audited with your uid)
           help        show help for a command (iomtctl help decode)
@@ -256,12 +256,18 @@ enum CLIHelp {
             Exit codes: 0 printed (possibly none), 1 no store file or unreadable, 2 usage error.
             """,
         "readings": """
-            Usage: iomtctl readings export [--state-dir DIR | --db FILE] [--since INSTANT] [--limit N]
+            Usage: iomtctl readings export [--format ndjson|csv|fhir] [--state-dir DIR | --db FILE] [--since INSTANT] [--limit N]
+                   iomtctl readings tail [-n N] [--follow] [--format ndjson|csv|fhir] [--state-dir DIR | --db FILE]
 
-            Prints stored readings, oldest first, one JSON object per line (NDJSON): the observation contract of
-            `iomtctl decode` plus "id", "receivedAt", "correctedTime" and "device" (profileId, serialNumber, …).
-            No patient identifiers. This is the input format of `iomtctl rules test --readings`.
-
+            export prints stored readings, oldest first; tail the last N (default 10) and, with --follow (-f),
+            each new reading as the daemon commits it. The store is opened read-only.
+              ndjson  (default) one JSON object per line: the observation contract of `iomtctl decode` plus "id",
+                      "receivedAt", "correctedTime" and "device". No patient identifiers. The input format of
+                      `iomtctl rules test --readings`.
+              csv     RFC 4180 with a header: id, correctedTime, receivedAt, device, code, mdc, loinc, value, unit,
+                      status; a blood-pressure reading gives one row per component. No patient identifiers.
+              fhir    one FHIR R4 Observation per line, exactly as uploaded to DOM (PHD IG; subject by PESEL);
+                      --gateway-id EUI64 names the gateway as the daemon's gateway.systemId does.
               --since INSTANT  only readings received at or after this ISO 8601 instant
               --limit N        at most N readings
 

@@ -1,3 +1,6 @@
+import IoMTForward
+import IoMTFHIR
+import IoMTDaemon
 import IoMTAlerts
 import IoMTCore
 import IoMTStore
@@ -6,8 +9,9 @@ import IoMTStore
 /// NDJSON, oldest first — the input `iomtctl rules test --readings` takes. No patient identifiers.
 enum ReadingsCommand {
     static func run(_ arguments: inout CommandArguments) async throws(CLIError) {
-        guard arguments.next() == "export" else {
-            throw CLIError(message: "expected 'readings export'", hint: "see iomtctl help readings", exitCode: 2)
+        let action = arguments.next()
+        guard action == "export" || action == "tail" else {
+            throw CLIError(message: "expected 'readings export' or 'readings tail'", hint: "see iomtctl help readings", exitCode: 2)
         }
         let path = try StoreLocation.path(&arguments)
         let sinceText = try arguments.option("--since")
@@ -17,9 +21,34 @@ enum ReadingsCommand {
             }
             return instant
         }
+        let formatText = try arguments.option("--format") ?? "ndjson"
+        guard let format = ReadingFormat(rawValue: formatText) else {
+            throw CLIError(message: "--format: expected ndjson, csv or fhir, found \"\(formatText)\"", exitCode: 2)
+        }
+        let gatewayId = try arguments.option("--gateway-id") ?? FHIRPreview.defaultGatewayId
+        let count = try CLINumbers.positive(try arguments.option("-n"), option: "-n") ?? 10
+        let follow = arguments.flag("--follow") || arguments.flag("-f")
         let limit = try CLINumbers.positive(try arguments.option("--limit"), option: "--limit") ?? Int.max
         try arguments.finish()
         let store = try StoreLocation.open(path)
+        let writer = ReadingWriter(format: format, gatewayId: gatewayId)
+        writer.header()
+        if action == "tail" {
+            // The last N readings, then (with --follow) each new one as it is committed.
+            var after: Int64 = 0
+            do {
+                let recent = try await store.recent(limit: count).reversed()
+                for row in recent { writer.write(row) }
+                after = recent.last?.id ?? 0
+                while follow {
+                    try? await Task.sleep(for: .milliseconds(500))
+                    let page = try await store.readings(afterId: after, limit: 1000)
+                    for row in page { writer.write(row) }
+                    after = page.last?.id ?? after
+                }
+            } catch { throw CLIError(message: "cannot read readings: \(error)", exitCode: 1) }
+            return
+        }
         var after: Int64 = 0
         var written = 0
         while written < limit {
@@ -29,11 +58,57 @@ enum ReadingsCommand {
             }
             guard let last = page.last else { break }
             for row in page where since.map({ row.observation.receivedAt >= $0 }) ?? true {
-                print(ReadingRecord.json(id: row.id, observation: row.observation).serialized())
+                writer.write(row)
                 written += 1
             }
             after = last.id
         }
+    }
+}
+
+enum ReadingFormat: String {
+    /// The decode contract plus ids and times, no patient identifiers (the input of `rules test`).
+    case ndjson
+    /// One row per value (blood-pressure components get a row each), no patient identifiers.
+    case csv
+    /// One FHIR Observation per line, exactly as uploaded (PHD IG), subject included.
+    case fhir
+}
+
+struct ReadingWriter {
+    let format: ReadingFormat
+    let gatewayId: String
+
+    func header() {
+        if format == .csv { print("id,correctedTime,receivedAt,device,code,mdc,loinc,value,unit,status") }
+    }
+
+    func write(_ row: StoredObservation) {
+        switch format {
+        case .ndjson:
+            print(ReadingRecord.json(id: row.id, observation: row.observation).serialized())
+        case .csv:
+            let o = row.observation
+            let values: [(MeasurementType, DecimalValue?, String, MeasurementStatus)] = o.components.isEmpty
+                ? [(o.type, o.value, o.unit, o.status)] : o.components.map { ($0.type, $0.value, $0.unit, $0.status) }
+            for (type, value, unit, status) in values {
+                let fields = [String(row.id), o.correctedTime.iso8601, o.receivedAt.iso8601, o.device.key, type.mdcRefId, String(type.mdcCode),
+                              type.loinc ?? "", value?.description ?? "", unit, status.sortedNames.joined(separator: " ")]
+                print(fields.map(csvField).joined(separator: ","))
+            }
+        case .fhir:
+            let wireFormat = FHIRPHDWireFormat(gateway: GatewayIdentity(systemId: gatewayId, serialNumber: gatewayId, softwareVersion: GatewayDaemon.version))
+            guard let bundle = try? JSONValue.parse(bytes: wireFormat.encode([row])) else { return }
+            for entry in bundle["entry"]?.arrayValue ?? [] where entry["resource"]?["resourceType"]?.stringValue == "Observation" {
+                if let resource = entry["resource"] { print(resource.serialized()) }
+            }
+        }
+    }
+
+    /// RFC 4180: quote a field holding a comma, quote or line break; double the quotes.
+    private func csvField(_ text: String) -> String {
+        guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return text }
+        return "\"" + text.split(separator: "\"", omittingEmptySubsequences: false).joined(separator: "\"\"") + "\""
     }
 }
 

@@ -75,4 +75,31 @@ import Testing
         #expect(none == 0)
         #expect(noneOutput.contains("no MDC_VOL_AWAY_EXP_FORCED_1S readings"))
     }
+
+    @Test func readingsExportAsCSVAndFHIRAndTail() async throws {
+        let (directory, database, _, _) = try await makeLab()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let (csvStatus, csv) = try LabHarness.run("iomtctl", ["readings", "export", "--format", "csv", "--db", database])
+        #expect(csvStatus == 0, "\(csv)")
+        let rows = csv.split(separator: "\n")
+        #expect(rows.first == "id,correctedTime,receivedAt,device,code,mdc,loinc,value,unit,status")
+        #expect(rows.count == 121)
+        #expect(rows.contains { $0.contains(",MDC_PULS_OXIM_SAT_O2,150456,2708-6,85,%,") })
+        #expect(!csv.contains("44051401359"), "CSV carries no patient identifier")
+
+        let (fhirStatus, fhir) = try LabHarness.run("iomtctl", ["readings", "export", "--format", "fhir", "--db", database, "--limit", "4"])
+        #expect(fhirStatus == 0, "\(fhir)")
+        let resources = fhir.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        #expect(resources.count == 4)
+        #expect(resources.allSatisfy { $0["resourceType"] as? String == "Observation" && $0["identifier"] != nil })
+
+        let (tailStatus, tail) = try LabHarness.run("iomtctl", ["readings", "tail", "-n", "3", "--db", database])
+        #expect(tailStatus == 0)
+        let ids = tail.split(separator: "\n").compactMap { (try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])?["id"] as? Int }
+        #expect(ids == [118, 119, 120], "the last three, oldest first")
+
+        let (badFormat, badFormatOutput) = try LabHarness.run("iomtctl", ["readings", "export", "--format", "xml", "--db", database])
+        #expect(badFormat == 2)
+        #expect(badFormatOutput.contains("--format"))
+    }
 }
