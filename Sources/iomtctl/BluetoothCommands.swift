@@ -3,9 +3,10 @@ import IoMTDaemon
 
 /// `iomtctl scan`, `pair`, `forget`: Bluetooth devices through the daemon's BlueZ connection.
 enum ScanCommand {
-    static let usage = "usage: iomtctl scan [--seconds N] [--json]"
+    static let usage = "usage: iomtctl scan [--seconds N] [--json] | iomtctl scan --serial [--profiles-dir DIR] [--json]"
 
     static func run(_ arguments: inout CommandArguments) async throws(CLIError) {
+        if arguments.flag("--serial") { try await SerialScan.run(&arguments); return }
         let socket = try ControlClient.socketPath(&arguments)
         let secondsText = try arguments.option("--seconds")
         let json = arguments.flag("--json")

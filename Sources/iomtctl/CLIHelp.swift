@@ -102,12 +102,16 @@ enum CLIHelp {
             """,
         "scan": """
             Usage: iomtctl scan [--seconds N] [--socket PATH] [--json]
+                   iomtctl scan --serial [--profiles-dir DIR] [--json]
 
             Asks the daemon to discover Bluetooth LE devices for N seconds (default 10, at most 120),
             with BlueZ's discovery filter set to the health services of the installed ble profiles and
             transport "le", then lists every device BlueZ knows on the adapter: address, signal strength
             (RSSI), the ble profile its advertised services match, name, and whether it is paired,
             trusted or connected. Needs Bluetooth enabled in the daemon's configuration.
+            With --serial (no daemon needed): the USB-serial adapters udev knows now, each with its node,
+            VID:PID, product string, serial number, udev links and the profile hotplug would read it with
+            (and the other profiles that fit the same VID:PID), or none.
 
             Exit codes: 0 printed, 1 iomtd not reachable or Bluetooth unavailable, 2 usage error, 3 permission denied.
             """,

@@ -52,8 +52,10 @@ enum LabHarness {
     }
 
     /// Runs any program to completion (a system tool, or ours under another uid) and returns (exit status, combined output).
-    static func runProgram(_ path: String, _ arguments: [String], in directory: URL? = nil) throws -> (Int32, String) {
+    static func runProgram(_ path: String, _ arguments: [String], in directory: URL? = nil,
+                           environment: [String: String] = [:]) throws -> (Int32, String) {
         let process = Process()
+        if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
         process.executableURL = URL(fileURLWithPath: path)
         process.arguments = arguments
         if let directory { process.currentDirectoryURL = directory }
