@@ -1,3 +1,4 @@
+import IoMTLab
 import Glibc
 import IoMTDBus
 import Synchronization

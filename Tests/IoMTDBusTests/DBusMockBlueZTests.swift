@@ -1,3 +1,4 @@
+import IoMTLab
 import IoMTDBus
 import Testing
 
