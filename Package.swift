@@ -75,7 +75,7 @@ let package = Package(
         .testTarget(name: "IoMTDriversTests", dependencies: ["IoMTDrivers", "IoMTProfiles"], swiftSettings: strict),
         .testTarget(name: "IoMTTransportTests", dependencies: ["IoMTTransport", "IoMTLab"], swiftSettings: strict),
         .testTarget(name: "IoMTUdevTests", dependencies: ["IoMTUdev", "IoMTProfiles", "IoMTDrivers"], swiftSettings: strict),
-        .testTarget(name: "IoMTStoreTests", dependencies: ["IoMTStore"], swiftSettings: strict),
+        .testTarget(name: "IoMTStoreTests", dependencies: ["IoMTStore", "IoMTLab"], swiftSettings: strict),
         .testTarget(name: "IoMTAlertsTests", dependencies: ["IoMTAlerts", "IoMTCore", "IoMTStore", "IoMTHTTP", "IoMTFHIR", "IoMTLab"], swiftSettings: strict),
         .testTarget(name: "IoMTHTTPTests", dependencies: ["IoMTHTTP"], swiftSettings: strict),
         .testTarget(name: "IoMTFHIRTests", dependencies: ["IoMTFHIR"], swiftSettings: strict),

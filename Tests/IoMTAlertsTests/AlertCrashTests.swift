@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import IoMTLab
 import IoMTAlerts
 import IoMTCore
 import IoMTStore
@@ -78,28 +79,7 @@ import Testing
     }
 
     private func spawnChild(database: String, writeEnd: Int32, readEnd: Int32) throws -> pid_t {
-        var executable = [CChar](repeating: 0, count: 4096)
-        let length = readlink("/proc/self/exe", &executable, executable.count - 1)
-        guard length > 0 else { throw StoreError.open(path: "/proc/self/exe", message: "cannot find the test binary") }
-        let arguments = [String(decoding: executable[0..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self),
-                         "--testing-library", "swift-testing", "--filter", "crashChildRaisesAndHangsInDispatch"]
-        var environment: [String] = []
-        var pointer = environ
-        while let entry = pointer.pointee { environment.append(String(cString: entry)); pointer += 1 }
-        environment.append("\(Self.childDatabaseVariable)=\(database)")
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_adddup2(&actions, writeEnd, Self.reportDescriptor)
-        posix_spawn_file_actions_addclose(&actions, readEnd)
-        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
-        let argv = arguments.map { strdup($0) } + [nil]
-        let envp = environment.map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) }; envp.forEach { free($0) } }
-        var pid: pid_t = 0
-        let code = posix_spawn(&pid, arguments[0], &actions, nil, argv, envp)
-        guard code == 0 else { throw StoreError.open(path: arguments[0], message: "posix_spawn failed: \(code)") }
-        return pid
+        try LabChildProcess.testChild(filter: "crashChildRaisesAndHangsInDispatch", environment: [Self.childDatabaseVariable: database],
+                                      passing: (writeEnd, as: Self.reportDescriptor), closing: [readEnd]).pid
     }
 }

@@ -4,11 +4,16 @@ import Glibc
 public struct LabChildProcess: Sendable {
     public let pid: pid_t
 
-    public init(_ arguments: [String], extraEnvironment: [String: String] = [:]) throws {
+    /// `passing` hands the child one of our descriptors under another number (a report pipe's write end);
+    /// `closing` are descriptors the child must not keep (that pipe's read end).
+    public init(_ arguments: [String], extraEnvironment: [String: String] = [:],
+                passing: (descriptor: Int32, as: Int32)? = nil, closing: [Int32] = []) throws {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         for fd: Int32 in [0, 1, 2] { posix_spawn_file_actions_addopen(&actions, fd, "/dev/null", fd == 0 ? O_RDONLY : O_WRONLY, 0) }
+        if let passing { posix_spawn_file_actions_adddup2(&actions, passing.descriptor, passing.as) }
+        for fd in closing { posix_spawn_file_actions_addclose(&actions, fd) }
         let argv = arguments.map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
         var environment: [String] = []
@@ -28,6 +33,18 @@ public struct LabChildProcess: Sendable {
         let result = posix_spawn(&child, arguments[0], &actions, &attributes.value, argv, envp)
         guard result == 0 else { throw LabFailure("cannot start \(arguments[0]): \(String(cString: strerror(result)))") }
         pid = child
+    }
+
+    /// This test binary again, running only the tests matching `filter` (a child for a crash test: it
+    /// works until the parent SIGKILLs it).
+    public static func testChild(filter: String, environment: [String: String], passing: (descriptor: Int32, as: Int32),
+                                 closing: [Int32]) throws -> LabChildProcess {
+        var executable = [CChar](repeating: 0, count: 4096)
+        let length = readlink("/proc/self/exe", &executable, executable.count - 1)
+        guard length > 0 else { throw LabFailure("cannot find the test binary (/proc/self/exe)") }
+        let path = String(decoding: executable[0..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        return try LabChildProcess([path, "--testing-library", "swift-testing", "--filter", filter],
+                                   extraEnvironment: environment, passing: passing, closing: closing)
     }
 
     /// SIGTERM (python-dbusmock exits on it), then reaps.
