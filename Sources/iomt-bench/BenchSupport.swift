@@ -1,5 +1,8 @@
 import Foundation
 import IoMTCore
+import IoMTDrivers
+import IoMTLab
+import IoMTTransport
 
 struct BenchOptions {
     var quick = false
@@ -51,4 +54,30 @@ enum BenchPaths {
         try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         return path
     }
+}
+
+/// Writes one legacy CMS50 frame per device per second on its pty, the devices staggered across the
+/// second (100 slots of 10 ms), for `seconds`; `spo2(tick)` picks the value, `wrote` stamps each write.
+/// Runs on its own thread so the writes keep time whatever the async side does.
+func startStaggeredCMS50Writer(ptys: [PseudoTerminal], seconds: Int, spo2: @escaping @Sendable (Int) -> Int,
+                               wrote: @escaping @Sendable (Int) -> Void) {
+    let devices = ptys.count
+    let writer = Thread {
+        let start = monotonicNanoseconds()
+        var tick = 0
+        while monotonicNanoseconds() - start < UInt64(seconds) * 1_000_000_000 {
+            let slot = tick % 100
+            for device in stride(from: slot, to: devices, by: 100) {
+                let sample = CMS50Sample(pleth: 50, signalStrength: 6, barGraph: 5, beat: false, fingerOut: false, searching: false,
+                                         probeError: false, spo2Dropping: false, pulseRate: 72, spo2: spo2(tick))
+                wrote(device)
+                _ = ptys[device].writeMaster(CMS50Frame.legacy(sample))
+            }
+            tick += 1
+            let next = start + UInt64(tick) * 10_000_000
+            let now = monotonicNanoseconds()
+            if next > now { usleep(UInt32((next - now) / 1000)) }
+        }
+    }
+    writer.start()
 }

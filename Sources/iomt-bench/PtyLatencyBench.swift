@@ -53,25 +53,7 @@ enum PtyLatencyBench {
             })
         }
         // Writer: each device sends one frame per second, staggered across the second.
-        let ptys = terminals
-        let writer = Thread {
-            let start = monotonicNanoseconds()
-            var tick = 0
-            while monotonicNanoseconds() - start < UInt64(seconds) * 1_000_000_000 {
-                let slot = tick % 100
-                for device in stride(from: slot, to: devices, by: 100) {
-                    let sample = CMS50Sample(pleth: 50, signalStrength: 6, barGraph: 5, beat: false, fingerOut: false, searching: false,
-                                             probeError: false, spo2Dropping: false, pulseRate: 72, spo2: 97)
-                    recorder.wrote(device: device)
-                    _ = ptys[device].writeMaster(CMS50Frame.legacy(sample))
-                }
-                tick += 1
-                let next = start + UInt64(tick) * 10_000_000
-                let now = monotonicNanoseconds()
-                if next > now { usleep(UInt32((next - now) / 1000)) }
-            }
-        }
-        writer.start()
+        startStaggeredCMS50Writer(ptys: terminals, seconds: seconds, spo2: { _ in 97 }, wrote: { recorder.wrote(device: $0) })
         try? await Task.sleep(for: .seconds(seconds + 2))
         for connection in connections { connection.stop() }
         for reader in readers { reader.cancel() }
