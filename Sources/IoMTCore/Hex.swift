@@ -33,6 +33,12 @@ public enum Hex {
         return result
     }
 
+    /// A 16-bit value as exactly four hex digits ("10c4", or "2A35" with `uppercase`): USB ids, GATT UUIDs.
+    public static func word(_ value: UInt16, uppercase: Bool = false) -> String {
+        let digits = String(value, radix: 16, uppercase: uppercase)
+        return String(repeating: "0", count: 4 - digits.count) + digits
+    }
+
     public static func string(_ bytes: some Sequence<UInt8>, separator: String = "") -> String {
         let separatorBytes = Array(separator.utf8)
         var output: [UInt8] = []

@@ -1,3 +1,5 @@
+import IoMTCore
+
 /// udev rules for the USB-serial adapters that device profiles name (Systemd/70-iomtd.rules; after
 /// 60-serial.rules, which sets the ID_PATH_TAG the symlink uses).
 ///
@@ -26,7 +28,7 @@ public enum UdevRules {
             "",
         ]
         for key in profilesByAdapter.keys.sorted() {
-            let vendor = hex4(UInt16(key >> 16)), product = hex4(UInt16(key & 0xFFFF))
+            let vendor = Hex.word(UInt16(key >> 16)), product = Hex.word(UInt16(key & 0xFFFF))
             lines.append("# \(profilesByAdapter[key]!.sorted().joined(separator: ", "))")
             lines.append("SUBSYSTEMS==\"usb\", ATTRS{idVendor}==\"\(vendor)\", ATTRS{idProduct}==\"\(product)\", "
                          + "GROUP=\"iomtd\", MODE=\"0660\", ENV{IOMTD_CANDIDATE}=\"1\", "
@@ -37,8 +39,4 @@ public enum UdevRules {
         return lines.joined(separator: "\n") + "\n"
     }
 
-    private static func hex4(_ value: UInt16) -> String {
-        let digits = String(value, radix: 16)
-        return String(repeating: "0", count: 4 - digits.count) + digits
-    }
 }

@@ -1,3 +1,4 @@
+import IoMTCore
 /// A tty device as udev describes it, reduced to what hotplug needs. Built by `UdevDeviceParser`
 /// from plain strings, so everything here is testable without libudev.
 public struct USBSerialDevice: Sendable, Hashable, CustomStringConvertible {
@@ -32,10 +33,7 @@ public struct USBSerialDevice: Sendable, Hashable, CustomStringConvertible {
     /// Node and VID:PID only: the product and serial strings stay out of logs by default.
     public var description: String { "\(devnode ?? syspath) (\(usbId))" }
 
-    static func hex(_ value: UInt16) -> String {
-        let digits = String(value, radix: 16)
-        return String(repeating: "0", count: max(0, 4 - digits.count)) + digits
-    }
+    static func hex(_ value: UInt16) -> String { Hex.word(value) }
 }
 
 /// What the monitor reports. Devices present at start come first, as `.added`, then `.ready`.

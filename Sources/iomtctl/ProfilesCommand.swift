@@ -81,7 +81,7 @@ enum ProfilesCommand {
         print("  driver     \(profile.driver)")
         print("  transport  \(profile.transport.rawValue)")
         for rule in profile.match.usb {
-            print("  usb        \(hex4(rule.vendorId)):\(hex4(rule.productId))" + (rule.product.map { " product contains \"\($0)\"" } ?? ""))
+            print("  usb        \(Hex.word(rule.vendorId)):\(Hex.word(rule.productId))" + (rule.product.map { " product contains \"\($0)\"" } ?? ""))
         }
         for service in profile.match.bleServices { print("  ble        service \(service)") }
         if let serial = profile.serial {
@@ -137,8 +137,4 @@ enum ProfilesCommand {
         text.count >= width ? text : text + String(repeating: " ", count: width - text.count)
     }
 
-    private static func hex4(_ value: UInt16) -> String {
-        let digits = String(value, radix: 16)
-        return String(repeating: "0", count: 4 - digits.count) + digits
-    }
 }

@@ -1,17 +1,16 @@
+import IoMTCore
+
 /// What the BLE device simulator serves: one Bluetooth SIG health service (values replayed from
 /// Firmware-Fixtures) plus the Current Time Service, laid out as BlueZ GATT application objects.
 
 /// A 16-bit Bluetooth SIG UUID and its 128-bit form on the Bluetooth Base UUID (Core Vol 3 Part B §2.5.1).
 public enum BLEUUID {
     public static func full(_ short: UInt16) -> String {
-        "0000" + hex4(short).lowercased() + "-0000-1000-8000-00805f9b34fb"
+        "0000" + Hex.word(short) + "-0000-1000-8000-00805f9b34fb"
     }
 
     /// "2A35" (the spelling of case.json and the profiles).
-    public static func hex4(_ short: UInt16) -> String {
-        let digits = String(short, radix: 16, uppercase: true)
-        return String(repeating: "0", count: 4 - digits.count) + digits
-    }
+    public static func hex4(_ short: UInt16) -> String { Hex.word(short, uppercase: true) }
 }
 
 /// Where a characteristic's values come from.

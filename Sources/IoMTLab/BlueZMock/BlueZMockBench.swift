@@ -1,3 +1,4 @@
+import IoMTCore
 import IoMTDBus
 
 /// python-dbusmock's BlueZ 5 template on a private dbus-daemon, with an adapter, one LE device
@@ -77,7 +78,7 @@ public final class BlueZMockBench: Sendable {
     }
 
     public func addService(_ device: DBusObjectPath, index: Int, uuid: UInt16) async throws -> DBusObjectPath {
-        let path = try DBusObjectPath(device.text + "/service\(hex4(index))")
+        let path = try DBusObjectPath(device.text + "/service\(Hex.word(UInt16(index)))")
         try await mockCall("/", "AddObject", [.objectPath(path), .string("org.bluez.GattService1"),
             .stringVariantDictionary(["UUID": .string(full(uuid)), "Primary": .boolean(true), "Device": .objectPath(device)]),
             .array(element: .structure([.string, .string, .string, .string]), [])])
@@ -87,7 +88,7 @@ public final class BlueZMockBench: Sendable {
     /// A characteristic; StartNotify raises `startNotifyError` for its first `failingStartNotify` calls.
     public func addCharacteristic(_ service: DBusObjectPath, index: Int, uuid: UInt16, flags: [String], readValue: [UInt8] = [],
                            failingStartNotify: Int = 0) async throws -> DBusObjectPath {
-        let path = try DBusObjectPath(service.text + "/char\(hex4(index))")
+        let path = try DBusObjectPath(service.text + "/char\(Hex.word(UInt16(index)))")
         let startNotify = """
             self.n_start = getattr(self, 'n_start', 0) + 1
             if self.n_start <= \(failingStartNotify):
@@ -132,11 +133,7 @@ public final class BlueZMockBench: Sendable {
                                    body: [.objectPath(device)])
     }
 
-    public func full(_ uuid: UInt16) -> String { "0000\(hex4(Int(uuid)).lowercased())-0000-1000-8000-00805f9b34fb" }
-    public func hex4(_ value: Int) -> String {
-        let digits = String(value, radix: 16)
-        return String(repeating: "0", count: max(0, 4 - digits.count)) + digits
-    }
+    public func full(_ uuid: UInt16) -> String { BLEUUID.full(uuid) }
 }
 
 

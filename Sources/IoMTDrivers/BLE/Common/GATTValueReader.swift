@@ -1,3 +1,5 @@
+import IoMTCore
+
 /// Why a characteristic value could not be decoded. Carries the characteristic, the field and the
 /// offset so a technician can match it against a capture.
 public struct GATTDecodingError: Error, Hashable, CustomStringConvertible {
@@ -78,10 +80,7 @@ struct GATTValueReader {
 
 /// 16-bit Bluetooth SIG UUIDs as the profiles and the CLI write them ("2A35").
 public enum GATTUUID {
-    public static func hex(_ uuid: UInt16) -> String {
-        let digits = String(uuid, radix: 16, uppercase: true)
-        return String(repeating: "0", count: 4 - digits.count) + digits
-    }
+    public static func hex(_ uuid: UInt16) -> String { Hex.word(uuid, uppercase: true) }
 
     /// "2A35", "2a35", "0x2A35" or the 128-bit SIG base form "00002a35-0000-1000-8000-00805f9b34fb".
     public static func parse(_ text: String) -> UInt16? {
