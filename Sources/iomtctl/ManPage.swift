@@ -43,23 +43,12 @@ enum ManPage {
     static func verbatim(_ text: String) -> [String] {
         var lines = [".nf"]
         for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
-            var escaped = line.replacingOccurrences(of: "\\", with: "\\e").replacingOccurrences(of: "-", with: "\\-")
+            var escaped = line.split(separator: "\\", omittingEmptySubsequences: false).joined(separator: "\\e")
+                .split(separator: "-", omittingEmptySubsequences: false).joined(separator: "\\-")
             if escaped.hasPrefix(".") || escaped.hasPrefix("'") { escaped = "\\&" + escaped }
             lines.append(escaped)
         }
         lines.append(".fi")
         return lines
-    }
-}
-
-private extension Substring {
-    func replacingOccurrences(of target: String, with replacement: String) -> String {
-        String(self).split(separator: target, omittingEmptySubsequences: false).joined(separator: replacement)
-    }
-}
-
-private extension String {
-    func replacingOccurrences(of target: String, with replacement: String) -> String {
-        split(separator: target, omittingEmptySubsequences: false).joined(separator: replacement)
     }
 }

@@ -12,21 +12,15 @@ enum StatusCommand {
         let json = arguments.flag("--json")
         try arguments.finish()
         if !storeOnly {
-            do {
-                let live = try ControlClient.send(ControlRequest(command: "status"), to: socket)
+            var live: ControlResponse?
+            do { live = try ControlClient.send(ControlRequest(command: "status"), to: socket) } catch {
+                guard case let .unreachable(reason) = error else { throw CLIError(message: "\(error)", exitCode: 1) }
+                writeToStandardError("iomtd is not running (\(reason)); showing the store only\n")
+            }
+            if let live {
                 if let message = live.error { throw CLIError(message: message, exitCode: live.exitCode) }
                 LiveStatus.print(live.result ?? .null, json: json)
                 return
-            } catch let failure as ControlClient.Failure {
-                if case let .unreachable(reason) = failure {
-                    writeToStandardError("iomtd is not running (\(reason)); showing the store only\n")
-                } else {
-                    throw CLIError(message: "\(failure)", exitCode: 1)
-                }
-            } catch let error as CLIError {
-                throw error
-            } catch {
-                throw CLIError(message: "\(error)", exitCode: 1)
             }
         }
         let store = try StoreLocation.open(path)

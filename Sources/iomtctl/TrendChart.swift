@@ -14,13 +14,26 @@ struct TrendChart {
     let thresholds: [Threshold]
     let start: Int64
     let end: Int64
-    let plotWidth: Int
+    /// Columns for the whole chart: the y axis and the threshold names take theirs, the plot the rest.
+    let totalWidth: Int
     let plotHeight: Int
     let fractionDigits: Int
+
+    /// Width of the y-axis labels (the widest of the range ends and thresholds) plus a space.
+    var axisWidth: Int {
+        let (low, high) = yRange()
+        return ([low, high] + thresholds.map(\.value)).map { format($0).count }.max()! + 1
+    }
+
+    var plotWidth: Int {
+        let labelWidth = thresholds.map { $0.label.count + 3 }.max() ?? 0
+        return max(10, totalWidth - axisWidth - 2 - labelWidth)
+    }
 
     static let blocks: [Character] = [" ", "▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"]
 
     func columnValues() -> [Double?] {
+        let plotWidth = self.plotWidth
         var buckets = [[Double]](repeating: [], count: plotWidth)
         let span = max(1, end - start)
         for point in points where point.time >= start && point.time < end {
@@ -49,7 +62,7 @@ struct TrendChart {
         let rowHeight = (high - low) / Double(plotHeight)
         func row(of value: Double) -> Int { min(plotHeight - 1, max(0, Int((value - low) / rowHeight))) }
         let thresholdRows = Dictionary(thresholds.map { (row(of: $0.value), $0) }, uniquingKeysWith: { first, _ in first })
-        let axisWidth = max(format(high).count, format(low).count, thresholds.map { format($0.value).count }.max() ?? 0) + 1
+        let axisWidth = self.axisWidth, plotWidth = self.plotWidth
         var lines = [title]
         for rowIndex in stride(from: plotHeight - 1, through: 0, by: -1) {
             let rowBottom = low + Double(rowIndex) * rowHeight

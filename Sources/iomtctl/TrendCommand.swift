@@ -59,12 +59,8 @@ enum TrendCommand {
         let columns = try dimension(widthText, option: "--width", default: TerminalSize.columns() ?? 80, range: 20...1000)
         let height = try dimension(heightText, option: "--height", default: 12, range: 4...100)
         let digits = points.map(\.1.fractionDigits).max() ?? 0
-        var chart = TrendChart(points: points.map { ($0.0, $0.1.doubleValue) }, thresholds: thresholds,
-                               start: since.millisecondsSinceEpoch, end: until.millisecondsSinceEpoch, plotWidth: 10, plotHeight: height, fractionDigits: digits)
-        let axisWidth = ([chart.yRange().0, chart.yRange().1] + thresholds.map(\.value)).map { chart.format($0).count }.max()! + 3
-        let labelWidth = (thresholds.map { $0.label.count + 3 }.max() ?? 0)
-        chart = TrendChart(points: chart.points, thresholds: thresholds, start: chart.start, end: chart.end,
-                           plotWidth: max(10, columns - axisWidth - labelWidth), plotHeight: height, fractionDigits: digits)
+        let chart = TrendChart(points: points.map { ($0.0, $0.1.doubleValue) }, thresholds: thresholds, start: since.millisecondsSinceEpoch,
+                               end: until.millisecondsSinceEpoch, totalWidth: columns, plotHeight: height, fractionDigits: digits)
         let values = points.map(\.1)
         let low = values.min { $0.doubleValue < $1.doubleValue }!, high = values.max { $0.doubleValue < $1.doubleValue }!
         let heading = "\(type.mdcRefId) (\(type.display))"
