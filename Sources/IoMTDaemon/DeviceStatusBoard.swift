@@ -22,6 +22,8 @@ public final class DeviceStatusBoard: Sendable {
     }
 
     private let entries = Mutex<[String: Entry]>([:])
+    /// Device keys that cannot be trusted to name one device (two adapters share a serial number), with why.
+    private let ambiguous = Mutex<[String: String]>([:])
 
     public init() {}
 
@@ -56,4 +58,14 @@ public final class DeviceStatusBoard: Sendable {
     public var snapshot: [Entry] { entries.withLock { $0.values.sorted { $0.key < $1.key } } }
 
     public func entry(_ key: String) -> Entry? { entries.withLock { $0[key] } }
+
+    /// Marks a device key as ambiguous: shown by `devices` and `doctor`, refused by `bind`.
+    public func markAmbiguous(_ key: String, reason: String) { ambiguous.withLock { $0[key] = reason } }
+
+    /// Why the key does not name one device (nil: it does).
+    public func ambiguity(of key: String) -> String? { ambiguous.withLock { $0[key] } }
+
+    public var ambiguousKeys: [(key: String, reason: String)] {
+        ambiguous.withLock { $0.sorted { $0.key < $1.key }.map { (key: $0.key, reason: $0.value) } }
+    }
 }

@@ -26,6 +26,7 @@ actor HotplugCoordinator {
     private var running: [String: Running] = [:]
     /// VID:PIDs already reported as matching no profile (said once, not at every plug).
     private var reportedUnmatched: Set<String> = []
+    private var serialNumbers = SerialNumberRegistry()
     private var stopped = false
 
     init(configuration: DaemonConfiguration, profiles: [DeviceProfile], pipeline: IngestPipeline, health: HealthMonitor,
@@ -77,13 +78,16 @@ actor HotplugCoordinator {
     }
 
     private func start(_ device: USBSerialDevice, devnode: String, profile: DeviceProfile, settings: SerialSettings, alsoMatched: [String]) {
-        var serialNumber = device.serialNumber
-        // Cheap adapters often share one serial number ("0001"): a second one must not take over the first's identity.
-        if let serial = serialNumber, let entry = board.entry("sn:\(profile.id):\(serial)"), entry.address != devnode, entry.state != .disconnected {
-            Log.warning("\(device): serial number already used by \(entry.address); identified by its port instead", "hotplug")
-            serialNumber = nil
+        // Cheap adapters often share one serial number ("0001"): a second one must never take over the first's
+        // identity (and with it the first's patient binding), whether or not the first is still plugged in.
+        let identity = serialNumbers.identify(profileId: profile.id, serialNumber: device.serialNumber, syspath: device.syspath)
+        if let ports = identity.ambiguousPorts, let serial = device.serialNumber {
+            let key = DeviceIdentity(profileId: profile.id, manufacturer: profile.manufacturer, model: profile.model, serialNumber: serial).key
+            let reason = "USB adapters on ports \(ports.joined(separator: ", ")) report the same serial number; readings are identified by port, and this key cannot be bound"
+            if board.ambiguity(of: key) == nil { Log.warning("\(device): \(reason)", "hotplug") }
+            board.markAmbiguous(key, reason: reason)
         }
-        let configured = DaemonConfiguration.Device(profileId: profile.id, path: devnode, serialNumber: serialNumber)
+        let configured = DaemonConfiguration.Device(profileId: profile.id, path: devnode, serialNumber: identity.serialNumber)
         let runner: SerialDeviceRunner
         do {
             runner = try SerialDeviceRunner(device: configured, profile: profile, settings: settings, patientId: patientId,

@@ -49,15 +49,17 @@ extension Store {
     }
 
     /// Binds a device to a patient from `start` (until `end`, or open-ended). Refuses an overlap with
-    /// another binding of the device, naming it. Readings of the device inside the window that were
-    /// stored with no patient (held back) are attributed and queued again, in the same transaction.
-    public func bind(deviceKey: String, patientId: String, from start: Instant, until end: Instant?,
+    /// another binding of the device, naming it. Every undelivered reading of the device inside the window is
+    /// attributed again in the same transaction (held ones are queued again). Readings that were held for
+    /// want of a patient are attributed only when `releasingHeld` says the technician checked them: a
+    /// binding reaching back over them must not hand them to a patient silently.
+    public func bind(deviceKey: String, patientId: String, from start: Instant, until end: Instant?, releasingHeld: Bool = false,
                      actor: String, at now: Instant) throws(StoreError) -> BindingResult {
         if let end, end <= start { throw .refused("the binding's end (\(end.iso8601)) must be after its start (\(start.iso8601))") }
         for existing in bindingCache[deviceKey] ?? [] where overlaps(existing, start: start, end: end) {
             throw .refused("device \(deviceKey) is already bound from \(existing.start.iso8601) to \(existing.end?.iso8601 ?? "now (open)") (binding #\(existing.id)); unbind it or choose a window that does not overlap")
         }
-        let result = try connection.transaction { () throws(StoreError) -> (PatientBinding, Int, [String: Int]) in
+        let result = try connection.transaction { () throws(StoreError) -> (PatientBinding, Reattribution) in
             let insert = try connection.statement("""
                 INSERT INTO bindings (device_key, patient_id, start_ms, end_ms, created_ms, created_by) VALUES (?, ?, ?, ?, ?, ?)
                 """)
@@ -69,65 +71,42 @@ extension Store {
             try insert.bind(actor, at: 6)
             try insert.run()
             let id = try connection.scalarInt("SELECT last_insert_rowid()") ?? 0
-            let window = "corrected_ms >= ?2 AND (?3 IS NULL OR corrected_ms < ?3)"
-            let attribute = try connection.statement("""
-                UPDATE readings SET patient_id = ?4 WHERE patient_id IS NULL AND \(window)
-                AND device_id IN (SELECT id FROM devices WHERE device_key = ?1)
-                """)
-            try attribute.bind(deviceKey, at: 1)
-            try attribute.bind(start.millisecondsSinceEpoch, at: 2)
-            try attribute.bind(end?.millisecondsSinceEpoch, at: 3)
-            try attribute.bind(patientId, at: 4)
-            try attribute.run()
-            let attributed = connection.changes
-            // Rows the forwarder had set aside for want of a patient go back into the queue.
-            let requeue = try connection.statement("""
-                UPDATE delivery SET state = 0, attempts = 0, last_error_kind = NULL, last_error_message = NULL
-                WHERE destination = ?5 AND state = 2 AND last_error_kind = 'quarantined' AND last_error_message = ?4
-                AND reading_id IN (SELECT r.id FROM readings r JOIN devices d ON d.id = r.device_id
-                                   WHERE d.device_key = ?1 AND r.patient_id IS NOT NULL AND r.\(window))
-                """)
-            var requeued: [String: Int] = [:]
-            for destination in configuration.destinations {
-                requeue.reset()
-                try requeue.bind(deviceKey, at: 1)
-                try requeue.bind(start.millisecondsSinceEpoch, at: 2)
-                try requeue.bind(end?.millisecondsSinceEpoch, at: 3)
-                try requeue.bind(Store.heldBackReason, at: 4)
-                try requeue.bind(destination, at: 5)
-                try requeue.run()
-                requeued[destination] = connection.changes
-            }
+            let change = try reattribute(deviceKey: deviceKey, from: start, until: end, releasingHeld: releasingHeld)
             // The audit names the device and window, never the patient.
             try insertAudit(actor: actor, action: "bind",
-                            detail: "binding #\(id): device \(deviceKey) from \(start.iso8601) until \(end?.iso8601 ?? "open"); \(attributed) held reading(s) attributed",
+                            detail: "binding #\(id): device \(deviceKey) from \(start.iso8601) until \(end?.iso8601 ?? "open"); \(change.attributed) held reading(s) attributed",
                             at: now)
-            let binding = PatientBinding(id: id, deviceKey: deviceKey, patientId: patientId, start: start, end: end, createdAt: now, createdBy: actor)
-            return (binding, attributed, requeued)
+            return (PatientBinding(id: id, deviceKey: deviceKey, patientId: patientId, start: start, end: end, createdAt: now, createdBy: actor), change)
         }
         bindingCache[deviceKey, default: []].append(result.0)
         bindingCache[deviceKey]!.sort { $0.start < $1.start }
-        for (destination, count) in result.2 { backlog[destination, default: 0] += count }
-        return BindingResult(binding: result.0, reattributed: result.1)
+        for (destination, count) in result.1.requeued { backlog[destination, default: 0] += count }
+        return BindingResult(binding: result.0, reattributed: result.1.attributed)
     }
 
-    /// Ends the device's open binding at `end` (readings from then on are held back). Returns it, or
-    /// nil when the device had no open binding.
+    /// Ends the device's open binding at `end`. Undelivered readings from `end` on are held back again, even
+    /// when `end` lies in the past; an end that would take already delivered readings from the patient is
+    /// refused. Returns the ended binding, or nil when the device had no open binding.
     public func unbind(deviceKey: String, at end: Instant, actor: String, now: Instant) throws(StoreError) -> PatientBinding? {
         guard let open = bindingCache[deviceKey]?.first(where: { $0.end == nil }) else { return nil }
         guard end > open.start else {
             throw .refused("device \(deviceKey) was bound from \(open.start.iso8601); the end (\(end.iso8601)) must be after that")
         }
-        try connection.transaction { () throws(StoreError) in
+        let change = try connection.transaction { () throws(StoreError) -> Reattribution in
             let update = try connection.statement("UPDATE bindings SET end_ms = ? WHERE id = ?")
             try update.bind(end.millisecondsSinceEpoch, at: 1)
             try update.bind(open.id, at: 2)
             try update.run()
-            try insertAudit(actor: actor, action: "unbind", detail: "binding #\(open.id): device \(deviceKey) ended at \(end.iso8601)", at: now)
+            let change = try reattribute(deviceKey: deviceKey, from: end, until: nil, releasingHeld: false)
+            try insertAudit(actor: actor, action: "unbind",
+                            detail: "binding #\(open.id): device \(deviceKey) ended at \(end.iso8601); \(change.unattributed) undelivered reading(s) held back again",
+                            at: now)
+            return change
         }
         let ended = PatientBinding(id: open.id, deviceKey: deviceKey, patientId: open.patientId, start: open.start, end: end,
                                    createdAt: open.createdAt, createdBy: open.createdBy)
         bindingCache[deviceKey] = bindingCache[deviceKey]!.map { $0.id == open.id ? ended : $0 }
+        for (destination, count) in change.requeued { backlog[destination, default: 0] += count }
         return ended
     }
 

@@ -22,17 +22,19 @@ enum DeviceLine {
         let last = device["lastReading"]?.stringValue ?? "never"
         return "\(device["key"]?.stringValue ?? "?")\n    \(device["transport"]?.stringValue ?? "") \(device["address"]?.stringValue ?? "")  "
             + "\(state)\(detail) since \(device["since"]?.stringValue ?? "?")  last reading \(last)  readings \(device["readings"]?.intValue ?? 0)"
+            + (device["ambiguousIdentity"]?.stringValue.map { "\n    AMBIGUOUS IDENTITY: \($0)" } ?? "")
     }
 }
 
 enum BindCommand {
-    static let usage = "usage: iomtctl bind DEVICE --patient PESEL [--from TIME] [--until TIME]"
+    static let usage = "usage: iomtctl bind DEVICE --patient PESEL [--from TIME] [--until TIME] [--release-held]"
 
     static func run(_ arguments: inout CommandArguments) async throws(CLIError) {
         let socket = try ControlClient.socketPath(&arguments)
         let patient = try arguments.option("--patient")
         let from = try arguments.option("--from")
         let until = try arguments.option("--until")
+        let releaseHeld = arguments.flag("--release-held")
         let json = arguments.flag("--json")
         guard let device = arguments.next() else { throw CLIError(message: "missing DEVICE", hint: usage, exitCode: 2) }
         try arguments.finish()
@@ -41,6 +43,7 @@ enum BindCommand {
         var members: [(String, JSONValue)] = [("device", .string(device)), ("patient", .string(patient))]
         if let from { members.append(("from", .string(try TimeArgument.iso8601(from, option: "--from")))) }
         if let until { members.append(("until", .string(try TimeArgument.iso8601(until, option: "--until")))) }
+        if releaseHeld { members.append(("releaseHeld", .bool(true))) }
         let result = try ControlClient.call(ControlRequest(command: "bind", arguments: .object(members)), socket: socket)
         if json { print(result.serialized()); return }
         print("bound \(result["device"]?.stringValue ?? device) from \(result["from"]?.stringValue ?? "?") until \(result["until"]?.stringValue ?? "unbound") (binding #\(result["binding"]?.intValue ?? 0))")

@@ -190,25 +190,31 @@ enum CLIHelp {
             Exit codes: 0 no problem (warnings allowed), 1 at least one problem, 2 usage error.
             """,
         "bind": """
-            Usage: iomtctl bind DEVICE --patient PESEL [--from TIME] [--until TIME] [--socket PATH] [--json]
+            Usage: iomtctl bind DEVICE --patient PESEL [--from TIME] [--until TIME] [--release-held] [--socket PATH] [--json]
 
             Clinic mode (no patient.pesel in the configuration): readings of DEVICE whose measurement time falls
             in [--from, --until) belong to this patient. --from defaults to now; without --until the binding stays
             open until `iomtctl unbind`. Readings no binding covers are held back (shown as quarantined) and
-            never sent to anyone; binding a window that covers them releases them to this patient.
-            DEVICE is the key shown by `iomtctl devices`, the port path, or any unique part of the key.
+            never sent to anyone. A window that covers held readings is refused, naming how many and when they
+            were measured, unless --release-held says you checked they are this patient's: then they are
+            released to this patient. Every undelivered reading in the window is attributed again; a window
+            that would move a reading already delivered for another patient is refused.
+            DEVICE is the key shown by `iomtctl devices`, the port path, or any unique part of the key. A device
+            whose identity is ambiguous (two USB adapters with one serial number) cannot be bound.
             TIME is ISO 8601 with an offset (2026-11-23T10:00:00+01:00) or "now". The PESEL is checked (length,
             check digit, birth date). Overlapping bindings of one device are refused, naming the other one.
 
-            Exit codes: 0 bound, 1 refused by the store (overlap), 2 bad input (PESEL, time, unknown device,
-            home-hub mode), 3 permission denied.
+            Exit codes: 0 bound, 1 refused by the store (overlap, held readings, delivered readings), 2 bad input
+            (PESEL, time, unknown or ambiguous device, home-hub mode), 3 permission denied.
             """,
         "unbind": """
             Usage: iomtctl unbind DEVICE [--at TIME] [--socket PATH] [--json]
 
-            Ends DEVICE's open binding at TIME (default now). Later readings are held until the next binding.
+            Ends DEVICE's open binding at TIME (default now). Readings measured from TIME on are held until the
+            next binding, also those already stored when TIME lies in the past. An end that would take readings
+            already delivered for the patient away from them is refused, naming the last delivered time.
 
-            Exit codes: 0 done, 1 no open binding, 2 bad input, 3 permission denied.
+            Exit codes: 0 done, 1 no open binding or refused (delivered readings), 2 bad input, 3 permission denied.
             """,
         "bindings": """
             Usage: iomtctl bindings [--show-patient] [--socket PATH] [--json]

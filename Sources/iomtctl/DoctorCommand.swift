@@ -18,6 +18,7 @@ enum DoctorCommand {
                                               fix: "run iomtctl as root or as a member of the control group (usermod -aG iomtd $USER)"))
             } else {
                 findings.append(DoctorFinding("daemon", .ok, "iomtd \(answer.result?["version"]?.stringValue ?? "?") answers on \(socket)"))
+                findings += ambiguousDevices(socket: socket)
             }
         } catch {
             findings.append(DoctorFinding("daemon", .problem, "not reachable on \(socket)",
@@ -34,5 +35,15 @@ enum DoctorCommand {
             print(problems == 0 ? "no problems found\(warnings > 0 ? " (\(warnings) warning(s))" : "")" : "\(problems) problem(s), \(warnings) warning(s)")
         }
         if problems > 0 { exit(1) } // the findings above are the message
+    }
+
+    /// Devices whose identity the daemon could not trust (shared USB serial numbers).
+    static func ambiguousDevices(socket: String) -> [DoctorFinding] {
+        guard let devices = try? ControlClient.call(ControlRequest(command: "devices"), socket: socket)["devices"]?.arrayValue else { return [] }
+        return devices.compactMap { device in
+            guard let reason = device["ambiguousIdentity"]?.stringValue else { return nil }
+            return DoctorFinding("device identity", .problem, "\(device["key"]?.stringValue ?? "?"): \(reason)",
+                                 fix: "list each adapter in devices[] by its /dev/iomt/usb-VID_PID-PORT link, or replace one adapter")
+        }
     }
 }

@@ -110,9 +110,14 @@ import Testing
         #expect(badTime == 2)
         #expect(badTimeOutput.contains("--from"))
 
-        // Bind from before the daemon started: the held readings go to this patient.
+        // Bind from before the daemon started: held readings are not handed to the patient silently...
         let from = ISO8601DateFormatter().string(from: startedAt.addingTimeInterval(-60))
-        let (bound, boundOutput) = try ctl(lab, ["bind", "contec", "--patient", "02070803628", "--from", from, "--json"])
+        let (refused, refusedOutput) = try ctl(lab, ["bind", "contec", "--patient", "02070803628", "--from", from])
+        #expect(refused == 1, "\(refusedOutput)")
+        #expect(refusedOutput.contains("held reading(s)") && refusedOutput.contains("--release-held"), "\(refusedOutput)")
+        #expect((await lab.domObservationCount() ?? 0) == 0)
+        // ...only when the technician says they checked them.
+        let (bound, boundOutput) = try ctl(lab, ["bind", "contec", "--patient", "02070803628", "--from", from, "--release-held", "--json"])
         #expect(bound == 0, "\(boundOutput)")
         #expect((json(boundOutput)["releasedHeldReadings"] as? Int ?? 0) >= 4)
         let arrived = await LabHarness.waitUntil(seconds: 20) { (await lab.domObservationCount() ?? 0) >= 6 }

@@ -53,7 +53,7 @@ import Testing
         #expect(try await store.stats(destination: "dom").backlog == 0)
 
         let result = try await store.bind(deviceKey: oximeter.key, patientId: "patient-A", from: base, until: base.adding(milliseconds: 3_600_000),
-                                          actor: "uid 1000", at: base.adding(milliseconds: 5_000_000))
+                                          releasingHeld: true, actor: "uid 1000", at: base.adding(milliseconds: 5_000_000))
         #expect(result.reattributed == 2)
         let pending = try await store.pending(destination: "dom", limit: 10)
         #expect(pending.map(\.id) == Array(ids.prefix(2)))
@@ -88,5 +88,72 @@ import Testing
         let reopened = try storeFile(dir.database)
         #expect(await reopened.boundPatient(deviceKey: oximeter.key, at: base.adding(milliseconds: 1)) == "patient-A")
         #expect(await reopened.boundPatient(deviceKey: oximeter.key, at: base.adding(milliseconds: -1)) == nil)
+    }
+
+    // MARK: Re-binding re-evaluates every undelivered reading (issue 11, item 4)
+
+    func patients(_ store: Store, _ ids: [Int64]) async throws -> [String?] {
+        var byId: [Int64: String?] = [:]
+        for row in try await store.pending(destination: "dom", limit: 100) { byId[row.id] = row.observation.patientId }
+        for (row, _) in try await store.quarantined(destination: "dom", limit: 100) { byId[row.id] = row.observation.patientId }
+        return ids.map { byId[$0] ?? nil }
+    }
+
+    @Test func unbindInThePastHoldsTheReadingsStoredSinceThen() async throws {
+        let dir = TemporaryDirectory()
+        let store = try storeFile(dir.database)
+        _ = try await store.bind(deviceKey: oximeter.key, patientId: "patient-A", from: base, until: nil, actor: "uid 0", at: base)
+        let ids = try await store.append([unbound(at: 10), unbound(at: 70), unbound(at: 130)])
+        #expect(try await patients(store, ids) == ["patient-A", "patient-A", "patient-A"])
+        // Patient A left at +60 s; the nurse ends the binding afterwards, at +200 s.
+        _ = try await store.unbind(deviceKey: oximeter.key, at: base.adding(milliseconds: 60_000), actor: "uid 0", now: base.adding(milliseconds: 200_000))
+        #expect(try await patients(store, ids) == ["patient-A", nil, nil], "readings after the end must not stay on the patient who left")
+        // Patient B, bound from +60 s, gets exactly those readings (once the technician confirms them).
+        await #expect(throws: StoreError.self) {
+            _ = try await store.bind(deviceKey: oximeter.key, patientId: "patient-B", from: base.adding(milliseconds: 60_000), until: nil,
+                                     actor: "uid 0", at: base.adding(milliseconds: 210_000))
+        }
+        #expect(try await patients(store, ids) == ["patient-A", nil, nil], "a refused bind changes nothing")
+        let result = try await store.bind(deviceKey: oximeter.key, patientId: "patient-B", from: base.adding(milliseconds: 60_000), until: nil,
+                                          releasingHeld: true, actor: "uid 0", at: base.adding(milliseconds: 210_000))
+        #expect(result.reattributed == 2)
+        #expect(try await patients(store, ids) == ["patient-A", "patient-B", "patient-B"])
+    }
+
+    @Test func unbindThatWouldMoveDeliveredReadingsIsRefused() async throws {
+        let dir = TemporaryDirectory()
+        let store = try storeFile(dir.database)
+        _ = try await store.bind(deviceKey: oximeter.key, patientId: "patient-A", from: base, until: nil, actor: "uid 0", at: base)
+        let ids = try await store.append([unbound(at: 10), unbound(at: 70), unbound(at: 130)])
+        try await store.markDelivered([ids[1]], destination: "dom", at: base.adding(milliseconds: 80_000))
+        var message = ""
+        do {
+            _ = try await store.unbind(deviceKey: oximeter.key, at: base.adding(milliseconds: 60_000), actor: "uid 0", now: base.adding(milliseconds: 200_000))
+        } catch { message = "\(error)" }
+        #expect(message.contains("already delivered"), "unbinding before a delivered reading must be refused: \(message.isEmpty ? "accepted" : message)")
+        #expect(message.contains(base.adding(milliseconds: 70_000).iso8601), "the refusal names the last delivered time")
+        #expect(!message.contains("patient-A"))
+        #expect(await store.boundPatient(deviceKey: oximeter.key, at: base.adding(milliseconds: 100_000)) == "patient-A", "the binding is unchanged")
+        // After the delivered reading the end is accepted, and only the later reading is held.
+        _ = try await store.unbind(deviceKey: oximeter.key, at: base.adding(milliseconds: 71_000), actor: "uid 0", now: base.adding(milliseconds: 200_000))
+        #expect(try await patients(store, [ids[0], ids[2]]) == ["patient-A", nil])
+    }
+
+    @Test func bindReachingBackOverHeldReadingsNeedsConsentAndNamesThem() async throws {
+        let dir = TemporaryDirectory()
+        let store = try storeFile(dir.database)
+        let ids = try await store.append([unbound(at: -86_400), unbound(at: 10)])
+        var message = ""
+        do {
+            _ = try await store.bind(deviceKey: oximeter.key, patientId: "patient-A", from: base.adding(milliseconds: -100_000_000), until: nil,
+                                     actor: "uid 0", at: base.adding(milliseconds: 20_000))
+        } catch { message = "\(error)" }
+        #expect(message.contains("2 held reading(s)") && message.contains("--release-held"), "\(message.isEmpty ? "accepted silently" : message)")
+        #expect(message.contains(base.adding(milliseconds: -86_400_000).iso8601), "the refusal says when the held readings were measured")
+        #expect(try await store.bindings().isEmpty, "a refused bind leaves no binding behind")
+        #expect(try await patients(store, ids) == [nil, nil])
+        // A binding from now on needs no consent: it covers no held reading.
+        _ = try await store.bind(deviceKey: oximeter.key, patientId: "patient-A", from: base.adding(milliseconds: 20_000), until: nil,
+                                 actor: "uid 0", at: base.adding(milliseconds: 20_000))
     }
 }

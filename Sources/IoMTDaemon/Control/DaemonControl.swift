@@ -77,7 +77,7 @@ public struct DaemonControl: Sendable {
             ("key", .string(entry.key)), ("profile", .string(entry.profileId)), ("transport", .string(entry.transport)),
             ("address", .string(entry.address)), ("state", .string(entry.state.rawValue)), ("detail", entry.detail.map { .string($0) } ?? .null),
             ("since", .string(entry.since.iso8601)), ("lastReading", entry.lastReading.map { .string($0.iso8601) } ?? .null),
-            ("readings", .number(entry.readings)),
+            ("readings", .number(entry.readings)), ("ambiguousIdentity", board.ambiguity(of: entry.key).map { .string($0) } ?? .null),
         ])
     }
 
@@ -100,6 +100,7 @@ public struct DaemonControl: Sendable {
         guard let device = resolveDevice(request.argument("device")?.stringValue) else {
             return .failure("device: expected one of \(board.snapshot.map(\.key).joined(separator: ", ")) (see iomtctl devices), found \(request.argument("device")?.stringValue.map { "\"\($0)\"" } ?? "nothing")", exitCode: 2)
         }
+        if let ambiguity = board.ambiguity(of: device) { return .failure("device \(device) cannot be bound: \(ambiguity)", exitCode: 2) }
         guard let patient = request.argument("patient")?.stringValue else { return .failure("patient: expected a PESEL", exitCode: 2) }
         do { _ = try PESEL.validate(patient) } catch { return .failure("patient: \(error)", exitCode: 2) }
         let start: Instant, end: Instant?
@@ -107,7 +108,9 @@ public struct DaemonControl: Sendable {
         case (.failure(let problem), _), (_, .failure(let problem)): return .failure(problem.message, exitCode: 2)
         case let (.success(from), .success(until)): start = from ?? clock.now(); end = until
         }
-        let result = try await store.bind(deviceKey: device, patientId: patient, from: start, until: end, actor: actor, at: clock.now())
+        let releasingHeld = request.argument("releaseHeld")?.boolValue ?? false
+        let result = try await store.bind(deviceKey: device, patientId: patient, from: start, until: end, releasingHeld: releasingHeld,
+                                          actor: actor, at: clock.now())
         Log.notice("control: \(actor) bound device \(device) from \(start.iso8601) (binding #\(result.binding.id))", "control")
         return .ok(.object([("binding", .number(result.binding.id)), ("device", .string(device)), ("from", .string(start.iso8601)),
                             ("until", end.map { .string($0.iso8601) } ?? .null), ("releasedHeldReadings", .number(result.reattributed))]))
