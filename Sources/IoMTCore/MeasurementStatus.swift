@@ -36,6 +36,8 @@ public enum StatusFlag: String, Sendable, Hashable, Codable, CaseIterable, Compa
     // A result beyond what the sensor can measure (Glucose Sensor Status Annunciation).
     case aboveMeasurementRange = "above-measurement-range"
     case belowMeasurementRange = "below-measurement-range"
+    // Gateway conditions: a per-minute summary that replaced a stream's raw readings under storage pressure.
+    case compactedSummary = "compacted-summary"
 
     public static func < (lhs: StatusFlag, rhs: StatusFlag) -> Bool { lhs.rawValue < rhs.rawValue }
 }

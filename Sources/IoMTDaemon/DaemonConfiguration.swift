@@ -1,5 +1,6 @@
 import IoMTAlerts
 import IoMTCore
+import IoMTStore
 
 /// The daemon's configuration (`/etc/iomtd/iomtd.json`; format in docs/configuration.md).
 public struct DaemonConfiguration: Sendable {
@@ -60,6 +61,8 @@ public struct DaemonConfiguration: Sendable {
     public var logLevel: Log.Level
     /// Undelivered readings the store holds before it refuses new ones (visible, never a silent drop).
     public var maxUndeliveredReadings: Int
+    /// The store's disk bound and compaction age (`store.maxMegabytes`, `store.compactStreamsAfterHours`).
+    public var storage = StoragePolicy()
     public var sourcePath: String
     public var control = Control()
     public var hotplug = Hotplug()
@@ -217,10 +220,14 @@ extension DaemonConfiguration {
             }
         }
 
-        var maxUndelivered = 5_000_000
+        var maxUndelivered = 100_000_000
+        var storage = StoragePolicy()
         if let store = r.object(root, "store", path: "", required: false) {
-            r.checkKnownKeys(store, path: "store", allowed: ["maxUndeliveredReadings"])
+            r.checkKnownKeys(store, path: "store", allowed: ["maxUndeliveredReadings", "maxMegabytes", "compactStreamsAfterHours"])
             maxUndelivered = r.integer(store, "maxUndeliveredReadings", path: "store", range: 1...100_000_000, default: maxUndelivered)
+            storage.maxBytes = Int64(r.integer(store, "maxMegabytes", path: "store", range: 16...1_048_576, default: Int(storage.maxBytes >> 20))) << 20
+            storage.compactStreamsOlderThanMilliseconds = Int64(r.integer(store, "compactStreamsAfterHours", path: "store", range: 1...720,
+                default: Int(storage.compactStreamsOlderThanMilliseconds / 3_600_000))) * 3_600_000
         }
 
         var level = Log.Level.info
@@ -244,6 +251,7 @@ extension DaemonConfiguration {
                                    patientId: patientId, patientReference: patientReference, devices: devices, dom: dom, rules: rules,
                                    alertExecHook: execHook, alertRulesFile: rulesFile, alertWebhook: webhook,
                                    logLevel: level, maxUndeliveredReadings: maxUndelivered, sourcePath: file)
+        configuration.storage = storage
         configuration.control = control
         configuration.hotplug = hotplug
         configuration.bluetooth = bluetooth

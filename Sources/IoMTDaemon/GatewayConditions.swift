@@ -4,7 +4,8 @@ import IoMTCore
 import IoMTStore
 
 /// The gateway's own technical conditions, sampled once a second and reported to the alert engine when they
-/// change: `storage-nearly-full` (less than 10 % of the state directory's file system free) and
+/// change: `storage-nearly-full` (less than 10 % of the state directory's file system free, or the store past 90 %
+/// of its bound), `store-full` (the store refuses new readings at its bound) and
 /// `dom-unreachable` (readings waiting for more than a minute; the rule's `for` says how long is too long).
 struct GatewayConditions {
     static let minimumFreeFraction = 0.10
@@ -17,6 +18,11 @@ struct GatewayConditions {
         if statvfs(stateDirectory, &info) == 0, info.f_blocks > 0 {
             current["storage-nearly-full"] = Double(info.f_bavail) / Double(info.f_blocks) < Self.minimumFreeFraction
         }
+        // The store's own disk bound (store.maxMegabytes): nearly full once its relief threshold is crossed,
+        // full when new readings are refused.
+        let storage = await store.storageState
+        if Double(storage.usedBytes) >= Double(storage.limitBytes) * 0.9 { current["storage-nearly-full"] = true }
+        current["store-full"] = storage.refusing
         if let stats = try? await store.stats(destination: "dom") {
             current["dom-unreachable"] = stats.oldestUndelivered.map { now.milliseconds(since: $0) > Self.undeliveredGraceMilliseconds } ?? false
         }

@@ -119,7 +119,9 @@ public final class GatewayDaemon: Sendable {
         let store: Store
         do {
             try FileIO.createDirectory(configuration.stateDirectory)
-            store = try Store(path: configuration.storePath, configuration: StoreConfiguration(maxUndeliveredRows: configuration.maxUndeliveredReadings, destinations: ["dom"]), clock: clock)
+            var storeConfiguration = StoreConfiguration(maxUndeliveredRows: configuration.maxUndeliveredReadings, destinations: ["dom"])
+            storeConfiguration.storage = configuration.storage
+            store = try Store(path: configuration.storePath, configuration: storeConfiguration, clock: clock)
         } catch {
             Log.error("cannot open the store: \(error)")
             return 1
@@ -225,6 +227,20 @@ public final class GatewayDaemon: Sendable {
                 await pipeline.process(inputs)
             }
         }
+        // The disk bound's policy (StoragePressure.swift): cheap below 90 % of store.maxMegabytes, so it runs often.
+        let storageRelief = Task { [clock] in
+            while !Task.isCancelled {
+                do {
+                    let report = try await store.relieveStoragePressure(now: clock.now())
+                    if report.prunedDelivered > 0 || report.compactedReadings > 0 || report.refusing {
+                        Log.warning("store at \(Int(report.usedFraction * 100)) % of its bound: \(report.prunedDelivered) delivered reading(s) pruned, \(report.compactedReadings) stream reading(s) compacted into \(report.summariesWritten) summaries\(report.refusing ? "; NEW READINGS ARE REFUSED" : "")", "store")
+                    }
+                } catch {
+                    Log.error("storage relief failed: \(error)", "store")
+                }
+                try? await Task.sleep(for: .seconds(StoragePolicy.reliefIntervalSeconds))
+            }
+        }
         // Prometheus textfile (node_exporter style): written at start, then every 15 s, and once more at stop.
         let stateDirectory = configuration.stateDirectory
         let clock = self.clock
@@ -271,6 +287,7 @@ public final class GatewayDaemon: Sendable {
         forwarding.cancel()
         await forwarding.value
         alertRetry.cancel()
+        storageRelief.cancel()
         alertClock.cancel()
         watchdog.cancel()
         metricsWriter.cancel()

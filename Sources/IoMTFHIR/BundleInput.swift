@@ -7,8 +7,10 @@ public struct BundleInput: Sendable, Hashable {
     public var observation: Observation
     /// v3 ObservationInterpretation code (e.g. "H", "L", "AA") from the alert engine, if any.
     public var interpretation: String?
+    /// Set for a per-minute summary of a compacted stream (the observation's value is the mean).
+    public var summary: ReadingSummary?
 
-    public init(storeId: Int64, observation: Observation, interpretation: String? = nil) {
-        self.storeId = storeId; self.observation = observation; self.interpretation = interpretation
+    public init(storeId: Int64, observation: Observation, interpretation: String? = nil, summary: ReadingSummary? = nil) {
+        self.storeId = storeId; self.observation = observation; self.interpretation = interpretation; self.summary = summary
     }
 }

@@ -23,6 +23,9 @@ public enum PHDObservationIdentifier {
             if units.count == 1 { parts.append(observation.components[0].unit) }
         }
         parts.append(timestampPart(observation))
+        // A compacted stream's summary is no PHD measurement: marked so it can never equal a raw reading's
+        // identifier. Its time stamp is the first summarised reading's receipt time, distinct per summary.
+        if observation.status.contains(.compactedSummary) { parts.append("summary") }
         return parts.joined(separator: "-")
     }
 

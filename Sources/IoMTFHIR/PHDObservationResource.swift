@@ -48,7 +48,7 @@ enum PHDObservationResource {
             absent = dataAbsent("error")
         }
 
-        let components: [JSONValue] = observation.components.map { component in
+        var components: [JSONValue] = observation.components.map { component in
             let status = component.status.union(observation.status)
             let reason = DataAbsence.reason(value: component.value, status: status)
             return JSONBuild.object([
@@ -56,6 +56,18 @@ enum PHDObservationResource {
                 ("valueQuantity", reason == nil ? component.value.map { quantity($0, unit: component.unit) } : nil),
                 ("dataAbsentReason", reason.map { dataAbsent($0) }),
             ])
+        }
+
+        // A compacted stream's per-minute summary: the mean as the value over an effectivePeriod, the minimum
+        // and maximum as components (docs/fhir-mapping.md, "Summaries under storage pressure").
+        var effectivePeriod: JSONValue? = nil
+        var note: JSONValue? = nil
+        if let summary = input.summary {
+            effectivePeriod = .object([("start", .string(observation.correctedTime.iso8601)), ("end", .string(summary.periodEnd.iso8601))])
+            components += [("minimum", summary.minimum), ("maximum", summary.maximum)].map { label, value in
+                JSONBuild.object([("code", statisticCode(observation.type, label)), ("valueQuantity", quantity(value, unit: observation.unit))])
+            }
+            note = .array([.object([("text", .string("Summary of \(summary.count) readings over the period (mean as value), compacted by the gateway under storage pressure"))])])
         }
 
         return JSONBuild.object([
@@ -79,13 +91,22 @@ enum PHDObservationResource {
             ("subject", observation.patientId.map { patientId in
                 .object([("identifier", .object([("system", .string(FHIRSystem.polishPatient)), ("value", .string(patientId))]))])
             }),
-            ("effectiveDateTime", .string(observation.correctedTime.iso8601)),
+            ("effectiveDateTime", effectivePeriod == nil ? .string(observation.correctedTime.iso8601) : nil),
+            ("effectivePeriod", effectivePeriod),
             ("valueQuantity", valueQuantity),
             ("dataAbsentReason", absent),
             ("interpretation", interpretations.isEmpty ? nil : .array(interpretations)),
             ("device", .object([("reference", .string(deviceReference))])),
             ("component", components.isEmpty ? nil : .array(components)),
+            ("note", note),
         ])
+    }
+
+    /// The type's own coding, its text naming the statistic ("minimum", "maximum").
+    static func statisticCode(_ type: MeasurementType, _ statistic: String) -> JSONValue {
+        var codings = [JSONBuild.coding(FHIRSystem.mdc, String(type.mdcCode), type.mdcRefId)]
+        if let loinc = type.loinc { codings.append(JSONBuild.coding(FHIRSystem.loinc, loinc, type.display)) }
+        return JSONBuild.concept(codings, text: "\(statistic) of \(type.mdcRefId) over the period")
     }
 
     static func code(_ type: MeasurementType) -> JSONValue {

@@ -63,6 +63,6 @@ public struct FHIRPHDWireFormat: WireFormat {
     }
 
     private func inputs(_ batch: [StoredObservation]) -> [BundleInput] {
-        batch.map { BundleInput(storeId: $0.id, observation: $0.observation, interpretation: $0.interpretation) }
+        batch.map { BundleInput(storeId: $0.id, observation: $0.observation, interpretation: $0.interpretation, summary: $0.summary) }
     }
 }

@@ -13,6 +13,7 @@ extension Store {
     /// runs (including those queued while the previous COMMIT was in progress) join the same batch.
     public func append(_ observations: [Observation]) async throws(StoreError) -> [Int64] {
         if observations.isEmpty { return [] }
+        if refusingForSpace { throw .storageFull(usedBytes: storageUsedBytes, limitBytes: configuration.storage.maxBytes) }
         let undelivered = undeliveredIncludingQueued
         if !configuration.destinations.isEmpty, undelivered + observations.count > configuration.maxUndeliveredRows {
             throw .full(undelivered: undelivered, limit: configuration.maxUndeliveredRows)
@@ -72,6 +73,7 @@ extension Store {
         switch outcome {
         case let .success(ids):
             committedAppendTransactions += 1
+            noteStorageAfterCommit()
             for (identity, id) in newDevices { deviceIds[identity] = id; identities[id] = identity }
             for destination in configuration.destinations { backlog[destination, default: 0] += rows }
             var offset = 0

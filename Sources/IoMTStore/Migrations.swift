@@ -166,6 +166,16 @@ enum Migrations {
             );
             CREATE INDEX bindings_device ON bindings(device_key, start_ms);
             """),
+        // Per-minute summaries that replaced compacted stream readings under storage pressure (StoragePressure.swift).
+        Migration(version: 12, sql: """
+            CREATE TABLE reading_summaries (
+                reading_id INTEGER PRIMARY KEY REFERENCES readings(id) ON DELETE CASCADE,
+                count INTEGER NOT NULL,
+                minimum TEXT NOT NULL,
+                maximum TEXT NOT NULL,
+                period_end_ms INTEGER NOT NULL
+            );
+            """),
     ]
 
     static var latestVersion: Int { steps.last?.version ?? 0 }

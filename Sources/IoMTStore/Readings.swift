@@ -83,7 +83,7 @@ extension Store {
         return id
     }
 
-    private func identity(deviceId: Int64) throws(StoreError) -> DeviceIdentity {
+    func identity(deviceId: Int64) throws(StoreError) -> DeviceIdentity {
         if let cached = identities[deviceId] { return cached }
         let select = try connection.statement("SELECT identity_json FROM devices WHERE id = ?")
         defer { select.reset() }
@@ -130,7 +130,7 @@ extension Store {
         try select.bind(limit, at: 2)
         var result: [StoredObservation] = []
         while try select.step() { result.append(try storedObservation(from: select, hasAttempts: true)) }
-        return try withInterpretations(result)
+        return try withSummaries(withInterpretations(result))
     }
 
     /// Pending rows without an alert (priority rank 3) after `readingId`, by id: what follows a batch of such
@@ -149,7 +149,7 @@ extension Store {
         try select.bind(limit, at: 3)
         var result: [StoredObservation] = []
         while try select.step() { result.append(try storedObservation(from: select, hasAttempts: true)) }
-        return result
+        return try withSummaries(result)
     }
 
     /// Most recent observations (newest first), for the CLI.

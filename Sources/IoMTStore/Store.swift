@@ -30,6 +30,13 @@ public actor Store {
     /// Transactions that committed appended readings (one per group commit); for tests and metrics.
     var committedAppendTransactions = 0
     public var appendCommits: Int { committedAppendTransactions }
+    /// Pages in use after the last commit or relief pass, and whether the disk bound makes `append` refuse
+    /// (StoragePressure.swift).
+    var storageUsedBytes: Int64 = 0
+    var refusingForSpace = false
+    public var storageState: (usedBytes: Int64, limitBytes: Int64, refusing: Bool) {
+        (storageUsedBytes, configuration.storage.maxBytes, refusingForSpace)
+    }
     /// Times a row was moved ahead in the delivery queue (an alert priority set); a reader-ahead compares it.
     var queueJumpCount = 0
     public var queueJumps: Int { queueJumpCount }
@@ -43,6 +50,8 @@ public actor Store {
         self.clock = clock
         self.backlog = try Store.loadBacklog(connection)
         self.bindingCache = try Store.loadBindingCache(connection)
+        self.storageUsedBytes = try Store.usedBytes(connection)
+        self.refusingForSpace = storageUsedBytes >= configuration.storage.maxBytes
     }
 
     /// Opens an existing store strictly read-only for inspection (`iomtctl status`): no migration, no pragma

@@ -10,6 +10,8 @@ public struct StoredObservation: Sendable, Hashable {
     public let attempts: Int
     /// v3 ObservationInterpretation code (H, L, HH, LL) the alert engine gave it; filled by `pending`.
     public var interpretation: String? = nil
+    /// For a per-minute summary of a compacted stream (status `compacted-summary`); filled by `pending`.
+    public var summary: ReadingSummary? = nil
     public init(id: Int64, observation: Observation, alertPriority: AlertPriority?, attempts: Int) {
         self.id = id; self.observation = observation; self.alertPriority = alertPriority; self.attempts = attempts
     }
@@ -47,6 +49,8 @@ public struct StoreConfiguration: Sendable, Hashable {
     public var deliveredRetentionMilliseconds: Int64
     /// Destinations every new observation is queued for (usually one: "dom").
     public var destinations: [String]
+    /// The disk bound and what is done as it nears (StoragePressure.swift).
+    public var storage = StoragePolicy()
     public init(maxGroupCommitRows: Int = 1000, maxUndeliveredRows: Int = 5_000_000,
                 deliveredRetentionMilliseconds: Int64 = 7 * 86_400_000, destinations: [String] = ["dom"]) {
         self.maxGroupCommitRows = maxGroupCommitRows; self.maxUndeliveredRows = maxUndeliveredRows
@@ -59,6 +63,9 @@ public enum StoreError: Error, CustomStringConvertible, Equatable {
     case sqlite(code: Int32, message: String, statement: String)
     case migration(version: Int, message: String)
     case full(undelivered: Int, limit: Int)
+    /// The store's disk bound is reached and relieving it (pruning delivered rows, compacting old streams)
+    /// did not make room: new readings are refused, loudly (StoragePressure.swift).
+    case storageFull(usedBytes: Int64, limitBytes: Int64)
     case corrupt(String)
     /// A request the store's rules refuse (e.g. a binding that overlaps another); the text says why.
     case refused(String)
@@ -68,6 +75,7 @@ public enum StoreError: Error, CustomStringConvertible, Equatable {
         case let .sqlite(code, message, statement): return "SQLite error \(code) (\(message)) in: \(statement)"
         case let .migration(version, message): return "schema migration to version \(version) failed: \(message)"
         case let .full(undelivered, limit): return "store full: \(undelivered) undelivered readings (limit \(limit)); new readings are refused until DOM accepts the backlog"
+        case let .storageFull(used, limit): return "store full: \(used / 1_048_576) MiB used of the \(limit / 1_048_576) MiB bound (store.maxBytes) after pruning delivered readings and compacting old streams; new readings are refused until DOM accepts the backlog or the bound is raised"
         case let .corrupt(message): return "store integrity problem: \(message)"
         case let .refused(message): return message
         }

@@ -45,6 +45,9 @@ import Testing
             BundleInput(storeId: 7, observation: Fixtures.spo2(DecimalValue(90), status: [.measurementOngoing])),
             BundleInput(storeId: 8, observation: Fixtures.spo2(DecimalValue(91), status: [.earlyIndication, .calibrationOngoing])),
             BundleInput(storeId: 9, observation: mixedUnits),
+            BundleInput(storeId: 10, observation: Fixtures.spo2(DecimalValue(significand: 935, exponent: -1), status: [.compactedSummary]),
+                        summary: ReadingSummary(count: 60, minimum: DecimalValue(88), maximum: DecimalValue(97),
+                                                periodEnd: Fixtures.received.adding(milliseconds: 60_000))),
         ]
         let bundles = [builder.transactionBundle(for: inputs).serialized()]
             + inputs.map { builder.transactionBundle(for: [$0]).serialized() }

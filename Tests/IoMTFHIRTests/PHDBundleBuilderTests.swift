@@ -162,3 +162,26 @@ import Testing
         #expect(ConditionalQuery.decode("a%20b%26c") == "a b&c")
     }
 }
+
+/// A compacted stream's per-minute summary on the wire (docs/fhir-mapping.md, "Summaries under storage pressure").
+@Suite struct SummaryObservationTests {
+    @Test func summaryCarriesPeriodMeanMinimumMaximumAndCountAndAnIdentifierNoRawReadingHas() throws {
+        let start = Fixtures.received
+        let summary = ReadingSummary(count: 60, minimum: DecimalValue(88), maximum: DecimalValue(97), periodEnd: start.adding(milliseconds: 60_000))
+        var observation = Fixtures.spo2(DecimalValue(significand: 935, exponent: -1), status: [.compactedSummary])
+        observation.correctedTime = start
+        let bundle = PHDBundleBuilder(gateway: Fixtures.gateway).transactionBundle(for: [BundleInput(storeId: 1, observation: observation, summary: summary)])
+        let resource = try #require(bundle["entry"]?.arrayValue?.compactMap { $0["resource"] }.first { $0["resourceType"]?.stringValue == "Observation" })
+        #expect(resource["effectiveDateTime"] == nil)
+        #expect(resource["effectivePeriod"]?["start"]?.stringValue == start.iso8601)
+        #expect(resource["effectivePeriod"]?["end"]?.stringValue == start.adding(milliseconds: 60_000).iso8601)
+        #expect(resource["valueQuantity"]?["value"]?.numberText == "93.5")
+        let components = resource["component"]?.arrayValue ?? []
+        #expect(components.compactMap { $0["valueQuantity"]?["value"]?.numberText } == ["88", "97"])
+        #expect(components.compactMap { $0["code"]?["text"]?.stringValue }.allSatisfy { $0.hasPrefix("minimum") || $0.hasPrefix("maximum") })
+        #expect(resource["note"]?.arrayValue?.first?["text"]?.stringValue?.contains("60 readings") == true)
+        var raw = observation
+        raw.status = []
+        #expect(PHDObservationIdentifier.value(for: observation) == PHDObservationIdentifier.value(for: raw) + "-summary")
+    }
+}
