@@ -1,36 +1,43 @@
 #!/usr/bin/env bash
 # Fuzzes the CMS50 and Nonin framers/decoders, the text-report parser, the profile parser, the six
-# Bluetooth GATT health-profile decoders (GATT*) and the D-Bus message unmarshaller with libFuzzer.
+# Bluetooth GATT health-profile decoders (GATT*), the D-Bus message unmarshaller and the HTTP response path
+# (Retry-After, transaction-response JSON, OAuth2 token response: HTTPResponse) with libFuzzer.
 # usage: scripts/fuzz.sh [seconds-per-target] [target...]   (default 60 s, all targets)
-# Builds with swiftc directly (no SwiftPM): IoMTCore, IoMTProfiles, IoMTDrivers, IoMTDBus as modules, then each
+# Builds with swiftc directly (no SwiftPM): the library modules the targets need, then each
 # Fuzz/<target>/main.swift, all with -sanitize=fuzzer,address. Crashes land in
 # Firmware-Fixtures/fuzz-crashes/<target>/ and are replayed by FuzzCrashRegressionTests.
+# Exits 1 when any target crashed (or libFuzzer failed), so CI (scripts/test.sh) fails with it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds="${1:-60}"
 shift || true
 targets=("$@")
 [ ${#targets[@]} -eq 0 ] && targets=(CMS50LegacyFramer CMS50V46Framer NoninFormat2Framer NoninFormat8Framer TextReportFramer ProfileParser
-                                 GATTBloodPressure GATTPulseOximeter GATTHealthThermometer GATTWeightScale GATTHeartRate GATTGlucose DBusUnmarshaller)
+                                 GATTBloodPressure GATTPulseOximeter GATTHealthThermometer GATTWeightScale GATTHeartRate GATTGlucose DBusUnmarshaller
+                                 HTTPResponse)
 
 SWIFTC="${SWIFTC:-swiftc}"
 out="fuzz-out"
 mods="$out/modules"
 mkdir -p "$mods"
-flags=(-sanitize=fuzzer,address -parse-as-library -O -swift-version 6 -g)
+flags=(-sanitize=fuzzer,address -parse-as-library -O -swift-version 6 -g -I Sources/CSQLite -I Sources/CCurl)
 # gold warns about every ASan helper symbol; lld (shipped with the toolchain) does not.
 command -v ld.lld >/dev/null 2>&1 && flags+=(-use-ld=lld)
 
+modules=(IoMTCore IoMTProfiles IoMTDrivers IoMTDBus IoMTStore IoMTFHIR IoMTHTTP IoMTForward)
 build_module() { # name; its dependencies are already in $mods
     local name="$1"
-    local sources
+    local sources testing=()
+    # HTTPResponse reaches the OAuth2 token parser, which is internal to IoMTForward.
+    [ "$name" = IoMTForward ] && testing=(-enable-testing)
     mapfile -t sources < <(find Sources/"$name" -name '*.swift' | sort)
-    "$SWIFTC" "${flags[@]}" -wmo -module-name "$name" -I "$mods" -emit-module -emit-module-path "$mods/$name.swiftmodule" \
+    "$SWIFTC" "${flags[@]}" "${testing[@]}" -wmo -module-name "$name" -I "$mods" -emit-module -emit-module-path "$mods/$name.swiftmodule" \
         -c -o "$mods/$name.o" "${sources[@]}"
 }
 
 echo "== building modules"
-for module in IoMTCore IoMTProfiles IoMTDrivers IoMTDBus; do build_module "$module"; done
+for module in "${modules[@]}"; do build_module "$module"; done
+objects=(); for module in "${modules[@]}"; do objects+=("$mods/$module.o"); done
 
 seed_corpus() { # target corpus-dir
     case "$1" in
@@ -56,6 +63,7 @@ seed_corpus() { # target corpus-dir
                     { printf "\\x$selector"; xxd -r -p "$capture"; } > "$2/seed-$selector-$(basename "$(dirname "$capture")")" 2>/dev/null || true
                 done
             done ;;
+        HTTPResponse) cp Fuzz/HTTPResponse/seeds/* "$2/" ;;
         DBusUnmarshaller) # messages libdbus produced (captured with dbus-monitor --binary on a private bus)
             for seed in Fuzz/DBusUnmarshaller/seeds/*.hex; do
                 xxd -r -p "$seed" > "$2/$(basename "$seed" .hex)" 2>/dev/null || true
@@ -64,10 +72,11 @@ seed_corpus() { # target corpus-dir
 }
 
 summary=()
+failed=()
 for target in "${targets[@]}"; do
     echo "== $target: build"
     binary="$out/$target"
-    "$SWIFTC" "${flags[@]}" -I "$mods" Fuzz/"$target"/main.swift "$mods"/IoMTCore.o "$mods"/IoMTProfiles.o "$mods"/IoMTDrivers.o "$mods"/IoMTDBus.o -o "$binary"
+    "$SWIFTC" "${flags[@]}" -I "$mods" Fuzz/"$target"/main.swift "${objects[@]}" -lsqlite3 -lcurl -o "$binary"
     corpus="$out/corpus/$target"
     crashes="Firmware-Fixtures/fuzz-crashes/$target"
     mkdir -p "$corpus" "$crashes"
@@ -76,8 +85,8 @@ for target in "${targets[@]}"; do
     log="$out/$target.log"
     set +e
     extra=()
-    [ -f Fuzz/"$target"/profile.dict ] && extra+=(-dict=Fuzz/"$target"/profile.dict)
-    [ -f Fuzz/"$target"/report.dict ] && extra+=(-dict=Fuzz/"$target"/report.dict)
+    for dict in Fuzz/"$target"/*.dict; do [ -f "$dict" ] && extra+=(-dict="$dict"); done
+    before=$(find "$crashes" -type f ! -name '.gitkeep' | wc -l)
     "$binary" "${extra[@]}" -max_total_time="$seconds" -artifact_prefix="$crashes/" -print_final_stats=1 -rss_limit_mb=1024 "$corpus" > "$log" 2>&1
     status=$?
     set -e
@@ -86,7 +95,15 @@ for target in "${targets[@]}"; do
     cov=$(grep -Eo 'cov: [0-9]+' "$log" | tail -1 | grep -Eo '[0-9]+' || echo "?")
     found=$(find "$crashes" -type f ! -name '.gitkeep' | wc -l)
     summary+=("$target: exit $status, $runs executions, $speed exec/s, coverage $cov edges, $found crash file(s) in $crashes")
-    [ "$status" -ne 0 ] && tail -30 "$log"
+    if [ "$status" -ne 0 ] || [ "$found" -gt "$before" ]; then
+        failed+=("$target (libFuzzer exit $status, $((found - before)) new crash file(s) in $crashes; log $log)")
+        tail -30 "$log"
+    fi
 done
 echo "== summary"
 printf '%s\n' "${summary[@]}"
+if [ ${#failed[@]} -gt 0 ]; then
+    echo "== FAILED: fuzzing found crashes (replay with: $out/<target> <crash file>; keep the file as a regression input)"
+    printf '  %s\n' "${failed[@]}"
+    exit 1
+fi

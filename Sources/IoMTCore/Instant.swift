@@ -9,9 +9,11 @@ public struct Instant: Sendable, Hashable, Comparable, Codable, CustomStringConv
 
     public static func < (lhs: Instant, rhs: Instant) -> Bool { lhs.millisecondsSinceEpoch < rhs.millisecondsSinceEpoch }
 
-    public func adding(milliseconds: Int64) -> Instant { Instant(millisecondsSinceEpoch: millisecondsSinceEpoch + milliseconds) }
+    /// Saturates at the ends of Int64 (about ±292 million years) instead of trapping: the operand is
+    /// often a delay or a lifetime some peer sent.
+    public func adding(milliseconds: Int64) -> Instant { Instant(millisecondsSinceEpoch: millisecondsSinceEpoch.addingSaturated(milliseconds)) }
 
-    public func milliseconds(since other: Instant) -> Int64 { millisecondsSinceEpoch - other.millisecondsSinceEpoch }
+    public func milliseconds(since other: Instant) -> Int64 { millisecondsSinceEpoch.subtractingSaturated(other.millisecondsSinceEpoch) }
 
     /// ISO 8601 / FHIR instant in UTC with milliseconds: `2026-11-23T10:15:30.250Z`.
     public var iso8601: String {
@@ -81,7 +83,7 @@ public struct CivilTime: Sendable, Hashable, Codable {
     }
 
     public init(instant: Instant, utcOffsetMinutes: Int) {
-        let local = instant.millisecondsSinceEpoch + Int64(utcOffsetMinutes) * 60_000
+        let local = instant.millisecondsSinceEpoch.addingSaturated(Int64(utcOffsetMinutes).multipliedSaturated(by: 60_000))
         let days = Int(local.floorDivided(by: 86_400_000))
         let millisOfDay = Int(local - Int64(days) * 86_400_000)
         let (y, m, d) = CivilTime.civil(fromDays: days)
@@ -90,11 +92,22 @@ public struct CivilTime: Sendable, Hashable, Codable {
     }
 
     /// The instant these fields denote at the given UTC offset.
+    /// Fields from outside (an HTTP-date's year, a device clock) may lie far beyond what Int64 milliseconds
+    /// hold; such an instant saturates at the end of the range rather than trapping.
     public func instant(assumingOffsetMinutes offset: Int) -> Instant {
+        let representable = -CivilTime.representableYears...CivilTime.representableYears
+        guard representable.contains(year), representable.contains(month), representable.contains(day) else {
+            return Instant(millisecondsSinceEpoch: year < 0 ? .min : .max)
+        }
         let days = Int64(CivilTime.days(fromCivil: year, month, day))
-        let millis = days * 86_400_000 + Int64(hour) * 3_600_000 + Int64(minute) * 60_000 + Int64(second) * 1000 + Int64(millisecond)
-        return Instant(millisecondsSinceEpoch: millis - Int64(offset) * 60_000)
+        let parts: [(Int64, Int64)] = [(days, 86_400_000), (Int64(hour), 3_600_000), (Int64(minute), 60_000), (Int64(second), 1000),
+                                       (Int64(millisecond), 1), (Int64(offset), -60_000)]
+        return Instant(millisecondsSinceEpoch: parts.reduce(Int64(0)) { $0.addingSaturated($1.0.multipliedSaturated(by: $1.1)) })
     }
+
+    /// Past this many years from the epoch Int64 milliseconds overflow (≈ 292 million); the day arithmetic
+    /// below stays exact well inside it.
+    static let representableYears = 300_000_000
 
     /// `YYYY-MM-DDTHH:MM:SS[.fff][Z|±HH:MM]`.
     public func iso8601(withOffset: Bool = true, fractionDigits: Int = 3) -> String {

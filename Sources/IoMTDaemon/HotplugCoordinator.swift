@@ -125,7 +125,8 @@ actor HotplugCoordinator {
         guard let entry = running.removeValue(forKey: syspath) else { return }
         await entry.runner.stop()
         await entry.task.value // the driver's last window is delivered before this returns
-        board.set(entry.runner.identity.key, .disconnected, detail: detail, at: clock.now())
+        // Logged before the state is published: whoever sees "disconnected" (iomtctl devices) finds the log line too.
         if detail == "unplugged" { Log.notice("\(entry.devnode) unplugged: \(entry.runner.identity.key) disconnected cleanly", "hotplug") }
+        board.set(entry.runner.identity.key, .disconnected, detail: detail, at: clock.now())
     }
 }

@@ -23,10 +23,12 @@ public struct BackoffPolicy: Sendable, Hashable {
 }
 
 /// `Retry-After` (RFC 9110 §10.2.3): delay-seconds or an HTTP-date; returns milliseconds from `now`.
+/// Whatever the server sends (`99999999999999999`, a date in year 99999) yields a number, never a trap;
+/// the caller clamps it (`ForwarderConfiguration.maxRetryAfterMilliseconds`).
 public enum RetryAfter {
     public static func milliseconds(_ value: String, now: Instant) -> Int64? {
         let text = value.trimmingCharacters(in: " \t")
-        if let seconds = Int64(text), seconds >= 0 { return seconds * 1000 }
+        if let seconds = Int64(saturatingDigits: text) { return seconds.multipliedSaturated(by: 1000) }
         guard let date = httpDate(text) else { return nil }
         return max(0, date.milliseconds(since: now))
     }

@@ -26,6 +26,10 @@ public struct AccessToken: Sendable, Hashable, CustomStringConvertible {
     public let expiresAt: Instant?
     public let refreshAt: Instant?
 
+    /// The longest `expires_in` believed (24 h): a token is replaced at least daily whatever the server
+    /// says, and no lifetime from outside can overflow the arithmetic on it.
+    static let maximumLifetimeSeconds: Int64 = 86_400
+
     public func isFresh(at now: Instant) -> Bool { refreshAt.map { now < $0 } ?? true }
 
     public var description: String {
@@ -35,7 +39,7 @@ public struct AccessToken: Sendable, Hashable, CustomStringConvertible {
     /// Replace at 80 % of the lifetime or 60 s before expiry, whichever comes first — but not before
     /// half the lifetime has passed, so a very short-lived token is not refreshed at every request.
     static func refreshDelayMilliseconds(lifetimeSeconds: Int64) -> Int64 {
-        let lifetime = lifetimeSeconds * 1000
+        let lifetime = min(lifetimeSeconds, maximumLifetimeSeconds) * 1000
         let earliest = min(lifetime * 8 / 10, lifetime - 60_000)
         return max(lifetime / 2, earliest)
     }

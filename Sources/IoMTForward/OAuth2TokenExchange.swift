@@ -47,13 +47,14 @@ struct OAuth2TokenExchange: Sendable {
         }
         var lifetime: Int64? = nil
         if let field = json["expires_in"] {
-            guard let seconds = (field.numberText ?? field.stringValue).flatMap({ Int64($0) }), seconds > 0 else {
+            guard let seconds = (field.numberText ?? field.stringValue).flatMap({ Int64(saturatingDigits: $0) }), seconds > 0 else {
                 throw .tokenEndpoint("\(endpoint) answered expires_in \(JSONFieldText.describe(field)); expected a positive number of seconds")
             }
-            lifetime = seconds
+            // A lifetime beyond the bound (up to 2^63 and more has been seen in fuzzing) is used for the bound only.
+            lifetime = min(seconds, AccessToken.maximumLifetimeSeconds)
         }
         return AccessToken(value: value, obtainedAt: requestedAt,
-                           expiresAt: lifetime.map { requestedAt.adding(milliseconds: $0 * 1000) },
+                           expiresAt: lifetime.map { requestedAt.adding(milliseconds: $0.multipliedSaturated(by: 1000)) },
                            refreshAt: lifetime.map { requestedAt.adding(milliseconds: AccessToken.refreshDelayMilliseconds(lifetimeSeconds: $0)) })
     }
 

@@ -52,7 +52,11 @@ public final class SerialPort: Sendable {
         var options = termios()
         if tcgetattr(fd, &options) != 0 { throw fail("tcgetattr", errno) }
         do throws(SerialError) { try TermiosConfiguration.apply(settings, to: &options, path: path) } catch { _ = Glibc.close(fd); throw error }
-        if tcsetattr(fd, TCSANOW, &options) != 0 { throw fail("tcsetattr", errno) }
+        if tcsetattr(fd, TCSANOW, &options) != 0 {
+            let code = errno
+            // EINVAL from a terminal that already holds exactly these settings (a pty after a daemon restart): go on.
+            guard code == EINVAL, TermiosVerification.holds(options, fd: fd) else { throw fail("tcsetattr", code) }
+        }
         // Drop whatever the device sent before we were listening (stale frames, boot noise).
         if tcflush(fd, TCIOFLUSH) != 0 { throw fail("tcflush", errno) }
         return SerialPort(path: path, settings: settings, fd: fd)

@@ -51,3 +51,32 @@ enum TermiosConfiguration {
 }
 
 @inline(__always) func flag<T: BinaryInteger>(_ value: T) -> tcflag_t { tcflag_t(truncatingIfNeeded: value) }
+
+/// Whether the terminal holds the settings asked for, read back with tcgetattr. Needed because Linux answers
+/// tcsetattr with EINVAL when a pty slave already holds those settings (a daemon restarted while the device
+/// stayed attached), although nothing is wrong; a restart must not leave such a port unopened.
+enum TermiosVerification {
+    /// Unix98 pty slaves (/dev/pts/N) have majors 136–143 (Documentation/admin-guide/devices.txt).
+    static let ptySlaveMajors: ClosedRange<UInt64> = 136...143
+
+    static func holds(_ wanted: termios, fd: Int32) -> Bool {
+        var effective = termios()
+        guard tcgetattr(fd, &effective) == 0 else { return false }
+        // The pty driver forces CS8 and clears PARENB on every set (pty_set_termios); nothing else may differ.
+        let unkept: tcflag_t = isPseudoTerminalSlave(fd) ? flag(CSIZE | PARENB) : 0
+        var want = wanted
+        let sameControl = (effective.c_cflag & ~unkept) == (want.c_cflag & ~unkept)
+        let sameModes = effective.c_iflag == want.c_iflag && effective.c_oflag == want.c_oflag && effective.c_lflag == want.c_lflag
+        let sameSpeed = cfgetispeed(&effective) == cfgetispeed(&want) && cfgetospeed(&effective) == cfgetospeed(&want)
+        let timing = { (options: termios) in withUnsafeBytes(of: options.c_cc) { [$0[Int(VMIN)], $0[Int(VTIME)]] } }
+        return sameControl && sameModes && sameSpeed && timing(effective) == timing(want)
+    }
+
+    static func isPseudoTerminalSlave(_ fd: Int32) -> Bool {
+        var status = stat()
+        guard fstat(fd, &status) == 0, status.st_mode & S_IFMT == S_IFCHR else { return false }
+        let device = UInt64(status.st_rdev)
+        let major = ((device >> 8) & 0xFFF) | ((device >> 32) & ~UInt64(0xFFF))
+        return ptySlaveMajors.contains(major)
+    }
+}

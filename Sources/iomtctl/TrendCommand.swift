@@ -92,7 +92,7 @@ enum TrendCommand {
         if let instant = Instant(iso8601: text) { return instant }
         let units: [Character: Int64] = ["s": 1000, "m": 60_000, "h": 3_600_000, "d": 86_400_000]
         if let unit = text.last.flatMap({ units[$0] }), let count = Int64(text.dropLast()), count > 0 {
-            return reference.adding(milliseconds: -count * unit)
+            return reference.adding(milliseconds: -count.multipliedSaturated(by: unit))
         }
         throw CLIError(message: "\(option): expected a duration (30m, 24h, 7d) or ISO 8601 time, found '\(text)'", exitCode: 2)
     }

@@ -30,7 +30,7 @@ final class EventLog: Sendable {
     }
 }
 
-@Suite(.serialized, .enabled(if: BlueZMockBench.isAvailable, "needs dbus-daemon and python3-dbusmock (Debian packages dbus, python3-dbusmock)"))
+@Suite(.serialized, .enabled(if: LabPrerequisite.dbusmock.shouldRun, "\(LabPrerequisite.dbusmock.skipNote)"))
 struct DeviceConnectionMockTests {
     static let bloodPressure: [UInt8] = [0x06, 0x78, 0x00, 0x50, 0x00, 0x5d, 0x00, 0xea, 0x07, 0x0b, 0x17, 0x0a, 0x0f, 0x00, 0x48, 0x00]
     static let plxContinuous: [UInt8] = [0x00, 0x60, 0x00, 0x46, 0x00]
@@ -191,7 +191,7 @@ struct DeviceConnectionMockTests {
     }
 }
 
-@Suite(.serialized, .enabled(if: BlueZMockBench.isAvailable, "needs dbus-daemon and python3-dbusmock (Debian packages dbus, python3-dbusmock)"))
+@Suite(.serialized, .enabled(if: LabPrerequisite.dbusmock.shouldRun, "\(LabPrerequisite.dbusmock.skipNote)"))
 struct GlucoseAndClockMockTests {
     /// Firmware-Fixtures/ble-glucose/gm-flags-02-concentration: sequence number 3.
     static let glucoseRecord3: [UInt8] = [0x02, 0x03, 0x00, 0xea, 0x07, 0x0b, 0x17, 0x0a, 0x0f, 0x00, 0x78, 0xb0, 0x11]
@@ -276,7 +276,7 @@ struct GlucoseAndClockMockTests {
     }
 }
 
-@Suite(.serialized, .enabled(if: BlueZMockBench.isAvailable, "needs dbus-daemon and python3-dbusmock (Debian packages dbus, python3-dbusmock)"))
+@Suite(.serialized, .enabled(if: LabPrerequisite.dbusmock.shouldRun, "\(LabPrerequisite.dbusmock.skipNote)"))
 struct AdapterMockTests {
     @Test func theConfiguredAdapterIsChosenAndPoweredOn() async throws {
         let bench = try await BlueZMockBench()

@@ -4,7 +4,7 @@ import IoMTLab
 import Testing
 
 /// The headless agent, called over a real dbus-daemon the way bluetoothd calls it.
-@Suite(.enabled(if: PrivateDBusDaemon.isAvailable, "needs dbus-daemon (Debian package dbus)"))
+@Suite(.enabled(if: LabPrerequisite.dbusDaemon.shouldRun, "\(LabPrerequisite.dbusDaemon.skipNote)"))
 struct PairingAgentTests {
     let configured: DBusObjectPath = "/org/bluez/hci0/dev_A0_00_00_00_00_01"
     let pairedNow: DBusObjectPath = "/org/bluez/hci0/dev_A0_00_00_00_00_02"

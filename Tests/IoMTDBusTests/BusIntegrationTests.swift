@@ -5,7 +5,7 @@ import Synchronization
 import Testing
 
 /// Against the reference bus: a private dbus-daemon per test, our connections as its clients.
-@Suite(.enabled(if: PrivateBus.isAvailable, "dbus-daemon is not installed (Debian package dbus)"))
+@Suite(.enabled(if: LabPrerequisite.dbusDaemon.shouldRun, "\(LabPrerequisite.dbusDaemon.skipNote)"))
 struct BusIntegrationTests {
     @Test func helloGivesAUniqueNameAndTheBusListsIt() async throws {
         let bus = try PrivateBus()

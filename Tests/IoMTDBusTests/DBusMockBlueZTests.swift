@@ -7,14 +7,13 @@ import Testing
 enum DBusMock {
     /// The host's Python, which has the apt-installed dbus bindings and dbusmock.
     static let python = "/usr/bin/python3"
-    static let isAvailable = ChildProcess.succeeds([python, "-c", "import dbusmock, dbus"])
 }
 
-@Suite(.enabled(if: PrivateBus.isAvailable && DBusMock.isAvailable,
-                "needs dbus-daemon and python3-dbusmock (Debian packages dbus, python3-dbusmock)"))
+@Suite(.enabled(if: LabPrerequisite.dbusmock.shouldRun, "\(LabPrerequisite.dbusmock.skipNote)"))
 struct DBusMockBlueZTests {
     /// Starts the mock on `bus` and waits until it owns org.bluez.
     private func startMock(on bus: PrivateBus, watcher: DBusConnection) async throws -> ChildProcess {
+        try LabPrerequisite.dbusmock.require()
         let mock = try ChildProcess([DBusMock.python, "-m", "dbusmock", "--template", "bluez5", "--system"],
                                     extraEnvironment: ["DBUS_SYSTEM_BUS_ADDRESS": bus.address])
         for _ in 0..<250 {

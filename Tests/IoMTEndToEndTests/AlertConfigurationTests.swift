@@ -25,7 +25,7 @@ import Testing
         } throws: { error in
             let text = "\(error)"
             return text.contains("c.json: patient.reference: expected a reference that is not a PESEL")
-                && text.contains("c.json: alerts.webhook.url: expected an https:// URL (http:// only to a loopback host)")
+                && text.contains("c.json: alerts.webhook.url: expected an https:// URL, or http:// only to a literal loopback address")
                 && text.contains("c.json: alerts.rulesfile: expected one of")
                 && !text.contains("44051401359")
         }

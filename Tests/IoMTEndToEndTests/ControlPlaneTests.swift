@@ -1,3 +1,4 @@
+import IoMTLab
 import Foundation
 import IoMTCore
 import IoMTStore
@@ -149,8 +150,9 @@ import Testing
         #expect(!lab.logs().contains("02070803628"))
     }
 
-    @Test(.enabled(if: getuid() == 0, "runs a client as another uid, which needs root"))
+    @Test(.enabled(if: LabPrerequisite.root.shouldRun, "\(LabPrerequisite.root.skipNote): runs a client as another uid"))
     func anUnauthorisedUidIsRefusedByPeerCredentials() async throws {
+        try LabPrerequisite.root.require()
         let lab = try GatewayScenario(name: "peercred")
         defer { lab.stopAll() }
         #expect(try await lab.startPeers(simulator: ["--generation", "legacy", "--script", "steady"]))

@@ -174,9 +174,8 @@ import Testing
         let (status, output) = try LabHarness.run("iomtd", ["--config", path, "--check-config"])
         #expect(status == 2)
         for fragment in ["\(path): dom.pinnedPublicKey: expected sha256// followed by the base64 SHA-256",
-                         "\(path): dom.baseURL: expected an https:// URL when dom.pinnedPublicKey is set",
-                         "\(path): dom.oauth2.tokenURL: expected an https:// URL (http:// only to a loopback host), found \"http://auth.example/token\"",
-                         "\(path): dom.baseURL: expected an https:// URL (http:// only to a loopback host) when dom.oauth2 is set",
+                         "\(path): dom.baseURL: expected an https:// URL, or http:// only to a literal loopback address (127.0.0.1 … 127.255.255.255 or [::1]), without user@, found \"http://dom.example/fhir\"",
+                         "\(path): dom.oauth2.tokenURL: expected an https:// URL, or http:// only to a literal loopback address (127.0.0.1 … 127.255.255.255 or [::1]), without user@, found \"http://auth.example/token\" (http:// to auth.example, which is not a literal loopback address)",
                          "\(path): dom.oauth2.clientId: expected the OAuth2 client id DOM issued, found nothing",
                          "\(path): dom.oauth2.clientSecretFile: expected an absolute path",
                          "\(path): dom.oauth2.grant: expected one of clientId, clientSecretFile, scope, tokenURL, found unknown field"] {

@@ -127,7 +127,7 @@ import Testing
         let (status, output) = try LabHarness.run("iomtd", ["--config", path, "--check-config"])
         #expect(status == 2)
         for fragment in ["\(path): gateway.systemId: expected 16 hex digits", "\(path): patient.pesel: expected a valid PESEL",
-                         "\(path): dom.baseURL: expected an http:// or https:// URL", "\(path): dom.batchSize: expected an integer from 1 to 5000",
+                         "\(path): dom.baseURL: expected an https:// URL, or http:// only to a literal loopback address", "\(path): dom.batchSize: expected an integer from 1 to 5000",
                          "\(path): alerts.rules[0].measurement: expected a known MDC reference id", "\(path): alerts.rules[0].below: expected a decimal number"] {
             #expect(output.contains(fragment), "missing '\(fragment)' in:\n\(output)")
         }

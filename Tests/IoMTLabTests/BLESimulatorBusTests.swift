@@ -6,7 +6,7 @@ import Testing
 /// The simulator's exported objects on the reference bus (a private dbus-daemon), driven the way
 /// bluetoothd drives them: GetManagedObjects, ReadValue, WriteValue, StartNotify → PropertiesChanged.
 /// Against BlueZ itself it runs in the VM lab (scripts/ble-lab/run.sh).
-@Suite(.enabled(if: PrivateBus.isAvailable, "dbus-daemon is not installed (Debian package dbus)"))
+@Suite(.enabled(if: LabPrerequisite.dbusDaemon.shouldRun, "\(LabPrerequisite.dbusDaemon.skipNote)"))
 struct BLESimulatorBusTests {
     static let characteristic = "org.bluez.GattCharacteristic1"
     static let noOptions = DBusValue.stringVariantDictionary([:])

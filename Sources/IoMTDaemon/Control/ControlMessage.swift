@@ -46,7 +46,7 @@ public struct ControlResponse: Sendable, Hashable {
 
     public static func parse(_ line: [UInt8]) -> ControlResponse? {
         guard let value = try? JSONValue.parse(String(decoding: line, as: UTF8.self)), let ok = value["ok"]?.boolValue else { return nil }
-        let code = Int32(value["exitCode"]?.intValue ?? (ok ? 0 : 1))
+        let code = Int32(clamping: value["exitCode"]?.intValue ?? (ok ? 0 : 1))
         return ControlResponse(result: value["result"], error: ok ? nil : (value["error"]?.stringValue ?? "unknown error"), exitCode: code)
     }
 }

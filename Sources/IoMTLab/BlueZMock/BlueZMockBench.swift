@@ -7,7 +7,6 @@ import IoMTDBus
 /// injected as mock methods that raise a BlueZ error for their first N calls.
 public final class BlueZMockBench: Sendable {
     public static let python = "/usr/bin/python3"
-    public static let isAvailable = PrivateDBusDaemon.isAvailable && LabChildProcess.succeeds([python, "-c", "import dbusmock, dbus"])
 
     public let bus: PrivateDBusDaemon
     public let mock: LabChildProcess
@@ -17,6 +16,7 @@ public final class BlueZMockBench: Sendable {
 
     /// Starts the mock on `bus` (a new private bus when nil), so a test can start iomtd on the bus first.
     public init(on existingBus: PrivateDBusDaemon? = nil) async throws {
+        try LabPrerequisite.dbusmock.require()
         bus = try existingBus ?? PrivateDBusDaemon()
         control = try await bus.connect()
         mock = try LabChildProcess([Self.python, "-m", "dbusmock", "--template", "bluez5", "--system"],

@@ -11,9 +11,9 @@ public final class PrivateDBusDaemon: Sendable {
     public let pid: pid_t
     private let stopped = Mutex(false)
 
-    public static var isAvailable: Bool { access("/usr/bin/dbus-daemon", X_OK) == 0 }
 
     public init() throws {
+        try LabPrerequisite.dbusDaemon.require()
         var template = Array("/tmp/iomt-dbus-XXXXXX".utf8CString)
         guard let made = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) else { throw LabFailure("mkdtemp failed") }
         directory = String(cString: made)

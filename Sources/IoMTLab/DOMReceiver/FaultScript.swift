@@ -7,7 +7,8 @@ import Synchronization
 ///
 /// A rule is `<range>:<action>`; range `N`, `N-M`, `N-` (from N on) or `*`. Actions:
 /// - a status code answered without processing, optionally `+retry-after=SECONDS` (delta-seconds) or
-///   `+retry-after-date=SECONDS` (an IMF-fixdate that many seconds after the moment of answering);
+///   `+retry-after-date=SECONDS` (an IMF-fixdate that many seconds after the moment of answering) or
+///   `+retry-after-date-year=YEAR` (an IMF-fixdate in that year, e.g. 99999, for overflow tests);
 /// - `drop`: close without answering and without processing;
 /// - `slow=MILLISECONDS`: wait, then handle normally;
 /// - `lost`, `garbage`, `truncated`: handle normally (DOM stores the resources), then close without an answer,
@@ -111,10 +112,15 @@ public final class FaultScript: Sendable {
             if parts[1].hasPrefix("retry-after-date=") {
                 guard let seconds = Int(parts[1].dropFirst(17)), seconds >= 0 else { throw error(rule, "+retry-after-date= expects seconds from now") }
                 dateSeconds = seconds
+            } else if parts[1].hasPrefix("retry-after-date-year=") {
+                // A date no real server sends (overflow tests): IMF-fixdate syntax with this year, digits as given.
+                let year = parts[1].dropFirst(22)
+                guard !year.isEmpty, year.allSatisfy(\.isASCII), year.allSatisfy(\.isNumber) else { throw error(rule, "+retry-after-date-year= expects a year") }
+                headers["Retry-After"] = "Sun, 06 Nov \(year) 08:49:37 GMT"
             } else if parts[1].hasPrefix("retry-after="), !parts[1].dropFirst(12).isEmpty {
                 headers["Retry-After"] = String(parts[1].dropFirst(12))
             } else {
-                throw error(rule, "expected +retry-after=SECONDS or +retry-after-date=SECONDS")
+                throw error(rule, "expected +retry-after=SECONDS, +retry-after-date=SECONDS or +retry-after-date-year=YEAR")
             }
         }
         let body = #"{"resourceType":"OperationOutcome","issue":[{"severity":"error","code":"transient","diagnostics":"injected fault \#(status)"}]}"#

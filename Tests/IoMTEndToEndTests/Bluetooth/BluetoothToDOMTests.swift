@@ -5,7 +5,7 @@ import Testing
 
 /// BLE devices through BlueZ to DOM: the real iomtd on a private system bus where python-dbusmock
 /// plays bluetoothd (adapter, devices, GATT objects), the local DOM receiver, iomtctl for pairing.
-@Suite(.serialized, .enabled(if: BlueZMockBench.isAvailable, "needs dbus-daemon and python3-dbusmock (Debian packages dbus, python3-dbusmock)"))
+@Suite(.serialized, .enabled(if: LabPrerequisite.dbusmock.shouldRun, "\(LabPrerequisite.dbusmock.skipNote)"))
 struct BluetoothToDOMTests {
     static let bpmAddress = "A0:B1:C2:00:00:01"
     static let oximeterAddress = "A0:B1:C2:00:00:02"

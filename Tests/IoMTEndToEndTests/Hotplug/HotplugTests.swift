@@ -1,9 +1,10 @@
+import IoMTLab
 import Foundation
 import Testing
 
 /// USB hotplug against a umockdev testbed: the real iomtd, its real libudev calls (enumeration and the
 /// uevent monitor, redirected by umockdev's preload), a pty per simulated adapter, the local DOM receiver.
-@Suite(.serialized, .enabled(if: UmockdevTestbed.isAvailable, "umockdev is not installed (scripts/setup.sh)"))
+@Suite(.serialized, .enabled(if: LabPrerequisite.umockdev.shouldRun, "\(LabPrerequisite.umockdev.skipNote)"))
 struct HotplugTests {
     func devices(_ lab: GatewayScenario) -> [[String: Any]] {
         guard let (status, output) = try? LabHarness.run("iomtctl", ["devices", "--json", "--socket", lab.controlSocket]), status == 0,
@@ -88,7 +89,10 @@ struct HotplugTests {
         try testbed.add("ttyUSB2", vendor: "0403", product: "6001", productName: "FT232R USB UART", serial: "FT-1")
         try testbed.add("ttyUSB3", vendor: "0403", product: "6001", productName: "FT232R USB UART", serial: "FT-2")
         #expect(await LabHarness.waitUntil(seconds: 10) { daemonLog(lab).contains("0403:6001 at /dev/ttyUSB2 matches no device profile") })
-        try await Task.sleep(for: .milliseconds(500))
+        // The daemon handles udev events in order: once a device plugged after ttyUSB3 is logged, ttyUSB3 was handled
+        // too (a fixed pause here proved nothing when the machine was slow).
+        try testbed.add("ttyUSB5", vendor: "10c4", product: "ea60", productName: "USB to UART Bridge Controller", serial: "HP-0005")
+        #expect(await LabHarness.waitUntil(seconds: 60) { daemonLog(lab).contains("/dev/ttyUSB5 (10c4:ea60) plugged in") }, "\(lab.logs())")
         #expect(daemonLog(lab).components(separatedBy: "0403:6001").count == 2, "\(daemonLog(lab))")
         #expect(!devices(lab).contains { ($0["address"] as? String ?? "").hasPrefix("/dev/ttyUSB2") || ($0["address"] as? String ?? "") == "/dev/ttyUSB3" })
 

@@ -1,8 +1,9 @@
+import IoMTLab
 import Foundation
 import Testing
 
 /// `iomtctl scan --serial` on a umockdev testbed: the adapters udev knows, each with the profile hotplug would use.
-@Suite(.enabled(if: UmockdevTestbed.isAvailable, "umockdev is not installed (scripts/setup.sh)"))
+@Suite(.enabled(if: LabPrerequisite.umockdev.shouldRun, "\(LabPrerequisite.umockdev.skipNote)"))
 struct SerialScanTests {
     @Test func listsPresentAdaptersWithTheirProfile() throws {
         let directory = try LabHarness.temporaryDirectory("scan-serial")

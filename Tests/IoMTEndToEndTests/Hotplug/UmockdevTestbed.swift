@@ -7,13 +7,6 @@ final class UmockdevTestbed {
     static let script = LabHarness.repositoryRoot.appendingPathComponent("scripts/umockdev-usb-serial.py").path
     static let preload = "libumockdev-preload.so.0"
 
-    /// Whether umockdev (apt: umockdev, gir1.2-umockdev-1.0, python3-gi; scripts/setup.sh) is installed.
-    static var isAvailable: Bool {
-        let typelibs = ["x86_64-linux-gnu", "aarch64-linux-gnu"].map { "/usr/lib/\($0)/girepository-1.0/UMockdev-1.0.typelib" }
-        return FileManager.default.isExecutableFile(atPath: "/usr/bin/umockdev-wrapper")
-            && typelibs.contains { FileManager.default.fileExists(atPath: $0) }
-    }
-
     private let process = Process()
     private let input = Pipe()
     private let output = Pipe()
@@ -21,6 +14,7 @@ final class UmockdevTestbed {
     private(set) var root = ""
 
     init(log: URL) throws {
+        try LabPrerequisite.umockdev.require()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/umockdev-wrapper")
         process.arguments = ["/usr/bin/python3", Self.script]
         process.standardInput = input
