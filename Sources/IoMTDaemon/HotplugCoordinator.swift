@@ -78,8 +78,8 @@ actor HotplugCoordinator {
     }
 
     private func start(_ device: USBSerialDevice, devnode: String, profile: DeviceProfile, settings: SerialSettings, alsoMatched: [String]) {
-        // Cheap adapters often share one serial number ("0001"): a second one must never take over the first's
-        // identity (and with it the first's patient binding), whether or not the first is still plugged in.
+        // Cheap adapters often share one serial number ("0001"): once two were seen at the same time, none of them
+        // is identified by it again, so none takes over another's identity (and patient binding) later.
         let identity = serialNumbers.identify(profileId: profile.id, serialNumber: device.serialNumber, syspath: device.syspath)
         if let ports = identity.ambiguousPorts, let serial = device.serialNumber {
             let key = DeviceIdentity(profileId: profile.id, manufacturer: profile.manufacturer, model: profile.model, serialNumber: serial).key
@@ -117,6 +117,7 @@ actor HotplugCoordinator {
     }
 
     private func removed(_ device: USBSerialDevice) async {
+        serialNumbers.removed(syspath: device.syspath)
         guard running[device.syspath] != nil else { return }
         await end(device.syspath, detail: "unplugged")
     }

@@ -12,25 +12,31 @@ import Testing
         #expect(SerialNumberRegistry.usbPort(of: "/sys/devices/virtual/tty/ttyS0") == "/sys/devices/virtual/tty/ttyS0")
     }
 
-    @Test func secondAdapterWithTheSameSerialIsIdentifiedByPortEvenAfterTheFirstLeft() {
+    @Test func reattachedToAnotherPortAloneKeepsItsIdentity() {
         var registry = SerialNumberRegistry()
         #expect(registry.identify(profileId: "cms50", serialNumber: "0001", syspath: portA) == .init(serialNumber: "0001", ambiguousPorts: nil))
-        // The first adapter is unplugged (nothing is told to the registry), then another one with the same
-        // serial appears on another port: it must not inherit the first one's identity.
-        let second = registry.identify(profileId: "cms50", serialNumber: "0001", syspath: portB)
-        #expect(second.serialNumber == nil)
-        #expect(second.ambiguousPorts == ["1-1", "1-2.4"])
-        // The first adapter re-plugged into its own port keeps the serial, but the serial stays ambiguous.
-        let back = registry.identify(profileId: "cms50", serialNumber: "0001", syspath: portA)
-        #expect(back.serialNumber == "0001")
-        #expect(back.ambiguousPorts == ["1-1", "1-2.4"])
+        registry.removed(syspath: portA)
+        #expect(registry.identify(profileId: "cms50", serialNumber: "0001", syspath: portB) == .init(serialNumber: "0001", ambiguousPorts: nil))
     }
 
-    @Test func sameSerialUnderAnotherProfileOrOnTheSamePortIsNotAmbiguous() {
+    @Test func twoAdaptersSharingASerialAtOnceAreIdentifiedByPortForGood() {
+        var registry = SerialNumberRegistry()
+        _ = registry.identify(profileId: "cms50", serialNumber: "0001", syspath: portA)
+        let second = registry.identify(profileId: "cms50", serialNumber: "0001", syspath: portB)
+        #expect(second.serialNumber == nil, "the second adapter must not share the first's identity")
+        #expect(second.ambiguousPorts == ["1-1", "1-2.4"])
+        // The first leaves; the second is re-plugged alone: it must not take over the serial's identity (and the
+        // first's binding) now that the serial is known to be shared. Nor does the first, when it comes back.
+        registry.removed(syspath: portA)
+        registry.removed(syspath: portB)
+        #expect(registry.identify(profileId: "cms50", serialNumber: "0001", syspath: portB).serialNumber == nil)
+        #expect(registry.identify(profileId: "cms50", serialNumber: "0001", syspath: portA).serialNumber == nil)
+    }
+
+    @Test func sameSerialUnderAnotherProfileIsNotAmbiguous() {
         var registry = SerialNumberRegistry()
         _ = registry.identify(profileId: "cms50", serialNumber: "0001", syspath: portA)
         #expect(registry.identify(profileId: "nonin", serialNumber: "0001", syspath: portB).ambiguousPorts == nil)
-        #expect(registry.identify(profileId: "cms50", serialNumber: "0001", syspath: portA).ambiguousPorts == nil)
         #expect(registry.identify(profileId: "cms50", serialNumber: nil, syspath: portB) == .init(serialNumber: nil, ambiguousPorts: nil))
     }
 }
