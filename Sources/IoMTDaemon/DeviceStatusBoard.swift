@@ -22,6 +22,8 @@ public final class DeviceStatusBoard: Sendable {
     }
 
     private let entries = Mutex<[String: Entry]>([:])
+    /// The detail of a connected port whose bytes never decode (`UnframedInputWatch`); doctor looks for it.
+    public static let wrongProfileSuspected = "bytes but no frames — wrong profile?"
 
     public init() {}
 

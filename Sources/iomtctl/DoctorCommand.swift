@@ -18,6 +18,7 @@ enum DoctorCommand {
                                               fix: "run iomtctl as root or as a member of the control group (usermod -aG iomtd $USER)"))
             } else {
                 findings.append(DoctorFinding("daemon", .ok, "iomtd \(answer.result?["version"]?.stringValue ?? "?") answers on \(socket)"))
+                findings += wrongProfileFindings(socket: socket)
             }
         } catch {
             findings.append(DoctorFinding("daemon", .problem, "not reachable on \(socket)",
@@ -34,5 +35,17 @@ enum DoctorCommand {
             print(problems == 0 ? "no problems found\(warnings > 0 ? " (\(warnings) warning(s))" : "")" : "\(problems) problem(s), \(warnings) warning(s)")
         }
         if problems > 0 { exit(1) } // the findings above are the message
+    }
+
+    /// Ports the daemon reads bytes from that never decode (see `iomtctl devices`).
+    static func wrongProfileFindings(socket: String) -> [DoctorFinding] {
+        guard let answer = try? ControlClient.send(ControlRequest(command: "devices"), to: socket),
+              let devices = answer.result?["devices"]?.arrayValue else { return [] }
+        return devices.filter { $0["detail"]?.stringValue == DeviceStatusBoard.wrongProfileSuspected }.map { device in
+            let profile = device["profile"]?.stringValue ?? "?"
+            return DoctorFinding("device", .problem,
+                                 "\(device["address"]?.stringValue ?? "?") (\(device["key"]?.stringValue ?? "?")): \(DeviceStatusBoard.wrongProfileSuspected) (read with \(profile))",
+                                 fix: "check the device's model and firmware, pick its profile (iomtctl profiles list) and set it for this port in devices[]")
+        }
     }
 }
