@@ -14,65 +14,43 @@ import IoMTCore
 public struct CMS50GenerationDetectingSession: DriverSession {
     public enum Generation: String, Sendable { case legacy, v46 }
 
-    private enum Active {
-        case legacy(CMS50LegacySession)
-        case v46(CMS50V46Session)
-    }
-
     static let framesToSwitch = 10
     private let reportIntervalMs: Int64
     private let keepAliveIntervalMs: Int64
-    private var active: Active
+    private var active: any CMS50GenerationSession
+    public private(set) var generation: Generation
     private var legacyAlongside = CMS50LegacyFramer()
     private var v46Alongside = CMS50V46Framer()
     private var othersInARow = 0
     private var lastProbeAt: Instant?
-    private var framesAtLastProbe = 0
+    private var framesAtLastTick = 0
 
     public init(starting generation: Generation, reportIntervalMs: Int64, keepAliveIntervalMs: Int64) {
         self.reportIntervalMs = reportIntervalMs; self.keepAliveIntervalMs = keepAliveIntervalMs
-        switch generation {
-        case .legacy: active = .legacy(CMS50LegacySession(reportIntervalMs: reportIntervalMs))
-        case .v46: active = .v46(CMS50V46Session(reportIntervalMs: reportIntervalMs, keepAliveIntervalMs: keepAliveIntervalMs))
-        }
+        self.generation = generation
+        active = Self.session(generation, reportIntervalMs: reportIntervalMs, keepAliveIntervalMs: keepAliveIntervalMs)
     }
 
-    public var generation: Generation {
-        if case .legacy = active { return .legacy }
-        return .v46
+    private static func session(_ generation: Generation, reportIntervalMs: Int64, keepAliveIntervalMs: Int64) -> any CMS50GenerationSession {
+        switch generation {
+        case .legacy: CMS50LegacySession(reportIntervalMs: reportIntervalMs)
+        case .v46: CMS50V46Session(reportIntervalMs: reportIntervalMs, keepAliveIntervalMs: keepAliveIntervalMs)
+        }
     }
 
     public mutating func start(at time: Instant) -> DriverOutput {
-        switch active {
-        case var .legacy(session):
-            var output = session.start(at: time)
-            active = .legacy(session)
+        var output = active.start(at: time)
+        if generation == .legacy {
             output.commands.append(CMS50V46Decoder.startLiveData)
             lastProbeAt = time
-            return output
-        case var .v46(session):
-            let output = session.start(at: time)
-            active = .v46(session)
-            return output
         }
+        return output
     }
 
     public mutating func ingest(_ bytes: [UInt8], at time: Instant) -> DriverOutput {
-        var output: DriverOutput
-        let ours: Int
-        switch active {
-        case var .legacy(session):
-            let before = session.framesDecoded
-            output = session.ingest(bytes, at: time)
-            ours = session.framesDecoded - before
-            active = .legacy(session)
-        case var .v46(session):
-            let before = session.framesDecoded
-            output = session.ingest(bytes, at: time)
-            ours = session.framesDecoded - before
-            active = .v46(session)
-        }
-        if ours > 0 {
+        let before = active.framesDecoded
+        var output = active.ingest(bytes, at: time)
+        if active.framesDecoded > before {
             othersInARow = 0
             return output
         }
@@ -82,63 +60,42 @@ public struct CMS50GenerationDetectingSession: DriverSession {
     }
 
     public mutating func tick(at time: Instant) -> DriverOutput {
-        switch active {
-        case var .legacy(session):
-            var output = session.tick(at: time)
-            // Keep asking while no legacy frame came: a v4.6 device switched on after the port opened must hear it.
-            if session.framesDecoded == framesAtLastProbe, let last = lastProbeAt, time.milliseconds(since: last) >= keepAliveIntervalMs {
-                output.commands.append(CMS50V46Decoder.startLiveData)
-                lastProbeAt = time
-            }
-            framesAtLastProbe = session.framesDecoded
-            active = .legacy(session)
-            return output
-        case var .v46(session):
-            let output = session.tick(at: time)
-            active = .v46(session)
-            return output
+        var output = active.tick(at: time)
+        // Keep asking while no legacy frame came: a v4.6 device switched on after the port opened must hear it.
+        if generation == .legacy, active.framesDecoded == framesAtLastTick, let last = lastProbeAt,
+           time.milliseconds(since: last) >= keepAliveIntervalMs {
+            output.commands.append(CMS50V46Decoder.startLiveData)
+            lastProbeAt = time
         }
+        framesAtLastTick = active.framesDecoded
+        return output
     }
 
-    public mutating func finish(at time: Instant) -> DriverOutput {
-        switch active {
-        case var .legacy(session):
-            let output = session.finish(at: time)
-            active = .legacy(session)
-            return output
-        case var .v46(session):
-            let output = session.finish(at: time)
-            active = .v46(session)
-            return output
-        }
-    }
+    public mutating func finish(at time: Instant) -> DriverOutput { active.finish(at: time) }
 
     /// The other generation's frames in a row so far, counting this chunk; bytes it had to skip break the run.
     private mutating func othersAlongside(_ bytes: [UInt8]) -> Int {
-        switch active {
+        let skipped: Bool, frames: Int
+        switch generation {
         case .legacy:
             let skippedBefore = v46Alongside.discardedBytes
-            let frames = v46Alongside.push(bytes).compactMap(CMS50V46Decoder.decode).count
-            return v46Alongside.discardedBytes > skippedBefore ? frames : othersInARow + frames
+            frames = v46Alongside.push(bytes).compactMap(CMS50V46Decoder.decode).count
+            skipped = v46Alongside.discardedBytes > skippedBefore
         case .v46:
             let skippedBefore = legacyAlongside.discardedBytes
-            let frames = legacyAlongside.push(bytes).compactMap(CMS50LegacyDecoder.decode).count
-            return legacyAlongside.discardedBytes > skippedBefore ? frames : othersInARow + frames
+            frames = legacyAlongside.push(bytes).compactMap(CMS50LegacyDecoder.decode).count
+            skipped = legacyAlongside.discardedBytes > skippedBefore
         }
+        return skipped ? frames : othersInARow + frames
     }
 
     /// The next frames are decoded as the other generation; what this one held in its window is flushed first.
     private mutating func switchGeneration(at time: Instant) -> DriverOutput {
-        var output = finish(at: time)
+        var output = active.finish(at: time)
         let from = generation
-        switch active {
-        case .legacy:
-            var session = CMS50V46Session(reportIntervalMs: reportIntervalMs, keepAliveIntervalMs: keepAliveIntervalMs)
-            output.append(session.start(at: time))
-            active = .v46(session)
-        case .v46:
-            active = .legacy(CMS50LegacySession(reportIntervalMs: reportIntervalMs))
-        }
+        generation = from == .legacy ? .v46 : .legacy
+        active = Self.session(generation, reportIntervalMs: reportIntervalMs, keepAliveIntervalMs: keepAliveIntervalMs)
+        output.append(active.start(at: time))
         legacyAlongside = CMS50LegacyFramer(); v46Alongside = CMS50V46Framer(); othersInARow = 0
         let profile = generation == .v46 ? "contec-cms50e" : "contec-cms50d-plus"
         output.events.append(.deviceInfo(key: "generation",
@@ -146,3 +103,11 @@ public struct CMS50GenerationDetectingSession: DriverSession {
         return output
     }
 }
+
+/// A CMS50 session of one generation that counts the frames it decoded.
+protocol CMS50GenerationSession: DriverSession {
+    var framesDecoded: Int { get }
+}
+
+extension CMS50LegacySession: CMS50GenerationSession {}
+extension CMS50V46Session: CMS50GenerationSession {}
