@@ -210,5 +210,5 @@ public enum RuleFileParser {
 
 extension AlertRule {
     /// Technical conditions the gateway itself reports (as opposed to reading status flags).
-    public static let gatewayConditions = ["device-unreachable", "storage-nearly-full", "store-full", "dom-unreachable", "battery-low", "cuff-loose"]
+    public static let gatewayConditions = ["device-unreachable", "device-no-frames", "storage-nearly-full", "store-full", "dom-unreachable", "battery-low", "cuff-loose"]
 }

@@ -24,6 +24,8 @@ public final class DeviceStatusBoard: Sendable {
     private let entries = Mutex<[String: Entry]>([:])
     /// Device keys that cannot be trusted to name one device (two adapters share a serial number), with why.
     private let ambiguous = Mutex<[String: String]>([:])
+    /// The detail of a connected port whose bytes never decode (`UnframedInputWatch`); doctor looks for it.
+    public static let wrongProfileSuspected = "bytes but no frames — wrong profile?"
 
     public init() {}
 

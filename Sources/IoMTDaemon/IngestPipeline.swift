@@ -72,7 +72,12 @@ public final class IngestPipeline: Sendable {
 
     /// A device's port opened (reachable) or closed (unreachable), for the `device-unreachable` technical rule.
     func deviceReachability(_ reachable: Bool, device: DeviceIdentity, deviceClass: String?, patientId: String?) async {
-        await process([.condition(name: "device-unreachable", active: !reachable, deviceKey: device.key, deviceClass: deviceClass,
+        await deviceCondition("device-unreachable", active: !reachable, device: device, deviceClass: deviceClass, patientId: patientId)
+    }
+
+    /// A technical condition of one device (`device-unreachable`, `device-no-frames`) for the alert engine's rules.
+    func deviceCondition(_ name: String, active: Bool, device: DeviceIdentity, deviceClass: String?, patientId: String?) async {
+        await process([.condition(name: name, active: active, deviceKey: device.key, deviceClass: deviceClass,
                                   patientId: patientId, at: clock.now())])
     }
 }

@@ -21,6 +21,8 @@ final class SerialDeviceRunner: Sendable {
     private let normaliser = Normaliser()
     private let outputs: AsyncStream<(DriverOutput, Instant)>
     private let outputSink: AsyncStream<(DriverOutput, Instant)>.Continuation
+    private let profileId: String
+    private let unframed = Mutex(UnframedInputWatch())
 
     init(device: DaemonConfiguration.Device, profile: DeviceProfile, settings: SerialSettings, patientId: String?,
          pipeline: IngestPipeline, health: HealthMonitor, board: DeviceStatusBoard, clock: any WallClock) throws(DriverConfigurationError) {
@@ -33,6 +35,7 @@ final class SerialDeviceRunner: Sendable {
         self.health = health
         self.clock = clock
         self.board = board
+        profileId = profile.id
         board.register(key: identity.key, profileId: profile.id, transport: "serial", address: device.path, at: clock.now())
         connection = SerialConnection(path: device.path, settings: settings)
         (outputs, outputSink) = AsyncStream.makeStream(of: (DriverOutput, Instant).self, bufferingPolicy: .unbounded)
@@ -52,9 +55,12 @@ final class SerialDeviceRunner: Sendable {
                 board.set(identity.key, .connected, at: now)
                 step(driver.withLock { $0.start(at: now) }, at: now)
             case let .data(bytes, at):
-                step(driver.withLock { $0.ingest(bytes, at: at) }, at: at)
+                let output = driver.withLock { $0.ingest(bytes, at: at) }
+                step(output, at: at)
+                report(unframed.withLock { $0.bytesArrived(bytes.count, decoded: !output.measurements.isEmpty, at: at) }, at: at)
             case let .closed(reason):
                 let now = clock.now()
+                report(unframed.withLock { $0.portClosed() }, at: now)
                 if reason != .stopped {
                     Log.warning("\(identity.key): port closed (\(reason)); reconnecting", "serial")
                     reportReachability(false)
@@ -77,7 +83,9 @@ final class SerialDeviceRunner: Sendable {
                 try? await Task.sleep(for: .seconds(1))
                 await health.heartbeat(loopName)
                 let now = clock.now()
-                step(driver.withLock { $0.tick(at: now) }, at: now)
+                let output = driver.withLock { $0.tick(at: now) }
+                step(output, at: now)
+                report(unframed.withLock { $0.stepped(decoded: !output.measurements.isEmpty, at: now) }, at: now)
             }
         }
         for await (output, receivedAt) in outputs {
@@ -90,6 +98,26 @@ final class SerialDeviceRunner: Sendable {
     private func reportReachability(_ reachable: Bool) {
         let (pipeline, identity, deviceClass, patientId) = (pipeline, identity, deviceClass, patientId)
         Task { await pipeline.deviceReachability(reachable, device: identity, deviceClass: deviceClass, patientId: patientId) }
+    }
+
+    /// Bytes that never decode: shown on the device board (iomtctl devices, doctor), logged, and raised as the
+    /// `device-no-frames` technical condition; cleared when frames decode again or the port closes.
+    private func report(_ change: UnframedInputWatch.Change, at time: Instant) {
+        let (pipeline, identity, deviceClass, patientId) = (pipeline, identity, deviceClass, patientId)
+        switch change {
+        case .none: return
+        case .raised:
+            let bytes = unframed.withLock { $0.unframedBytes }
+            Log.warning("\(identity.key): \(bytes) byte(s) in \(UnframedInputWatch.patienceMilliseconds / 1000) s but no valid frame for profile "
+                        + "\(profileId) — wrong profile? Check the device model and its profile (iomtctl profiles list), then set it in devices[]", "serial")
+            board.set(identity.key, .connected, detail: UnframedInputWatch.condition, at: time)
+        case .cleared:
+            Log.notice("\(identity.key): valid frames again", "serial")
+            if board.entry(identity.key)?.detail == UnframedInputWatch.condition { board.set(identity.key, .connected, at: time) }
+        case .reset: break
+        }
+        let active = change == .raised
+        Task { await pipeline.deviceCondition("device-no-frames", active: active, device: identity, deviceClass: deviceClass, patientId: patientId) }
     }
 
     /// Stops reading; the driver's last window is flushed and delivered before `run` returns.

@@ -46,7 +46,8 @@ public enum DriverRegistry {
         let reportInterval = Int64(try options.integer("reportIntervalMs", in: 100...60_000, default: 1000))
         switch profile.driver {
         case cms50Legacy:
-            return CMS50LegacySession(reportIntervalMs: reportInterval)
+            // Both CMS50 generations read through the detecting session: hotplug cannot tell them apart.
+            return CMS50GenerationDetectingSession(starting: .legacy, reportIntervalMs: reportInterval, keepAliveIntervalMs: 5000)
         case noninFormat2:
             return NoninFormat2Session(reportIntervalMs: reportInterval, selectsFormat: try options.boolean("selectFormat", default: false))
         case noninFormat8:
@@ -54,7 +55,7 @@ public enum DriverRegistry {
         default:
             // The device stops a live run after about 30 s; 5 s leaves room for lost commands.
             let keepAlive = try options.integer("keepAliveIntervalMs", in: 1000...25_000, default: 5000)
-            return CMS50V46Session(reportIntervalMs: reportInterval, keepAliveIntervalMs: Int64(keepAlive))
+            return CMS50GenerationDetectingSession(starting: .v46, reportIntervalMs: reportInterval, keepAliveIntervalMs: Int64(keepAlive))
         }
     }
 }

@@ -18,7 +18,7 @@ enum DoctorCommand {
                                               fix: "run iomtctl as root or as a member of the control group (usermod -aG iomtd $USER)"))
             } else {
                 findings.append(DoctorFinding("daemon", .ok, "iomtd \(answer.result?["version"]?.stringValue ?? "?") answers on \(socket)"))
-                findings += ambiguousDevices(socket: socket)
+                findings += deviceFindings(socket: socket)
             }
         } catch {
             findings.append(DoctorFinding("daemon", .problem, "not reachable on \(socket)",
@@ -37,13 +37,25 @@ enum DoctorCommand {
         if problems > 0 { exit(1) } // the findings above are the message
     }
 
-    /// Devices whose identity the daemon could not trust (shared USB serial numbers).
-    static func ambiguousDevices(socket: String) -> [DoctorFinding] {
-        guard let devices = try? ControlClient.call(ControlRequest(command: "devices"), socket: socket)["devices"]?.arrayValue else { return [] }
-        return devices.compactMap { device in
-            guard let reason = device["ambiguousIdentity"]?.stringValue else { return nil }
-            return DoctorFinding("device identity", .problem, "\(device["key"]?.stringValue ?? "?"): \(reason)",
-                                 fix: "list each adapter in devices[] by its /dev/iomt/usb-VID_PID-PORT link, or replace one adapter")
+    /// What the daemon knows is wrong with its devices: identities it cannot trust (shared USB serial numbers)
+    /// and ports whose bytes never decode (see `iomtctl devices`).
+    static func deviceFindings(socket: String) -> [DoctorFinding] {
+        guard let answer = try? ControlClient.send(ControlRequest(command: "devices"), to: socket),
+              let devices = answer.result?["devices"]?.arrayValue else { return [] }
+        var findings: [DoctorFinding] = []
+        for device in devices {
+            let key = device["key"]?.stringValue ?? "?"
+            if let reason = device["ambiguousIdentity"]?.stringValue {
+                findings.append(DoctorFinding("device identity", .problem, "\(key): \(reason)",
+                                              fix: "list each adapter in devices[] by its /dev/iomt/usb-VID_PID-PORT link, or replace one adapter"))
+            }
+            if device["detail"]?.stringValue == DeviceStatusBoard.wrongProfileSuspected {
+                let profile = device["profile"]?.stringValue ?? "?"
+                findings.append(DoctorFinding("device", .problem,
+                                              "\(device["address"]?.stringValue ?? "?") (\(key)): \(DeviceStatusBoard.wrongProfileSuspected) (read with \(profile))",
+                                              fix: "check the device's model and firmware, pick its profile (iomtctl profiles list) and set it for this port in devices[]"))
+            }
         }
+        return findings
     }
 }

@@ -12,7 +12,7 @@ import Testing
     /// that second's frames only, and a second without frames emits nothing.
     @Test func windowsFollowTheGivenInstantsAt1Hz() throws {
         var session = try DriverRegistry.makeSession(for: profile(driver: DriverRegistry.cms50Legacy))
-        #expect(session.start(at: .test(0)) == DriverOutput())
+        #expect(session.start(at: .test(0)).commands == [CMS50V46Decoder.startLiveData]) // the v4.6 probe, see below
         for offset in stride(from: Int64(0), to: 1000, by: 250) {
             #expect(session.ingest(frames(15, spo2: 97, pulse: 70), at: .test(offset)).measurements.isEmpty)
         }
@@ -73,10 +73,19 @@ import Testing
         #expect(sent == [0, 1, 0, 1, 0, 1])
     }
 
-    @Test func legacySendsNothing() throws {
+    /// A legacy port asks for v4.6 live data (a CMS50E on the legacy profile sends nothing otherwise) every 5 s
+    /// until legacy frames come, then never again; a legacy device takes any byte as "stream on".
+    @Test func legacyAsksForV46LiveDataOnlyUntilLegacyFramesArrive() throws {
         var session = try DriverRegistry.makeSession(for: profile(driver: DriverRegistry.cms50Legacy))
-        #expect(session.start(at: .test(0)).commands.isEmpty)
-        #expect(session.tick(at: .test(60_000)).commands.isEmpty)
+        #expect(session.start(at: .test(0)).commands == [CMS50V46Decoder.startLiveData])
+        let probes = (1...10).map { session.tick(at: .test(Int64($0) * 1000)).commands.count }
+        #expect(probes == [0, 0, 0, 0, 1, 0, 0, 0, 0, 1])
+        _ = session.ingest(frames(60, spo2: 97, pulse: 70), at: .test(10_500))
+        let afterFrames = (11...30).map { second -> Int in
+            _ = session.ingest(frames(60, spo2: 97, pulse: 70), at: .test(Int64(second) * 1000 - 10))
+            return session.tick(at: .test(Int64(second) * 1000)).commands.count
+        }
+        #expect(afterFrames.allSatisfy { $0 == 0 })
     }
 
     @Test func singleFrameYieldsObservationsOnFinish() throws {

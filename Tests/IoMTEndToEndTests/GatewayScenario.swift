@@ -145,6 +145,13 @@ final class GatewayScenario {
         return (rows, try await store.stats(destination: "dom"))
     }
 
+    /// The daemon's device board, as `iomtctl devices --json` shows it.
+    func devices() -> [[String: Any]] {
+        guard let (status, output) = try? LabHarness.run("iomtctl", ["devices", "--json", "--socket", controlSocket]), status == 0,
+              let document = try? JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: Any] else { return [] }
+        return document["devices"] as? [[String: Any]] ?? []
+    }
+
     func stopAll() {
         for process in [daemon, simulator, receiver].compactMap({ $0 }) { LabHarness.stop(process) }
     }

@@ -97,22 +97,27 @@ import Testing
         }
     }
 
-    @Test func wrongProtocolGenerationYieldsNoReadings() async throws {
-        let lab = try GatewayScenario(name: "baud")
+    /// A legacy device (19200 8O1, 5-byte frames) on the v4.6 profile (115200 8N1, 9-byte frames), and a CMS50E
+    /// (v4.6, sends only when asked) on the legacy profile — what hotplug picks for either, as both share USB ids.
+    /// A pty has no baud rate, so the mismatch is in framing: the driver tells the generations apart from the
+    /// bytes, switches and says so; the values are the simulator's, never invented.
+    @Test(arguments: [("legacy", "contec-cms50e", "legacy"), ("v46", "contec-cms50d-plus", "v46")])
+    func wrongGenerationIsDetectedFromTheBytesAndRead(simulated: String, profile: String, detected: String) async throws {
+        let lab = try GatewayScenario(name: "generation-\(simulated)")
         defer { lab.stopAll() }
         try lab.startReceiver()
-        // A legacy device (19200 8O1, 5-byte frames) read with the v4.6 profile (115200 8N1, 9-byte
-        // frames): what a wrong baud rate or a mis-chosen profile gives. A pty has no baud rate, so the
-        // mismatch is in framing: nothing may decode.
-        try lab.startSimulator(["--generation", "legacy", "--script", "steady"])
+        try lab.startSimulator(["--generation", simulated, "--script", "steady"])
         #expect(await lab.waitForReceiver())
         #expect(await lab.waitForDevice())
-        try lab.writeConfiguration(profile: "contec-cms50e")
+        try lab.writeConfiguration(profile: profile)
         try lab.startDaemon()
-        try await Task.sleep(for: .seconds(4))
+        #expect(await LabHarness.waitUntil(seconds: 30) { (await lab.domObservationCount() ?? 0) >= 4 }, "\(lab.logs())")
         LabHarness.stop(lab.daemon!)
         let (rows, _) = try await lab.storeSnapshot()
-        #expect(rows.allSatisfy { $0.observation.value == nil }, "values decoded from a wrong-baud stream: \(rows.prefix(3).map(\.observation))")
+        #expect(rows.allSatisfy { $0.observation.value == nil || $0.observation.value == DecimalValue(97) || $0.observation.value == DecimalValue(72) },
+                "values the simulator never sent: \(rows.prefix(3).map(\.observation))")
+        #expect(rows.contains { $0.observation.value == DecimalValue(97) })
+        #expect(lab.logs().contains("decoding them as \(detected)"), "\(lab.logs())")
     }
 
     @Test func invalidConfigurationIsRefusedNamingFileAndField() throws {

@@ -4,6 +4,8 @@ import IoMTCore
 public struct CMS50LegacySession: DriverSession {
     private var framer = CMS50LegacyFramer()
     private var aggregator: CMS50WindowAggregator
+    /// Frames decoded so far (for telling the generations apart, `CMS50GenerationDetectingSession`).
+    public private(set) var framesDecoded = 0
 
     public init(reportIntervalMs: Int64) { aggregator = CMS50WindowAggregator(intervalMs: reportIntervalMs) }
 
@@ -13,6 +15,7 @@ public struct CMS50LegacySession: DriverSession {
         var output = DriverOutput(measurements: aggregator.advance(to: time))
         let discardedBefore = framer.discardedBytes
         let samples = framer.push(bytes).compactMap(CMS50LegacyDecoder.decode)
+        framesDecoded += samples.count
         if framer.discardedBytes > discardedBefore {
             output.events.append(.resynchronised(discardedBytes: framer.discardedBytes - discardedBefore))
         }
@@ -34,6 +37,8 @@ public struct CMS50LegacySession: DriverSession {
 public struct CMS50V46Session: DriverSession {
     private var framer = CMS50V46Framer()
     private var aggregator: CMS50WindowAggregator
+    /// Frames decoded so far (for telling the generations apart, `CMS50GenerationDetectingSession`).
+    public private(set) var framesDecoded = 0
     public let keepAliveIntervalMs: Int64
     private var lastCommandAt: Instant?
 
@@ -51,6 +56,7 @@ public struct CMS50V46Session: DriverSession {
         var output = DriverOutput(measurements: aggregator.advance(to: time))
         let discardedBefore = framer.discardedBytes
         let samples = framer.push(bytes).compactMap(CMS50V46Decoder.decode)
+        framesDecoded += samples.count
         if framer.discardedBytes > discardedBefore {
             output.events.append(.resynchronised(discardedBytes: framer.discardedBytes - discardedBefore))
         }

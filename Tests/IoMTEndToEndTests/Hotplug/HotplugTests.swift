@@ -6,11 +6,7 @@ import Testing
 /// uevent monitor, redirected by umockdev's preload), a pty per simulated adapter, the local DOM receiver.
 @Suite(.serialized, .enabled(if: LabPrerequisite.umockdev.shouldRun, "\(LabPrerequisite.umockdev.skipNote)"))
 struct HotplugTests {
-    func devices(_ lab: GatewayScenario) -> [[String: Any]] {
-        guard let (status, output) = try? LabHarness.run("iomtctl", ["devices", "--json", "--socket", lab.controlSocket]), status == 0,
-              let document = try? JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: Any] else { return [] }
-        return document["devices"] as? [[String: Any]] ?? []
-    }
+    func devices(_ lab: GatewayScenario) -> [[String: Any]] { lab.devices() }
 
     func device(_ lab: GatewayScenario, _ key: String) -> [String: Any]? {
         devices(lab).first { $0["key"] as? String == key }
