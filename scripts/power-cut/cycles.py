@@ -112,9 +112,14 @@ def boot(index, mode, cut_after):
         try: q.wait(timeout=300)
         except subprocess.TimeoutExpired: q.kill(); q.wait()
     th.join(10); out.close()
-    committed = open(path, 'rb').read().count(b'COMMITTED ')
-    fsck = marks.get('FSCK ', (0, 'no FSCK line'))[1]; store = marks.get('STORE_CHECK', (0, 'no STORE_CHECK line'))[1]
-    problems = [t for t in (None if first_commit else 'no reading acknowledged within 300 s of the boot', fsck if 'rc=0' not in fsck else None, store if 'STORE_CHECK ok' not in store else None,
+    console = open(path, 'rb').read().decode('utf-8', 'replace')
+    committed = console.count('COMMITTED ')
+    fsck = marks.get('FSCK ', (0, 'no FSCK line'))[1]
+    # the store is checked after every cut, and again after the drain's clean stop: every check must pass
+    checks = [l.strip() for l in console.splitlines() if l.startswith('STORE_CHECK')] or ['no STORE_CHECK line']
+    store = checks[0]; failed_checks = [c for c in checks if not c.startswith('STORE_CHECK ok')]
+    if mode == 'drain' and len(checks) < 2: failed_checks.append('no store check after the drain')
+    problems = [t for t in (None if first_commit else 'no reading acknowledged within 300 s of the boot', fsck if 'rc=0' not in fsck else None, '; '.join(failed_checks) or None,
                             marks.get('DAEMON_EXITED', (0, None))[1], marks.get('GUEST_NET_FAILED', (0, None))[1]) if t]
     return dict(index=index, mode=mode, ok=not problems, problem='; '.join(problems), total=time.monotonic() - t0,
                 to_daemon=marks['DAEMON_START'][0], to_commit=marks.get('first commit', (-1, ''))[0], ran=ran, committed=committed, fsck=fsck, store=store, path=path)
