@@ -95,7 +95,7 @@ start_daemon
 deadline=$(( $(date +%s) + DRAIN ))
 until python3 "$REPO/scripts/power-cut/verify.py" --quiet --receiver "$W/dom.ndjson" "$W/witness.log" || [ "$(date +%s)" -ge $deadline ]; do sleep 1; done
 kill -TERM "$DAEMON"; wait "$DAEMON"; rc=$?; DAEMON=
-python3 "$REPO/scripts/power-cut/verify.py" --receiver "$W/dom.ndjson" --json "$W/verify.json" "$W/witness.log" | tee "$W/verify.txt"
+python3 "$REPO/scripts/power-cut/verify.py" --forbid 44051401359 --receiver "$W/dom.ndjson" --json "$W/verify.json" "$W/witness.log" | tee "$W/verify.txt"
 verdict=${PIPESTATUS[0]}
 store=$(bash "$REPO/scripts/power-cut/store-check.sh" "$BIN" "$W/state/iomtd.sqlite"); store_rc=$?
 echo "$store"
