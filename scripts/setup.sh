@@ -36,6 +36,9 @@ command -v cpio >/dev/null 2>&1 || need_apt+=(cpio)
 command -v depmod >/dev/null 2>&1 || need_apt+=(kmod)
 command -v bc >/dev/null 2>&1 || need_apt+=(bc)
 dpkg -s python3-dbus >/dev/null 2>&1 || need_apt+=(python3-dbus)
+# Power-cut harness (scripts/power-cut/run.sh): the same qemu/kernel/initramfs as the BLE lab, plus an ext4 image
+# for the store (mkfs.ext4, e2fsck after every cut).
+command -v mkfs.ext4 >/dev/null 2>&1 || need_apt+=(e2fsprogs)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "setup: installing Debian packages: ${need_apt[*]}"
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"

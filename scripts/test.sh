@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test of iomtd from a fresh clone: installs what is missing, builds (debug, no warnings
 # allowed), runs the Swift test suites (unit, pseudo-terminal, HTTP, end-to-end), the BLE end-to-end test in a
-# qemu VM (scripts/ble-e2e.sh), then a short fuzz pass.
+# qemu VM (scripts/ble-e2e.sh), the durability proofs (a SIGKILL loop of the real daemon, scripts/kill-loop.sh, and
+# power cuts of a qemu VM running it, scripts/power-cut/run.sh), then a short fuzz pass.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -21,6 +22,17 @@ if [ "$status" -ne 0 ]; then echo "== failures"; grep -E '✘|error:' /tmp/iomtd
 if [ "${IOMT_SKIP_BLE_E2E:-0}" != 1 ]; then
   echo "== BLE end-to-end (qemu VM with BlueZ; skip with IOMT_SKIP_BLE_E2E=1)"
   bash scripts/ble-e2e.sh || exit 1
+fi
+
+# Durability (issue 11): with CI=true these always run (a missing qemu, kernel or tool fails them, never skips).
+skip() { [ "${CI:-}" != true ] && [ "${!1:-0}" = 1 ]; }
+if ! skip IOMT_SKIP_KILL_LOOP; then
+  echo "== SIGKILL loop: ${IOMT_KILL_LOOP_KILLS:-30} kills of iomtd during ingest and forward (skip with IOMT_SKIP_KILL_LOOP=1 outside CI)"
+  bash scripts/kill-loop.sh --kills "${IOMT_KILL_LOOP_KILLS:-30}" || exit 1
+fi
+if ! skip IOMT_SKIP_POWER_CUT; then
+  echo "== power cuts: ${IOMT_POWER_CUTS:-20} cuts of a qemu VM running iomtd (skip with IOMT_SKIP_POWER_CUT=1 outside CI)"
+  bash scripts/power-cut/run.sh --cuts "${IOMT_POWER_CUTS:-20}" || exit 1
 fi
 
 if [ -x scripts/fuzz.sh ] && [ "${IOMT_SKIP_FUZZ:-0}" != 1 ]; then

@@ -115,6 +115,9 @@ public final class GatewayDaemon: Sendable {
     /// Runs until SIGTERM or SIGINT. Returns the process exit code.
     public func run() async -> Int32 {
         Log.setLevel(configuration.logLevel)
+        if let unsafe = TestOnlySynchronousOverride.requested {
+            Log.error("\(TestOnlySynchronousOverride.variable)=\(unsafe.name): the store runs with synchronous=\(unsafe.name) — acknowledged readings can be lost at a power cut (power-cut harness negative control only)", "store")
+        }
         let notifier = SystemdNotifySocket.fromEnvironment()
         let store: Store
         do {

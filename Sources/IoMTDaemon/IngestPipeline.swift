@@ -43,6 +43,7 @@ public final class IngestPipeline: Sendable {
         let ids: [Int64]
         do {
             ids = try await store.append(observations)
+            CommitWitness.shared?.committed(observations)
             await health.storeSucceeded()
         } catch {
             Log.error("readings NOT stored (\(observations.count) from \(observations[0].device.key)): \(error)", "store")

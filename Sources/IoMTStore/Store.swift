@@ -79,9 +79,10 @@ public actor Store {
         guard mode?.lowercased() == "wal" else {
             throw .open(path: connection.path, message: "journal_mode is \(mode ?? "unknown"), expected wal; put the store on a local file system (not NFS/tmpfs without shm)")
         }
-        try connection.execute("PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON")
-        guard try connection.scalarInt("PRAGMA synchronous") == 2, try connection.scalarInt("PRAGMA foreign_keys") == 1 else {
-            throw .open(path: connection.path, message: "SQLite refused synchronous=FULL or foreign_keys=ON")
+        let synchronous = TestOnlySynchronousOverride.requested ?? (name: "FULL", level: 2)
+        try connection.execute("PRAGMA synchronous=\(synchronous.name); PRAGMA foreign_keys=ON")
+        guard try connection.scalarInt("PRAGMA synchronous") == synchronous.level, try connection.scalarInt("PRAGMA foreign_keys") == 1 else {
+            throw .open(path: connection.path, message: "SQLite refused synchronous=\(synchronous.name) or foreign_keys=ON")
         }
     }
 

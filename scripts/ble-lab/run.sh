@@ -44,53 +44,16 @@ for p in $products; do
   fi
 done
 
-# 3. Debian kernel (bluetooth + hci_vhci as modules): downloaded once, unpacked, not installed
-if ! ls "$D"/kroot/boot/vmlinuz-* >/dev/null 2>&1; then
-  KPKG=$(apt-cache depends linux-image-amd64 2>/dev/null | awk '/Depends: linux-image-[0-9]/{print $2; exit}')
-  [ -n "$KPKG" ] || fail "apt-cache knows no linux-image-amd64 (run apt-get update)"
-  log "downloading $KPKG"
-  (cd "$D" && apt-get download "$KPKG" >/dev/null 2>&1) || fail "apt-get download $KPKG"
-  rm -rf "$D/kroot"; dpkg -x "$D"/${KPKG}_*.deb "$D/kroot" || fail "dpkg -x $KPKG"
-fi
-KIMG=$(ls "$D"/kroot/boot/vmlinuz-* | head -1); KVER=${KIMG##*/vmlinuz-}
-[ -f "$D/kroot/lib/modules/$KVER/modules.dep" ] || depmod -b "$D/kroot" "$KVER"
-
-# 4. initramfs: busybox + virtio/9p/overlay modules; mounts the host / (read-only) under a tmpfs overlay
-if [ ! -f "$D/initrd.gz" ] || [ "$G/run.sh" -nt "$D/initrd.gz" ]; then
-  log "building the initramfs"
-  R=$D/initrd; rm -rf "$R"; mkdir -p "$R"/{bin,dev,proc,sys,newroot,mods}
-  cp /bin/busybox "$R/bin/"
-  M=$D/kroot/lib/modules/$KVER/kernel
-  MODS="drivers/virtio/virtio_ring drivers/virtio/virtio drivers/virtio/virtio_pci_legacy_dev drivers/virtio/virtio_pci_modern_dev
-        drivers/virtio/virtio_pci fs/netfs/netfs fs/fscache/fscache net/9p/9pnet net/9p/9pnet_virtio fs/9p/9p fs/overlayfs/overlay"
-  names=""
-  for m in $MODS; do [ -f "$M/$m.ko" ] && { cp "$M/$m.ko" "$R/mods/"; names="$names ${m##*/}"; }; done
-  cat > "$R/init" <<EOI
-#!/bin/busybox sh
-/bin/busybox --install -s /bin
-export PATH=/bin
-mount -t proc proc /proc; mount -t sysfs sys /sys; mount -t devtmpfs dev /dev
-for m in $names; do insmod /mods/\$m.ko || echo "insmod \$m failed"; done
-mkdir -p /lower /upper
-mount -t 9p -o trans=virtio,version=9p2000.L,ro,msize=512000 root /lower || { echo "9p mount failed"; exec sh; }
-mount -t tmpfs -o size=1g tmpfs /upper; mkdir -p /upper/u /upper/w
-mount -t overlay overlay -o lowerdir=/lower,upperdir=/upper/u,workdir=/upper/w /newroot || { echo "overlay failed"; exec sh; }
-mkdir -p /newroot/lib/modules/$KVER
-mount --bind /lower$D/kroot/lib/modules/$KVER /newroot/lib/modules/$KVER
-umount /proc /sys
-mount --move /dev /newroot/dev
-exec switch_root /newroot \${GUESTINIT:-/bin/sh}
-EOI
-  chmod +x "$R/init"
-  (cd "$R" && find . | cpio -o -H newc 2>/dev/null | gzip -1) > "$D/initrd.gz"
-fi
+# 3.-4. Debian kernel (bluetooth + hci_vhci as modules) and the initramfs (busybox + virtio/9p/overlay modules;
+#       mounts the host / read-only under a tmpfs overlay): shared with scripts/power-cut
+. "$REPO/scripts/vm-kernel.sh"
 
 # 5. boot (KVM cannot run a stock kernel on these machines: TCG)
 log "booting $KVER (TCG, ${MEM:-512} MiB, ${SMP:-2} vCPU), central=$CENTRAL"
 LOG=$D/vm.log
 timeout "${VM_TIMEOUT:-300}" qemu-system-x86_64 -accel tcg,thread=multi -cpu max -m "${MEM:-512}" -smp "${SMP:-2}" -no-reboot \
   -display none -monitor none -serial stdio -nodefaults -device virtio-rng-pci \
-  -kernel "$KIMG" -initrd "$D/initrd.gz" \
+  -kernel "$KIMG" -initrd "$INITRD" \
   -append "console=ttyS0 quiet loglevel=3 panic=-1 GUESTINIT=$G/guest-init.sh BLE_LAB_REPO=$REPO BLE_LAB_BIN=$BIN CENTRAL=$CENTRAL DEVICES=${DEVICES:-blood-pressure,pulse-oximeter} DISCONNECT_AFTER=${DISCONNECT_AFTER:-6} INTERVAL_MS=${INTERVAL_MS:-500} CENTRAL_TIMEOUT=${CENTRAL_TIMEOUT:-150} PROBE_ARGS=${PROBE_ARGS:-}" \
   -virtfs local,path=/,mount_tag=root,security_model=none,readonly=on,multidevs=remap \
   </dev/null 2>&1 | tee "$LOG"
