@@ -36,6 +36,9 @@ public enum StatusFlag: String, Sendable, Hashable, Codable, CaseIterable, Compa
     // A result beyond what the sensor can measure (Glucose Sensor Status Annunciation).
     case aboveMeasurementRange = "above-measurement-range"
     case belowMeasurementRange = "below-measurement-range"
+    // The gateway's own finding: a value outside what a living patient can show (MeasurementType.plausibleRange).
+    // Set together with `invalid`; the value is kept for audit, raises no physiological alarm, and is not sent as a value.
+    case implausible
 
     public static func < (lhs: StatusFlag, rhs: StatusFlag) -> Bool { lhs.rawValue < rhs.rawValue }
 }
