@@ -22,14 +22,16 @@ import Testing
         // Not latching, so each dip's end resolves its episode without an acknowledgement.
         try #"{"version": "kill-1", "rules": [{"id": "spo2-critical", "measurement": "MDC_PULS_OXIM_SAT_O2", "below": 88, "for": "5s", "hysteresis": 2, "priority": "high", "latching": false}]}"#
             .write(to: rules, atomically: true, encoding: .utf8)
-        try lab.writeConfiguration(alertsExtra: #", "rulesFile": "\#(rules.path)", "webhook": {"url": "\#(lab.baseURL)/webhook", "timeoutMs": 2000}"#)
+        // The CMS50E (v46, 8N1): a legacy CMS50D+ port (odd parity) cannot be reopened on a pty once a previous
+        // iomtd configured it (tcsetattr EINVAL for PARENB|PARODD, a transport finding reported with issue 12).
+        try lab.writeConfiguration(profile: "contec-cms50e", alertsExtra: #", "rulesFile": "\#(rules.path)", "webhook": {"url": "\#(lab.baseURL)/webhook", "timeoutMs": 2000}"#)
         // Our own hook line: alert id, episode, occurrence.
         try """
             #!/bin/sh
             echo "$IOMT_ALERT_ID $IOMT_ALERT_EPISODE $IOMT_ALERT_OCCURRENCE" >> "\(lab.alertsFile.path)"
             """.write(to: lab.directory.appendingPathComponent("alert-hook.sh"), atomically: true, encoding: .utf8)
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: lab.directory.appendingPathComponent("alert-hook.sh").path)
-        #expect(try await lab.startPeers(simulator: ["--generation", "legacy", "--script", "dip"]))
+        #expect(try await lab.startPeers(simulator: ["--generation", "v46", "--script", "dip"]))
         let simulatorStart = Date() // the script runs from the simulator's start; its pty is up by now
         try lab.startDaemon()
 
