@@ -7,17 +7,23 @@ import IoMTCore
 /// Per (device or patient, rule) an alert fires once per episode: after the condition has held for the
 /// rule's persistence, and (rate limit permitting) once; it re-arms only when the value is back inside
 /// the limit by the rule's hysteresis. While unacknowledged and not silenced, an episode repeats and
-/// escalates as its rule says.
+/// escalates as its rule says. An episode ends with a `resolved` event once its condition cleared (re-armed) and,
+/// when the rule latches (IEC 60601-1-8: high priority by default), a clinician acknowledged it.
+///
+/// Its whole state can be saved (`snapshot`) and restored (`init(ruleSet:context:restoring:)`), which is how the
+/// daemon keeps episodes, windows, acknowledgements and timers across a restart.
 public struct AlertEngine: Sendable {
     public let ruleSet: RuleSet
     public let context: AlertContext
     /// The latest time any input carried (reading receipt time, tick, acknowledgement).
-    public private(set) var now: Instant?
-    private var tracks: [String: Track] = [:]
+    public internal(set) var now: Instant?
+    var tracks: [String: Track] = [:]
     /// Missed-measurement scopes (patient reference or device key) → when their clock started.
-    private var scopes: [String: Scope] = [:]
+    var scopes: [String: Scope] = [:]
     /// Alerts a rate limit held back (counted, never silently forgotten: `suppressedCount`).
-    public private(set) var suppressedCount = 0
+    public internal(set) var suppressedCount = 0
+    /// State a restore under a changed rule set left behind (rules changed or removed).
+    public internal(set) var droppedTracks = 0
 
     static let maxEvidence = 20
 
@@ -49,6 +55,10 @@ public struct AlertEngine: Sendable {
         case let .acknowledge(episode, at):
             advance(to: at)
             forEpisode(episode) { $0.acknowledged = true }
+            // A latched alarm whose condition already cleared ends with the acknowledgement.
+            for key in tracks.keys.sorted() where tracks[key]?.episode?.id == episode && tracks[key]?.episode?.conditionCleared == true {
+                if let event = resolve(&tracks[key]!) { events.append(event) }
+            }
         case let .silence(episode, until, at):
             advance(to: at)
             forEpisode(episode) { $0.silencedUntil = until }
@@ -74,15 +84,21 @@ public struct AlertEngine: Sendable {
         for rule in ruleSet.rules(deviceClass: deviceClass, patient: patient) {
             switch rule.kind {
             case let .threshold(measurement, _, _):
-                for (type, value, unit, _) in values where type.mdcRefId == measurement {
-                    guard let value else { continue } // no value (finger out): neither fires nor re-arms
+                for (type, value, unit, status) in values where type.mdcRefId == measurement {
+                    // No value (finger out), or one the device flagged invalid or that is physiologically impossible:
+                    // neither fires nor re-arms (an impossible value raises `device-fault` instead).
+                    guard let value, !status.contains(.invalid), !status.contains(.implausible) else { continue }
                     events += update(rule, source: source, violation: rule.violation(of: value), rearm: rule.rearms(at: value),
                                      evidence: AlertEvidence(observationId: id, at: observation.correctedTime, measurement: measurement, value: value),
                                      value: value, unit: unit, measurement: measurement)
                 }
             case let .technical(condition):
-                guard let flag = StatusFlag(rawValue: condition) else { continue } // a gateway fact, not a reading flag
-                let active = flags.contains(flag)
+                let active: Bool
+                if condition == "device-fault" {
+                    active = flags.contains(.implausible)
+                } else if let flag = StatusFlag(rawValue: condition) {
+                    active = flags.contains(flag)
+                } else { continue } // a gateway fact, not a reading flag
                 events += update(rule, source: source, violation: active ? (condition, nil) : nil, rearm: true,
                                  evidence: AlertEvidence(observationId: id, at: observation.correctedTime, measurement: observation.type.mdcRefId,
                                                          value: nil, note: active ? condition : "clear"),
@@ -95,7 +111,7 @@ public struct AlertEngine: Sendable {
                 let key = Self.key(scope: Self.scopeName(patient: patient, deviceKey: observation.device.key), rule: rule.id)
                 var track = tracks[key, default: Track()]
                 track.lastSeen = observation.receivedAt
-                track.episode = nil
+                if let event = clear(&track) { events.append(event) }
                 tracks[key] = track
             }
         }
@@ -115,17 +131,21 @@ public struct AlertEngine: Sendable {
             track.pendingSince = nil
             track.pending = []
             track.pendingCondition = nil
-            if rearm { track.episode = nil }
+            if rearm, let event = clear(&track) { return [event] }
             return []
         }
-        guard track.episode == nil else { return [] }
+        if track.episode != nil {
+            track.episode?.conditionCleared = false // back within a latched episode: the same episode, no new alarm
+            return []
+        }
         if track.pendingSince == nil { track.pendingSince = source.at }
         track.pending.append(evidence)
         if track.pending.count > Self.maxEvidence { track.pending.removeFirst(track.pending.count - Self.maxEvidence) }
         if completesOnTicks {
             track.pendingCondition = PendingCondition(rule: rule, source: source, condition: violation.condition, measurement: measurement)
         }
-        guard let since = track.pendingSince, source.at.milliseconds(since: since) >= rule.persistenceMilliseconds else { return [] }
+        guard let since = track.pendingSince, source.at.milliseconds(since: since) >= rule.persistenceMilliseconds,
+              mayReAlarm(rule, track) else { return [] }
         let persisted = rule.persistenceMilliseconds > 0 ? " for \(source.at.milliseconds(since: since) / 1000) s" : ""
         let text: String
         if let value {
@@ -150,7 +170,8 @@ public struct AlertEngine: Sendable {
             track.recentFirings.removeAll { firedAt.milliseconds(since: $0) >= limit.windowMilliseconds }
             if track.recentFirings.count >= limit.maximum {
                 // Held back, but the episode is open so it does not retry on every sample.
-                track.episode = Episode(id: episode, rule: rule, firedAt: firedAt, lastAnnouncedAt: firedAt, template: nil)
+                track.episode = Episode(id: episode, rule: rule, firedAt: firedAt, lastAnnouncedAt: firedAt, template: nil,
+                                        latching: false)
                 suppressedCount += 1
                 return nil
             }
@@ -165,8 +186,40 @@ public struct AlertEngine: Sendable {
             episode: episode, occurrence: .fired, ruleSetVersion: ruleSet.version,
             inputs: AlertEvidence.json(track.pending.isEmpty ? [] : track.pending),
             interpretation: AlertRule.interpretation(condition: condition, priority: rule.priority))
-        track.episode = Episode(id: episode, rule: rule, firedAt: firedAt, lastAnnouncedAt: firedAt, template: event)
+        track.episode = Episode(id: episode, rule: rule, firedAt: firedAt, lastAnnouncedAt: firedAt, template: event, latching: rule.latches)
         return event
+    }
+
+    /// The episode's condition cleared: it resolves, unless it latches and is not yet acknowledged (then it
+    /// stays announced, repeating per its rule, and resolves with the acknowledgement).
+    private func clear(_ track: inout Track) -> AlertEvent? {
+        guard var episode = track.episode else { return nil }
+        if episode.latching && !episode.acknowledged {
+            episode.conditionCleared = true
+            track.episode = episode
+            return nil
+        }
+        return resolve(&track)
+    }
+
+    /// Ends the episode; announced as `resolved` when its firing was announced (not held back by a rate limit).
+    private func resolve(_ track: inout Track) -> AlertEvent? {
+        guard let episode = track.episode else { return nil }
+        let at = now ?? episode.firedAt
+        track.episode = nil
+        track.resolvedAt = at
+        guard var event = episode.template else { return nil }
+        event.occurrence = .resolved
+        event.createdAt = at
+        let minutes = at.milliseconds(since: episode.firedAt) / 60_000
+        event.message = "RESOLVED after \(minutes) min\(episode.acknowledged ? ", acknowledged" : ""): " + event.message
+        return event
+    }
+
+    /// The rule's minimum time between an episode's resolution and the next one.
+    private func mayReAlarm(_ rule: AlertRule, _ track: Track) -> Bool {
+        guard rule.reAlarmAfterMilliseconds > 0, let resolvedAt = track.resolvedAt, let now else { return true }
+        return now.milliseconds(since: resolvedAt) >= rule.reAlarmAfterMilliseconds
     }
 
     // MARK: - Timers (missed measurements, repetition, escalation)
@@ -181,7 +234,7 @@ public struct AlertEngine: Sendable {
                 let key = Self.key(scope: scopeName, rule: rule.id)
                 var track = tracks[key, default: Track()]
                 let lastSeen = track.lastSeen ?? scope.since
-                if track.episode == nil, now.milliseconds(since: lastSeen) >= within {
+                if track.episode == nil, now.milliseconds(since: lastSeen) >= within, mayReAlarm(rule, track) {
                     track.pending = [AlertEvidence(observationId: nil, at: lastSeen, measurement: measurement, value: nil,
                                                    note: track.lastSeen == nil ? "none since monitoring began" : "last reading")]
                     let source = Source(deviceKey: scope.deviceKey, patientId: scope.patientId, patientReference: scope.patientReference,
@@ -199,7 +252,7 @@ public struct AlertEngine: Sendable {
         }
         for key in tracks.keys.sorted() {
             guard var track = tracks[key], let pending = track.pendingCondition, track.episode == nil, let since = track.pendingSince,
-                  now.milliseconds(since: since) >= pending.rule.persistenceMilliseconds else { continue }
+                  now.milliseconds(since: since) >= pending.rule.persistenceMilliseconds, mayReAlarm(pending.rule, track) else { continue }
             var source = pending.source
             source.at = now
             if let event = fire(pending.rule, key: key, track: &track, source: source, condition: pending.condition,
@@ -229,7 +282,8 @@ public struct AlertEngine: Sendable {
             event.occurrence = occurrence
             event.createdAt = now
             let minutes = now.milliseconds(since: episode.firedAt) / 60_000
-            event.message = "\(occurrence.rawValue.uppercased()), unacknowledged \(minutes) min: " + template.message
+            let latched = episode.conditionCleared ? " (latched, condition cleared)" : ""
+            event.message = "\(occurrence.rawValue.uppercased()), unacknowledged \(minutes) min\(latched): " + template.message
             events.append(event)
             tracks[key]?.episode = episode
         }
@@ -268,7 +322,7 @@ public struct AlertEngine: Sendable {
     static func key(scope: String, rule: String) -> String { scope + "\u{1F}" + rule }
     static func scopeName(patient: String?, deviceKey: String) -> String { patient.map { "patient:" + $0 } ?? deviceKey }
 
-    struct Source: Hashable {
+    struct Source: Hashable, Codable {
         var deviceKey: String
         var patientId: String?
         var patientReference: String?
@@ -278,40 +332,45 @@ public struct AlertEngine: Sendable {
         var scope: String { deviceKey }
     }
 
-    struct Scope: Hashable {
+    struct Scope: Hashable, Codable {
         var since: Instant
         var deviceKey: String
         var patientId: String?
         var patientReference: String?
     }
 
-    struct Episode: Hashable {
+    struct Episode: Hashable, Codable {
         var id: String
         var rule: AlertRule
         var firedAt: Instant
         var lastAnnouncedAt: Instant
         /// The event as first announced; nil when a rate limit held it back.
         var template: AlertEvent?
+        var latching: Bool
         var acknowledged = false
         var silencedUntil: Instant? = nil
         var escalated = false
+        /// A latching episode whose condition is gone, waiting for its acknowledgement.
+        var conditionCleared = false
     }
 
     /// A gateway condition waiting out its persistence.
-    struct PendingCondition: Hashable {
+    struct PendingCondition: Hashable, Codable {
         var rule: AlertRule
         var source: Source
         var condition: String
         var measurement: String
     }
 
-    struct Track: Hashable {
+    struct Track: Hashable, Codable {
         var pendingCondition: PendingCondition?
         var pendingSince: Instant?
         var pending: [AlertEvidence] = []
         var episode: Episode?
         var recentFirings: [Instant] = []
         var lastSeen: Instant?
+        /// When the last episode resolved (for `reAlarmAfter`).
+        var resolvedAt: Instant?
     }
 }
 

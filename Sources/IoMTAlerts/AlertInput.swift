@@ -29,7 +29,7 @@ public struct AlertContext: Sendable, Hashable {
 }
 
 /// One input that contributed to an alert, recorded with it for traceability.
-public struct AlertEvidence: Sendable, Hashable {
+public struct AlertEvidence: Sendable, Hashable, Codable {
     public var observationId: Int64?
     public var at: Instant
     public var measurement: String

@@ -3,8 +3,8 @@ import IoMTCore
 /// One alert rule. Thresholds watch a measurement's value, missed-measurement rules watch for a reading
 /// that did not come, technical rules watch a device or gateway condition (finger out, device unreachable).
 /// Every rule may be scoped to a device class (profile `deviceClass`) and to one patient reference.
-public struct AlertRule: Sendable, Hashable {
-    public enum Kind: Sendable, Hashable {
+public struct AlertRule: Sendable, Hashable, Codable {
+    public enum Kind: Sendable, Hashable, Codable {
         /// Fires when the value is strictly below `below` or strictly above `above` (both: outside a range).
         case threshold(measurement: String, below: DecimalValue?, above: DecimalValue?)
         /// Fires when no reading of `measurement` arrived for `withinMilliseconds`.
@@ -15,7 +15,7 @@ public struct AlertRule: Sendable, Hashable {
     }
 
     /// Repetition and escalation while an alert stays unacknowledged (and not silenced).
-    public struct Escalation: Sendable, Hashable {
+    public struct Escalation: Sendable, Hashable, Codable {
         /// Announce again every this many milliseconds (0: never repeat).
         public var repeatEveryMilliseconds: Int64
         /// Announce once more as "escalated" after this long unacknowledged (nil: never).
@@ -26,7 +26,7 @@ public struct AlertRule: Sendable, Hashable {
     }
 
     /// At most `maximum` new alerts of this rule per device (or patient) in any `windowMilliseconds`.
-    public struct RateLimit: Sendable, Hashable {
+    public struct RateLimit: Sendable, Hashable, Codable {
         public var maximum: Int
         public var windowMilliseconds: Int64
         public init(maximum: Int, windowMilliseconds: Int64) { self.maximum = maximum; self.windowMilliseconds = windowMilliseconds }
@@ -45,19 +45,29 @@ public struct AlertRule: Sendable, Hashable {
     public var hysteresis: DecimalValue?
     public var escalation: Escalation?
     public var rateLimit: RateLimit?
+    /// IEC 60601-1-8 latching: the episode stays announced after its condition cleared, until acknowledged.
+    /// nil: the default, latching for high priority only (`latches`).
+    public var latching: Bool?
+    /// After an episode resolved, no new episode of this rule (same device or patient) opens before this long
+    /// has passed; the condition keeps its persistence window meanwhile and fires when the time is up.
+    public var reAlarmAfterMilliseconds: Int64
 
     public init(id: String, kind: Kind, priority: AlertPriority, deviceClass: String? = nil, patient: String? = nil,
                 persistenceMilliseconds: Int64 = 0, hysteresis: DecimalValue? = nil, escalation: Escalation? = nil,
-                rateLimit: RateLimit? = nil) {
+                rateLimit: RateLimit? = nil, latching: Bool? = nil, reAlarmAfterMilliseconds: Int64 = 0) {
         self.id = id; self.kind = kind; self.priority = priority; self.deviceClass = deviceClass; self.patient = patient
         self.persistenceMilliseconds = persistenceMilliseconds; self.hysteresis = hysteresis
         self.escalation = escalation; self.rateLimit = rateLimit
+        self.latching = latching; self.reAlarmAfterMilliseconds = reAlarmAfterMilliseconds
     }
+
+    /// Whether an episode of this rule latches: as the rule says, else high priority latches (IEC 60601-1-8 6.2).
+    public var latches: Bool { latching ?? (priority == .high) }
 
     /// A plain threshold (the daemon configuration's inline `alerts.rules`).
     public static func threshold(id: String, measurement: String, below: DecimalValue? = nil, above: DecimalValue? = nil,
-                                 priority: AlertPriority) -> AlertRule {
-        AlertRule(id: id, kind: .threshold(measurement: measurement, below: below, above: above), priority: priority)
+                                 priority: AlertPriority, latching: Bool? = nil) -> AlertRule {
+        AlertRule(id: id, kind: .threshold(measurement: measurement, below: below, above: above), priority: priority, latching: latching)
     }
 
     /// The measurement code the rule watches (nil for technical rules).

@@ -5,7 +5,7 @@ import IoMTCore
 /// Reports every problem at once, naming file, rule and field.
 public enum RuleFileParser {
     static let ruleKeys: Set<String> = ["id", "kind", "measurement", "below", "above", "condition", "within", "priority",
-                                        "deviceClass", "for", "hysteresis", "escalation", "rateLimit", "source", "comment"]
+                                        "deviceClass", "for", "hysteresis", "escalation", "rateLimit", "latching", "reAlarmAfter", "source", "comment"]
 
     public static func parse(_ text: String, file: String) throws(RuleFileError) -> RuleSet {
         var reader = Reader()
@@ -130,7 +130,7 @@ public enum RuleFileParser {
                     kind = .missedMeasurement(measurement: measurement, withinMilliseconds: within)
                 }
             case "technical":
-                let conditions = StatusFlag.allCases.map(\.rawValue) + AlertRule.gatewayConditions
+                let conditions = StatusFlag.allCases.map(\.rawValue) + AlertRule.readingConditions + AlertRule.gatewayConditions
                 let condition = item["condition"]?.stringValue
                 if let condition, conditions.contains(condition) { kind = .technical(condition: condition) } else {
                     fail(name, path + ".condition", "one of " + conditions.joined(separator: ", "), item["condition"])
@@ -164,9 +164,17 @@ public enum RuleFileParser {
                     if let maximum, maximum >= 1, let window { rateLimit = AlertRule.RateLimit(maximum: maximum, windowMilliseconds: window) }
                 } else { fail(name, path + ".rateLimit", "an object {\"max\": N, \"per\": \"1h\"}", r) }
             }
+            var latching: Bool?
+            switch item["latching"] {
+            case nil, .null?: break
+            case .bool(let value)?: latching = value
+            case let other?: fail(name, path + ".latching", "true or false (default: true for high priority)", other)
+            }
+            let reAlarmAfter = duration(item, "reAlarmAfter", path: path, rule: name, required: false) ?? 0
             guard let id, let kind, let priority else { return nil }
             return AlertRule(id: id, kind: kind, priority: priority, deviceClass: deviceClass, patient: patient,
-                             persistenceMilliseconds: persistence, hysteresis: hysteresis, escalation: escalation, rateLimit: rateLimit)
+                             persistenceMilliseconds: persistence, hysteresis: hysteresis, escalation: escalation, rateLimit: rateLimit,
+                             latching: latching, reAlarmAfterMilliseconds: reAlarmAfter)
         }
 
         mutating func measurement(_ item: JSONValue, path: String, rule: String) -> String? {
@@ -211,4 +219,7 @@ public enum RuleFileParser {
 extension AlertRule {
     /// Technical conditions the gateway itself reports (as opposed to reading status flags).
     public static let gatewayConditions = ["device-unreachable", "device-no-frames", "storage-nearly-full", "store-full", "dom-unreachable", "battery-low", "cuff-loose"]
+    /// Technical conditions derived from readings: `device-fault` holds while a reading carries a physiologically
+    /// impossible value (status `implausible`, ranges in the measurement catalogue).
+    public static let readingConditions = ["device-fault"]
 }

@@ -50,6 +50,9 @@ extension AlertRule {
                    "repeat=\(escalation.map { String($0.repeatEveryMilliseconds) } ?? "")",
                    "escalate=\(escalation?.escalateAfterMilliseconds.map(String.init) ?? "")",
                    "rate=\(rateLimit.map { "\($0.maximum)/\($0.windowMilliseconds)" } ?? "")"]
+        // Appended only when set, so rule sets written before latching existed keep their hash.
+        if let latching { fields.append("latching=\(latching)") }
+        if reAlarmAfterMilliseconds > 0 { fields.append("reAlarmAfter=\(reAlarmAfterMilliseconds)") }
         return fields.joined(separator: "|")
     }
 }

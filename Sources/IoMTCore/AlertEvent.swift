@@ -52,7 +52,8 @@ public struct AlertEvent: Sendable, Hashable, Codable {
     }
 }
 
-/// Why an alert is announced: first firing, a repetition while unacknowledged, or the escalation.
+/// Why an alert is announced: first firing, a repetition while unacknowledged, the escalation, or the end of
+/// the episode (`resolved`: its condition cleared and, for a latching alarm, a clinician acknowledged it).
 public enum AlertOccurrence: String, Sendable, Hashable, Codable, CaseIterable {
-    case fired, repeated, escalated
+    case fired, repeated, escalated, resolved
 }

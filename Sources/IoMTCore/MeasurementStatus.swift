@@ -38,6 +38,9 @@ public enum StatusFlag: String, Sendable, Hashable, Codable, CaseIterable, Compa
     case belowMeasurementRange = "below-measurement-range"
     // Gateway conditions: a per-minute summary that replaced a stream's raw readings under storage pressure.
     case compactedSummary = "compacted-summary"
+    // The gateway's own finding: a value outside what a living patient can show (MeasurementType.plausibleRange).
+    // Set together with `invalid`; the value is kept for audit, raises no physiological alarm, and is not sent as a value.
+    case implausible
 
     public static func < (lhs: StatusFlag, rhs: StatusFlag) -> Bool { lhs.rawValue < rhs.rawValue }
 }

@@ -13,8 +13,15 @@ public struct Normaliser: Sendable {
 
     public func normalise(_ measurement: DecodedMeasurement, device: DeviceIdentity, patientId: String?,
                           receivedAt: Instant) -> Observation {
-        Observation(type: measurement.type, value: measurement.value, unit: measurement.unit,
-                    components: measurement.components, status: measurement.status,
+        // Physiologically impossible values are flagged here, once, for every transport (MeasurementType+Plausibility).
+        let components = measurement.components.map { component in
+            var checked = component
+            checked.status = component.status.checkingPlausibility(of: component.value, type: component.type, unit: component.unit)
+            return checked
+        }
+        return Observation(type: measurement.type, value: measurement.value, unit: measurement.unit,
+                    components: components,
+                    status: measurement.status.checkingPlausibility(of: measurement.value, type: measurement.type, unit: measurement.unit),
                     deviceTime: measurement.deviceTime, receivedAt: receivedAt,
                     correctedTime: correctedTime(for: measurement, receivedAt: receivedAt),
                     device: device, patientId: patientId, rawFrame: measurement.rawFrame)

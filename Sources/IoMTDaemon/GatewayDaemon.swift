@@ -161,7 +161,13 @@ public final class GatewayDaemon: Sendable {
         let forwarder = Forwarder(store: store, destination: "dom", baseURL: configuration.dom.baseURL,
                                   wireFormat: wireFormat, transport: http,
                                   configuration: ForwarderConfiguration(batchSize: configuration.dom.batchSize), clock: clock)
-        let pipeline = IngestPipeline(store: store, alerts: AlertEvaluator(ruleSet: ruleSet, context: context), dispatcher: dispatcher,
+        // The engine continues where it stopped (episodes, windows, acknowledgements, timers survive a restart).
+        let evaluator = AlertEvaluator(ruleSet: ruleSet, context: context, store: store)
+        let undecided = await evaluator.restore()
+        if !undecided.isEmpty {
+            do { try await dispatcher.raise(undecided) } catch { Log.error("alert NOT stored: \(error)", "alerts") }
+        }
+        let pipeline = IngestPipeline(store: store, alerts: evaluator, dispatcher: dispatcher,
                                       forwarder: forwarder, health: health, clock: clock)
 
         let board = DeviceStatusBoard()
@@ -211,7 +217,9 @@ public final class GatewayDaemon: Sendable {
         // Once a second: clinicians' acknowledgements and silences (from iomtctl, via the store), gateway
         // conditions, then a tick, so persistence, missed-measurement and escalation timers run on time.
         let alertClock = Task { [clock, configuration] in
-            var lastAction = (try? await store.alertActions(after: 0).last?.id) ?? 0
+            // Every action from the first: acknowledgements and silences are idempotent, and one recorded while the
+            // daemon was down (or just before it died) must still reach the restored engine.
+            var lastAction: Int64 = 0
             var conditions = GatewayConditions()
             while !Task.isCancelled {
                 try? await Task.sleep(for: .seconds(1))

@@ -23,18 +23,23 @@ extension Store {
         try await insertAlerts([event])[0]
     }
 
-    /// Commits waiting alerts on their own (no readings were waiting).
+    /// Commits waiting alerts (and the alert engine's staged state) on their own (no readings were waiting).
     func flushWaitingAlerts() {
-        guard !waitingAlerts.isEmpty else { return }
+        guard !waitingAlerts.isEmpty || stagedEngineState != nil else { return }
         let batch = waitingAlerts
         waitingAlerts = []
+        let engineState = stagedEngineState
         var ids: [[Int64]] = []
         let outcome: Result<[Int64], StoreError>
         do {
-            try connection.transaction { () throws(StoreError) in ids = try insertWaitingAlerts(batch) }
+            try connection.transaction { () throws(StoreError) in
+                ids = try insertWaitingAlerts(batch)
+                try writeStagedEngineState()
+            }
             outcome = .success([])
         } catch {
             outcome = .failure(error)
+            restageEngineState(engineState)
         }
         resumeAlerts(batch, ids: ids, outcome: outcome)
     }

@@ -51,6 +51,7 @@ extension Store {
         let alertBatch = waitingAlerts
         waitingAlerts = []
         var alertIds: [[Int64]] = []
+        let engineState = stagedEngineState
         let outcome: Result<[Int64], StoreError>
         do {
             outcome = .success(try connection.transaction { () throws(StoreError) -> [Int64] in
@@ -64,10 +65,12 @@ extension Store {
                     }
                 }
                 alertIds = try insertWaitingAlerts(alertBatch)
+                try writeStagedEngineState()
                 return ids
             })
         } catch {
             outcome = .failure(error)
+            restageEngineState(engineState)
         }
         resumeAlerts(alertBatch, ids: alertIds, outcome: outcome)
         switch outcome {

@@ -166,6 +166,18 @@ enum Migrations {
             );
             CREATE INDEX bindings_device ON bindings(device_key, start_ms);
             """),
+        // The alert engine's state (issue 12): one row, a versioned JSON snapshot written in the group commit that
+        // carries (or precedes) the alerts it produced, so a restart continues episodes instead of re-firing them.
+        // (alerts_episode, from version 5, serves the restart check for alerts that may not have been stored.)
+        Migration(version: 9, sql: """
+            CREATE TABLE alert_engine_state (
+                id INTEGER PRIMARY KEY CHECK (id = 1),
+                rule_set_hash TEXT NOT NULL,
+                sequence INTEGER NOT NULL,
+                state_json TEXT NOT NULL,
+                saved_ms INTEGER NOT NULL
+            );
+            """),
         // Per-minute summaries that replaced compacted stream readings under storage pressure (StoragePressure.swift).
         Migration(version: 12, sql: """
             CREATE TABLE reading_summaries (

@@ -25,6 +25,8 @@ public actor Store {
     var waiting: [PendingAppend] = []
     /// Alerts to store in the next group-commit transaction (AlertGroupCommit.swift).
     var waitingAlerts: [PendingAlerts] = []
+    /// The alert engine's latest state, written by the next group commit (AlertEngineState.swift).
+    var stagedEngineState: SavedAlertEngineState?
     var waitingRows = 0
     var flushScheduled = false
     /// Transactions that committed appended readings (one per group commit); for tests and metrics.

@@ -34,8 +34,10 @@ enum AlertLatencyBench {
         let hook = TimedChannel(ExecHookChannel(executablePath: "/bin/true"), writes: writes)
         let webhook = TimedChannel(WebhookChannel(url: "http://127.0.0.1:\(port)/webhook", transport: CurlHTTPClient(), gatewayId: "BENCH"),
                                    writes: writes)
-        let rules = RuleSet(rules: [.threshold(id: "spo2-low", measurement: "MDC_PULS_OXIM_SAT_O2", below: DecimalValue(90), priority: .high)])
-        let pipeline = IngestPipeline(store: store, alerts: AlertEvaluator(ruleSet: rules, context: AlertContext(deviceClasses: [profile.id: profile.deviceClass])),
+        // Not latching: every dip is an episode of its own (fired, then resolved when SpO2 is back), as before latching existed.
+        let rules = RuleSet(rules: [.threshold(id: "spo2-low", measurement: "MDC_PULS_OXIM_SAT_O2", below: DecimalValue(90), priority: .high,
+                                               latching: false)])
+        let pipeline = IngestPipeline(store: store, alerts: AlertEvaluator(ruleSet: rules, context: AlertContext(deviceClasses: [profile.id: profile.deviceClass]), store: store),
                                       dispatcher: AlertDispatcher(store: store, channels: [hook, webhook], clock: clock),
                                       forwarder: nil, health: HealthMonitor(clock: clock), clock: clock)
         var terminals: [PseudoTerminal] = []

@@ -309,7 +309,7 @@ enum CLIHelp {
                    iomtctl alerts ack ID [--state-dir DIR | --db FILE]
                    iomtctl alerts silence ID --for DURATION [--state-dir DIR | --db FILE]
 
-            list     newest first: time, priority, fired/repeated/escalated, message, rule and rule-set version
+            list     newest first: time, priority, fired/repeated/escalated/resolved, message, rule and rule-set version
                      and hash, device, acknowledgement, silence, channels it was sent on (--json adds the inputs
                      that fired it)
             ack      acknowledges the alert's episode: repetition and escalation stop

@@ -24,11 +24,13 @@ import Testing
     }
 
     @Test func firesOncePerEpisodeAndRearmsAfterRecovery() {
-        var engine = AlertEngine(ruleSet: rules)
+        // Not latching: the episode ends when the value recovers (a latching one waits for its acknowledgement, AlertLatchingTests).
+        var engine = AlertEngine(ruleSet: RuleSet(rules: rules.rules.map { var rule = $0; rule.latching = false; return rule }))
         let values = ["97", "88", "85", "86", nil, "87", "95", "89", "89"]
         var fired: [Int] = []
         for (index, value) in values.enumerated() {
-            if !engine.evaluate(spo2(value, at: Int64(index)), observationId: Int64(index), now: Instant(millisecondsSinceEpoch: 0)).isEmpty {
+            if engine.evaluate(spo2(value, at: Int64(index)), observationId: Int64(index), now: Instant(millisecondsSinceEpoch: 0))
+                .contains(where: { $0.occurrence == .fired }) {
                 fired.append(index)
             }
         }

@@ -27,13 +27,13 @@ import Testing
         return .observation(observation, id: nil)
     }
 
-    /// Feeds one SpO2 value per second; returns the seconds (from 0) at which alerts fired.
+    /// Feeds one SpO2 value per second; returns the seconds (from 0) at which alerts fired (first announcements only).
     func firingSeconds(_ rule: AlertRule, values: [String?]) -> [Int] {
         var engine = AlertEngine(ruleSet: RuleSet(rules: [rule]), context: context)
         let clock = ManualClock(Self.start)
         var seconds: [Int] = []
         for (second, value) in values.enumerated() {
-            if !engine.process(reading(.spo2, value, at: clock)).isEmpty { seconds.append(second) }
+            if engine.process(reading(.spo2, value, at: clock)).contains(where: { $0.occurrence == .fired }) { seconds.append(second) }
             clock.advance(milliseconds: 1000)
         }
         return seconds
@@ -118,8 +118,8 @@ import Testing
         #expect(missed.first?.message.contains("44051401359") == false)
         clock.advance(milliseconds: 3_600_000)
         #expect(engine.process(.tick(clock.now())).isEmpty) // one alert per gap, not one per tick
-        // A measurement arrives: cleared; the next gap counts from it.
-        #expect(engine.process(bloodPressure(systolic: "120", at: clock)).isEmpty)
+        // A measurement arrives: the episode resolves; the next gap counts from it.
+        #expect(engine.process(bloodPressure(systolic: "120", at: clock)).map(\.occurrence) == [.resolved])
         clock.advance(milliseconds: 26 * 3_600_000 - 1000)
         #expect(engine.process(.tick(clock.now())).isEmpty)
         clock.advance(milliseconds: 1000)
@@ -162,7 +162,7 @@ import Testing
         #expect(engine.process(condition(true)).isEmpty)
         clock.advance(milliseconds: 1)
         #expect(engine.process(condition(true)).map(\.ruleId) == ["device-unreachable"])
-        #expect(engine.process(condition(false)).isEmpty)
+        #expect(engine.process(condition(false)).map(\.occurrence) == [.resolved])
         // Reported once, then only time passes: the tick completes the persistence.
         #expect(engine.process(condition(true)).isEmpty)
         clock.advance(milliseconds: 599_000)

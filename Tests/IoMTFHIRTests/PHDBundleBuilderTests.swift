@@ -135,6 +135,17 @@ import Testing
         }
     }
 
+    /// A physiologically impossible value (a BLE oximeter's negative SpO2), flagged by the normaliser, is not sent as
+    /// a value: DOM gets dataAbsentReason `error`, as for a value the device itself marked invalid.
+    @Test func anImplausibleValueIsSentAsAnErrorNotAsAValue() {
+        let decoded = DecodedMeasurement(type: .spo2, value: DecimalValue(-3), unit: "%", rawFrame: [1])
+        let observation = Normaliser().normalise(decoded, device: Fixtures.oximeter, patientId: Fixtures.spo2(nil).patientId,
+                                                 receivedAt: Fixtures.received)
+        let resource = builder.transactionBundle(for: [BundleInput(storeId: 1, observation: observation)]).entryResources.last!
+        #expect(resource["valueQuantity"] == nil)
+        #expect(resource["dataAbsentReason"]?["coding"]?[0]?["code"]?.stringValue == "error")
+    }
+
     @Test func ongoingAndEarlyMeasurements() {
         let ongoing = builder.transactionBundle(for: [BundleInput(storeId: 1, observation: Fixtures.spo2(DecimalValue(90), status: [.measurementOngoing]))])
             .entryResources.last!

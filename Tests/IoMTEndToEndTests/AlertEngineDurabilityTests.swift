@@ -1,0 +1,84 @@
+import Foundation
+import IoMTAlerts
+import IoMTCore
+import IoMTDaemon
+import IoMTStore
+import Testing
+
+/// The daemon's AlertEvaluator on a real SQLite file: its state commits with (or before) the alerts it produced,
+/// a new evaluator on the same file continues the episode, and a crash between the state's commit and the alerts'
+/// gives the alert back once at restart. Time is a ManualClock.
+@Suite struct AlertEngineDurabilityTests {
+    static let start = Instant(millisecondsSinceEpoch: 1_763_900_000_000)
+    let oximeter = DeviceIdentity(profileId: "contec-cms50d-plus", manufacturer: "Contec", model: "CMS50D+", serialNumber: "A1")
+    let rules: RuleSet = {
+        var rule = AlertRule.threshold(id: "spo2-critical", measurement: "MDC_PULS_OXIM_SAT_O2", below: DecimalValue(88), priority: .high)
+        rule.persistenceMilliseconds = 5_000
+        rule.escalation = AlertRule.Escalation(repeatEveryMilliseconds: 120_000)
+        return RuleSet(version: "durable-1", rules: [rule])
+    }()
+
+    func spo2(_ value: Int, at clock: ManualClock) -> Observation {
+        Observation(type: .spo2, value: DecimalValue(value), unit: "%", receivedAt: clock.now(), correctedTime: clock.now(),
+                    device: oximeter, patientId: nil, rawFrame: [0x80])
+    }
+
+    /// Stores one reading per second and evaluates it, as IngestPipeline does; stores the alerts when `storeAlerts`.
+    func feed(_ evaluator: AlertEvaluator, store: Store, clock: ManualClock, values: [Int], storeAlerts: Bool = true) async throws -> [AlertEvent] {
+        var events: [AlertEvent] = []
+        for value in values {
+            let observation = spo2(value, at: clock)
+            let ids = try await store.append([observation])
+            let produced = await evaluator.evaluate([observation], ids: ids, now: clock.now())
+            if storeAlerts { _ = try await store.insertAlerts(produced) }
+            events += produced
+            clock.advance(milliseconds: 1000)
+        }
+        return events
+    }
+
+    @Test func aRestartedEvaluatorContinuesTheEpisodeAndItsEscalationSchedule() async throws {
+        let path = try LabHarness.temporaryDirectory("engine-durable").appendingPathComponent("store.db").path
+        let clock = ManualClock(Self.start)
+        let before = try Store(path: path, clock: clock)
+        let first = AlertEvaluator(ruleSet: rules, store: before)
+        #expect(await first.restore().isEmpty)
+        let fired = try await feed(first, store: before, clock: clock, values: Array(repeating: 84, count: 10))
+        #expect(fired.map(\.occurrence) == [.fired])
+
+        // "Restart": a new connection to the file, a new evaluator; the condition is still there.
+        let after = try Store(path: path, clock: clock)
+        let second = AlertEvaluator(ruleSet: rules, store: after)
+        #expect(await second.restore().isEmpty)
+        #expect(await second.openEpisodes == 1)
+        var later = try await feed(second, store: after, clock: clock, values: Array(repeating: 84, count: 30))
+        #expect(later.isEmpty) // no second alarm for the same episode
+        // The repetition comes 120 s after the original firing (second 5), not 120 s after the restart (second 10).
+        clock.advance(milliseconds: 125_000 - clock.now().milliseconds(since: Self.start))
+        later = await second.process([.tick(clock.now())])
+        #expect(later.map(\.occurrence) == [.repeated])
+        #expect(later.first?.episode == fired.first?.episode)
+    }
+
+    @Test func aCrashBetweenTheStateAndTheAlertCommitRaisesTheAlertOnceAfterRestart() async throws {
+        let path = try LabHarness.temporaryDirectory("engine-crash").appendingPathComponent("store.db").path
+        let clock = ManualClock(Self.start)
+        let before = try Store(path: path, clock: clock)
+        let first = AlertEvaluator(ruleSet: rules, store: before)
+        // The alert is decided but the process dies before its row commits; the next group commit carries the state.
+        let fired = try await feed(first, store: before, clock: clock, values: Array(repeating: 84, count: 7), storeAlerts: false)
+        #expect(fired.map(\.occurrence) == [.fired])
+        _ = try await before.append([spo2(84, at: clock)])
+        #expect(try await before.alerts(limit: 10).isEmpty)
+
+        let after = try Store(path: path, clock: clock)
+        let second = AlertEvaluator(ruleSet: rules, store: after)
+        let undecided = await second.restore()
+        #expect(undecided == fired) // the same alert (same episode and time), to be raised now
+        _ = try await after.insertAlerts(undecided)
+        // Another restart finds it stored: nothing to raise twice.
+        let third = AlertEvaluator(ruleSet: rules, store: try Store(path: path, clock: clock))
+        #expect(await third.restore().isEmpty)
+        #expect(await third.openEpisodes == 1)
+    }
+}
