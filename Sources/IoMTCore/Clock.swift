@@ -32,3 +32,10 @@ public final class ManualClock: WallClock {
     public func advance(milliseconds: Int64) { current.withLock { $0 = $0.adding(milliseconds: milliseconds) } }
     public func set(_ instant: Instant) { current.withLock { $0 = instant } }
 }
+
+/// CLOCK_MONOTONIC as instants (milliseconds since boot, not a date): for deadlines and liveness, which
+/// must not jump when NTP or a technician steps the wall clock.
+public struct MonotonicClock: WallClock {
+    public init() {}
+    public func now() -> Instant { Instant(millisecondsSinceEpoch: Int64(monotonicNanoseconds() / 1_000_000)) }
+}

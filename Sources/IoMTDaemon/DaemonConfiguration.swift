@@ -55,6 +55,8 @@ public struct DaemonConfiguration: Sendable {
     public var dom: DOM
     public var rules: [AlertRule]
     public var alertExecHook: String?
+    /// A hook still running after this long is killed with its process group and retried later.
+    public var alertExecHookTimeoutMilliseconds: Int = 10_000
     /// A rule file (docs/alert-rules.md); its rules come before the inline `alerts.rules`.
     public var alertRulesFile: String? = nil
     public var alertWebhook: Webhook? = nil
@@ -169,11 +171,13 @@ extension DaemonConfiguration {
 
         var rules: [AlertRule] = []
         var execHook: String? = nil
+        var execHookTimeout = 10_000
         var rulesFile: String? = nil
         var webhook: Webhook? = nil
         if let a = r.object(root, "alerts", path: "", required: false) {
-            r.checkKnownKeys(a, path: "alerts", allowed: ["rules", "execHook", "rulesFile", "webhook"])
+            r.checkKnownKeys(a, path: "alerts", allowed: ["rules", "execHook", "execHookTimeoutMs", "rulesFile", "webhook"])
             execHook = r.string(a, "execHook", path: "alerts", required: false, expected: "an executable path")
+            execHookTimeout = r.integer(a, "execHookTimeoutMs", path: "alerts", range: 100...600_000, default: 10_000)
             rulesFile = r.string(a, "rulesFile", path: "alerts", required: false, expected: "the path of a rule file")
             if let w = r.object(a, "webhook", path: "alerts", required: false) {
                 r.checkKnownKeys(w, path: "alerts.webhook", allowed: ["url", "caBundle", "timeoutMs"])
@@ -243,6 +247,7 @@ extension DaemonConfiguration {
                                    alertExecHook: execHook, alertRulesFile: rulesFile, alertWebhook: webhook,
                                    logLevel: level, maxUndeliveredReadings: maxUndelivered, sourcePath: file)
         configuration.storage = storage
+        configuration.alertExecHookTimeoutMilliseconds = execHookTimeout
         configuration.control = control
         configuration.hotplug = hotplug
         configuration.bluetooth = bluetooth

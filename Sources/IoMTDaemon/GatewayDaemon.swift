@@ -129,10 +129,10 @@ public final class GatewayDaemon: Sendable {
             Log.error("cannot open the store: \(error)")
             return 1
         }
-        let health = HealthMonitor(clock: clock)
+        let health = HealthMonitor(clock: MonotonicClock()) // liveness must not jump with the wall clock
         let patientReferences = configuration.patientId.flatMap { id in configuration.patientReference.map { [id: $0] } } ?? [:]
         var channels: [any AlertChannel] = [LogAlertChannel()]
-        if let hook = configuration.alertExecHook { channels.append(ExecHookChannel(executablePath: hook)) }
+        if let hook = configuration.alertExecHook { channels.append(ExecHookChannel(executablePath: hook, timeoutMilliseconds: configuration.alertExecHookTimeoutMilliseconds)) }
         if let webhook = configuration.alertWebhook {
             let http = CurlHTTPClient(configuration: CurlHTTPClient.Configuration(caBundlePath: webhook.caBundlePath,
                                                                                   totalTimeoutMilliseconds: webhook.timeoutMilliseconds))
@@ -184,8 +184,6 @@ public final class GatewayDaemon: Sendable {
             }
         }
 
-        // Alerts stored before a crash but not yet dispatched go out first.
-        await dispatcher.dispatchPending()
         try? await store.audit(actor: "iomtd", action: "start", detail: "version \(Self.version), \(runners.count) devices, rule set \(ruleSet.hash)", at: clock.now())
         Log.notice("iomtd \(Self.version) started: \(runners.count) device(s), \(ruleSet.rules.count) alert rule(s) (version \(ruleSet.version), set \(ruleSet.hash)), DOM \(configuration.dom.baseURL)")
 
@@ -207,15 +205,27 @@ public final class GatewayDaemon: Sendable {
         let bluetoothRunning = Task { await bluetooth?.run() }
         let stop = StopSignal()
         let tasks = runners.map { runner in Task { await runner.run() } }
-        let forwarding = Task { await forwarder.run() }
+        await health.register(Self.forwarderComponent, staleAfterMilliseconds: Self.forwarderStaleAfterMilliseconds(configuration))
+        let forwarding = Task {
+            await forwarder.run { status in
+                await health.progressed(Self.forwarderComponent)
+                await health.failing(Self.forwarderComponent, status.consecutiveFailures == 0 ? nil
+                    : "DOM delivery failing (\(status.lastFailureKind ?? "unknown"), \(status.consecutiveFailures) attempt(s))")
+            }
+        }
+        // Alerts stored before a crash but not yet dispatched go out first — on their own: a hung or slow
+        // channel (its own timeout) never holds up reading or READY=1. Then retried every 5 s.
         let alertRetry = Task {
             while !Task.isCancelled {
-                try? await Task.sleep(for: .seconds(5))
                 await dispatcher.dispatchPending()
+                try? await Task.sleep(for: .seconds(5))
             }
         }
         // Once a second: clinicians' acknowledgements and silences (from iomtctl, via the store), gateway
         // conditions, then a tick, so persistence, missed-measurement and escalation timers run on time.
+        // Its store query is the store's liveness probe (completing, even with an error, means SQLite is not hung).
+        await health.register(Self.storeComponent, staleAfterMilliseconds: Self.storeStaleAfterMilliseconds)
+        await health.register(Self.alertClockComponent, staleAfterMilliseconds: Self.storeStaleAfterMilliseconds)
         let alertClock = Task { [clock, configuration] in
             // Every action from the first: acknowledgements and silences are idempotent, and one recorded while the
             // daemon was down (or just before it died) must still reach the restored engine.
@@ -224,7 +234,15 @@ public final class GatewayDaemon: Sendable {
             while !Task.isCancelled {
                 try? await Task.sleep(for: .seconds(1))
                 var inputs: [AlertInput] = []
-                if let actions = try? await store.alertActions(after: lastAction) {
+                var actions: [AlertAction]? = nil
+                do {
+                    actions = try await store.alertActions(after: lastAction)
+                    await health.failing(Self.storeComponent, nil)
+                } catch {
+                    await health.failing(Self.storeComponent, "cannot read: \(error)")
+                }
+                await health.progressed(Self.storeComponent)
+                if let actions {
                     for action in actions {
                         switch action.kind {
                         case .acknowledge: inputs.append(.acknowledge(episode: action.episode, at: clock.now()))
@@ -236,6 +254,7 @@ public final class GatewayDaemon: Sendable {
                 inputs += await conditions.changes(store: store, stateDirectory: configuration.stateDirectory, now: clock.now())
                 inputs.append(.tick(clock.now()))
                 await pipeline.process(inputs)
+                await health.progressed(Self.alertClockComponent)
             }
         }
         // The disk bound's policy (StoragePressure.swift): cheap below 90 % of store.maxMegabytes, so it runs often.
@@ -262,19 +281,26 @@ public final class GatewayDaemon: Sendable {
                 try? await Task.sleep(for: .milliseconds(DeliveryMetrics.intervalMilliseconds))
             }
         }
-        _ = try? notifier.ready(status: "running, \(runners.count) device(s)")
+        let running = "running, \(runners.count) device(s)"
+        _ = try? notifier.ready(status: running)
+        // Fed only while every component progresses; failing-but-turning components show in STATUS= instead.
         let watchdog = Task {
             let interval = SystemdWatchdog.fromEnvironment().map { max(Int64($0.intervalMicroseconds / 3000), 100) } ?? 5000
             var wasHealthy = true
+            var lastStatus = running
             while !Task.isCancelled {
                 try? await Task.sleep(for: .milliseconds(interval))
                 if let problem = await health.problem() {
                     if wasHealthy { Log.error("pipeline unhealthy, watchdog not fed: \(problem)") }
                     _ = try? notifier.status("unhealthy: \(problem)")
                     wasHealthy = false
+                    lastStatus = ""
                 } else {
-                    _ = try? notifier.send(wasHealthy ? ["WATCHDOG=1"] : ["WATCHDOG=1", "STATUS=running"])
+                    let status = await health.statusLine(running: running)
+                    if status != lastStatus, status != running { Log.warning("degraded: \(status)") }
+                    _ = try? notifier.send(status == lastStatus ? ["WATCHDOG=1"] : ["WATCHDOG=1", "STATUS=\(status)"])
                     wasHealthy = true
+                    lastStatus = status
                 }
             }
         }
@@ -309,6 +335,20 @@ public final class GatewayDaemon: Sendable {
 }
 
 extension GatewayDaemon {
+    static let storeComponent = "store"
+    static let alertClockComponent = "alert clock"
+    static let forwarderComponent = "forwarder"
+    /// A store query queued behind group commits and the metrics writer's counts: 20 s without one completing is a hang.
+    static let storeStaleAfterMilliseconds: Int64 = 20_000
+
+    /// The forwarder may legitimately sleep through its longest backoff or Retry-After, then spend a token request
+    /// and a delivery request (each up to DOM's timeout); only longer than that without a turn is a hang.
+    static func forwarderStaleAfterMilliseconds(_ configuration: DaemonConfiguration) -> Int64 {
+        let defaults = ForwarderConfiguration()
+        let longestSleep = max(defaults.backoff.capMilliseconds, defaults.maxRetryAfterMilliseconds, defaults.idlePollMilliseconds)
+        return longestSleep + 2 * Int64(configuration.dom.timeoutMilliseconds) + 30_000
+    }
+
     static func ownerUid(_ path: String) -> String {
         var info = stat()
         return stat(path, &info) == 0 ? String(info.st_uid) : "?"

@@ -23,6 +23,8 @@ final class SerialDeviceRunner: Sendable {
     private let outputSink: AsyncStream<(DriverOutput, Instant)>.Continuation
     private let profileId: String
     private let unframed = Mutex(UnframedInputWatch())
+    /// Why the port is not open right now (nil while it is), written on the reader thread, reported by the ticker.
+    private let connectionProblem = Mutex<CloseReason?>(nil)
 
     init(device: DaemonConfiguration.Device, profile: DeviceProfile, settings: SerialSettings, patientId: String?,
          pipeline: IngestPipeline, health: HealthMonitor, board: DeviceStatusBoard, clock: any WallClock) throws(DriverConfigurationError) {
@@ -45,10 +47,11 @@ final class SerialDeviceRunner: Sendable {
 
     /// Runs until `stop()`.
     func run() async {
-        await health.heartbeat(loopName)
+        await health.register(loopName)
         connection.start { [self] event in
             switch event {
             case .opened:
+                connectionProblem.withLock { $0 = nil }
                 Log.info("\(identity.key): port open", "serial")
                 reportReachability(true)
                 let now = clock.now()
@@ -59,6 +62,7 @@ final class SerialDeviceRunner: Sendable {
                 step(output, at: at)
                 report(unframed.withLock { $0.bytesArrived(bytes.count, decoded: !output.measurements.isEmpty, at: at) }, at: at)
             case let .closed(reason):
+                connectionProblem.withLock { $0 = reason }
                 let now = clock.now()
                 report(unframed.withLock { $0.portClosed() }, at: now)
                 if reason != .stopped {
@@ -78,20 +82,28 @@ final class SerialDeviceRunner: Sendable {
                 }
             }
         }
+        // The loop's liveness: it turns whether or not the device is connected (a driver wedged on the reader
+        // thread holds its lock, and stops it). A device that cannot be opened is failing, not hung.
         let ticker = Task { [self] in
             while !Task.isCancelled {
-                try? await Task.sleep(for: .seconds(1))
-                await health.heartbeat(loopName)
+                do { try await Task.sleep(for: .seconds(1)) } catch { break } // cancelled: no last turn after `ended`
                 let now = clock.now()
                 let output = driver.withLock { $0.tick(at: now) }
                 step(output, at: now)
                 report(unframed.withLock { $0.stepped(decoded: !output.measurements.isEmpty, at: now) }, at: now)
+                await health.progressed(loopName)
+                await health.failing(loopName, connectionProblem.withLock { $0 }.map { "not connected (\($0))" })
             }
         }
         for await (output, receivedAt) in outputs {
             await deliver(output, receivedAt: receivedAt)
         }
         ticker.cancel()
+        await ticker.value
+        // Ended for good by a setting retrying cannot fix: reported, no longer expected to turn (a stop removes it).
+        if case let .failed(detail)? = connectionProblem.withLock({ $0 }) {
+            await health.ended(loopName, reason: "not read: \(detail)")
+        }
     }
 
     /// For the `device-unreachable` technical rule (its persistence decides when "unreachable" becomes an alert).

@@ -89,10 +89,12 @@ public actor Forwarder {
         if currentStatus.nextAttempt == nil { wake() }
     }
 
-    /// Delivers until the task is cancelled.
-    public func run() async {
+    /// Delivers until the task is cancelled. `onTurn` is called with the status at every turn of the loop (the
+    /// daemon's liveness check: a loop that stops turning is hung, one that turns while failing is not).
+    public func run(onTurn: (@Sendable (ForwarderStatus) async -> Void)? = nil) async {
         await withTaskCancellationHandler {
             while !Task.isCancelled {
+                await onTurn?(currentStatus)
                 switch await deliverOnce() {
                 case .progressed, .split: continue
                 case .idle:

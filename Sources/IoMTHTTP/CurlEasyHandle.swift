@@ -16,7 +16,7 @@ final class CurlEasyHandle: @unchecked Sendable {
     func perform(_ request: HTTPRequest, configuration: CurlHTTPClient.Configuration) -> Result<HTTPResponse, HTTPError> {
         // Reset clears options but keeps the connection cache, so keep-alive survives between requests.
         curl_easy_reset(handle)
-        let sink = ResponseSink()
+        let sink = ResponseSink(maxBodyBytes: configuration.maxResponseBodyBytes)
         var errorBuffer = [CChar](repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
         var headerList: UnsafeMutablePointer<curl_slist>? = nil
         defer { curl_slist_free_all(headerList) }
@@ -57,8 +57,8 @@ final class CurlEasyHandle: @unchecked Sendable {
             let sinkPointer = Unmanaged.passUnretained(sink).toOpaque()
             setup.check(iomt_curl_setopt_write(handle) { data, size, count, user in
                 guard let data, let user else { return 0 }
-                Unmanaged<ResponseSink>.fromOpaque(user).takeUnretainedValue().appendBody(data, size * count)
-                return size * count
+                // Returning less than offered makes libcurl stop with CURLE_WRITE_ERROR.
+                return Unmanaged<ResponseSink>.fromOpaque(user).takeUnretainedValue().appendBody(data, size * count) ? size * count : 0
             })
             setup.pointer(CURLOPT_WRITEDATA, sinkPointer)
             setup.check(iomt_curl_setopt_header(handle) { data, size, count, user in
@@ -77,6 +77,7 @@ final class CurlEasyHandle: @unchecked Sendable {
             return code
         }
 
+        if sink.exceededLimit { return .failure(.responseTooLarge(limitBytes: configuration.maxResponseBodyBytes)) }
         guard code == CURLE_OK else {
             let detail = String(decoding: errorBuffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
             let message = detail.isEmpty ? String(cString: curl_easy_strerror(code)) : detail
@@ -121,9 +122,19 @@ private struct CurlOptions {
 final class ResponseSink {
     private(set) var body: [UInt8] = []
     private(set) var headers: [HTTPHeader] = []
+    private(set) var exceededLimit = false
+    let maxBodyBytes: Int
 
-    func appendBody(_ data: UnsafeMutablePointer<CChar>, _ count: Int) {
+    init(maxBodyBytes: Int) { self.maxBodyBytes = maxBodyBytes }
+
+    /// false (and nothing kept) once the body would pass its bound.
+    func appendBody(_ data: UnsafeMutablePointer<CChar>, _ count: Int) -> Bool {
+        guard count <= maxBodyBytes - body.count else {
+            exceededLimit = true
+            return false
+        }
         data.withMemoryRebound(to: UInt8.self, capacity: count) { body.append(contentsOf: UnsafeBufferPointer(start: $0, count: count)) }
+        return true
     }
 
     func appendHeaderLine(_ data: UnsafeMutablePointer<CChar>, _ count: Int) {

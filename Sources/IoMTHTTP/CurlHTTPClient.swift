@@ -20,6 +20,10 @@ public final class CurlHTTPClient: HTTPTransport {
         public var totalTimeoutMilliseconds: Int
         /// Idle easy handles kept for connection reuse.
         public var maxIdleHandles: Int
+        /// Largest response body kept in memory; a longer one fails with `.responseTooLarge` (a misbehaving or
+        /// hostile server must not grow the daemon without bound; DOM's answers are a few kilobytes).
+        public var maxResponseBodyBytes: Int = Configuration.defaultMaxResponseBodyBytes
+        public static let defaultMaxResponseBodyBytes = 4 << 20
 
         public init(caBundlePath: String? = nil, clientCertificatePath: String? = nil, clientKeyPath: String? = nil,
                     pinnedPublicKey: String? = nil, connectTimeoutMilliseconds: Int = 10_000,

@@ -42,8 +42,10 @@ public enum HTTPError: Error, Hashable, CustomStringConvertible {
     /// No access token could be obtained (token endpoint unreachable, refused the client, or answered nonsense).
     case tokenEndpoint(String)
     case other(String)
+    /// The response body passed the client's bound (`maxResponseBodyBytes`); the rest was not read.
+    case responseTooLarge(limitBytes: Int)
 
-    /// Short kind for metrics: "connect", "timeout", "reset", "tls", "invalid", "auth", "auth-token", "other".
+    /// Short kind for metrics: "connect", "timeout", "reset", "tls", "invalid", "auth", "auth-token", "other", "too-large".
     public var kind: String {
         switch self {
         case .connect: "connect"
@@ -54,6 +56,7 @@ public enum HTTPError: Error, Hashable, CustomStringConvertible {
         case .authenticationRejected: "auth"
         case .tokenEndpoint: "auth-token"
         case .other: "other"
+        case .responseTooLarge: "too-large"
         }
     }
 
@@ -67,6 +70,7 @@ public enum HTTPError: Error, Hashable, CustomStringConvertible {
         case let .authenticationRejected(m): "authentication rejected: \(m)"
         case let .tokenEndpoint(m): "cannot obtain an access token: \(m)"
         case let .other(m): m
+        case let .responseTooLarge(limit): "response body larger than \(limit) bytes; the server's answer was not read (check the URL points at the FHIR endpoint)"
         }
     }
 }

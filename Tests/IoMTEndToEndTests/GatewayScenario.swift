@@ -61,7 +61,7 @@ final class GatewayScenario {
     /// `patient: nil` runs the box in clinic mode (readings attributed by `iomtctl bind`).
     /// `alertsExtra` adds members to the `alerts` object (starting with a comma), e.g. `rulesFile` or `webhook`.
     func writeConfiguration(profile: String = "contec-cms50d-plus", rules: String = "[]", extra: String = "", dom: String = "",
-                            patient: String? = "44051401359", alertsExtra: String = "") throws {
+                            patient: String? = "44051401359", alertsExtra: String = "", extraDevices: String = "") throws {
         let hook = directory.appendingPathComponent("alert-hook.sh")
         try """
             #!/bin/sh
@@ -76,7 +76,7 @@ final class GatewayScenario {
               \(patient.map { "\"patient\": {\"pesel\": \"\($0)\"}," } ?? "")
               "control": {"socketPath": "\(controlSocket)"},
               "hotplug": {"enabled": false},
-              "devices": [{"profile": "\(profile)", "path": "\(devicePath)", "serialNumber": "E2E-CMS50-1"}],
+              "devices": [{"profile": "\(profile)", "path": "\(devicePath)", "serialNumber": "E2E-CMS50-1"}\(extraDevices)],
               "dom": {"baseURL": "\(baseURL)/fhir", "batchSize": 20, "timeoutMs": 3000\(dom)},
               "alerts": {"execHook": "\(hook.path)", "rules": \(rules)\(alertsExtra)}\(extra)
             }

@@ -41,6 +41,18 @@ import Testing
         #expect(score <= 2.0, "exposure \(score): \(line)")
     }
 
+    /// The unit bounds the daemon's memory and tasks (the exposure test above checks the hardening still holds).
+    @Test func serviceBoundsMemoryAndTasks() throws {
+        let unit = try String(contentsOf: root.appendingPathComponent("Systemd/iomtd.service"), encoding: .utf8)
+        let settings = Dictionary(unit.split(separator: "\n").compactMap { line -> (String, String)? in
+            let parts = line.split(separator: "=", maxSplits: 1).map(String.init)
+            return parts.count == 2 && !line.hasPrefix("#") ? (parts[0], parts[1]) : nil
+        }, uniquingKeysWith: { first, _ in first })
+        #expect(settings["MemoryMax"] == "128M", "MemoryMax: \(settings["MemoryMax"] ?? "not set")")
+        #expect(settings["MemoryHigh"] == "96M", "MemoryHigh: \(settings["MemoryHigh"] ?? "not set")")
+        #expect(settings["TasksMax"] == "256", "TasksMax: \(settings["TasksMax"] ?? "not set")")
+    }
+
     @Test func debianPackageInstallsEverythingIntoAScratchRoot() throws {
         let out = try LabHarness.temporaryDirectory("deb")
         defer { try? FileManager.default.removeItem(at: out) }

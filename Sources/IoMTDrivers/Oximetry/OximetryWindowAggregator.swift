@@ -38,9 +38,16 @@ public struct OximetryWindowAggregator<Sample: OximetryWindowSample>: Sendable {
 
     public init(intervalMs: Int64) { self.intervalMs = intervalMs }
 
-    /// Closes the current window if `time` is at or past its end.
+    /// Closes the current window if `time` is at or past its end, or before its start: the wall clock stepped
+    /// back (NTP, a technician), and waiting for the old end would pour up to that whole step — an hour — into
+    /// one value and hide a desaturation in it. The next window then starts at `time`.
     public mutating func advance(to time: Instant) -> [DecodedMeasurement] {
-        guard let start = windowStart, time.milliseconds(since: start) >= intervalMs else { return [] }
+        guard let start = windowStart else { return [] }
+        if time < start {
+            windowStart = nil // the next sample opens a window at its own instant
+            return flush()
+        }
+        guard time.milliseconds(since: start) >= intervalMs else { return [] }
         let elapsedWindows = time.milliseconds(since: start) / intervalMs
         let result = flush()
         windowStart = start.adding(milliseconds: elapsedWindows * intervalMs)

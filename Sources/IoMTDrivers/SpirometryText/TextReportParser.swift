@@ -23,7 +23,22 @@ public struct TextReportParser: Sendable {
         public var discardedBytes = 0
     }
 
+    /// The most a report may hold before its end marker: a started report followed by endless blank lines or
+    /// noise (a printer stuck, a wrong baud rate) is dropped there instead of growing the buffer for ever.
+    /// Far above any real printout (a few dozen lines), and above 16 lines of the longest allowed line.
+    public static let maxReportBytes = 64 * 1024
+
     public mutating func consume(_ line: TextLineFramer.Line) -> Step {
+        var step = consumeLine(line)
+        if inReport, raw.count > Self.maxReportBytes {
+            step.rejections.append("report longer than \(Self.maxReportBytes) bytes without end marker")
+            step.discardedBytes += raw.count
+            reset()
+        }
+        return step
+    }
+
+    private mutating func consumeLine(_ line: TextLineFramer.Line) -> Step {
         var step = Step()
         if line.isCorrupt {
             if inReport { problem = problem ?? "unreadable line (noise or a line longer than \(format.maxLineLength))"; raw += line.raw }
