@@ -28,7 +28,7 @@ fi
 skip() { [ "${CI:-}" != true ] && [ "${!1:-0}" = 1 ]; }
 if ! skip IOMT_SKIP_KILL_LOOP; then
   echo "== SIGKILL loop: ${IOMT_KILL_LOOP_KILLS:-30} kills of iomtd during ingest and forward (skip with IOMT_SKIP_KILL_LOOP=1 outside CI)"
-  bash scripts/kill-loop.sh --kills "${IOMT_KILL_LOOP_KILLS:-30}" || exit 1
+  bash scripts/kill-loop.sh --kills "${IOMT_KILL_LOOP_KILLS:-30}" ${IOMT_KILL_LOOP_ARGS:-} || exit 1
 fi
 if ! skip IOMT_SKIP_POWER_CUT; then
   echo "== power cuts: ${IOMT_POWER_CUTS:-20} cuts of a qemu VM running iomtd (skip with IOMT_SKIP_POWER_CUT=1 outside CI)"
