@@ -210,5 +210,5 @@ public enum RuleFileParser {
 
 extension AlertRule {
     /// Technical conditions the gateway itself reports (as opposed to reading status flags).
-    public static let gatewayConditions = ["device-unreachable", "storage-nearly-full", "dom-unreachable", "battery-low", "cuff-loose"]
+    public static let gatewayConditions = ["device-unreachable", "storage-nearly-full", "dom-unreachable", "dom-refusing", "battery-low", "cuff-loose"]
 }
