@@ -251,7 +251,7 @@ public final class GatewayDaemon: Sendable {
                         lastAction = action.id
                     }
                 }
-                inputs += await conditions.changes(store: store, stateDirectory: configuration.stateDirectory, now: clock.now())
+                inputs += await conditions.changes(store: store, forwarder: forwarder.status, stateDirectory: configuration.stateDirectory, now: clock.now())
                 inputs.append(.tick(clock.now()))
                 await pipeline.process(inputs)
                 await health.progressed(Self.alertClockComponent)

@@ -16,6 +16,11 @@ public struct FHIRPHDWireFormat: WireFormat {
         }
     }
 
+    /// The Observation.identifier value DOM's conditional create (`ifNoneExist`) matches.
+    public func identifier(of row: StoredObservation) -> String {
+        PHDObservationIdentifier.value(for: row.observation)
+    }
+
     public func encode(_ batch: [StoredObservation]) -> [UInt8] {
         builder.transactionBundle(for: inputs(batch)).serializedBytes()
     }

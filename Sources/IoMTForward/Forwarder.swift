@@ -12,6 +12,12 @@ public struct ForwarderConfiguration: Sendable, Hashable {
     public var requestTimeoutMilliseconds: Int
     /// Seed for backoff jitter; nil seeds from the system generator.
     public var jitterSeed: UInt64?
+    /// Rows refused for one reason within `systemicRefusalWindowMilliseconds` that make the refusal systemic:
+    /// delivery pauses instead of quarantining them (RefusalWatch.swift).
+    public var systemicRefusalThreshold: Int = 10
+    public var systemicRefusalWindowMilliseconds: Int64 = 600_000
+    /// While paused, how often one row is offered to find out whether DOM accepts again.
+    public var pausedProbeMilliseconds: Int64 = 300_000
 
     public init(batchSize: Int = 100, backoff: BackoffPolicy = BackoffPolicy(), maxRetryAfterMilliseconds: Int64 = 600_000,
                 idlePollMilliseconds: Int64 = 5_000, requestTimeoutMilliseconds: Int = 30_000, jitterSeed: UInt64? = nil) {
@@ -28,6 +34,10 @@ public struct ForwarderStatus: Sendable, Hashable {
     /// When the next attempt is due (nil: immediately / when rows arrive).
     public var nextAttempt: Instant?
     public var lastFailureKind: String?
+    /// Why delivery is paused (DOM refuses readings systemically, with this reason); nil when delivering.
+    /// The daemon raises the `dom-refusing` technical condition while it is set.
+    public var paused: String? = nil
+    public var pausedSince: Instant? = nil
 }
 
 /// What one delivery attempt did.
@@ -62,6 +72,7 @@ public actor Forwarder {
     private var sleeper: Task<Void, Never>?
     /// The batch after the one in flight, read and encoded while the request was on the wire.
     private var lookahead: PreparedBatch?
+    private var refusals: RefusalWatch
 
     /// Rows and their encoded body, and the store's queue-jump count from before the rows were read: if a row
     /// jumped the queue since (an alert), the read-ahead order is stale and the batch is read again.
@@ -78,7 +89,11 @@ public actor Forwarder {
         self.transport = transport; self.configuration = configuration; self.clock = clock
         generator = SeededRandom(seed: configuration.jitterSeed ?? UInt64.random(in: 0...UInt64.max))
         batchLimit = max(1, configuration.batchSize)
+        refusals = RefusalWatch(threshold: configuration.systemicRefusalThreshold, windowMilliseconds: configuration.systemicRefusalWindowMilliseconds)
     }
+
+    /// The batch size to use now: one row (a probe) while paused.
+    private var fullBatch: Int { currentStatus.paused == nil ? max(1, configuration.batchSize) : 1 }
 
     public var status: ForwarderStatus { currentStatus }
 
@@ -116,7 +131,13 @@ public actor Forwarder {
         let prepared = lookahead
         lookahead = nil
         if let prepared, prepared.limit == batchLimit, await store.queueJumps == prepared.queueJumps {
-            return await send(prepared.rows, body: prepared.body, queueJumps: prepared.queueJumps, setAside: 0, refused: 0)
+            // Read while the previous batch was in flight: rows in it may repeat an identifier that batch just
+            // had accepted, so the ledger is consulted now, after that batch's identifiers were recorded.
+            var rows = prepared.rows
+            do { _ = try await setAsideDuplicates(&rows) } catch { return failed(kind: "store", retryAfter: nil) }
+            if rows.isEmpty { return .progressed(delivered: 0, quarantined: 0) }
+            let body = rows.count == prepared.rows.count ? prepared.body : wireFormat.encode(rows)
+            return await send(rows, body: body, queueJumps: prepared.queueJumps, refused: 0)
         }
         let queueJumps = await store.queueJumps
         var batch: [StoredObservation]
@@ -124,21 +145,8 @@ public actor Forwarder {
             return failed(kind: "store", retryAfter: nil)
         }
         guard !batch.isEmpty else { return .idle }
-        // History a device resent from its memory is set aside before upload (Store.setAsideResentHistory).
-        let withDeviceTime = batch.filter { $0.observation.deviceTime != nil }.map(\.id)
-        var setAside = 0
-        if !withDeviceTime.isEmpty {
-            do {
-                let resent = Set(try await store.setAsideResentHistory(withDeviceTime, destination: destination, at: clock.now()))
-                if !resent.isEmpty {
-                    setAside = resent.count
-                    batch.removeAll { resent.contains($0.id) }
-                    if batch.isEmpty { return .progressed(delivered: setAside, quarantined: 0) }
-                }
-            } catch {
-                return failed(kind: "store", retryAfter: nil)
-            }
-        }
+        do { _ = try await setAsideDuplicates(&batch) } catch { return failed(kind: "store", retryAfter: nil) }
+        if batch.isEmpty { return .progressed(delivered: 0, quarantined: 0) }
         let refused = wireFormat.unsendable(batch)
         if !refused.isEmpty {
             do {
@@ -150,15 +158,38 @@ public actor Forwarder {
             }
             let refusedIds = Set(refused.map(\.id))
             batch.removeAll { refusedIds.contains($0.id) }
-            if batch.isEmpty { return .progressed(delivered: setAside, quarantined: refused.count) }
+            if batch.isEmpty { return .progressed(delivered: 0, quarantined: refused.count) }
         }
-        return await send(batch, body: wireFormat.encode(batch), queueJumps: queueJumps, setAside: setAside, refused: refused.count)
+        return await send(batch, body: wireFormat.encode(batch), queueJumps: queueJumps, refused: refused.count)
+    }
+
+    /// Takes out of `batch` the rows that are not to be uploaded now: those whose identifier this destination
+    /// already accepted (marked delivered-as-duplicate in the store, see Store.setAsideDuplicates) and later
+    /// repeats of an identifier earlier in the batch (left pending: once the first is accepted the ledger sets
+    /// them aside; if it is refused they go on their own). Returns how many were set aside as duplicates.
+    private func setAsideDuplicates(_ batch: inout [StoredObservation]) async throws(StoreError) -> Int {
+        var seen: Set<String> = []
+        var candidates: [LedgerCandidate] = []
+        var repeats: Set<Int64> = []
+        for row in batch {
+            let identifier = wireFormat.identifier(of: row)
+            if seen.insert(identifier).inserted {
+                candidates.append(LedgerCandidate(id: row.id, identifier: identifier))
+            } else {
+                repeats.insert(row.id)
+            }
+        }
+        let duplicates = Set(try await store.setAsideDuplicates(candidates, destination: destination, at: clock.now()))
+        if !duplicates.isEmpty || !repeats.isEmpty {
+            batch.removeAll { duplicates.contains($0.id) || repeats.contains($0.id) }
+        }
+        return duplicates.count
     }
 
     /// POSTs one encoded batch and applies the outcome. While the request is in flight the next batch is read
     /// and encoded (`readAhead`); it is used only if this one went through cleanly, so order and exactly-once
     /// are those of strictly one request after another.
-    private func send(_ batch: [StoredObservation], body: [UInt8], queueJumps: Int, setAside: Int, refused: Int) async -> DeliveryStep {
+    private func send(_ batch: [StoredObservation], body: [UInt8], queueJumps: Int, refused: Int) async -> DeliveryStep {
         let ids = batch.map(\.id)
         let request = HTTPRequest(method: "POST", url: baseURL,
                                   headers: [HTTPHeader("Content-Type", wireFormat.contentType), HTTPHeader("Accept", wireFormat.contentType)],
@@ -182,10 +213,31 @@ public actor Forwarder {
         let now = clock.now()
         do {
             if !outcome.delivered.isEmpty {
-                try await store.markDelivered(outcome.delivered, destination: destination, at: now)
+                var identifiers: [Int64: String] = [:]
+                let accepted = Set(outcome.delivered)
+                for row in batch where accepted.contains(row.id) { identifiers[row.id] = wireFormat.identifier(of: row) }
+                try await store.markDelivered(outcome.delivered, identifiers: identifiers, destination: destination, at: now)
             }
-            for row in outcome.quarantined {
+            let assessment = refusals.assess(outcome.quarantined, pausedReason: currentStatus.paused, now: now)
+            for row in assessment.quarantine {
                 try await store.quarantine([row.id], destination: destination, reason: row.reason, at: now)
+            }
+            if let reason = assessment.systemicReason {
+                try await store.recordFailure(assessment.hold, destination: destination, kind: "refused-systemic", message: reason, at: now)
+                if !assessment.requeue.isEmpty {
+                    _ = try await store.requeueQuarantined(.ids(assessment.requeue), destination: destination,
+                                                           actor: "forwarder (systemic refusal)", at: now)
+                }
+                if currentStatus.paused == nil {
+                    currentStatus.paused = reason
+                    currentStatus.pausedSince = now
+                    try await store.audit(actor: "forwarder", action: "pause",
+                                          detail: "delivery to \(destination) paused: readings refused systemically (\(reason)); rows stay queued, one is offered every \(configuration.pausedProbeMilliseconds / 1000) s",
+                                          at: now)
+                }
+                if !outcome.delivered.isEmpty { currentStatus.lastSuccess = now }
+                batchLimit = 1
+                return failed(kind: "refused-systemic", retryAfter: configuration.pausedProbeMilliseconds)
             }
             for (kind, rows) in Dictionary(grouping: outcome.retryable, by: \.kind).sorted(by: { $0.key < $1.key }) {
                 try await store.recordFailure(rows.map(\.id), destination: destination, kind: kind,
@@ -202,22 +254,27 @@ public actor Forwarder {
             if !outcome.delivered.isEmpty { currentStatus.lastSuccess = now }
             return failed(kind: first.kind, retryAfter: retryAfter)
         }
+        if currentStatus.paused != nil, !outcome.delivered.isEmpty {
+            try? await store.audit(actor: "forwarder", action: "resume", detail: "delivery to \(destination) resumed: DOM accepted a reading again", at: now)
+            currentStatus.paused = nil
+            currentStatus.pausedSince = nil
+        }
         currentStatus.lastSuccess = now
         currentStatus.consecutiveFailures = 0
         currentStatus.nextAttempt = nil
         currentStatus.lastFailureKind = nil
-        if batchLimit == max(1, configuration.batchSize) { lookahead = next }
-        batchLimit = max(1, configuration.batchSize)
-        return .progressed(delivered: outcome.delivered.count + setAside, quarantined: outcome.quarantined.count + refused)
+        if batchLimit == fullBatch { lookahead = next }
+        batchLimit = fullBatch
+        return .progressed(delivered: outcome.delivered.count, quarantined: outcome.quarantined.count + refused)
     }
 
     /// The rows that follow a full batch of alert-free rows, encoded; nil when reading ahead is not safe
-    /// or not worth it. Rows with a device time (set aside as resent history against the high-water mark the
-    /// batch in flight may raise) and rows the format refuses go the ordinary way.
+    /// or not worth it. Rows the format refuses go the ordinary way; duplicates of the batch in flight are
+    /// caught by the ledger check when the read-ahead batch is used (deliverOnce).
     private func readAhead(after batch: [StoredObservation], queueJumps: Int) async -> PreparedBatch? {
         guard batch.count == batchLimit, let last = batch.last, batch.allSatisfy({ $0.alertPriority == nil }) else { return nil }
         guard let rows = try? await store.pending(destination: destination, limit: batchLimit, afterReadingId: last.id), !rows.isEmpty,
-              rows.allSatisfy({ $0.observation.deviceTime == nil }), wireFormat.unsendable(rows).isEmpty else { return nil }
+              wireFormat.unsendable(rows).isEmpty else { return nil }
         return PreparedBatch(rows: rows, body: wireFormat.encode(rows), queueJumps: queueJumps, limit: batchLimit)
     }
 

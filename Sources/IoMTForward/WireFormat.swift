@@ -7,6 +7,9 @@ public protocol WireFormat: Sendable {
     var contentType: String { get }
     /// Rows this format can never send (checked before encoding); they are quarantined with the reason.
     func unsendable(_ batch: [StoredObservation]) -> [QuarantinedRow]
+    /// The identifier the destination deduplicates on (PHD conditional create); the forwarder's dedup ledger
+    /// keys on it, so two rows with the same identifier are the same reading to this destination.
+    func identifier(of row: StoredObservation) -> String
     func encode(_ batch: [StoredObservation]) -> [UInt8]
     func interpret(status: Int, body: [UInt8], batch: [StoredObservation]) -> BatchOutcome
 }

@@ -3,13 +3,16 @@ import IoMTCore
 /// Delivery states in `delivery.state`.
 enum DeliveryState: Int {
     case pending = 0, delivered = 1, quarantined = 2
+    /// Delivered-as-duplicate: its identifier had already been accepted (DedupLedger.swift); never uploaded.
+    case duplicate = 3
 }
 
 extension Store {
     /// One UPDATE for the whole batch (ids travel as one JSON array through json_each): a row-by-row
     /// UPDATE was a statement per observation on the drain's hot path. RETURNING names the rows that were
-    /// still pending, and only those raise the device's high-water mark, in id order as before.
-    public func markDelivered(_ ids: [Int64], destination: String, at time: Instant) throws(StoreError) {
+    /// still pending, and only their `identifiers` (the conditional-create identifier the destination accepted)
+    /// enter the dedup ledger, in the same transaction.
+    public func markDelivered(_ ids: [Int64], identifiers: [Int64: String] = [:], destination: String, at time: Instant) throws(StoreError) {
         guard !ids.isEmpty else { return }
         let changed = try connection.transaction { () throws(StoreError) -> Int in
             let update = try connection.statement("""
@@ -24,7 +27,7 @@ extension Store {
             var changedIds: [Int64] = []
             while try update.step() { changedIds.append(update.int64(0)) }
             update.reset()
-            try raiseHighWater(readingIds: changedIds.sorted(), destination: destination, at: time)
+            try recordInLedger(readingIds: changedIds, identifiers: identifiers, destination: destination, at: time)
             let success = try connection.statement("""
                 INSERT INTO destinations (destination, last_success_ms) VALUES (?1, ?2)
                 ON CONFLICT (destination) DO UPDATE SET last_success_ms = max(coalesce(last_success_ms, 0), excluded.last_success_ms)
@@ -113,6 +116,7 @@ extension Store {
     }
 
     public func stats(destination: String) throws(StoreError) -> DeliveryStats {
+        try absorbRequeues()
         // Oldest = smallest pending id: one seek per priority band of delivery_pending (4 bands), no extra index.
         let oldest = try connection.statement("""
             SELECT r.received_ms FROM readings r WHERE r.id = (
@@ -133,13 +137,15 @@ extension Store {
 
         let counts = try connection.statement("""
             SELECT (SELECT count(*) FROM delivery INDEXED BY delivery_delivered WHERE destination = ?1 AND state = 1),
-                   (SELECT count(*) FROM delivery INDEXED BY delivery_quarantined WHERE destination = ?1 AND state = 2)
+                   (SELECT count(*) FROM delivery INDEXED BY delivery_quarantined WHERE destination = ?1 AND state = 2),
+                   (SELECT count(*) FROM delivery INDEXED BY delivery_duplicate WHERE destination = ?1 AND state = 3)
             """)
         defer { counts.reset() }
         try counts.bind(destination, at: 1)
         _ = try counts.step()
         let delivered = counts.int(0)
         let quarantined = counts.int(1)
+        let duplicates = counts.int(2)
 
         let failures = try connection.statement("SELECT kind, count FROM delivery_failures WHERE destination = ?")
         defer { failures.reset() }
@@ -148,11 +154,12 @@ extension Store {
         while try failures.step() { failuresByKind[failures.text(0) ?? ""] = failures.int(1) }
 
         return DeliveryStats(backlog: backlog[destination, default: 0], oldestUndelivered: oldestUndelivered,
-                             lastSuccess: lastSuccess, delivered: delivered, quarantined: quarantined,
-                             failuresByKind: failuresByKind)
+                             lastSuccess: lastSuccess, delivered: delivered, duplicates: duplicates,
+                             quarantined: quarantined, failuresByKind: failuresByKind)
     }
 
-    /// Deletes readings delivered to every destination before `now − deliveredRetentionMilliseconds`.
+    /// Deletes readings delivered (or set aside as duplicates) to every destination before
+    /// `now − deliveredRetentionMilliseconds`, and the dedup-ledger identifiers accepted before then.
     /// Never touches undelivered or quarantined rows. Returns how many readings went; the audit log keeps the fact.
     @discardableResult
     public func prune(now: Instant) throws(StoreError) -> Int {
@@ -163,9 +170,9 @@ extension Store {
             let removed = try connection.transaction { () throws(StoreError) -> Int in
                 let delete = try connection.statement("""
                     DELETE FROM readings WHERE id IN (
-                        SELECT reading_id FROM delivery d WHERE d.state = 1 AND d.delivered_ms < ?1
+                        SELECT reading_id FROM delivery d WHERE d.state IN (1, 3) AND d.delivered_ms < ?1
                         AND NOT EXISTS (SELECT 1 FROM delivery o WHERE o.reading_id = d.reading_id
-                                        AND (o.state <> 1 OR o.delivered_ms >= ?1))
+                                        AND (o.state NOT IN (1, 3) OR o.delivered_ms >= ?1))
                         LIMIT 5000)
                     """)
                 try delete.bind(cutoff, at: 1)
@@ -175,10 +182,11 @@ extension Store {
             total += removed
             if removed < 5000 { break }
         }
-        if total > 0 {
+        let forgotten = try pruneLedger(before: cutoff)
+        if total > 0 || forgotten > 0 {
             try connection.transaction { () throws(StoreError) in
                 try insertAudit(actor: "store", action: "prune",
-                                detail: "removed \(total) delivered reading(s) older than \(Instant(millisecondsSinceEpoch: cutoff).iso8601)", at: now)
+                                detail: "removed \(total) delivered reading(s) and \(forgotten) dedup-ledger identifier(s) older than \(Instant(millisecondsSinceEpoch: cutoff).iso8601)", at: now)
             }
         }
         return total

@@ -166,6 +166,31 @@ enum Migrations {
             );
             CREATE INDEX bindings_device ON bindings(device_key, start_ms);
             """),
+        // Dedup ledger (DedupLedger.swift): the conditional-create identifiers each destination accepted, kept for
+        // the retention window. It replaces the device-time high-water mark of step 4, which set genuinely new
+        // readings aside whenever a device clock stepped back. State 3 = delivered-as-duplicate (never uploaded).
+        // Rows delivered before this step are not in the ledger: a resend of them goes to DOM once more, where
+        // conditional create suppresses it.
+        Migration(version: 7, sql: """
+            DROP TABLE delivery_high_water;
+            CREATE TABLE delivery_ledger (
+                destination TEXT NOT NULL,
+                identifier TEXT NOT NULL,
+                reading_id INTEGER NOT NULL,
+                accepted_ms INTEGER NOT NULL,
+                PRIMARY KEY (destination, identifier)
+            ) WITHOUT ROWID;
+            CREATE INDEX delivery_ledger_age ON delivery_ledger(accepted_ms);
+            CREATE INDEX delivery_duplicate ON delivery(destination, delivered_ms) WHERE state = 3;
+            -- Quarantined rows put back in the queue (QuarantineRequeue.swift), so a daemon sees rows iomtctl requeued.
+            CREATE TABLE delivery_requeues (
+                id INTEGER PRIMARY KEY,
+                destination TEXT NOT NULL,
+                count INTEGER NOT NULL,
+                actor TEXT NOT NULL,
+                time_ms INTEGER NOT NULL
+            );
+            """),
         // The alert engine's state (issue 12): one row, a versioned JSON snapshot written in the group commit that
         // carries (or precedes) the alerts it produced, so a restart continues episodes instead of re-firing them.
         // (alerts_episode, from version 5, serves the restart check for alerts that may not have been stored.)

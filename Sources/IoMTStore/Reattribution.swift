@@ -20,7 +20,8 @@ extension Store {
     static let readingOfDeviceInWindow = """
         r.device_id IN (SELECT id FROM devices WHERE device_key = ?1) AND r.corrected_ms >= ?2 AND (?3 IS NULL OR r.corrected_ms < ?3)
         """
-    static let readingWasDelivered = "EXISTS (SELECT 1 FROM delivery x WHERE x.reading_id = r.id AND x.state = 1)"
+    /// Delivered, or set aside because DOM already holds its identifier (state 3): either way DOM has it for that patient.
+    static let readingWasDelivered = "EXISTS (SELECT 1 FROM delivery x WHERE x.reading_id = r.id AND x.state IN (1, 3))"
 
     /// Attributes every reading of the device in [start, end) again, from the bindings as they now stand; call
     /// inside the transaction that changed them (a refusal rolls the change back). A reading already delivered

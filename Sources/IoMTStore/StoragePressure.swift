@@ -97,7 +97,7 @@ extension Store {
         return report
     }
 
-    /// Deletes delivered readings (delivered to every destination), oldest delivery first, in chunks, until the
+    /// Deletes delivered readings (delivered, or set aside as duplicates, for every destination), oldest delivery first, in chunks, until the
     /// pages in use fall to `target` or none is left.
     private func pruneDeliveredUnderPressure(until target: Int64) throws(StoreError) -> Int {
         var total = 0
@@ -105,8 +105,8 @@ extension Store {
             let removed = try connection.transaction { () throws(StoreError) -> Int in
                 let delete = try connection.statement("""
                     DELETE FROM readings WHERE id IN (
-                        SELECT d.reading_id FROM delivery d WHERE d.state = 1
-                        AND NOT EXISTS (SELECT 1 FROM delivery o WHERE o.reading_id = d.reading_id AND o.state <> 1)
+                        SELECT d.reading_id FROM delivery d WHERE d.state IN (1, 3)
+                        AND NOT EXISTS (SELECT 1 FROM delivery o WHERE o.reading_id = d.reading_id AND o.state NOT IN (1, 3))
                         ORDER BY d.delivered_ms LIMIT 5000)
                     """)
                 defer { delete.reset() }

@@ -14,6 +14,8 @@ public actor Store {
     /// Pending rows per destination, kept exact (adjusted by rows actually changed) so `append`
     /// can refuse without counting millions of rows.
     var backlog: [String: Int] = [:]
+    /// Newest `delivery_requeues` row already counted in `backlog`.
+    var absorbedRequeue: Int64 = 0
     /// Device identity → devices.id, and back; only committed rows enter these caches.
     var deviceIds: [DeviceIdentity: Int64] = [:]
     var identities: [Int64: DeviceIdentity] = [:]
@@ -51,6 +53,7 @@ public actor Store {
         self.configuration = configuration
         self.clock = clock
         self.backlog = try Store.loadBacklog(connection)
+        self.absorbedRequeue = try Store.lastRequeue(connection)
         self.bindingCache = try Store.loadBindingCache(connection)
         self.storageUsedBytes = try Store.usedBytes(connection)
         self.refusingForSpace = storageUsedBytes >= configuration.storage.maxBytes
@@ -71,6 +74,7 @@ public actor Store {
         self.configuration = configuration
         self.clock = clock
         self.backlog = try Store.loadBacklog(connection)
+        self.absorbedRequeue = try Store.lastRequeue(connection)
     }
 
     /// Pragmas every connection needs; WAL is checked because SQLite silently keeps the old mode

@@ -30,12 +30,16 @@ public struct DeliveryStats: Sendable, Hashable, Codable {
     public var backlog: Int
     public var oldestUndelivered: Instant?
     public var lastSuccess: Instant?
+    /// Retained rows the destination accepted.
     public var delivered: Int
+    /// Retained rows set aside because the destination had already accepted their identifier (never uploaded).
+    public var duplicates: Int
     public var quarantined: Int
     public var failuresByKind: [String: Int]
-    public init(backlog: Int, oldestUndelivered: Instant?, lastSuccess: Instant?, delivered: Int, quarantined: Int, failuresByKind: [String: Int]) {
+    public init(backlog: Int, oldestUndelivered: Instant?, lastSuccess: Instant?, delivered: Int, duplicates: Int = 0,
+                quarantined: Int, failuresByKind: [String: Int]) {
         self.backlog = backlog; self.oldestUndelivered = oldestUndelivered; self.lastSuccess = lastSuccess
-        self.delivered = delivered; self.quarantined = quarantined; self.failuresByKind = failuresByKind
+        self.delivered = delivered; self.duplicates = duplicates; self.quarantined = quarantined; self.failuresByKind = failuresByKind
     }
 }
 

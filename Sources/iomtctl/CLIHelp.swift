@@ -21,7 +21,7 @@ enum CLIHelp {
           doctor      check the box (daemon, configuration, Bluetooth, serial permissions, DOM over TLS, clock,
                       disk, store integrity) and print the fix for each problem
           metrics     the same figures in Prometheus text format (as the daemon's metrics.prom)
-          quarantine  list readings DOM refused for their content, with the server's reason
+          quarantine  list readings DOM refused for their content, with the server's reason; requeue them
           profiles    list, show and validate device profiles; print the udev rules they need
           readings    export or tail stored readings (NDJSON, CSV or FHIR NDJSON)
           rules       validate a rule file, or dry-run it over readings: which alerts would fire, when, from which rule
@@ -258,12 +258,20 @@ enum CLIHelp {
             """,
         "quarantine": """
             Usage: iomtctl quarantine list [--state-dir DIR | --db FILE] [--json] [--show-patient] [--limit N]
+                   iomtctl quarantine requeue all | --reason TEXT | --id N [--id N]... [--state-dir DIR | --db FILE]
 
-            Readings set aside because DOM refused their content (or no patient was bound), oldest first,
-            each with the server's OperationOutcome text. Patient identifiers are shown only with
+            list: readings set aside because DOM refused their content (or no patient was bound), oldest
+            first, each with the server's OperationOutcome text. Patient identifiers are shown only with
             --show-patient (11-digit runs in server texts are masked otherwise).
 
-            Exit codes: 0 printed (possibly none), 1 no store file or unreadable, 2 usage error.
+            requeue: puts quarantined readings back in the delivery queue once the cause is fixed: all of them,
+            those whose reason contains TEXT, or the given ids. The store records an audit entry with your
+            uid; a running iomtd picks the rows up within seconds. Needs write access to the store (the iomtd
+            user or root). When DOM refuses many readings for one reason, iomtd pauses delivery (technical
+            condition dom-refusing, `paused` in iomtctl status) instead of quarantining them.
+
+            Exit codes: 0 printed / requeued (possibly none), 1 no store file, unreadable or not writable,
+            2 usage error.
             """,
         "readings": """
             Usage: iomtctl readings export [--format ndjson|csv|fhir] [--state-dir DIR | --db FILE] [--since INSTANT] [--limit N]

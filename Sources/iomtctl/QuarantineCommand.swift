@@ -3,13 +3,17 @@ import IoMTStore
 
 /// `iomtctl quarantine list [--state-dir DIR | --db FILE] [--json] [--show-patient] [--limit N]`:
 /// readings DOM refused for their content, with the server's OperationOutcome text.
+/// `iomtctl quarantine requeue all | --reason TEXT | --id N [--id N]…`: the way back to the delivery queue.
 enum QuarantineCommand {
+    static let usage = "usage: iomtctl quarantine list [--json] [--show-patient] | iomtctl quarantine requeue all | --reason TEXT | --id N…"
+
     static func run(_ arguments: inout CommandArguments) async throws(CLIError) {
         guard let action = arguments.next() else {
-            throw CLIError(message: "missing action", hint: "usage: iomtctl quarantine list [--json] [--show-patient]", exitCode: 2)
+            throw CLIError(message: "missing action", hint: usage, exitCode: 2)
         }
+        if action == "requeue" { return try await requeue(&arguments) }
         guard action == "list" else {
-            throw CLIError(message: "unknown action '\(action)'", hint: "usage: iomtctl quarantine list [--json] [--show-patient]", exitCode: 2)
+            throw CLIError(message: "unknown action '\(action)'", hint: usage, exitCode: 2)
         }
         let path = try StoreLocation.path(&arguments)
         let json = arguments.flag("--json")
@@ -54,6 +58,35 @@ enum QuarantineCommand {
             print("    \(showPatient ? reason : PatientRedaction.redact(reason))")
         }
         print("\(rows.count) quarantined reading(s)")
+    }
+
+    /// Puts quarantined rows back to pending through a normal store connection (as alert ack/silence do);
+    /// the store audits it with the caller's uid and the running daemon adds the rows to its backlog.
+    static func requeue(_ arguments: inout CommandArguments) async throws(CLIError) {
+        let path = try StoreLocation.path(&arguments)
+        let reason = try arguments.option("--reason")
+        var ids: [Int64] = []
+        while let idText = try arguments.option("--id") {
+            guard let id = Int64(idText.hasPrefix("#") ? String(idText.dropFirst()) : idText), id > 0 else {
+                throw CLIError(message: "--id expects a reading id from iomtctl quarantine list, got '\(idText)'", exitCode: 2)
+            }
+            ids.append(id)
+        }
+        let all = arguments.contains("all") ? (arguments.next() == "all") : false
+        try arguments.finish()
+        let selections: [RequeueSelection] = (all ? [.all] : []) + (reason.map { [.reason($0)] } ?? []) + (ids.isEmpty ? [] : [.ids(ids)])
+        guard selections.count == 1, let selection = selections.first else {
+            throw CLIError(message: "requeue needs exactly one of: all, --reason TEXT, --id N", hint: usage, exitCode: 2)
+        }
+        if case let .reason(text) = selection, text.isEmpty {
+            throw CLIError(message: "--reason needs a non-empty text (part of the reason iomtctl quarantine list shows)", exitCode: 2)
+        }
+        let store = try StoreLocation.openForWriting(path)
+        let count: Int
+        do {
+            count = try await store.requeueQuarantined(selection, destination: StoreLocation.destination, actor: AlertsCommand.actor, at: SystemClock().now())
+        } catch { throw CLIError(message: "cannot requeue: \(error)", hint: "run as the iomtd user or root", exitCode: 1) }
+        print("\(count) quarantined reading(s) put back in the delivery queue by \(AlertsCommand.actor)")
     }
 }
 

@@ -36,6 +36,7 @@ enum StatusCommand {
                 ("oldestUndeliveredAgeSeconds", age.map { .number($0) } ?? .null),
                 ("lastSuccess", stats.lastSuccess.map { .string($0.iso8601) } ?? .null),
                 ("delivered", .number(stats.delivered)),
+                ("duplicates", .number(stats.duplicates)),
                 ("quarantined", .number(stats.quarantined)),
                 ("failuresByKind", .object(stats.failuresByKind.sorted { $0.key < $1.key }.map { ($0.key, .number($0.value)) })),
             ])
@@ -49,6 +50,7 @@ enum StatusCommand {
             oldest undelivered:  \(stats.oldestUndelivered.map { "\($0.iso8601) (\(age ?? 0) s ago)" } ?? "none")
             last success:        \(stats.lastSuccess?.iso8601 ?? "never")
             delivered:           \(stats.delivered) (retained rows)
+            duplicates:          \(stats.duplicates) (already accepted, not uploaded)
             quarantined:         \(stats.quarantined)\(stats.quarantined > 0 ? " (see: iomtctl quarantine list)" : "")
             failures:            \(stats.failuresByKind.isEmpty ? "none" : stats.failuresByKind.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
             """)

@@ -32,9 +32,9 @@ func valuesByDevice(_ receiver: DOMReceiver) -> [String: [String]] {
     return result
 }
 
-@Suite struct HighWaterMarkTests {
-    /// A device replaying its memory: the second copy creates nothing at DOM and is not uploaded at all.
-    @Test func replayedMemoryIsNeitherUploadedNorCreated() async throws {
+@Suite struct DedupLedgerTests {
+    /// A device replaying its memory: the second copy is not uploaded, and is counted as duplicates, not as delivered.
+    @Test func replayedMemoryIsNeitherUploadedNorCountedAsDelivered() async throws {
         let fixture = try StoreFixture()
         let receiver = DOMReceiver(configuration: DOMReceiverConfiguration())
         let port = try receiver.start()
@@ -46,8 +46,6 @@ func valuesByDevice(_ receiver: DOMReceiver) -> [String: [String]] {
         #expect(receiver.observationCount == 25)
         let bundlesAfterFirst = receiver.bundleCount
         let suppressedAfterFirst = receiver.duplicatesSuppressed
-        #expect(try await fixture.store.highWaterMark(device: oximeter, patientId: "85010112345", destination: "dom")
-                == Instant(millisecondsSinceEpoch: 1_763_900_000_000 + 24_000))
 
         // Reconnected, the device sends its whole memory again (received later), plus live readings without a device time.
         let replay = (0..<25).map { reading(device: oximeter, second: $0, withDeviceTime: true, receivedAtSecond: 1000 + $0) }
@@ -61,9 +59,10 @@ func valuesByDevice(_ receiver: DOMReceiver) -> [String: [String]] {
         #expect(receiver.bundleCount == bundlesAfterFirst + 1) // one upload, for the three live readings
         let stats = try await fixture.store.stats(destination: "dom")
         #expect(stats.backlog == 0)
-        #expect(stats.delivered == 53)
+        #expect(stats.delivered == 28)
+        #expect(stats.duplicates == 25)
         let audit = try await fixture.store.auditLog(limit: 20)
-        let setAside = audit.filter { $0.2 == "resent-history" }.compactMap { Int($0.3.prefix { $0.isNumber }) }
+        let setAside = audit.filter { $0.2 == "duplicate" }.compactMap { Int($0.3.prefix { $0.isNumber }) }
         #expect(setAside.reduce(0, +) == 25)
         #expect(!audit.contains { $0.3.contains("85010112345") })
 
@@ -73,8 +72,8 @@ func valuesByDevice(_ receiver: DOMReceiver) -> [String: [String]] {
         #expect(receiver.observationCount == 29)
     }
 
-    /// A device whose clock was reset (Bluetooth stamps of 2000-01-01, flagged device-clock-not-set) after its
-    /// readings had raised the mark: the new readings are uploaded, not taken for resent history, and do not move the mark.
+    /// A device whose clock was reset (Bluetooth stamps of 2000-01-01, flagged device-clock-not-set): its new
+    /// readings are uploaded, not taken for resent history.
     @Test func readingsFromAResetClockAreNotTakenForHistory() async throws {
         let fixture = try StoreFixture()
         let receiver = DOMReceiver(configuration: DOMReceiverConfiguration())
@@ -83,7 +82,6 @@ func valuesByDevice(_ receiver: DOMReceiver) -> [String: [String]] {
         let forwarder = makeForwarder(fixture, port: port, batchSize: 10)
         _ = try await fixture.store.append((0..<3).map { reading(device: oximeter, second: $0, withDeviceTime: true) })
         await drain(forwarder)
-        let mark = try await fixture.store.highWaterMark(device: oximeter, patientId: "85010112345", destination: "dom")
         let reset = (0..<4).map { index in
             var observation = reading(device: oximeter, second: 100 + index, value: 90 + index, withDeviceTime: true)
             observation.deviceTime = CivilTime(year: 2000, month: 1, day: 1, minute: 3, second: index)
@@ -93,11 +91,10 @@ func valuesByDevice(_ receiver: DOMReceiver) -> [String: [String]] {
         _ = try await fixture.store.append(reset)
         await drain(forwarder)
         #expect(receiver.observationCount == 7)
-        #expect(try await fixture.store.highWaterMark(device: oximeter, patientId: "85010112345", destination: "dom") == mark)
         #expect(try await fixture.store.stats(destination: "dom").backlog == 0)
     }
 
-    /// Older rows overtaken by an alert row (delivered first, raising the mark) are not mistaken for resent history.
+    /// Older rows overtaken by an alert row (delivered first) are delivered too.
     @Test func rowsOvertakenByAnAlertAreStillDelivered() async throws {
         let fixture = try StoreFixture()
         let receiver = DOMReceiver(configuration: DOMReceiverConfiguration())
@@ -109,6 +106,22 @@ func valuesByDevice(_ receiver: DOMReceiver) -> [String: [String]] {
         await drain(forwarder)
         #expect(receiver.observationCount == 10)
         #expect(valuesByDevice(receiver).values.first?.first == "89")
+    }
+
+    /// Ledger identifiers leave with the delivered rows at the end of the retention window.
+    @Test func ledgerEntriesArePrunedWithTheDeliveredRows() async throws {
+        let fixture = try StoreFixture()
+        let receiver = DOMReceiver(configuration: DOMReceiverConfiguration())
+        let port = try receiver.start()
+        defer { receiver.stop() }
+        let rows = (0..<3).map { reading(device: oximeter, second: $0, withDeviceTime: true) }
+        _ = try await fixture.store.append(rows)
+        await drain(makeForwarder(fixture, port: port))
+        let identifier = FHIRPHDWireFormat(gateway: gateway).identifier(of: StoredObservation(id: 1, observation: rows[0], alertPriority: nil, attempts: 0))
+        #expect(try await fixture.store.ledgerContains(identifier, destination: "dom"))
+        try await fixture.store.prune(now: fixture.clock.now().adding(milliseconds: 8 * 86_400_000))
+        #expect(try await !fixture.store.ledgerContains(identifier, destination: "dom"))
+        #expect(try await fixture.store.stats(destination: "dom").delivered == 0)
     }
 }
 

@@ -60,6 +60,7 @@ public struct DaemonControl: Sendable {
                 ("oldestUndelivered", stats.oldestUndelivered.map { .string($0.iso8601) } ?? .null),
                 ("lastSuccess", stats.lastSuccess.map { .string($0.iso8601) } ?? .null),
                 ("delivered", .number(stats.delivered)),
+                ("duplicates", .number(stats.duplicates)),
                 ("quarantined", .number(stats.quarantined)),
                 ("failuresByKind", .object(stats.failuresByKind.sorted { $0.key < $1.key }.map { ($0.key, .number($0.value)) })),
             ])),
