@@ -210,5 +210,6 @@ public enum RuleFileParser {
 
 extension AlertRule {
     /// Technical conditions the gateway itself reports (as opposed to reading status flags).
-    public static let gatewayConditions = ["device-unreachable", "storage-nearly-full", "dom-unreachable", "battery-low", "cuff-loose"]
+    public static let gatewayConditions = ["device-unreachable", "storage-nearly-full", "dom-unreachable",
+                                                  "store-unwritable", "store-replaced", "battery-low", "cuff-loose"]
 }

@@ -117,9 +117,11 @@ public final class GatewayDaemon: Sendable {
         Log.setLevel(configuration.logLevel)
         let notifier = SystemdNotifySocket.fromEnvironment()
         let store: Store
+        let storeMovedAside: String?
         do {
             try FileIO.createDirectory(configuration.stateDirectory)
-            store = try Store(path: configuration.storePath, configuration: StoreConfiguration(maxUndeliveredRows: configuration.maxUndeliveredReadings, destinations: ["dom"]), clock: clock)
+            (store, storeMovedAside) = try StoreIntegrity.openMovingAsideCorrupt(
+                path: configuration.storePath, configuration: StoreConfiguration(maxUndeliveredRows: configuration.maxUndeliveredReadings, destinations: ["dom"]), clock: clock)
         } catch {
             Log.error("cannot open the store: \(error)")
             return 1
@@ -175,6 +177,10 @@ public final class GatewayDaemon: Sendable {
 
         // Alerts stored before a crash but not yet dispatched go out first.
         await dispatcher.dispatchPending()
+        if let storeMovedAside {
+            try? await store.audit(actor: "iomtd", action: "store-replaced", detail: "corrupt store moved aside to \(storeMovedAside)", at: clock.now())
+            await pipeline.process([.condition(name: "store-replaced", active: true, deviceKey: "gateway", deviceClass: nil, patientId: nil, at: clock.now())])
+        }
         try? await store.audit(actor: "iomtd", action: "start", detail: "version \(Self.version), \(runners.count) devices, rule set \(ruleSet.hash)", at: clock.now())
         Log.notice("iomtd \(Self.version) started: \(runners.count) device(s), \(ruleSet.rules.count) alert rule(s) (version \(ruleSet.version), set \(ruleSet.hash)), DOM \(configuration.dom.baseURL)")
 
@@ -223,6 +229,7 @@ public final class GatewayDaemon: Sendable {
                 inputs += await conditions.changes(store: store, stateDirectory: configuration.stateDirectory, now: clock.now())
                 inputs.append(.tick(clock.now()))
                 await pipeline.process(inputs)
+                await pipeline.retryDeferred() // readings and alerts kept while the store could not write
             }
         }
         // Prometheus textfile (node_exporter style): written at start, then every 15 s, and once more at stop.

@@ -28,7 +28,7 @@ import Testing
         let gateway = GatewayIdentity(systemId: "0011223344556677", serialNumber: "G1", softwareVersion: "test")
         let channel = DOMAlertChannel(baseURL: "http://127.0.0.1:\(port)/fhir", transport: CurlHTTPClient(), gateway: gateway, store: store)
         let dispatcher = AlertDispatcher(store: store, channels: [channel])
-        let ids = try await dispatcher.raise(events)
+        let ids = await dispatcher.raise(events)
         await dispatcher.dispatchPending()
         #expect(try await store.interpretation(forReading: readingId) == "LL")
         let communications = receiver.resources("Communication")
