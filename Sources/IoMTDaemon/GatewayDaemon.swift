@@ -238,7 +238,7 @@ public final class GatewayDaemon: Sendable {
         let metricsWriter = Task {
             var reported = false
             while !Task.isCancelled {
-                await Self.writeMetrics(store: store, stateDirectory: stateDirectory, clock: clock, reportFailure: !reported ? { reported = true } : nil)
+                await Self.writeMetrics(store: store, pipeline: pipeline, stateDirectory: stateDirectory, clock: clock, reportFailure: !reported ? { reported = true } : nil)
                 try? await Task.sleep(for: .milliseconds(DeliveryMetrics.intervalMilliseconds))
             }
         }
@@ -281,7 +281,7 @@ public final class GatewayDaemon: Sendable {
         alertClock.cancel()
         watchdog.cancel()
         metricsWriter.cancel()
-        await Self.writeMetrics(store: store, stateDirectory: stateDirectory, clock: clock, reportFailure: nil)
+        await Self.writeMetrics(store: store, pipeline: pipeline, stateDirectory: stateDirectory, clock: clock, reportFailure: nil)
         try? await store.audit(actor: "iomtd", action: "stop", detail: "signal", at: clock.now())
         return 0
     }
@@ -294,10 +294,11 @@ extension GatewayDaemon {
     }
 
     /// One metrics.prom write; a failure is logged once (`reportFailure` non-nil) so a full disk cannot flood the log.
-    static func writeMetrics(store: Store, stateDirectory: String, clock: any WallClock, reportFailure: (() -> Void)?) async {
+    static func writeMetrics(store: Store, pipeline: IngestPipeline, stateDirectory: String, clock: any WallClock, reportFailure: (() -> Void)?) async {
         do {
             let stats = try await store.stats(destination: "dom")
-            try DeliveryMetrics.write(stats, destination: "dom", now: clock.now(), stateDirectory: stateDirectory)
+            let health = await pipeline.storeHealth()
+            try DeliveryMetrics.write(stats, destination: "dom", now: clock.now(), stateDirectory: stateDirectory, appending: health.metricsText)
         } catch {
             if let reportFailure {
                 Log.error("cannot write \(stateDirectory)/\(DeliveryMetrics.fileName): \(error)")

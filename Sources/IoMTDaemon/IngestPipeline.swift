@@ -102,6 +102,12 @@ public actor IngestPipeline {
     /// The store's write failure while it lasts (nil: writing).
     public var storeProblem: String? { storeFailure }
 
+    /// Whether the store writes, and what waits in memory for it (status, metrics).
+    public func storeHealth() async -> StoreHealth {
+        StoreHealth(problem: storeFailure, readingsWaiting: deferred.count, readingsLost: deferred.dropped,
+                    alertsWaiting: await dispatcher.unstoredCount, alertsNotStored: await dispatcher.unstoredDropped)
+    }
+
     private func storeFailed(_ error: StoreError) async {
         let first = storeFailure == nil
         storeFailure = error.description
