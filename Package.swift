@@ -84,6 +84,6 @@ let package = Package(
         .testTarget(name: "IoMTBlueZTests", dependencies: ["IoMTBlueZ", "IoMTDBus", "IoMTDrivers", "IoMTCore", "IoMTLab"], swiftSettings: strict),
         // The BLE device simulator: fixture sequencing, object construction, and its objects on a private dbus-daemon.
         .testTarget(name: "IoMTLabTests", dependencies: ["IoMTLab", "IoMTDBus"], swiftSettings: strict),
-        .testTarget(name: "IoMTEndToEndTests", dependencies: ["IoMTCore", "IoMTStore", "IoMTAlerts", "IoMTDaemon", "IoMTHTTP", "IoMTLab", "IoMTDBus"], swiftSettings: strict),
+        .testTarget(name: "IoMTEndToEndTests", dependencies: ["IoMTCore", "IoMTStore", "IoMTDaemon", "IoMTHTTP", "IoMTLab", "IoMTDBus", "IoMTAlerts", "CSQLite"], swiftSettings: strict),
     ]
 )

@@ -14,7 +14,7 @@ public struct LogAlertChannel: AlertChannel {
     public init() {}
     public func deliver(_ alert: StoredAlert) async -> Bool {
         let e = alert.event
-        Log.warning("ALERT #\(alert.id) \(e.priority.rawValue) \(e.occurrence.rawValue) \(e.message) device=\(e.deviceKey) at=\(e.observedAt.iso8601) rules=\(e.ruleSetVersion)/\(e.ruleSetHash)", "alerts")
+        Log.warning("ALERT \(alert.event.identifier) \(e.priority.rawValue) \(e.occurrence.rawValue) \(e.message) device=\(e.deviceKey) at=\(e.observedAt.iso8601) rules=\(e.ruleSetVersion)/\(e.ruleSetHash)\(e.readingNotStored ? " reading-NOT-stored" : "")", "alerts")
         return true
     }
 }

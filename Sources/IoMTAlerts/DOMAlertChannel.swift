@@ -27,18 +27,28 @@ public struct DOMAlertChannel: AlertChannel {
             observationIdentifier = PHDObservationIdentifier.value(for: row.observation)
         }
         let bundle = AlertCommunicationResource.transactionBundle(
-            AlertCommunicationInput(alertId: alert.id, event: alert.event, observationIdentifier: observationIdentifier), gateway: gateway)
+            AlertCommunicationInput(alertId: alert.event.identifier, event: alert.event, observationIdentifier: observationIdentifier), gateway: gateway)
         let request = HTTPRequest(method: "POST", url: baseURL, headers: [HTTPHeader("Content-Type", "application/fhir+json")],
                                   body: bundle.serializedBytes(), timeoutMilliseconds: timeoutMilliseconds)
         do {
             let response = try await transport.send(request)
             guard (200..<300).contains(response.status) else {
-                Log.warning("DOM answered HTTP \(response.status) to alert #\(alert.id); will retry", "alerts")
+                Log.warning("DOM answered HTTP \(response.status) to alert \(alert.event.identifier); will retry", "alerts")
+                return false
+            }
+            // A 200 for the Bundle can still carry a refused entry: the Communication counts only when its entry did.
+            let outcome: TransactionEntryOutcome
+            do { outcome = try TransactionResponseParser().parse(response.body, entryStoreIds: [nil])[0] } catch {
+                Log.warning("DOM's answer to alert \(alert.event.identifier) is not a usable transaction-response: \(error); will retry", "alerts")
+                return false
+            }
+            guard outcome.isSuccess else {
+                Log.warning("DOM refused alert \(alert.event.identifier): \(outcome.status) \(outcome.outcomeText ?? ""); will retry", "alerts")
                 return false
             }
             return true
         } catch {
-            Log.warning("alert #\(alert.id) not sent to DOM: \(error); will retry", "alerts")
+            Log.warning("alert \(alert.event.identifier) not sent to DOM: \(error); will retry", "alerts")
             return false
         }
     }

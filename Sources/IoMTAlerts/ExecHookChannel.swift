@@ -36,7 +36,8 @@ public struct ExecHookChannel: AlertChannel {
     static func environment(for alert: StoredAlert) -> [String] {
         let e = alert.event
         var variables = [
-            "IOMT_ALERT_ID=\(alert.id)",
+            "IOMT_ALERT_ID=\(e.identifier)",
+            "IOMT_ALERT_READING_STORED=\(e.readingNotStored ? "no" : "yes")",
             "IOMT_ALERT_RULE=\(e.ruleId)",
             "IOMT_ALERT_RULESET=\(e.ruleSetHash)",
             "IOMT_ALERT_PRIORITY=\(e.priority.rawValue)",

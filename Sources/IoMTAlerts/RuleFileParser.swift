@@ -218,7 +218,7 @@ public enum RuleFileParser {
 
 extension AlertRule {
     /// Technical conditions the gateway itself reports (as opposed to reading status flags).
-    public static let gatewayConditions = ["device-unreachable", "device-no-frames", "storage-nearly-full", "store-full", "dom-unreachable", "dom-refusing", "battery-low", "cuff-loose"]
+    public static let gatewayConditions = ["device-unreachable", "device-no-frames", "storage-nearly-full", "store-full", "dom-unreachable", "dom-refusing", "store-unwritable", "store-replaced", "battery-low", "cuff-loose"]
     /// Technical conditions derived from readings: `device-fault` holds while a reading carries a physiologically
     /// impossible value (status `implausible`, ranges in the measurement catalogue).
     public static let readingConditions = ["device-fault"]

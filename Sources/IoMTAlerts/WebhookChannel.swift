@@ -23,18 +23,18 @@ public struct WebhookChannel: AlertChannel {
     public func deliver(_ alert: StoredAlert) async -> Bool {
         let request = HTTPRequest(method: "POST", url: url,
                                   headers: [HTTPHeader("Content-Type", "application/json"),
-                                            HTTPHeader("Idempotency-Key", "iomtd-\(gatewayId)-alert-\(alert.id)")],
+                                            HTTPHeader("Idempotency-Key", "iomtd-\(gatewayId)-alert-\(alert.event.identifier)")],
                                   body: Self.body(alert, gatewayId: gatewayId, patientReferences: patientReferences).serializedBytes(),
                                   timeoutMilliseconds: timeoutMilliseconds)
         do {
             let response = try await transport.send(request)
             guard (200..<300).contains(response.status) else {
-                Log.warning("alert webhook answered HTTP \(response.status) for alert #\(alert.id); will retry", "alerts")
+                Log.warning("alert webhook answered HTTP \(response.status) for alert \(alert.event.identifier); will retry", "alerts")
                 return false
             }
             return true
         } catch {
-            Log.warning("alert webhook failed for alert #\(alert.id): \(error); will retry", "alerts")
+            Log.warning("alert webhook failed for alert \(alert.event.identifier): \(error); will retry", "alerts")
             return false
         }
     }
@@ -42,7 +42,8 @@ public struct WebhookChannel: AlertChannel {
     public static func body(_ alert: StoredAlert, gatewayId: String, patientReferences: [String: String]) -> JSONValue {
         let e = alert.event
         return .object([
-            ("alertId", .number(alert.id)),
+            ("alertId", .string(alert.event.identifier)),
+            ("readingStored", .bool(!alert.event.readingNotStored)),
             ("gateway", .string(gatewayId)),
             ("episode", .string(e.episode)),
             ("occurrence", .string(e.occurrence.rawValue)),

@@ -37,6 +37,12 @@ public struct AlertEvent: Sendable, Hashable, Codable {
     public var inputs: String
     /// v3 ObservationInterpretation code (H, L, HH, LL) for threshold alerts.
     public var interpretation: String?
+    /// Identifies this alert everywhere (webhook Idempotency-Key, IOMT_ALERT_ID, DOM Communication): a random
+    /// UUID given when the alert is raised, unlike the store's row id unique across store restores and gateways.
+    /// Empty until `AlertDispatcher.raise` assigns it.
+    public var identifier: String = ""
+    /// The reading that fired it could not be stored when the alert was raised (store full, read-only, …).
+    public var readingNotStored: Bool = false
 
     public init(ruleId: String, ruleSetHash: String, priority: AlertPriority, condition: String, measurement: String,
                 value: DecimalValue?, unit: String, threshold: DecimalValue?, patientId: String?, deviceKey: String,

@@ -35,9 +35,10 @@ public enum DeliveryMetrics {
         return lines.joined(separator: "\n") + "\n"
     }
 
-    /// Writes the text atomically (temporary file + rename), so a collector never reads half a file.
-    public static func write(_ stats: DeliveryStats, destination: String, now: Instant, stateDirectory: String) throws(FileIO.Failure) {
-        try FileIO.writeAtomically(Array(text(stats, destination: destination, now: now).utf8),
+    /// Writes the text (and `appending`, the daemon's own lines) atomically (temporary file + rename), so a
+    /// collector never reads half a file.
+    public static func write(_ stats: DeliveryStats, destination: String, now: Instant, stateDirectory: String, appending: String = "") throws(FileIO.Failure) {
+        try FileIO.writeAtomically(Array((text(stats, destination: destination, now: now) + appending).utf8),
                                    to: stateDirectory + "/" + fileName, mode: 0o644)
     }
 

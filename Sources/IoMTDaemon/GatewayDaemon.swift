@@ -120,11 +120,12 @@ public final class GatewayDaemon: Sendable {
         }
         let notifier = SystemdNotifySocket.fromEnvironment()
         let store: Store
+        let storeMovedAside: String?
         do {
             try FileIO.createDirectory(configuration.stateDirectory)
             var storeConfiguration = StoreConfiguration(maxUndeliveredRows: configuration.maxUndeliveredReadings, destinations: ["dom"])
             storeConfiguration.storage = configuration.storage
-            store = try Store(path: configuration.storePath, configuration: storeConfiguration, clock: clock)
+            (store, storeMovedAside) = try StoreIntegrity.openMovingAsideCorrupt(path: configuration.storePath, configuration: storeConfiguration, clock: clock)
         } catch {
             Log.error("cannot open the store: \(error)")
             return 1
@@ -184,6 +185,10 @@ public final class GatewayDaemon: Sendable {
             }
         }
 
+        if let storeMovedAside {
+            try? await store.audit(actor: "iomtd", action: "store-replaced", detail: "corrupt store moved aside to \(storeMovedAside)", at: clock.now())
+            await pipeline.process([.condition(name: "store-replaced", active: true, deviceKey: "gateway", deviceClass: nil, patientId: nil, at: clock.now())])
+        }
         try? await store.audit(actor: "iomtd", action: "start", detail: "version \(Self.version), \(runners.count) devices, rule set \(ruleSet.hash)", at: clock.now())
         Log.notice("iomtd \(Self.version) started: \(runners.count) device(s), \(ruleSet.rules.count) alert rule(s) (version \(ruleSet.version), set \(ruleSet.hash)), DOM \(configuration.dom.baseURL)")
 
@@ -254,6 +259,7 @@ public final class GatewayDaemon: Sendable {
                 inputs += await conditions.changes(store: store, forwarder: forwarder.status, stateDirectory: configuration.stateDirectory, now: clock.now())
                 inputs.append(.tick(clock.now()))
                 await pipeline.process(inputs)
+                await pipeline.retryDeferred() // readings and alerts kept while the store could not write
                 await health.progressed(Self.alertClockComponent)
             }
         }
@@ -277,7 +283,7 @@ public final class GatewayDaemon: Sendable {
         let metricsWriter = Task {
             var reported = false
             while !Task.isCancelled {
-                await Self.writeMetrics(store: store, stateDirectory: stateDirectory, clock: clock, reportFailure: !reported ? { reported = true } : nil)
+                await Self.writeMetrics(store: store, pipeline: pipeline, stateDirectory: stateDirectory, clock: clock, reportFailure: !reported ? { reported = true } : nil)
                 try? await Task.sleep(for: .milliseconds(DeliveryMetrics.intervalMilliseconds))
             }
         }
@@ -328,7 +334,7 @@ public final class GatewayDaemon: Sendable {
         alertClock.cancel()
         watchdog.cancel()
         metricsWriter.cancel()
-        await Self.writeMetrics(store: store, stateDirectory: stateDirectory, clock: clock, reportFailure: nil)
+        await Self.writeMetrics(store: store, pipeline: pipeline, stateDirectory: stateDirectory, clock: clock, reportFailure: nil)
         try? await store.audit(actor: "iomtd", action: "stop", detail: "signal", at: clock.now())
         return 0
     }
@@ -355,10 +361,11 @@ extension GatewayDaemon {
     }
 
     /// One metrics.prom write; a failure is logged once (`reportFailure` non-nil) so a full disk cannot flood the log.
-    static func writeMetrics(store: Store, stateDirectory: String, clock: any WallClock, reportFailure: (() -> Void)?) async {
+    static func writeMetrics(store: Store, pipeline: IngestPipeline, stateDirectory: String, clock: any WallClock, reportFailure: (() -> Void)?) async {
         do {
             let stats = try await store.stats(destination: "dom")
-            try DeliveryMetrics.write(stats, destination: "dom", now: clock.now(), stateDirectory: stateDirectory)
+            let health = await pipeline.storeHealth()
+            try DeliveryMetrics.write(stats, destination: "dom", now: clock.now(), stateDirectory: stateDirectory, appending: health.metricsText)
         } catch {
             if let reportFailure {
                 Log.error("cannot write \(stateDirectory)/\(DeliveryMetrics.fileName): \(error)")

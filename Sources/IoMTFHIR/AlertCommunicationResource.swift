@@ -4,12 +4,13 @@ import IoMTCore
 /// POSTed with `ifNoneExist` on the alert's identifier so a resend after a crash creates nothing new.
 /// Why Communication (not Flag or DetectedIssue): docs/alert-rules.md, "FHIR".
 public struct AlertCommunicationInput: Sendable, Hashable {
-    public var alertId: Int64
+    /// The alert's UUID (`AlertEvent.identifier`), not the store's row id: unique across store restores and gateways.
+    public var alertId: String
     public var event: AlertEvent
     /// PHD identifier of the Observation that fired it (nil for missed-measurement and gateway alerts).
     public var observationIdentifier: String?
 
-    public init(alertId: Int64, event: AlertEvent, observationIdentifier: String?) {
+    public init(alertId: String, event: AlertEvent, observationIdentifier: String?) {
         self.alertId = alertId; self.event = event; self.observationIdentifier = observationIdentifier
     }
 }
@@ -25,7 +26,7 @@ public enum AlertCommunicationResource {
         switch priority { case .high: "stat"; case .medium: "urgent"; case .low: "routine" }
     }
 
-    public static func identifier(gateway: GatewayIdentity, alertId: Int64) -> String { "\(gateway.normalisedSystemId)-alert-\(alertId)" }
+    public static func identifier(gateway: GatewayIdentity, alertId: String) -> String { "\(gateway.normalisedSystemId)-alert-\(alertId)" }
 
     public static func make(_ input: AlertCommunicationInput, gateway: GatewayIdentity) -> JSONValue {
         let e = input.event

@@ -4,16 +4,19 @@ extension Store {
     static let alertColumns = """
         a.id, a.rule_id, a.rule_set_hash, a.priority, a.condition, a.measurement, a.value, a.unit, a.threshold, \
         a.patient_id, a.device_key, a.observed_ms, a.created_ms, a.observation_id, a.message, \
-        a.episode, a.occurrence, a.rule_set_version, a.inputs_json, a.interpretation
+        a.episode, a.occurrence, a.rule_set_version, a.inputs_json, a.interpretation, a.uid, a.reading_not_stored
         """
 
-    /// One alert row (and its reading's interpretation); call inside a transaction.
+    /// One alert row (and its reading's interpretation); call inside a transaction. An alert whose identifier is
+    /// already stored (a retry after an ambiguous failure) is not stored twice: its existing row id is returned.
     func insertAlertRow(_ event: AlertEvent) throws(StoreError) -> Int64 {
+        let identifier = event.identifier.isEmpty ? RandomUUID.make() : event.identifier
+        if let existing = try alertRowId(identifier: identifier) { return existing }
         let insert = try connection.statement("""
             INSERT INTO alerts (rule_id, rule_set_hash, priority, condition, measurement, value, unit, threshold,
                                 patient_id, device_key, observed_ms, created_ms, observation_id, message,
-                                episode, occurrence, rule_set_version, inputs_json, interpretation)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                episode, occurrence, rule_set_version, inputs_json, interpretation, uid, reading_not_stored)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
         try insert.bind(event.ruleId, at: 1)
         try insert.bind(event.ruleSetHash, at: 2)
@@ -34,6 +37,8 @@ extension Store {
         try insert.bind(event.ruleSetVersion, at: 17)
         try insert.bind(event.inputs, at: 18)
         try insert.bind(event.interpretation, at: 19)
+        try insert.bind(identifier, at: 20)
+        try insert.bind(event.readingNotStored ? 1 : 0, at: 21)
         try insert.run()
         let id = try connection.scalarInt("SELECT last_insert_rowid()") ?? 0
         if let observationId = event.observationId, let code = event.interpretation {
@@ -57,6 +62,35 @@ extension Store {
             WHERE a.id > ?3 AND NOT EXISTS (SELECT 1 FROM alert_dispatch d WHERE d.alert_id = a.id AND d.channel = ?2)
             ORDER BY a.id LIMIT ?1
             """, parameter: Int64(limit), channel: channel, after: after)
+    }
+
+    func alertRowId(identifier: String) throws(StoreError) -> Int64? {
+        let select = try connection.statement("SELECT id FROM alerts WHERE uid = ?")
+        defer { select.reset() }
+        try select.bind(identifier, at: 1)
+        return try select.step() ? select.int64(0) : nil
+    }
+
+    /// Marks alerts dispatched on a channel by their identifiers, in one transaction; returns the identifiers
+    /// recorded. An alert not stored yet (it went out while the store could not write) is left out, and the
+    /// caller records it again once the alert is stored.
+    public func markAlertsDispatched(identifiers: [String], channel: String, at time: Instant) throws(StoreError) -> [String] {
+        guard !identifiers.isEmpty else { return [] }
+        return try connection.transaction { () throws(StoreError) -> [String] in
+            let insert = try connection.statement("""
+                INSERT OR IGNORE INTO alert_dispatch (alert_id, channel, dispatched_ms) SELECT id, ?2, ?3 FROM alerts WHERE uid = ?1
+                """)
+            var recorded: [String] = []
+            for identifier in identifiers where try alertRowId(identifier: identifier) != nil {
+                insert.reset()
+                try insert.bind(identifier, at: 1)
+                try insert.bind(channel, at: 2)
+                try insert.bind(time.millisecondsSinceEpoch, at: 3)
+                try insert.run()
+                recorded.append(identifier)
+            }
+            return recorded
+        }
     }
 
     public func markAlertDispatched(_ id: Int64, channel: String, at time: Instant) throws(StoreError) {
@@ -142,7 +176,7 @@ extension Store {
                 guard let priority = AlertPriority(rawValue: select.text(3) ?? "") else {
                     throw StoreError.corrupt("alerts row \(select.int64(0)) has unknown priority \(select.text(3) ?? "NULL")")
                 }
-                let event = AlertEvent(
+                var event = AlertEvent(
                     ruleId: select.text(1) ?? "", ruleSetHash: select.text(2) ?? "", priority: priority,
                     condition: select.text(4) ?? "", measurement: select.text(5) ?? "",
                     value: select.text(6).flatMap(ObservationCodec.decimal), unit: select.text(7) ?? "",
@@ -152,6 +186,8 @@ extension Store {
                     message: select.text(14) ?? "", episode: select.text(15) ?? "",
                     occurrence: AlertOccurrence(rawValue: select.text(16) ?? "") ?? .fired,
                     ruleSetVersion: select.text(17) ?? "", inputs: select.text(18) ?? "[]", interpretation: select.text(19))
+                event.identifier = select.text(20) ?? ""
+                event.readingNotStored = select.int(21) != 0
                 rows.append((select.int64(0), event))
             }
         }

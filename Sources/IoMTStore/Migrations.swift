@@ -191,6 +191,16 @@ enum Migrations {
                 time_ms INTEGER NOT NULL
             );
             """),
+        // Alert identity (issue 12.7): a random UUID per alert, unique across store restores and gateways (the row
+        // id is not: a restored older copy hands the same ids out again); existing rows get one here. And whether
+        // the alert's reading could not be stored when it fired (issue 12.1: the alarm went out anyway).
+        Migration(version: 8, sql: """
+            ALTER TABLE alerts ADD COLUMN uid TEXT;
+            ALTER TABLE alerts ADD COLUMN reading_not_stored INTEGER NOT NULL DEFAULT 0;
+            UPDATE alerts SET uid = lower(hex(randomblob(4)) || '-' || hex(randomblob(2)) || '-4' || substr(hex(randomblob(2)), 2) || '-'
+                                          || substr('89ab', 1 + abs(random() % 4), 1) || substr(hex(randomblob(2)), 2) || '-' || hex(randomblob(6)));
+            CREATE UNIQUE INDEX alerts_uid ON alerts(uid);
+            """),
         // The alert engine's state (issue 12): one row, a versioned JSON snapshot written in the group commit that
         // carries (or precedes) the alerts it produced, so a restart continues episodes instead of re-firing them.
         // (alerts_episode, from version 5, serves the restart check for alerts that may not have been stored.)

@@ -22,6 +22,7 @@ enum CLIHelp {
                       disk, store integrity) and print the fix for each problem
           metrics     the same figures in Prometheus text format (as the daemon's metrics.prom)
           quarantine  list readings DOM refused for their content, with the server's reason; requeue them
+          store       check the store file's integrity; recover what is readable from a damaged one
           profiles    list, show and validate device profiles; print the udev rules they need
           readings    export or tail stored readings (NDJSON, CSV or FHIR NDJSON)
           rules       validate a rule file, or dry-run it over readings: which alerts would fire, when, from which rule
@@ -271,6 +272,24 @@ enum CLIHelp {
             condition dom-refusing, `paused` in iomtctl status) instead of quarantining them.
 
             Exit codes: 0 printed / requeued (possibly none), 1 no store file, unreadable or not writable,
+            2 usage error.
+            """,
+        "store": """
+            Usage: iomtctl store check [--state-dir DIR | --db FILE] [--json]
+                   iomtctl store recover --from FILE --to NEWFILE
+
+            check opens the store strictly read-only (beside a running daemon too) and reports PRAGMA quick_check,
+            the schema version (and the one this release uses) and the rows per table.
+            recover copies every row still readable from a damaged store, or one the daemon moved aside at start
+            (STORE.corrupt-TIME), into a new store file NEWFILE (never an existing file), table by table; rows on
+            damaged pages are counted as unreadable. To use the result: stop iomtd, move the store aside, put
+            NEWFILE in its place, start iomtd (readings not yet delivered are then delivered).
+
+              --state-dir DIR  the daemon's stateDirectory (default /var/lib/iomtd); the store is DIR/iomtd.sqlite
+              --db FILE        the store file itself
+              --json           one JSON object (check)
+
+            Exit codes: 0 healthy / everything copied, 1 problems found / rows unreadable / no such file,
             2 usage error.
             """,
         "readings": """

@@ -3,7 +3,7 @@
 enum ManPage {
     /// Commands in the order the page lists them; any command with help text not listed here follows.
     static let order = ["status", "devices", "bind", "unbind", "bindings", "decode", "replay", "trend", "profiles",
-                        "readings", "alerts", "rules", "scan", "pair", "forget", "quarantine", "metrics", "doctor"]
+                        "readings", "alerts", "rules", "scan", "pair", "forget", "quarantine", "metrics", "store", "doctor"]
 
     static func render() -> String {
         var lines = [

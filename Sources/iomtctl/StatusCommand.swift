@@ -77,6 +77,9 @@ enum LiveStatus {
         let devices = status["devices"]?.arrayValue ?? []
         Swift.print("devices: \(devices.count)")
         for device in devices { Swift.print("  " + DeviceLine.text(device).replacingNewlines()) }
+        if let store = status["store"], store["writable"]?.boolValue == false {
+            Swift.print("STORE DEGRADED: \(store["problem"]?.stringValue ?? "refuses writes"); \(store["readingsWaiting"]?.intValue ?? 0) reading(s) and \(store["alertsWaiting"]?.intValue ?? 0) alert(s) wait in memory, \(store["readingsLost"]?.intValue ?? 0) lost; alarms still go out. Check: iomtctl store check")
+        }
         let failures = delivery["failuresByKind"]?.objectValue ?? []
         Swift.print("""
             delivery to \(delivery["baseURL"]?.stringValue ?? "DOM"):

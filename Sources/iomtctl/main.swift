@@ -22,6 +22,7 @@ let commands: [String: (inout CommandArguments) async throws(CLIError) -> Void] 
     "scan": ScanCommand.run,
     "pair": PairCommand.run,
     "forget": ForgetCommand.run,
+    "store": StoreCommand.run,
 ]
 
 var arguments = CommandArguments(Array(CommandLine.arguments.dropFirst()))

@@ -62,7 +62,8 @@ import Testing
         await dispatcher.dispatchPending()
         await dispatcher.dispatchPending()
         let lines = try String(contentsOfFile: output, encoding: .utf8).split(separator: "\n")
-        #expect(lines == ["\(alertId)"])
+        let identifier = try #require(try await store.alert(id: alertId)).event.identifier
+        #expect(lines == [Substring(identifier)])
         // A second restart does not send it again.
         let again = AlertDispatcher(store: try Store(path: database), channels: [ExecHookChannel(executablePath: hook)])
         await again.dispatchPending()
@@ -74,7 +75,7 @@ import Testing
         guard let path = getenv(Self.childDatabaseVariable).map({ String(cString: $0) }) else { return }
         let store = try Store(path: path)
         let dispatcher = AlertDispatcher(store: store, channels: [StuckChannel()])
-        try await dispatcher.raise([Self.event()])
+        await dispatcher.raise([Self.event()])
         while true { try await Task.sleep(for: .seconds(60)) }
     }
 

@@ -33,10 +33,12 @@ import Testing
         let store = try Store(path: directory + "/s.sqlite")
         let (path, output) = try hook(in: directory, exitCode: 0)
         let dispatcher = AlertDispatcher(store: store, channels: [LogAlertChannel(), ExecHookChannel(executablePath: path)])
-        let ids = try await dispatcher.raise([event(85), event(84)])
+        let ids = await dispatcher.raise([event(85), event(84)])
         await dispatcher.dispatchPending()
         let lines = try String(contentsOfFile: output, encoding: .utf8).split(separator: "\n")
-        #expect(lines == ["\(ids[0]) spo2-low 85 ", "\(ids[1]) spo2-low 84 "]) // no patient identity in the hook's environment
+        let first = try #require(try await store.alert(id: ids[0])).event.identifier
+        let second = try #require(try await store.alert(id: ids[1])).event.identifier
+        #expect(lines == ["\(first) spo2-low 85 ", "\(second) spo2-low 84 "]) // no patient identity in the hook's environment
         #expect(try await store.undispatchedAlerts(channel: "exec", limit: 10).isEmpty)
         #expect(try await store.undispatchedAlerts(channel: "log", limit: 10).isEmpty)
     }
@@ -46,7 +48,7 @@ import Testing
         let store = try Store(path: directory + "/s.sqlite")
         let (failing, _) = try hook(in: directory, exitCode: 1)
         let dispatcher = AlertDispatcher(store: store, channels: [ExecHookChannel(executablePath: failing)])
-        try await dispatcher.raise([event(85)])
+        await dispatcher.raise([event(85)])
         #expect(try await store.undispatchedAlerts(channel: "exec", limit: 10).count == 1)
         // The hook is fixed (a buzzer reconnected): the next pass delivers it, once.
         let (working, output) = try hook(in: directory, exitCode: 0, name: "working")
@@ -61,7 +63,7 @@ import Testing
         let directory = try temporaryDirectory()
         let store = try Store(path: directory + "/s.sqlite")
         let dispatcher = AlertDispatcher(store: store, channels: [ExecHookChannel(executablePath: directory + "/nope")])
-        try await dispatcher.raise([event(85)])
+        await dispatcher.raise([event(85)])
         #expect(try await store.undispatchedAlerts(channel: "exec", limit: 10).count == 1)
         #expect(try await store.alerts(limit: 10).count == 1)
     }
@@ -90,7 +92,7 @@ import Testing
         let ids = try await store.append(observations)
         var alert = event(93)
         alert.observationId = ids[4]
-        try await AlertDispatcher(store: store, channels: []).raise([alert])
+        await AlertDispatcher(store: store, channels: []).raise([alert])
         let pending = try await store.pending(destination: "dom", limit: 5)
         #expect(pending.first?.id == ids[4])
         #expect(pending.first?.alertPriority == .high)

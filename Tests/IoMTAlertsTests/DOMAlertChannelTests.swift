@@ -28,7 +28,7 @@ import Testing
         let gateway = GatewayIdentity(systemId: "0011223344556677", serialNumber: "G1", softwareVersion: "test")
         let channel = DOMAlertChannel(baseURL: "http://127.0.0.1:\(port)/fhir", transport: CurlHTTPClient(), gateway: gateway, store: store)
         let dispatcher = AlertDispatcher(store: store, channels: [channel])
-        let ids = try await dispatcher.raise(events)
+        let ids = await dispatcher.raise(events)
         await dispatcher.dispatchPending()
         #expect(try await store.interpretation(forReading: readingId) == "LL")
         let communications = receiver.resources("Communication")
@@ -43,5 +43,29 @@ import Testing
         let pending = try await store.pending(destination: "dom", limit: 10)
         #expect(pending.first?.id == readingId)
         #expect(pending.first?.interpretation == "LL")
+    }
+
+    /// A 200 whose transaction-response is unusable (or refuses the entry) does not count as delivered: the
+    /// alert stays pending and its resend is matched by conditional create, so DOM holds it exactly once.
+    @Test func aTwoHundredWithoutAUsableEntryResultIsRetried() async throws {
+        let directory = NSTemporaryDirectory() + "iomt-dom-alert-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let receiver = DOMReceiver(configuration: DOMReceiverConfiguration(faults: { $0.sequence == 1 ? .processThen(.garbage) : nil }))
+        let port = try receiver.start()
+        defer { receiver.stop() }
+        let store = try Store(path: directory + "/s.sqlite")
+        let gateway = GatewayIdentity(systemId: "0011223344556677", serialNumber: "G1", softwareVersion: "test")
+        let channel = DOMAlertChannel(baseURL: "http://127.0.0.1:\(port)/fhir", transport: CurlHTTPClient(), gateway: gateway, store: store)
+        let dispatcher = AlertDispatcher(store: store, channels: [channel])
+        let event = AlertEvent(ruleId: "spo2-critical", ruleSetHash: "h", priority: .high, condition: "below", measurement: "MDC_PULS_OXIM_SAT_O2",
+                               value: DecimalValue(80), unit: "%", threshold: DecimalValue(88), patientId: "44051401359", deviceKey: "sn:x:1",
+                               observedAt: Instant(millisecondsSinceEpoch: 1), createdAt: Instant(millisecondsSinceEpoch: 2), observationId: nil,
+                               message: "MDC_PULS_OXIM_SAT_O2 80 % below 88")
+        await dispatcher.raise([event])
+        await dispatcher.dispatchPending()
+        #expect(try await store.alertAttempts(try #require(try await store.alerts(limit: 1).first).id)["dom"]?.0 == 1)
+        await dispatcher.dispatchPending()
+        #expect(try await store.undispatchedAlerts(channel: "dom", limit: 10).isEmpty)
+        #expect(receiver.resources("Communication").count == 1)
     }
 }

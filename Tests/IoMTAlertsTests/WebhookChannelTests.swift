@@ -27,7 +27,7 @@ import Testing
         let channel = WebhookChannel(url: "http://127.0.0.1:\(port)/webhook", transport: CurlHTTPClient(), gatewayId: "0011223344556677",
                                      patientReferences: ["44051401359": "P-0001"], timeoutMilliseconds: 2000)
         let dispatcher = AlertDispatcher(store: store, channels: [channel])
-        let ids = try await dispatcher.raise([event(85), event(84)])
+        let ids = await dispatcher.raise([event(85), event(84)])
         await dispatcher.dispatchPending()
         #expect(try await store.undispatchedAlerts(channel: "webhook", limit: 10).count == 2)
         #expect(try await store.alertAttempts(ids[0])["webhook"]?.0 ?? 0 >= 1)
@@ -38,7 +38,9 @@ import Testing
         await dispatcher.dispatchPending()
         await dispatcher.dispatchPending()
         let calls = receiver.webhookCalls()
-        #expect(calls.map { $0["alertId"]?.numberText } == ids.map { String($0) })
+        var identifiers: [String] = []
+        for id in ids { identifiers.append(try #require(try await store.alert(id: id)).event.identifier) }
+        #expect(calls.map { $0["alertId"]?.stringValue } == identifiers)
         #expect(calls.first?["patientReference"]?.stringValue == "P-0001")
         #expect(calls.first?["interpretation"]?.stringValue == "LL")
         #expect(calls.allSatisfy { !$0.serialized().contains("44051401359") })

@@ -15,7 +15,7 @@ import Testing
     }
 
     @Test func communicationCarriesPriorityCategoryAndTheObservationItIsAbout() throws {
-        let input = AlertCommunicationInput(alertId: 3, event: Self.event(), observationIdentifier: "obs-id-1")
+        let input = AlertCommunicationInput(alertId: "3", event: Self.event(), observationIdentifier: "obs-id-1")
         let resource = AlertCommunicationResource.make(input, gateway: Fixtures.gateway)
         #expect(resource["resourceType"]?.stringValue == "Communication")
         #expect(resource["priority"]?.stringValue == "stat")
@@ -29,9 +29,9 @@ import Testing
     @Test func alertBundlesAndInterpretedObservationsValidate() throws {
         let builder = PHDBundleBuilder(gateway: Fixtures.gateway)
         let bundles = [
-            AlertCommunicationResource.transactionBundle(AlertCommunicationInput(alertId: 3, event: Self.event(), observationIdentifier: "x"),
+            AlertCommunicationResource.transactionBundle(AlertCommunicationInput(alertId: "3", event: Self.event(), observationIdentifier: "x"),
                                                          gateway: Fixtures.gateway).serialized(),
-            AlertCommunicationResource.transactionBundle(AlertCommunicationInput(alertId: 4, event: Self.event(priority: .low), observationIdentifier: nil),
+            AlertCommunicationResource.transactionBundle(AlertCommunicationInput(alertId: "4", event: Self.event(priority: .low), observationIdentifier: nil),
                                                          gateway: Fixtures.gateway).serialized(),
             builder.transactionBundle(for: [BundleInput(storeId: 12, observation: Fixtures.spo2(DecimalValue(85)), interpretation: "LL"),
                                             BundleInput(storeId: 13, observation: Fixtures.bloodPressure(), interpretation: "H")]).serialized(),

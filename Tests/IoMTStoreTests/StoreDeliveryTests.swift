@@ -85,13 +85,15 @@ struct StoreDeliveryTests {
         let dir = TemporaryDirectory()
         let store = try storeFile(dir.database)
         let t = Instant(millisecondsSinceEpoch: 1_763_900_000_000)
-        let event = AlertEvent(ruleId: "spo2-low", ruleSetHash: "abc123", priority: .high, condition: "below",
+        var event = AlertEvent(ruleId: "spo2-low", ruleSetHash: "abc123", priority: .high, condition: "below",
                                measurement: "MDC_PULS_OXIM_SAT_O2", value: DecimalValue(significand: 850, exponent: -1),
                                unit: "%", threshold: DecimalValue(90), patientId: "patient-1", deviceKey: oximeter.key,
                                observedAt: t, createdAt: t.adding(milliseconds: 5), observationId: 7,
                                message: "SpO2 85.0 % below 90 %")
+        event.identifier = "6f1c2d3e-0000-4000-8000-000000000001" // given by the dispatcher when raised
         var second = event
         second.priority = .low; second.value = nil; second.threshold = nil; second.patientId = nil; second.observationId = nil
+        second.identifier = "6f1c2d3e-0000-4000-8000-000000000002"
         let first = try await store.insertAlert(event)
         let next = try await store.insertAlert(second)
         #expect(try await store.undispatchedAlerts(channel: "log", limit: 10).map(\.event) == [event, second])

@@ -53,6 +53,7 @@ public struct DaemonControl: Sendable {
             ("uptimeSeconds", .number(now.milliseconds(since: startedAt) / 1000)),
             ("mode", .string(configuration.patientId == nil ? "clinic" : "home")),
             ("devices", .array(board.snapshot.map(deviceJSON))),
+            ("store", await pipeline?.storeHealth().json ?? .null),
             ("delivery", .object([
                 ("destination", .string(Self.destination)),
                 ("baseURL", .string(configuration.dom.baseURL)),
