@@ -165,9 +165,7 @@ public final class GatewayDaemon: Sendable {
         // The engine continues where it stopped (episodes, windows, acknowledgements, timers survive a restart).
         let evaluator = AlertEvaluator(ruleSet: ruleSet, context: context, store: store)
         let undecided = await evaluator.restore()
-        if !undecided.isEmpty {
-            do { try await dispatcher.raise(undecided) } catch { Log.error("alert NOT stored: \(error)", "alerts") }
-        }
+        if !undecided.isEmpty { await dispatcher.raise(undecided) }
         let pipeline = IngestPipeline(store: store, alerts: evaluator, dispatcher: dispatcher,
                                       forwarder: forwarder, health: health, clock: clock)
 

@@ -75,7 +75,7 @@ import Testing
             """, in: directory)
         let store = try Store(path: directory + "/s.sqlite")
         let dispatcher = AlertDispatcher(store: store, channels: [ExecHookChannel(executablePath: hook, timeoutMilliseconds: 300)])
-        let ids = try await dispatcher.raise([event()])
+        let ids = await dispatcher.raise([event()])
         await dispatcher.dispatchPending()
         await dispatcher.dispatchPending()
         #expect(FileManager.default.fileExists(atPath: directory + "/hung-once"), "the first run did not hang")
