@@ -9,8 +9,10 @@ import IoMTCore
 /// `problems`, and its technical alarm is raised by its owner, but it does not starve the watchdog — a restart
 /// would not plug the device in, and would only interrupt the devices that work.
 ///
-/// The store is the exception: while it refuses readings, nothing acknowledged can be kept, and the
-/// watchdog starves (`storeFailed`).
+/// A store that refuses writes (disk full, read-only, corrupt, locked: `storeFailed`) is failing, not hung: the
+/// readings wait in memory (IngestPipeline's bounded queue) and alarms still sound, so a restart would only lose
+/// them. It shows as degraded with the `store-unwritable` alarm. A store that hangs stops the store probe's
+/// progress and starves the watchdog like any hung component.
 public actor HealthMonitor {
     private struct Component {
         var staleAfterMilliseconds: Int64
@@ -64,7 +66,6 @@ public actor HealthMonitor {
 
     /// Why the watchdog must not be fed (the store refuses writes, or a component is hung); nil when it may.
     public func problem() -> String? {
-        if let lastStoreError { return "store failing: \(lastStoreError)" }
         let now = clock.now()
         for (name, component) in components.sorted(by: { $0.key < $1.key }) where component.expectsProgress {
             let silent = now.milliseconds(since: component.lastProgress)
@@ -75,7 +76,8 @@ public actor HealthMonitor {
 
     /// Components failing without being hung, "name: reason", sorted by name.
     public func failures() -> [String] {
-        components.sorted(by: { $0.key < $1.key }).compactMap { name, component in component.failure.map { "\(name): \($0)" } }
+        let store = lastStoreError.map { ["store writes: \($0)"] } ?? []
+        return store + components.sorted(by: { $0.key < $1.key }).compactMap { name, component in component.failure.map { "\(name): \($0)" } }
     }
 
     /// The STATUS= text while the watchdog is fed.

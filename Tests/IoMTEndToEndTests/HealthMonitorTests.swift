@@ -50,9 +50,13 @@ import Testing
         #expect(await health.failures().isEmpty)
     }
 
-    @Test func theStoreRefusingWritesStillStarvesTheWatchdog() async {
+    /// Readings wait in memory while the store refuses writes: a restart would lose them, so it is degraded, not hung.
+    @Test func theStoreRefusingWritesIsDegradedNotHung() async {
         let health = HealthMonitor(clock: ManualClock())
         await health.storeFailed("full")
-        #expect(await health.problem() == "store failing: full")
+        #expect(await health.problem() == nil)
+        #expect(await health.failures() == ["store writes: full"])
+        await health.storeSucceeded()
+        #expect(await health.failures().isEmpty)
     }
 }

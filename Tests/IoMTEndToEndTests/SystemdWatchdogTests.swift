@@ -53,9 +53,10 @@ import Testing
         #expect(notify.receive(for: 0.5).contains { $0.contains("STOPPING=1") })
     }
 
-    /// DOM unreachable and the buffer full: the store refuses readings, the daemon says so and
-    /// stops feeding the watchdog, so systemd's watchdog makes the failure visible.
-    @Test func watchdogStarvesWhenTheStoreRefusesReadings() async throws {
+    /// DOM unreachable and the buffer full: the store refuses readings. That is a failure, not a hang (issue 11.6,
+    /// 12.8): readings wait in memory and alarms still sound, so the watchdog keeps being fed (a restart would lose
+    /// what waits) and STATUS= says the daemon is degraded.
+    @Test func aStoreRefusingReadingsIsDegradedNotARestart() async throws {
         let lab = try GatewayScenario(name: "starve")
         defer { lab.stopAll() }
         // No receiver: DOM is down.
@@ -66,10 +67,10 @@ import Testing
         lab.daemon = try LabHarness.launch("iomtd", ["--config", lab.configPath], log: lab.directory.appendingPathComponent("iomtd-1.log"),
                                            environment: ["NOTIFY_SOCKET": notify.path, "WATCHDOG_USEC": "600000"])
         let messages = notify.receive(for: 6)
-        let unhealthyIndex = try #require(messages.firstIndex { $0.contains("STATUS=unhealthy: store failing") }, "\(messages)\n\(lab.logs())")
-        #expect(!messages[(unhealthyIndex + 1)...].contains { $0.contains("WATCHDOG=1") }, "watchdog still fed after the store refused readings")
-        #expect(LabHarness.readLog(lab.directory.appendingPathComponent("iomtd-1.log")).contains("readings NOT stored"))
-        // Acknowledged readings were kept.
+        let degradedIndex = try #require(messages.firstIndex { $0.contains("degraded: store writes:") }, "\(messages)\n\(lab.logs())")
+        #expect(messages[(degradedIndex + 1)...].contains { $0.contains("WATCHDOG=1") }, "the watchdog starved: a restart would lose the readings waiting in memory")
+        #expect(!messages.contains { $0.contains("unhealthy") }, "\(messages)")
+        #expect(LabHarness.readLog(lab.directory.appendingPathComponent("iomtd-1.log")).contains("the store cannot write"))
         LabHarness.stop(lab.daemon!)
         let (rows, _) = try await lab.storeSnapshot()
         #expect(rows.count <= 4 && !rows.isEmpty)
