@@ -36,16 +36,17 @@ public final class IngestPipeline: Sendable {
     }
 
     /// Stores the observations and acts on them. Returns the committed row ids (empty on failure,
-    /// which is logged and marks the pipeline unhealthy so the watchdog stops being fed).
+    /// which is logged and marks the pipeline unhealthy so the watchdog stops being fed). `marks`: the devices'
+    /// download marks these readings cover, committed in the same transaction (never ahead of them).
     @discardableResult
-    public func accept(_ observations: [Observation]) async -> [Int64] {
-        guard !observations.isEmpty else { return [] }
+    public func accept(_ observations: [Observation], marks: [DeviceMarkUpdate] = []) async -> [Int64] {
+        guard !observations.isEmpty || !marks.isEmpty else { return [] }
         let ids: [Int64]
         do {
-            ids = try await store.append(observations)
+            ids = try await store.append(observations, marks: marks)
             await health.storeSucceeded()
         } catch {
-            Log.error("readings NOT stored (\(observations.count) from \(observations[0].device.key)): \(error)", "store")
+            Log.error("readings NOT stored (\(observations.count) from \(observations.first?.device.key ?? marks.first?.deviceKey ?? "?")): \(error)", "store")
             await health.storeFailed(error.description)
             return []
         }
