@@ -5,12 +5,15 @@ import IoMTDrivers
 /// The GATT part of a link: reads, the device clock, subscriptions and writes, and the D-Bus calls
 /// they are made of (InProgress is waited out, bounded).
 extension BLEDeviceConnection {
-    /// After ServicesResolved: read-once values, the clock (set when unset or off by > 60 s and
-    /// writable), StartNotify on every subscription, then the session's writes (RACP), in order.
+    /// After ServicesResolved: read-once values, the clock (read and reported before anything is set),
+    /// StartNotify on every subscription, then the session's writes (RACP), in order. A clock that must be set
+    /// (unset, or off by > 60 s, and writable) is set at once when no memory download follows, else after the
+    /// download ended (`follow`): every record the old clock stamped arrives before the set.
     func setUp(_ plan: GATTConnectionPlan) async throws {
         for step in plan.reads {
             deliver(step.uuid, try await readValue(step.path))
         }
+        var clockToSet: DBusObjectPath?
         for step in plan.clockReads {
             let value = try await readValue(step.path)
             let readAt = clock.now()
@@ -18,23 +21,46 @@ extension BLEDeviceConnection {
             sink.yield(.output(output, receivedAt: readAt))
             guard let deviceClock = output.deviceClock else { continue }
             let zone = settings.deviceUTCOffsetMinutes
+            sink.yield(.deviceClockRead(deviceClock.reading(readAt: readAt, assumingUTCOffsetMinutes: zone)))
             if settings.setDeviceClock, let writable = plan.currentTimeWritable,
                DeviceClockPolicy.shouldSet(deviceClock, readAt: readAt, utcOffsetMinutes: zone) {
-                try await writeValue(writable, GATTCurrentTime(setting: clock.now(), utcOffsetMinutes: zone).bytes)
-                Log.notice("\(address): device clock set (it was \(deviceClock.dateTime.isClockUnset ? "unset" : "off by more than a minute"))", "bluetooth")
-                sink.yield(.clockOffset(0))
-            } else {
-                sink.yield(.clockOffset(deviceClock.clockOffsetMilliseconds(readAt: readAt, assumingUTCOffsetMinutes: zone)))
+                Log.notice("\(address): device clock \(deviceClock.dateTime.isClockUnset ? "unset" : "off by more than a minute"); it is set after the stored records are read", "bluetooth")
+                clockToSet = writable
             }
             break // one clock is enough (Current Time preferred over Date Time)
         }
         for step in plan.subscriptions {
             _ = try await callRetryingInProgress(step.path, BlueZ.gattCharacteristic, "StartNotify")
         }
+        var downloading = false
         for write in session.connected(at: clock.now()).writes {
             guard let target = plan.writable[write.characteristic] else { continue } // e.g. no RACP: no stored records
             try await writeValue(target, write.value)
+            downloading = true
         }
+        if let clockToSet {
+            if downloading { pendingClockSet = clockToSet } else { try await setDeviceClock(clockToSet) }
+        }
+    }
+
+    /// After a streamed value: the session's follow-up writes (a re-read after the numbering restarted), and the
+    /// deferred clock set once the memory download is complete.
+    func follow(_ output: GATTOutput, plan: GATTConnectionPlan) async throws {
+        for write in output.writes {
+            guard let target = plan.writable[write.characteristic] else { continue }
+            try await writeValue(target, write.value)
+        }
+        if output.transferComplete, let writable = pendingClockSet {
+            pendingClockSet = nil
+            try await setDeviceClock(writable)
+        }
+    }
+
+    private func setDeviceClock(_ writable: DBusObjectPath) async throws {
+        let setAt = clock.now()
+        try await writeValue(writable, GATTCurrentTime(setting: setAt, utcOffsetMinutes: settings.deviceUTCOffsetMinutes).bytes)
+        Log.notice("\(address): device clock set", "bluetooth")
+        sink.yield(.deviceClockSet(at: setAt))
     }
 
     func call(_ path: DBusObjectPath, _ interface: String, _ member: String, _ body: [DBusValue] = [],
@@ -56,9 +82,12 @@ extension BLEDeviceConnection {
         }
     }
 
-    func deliver(_ uuid: UInt16, _ value: [UInt8]) {
+    @discardableResult
+    func deliver(_ uuid: UInt16, _ value: [UInt8]) -> GATTOutput {
         let now = clock.now()
-        sink.yield(.output(session.decode(characteristic: uuid, value: value, receivedAt: now), receivedAt: now))
+        let output = session.decode(characteristic: uuid, value: value, receivedAt: now)
+        sink.yield(.output(output, receivedAt: now))
+        return output
     }
 
     func readValue(_ path: DBusObjectPath) async throws -> [UInt8] {

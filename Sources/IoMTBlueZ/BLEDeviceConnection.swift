@@ -9,10 +9,10 @@ public enum BLEDeviceEvent: Sendable {
     case state(BLELinkState, detail: String?)
     /// Decoded output of one value (read, notification or indication) and when it arrived.
     case output(GATTOutput, receivedAt: Instant)
-    /// Device clock minus gateway clock, learned from a clock read (nil: the device clock is unset).
-    case clockOffset(Int64?)
-    /// The session's Glucose high-water mark after a link ended (persist it).
-    case highWaterSequenceNumber(UInt16)
+    /// The device clock as read, before the gateway sets it (persist it; records it stamped use its offset).
+    case deviceClockRead(DeviceClockReading)
+    /// The gateway wrote its own time into the device clock at this time (after the memory download).
+    case deviceClockSet(at: Instant)
 }
 
 public enum BLELinkState: String, Sendable, Hashable {
@@ -46,11 +46,16 @@ public actor BLEDeviceConnection {
     let sink: AsyncStream<BLEDeviceEvent>.Continuation
     public nonisolated let events: AsyncStream<BLEDeviceEvent>
     private(set) var stopped = false
+    /// The download mark the store committed, asked at every (re)connect; nil source: the session's own.
+    let recordMarkSource: (@Sendable () async -> DeviceRecordMark?)?
+    /// A clock write waiting for the end of the memory download (records it stamped are corrected first).
+    var pendingClockSet: DBusObjectPath?
     /// The current link's signal stream, so `stop()` can wake a wait.
     private var linkSink: AsyncStream<LinkSignal>.Continuation?
 
     public init(client: BlueZClient, adapter: BlueZAdapter, address: String, session: GATTDriverSession, settings: Settings = Settings(),
-                clock: any WallClock, jitterSeed: UInt64) {
+                clock: any WallClock, jitterSeed: UInt64, recordMarkSource: (@Sendable () async -> DeviceRecordMark?)? = nil) {
+        self.recordMarkSource = recordMarkSource
         self.client = client; self.adapter = adapter; self.address = address.uppercased(); self.session = session
         self.settings = settings; self.clock = clock
         devicePath = BluetoothAddress.devicePath(adapter: adapter.path, address: address)
@@ -67,7 +72,6 @@ public actor BLEDeviceConnection {
             if let reason = await client.endReason { return reason }
             let failure = await oneLink()
             if stopped { break }
-            if let mark = session.highWaterSequenceNumber { sink.yield(.highWaterSequenceNumber(mark)) }
             let bonded = await client.objects.device(at: devicePath)?.bonded ?? false
             let decision = policy.decide(failure, deviceBonded: bonded)
             let detail = describe(failure)
@@ -207,7 +211,9 @@ public actor BLEDeviceConnection {
             Log.debug("\(address): optional characteristics absent: \(plan.skipped.map { GATTUUID.hex($0) }.joined(separator: ", "))", "bluetooth")
         }
 
-        // 6. Reads, clock, subscriptions, writes.
+        // 6. Reads, clock, subscriptions, writes — the RACP request from the mark the store holds.
+        if let recordMarkSource { session.resume(from: await recordMarkSource()) }
+        pendingClockSet = nil
         do { try await setUp(plan) } catch { return .call(BlueZRecovery.classify(error)) }
 
         policy.linkEstablished()
@@ -224,7 +230,8 @@ public actor BLEDeviceConnection {
                 }
                 if change.interface == BlueZ.gattCharacteristic, let uuid = subscribed[change.path],
                    let value = change.changed["Value"]?.bytesValue {
-                    deliver(uuid, value)
+                    let output = deliver(uuid, value)
+                    do { try await follow(output, plan: plan) } catch { return .call(BlueZRecovery.classify(error)) }
                 }
             case .removed: return .deviceRemoved
             case .timeout: continue

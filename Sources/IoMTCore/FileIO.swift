@@ -56,6 +56,11 @@ public enum FileIO {
 
     public static func exists(_ path: String) -> Bool { access(path, F_OK) == 0 }
 
+    /// rename(2): replaces `destination` atomically.
+    public static func move(_ source: String, to destination: String) throws(Failure) {
+        guard Glibc.rename(source, destination) == 0 else { throw Failure(path: source, operation: "rename to \(destination)", errorNumber: errno) }
+    }
+
     /// Creates a directory and its parents (like `mkdir -p`).
     public static func createDirectory(_ path: String, mode: mode_t = 0o750) throws(Failure) {
         var current = path.hasPrefix("/") ? "" : "."

@@ -20,6 +20,11 @@ public enum StatusFlag: String, Sendable, Hashable, Codable, CaseIterable, Compa
     case artifact
     case outOfTrack = "out-of-track"
     case deviceClockNotSet = "device-clock-not-set"
+    // The reading's time cannot be trusted (an unset device clock, a corrected time in the future or long before
+    // the device was first seen, an ambiguous clock epoch): kept and held, never attributed to a patient by time.
+    case timeUntrusted = "time-untrusted"
+    // The gateway's own clock was not synchronised (adjtimex STA_UNSYNC) when the reading arrived.
+    case gatewayClockUnsynchronised = "gateway-clock-unsynchronised"
     // IEEE 11073-20601 FLOAT/SFLOAT special values: the value field held no number (GATT decoders).
     case notANumber = "not-a-number"
     case notAtThisResolution = "not-at-this-resolution"
@@ -41,6 +46,9 @@ public enum StatusFlag: String, Sendable, Hashable, Codable, CaseIterable, Compa
     // The gateway's own finding: a value outside what a living patient can show (MeasurementType.plausibleRange).
     // Set together with `invalid`; the value is kept for audit, raises no physiological alarm, and is not sent as a value.
     case implausible
+
+    /// Flags that forbid attributing a reading to a patient by its time (clinic bindings skip such readings).
+    public static let timeNotAttributable: Set<StatusFlag> = [.timeUntrusted, .gatewayClockUnsynchronised]
 
     public static func < (lhs: StatusFlag, rhs: StatusFlag) -> Bool { lhs.rawValue < rhs.rawValue }
 }

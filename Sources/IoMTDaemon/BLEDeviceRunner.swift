@@ -2,10 +2,12 @@ import IoMTBlueZ
 import IoMTCore
 import IoMTDrivers
 import IoMTProfiles
+import IoMTStore
 
 /// Runs one BLE health device: its `BLEDeviceConnection` (BlueZ, GATT, reconnects) on one side,
 /// the device board and the ingest pipeline on the other. Readings are normalised with the device
-/// clock offset learned from its Current Time, like the serial path.
+/// clock as read before the gateway set it (persisted per device with the time measured); the Glucose
+/// record mark lives in the store and commits with the readings it covers.
 final class BLEDeviceRunner: Sendable {
     let identity: DeviceIdentity
     let address: String
@@ -14,24 +16,33 @@ final class BLEDeviceRunner: Sendable {
     private let pipeline: IngestPipeline
     private let board: DeviceStatusBoard
     private let clock: any WallClock
-    private let highWater: BluetoothStateFile
     private let utcOffsetMinutes: Int
+    private let synchronisation: any GatewayClockSynchronisation
 
     init(address: String, profile: DeviceProfile, client: BlueZClient, adapter: BlueZAdapter, settings: DaemonConfiguration.Bluetooth,
-         patientId: String?, pipeline: IngestPipeline, board: DeviceStatusBoard, highWater: BluetoothStateFile,
+         patientId: String?, pipeline: IngestPipeline, board: DeviceStatusBoard, synchronisation: any GatewayClockSynchronisation,
          clock: any WallClock) throws(DriverConfigurationError) {
-        let session = try DriverRegistry.makeGATTSession(for: profile, highWaterSequenceNumber: highWater.highWaterSequenceNumber(address))
+        let session = try DriverRegistry.makeGATTSession(for: profile)
         var connectionSettings = BLEDeviceConnection.Settings()
         connectionSettings.setDeviceClock = settings.setDeviceClock
         connectionSettings.deviceUTCOffsetMinutes = settings.deviceUTCOffsetMinutes
+        let identity = DeviceIdentity(profileId: profile.id, manufacturer: profile.manufacturer, model: profile.model, bluetoothAddress: address)
         // Each device its own jitter sequence, so gateways and devices do not retry in lockstep.
         let seed = UInt64(truncatingIfNeeded: clock.now().millisecondsSinceEpoch) ^ UInt64(truncatingIfNeeded: address.hashValue)
+        let store = pipeline.store
+        let key = identity.key
         connection = BLEDeviceConnection(client: client, adapter: adapter, address: address, session: session,
-                                         settings: connectionSettings, clock: clock, jitterSeed: seed)
-        identity = DeviceIdentity(profileId: profile.id, manufacturer: profile.manufacturer, model: profile.model, bluetoothAddress: address)
+                                         settings: connectionSettings, clock: clock, jitterSeed: seed,
+                                         recordMarkSource: {
+            do { return try await store.recordMark(deviceKey: key) } catch {
+                Log.error("\(key): cannot read the record mark from the store (\(error)); asking the device for every record", "bluetooth")
+                return nil
+            }
+        })
+        self.identity = identity
         self.address = address
         self.patientId = patientId; self.pipeline = pipeline; self.board = board; self.clock = clock
-        self.highWater = highWater
+        self.synchronisation = synchronisation
         utcOffsetMinutes = settings.deviceUTCOffsetMinutes
         // Registered once: a runner started again after BlueZ came back keeps the device's reading count.
         if board.entry(identity.key) == nil {
@@ -43,22 +54,49 @@ final class BLEDeviceRunner: Sendable {
     func run() async -> String {
         let consumer = Task { [self] in
             var normaliser = Normaliser(assumedDeviceUTCOffsetMinutes: utcOffsetMinutes)
+            normaliser.clock.firstSeen = try? await pipeline.store.deviceFirstSeen(deviceKey: identity.key)
+            /// After a store failure in a link, marks stay where the store has them until the next link asks again.
+            var marksHeld = false
+            /// The highest record number of this link, for telling the old clock's records from the set one's.
+            var lastSequence: UInt16?
             for await event in connection.events {
                 switch event {
                 case let .state(state, detail):
+                    if state == .connecting { marksHeld = false; lastSequence = nil }
                     board.set(identity.key, Self.boardState(state), detail: detail, at: clock.now())
                 case let .output(output, receivedAt):
-                    await deliver(output, receivedAt: receivedAt, normaliser: normaliser)
-                case let .clockOffset(offset):
-                    normaliser.deviceClockOffsetMilliseconds = offset
-                case let .highWaterSequenceNumber(mark):
-                    highWater.setHighWaterSequenceNumber(mark, for: address)
+                    normaliser.clock.gatewaySynchronised = synchronisation.isSynchronised()
+                    if let sequence = output.sequenceNumber { lastSequence = max(lastSequence ?? sequence, sequence) }
+                    if await !deliver(output, receivedAt: receivedAt, normaliser: normaliser, withMark: !marksHeld) { marksHeld = true }
+                case let .deviceClockRead(reading):
+                    normaliser.clock.clockRead(reading)
+                    await recordClock(reading, setAt: nil, normaliser: &normaliser)
+                case let .deviceClockSet(time):
+                    normaliser.clock.clockSet(at: time, lastSequence: lastSequence)
+                    if let reading = normaliser.clock.lastRead { await recordClock(reading, setAt: time, normaliser: &normaliser) }
                 }
             }
         }
         let reason = await connection.run()
         await consumer.value
         return reason
+    }
+
+    /// Persists the clock read (offset and when it was measured) and sends the coincident time stamp with it.
+    private func recordClock(_ reading: DeviceClockReading, setAt: Instant?, normaliser: inout Normaliser) async {
+        do {
+            normaliser.clock.firstSeen = try await pipeline.store.recordDeviceClock(deviceKey: identity.key, reading, setAt: setAt)
+        } catch {
+            Log.error("\(identity.key): device clock offset NOT stored: \(error)", "bluetooth")
+        }
+        guard setAt == nil else { return }
+        if reading.clockUnset {
+            Log.warning("\(identity.key): device clock unset (\(reading.deviceTime.iso8601(withOffset: false, fractionDigits: 0))); records it stamped are held", "bluetooth")
+        }
+        guard reading.deviceTime.isValid else { return } // a clock reading "year 0" has no time to compare
+        let stamp = CoincidentTimeStamp.measurement(reading, rawFrame: [])
+        let observation = normaliser.normalise(stamp, device: identity, patientId: patientId, receivedAt: reading.readAt)
+        await pipeline.accept([observation])
     }
 
     func stop() async {
@@ -73,7 +111,8 @@ final class BLEDeviceRunner: Sendable {
         }
     }
 
-    private func deliver(_ output: GATTOutput, receivedAt: Instant, normaliser: Normaliser) async {
+    /// Stores the output's readings with its record mark in one transaction; false when the store refused them.
+    private func deliver(_ output: GATTOutput, receivedAt: Instant, normaliser: Normaliser, withMark: Bool) async -> Bool {
         for event in output.events {
             switch event {
             case let .rejectedFrame(reason): Log.warning("\(identity.key): value rejected: \(reason)", "bluetooth")
@@ -81,11 +120,19 @@ final class BLEDeviceRunner: Sendable {
             case let .resynchronised(count): Log.debug("\(identity.key): resynchronised, \(count) bytes skipped", "bluetooth")
             }
         }
-        guard !output.measurements.isEmpty else { return }
-        let observations = output.measurements.map { normaliser.normalise($0, device: identity, patientId: patientId, receivedAt: receivedAt) }
-        let ids = await pipeline.accept(observations)
+        let marks = withMark ? output.recordMark.map { [DeviceMarkUpdate(deviceKey: identity.key, mark: $0)] } ?? [] : []
+        guard !output.measurements.isEmpty || !marks.isEmpty else { return true }
+        let observations = output.measurements.map {
+            normaliser.normalise($0, device: identity, patientId: patientId, receivedAt: receivedAt, sequenceNumber: output.sequenceNumber)
+        }
+        for held in observations where held.status.contains(.timeUntrusted) {
+            Log.warning("\(identity.key): \(held.type.mdcRefId) reading held: its time (\(held.correctedTime.iso8601)) is not trustworthy", "bluetooth")
+        }
+        let ids = await pipeline.accept(observations, marks: marks)
+        if ids.count != observations.count { return false }
         if !ids.isEmpty, let latest = observations.map(\.correctedTime).max() {
             board.readingsStored(identity.key, count: ids.count, latest: latest)
         }
+        return true
     }
 }

@@ -16,7 +16,8 @@ actor BluetoothCoordinator {
     private let pipeline: IngestPipeline
     private let board: DeviceStatusBoard
     private let clock: any WallClock
-    private let stateFile: BluetoothStateFile
+    private let stateDirectory: String
+    private let synchronisation: any GatewayClockSynchronisation
     private var client: BlueZClient?
     private var adapter: BlueZAdapter?
     private var runners: [String: (runner: BLEDeviceRunner, task: Task<String, Never>)] = [:]
@@ -28,7 +29,8 @@ actor BluetoothCoordinator {
         self.profiles = profiles.filter { $0.transport == .ble }
         patientId = configuration.patientId
         self.pipeline = pipeline; self.board = board; self.clock = clock
-        stateFile = BluetoothStateFile(stateDirectory: configuration.stateDirectory)
+        stateDirectory = configuration.stateDirectory
+        synchronisation = GatewayClockSynchronisationChoice.fromEnvironment()
         for device in settings.devices {
             guard let profile = self.profiles.first(where: { $0.id == device.profileId }) else { continue }
             let key = DeviceIdentity(profileId: profile.id, manufacturer: profile.manufacturer, model: profile.model, bluetoothAddress: device.address).key
@@ -38,6 +40,7 @@ actor BluetoothCoordinator {
 
     /// Runs until `stop()`: one BlueZ session after another.
     func run() async {
+        await LegacyBluetoothState.importOnce(stateDirectory: stateDirectory, into: pipeline.store)
         var backoff = LinkPolicy(backoff: Backoff(initialMilliseconds: 2_000, maximumMilliseconds: 60_000),
                                  seed: UInt64(truncatingIfNeeded: clock.now().millisecondsSinceEpoch))
         while !stopped {
@@ -126,7 +129,7 @@ actor BluetoothCoordinator {
         let runner: BLEDeviceRunner
         do {
             runner = try BLEDeviceRunner(address: address, profile: profile, client: client, adapter: adapter, settings: settings,
-                                         patientId: patientId, pipeline: pipeline, board: board, highWater: stateFile, clock: clock)
+                                         patientId: patientId, pipeline: pipeline, board: board, synchronisation: synchronisation, clock: clock)
         } catch {
             Log.error("\(address): cannot read with profile \(profile.id): \(error)", "bluetooth")
             return

@@ -119,14 +119,20 @@ public actor IngestPipeline {
     /// Stores the observations and acts on them. Returns the committed row ids; empty when the store could not
     /// take them now: they are then kept in memory (bounded) and stored in order by `retryDeferred`, the failure
     /// is logged, and `store-unwritable` is raised. Alerts are evaluated and announced in either case.
+    /// `marks`: the devices' download marks these readings cover, committed in the same transaction (never ahead of
+    /// them). Marks are not kept in memory: when the store refuses, the device is asked again from the stored mark
+    /// at its next connection (what it resends is set aside at delivery by the dedup ledger).
     @discardableResult
-    public func accept(_ observations: [Observation]) async -> [Int64] {
-        guard !observations.isEmpty else { return [] }
+    public func accept(_ observations: [Observation], marks: [DeviceMarkUpdate] = []) async -> [Int64] {
+        guard !observations.isEmpty else {
+            if !marks.isEmpty, deferred.isEmpty, !retrying { _ = try? await store.append([], marks: marks) }
+            return []
+        }
         var ids: [Int64] = []
         let storeFirst = deferred.isEmpty && !retrying
         if storeFirst {
             do {
-                ids = try await store.append(observations)
+                ids = try await store.append(observations, marks: marks)
                 CommitWitness.shared?.committed(observations)
             } catch { await storeFailed(error) }
         }

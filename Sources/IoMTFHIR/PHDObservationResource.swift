@@ -37,8 +37,12 @@ enum PHDObservationResource {
         }
 
         var valueQuantity: JSONValue? = nil
+        var valueDateTime: JSONValue? = nil
         var absent: JSONValue? = nil
-        if !compound {
+        if let deviceTime = CoincidentTimeStamp.deviceTime(of: observation) {
+            // PhdCoincidentTimeStampObservation: the device clock as read; effectiveDateTime is the gateway's time then.
+            valueDateTime = .string(deviceTime.iso8601)
+        } else if !compound {
             if let reason = DataAbsence.reason(value: observation.value, status: observation.status) {
                 absent = dataAbsent(reason)
             } else if let value = observation.value {
@@ -73,7 +77,7 @@ enum PHDObservationResource {
         return JSONBuild.object([
             ("resourceType", .string("Observation")),
             ("meta", JSONBuild.object([
-                ("profile", .array([.string(compound ? PHDProfile.compoundNumeric : PHDProfile.numeric)])),
+                ("profile", .array([.string(valueDateTime != nil ? PHDProfile.coincidentTimeStamp : compound ? PHDProfile.compoundNumeric : PHDProfile.numeric)])),
                 ("security", security),
             ])),
             ("extension", .array([.object([
@@ -94,6 +98,7 @@ enum PHDObservationResource {
             ("effectiveDateTime", effectivePeriod == nil ? .string(observation.correctedTime.iso8601) : nil),
             ("effectivePeriod", effectivePeriod),
             ("valueQuantity", valueQuantity),
+            ("valueDateTime", valueDateTime),
             ("dataAbsentReason", absent),
             ("interpretation", interpretations.isEmpty ? nil : .array(interpretations)),
             ("device", .object([("reference", .string(deviceReference))])),

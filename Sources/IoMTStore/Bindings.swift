@@ -23,6 +23,8 @@ public struct BindingResult: Sendable {
 
 extension Store {
     /// The quarantine reason of a reading no binding covered; `bind` re-queues exactly these.
+    /// The quarantine reason of a reading whose time is not trusted (an unset or implausible device clock).
+    public static let untrustedTimeReason = "the device's time for this reading is not trustworthy (device clock unset, or the corrected time lies in the future or long before the device was first seen); check the device clock and the reading, then requeue it"
     public static let heldBackReason = "no patient was bound to the device at the reading's time; bind the device (iomtctl bind) to send it"
 
     /// Every binding, or one device's, oldest first.

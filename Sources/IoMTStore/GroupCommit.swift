@@ -3,6 +3,8 @@ import IoMTCore
 /// One `append` call waiting for the transaction that will carry its rows.
 struct PendingAppend {
     let observations: [Observation]
+    /// Download marks committed with these rows (DeviceMarks.swift).
+    var marks: [DeviceMarkUpdate] = []
     let continuation: CheckedContinuation<Result<[Int64], StoreError>, Never>
 }
 
@@ -12,14 +14,20 @@ extension Store {
     /// The first caller schedules a flush on the actor; callers that reach the actor before the flush
     /// runs (including those queued while the previous COMMIT was in progress) join the same batch.
     public func append(_ observations: [Observation]) async throws(StoreError) -> [Int64] {
-        if observations.isEmpty { return [] }
+        try await append(observations, marks: [])
+    }
+
+    /// Appends observations and moves the devices' download marks in the same transaction: a mark never runs
+    /// ahead of the readings it covers (a failed commit leaves both as they were).
+    public func append(_ observations: [Observation], marks: [DeviceMarkUpdate]) async throws(StoreError) -> [Int64] {
+        if observations.isEmpty && marks.isEmpty { return [] }
         if refusingForSpace { throw .storageFull(usedBytes: storageUsedBytes, limitBytes: configuration.storage.maxBytes) }
         let undelivered = undeliveredIncludingQueued
         if !configuration.destinations.isEmpty, undelivered + observations.count > configuration.maxUndeliveredRows {
             throw .full(undelivered: undelivered, limit: configuration.maxUndeliveredRows)
         }
         let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<[Int64], StoreError>, Never>) in
-            waiting.append(PendingAppend(observations: observations, continuation: continuation))
+            waiting.append(PendingAppend(observations: observations, marks: marks, continuation: continuation))
             waitingRows += observations.count
             scheduleFlush()
         }
@@ -63,6 +71,7 @@ extension Store {
                     for observation in pending.observations {
                         ids.append(try insertReading(observation, context: &context))
                     }
+                    for mark in pending.marks { try writeMark(mark) }
                 }
                 alertIds = try insertWaitingAlerts(alertBatch)
                 try writeStagedEngineState()

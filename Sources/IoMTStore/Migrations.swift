@@ -213,6 +213,32 @@ enum Migrations {
                 saved_ms INTEGER NOT NULL
             );
             """),
+        // What the gateway already fetched from each device (the RACP record mark), committed in the transaction of
+        // the readings it covers; every read of a device clock with its offset; when a device was first seen.
+        Migration(version: 11, sql: """
+            CREATE TABLE device_marks (
+                device_key TEXT NOT NULL,
+                kind TEXT NOT NULL,
+                sequence INTEGER NOT NULL,
+                device_time TEXT,
+                updated_ms INTEGER NOT NULL,
+                PRIMARY KEY (device_key, kind)
+            ) WITHOUT ROWID;
+            CREATE TABLE device_clock_offsets (
+                id INTEGER PRIMARY KEY,
+                device_key TEXT NOT NULL,
+                device_time TEXT NOT NULL,
+                offset_ms INTEGER NOT NULL,
+                clock_unset INTEGER NOT NULL,
+                measured_ms INTEGER NOT NULL,
+                set_ms INTEGER
+            );
+            CREATE INDEX device_clock_offsets_device ON device_clock_offsets(device_key, measured_ms);
+            CREATE TABLE device_first_seen (
+                device_key TEXT PRIMARY KEY,
+                first_seen_ms INTEGER NOT NULL
+            ) WITHOUT ROWID;
+            """),
         // Per-minute summaries that replaced compacted stream readings under storage pressure (StoragePressure.swift).
         Migration(version: 12, sql: """
             CREATE TABLE reading_summaries (

@@ -45,7 +45,9 @@ extension Store {
         try insert.bind(observation.receivedAt.millisecondsSinceEpoch, at: 10)
         try insert.bind(observation.correctedTime.millisecondsSinceEpoch, at: 11)
         // A home hub's readings carry their patient; in clinic mode the binding at the reading's time decides.
-        try insert.bind(observation.patientId ?? boundPatient(deviceKey: observation.device.key, at: observation.correctedTime), at: 12)
+        // A reading whose time is not trusted is never attributed by time: it is held (patient NULL).
+        let attributable = observation.status.isDisjoint(with: StatusFlag.timeNotAttributable)
+        try insert.bind(observation.patientId ?? (attributable ? boundPatient(deviceKey: observation.device.key, at: observation.correctedTime) : nil), at: 12)
         try insert.bind(observation.rawFrame, at: 13)
         try insert.run()
         let id = sqlite3_last_insert_rowid(connection.handle)

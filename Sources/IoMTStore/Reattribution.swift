@@ -17,8 +17,10 @@ extension Store {
         (SELECT b.patient_id FROM bindings b WHERE b.device_key = ?1 AND r.corrected_ms >= b.start_ms
          AND (b.end_ms IS NULL OR r.corrected_ms < b.end_ms) ORDER BY b.start_ms DESC LIMIT 1)
         """
+    /// Readings flagged `time-untrusted` or `gateway-clock-unsynchronised` (`StatusFlag.timeNotAttributable`) are
+    /// outside every window: no binding attributes them by their time.
     static let readingOfDeviceInWindow = """
-        r.device_id IN (SELECT id FROM devices WHERE device_key = ?1) AND r.corrected_ms >= ?2 AND (?3 IS NULL OR r.corrected_ms < ?3)
+        r.device_id IN (SELECT id FROM devices WHERE device_key = ?1) AND r.corrected_ms >= ?2 AND (?3 IS NULL OR r.corrected_ms < ?3)         AND instr(',' || r.status || ',', ',time-untrusted,') = 0 AND instr(',' || r.status || ',', ',gateway-clock-unsynchronised,') = 0
         """
     /// Delivered, or set aside because DOM already holds its identifier (state 3): either way DOM has it for that patient.
     static let readingWasDelivered = "EXISTS (SELECT 1 FROM delivery x WHERE x.reading_id = r.id AND x.state IN (1, 3))"

@@ -16,8 +16,8 @@ final class EventLog: Sendable {
     var states: [(BLELinkState, String?)] {
         events.withLock { $0.compactMap { event in if case .state(let s, let d) = event { (s, d) } else { nil } } }
     }
-    var highWaterMarks: [UInt16] {
-        events.withLock { $0.compactMap { event in if case .highWaterSequenceNumber(let mark) = event { mark } else { nil } } }
+    var clockSets: Int {
+        events.withLock { $0.filter { event in if case .deviceClockSet = event { true } else { false } }.count }
     }
     func count(_ state: BLELinkState) -> Int { states.filter { $0.0 == state }.count }
 
@@ -206,7 +206,7 @@ struct GlucoseAndClockMockTests {
         }
     }
 
-    @Test func setsAnUnsetClockRequestsStoredRecordsAndOnlyNewerOnesAfterReconnecting() async throws {
+    @Test func setsAnUnsetClockAfterTheStoredRecordsAndAsksFromTheMarkAfterReconnecting() async throws {
         let bench = try await BlueZMockBench()
         defer { bench.stop() }
         let address = "AA:BB:CC:00:00:06"
@@ -233,17 +233,20 @@ struct GlucoseAndClockMockTests {
             await consumer.value
         }
         try await log.waitFor("the connection") { log.count(.connected) == 1 }
-        let clockWrites = try await writes(bench, currentTime)
-        #expect(clockWrites.count == 1)
-        #expect(clockWrites.first.map { Int($0[0]) | Int($0[1]) << 8 }.map { $0 >= 2026 } == true) // a real year, not 0
         #expect(try await writes(bench, racp) == [RACPRequest.reportAllRecords.bytes])
+        #expect(try await writes(bench, currentTime).isEmpty, "the clock is set only after the stored records it stamped")
 
         try await bench.notify(measurement, Self.glucoseRecord3)
         try await log.waitFor("the stored record") { log.measurements.count == 1 }
+        try await bench.notify(racp, [0x06, 0x00, 0x01, 0x01]) // the transfer is complete
+        try await log.waitFor("the clock set") { log.clockSets == 1 }
+        let clockWrites = try await writes(bench, currentTime)
+        #expect(clockWrites.count == 1)
+        #expect(clockWrites.first.map { Int($0[0]) | Int($0[1]) << 8 }.map { $0 >= 2026 } == true) // a real year, not 0
         try await bench.dropLink(device)
         try await log.waitFor("the reconnection") { log.count(.connected) == 2 }
-        #expect(log.highWaterMarks == [3])
-        #expect(try await writes(bench, racp) == [RACPRequest.reportAllRecords.bytes, RACPRequest.reportRecordsFromSequenceNumber(4).bytes])
+        // Asked from the mark itself (record 3, which must come first and unchanged).
+        #expect(try await writes(bench, racp) == [RACPRequest.reportAllRecords.bytes, RACPRequest.reportRecordsFromSequenceNumber(3).bytes])
 
         await connection.stop()
         await task.value

@@ -104,11 +104,42 @@ import Testing
         #expect(o.correctedTime.iso8601 == "2026-01-01T11:58:30.000Z")
     }
 
-    @Test func ignoresUnsetDeviceClock() {
+    /// A stamp from an unset clock is kept and the reading flagged (held), never re-stamped with the receipt time.
+    @Test func unsetDeviceClockIsFlaggedNotRestamped() {
         let m = DecodedMeasurement(type: .spo2, value: DecimalValue(97), status: [.deviceClockNotSet],
                                    deviceTime: CivilTime(year: 2000, month: 1, day: 1), rawFrame: [])
-        let received = Instant(millisecondsSinceEpoch: 5)
-        #expect(Normaliser().normalise(m, device: device, patientId: nil, receivedAt: received).correctedTime == received)
+        let received = Instant(millisecondsSinceEpoch: 1_764_000_000_000)
+        let o = Normaliser().normalise(m, device: device, patientId: nil, receivedAt: received)
+        #expect(o.correctedTime.iso8601 == "2000-01-01T00:00:00.000Z")
+        #expect(o.status == [.deviceClockNotSet, .timeUntrusted])
+    }
+
+    /// Records received before the gateway set the clock keep the offset measured before the set; after it, the
+    /// record number tells which clock stamped a record; a time that fits both clocks is held.
+    @Test func recordsAreCorrectedWithTheOffsetOfTheClockThatStampedThem() {
+        let read = Instant(millisecondsSinceEpoch: 1_764_000_000_000)
+        var n = Normaliser()
+        n.clock.clockRead(DeviceClockReading(deviceTime: CivilTime(instant: read.adding(milliseconds: 3_600_000), utcOffsetMinutes: 0),
+                                             readAt: read, offsetMilliseconds: 3_600_000, clockUnset: false))
+        func stamped(_ at: Instant) -> DecodedMeasurement {
+            var time = CivilTime(instant: at, utcOffsetMinutes: 0)
+            time.utcOffsetMinutes = nil
+            return DecodedMeasurement(type: .spo2, value: DecimalValue(97), deviceTime: time, rawFrame: [])
+        }
+        let trueTime = read.adding(milliseconds: -600_000)
+        let before = n.normalise(stamped(trueTime.adding(milliseconds: 3_600_000)), device: device, patientId: nil,
+                                 receivedAt: read.adding(milliseconds: 1_000), sequenceNumber: 7)
+        #expect(before.correctedTime == trueTime && before.status.isEmpty)
+        n.clock.clockSet(at: read.adding(milliseconds: 2_000), lastSequence: 7)
+        let after = read.adding(milliseconds: 3_000)
+        let old = n.normalise(stamped(trueTime.adding(milliseconds: 3_600_000)), device: device, patientId: nil, receivedAt: after, sequenceNumber: 6)
+        #expect(old.correctedTime == trueTime && old.status.isEmpty)
+        let new = n.normalise(stamped(read), device: device, patientId: nil, receivedAt: after, sequenceNumber: 8)
+        #expect(new.correctedTime == read && new.status.isEmpty)
+        let ambiguous = n.normalise(stamped(read), device: device, patientId: nil, receivedAt: after)
+        #expect(ambiguous.status == [.timeUntrusted])
+        let future = n.normalise(stamped(read.adding(milliseconds: 3_600_000)), device: device, patientId: nil, receivedAt: after, sequenceNumber: 9)
+        #expect(future.status == [.timeUntrusted], "an hour ahead of its receipt")
     }
 }
 

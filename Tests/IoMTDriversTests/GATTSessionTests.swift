@@ -34,7 +34,10 @@ private func rejections(_ output: GATTOutput) -> [String] {
         #expect(first.highWaterSequenceNumber == 9)
 
         var next = try DriverRegistry.makeGATTSession(for: bleProfile("ble-glucose", services: ["1808"]), highWaterSequenceNumber: first.highWaterSequenceNumber)
-        #expect(next.connected(at: .testStart).writes.map(\.value) == [[0x01, 0x03, 0x01, 0x0A, 0x00]])
+        // Asked from the mark itself: the first record must be record 9 again, proving the numbering unchanged.
+        #expect(next.connected(at: .testStart).writes.map(\.value) == [[0x01, 0x03, 0x01, 0x09, 0x00]])
+        #expect(next.decode(characteristic: 0x2A18, value: Self.glucoseRecord(9), receivedAt: .testStart).measurements.isEmpty)
+        #expect(next.decode(characteristic: 0x2A18, value: Self.glucoseRecord(10), receivedAt: .testStart).measurements.count == 1)
     }
 
     @Test func theTopSequenceNumberIsAskedForAgainAndItsDuplicateDropped() throws {
@@ -144,7 +147,7 @@ private func rejections(_ output: GATTOutput) -> [String] {
                                   .deviceInfo(key: "gatt.2A37.trailingBytes", value: "1")])
     }
 
-    /// The normaliser keeps the device's stamp and uses the receipt time when the clock was not set,
+    /// The normaliser keeps the device's stamp and holds the reading (time-untrusted) when the clock was not set,
     /// and the device time corrected by the measured Current Time offset when it was.
     @Test func normaliserCorrectsGATTTimes() throws {
         var session = try DriverRegistry.makeGATTSession(for: bleProfile("ble-health-thermometer", services: ["1809"]))
@@ -155,7 +158,8 @@ private func rejections(_ output: GATTOutput) -> [String] {
         let unset = try #require(reset.measurements.first)
         #expect(unset.status == [.deviceClockNotSet])
         let observation = Normaliser().normalise(unset, device: device, patientId: nil, receivedAt: received)
-        #expect(observation.correctedTime == received)
+        #expect(observation.correctedTime == Instant(iso8601: "2000-01-01T00:00:07Z"), "kept, not re-stamped with the receipt time")
+        #expect(observation.status.contains(.timeUntrusted))
         #expect(observation.deviceTime == CivilTime(year: 2000, month: 1, day: 1, second: 7))
         // A set clock, 2 s behind the gateway (offset from Current Time), in UTC.
         let clock = try GATTCurrentTime.decode([0xEA, 0x07, 11, 23, 9, 59, 58, 1, 0, 0])

@@ -157,3 +157,32 @@ import Testing
                                  actor: "uid 0", at: base.adding(milliseconds: 20_000))
     }
 }
+
+/// Readings whose time cannot be trusted are held in clinic mode: no binding attributes them by their time.
+@Suite struct UntrustedTimeBindingTests {
+    let base = Instant(millisecondsSinceEpoch: 1_763_900_000_000)
+
+    func reading(at offsetSeconds: Int64, status: MeasurementStatus) -> Observation {
+        let time = base.adding(milliseconds: offsetSeconds * 1000)
+        return Observation(type: .spo2, value: DecimalValue(significand: 97, exponent: 0), unit: "%", status: status, receivedAt: time,
+                           correctedTime: time, device: oximeter, patientId: nil, rawFrame: [0x80])
+    }
+
+    @Test func readingsWithUntrustedTimeOrAnUnsynchronisedGatewayAreNeverAttributedByTime() async throws {
+        let dir = TemporaryDirectory()
+        let store = try storeFile(dir.database)
+        _ = try await store.bind(deviceKey: oximeter.key, patientId: "patient-A", from: base, until: nil, actor: "uid 0", at: base)
+        let ids = try await store.append([reading(at: 10, status: [.timeUntrusted]), reading(at: 11, status: [.gatewayClockUnsynchronised]),
+                                          reading(at: 12, status: [])])
+        let unbound = try await store.unbind(deviceKey: oximeter.key, at: base.adding(milliseconds: 1_000), actor: "uid 0", now: base)
+        #expect(unbound != nil)
+        // A binding reaching back over them, releasing held readings, still leaves them held.
+        _ = try await store.bind(deviceKey: oximeter.key, patientId: "patient-B", from: base.adding(milliseconds: 1_000), until: nil,
+                                 releasingHeld: true, actor: "uid 0", at: base)
+        var patients: [Int64: String?] = [:]
+        for id in ids { patients[id] = try await store.observation(id: id)?.observation.patientId }
+        #expect(patients[ids[0]] == .some(nil))
+        #expect(patients[ids[1]] == .some(nil))
+        #expect(patients[ids[2]] == "patient-B")
+    }
+}

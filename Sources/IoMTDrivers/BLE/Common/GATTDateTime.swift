@@ -90,6 +90,17 @@ public struct GATTCurrentTime: Sendable, Hashable {
     }
 }
 
+extension GATTCurrentTime {
+    /// The read as the gateway records it: the offset also for an unset clock (it has run since its reset;
+    /// `clockUnset` tells that the time is not to be trusted).
+    public func reading(readAt gatewayTime: Instant, assumingUTCOffsetMinutes offset: Int) -> DeviceClockReading {
+        var civil = dateTime.civilTime
+        civil.millisecond = fractions256 * 1000 / 256
+        let offsetMs = civil.isValid ? civil.instant(assumingOffsetMinutes: offset).milliseconds(since: gatewayTime) : 0
+        return DeviceClockReading(deviceTime: civil, readAt: gatewayTime, offsetMilliseconds: offsetMs, clockUnset: dateTime.isClockUnset)
+    }
+}
+
 extension Int64 {
     fileprivate var floorDividedByDay: Int64 {
         let quotient = self / 86_400_000

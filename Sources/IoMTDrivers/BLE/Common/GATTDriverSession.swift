@@ -11,11 +11,17 @@ public struct GATTOutput: Sendable, Hashable {
     /// The device clock, when the value was a Current Time (0x2A2B) or Date Time (0x2A08) read: with the
     /// receipt time it gives `Normaliser.deviceClockOffsetMilliseconds` (`clockOffsetMilliseconds(readAt:…)`).
     public var deviceClock: GATTCurrentTime?
+    /// The download mark to commit with these measurements (in the same store transaction), when it moved.
+    public var recordMark: DeviceRecordMark?
+    /// The record's sequence number, for a numbered record (Glucose Measurement).
+    public var sequenceNumber: UInt16?
+    /// The RACP transfer this value ended is complete and nothing more is asked (a clock set may follow).
+    public var transferComplete = false
 
     public init(measurements: [DecodedMeasurement] = [], events: [DriverEvent] = [], writes: [GATTWrite] = [],
-                recordAccessResponse: RACPResponse? = nil, deviceClock: GATTCurrentTime? = nil) {
+                recordAccessResponse: RACPResponse? = nil, deviceClock: GATTCurrentTime? = nil, recordMark: DeviceRecordMark? = nil) {
         self.measurements = measurements; self.events = events; self.writes = writes
-        self.recordAccessResponse = recordAccessResponse; self.deviceClock = deviceClock
+        self.recordAccessResponse = recordAccessResponse; self.deviceClock = deviceClock; self.recordMark = recordMark
     }
 
     /// The stream drivers' output shape, for the shared pipeline (writes are GATT-only).
@@ -67,26 +73,61 @@ public struct GATTDriverSession: Sendable {
     public let profile: GATTProfile
     private let decoder: any GATTProfileDecoder.Type
     private var context = GATTDecodingContext()
-    /// Highest record sequence number received (persist it per device; pass it back to `init`).
-    public private(set) var highWaterSequenceNumber: UInt16?
+    /// The last record received (Glucose sequence numbers); the store holds the committed one, pass it to `resume(from:)`.
+    public private(set) var recordMark: DeviceRecordMark?
+    /// Highest record sequence number received, for callers that keep only the number.
+    public var highWaterSequenceNumber: UInt16? { recordMark?.sequenceNumber }
+    private var transfer = Transfer.idle
+    /// The highest record of a full read (all records, or a re-read after a restart): the mark follows it.
+    private var transferTop: DeviceRecordMark?
 
-    public init(decoder: any GATTProfileDecoder.Type, highWaterSequenceNumber: UInt16? = nil) {
-        self.decoder = decoder; self.profile = decoder.profile; self.highWaterSequenceNumber = highWaterSequenceNumber
+    /// Where the record transfer of this link stands. Glucose Service: records are numbered by the sensor in
+    /// increasing order (Sequence Number, GATT Specification Supplement "Glucose Measurement"); RACP "greater
+    /// than or equal to" a sequence number reports the stored records from it, in order (GATT Specification
+    /// Supplement §3.178, Record Access Control Point). Asking from the mark itself lets the first record
+    /// prove the numbering is the one the mark came from: the same number with the same Base Time.
+    private enum Transfer: Sendable, Equatable {
+        case idle
+        /// Asked from the mark (inclusive); the first record must be the marked one.
+        case verifying(DeviceRecordMark)
+        /// Receiving records after a verified (or absent) mark.
+        case downloading
+        /// The numbering restarted: the records of this transfer are kept, then all records are asked again.
+        case restartedRereadAfterTransfer
+        /// Re-reading every record after a restart; the mark follows each record, down as well as up.
+        case rereading
     }
 
-    /// RACP requests to write once subscriptions are active: records after the high-water mark when
-    /// one is known (sequence numbers, Glucose), all stored records otherwise.
+    public init(decoder: any GATTProfileDecoder.Type, highWaterSequenceNumber: UInt16? = nil) {
+        self.decoder = decoder; self.profile = decoder.profile
+        recordMark = highWaterSequenceNumber.map { DeviceRecordMark(sequenceNumber: $0, deviceTime: nil) }
+    }
+
+    /// Starts the next link from the mark the store committed (not from what this session last decoded: a
+    /// record decoded but not stored must be asked for again).
+    public mutating func resume(from mark: DeviceRecordMark?) {
+        recordMark = mark
+        transfer = .idle
+    }
+
+    /// RACP requests to write once subscriptions are active: records from the mark when one is known
+    /// (sequence numbers, Glucose), all stored records otherwise.
     public mutating func connected(at time: Instant) -> GATTOutput {
         guard profile.usesRecordAccessControlPoint else { return GATTOutput() }
         let request: RACPRequest
-        if let mark = highWaterSequenceNumber, profile.service == GATTService.glucose {
-            // At 0xFFFF nothing newer can be numbered; ask from the mark itself and drop the duplicate.
-            request = .reportRecordsFromSequenceNumber(mark == .max ? mark : mark + 1)
+        if let mark = recordMark, profile.service == GATTService.glucose {
+            request = .reportRecordsFromSequenceNumber(mark.sequenceNumber)
+            transfer = .verifying(mark)
         } else {
             request = .reportAllRecords
+            transfer = profile.service == GATTService.glucose ? .rereading : .downloading
+            transferTop = nil
         }
-        return GATTOutput(writes: [GATTWrite(service: profile.service, characteristic: GATTCharacteristic.recordAccessControlPoint,
-                                             value: request.bytes)])
+        return GATTOutput(writes: [racpWrite(request)])
+    }
+
+    private func racpWrite(_ request: RACPRequest) -> GATTWrite {
+        GATTWrite(service: profile.service, characteristic: GATTCharacteristic.recordAccessControlPoint, value: request.bytes)
     }
 
     public mutating func decode(characteristic: UInt16, value: [UInt8], receivedAt: Instant) -> GATTOutput {
@@ -94,7 +135,20 @@ public struct GATTDriverSession: Sendable {
             switch characteristic {
             case GATTCharacteristic.recordAccessControlPoint where profile.usesRecordAccessControlPoint:
                 let response = try RACPResponse.decode(value)
-                return GATTOutput(events: [.deviceInfo(key: "racp", value: response.description)], recordAccessResponse: response)
+                var output = GATTOutput(events: [.deviceInfo(key: "racp", value: response.description)], recordAccessResponse: response)
+                switch transfer {
+                case .verifying, .restartedRereadAfterTransfer:
+                    // The marked record is gone (no records found) or the numbering restarted: read everything again;
+                    // the duplicates this sends are suppressed at delivery (PHD identifier).
+                    output.events.append(.deviceInfo(key: "recordNumbering", value: "sequence numbers restarted (meter reset or replaced); reading every record again"))
+                    output.writes = [racpWrite(.reportAllRecords)]
+                    transfer = .rereading
+                    transferTop = nil
+                case .rereading, .downloading, .idle:
+                    transfer = .downloading
+                    output.transferComplete = true
+                }
+                return output
             case GATTCharacteristic.currentTime:
                 let time = try GATTCurrentTime.decode(value)
                 return GATTOutput(events: [.deviceInfo(key: "deviceClock", value: clockText(time.dateTime))], deviceClock: time)
@@ -107,17 +161,52 @@ public struct GATTDriverSession: Sendable {
                     return GATTOutput(events: [.rejectedFrame(reason: "characteristic 0x\(GATTUUID.hex(characteristic)) is not part of \(profile.name)")])
                 }
                 var decoded = try decoder.decode(characteristic: characteristic, value: value, context: &context)
+                var output = GATTOutput(measurements: decoded.measurements, events: decoded.events)
                 if let sequence = decoded.sequenceNumber {
-                    if highWaterSequenceNumber == .max, sequence == .max {
-                        decoded.measurements = []  // the record asked for again at the top of the range
-                    } else if highWaterSequenceNumber.map({ sequence > $0 }) ?? true {
-                        highWaterSequenceNumber = sequence
-                    }
+                    let record = DeviceRecordMark(sequenceNumber: sequence, deviceTime: context.lastGlucoseRecord?.deviceTime)
+                    output.sequenceNumber = sequence
+                    output.recordMark = place(record, measurements: &decoded.measurements, events: &output.events)
+                    output.measurements = decoded.measurements
                 }
-                return GATTOutput(measurements: decoded.measurements, events: decoded.events)
+                return output
             }
         } catch {
             return GATTOutput(events: [.rejectedFrame(reason: error.description)])
+        }
+    }
+
+    /// Where a numbered record falls against the mark: the marked record itself (a duplicate, dropped), a newer
+    /// one (the mark moves), or one that shows the numbering restarted (kept; everything is read again).
+    private mutating func place(_ record: DeviceRecordMark, measurements: inout [DecodedMeasurement], events: inout [DriverEvent]) -> DeviceRecordMark? {
+        switch transfer {
+        case let .verifying(mark):
+            if record.sequenceNumber == mark.sequenceNumber, mark.deviceTime == nil || mark.deviceTime == record.deviceTime {
+                transfer = .downloading
+                measurements = []
+                return nil
+            }
+            transfer = .restartedRereadAfterTransfer
+            transferTop = record
+            recordMark = record
+            return record
+        case .rereading, .restartedRereadAfterTransfer:
+            // A full read: the mark is the highest number of this read (it may lie below the old mark).
+            if let top = transferTop, record.sequenceNumber <= top.sequenceNumber { return nil }
+            transferTop = record
+            recordMark = record
+            return record
+        case .downloading, .idle:
+            guard let mark = recordMark else { recordMark = record; return record }
+            if record.sequenceNumber > mark.sequenceNumber { recordMark = record; return record }
+            if record.sequenceNumber == mark.sequenceNumber, mark.deviceTime == nil || mark.deviceTime == record.deviceTime {
+                measurements = []  // the marked record again
+                return nil
+            }
+            // A lower number, or the marked number with another time, outside a re-read: the numbering restarted.
+            transfer = .restartedRereadAfterTransfer
+            transferTop = record
+            recordMark = record
+            return record
         }
     }
 
