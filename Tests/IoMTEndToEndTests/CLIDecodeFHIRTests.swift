@@ -71,7 +71,8 @@ import Testing
         let cases: [(profile: String, fixture: String, mustContain: [String])] = [
             ("ble-blood-pressure", "ble-blood-pressure/bpm-systolic-nan", ["\"code\":\"not-a-number\"", "\"code\":\"150022\""]),
             ("ble-health-thermometer", "ble-health-thermometer/temp-special-plusinf", ["\"code\":\"positive-infinity\""]),
-            ("ble-glucose", "ble-glucose/gm-clock-year-2000", ["\"effectiveDateTime\":\"2026-11-23T10:00:00.000Z\"", "\"code\":\"160184\""]),
+            // An unset meter clock is kept as stamped (and flagged time-untrusted, so the daemon holds it), never re-stamped "now".
+            ("ble-glucose", "ble-glucose/gm-clock-year-2000", ["\"effectiveDateTime\":\"2000-01-01T00:00:00.000Z\"", "\"code\":\"160184\""]),
             ("ble-weight-scale", "ble-weight-scale/weight-flags-0e-stamp-user-bmi-height", ["\"code\":\"188752\"", "\"code\":\"kg/m2\""]),
         ]
         let directory = try LabHarness.temporaryDirectory("decode-fhir-ble")
