@@ -36,6 +36,10 @@ command -v cpio >/dev/null 2>&1 || need_apt+=(cpio)
 command -v depmod >/dev/null 2>&1 || need_apt+=(kmod)
 command -v bc >/dev/null 2>&1 || need_apt+=(bc)
 dpkg -s python3-dbus >/dev/null 2>&1 || need_apt+=(python3-dbus)
+# MQTT uplink (issue 17): libmosquitto for IoMTMQTT; Debian's broker and clients for the broker tests.
+dpkg -s libmosquitto-dev >/dev/null 2>&1 || need_apt+=(libmosquitto-dev)
+command -v mosquitto >/dev/null 2>&1 || [ -x /usr/sbin/mosquitto ] || need_apt+=(mosquitto)
+command -v mosquitto_sub >/dev/null 2>&1 || need_apt+=(mosquitto-clients)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "setup: installing Debian packages: ${need_apt[*]}"
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"

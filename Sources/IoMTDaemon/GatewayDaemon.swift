@@ -58,7 +58,8 @@ public final class GatewayDaemon: Sendable {
             do { _ = try DriverRegistry.makeSession(for: profile) } catch { problems.append("\(profile.sourcePath ?? profile.id): \(error)") }
         }
         problems += DaemonConfiguration.bluetoothProblems(configuration, profiles: profiles, configPath: configPath)
-        let credentials = [configuration.dom.clientKeyPath, configuration.dom.clientCertificatePath, configuration.dom.oauth2?.clientSecretFile]
+        let credentials = [configuration.dom.clientKeyPath, configuration.dom.clientCertificatePath, configuration.dom.oauth2?.clientSecretFile,
+                           configuration.mqtt?.keyFile, configuration.mqtt?.passwordFile]
         for path in credentials.compactMap({ $0 }) {
             if let problem = CredentialFileCheck.problem(path: path) { problems.append("\(configPath): \(problem)") }
         }
@@ -119,7 +120,7 @@ public final class GatewayDaemon: Sendable {
         let store: Store
         do {
             try FileIO.createDirectory(configuration.stateDirectory)
-            var storeConfiguration = StoreConfiguration(maxUndeliveredRows: configuration.maxUndeliveredReadings, destinations: ["dom"])
+            var storeConfiguration = StoreConfiguration(maxUndeliveredRows: configuration.maxUndeliveredReadings, destinations: ["dom"] + (configuration.mqtt == nil ? [] : [MQTTUplink.destination]))
             storeConfiguration.storage = configuration.storage
             store = try Store(path: configuration.storePath, configuration: storeConfiguration, clock: clock)
         } catch {
@@ -158,6 +159,14 @@ public final class GatewayDaemon: Sendable {
         let forwarder = Forwarder(store: store, destination: "dom", baseURL: configuration.dom.baseURL,
                                   wireFormat: wireFormat, transport: http,
                                   configuration: ForwarderConfiguration(batchSize: configuration.dom.batchSize), clock: clock)
+        // MQTT uplink (issue 17): a second destination with its own delivery state.
+        let uplink: MQTTUplink?
+        switch MQTTUplink.make(configuration, gateway: gatewayIdentity, store: store, clock: clock) {
+        case let .success(made): uplink = made
+        case let .failure(error):
+            Log.error("mqtt.passwordFile: \(error)", "mqtt")
+            return 1
+        }
         let pipeline = IngestPipeline(store: store, alerts: AlertEvaluator(ruleSet: ruleSet, context: context), dispatcher: dispatcher,
                                       forwarder: forwarder, health: health, clock: clock)
 
@@ -199,6 +208,7 @@ public final class GatewayDaemon: Sendable {
         let stop = StopSignal()
         let tasks = runners.map { runner in Task { await runner.run() } }
         let forwarding = Task { await forwarder.run() }
+        let mqttForwarding = Task { await uplink?.forwarder.run() }
         let alertRetry = Task {
             while !Task.isCancelled {
                 try? await Task.sleep(for: .seconds(5))
@@ -286,6 +296,9 @@ public final class GatewayDaemon: Sendable {
         }
         forwarding.cancel()
         await forwarding.value
+        mqttForwarding.cancel()
+        await mqttForwarding.value
+        await uplink?.client.close()
         alertRetry.cancel()
         storageRelief.cancel()
         alertClock.cancel()
