@@ -27,6 +27,8 @@ let package = Package(
         .systemLibrary(name: "COpenSSL", path: "Sources/COpenSSL"),
         // libudev-dev: USB hotplug (device enumeration and the udev monitor).
         .systemLibrary(name: "CUdev", path: "Sources/CUdev"),
+        // libmosquitto-dev: the MQTT uplink (IoMTMQTT) and iomt-collector.
+        .systemLibrary(name: "CMosquitto", path: "Sources/CMosquitto"),
 
         // The reading model, codes, decimal values, time, JSON, normalisation.
         .target(name: "IoMTCore", swiftSettings: strict),
@@ -48,10 +50,13 @@ let package = Package(
         .target(name: "IoMTHTTP", dependencies: ["IoMTCore", "CCurl"], swiftSettings: strict),
         // Delivery: outbox → wire format → HTTP, with backoff; rows delivered only after a 2xx.
         .target(name: "IoMTForward", dependencies: ["IoMTCore", "IoMTStore", "IoMTFHIR", "IoMTHTTP"], swiftSettings: strict),
+        // MQTT 5 uplink on libmosquitto: client (QoS 1, PUBACK-confirmed), the Forwarder's transport and wire format for a broker.
+        .target(name: "IoMTMQTT", dependencies: ["IoMTCore", "IoMTTransport", "CMosquitto", "IoMTHTTP", "IoMTStore", "IoMTFHIR", "IoMTForward"],
+                swiftSettings: strict),
         // The daemon: configuration, device sessions, pipeline, systemd notify.
         .target(name: "IoMTDaemon", dependencies: ["IoMTCore", "IoMTProfiles", "IoMTDrivers", "IoMTTransport",
                                                    "IoMTUdev", "IoMTStore", "IoMTAlerts", "IoMTFHIR", "IoMTHTTP", "IoMTForward",
-                                                   "IoMTDBus", "IoMTBlueZ"],
+                                                   "IoMTDBus", "IoMTBlueZ", "IoMTMQTT"],
                 swiftSettings: strict),
         // D-Bus client on an AF_UNIX socket (no libdbus): wire format, SASL EXTERNAL, connection, exported objects.
         .target(name: "IoMTDBus", exclude: ["README.md"], swiftSettings: strict),
@@ -84,6 +89,7 @@ let package = Package(
         .testTarget(name: "IoMTBlueZTests", dependencies: ["IoMTBlueZ", "IoMTDBus", "IoMTDrivers", "IoMTCore", "IoMTLab"], swiftSettings: strict),
         // The BLE device simulator: fixture sequencing, object construction, and its objects on a private dbus-daemon.
         .testTarget(name: "IoMTLabTests", dependencies: ["IoMTLab", "IoMTDBus"], swiftSettings: strict),
+        .testTarget(name: "IoMTMQTTTests", dependencies: ["IoMTMQTT", "IoMTCore", "IoMTStore", "IoMTForward", "IoMTFHIR", "IoMTLab"], swiftSettings: strict),
         .testTarget(name: "IoMTEndToEndTests", dependencies: ["IoMTCore", "IoMTStore", "IoMTDaemon", "IoMTHTTP", "IoMTLab", "IoMTDBus", "IoMTAlerts", "CSQLite"], swiftSettings: strict),
     ]
 )

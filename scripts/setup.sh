@@ -39,6 +39,10 @@ dpkg -s python3-dbus >/dev/null 2>&1 || need_apt+=(python3-dbus)
 # Power-cut harness (scripts/power-cut/run.sh): the same qemu/kernel/initramfs as the BLE lab, plus an ext4 image
 # for the store (mkfs.ext4, e2fsck after every cut).
 command -v mkfs.ext4 >/dev/null 2>&1 || need_apt+=(e2fsprogs)
+# MQTT uplink (issue 17): libmosquitto for IoMTMQTT; Debian's broker and clients for the broker tests.
+dpkg -s libmosquitto-dev >/dev/null 2>&1 || need_apt+=(libmosquitto-dev)
+command -v mosquitto >/dev/null 2>&1 || [ -x /usr/sbin/mosquitto ] || need_apt+=(mosquitto)
+command -v mosquitto_sub >/dev/null 2>&1 || need_apt+=(mosquitto-clients)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "setup: installing Debian packages: ${need_apt[*]}"
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"

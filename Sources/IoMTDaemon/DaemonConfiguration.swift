@@ -69,6 +69,8 @@ public struct DaemonConfiguration: Sendable {
     public var control = Control()
     public var hotplug = Hotplug()
     public var bluetooth = Bluetooth()
+    /// The MQTT uplink (MQTTConfiguration.swift); nil: readings go to DOM only.
+    public var mqtt: MQTT? = nil
 
     public var storePath: String { stateDirectory + "/iomtd.sqlite" }
     /// Profiles a technician installed with `iomtctl profiles install` (the daemon's own, audited).
@@ -78,7 +80,8 @@ public struct DaemonConfiguration: Sendable {
 }
 
 extension DaemonConfiguration {
-    static let topLevelKeys: Set<String> = ["stateDirectory", "profilesDirectory", "gateway", "patient", "devices", "dom", "alerts", "store", "control", "hotplug", "bluetooth", "logLevel", "comment"]
+    static let topLevelKeys: Set<String> = ["stateDirectory", "profilesDirectory", "gateway", "patient", "devices", "dom", "alerts", "store", "control", "hotplug", "bluetooth", "logLevel", "comment",
+                                               "mqtt"]
 
     /// Parses and validates a configuration file's text; every problem names the field and what was expected.
     public static func parse(_ text: String, file: String) throws(ConfigurationError) -> DaemonConfiguration {
@@ -240,6 +243,7 @@ extension DaemonConfiguration {
         let control = parseControl(root, &r)
         let hotplug = parseHotplug(root, &r)
         let bluetooth = parseBluetooth(root, &r)
+        let mqtt = parseMQTT(root, gatewaySystemId: gateway.systemId, &r)
 
         guard r.problems.isEmpty else { throw ConfigurationError(file: file, problems: r.problems) }
         var configuration = DaemonConfiguration(stateDirectory: stateDirectory, profilesDirectory: profilesDirectory, gateway: gateway,
@@ -251,6 +255,7 @@ extension DaemonConfiguration {
         configuration.control = control
         configuration.hotplug = hotplug
         configuration.bluetooth = bluetooth
+        configuration.mqtt = mqtt
         return configuration
     }
 }

@@ -58,7 +58,8 @@ public final class GatewayDaemon: Sendable {
             do { _ = try DriverRegistry.makeSession(for: profile) } catch { problems.append("\(profile.sourcePath ?? profile.id): \(error)") }
         }
         problems += DaemonConfiguration.bluetoothProblems(configuration, profiles: profiles, configPath: configPath)
-        let credentials = [configuration.dom.clientKeyPath, configuration.dom.clientCertificatePath, configuration.dom.oauth2?.clientSecretFile]
+        let credentials = [configuration.dom.clientKeyPath, configuration.dom.clientCertificatePath, configuration.dom.oauth2?.clientSecretFile,
+                           configuration.mqtt?.keyFile, configuration.mqtt?.passwordFile]
         for path in credentials.compactMap({ $0 }) {
             if let problem = CredentialFileCheck.problem(path: path) { problems.append("\(configPath): \(problem)") }
         }
@@ -123,7 +124,7 @@ public final class GatewayDaemon: Sendable {
         let storeMovedAside: String?
         do {
             try FileIO.createDirectory(configuration.stateDirectory)
-            var storeConfiguration = StoreConfiguration(maxUndeliveredRows: configuration.maxUndeliveredReadings, destinations: ["dom"])
+            var storeConfiguration = StoreConfiguration(maxUndeliveredRows: configuration.maxUndeliveredReadings, destinations: ["dom"] + (configuration.mqtt == nil ? [] : [MQTTUplink.destination]))
             storeConfiguration.storage = configuration.storage
             (store, storeMovedAside) = try StoreIntegrity.openMovingAsideCorrupt(path: configuration.storePath, configuration: storeConfiguration, clock: clock)
         } catch {
@@ -162,6 +163,14 @@ public final class GatewayDaemon: Sendable {
         let forwarder = Forwarder(store: store, destination: "dom", baseURL: configuration.dom.baseURL,
                                   wireFormat: wireFormat, transport: http,
                                   configuration: ForwarderConfiguration(batchSize: configuration.dom.batchSize), clock: clock)
+        // MQTT uplink (issue 17): a second destination with its own delivery state.
+        let uplink: MQTTUplink?
+        switch MQTTUplink.make(configuration, gateway: gatewayIdentity, store: store, clock: clock) {
+        case let .success(made): uplink = made
+        case let .failure(error):
+            Log.error("mqtt.passwordFile: \(error)", "mqtt")
+            return 1
+        }
         // The engine continues where it stopped (episodes, windows, acknowledgements, timers survive a restart).
         let evaluator = AlertEvaluator(ruleSet: ruleSet, context: context, store: store)
         let undecided = await evaluator.restore()
@@ -218,6 +227,7 @@ public final class GatewayDaemon: Sendable {
         }
         // Alerts stored before a crash but not yet dispatched go out first — on their own: a hung or slow
         // channel (its own timeout) never holds up reading or READY=1. Then retried every 5 s.
+        let mqttForwarding = Task { await uplink?.forwarder.run() }
         let alertRetry = Task {
             while !Task.isCancelled {
                 await dispatcher.dispatchPending()
@@ -327,6 +337,9 @@ public final class GatewayDaemon: Sendable {
         }
         forwarding.cancel()
         await forwarding.value
+        mqttForwarding.cancel()
+        await mqttForwarding.value
+        await uplink?.client.close()
         alertRetry.cancel()
         storageRelief.cancel()
         alertClock.cancel()
