@@ -13,6 +13,8 @@ public struct MQTTPHDWireFormat: WireFormat {
 
     public func unsendable(_ batch: [StoredObservation]) -> [QuarantinedRow] { bundle.unsendable(batch) }
 
+    public func identifier(of row: StoredObservation) -> String { bundle.identifier(of: row) }
+
     public func encode(_ batch: [StoredObservation]) -> [UInt8] { bundle.encode(batch) }
 
     public func interpret(status: Int, body: [UInt8], batch: [StoredObservation]) -> BatchOutcome {
