@@ -64,7 +64,11 @@ public enum RuleFileParser {
         let units: [(String, Int64)] = [("ms", 1), ("s", 1000), ("m", 60_000), ("h", 3_600_000), ("d", 86_400_000)]
         for (suffix, scale) in units where text.hasSuffix(suffix) {
             let number = text.dropLast(suffix.count)
-            if let value = Int64(number), value >= 0, !number.hasPrefix("+") { return value * scale }
+            // A duration too long for Int64 milliseconds is malformed, reported like any other (never a trap).
+            if let value = Int64(number), value >= 0, !number.hasPrefix("+") {
+                let (milliseconds, overflow) = value.multipliedReportingOverflow(by: scale)
+                return overflow ? nil : milliseconds
+            }
         }
         return nil
     }

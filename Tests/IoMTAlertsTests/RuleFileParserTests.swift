@@ -45,7 +45,7 @@ import Testing
         #expect(RuleFileParser.duration(text) == milliseconds)
     }
 
-    @Test(arguments: ["15", "s", "-5s", "1.5h", "15 s"])
+    @Test(arguments: ["15", "s", "-5s", "1.5h", "15 s", "106751991167301d", "99999999999999999d", "9223372036854775807s"])
     func badDurationsAreRefused(text: String) {
         #expect(RuleFileParser.duration(text) == nil)
     }
