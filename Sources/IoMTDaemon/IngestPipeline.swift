@@ -12,16 +12,14 @@ import IoMTStore
 /// With a store, the engine's state is durable: after every input that changes what a clinician could notice
 /// (an episode opened, announced, acknowledged, resolved; a persistence window started; a timer moved), the
 /// snapshot is staged in the store *before* the events are returned, so it commits in the same group commit as
-/// their alert rows or an earlier one. The snapshot carries the last minute's events: when a crash falls between
-/// the state's commit and the alerts', `restore()` hands back those not stored, to be raised once.
+/// their alert rows or an earlier one. The events are journalled with it (each once; the store keeps the last
+/// minute's): when a crash falls between the state's commit and the alerts', `restore()` hands back those not
+/// stored, to be raised once. The snapshot is encoded by the group commit that writes it, once per commit.
 public actor AlertEvaluator {
     private var engine: AlertEngine
     private let store: Store?
     private var savedDigest: Int?
     private var sequence: Int64 = 0
-    /// Events handed out within `recoveryWindowMilliseconds` of engine time (saved with the state).
-    private var recentEvents: [AlertEvent] = []
-    static let recoveryWindowMilliseconds: Int64 = 60_000
 
     public init(ruleSet: RuleSet, context: AlertContext = AlertContext(), store: Store? = nil) {
         engine = AlertEngine(ruleSet: ruleSet, context: context)
@@ -62,11 +60,14 @@ public actor AlertEvaluator {
             let sameRules = snapshot.ruleSetHash == engine.ruleSet.hash
             Log.notice("alert engine state restored (saved \(saved.savedAt.iso8601), rule set \(sameRules ? "unchanged" : "changed: \(engine.droppedTracks) state(s) of changed or removed rules dropped")): \(engine.openEpisodeCount) open episode(s)", "alerts")
             var missing: [AlertEvent] = []
-            for event in snapshot.recentEvents where !(try await store.alertExists(episode: event.episode, occurrence: event.occurrence, createdAt: event.createdAt)) {
-                missing.append(event)
+            // Snapshots written before the journal existed carry their recent events themselves.
+            let journalled = try await store.alertEngineJournal().compactMap { try? AlertEvent.decode(json: $0.json) }
+            for event in snapshot.recentEvents + journalled where !missing.contains(event) {
+                if try await !store.alertExists(episode: event.episode, occurrence: event.occurrence, createdAt: event.createdAt) {
+                    missing.append(event)
+                }
             }
             if !missing.isEmpty { Log.warning("\(missing.count) alert(s) decided before the restart were not stored: raising them now", "alerts") }
-            recentEvents = snapshot.recentEvents
             savedDigest = engine.materialDigest
             return missing
         } catch {
@@ -77,23 +78,23 @@ public actor AlertEvaluator {
 
     private func persist(_ events: [AlertEvent]) async {
         guard let store else { return }
-        if let now = engine.now {
-            recentEvents.removeAll { now.milliseconds(since: $0.createdAt) > Self.recoveryWindowMilliseconds }
-        }
-        recentEvents += events
         let digest = engine.materialDigest
         guard digest != savedDigest || !events.isEmpty else { return }
         savedDigest = digest
         sequence += 1
-        var snapshot = engine.snapshot()
-        snapshot.recentEvents = recentEvents
-        do {
-            let state = SavedAlertEngineState(ruleSetHash: snapshot.ruleSetHash, sequence: sequence, json: try snapshot.json(),
-                                              savedAt: engine.now ?? Instant(millisecondsSinceEpoch: 0))
-            await store.stageAlertEngineState(state)
-        } catch {
-            Log.error("alert engine state NOT saved: \(error)", "alerts")
+        let snapshot = engine.snapshot()
+        var journal: [JournalledAlertEvent] = []
+        for event in events {
+            do {
+                journal.append(JournalledAlertEvent(episode: event.episode, occurrence: event.occurrence, createdAt: event.createdAt,
+                                                    json: try event.json()))
+            } catch {
+                Log.error("alert event NOT journalled (\(error)); it is raised now, but a crash before its row commits would lose it", "alerts")
+            }
         }
+        let state = StagedAlertEngineState(ruleSetHash: snapshot.ruleSetHash, sequence: sequence,
+                                           savedAt: engine.now ?? Instant(millisecondsSinceEpoch: 0), encode: { try snapshot.json() })
+        await store.stageAlertEngineState(state, events: journal)
     }
 }
 

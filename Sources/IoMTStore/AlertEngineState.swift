@@ -13,19 +13,68 @@ public struct SavedAlertEngineState: Sendable, Hashable {
     }
 }
 
+/// A state handed to the store but not written yet. Its JSON is made when the group commit writes it, so a burst of
+/// inputs costs one encoding per commit, not one per input (frame → alert latency stays flat under load).
+public struct StagedAlertEngineState: Sendable {
+    public var ruleSetHash: String
+    public var sequence: Int64
+    public var savedAt: Instant
+    let encode: @Sendable () throws -> String
+
+    public init(ruleSetHash: String, sequence: Int64, savedAt: Instant, encode: @escaping @Sendable () throws -> String) {
+        self.ruleSetHash = ruleSetHash; self.sequence = sequence; self.savedAt = savedAt; self.encode = encode
+    }
+}
+
+/// One alert event the engine decided, journalled with the state that produced it (each event written once).
+public struct JournalledAlertEvent: Sendable, Hashable {
+    public var episode: String
+    public var occurrence: AlertOccurrence
+    public var createdAt: Instant
+    public var json: String
+
+    public init(episode: String, occurrence: AlertOccurrence, createdAt: Instant, json: String) {
+        self.episode = episode; self.occurrence = occurrence; self.createdAt = createdAt; self.json = json
+    }
+}
+
 extension Store {
     /// Queues the engine state for the next group-commit transaction (the one that stores the alerts handed to
     /// `insertAlerts` after this call, or an earlier one): state is never committed after the alerts it produced.
-    public func stageAlertEngineState(_ state: SavedAlertEngineState) {
-        if let staged = stagedEngineState, staged.sequence >= state.sequence { return }
+    /// `events`: the alert events decided since the last call, journalled in the same transaction as the state.
+    public func stageAlertEngineState(_ state: StagedAlertEngineState, events: [JournalledAlertEvent] = []) {
+        stagedEngineEvents += events
+        if let staged = stagedEngineState, staged.sequence >= state.sequence {
+            if !events.isEmpty { scheduleFlush() }
+            return
+        }
         stagedEngineState = state
         scheduleFlush()
     }
 
     /// Writes the state now, in its own transaction (shutdown, tests).
-    public func saveAlertEngineState(_ state: SavedAlertEngineState) throws(StoreError) {
-        stageAlertEngineState(state)
-        try connection.transaction { () throws(StoreError) in try writeStagedEngineState() }
+    public func saveAlertEngineState(_ state: StagedAlertEngineState, events: [JournalledAlertEvent] = []) throws(StoreError) {
+        stageAlertEngineState(state, events: events)
+        let staged = stagedEngineWrite
+        do {
+            try connection.transaction { () throws(StoreError) in try writeStagedEngineState() }
+        } catch {
+            restageEngineState(staged)
+            throw error
+        }
+    }
+
+    /// Journalled events decided within `window` of the saved state's time (restart recovery), oldest first.
+    public func alertEngineJournal() throws(StoreError) -> [JournalledAlertEvent] {
+        let select = try connection.statement("SELECT episode, occurrence, created_ms, event_json FROM alert_engine_journal ORDER BY created_ms")
+        defer { select.reset() }
+        var events: [JournalledAlertEvent] = []
+        while try select.step() {
+            guard let occurrence = AlertOccurrence(rawValue: select.text(1) ?? "") else { continue }
+            events.append(JournalledAlertEvent(episode: select.text(0) ?? "", occurrence: occurrence,
+                                               createdAt: Instant(millisecondsSinceEpoch: select.int64(2)), json: select.text(3) ?? ""))
+        }
+        return events
     }
 
     /// The saved state, if any.
@@ -47,25 +96,56 @@ extension Store {
         return try select.step()
     }
 
-    /// Inside a transaction: the staged state, if newer than the row. Stays staged when the transaction fails
-    /// (the caller restores it through `restageEngineState`).
+    /// How long a journalled event is kept after the engine time of the state written with it: an alert row commits
+    /// in the same group commit as its state or a later one, well within this.
+    static let journalWindowMilliseconds: Int64 = 60_000
+
+    /// What the next group commit writes for the engine (captured before it, restored by `restageEngineState` if it fails).
+    var stagedEngineWrite: (state: StagedAlertEngineState?, events: [JournalledAlertEvent]) {
+        (stagedEngineState, stagedEngineEvents)
+    }
+
+    /// Inside a transaction: the staged state, if newer than the row, and the staged events. Both stay staged in
+    /// memory when the transaction fails (the caller puts them back through `restageEngineState`).
     func writeStagedEngineState() throws(StoreError) {
+        if !stagedEngineEvents.isEmpty {
+            let insert = try connection.statement("INSERT OR IGNORE INTO alert_engine_journal (episode, occurrence, created_ms, event_json) VALUES (?1, ?2, ?3, ?4)")
+            for event in stagedEngineEvents {
+                try insert.bind(event.episode, at: 1)
+                try insert.bind(event.occurrence.rawValue, at: 2)
+                try insert.bind(event.createdAt.millisecondsSinceEpoch, at: 3)
+                try insert.bind(event.json, at: 4)
+                try insert.run()
+            }
+            stagedEngineEvents = []
+        }
         guard let state = stagedEngineState else { return }
+        let json: String
+        do { json = try state.encode() } catch {
+            Log.error("alert engine state NOT saved: \(error)", "alerts")
+            stagedEngineState = nil
+            return
+        }
         let upsert = try connection.statement("""
             INSERT INTO alert_engine_state (id, rule_set_hash, sequence, state_json, saved_ms) VALUES (1, ?1, ?2, ?3, ?4)
             ON CONFLICT (id) DO UPDATE SET rule_set_hash = ?1, sequence = ?2, state_json = ?3, saved_ms = ?4 WHERE sequence < ?2
             """)
         try upsert.bind(state.ruleSetHash, at: 1)
         try upsert.bind(state.sequence, at: 2)
-        try upsert.bind(state.json, at: 3)
+        try upsert.bind(json, at: 3)
         try upsert.bind(state.savedAt.millisecondsSinceEpoch, at: 4)
         try upsert.run()
+        let prune = try connection.statement("DELETE FROM alert_engine_journal WHERE created_ms < ?1")
+        try prune.bind(state.savedAt.millisecondsSinceEpoch &- Self.journalWindowMilliseconds, at: 1)
+        try prune.run()
         stagedEngineState = nil
     }
 
-    /// After a failed transaction: the state it tried to write goes back unless a newer one was staged meanwhile.
-    func restageEngineState(_ state: SavedAlertEngineState?) {
-        guard let state, (stagedEngineState?.sequence ?? .min) < state.sequence else { return }
+    /// After a failed transaction: the state it tried to write goes back unless a newer one was staged meanwhile,
+    /// and its events go back ahead of any staged since.
+    func restageEngineState(_ write: (state: StagedAlertEngineState?, events: [JournalledAlertEvent])) {
+        stagedEngineEvents = write.events + stagedEngineEvents
+        guard let state = write.state, (stagedEngineState?.sequence ?? .min) < state.sequence else { return }
         stagedEngineState = state
     }
 }

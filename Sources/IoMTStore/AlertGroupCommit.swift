@@ -25,10 +25,10 @@ extension Store {
 
     /// Commits waiting alerts (and the alert engine's staged state) on their own (no readings were waiting).
     func flushWaitingAlerts() {
-        guard !waitingAlerts.isEmpty || stagedEngineState != nil else { return }
+        guard !waitingAlerts.isEmpty || stagedEngineState != nil || !stagedEngineEvents.isEmpty else { return }
         let batch = waitingAlerts
         waitingAlerts = []
-        let engineState = stagedEngineState
+        let engineState = stagedEngineWrite
         var ids: [[Int64]] = []
         let outcome: Result<[Int64], StoreError>
         do {

@@ -59,7 +59,7 @@ extension Store {
         let alertBatch = waitingAlerts
         waitingAlerts = []
         var alertIds: [[Int64]] = []
-        let engineState = stagedEngineState
+        let engineState = stagedEngineWrite
         let outcome: Result<[Int64], StoreError>
         do {
             outcome = .success(try connection.transaction { () throws(StoreError) -> [Int64] in

@@ -249,6 +249,18 @@ enum Migrations {
                 period_end_ms INTEGER NOT NULL
             );
             """),
+        // Alert events the engine decided, written with its state (each once, not the whole list with every
+        // snapshot): after a crash between the state's commit and the alerts', restart raises those without a row.
+        Migration(version: 17, sql: """
+            CREATE TABLE alert_engine_journal (
+                episode TEXT NOT NULL,
+                occurrence TEXT NOT NULL,
+                created_ms INTEGER NOT NULL,
+                event_json TEXT NOT NULL,
+                PRIMARY KEY (episode, occurrence, created_ms)
+            ) WITHOUT ROWID;
+            CREATE INDEX alert_engine_journal_created ON alert_engine_journal (created_ms);
+            """),
     ]
 
     static var latestVersion: Int { steps.last?.version ?? 0 }

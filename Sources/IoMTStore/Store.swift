@@ -28,7 +28,9 @@ public actor Store {
     /// Alerts to store in the next group-commit transaction (AlertGroupCommit.swift).
     var waitingAlerts: [PendingAlerts] = []
     /// The alert engine's latest state, written by the next group commit (AlertEngineState.swift).
-    var stagedEngineState: SavedAlertEngineState?
+    var stagedEngineState: StagedAlertEngineState?
+    /// Alert events decided since the last engine write, journalled with the next state (AlertEngineState.swift).
+    var stagedEngineEvents: [JournalledAlertEvent] = []
     var waitingRows = 0
     var flushScheduled = false
     /// Transactions that committed appended readings (one per group commit); for tests and metrics.

@@ -81,4 +81,26 @@ import Testing
         #expect(await third.restore().isEmpty)
         #expect(await third.openEpisodes == 1)
     }
+
+    /// Each decided event is written once (the journal), not again with every snapshot: the saved state does not grow
+    /// with the alerts of the last minute, which is what kept frame → alert latency flat (iomt-bench 5).
+    @Test func theSavedStateDoesNotGrowWithTheAlertsItDecided() async throws {
+        let path = try LabHarness.temporaryDirectory("engine-journal").appendingPathComponent("store.db").path
+        let clock = ManualClock(Self.start)
+        let store = try Store(path: path, clock: clock)
+        let dips = RuleSet(version: "dips-1", rules: [.threshold(id: "spo2-low", measurement: "MDC_PULS_OXIM_SAT_O2", below: DecimalValue(90),
+                                                                 priority: .high, latching: false)])
+        let evaluator = AlertEvaluator(ruleSet: dips, store: store)
+        let alternating = (0..<60).map { $0 % 2 == 0 ? 85 : 97 }
+        let early = try await feed(evaluator, store: store, clock: clock, values: Array(alternating.prefix(6)))
+        let earlySize = try #require(try await store.alertEngineState()).json.utf8.count
+        let late = try await feed(evaluator, store: store, clock: clock, values: Array(alternating.dropFirst(6)))
+        #expect(early.count + late.count == 60) // one episode per dip: fired, then resolved
+        let lateSize = try #require(try await store.alertEngineState()).json.utf8.count
+        #expect(lateSize < earlySize + 512, "state grew from \(earlySize) to \(lateSize) bytes")
+        // The journal keeps the last minute of events, each once.
+        let journal = try await store.alertEngineJournal()
+        #expect(Set(journal.map { "\($0.episode)/\($0.occurrence)/\($0.createdAt.millisecondsSinceEpoch)" }).count == journal.count)
+        #expect(journal.count <= 62 && journal.count >= 50)
+    }
 }
