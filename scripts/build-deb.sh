@@ -12,7 +12,7 @@
 # man pages and bash completion; its postinst creates the iomtd system user and starts the service.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-BIN_DIR="" OUT="$ROOT/.build/deb" VERSION="0.1.0" COMPRESS="-Zxz"
+BIN_DIR="" OUT="$ROOT/.build/deb" VERSION=$(sed -n 's/.*static let current = "\(.*\)".*/\1/p' "$ROOT/Sources/IoMTCore/ProductVersion.swift") COMPRESS="-Zxz"
 while [ $# -gt 0 ]; do
   case "$1" in
     --bin-dir) BIN_DIR=$2; shift 2 ;;

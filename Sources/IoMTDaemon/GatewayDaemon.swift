@@ -13,7 +13,7 @@ import IoMTTransport
 /// The daemon: loads configuration and profiles, opens the store, starts one runner per device,
 /// the forwarder and the alert dispatcher, talks to systemd, and stops cleanly on SIGTERM/SIGINT.
 public final class GatewayDaemon: Sendable {
-    public static let version = "0.1.0"
+    public static let version = ProductVersion.current
 
     let configuration: DaemonConfiguration
     let profiles: [DeviceProfile]

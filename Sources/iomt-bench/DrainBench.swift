@@ -210,7 +210,7 @@ enum DrainBench {
         let store: Store
         do { store = try Store(path: db) } catch { print("drain child: \(error)"); return 1 }
         let forwarder = Forwarder(store: store, destination: "dom", baseURL: url,
-                                  wireFormat: FHIRPHDWireFormat(gateway: GatewayIdentity(systemId: "0A1B2C3D4E5F6071", serialNumber: "BENCH", softwareVersion: "0.1.0")),
+                                  wireFormat: FHIRPHDWireFormat(gateway: GatewayIdentity(systemId: "0A1B2C3D4E5F6071", serialNumber: "BENCH", softwareVersion: ProductVersion.current)),
                                   transport: CurlHTTPClient(), configuration: ForwarderConfiguration(batchSize: batch), clock: SystemClock())
         var delivered = 0
         let start = monotonicNanoseconds()

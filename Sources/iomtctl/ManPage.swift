@@ -1,3 +1,5 @@
+import IoMTCore
+
 /// `iomtctl help --man`: the man page (docs/man/iomtctl.1) rendered from the same help texts as
 /// `iomtctl help COMMAND`, so the two cannot drift (a test compares them).
 enum ManPage {
@@ -7,7 +9,7 @@ enum ManPage {
 
     static func render() -> String {
         var lines = [
-            ".TH IOMTCTL 1 \"2026-11\" \"iomtd 0.1.0\" \"User Commands\"",
+            ".TH IOMTCTL 1 \"2026-11\" \"iomtd \(ProductVersion.current)\" \"User Commands\"",
             ".SH NAME",
             "iomtctl \\- technician's command-line interface to iomtd",
             ".SH SYNOPSIS",

@@ -36,7 +36,7 @@ if name == "-h" || name == "--help" || name == "help" {
     if let topic, let text = CLIHelp.command[topic] { print(text) } else { print(CLIHelp.overview) }
     exit(0)
 }
-if name == "--version" { print("iomtctl 0.1.0"); exit(0) }
+if name == "--version" { print("iomtctl \(ProductVersion.current)"); exit(0) }
 guard let command = commands[name] else {
     writeToStandardError("iomtctl: unknown command '\(name)'\n\n\(CLIHelp.overview)")
     exit(2)
