@@ -9,6 +9,8 @@ public struct DaemonConfiguration: Sendable {
         /// Serial device path (a stable udev symlink in production, a pty in the lab).
         public var path: String
         public var serialNumber: String?
+        /// Position in the file's `devices[]` (which also holds Bluetooth devices), for error messages; nil: hot-plugged.
+        public var index: Int? = nil
     }
 
     public struct DOM: Sendable, Hashable {
@@ -134,7 +136,8 @@ extension DaemonConfiguration {
             let devicePath = r.string(item, "path", path: path, required: true, expected: "a serial device path such as /dev/ttyUSB0")
             if let devicePath, !devicePath.hasPrefix("/") { r.fail(path + ".path", expected: "an absolute path", foundText: "\"\(devicePath)\"") }
             if let profile, let devicePath {
-                devices.append(Device(profileId: profile, path: devicePath, serialNumber: r.string(item, "serialNumber", path: path, required: false)))
+                devices.append(Device(profileId: profile, path: devicePath, serialNumber: r.string(item, "serialNumber", path: path, required: false),
+                                      index: index))
             }
         }
 

@@ -47,7 +47,8 @@ public final class GatewayDaemon: Sendable {
             throw .profiles(error.description)
         }
         var problems: [String] = []
-        for (index, device) in configuration.devices.enumerated() {
+        for (position, device) in configuration.devices.enumerated() {
+            let index = device.index ?? position
             guard let profile = profiles.first(where: { $0.id == device.profileId }) else {
                 problems.append("\(configPath): devices[\(index)].profile: expected one of \(profiles.map(\.id).joined(separator: ", ")), found \"\(device.profileId)\"")
                 continue

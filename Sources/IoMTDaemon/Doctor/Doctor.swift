@@ -18,8 +18,8 @@ public struct Doctor: Sendable {
                                   fix: "correct the fields named above (see iomtd.json(5)), then `iomtd --check-config --config \(configPath)`")]
         }
         let configuration = daemon.configuration
-        var findings = [DoctorFinding("configuration", .ok, "\(configPath) is valid; \(daemon.profiles.count) profile(s), \(configuration.devices.count) configured device(s)")]
-        let needsBluetooth = configuration.devices.contains { device in daemon.profiles.first { $0.id == device.profileId }?.transport == .ble }
+        var findings = [DoctorFinding("configuration", .ok, "\(configPath) is valid; \(daemon.profiles.count) profile(s), \(configuration.devices.count) serial and \(configuration.bluetooth.devices.count) Bluetooth device(s) configured")]
+        let needsBluetooth = configuration.bluetooth.enabled || !configuration.bluetooth.devices.isEmpty
         findings.append(system.bluetoothDaemon(needed: needsBluetooth))
         findings.append(system.bluetoothAdapters(needed: needsBluetooth))
         for device in configuration.devices { findings.append(system.serialDevice(path: device.path, daemonUser: daemonUser)) }

@@ -75,4 +75,41 @@ import Testing
             #expect(!text.contains("devices[2]"), "\(text)")
         }
     }
+
+    /// `devices[]` mixes Bluetooth and serial entries: a serial entry's error names its own position in the file.
+    @Test func aSerialDeviceAfterBluetoothOnesIsNamedByItsPositionInTheFile() throws {
+        let directory = try LabHarness.temporaryDirectory("mixed-config")
+        let path = directory.appendingPathComponent("iomtd.json").path
+        try configuration(devices: """
+            [{"profile": "ble-pulse-oximeter", "address": "00:11:22:33:44:57"},
+             {"profile": "ble-blood-pressure", "address": "00:11:22:33:44:58"},
+             {"profile": "no-such-oximeter", "path": "/dev/ttyUSB0"}]
+            """).write(toFile: path, atomically: true, encoding: .utf8)
+        do {
+            _ = try GatewayDaemon.load(configPath: path)
+            Issue.record("an unknown serial profile must be refused")
+        } catch {
+            let text = error.description
+            #expect(text.contains(#"devices[2].profile: expected one of"#) && text.contains(#"found "no-such-oximeter""#), "\(text)")
+            #expect(!text.contains("devices[0]"), "\(text)")
+        }
+    }
+
+    /// Doctor counts Bluetooth devices and, with one configured, treats a missing bluetoothd or adapter as a problem.
+    @Test func doctorSeesConfiguredBluetoothDevices() async throws {
+        let directory = try LabHarness.temporaryDirectory("doctor-ble")
+        let path = directory.appendingPathComponent("iomtd.json").path
+        try """
+            {"stateDirectory": "\(directory.path)", "profilesDirectory": "\(LabHarness.repositoryRoot.appendingPathComponent("DeviceProfiles").path)",
+             "gateway": {"systemId": "0A1B2C3D4E5F6071"}, "dom": {"baseURL": "http://127.0.0.1:9/fhir"},
+             "devices": [{"profile": "ble-pulse-oximeter", "address": "00:11:22:33:44:57"}]}
+            """.write(toFile: path, atomically: true, encoding: .utf8)
+        let findings = await Doctor(configPath: path).run()
+        let configuration = try #require(findings.first { $0.check == "configuration" })
+        #expect(configuration.detail.contains("1 Bluetooth device(s)"), "\(configuration.detail)")
+        for check in ["bluetoothd", "bluetooth adapter"] {
+            let finding = try #require(findings.first { $0.check == check })
+            #expect(finding.status != .info, "\(check): \(finding.detail) — a configured BLE device needs it")
+        }
+    }
 }
