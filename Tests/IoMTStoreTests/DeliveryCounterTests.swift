@@ -86,6 +86,20 @@ struct DeliveryCounterTests {
         #expect(counters == counted)
     }
 
+    /// `iomtctl store check` (StoreIntegrity.check) recounts and reports counters that drifted from the rows.
+    @Test func storeCheckReportsCountersThatDifferFromTheRows() async throws {
+        let dir = TemporaryDirectory()
+        let store = try storeFile(dir.database)
+        let ids = try await store.append((0..<4).map { stream($0, hoursAgo: 1) })
+        try await store.markDelivered([ids[0]], destination: "dom", at: now)
+        #expect(StoreIntegrity.check(path: dir.database).healthy)
+        try await store.executeForTests("UPDATE delivery_counts SET count = count + 2 WHERE state = 1")
+        let report = StoreIntegrity.check(path: dir.database)
+        #expect(!report.healthy)
+        #expect(report.integrity.first?.contains("delivery_counts") == true && report.integrity.first?.contains("dom state 1 counted 3, stored 1") == true,
+                "\(report.integrity)")
+    }
+
     /// `stats` reads counters: the work it does (SQLite VM steps) must not grow with the rows stored. Counting
     /// 20,000 delivered rows takes more than 20,000 steps; reading counters a few dozen.
     @Test func statsVisitsNoRows() async throws {
