@@ -67,6 +67,9 @@ public struct DaemonConfiguration: Sendable {
     public var maxUndeliveredReadings: Int
     /// The store's disk bound and compaction age (`store.maxMegabytes`, `store.compactStreamsAfterHours`).
     public var storage = StoragePolicy()
+    /// Delivered readings (and dedup-ledger identifiers) older than this are pruned by the hourly retention job
+    /// (`store.retentionDays`, default 7).
+    public var deliveredRetentionDays = 7
     public var sourcePath: String
     public var control = Control()
     public var hotplug = Hotplug()
@@ -223,8 +226,10 @@ extension DaemonConfiguration {
 
         var maxUndelivered = 100_000_000
         var storage = StoragePolicy()
+        var retentionDays = 7
         if let store = r.object(root, "store", path: "", required: false) {
-            r.checkKnownKeys(store, path: "store", allowed: ["maxUndeliveredReadings", "maxMegabytes", "compactStreamsAfterHours"])
+            r.checkKnownKeys(store, path: "store", allowed: ["maxUndeliveredReadings", "maxMegabytes", "compactStreamsAfterHours", "retentionDays"])
+            retentionDays = r.integer(store, "retentionDays", path: "store", range: 1...3650, default: retentionDays)
             maxUndelivered = r.integer(store, "maxUndeliveredReadings", path: "store", range: 1...100_000_000, default: maxUndelivered)
             storage.maxBytes = Int64(r.integer(store, "maxMegabytes", path: "store", range: 16...1_048_576, default: Int(storage.maxBytes >> 20))) << 20
             storage.compactStreamsOlderThanMilliseconds = Int64(r.integer(store, "compactStreamsAfterHours", path: "store", range: 1...720,
@@ -254,6 +259,7 @@ extension DaemonConfiguration {
                                    alertExecHook: execHook, alertRulesFile: rulesFile, alertWebhook: webhook,
                                    logLevel: level, maxUndeliveredReadings: maxUndelivered, sourcePath: file)
         configuration.storage = storage
+        configuration.deliveredRetentionDays = retentionDays
         configuration.alertExecHookTimeoutMilliseconds = execHookTimeout
         configuration.control = control
         configuration.hotplug = hotplug

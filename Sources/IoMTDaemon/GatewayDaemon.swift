@@ -127,6 +127,7 @@ public final class GatewayDaemon: Sendable {
             try FileIO.createDirectory(configuration.stateDirectory)
             var storeConfiguration = StoreConfiguration(maxUndeliveredRows: configuration.maxUndeliveredReadings, destinations: ["dom"] + (configuration.mqtt == nil ? [] : [MQTTUplink.destination]))
             storeConfiguration.storage = configuration.storage
+            storeConfiguration.deliveredRetentionMilliseconds = Int64(configuration.deliveredRetentionDays) * 86_400_000
             (store, storeMovedAside) = try StoreIntegrity.openMovingAsideCorrupt(path: configuration.storePath, configuration: storeConfiguration, clock: clock)
         } catch {
             Log.error("cannot open the store: \(error)")
@@ -272,9 +273,17 @@ public final class GatewayDaemon: Sendable {
                 await health.progressed(Self.alertClockComponent)
             }
         }
-        // The disk bound's policy (StoragePressure.swift): cheap below 90 % of store.maxMegabytes, so it runs often.
+        // The disk bound's policy (StoragePressure.swift): cheap below 90 % of store.maxMegabytes, so it runs often;
+        // and the retention job (store.retentionDays), which prunes once an hour on the daemon's clock.
         let storageRelief = Task { [clock] in
             while !Task.isCancelled {
+                do {
+                    if let pruned = try await store.pruneIfDue(now: clock.now()), pruned > 0 {
+                        Log.info("retention: \(pruned) reading(s) delivered more than \(configuration.deliveredRetentionDays) day(s) ago pruned", "store")
+                    }
+                } catch {
+                    Log.error("retention prune failed: \(error)", "store")
+                }
                 do {
                     let report = try await store.relieveStoragePressure(now: clock.now())
                     if report.prunedDelivered > 0 || report.compactedReadings > 0 || report.refusing {

@@ -8,9 +8,9 @@ import IoMTCore
 // device clocks decides anything, so a clock stepped back, a changed UTC offset or a memory download arriving
 // newest-first cannot make a new reading look delivered.
 //
-// Identifiers enter the ledger in the transaction that marks their rows delivered, and leave it with the
-// delivered rows (`prune`, same retention window). A resend older than the window goes to DOM again, where
-// conditional create still suppresses it.
+// Identifiers enter the ledger in the transaction that marks their rows delivered, and leave it after the
+// delivered rows of the same retention window (`prune`, DeliveredPruning.swift); pruning under storage pressure
+// keeps them. A resend older than the window goes to DOM again, where conditional create still suppresses it.
 
 /// A row about to be uploaded, with the identifier its destination deduplicates on.
 public struct LedgerCandidate: Sendable, Hashable {

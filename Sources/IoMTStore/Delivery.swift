@@ -116,7 +116,6 @@ extension Store {
     }
 
     public func stats(destination: String) throws(StoreError) -> DeliveryStats {
-        try absorbRequeues()
         // Oldest = smallest pending id: one seek per priority band of delivery_pending (4 bands), no extra index.
         let oldest = try connection.statement("""
             SELECT r.received_ms FROM readings r WHERE r.id = (
@@ -135,17 +134,10 @@ extension Store {
         try success.bind(destination, at: 1)
         let lastSuccess = try success.step() ? success.optionalInt64(0).map(Instant.init(millisecondsSinceEpoch:)) : nil
 
-        let counts = try connection.statement("""
-            SELECT (SELECT count(*) FROM delivery INDEXED BY delivery_delivered WHERE destination = ?1 AND state = 1),
-                   (SELECT count(*) FROM delivery INDEXED BY delivery_quarantined WHERE destination = ?1 AND state = 2),
-                   (SELECT count(*) FROM delivery INDEXED BY delivery_duplicate WHERE destination = ?1 AND state = 3)
-            """)
-        defer { counts.reset() }
-        try counts.bind(destination, at: 1)
-        _ = try counts.step()
-        let delivered = counts.int(0)
-        let quarantined = counts.int(1)
-        let duplicates = counts.int(2)
+        // Counters, not counts: O(1) however many rows the store holds (DeliveryCounters.swift). They also see rows
+        // another connection changed (iomtctl quarantine requeue), so the in-memory backlog is refreshed from them.
+        let counts = try deliveryCounts(destination: destination)
+        backlog[destination] = counts.pending
 
         let failures = try connection.statement("SELECT kind, count FROM delivery_failures WHERE destination = ?")
         defer { failures.reset() }
@@ -153,42 +145,8 @@ extension Store {
         var failuresByKind: [String: Int] = [:]
         while try failures.step() { failuresByKind[failures.text(0) ?? ""] = failures.int(1) }
 
-        return DeliveryStats(backlog: backlog[destination, default: 0], oldestUndelivered: oldestUndelivered,
-                             lastSuccess: lastSuccess, delivered: delivered, duplicates: duplicates,
-                             quarantined: quarantined, failuresByKind: failuresByKind)
-    }
-
-    /// Deletes readings delivered (or set aside as duplicates) to every destination before
-    /// `now − deliveredRetentionMilliseconds`, and the dedup-ledger identifiers accepted before then.
-    /// Never touches undelivered or quarantined rows. Returns how many readings went; the audit log keeps the fact.
-    @discardableResult
-    public func prune(now: Instant) throws(StoreError) -> Int {
-        let cutoff = now.millisecondsSinceEpoch - configuration.deliveredRetentionMilliseconds
-        var total = 0
-        // Chunks keep each write transaction short so appends are not held up.
-        while true {
-            let removed = try connection.transaction { () throws(StoreError) -> Int in
-                let delete = try connection.statement("""
-                    DELETE FROM readings WHERE id IN (
-                        SELECT reading_id FROM delivery d WHERE d.state IN (1, 3) AND d.delivered_ms < ?1
-                        AND NOT EXISTS (SELECT 1 FROM delivery o WHERE o.reading_id = d.reading_id
-                                        AND (o.state NOT IN (1, 3) OR o.delivered_ms >= ?1))
-                        LIMIT 5000)
-                    """)
-                try delete.bind(cutoff, at: 1)
-                try delete.run()
-                return connection.changes
-            }
-            total += removed
-            if removed < 5000 { break }
-        }
-        let forgotten = try pruneLedger(before: cutoff)
-        if total > 0 || forgotten > 0 {
-            try connection.transaction { () throws(StoreError) in
-                try insertAudit(actor: "store", action: "prune",
-                                detail: "removed \(total) delivered reading(s) and \(forgotten) dedup-ledger identifier(s) older than \(Instant(millisecondsSinceEpoch: cutoff).iso8601)", at: now)
-            }
-        }
-        return total
+        return DeliveryStats(backlog: counts.pending, oldestUndelivered: oldestUndelivered,
+                             lastSuccess: lastSuccess, delivered: counts.delivered, duplicates: counts.duplicates,
+                             quarantined: counts.quarantined, failuresByKind: failuresByKind)
     }
 }

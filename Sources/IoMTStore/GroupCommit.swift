@@ -85,7 +85,7 @@ extension Store {
         switch outcome {
         case let .success(ids):
             committedAppendTransactions += 1
-            noteStorageAfterCommit()
+            noteStorageAfterCommit(rows: rows)
             for (identity, id) in newDevices { deviceIds[identity] = id; identities[id] = identity }
             for destination in configuration.destinations { backlog[destination, default: 0] += rows }
             var offset = 0

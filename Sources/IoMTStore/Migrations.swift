@@ -249,6 +249,33 @@ enum Migrations {
                 period_end_ms INTEGER NOT NULL
             );
             """),
+        // Delivery rows per destination and state, kept exact by triggers in every transaction that inserts,
+        // transitions or deletes a delivery row (including ON DELETE CASCADE from readings, and other connections
+        // such as iomtctl), so status and metrics read counters instead of counting millions of rows
+        // (DeliveryCounters.swift). Initialised here from the rows already stored.
+        Migration(version: 13, sql: """
+            CREATE TABLE delivery_counts (
+                destination TEXT NOT NULL,
+                state INTEGER NOT NULL,
+                count INTEGER NOT NULL,
+                PRIMARY KEY (destination, state)
+            ) WITHOUT ROWID;
+            INSERT INTO delivery_counts (destination, state, count)
+                SELECT destination, state, count(*) FROM delivery GROUP BY destination, state;
+            CREATE TRIGGER delivery_counts_insert AFTER INSERT ON delivery BEGIN
+                INSERT INTO delivery_counts (destination, state, count) VALUES (NEW.destination, NEW.state, 1)
+                ON CONFLICT (destination, state) DO UPDATE SET count = count + 1;
+            END;
+            CREATE TRIGGER delivery_counts_delete AFTER DELETE ON delivery BEGIN
+                UPDATE delivery_counts SET count = count - 1 WHERE destination = OLD.destination AND state = OLD.state;
+            END;
+            CREATE TRIGGER delivery_counts_transition AFTER UPDATE OF state, destination ON delivery
+            WHEN OLD.state IS NOT NEW.state OR OLD.destination IS NOT NEW.destination BEGIN
+                UPDATE delivery_counts SET count = count - 1 WHERE destination = OLD.destination AND state = OLD.state;
+                INSERT INTO delivery_counts (destination, state, count) VALUES (NEW.destination, NEW.state, 1)
+                ON CONFLICT (destination, state) DO UPDATE SET count = count + 1;
+            END;
+            """),
         // Alert events the engine decided, written with its state (each once, not the whole list with every
         // snapshot): after a crash between the state's commit and the alerts', restart raises those without a row.
         Migration(version: 17, sql: """

@@ -19,10 +19,10 @@ public enum RequeueSelection: Sendable, Hashable {
 extension Store {
     /// Puts quarantined rows back to pending (the way back from quarantine, `iomtctl quarantine requeue`), with
     /// an audit entry naming `actor`. Returns how many rows went back. Each requeue is also logged in
-    /// `delivery_requeues`, so a daemon whose store is another process's connection adds the rows to its
-    /// backlog (`absorbRequeues`, called from `stats`).
+    /// `delivery_requeues`; a daemon whose store is another process's connection sees the rows in its backlog
+    /// through `delivery_counts` (DeliveryCounters.swift) at its next `stats`.
     public func requeueQuarantined(_ selection: RequeueSelection, destination: String, actor: String, at time: Instant) throws(StoreError) -> Int {
-        let (changed, logId) = try connection.transaction { () throws(StoreError) -> (Int, Int64) in
+        let changed = try connection.transaction { () throws(StoreError) -> Int in
             let filter: String
             switch selection {
             case .all: filter = ""
@@ -42,39 +42,18 @@ extension Store {
             }
             try update.run()
             let changed = connection.changes
-            guard changed > 0 else { return (0, 0) }
-            let log = try connection.statement("INSERT INTO delivery_requeues (destination, count, actor, time_ms) VALUES (?1, ?2, ?3, ?4) RETURNING id")
-            defer { log.reset() }
+            guard changed > 0 else { return 0 }
+            let log = try connection.statement("INSERT INTO delivery_requeues (destination, count, actor, time_ms) VALUES (?1, ?2, ?3, ?4)")
             try log.bind(destination, at: 1)
             try log.bind(changed, at: 2)
             try log.bind(actor, at: 3)
             try log.bind(time.millisecondsSinceEpoch, at: 4)
-            guard try log.step() else { throw StoreError.corrupt("delivery_requeues: INSERT returned no id") }
-            let logId = log.int64(0)
-            log.reset()
+            try log.run()
             try insertAudit(actor: actor, action: "requeue",
                             detail: "\(changed) quarantined reading(s) for \(destination) put back in the delivery queue (\(selection.auditText))", at: time)
-            return (changed, logId)
+            return changed
         }
-        if changed > 0 {
-            backlog[destination, default: 0] += changed
-            absorbedRequeue = max(absorbedRequeue, logId)
-        }
+        backlog[destination, default: 0] += changed
         return changed
-    }
-
-    /// Adds rows another connection (iomtctl) requeued since the last call to the in-memory backlog.
-    func absorbRequeues() throws(StoreError) {
-        let select = try connection.statement("SELECT id, destination, count FROM delivery_requeues WHERE id > ?1 ORDER BY id")
-        defer { select.reset() }
-        try select.bind(absorbedRequeue, at: 1)
-        while try select.step() {
-            absorbedRequeue = select.int64(0)
-            backlog[select.text(1) ?? "", default: 0] += select.int(2)
-        }
-    }
-
-    static func lastRequeue(_ connection: SQLiteConnection) throws(StoreError) -> Int64 {
-        try connection.scalarInt("SELECT coalesce(max(id), 0) FROM delivery_requeues") ?? 0
     }
 }

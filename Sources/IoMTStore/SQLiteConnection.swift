@@ -111,6 +111,12 @@ final class SQLiteConnection {
         return statement.isNull(0) ? nil : statement.int64(0)
     }
 
+    /// Virtual-machine steps the cached statements ran since the last call (SQLITE_STMTSTATUS_VM_STEP), then
+    /// zeroed: a measure of work that grows with the rows a query visits, for tests that a query does not scan.
+    func takeVirtualMachineSteps() -> Int {
+        statements.values.reduce(0) { $0 + $1.takeVirtualMachineSteps() }
+    }
+
     /// Runs `body` inside BEGIN IMMEDIATE … COMMIT; rolls back when it throws.
     func transaction<T>(_ body: () throws(StoreError) -> T) throws(StoreError) -> T {
         try execute("BEGIN IMMEDIATE")
@@ -136,6 +142,8 @@ final class SQLiteStatement {
     }
 
     func finalize() { sqlite3_finalize(raw) }
+
+    func takeVirtualMachineSteps() -> Int { Int(sqlite3_stmt_status(raw, SQLITE_STMTSTATUS_VM_STEP, 1)) }
 
     func reset() {
         sqlite3_reset(raw)

@@ -33,9 +33,17 @@ public struct StoragePolicy: Sendable, Hashable {
 
     /// How often the daemon runs a relief pass.
     public static let reliefIntervalSeconds: Int64 = 30
+    /// Below `measureEveryCommitFraction` of the bound, pages in use are counted after every this many group
+    /// commits (each at most `maxGroupCommitRows` readings), not after each: two PRAGMA reads per commit saved.
+    public static let commitsBetweenMeasurements = 16
+    /// From this fraction of the bound on, pages are counted after every commit.
+    public static let measureEveryCommitFraction = 0.75
+    /// What a reading is assumed to cost on disk at most when deciding whether to count pages (8 × the ~125 bytes measured).
+    public static let assumedBytesPerReading: Int64 = 1024
 
     var relieveAtBytes: Int64 { Int64(Double(maxBytes) * relieveAtFraction) }
     var relieveToBytes: Int64 { Int64(Double(maxBytes) * relieveToFraction) }
+    var measureEveryCommitFromBytes: Int64 { Int64(Double(maxBytes) * StoragePolicy.measureEveryCommitFraction) }
 }
 
 /// What one relief pass found and did.
@@ -53,7 +61,11 @@ public struct StoragePressureReport: Sendable, Hashable {
 
 extension Store {
     /// Bytes of the database's pages in use (page_count − freelist_count, times page_size): O(1), header reads.
-    public func usedBytes() throws(StoreError) -> Int64 { try Store.usedBytes(connection) }
+    public func usedBytes() throws(StoreError) -> Int64 {
+        let pages = try connection.scalarInt("PRAGMA page_count") ?? 0
+        let free = try connection.scalarInt("PRAGMA freelist_count") ?? 0
+        return (pages - free) * pageSize
+    }
 
     static func usedBytes(_ connection: SQLiteConnection) throws(StoreError) -> Int64 {
         let pages = try connection.scalarInt("PRAGMA page_count") ?? 0
@@ -62,11 +74,26 @@ extension Store {
         return (pages - free) * size
     }
 
-    /// Re-measures after a commit: crossing the bound starts refusing until a relief pass makes room.
-    func noteStorageAfterCommit() {
+    /// Re-measures after a commit of `rows` readings: crossing the bound starts refusing until a relief pass makes
+    /// room. Pages are counted after a commit only when the bound could be near: from `measureEveryCommitFraction`
+    /// of it on, or when the readings committed since the last count, at `assumedBytesPerReading` each (8 times the
+    /// measured average), could have reached that fraction; otherwise every `commitsBetweenMeasurements`-th commit.
+    /// So the refusal starts with the commit that crosses the bound unless readings average more than
+    /// `assumedBytesPerReading` on disk — and even then at most `commitsBetweenMeasurements` commits late
+    /// (docs/configuration.md, "Storage policy"). Far from the bound that saves two PRAGMA reads per commit.
+    func noteStorageAfterCommit(rows: Int) {
+        commitsSinceStorageMeasurement += 1
+        rowsSinceStorageMeasurement += rows
+        let policy = configuration.storage
+        let worstCaseUsed = storageUsedBytes.addingSaturated(Int64(rowsSinceStorageMeasurement).multipliedSaturated(by: StoragePolicy.assumedBytesPerReading))
+        guard worstCaseUsed >= policy.measureEveryCommitFromBytes
+              || commitsSinceStorageMeasurement >= StoragePolicy.commitsBetweenMeasurements else { return }
         guard let used = try? usedBytes() else { return }
+        commitsSinceStorageMeasurement = 0
+        rowsSinceStorageMeasurement = 0
+        storageMeasurements += 1
         storageUsedBytes = used
-        if used >= configuration.storage.maxBytes { refusingForSpace = true }
+        if used >= policy.maxBytes { refusingForSpace = true }
     }
 
     /// The daemon calls this periodically (cheap below the threshold). Runs the policy's steps in order until
@@ -74,12 +101,16 @@ extension Store {
     public func relieveStoragePressure(now: Instant) throws(StoreError) -> StoragePressureReport {
         let policy = configuration.storage
         var report = StoragePressureReport(usedBytes: try usedBytes(), limitBytes: policy.maxBytes)
-        defer { storageUsedBytes = report.usedBytes }
+        defer { storageUsedBytes = report.usedBytes; commitsSinceStorageMeasurement = 0; rowsSinceStorageMeasurement = 0 }
         guard report.usedBytes >= policy.relieveAtBytes else {
             refusingForSpace = false
             return report
         }
-        report.prunedDelivered = try pruneDeliveredUnderPressure(until: policy.relieveToBytes)
+        // Oldest delivery first, whatever the retention window; the dedup ledger stays (it is what keeps a resend of
+        // these readings from DOM). DeliveredPruning.swift.
+        report.prunedDelivered = try deleteDeliveredReadings(deliveredBefore: .max) { () throws(StoreError) -> Bool in
+            try usedBytes() <= policy.relieveToBytes
+        }
         report.usedBytes = try usedBytes()
         if report.usedBytes > policy.relieveToBytes {
             (report.compactedReadings, report.summariesWritten) = try compactStreams(now: now, until: policy.relieveToBytes)
@@ -95,28 +126,6 @@ extension Store {
             }
         }
         return report
-    }
-
-    /// Deletes delivered readings (delivered, or set aside as duplicates, for every destination), oldest delivery first, in chunks, until the
-    /// pages in use fall to `target` or none is left.
-    private func pruneDeliveredUnderPressure(until target: Int64) throws(StoreError) -> Int {
-        var total = 0
-        while try usedBytes() > target {
-            let removed = try connection.transaction { () throws(StoreError) -> Int in
-                let delete = try connection.statement("""
-                    DELETE FROM readings WHERE id IN (
-                        SELECT d.reading_id FROM delivery d WHERE d.state IN (1, 3)
-                        AND NOT EXISTS (SELECT 1 FROM delivery o WHERE o.reading_id = d.reading_id AND o.state NOT IN (1, 3))
-                        ORDER BY d.delivered_ms LIMIT 5000)
-                    """)
-                defer { delete.reset() }
-                try delete.run()
-                return connection.changes
-            }
-            total += removed
-            if removed == 0 { break }
-        }
-        return total
     }
 
     /// One stream reading that may be compacted.

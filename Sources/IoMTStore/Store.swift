@@ -11,11 +11,9 @@ public actor Store {
     /// Schema version after migrations.
     public var schemaVersion: Int { migratedVersion }
 
-    /// Pending rows per destination, kept exact (adjusted by rows actually changed) so `append`
-    /// can refuse without counting millions of rows.
+    /// Pending rows per destination, kept exact (adjusted by rows actually changed) so `append` can refuse
+    /// without a query; `stats` refreshes it from `delivery_counts`, which also sees other connections' changes.
     var backlog: [String: Int] = [:]
-    /// Newest `delivery_requeues` row already counted in `backlog`.
-    var absorbedRequeue: Int64 = 0
     /// Device identity → devices.id, and back; only committed rows enter these caches.
     var deviceIds: [DeviceIdentity: Int64] = [:]
     var identities: [Int64: DeviceIdentity] = [:]
@@ -40,6 +38,15 @@ public actor Store {
     /// (StoragePressure.swift).
     var storageUsedBytes: Int64 = 0
     var refusingForSpace = false
+    /// The database's page size (fixed once the file exists: WAL mode cannot change it), so a measurement reads
+    /// two header fields, not three.
+    var pageSize: Int64 = 4096
+    /// Group commits since pages were last counted, and how many times they were (StoragePressure.swift).
+    var commitsSinceStorageMeasurement = 0
+    var rowsSinceStorageMeasurement = 0
+    var storageMeasurements = 0
+    /// When the scheduled retention job runs next (DeliveredPruning.swift); nil: at its first call.
+    var nextRetentionRun: Instant?
     public var storageState: (usedBytes: Int64, limitBytes: Int64, refusing: Bool) {
         (storageUsedBytes, configuration.storage.maxBytes, refusingForSpace)
     }
@@ -55,8 +62,8 @@ public actor Store {
         self.configuration = configuration
         self.clock = clock
         self.backlog = try Store.loadBacklog(connection)
-        self.absorbedRequeue = try Store.lastRequeue(connection)
         self.bindingCache = try Store.loadBindingCache(connection)
+        self.pageSize = try connection.scalarInt("PRAGMA page_size") ?? 4096
         self.storageUsedBytes = try Store.usedBytes(connection)
         self.refusingForSpace = storageUsedBytes >= configuration.storage.maxBytes
     }
@@ -76,7 +83,6 @@ public actor Store {
         self.configuration = configuration
         self.clock = clock
         self.backlog = try Store.loadBacklog(connection)
-        self.absorbedRequeue = try Store.lastRequeue(connection)
     }
 
     /// Pragmas every connection needs; WAL is checked because SQLite silently keeps the old mode
@@ -92,14 +98,6 @@ public actor Store {
         guard try connection.scalarInt("PRAGMA synchronous") == synchronous.level, try connection.scalarInt("PRAGMA foreign_keys") == 1 else {
             throw .open(path: connection.path, message: "SQLite refused synchronous=\(synchronous.name) or foreign_keys=ON")
         }
-    }
-
-    static func loadBacklog(_ connection: SQLiteConnection) throws(StoreError) -> [String: Int] {
-        let statement = try connection.statement("SELECT destination, count(*) FROM delivery WHERE state = 0 GROUP BY destination")
-        defer { statement.reset() }
-        var result: [String: Int] = [:]
-        while try statement.step() { result[statement.text(0) ?? ""] = statement.int(1) }
-        return result
     }
 
     /// Largest per-destination backlog, counting rows queued for the next group commit.

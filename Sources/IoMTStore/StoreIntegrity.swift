@@ -37,6 +37,9 @@ public enum StoreIntegrity {
             sqlite3_busy_timeout(connection.handle, 5000)
             report.schemaVersion = Int(try connection.scalarInt("PRAGMA user_version") ?? 0)
             report.integrity = try quickCheck(connection)
+            if report.integrity == ["ok"], let version = report.schemaVersion, version >= 13, let problem = try counterMismatch(connection) {
+                report.integrity = [problem]
+            }
             for table in countedTables {
                 if let rows = try? connection.scalarInt("SELECT count(*) FROM \(table)") { report.counts.append((table, Int(rows))) }
             }
@@ -44,6 +47,23 @@ public enum StoreIntegrity {
             report.integrity = ["\(error)"]
         }
         return report
+    }
+
+    /// Whether the status counters (`delivery_counts`, DeliveryCounters.swift) equal a fresh count of the delivery
+    /// rows; the text names the first difference and the fix. A full count: for the check, never for status.
+    static func counterMismatch(_ connection: SQLiteConnection) throws(StoreError) -> String? {
+        func read(_ sql: String) throws(StoreError) -> [String: Int64] {
+            let statement = try connection.statement(sql)
+            defer { statement.reset() }
+            var result: [String: Int64] = [:]
+            while try statement.step() { result[statement.text(0) ?? ""] = statement.int64(1) }
+            return result
+        }
+        let counters = try read("SELECT destination || ' state ' || state, count FROM delivery_counts WHERE count <> 0")
+        let rows = try read("SELECT destination || ' state ' || state, count(*) FROM delivery GROUP BY destination, state")
+        guard counters != rows else { return nil }
+        let key = Set(counters.keys).union(rows.keys).sorted().first { counters[$0] != rows[$0] } ?? ""
+        return "delivery_counts (the status counters) differ from the delivery rows: \(key) counted \(counters[key] ?? 0), stored \(rows[key] ?? 0); `iomtctl store recover` copies the rows into a new store, which counts them afresh"
     }
 
     static func quickCheck(_ connection: SQLiteConnection) throws(StoreError) -> [String] {

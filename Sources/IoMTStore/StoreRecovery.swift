@@ -15,6 +15,8 @@ public enum StoreRecovery {
     public struct Result: Sendable, Hashable { public var tables: [TableResult] }
 
     static let chunk: Int64 = 500
+    /// Tables the new store derives from the rows copied (DeliveryCounters.swift).
+    static let derivedTables: Set<String> = ["delivery_counts"]
 
     public static func copyReadable(from source: String, to destination: String) throws(StoreError) -> Result {
         do { _ = try Store(path: destination) } // creates the file at the current schema; closed again here
@@ -26,7 +28,8 @@ public enum StoreRecovery {
         let tables = try names(connection, "SELECT name FROM main.sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY rowid")
         let sourceTables = Set((try? names(connection, "SELECT name FROM damaged.sqlite_schema WHERE type = 'table'")) ?? [])
         var result = Result(tables: [])
-        for table in tables where sourceTables.contains(table) {
+        // Counters are not copied: the triggers count the delivery rows that could be read as they are inserted.
+        for table in tables where sourceTables.contains(table) && !derivedTables.contains(table) {
             let wanted = Set(try names(connection, "SELECT name FROM pragma_table_info('\(table)', 'main')"))
             let columns = ((try? names(connection, "SELECT name FROM pragma_table_info('\(table)', 'damaged')")) ?? [])
                 .filter { wanted.contains($0) }.map { "\"\($0)\"" }.joined(separator: ", ")

@@ -17,6 +17,16 @@ import Testing
         #expect(set.maxBytes == 512 << 20 && set.compactStreamsOlderThanMilliseconds == 2 * 3_600_000)
     }
 
+    @Test func retentionDaysDefaultsToSevenAndIsBounded() throws {
+        #expect(try DaemonConfiguration.parse(configuration(""), file: "iomtd.json").deliveredRetentionDays == 7)
+        #expect(try DaemonConfiguration.parse(configuration(#", "store": {"retentionDays": 30}"#), file: "iomtd.json").deliveredRetentionDays == 30)
+        func problems(_ store: String) -> String {
+            do { _ = try DaemonConfiguration.parse(configuration(store), file: "/etc/iomtd/iomtd.json"); return "" } catch { return error.description }
+        }
+        #expect(problems(#", "store": {"retentionDays": 0}"#) == "/etc/iomtd/iomtd.json: store.retentionDays: expected an integer from 1 to 3650, found 0")
+        #expect(problems(#", "store": {"retentionDays": "7d"}"#).contains("store.retentionDays: expected an integer from 1 to 3650"))
+    }
+
     @Test func mistakesNameTheFieldAndWhatWasExpected() {
         func problems(_ store: String) -> String {
             do { _ = try DaemonConfiguration.parse(configuration(store), file: "/etc/iomtd/iomtd.json"); return "" } catch { return error.description }

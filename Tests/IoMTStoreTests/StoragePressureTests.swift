@@ -99,6 +99,57 @@ import Testing
         #expect(try await store.append([stream(0, hoursAgo: 0)]).count == 1)
     }
 
+    /// Far from the bound, pages are not counted after every group commit (two PRAGMA reads each).
+    @Test func pagesAreCountedOnlyEveryFewCommitsFarFromTheBound() async throws {
+        let dir = TemporaryDirectory()
+        let store = try Store(path: dir.database, clock: ManualClock(now))
+        for index in 0..<64 { _ = try await store.append([stream(index, hoursAgo: 1)]) }
+        #expect(await store.appendCommits == 64)
+        let measurements = await store.storageMeasurements
+        #expect(measurements == 64 / StoragePolicy.commitsBetweenMeasurements, "pages counted \(measurements) times in 64 commits")
+    }
+
+    /// Ordinary readings: the refusal starts with the very commit that crosses the bound.
+    @Test func theRefusalStartsWithTheCommitThatCrossesTheBound() async throws {
+        let dir = TemporaryDirectory()
+        var configuration = StoreConfiguration()
+        configuration.storage = StoragePolicy(maxBytes: 512 * 1024)
+        let store = try Store(path: dir.database, configuration: configuration, clock: ManualClock(now))
+        var crossed = false
+        for chunk in 0..<1000 {
+            do { _ = try await store.append((0..<20).map { stream(chunk * 20 + $0, hoursAgo: 1) }) } catch {
+                #expect(crossed, "refused before the bound was reached: \(error)")
+                return
+            }
+            #expect(!crossed, "a commit was accepted after the bound had been crossed")
+            crossed = try await store.usedBytes() >= configuration.storage.maxBytes
+        }
+        Issue.record("the bound was never reached")
+    }
+
+    /// Readings far larger than assumed (4 KiB frames) from below 75 % of the bound: late by at most the documented
+    /// `commitsBetweenMeasurements` commits.
+    @Test func hugeReadingsMakeTheRefusalLateByAtMostTheDocumentedCommits() async throws {
+        let dir = TemporaryDirectory()
+        var configuration = StoreConfiguration()
+        configuration.storage = StoragePolicy(maxBytes: 1 << 20)
+        let store = try Store(path: dir.database, configuration: configuration, clock: ManualClock(now))
+        var acceptedAfterCrossing = 0
+        var crossed = false
+        for chunk in 0..<100 {
+            let batch = (0..<60).map { index in
+                var observation = stream(chunk * 60 + index, hoursAgo: 1)
+                observation.rawFrame = [UInt8](repeating: UInt8(index), count: 4096)
+                return observation
+            }
+            do { _ = try await store.append(batch) } catch { break }
+            if crossed { acceptedAfterCrossing += 1 }
+            if try await store.usedBytes() >= configuration.storage.maxBytes { crossed = true }
+        }
+        #expect(crossed)
+        #expect(acceptedAfterCrossing <= StoragePolicy.commitsBetweenMeasurements, "\(acceptedAfterCrossing) commits accepted after the bound was crossed")
+    }
+
     @Test func meanKeepsOneDigitMoreThanTheFinestInput() throws {
         #expect(ReadingSummary.summarise([DecimalValue(97), DecimalValue(96)])?.mean == DecimalValue(significand: 965, exponent: -1))
         #expect(ReadingSummary.summarise([DecimalValue(97), DecimalValue(97), DecimalValue(96)])?.mean == DecimalValue(significand: 967, exponent: -1))
