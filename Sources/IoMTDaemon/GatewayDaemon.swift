@@ -182,8 +182,8 @@ public final class GatewayDaemon: Sendable {
         switch MQTTUplink.make(configuration, gateway: gatewayIdentity, store: store, clock: clock) {
         case let .success(made): uplink = made
         case let .failure(error):
-            Log.error("mqtt.passwordFile: \(error)", "mqtt")
-            return 1
+            Log.error("\(configuration.sourcePath): mqtt.passwordFile: \(error)", "mqtt")
+            return 2 // a configuration error: the only reason to stop at start
         }
         // The engine continues where it stopped (episodes, windows, acknowledgements, timers survive a restart).
         let evaluator = AlertEvaluator(ruleSet: ruleSet, context: context, store: store)
@@ -201,8 +201,8 @@ public final class GatewayDaemon: Sendable {
                                                       patientId: configuration.patientId, pipeline: pipeline,
                                                       health: health, board: board, clock: clock))
             } catch {
-                Log.error("device \(device.path): \(error)")
-                return 1
+                Log.error("\(configuration.sourcePath): devices: \(device.path): \(error)")
+                return 2
             }
         }
 
