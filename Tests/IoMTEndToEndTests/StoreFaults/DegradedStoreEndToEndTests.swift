@@ -76,8 +76,13 @@ struct DegradedStoreEndToEndTests {
     }
 
     @Test func startsDegradedOnAReadOnlyStoreAndCommitsEverythingOnceItIsWritable() async throws {
-        let (lab, state, hookOutput) = try scenario("degraded-ro", mountOptions: "ro,size=8m")
+        let (lab, state, hookOutput) = try scenario("degraded-ro", mountOptions: "size=8m")
         defer { lab.stopAll(); StoreFaultFixtures.unmount(state) }
+        // A store from an earlier run, then the file system goes read-only (as ext4 does after an I/O error):
+        // SQLite would open the file read-only, and such a connection never writes again, even after a remount.
+        do { _ = try Store(path: lab.storePath) }
+        let (remounted, remountOutput) = try LabHarness.runProgram("/bin/mount", ["-o", "remount,ro", state])
+        #expect(remounted == 0, "\(remountOutput)")
         #expect(try await lab.startPeers(simulator: ["--generation", "v46", "--script", "dip"]))
         let start = Date()
         try lab.startDaemon()
