@@ -65,7 +65,7 @@ final class BLEDeviceRunner: Sendable {
                     if state == .connecting { marksHeld = false; lastSequence = nil }
                     board.set(identity.key, Self.boardState(state), detail: detail, at: clock.now())
                 case let .output(output, receivedAt):
-                    normaliser.clock.gatewaySynchronised = synchronisation.isSynchronised()
+                    normaliser.checkGatewayClock(synchronisation)
                     if let sequence = output.sequenceNumber { lastSequence = max(lastSequence ?? sequence, sequence) }
                     if await !deliver(output, receivedAt: receivedAt, normaliser: normaliser, withMark: !marksHeld) { marksHeld = true }
                 case let .deviceClockRead(reading):

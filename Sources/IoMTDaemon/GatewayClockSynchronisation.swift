@@ -1,4 +1,5 @@
 import Glibc
+import IoMTCore
 
 /// Whether the gateway's own clock is synchronised to a time source. Readings that arrive while it is not are
 /// flagged and never attributed to a patient by time; injectable so tests decide.
@@ -46,5 +47,14 @@ enum GatewayClockSynchronisationChoice {
         case "unsynchronised": FixedClockSynchronisation(synchronised: false)
         default: KernelClockSynchronisation()
         }
+    }
+}
+
+extension Normaliser {
+    /// Reads the gateway clock's synchronisation for the readings normalised next: BLE and serial runners call it
+    /// before each batch whose times come from the gateway clock, so a reading taken while it is unsynchronised is
+    /// flagged `gateway-clock-unsynchronised` and never attributed to a patient by time.
+    mutating func checkGatewayClock(_ synchronisation: any GatewayClockSynchronisation) {
+        clock.gatewaySynchronised = synchronisation.isSynchronised()
     }
 }

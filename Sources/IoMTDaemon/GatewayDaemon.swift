@@ -121,17 +121,26 @@ public final class GatewayDaemon: Sendable {
             Log.error("\(TestOnlySynchronousOverride.variable)=\(unsafe.name): the store runs with synchronous=\(unsafe.name) — acknowledged readings can be lost at a power cut (power-cut harness negative control only)", "store")
         }
         let notifier = SystemdNotifySocket.fromEnvironment()
+        var storeConfiguration = StoreConfiguration(maxUndeliveredRows: configuration.maxUndeliveredReadings, destinations: ["dom"] + (configuration.mqtt == nil ? [] : [MQTTUplink.destination]))
+        storeConfiguration.storage = configuration.storage
+        storeConfiguration.deliveredRetentionMilliseconds = Int64(configuration.deliveredRetentionDays) * 86_400_000
         let store: Store
-        let storeMovedAside: String?
-        do {
-            try FileIO.createDirectory(configuration.stateDirectory)
-            var storeConfiguration = StoreConfiguration(maxUndeliveredRows: configuration.maxUndeliveredReadings, destinations: ["dom"] + (configuration.mqtt == nil ? [] : [MQTTUplink.destination]))
-            storeConfiguration.storage = configuration.storage
-            storeConfiguration.deliveredRetentionMilliseconds = Int64(configuration.deliveredRetentionDays) * 86_400_000
+        var storeMovedAside: String? = nil
+        var storeUnavailable: StoreError? = nil
+        do throws(StoreError) {
+            do { try FileIO.createDirectory(configuration.stateDirectory) } catch {
+                throw StoreError.open(path: configuration.storePath, message: "cannot create \(configuration.stateDirectory): \(error)")
+            }
             (store, storeMovedAside) = try StoreIntegrity.openMovingAsideCorrupt(path: configuration.storePath, configuration: storeConfiguration, clock: clock)
         } catch {
-            Log.error("cannot open the store: \(error)")
-            return 1
+            // Not a reason to stop reading devices or sounding alarms (and a restart would not help): run degraded on
+            // an empty stand-in, readings wait in memory, and the file is opened as soon as it can be written.
+            Log.error("cannot open the store: \(error); running DEGRADED: readings wait in memory, alarms go out on the local channels, opening is retried", "store")
+            storeUnavailable = error
+            do { store = try Store(standInFor: configuration.storePath, error: error, configuration: storeConfiguration, clock: clock) } catch {
+                Log.error("cannot create the in-memory stand-in for the store: \(error)", "store")
+                return 1
+            }
         }
         let health = HealthMonitor(clock: MonotonicClock()) // liveness must not jump with the wall clock
         let patientReferences = configuration.patientId.flatMap { id in configuration.patientReference.map { [id: $0] } } ?? [:]
@@ -154,12 +163,17 @@ public final class GatewayDaemon: Sendable {
         let ruleSet = self.ruleSet
         let context = AlertContext(deviceClasses: Dictionary(profiles.map { ($0.id, $0.deviceClass) }, uniquingKeysWith: { a, _ in a }),
                                    patientReferences: patientReferences)
-        do {
-            try await store.recordRuleSet(hash: ruleSet.hash, version: ruleSet.version, source: ruleSource.path, text: ruleSource.text,
-                                          actor: "iomtd (uid \(getuid()), file owner uid \(Self.ownerUid(ruleSource.path)))", at: clock.now())
-        } catch {
-            Log.error("cannot record the rule set: \(error)", "alerts")
+        let startedDetail = "version \(Self.version), \(configuration.devices.count) devices, rule set \(ruleSet.hash)"
+        let recordStart = { @Sendable [clock, ruleSet, ruleSource] in
+            do {
+                try await store.recordRuleSet(hash: ruleSet.hash, version: ruleSet.version, source: ruleSource.path, text: ruleSource.text,
+                                              actor: "iomtd (uid \(getuid()), file owner uid \(Self.ownerUid(ruleSource.path)))", at: clock.now())
+            } catch {
+                Log.error("cannot record the rule set: \(error)", "alerts")
+            }
+            try? await store.audit(actor: "iomtd", action: "start", detail: startedDetail, at: clock.now())
         }
+        if storeUnavailable == nil { await recordStart() }
 
         let wireFormat = FHIRPHDWireFormat(gateway: gatewayIdentity)
         let forwarder = Forwarder(store: store, destination: "dom", baseURL: configuration.dom.baseURL,
@@ -170,8 +184,8 @@ public final class GatewayDaemon: Sendable {
         switch MQTTUplink.make(configuration, gateway: gatewayIdentity, store: store, clock: clock) {
         case let .success(made): uplink = made
         case let .failure(error):
-            Log.error("mqtt.passwordFile: \(error)", "mqtt")
-            return 1
+            Log.error("\(configuration.sourcePath): mqtt.passwordFile: \(error)", "mqtt")
+            return 2 // a configuration error: the only reason to stop at start
         }
         // The engine continues where it stopped (episodes, windows, acknowledgements, timers survive a restart).
         let evaluator = AlertEvaluator(ruleSet: ruleSet, context: context, store: store)
@@ -189,16 +203,13 @@ public final class GatewayDaemon: Sendable {
                                                       patientId: configuration.patientId, pipeline: pipeline,
                                                       health: health, board: board, clock: clock))
             } catch {
-                Log.error("device \(device.path): \(error)")
-                return 1
+                Log.error("\(configuration.sourcePath): devices: \(device.path): \(error)")
+                return 2
             }
         }
 
-        if let storeMovedAside {
-            try? await store.audit(actor: "iomtd", action: "store-replaced", detail: "corrupt store moved aside to \(storeMovedAside)", at: clock.now())
-            await pipeline.process([.condition(name: "store-replaced", active: true, deviceKey: "gateway", deviceClass: nil, patientId: nil, at: clock.now())])
-        }
-        try? await store.audit(actor: "iomtd", action: "start", detail: "version \(Self.version), \(runners.count) devices, rule set \(ruleSet.hash)", at: clock.now())
+        if let storeMovedAside { await pipeline.storeReplaced(movedAside: storeMovedAside) }
+        if let storeUnavailable { await pipeline.storeUnavailableAtStart(storeUnavailable, opened: recordStart) }
         Log.notice("iomtd \(Self.version) started: \(runners.count) device(s), \(ruleSet.rules.count) alert rule(s) (version \(ruleSet.version), set \(ruleSet.hash)), DOM \(configuration.dom.baseURL)")
 
         let bluetooth = configuration.bluetooth.enabled

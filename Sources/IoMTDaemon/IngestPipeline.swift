@@ -109,6 +109,9 @@ public actor IngestPipeline {
     /// The last store failure, while the store is not writing (drives the `store-unwritable` condition).
     private var storeFailure: String?
     private var retrying = false
+    /// Set while the daemon runs on the store's stand-in (its file could not be opened at start).
+    private var reopening: StoreReopenSchedule?
+    private var storeOpened: (@Sendable () async -> Void)?
 
     public init(store: Store, alerts: AlertEvaluator, dispatcher: AlertDispatcher, forwarder: Forwarder?,
                 health: HealthMonitor, clock: any WallClock, maxDeferredReadings: Int = 100_000) {
@@ -158,6 +161,7 @@ public actor IngestPipeline {
         guard !retrying else { return false } // one retry at a time, or a batch could be stored twice
         retrying = true
         defer { retrying = false }
+        guard await reopenStoreIfDue() else { return false }
         while let batch = deferred.batches.first {
             do {
                 _ = try await store.append(batch)
@@ -177,6 +181,42 @@ public actor IngestPipeline {
             await process([Self.storeCondition(active: false, at: clock.now())])
         }
         return true
+    }
+
+    /// The store file could not be opened at start and the daemon runs on its stand-in (StoreReopen.swift):
+    /// `store-unwritable` is raised now, and opening is tried again on `StoreReopenSchedule` by `retryDeferred`.
+    /// `opened` runs once the file is open (what start-up could not record).
+    public func storeUnavailableAtStart(_ error: StoreError, opened: @escaping @Sendable () async -> Void) async {
+        reopening = StoreReopenSchedule(startingAt: clock.now())
+        storeOpened = opened
+        await storeFailed(error)
+    }
+
+    /// True when the store's file is open (or was all along); false while it still cannot be opened.
+    private func reopenStoreIfDue() async -> Bool {
+        guard var schedule = reopening else { return true }
+        let now = clock.now()
+        guard schedule.isDue(now) else { return false }
+        do {
+            let movedAside = try await store.reopen()
+            reopening = nil
+            Log.notice("the store opened after \(schedule.failedAttempts + 1) attempt(s); storing what waited in memory", "store")
+            if let movedAside { await storeReplaced(movedAside: movedAside) }
+            await storeOpened?()
+            storeOpened = nil
+            return true
+        } catch {
+            schedule.failed(at: now)
+            reopening = schedule
+            storeFailure = error.description
+            return false
+        }
+    }
+
+    /// A corrupt store file was moved aside and a new one started: audited, and `store-replaced` raised.
+    public func storeReplaced(movedAside: String) async {
+        try? await store.audit(actor: "iomtd", action: "store-replaced", detail: "corrupt store moved aside to \(movedAside)", at: clock.now())
+        await process([.condition(name: "store-replaced", active: true, deviceKey: "gateway", deviceClass: nil, patientId: nil, at: clock.now())])
     }
 
     /// Readings waiting in memory for the store, and readings lost because that queue was full.

@@ -19,6 +19,7 @@ final class SerialDeviceRunner: Sendable {
     private let clock: any WallClock
     private let board: DeviceStatusBoard
     private let normaliser = Normaliser()
+    private let synchronisation: any GatewayClockSynchronisation
     private let outputs: AsyncStream<(DriverOutput, Instant)>
     private let outputSink: AsyncStream<(DriverOutput, Instant)>.Continuation
     private let profileId: String
@@ -27,7 +28,9 @@ final class SerialDeviceRunner: Sendable {
     private let connectionProblem = Mutex<CloseReason?>(nil)
 
     init(device: DaemonConfiguration.Device, profile: DeviceProfile, settings: SerialSettings, patientId: String?,
-         pipeline: IngestPipeline, health: HealthMonitor, board: DeviceStatusBoard, clock: any WallClock) throws(DriverConfigurationError) {
+         pipeline: IngestPipeline, health: HealthMonitor, board: DeviceStatusBoard, clock: any WallClock,
+         synchronisation: any GatewayClockSynchronisation = GatewayClockSynchronisationChoice.fromEnvironment()) throws(DriverConfigurationError) {
+        self.synchronisation = synchronisation
         driver = Mutex(try DriverRegistry.makeSession(for: profile))
         identity = DeviceIdentity(profileId: profile.id, manufacturer: profile.manufacturer, model: profile.model,
                                   serialNumber: device.serialNumber, portPath: device.path)
@@ -160,6 +163,8 @@ final class SerialDeviceRunner: Sendable {
             }
         }
         guard !output.measurements.isEmpty else { return }
+        var normaliser = normaliser
+        normaliser.checkGatewayClock(synchronisation) // serial readings are stamped with the gateway's clock
         let observations = output.measurements.map {
             normaliser.normalise($0, device: identity, patientId: patientId, receivedAt: receivedAt)
         }

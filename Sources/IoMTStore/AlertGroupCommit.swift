@@ -12,6 +12,7 @@ extension Store {
     /// that fired them, and those readings' place at the front of the delivery queue. Returns once committed.
     public func insertAlerts(_ events: [AlertEvent]) async throws(StoreError) -> [Int64] {
         guard !events.isEmpty else { return [] }
+        if let unavailableError { throw unavailableError }
         let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<[Int64], StoreError>, Never>) in
             waitingAlerts.append(PendingAlerts(events: events, continuation: continuation))
             scheduleFlush() // a flush already scheduled for readings takes the alerts along

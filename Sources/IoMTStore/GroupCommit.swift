@@ -21,6 +21,7 @@ extension Store {
     /// ahead of the readings it covers (a failed commit leaves both as they were).
     public func append(_ observations: [Observation], marks: [DeviceMarkUpdate]) async throws(StoreError) -> [Int64] {
         if observations.isEmpty && marks.isEmpty { return [] }
+        if let unavailableError { throw unavailableError }
         if refusingForSpace { throw .storageFull(usedBytes: storageUsedBytes, limitBytes: configuration.storage.maxBytes) }
         let undelivered = undeliveredIncludingQueued
         if !configuration.destinations.isEmpty, undelivered + observations.count > configuration.maxUndeliveredRows {

@@ -4,10 +4,17 @@ import IoMTCore
 /// The durable store. One actor owns the write connection; `append` returns only after the
 /// transaction holding its rows has committed (WAL, synchronous=FULL) — that is the acknowledgement.
 public actor Store {
-    let connection: SQLiteConnection
+    /// Replaced once, by `reopen()`, when the store started as a stand-in (StoreReopen.swift).
+    var connection: SQLiteConnection
     let configuration: StoreConfiguration
     let clock: any WallClock
-    let migratedVersion: Int
+    var migratedVersion: Int
+    /// Why the store file could not be opened, while this store is an empty read-only stand-in for it
+    /// (StoreReopen.swift); nil when the file is open.
+    var unavailableError: StoreError?
+    public var unavailable: String? { unavailableError?.description }
+    /// The file a stand-in stands for.
+    var standInPath: String?
     /// Schema version after migrations.
     public var schemaVersion: Int { migratedVersion }
 
@@ -55,9 +62,8 @@ public actor Store {
     public var queueJumps: Int { queueJumpCount }
 
     public init(path: String, configuration: StoreConfiguration = StoreConfiguration(), clock: any WallClock = SystemClock()) throws(StoreError) {
-        let connection = try SQLiteConnection(path: path)
-        try Store.configure(connection)
-        self.migratedVersion = try Migrations.migrate(connection)
+        let (connection, version) = try Store.openWritable(path: path)
+        self.migratedVersion = version
         self.connection = connection
         self.configuration = configuration
         self.clock = clock
@@ -66,6 +72,17 @@ public actor Store {
         self.pageSize = try connection.scalarInt("PRAGMA page_size") ?? 4096
         self.storageUsedBytes = try Store.usedBytes(connection)
         self.refusingForSpace = storageUsedBytes >= configuration.storage.maxBytes
+    }
+
+    /// A store on an already opened and migrated connection (the stand-in of StoreReopen.swift).
+    init(connection: SQLiteConnection, version: Int, configuration: StoreConfiguration, clock: any WallClock,
+         standingInFor path: String, unavailable: StoreError) {
+        self.standInPath = path
+        self.unavailableError = unavailable
+        self.connection = connection
+        self.migratedVersion = version
+        self.configuration = configuration
+        self.clock = clock
     }
 
     /// Opens an existing store strictly read-only for inspection (`iomtctl status`): no migration, no pragma
@@ -85,10 +102,22 @@ public actor Store {
         self.backlog = try Store.loadBacklog(connection)
     }
 
+    /// Opens (creating when absent), configures and migrates the file at `path` for writing.
+    static func openWritable(path: String) throws(StoreError) -> (SQLiteConnection, Int) {
+        let connection = try SQLiteConnection(path: path)
+        try Store.configure(connection)
+        return (connection, try Migrations.migrate(connection))
+    }
+
     /// Pragmas every connection needs; WAL is checked because SQLite silently keeps the old mode
     /// when it cannot switch (e.g. a file system without shared memory).
     static func configure(_ connection: SQLiteConnection) throws(StoreError) {
         sqlite3_busy_timeout(connection.handle, 5000)
+        // SQLite falls back to read-only when it cannot write the file (read-only mount, permissions); such a
+        // connection stays read-only after the cause is fixed, so it is refused here and opened again later.
+        if sqlite3_db_readonly(connection.handle, "main") == 1 {
+            throw .open(path: connection.path, message: "opened read-only (read-only file system or file permissions); iomtd must write it: remount read-write or fix ownership (chown iomtd)")
+        }
         let mode = try connection.scalarText("PRAGMA journal_mode=WAL")
         guard mode?.lowercased() == "wal" else {
             throw .open(path: connection.path, message: "journal_mode is \(mode ?? "unknown"), expected wal; put the store on a local file system (not NFS/tmpfs without shm)")

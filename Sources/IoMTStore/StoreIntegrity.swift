@@ -80,17 +80,21 @@ public enum StoreIntegrity {
     /// Other failures (permissions, a read-only file system) are thrown: moving aside would not help.
     public static func openMovingAsideCorrupt(path: String, configuration: StoreConfiguration = StoreConfiguration(),
                                               clock: any WallClock = SystemClock()) throws(StoreError) -> (store: Store, movedAside: String?) {
-        if let problem = corruption(path: path) {
-            let aside = path + ".corrupt-" + compactTime(clock.now())
-            for suffix in ["", "-wal", "-shm"] where FileIO.exists(path + suffix) {
-                guard rename(path + suffix, aside + suffix) == 0 else {
-                    throw .open(path: path, message: "corrupt (\(problem)) and cannot be moved aside to \(aside)\(suffix): \(String(cString: strerror(errno)))")
-                }
+        let aside = try moveAsideIfCorrupt(path: path, clock: clock)
+        return (try Store(path: path, configuration: configuration, clock: clock), aside)
+    }
+
+    /// Moves a corrupt file at `path` (with its -wal and -shm) aside; returns where to, nil when it is not corrupt.
+    static func moveAsideIfCorrupt(path: String, clock: any WallClock) throws(StoreError) -> String? {
+        guard let problem = corruption(path: path) else { return nil }
+        let aside = path + ".corrupt-" + compactTime(clock.now())
+        for suffix in ["", "-wal", "-shm"] where FileIO.exists(path + suffix) {
+            guard rename(path + suffix, aside + suffix) == 0 else {
+                throw .open(path: path, message: "corrupt (\(problem)) and cannot be moved aside to \(aside)\(suffix): \(String(cString: strerror(errno)))")
             }
-            Log.error("store \(path) is corrupt (\(problem)); moved aside to \(aside) for recovery (iomtctl store recover --from \(aside)), starting a new store", "store")
-            return (try Store(path: path, configuration: configuration, clock: clock), aside)
         }
-        return (try Store(path: path, configuration: configuration, clock: clock), nil)
+        Log.error("store \(path) is corrupt (\(problem)); moved aside to \(aside) for recovery (iomtctl store recover --from \(aside)), starting a new store", "store")
+        return aside
     }
 
     /// Why the file at `path` is corrupt, or nil when it is healthy, absent, or fails for another reason.

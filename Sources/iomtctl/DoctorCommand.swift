@@ -19,6 +19,9 @@ enum DoctorCommand {
             } else {
                 findings.append(DoctorFinding("daemon", .ok, "iomtd \(answer.result?["version"]?.stringValue ?? "?") answers on \(socket)"))
                 findings += deviceFindings(socket: socket)
+                if let status = try? ControlClient.send(ControlRequest(command: "status"), to: socket).result {
+                    findings += DegradedStateFindings.findings(status: status)
+                }
             }
         } catch {
             findings.append(DoctorFinding("daemon", .problem, "not reachable on \(socket)",

@@ -77,8 +77,9 @@ enum LiveStatus {
         let devices = status["devices"]?.arrayValue ?? []
         Swift.print("devices: \(devices.count)")
         for device in devices { Swift.print("  " + DeviceLine.text(device).replacingNewlines()) }
-        if let store = status["store"], store["writable"]?.boolValue == false {
-            Swift.print("STORE DEGRADED: \(store["problem"]?.stringValue ?? "refuses writes"); \(store["readingsWaiting"]?.intValue ?? 0) reading(s) and \(store["alertsWaiting"]?.intValue ?? 0) alert(s) wait in memory, \(store["readingsLost"]?.intValue ?? 0) lost; alarms still go out. Check: iomtctl store check")
+        // The store refusing writes, delivery paused or backing off: the same findings as `iomtctl doctor`.
+        for finding in DegradedStateFindings.findings(status: status) where finding.status != .ok {
+            Swift.print(finding.text)
         }
         let failures = delivery["failuresByKind"]?.objectValue ?? []
         Swift.print("""
@@ -86,6 +87,7 @@ enum LiveStatus {
               backlog:             \(delivery["backlog"]?.intValue ?? 0) reading(s)
               oldest undelivered:  \(delivery["oldestUndelivered"]?.stringValue ?? "none")
               last success:        \(delivery["lastSuccess"]?.stringValue ?? "never")
+              forwarder:           \(status["forwarder"]?["state"]?.stringValue ?? "?")
               quarantined:         \(delivery["quarantined"]?.intValue ?? 0)
               failures:            \(failures.isEmpty ? "none" : failures.map { "\($0.0) \($0.1.numberText ?? "?")" }.joined(separator: ", "))
             """)

@@ -17,7 +17,8 @@ let usage = """
       --version        print the version
       -h, --help       this text
 
-    Exit codes: 0 stopped cleanly, 1 runtime failure (store), 2 invalid configuration or usage.
+    Exit codes: 0 stopped cleanly, 1 internal failure, 2 invalid configuration or usage. A store that
+    cannot be opened or written is no reason to stop: iomtd runs degraded and retries.
     """
 
 var configPath = "/etc/iomtd/iomtd.json"

@@ -10,6 +10,43 @@ import Testing
         return byCheck
     }
 
+    /// Issue 11.8 / 12.8: DOM refusing every reading for one reason pauses delivery (`dom-refusing`); the pause, its
+    /// reason, the next probe and the quarantine count show in `iomtctl status` (human and --json) and in doctor.
+    @Test func aForwarderPausedByDOMRefusingShowsInStatusAndDoctor() async throws {
+        let lab = try GatewayScenario(name: "doctor-paused")
+        defer { lab.stopAll() }
+        try lab.startReceiver(fault: "1-:entries=422/1")
+        try lab.startSimulator(["--generation", "v46", "--script", "steady"])
+        #expect(await lab.waitForReceiver())
+        #expect(await lab.waitForDevice())
+        try lab.writeConfiguration(profile: "contec-cms50e")
+        try lab.startDaemon()
+        var forwarder: [String: Any] = [:]
+        let paused = await LabHarness.waitUntil(seconds: 60) {
+            guard let (code, output) = try? LabHarness.run("iomtctl", ["status", "--json", "--socket", lab.controlSocket]), code == 0,
+                  let document = try? JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: Any] else { return false }
+            forwarder = document["forwarder"] as? [String: Any] ?? [:]
+            return forwarder["state"] as? String == "paused"
+        }
+        #expect(paused, "\(forwarder)\n\(lab.logs())")
+        #expect(forwarder["domRefusing"] as? Bool == true)
+        let reason = forwarder["pausedReason"] as? String ?? ""
+        #expect(!reason.isEmpty, "\(forwarder)")
+        #expect(forwarder["pausedSince"] is String && forwarder["nextAttempt"] is String, "\(forwarder)")
+        #expect(forwarder["quarantined"] is Int && forwarder["consecutiveFailures"] is Int, "\(forwarder)")
+
+        let (_, human) = try LabHarness.run("iomtctl", ["status", "--socket", lab.controlSocket])
+        #expect(human.contains("forwarder:           paused"), "\(human)")
+        #expect(human.contains("PAUSED: DOM refuses readings systemically"), "\(human)")
+        let (status, output) = try LabHarness.run("iomtctl", ["doctor", "--config", lab.configPath, "--socket", lab.controlSocket, "--json"])
+        let delivery = findings(output)["delivery"]
+        #expect(delivery?["status"] as? String == "problem", "\(output)")
+        let detail = delivery?["detail"] as? String ?? "", fix = delivery?["fix"] as? String ?? ""
+        #expect(detail.contains("PAUSED"), "\(detail)")
+        #expect(fix.contains("iomtctl quarantine requeue"), "\(fix)")
+        #expect(status == 1)
+    }
+
     @Test func aHealthyLabBoxHasNoProblems() async throws {
         let lab = try GatewayScenario(name: "doctor")
         defer { lab.stopAll() }

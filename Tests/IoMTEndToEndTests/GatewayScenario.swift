@@ -83,10 +83,13 @@ final class GatewayScenario {
             """.write(toFile: configPath, atomically: true, encoding: .utf8)
     }
 
+    /// The lab machine's clock is seldom disciplined by NTP: unless a test says otherwise, iomtd treats it as
+    /// synchronised, so readings are attributed by time as on a deployed gateway.
     func startDaemon() throws {
         daemonStarts += 1
+        let environment = ["IOMTD_CLOCK_SYNCHRONISATION": "synchronised"].merging(daemonEnvironment) { $1 }
         daemon = try LabHarness.launch("iomtd", ["--config", configPath],
-                                       log: directory.appendingPathComponent("iomtd-\(daemonStarts).log"), environment: daemonEnvironment)
+                                       log: directory.appendingPathComponent("iomtd-\(daemonStarts).log"), environment: environment)
     }
 
     /// Starts the receiver and a simulator (`iomt-lab sim cms50 <arguments>`), and waits until both are up.

@@ -54,6 +54,7 @@ public struct DaemonControl: Sendable {
             ("mode", .string(configuration.patientId == nil ? "clinic" : "home")),
             ("devices", .array(board.snapshot.map(deviceJSON))),
             ("store", await pipeline?.storeHealth().json ?? .null),
+            ("forwarder", await pipeline?.forwarder?.status.statusJSON(quarantined: stats.quarantined) ?? .null),
             ("delivery", .object([
                 ("destination", .string(Self.destination)),
                 ("baseURL", .string(configuration.dom.baseURL)),

@@ -1,3 +1,4 @@
+import Glibc
 import IoMTCore
 import IoMTForward
 import IoMTHTTP
@@ -68,9 +69,31 @@ public struct Doctor: Sendable {
     }
 
     func storeChecks(_ configuration: DaemonConfiguration, clock: any WallClock) async -> [DoctorFinding] {
-        guard FileIO.exists(configuration.storePath) else {
-            return [DoctorFinding("store", .info, "\(configuration.storePath) does not exist yet (created when iomtd first starts)")]
+        let replaced = Self.movedAsideStores(configuration.storePath).map { aside in
+            DoctorFinding("store replaced", .warning, "a corrupt store was moved aside to \(aside) and a new one started (store-replaced alarm); readings it held and DOM never received may be in it",
+                          fix: "iomtctl store check --db \(aside); iomtctl store recover --from \(aside); remove the file once recovered")
         }
+        guard FileIO.exists(configuration.storePath) else {
+            return replaced + [DoctorFinding("store", .info, "\(configuration.storePath) does not exist yet (created when iomtd first opens it)")]
+        }
+        return replaced + (await openedStoreChecks(configuration, clock: clock))
+    }
+
+    /// `<store>.corrupt-<time>` files beside the store (StoreIntegrity.moveAsideIfCorrupt), without their -wal/-shm.
+    static func movedAsideStores(_ storePath: String) -> [String] {
+        guard let slash = storePath.lastIndex(of: "/") else { return [] }
+        let directory = String(storePath[..<slash]), prefix = String(storePath[storePath.index(after: slash)...]) + ".corrupt-"
+        guard let stream = opendir(directory) else { return [] }
+        defer { closedir(stream) }
+        var found: [String] = []
+        while let entry = readdir(stream) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            if name.hasPrefix(prefix), !name.hasSuffix("-wal"), !name.hasSuffix("-shm") { found.append(directory + "/" + name) }
+        }
+        return found.sorted()
+    }
+
+    func openedStoreChecks(_ configuration: DaemonConfiguration, clock: any WallClock) async -> [DoctorFinding] {
         let store: Store
         do { store = try Store(readOnlyPath: configuration.storePath, configuration: StoreConfiguration(destinations: ["dom"])) } catch {
             return [DoctorFinding("store", .problem, "cannot open \(configuration.storePath): \(error)",

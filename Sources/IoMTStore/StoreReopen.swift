@@ -1,0 +1,47 @@
+import CSQLite
+import IoMTCore
+
+/// A store whose file cannot be opened at start (read-only file system, a directory that cannot be created or
+/// written): the daemon keeps running on an empty, read-only stand-in — every read answers empty, every write
+/// throws the open error — and `reopen()` swaps in the real file once it can be written.
+extension Store {
+    /// An in-memory stand-in for the store at `path`, which could not be opened because of `error`.
+    public init(standInFor path: String, error: StoreError, configuration: StoreConfiguration = StoreConfiguration(),
+                clock: any WallClock = SystemClock()) throws(StoreError) {
+        let connection = try SQLiteConnection(path: ":memory:")
+        let version = try Migrations.migrate(connection)
+        try connection.execute("PRAGMA query_only=ON") // a write that slips past `unavailableError` still fails
+        self.init(connection: connection, version: version, configuration: configuration, clock: clock, standingInFor: path, unavailable: error)
+    }
+
+    /// Opens the real file (a corrupt one is moved aside first, as at start) and makes it this store's.
+    /// Returns where a corrupt file went, nil when none was moved. Throws while the file still cannot be written.
+    /// Only a stand-in reopens; an open store returns nil at once.
+    public func reopen() throws(StoreError) -> String? {
+        guard unavailableError != nil, let path = standInPath else { return nil }
+        if let slash = path.lastIndex(of: "/"), slash != path.startIndex { // a state directory that could not be created at start
+            do { try FileIO.createDirectory(String(path[..<slash])) } catch { throw .open(path: path, message: "\(error)") }
+        }
+        let aside = try StoreIntegrity.moveAsideIfCorrupt(path: path, clock: clock)
+        let (opened, version) = try Store.openWritable(path: path)
+        // The stand-in never committed a row, so nothing cached from it is kept.
+        let backlog = try Store.loadBacklog(opened)
+        let bindings = try Store.loadBindingCache(opened), used = try Store.usedBytes(opened)
+        let pages = try opened.scalarInt("PRAGMA page_size") ?? 4096
+        connection = opened
+        migratedVersion = version
+        self.backlog = backlog
+        pageSize = pages
+        commitsSinceStorageMeasurement = 0
+        rowsSinceStorageMeasurement = 0
+        bindingCache = bindings
+        deviceIds = [:]
+        identities = [:]
+        storageUsedBytes = used
+        refusingForSpace = used >= configuration.storage.maxBytes
+        unavailableError = nil
+        Log.notice("store \(path) opened: it can be written again", "store")
+        if !waiting.isEmpty || !waitingAlerts.isEmpty || stagedEngineState != nil || !stagedEngineEvents.isEmpty { scheduleFlush() }
+        return aside
+    }
+}
