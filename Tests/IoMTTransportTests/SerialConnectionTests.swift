@@ -42,7 +42,10 @@ import Testing
         first.writeMaster([0xAA])
         #expect(await log.waitUntil { $0.data == [0xAA] })
 
-        first.close() // unplug
+        // Unplug as udev does it: the name goes first, then the device. Closing first left the link pointing at a
+        // /dev/pts number that a parallel test's new pty could take, and the reconnect then opened that pty instead.
+        unlink(link)
+        first.close()
         #expect(await log.waitUntil { log in log.closeReasons.contains { if case .unplugged = $0 { true } else { false } } })
 
         let second = try PseudoTerminal() // replug: a new /dev/pts/N behind the same name
