@@ -7,7 +7,10 @@ import IoMTStore
 /// environment variables (IOMT_ALERT_*), never the patient's identity; exit status 0 counts as delivered.
 ///
 /// The hook runs in a process group of its own with default signal dispositions and an empty signal mask
-/// (the daemon ignores SIGTERM/SIGINT for its own signal handling; a hook must not inherit that). A hook that
+/// (the daemon ignores SIGTERM/SIGINT for its own signal handling; a hook must not inherit that), stdin from
+/// /dev/null and none of the daemon's other descriptors (a grandchild the hook leaves running, `sleep 600 &`, would
+/// otherwise keep the daemon's sockets and serial ports open, and any file the daemon had open for writing could not
+/// be executed: ETXTBSY). A hook that
 /// has not exited after `timeoutMilliseconds` is killed with its whole group (grandchildren included) and
 /// counts as not delivered, so the dispatcher retries it later; a hung buzzer script cannot hold the channel.
 public struct ExecHookChannel: AlertChannel {
@@ -96,6 +99,12 @@ public struct ExecHookChannel: AlertChannel {
         posix_spawnattr_setpgroup(&attributes, 0)
         posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
 
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        if let closeFrom = spawnCloseFrom { _ = closeFrom(&actions, 3) } // stdout/stderr stay: the daemon's log
+
         var pid: pid_t = 0
         let argv: [UnsafeMutablePointer<CChar>?] = [strdup(path), nil]
         let envp: [UnsafeMutablePointer<CChar>?] = environment.map { strdup($0) } + [nil]
@@ -103,7 +112,7 @@ public struct ExecHookChannel: AlertChannel {
             argv.forEach { free($0) }
             envp.forEach { free($0) }
         }
-        let result = posix_spawn(&pid, path, nil, &attributes, argv, envp)
+        let result = posix_spawn(&pid, path, &actions, &attributes, argv, envp)
         guard result == 0 else { return .notStarted(result) }
 
         let deadline = monotonicNanoseconds() + UInt64(timeoutMilliseconds) * 1_000_000
@@ -125,3 +134,11 @@ public struct ExecHookChannel: AlertChannel {
         return .signalled(status & 0x7f)
     }
 }
+
+/// glibc's posix_spawn_file_actions_addclosefrom_np (2.34 and later): closes every descriptor from a number on in the
+/// child before exec. A GNU extension that Swift's Glibc module does not import, so it is looked up; nil on an older
+/// glibc, where the hook inherits the descriptors not marked close-on-exec.
+private let spawnCloseFrom: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>?, Int32) -> Int32)? = {
+    guard let symbol = dlsym(nil, "posix_spawn_file_actions_addclosefrom_np") else { return nil }
+    return unsafeBitCast(symbol, to: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>?, Int32) -> Int32).self)
+}()

@@ -85,6 +85,30 @@ import Testing
         #expect(try await store.undispatchedAlerts(channel: "exec", limit: 10).isEmpty)
     }
 
+    /// A descriptor the daemon holds without close-on-exec (here: the test process's) stays out of the hook, and stdin
+    /// is /dev/null: a hook's leftover grandchild must not hold the daemon's files (a script being written by another
+    /// thread then could not be executed, ETXTBSY, and a serial port or socket would outlive the daemon).
+    @Test func theHookInheritsNoDescriptorOfTheDaemonAndReadsNothing() async throws {
+        let directory = try temporaryDirectory()
+        let opened = open(directory + "/held", O_CREAT | O_WRONLY, 0o600)
+        try #require(opened >= 0)
+        // A number no other test is likely to use at the same moment (the lowest free one from 700).
+        let held = fcntl(opened, F_DUPFD, 700)
+        close(opened)
+        try #require(held >= 700)
+        defer { close(held) }
+        let hook = try script("""
+            if [ -e /proc/$$/fd/\(held) ]; then echo inherited; else echo closed; fi > \(directory)/descriptor
+            exec readlink /proc/self/fd/0 > \(directory)/stdin
+            """, in: directory)
+        let store = try Store(path: directory + "/s.sqlite")
+        let id = try await store.insertAlert(event())
+        #expect(await ExecHookChannel(executablePath: hook, timeoutMilliseconds: 5_000)
+            .deliver(StoredAlert(id: id, event: event(), dispatchedChannels: [])))
+        #expect(try String(contentsOfFile: directory + "/descriptor", encoding: .utf8) == "closed\n")
+        #expect(try String(contentsOfFile: directory + "/stdin", encoding: .utf8) == "/dev/null\n")
+    }
+
     /// iomtd ignores SIGTERM/SIGINT (it handles them through its own signal sources); its hook must not inherit
     /// that, or `kill` and the shell's own job control would not stop it.
     @Test func theHookStartsWithDefaultSignalDispositionsAndAnEmptyMask() async throws {

@@ -32,7 +32,9 @@ import Testing
             """.write(to: lab.directory.appendingPathComponent("alert-hook.sh"), atomically: true, encoding: .utf8)
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: lab.directory.appendingPathComponent("alert-hook.sh").path)
         #expect(try await lab.startPeers(simulator: ["--generation", "v46", "--script", "dip"]))
-        let simulatorStart = Date() // the script runs from the simulator's start; its pty is up by now
+        // The script runs from the simulator's start, not from when this test saw its pty (after the receiver was up):
+        // counted from the latter, the run's end fell seconds into the next dip and announced a third episode.
+        let simulatorStart = try #require(lab.devicePublishedAt(), "the simulator's link \(lab.devicePath) is missing")
         try lab.startDaemon()
 
         // Kill moments: uniformly random over the run, 2–3 per episode, never in the last 6 s (the final dip's end
@@ -55,7 +57,7 @@ import Testing
         }
         _ = await LabHarness.waitUntil(seconds: runSeconds + 10) { Date().timeIntervalSince(simulatorStart) >= runSeconds + 2 }
         // Every alert decided so far is on both channels once the exec hook's and webhook's queues are drained.
-        _ = await LabHarness.waitUntil(seconds: 15) {
+        _ = await LabHarness.waitUntil(seconds: 60) {
             let lines = LabHarness.readLog(lab.alertsFile).split(separator: "\n").count
             let calls = await self.webhookCalls(lab).count
             return lines >= 2 * episodes && calls >= 2 * episodes

@@ -122,6 +122,14 @@ final class GatewayScenario {
         await LabHarness.waitUntil(seconds: 10) { FileManager.default.fileExists(atPath: devicePath) }
     }
 
+    /// When the simulator published its pty link: its script's clock starts then (CMS50Simulator.start), which on a
+    /// loaded machine can be seconds before the test sees the link.
+    func devicePublishedAt() -> Date? {
+        var status = stat()
+        guard lstat(devicePath, &status) == 0 else { return nil }
+        return Date(timeIntervalSince1970: Double(status.st_mtim.tv_sec) + Double(status.st_mtim.tv_nsec) / 1e9)
+    }
+
     /// Observations the receiver holds (each created once; conditional-create duplicates are not counted).
     func domObservationCount() async -> Int? {
         await json("/stats")?["observations"] as? Int

@@ -105,14 +105,24 @@ enum LabHarness {
         return try? JSONSerialization.jsonObject(with: data) as? [String: Any]
     }
 
-    /// Polls `condition` every 100 ms until it holds or `seconds` pass; returns whether it held.
+    /// Polls `condition` every 100 ms until it holds or the deadline passes; returns whether it held. The deadline is
+    /// `seconds` scaled by the machine's load (`loadScale`): it bounds a wait for an event, so a machine busy with other
+    /// work gets longer before a wait counts as failed, and a condition that holds still returns at once.
     static func waitUntil(seconds: Double, _ condition: () async -> Bool) async -> Bool {
-        let deadline = Date().addingTimeInterval(seconds)
+        let deadline = Date().addingTimeInterval(seconds * loadScale())
         while Date() < deadline {
             if await condition() { return true }
             try? await Task.sleep(for: .milliseconds(100))
         }
         return await condition()
+    }
+
+    /// Runnable threads per core over the last minute, between 1 and 8: how many times longer the same work takes now
+    /// than on an idle machine (a 2-core machine running the parallel test pass reaches 6 and more).
+    static func loadScale() -> Double {
+        var load = [0.0, 0.0, 0.0]
+        guard getloadavg(&load, 3) > 0 else { return 1 }
+        return min(8, max(1, load[0] / Double(max(1, ProcessInfo.processInfo.activeProcessorCount))))
     }
 
     static func readLog(_ url: URL) -> String { (try? String(contentsOf: url, encoding: .utf8)) ?? "" }

@@ -59,15 +59,10 @@ import Testing
         }
         #expect(try await store.stats(destination: "dom").backlog == total)
 
-        // DOM comes back on the same port.
+        // DOM comes back on the same port: the receiver takes over the reserved socket, so no other process can
+        // take the port in between (releasing it and binding again lost it to a parallel test's client socket).
         let receiver = DOMReceiver(configuration: DOMReceiverConfiguration(port: port))
-        reservation.release()
-        // Between release and listen another parallel test's client socket may briefly hold the port: retry.
-        var started = false
-        for _ in 0..<100 where !started {
-            do { _ = try receiver.start(); started = true } catch { try await Task.sleep(for: .milliseconds(100)) }
-        }
-        try #require(started, "could not listen on \(port) again")
+        try receiver.start(boundSocket: reservation.handOver())
         defer { receiver.stop() }
         var requests = 0
         while requests < 200 {
@@ -111,6 +106,12 @@ final class PortReservation {
         _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
         descriptor = fd
         port = UInt16(bigEndian: address.sin_port)
+    }
+
+    /// Gives the bound socket to a new owner (which listens on it); the reservation no longer closes it.
+    func handOver() -> Int32 {
+        defer { descriptor = -1 }
+        return descriptor
     }
 
     func release() {

@@ -18,8 +18,8 @@ import Testing
         var received: [UInt8] = []
         let deadline = monotonicSeconds() + 10
         while received.count < 9, monotonicSeconds() < deadline {
-            received += pty.readMaster()
-            try await Task.sleep(nanoseconds: 10_000_000)
+            var readable = pollfd(fd: pty.masterDescriptor, events: Int16(POLLIN), revents: 0)
+            if poll(&readable, 1, 100) > 0 { received += pty.readMaster() } // waits for the bytes, not for a time
         }
         #expect(received == [0x7D, 0x81, 0xA1, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80])
 
@@ -42,7 +42,10 @@ import Testing
         first.writeMaster([0xAA])
         #expect(await log.waitUntil { $0.data == [0xAA] })
 
-        first.close() // unplug
+        // Unplug as udev does it: the name goes first, then the device. Closing first left the link pointing at a
+        // /dev/pts number that a parallel test's new pty could take, and the reconnect then opened that pty instead.
+        unlink(link)
+        first.close()
         #expect(await log.waitUntil { log in log.closeReasons.contains { if case .unplugged = $0 { true } else { false } } })
 
         let second = try PseudoTerminal() // replug: a new /dev/pts/N behind the same name

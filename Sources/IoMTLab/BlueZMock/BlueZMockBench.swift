@@ -22,11 +22,13 @@ public final class BlueZMockBench: Sendable {
         mock = try LabChildProcess([Self.python, "-m", "dbusmock", "--template", "bluez5", "--system"],
                                 extraEnvironment: ["DBUS_SYSTEM_BUS_ADDRESS": bus.address])
         var owned = false
-        for _ in 0..<250 {
+        // 60 s: a bound for a broken mock only (success returns at once); python's start-up alone took over 10 s on a
+        // loaded 2-core machine.
+        for _ in 0..<1500 {
             if (try? await control.nameOwner(of: "org.bluez")) != nil { owned = true; break }
             try await Task.sleep(for: .milliseconds(40))
         }
-        guard owned else { stop(); throw LabFailure("python3 -m dbusmock did not take org.bluez within 10 s") }
+        guard owned else { stop(); throw LabFailure("python3 -m dbusmock did not take org.bluez within 60 s") }
         _ = try await mockCall("/org/bluez", "AddAdapter", [.string("hci0"), .string("iomtd-test")], interface: "org.bluez.Mock")
     }
 
@@ -86,15 +88,26 @@ public final class BlueZMockBench: Sendable {
     }
 
     /// A characteristic; StartNotify raises `startNotifyError` for its first `failingStartNotify` calls.
+    /// `tickingClockOffsetSeconds`: ReadValue answers a Current Time (0x2A2B) value that ticks like a real device
+    /// clock, UTC now plus the offset at the moment of the read (else it answers `readValue`, a clock that stands
+    /// still, whose error then grows with however long the gateway takes to read it).
     public func addCharacteristic(_ service: DBusObjectPath, index: Int, uuid: UInt16, flags: [String], readValue: [UInt8] = [],
-                           failingStartNotify: Int = 0) async throws -> DBusObjectPath {
+                                  tickingClockOffsetSeconds: Int? = nil, failingStartNotify: Int = 0) async throws -> DBusObjectPath {
         let path = try DBusObjectPath(service.text + "/char\(Hex.word(UInt16(index)))")
         let startNotify = """
             self.n_start = getattr(self, 'n_start', 0) + 1
             if self.n_start <= \(failingStartNotify):
                 raise dbus.exceptions.DBusException('Operation already in progress', name='org.bluez.Error.InProgress')
             """
-        let read = "ret = dbus.Array([\(readValue.map { "dbus.Byte(\($0))" }.joined(separator: ", "))], signature='y')"
+        var read = "ret = dbus.Array([\(readValue.map { "dbus.Byte(\($0))" }.joined(separator: ", "))], signature='y')"
+        if let offset = tickingClockOffsetSeconds {
+            // Date Time (year LE, month, day, hours, minutes, seconds), day of week unknown, fractions 0, adjust reason 0.
+            read = """
+                import time
+                t = time.gmtime(time.time() + \(offset))
+                ret = dbus.Array([dbus.Byte(b) for b in [t.tm_year & 0xFF, t.tm_year >> 8, t.tm_mon, t.tm_mday, t.tm_hour, t.tm_min, t.tm_sec, 0, 0, 0]], signature='y')
+                """
+        }
         func method(_ name: String, _ inSig: String, _ outSig: String, _ code: String) -> DBusValue {
             .structure([.string(name), .string(inSig), .string(outSig), .string(code)])
         }

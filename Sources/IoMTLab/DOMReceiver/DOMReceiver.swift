@@ -34,8 +34,10 @@ public final class DOMReceiver: Sendable {
     // MARK: Lifecycle
 
     /// Reloads the data file, binds 127.0.0.1 and starts accepting; returns the bound port.
+    /// `boundSocket`: a TCP socket already bound (not listening) on 127.0.0.1, taken over and listened on, so a
+    /// test that held the port while "DOM was down" hands it over with no moment in which another process can take it.
     @discardableResult
-    public func start() throws(DOMReceiverError) -> UInt16 {
+    public func start(boundSocket: Int32? = nil) throws(DOMReceiverError) -> UInt16 {
         var reloaded: [ReloadedResource] = []
         var log: ResourceLog? = nil
         if let path = configuration.dataFile {
@@ -51,18 +53,9 @@ public final class DOMReceiver: Sendable {
         let tls = try configuration.tls.map { settings throws(DOMReceiverError) in try TLSServerContext(settings) }
         // libssl writes with write(2): a client gone mid-response must cost a connection, not the process.
         if tls != nil { signal(SIGPIPE, SIG_IGN) }
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw DOMReceiverError(message: "socket() failed: \(String(cString: strerror(errno)))") }
-        var yes: Int32 = 1
-        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, socklen_t(MemoryLayout<Int32>.size))
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = configuration.port.bigEndian
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard bound == 0, listen(fd, 64) == 0 else {
+        let fd: Int32
+        if let boundSocket { fd = boundSocket } else { fd = try bindLoopback() }
+        guard listen(fd, 64) == 0 else {
             let reason = String(cString: strerror(errno))
             close(fd)
             throw DOMReceiverError(message: "cannot listen on 127.0.0.1:\(configuration.port): \(reason); pick another --port or 0 for an ephemeral one")
@@ -85,6 +78,26 @@ public final class DOMReceiver: Sendable {
         }
         Thread.detachNewThread { [self] in acceptLoop(fd) }
         return port
+    }
+
+    private func bindLoopback() throws(DOMReceiverError) -> Int32 {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw DOMReceiverError(message: "socket() failed: \(String(cString: strerror(errno)))") }
+        var yes: Int32 = 1
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, socklen_t(MemoryLayout<Int32>.size))
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = configuration.port.bigEndian
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard bound == 0 else {
+            let reason = String(cString: strerror(errno))
+            close(fd)
+            throw DOMReceiverError(message: "cannot bind 127.0.0.1:\(configuration.port): \(reason); pick another --port or 0 for an ephemeral one")
+        }
+        return fd
     }
 
     /// Stops accepting and closes open connections; stored resources stay readable (on disk or in memory).

@@ -98,10 +98,13 @@ public final class CMS50Simulator: @unchecked Sendable {
         }
     }
 
-    /// Pulls the cable: closes the pty master, so a reader of the slave sees a hang-up. Frames are
-    /// not produced until `replug()`.
+    /// Pulls the cable: removes the symlink (as udev removes a device's links) and closes the pty master, so a
+    /// reader of the slave sees a hang-up. Frames are not produced until `replug()`.
     public func unplug() {
         queue.sync {
+            // Unlink first, as in stop(): a reader retrying a link to the closed pty would take whichever new pty
+            // (another test's, a umockdev device's) is given its /dev/pts number next.
+            if let symlinkPath { _ = unlink(symlinkPath) }
             pty?.close()
             pty = nil
             streaming = false
