@@ -34,6 +34,7 @@ import Testing
               "control": {"socketPath": "\(directory.appendingPathComponent("control.sock").path)"},
               "hotplug": {"enabled": false},
               "devices": [\(paths.joined(separator: ", "))],
+              "alerts": {"rules": [{"id": "spo2-watch", "measurement": "MDC_PULS_OXIM_SAT_O2", "below": 98, "priority": "medium"}]},
               "mqtt": {"url": "\(brokerURL)", "topicPrefix": "\(Self.prefix)", "batchSize": 2, "timeoutMs": 3000}
             }
             """.write(toFile: path, atomically: true, encoding: .utf8)
@@ -110,6 +111,9 @@ import Testing
         let rows = try await Store(readOnlyPath: storePath, configuration: StoreConfiguration(destinations: ["mqtt"])).recent(limit: 1_000_000)
         #expect(await LabHarness.waitUntil(seconds: 60) { recorder.snapshot.identifiers.count >= rows.count },
                 "subscriber has \(recorder.snapshot.identifiers.count) of \(rows.count)\n\(logs())")
+
+        // The steady simulator's SpO2 97 fires the rule: the alert reaches …/alerts through the daemon's mqtt channel.
+        #expect(await LabHarness.waitUntil(seconds: 60) { !recorder.snapshot.alerts.isEmpty }, "no alert on the alerts topic\n\(logs())")
 
         // Last Will: a gateway that dies without DISCONNECT is announced offline by the broker.
         LabHarness.stop(daemon, signal: SIGKILL)
