@@ -51,7 +51,7 @@ let package = Package(
         // Delivery: outbox → wire format → HTTP, with backoff; rows delivered only after a 2xx.
         .target(name: "IoMTForward", dependencies: ["IoMTCore", "IoMTStore", "IoMTFHIR", "IoMTHTTP"], swiftSettings: strict),
         // MQTT 5 uplink on libmosquitto: client (QoS 1, PUBACK-confirmed), the Forwarder's transport and wire format for a broker.
-        .target(name: "IoMTMQTT", dependencies: ["IoMTCore", "IoMTTransport", "CMosquitto", "IoMTHTTP", "IoMTStore", "IoMTFHIR", "IoMTForward"],
+        .target(name: "IoMTMQTT", dependencies: ["IoMTCore", "IoMTTransport", "CMosquitto", "IoMTHTTP", "IoMTStore", "IoMTFHIR", "IoMTForward", "IoMTAlerts"],
                 swiftSettings: strict),
         // The daemon: configuration, device sessions, pipeline, systemd notify.
         .target(name: "IoMTDaemon", dependencies: ["IoMTCore", "IoMTProfiles", "IoMTDrivers", "IoMTTransport",
@@ -65,7 +65,7 @@ let package = Package(
                 exclude: ["README.md"], swiftSettings: strict),
         // Test peers: device simulators on pseudo-terminals and the local DOM receiver.
         // BLESimulator/: a BLE health device served through BlueZ (GATT application + advertisement over IoMTDBus).
-        .target(name: "IoMTLab", dependencies: ["IoMTCore", "IoMTTransport", "IoMTDBus", "CSQLite", "COpenSSL"],
+        .target(name: "IoMTLab", dependencies: ["IoMTCore", "IoMTTransport", "IoMTDBus", "CSQLite", "COpenSSL", "IoMTMQTT", "IoMTForward"],
                 exclude: ["Simulators/README.md", "BLESimulator/README.md"], swiftSettings: strict),
 
         .executableTarget(name: "iomtd", dependencies: ["IoMTDaemon"], swiftSettings: strict),
@@ -73,7 +73,7 @@ let package = Package(
                           swiftSettings: strict),
         .executableTarget(name: "iomt-lab", dependencies: ["IoMTCore", "IoMTLab"], swiftSettings: strict),
         .executableTarget(name: "iomt-bench", dependencies: ["IoMTCore", "IoMTProfiles", "IoMTDrivers", "IoMTTransport", "IoMTStore",
-                                                         "IoMTAlerts", "IoMTDaemon", "IoMTLab", "IoMTHTTP"], path: "Sources/iomt-bench",
+                                                         "IoMTAlerts", "IoMTDaemon", "IoMTLab", "IoMTHTTP", "IoMTMQTT"], path: "Sources/iomt-bench",
                           swiftSettings: strict),
 
         .testTarget(name: "IoMTCoreTests", dependencies: ["IoMTCore"], swiftSettings: strict),
@@ -89,7 +89,7 @@ let package = Package(
         .testTarget(name: "IoMTBlueZTests", dependencies: ["IoMTBlueZ", "IoMTDBus", "IoMTDrivers", "IoMTCore", "IoMTLab"], swiftSettings: strict),
         // The BLE device simulator: fixture sequencing, object construction, and its objects on a private dbus-daemon.
         .testTarget(name: "IoMTLabTests", dependencies: ["IoMTLab", "IoMTDBus"], swiftSettings: strict),
-        .testTarget(name: "IoMTMQTTTests", dependencies: ["IoMTMQTT", "IoMTCore", "IoMTStore", "IoMTForward", "IoMTFHIR", "IoMTLab"], swiftSettings: strict),
-        .testTarget(name: "IoMTEndToEndTests", dependencies: ["IoMTCore", "IoMTStore", "IoMTDaemon", "IoMTHTTP", "IoMTLab", "IoMTDBus", "IoMTAlerts", "CSQLite"], swiftSettings: strict),
+        .testTarget(name: "IoMTMQTTTests", dependencies: ["IoMTMQTT", "IoMTCore", "IoMTStore", "IoMTForward", "IoMTFHIR", "IoMTLab", "IoMTAlerts"], swiftSettings: strict),
+        .testTarget(name: "IoMTEndToEndTests", dependencies: ["IoMTCore", "IoMTStore", "IoMTDaemon", "IoMTHTTP", "IoMTLab", "IoMTDBus", "IoMTAlerts", "CSQLite", "IoMTMQTT", "IoMTFHIR", "IoMTForward"], swiftSettings: strict),
     ]
 )

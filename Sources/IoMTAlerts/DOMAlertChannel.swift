@@ -22,14 +22,8 @@ public struct DOMAlertChannel: AlertChannel {
     public func deliver(_ alert: StoredAlert) async -> Bool {
         // Alerts without a patient cannot be attributed in DOM (gateway conditions): the log and hooks carry them.
         guard alert.event.patientId != nil else { return true }
-        var observationIdentifier: String? = nil
-        if let id = alert.event.observationId, let row = try? await store.observation(id: id) {
-            observationIdentifier = PHDObservationIdentifier.value(for: row.observation)
-        }
-        let bundle = AlertCommunicationResource.transactionBundle(
-            AlertCommunicationInput(alertId: alert.event.identifier, event: alert.event, observationIdentifier: observationIdentifier), gateway: gateway)
         let request = HTTPRequest(method: "POST", url: baseURL, headers: [HTTPHeader("Content-Type", "application/fhir+json")],
-                                  body: bundle.serializedBytes(), timeoutMilliseconds: timeoutMilliseconds)
+                                  body: await Self.communicationBundle(alert, gateway: gateway, store: store), timeoutMilliseconds: timeoutMilliseconds)
         do {
             let response = try await transport.send(request)
             guard (200..<300).contains(response.status) else {
@@ -51,5 +45,19 @@ public struct DOMAlertChannel: AlertChannel {
             Log.warning("alert \(alert.event.identifier) not sent to DOM: \(error); will retry", "alerts")
             return false
         }
+    }
+}
+
+extension DOMAlertChannel {
+    /// The alert as a FHIR Communication in a transaction Bundle (conditional create on the alert identifier),
+    /// pointing at the PHD identifier of the reading that fired it. Also what the MQTT alerts topic carries.
+    public static func communicationBundle(_ alert: StoredAlert, gateway: GatewayIdentity, store: Store) async -> [UInt8] {
+        var observationIdentifier: String? = nil
+        if let id = alert.event.observationId, let row = try? await store.observation(id: id) {
+            observationIdentifier = PHDObservationIdentifier.value(for: row.observation)
+        }
+        return AlertCommunicationResource.transactionBundle(
+            AlertCommunicationInput(alertId: alert.event.identifier, event: alert.event, observationIdentifier: observationIdentifier),
+            gateway: gateway).serializedBytes()
     }
 }

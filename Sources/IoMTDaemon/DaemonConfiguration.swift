@@ -54,7 +54,8 @@ public struct DaemonConfiguration: Sendable {
     /// The patient's reference in rule files and alert webhooks (a clinic's pseudonym, never the PESEL).
     public var patientReference: String? = nil
     public var devices: [Device]
-    public var dom: DOM
+    /// DOM's REST API; nil: readings go to the MQTT broker only (at least one of `dom`/`mqtt` is configured).
+    public var dom: DOM?
     public var rules: [AlertRule]
     public var alertExecHook: String?
     /// A hook still running after this long is killed with its process group and retried later.
@@ -76,6 +77,11 @@ public struct DaemonConfiguration: Sendable {
     public var bluetooth = Bluetooth()
     /// The MQTT uplink (MQTTConfiguration.swift); nil: readings go to DOM only.
     public var mqtt: MQTT? = nil
+
+    /// The store's delivery destinations, each with its own delivery state: "dom", "mqtt" or both.
+    public var deliveryDestinations: [String] { (dom == nil ? [] : ["dom"]) + (mqtt == nil ? [] : ["mqtt"]) }
+    /// The destination status, metrics and iomtctl report: DOM when configured, else the broker.
+    public var primaryDestination: String { dom == nil ? "mqtt" : "dom" }
 
     public var storePath: String { stateDirectory + "/iomtd.sqlite" }
     /// Profiles a technician installed with `iomtctl profiles install` (the daemon's own, audited).
@@ -144,8 +150,8 @@ extension DaemonConfiguration {
             }
         }
 
-        var dom = DOM(baseURL: "", batchSize: 100, timeoutMilliseconds: 10_000, caBundlePath: nil, clientCertificatePath: nil, clientKeyPath: nil)
-        if let d = r.object(root, "dom", path: "", required: true) {
+        var dom: DOM? = nil
+        if let d = r.object(root, "dom", path: "", required: false) {
             r.checkKnownKeys(d, path: "dom", allowed: ["baseURL", "batchSize", "timeoutMs", "caBundle", "clientCertificate", "clientKey",
                                                       "pinnedPublicKey", "oauth2"])
             let url = r.url(d, "baseURL", path: "dom", required: true) ?? ""
@@ -158,7 +164,7 @@ extension DaemonConfiguration {
             if let pin = r.string(d, "pinnedPublicKey", path: "dom", required: false, expected: Self.pinExpectation) {
                 if !Self.isPinList(pin) { r.fail("dom.pinnedPublicKey", expected: Self.pinExpectation, foundText: "\"\(pin)\"") }
                 if url.hasPrefix("http://") { r.fail("dom.baseURL", expected: "an https:// URL when dom.pinnedPublicKey is set", foundText: "\"\(url)\"") }
-                dom.pinnedPublicKey = pin
+                dom?.pinnedPublicKey = pin
             }
             if let o = r.object(d, "oauth2", path: "dom", required: false) {
                 r.checkKnownKeys(o, path: "dom.oauth2", allowed: ["tokenURL", "clientId", "clientSecretFile", "scope"])
@@ -173,7 +179,7 @@ extension DaemonConfiguration {
                 }
                 let scope = r.string(o, "scope", path: "dom.oauth2", required: false, expected: "space-separated scopes")
                 if let tokenURL, let clientId, let secretFile {
-                    dom.oauth2 = OAuth2(tokenURL: tokenURL, clientId: clientId, clientSecretFile: secretFile, scope: scope)
+                    dom?.oauth2 = OAuth2(tokenURL: tokenURL, clientId: clientId, clientSecretFile: secretFile, scope: scope)
                 }
             }
         }
@@ -252,6 +258,9 @@ extension DaemonConfiguration {
         let hotplug = parseHotplug(root, &r)
         let bluetooth = parseBluetooth(root, &r)
         let mqtt = parseMQTT(root, gatewaySystemId: gateway.systemId, &r)
+        if root["dom"] == nil, root["mqtt"] == nil {
+            r.fail("dom", expected: "a \"dom\" section (DOM's REST API) or an \"mqtt\" section (the provider's broker), or both", foundText: "neither")
+        }
 
         guard r.problems.isEmpty else { throw ConfigurationError(file: file, problems: r.problems) }
         var configuration = DaemonConfiguration(stateDirectory: stateDirectory, profilesDirectory: profilesDirectory, gateway: gateway,

@@ -14,7 +14,7 @@ struct GatewayConditions {
     static let undeliveredGraceMilliseconds: Int64 = 60_000
     private var last: [String: Bool] = [:]
 
-    mutating func changes(store: Store, forwarder: ForwarderStatus, stateDirectory: String, now: Instant) async -> [AlertInput] {
+    mutating func changes(store: Store, forwarder: ForwarderStatus?, stateDirectory: String, now: Instant) async -> [AlertInput] {
         var current: [String: Bool] = [:]
         var info = statvfs()
         if statvfs(stateDirectory, &info) == 0, info.f_blocks > 0 {
@@ -28,7 +28,7 @@ struct GatewayConditions {
         if let stats = try? await store.stats(destination: "dom") {
             current["dom-unreachable"] = stats.oldestUndelivered.map { now.milliseconds(since: $0) > Self.undeliveredGraceMilliseconds } ?? false
         }
-        current["dom-refusing"] = forwarder.paused != nil
+        current["dom-refusing"] = forwarder?.paused != nil
         var inputs: [AlertInput] = []
         for (name, active) in current.sorted(by: { $0.key < $1.key }) where last[name] != active {
             inputs.append(.condition(name: name, active: active, deviceKey: "gateway", deviceClass: nil, patientId: nil, at: now))

@@ -59,7 +59,7 @@ public final class GatewayDaemon: Sendable {
             do { _ = try DriverRegistry.makeSession(for: profile) } catch { problems.append("\(profile.sourcePath ?? profile.id): \(error)") }
         }
         problems += DaemonConfiguration.bluetoothProblems(configuration, profiles: profiles, configPath: configPath)
-        let credentials = [configuration.dom.clientKeyPath, configuration.dom.clientCertificatePath, configuration.dom.oauth2?.clientSecretFile,
+        let credentials = [configuration.dom?.clientKeyPath, configuration.dom?.clientCertificatePath, configuration.dom?.oauth2?.clientSecretFile,
                            configuration.mqtt?.keyFile, configuration.mqtt?.passwordFile]
         for path in credentials.compactMap({ $0 }) {
             if let problem = CredentialFileCheck.problem(path: path) { problems.append("\(configPath): \(problem)") }
@@ -98,8 +98,7 @@ public final class GatewayDaemon: Sendable {
 
     /// libcurl with DOM's TLS settings; with `dom.oauth2`, wrapped so every request carries a bearer token.
     /// Proxies come from the environment (`https_proxy`, `no_proxy`), which libcurl reads itself.
-    func makeDOMTransport() -> any HTTPTransport {
-        let dom = configuration.dom
+    func makeDOMTransport(_ dom: DaemonConfiguration.DOM) -> any HTTPTransport {
         let tls = CurlHTTPClient.Configuration(caBundlePath: dom.caBundlePath, clientCertificatePath: dom.clientCertificatePath,
                                                clientKeyPath: dom.clientKeyPath, pinnedPublicKey: dom.pinnedPublicKey,
                                                totalTimeoutMilliseconds: dom.timeoutMilliseconds)
@@ -121,7 +120,7 @@ public final class GatewayDaemon: Sendable {
             Log.error("\(TestOnlySynchronousOverride.variable)=\(unsafe.name): the store runs with synchronous=\(unsafe.name) — acknowledged readings can be lost at a power cut (power-cut harness negative control only)", "store")
         }
         let notifier = SystemdNotifySocket.fromEnvironment()
-        var storeConfiguration = StoreConfiguration(maxUndeliveredRows: configuration.maxUndeliveredReadings, destinations: ["dom"] + (configuration.mqtt == nil ? [] : [MQTTUplink.destination]))
+        var storeConfiguration = StoreConfiguration(maxUndeliveredRows: configuration.maxUndeliveredReadings, destinations: configuration.deliveryDestinations)
         storeConfiguration.storage = configuration.storage
         storeConfiguration.deliveredRetentionMilliseconds = Int64(configuration.deliveredRetentionDays) * 86_400_000
         let store: Store
@@ -152,13 +151,26 @@ public final class GatewayDaemon: Sendable {
             channels.append(WebhookChannel(url: webhook.url, transport: http, gatewayId: configuration.gateway.systemId,
                                            patientReferences: patientReferences, timeoutMilliseconds: webhook.timeoutMilliseconds))
         }
-        let http = makeDOMTransport()
+        let http: (any HTTPTransport)?
+        if let dom = configuration.dom { http = makeDOMTransport(dom) } else { http = nil }
         let gatewayIdentity = GatewayIdentity(
             systemId: configuration.gateway.systemId, serialNumber: configuration.gateway.serialNumber ?? configuration.gateway.systemId,
             softwareVersion: Self.version)
         // Alerts go to DOM on their own channel, ahead of the readings backlog.
-        channels.append(DOMAlertChannel(baseURL: configuration.dom.baseURL, transport: http, gateway: gatewayIdentity, store: store,
-                                        timeoutMilliseconds: configuration.dom.timeoutMilliseconds))
+        if let dom = configuration.dom, let http {
+            channels.append(DOMAlertChannel(baseURL: dom.baseURL, transport: http, gateway: gatewayIdentity, store: store,
+                                            timeoutMilliseconds: dom.timeoutMilliseconds))
+        }
+        // MQTT uplink (issue 17): a second destination with its own delivery state.
+        let uplink: MQTTUplink?
+        switch MQTTUplink.make(configuration, gateway: gatewayIdentity, store: store, clock: clock) {
+        case let .success(made): uplink = made
+        case let .failure(error):
+            Log.error("\(configuration.sourcePath): mqtt.passwordFile: \(error)", "mqtt")
+            return 2 // a configuration error: the only reason to stop at start
+        }
+        // Alerts also go to the broker's alerts topic, with their own dispatch state ("mqtt" channel).
+        if let uplink { channels.append(uplink.alertChannel) }
         let dispatcher = AlertDispatcher(store: store, channels: channels, clock: clock)
         let ruleSet = self.ruleSet
         let context = AlertContext(deviceClasses: Dictionary(profiles.map { ($0.id, $0.deviceClass) }, uniquingKeysWith: { a, _ in a }),
@@ -176,23 +188,19 @@ public final class GatewayDaemon: Sendable {
         if storeUnavailable == nil { await recordStart() }
 
         let wireFormat = FHIRPHDWireFormat(gateway: gatewayIdentity)
-        let forwarder = Forwarder(store: store, destination: "dom", baseURL: configuration.dom.baseURL,
-                                  wireFormat: wireFormat, transport: http,
-                                  configuration: ForwarderConfiguration(batchSize: configuration.dom.batchSize), clock: clock)
-        // MQTT uplink (issue 17): a second destination with its own delivery state.
-        let uplink: MQTTUplink?
-        switch MQTTUplink.make(configuration, gateway: gatewayIdentity, store: store, clock: clock) {
-        case let .success(made): uplink = made
-        case let .failure(error):
-            Log.error("\(configuration.sourcePath): mqtt.passwordFile: \(error)", "mqtt")
-            return 2 // a configuration error: the only reason to stop at start
+        let forwarder: Forwarder?
+        if let dom = configuration.dom, let http {
+            forwarder = Forwarder(store: store, destination: "dom", baseURL: dom.baseURL, wireFormat: wireFormat, transport: http,
+                                  configuration: ForwarderConfiguration(batchSize: dom.batchSize), clock: clock)
+        } else {
+            forwarder = nil
         }
         // The engine continues where it stopped (episodes, windows, acknowledgements, timers survive a restart).
         let evaluator = AlertEvaluator(ruleSet: ruleSet, context: context, store: store)
         let undecided = await evaluator.restore()
         if !undecided.isEmpty { await dispatcher.raise(undecided) }
         let pipeline = IngestPipeline(store: store, alerts: evaluator, dispatcher: dispatcher,
-                                      forwarder: forwarder, health: health, clock: clock)
+                                      forwarder: forwarder ?? uplink?.forwarder, health: health, clock: clock)
 
         let board = DeviceStatusBoard()
         var runners: [SerialDeviceRunner] = []
@@ -210,7 +218,7 @@ public final class GatewayDaemon: Sendable {
 
         if let storeMovedAside { await pipeline.storeReplaced(movedAside: storeMovedAside) }
         if let storeUnavailable { await pipeline.storeUnavailableAtStart(storeUnavailable, opened: recordStart) }
-        Log.notice("iomtd \(Self.version) started: \(runners.count) device(s), \(ruleSet.rules.count) alert rule(s) (version \(ruleSet.version), set \(ruleSet.hash)), DOM \(configuration.dom.baseURL)")
+        Log.notice("iomtd \(Self.version) started: \(runners.count) device(s), \(ruleSet.rules.count) alert rule(s) (version \(ruleSet.version), set \(ruleSet.hash)), \(configuration.dom.map { "DOM \($0.baseURL)" } ?? "no DOM")\(configuration.mqtt.map { ", MQTT \($0.endpoint)" } ?? "")")
 
         let bluetooth = configuration.bluetooth.enabled
             ? BluetoothCoordinator(configuration: configuration, profiles: profiles, pipeline: pipeline, board: board, clock: clock) : nil
@@ -230,9 +238,9 @@ public final class GatewayDaemon: Sendable {
         let bluetoothRunning = Task { await bluetooth?.run() }
         let stop = StopSignal()
         let tasks = runners.map { runner in Task { await runner.run() } }
-        await health.register(Self.forwarderComponent, staleAfterMilliseconds: Self.forwarderStaleAfterMilliseconds(configuration))
+        if forwarder != nil { await health.register(Self.forwarderComponent, staleAfterMilliseconds: Self.forwarderStaleAfterMilliseconds(configuration)) }
         let forwarding = Task {
-            await forwarder.run { status in
+            await forwarder?.run { status in
                 await health.progressed(Self.forwarderComponent)
                 await health.failing(Self.forwarderComponent, status.consecutiveFailures == 0 ? nil
                     : "DOM delivery failing (\(status.lastFailureKind ?? "unknown"), \(status.consecutiveFailures) attempt(s))")
@@ -277,7 +285,8 @@ public final class GatewayDaemon: Sendable {
                         lastAction = action.id
                     }
                 }
-                inputs += await conditions.changes(store: store, forwarder: forwarder.status, stateDirectory: configuration.stateDirectory, now: clock.now())
+                let forwarderStatus = await forwarder?.status
+                inputs += await conditions.changes(store: store, forwarder: forwarderStatus, stateDirectory: configuration.stateDirectory, now: clock.now())
                 inputs.append(.tick(clock.now()))
                 await pipeline.process(inputs)
                 await pipeline.retryDeferred() // readings and alerts kept while the store could not write
@@ -312,7 +321,7 @@ public final class GatewayDaemon: Sendable {
         let metricsWriter = Task {
             var reported = false
             while !Task.isCancelled {
-                await Self.writeMetrics(store: store, pipeline: pipeline, stateDirectory: stateDirectory, clock: clock, reportFailure: !reported ? { reported = true } : nil)
+                await Self.writeMetrics(store: store, destination: configuration.primaryDestination, pipeline: pipeline, stateDirectory: stateDirectory, clock: clock, reportFailure: !reported ? { reported = true } : nil)
                 try? await Task.sleep(for: .milliseconds(DeliveryMetrics.intervalMilliseconds))
             }
         }
@@ -352,7 +361,7 @@ public final class GatewayDaemon: Sendable {
         await bluetoothRunning.value
         // Give DOM a few seconds to take what is queued, then let the batch in flight finish
         // (a delivered batch is marked before the forwarder stops), so a clean stop leaves no resend.
-        for _ in 0..<50 {
+        for _ in 0..<50 where forwarder != nil {
             guard let backlog = try? await store.stats(destination: "dom").backlog, backlog > 0 else { break }
             try? await Task.sleep(for: .milliseconds(100))
         }
@@ -366,7 +375,7 @@ public final class GatewayDaemon: Sendable {
         alertClock.cancel()
         watchdog.cancel()
         metricsWriter.cancel()
-        await Self.writeMetrics(store: store, pipeline: pipeline, stateDirectory: stateDirectory, clock: clock, reportFailure: nil)
+        await Self.writeMetrics(store: store, destination: configuration.primaryDestination, pipeline: pipeline, stateDirectory: stateDirectory, clock: clock, reportFailure: nil)
         try? await store.audit(actor: "iomtd", action: "stop", detail: "signal", at: clock.now())
         return 0
     }
@@ -384,7 +393,7 @@ extension GatewayDaemon {
     static func forwarderStaleAfterMilliseconds(_ configuration: DaemonConfiguration) -> Int64 {
         let defaults = ForwarderConfiguration()
         let longestSleep = max(defaults.backoff.capMilliseconds, defaults.maxRetryAfterMilliseconds, defaults.idlePollMilliseconds)
-        return longestSleep + 2 * Int64(configuration.dom.timeoutMilliseconds) + 30_000
+        return longestSleep + 2 * Int64(configuration.dom?.timeoutMilliseconds ?? 10_000) + 30_000
     }
 
     static func ownerUid(_ path: String) -> String {
@@ -393,11 +402,11 @@ extension GatewayDaemon {
     }
 
     /// One metrics.prom write; a failure is logged once (`reportFailure` non-nil) so a full disk cannot flood the log.
-    static func writeMetrics(store: Store, pipeline: IngestPipeline, stateDirectory: String, clock: any WallClock, reportFailure: (() -> Void)?) async {
+    static func writeMetrics(store: Store, destination: String, pipeline: IngestPipeline, stateDirectory: String, clock: any WallClock, reportFailure: (() -> Void)?) async {
         do {
-            let stats = try await store.stats(destination: "dom")
+            let stats = try await store.stats(destination: destination)
             let health = await pipeline.storeHealth()
-            try DeliveryMetrics.write(stats, destination: "dom", now: clock.now(), stateDirectory: stateDirectory, appending: health.metricsText)
+            try DeliveryMetrics.write(stats, destination: destination, now: clock.now(), stateDirectory: stateDirectory, appending: health.metricsText)
         } catch {
             if let reportFailure {
                 Log.error("cannot write \(stateDirectory)/\(DeliveryMetrics.fileName): \(error)")

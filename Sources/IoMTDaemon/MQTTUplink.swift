@@ -12,6 +12,8 @@ struct MQTTUplink: Sendable {
 
     let client: MQTTClient
     let forwarder: Forwarder
+    /// Alerts to `…/alerts`, dispatch state of their own (channel "mqtt").
+    let alertChannel: MQTTAlertChannel
 
     /// nil without an `mqtt` section; a failure when the password file cannot be read.
     static func make(_ daemon: DaemonConfiguration, gateway: GatewayIdentity, store: Store, clock: any WallClock) -> Result<MQTTUplink?, FileIO.Failure> {
@@ -30,9 +32,10 @@ struct MQTTUplink: Sendable {
                                                        certFile: configuration.certFile, keyFile: configuration.keyFile,
                                                        username: configuration.username, password: password, statusTopic: topics.status,
                                                        timeoutMilliseconds: configuration.timeoutMilliseconds))
-        // The pipeline nudges DOM's forwarder on each append; this one looks every 500 ms instead.
+        // The pipeline nudges DOM's forwarder on each append (this one when there is no DOM); otherwise it looks every 500 ms.
         forwarder = Forwarder(store: store, destination: Self.destination, baseURL: topics.observations, wireFormat: MQTTPHDWireFormat(gateway: gateway),
                               transport: MQTTPublishTransport(client: client),
                               configuration: ForwarderConfiguration(batchSize: configuration.batchSize, idlePollMilliseconds: 500), clock: clock)
+        alertChannel = MQTTAlertChannel(client: client, topic: topics.alerts, gateway: gateway, store: store)
     }
 }

@@ -6,6 +6,7 @@ import IoMTCore
 import IoMTFHIR
 import IoMTForward
 import IoMTHTTP
+import IoMTMQTT
 import IoMTStore
 
 /// 4. Draining a buffered backlog: a store pre-filled with 1,000,000 observations (4 devices, 1 Hz timestamps)
@@ -62,9 +63,10 @@ enum DrainBench {
         var receiverCPU: Double
     }
 
-    static func prefill(_ path: String, count: Int) async -> Bool {
+    /// `destinations`: the delivery queues each row joins ("dom", or "mqtt" for the broker drain).
+    static func prefill(_ path: String, count: Int, destinations: [String] = StoreConfiguration().destinations) async -> Bool {
         do {
-            let store = try Store(path: path, configuration: StoreConfiguration(maxUndeliveredRows: count + 1))
+            let store = try Store(path: path, configuration: StoreConfiguration(maxUndeliveredRows: count + 1, destinations: destinations))
             let start: Int64 = 1_763_900_000_000
             var index = 0
             while index < count {
@@ -117,12 +119,7 @@ enum DrainBench {
         var receiverTicks = 0
         defer { if receiver.isRunning { kill(receiver.processIdentifier, SIGKILL); receiver.waitUntilExit() } }
 
-        let child = Process()
-        child.executableURL = URL(fileURLWithPath: CommandLine.arguments[0])
-        child.arguments = ["--drain-child", "--db", db, "--url", "http://127.0.0.1:\(port)/fhir", "--batch", "\(batch)", "--max-rows", "\(maxRows)"]
-        let pipe = Pipe()
-        child.standardOutput = pipe
-        do { try child.run() } catch { print("  cannot start the drain child: \(error)"); return nil }
+        guard case let (child, pipe)? = startChild(db: db, url: "http://127.0.0.1:\(port)/fhir", batch: batch, maxRows: maxRows) else { return nil }
         if let killAt {
             while child.isRunning, (observationCount(port: port) ?? 0) < killAt { usleep(100_000) }
             receiverTicks += DaemonBench.cpuTicks(receiver.processIdentifier)
@@ -132,6 +129,31 @@ enum DrainBench {
             guard let restarted = startReceiver() else { return nil }
             receiver = restarted
         }
+        guard case let (fields, delivered, seconds)? = childResult(child, pipe) else { return nil }
+        // What DOM holds: distinct Observation identifiers in the receiver's data file (what it acknowledged).
+        // The receiver fsyncs before it answers 2xx, so stopping it outright loses nothing it acknowledged.
+        receiverTicks += DaemonBench.cpuTicks(receiver.processIdentifier)
+        kill(receiver.processIdentifier, SIGKILL); receiver.waitUntilExit()
+        let (observations, distinct) = observationIdentifiers(data)
+        let ticksPerSecond = Double(sysconf(Int32(_SC_CLK_TCK)))
+        return DrainResult(seconds: seconds, rate: Double(delivered) / seconds, peakKB: Int(fields["peakKB"] ?? "") ?? 0,
+                           lost: max(0, delivered - distinct), duplicated: observations - distinct,
+                           forwarderCPU: Double(fields["cpu"] ?? "") ?? 0, receiverCPU: Double(receiverTicks) / ticksPerSecond)
+    }
+
+    /// Starts `iomt-bench --drain-child` on a copy of the store; its stdout is the pipe.
+    static func startChild(db: String, url: String, batch: Int, maxRows: Int) -> (Process, Pipe)? {
+        let child = Process()
+        child.executableURL = URL(fileURLWithPath: CommandLine.arguments[0])
+        child.arguments = ["--drain-child", "--db", db, "--url", url, "--batch", "\(batch)", "--max-rows", "\(maxRows)"]
+        let pipe = Pipe()
+        child.standardOutput = pipe
+        do { try child.run() } catch { print("  cannot start the drain child: \(error)"); return nil }
+        return (child, pipe)
+    }
+
+    /// Waits for the child and reads its `key=value` report; nil (and says why) when it failed.
+    static func childResult(_ child: Process, _ pipe: Pipe) -> (fields: [String: String], delivered: Int, seconds: Double)? {
         let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         child.waitUntilExit()
         var fields: [String: String] = [:]
@@ -143,15 +165,7 @@ enum DrainBench {
             print("  drain child failed (\(child.terminationStatus)): \(output)")
             return nil
         }
-        // What DOM holds: distinct Observation identifiers in the receiver's data file (what it acknowledged).
-        // The receiver fsyncs before it answers 2xx, so stopping it outright loses nothing it acknowledged.
-        receiverTicks += DaemonBench.cpuTicks(receiver.processIdentifier)
-        kill(receiver.processIdentifier, SIGKILL); receiver.waitUntilExit()
-        let (observations, distinct) = observationIdentifiers(data)
-        let ticksPerSecond = Double(sysconf(Int32(_SC_CLK_TCK)))
-        return DrainResult(seconds: seconds, rate: Double(delivered) / seconds, peakKB: Int(fields["peakKB"] ?? "") ?? 0,
-                           lost: max(0, delivered - distinct), duplicated: observations - distinct,
-                           forwarderCPU: Double(fields["cpu"] ?? "") ?? 0, receiverCPU: Double(receiverTicks) / ticksPerSecond)
+        return (fields, delivered, seconds)
     }
 
     static func observationCount(port: Int) -> Int? {
@@ -202,16 +216,24 @@ enum DrainBench {
     }
 
     /// The child: drain the store at `--db` to `--url` until `--max-rows` are delivered or nothing is pending.
-    /// Prints `delivered=N seconds=S peakKB=K`.
+    /// Prints `delivered=N seconds=S peakKB=K`. An `mqtt://` URL drains the "mqtt" queue to that broker
+    /// instead (topic `iomt/bench/<system id>/observations`, delivered on PUBACK), as the daemon's uplink does.
     static func child(_ arguments: [String]) async -> Int32 {
         func value(_ name: String) -> String? { arguments.firstIndex(of: name).flatMap { $0 + 1 < arguments.count ? arguments[$0 + 1] : nil } }
         guard let db = value("--db"), let url = value("--url"), let batch = value("--batch").flatMap(Int.init),
               let maxRows = value("--max-rows").flatMap(Int.init) else { print("drain child: missing arguments"); return 2 }
+        let gateway = GatewayIdentity(systemId: "0A1B2C3D4E5F6071", serialNumber: "BENCH", softwareVersion: ProductVersion.current)
+        let broker = url.hasPrefix("mqtt://") ? try? MQTTEndpoint.parse(url).get() : nil
         let store: Store
-        do { store = try Store(path: db) } catch { print("drain child: \(error)"); return 1 }
-        let forwarder = Forwarder(store: store, destination: "dom", baseURL: url,
-                                  wireFormat: FHIRPHDWireFormat(gateway: GatewayIdentity(systemId: "0A1B2C3D4E5F6071", serialNumber: "BENCH", softwareVersion: ProductVersion.current)),
-                                  transport: CurlHTTPClient(), configuration: ForwarderConfiguration(batchSize: batch), clock: SystemClock())
+        do { store = try Store(path: db, configuration: StoreConfiguration(destinations: [broker == nil ? "dom" : "mqtt"])) } catch {
+            print("drain child: \(error)"); return 1
+        }
+        let client = broker.map { MQTTClient(options: MQTTClientOptions(endpoint: $0, clientId: "iomt-bench-drain")) }
+        let forwarder = client.map {
+            Forwarder(store: store, destination: "mqtt", baseURL: MQTTDrainBench.topics.observations, wireFormat: MQTTPHDWireFormat(gateway: gateway),
+                      transport: MQTTPublishTransport(client: $0), configuration: ForwarderConfiguration(batchSize: batch), clock: SystemClock())
+        } ?? Forwarder(store: store, destination: "dom", baseURL: url, wireFormat: FHIRPHDWireFormat(gateway: gateway),
+                       transport: CurlHTTPClient(), configuration: ForwarderConfiguration(batchSize: batch), clock: SystemClock())
         var delivered = 0
         let start = monotonicNanoseconds()
         loop: while delivered < maxRows {
@@ -223,6 +245,7 @@ enum DrainBench {
             }
         }
         let seconds = Double(monotonicNanoseconds() - start) / 1e9
+        await client?.close()
         let cpu = Double(DaemonBench.cpuTicks(getpid())) / Double(sysconf(Int32(_SC_CLK_TCK)))
         print("delivered=\(delivered) seconds=\(String(format: "%.3f", seconds)) peakKB=\(DaemonBench.statusField(getpid(), "VmHWM:")) cpu=\(String(format: "%.2f", cpu))")
         return 0

@@ -32,4 +32,25 @@ import Testing
         }
         #expect((try? DaemonConfiguration.parse(configuration(#"{"url": "mqtt://127.0.0.1:1883", "topicPrefix": "iomt"}"#), file: "iomtd.json"))?.mqtt != nil)
     }
+
+    /// `dom` is optional once `mqtt` is there; with neither, the error names the field and both ways out.
+    @Test func mqttAloneIsEnoughAndNeitherIsRefusedWithTheFieldNamed() throws {
+        let mqttOnly = try DaemonConfiguration.parse("""
+            {"stateDirectory": "/var/lib/iomtd", "profilesDirectory": "/usr/share/iomtd/profiles", "gateway": {"systemId": "0a1b2c3d4e5f6071"},
+             "mqtt": {"url": "mqtt://127.0.0.1:1883", "topicPrefix": "iomt/clinic-a"}}
+            """, file: "iomtd.json")
+        #expect(mqttOnly.dom == nil && mqttOnly.mqtt != nil)
+        #expect(mqttOnly.deliveryDestinations == ["mqtt"] && mqttOnly.primaryDestination == "mqtt")
+        let both = try DaemonConfiguration.parse(configuration(#"{"url": "mqtt://127.0.0.1:1883", "topicPrefix": "iomt"}"#), file: "iomtd.json")
+        #expect(both.deliveryDestinations == ["dom", "mqtt"] && both.primaryDestination == "dom")
+        do {
+            _ = try DaemonConfiguration.parse("""
+                {"stateDirectory": "/var/lib/iomtd", "profilesDirectory": "/usr/share/iomtd/profiles", "gateway": {"systemId": "0a1b2c3d4e5f6071"}}
+                """, file: "iomtd.json")
+            Issue.record("a configuration without dom and mqtt must be refused")
+        } catch {
+            #expect(error.problems.contains { $0.field == "dom" }, "\(error)")
+            #expect(error.description.contains("mqtt"), "\(error)")
+        }
+    }
 }

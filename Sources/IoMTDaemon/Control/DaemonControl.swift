@@ -45,7 +45,7 @@ public struct DaemonControl: Sendable {
 
     private func status() async throws(StoreError) -> JSONValue {
         let now = clock.now()
-        let stats = try await store.stats(destination: Self.destination)
+        let stats = try await store.stats(destination: configuration.primaryDestination)
         let alerts = try await store.alerts(limit: 20).filter { now.milliseconds(since: $0.event.createdAt) < 86_400_000 }
         return .object([
             ("version", .string(GatewayDaemon.version)),
@@ -56,8 +56,8 @@ public struct DaemonControl: Sendable {
             ("store", await pipeline?.storeHealth().json ?? .null),
             ("forwarder", await pipeline?.forwarder?.status.statusJSON(quarantined: stats.quarantined) ?? .null),
             ("delivery", .object([
-                ("destination", .string(Self.destination)),
-                ("baseURL", .string(configuration.dom.baseURL)),
+                ("destination", .string(configuration.primaryDestination)),
+                ("baseURL", configuration.dom.map { .string($0.baseURL) } ?? .null),
                 ("backlog", .number(stats.backlog)),
                 ("oldestUndelivered", stats.oldestUndelivered.map { .string($0.iso8601) } ?? .null),
                 ("lastSuccess", stats.lastSuccess.map { .string($0.iso8601) } ?? .null),

@@ -24,7 +24,7 @@ public struct Doctor: Sendable {
         findings.append(system.bluetoothDaemon(needed: needsBluetooth))
         findings.append(system.bluetoothAdapters(needed: needsBluetooth))
         for device in configuration.devices { findings.append(system.serialDevice(path: device.path, daemonUser: daemonUser)) }
-        findings.append(await domReachable(daemon, clock: clock))
+        if let dom = configuration.dom { findings.append(await domReachable(daemon, dom: dom, clock: clock)) }
         findings.append(system.clockSynchronised())
         findings.append(system.freeDisk(path: FileIO.exists(configuration.stateDirectory) ? configuration.stateDirectory : "/"))
         findings.append(contentsOf: await storeChecks(configuration, clock: clock))
@@ -33,10 +33,10 @@ public struct Doctor: Sendable {
 
     /// DOM over the daemon's own TLS settings: any HTTP answer proves DNS, route, TLS and (with mTLS)
     /// the client certificate; the Date header measures this box's clock skew.
-    func domReachable(_ daemon: GatewayDaemon, clock: any WallClock) async -> DoctorFinding {
-        let base = daemon.configuration.dom.baseURL
+    func domReachable(_ daemon: GatewayDaemon, dom: DaemonConfiguration.DOM, clock: any WallClock) async -> DoctorFinding {
+        let base = dom.baseURL
         let url = (base.hasSuffix("/") ? String(base.dropLast()) : base) + "/metadata"
-        let transport = daemon.makeDOMTransport()
+        let transport = daemon.makeDOMTransport(dom)
         do throws(HTTPError) {
             let response = try await transport.send(HTTPRequest(method: "GET", url: url, headers: [HTTPHeader("Accept", "application/fhir+json")],
                                                                 timeoutMilliseconds: 10_000))
@@ -95,7 +95,7 @@ public struct Doctor: Sendable {
 
     func openedStoreChecks(_ configuration: DaemonConfiguration, clock: any WallClock) async -> [DoctorFinding] {
         let store: Store
-        do { store = try Store(readOnlyPath: configuration.storePath, configuration: StoreConfiguration(destinations: ["dom"])) } catch {
+        do { store = try Store(readOnlyPath: configuration.storePath, configuration: StoreConfiguration(destinations: configuration.deliveryDestinations)) } catch {
             return [DoctorFinding("store", .problem, "cannot open \(configuration.storePath): \(error)",
                                   fix: "run as root or the iomtd user; if the file is damaged, stop iomtd and restore it from a backup")]
         }
@@ -104,7 +104,7 @@ public struct Doctor: Sendable {
             let result = try await store.integrityCheck()
             findings.append(result == "ok" ? DoctorFinding("store integrity", .ok, "PRAGMA integrity_check: ok")
                             : DoctorFinding("store integrity", .problem, result, fix: "stop iomtd, copy the file aside, restore the last backup; undelivered readings are in the copy"))
-            let stats = try await store.stats(destination: "dom")
+            let stats = try await store.stats(destination: configuration.primaryDestination)
             let now = clock.now()
             if stats.quarantined > 0 {
                 findings.append(DoctorFinding("quarantine", .warning, "\(stats.quarantined) reading(s) set aside", fix: "iomtctl quarantine list"))

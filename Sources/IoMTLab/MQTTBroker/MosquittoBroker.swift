@@ -1,10 +1,18 @@
 import Foundation
 import Glibc
+import Synchronization
 
 /// Debian's real mosquitto broker as a test peer: its own process on a free loopback port, a generated
 /// configuration with persistence on, all state in a temporary directory. `restart` stops it the way a
 /// service manager does (SIGTERM: mosquitto writes its persistence file on the way out) and starts it again
 /// on the same port; `kill` is SIGKILL (what survives then is only what the last autosave wrote).
+///
+/// Persistence is saved after every change (`autosave_on_changes`, interval 1): a subscription or a message
+/// queued for an offline subscriber is on disk at the end of the broker's loop turn that took it. A message for
+/// a connected subscriber is written to that subscriber's socket before the publisher's PUBACK
+/// (src/handle_publish.c), so a SIGKILL loses nothing a publisher saw acknowledged, except a message queued for
+/// an offline subscriber in the instant between its PUBACK and the end of that loop turn.
+/// Publishing to `<anything>/refused/#` is denied by ACL: an MQTT 5 publisher gets a PUBACK with reason 0x87.
 public final class MosquittoBroker: @unchecked Sendable {
     public static let executable = "/usr/sbin/mosquitto"
     /// Whether Debian's mosquitto is installed (apt: mosquitto; scripts/setup.sh installs it).
@@ -12,9 +20,12 @@ public final class MosquittoBroker: @unchecked Sendable {
 
     public let port: UInt16
     public let directory: URL
-    private var process: Process?
+    /// Spawned with an empty signal mask (LabChildProcess): a child of a test-runner thread would otherwise
+    /// inherit SIGTERM blocked, and mosquitto — which never resets its mask — would ignore `restart` forever.
+    private let process = Mutex<LabChildProcess?>(nil)
 
-    public init() throws {
+    /// `receiveMaximum`: the Receive Maximum announced in CONNACK (mosquitto's `max_inflight_messages`).
+    public init(receiveMaximum: Int? = nil) throws {
         guard Self.isInstalled else { throw BrokerError("mosquitto is not installed at \(Self.executable) (run scripts/setup.sh, or apt-get install mosquitto)") }
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("iomt-mosquitto-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -27,8 +38,11 @@ public final class MosquittoBroker: @unchecked Sendable {
         allow_anonymous true
         persistence true
         persistence_location \(directory.path)/
+        autosave_on_changes true
         autosave_interval 1
         max_queued_messages 0
+        acl_file \(directory.path)/acl
+        \(receiveMaximum.map { "max_inflight_messages \($0)" } ?? "")
         log_dest file \(directory.path)/mosquitto.log
         log_type error
         log_type warning
@@ -36,19 +50,20 @@ public final class MosquittoBroker: @unchecked Sendable {
 
         """
         try configuration.write(to: directory.appendingPathComponent("mosquitto.conf"), atomically: true, encoding: .utf8)
+        // mosquitto checks `deny` entries first (src/security_default.c), so …/refused/# is denied despite `#`.
+        try "topic readwrite #\ntopic deny +/refused/#\ntopic deny +/+/refused/#\ntopic deny +/+/+/refused/#\n"
+            .write(to: directory.appendingPathComponent("acl"), atomically: true, encoding: .utf8)
         try start()
     }
 
     public var url: String { "mqtt://127.0.0.1:\(port)" }
 
+    /// mosquitto's own log (errors, warnings, notices), for a failing test's message.
+    public var log: String { (try? String(contentsOf: directory.appendingPathComponent("mosquitto.log"), encoding: .utf8)) ?? "" }
+
     public func start() throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.executable)
-        process.arguments = ["-c", directory.appendingPathComponent("mosquitto.conf").path]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        self.process = process
+        let child = try LabChildProcess([Self.executable, "-c", directory.appendingPathComponent("mosquitto.conf").path])
+        process.withLock { $0 = child }
         try waitUntilListening()
     }
 
@@ -60,11 +75,31 @@ public final class MosquittoBroker: @unchecked Sendable {
 
     public func kill() { stop(signal: SIGKILL) }
 
+    /// SIGKILL without warning, then start again on the same port from what persistence holds.
+    public func killAndRestart() throws {
+        kill()
+        try start()
+    }
+
+    /// Whether mosquitto has written its persistence file (a subscriber's session survives a SIGKILL from then on).
+    public var hasSavedState: Bool { FileManager.default.fileExists(atPath: directory.appendingPathComponent("mosquitto.db").path) }
+
+    /// Sends `signal` and reaps the broker (SIGTERM: after mosquitto saved its state and exited).
     public func stop(signal: Int32 = SIGTERM) {
-        guard let process, process.isRunning else { return }
-        Glibc.kill(process.processIdentifier, signal)
-        process.waitUntilExit()
-        self.process = nil
+        guard let child = process.withLock({ process in defer { process = nil }; return process }) else { return }
+        Glibc.kill(child.pid, signal)
+        var status: Int32 = 0
+        while waitpid(child.pid, &status, 0) < 0, errno == EINTR {}
+    }
+
+    /// The running broker's process id (its CPU time for a benchmark).
+    public var pid: Int32? { process.withLock { $0?.pid } }
+
+    /// Whether the broker process is alive (not exited, not a zombie).
+    private var isRunning: Bool {
+        guard let child = process.withLock({ $0 }) else { return false }
+        var status: Int32 = 0
+        return waitpid(child.pid, &status, WNOHANG) == 0
     }
 
     deinit {
@@ -75,7 +110,7 @@ public final class MosquittoBroker: @unchecked Sendable {
     private func waitUntilListening() throws {
         for _ in 0..<500 {
             if Self.accepts(port: port) { return }
-            if process?.isRunning == false {
+            if !isRunning {
                 let log = (try? String(contentsOf: directory.appendingPathComponent("mosquitto.log"), encoding: .utf8)) ?? ""
                 throw BrokerError("mosquitto exited at start: \(log)")
             }
