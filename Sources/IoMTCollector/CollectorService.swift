@@ -82,7 +82,7 @@ public enum CollectorService {
         }
         await stop.wait()
         try? notifier.stopping()
-        Log.notice("stopping: a bundle DOM has not accepted yet stays unacknowledged at the broker", "collector")
+        Log.notice("stopping (a bundle DOM has not accepted by then stays unacknowledged at the broker)", "collector")
         reporter.cancel()
         await subscriber.prepareToStop()
         return 0

@@ -136,6 +136,11 @@ public final class PahoSubscriber: @unchecked Sendable {
             tls.trustStore = keep(options.caFile)
             tls.keyStore = keep(options.certFile)
             tls.privateKey = keep(options.keyFile)
+            // OpenSSL's reason (unknown CA, host name mismatch, expired) for the log; Paho alone says "TLS connect failure".
+            tls.ssl_error_cb = { text, length, _ in
+                if let text { Log.warning("TLS to the MQTT broker: " + String(decoding: UnsafeRawBufferPointer(start: text, count: length), as: UTF8.self), "collector") }
+                return 0
+            }
             settings.initialize(to: tls)
             ssl = settings
             connect.ssl = settings

@@ -5,11 +5,11 @@ import IoMTCore
 /// nothing crosses a network. Refused: any host name in clear, `localhost` included (/etc/hosts or a resolver
 /// decides where a name goes, and `127.evil.example` is a name), and userinfo (`http://127.0.0.1:1@evil/` is a
 /// request to `evil`; credentials in a URL would also end up in logs).
-package enum ConfiguredURLPolicy {
-    package static let expectation = "an https:// URL, or http:// only to a literal loopback address (127.0.0.1 … 127.255.255.255 or [::1]), without user@"
+enum ConfiguredURLPolicy {
+    static let expectation = "an https:// URL, or http:// only to a literal loopback address (127.0.0.1 … 127.255.255.255 or [::1]), without user@"
 
     /// nil when acceptable, otherwise what is wrong with it (to follow the expectation in the error).
-    package static func problem(_ url: String) -> String? {
+    static func problem(_ url: String) -> String? {
         let lowered = url.lowercased()
         let cleartext: Bool
         if lowered.hasPrefix("https://") { cleartext = false } else if lowered.hasPrefix("http://") { cleartext = true } else {
@@ -41,7 +41,7 @@ package enum ConfiguredURLPolicy {
     }
 
     /// `[::1]`, or four decimal octets (no leading zeros, which inet_aton would read as octal) starting with 127.
-    package static func isLiteralLoopback(_ host: Substring) -> Bool {
+    static func isLiteralLoopback(_ host: Substring) -> Bool {
         if host == "[::1]" { return true }
         let octets = host.split(separator: ".", omittingEmptySubsequences: false)
         guard octets.count == 4, octets.allSatisfy({ octet in
@@ -54,7 +54,7 @@ package enum ConfiguredURLPolicy {
 
 extension JSONFieldReader {
     /// A URL field held to `ConfiguredURLPolicy`; a refused one is reported with the field, the rule and the reason.
-    package mutating func url(_ parent: JSONValue, _ key: String, path: String, required: Bool) -> String? {
+    mutating func url(_ parent: JSONValue, _ key: String, path: String, required: Bool) -> String? {
         guard let text = string(parent, key, path: path, required: required, expected: ConfiguredURLPolicy.expectation) else { return nil }
         if let problem = ConfiguredURLPolicy.problem(text) {
             fail(join(path, key), expected: ConfiguredURLPolicy.expectation, foundText: "\"\(text)\" (\(problem))")

@@ -49,6 +49,7 @@ struct CollectorBrokerTests {
     /// restarted (systemd's Restart=). DOM ends with every reading exactly once.
     @Test func twoCollectorsOneKilledMidStreamDOMHoldsEveryReadingOnce() throws {
         let lab = try CollectorLab(name: "share")
+        lab.events.slowDown(milliseconds: 25) // 120 bundles over two instances: about 1.5 s of stream to cut into
         let a = try lab.startCollector("collector-a")
         try lab.startCollector("collector-b")
         let gatewayOne = gatewayBundles(systemId: "0A1B2C3D4E5F6071", count: 60, perBundle: 5)
@@ -87,5 +88,62 @@ struct CollectorBrokerTests {
         let kept = files.first.flatMap { try? String(contentsOfFile: lab.quarantineDirectory + "/" + $0, encoding: .utf8) } ?? ""
         #expect(kept.contains("\"resourceType\":\"Patient\"") && kept.contains("not a FHIR transaction Bundle"))
         #expect(lab.log("collector-a").contains("kept in"))
+    }
+}
+
+/// The broker's certificate is verified against broker.caFile, host name included, with Debian's mosquitto on a TLS listener.
+@Suite(.serialized, .enabled(if: mosquittoTools.shouldRun, "\(mosquittoTools.skipNote)"))
+struct CollectorTLSTests {
+    @Test func subscribesOnlyToABrokerWhoseCertificateAndNameVerify() throws {
+        let lab = try CollectorLab(name: "tls")
+        let pki = lab.directory.path + "/pki"
+        try FileManager.default.createDirectory(atPath: pki, withIntermediateDirectories: true)
+        func openssl(_ arguments: String) throws {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
+            process.arguments = arguments.split(separator: " ").map(String.init)
+            process.currentDirectoryURL = URL(fileURLWithPath: pki)
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            process.waitUntilExit()
+            guard process.terminationStatus == 0 else { throw LabFailure("openssl \(arguments) failed") }
+        }
+        try openssl("req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 2 -subj /CN=collector-test-CA")
+        try openssl("req -x509 -newkey rsa:2048 -nodes -keyout other.key -out other.pem -days 2 -subj /CN=another-CA")
+        for (name, san) in [("loopback", "IP:127.0.0.1"), ("misnamed", "DNS:broker.example")] {
+            try "subjectAltName=\(san)\n".write(toFile: "\(pki)/\(name).ext", atomically: true, encoding: .utf8)
+            try openssl("req -newkey rsa:2048 -nodes -keyout \(name).key -out \(name).csr -subj /CN=\(name)")
+            try openssl("x509 -req -in \(name).csr -CA ca.pem -CAkey ca.key -CAcreateserial -out \(name).pem -days 2 -extfile \(name).ext")
+        }
+        let user = getpwuid(geteuid()).map { String(cString: $0.pointee.pw_name) } ?? "root"
+        var listeners = ""
+        var ports: [String: UInt16] = [:]
+        for name in ["loopback", "misnamed"] {
+            let port = try MosquittoBroker.freePort()
+            ports[name] = port
+            listeners += "listener \(port) 127.0.0.1\ncafile \(pki)/ca.pem\ncertfile \(pki)/\(name).pem\nkeyfile \(pki)/\(name).key\n"
+        }
+        try "user \(user)\nper_listener_settings false\nallow_anonymous true\n\(listeners)".write(toFile: "\(pki)/mosquitto.conf", atomically: true, encoding: .utf8)
+        let broker = Process()
+        broker.executableURL = URL(fileURLWithPath: MosquittoBroker.executable)
+        broker.arguments = ["-c", "\(pki)/mosquitto.conf"]
+        broker.standardOutput = FileHandle.nullDevice
+        broker.standardError = FileHandle.nullDevice
+        try broker.run()
+        // SIGKILL: it keeps nothing the test needs, and a child of the test runner may inherit SIGTERM blocked.
+        defer { kill(broker.processIdentifier, SIGKILL); broker.waitUntilExit() }
+        // The collector retries connecting by itself, so its READY=1 is the event to wait for.
+        func configure(_ name: String, port: UInt16, ca: String) throws -> String {
+            let path = "\(lab.directory.path)/\(name).json"
+            try """
+            {"broker": {"url": "mqtts://127.0.0.1:\(port)", "clientId": "\(name)", "topicPrefix": "\(topicPrefix)", "caFile": "\(pki)/\(ca).pem"},
+             "dom": {"baseURL": "http://127.0.0.1:\(lab.dom.port)/fhir"}, "stateDirectory": "\(lab.directory.path)/state-\(name)"}
+            """.write(toFile: path, atomically: true, encoding: .utf8)
+            return path
+        }
+        #expect(throws: Never.self) { try lab.startCollector("verified", config: try configure("verified", port: ports["loopback"]!, ca: "ca")) }
+        #expect(throws: LabFailure.self) { try lab.startCollector("unknown-ca", config: try configure("unknown-ca", port: ports["loopback"]!, ca: "other"), within: 4) }
+        #expect(throws: LabFailure.self) { try lab.startCollector("wrong-name", config: try configure("wrong-name", port: ports["misnamed"]!, ca: "ca"), within: 4) }
+        #expect(lab.log("unknown-ca").contains("certificate verify failed"))
     }
 }

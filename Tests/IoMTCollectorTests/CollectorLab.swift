@@ -19,7 +19,7 @@ let topicPrefix = "iomt/test"
 /// hold one request at DOM until they release it.
 final class DOMEvents: Sendable {
     private let arrived = DispatchSemaphore(value: 0)
-    private let state = Mutex((requests: 0, holdSequence: 0))
+    private let state = Mutex((requests: 0, holdSequence: 0, delayMilliseconds: 0))
     let held = DispatchSemaphore(value: 0)
     let release = DispatchSemaphore(value: 0)
 
@@ -28,14 +28,17 @@ final class DOMEvents: Sendable {
     /// Requests with this 1-based sequence number wait at DOM until `release` is signalled, then get a 503.
     func hold(sequence: Int) { state.withLock { $0.holdSequence = sequence } }
 
+    /// Every request is answered this much later (a DOM that takes its time), so a stream lasts long enough to be cut.
+    func slowDown(milliseconds: Int) { state.withLock { $0.delayMilliseconds = milliseconds } }
+
     var hook: @Sendable (ReceivedRequestSummary) -> InjectedFault? {
         { [self] request in
-            let hold = state.withLock { state -> Bool in
+            let (hold, delay) = state.withLock { state -> (Bool, Int) in
                 state.requests += 1
-                return request.sequence == state.holdSequence
+                return (request.sequence == state.holdSequence, state.delayMilliseconds)
             }
             arrived.signal()
-            guard hold else { return nil }
+            guard hold else { return delay > 0 ? .delay(milliseconds: delay) : nil }
             held.signal()
             release.wait()
             return .respond(status: 503, headers: [:], body: "{}")
@@ -95,14 +98,14 @@ final class CollectorLab {
 
     /// Starts one collector instance and waits until it subscribed (its READY=1).
     @discardableResult
-    func startCollector(_ clientId: String) throws -> Process {
+    func startCollector(_ clientId: String, config: String? = nil, within seconds: Double = 20) throws -> Process {
         let notify = try SystemdNotifyListener(path: directory.appendingPathComponent("\(clientId).\(processes.count).sock").path)
         let process = Process()
         process.executableURL = Self.binDirectory.appendingPathComponent("iomt-collector")
         guard FileManager.default.isExecutableFile(atPath: process.executableURL!.path) else {
             throw LabFailure("\(process.executableURL!.path) is missing: run `swift build` first")
         }
-        process.arguments = ["--config", configPath, "--client-id", clientId]
+        process.arguments = ["--config", config ?? configPath, "--client-id", clientId]
         let log = logURL(clientId)
         if !FileManager.default.fileExists(atPath: log.path) { _ = FileManager.default.createFile(atPath: log.path, contents: nil) }
         let handle = try FileHandle(forWritingTo: log)
@@ -114,8 +117,8 @@ final class CollectorLab {
         process.environment = environment
         try process.run()
         processes.append(process)
-        guard notify.wait(for: "READY=1", seconds: 20) else {
-            throw LabFailure("collector \(clientId) did not subscribe within 20 s: \(self.log(clientId))")
+        guard notify.wait(for: "READY=1", seconds: seconds) else {
+            throw LabFailure("collector \(clientId) did not subscribe within \(seconds) s: \(self.log(clientId))")
         }
         return process
     }
