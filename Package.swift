@@ -28,7 +28,7 @@ let package = Package(
         .systemLibrary(name: "COpenSSL", path: "Sources/COpenSSL"),
         // libudev-dev: USB hotplug (device enumeration and the udev monitor).
         .systemLibrary(name: "CUdev", path: "Sources/CUdev"),
-        // libmosquitto-dev: the MQTT uplink (IoMTMQTT) and iomt-collector.
+        // libmosquitto-dev: the gateway's MQTT uplink (IoMTMQTT).
         .systemLibrary(name: "CMosquitto", path: "Sources/CMosquitto"),
         // libpaho-mqtt-dev: iomt-collector's subscriber (Paho's asynchronous client acknowledges a QoS 1 message only
         // after the message callback returned, which libmosquitto 2.0.11 does not; docs/deployment.md).
