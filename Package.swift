@@ -18,6 +18,7 @@ let package = Package(
         .executable(name: "iomtctl", targets: ["iomtctl"]),
         .executable(name: "iomt-lab", targets: ["iomt-lab"]),
         .executable(name: "iomt-bench", targets: ["iomt-bench"]),
+        .executable(name: "iomt-collector", targets: ["iomt-collector"]),
     ],
     targets: [
         // System C libraries (Debian: libsqlite3-dev, libcurl4-openssl-dev).
@@ -27,8 +28,11 @@ let package = Package(
         .systemLibrary(name: "COpenSSL", path: "Sources/COpenSSL"),
         // libudev-dev: USB hotplug (device enumeration and the udev monitor).
         .systemLibrary(name: "CUdev", path: "Sources/CUdev"),
-        // libmosquitto-dev: the MQTT uplink (IoMTMQTT) and iomt-collector.
+        // libmosquitto-dev: the gateway's MQTT uplink (IoMTMQTT).
         .systemLibrary(name: "CMosquitto", path: "Sources/CMosquitto"),
+        // libpaho-mqtt-dev: iomt-collector's subscriber (Paho's asynchronous client acknowledges a QoS 1 message only
+        // after the message callback returned, which libmosquitto 2.0.11 does not; docs/deployment.md).
+        .systemLibrary(name: "CPaho", path: "Sources/CPaho"),
 
         // The reading model, codes, decimal values, time, JSON, normalisation.
         .target(name: "IoMTCore", swiftSettings: strict),
@@ -63,6 +67,9 @@ let package = Package(
         // BLE through BlueZ: object model, discovery, pairing agent, per-device connection (GATT sessions over D-Bus).
         .target(name: "IoMTBlueZ", dependencies: ["IoMTCore", "IoMTProfiles", "IoMTDrivers", "IoMTTransport", "IoMTDBus"],
                 exclude: ["README.md"], swiftSettings: strict),
+        // iomt-collector's logic: Paho subscriber (ack after DOM accepted), bundle relay to DOM, quarantine, configuration.
+        .target(name: "IoMTCollector", dependencies: ["IoMTCore", "IoMTFHIR", "IoMTHTTP", "IoMTForward", "IoMTMQTT", "IoMTDaemon",
+                                                      "IoMTTransport", "CPaho"], swiftSettings: strict),
         // Test peers: device simulators on pseudo-terminals and the local DOM receiver.
         // BLESimulator/: a BLE health device served through BlueZ (GATT application + advertisement over IoMTDBus).
         .target(name: "IoMTLab", dependencies: ["IoMTCore", "IoMTTransport", "IoMTDBus", "CSQLite", "COpenSSL", "IoMTMQTT", "IoMTForward"],
@@ -72,6 +79,7 @@ let package = Package(
         .executableTarget(name: "iomtctl", dependencies: ["IoMTDaemon", "IoMTDrivers", "IoMTProfiles", "IoMTFHIR", "IoMTAlerts", "IoMTUdev"],
                           swiftSettings: strict),
         .executableTarget(name: "iomt-lab", dependencies: ["IoMTCore", "IoMTLab"], swiftSettings: strict),
+        .executableTarget(name: "iomt-collector", dependencies: ["IoMTCollector", "IoMTCore"], swiftSettings: strict),
         .executableTarget(name: "iomt-bench", dependencies: ["IoMTCore", "IoMTProfiles", "IoMTDrivers", "IoMTTransport", "IoMTStore",
                                                          "IoMTAlerts", "IoMTDaemon", "IoMTLab", "IoMTHTTP", "IoMTMQTT"], path: "Sources/iomt-bench",
                           swiftSettings: strict),
@@ -90,6 +98,9 @@ let package = Package(
         // The BLE device simulator: fixture sequencing, object construction, and its objects on a private dbus-daemon.
         .testTarget(name: "IoMTLabTests", dependencies: ["IoMTLab", "IoMTDBus"], swiftSettings: strict),
         .testTarget(name: "IoMTMQTTTests", dependencies: ["IoMTMQTT", "IoMTCore", "IoMTStore", "IoMTForward", "IoMTFHIR", "IoMTLab", "IoMTAlerts"], swiftSettings: strict),
+        // iomt-collector against Debian's mosquitto and the lab's DOM receiver (real processes, SIGKILL mid-stream).
+        .testTarget(name: "IoMTCollectorTests", dependencies: ["IoMTCollector", "IoMTCore", "IoMTFHIR", "IoMTForward", "IoMTStore", "IoMTLab"],
+                    swiftSettings: strict),
         .testTarget(name: "IoMTEndToEndTests", dependencies: ["IoMTCore", "IoMTStore", "IoMTDaemon", "IoMTHTTP", "IoMTLab", "IoMTDBus", "IoMTAlerts", "CSQLite", "IoMTMQTT", "IoMTFHIR", "IoMTForward"], swiftSettings: strict),
     ]
 )

@@ -41,6 +41,8 @@ dpkg -s python3-dbus >/dev/null 2>&1 || need_apt+=(python3-dbus)
 command -v mkfs.ext4 >/dev/null 2>&1 || need_apt+=(e2fsprogs)
 # MQTT uplink (issue 17): libmosquitto for IoMTMQTT; Debian's broker and clients for the broker tests.
 dpkg -s libmosquitto-dev >/dev/null 2>&1 || need_apt+=(libmosquitto-dev)
+# iomt-collector's subscriber: Eclipse Paho C (acknowledges a QoS 1 message only after its callback returned).
+dpkg -s libpaho-mqtt-dev >/dev/null 2>&1 || need_apt+=(libpaho-mqtt-dev)
 command -v mosquitto >/dev/null 2>&1 || [ -x /usr/sbin/mosquitto ] || need_apt+=(mosquitto)
 command -v mosquitto_sub >/dev/null 2>&1 || need_apt+=(mosquitto-clients)
 if [ ${#need_apt[@]} -gt 0 ]; then

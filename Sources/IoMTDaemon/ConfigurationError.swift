@@ -4,6 +4,7 @@ public struct ConfigurationError: Error, CustomStringConvertible, Equatable {
         public let field: String
         public let expected: String
         public let found: String?
+        package init(field: String, expected: String, found: String?) { self.field = field; self.expected = expected; self.found = found }
         public var description: String {
             "\(field): expected \(expected)" + (found.map { ", found \($0)" } ?? "")
         }

@@ -96,13 +96,7 @@ extension DaemonConfiguration {
 
     /// Parses and validates a configuration file's text; every problem names the field and what was expected.
     public static func parse(_ text: String, file: String) throws(ConfigurationError) -> DaemonConfiguration {
-        let root: JSONValue
-        do { root = try JSONValue.parse(text) } catch {
-            throw ConfigurationError(file: file, problems: [.init(field: "(syntax)", expected: "valid JSON", found: error.description)])
-        }
-        guard root.objectValue != nil else {
-            throw ConfigurationError(file: file, problems: [.init(field: "(top level)", expected: "an object", found: root.kindDescription)])
-        }
+        let root = try JSONFieldReader.parseObject(text, file: file)
         var r = JSONFieldReader()
         r.checkKnownKeys(root, path: "", allowed: topLevelKeys)
 
@@ -150,39 +144,7 @@ extension DaemonConfiguration {
             }
         }
 
-        var dom: DOM? = nil
-        if let d = r.object(root, "dom", path: "", required: false) {
-            r.checkKnownKeys(d, path: "dom", allowed: ["baseURL", "batchSize", "timeoutMs", "caBundle", "clientCertificate", "clientKey",
-                                                      "pinnedPublicKey", "oauth2"])
-            let url = r.url(d, "baseURL", path: "dom", required: true) ?? ""
-            dom = DOM(baseURL: url,
-                      batchSize: r.integer(d, "batchSize", path: "dom", range: 1...5000, default: 100),
-                      timeoutMilliseconds: r.integer(d, "timeoutMs", path: "dom", range: 100...600_000, default: 10_000),
-                      caBundlePath: r.string(d, "caBundle", path: "dom", required: false),
-                      clientCertificatePath: r.string(d, "clientCertificate", path: "dom", required: false),
-                      clientKeyPath: r.string(d, "clientKey", path: "dom", required: false))
-            if let pin = r.string(d, "pinnedPublicKey", path: "dom", required: false, expected: Self.pinExpectation) {
-                if !Self.isPinList(pin) { r.fail("dom.pinnedPublicKey", expected: Self.pinExpectation, foundText: "\"\(pin)\"") }
-                if url.hasPrefix("http://") { r.fail("dom.baseURL", expected: "an https:// URL when dom.pinnedPublicKey is set", foundText: "\"\(url)\"") }
-                dom?.pinnedPublicKey = pin
-            }
-            if let o = r.object(d, "oauth2", path: "dom", required: false) {
-                r.checkKnownKeys(o, path: "dom.oauth2", allowed: ["tokenURL", "clientId", "clientSecretFile", "scope"])
-                // RFC 6750 §5.3: bearer tokens only over TLS (or loopback), or anyone on the path can replay them;
-                // dom.baseURL is held to the same rule above.
-                let tokenURL = r.url(o, "tokenURL", path: "dom.oauth2", required: true)
-                let clientId = r.string(o, "clientId", path: "dom.oauth2", required: true, expected: "the OAuth2 client id DOM issued")
-                let secretFile = r.string(o, "clientSecretFile", path: "dom.oauth2", required: true,
-                                          expected: "the absolute path of a file (mode 0600) holding the client secret")
-                if let secretFile, !secretFile.hasPrefix("/") {
-                    r.fail("dom.oauth2.clientSecretFile", expected: "an absolute path", foundText: "\"\(secretFile)\"")
-                }
-                let scope = r.string(o, "scope", path: "dom.oauth2", required: false, expected: "space-separated scopes")
-                if let tokenURL, let clientId, let secretFile {
-                    dom?.oauth2 = OAuth2(tokenURL: tokenURL, clientId: clientId, clientSecretFile: secretFile, scope: scope)
-                }
-            }
-        }
+        let dom = parseDOM(root, &r, required: false)
 
         var rules: [AlertRule] = []
         var execHook: String? = nil

@@ -98,20 +98,7 @@ public final class GatewayDaemon: Sendable {
 
     /// libcurl with DOM's TLS settings; with `dom.oauth2`, wrapped so every request carries a bearer token.
     /// Proxies come from the environment (`https_proxy`, `no_proxy`), which libcurl reads itself.
-    func makeDOMTransport(_ dom: DaemonConfiguration.DOM) -> any HTTPTransport {
-        let tls = CurlHTTPClient.Configuration(caBundlePath: dom.caBundlePath, clientCertificatePath: dom.clientCertificatePath,
-                                               clientKeyPath: dom.clientKeyPath, pinnedPublicKey: dom.pinnedPublicKey,
-                                               totalTimeoutMilliseconds: dom.timeoutMilliseconds)
-        let http = CurlHTTPClient(configuration: tls)
-        guard let oauth2 = dom.oauth2 else { return http }
-        // The token endpoint may be another host: same CA bundle and client certificate, but DOM's pin is not its key.
-        var tokenTLS = tls
-        tokenTLS.pinnedPublicKey = nil
-        let tokens = OAuth2TokenSource(configuration: OAuth2ClientCredentialsConfiguration(
-            tokenURL: oauth2.tokenURL, clientId: oauth2.clientId, clientSecretFile: oauth2.clientSecretFile, scope: oauth2.scope,
-            requestTimeoutMilliseconds: dom.timeoutMilliseconds), transport: CurlHTTPClient(configuration: tokenTLS), clock: clock)
-        return AuthenticatingTransport(wrapping: http, tokens: tokens)
-    }
+    func makeDOMTransport(_ dom: DaemonConfiguration.DOM) -> any HTTPTransport { dom.makeTransport(clock: clock) }
 
     /// Runs until SIGTERM or SIGINT. Returns the process exit code.
     public func run() async -> Int32 {
@@ -417,8 +404,8 @@ extension GatewayDaemon {
 }
 
 /// Credential files must not be readable by others: mode 0600 (or stricter) or the daemon refuses to start.
-enum CredentialFileCheck {
-    static func problem(path: String) -> String? {
+package enum CredentialFileCheck {
+    package static func problem(path: String) -> String? {
         var info = stat()
         guard stat(path, &info) == 0 else { return "\(path): cannot read credential file: \(String(cString: strerror(errno)))" }
         let mode = info.st_mode & 0o777
@@ -431,12 +418,12 @@ enum CredentialFileCheck {
 
 /// Resolves when SIGTERM or SIGINT arrives. The signal sources are only retained (never touched
 /// after init), which is why the unchecked conformance is sound.
-final class StopSignal: @unchecked Sendable {
+package final class StopSignal: @unchecked Sendable {
     private let sources: [any DispatchSourceSignal]
     private let stream: AsyncStream<Void>
     private let continuation: AsyncStream<Void>.Continuation
 
-    init() {
+    package init() {
         (stream, continuation) = AsyncStream<Void>.makeStream()
         var made: [any DispatchSourceSignal] = []
         for number in [SIGTERM, SIGINT] {
@@ -450,7 +437,7 @@ final class StopSignal: @unchecked Sendable {
         sources = made
     }
 
-    func wait() async {
+    package func wait() async {
         for await _ in stream { return }
     }
 }

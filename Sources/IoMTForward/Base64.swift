@@ -1,9 +1,9 @@
 /// Base64 (RFC 4648 §4, standard alphabet, with padding), for HTTP Basic credentials. FoundationEssentials
 /// has one too, but the daemon's modules stay off Foundation-sized dependencies for three lines of code.
-enum Base64 {
+package enum Base64 {
     private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
 
-    static func encode(_ bytes: [UInt8]) -> String {
+    package static func encode(_ bytes: [UInt8]) -> String {
         var output: [UInt8] = []
         output.reserveCapacity((bytes.count + 2) / 3 * 4)
         var index = 0

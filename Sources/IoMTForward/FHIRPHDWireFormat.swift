@@ -28,31 +28,38 @@ public struct FHIRPHDWireFormat: WireFormat {
     }
 
     public func interpret(status: Int, body: [UInt8], batch: [StoredObservation]) -> BatchOutcome {
+        Self.interpretTransaction(status: status, body: body, entryIds: builder.entryStoreIds(for: inputs(batch)), rowIds: batch.map(\.id))
+    }
+
+    /// DOM's answer to one transaction, as per-row outcomes — the rules for any PHD transaction Bundle, also one
+    /// iomt-collector relays whole: `entryIds[i]` is the row request entry i carries (nil: a Device entry), `rowIds`
+    /// every row of the request (one for a relayed bundle, so a whole-request refusal quarantines it instead of splitting).
+    public static func interpretTransaction(status: Int, body: [UInt8], entryIds: [Int64?], rowIds: [Int64]) -> BatchOutcome {
         switch status {
         case 200..<300:
-            return interpretTransactionResponse(body, batch: batch)
+            return interpretTransactionResponse(body, entryIds: entryIds, rowIds: rowIds)
         case 400, 413, 422:
             // The request as a whole was refused for its content. A single row is at fault: quarantine it;
             // several rows: split, so the culprit is isolated and the others still go through.
-            if batch.count == 1 {
+            if rowIds.count == 1 {
                 let reason = TransactionResponseParser.operationOutcomeText(body: body) ?? "HTTP \(status) without OperationOutcome"
-                return BatchOutcome(quarantined: [QuarantinedRow(id: batch[0].id, reason: "HTTP \(status): \(reason)")])
+                return BatchOutcome(quarantined: [QuarantinedRow(id: rowIds[0], reason: "HTTP \(status): \(reason)")])
             }
             return BatchOutcome(splitAndRetry: true)
         default:
             // 408, 429, 5xx: the server's state, not the rows'; 401/403/404: our configuration. Keep the rows.
             let text = TransactionResponseParser.operationOutcomeText(body: body) ?? "HTTP \(status)"
-            return .retryAll(batch, kind: "http-\(status)", message: text)
+            return retryAll(rowIds, kind: "http-\(status)", message: text)
         }
     }
 
-    private func interpretTransactionResponse(_ body: [UInt8], batch: [StoredObservation]) -> BatchOutcome {
+    private static func interpretTransactionResponse(_ body: [UInt8], entryIds: [Int64?], rowIds: [Int64]) -> BatchOutcome {
         let outcomes: [TransactionEntryOutcome]
         do {
-            outcomes = try TransactionResponseParser().parse(body, entryStoreIds: builder.entryStoreIds(for: inputs(batch)))
+            outcomes = try TransactionResponseParser().parse(body, entryStoreIds: entryIds)
         } catch {
             // Resending is safe (conditional create), so an unreadable answer is retried, not trusted.
-            return .retryAll(batch, kind: "bad-response", message: error.description)
+            return retryAll(rowIds, kind: "bad-response", message: error.description)
         }
         var result = BatchOutcome()
         for outcome in outcomes {
@@ -67,6 +74,10 @@ public struct FHIRPHDWireFormat: WireFormat {
             }
         }
         return result
+    }
+
+    private static func retryAll(_ rowIds: [Int64], kind: String, message: String) -> BatchOutcome {
+        BatchOutcome(retryable: rowIds.map { RetryableRow(id: $0, kind: kind, message: message) })
     }
 
     private func inputs(_ batch: [StoredObservation]) -> [BundleInput] {

@@ -7,27 +7,27 @@ import IoMTCore
 /// rows a whole-request 400/413/422 was split down to), the forwarder pauses instead: the rows stay pending,
 /// the ones of that reason quarantined earlier in the window go back to the queue, and the daemon raises the
 /// `dom-refusing` technical condition. While paused, a refusal for the paused reason is held as well.
-struct RefusalWatch {
+package struct RefusalWatch {
     let threshold: Int
     let windowMilliseconds: Int64
     private var recent: [(at: Instant, reason: String, id: Int64)] = []
 
-    init(threshold: Int, windowMilliseconds: Int64) {
+    package init(threshold: Int, windowMilliseconds: Int64) {
         self.threshold = max(1, threshold); self.windowMilliseconds = max(0, windowMilliseconds)
     }
 
-    struct Assessment {
+    package struct Assessment {
         /// Individually refused: quarantine with the server's reason.
-        var quarantine: [QuarantinedRow] = []
+        package var quarantine: [QuarantinedRow] = []
         /// The reason that turned systemic (nil: none).
-        var systemicReason: String?
+        package var systemicReason: String?
         /// Rows of the answer refused for that reason: keep pending.
-        var hold: [Int64] = []
+        package var hold: [Int64] = []
         /// Rows quarantined earlier in the window for that reason: put back in the queue.
-        var requeue: [Int64] = []
+        package var requeue: [Int64] = []
     }
 
-    mutating func assess(_ refused: [QuarantinedRow], pausedReason: String?, now: Instant) -> Assessment {
+    package mutating func assess(_ refused: [QuarantinedRow], pausedReason: String?, now: Instant) -> Assessment {
         recent.removeAll { now.milliseconds(since: $0.at) > windowMilliseconds }
         var assessment = Assessment()
         for (reason, rows) in Dictionary(grouping: refused, by: \.reason).sorted(by: { $0.key < $1.key }) {

@@ -1,42 +1,12 @@
 import Foundation
 import IoMTCore
+import IoMTLab
 import IoMTStore
 import Testing
 
 /// iomtd speaks sd_notify to a real AF_UNIX datagram socket, as systemd would offer it.
 @Suite(.serialized) struct SystemdWatchdogTests {
-    /// A bound datagram socket collecting what the daemon sends.
-    final class NotifySocket {
-        let path: String
-        let fd: Int32
-        init(directory: URL) throws {
-            path = directory.appendingPathComponent("notify.sock").path
-            fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue), 0)
-            var address = sockaddr_un()
-            address.sun_family = sa_family_t(AF_UNIX)
-            withUnsafeMutableBytes(of: &address.sun_path) { buffer in
-                for (i, byte) in path.utf8.enumerated() { buffer[i] = byte }
-            }
-            let result = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-            }
-            guard result == 0 else { throw HarnessError("cannot bind \(path)") }
-            var timeout = timeval(tv_sec: 0, tv_usec: 200_000)
-            setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        }
-        /// Messages received within `seconds`.
-        func receive(for seconds: Double) -> [String] {
-            var messages: [String] = []
-            let deadline = Date().addingTimeInterval(seconds)
-            var buffer = [UInt8](repeating: 0, count: 4096)
-            while Date() < deadline {
-                let count = recv(fd, &buffer, buffer.count, 0)
-                if count > 0 { messages.append(String(decoding: buffer[0..<count], as: UTF8.self)) }
-            }
-            return messages
-        }
-        deinit { close(fd) }
-    }
+    typealias NotifySocket = SystemdNotifyListener
 
     @Test func readyThenWatchdogWhileHealthyThenStopping() async throws {
         let lab = try GatewayScenario(name: "notify")

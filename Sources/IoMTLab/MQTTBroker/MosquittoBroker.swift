@@ -132,7 +132,7 @@ public final class MosquittoBroker: @unchecked Sendable {
     }
 
     /// A port the kernel just handed out (bound, then released for mosquitto).
-    private static func freePort() throws -> UInt16 {
+    public static func freePort() throws -> UInt16 {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(fd) }
         var address = sockaddr_in()
