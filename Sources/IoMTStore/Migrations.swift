@@ -249,6 +249,11 @@ enum Migrations {
                 period_end_ms INTEGER NOT NULL
             );
             """),
+        // Alerts fired by test or demonstration data (issue 12.6): NULL for a real alarm, 'recorded' (stored and logged,
+        // never sent to the exec hook, webhook or DOM) or 'announced' (a technician asked: every channel, flagged test).
+        Migration(version: 15, sql: """
+            ALTER TABLE alerts ADD COLUMN test TEXT CHECK (test IS NULL OR test IN ('recorded', 'announced'));
+            """),
     ]
 
     static var latestVersion: Int { steps.last?.version ?? 0 }

@@ -178,18 +178,22 @@ public struct DaemonControl: Sendable {
             patient = given
         }
         let label = request.argument("label")?.stringValue ?? "capture"
+        // Test alarms reach the exec hook, webhook and DOM only when asked for (issue 12.6); audited either way.
+        let alarms = request.argument("alarms")?.boolValue ?? false
         let result: (observations: [Observation], rejectedFrames: Int)
         do { result = try CaptureReplay(profile: profile, bytes: bytes, patientId: patient, label: label).run(endingAt: clock.now()) } catch {
             return .failure("\(error)", exitCode: 2)
         }
-        let ids = await pipeline.accept(result.observations)
+        let ids = await pipeline.accept(result.observations, announceTestAlarms: alarms)
         guard ids.count == result.observations.count else {
             return .failure("the store refused the replayed readings (see the journal)", exitCode: 1)
         }
-        try await store.audit(actor: actor, action: "replay", detail: "\(ids.count) test reading(s) from \(label) with profile \(profile.id)", at: clock.now())
-        Log.notice("control: \(actor) replayed \(label) with \(profile.id): \(ids.count) test reading(s)", "control")
+        let alarmNote = alarms ? "test alarms announced on every channel" : "test alarms recorded, not announced"
+        try await store.audit(actor: actor, action: "replay", detail: "\(ids.count) test reading(s) from \(label) with profile \(profile.id); \(alarmNote)",
+                              at: clock.now())
+        Log.notice("control: \(actor) replayed \(label) with \(profile.id): \(ids.count) test reading(s); \(alarmNote)", "control")
         return .ok(.object([("profile", .string(profile.id)), ("bytes", .number(bytes.count)), ("readings", .number(ids.count)),
-                            ("rejectedFrames", .number(result.rejectedFrames)), ("testData", .bool(true)),
+                            ("rejectedFrames", .number(result.rejectedFrames)), ("testData", .bool(true)), ("alarms", .bool(alarms)),
                             ("ids", .array(ids.map { .number($0) }))]))
     }
 
