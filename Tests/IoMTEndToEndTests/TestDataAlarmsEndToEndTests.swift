@@ -60,6 +60,11 @@ import Testing
         #expect(alerts().allSatisfy { $0["test"] as? String == "recorded" })
         #expect(Set(alerts().compactMap { $0["occurrence"] as? String }) == ["fired", "resolved"])
         let recordedIds = Set(alerts().compactMap { $0["id"] as? Int })
+        // The running daemon's status says so too.
+        let (statusCode, statusOutput) = try LabHarness.run("iomtctl", ["status", "--json", "--socket", lab.controlSocket])
+        #expect(statusCode == 0, "\(statusOutput)")
+        let recent = ((try? JSONSerialization.jsonObject(with: Data(statusOutput.utf8))) as? [String: Any])?["recentAlerts"] as? [[String: Any]] ?? []
+        #expect(recent.count == 2 && recent.allSatisfy { $0["test"] as? String == "recorded" }, "\(recent)")
 
         // 2. With --alarms: the same desaturation again, announced on every channel, each flagged test. The channels
         // deliver oldest first, so had the recorded alerts been meant for them, they would have arrived before these.

@@ -69,7 +69,9 @@ public struct DaemonControl: Sendable {
                 .object([("id", .number(alert.id)), ("priority", .string(alert.event.priority.rawValue)), ("rule", .string(alert.event.ruleId)),
                          ("device", .string(alert.event.deviceKey)), ("measurement", .string(alert.event.measurement)),
                          ("value", alert.event.value.map { .string($0.description) } ?? .null), ("unit", .string(alert.event.unit)),
-                         ("observedAt", .string(alert.event.observedAt.iso8601))])
+                         ("observedAt", .string(alert.event.observedAt.iso8601)),
+                         // null: a real alarm; "recorded"/"announced": fired by test data (issue 12.6).
+                         ("test", alert.event.test.map { .string($0.rawValue) } ?? .null)])
             })),
         ])
     }
