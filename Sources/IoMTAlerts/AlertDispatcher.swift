@@ -122,7 +122,7 @@ actor ChannelWorker {
     }
 
     func kick(with alerts: [StoredAlert] = []) -> Task<Void, Never> {
-        handedOver += alerts
+        handedOver += alerts.filter { channel.takes($0.event) } // a recorded test alarm never reaches a real alarm channel
         if let running { again = true; return running }
         let task = Task { await self.loop() }
         running = task
@@ -175,7 +175,8 @@ actor ChannelWorker {
             await marking?.value // delivered alerts must be recorded before the store is asked what is pending
             let waiting = Set(awaitingRecord + recentlyDelivered)
             do {
-                let pending = try await store.undispatchedAlerts(channel: channel.name, after: floor, limit: Self.pageSize)
+                let pending = try await store.undispatchedAlerts(channel: channel.name, after: floor, limit: Self.pageSize,
+                                                                 includeRecordedTests: channel.takesRecordedTests)
                 let pendingIdentifiers = Set(pending.map(\.event.identifier))
                 batch = pending.filter { !waiting.contains($0.event.identifier) }
                     + announced.filter { $0.id == 0 && !pendingIdentifiers.contains($0.event.identifier) }

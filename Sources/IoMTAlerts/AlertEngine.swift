@@ -26,6 +26,8 @@ public struct AlertEngine: Sendable {
     public internal(set) var droppedTracks = 0
 
     static let maxEvidence = 20
+    /// Set for the duration of one `process` call: test alerts fired by it are announced (`iomtctl replay --alarms`).
+    private var announcingTests = false
 
     public init(ruleSet: RuleSet, context: AlertContext = AlertContext()) {
         self.ruleSet = ruleSet; self.context = context
@@ -36,7 +38,11 @@ public struct AlertEngine: Sendable {
         process(.observation(observation, id: observationId)) + process(.tick(now))
     }
 
-    public mutating func process(_ input: AlertInput) -> [AlertEvent] {
+    /// `announcingTests`: episodes that test data opens with this input are announced on the alarm channels (flagged
+    /// test) instead of only recorded; the technician asked for it explicitly. Real alarms are unaffected.
+    public mutating func process(_ input: AlertInput, announcingTests: Bool = false) -> [AlertEvent] {
+        self.announcingTests = announcingTests
+        defer { self.announcingTests = false }
         var events: [AlertEvent] = []
         switch input {
         case let .observation(observation, id):
@@ -74,9 +80,14 @@ public struct AlertEngine: Sendable {
     private mutating func evaluate(_ observation: Observation, id: Int64?) -> [AlertEvent] {
         let deviceClass = context.deviceClasses[observation.device.profileId]
         let patient = observation.patientId.flatMap { context.patientReferences[$0] }
-        noteScope(patient: patient, deviceKey: observation.device.key, patientId: observation.patientId, at: observation.receivedAt)
+        // Test data lives in scopes of its own ("test:<device>"): it never opens, extends, escalates or resolves a real
+        // episode, and it neither counts as a measurement nor starts a clock for missed-measurement rules.
+        let test = observation.isTestData
+        if !test {
+            noteScope(patient: patient, deviceKey: observation.device.key, patientId: observation.patientId, at: observation.receivedAt)
+        }
         let source = Source(deviceKey: observation.device.key, patientId: observation.patientId, patientReference: patient,
-                            at: observation.correctedTime, observationId: id)
+                            at: observation.correctedTime, observationId: id, test: test ? true : nil)
         let values = [(observation.type, observation.value, observation.unit, observation.status)]
             + observation.components.map { ($0.type, $0.value, $0.unit, $0.status) }
         let flags = values.reduce(into: MeasurementStatus()) { $0.formUnion($1.3) }
@@ -104,6 +115,7 @@ public struct AlertEngine: Sendable {
                                                          value: nil, note: active ? condition : "clear"),
                                  value: nil, unit: "", measurement: observation.type.mdcRefId)
             case let .missedMeasurement(measurement, _):
+                guard !test else { continue }
                 // A compound reading (blood pressure) counts when any of its parts carries a value.
                 let measured = observation.type.mdcRefId == measurement ? values.contains { $0.1 != nil }
                     : values.contains { $0.0.mdcRefId == measurement && $0.1 != nil }
@@ -124,7 +136,7 @@ public struct AlertEngine: Sendable {
     private mutating func update(_ rule: AlertRule, source: Source, violation: (condition: String, threshold: DecimalValue?)?,
                                  rearm: Bool, evidence: AlertEvidence, value: DecimalValue?, unit: String, measurement: String,
                                  completesOnTicks: Bool = false) -> [AlertEvent] {
-        let key = Self.key(scope: source.deviceKey, rule: rule.id)
+        let key = Self.key(scope: source.scope, rule: rule.id)
         var track = tracks[key, default: Track()]
         defer { tracks[key] = track }
         guard let violation else {
@@ -177,7 +189,7 @@ public struct AlertEngine: Sendable {
             }
             track.recentFirings.append(firedAt)
         }
-        let event = AlertEvent(
+        var event = AlertEvent(
             ruleId: rule.id, ruleSetHash: ruleSet.hash, priority: rule.priority, condition: condition,
             measurement: measurement, value: value, unit: unit, threshold: threshold,
             patientId: source.patientId, deviceKey: source.deviceKey, observedAt: observedAt, createdAt: firedAt,
@@ -186,6 +198,11 @@ public struct AlertEngine: Sendable {
             episode: episode, occurrence: .fired, ruleSetVersion: ruleSet.version,
             inputs: AlertEvidence.json(track.pending.isEmpty ? [] : track.pending),
             interpretation: AlertRule.interpretation(condition: condition, priority: rule.priority))
+        if source.test == true {
+            // Repetitions, escalation and the resolution copy this template: the whole episode stays a test.
+            event.test = announcingTests ? .announced : .recorded
+            event.message = "TEST: " + event.message
+        }
         track.episode = Episode(id: episode, rule: rule, firedAt: firedAt, lastAnnouncedAt: firedAt, template: event, latching: rule.latches)
         return event
     }
@@ -328,8 +345,11 @@ public struct AlertEngine: Sendable {
         var patientReference: String?
         var at: Instant
         var observationId: Int64?
-        /// Names the episode: the device key (`patient:<reference>` for a patient's missed measurements).
-        var scope: String { deviceKey }
+        /// Test or demonstration data (nil, not false, for real data: snapshots saved before it decode unchanged).
+        var test: Bool? = nil
+        /// Names the episode and keys its state: the device key (`patient:<reference>` for a patient's missed
+        /// measurements), prefixed `test:` for test data so it never shares state with the device's real readings.
+        var scope: String { test == true ? "test:" + deviceKey : deviceKey }
     }
 
     struct Scope: Hashable, Codable {

@@ -56,6 +56,8 @@ public struct ExecHookChannel: AlertChannel {
             "IOMT_ALERT_EPISODE=\(e.episode)",
             "IOMT_ALERT_RULESET_VERSION=\(e.ruleSetVersion)",
             "IOMT_ALERT_INTERPRETATION=\(e.interpretation ?? "")",
+            // 1: fired by test or demonstration data, announced because a technician asked (iomtctl replay --alarms).
+            "IOMT_ALERT_TEST=\(e.test == nil ? "0" : "1")",
         ]
         if let path = getenv("PATH") { variables.append("PATH=" + String(cString: path)) }
         return variables

@@ -44,6 +44,8 @@ public struct WebhookChannel: AlertChannel {
         return .object([
             ("alertId", .string(alert.event.identifier)),
             ("readingStored", .bool(!alert.event.readingNotStored)),
+            // true: fired by test or demonstration data and announced on a technician's request; not a patient's alarm.
+            ("test", .bool(e.test != nil)),
             ("gateway", .string(gatewayId)),
             ("episode", .string(e.episode)),
             ("occurrence", .string(e.occurrence.rawValue)),

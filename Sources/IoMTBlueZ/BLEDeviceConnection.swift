@@ -13,6 +13,9 @@ public enum BLEDeviceEvent: Sendable {
     case deviceClockRead(DeviceClockReading)
     /// The gateway wrote its own time into the device clock at this time (after the memory download).
     case deviceClockSet(at: Instant)
+    /// The runner fell behind the bounded event buffer: this many events (decoded outputs among them) were refused
+    /// since the last report. Readings are missing: the runner must not advance the download mark on this link.
+    case lost(events: Int)
 }
 
 public enum BLELinkState: String, Sendable, Hashable {
@@ -43,15 +46,20 @@ public actor BLEDeviceConnection {
     let settings: Settings
     let clock: any WallClock
     private var policy: LinkPolicy
-    let sink: AsyncStream<BLEDeviceEvent>.Continuation
+    let sink: BoundedStreamSink<BLEDeviceEvent>
     public nonisolated let events: AsyncStream<BLEDeviceEvent>
+    /// Events waiting for the runner (a memory download of a few hundred records arrives faster than it is stored).
+    /// Past it, events are refused, counted, logged and reported in order by `.lost`.
+    public static let eventBuffer = 4096
+    /// Signals of one link waiting for this actor; past it the link is dropped and made again (see `LinkSignal.lost`).
+    static let linkSignalBuffer = 1024
     private(set) var stopped = false
     /// The download mark the store committed, asked at every (re)connect; nil source: the session's own.
     let recordMarkSource: (@Sendable () async -> DeviceRecordMark?)?
     /// A clock write waiting for the end of the memory download (records it stamped are corrected first).
     var pendingClockSet: DBusObjectPath?
     /// The current link's signal stream, so `stop()` can wake a wait.
-    private var linkSink: AsyncStream<LinkSignal>.Continuation?
+    private var linkSink: BoundedStreamSink<LinkSignal>?
 
     public init(client: BlueZClient, adapter: BlueZAdapter, address: String, session: GATTDriverSession, settings: Settings = Settings(),
                 clock: any WallClock, jitterSeed: UInt64, recordMarkSource: (@Sendable () async -> DeviceRecordMark?)? = nil) {
@@ -60,7 +68,8 @@ public actor BLEDeviceConnection {
         self.settings = settings; self.clock = clock
         devicePath = BluetoothAddress.devicePath(adapter: adapter.path, address: address)
         policy = LinkPolicy(backoff: settings.backoff, seed: jitterSeed)
-        (events, sink) = AsyncStream.makeStream(of: BLEDeviceEvent.self, bufferingPolicy: .unbounded)
+        (events, sink) = BoundedStreamSink<BLEDeviceEvent>.make(name: "bluetooth \(address.uppercased()) events", capacity: Self.eventBuffer,
+                                                                policy: .refuseNewestAndMark, lossMarker: { .lost(events: $0) })
     }
 
     private var serviceUUIDs: [String] { [GATTUUID.full(session.profile.service)] }
@@ -150,15 +159,16 @@ public actor BLEDeviceConnection {
                                                               member: "InterfacesRemoved", arg0: nil))
         } catch { return .call(BlueZRecovery.classify(error)) }
         defer { changes.cancel(); removals.cancel() }
-        let (linkEvents, linkSink) = AsyncStream.makeStream(of: LinkSignal.self, bufferingPolicy: .unbounded)
+        let (linkEvents, linkSink) = BoundedStreamSink<LinkSignal>.make(name: "bluetooth \(address) link signals", capacity: Self.linkSignalBuffer,
+                                                                        policy: .refuseNewestAndMark, lossMarker: { .lost($0) })
         let path = devicePath
         let forwarders = [
-            Task { do { for try await m in changes { if let c = DBusPropertiesChanged(m) { linkSink.yield(.changed(c)) } } } catch {}
+            Task { do { for try await m in changes { if let c = DBusPropertiesChanged(m) { linkSink.yield(.changed(c)) } } } catch { Log.warning("\(path.description): \(error)", "bluetooth") }
                    linkSink.yield(.busEnded) },
             Task { do { for try await m in removals {
                 if case .interfacesRemoved(let removed, let interfaces)? = DBusObjectManagerSignal(m), removed == path,
                    interfaces.contains(BlueZ.device) { linkSink.yield(.removed) }
-            } } catch {}
+            } } catch { Log.warning("\(path.description): \(error)", "bluetooth") }
                    linkSink.yield(.busEnded) },
         ]
         self.linkSink = linkSink
@@ -190,6 +200,7 @@ public actor BLEDeviceConnection {
                     if change.changed["Connected"]?.boolValue == false { return .disconnected }
                     if change.changed["ServicesResolved"]?.boolValue == true { break resolving }
                 case .changed: continue
+                case .lost: return .disconnected // see LinkSignal.lost
                 case .removed: return .deviceRemoved
                 case .timeout: return .servicesNotResolved
                 case .stopped: return .disconnected
@@ -233,6 +244,9 @@ public actor BLEDeviceConnection {
                     let output = deliver(uuid, value)
                     do { try await follow(output, plan: plan) } catch { return .call(BlueZRecovery.classify(error)) }
                 }
+            case .lost(let count):
+                Log.error("\(address): \(count) BlueZ signal(s) lost (this link fell behind); reconnecting to read again from the stored mark", "bluetooth")
+                return .disconnected
             case .removed: return .deviceRemoved
             case .timeout: continue
             case .stopped: return .disconnected
@@ -249,5 +263,8 @@ public actor BLEDeviceConnection {
         case timeout
         case busEnded
         case stopped
+        /// This many signals were refused (Value changes among them): the link is made again, which re-reads and
+        /// re-subscribes, and a record-keeping device resends from the stored mark (resends are set aside at delivery).
+        case lost(Int)
     }
 }

@@ -43,6 +43,10 @@ public struct AlertEvent: Sendable, Hashable, Codable {
     public var identifier: String = ""
     /// The reading that fired it could not be stored when the alert was raised (store full, read-only, …).
     public var readingNotStored: Bool = false
+    /// Fired by test or demonstration data (a replay, a device in test mode); nil for a real alarm. Such an alert
+    /// belongs to an episode of its own, never to a real one, and reaches the alarm channels only when announced.
+    /// Optional so saved engine states and recent events from before it decode unchanged.
+    public var test: AlertTest? = nil
 
     public init(ruleId: String, ruleSetHash: String, priority: AlertPriority, condition: String, measurement: String,
                 value: DecimalValue?, unit: String, threshold: DecimalValue?, patientId: String?, deviceKey: String,
@@ -56,6 +60,16 @@ public struct AlertEvent: Sendable, Hashable, Codable {
         self.episode = episode; self.occurrence = occurrence; self.ruleSetVersion = ruleSetVersion; self.inputs = inputs
         self.interpretation = interpretation
     }
+}
+
+/// How an alert fired by test or demonstration data is treated (docs/alert-rules.md, "Test data").
+public enum AlertTest: String, Sendable, Hashable, Codable, CaseIterable {
+    /// Evaluated and stored (so the technician sees what would have fired) and logged as a test; the exec hook,
+    /// the webhook and DOM never see it.
+    case recorded
+    /// The technician asked for the alarm channels (`iomtctl replay --alarms`, audited): every channel carries it,
+    /// each flagged as a test (IOMT_ALERT_TEST=1, webhook `"test": true`, DOM meta.security HTEST, "TEST" in the log).
+    case announced
 }
 
 /// Why an alert is announced: first firing, a repetition while unacknowledged, the escalation, or the end of

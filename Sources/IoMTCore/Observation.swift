@@ -44,3 +44,14 @@ public struct ObservationComponent: Sendable, Hashable, Codable {
         self.type = type; self.value = value; self.unit = unit; self.status = status
     }
 }
+
+extension Observation {
+    /// Flags that label a reading as not a patient's real measurement (IEEE 11073-20601 MeasurementStatus).
+    public static let testFlags: MeasurementStatus = [.testData, .demonstrationData]
+
+    /// Test or demonstration data (a replay, the demo, a device in test mode), on the reading or any of its parts:
+    /// its alerts never join a real episode and reach the alarm channels only when a technician asks.
+    public var isTestData: Bool {
+        !status.isDisjoint(with: Self.testFlags) || components.contains { !$0.status.isDisjoint(with: Self.testFlags) }
+    }
+}

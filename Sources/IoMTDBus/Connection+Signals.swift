@@ -20,13 +20,17 @@ public final class DBusSignalSubscription: AsyncSequence, Sendable {
 }
 
 extension DBusConnection {
+    /// Signals one subscription may leave waiting (a BLE memory download is a few hundred Value changes). Past it the
+    /// subscription ends with `DBusError.subscriptionOverflowed`, logged: bounded memory, and the loss is not silent.
+    public static let signalBuffer = 4096
+
     /// Subscribes to the messages `rule` matches. Local delivery starts before AddMatch is sent, so
     /// no signal that the bus routes after AddMatch is lost.
     public func subscribe(_ rule: DBusMatchRule) async throws -> DBusSignalSubscription {
         if let sender = rule.sender, !sender.hasPrefix(":"), sender != DBusStandardInterface.bus {
             try await watchOwner(of: sender)
         }
-        let (stream, continuation) = AsyncThrowingStream<DBusMessage, any Error>.makeStream()
+        let (stream, continuation) = AsyncThrowingStream<DBusMessage, any Error>.makeStream(bufferingPolicy: .bufferingOldest(Self.signalBuffer))
         let id: Int? = state.withLock { state in
             guard state.closeReason == nil else { return nil }
             let id = state.nextSubscriptionID

@@ -296,9 +296,15 @@ public final class DBusConnection: Sendable {
                 Self.trackOwner(message, in: &state)
                 return state.subscriptions.values.filter { subscription in
                     subscription.rule.matches(message, senderOwner: subscription.rule.sender.flatMap { state.owners[$0] })
-                }.map(\.continuation)
+                }.map { ($0.rule, $0.continuation) }
             }
-            for continuation in targets { continuation.yield(message) }
+            for (rule, continuation) in targets {
+                // A subscriber that fell `signalBuffer` signals behind is ended with an error naming the loss (never a
+                // silent gap): it resubscribes and reads the state afresh. The buffered signals are still delivered first.
+                if case .dropped = continuation.yield(message) {
+                    continuation.finish(throwing: DBusError.subscriptionOverflowed(rule: rule.description, capacity: Self.signalBuffer))
+                }
+            }
         case .methodCall:
             handleMethodCall(message)
         }

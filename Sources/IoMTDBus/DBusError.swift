@@ -7,6 +7,8 @@ public enum DBusError: Error, Sendable, Hashable, CustomStringConvertible {
     case timeout(member: String, destination: String?, milliseconds: Int64)
     /// The connection is closed or was lost; pending calls and subscriptions end with this.
     case disconnected(reason: String)
+    /// A signal subscription's consumer fell `capacity` signals behind; the subscription ended (subscribe again).
+    case subscriptionOverflowed(rule: String, capacity: Int)
     case invalidAddress(String, reason: String)
     case connectFailed(address: String, reason: String)
     case authenticationFailed(String)
@@ -23,6 +25,7 @@ public enum DBusError: Error, Sendable, Hashable, CustomStringConvertible {
         case let .timeout(member, destination, milliseconds):
             "no reply to \(member) from \(destination ?? "the peer") within \(milliseconds) ms"
         case let .disconnected(reason): "D-Bus connection closed: \(reason)"
+        case let .subscriptionOverflowed(rule, capacity): "D-Bus signal subscription \(rule) ended: its consumer fell \(capacity) signals behind"
         case let .invalidAddress(address, reason): "invalid D-Bus address \"\(address)\": \(reason)"
         case let .connectFailed(address, reason): "cannot connect to \(address): \(reason)"
         case let .authenticationFailed(reason): "D-Bus authentication failed: \(reason)"

@@ -71,6 +71,11 @@ final class BLEDeviceRunner: Sendable {
                 case let .deviceClockRead(reading):
                     normaliser.clock.clockRead(reading)
                     await recordClock(reading, setAt: nil, normaliser: &normaliser)
+                case let .lost(count):
+                    // Readings are missing from this link: its marks must not move past them (the next link asks again).
+                    marksHeld = true
+                    Log.error("\(identity.key): \(count) Bluetooth event(s) lost (the store fell behind); the download mark is held so they are read again", "bluetooth")
+                    board.set(identity.key, .connected, detail: "\(count) event(s) lost; read again at the next connection", at: clock.now())
                 case let .deviceClockSet(time):
                     normaliser.clock.clockSet(at: time, lastSequence: lastSequence)
                     if let reading = normaliser.clock.lastRead { await recordClock(reading, setAt: time, normaliser: &normaliser) }

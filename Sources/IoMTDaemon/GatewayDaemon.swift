@@ -421,16 +421,17 @@ package enum CredentialFileCheck {
 package final class StopSignal: @unchecked Sendable {
     private let sources: [any DispatchSourceSignal]
     private let stream: AsyncStream<Void>
-    private let continuation: AsyncStream<Void>.Continuation
+    private let continuation: BoundedStreamSink<Void>
 
     package init() {
-        (stream, continuation) = AsyncStream<Void>.makeStream()
+        // One pending stop is all that matters: repeated signals keep the newest, counted (never a growing queue).
+        (stream, continuation) = BoundedStreamSink<Void>.make(name: "stop signals", capacity: 1, policy: .dropOldest)
         var made: [any DispatchSourceSignal] = []
         for number in [SIGTERM, SIGINT] {
             signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
             let continuation = continuation
-            source.setEventHandler { continuation.yield() }
+            source.setEventHandler { continuation.yield(()) }
             source.resume()
             made.append(source)
         }

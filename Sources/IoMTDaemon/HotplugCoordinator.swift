@@ -49,6 +49,9 @@ actor HotplugCoordinator {
             case let .added(device): added(device)
             case let .removed(device): await removed(device)
             case let .ready(count): Log.info("watching USB-serial devices (\(count) present at start)", "hotplug")
+            case let .overflowed(lost):
+                Log.error("\(lost) USB hotplug event(s) lost (this loop fell behind): a device plugged or unplugged meanwhile may be "
+                          + "unknown; unplug and replug it, or restart iomtd", "hotplug")
             }
         }
     }

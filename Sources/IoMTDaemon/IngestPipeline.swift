@@ -26,11 +26,12 @@ public actor AlertEvaluator {
         self.store = store
     }
 
-    /// `ids`: the readings' row ids, nil for readings the store has not taken.
-    public func evaluate(_ observations: [Observation], ids: [Int64?], now: Instant) async -> [AlertEvent] {
+    /// `ids`: the readings' row ids, nil for readings the store has not taken. `announceTestAlarms`: alerts the test
+    /// readings among them fire go to the alarm channels, flagged test (the technician asked: `replay --alarms`).
+    public func evaluate(_ observations: [Observation], ids: [Int64?], now: Instant, announceTestAlarms: Bool = false) async -> [AlertEvent] {
         var events: [AlertEvent] = []
         for (observation, id) in zip(observations, ids) {
-            var fired = engine.process(.observation(observation, id: id))
+            var fired = engine.process(.observation(observation, id: id), announcingTests: announceTestAlarms)
             if id == nil { for index in fired.indices { fired[index].readingNotStored = true } }
             events += fired
         }
@@ -126,8 +127,10 @@ public actor IngestPipeline {
     /// `marks`: the devices' download marks these readings cover, committed in the same transaction (never ahead of
     /// them). Marks are not kept in memory: when the store refuses, the device is asked again from the stored mark
     /// at its next connection (what it resends is set aside at delivery by the dedup ledger).
+    /// `announceTestAlarms`: alerts fired by test data among them are announced on every channel (flagged test)
+    /// instead of only recorded; only `iomtctl replay --alarms` sets it (audited there).
     @discardableResult
-    public func accept(_ observations: [Observation], marks: [DeviceMarkUpdate] = []) async -> [Int64] {
+    public func accept(_ observations: [Observation], marks: [DeviceMarkUpdate] = [], announceTestAlarms: Bool = false) async -> [Int64] {
         guard !observations.isEmpty else {
             if !marks.isEmpty, deferred.isEmpty, !retrying { _ = try? await store.append([], marks: marks) }
             return []
@@ -146,7 +149,8 @@ public actor IngestPipeline {
                 Log.error("\(observations.count) reading(s) from \(observations[0].device.key) not stored yet, kept in memory (\(deferred.count) waiting)", "store")
             }
         }
-        let events = await alerts.evaluate(observations, ids: ids.isEmpty ? observations.map { _ in nil } : ids.map { $0 }, now: clock.now())
+        let events = await alerts.evaluate(observations, ids: ids.isEmpty ? observations.map { _ in nil } : ids.map { $0 }, now: clock.now(),
+                                           announceTestAlarms: announceTestAlarms)
         // While the store fails, the alarm goes out before the store is tried again (that may wait on a lock).
         if !events.isEmpty { await dispatcher.raise(events, storeFailing: storeFailure != nil) }
         if ids.isEmpty, !storeFirst { await retryDeferred() } // when it was just tried, the daemon retries once a second

@@ -20,8 +20,8 @@ final class SerialDeviceRunner: Sendable {
     private let board: DeviceStatusBoard
     private let normaliser = Normaliser()
     private let synchronisation: any GatewayClockSynchronisation
-    private let outputs: AsyncStream<(DriverOutput, Instant)>
-    private let outputSink: AsyncStream<(DriverOutput, Instant)>.Continuation
+    private let outputs: AsyncStream<Queued>
+    private let outputSink: BoundedStreamSink<Queued>
     private let profileId: String
     private let unframed = Mutex(UnframedInputWatch())
     /// Why the port is not open right now (nil while it is), written on the reader thread, reported by the ticker.
@@ -32,8 +32,9 @@ final class SerialDeviceRunner: Sendable {
          synchronisation: any GatewayClockSynchronisation = GatewayClockSynchronisationChoice.fromEnvironment()) throws(DriverConfigurationError) {
         self.synchronisation = synchronisation
         driver = Mutex(try DriverRegistry.makeSession(for: profile))
-        identity = DeviceIdentity(profileId: profile.id, manufacturer: profile.manufacturer, model: profile.model,
-                                  serialNumber: device.serialNumber, portPath: device.path)
+        let identity = DeviceIdentity(profileId: profile.id, manufacturer: profile.manufacturer, model: profile.model,
+                                      serialNumber: device.serialNumber, portPath: device.path)
+        self.identity = identity
         self.patientId = patientId
         deviceClass = profile.deviceClass
         self.pipeline = pipeline
@@ -43,8 +44,22 @@ final class SerialDeviceRunner: Sendable {
         profileId = profile.id
         board.register(key: identity.key, profileId: profile.id, transport: "serial", address: device.path, at: clock.now())
         connection = SerialConnection(path: device.path, settings: settings)
-        (outputs, outputSink) = AsyncStream.makeStream(of: (DriverOutput, Instant).self, bufferingPolicy: .unbounded)
+        (outputs, outputSink) = BoundedStreamSink<Queued>.make(name: "device \(identity.key) decoded outputs", capacity: Self.outputBuffer,
+                                                               policy: .refuseNewestAndMark, lossMarker: { .lost($0) })
     }
+
+    /// What the reader thread hands to the async side: a driver step's output, or how many were refused before it.
+    private enum Queued: Sendable {
+        case output(DriverOutput, Instant)
+        case lost(Int)
+    }
+
+    /// Decoded outputs waiting for the pipeline (each a second's window or a few frames; a store stalled for over an
+    /// hour of a 1 Hz device). Past it, outputs are refused, counted and reported (`readingsLost`), never dropped silently.
+    static let outputBuffer = 4096
+
+    /// Outputs refused because the pipeline fell behind (status, metrics).
+    var lostOutputs: Int { outputSink.lost }
 
     var loopName: String { "device \(identity.key)" }
 
@@ -64,6 +79,8 @@ final class SerialDeviceRunner: Sendable {
                 let output = driver.withLock { $0.ingest(bytes, at: at) }
                 step(output, at: at)
                 report(unframed.withLock { $0.bytesArrived(bytes.count, decoded: !output.measurements.isEmpty, at: at) }, at: at)
+            case .overrun:
+                break // only `chunks()` buffers; this handler runs on the reader thread itself
             case let .closed(reason):
                 connectionProblem.withLock { $0 = reason }
                 let now = clock.now()
@@ -98,8 +115,11 @@ final class SerialDeviceRunner: Sendable {
                 await health.failing(loopName, connectionProblem.withLock { $0 }.map { "not connected (\($0))" })
             }
         }
-        for await (output, receivedAt) in outputs {
-            await deliver(output, receivedAt: receivedAt)
+        for await queued in outputs {
+            switch queued {
+            case let .output(output, receivedAt): await deliver(output, receivedAt: receivedAt)
+            case let .lost(count): readingsLost(count)
+            }
         }
         ticker.cancel()
         await ticker.value
@@ -148,7 +168,15 @@ final class SerialDeviceRunner: Sendable {
                 Log.warning("\(identity.key): command not sent: \(error)", "serial")
             }
         }
-        if !output.measurements.isEmpty || !output.events.isEmpty { outputSink.yield((output, time)) }
+        if !output.measurements.isEmpty || !output.events.isEmpty { outputSink.yield(.output(output, time)) }
+    }
+
+    /// The pipeline fell behind by `outputBuffer` outputs: readings in the refused ones are missing. Said in the
+    /// journal and on the device board (iomtctl devices, status), never passed over.
+    private func readingsLost(_ count: Int) {
+        let detail = "\(count) decoded output(s) lost: the pipeline fell behind (\(outputSink.lost) since start)"
+        Log.error("\(identity.key): \(detail); readings in them are missing", "serial")
+        board.set(identity.key, .connected, detail: detail, at: clock.now())
     }
 
     private func deliver(_ output: DriverOutput, receivedAt: Instant) async {

@@ -33,8 +33,13 @@ public enum AlertCommunicationResource {
         var reasons: [JSONValue] = [JSONBuild.concept([JSONBuild.coding(ruleSystem, e.ruleId)],
                                                       text: "rule \(e.ruleId), rule set \(e.ruleSetVersion) (\(e.ruleSetHash)), \(e.occurrence.rawValue)")]
         if let code = e.interpretation { reasons.append(JSONBuild.concept([JSONBuild.coding(FHIRSystem.interpretation, code)])) }
+        // A test alarm (announced on a technician's request) is labelled like the test Observation it is about:
+        // v3-ActReason HTEST, so DOM and its users can set it apart (docs/alert-rules.md, "Test data").
+        let meta: JSONValue? = e.test == nil ? nil
+            : .object([("security", .array([JSONBuild.coding(FHIRSystem.actReason, "HTEST", "test health data")]))])
         return JSONBuild.object([
             ("resourceType", .string("Communication")),
+            ("meta", meta),
             ("identifier", .array([.object([("system", .string(alertIdentifierSystem)),
                                             ("value", .string(identifier(gateway: gateway, alertId: input.alertId)))])])),
             ("status", .string("completed")),

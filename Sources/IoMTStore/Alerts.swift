@@ -4,7 +4,7 @@ extension Store {
     static let alertColumns = """
         a.id, a.rule_id, a.rule_set_hash, a.priority, a.condition, a.measurement, a.value, a.unit, a.threshold, \
         a.patient_id, a.device_key, a.observed_ms, a.created_ms, a.observation_id, a.message, \
-        a.episode, a.occurrence, a.rule_set_version, a.inputs_json, a.interpretation, a.uid, a.reading_not_stored
+        a.episode, a.occurrence, a.rule_set_version, a.inputs_json, a.interpretation, a.uid, a.reading_not_stored, a.test
         """
 
     /// One alert row (and its reading's interpretation); call inside a transaction. An alert whose identifier is
@@ -15,8 +15,8 @@ extension Store {
         let insert = try connection.statement("""
             INSERT INTO alerts (rule_id, rule_set_hash, priority, condition, measurement, value, unit, threshold,
                                 patient_id, device_key, observed_ms, created_ms, observation_id, message,
-                                episode, occurrence, rule_set_version, inputs_json, interpretation, uid, reading_not_stored)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                episode, occurrence, rule_set_version, inputs_json, interpretation, uid, reading_not_stored, test)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
         try insert.bind(event.ruleId, at: 1)
         try insert.bind(event.ruleSetHash, at: 2)
@@ -39,6 +39,7 @@ extension Store {
         try insert.bind(event.interpretation, at: 19)
         try insert.bind(identifier, at: 20)
         try insert.bind(event.readingNotStored ? 1 : 0, at: 21)
+        try insert.bind(event.test?.rawValue, at: 22)
         try insert.run()
         let id = try connection.scalarInt("SELECT last_insert_rowid()") ?? 0
         if let observationId = event.observationId, let code = event.interpretation {
@@ -56,10 +57,11 @@ extension Store {
 
     /// Alerts not yet dispatched on a channel ("log", "exec", "webhook", …), oldest first; `after`: only ids
     /// above it (the caller knows everything up to it went out), so the scan does not grow with history.
-    public func undispatchedAlerts(channel: String, after: Int64 = 0, limit: Int) throws(StoreError) -> [StoredAlert] {
+    /// Test alerts nobody asked to announce (`test = 'recorded'`) are pending only for a channel that takes them (the log).
+    public func undispatchedAlerts(channel: String, after: Int64 = 0, limit: Int, includeRecordedTests: Bool = false) throws(StoreError) -> [StoredAlert] {
         try loadAlerts("""
             SELECT \(Store.alertColumns) FROM alerts a
-            WHERE a.id > ?3 AND NOT EXISTS (SELECT 1 FROM alert_dispatch d WHERE d.alert_id = a.id AND d.channel = ?2)
+            WHERE a.id > ?3 AND (a.test IS NOT 'recorded' OR \(includeRecordedTests ? 1 : 0)) AND NOT EXISTS (SELECT 1 FROM alert_dispatch d WHERE d.alert_id = a.id AND d.channel = ?2)
             ORDER BY a.id LIMIT ?1
             """, parameter: Int64(limit), channel: channel, after: after)
     }
@@ -188,6 +190,7 @@ extension Store {
                     ruleSetVersion: select.text(17) ?? "", inputs: select.text(18) ?? "[]", interpretation: select.text(19))
                 event.identifier = select.text(20) ?? ""
                 event.readingNotStored = select.int(21) != 0
+                event.test = select.text(22).flatMap(AlertTest.init(rawValue:))
                 rows.append((select.int64(0), event))
             }
         }

@@ -276,6 +276,11 @@ enum Migrations {
                 ON CONFLICT (destination, state) DO UPDATE SET count = count + 1;
             END;
             """),
+        // Alerts fired by test or demonstration data (issue 12.6): NULL for a real alarm, 'recorded' (stored and logged,
+        // never sent to the exec hook, webhook or DOM) or 'announced' (a technician asked: every channel, flagged test).
+        Migration(version: 15, sql: """
+            ALTER TABLE alerts ADD COLUMN test TEXT CHECK (test IS NULL OR test IN ('recorded', 'announced'));
+            """),
         // Alert events the engine decided, written with its state (each once, not the whole list with every
         // snapshot): after a crash between the state's commit and the alerts', restart raises those without a row.
         Migration(version: 17, sql: """

@@ -9,6 +9,10 @@ public enum SerialEvent: Sendable, Equatable {
     case opened(path: String)
     case data([UInt8], at: Instant)
     case closed(CloseReason)
+    /// `chunks()` only: the consumer fell behind its bounded buffer and this many events (data chunks, perhaps an
+    /// `.opened`/`.closed`) were refused since the last report. Bytes are missing here: restart the framer (a driver
+    /// session's `finish` then `start`) rather than splice the next chunk onto a torn frame.
+    case overrun(lostEvents: Int)
 }
 
 public enum CloseReason: Sendable, Equatable, CustomStringConvertible {
@@ -53,7 +57,16 @@ public final class SerialConnection: Sendable {
         var wakePump: DispatchSemaphore?
         var started = false
         var random: SeededRandom
+        /// The bounded buffer of `chunks()`, for `lostEvents`.
+        var chunkSink: BoundedStreamSink<SerialEvent>?
     }
+
+    /// Events a `chunks()` consumer may leave waiting: a read is at most 4 KiB, so at most about 4 MiB. Past it,
+    /// newer events are refused, counted (`lostEvents`, logged) and reported in order by `.overrun`.
+    public static let defaultChunkBuffer = 1024
+
+    /// Events `chunks()` could not buffer since the start (0 with `start(onEvent:)`, which buffers nothing).
+    public var lostEvents: Int { state.withLock { $0.chunkSink }?.lost ?? 0 }
 
     public init(path: String, settings: SerialSettings, backoff: Backoff = Backoff(), clock: any WallClock = SystemClock(),
                 jitterSeed: UInt64 = UInt64(truncatingIfNeeded: monotonicNanoseconds()), pollTimeoutMilliseconds: Int32 = 100) {
@@ -62,22 +75,26 @@ public final class SerialConnection: Sendable {
         self.state = Mutex(State(random: SeededRandom(seed: jitterSeed)))
     }
 
-    /// Starts the connection and returns its event stream. Call once; a second call returns a finished stream.
-    public func chunks() -> AsyncStream<SerialEvent> {
-        let (stream, continuation) = AsyncStream.makeStream(of: SerialEvent.self, bufferingPolicy: .unbounded)
+    /// Starts the connection and returns its event stream, buffering at most `buffer` events for a slow consumer
+    /// (device data is never dropped silently: see `SerialEvent.overrun`). Call once; a second call returns a
+    /// finished stream.
+    public func chunks(buffer: Int = SerialConnection.defaultChunkBuffer) -> AsyncStream<SerialEvent> {
+        let (stream, sink) = BoundedStreamSink<SerialEvent>.make(name: "serial \(path)", capacity: buffer, policy: .refuseNewestAndMark,
+                                                                 lossMarker: { .overrun(lostEvents: $0) })
         let alreadyStarted = state.withLock { state in
             defer { state.started = true }
+            if !state.started { state.chunkSink = sink }
             return state.started
         }
         if alreadyStarted {
-            continuation.finish()
+            sink.finish()
             return stream
         }
         // A consumer that stops listening stops the connection (and its thread).
-        continuation.onTermination = { [self] _ in stop() }
+        sink.onTermination = { [self] _ in stop() }
         DedicatedThread.start { [self] in
-            run(emit: { continuation.yield($0) })
-            continuation.finish()
+            run(emit: { sink.yield($0) })
+            sink.finish()
         }
         return stream
     }

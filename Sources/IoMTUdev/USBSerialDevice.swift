@@ -42,4 +42,7 @@ public enum UdevEvent: Sendable, Hashable {
     case removed(USBSerialDevice)
     /// The start-up enumeration has been delivered; `count` tty devices with a USB parent were present.
     case ready(count: Int)
+    /// The consumer fell behind the monitor's bounded buffer: this many events were refused since the last report.
+    /// A device plugged in meanwhile may be unknown until it is plugged again or the daemon restarts.
+    case overflowed(lostEvents: Int)
 }

@@ -14,11 +14,19 @@ public struct UdevError: Error, CustomStringConvertible {
 public final class UdevMonitor: Sendable {
     private let wake: Mutex<(read: Int32, write: Int32)?> = Mutex(nil)
 
+    /// Events waiting for the consumer (a hub of eight adapters plugged at once is 16 with their removals). Past it,
+    /// newer events are refused, counted, logged and reported in order by `.overflowed`.
+    public static let defaultEventBuffer = 256
+    private let sinkForCount: Mutex<BoundedStreamSink<UdevEvent>?> = Mutex(nil)
+
     public init() {}
+
+    /// Events refused because the consumer was behind (status, metrics).
+    public var lostEvents: Int { sinkForCount.withLock { $0 }?.lost ?? 0 }
 
     /// Starts watching. The monitor is listening before the enumeration runs, so a device plugged
     /// in meanwhile is reported (possibly twice: consumers treat a second add of a syspath as known).
-    public func events() throws(UdevError) -> AsyncStream<UdevEvent> {
+    public func events(buffer: Int = UdevMonitor.defaultEventBuffer) throws(UdevError) -> AsyncStream<UdevEvent> {
         guard let udev = udev_new() else { throw UdevError(description: "udev_new failed: \(udevErrnoText(errno))") }
         guard let monitor = udev_monitor_new_from_netlink(udev, "udev") else {
             let reason = udevErrnoText(errno)
@@ -39,7 +47,9 @@ public final class UdevMonitor: Sendable {
         let monitorFD = udev_monitor_get_fd(monitor)
         _ = fcntl(monitorFD, F_SETFL, fcntl(monitorFD, F_GETFL) | O_NONBLOCK)
         wake.withLock { $0 = (fds[0], fds[1]) }
-        let (stream, continuation) = AsyncStream.makeStream(of: UdevEvent.self, bufferingPolicy: .unbounded)
+        let (stream, continuation) = BoundedStreamSink<UdevEvent>.make(name: "udev tty events", capacity: buffer, policy: .refuseNewestAndMark,
+                                                                       lossMarker: { .overflowed(lostEvents: $0) })
+        sinkForCount.withLock { $0 = continuation }
         let handles = Handles(udev: udev, monitor: monitor)
         let wakeFD = fds[0]
         continuation.onTermination = { [self] _ in stop() }

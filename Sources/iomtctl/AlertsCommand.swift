@@ -37,9 +37,12 @@ enum AlertsCommand {
         if json {
             print(JSONValue.array(rows.map { alert, state in
                 let e = alert.event
+                // null: a real alarm; "recorded"/"announced": fired by test data (issue 12.6).
+                let test: JSONValue = e.test.map { .string($0.rawValue) } ?? .null
                 return .object([
                     ("id", .number(alert.id)), ("createdAt", .string(e.createdAt.iso8601)), ("observedAt", .string(e.observedAt.iso8601)),
                     ("priority", .string(e.priority.rawValue)), ("occurrence", .string(e.occurrence.rawValue)),
+                    ("test", test),
                     ("rule", .string(e.ruleId)), ("ruleSetVersion", .string(e.ruleSetVersion)), ("ruleSetHash", .string(e.ruleSetHash)),
                     ("condition", .string(e.condition)), ("measurement", .string(e.measurement)),
                     ("value", e.value.map { .string($0.description) } ?? .null), ("unit", .string(e.unit)),
@@ -59,7 +62,13 @@ enum AlertsCommand {
             let e = alert.event
             var status = state.acknowledged.map { "acked by \($0.by) at \($0.at.iso8601)" } ?? "UNACKNOWLEDGED"
             if let until = state.silencedUntil, until > now { status += ", silenced until \(until.iso8601)" }
-            print("#\(alert.id)  \(e.createdAt.iso8601)  \(e.priority.rawValue.uppercased().padded(6))  \(e.occurrence.rawValue.padded(9))  \(e.message)")
+            let test: String
+            switch e.test {
+            case nil: test = ""
+            case .recorded?: test = "TEST (recorded, not announced)  "
+            case .announced?: test = "TEST (announced on request)  "
+            }
+            print("#\(alert.id)  \(e.createdAt.iso8601)  \(e.priority.rawValue.uppercased().padded(6))  \(e.occurrence.rawValue.padded(9))  \(test)\(e.message)")
             print("      rule \(e.ruleId) (rule set \(e.ruleSetVersion) \(e.ruleSetHash)), device \(e.deviceKey); \(status); " +
                   "sent: \(alert.dispatchedChannels.isEmpty ? "not yet" : alert.dispatchedChannels.sorted().joined(separator: ", "))")
         }

@@ -139,7 +139,7 @@ enum CLIHelp {
             Exit codes: 0 removed, 1 BlueZ does not know the device or iomtd not reachable, 2 usage error, 3 permission denied.
             """,
         "replay": """
-            Usage: iomtctl replay CAPTURE [--profile ID] [--patient PESEL] [--socket PATH] [--json]
+            Usage: iomtctl replay CAPTURE [--profile ID] [--patient PESEL] [--alarms] [--socket PATH] [--json]
 
             Sends a captured byte stream to the running daemon, which feeds it to the profile's driver on a
             synthetic clock (the profile's line rate, ending now) and puts the readings through the whole
@@ -148,6 +148,14 @@ enum CLIHelp {
             a patient's real measurement. CAPTURE is a Firmware-Fixtures case folder (case.json names the
             profile, capture.hex holds the bytes) or a hex file with --profile. --patient attaches the test
             readings to a patient in clinic mode (a home hub uses its own patient).
+
+            Alerts: test readings are evaluated against the rules in episodes of their own (they never open,
+            extend, escalate or resolve a real episode, and do not count for missed-measurement rules). What
+            they fire is stored marked test (iomtctl alerts list shows TEST) and written to the log as
+            "TEST ALERT", but does not reach the exec hook, the webhook or DOM. --alarms announces them on
+            every channel, each flagged as a test: IOMT_ALERT_TEST=1 for the exec hook, "test": true in the
+            webhook JSON, meta.security HTEST on the DOM Communication, messages starting "TEST:". Use it to
+            check a buzzer or an on-call system; tell the people on call first. Audited either way.
 
             Exit codes: 0 replayed, 1 iomtd not reachable or the store refused, 2 bad capture or profile,
             3 permission denied.

@@ -3,15 +3,17 @@ import IoMTDaemon
 
 /// `iomtctl replay CAPTURE [--profile ID] [--patient PESEL]`: a captured byte stream through the running
 /// daemon's whole pipeline (decode, store, alerts, DOM) without a device. CAPTURE is a Firmware-Fixtures
-/// case folder (its case.json names the profile) or a hex file.
+/// case folder (its case.json names the profile) or a hex file. The alerts it fires are recorded as tests;
+/// `--alarms` also announces them on the exec hook, webhook and DOM, each flagged as a test (audited).
 enum ReplayCommand {
-    static let usage = "usage: iomtctl replay CAPTURE [--profile ID] [--patient PESEL] [--socket PATH] [--json]"
+    static let usage = "usage: iomtctl replay CAPTURE [--profile ID] [--patient PESEL] [--alarms] [--socket PATH] [--json]"
 
     static func run(_ arguments: inout CommandArguments) async throws(CLIError) {
         let socket = try ControlClient.socketPath(&arguments)
         var profile = try arguments.option("--profile")
         let patient = try arguments.option("--patient")
         let json = arguments.flag("--json")
+        let alarms = arguments.flag("--alarms")
         guard let capture = arguments.next() else { throw CLIError(message: "missing CAPTURE", hint: usage, exitCode: 2) }
         try arguments.finish()
         var hexPath = capture
@@ -29,10 +31,12 @@ enum ReplayCommand {
         do { _ = try Hex.bytes(from: hex) } catch { throw CLIError(message: "\(hexPath): \(error)", exitCode: 2) }
         var members: [(String, JSONValue)] = [("profile", .string(profile)), ("hex", .string(hex)), ("label", .string(capture))]
         if let patient { members.append(("patient", .string(patient))) }
+        if alarms { members.append(("alarms", .bool(true))) }
         let result = try ControlClient.call(ControlRequest(command: "replay", arguments: .object(members)), socket: socket)
         if json { print(result.serialized()); return }
         print("replayed \(result["bytes"]?.intValue ?? 0) bytes with \(profile): \(result["readings"]?.intValue ?? 0) reading(s) stored as test data"
               + ((result["rejectedFrames"]?.intValue ?? 0) > 0 ? ", \(result["rejectedFrames"]?.intValue ?? 0) frame(s) rejected" : ""))
-        print("they go through alerts and to DOM marked HTEST; see iomtctl status")
+        print("they go to DOM marked HTEST; alerts they fire are stored as tests (iomtctl alerts list)"
+              + (alarms ? " and announced on every alarm channel, flagged test" : ", not announced (--alarms announces them, flagged test)"))
     }
 }

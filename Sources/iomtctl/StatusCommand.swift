@@ -94,7 +94,8 @@ enum LiveStatus {
         let alerts = status["recentAlerts"]?.arrayValue ?? []
         Swift.print("alerts in the last 24 h: \(alerts.count)")
         for alert in alerts.prefix(10) {
-            Swift.print("  #\(alert["id"]?.intValue ?? 0) \(alert["priority"]?.stringValue ?? "?") \(alert["rule"]?.stringValue ?? "?") "
+            let test = alert["test"]?.stringValue.map { "TEST (\($0)) " } ?? ""
+            Swift.print("  #\(alert["id"]?.intValue ?? 0) \(test)\(alert["priority"]?.stringValue ?? "?") \(alert["rule"]?.stringValue ?? "?") "
                         + "\(alert["measurement"]?.stringValue ?? "") \(alert["value"]?.stringValue ?? "-") \(alert["unit"]?.stringValue ?? "") at \(alert["observedAt"]?.stringValue ?? "?")")
         }
     }

@@ -61,6 +61,7 @@ import Testing
             case .data: return "data"
             case .closed(.unplugged): return "unplugged"
             case .closed: return "closed"
+            case .overrun: return "overrun"
             }
         }
         #expect(kinds.first == "opened")

@@ -70,7 +70,9 @@ public struct DaemonControl: Sendable {
                 .object([("id", .number(alert.id)), ("priority", .string(alert.event.priority.rawValue)), ("rule", .string(alert.event.ruleId)),
                          ("device", .string(alert.event.deviceKey)), ("measurement", .string(alert.event.measurement)),
                          ("value", alert.event.value.map { .string($0.description) } ?? .null), ("unit", .string(alert.event.unit)),
-                         ("observedAt", .string(alert.event.observedAt.iso8601))])
+                         ("observedAt", .string(alert.event.observedAt.iso8601)),
+                         // null: a real alarm; "recorded"/"announced": fired by test data (issue 12.6).
+                         ("test", alert.event.test.map { .string($0.rawValue) } ?? .null)])
             })),
         ])
     }
@@ -179,18 +181,22 @@ public struct DaemonControl: Sendable {
             patient = given
         }
         let label = request.argument("label")?.stringValue ?? "capture"
+        // Test alarms reach the exec hook, webhook and DOM only when asked for (issue 12.6); audited either way.
+        let alarms = request.argument("alarms")?.boolValue ?? false
         let result: (observations: [Observation], rejectedFrames: Int)
         do { result = try CaptureReplay(profile: profile, bytes: bytes, patientId: patient, label: label).run(endingAt: clock.now()) } catch {
             return .failure("\(error)", exitCode: 2)
         }
-        let ids = await pipeline.accept(result.observations)
+        let ids = await pipeline.accept(result.observations, announceTestAlarms: alarms)
         guard ids.count == result.observations.count else {
             return .failure("the store refused the replayed readings (see the journal)", exitCode: 1)
         }
-        try await store.audit(actor: actor, action: "replay", detail: "\(ids.count) test reading(s) from \(label) with profile \(profile.id)", at: clock.now())
-        Log.notice("control: \(actor) replayed \(label) with \(profile.id): \(ids.count) test reading(s)", "control")
+        let alarmNote = alarms ? "test alarms announced on every channel" : "test alarms recorded, not announced"
+        try await store.audit(actor: actor, action: "replay", detail: "\(ids.count) test reading(s) from \(label) with profile \(profile.id); \(alarmNote)",
+                              at: clock.now())
+        Log.notice("control: \(actor) replayed \(label) with \(profile.id): \(ids.count) test reading(s); \(alarmNote)", "control")
         return .ok(.object([("profile", .string(profile.id)), ("bytes", .number(bytes.count)), ("readings", .number(ids.count)),
-                            ("rejectedFrames", .number(result.rejectedFrames)), ("testData", .bool(true)),
+                            ("rejectedFrames", .number(result.rejectedFrames)), ("testData", .bool(true)), ("alarms", .bool(alarms)),
                             ("ids", .array(ids.map { .number($0) }))]))
     }
 
