@@ -44,13 +44,14 @@ esac
 cat > "$WORK/alert-hook.sh" <<HOOK
 #!/bin/sh
 # Stand-in for a buzzer/LED: append the alert to a file the demo shows.
-echo "\$(date +%T) ALERT \$IOMT_ALERT_PRIORITY \$IOMT_ALERT_MEASUREMENT=\$IOMT_ALERT_VALUE \$IOMT_ALERT_UNIT (\$IOMT_ALERT_CONDITION \$IOMT_ALERT_THRESHOLD, rule \$IOMT_ALERT_RULE)" >> "$WORK/alerts.txt"
+echo "\$(date +%T) ALERT\$( [ "\$IOMT_ALERT_TEST" = 1 ] && echo ' (TEST: demonstration data)') \$IOMT_ALERT_PRIORITY \$IOMT_ALERT_MEASUREMENT=\$IOMT_ALERT_VALUE \$IOMT_ALERT_UNIT (\$IOMT_ALERT_CONDITION \$IOMT_ALERT_THRESHOLD, rule \$IOMT_ALERT_RULE)" >> "$WORK/alerts.txt"
 HOOK
 chmod +x "$WORK/alert-hook.sh"
 
 cat > "$WORK/iomtd.json" <<CONF
 {
-  "comment": "demo configuration written by scripts/demo.sh",
+  "comment": "demo configuration written by scripts/demo.sh: demonstration data, its alarms flagged test on every channel",
+  "demonstration": true,
   "stateDirectory": "$WORK/state",
   "profilesDirectory": "$ROOT/DeviceProfiles",
   "gateway": {"systemId": "0A1B2C3D4E5F6071", "serialNumber": "DEMO-HUB-1"},

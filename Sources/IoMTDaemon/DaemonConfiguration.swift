@@ -77,6 +77,9 @@ public struct DaemonConfiguration: Sendable {
     public var bluetooth = Bluetooth()
     /// The MQTT uplink (MQTTConfiguration.swift); nil: readings go to DOM only.
     public var mqtt: MQTT? = nil
+    /// A demonstration gateway (scripts/demo.sh): every reading is labelled demonstration data (FHIR HTEST) and its
+    /// alarms go out flagged test on every channel, never as a patient's alarm.
+    public var demonstration = false
 
     /// The store's delivery destinations, each with its own delivery state: "dom", "mqtt" or both.
     public var deliveryDestinations: [String] { (dom == nil ? [] : ["dom"]) + (mqtt == nil ? [] : ["mqtt"]) }
@@ -92,7 +95,7 @@ public struct DaemonConfiguration: Sendable {
 
 extension DaemonConfiguration {
     static let topLevelKeys: Set<String> = ["stateDirectory", "profilesDirectory", "gateway", "patient", "devices", "dom", "alerts", "store", "control", "hotplug", "bluetooth", "logLevel", "comment",
-                                               "mqtt"]
+                                               "mqtt", "demonstration"]
 
     /// Parses and validates a configuration file's text; every problem names the field and what was expected.
     public static func parse(_ text: String, file: String) throws(ConfigurationError) -> DaemonConfiguration {
@@ -224,6 +227,11 @@ extension DaemonConfiguration {
             r.fail("dom", expected: "a \"dom\" section (DOM's REST API) or an \"mqtt\" section (the provider's broker), or both", foundText: "neither")
         }
 
+        var demonstration = false
+        if let item = root["demonstration"], !item.isNull {
+            if let flag = item.boolValue { demonstration = flag } else { r.fail("demonstration", expected: "true or false", found: item) }
+        }
+
         guard r.problems.isEmpty else { throw ConfigurationError(file: file, problems: r.problems) }
         var configuration = DaemonConfiguration(stateDirectory: stateDirectory, profilesDirectory: profilesDirectory, gateway: gateway,
                                    patientId: patientId, patientReference: patientReference, devices: devices, dom: dom, rules: rules,
@@ -236,6 +244,7 @@ extension DaemonConfiguration {
         configuration.hotplug = hotplug
         configuration.bluetooth = bluetooth
         configuration.mqtt = mqtt
+        configuration.demonstration = demonstration
         return configuration
     }
 }

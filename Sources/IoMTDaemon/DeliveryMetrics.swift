@@ -28,9 +28,9 @@ public enum DeliveryMetrics {
                stats.failuresByKind.sorted { $0.key < $1.key }.map { ("\(label),kind=\"\(escaped($0.key))\"", "\($0.value)") })
         metric("iomtd_quarantined_readings", "gauge", "Readings set aside after the server refused their content.",
                [(label, "\(stats.quarantined)")])
-        metric("iomtd_delivered_readings_total", "counter", "Readings the destination accepted, still retained.",
+        metric("iomtd_delivered_readings_retained", "gauge", "Readings the destination accepted and the store still keeps (falls as retention prunes them).",
                [(label, "\(stats.delivered)")])
-        metric("iomtd_duplicate_readings_total", "counter", "Readings not uploaded because the destination had already accepted their identifier (resent device memory), still retained.",
+        metric("iomtd_duplicate_readings_retained", "gauge", "Readings not uploaded because the destination had already accepted their identifier (resent device memory), still retained.",
                [(label, "\(stats.duplicates)")])
         return lines.joined(separator: "\n") + "\n"
     }

@@ -187,7 +187,11 @@ public final class GatewayDaemon: Sendable {
         let undecided = await evaluator.restore()
         if !undecided.isEmpty { await dispatcher.raise(undecided) }
         let pipeline = IngestPipeline(store: store, alerts: evaluator, dispatcher: dispatcher,
-                                      forwarder: forwarder ?? uplink?.forwarder, health: health, clock: clock)
+                                      forwarder: forwarder ?? uplink?.forwarder, health: health, clock: clock,
+                                      demonstration: configuration.demonstration)
+        if configuration.demonstration {
+            Log.warning("DEMONSTRATION gateway (configuration \"demonstration\": true): every reading is labelled demonstration data and its alarms are flagged test", "iomtd")
+        }
 
         let board = DeviceStatusBoard()
         var runners: [SerialDeviceRunner] = []

@@ -113,11 +113,15 @@ public actor IngestPipeline {
     /// Set while the daemon runs on the store's stand-in (its file could not be opened at start).
     private var reopening: StoreReopenSchedule?
     private var storeOpened: (@Sendable () async -> Void)?
+    /// A demonstration gateway (configuration `demonstration`): every reading is labelled demonstration data, and the
+    /// alarms it fires go out flagged test — a demo never raises what looks like a patient's alarm.
+    let demonstration: Bool
 
     public init(store: Store, alerts: AlertEvaluator, dispatcher: AlertDispatcher, forwarder: Forwarder?,
-                health: HealthMonitor, clock: any WallClock, maxDeferredReadings: Int = 100_000) {
+                health: HealthMonitor, clock: any WallClock, maxDeferredReadings: Int = 100_000, demonstration: Bool = false) {
         self.store = store; self.alerts = alerts; self.dispatcher = dispatcher
         self.forwarder = forwarder; self.health = health; self.clock = clock
+        self.demonstration = demonstration
         deferred = DeferredReadings(limit: maxDeferredReadings)
     }
 
@@ -131,6 +135,9 @@ public actor IngestPipeline {
     /// instead of only recorded; only `iomtctl replay --alarms` sets it (audited there).
     @discardableResult
     public func accept(_ observations: [Observation], marks: [DeviceMarkUpdate] = [], announceTestAlarms: Bool = false) async -> [Int64] {
+        var observations = observations
+        if demonstration { for index in observations.indices { observations[index].status.insert(.demonstrationData) } }
+        let announceTestAlarms = announceTestAlarms || demonstration
         guard !observations.isEmpty else {
             if !marks.isEmpty, deferred.isEmpty, !retrying { _ = try? await store.append([], marks: marks) }
             return []

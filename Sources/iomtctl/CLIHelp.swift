@@ -238,7 +238,7 @@ enum CLIHelp {
 
             Prints Prometheus text exposition: iomtd_backlog_readings, iomtd_oldest_undelivered_age_seconds,
             iomtd_last_success_timestamp_seconds, iomtd_delivery_failures_total{kind="…"},
-            iomtd_quarantined_readings, iomtd_delivered_readings_total. The daemon writes the same text to
+            iomtd_quarantined_readings, iomtd_delivered_readings_retained. The daemon writes the same text to
             <stateDirectory>/metrics.prom every 15 s (node_exporter textfile collector).
 
             Exit codes: 0 printed, 1 no store file or unreadable, 2 usage error.

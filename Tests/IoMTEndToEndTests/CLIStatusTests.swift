@@ -57,7 +57,7 @@ import Testing
         #expect(samples.contains("iomtd_last_success_timestamp_seconds{destination=\"dom\"} 1763900010"))
         #expect(samples.contains("iomtd_delivery_failures_total{destination=\"dom\",kind=\"http-503\"} 2"))
         #expect(samples.contains("iomtd_quarantined_readings{destination=\"dom\"} 1"))
-        #expect(samples.contains("iomtd_delivered_readings_total{destination=\"dom\"} 2"))
+        #expect(samples.contains("iomtd_delivered_readings_retained{destination=\"dom\"} 2"))
         #expect(samples.contains { $0.hasPrefix("iomtd_oldest_undelivered_age_seconds{destination=\"dom\"} ") })
         // Every sample has a HELP and TYPE line for its metric.
         for sample in samples {

@@ -91,7 +91,7 @@ import Testing
         // The daemon's textfile metrics agree with the store.
         let metrics = (try? String(contentsOfFile: lab.directory.appendingPathComponent("state/metrics.prom").path, encoding: .utf8)) ?? ""
         #expect(metrics.contains("iomtd_backlog_readings{destination=\"dom\"} 0\n"), "\(metrics)")
-        #expect(metrics.contains("iomtd_delivered_readings_total{destination=\"dom\"} \(stats.delivered)\n"), "\(metrics)")
+        #expect(metrics.contains("iomtd_delivered_readings_retained{destination=\"dom\"} \(stats.delivered)\n"), "\(metrics)")
         // Every bundle the daemon sent, including the resent ones, is valid FHIR.
         let bundles = FHIRValidator.recordedBundles(lab)
         #expect(!bundles.isEmpty)
