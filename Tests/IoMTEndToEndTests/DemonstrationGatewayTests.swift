@@ -20,9 +20,11 @@ import Testing
         let pipeline = IngestPipeline(store: store, alerts: AlertEvaluator(ruleSet: StoreFaultFixtures.rules, store: store), dispatcher: dispatcher,
                                       forwarder: nil, health: HealthMonitor(clock: clock), clock: clock, demonstration: demonstration)
         _ = await pipeline.accept([StoreFaultFixtures.lowSpO2(80, at: clock.now())])
-        #expect(await LabHarness.waitUntil(seconds: 30) { FileManager.default.fileExists(atPath: output) }, "the hook never ran")
-        let lines = (try? String(contentsOfFile: output, encoding: .utf8))?.split(separator: "\n").map(String.init) ?? []
-        return (try await store.recent(limit: 10), try await store.alerts(limit: 10), lines)
+        // The shell creates the file before it writes the line: wait for a whole line, not for the file.
+        func lines() -> [String] { ((try? String(contentsOfFile: output, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init) }
+        #expect(await LabHarness.waitUntil(seconds: 30) { ((try? String(contentsOfFile: output, encoding: .utf8)) ?? "").hasSuffix("\n") },
+                "the hook never ran")
+        return (try await store.recent(limit: 10), try await store.alerts(limit: 10), lines())
     }
 
     @Test func aDemonstrationGatewayLabelsItsReadingsAndFlagsItsAlarmsTest() async throws {
