@@ -2,6 +2,7 @@ import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
+import IoMTLab
 import Testing
 
 /// Runs the real executables (iomtd, iomt-lab) as child processes, as an installation would.
@@ -105,24 +106,9 @@ enum LabHarness {
         return try? JSONSerialization.jsonObject(with: data) as? [String: Any]
     }
 
-    /// Polls `condition` every 100 ms until it holds or the deadline passes; returns whether it held. The deadline is
-    /// `seconds` scaled by the machine's load (`loadScale`): it bounds a wait for an event, so a machine busy with other
-    /// work gets longer before a wait counts as failed, and a condition that holds still returns at once.
+    /// Waits for an event with a load-scaled deadline (`Eventually.holds`, IoMTLab); returns whether it held.
     static func waitUntil(seconds: Double, _ condition: () async -> Bool) async -> Bool {
-        let deadline = Date().addingTimeInterval(seconds * loadScale())
-        while Date() < deadline {
-            if await condition() { return true }
-            try? await Task.sleep(for: .milliseconds(100))
-        }
-        return await condition()
-    }
-
-    /// Runnable threads per core over the last minute, between 1 and 8: how many times longer the same work takes now
-    /// than on an idle machine (a 2-core machine running the parallel test pass reaches 6 and more).
-    static func loadScale() -> Double {
-        var load = [0.0, 0.0, 0.0]
-        guard getloadavg(&load, 3) > 0 else { return 1 }
-        return min(8, max(1, load[0] / Double(max(1, ProcessInfo.processInfo.activeProcessorCount))))
+        await Eventually.holds(within: seconds, pollMilliseconds: 100, condition)
     }
 
     static func readLog(_ url: URL) -> String { (try? String(contentsOf: url, encoding: .utf8)) ?? "" }

@@ -189,12 +189,7 @@ func publisher(_ broker: MosquittoBroker, clientId: String = "gateway-FEEDABEEDE
     }
 }
 
-/// Polls `condition` every 20 ms until it holds or `seconds` pass (an event with a deadline, not a fixed sleep).
+/// Waits for an event with a deadline (the shared loop in IoMTLab).
 func waitUntil(seconds: Double, _ condition: () async -> Bool) async -> Bool {
-    let deadline = Date().addingTimeInterval(seconds)
-    while Date() < deadline {
-        if await condition() { return true }
-        try? await Task.sleep(for: .milliseconds(20))
-    }
-    return await condition()
+    await Eventually.holds(within: seconds, scaledByLoad: false, pollMilliseconds: 20, condition)
 }

@@ -1,4 +1,5 @@
 import Glibc
+import IoMTLab
 import IoMTTransport
 import Synchronization
 
@@ -45,12 +46,7 @@ final class EventLog: Sendable {
     /// Waits (generously, only to avoid hanging) until `condition` holds; returns whether it did.
     /// 30 s: generous, because a loaded CI machine can stall a pty test for seconds; success returns at once.
     func waitUntil(seconds: Double = 30, _ condition: (EventLog) -> Bool) async -> Bool {
-        let deadline = Double(monotonicSeconds()) + seconds
-        while monotonicSeconds() < deadline {
-            if condition(self) { return true }
-            try? await Task.sleep(nanoseconds: 20_000_000)
-        }
-        return condition(self)
+        await Eventually.holds(within: seconds, scaledByLoad: false, pollMilliseconds: 20) { condition(self) }
     }
 
     func finished() async { await task.withLock { $0 }?.value }
