@@ -68,13 +68,7 @@ public struct CollectorConfiguration: Sendable {
     private static func parseBroker(_ root: JSONValue, _ r: inout JSONFieldReader) -> Broker? {
         guard let b = r.object(root, "broker", path: "", required: true) else { return nil }
         r.checkKnownKeys(b, path: "broker", allowed: brokerKeys)
-        var endpoint: MQTTEndpoint?
-        if let url = r.string(b, "url", path: "broker", required: true, expected: "an mqtts://host:port URL (mqtt:// only to 127.0.0.1 or [::1])") {
-            switch MQTTEndpoint.parse(url) {
-            case let .success(value): endpoint = value
-            case let .failure(error): r.fail("broker.url", expected: error.expected, foundText: "\"\(url)\"")
-            }
-        }
+        let (url, endpoint) = DaemonConfiguration.parseBrokerURL(b, section: "broker", &r)
         let clientId = r.string(b, "clientId", path: "broker", required: true,
                                 expected: "an MQTT client id unique to this collector instance (--client-id overrides it per instance)")
         let group = r.string(b, "group", path: "broker", required: false, expected: "a share name") ?? "iomt-collectors"
@@ -88,26 +82,13 @@ public struct CollectorConfiguration: Sendable {
         if let value = b["alerts"], !value.isNull {
             if let flag = value.boolValue { alerts = flag } else { r.fail("broker.alerts", expected: "true or false", found: value) }
         }
-        var files: [String: String] = [:]
-        for key in ["caFile", "certFile", "keyFile", "passwordFile"] {
-            guard let path = r.string(b, key, path: "broker", required: false, expected: "an absolute file path") else { continue }
-            if !path.hasPrefix("/") { r.fail("broker." + key, expected: "an absolute path", foundText: "\"\(path)\"") }
-            files[key] = path
-        }
-        if (files["certFile"] == nil) != (files["keyFile"] == nil) {
-            r.fail(files["certFile"] == nil ? "broker.certFile" : "broker.keyFile", expected: "certFile and keyFile together (client certificate)", foundText: "only one")
-        }
-        let username = r.string(b, "username", path: "broker", required: false, expected: "the broker user name")
-        if files["passwordFile"] != nil, username == nil { r.fail("broker.username", expected: "a user name with broker.passwordFile", foundText: "nothing") }
-        if let endpoint, !endpoint.usesTLS, files["caFile"] != nil || files["certFile"] != nil {
-            r.fail("broker.url", expected: "mqtts:// when caFile or certFile is set", foundText: "\"\(endpoint)\"")
-        }
+        let login = DaemonConfiguration.parseBrokerLogin(b, section: "broker", url: url, endpoint: endpoint, &r)
         let receiveMaximum = r.integer(b, "receiveMaximum", path: "broker", range: 1...65_535, default: 10)
         let sessionExpiry = r.integer(b, "sessionExpirySeconds", path: "broker", range: 60...4_294_967_295, default: 604_800)
         let keepAlive = r.integer(b, "keepAliveSeconds", path: "broker", range: 5...65_535, default: 60)
         guard let endpoint, let clientId, let prefix else { return nil }
-        return Broker(endpoint: endpoint, clientId: clientId, group: group, topicPrefix: prefix, alerts: alerts, caFile: files["caFile"],
-                      certFile: files["certFile"], keyFile: files["keyFile"], username: username, passwordFile: files["passwordFile"],
+        return Broker(endpoint: endpoint, clientId: clientId, group: group, topicPrefix: prefix, alerts: alerts, caFile: login.caFile,
+                      certFile: login.certFile, keyFile: login.keyFile, username: login.username, passwordFile: login.passwordFile,
                       receiveMaximum: receiveMaximum, sessionExpirySeconds: sessionExpiry, keepAliveSeconds: keepAlive)
     }
 }
