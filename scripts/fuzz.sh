@@ -20,7 +20,7 @@ SWIFTC="${SWIFTC:-swiftc}"
 out="fuzz-out"
 mods="$out/modules"
 mkdir -p "$mods"
-flags=(-sanitize=fuzzer,address -parse-as-library -O -swift-version 6 -g -I Sources/CSQLite -I Sources/CCurl)
+flags=(-sanitize=fuzzer,address -parse-as-library -O -swift-version 6 -package-name iomtd -g -I Sources/CSQLite -I Sources/CCurl)
 # gold warns about every ASan helper symbol; lld (shipped with the toolchain) does not.
 command -v ld.lld >/dev/null 2>&1 && flags+=(-use-ld=lld)
 
