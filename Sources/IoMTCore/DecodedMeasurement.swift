@@ -8,12 +8,17 @@ public struct DecodedMeasurement: Sendable, Hashable {
     public var components: [ObservationComponent]
     public var status: MeasurementStatus
     public var deviceTime: CivilTime?
+    /// The gateway-clock instant the measurement stands for, when the driver knows it better than the moment its
+    /// output was delivered: an oximetry window's end on the reporting grid. Without it, two windows closed by one
+    /// late chunk shared a receipt time (and, with equal values, a PHD identifier). nil: the receipt time.
+    public var takenAt: Instant?
     /// The frame(s) this measurement came from.
     public var rawFrame: [UInt8]
 
     public init(type: MeasurementType, value: DecimalValue?, unit: String? = nil, components: [ObservationComponent] = [],
-                status: MeasurementStatus = [], deviceTime: CivilTime? = nil, rawFrame: [UInt8]) {
+                status: MeasurementStatus = [], deviceTime: CivilTime? = nil, takenAt: Instant? = nil, rawFrame: [UInt8]) {
         self.type = type; self.value = value; self.unit = unit ?? type.defaultUnit
-        self.components = components; self.status = status; self.deviceTime = deviceTime; self.rawFrame = rawFrame
+        self.components = components; self.status = status; self.deviceTime = deviceTime; self.takenAt = takenAt
+        self.rawFrame = rawFrame
     }
 }

@@ -19,7 +19,9 @@ public struct Normaliser: Sendable {
 
     /// `sequenceNumber`: the device's record number, when it numbers records (tells which clock stamped it).
     public func normalise(_ measurement: DecodedMeasurement, device: DeviceIdentity, patientId: String?,
-                          receivedAt: Instant, sequenceNumber: UInt16? = nil) -> Observation {
+                          receivedAt delivered: Instant, sequenceNumber: UInt16? = nil) -> Observation {
+        // A window's own instant when the driver gave one (never later than its delivery).
+        let receivedAt = measurement.takenAt.map { min($0, delivered) } ?? delivered
         let (corrected, trusted) = correctedTimeAndTrust(for: measurement, receivedAt: receivedAt, sequenceNumber: sequenceNumber)
         // Physiologically impossible values are flagged here, once, for every transport (MeasurementType+Plausibility).
         var status = measurement.status.checkingPlausibility(of: measurement.value, type: measurement.type, unit: measurement.unit)

@@ -30,6 +30,25 @@ import Testing
         #expect(session.finish(at: .test(3200)).measurements.map(\.value) == [DecimalValue(99), DecimalValue(55)])
     }
 
+    /// A reader starved for over a second: the late chunk closes the old window and the tick a few milliseconds
+    /// later closes the next. Each window is stamped with its own end on the grid, a full interval apart — stamped
+    /// with the step instants (5 ms apart, one PHD centisecond) their identifiers were equal and the second reading
+    /// was set aside as a duplicate (issue 11, HotplugTests).
+    @Test func windowsClosedMillisecondsApartKeepTheirOwnInstants() throws {
+        var session = try DriverRegistry.makeSession(for: profile(driver: DriverRegistry.cms50Legacy))
+        _ = session.start(at: .test(5))
+        #expect(session.ingest(frames(60, spo2: 97, pulse: 70), at: .test(5)).measurements.isEmpty)
+        let first = session.ingest(frames(60, spo2: 97, pulse: 70), at: .test(2001)).measurements // starved reader
+        let second = session.tick(at: .test(2006)).measurements
+        let normaliser = Normaliser()
+        let device = DeviceIdentity(profileId: "contec-cms50d-plus", manufacturer: "Contec", model: "CMS50D+", serialNumber: "T")
+        let times = (first + second).map { normaliser.normalise($0, device: device, patientId: nil, receivedAt: .test(2006)).receivedAt }
+        #expect(times == [.test(1005), .test(1005), .test(2005), .test(2005)])
+        // A window cut short by the end of the stream stands for the instant it ended.
+        _ = session.ingest(frames(3, spo2: 99, pulse: 55), at: .test(2100))
+        #expect(session.finish(at: .test(2300)).measurements.map(\.takenAt) == [.test(2300), .test(2300)])
+    }
+
     @Test func reportIntervalOptionSetsTheWindow() throws {
         var session = try DriverRegistry.makeSession(for: profile(driver: DriverRegistry.cms50Legacy,
                                                                   options: ["reportIntervalMs": .number(5000)]))

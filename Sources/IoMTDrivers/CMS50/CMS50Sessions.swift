@@ -26,7 +26,7 @@ public struct CMS50LegacySession: DriverSession {
     public mutating func tick(at time: Instant) -> DriverOutput { DriverOutput(measurements: aggregator.advance(to: time)) }
 
     public mutating func finish(at time: Instant) -> DriverOutput {
-        var output = DriverOutput(measurements: aggregator.flush())
+        var output = DriverOutput(measurements: aggregator.flush(at: time))
         if framer.pendingByteCount > 0 { output.events.append(.resynchronised(discardedBytes: framer.pendingByteCount)) }
         return output
     }
@@ -74,7 +74,7 @@ public struct CMS50V46Session: DriverSession {
     }
 
     public mutating func finish(at time: Instant) -> DriverOutput {
-        var output = DriverOutput(measurements: aggregator.flush())
+        var output = DriverOutput(measurements: aggregator.flush(at: time))
         if framer.pendingByteCount > 0 { output.events.append(.resynchronised(discardedBytes: framer.pendingByteCount)) }
         return output
     }

@@ -34,7 +34,7 @@ public struct NoninFormat2Session: DriverSession {
     public mutating func tick(at time: Instant) -> DriverOutput { DriverOutput(measurements: aggregator.advance(to: time)) }
 
     public mutating func finish(at time: Instant) -> DriverOutput {
-        var output = DriverOutput(measurements: aggregator.flush())
+        var output = DriverOutput(measurements: aggregator.flush(at: time))
         let leftover = framer.pendingByteCount + assembler.pendingFrameCount * NoninFormat2Framer.frameLength
         if leftover > 0 { output.events.append(.resynchronised(discardedBytes: leftover)) }
         return output
@@ -92,7 +92,7 @@ public struct NoninFormat8Session: DriverSession {
     public mutating func tick(at time: Instant) -> DriverOutput { DriverOutput(measurements: aggregator.advance(to: time)) }
 
     public mutating func finish(at time: Instant) -> DriverOutput {
-        var output = DriverOutput(measurements: aggregator.flush())
+        var output = DriverOutput(measurements: aggregator.flush(at: time))
         if framer.pendingByteCount > 0 { output.events.append(.resynchronised(discardedBytes: framer.pendingByteCount)) }
         return output
     }

@@ -45,11 +45,11 @@ public struct OximetryWindowAggregator<Sample: OximetryWindowSample>: Sendable {
         guard let start = windowStart else { return [] }
         if time < start {
             windowStart = nil // the next sample opens a window at its own instant
-            return flush()
+            return emit(takenAt: time)
         }
         guard time.milliseconds(since: start) >= intervalMs else { return [] }
         let elapsedWindows = time.milliseconds(since: start) / intervalMs
-        let result = flush()
+        let result = emit(takenAt: start.adding(milliseconds: intervalMs))
         windowStart = start.adding(milliseconds: elapsedWindows * intervalMs)
         return result
     }
@@ -60,11 +60,21 @@ public struct OximetryWindowAggregator<Sample: OximetryWindowSample>: Sendable {
         samples += newSamples
     }
 
-    /// Emits what the window holds (used at window end and at end of stream).
-    public mutating func flush() -> [DecodedMeasurement] {
+    /// Emits what the window holds at the end of the stream, stamped with the window's end or `time` if earlier.
+    public mutating func flush(at time: Instant) -> [DecodedMeasurement] {
+        emit(takenAt: windowStart.map { min($0.adding(milliseconds: intervalMs), time) } ?? time)
+    }
+
+    /// The window's measurements carry the instant they stand for (its end on the grid), so consecutive windows
+    /// never share a time, however late the chunk or tick that closes them arrives.
+    private mutating func emit(takenAt: Instant) -> [DecodedMeasurement] {
         defer { samples = [] }
         guard !samples.isEmpty else { return [] }
-        return [measurement(.spo2, \.spo2), measurement(.pulseRateOximetry, \.pulseRate)]
+        return [measurement(.spo2, \.spo2), measurement(.pulseRateOximetry, \.pulseRate)].map {
+            var stamped = $0
+            stamped.takenAt = takenAt
+            return stamped
+        }
     }
 
     /// The value is the lower median of the window's valid samples: robust against the odd
