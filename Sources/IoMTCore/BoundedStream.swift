@@ -91,6 +91,7 @@ public final class BoundedStreamSink<Element: Sendable>: Sendable {
         }
         counts.lost += 1
         counts.unannounced += 1
+        StreamOverflowTally.add(policy)
     }
 
     /// Ends the stream; what is buffered is still delivered. A loss not yet reported is tried once more.

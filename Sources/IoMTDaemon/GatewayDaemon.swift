@@ -397,7 +397,7 @@ extension GatewayDaemon {
         do {
             let stats = try await store.stats(destination: destination)
             let health = await pipeline.storeHealth()
-            try DeliveryMetrics.write(stats, destination: destination, now: clock.now(), stateDirectory: stateDirectory, appending: health.metricsText)
+            try DeliveryMetrics.write(stats, destination: destination, now: clock.now(), stateDirectory: stateDirectory, appending: health.metricsText + StreamOverflowTally.metricsText)
         } catch {
             if let reportFailure {
                 Log.error("cannot write \(stateDirectory)/\(DeliveryMetrics.fileName): \(error)")

@@ -29,6 +29,25 @@ import Testing
         #expect(sink.lost == 99_992)
     }
 
+    /// Losses are also counted process-wide for metrics.prom, so the counter survives the stream (a device unplugged).
+    /// Other suites overflow streams in parallel: the tally grows by at least this stream's losses.
+    @Test func lossesAreTalliedForTheMetricsBeyondTheStreamsLife() {
+        let before = (StreamOverflowTally.lost(.refuseNewestAndMark), StreamOverflowTally.lost(.dropOldest))
+        do {
+            let (deviceStream, device) = BoundedStreamSink<Reading>.make(name: "tally device", capacity: 1, policy: .refuseNewestAndMark, lossMarker: { .lost($0) })
+            let (controlStream, control) = BoundedStreamSink<Reading>.make(name: "tally control", capacity: 1, policy: .dropOldest)
+            withExtendedLifetime((deviceStream, controlStream)) { // a stream nobody holds ends: then nothing is lost
+                for index in 0..<11 { device.yield(.value(index)); control.yield(.value(index)) }
+            }
+        }
+        #expect(StreamOverflowTally.lost(.refuseNewestAndMark) - before.0 >= 10)
+        #expect(StreamOverflowTally.lost(.dropOldest) - before.1 >= 10)
+        let text = StreamOverflowTally.metricsText
+        #expect(text.contains("# TYPE iomtd_stream_elements_lost_total counter"))
+        #expect(text.contains("iomtd_stream_elements_lost_total{kind=\"device-data\"} \(StreamOverflowTally.lost(.refuseNewestAndMark))")
+                || StreamOverflowTally.lost(.refuseNewestAndMark) > before.0 + 10) // another suite may have added since
+    }
+
     @Test func aLossAtTheEndIsStillReportedWhenTheStreamFinishes() async {
         let (stream, sink) = BoundedStreamSink<Reading>.make(name: "test device", capacity: 2, policy: .refuseNewestAndMark,
                                                              lossMarker: { .lost($0) })
