@@ -65,6 +65,20 @@ extension AlertEngine {
         }
     }
 
+    /// Takes over `saved`'s state for every track and missed-measurement scope this engine has none of (see
+    /// AlertEvaluator.continueAfterDegradedStart). Returns how many tracks were taken over and how many this engine's
+    /// own state superseded.
+    public mutating func adoptUntouchedState(of saved: AlertEngine) -> (adopted: Int, superseded: Int) {
+        var adopted = 0, superseded = 0
+        for (key, track) in saved.tracks {
+            if tracks[key] == nil { tracks[key] = track; adopted += 1 } else { superseded += 1 }
+        }
+        for (key, scope) in saved.scopes where scopes[key] == nil { scopes[key] = scope }
+        suppressedCount += saved.suppressedCount
+        if let savedNow = saved.now, now.map({ savedNow > $0 }) ?? true { now = savedNow }
+        return (adopted, superseded)
+    }
+
     /// The rule id of a track key (`scope` 0x1F `rule`) or a rule-line key (`patient` 0x1F `rule`).
     private static func ruleId(ofKey key: String) -> String {
         String(key.split(separator: "\u{1F}", omittingEmptySubsequences: false).last ?? "")

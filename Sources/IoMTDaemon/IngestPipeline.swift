@@ -77,6 +77,35 @@ public actor AlertEvaluator {
         }
     }
 
+    /// The daemon started on the store's stand-in (its file would not open), so `restore()` found nothing; now the file
+    /// is open and `saved` is what it held. State of rules and scopes this engine has not touched since carries on —
+    /// open episodes with their acknowledgement, silence, latch and escalation, persistence windows, missed-measurement
+    /// clocks; where the engine already has state (the condition was evaluated again while the store was closed), its
+    /// own stands: what it announced cannot be taken back. Returns journalled events with no alert row (raise them).
+    public func continueAfterDegradedStart(saved: SavedAlertEngineState, journal: [JournalledAlertEvent]) async -> [AlertEvent] {
+        guard let store else { return [] }
+        let snapshot: AlertEngineSnapshot
+        do { snapshot = try AlertEngineSnapshot.decode(json: saved.json) } catch {
+            Log.error("the alert engine state saved before this start is unreadable (\(error)): episodes open before it are not continued", "alerts")
+            return []
+        }
+        let previous = AlertEngine(ruleSet: engine.ruleSet, context: engine.context, restoring: snapshot)
+        let (adopted, superseded) = engine.adoptUntouchedState(of: previous)
+        Log.notice("alert engine state saved before this start (\(saved.savedAt.iso8601)) continued now that the store is open: "
+                   + "\(adopted) state(s) carried on, \(superseded) superseded by what was evaluated while the store was closed; "
+                   + "\(engine.openEpisodeCount) open episode(s)", "alerts")
+        sequence = max(sequence, saved.sequence)
+        savedDigest = nil // the merged state is written with the next commit, over the saved one
+        await persist([])
+        var missing: [AlertEvent] = []
+        for event in journal.compactMap({ try? AlertEvent.decode(json: $0.json) }) where !missing.contains(event) {
+            if (try? await store.alertExists(episode: event.episode, occurrence: event.occurrence, createdAt: event.createdAt)) == false {
+                missing.append(event)
+            }
+        }
+        return missing
+    }
+
     private func persist(_ events: [AlertEvent]) async {
         guard let store else { return }
         let digest = engine.materialDigest
@@ -209,10 +238,14 @@ public actor IngestPipeline {
         let now = clock.now()
         guard schedule.isDue(now) else { return false }
         do {
-            let movedAside = try await store.reopen()
+            let reopened = try await store.reopen()
             reopening = nil
             Log.notice("the store opened after \(schedule.failedAttempts + 1) attempt(s); storing what waited in memory", "store")
-            if let movedAside { await storeReplaced(movedAside: movedAside) }
+            if let movedAside = reopened?.movedAside { await storeReplaced(movedAside: movedAside) }
+            if let saved = reopened?.alertEngineState {
+                let missed = await alerts.continueAfterDegradedStart(saved: saved, journal: reopened?.alertEngineJournal ?? [])
+                if !missed.isEmpty { await dispatcher.raise(missed) }
+            }
             await storeOpened?()
             storeOpened = nil
             return true

@@ -15,9 +15,10 @@ extension Store {
     }
 
     /// Opens the real file (a corrupt one is moved aside first, as at start) and makes it this store's.
-    /// Returns where a corrupt file went, nil when none was moved. Throws while the file still cannot be written.
+    /// Returns where a corrupt file went, and the alert engine's saved state as the file held it — read before anything
+    /// the stand-in staged can be written over it. Throws while the file still cannot be written.
     /// Only a stand-in reopens; an open store returns nil at once.
-    public func reopen() throws(StoreError) -> String? {
+    public func reopen() throws(StoreError) -> StoreReopened? {
         guard unavailableError != nil, let path = standInPath else { return nil }
         if let slash = path.lastIndex(of: "/"), slash != path.startIndex { // a state directory that could not be created at start
             do { try FileIO.createDirectory(String(path[..<slash])) } catch { throw .open(path: path, message: "\(error)") }
@@ -41,7 +42,17 @@ extension Store {
         refusingForSpace = used >= configuration.storage.maxBytes
         unavailableError = nil
         Log.notice("store \(path) opened: it can be written again", "store")
+        let saved = StoreReopened(movedAside: aside, alertEngineState: try? alertEngineState(), alertEngineJournal: (try? alertEngineJournal()) ?? [])
         if !waiting.isEmpty || !waitingAlerts.isEmpty || stagedEngineState != nil || !stagedEngineEvents.isEmpty { scheduleFlush() }
-        return aside
+        return saved
     }
+}
+
+/// What `Store.reopen` found in the file it opened.
+public struct StoreReopened: Sendable {
+    /// Where a corrupt file was moved aside (nil: none was).
+    public var movedAside: String?
+    /// The alert engine's state saved before the start that could not open the file (nil: none, or unreadable).
+    public var alertEngineState: SavedAlertEngineState?
+    public var alertEngineJournal: [JournalledAlertEvent]
 }

@@ -64,4 +64,56 @@ import Testing
         // Written to the file itself, not only to a connection: another one sees the rows.
         #expect(try await Store(path: path).pending(destination: "dom", limit: 10).count == 2)
     }
+
+    /// Issue 12.2 across a degraded start: an episode open before a start whose store would not open is continued once
+    /// the file opens (the saved state is read then and merged), so the ongoing desaturation does not alarm again.
+    @Test func anEpisodeOpenBeforeADegradedStartIsContinuedWhenTheStoreOpens() async throws {
+        let directory = try LabHarness.temporaryDirectory("store-reopen-alarm").path
+        let stateDirectory = directory + "/state"
+        try FileManager.default.createDirectory(atPath: stateDirectory, withIntermediateDirectories: true)
+        let path = stateDirectory + "/s.sqlite"
+        let clock = ManualClock()
+        let (hook, hookOutput) = try StoreFaultFixtures.hook(in: directory)
+        func spo2Alarms() -> Int { StoreFaultFixtures.lines(hookOutput).filter { $0.contains(" spo2-critical ") }.count }
+
+        // The run before: a desaturation opens an episode; its state is saved with the alert.
+        do {
+            let store = try Store(path: path, clock: clock)
+            let dispatcher = AlertDispatcher(store: store, channels: [ExecHookChannel(executablePath: hook)], clock: clock)
+            let pipeline = IngestPipeline(store: store, alerts: AlertEvaluator(ruleSet: StoreFaultFixtures.rules, store: store), dispatcher: dispatcher,
+                                          forwarder: nil, health: HealthMonitor(clock: clock), clock: clock)
+            #expect(await pipeline.accept([StoreFaultFixtures.lowSpO2(80, at: clock.now())]).count == 1)
+            await dispatcher.dispatchPending()
+            #expect(spo2Alarms() == 1)
+        }
+
+        // The next start cannot open the file (its directory's path runs through a regular file now).
+        try FileManager.default.moveItem(atPath: stateDirectory, toPath: stateDirectory + ".away")
+        try Data().write(to: URL(fileURLWithPath: stateDirectory))
+        clock.advance(milliseconds: 1000)
+        let failure: StoreError
+        do { _ = try Store(path: path); Issue.record("the store opened under a regular file"); return } catch { failure = error }
+        let store = try Store(standInFor: path, error: failure, clock: clock)
+        let dispatcher = AlertDispatcher(store: store, channels: [ExecHookChannel(executablePath: hook)], clock: clock)
+        let evaluator = AlertEvaluator(ruleSet: StoreFaultFixtures.rules, store: store)
+        let pipeline = IngestPipeline(store: store, alerts: evaluator, dispatcher: dispatcher, forwarder: nil, health: HealthMonitor(clock: clock), clock: clock)
+        #expect(await evaluator.restore().isEmpty)
+        await pipeline.storeUnavailableAtStart(failure) {}
+        #expect(await evaluator.openEpisodes == 1) // only store-unwritable: the saved episode cannot be read yet
+
+        // The file can be opened again: the saved state is read and continued.
+        try FileManager.default.removeItem(atPath: stateDirectory)
+        try FileManager.default.moveItem(atPath: stateDirectory + ".away", toPath: stateDirectory)
+        clock.advance(milliseconds: 1000)
+        #expect(await pipeline.retryDeferred())
+        #expect(await evaluator.openEpisodes >= 1)
+
+        // The desaturation goes on: the same episode, no second alarm.
+        clock.advance(milliseconds: 1000)
+        _ = await pipeline.accept([StoreFaultFixtures.lowSpO2(79, at: clock.now())])
+        await dispatcher.dispatchPending()
+        #expect(spo2Alarms() == 1, "\(StoreFaultFixtures.lines(hookOutput))")
+        let open = try await store.alerts(limit: 10).filter { $0.event.ruleId == "spo2-critical" }
+        #expect(open.count == 1)
+    }
 }
