@@ -22,10 +22,7 @@ final class EventLog: Sendable {
     func count(_ state: BLELinkState) -> Int { states.filter { $0.0 == state }.count }
 
     func waitFor(_ what: String, seconds: Double = 15, _ condition: () -> Bool) async throws {
-        for _ in 0..<Int(seconds * 50) {
-            if condition() { return }
-            try await Task.sleep(for: .milliseconds(20))
-        }
+        if await Eventually.holds(within: seconds, pollMilliseconds: 20, { condition() }) { return }
         throw LabFailure("timed out waiting for \(what); states: \(states.map { "\($0.0)\($0.1.map { " (\($0))" } ?? "")" })")
     }
 }
@@ -108,8 +105,8 @@ struct DeviceConnectionMockTests {
         try await bench.removeDevice(device)
         try await log.waitFor("the search") { log.count(.searching) == 1 }
         let adapter = DBusRemoteObject(bench.control, destination: "org.bluez", path: bench.adapter)
-        for _ in 0..<250 where try await adapter.property("org.bluez.Adapter1", "Discovering") != .boolean(true) {
-            try await Task.sleep(for: .milliseconds(20))
+        _ = await Eventually.holds(within: 5, pollMilliseconds: 20) {
+            (try? await adapter.property("org.bluez.Adapter1", "Discovering")) == .boolean(true)
         }
         #expect(try await adapter.property("org.bluez.Adapter1", "Discovering") == .boolean(true))
         _ = try await bench.addDevice(address, name: "Oximeter", uuids: [bench.full(0x1822)])

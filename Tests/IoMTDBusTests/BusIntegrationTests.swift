@@ -146,12 +146,9 @@ struct BusIntegrationTests {
         first.close()
         let second = try await bus.connect()
         defer { second.close() }
-        var owned = false
-        for _ in 0..<100 where !owned {
-            owned = try await second.requestName("org.iomtd.Late") == .primaryOwner
-            if !owned { try await Task.sleep(for: .milliseconds(20)) }
-        }
-        #expect(owned)
+        #expect(await Eventually.holds(within: 2, pollMilliseconds: 20) {
+            (try? await second.requestName("org.iomtd.Late")) == .primaryOwner
+        })
         // Signals are handled in order, so NameOwnerChanged is applied before this one arrives.
         try second.emitSignal(path: "/b", interface: "org.iomtd.Test", member: "FromSecondOwner")
         let next = try await requireSignal(subscription)
@@ -287,14 +284,20 @@ struct BusIntegrationTests {
         let server = try await bus.connect()
         let client = try await bus.connect()
         defer { server.close(); client.close() }
+        let reached = Mutex(false)
         try server.export(DBusObject(path: "/slow", interfaces: [
-            DBusInterface("org.iomtd.Slow", methods: [DBusMethod("Never") { _ in try await Task.sleep(for: .seconds(3600)); return [] }]),
+            DBusInterface("org.iomtd.Slow", methods: [DBusMethod("Never") { _ in
+                reached.withLock { $0 = true }
+                try await Task.sleep(for: .seconds(3600)) // never answers: the call is pending when the bus goes
+                return []
+            }]),
         ]))
         let subscription = try await client.subscribe(.signal(interface: "org.iomtd.Test"))
         async let pending: [DBusValue] = client.call(destination: server.uniqueName, path: "/slow", interface: "org.iomtd.Slow",
                                                      member: "Never", timeoutMilliseconds: 60_000)
-        // Wait until the call has reached the server's handler (the server has sent nothing back yet).
-        try await Task.sleep(for: .milliseconds(200))
+        // Wait until the call has reached the server's handler (the server has sent nothing back yet): a fixed
+        // pause here raced a slow machine.
+        #expect(await Eventually.holds(within: 10, pollMilliseconds: 10) { reached.withLock { $0 } })
         bus.stop()
         do {
             _ = try await pending
@@ -322,12 +325,9 @@ struct BusIntegrationTests {
         await #expect(throws: DBusError.self) { _ = try await connection.listNames() }
         // The bus notices: our unique name disappears.
         let name = connection.uniqueName
-        var gone = false
-        for _ in 0..<100 where !gone {
-            gone = try await !other.listNames().contains(name)
-            if !gone { try await Task.sleep(for: .milliseconds(20)) }
-        }
-        #expect(gone)
+        #expect(await Eventually.holds(within: 2, pollMilliseconds: 20) {
+            (try? await other.listNames()).map { !$0.contains(name) } ?? false
+        })
     }
 
     @Test func connectingToAMissingSocketFailsClearly() async {

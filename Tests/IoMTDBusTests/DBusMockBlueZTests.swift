@@ -16,9 +16,8 @@ struct DBusMockBlueZTests {
         try LabPrerequisite.dbusmock.require()
         let mock = try ChildProcess([DBusMock.python, "-m", "dbusmock", "--template", "bluez5", "--system"],
                                     extraEnvironment: ["DBUS_SYSTEM_BUS_ADDRESS": bus.address])
-        for _ in 0..<250 {
-            if (try? await watcher.nameOwner(of: "org.bluez")) != nil { return mock }
-            try await Task.sleep(for: .milliseconds(40))
+        if await Eventually.holds(within: 10, scaledByLoad: false, pollMilliseconds: 40, { (try? await watcher.nameOwner(of: "org.bluez")) != nil }) {
+            return mock
         }
         mock.stop()
         throw TestFailure("python3 -m dbusmock did not take org.bluez within 10 s")

@@ -86,7 +86,7 @@ import Testing
         try await Task.sleep(for: .milliseconds(100)) // let it go idle with a one-hour poll
         _ = try await fixture.store.append(readings(3))
         await forwarder.nudge()
-        for _ in 0..<200 where receiver.observationCount < 3 { try await Task.sleep(for: .milliseconds(25)) }
+        #expect(await Eventually.holds(within: 5, pollMilliseconds: 25) { receiver.observationCount >= 3 })
         #expect(receiver.observationCount == 3)
         loop.cancel()
         await loop.value

@@ -100,8 +100,7 @@ struct BLESimulatorBusTests {
                                                 fixtureDirectory: "")[0x2A35]!.cases
         #expect(values == cases.prefix(3).map(\.value))
         // After 3 values the simulator drops the central (no BlueZ here: no device to disconnect) …
-        var waited = 0
-        while await simulator.forcedDisconnects == 0, waited < 500 { try await Task.sleep(for: .milliseconds(10)); waited += 1 }
+        _ = await Eventually.holds(within: 5, pollMilliseconds: 10) { await simulator.forcedDisconnects > 0 }
         #expect(await simulator.forcedDisconnects == 1)
         // … subscriptions end by StopNotify (what BlueZ calls for a non-bonded central), not by the link …
         _ = try await client.call(destination: server.uniqueName, path: path, interface: Self.characteristic, member: "StopNotify")

@@ -169,9 +169,9 @@ import Testing
         }
         let deadline = monotonicSeconds() + 10
         while back.count < payload.count, monotonicSeconds() < deadline {
-            let more = pty.readMaster()
-            if more.isEmpty { usleep(5000) }
-            back += more
+            var ready = pollfd(fd: pty.masterDescriptor, events: Int16(POLLIN), revents: 0)
+            _ = poll(&ready, 1, 100) // wakes when the bytes are there, not after a fixed pause
+            back += pty.readMaster()
         }
         #expect(back == payload)
     }
