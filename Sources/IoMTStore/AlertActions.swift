@@ -40,18 +40,7 @@ extension Store {
 
     /// Actions after `afterId`, oldest first (the daemon feeds them to its engine in this order).
     public func alertActions(after afterId: Int64) throws(StoreError) -> [AlertAction] {
-        let select = try connection.statement(
-            "SELECT id, episode, action, until_ms, actor, time_ms FROM alert_actions WHERE id > ? ORDER BY id")
-        defer { select.reset() }
-        try select.bind(afterId, at: 1)
-        var result: [AlertAction] = []
-        while try select.step() {
-            guard let kind = AlertAction.Kind(rawValue: select.text(2) ?? "") else { continue }
-            result.append(AlertAction(id: select.int64(0), episode: select.text(1) ?? "", kind: kind,
-                                      until: select.optionalInt64(3).map(Instant.init(millisecondsSinceEpoch:)),
-                                      actor: select.text(4) ?? "", time: Instant(millisecondsSinceEpoch: select.int64(5))))
-        }
-        return result
+        try alertActions(where: "id > ?") { (select) throws(StoreError) in try select.bind(afterId, at: 1) }
     }
 
     /// The episode's acknowledgement and latest silence.
@@ -67,10 +56,15 @@ extension Store {
     }
 
     private func alertActions(episode: String) throws(StoreError) -> [AlertAction] {
+        try alertActions(where: "episode = ?") { (select) throws(StoreError) in try select.bind(episode, at: 1) }
+    }
+
+    /// Actions matching `condition` (its parameter bound by `bind`), oldest first.
+    private func alertActions(where condition: String, bind: (SQLiteStatement) throws(StoreError) -> Void) throws(StoreError) -> [AlertAction] {
         let select = try connection.statement(
-            "SELECT id, episode, action, until_ms, actor, time_ms FROM alert_actions WHERE episode = ? ORDER BY id")
+            "SELECT id, episode, action, until_ms, actor, time_ms FROM alert_actions WHERE \(condition) ORDER BY id")
         defer { select.reset() }
-        try select.bind(episode, at: 1)
+        try bind(select)
         var result: [AlertAction] = []
         while try select.step() {
             guard let kind = AlertAction.Kind(rawValue: select.text(2) ?? "") else { continue }

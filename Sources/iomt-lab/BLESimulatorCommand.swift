@@ -104,15 +104,7 @@ enum BLESimulatorCommand {
             }
             finished.signal()
         }
-        var sources: [DispatchSourceSignal] = []
-        for signalNumber in [SIGINT, SIGTERM] {
-            signal(signalNumber, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
-            source.setEventHandler { finished.signal() }
-            source.resume()
-            sources.append(source)
-        }
-        finished.wait()
+        waitForTerminationSignal(or: finished)
         state.stopping.withLock { $0 = true }
         let stopped = DispatchSemaphore(value: 0)
         Task {
@@ -121,7 +113,6 @@ enum BLESimulatorCommand {
             stopped.signal()
         }
         _ = stopped.wait(timeout: .now() + 5)
-        sources.forEach { $0.cancel() }
         return state.status.withLock { $0 }
     }
 

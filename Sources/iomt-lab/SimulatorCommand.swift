@@ -88,20 +88,10 @@ func runSimulatorCommand(_ args: [String]) -> Int32 {
     }
     fflush(nil) // the paths must reach a pipe reader before we block
 
-    let finished = DispatchSemaphore(value: 0)
-    var sources: [DispatchSourceSignal] = []
-    for signalNumber in [SIGINT, SIGTERM] {
-        signal(signalNumber, SIG_IGN)
-        let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
-        source.setEventHandler { finished.signal() }
-        source.resume()
-        sources.append(source)
-    }
-    finished.wait()
+    waitForTerminationSignal()
     for simulator in simulators {
         simulator.stop()
         print("cms50 \(generation.rawValue): stopped after \(simulator.frameCount) frames")
     }
-    sources.forEach { $0.cancel() }
     return 0
 }

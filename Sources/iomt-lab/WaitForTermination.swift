@@ -1,9 +1,9 @@
 import Dispatch
 import Foundation
 
-/// Blocks until SIGINT or SIGTERM (the simulators run until told to stop).
-func waitForTerminationSignal() {
-    let finished = DispatchSemaphore(value: 0)
+/// Blocks until SIGINT or SIGTERM (the simulators run until told to stop), or until the caller's own work signals
+/// `finished` first. The signals stay ignored afterwards, so a second one cannot kill a simulator that is stopping.
+func waitForTerminationSignal(or finished: DispatchSemaphore = DispatchSemaphore(value: 0)) {
     var sources: [DispatchSourceSignal] = []
     for signalNumber in [SIGINT, SIGTERM] {
         signal(signalNumber, SIG_IGN)
