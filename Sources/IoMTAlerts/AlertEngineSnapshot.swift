@@ -29,6 +29,40 @@ public struct AlertEngineSnapshot: Sendable, Codable, Hashable {
         try JSONDecoder().decode(AlertEngineSnapshot.self, from: Data(json.utf8))
     }
 
+    /// The state without its tracks (their rows hold them, written only when they change).
+    public func headerJSON() throws -> String {
+        var header = self
+        header.tracks = [:]
+        return try header.json()
+    }
+
+    /// A saved state: the state row's JSON and the track rows (none for a snapshot saved whole, whose tracks are
+    /// inside its JSON).
+    public static func decode(json: String, tracks: [String: String]) throws -> AlertEngineSnapshot {
+        var snapshot = try decode(json: json)
+        let decoder = JSONDecoder()
+        for (key, text) in tracks { snapshot.tracks[key] = try decoder.decode(AlertEngine.Track.self, from: Data(text.utf8)) }
+        return snapshot
+    }
+
+    /// Whether its tracks are in its own JSON (saved whole, before tracks had rows of their own).
+    public var tracksCount: Int { tracks.count }
+
+    /// The tracks that differ from `previous` (all of them without one), each as the encoder of its row; a track
+    /// `previous` had and this state has not encodes to nil (its row goes).
+    public func trackChanges(since previous: AlertEngineSnapshot?) -> [String: @Sendable () throws -> String?] {
+        var changes: [String: @Sendable () throws -> String?] = [:]
+        for (key, track) in tracks where previous?.tracks[key] != track {
+            changes[key] = {
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.sortedKeys]
+                return String(decoding: try encoder.encode(track), as: UTF8.self)
+            }
+        }
+        for key in previous?.tracks.keys ?? [:].keys where tracks[key] == nil { changes[key] = { nil } }
+        return changes
+    }
+
     /// Patient (empty for defaults), then rule id: the rule id comes last, as in the engine's track keys.
     static func ruleKey(_ rule: AlertRule) -> String { (rule.patient ?? "") + "\u{1F}" + rule.id }
 }

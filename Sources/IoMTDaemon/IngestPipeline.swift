@@ -20,6 +20,8 @@ public actor AlertEvaluator {
     private let store: Store?
     private var savedDigest: Int?
     private var sequence: Int64 = 0
+    /// The state as last handed to the store: the next one writes only the tracks that differ (nil: all of them).
+    private var persistedSnapshot: AlertEngineSnapshot?
 
     public init(ruleSet: RuleSet, context: AlertContext = AlertContext(), store: Store? = nil) {
         engine = AlertEngine(ruleSet: ruleSet, context: context)
@@ -56,7 +58,9 @@ public actor AlertEvaluator {
         do {
             guard let saved = try await store.alertEngineState() else { return [] }
             sequence = saved.sequence
-            let snapshot = try AlertEngineSnapshot.decode(json: saved.json)
+            let snapshot = try AlertEngineSnapshot.decode(json: saved.json, tracks: saved.tracks)
+            // Saved whole (tracks inside its JSON, no rows yet): the first write gives every track its row.
+            persistedSnapshot = saved.tracks.isEmpty && snapshot.tracksCount > 0 ? nil : snapshot
             engine = AlertEngine(ruleSet: engine.ruleSet, context: engine.context, restoring: snapshot)
             let sameRules = snapshot.ruleSetHash == engine.ruleSet.hash
             Log.notice("alert engine state restored (saved \(saved.savedAt.iso8601), rule set \(sameRules ? "unchanged" : "changed: \(engine.droppedTracks) state(s) of changed or removed rules dropped")): \(engine.openEpisodeCount) open episode(s)", "alerts")
@@ -85,7 +89,7 @@ public actor AlertEvaluator {
     public func continueAfterDegradedStart(saved: SavedAlertEngineState, journal: [JournalledAlertEvent]) async -> [AlertEvent] {
         guard let store else { return [] }
         let snapshot: AlertEngineSnapshot
-        do { snapshot = try AlertEngineSnapshot.decode(json: saved.json) } catch {
+        do { snapshot = try AlertEngineSnapshot.decode(json: saved.json, tracks: saved.tracks) } catch {
             Log.error("the alert engine state saved before this start is unreadable (\(error)): episodes open before it are not continued", "alerts")
             return []
         }
@@ -95,7 +99,8 @@ public actor AlertEvaluator {
                    + "\(adopted) state(s) carried on, \(superseded) superseded by what was evaluated while the store was closed; "
                    + "\(engine.openEpisodeCount) open episode(s)", "alerts")
         sequence = max(sequence, saved.sequence)
-        savedDigest = nil // the merged state is written with the next commit, over the saved one
+        savedDigest = nil // the merged state is written with the next commit, over the saved one, every track
+        persistedSnapshot = nil
         await persist([])
         var missing: [AlertEvent] = []
         for event in journal.compactMap({ try? AlertEvent.decode(json: $0.json) }) where !missing.contains(event) {
@@ -123,7 +128,9 @@ public actor AlertEvaluator {
             }
         }
         let state = StagedAlertEngineState(ruleSetHash: snapshot.ruleSetHash, sequence: sequence,
-                                           savedAt: engine.now ?? Instant(millisecondsSinceEpoch: 0), encode: { try snapshot.json() })
+                                           savedAt: engine.now ?? Instant(millisecondsSinceEpoch: 0), encode: { try snapshot.headerJSON() },
+                                           trackChanges: snapshot.trackChanges(since: persistedSnapshot), replacesAllTracks: persistedSnapshot == nil)
+        persistedSnapshot = snapshot
         await store.stageAlertEngineState(state, events: journal)
     }
 }

@@ -7,22 +7,43 @@ public struct SavedAlertEngineState: Sendable, Hashable {
     public var sequence: Int64
     public var json: String
     public var savedAt: Instant
+    /// The tracks saved row by row (key → JSON); empty for a snapshot saved whole (its tracks are inside `json`).
+    public var tracks: [String: String]
 
-    public init(ruleSetHash: String, sequence: Int64, json: String, savedAt: Instant) {
-        self.ruleSetHash = ruleSetHash; self.sequence = sequence; self.json = json; self.savedAt = savedAt
+    public init(ruleSetHash: String, sequence: Int64, json: String, savedAt: Instant, tracks: [String: String] = [:]) {
+        self.ruleSetHash = ruleSetHash; self.sequence = sequence; self.json = json; self.savedAt = savedAt; self.tracks = tracks
     }
 }
 
 /// A state handed to the store but not written yet. Its JSON is made when the group commit writes it, so a burst of
-/// inputs costs one encoding per commit, not one per input (frame → alert latency stays flat under load).
+/// inputs costs one encoding per commit, not one per input (frame → alert latency stays flat under load). Tracks
+/// travel as changes: only those that changed since the last staged state are encoded and written.
 public struct StagedAlertEngineState: Sendable {
     public var ruleSetHash: String
     public var sequence: Int64
     public var savedAt: Instant
+    /// The state without its tracks.
     let encode: @Sendable () throws -> String
+    /// Track key → its JSON, or nil to delete the row. Changes staged earlier and not yet written are kept unless a
+    /// later change of the same track replaces them.
+    var trackChanges: [String: @Sendable () throws -> String?]
+    /// Every track row not in `trackChanges` goes (a state that replaces the saved one whole).
+    var replacesAllTracks: Bool
 
-    public init(ruleSetHash: String, sequence: Int64, savedAt: Instant, encode: @escaping @Sendable () throws -> String) {
+    public init(ruleSetHash: String, sequence: Int64, savedAt: Instant, encode: @escaping @Sendable () throws -> String,
+                trackChanges: [String: @Sendable () throws -> String?] = [:], replacesAllTracks: Bool = false) {
         self.ruleSetHash = ruleSetHash; self.sequence = sequence; self.savedAt = savedAt; self.encode = encode
+        self.trackChanges = trackChanges; self.replacesAllTracks = replacesAllTracks
+    }
+
+    /// This state, carrying the track changes of `earlier` that it does not change itself (both unwritten).
+    func absorbing(_ earlier: StagedAlertEngineState) -> StagedAlertEngineState {
+        var merged = self
+        if !replacesAllTracks {
+            merged.trackChanges = earlier.trackChanges.merging(trackChanges) { _, newer in newer }
+            merged.replacesAllTracks = earlier.replacesAllTracks
+        }
+        return merged
     }
 }
 
@@ -45,10 +66,11 @@ extension Store {
     public func stageAlertEngineState(_ state: StagedAlertEngineState, events: [JournalledAlertEvent] = []) {
         stagedEngineEvents += events
         if let staged = stagedEngineState, staged.sequence >= state.sequence {
+            stagedEngineState = staged.absorbing(state) // an older state's track changes still count
             if !events.isEmpty { scheduleFlush() }
             return
         }
-        stagedEngineState = state
+        stagedEngineState = stagedEngineState.map { state.absorbing($0) } ?? state
         scheduleFlush()
     }
 
@@ -82,8 +104,12 @@ extension Store {
         let select = try connection.statement("SELECT rule_set_hash, sequence, state_json, saved_ms FROM alert_engine_state WHERE id = 1")
         defer { select.reset() }
         guard try select.step() else { return nil }
-        return SavedAlertEngineState(ruleSetHash: select.text(0) ?? "", sequence: select.int64(1), json: select.text(2) ?? "",
-                                     savedAt: Instant(millisecondsSinceEpoch: select.int64(3)))
+        var saved = SavedAlertEngineState(ruleSetHash: select.text(0) ?? "", sequence: select.int64(1), json: select.text(2) ?? "",
+                                          savedAt: Instant(millisecondsSinceEpoch: select.int64(3)))
+        let tracks = try connection.statement("SELECT track_key, track_json FROM alert_engine_tracks")
+        defer { tracks.reset() }
+        while try tracks.step() { saved.tracks[tracks.text(0) ?? ""] = tracks.text(1) ?? "" }
+        return saved
     }
 
     /// True when an alert of this episode and occurrence, created at that instant, is stored (restart recovery).
@@ -121,7 +147,11 @@ extension Store {
         }
         guard let state = stagedEngineState else { return }
         let json: String
-        do { json = try state.encode() } catch {
+        var trackRows: [String: String?] = [:]
+        do {
+            json = try state.encode()
+            for (key, encode) in state.trackChanges { trackRows[key] = .some(try encode()) }
+        } catch {
             Log.error("alert engine state NOT saved: \(error)", "alerts")
             stagedEngineState = nil
             return
@@ -135,17 +165,36 @@ extension Store {
         try upsert.bind(json, at: 3)
         try upsert.bind(state.savedAt.millisecondsSinceEpoch, at: 4)
         try upsert.run()
+        if connection.changes > 0 { try writeTrackRows(trackRows, replacingAll: state.replacesAllTracks) }
         let prune = try connection.statement("DELETE FROM alert_engine_journal WHERE created_ms < ?1")
         try prune.bind(state.savedAt.millisecondsSinceEpoch &- Self.journalWindowMilliseconds, at: 1)
         try prune.run()
         stagedEngineState = nil
     }
 
+    /// Inside the state's transaction: the changed tracks' rows (nil: the track is gone).
+    private func writeTrackRows(_ rows: [String: String?], replacingAll: Bool) throws(StoreError) {
+        if replacingAll { try connection.execute("DELETE FROM alert_engine_tracks") }
+        let upsert = try connection.statement("INSERT OR REPLACE INTO alert_engine_tracks (track_key, track_json) VALUES (?1, ?2)")
+        let delete = try connection.statement("DELETE FROM alert_engine_tracks WHERE track_key = ?1")
+        for (key, json) in rows {
+            if let json {
+                try upsert.bind(key, at: 1)
+                try upsert.bind(json, at: 2)
+                try upsert.run()
+            } else if !replacingAll {
+                try delete.bind(key, at: 1)
+                try delete.run()
+            }
+        }
+    }
+
     /// After a failed transaction: the state it tried to write goes back unless a newer one was staged meanwhile,
     /// and its events go back ahead of any staged since.
     func restageEngineState(_ write: (state: StagedAlertEngineState?, events: [JournalledAlertEvent])) {
         stagedEngineEvents = write.events + stagedEngineEvents
-        guard let state = write.state, (stagedEngineState?.sequence ?? .min) < state.sequence else { return }
-        stagedEngineState = state
+        guard let state = write.state else { return }
+        // Its track changes were not written: a newer staged state carries them along.
+        stagedEngineState = stagedEngineState.map { $0.sequence > state.sequence ? $0.absorbing(state) : state.absorbing($0) } ?? state
     }
 }

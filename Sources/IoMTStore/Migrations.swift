@@ -293,6 +293,15 @@ enum Migrations {
             ) WITHOUT ROWID;
             CREATE INDEX alert_engine_journal_created ON alert_engine_journal (created_ms);
             """),
+        // The engine's tracks (one per rule and patient or device), each its own row, written only when it changed:
+        // a commit encodes the few tracks an input touched, not all of them (frame → alert latency). The
+        // alert_engine_state row keeps the rest of the state; a snapshot saved before this keeps its tracks inside.
+        Migration(version: 18, sql: """
+            CREATE TABLE alert_engine_tracks (
+                track_key TEXT PRIMARY KEY,
+                track_json TEXT NOT NULL
+            ) WITHOUT ROWID;
+            """),
     ]
 
     static var latestVersion: Int { steps.last?.version ?? 0 }

@@ -103,4 +103,74 @@ import Testing
         #expect(Set(journal.map { "\($0.episode)/\($0.occurrence)/\($0.createdAt.millisecondsSinceEpoch)" }).count == journal.count)
         #expect(journal.count <= 62 && journal.count >= 50)
     }
+
+    /// Each track has its own row, written only when it changed: a reading that changes one patient's track rewrites
+    /// that row alone, not the state of every device on the gateway (what kept frame → alert latency high, bench 5).
+    @Test func aCommitRewritesOnlyTheTracksThatChanged() async throws {
+        let path = try LabHarness.temporaryDirectory("engine-tracks").appendingPathComponent("store.db").path
+        let clock = ManualClock(Self.start)
+        let store = try Store(path: path, clock: clock)
+        let evaluator = AlertEvaluator(ruleSet: rules, store: store)
+        func reading(_ value: Int, device number: Int) -> Observation {
+            let device = DeviceIdentity(profileId: "contec-cms50d-plus", manufacturer: "Contec", model: "CMS50D+", serialNumber: "D\(number)")
+            return Observation(type: .spo2, value: DecimalValue(value), unit: "%", receivedAt: clock.now(), correctedTime: clock.now(),
+                               device: device, patientId: nil, rawFrame: [0x80])
+        }
+        // Twenty oximeters below the limit: twenty persistence windows running (5 s, not reached).
+        for number in 0..<20 {
+            let observation = reading(84, device: number)
+            _ = await evaluator.evaluate([observation], ids: try await store.append([observation]), now: clock.now())
+        }
+        _ = try await store.append([reading(95, device: 99)]) // a commit that carries the staged state
+        let before = try #require(try await store.alertEngineState())
+        #expect(before.tracks.count >= 20)
+        #expect(before.json.contains("\"tracks\":{}"), "the state row holds no track")
+
+        // One of them recovers: its window ends; the other nineteen rows are not touched.
+        clock.advance(milliseconds: 1000)
+        let recovered = reading(97, device: 3)
+        _ = await evaluator.evaluate([recovered], ids: try await store.append([recovered]), now: clock.now())
+        _ = try await store.append([reading(95, device: 99)])
+        let after = try #require(try await store.alertEngineState())
+        #expect(after.sequence > before.sequence)
+        let changed = Set(after.tracks.keys).union(before.tracks.keys).filter { after.tracks[$0] != before.tracks[$0] }
+        #expect(changed.count == 1 && changed.first?.contains("D3") == true, "\(changed)")
+
+        // A restart rebuilds the engine from the rows: nineteen windows still running, none for the recovered one.
+        let restarted = AlertEvaluator(ruleSet: rules, store: try Store(path: path, clock: clock))
+        #expect(await restarted.restore().isEmpty)
+        clock.advance(milliseconds: 5000)
+        var fired: [AlertEvent] = []
+        for number in 0..<20 { fired += await restarted.evaluate([reading(84, device: number)], ids: [nil], now: clock.now()) }
+        #expect(fired.filter { $0.occurrence == .fired }.count == 19)
+        #expect(!fired.contains { $0.deviceKey.hasSuffix(":D3") })
+    }
+
+    /// A state saved whole by an earlier version (tracks inside its JSON, no track rows) is restored, and the first
+    /// write after it gives every track its row (none is lost in the change of format).
+    @Test func aStateSavedWholeIsRestoredAndItsTracksGetRows() async throws {
+        let path = try LabHarness.temporaryDirectory("engine-whole").appendingPathComponent("store.db").path
+        let clock = ManualClock(Self.start)
+        let store = try Store(path: path, clock: clock)
+        var engine = AlertEngine(ruleSet: rules)
+        for value in [84, 84, 84, 84, 84, 84, 84] {
+            _ = engine.process(.observation(spo2(value, at: clock), id: nil))
+            clock.advance(milliseconds: 1000)
+        }
+        #expect(engine.openEpisodeCount == 1)
+        let whole = try engine.snapshot().json()
+        try await store.saveAlertEngineState(StagedAlertEngineState(ruleSetHash: rules.hash, sequence: 7, savedAt: clock.now(), encode: { whole }))
+        #expect(try await store.alertEngineState()?.tracks.isEmpty == true)
+
+        let evaluator = AlertEvaluator(ruleSet: rules, store: store)
+        #expect(await evaluator.restore().isEmpty)
+        #expect(await evaluator.openEpisodes == 1)
+        _ = try await feed(evaluator, store: store, clock: clock, values: [97]) // a state change (the latched episode stays open)
+        _ = try await store.append([spo2(97, at: clock)])
+        let saved = try #require(try await store.alertEngineState())
+        #expect(saved.tracks.count == 1 && saved.json.contains("\"tracks\":{}"))
+        let again = AlertEvaluator(ruleSet: rules, store: try Store(path: path, clock: clock))
+        #expect(await again.restore().isEmpty)
+        #expect(await again.openEpisodes == 1)
+    }
 }
