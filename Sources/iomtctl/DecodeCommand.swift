@@ -69,7 +69,8 @@ enum DecodeCommand {
             var output = session.start(at: time)
             output.append(session.ingest(bytes, at: time))
             output.append(session.finish(at: time))
-            return output.measurements
+            // The capture has no timeline of its own: every window it fills stands for the same instant (`--at`).
+            return output.measurements.map { var measurement = $0; measurement.takenAt = nil; return measurement }
         }
         var session: GATTDriverSession
         do { session = try DriverRegistry.makeGATTSession(for: profile) } catch { throw CLIError(message: "\(error)", exitCode: 2) }
