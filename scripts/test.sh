@@ -18,11 +18,12 @@ export IOMT_BIN_DIR="$(swift build --show-bin-path)"
 # Suites that interrupt a real-time stream with a real fault — Debian's mosquitto restarted, a tmpfs filled under the
 # running daemon — and check what was stored in that window: on 2 shared cores, under the parallel pass, the fault
 # window can pass before the starved stream produced anything in it, so they run on their own afterwards.
-# DeviceConnectionMockTests waits on python-dbusmock's BlueZ and the connection's real reconnect delay: in the parallel
-# pass, tests that block cooperative threads (LabHarness.run waits for a child process synchronously, 93 call sites)
-# can stall that delay past the test's wait (seen 2026-12-04: no reconnect within 15 s of a 1 s delay). The root fix —
-# an async LabHarness.run and the reconnect delay on an injected clock — is issue 13's.
-BROKER_SUITES="GatewayToBrokerTests MQTTBrokerEndToEndTests CollectorBrokerTests DegradedStoreEndToEndTests SerialReopenTests DeviceConnectionMockTests"
+# DeviceConnectionMockTests and ForwarderBackoffTests wait on real delays (a reconnect, a nudged delivery loop): in the
+# parallel pass, tests that block cooperative threads (LabHarness.run waits for a child process synchronously, ~100
+# call sites; the FHIR validator runs python the same way) stall every task of the test process on 2 cores (seen
+# 2026-12-04: no reconnect within 15 s of a 1 s delay; a nudged forwarder idle for 35 s). Alone each passes in about a
+# second. The root fix — an async LabHarness.run, delays on an injected clock — is issue 13's.
+BROKER_SUITES="GatewayToBrokerTests MQTTBrokerEndToEndTests CollectorBrokerTests DegradedStoreEndToEndTests SerialReopenTests DeviceConnectionMockTests ForwarderBackoffTests"
 skips=(); for suite in $BROKER_SUITES; do skips+=(--skip "$suite"); done
 swift test "${skips[@]}" 2>&1 | tee /tmp/iomtd-test.log | grep -vE '^(􀟈|◇|↳)' | grep -E '✘|passed|failed|error|Executed|Test run' | tail -60
 status=${PIPESTATUS[0]}
