@@ -45,7 +45,7 @@ public struct AlertEngineSnapshot: Sendable, Codable, Hashable {
         return snapshot
     }
 
-    /// Whether its tracks are in its own JSON (saved whole, before tracks had rows of their own).
+    /// How many tracks it holds (a state decoded with no track rows but with tracks was saved whole, inside its JSON).
     public var tracksCount: Int { tracks.count }
 
     /// The tracks that differ from `previous` (all of them without one), each as the encoder of its row; a track
