@@ -6,7 +6,7 @@ import IoMTDrivers
 /// they are made of (InProgress is waited out, bounded).
 extension BLEDeviceConnection {
     /// After ServicesResolved: read-once values, the clock (read and reported before anything is set),
-    /// StartNotify on every subscription, then the session's writes (RACP), in order. A clock that must be set
+    /// StartNotify on every subscription, then the reader's link-up writes (RACP), in order. A clock that must be set
     /// (unset, or off by > 60 s, and writable) is set at once when no memory download follows, else after the
     /// download ended (`follow`): every record the old clock stamped arrives before the set.
     func setUp(_ plan: GATTConnectionPlan) async throws {
@@ -17,7 +17,7 @@ extension BLEDeviceConnection {
         for step in plan.clockReads {
             let value = try await readValue(step.path)
             let readAt = clock.now()
-            let output = session.decode(characteristic: step.uuid, value: value, receivedAt: readAt)
+            let output = reader.handle(.value(characteristic: step.uuid, bytes: value), at: readAt)
             sink.yield(.output(output, receivedAt: readAt))
             guard let deviceClock = output.deviceClock else { continue }
             let zone = settings.deviceUTCOffsetMinutes
@@ -33,7 +33,10 @@ extension BLEDeviceConnection {
             _ = try await callRetryingInProgress(step.path, BlueZ.gattCharacteristic, "StartNotify")
         }
         var downloading = false
-        for write in session.connected(at: clock.now()).writes {
+        let linkUpAt = clock.now()
+        let linkUp = reader.handle(.linkUp, at: linkUpAt)
+        if !linkUp.measurements.isEmpty || !linkUp.events.isEmpty { sink.yield(.output(linkUp, receivedAt: linkUpAt)) }
+        for write in linkUp.writes {
             guard let target = plan.writable[write.characteristic] else { continue } // e.g. no RACP: no stored records
             try await writeValue(target, write.value)
             downloading = true
@@ -43,9 +46,9 @@ extension BLEDeviceConnection {
         }
     }
 
-    /// After a streamed value: the session's follow-up writes (a re-read after the numbering restarted), and the
+    /// After a streamed value: the reader's follow-up writes (a re-read after the numbering restarted), and the
     /// deferred clock set once the memory download is complete.
-    func follow(_ output: GATTOutput, plan: GATTConnectionPlan) async throws {
+    func follow(_ output: DeviceOutput, plan: GATTConnectionPlan) async throws {
         for write in output.writes {
             guard let target = plan.writable[write.characteristic] else { continue }
             try await writeValue(target, write.value)
@@ -83,9 +86,9 @@ extension BLEDeviceConnection {
     }
 
     @discardableResult
-    func deliver(_ uuid: UInt16, _ value: [UInt8]) -> GATTOutput {
+    func deliver(_ uuid: UInt16, _ value: [UInt8]) -> DeviceOutput {
         let now = clock.now()
-        let output = session.decode(characteristic: uuid, value: value, receivedAt: now)
+        let output = reader.handle(.value(characteristic: uuid, bytes: value), at: now)
         sink.yield(.output(output, receivedAt: now))
         return output
     }

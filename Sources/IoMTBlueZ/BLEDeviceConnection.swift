@@ -8,7 +8,7 @@ public enum BLEDeviceEvent: Sendable {
     /// searching, connecting, resolving, connected (streaming), reconnecting, failed; with a reason.
     case state(BLELinkState, detail: String?)
     /// Decoded output of one value (read, notification or indication) and when it arrived.
-    case output(GATTOutput, receivedAt: Instant)
+    case output(DeviceOutput, receivedAt: Instant)
     /// The device clock as read, before the gateway sets it (persist it; records it stamped use its offset).
     case deviceClockRead(DeviceClockReading)
     /// The gateway wrote its own time into the device clock at this time (after the memory download).
@@ -24,7 +24,7 @@ public enum BLELinkState: String, Sendable, Hashable {
 
 /// One BLE health device, end to end: find it (discovery filtered to its service), Connect, wait
 /// for ServicesResolved, read, subscribe, write (RACP, clock), then hand every Value change to the
-/// GATT session — and do it all again after every disconnect, with a jittered backoff.
+/// device reader — and do it all again after every disconnect, with a jittered backoff.
 /// Decisions come from the pure `LinkPolicy`, `BlueZRecovery` and `GATTConnectionPlan`.
 public actor BLEDeviceConnection {
     public struct Settings: Sendable {
@@ -42,7 +42,10 @@ public actor BLEDeviceConnection {
     let client: BlueZClient
     private let adapter: BlueZAdapter
     private let devicePath: DBusObjectPath
-    var session: GATTDriverSession
+    /// The device's reader (the one device contract): values in, readings and writes out.
+    var reader: any DeviceReader
+    /// The service and characteristics the reader needs.
+    let profile: GATTProfile
     let settings: Settings
     let clock: any WallClock
     private var policy: LinkPolicy
@@ -54,17 +57,19 @@ public actor BLEDeviceConnection {
     /// Signals of one link waiting for this actor; past it the link is dropped and made again (see `LinkSignal.lost`).
     static let linkSignalBuffer = 1024
     private(set) var stopped = false
-    /// The download mark the store committed, asked at every (re)connect; nil source: the session's own.
+    /// The download mark the store committed, asked at every (re)connect; nil source: the reader's own.
     let recordMarkSource: (@Sendable () async -> DeviceRecordMark?)?
     /// A clock write waiting for the end of the memory download (records it stamped are corrected first).
     var pendingClockSet: DBusObjectPath?
     /// The current link's signal stream, so `stop()` can wake a wait.
     private var linkSink: BoundedStreamSink<LinkSignal>?
 
-    public init(client: BlueZClient, adapter: BlueZAdapter, address: String, session: GATTDriverSession, settings: Settings = Settings(),
-                clock: any WallClock, jitterSeed: UInt64, recordMarkSource: (@Sendable () async -> DeviceRecordMark?)? = nil) {
+    /// Nil when the reader does not need a GATT service (a byte-stream driver cannot run over Bluetooth LE).
+    public init?(client: BlueZClient, adapter: BlueZAdapter, address: String, reader: any DeviceReader, settings: Settings = Settings(),
+                 clock: any WallClock, jitterSeed: UInt64, recordMarkSource: (@Sendable () async -> DeviceRecordMark?)? = nil) {
+        guard let profile = reader.needs.gattProfile else { return nil }
         self.recordMarkSource = recordMarkSource
-        self.client = client; self.adapter = adapter; self.address = address.uppercased(); self.session = session
+        self.client = client; self.adapter = adapter; self.address = address.uppercased(); self.reader = reader; self.profile = profile
         self.settings = settings; self.clock = clock
         devicePath = BluetoothAddress.devicePath(adapter: adapter.path, address: address)
         policy = LinkPolicy(backoff: settings.backoff, seed: jitterSeed)
@@ -72,7 +77,7 @@ public actor BLEDeviceConnection {
                                                                 policy: .refuseNewestAndMark, lossMarker: { .lost(events: $0) })
     }
 
-    private var serviceUUIDs: [String] { [GATTUUID.full(session.profile.service)] }
+    private var serviceUUIDs: [String] { [GATTUUID.full(profile.service)] }
 
     /// Runs until `stop()` or until BlueZ goes away (the bus connection ends). Returns why it ended.
     public func run() async -> String {
@@ -80,6 +85,9 @@ public actor BLEDeviceConnection {
         while !stopped {
             if let reason = await client.endReason { return reason }
             let failure = await oneLink()
+            let downAt = clock.now()
+            let down = reader.handle(.linkDown, at: downAt) // a reader keeping a window emits it
+            if !down.measurements.isEmpty || !down.events.isEmpty { sink.yield(.output(down, receivedAt: downAt)) }
             if stopped { break }
             let bonded = await client.objects.device(at: devicePath)?.bonded ?? false
             let decision = policy.decide(failure, deviceBonded: bonded)
@@ -136,7 +144,7 @@ public actor BLEDeviceConnection {
     private func oneLink() async -> LinkFailure {
         // 1. The device object must exist; BlueZ forgets unpaired devices some time after discovery stops.
         if await client.objects.device(at: devicePath) == nil {
-            sink.yield(.state(.searching, detail: "discovering (service \(GATTUUID.hex(session.profile.service)))"))
+            sink.yield(.state(.searching, detail: "discovering (service \(GATTUUID.hex(profile.service)))"))
             do { try await client.acquireDiscovery(adapter: adapter.path, serviceUUIDs: serviceUUIDs) } catch {
                 return .call(BlueZRecovery.classify(error))
             }
@@ -214,7 +222,7 @@ public actor BLEDeviceConnection {
         let plan: GATTConnectionPlan
         do {
             try await client.refresh()
-            plan = try GATTConnectionPlan.make(profile: session.profile, services: await client.objects.gattServices(of: devicePath))
+            plan = try GATTConnectionPlan.make(profile: profile, services: await client.objects.gattServices(of: devicePath))
         } catch let problem as GATTConnectionPlan.Problem {
             return .staleGATTCache(problem)
         } catch { return .call(BlueZRecovery.classify(error)) }
@@ -223,7 +231,7 @@ public actor BLEDeviceConnection {
         }
 
         // 6. Reads, clock, subscriptions, writes — the RACP request from the mark the store holds.
-        if let recordMarkSource { session.resume(from: await recordMarkSource()) }
+        if let recordMarkSource { reader.resume(from: await recordMarkSource()) }
         pendingClockSet = nil
         do { try await setUp(plan) } catch { return .call(BlueZRecovery.classify(error)) }
 

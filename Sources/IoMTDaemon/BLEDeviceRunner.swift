@@ -22,7 +22,7 @@ final class BLEDeviceRunner: Sendable {
     init(address: String, profile: DeviceProfile, client: BlueZClient, adapter: BlueZAdapter, settings: DaemonConfiguration.Bluetooth,
          patientId: String?, pipeline: IngestPipeline, board: DeviceStatusBoard, synchronisation: any GatewayClockSynchronisation,
          clock: any WallClock) throws(DriverConfigurationError) {
-        let session = try DriverRegistry.makeGATTSession(for: profile)
+        let reader = try DriverRegistry.makeReader(for: profile)
         var connectionSettings = BLEDeviceConnection.Settings()
         connectionSettings.setDeviceClock = settings.setDeviceClock
         connectionSettings.deviceUTCOffsetMinutes = settings.deviceUTCOffsetMinutes
@@ -31,14 +31,18 @@ final class BLEDeviceRunner: Sendable {
         let seed = UInt64(truncatingIfNeeded: clock.now().millisecondsSinceEpoch) ^ UInt64(truncatingIfNeeded: address.hashValue)
         let store = pipeline.store
         let key = identity.key
-        connection = BLEDeviceConnection(client: client, adapter: adapter, address: address, session: session,
-                                         settings: connectionSettings, clock: clock, jitterSeed: seed,
-                                         recordMarkSource: {
+        guard let connection = BLEDeviceConnection(client: client, adapter: adapter, address: address, reader: reader,
+                                                   settings: connectionSettings, clock: clock, jitterSeed: seed,
+                                                   recordMarkSource: {
             do { return try await store.recordMark(deviceKey: key) } catch {
                 Log.error("\(key): cannot read the record mark from the store (\(error)); asking the device for every record", "bluetooth")
                 return nil
             }
-        })
+        }) else {
+            throw DriverConfigurationError(profileId: profile.id, field: "driver", expected: "a GATT driver for a Bluetooth LE device",
+                                           found: "\"\(profile.driver)\"")
+        }
+        self.connection = connection
         self.identity = identity
         self.address = address
         self.patientId = patientId; self.pipeline = pipeline; self.board = board; self.clock = clock
@@ -117,7 +121,7 @@ final class BLEDeviceRunner: Sendable {
     }
 
     /// Stores the output's readings with its record mark in one transaction; false when the store refused them.
-    private func deliver(_ output: GATTOutput, receivedAt: Instant, normaliser: Normaliser, withMark: Bool) async -> Bool {
+    private func deliver(_ output: DeviceOutput, receivedAt: Instant, normaliser: Normaliser, withMark: Bool) async -> Bool {
         for event in output.events {
             switch event {
             case let .rejectedFrame(reason): Log.warning("\(identity.key): value rejected: \(reason)", "bluetooth")

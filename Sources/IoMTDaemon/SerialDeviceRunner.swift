@@ -12,7 +12,7 @@ final class SerialDeviceRunner: Sendable {
     let identity: DeviceIdentity
     let patientId: String?
     let deviceClass: String
-    private let driver: Mutex<any DriverSession>
+    private let reader: Mutex<any DeviceReader>
     private let connection: SerialConnection
     private let pipeline: IngestPipeline
     private let health: HealthMonitor
@@ -31,7 +31,12 @@ final class SerialDeviceRunner: Sendable {
          pipeline: IngestPipeline, health: HealthMonitor, board: DeviceStatusBoard, clock: any WallClock,
          synchronisation: any GatewayClockSynchronisation = GatewayClockSynchronisationChoice.fromEnvironment()) throws(DriverConfigurationError) {
         self.synchronisation = synchronisation
-        driver = Mutex(try DriverRegistry.makeSession(for: profile))
+        let reader = try DriverRegistry.makeReader(for: profile)
+        guard reader.needs == .byteStream else {
+            throw DriverConfigurationError(profileId: profile.id, field: "driver", expected: "a byte-stream driver for a serial port",
+                                           found: "\"\(profile.driver)\"")
+        }
+        self.reader = Mutex(reader)
         let identity = DeviceIdentity(profileId: profile.id, manufacturer: profile.manufacturer, model: profile.model,
                                       serialNumber: device.serialNumber, portPath: device.path)
         self.identity = identity
@@ -50,7 +55,7 @@ final class SerialDeviceRunner: Sendable {
 
     /// What the reader thread hands to the async side: a driver step's output, or how many were refused before it.
     private enum Queued: Sendable {
-        case output(DriverOutput, Instant)
+        case output(DeviceOutput, Instant)
         case lost(Int)
     }
 
@@ -74,9 +79,9 @@ final class SerialDeviceRunner: Sendable {
                 reportReachability(true)
                 let now = clock.now()
                 board.set(identity.key, .connected, at: now)
-                step(driver.withLock { $0.start(at: now) }, at: now)
+                step(reader.withLock { $0.handle(.linkUp, at: now) }, at: now)
             case let .data(bytes, at):
-                let output = driver.withLock { $0.ingest(bytes, at: at) }
+                let output = reader.withLock { $0.handle(.bytes(bytes), at: at) }
                 step(output, at: at)
                 report(unframed.withLock { $0.bytesArrived(bytes.count, decoded: !output.measurements.isEmpty, at: at) }, at: at)
             case .overrun:
@@ -89,7 +94,7 @@ final class SerialDeviceRunner: Sendable {
                     Log.warning("\(identity.key): port closed (\(reason)); reconnecting", "serial")
                     reportReachability(false)
                 }
-                step(driver.withLock { $0.finish(at: now) }, at: now)
+                step(reader.withLock { $0.handle(.linkDown, at: now) }, at: now)
                 switch reason {
                 case .stopped: board.set(identity.key, .disconnected, detail: "stopped", at: now)
                 case .failed: board.set(identity.key, .failed, detail: reason.description, at: now)
@@ -108,7 +113,7 @@ final class SerialDeviceRunner: Sendable {
             while !Task.isCancelled {
                 do { try await Task.sleep(for: .seconds(1)) } catch { break } // cancelled: no last turn after `ended`
                 let now = clock.now()
-                let output = driver.withLock { $0.tick(at: now) }
+                let output = reader.withLock { $0.handle(.tick, at: now) }
                 step(output, at: now)
                 report(unframed.withLock { $0.stepped(decoded: !output.measurements.isEmpty, at: now) }, at: now)
                 await health.progressed(loopName)
@@ -162,8 +167,8 @@ final class SerialDeviceRunner: Sendable {
     }
 
     /// Synchronous part of a driver step: commands go to the device at once; the rest is queued.
-    private func step(_ output: DriverOutput, at time: Instant) {
-        for command in output.commands {
+    private func step(_ output: DeviceOutput, at time: Instant) {
+        for command in output.byteCommands {
             do { try connection.send(command) } catch {
                 Log.warning("\(identity.key): command not sent: \(error)", "serial")
             }
@@ -179,7 +184,7 @@ final class SerialDeviceRunner: Sendable {
         board.set(identity.key, .connected, detail: detail, at: clock.now())
     }
 
-    private func deliver(_ output: DriverOutput, receivedAt: Instant) async {
+    private func deliver(_ output: DeviceOutput, receivedAt: Instant) async {
         for event in output.events {
             switch event {
             case let .resynchronised(count):

@@ -1,37 +1,122 @@
 import IoMTCore
 import IoMTProfiles
 
-/// The driver contract. A driver is a pure decoder with a little state (a framer's buffer, a
-/// reporting window): it turns bytes into decoded measurements and says which commands to send.
-/// Transport, retries, timing and storage belong to the daemon (Tidepool's driver contract, reduced).
-///
-/// The daemon calls, in order: `start` once per connection (write the returned commands),
-/// `ingest` for every chunk read, `tick` periodically (keep-alives, window flushes), and `finish`
-/// when the stream ends (flush what a window holds).
-public protocol DriverSession: Sendable {
-    /// Commands to write right after the port opens (e.g. "start live data").
-    mutating func start(at time: Instant) -> DriverOutput
-    /// Bytes as read from the transport, in any chunking (torn frames are reassembled).
-    mutating func ingest(_ bytes: [UInt8], at time: Instant) -> DriverOutput
-    /// Called about once a second: keep-alives, timeouts, reporting-window boundaries.
-    mutating func tick(at time: Instant) -> DriverOutput
-    /// End of stream: emit what the current window holds.
-    mutating func finish(at time: Instant) -> DriverOutput
+/// The one device contract. Every transport (serial port, Bluetooth LE, Bluetooth Classic), capture replay,
+/// `iomtctl decode` and the benchmarks drive a driver the same way: inputs in, one `DeviceOutput` per input out.
+/// A reader is pure with a little state (a framer's buffer, a reporting window, a record mark): no I/O, no clock
+/// but the instants it is handed. Transports only move bytes and values; retries, timing and storage belong to
+/// the daemon (Tidepool's driver contract, reduced).
+public protocol DeviceReader: Sendable {
+    /// What the reader needs from its transport (a byte stream, or a GATT service and its characteristics).
+    var needs: DeviceNeeds { get }
+    /// One input at one instant. Order: `.linkUp` once per link (write the returned commands: a start request, an
+    /// RACP request), `.bytes`/`.value` as they arrive, `.tick` about once a second, `.linkDown` when the link ends
+    /// (a window is flushed).
+    mutating func handle(_ input: DeviceInput, at time: Instant) -> DeviceOutput
+    /// Before `.linkUp`: the record mark the store committed (not the one this reader last decoded: a record
+    /// decoded but not stored must be asked for again). Readers that keep no records ignore it.
+    mutating func resume(from mark: DeviceRecordMark?)
 }
 
-/// What one driver step produced.
-public struct DriverOutput: Sendable, Hashable {
-    public var measurements: [DecodedMeasurement]
-    /// Bytes to write to the device, in order.
-    public var commands: [[UInt8]]
-    public var events: [DriverEvent]
+extension DeviceReader {
+    public mutating func resume(from mark: DeviceRecordMark?) {}
+}
 
-    public init(measurements: [DecodedMeasurement] = [], commands: [[UInt8]] = [], events: [DriverEvent] = []) {
+/// What a transport hands a reader.
+public enum DeviceInput: Sendable, Hashable {
+    /// The link is up: a port opened, or a GATT link's reads and subscriptions are done.
+    case linkUp
+    /// Bytes as read from a byte stream (serial, RFCOMM), in any chunking (torn frames are reassembled).
+    case bytes([UInt8])
+    /// One characteristic value: read once, notified or indicated (16-bit SIG UUID).
+    case value(characteristic: UInt16, bytes: [UInt8])
+    /// About once a second: keep-alives, timeouts, reporting-window boundaries.
+    case tick
+    /// The link ended (closed, unplugged, disconnected): emit what a window holds.
+    case linkDown
+}
+
+/// What a transport is asked to send, in order.
+public enum DeviceCommand: Sendable, Hashable {
+    /// Bytes for a byte stream.
+    case bytes([UInt8])
+    /// A GATT write with response (RACP requests, Current Time).
+    case write(GATTWrite)
+}
+
+/// What a reader needs from its transport; the transport that cannot give it refuses the profile.
+public enum DeviceNeeds: Sendable, Hashable {
+    /// A byte stream (serial line settings come from the profile).
+    case byteStream
+    /// A GATT service with these characteristics read, subscribed and written (`GATTConnectionPlan`).
+    case gatt(GATTProfile)
+}
+
+/// What one input produced.
+public struct DeviceOutput: Sendable, Hashable {
+    public var measurements: [DecodedMeasurement]
+    /// To send to the device, in order.
+    public var commands: [DeviceCommand]
+    public var events: [DriverEvent]
+    /// The device clock, when the value was a clock read (GATT Current Time 0x2A2B or Date Time 0x2A08): with the
+    /// receipt time it gives `Normaliser.deviceClockOffsetMilliseconds`.
+    public var deviceClock: GATTCurrentTime?
+    /// The download mark to commit with these measurements (in the same store transaction), when it moved.
+    public var recordMark: DeviceRecordMark?
+    /// The record's sequence number, for a numbered record (Glucose Measurement).
+    public var sequenceNumber: UInt16?
+    /// The RACP answer, when the value was one.
+    public var recordAccessResponse: RACPResponse?
+    /// A stored-record transfer this input ended is complete and nothing more is asked (a clock set may follow).
+    public var transferComplete = false
+
+    public init(measurements: [DecodedMeasurement] = [], commands: [DeviceCommand] = [], events: [DriverEvent] = [],
+                deviceClock: GATTCurrentTime? = nil, recordMark: DeviceRecordMark? = nil, recordAccessResponse: RACPResponse? = nil) {
         self.measurements = measurements; self.commands = commands; self.events = events
+        self.deviceClock = deviceClock; self.recordMark = recordMark; self.recordAccessResponse = recordAccessResponse
     }
 
-    public mutating func append(_ other: DriverOutput) {
+    /// Appends a later step's output (stream readers); the later step's marks and clock win.
+    public mutating func append(_ other: DeviceOutput) {
         measurements += other.measurements; commands += other.commands; events += other.events
+        deviceClock = other.deviceClock ?? deviceClock; recordMark = other.recordMark ?? recordMark
+        sequenceNumber = other.sequenceNumber ?? sequenceNumber
+        recordAccessResponse = other.recordAccessResponse ?? recordAccessResponse
+        transferComplete = transferComplete || other.transferComplete
+    }
+
+    /// The byte-stream commands among `commands`.
+    public var byteCommands: [[UInt8]] { commands.compactMap { if case let .bytes(bytes) = $0 { bytes } else { nil } } }
+    /// The GATT writes among `commands`.
+    public var writes: [GATTWrite] { commands.compactMap { if case let .write(write) = $0 { write } else { nil } } }
+    /// The reasons of the rejected frames or values among `events`.
+    public var rejections: [String] { events.compactMap { if case let .rejectedFrame(reason) = $0 { reason } else { nil } } }
+}
+
+/// A byte-stream driver (serial, RFCOMM) written as four steps; its `DeviceReader` conformance maps inputs to them.
+public protocol ByteStreamDriver: DeviceReader {
+    /// Commands to write right after the port opens (e.g. "start live data").
+    mutating func start(at time: Instant) -> DeviceOutput
+    /// Bytes as read from the transport, in any chunking (torn frames are reassembled).
+    mutating func ingest(_ bytes: [UInt8], at time: Instant) -> DeviceOutput
+    /// Called about once a second: keep-alives, timeouts, reporting-window boundaries.
+    mutating func tick(at time: Instant) -> DeviceOutput
+    /// End of stream: emit what the current window holds.
+    mutating func finish(at time: Instant) -> DeviceOutput
+}
+
+extension ByteStreamDriver {
+    public var needs: DeviceNeeds { .byteStream }
+
+    public mutating func handle(_ input: DeviceInput, at time: Instant) -> DeviceOutput {
+        switch input {
+        case .linkUp: start(at: time)
+        case let .bytes(bytes): ingest(bytes, at: time)
+        case .tick: tick(at: time)
+        case .linkDown: finish(at: time)
+        case let .value(characteristic, _):
+            DeviceOutput(events: [.rejectedFrame(reason: "a characteristic value (0x\(GATTUUID.hex(characteristic))) for a byte-stream driver")])
+        }
     }
 }
 

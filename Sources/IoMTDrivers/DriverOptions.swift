@@ -10,7 +10,8 @@ struct DriverOptions {
     func rejectUnknown(allowed: [String]) throws(DriverConfigurationError) {
         for key in values.keys.sorted() where !allowed.contains(key) {
             throw DriverConfigurationError(profileId: profileId, field: "driverOptions.\(key)",
-                                           expected: "a known option (one of \(allowed.map { "\"\($0)\"" }.joined(separator: ", ")))",
+                                           expected: allowed.isEmpty ? "no driverOptions (this driver takes none)"
+                                                                     : "a known option (one of \(allowed.map { "\"\($0)\"" }.joined(separator: ", ")))",
                                            found: "unknown option \"\(key)\"")
         }
     }

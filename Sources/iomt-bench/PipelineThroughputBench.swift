@@ -29,7 +29,7 @@ enum PipelineThroughputBench {
         await withTaskGroup(of: Int.self) { group in
             for producer in 0..<producers {
                 group.addTask {
-                    var session = try! DriverRegistry.makeSession(for: profile)
+                    var reader = try! DriverRegistry.makeReader(for: profile)
                     var engine = AlertEngine(ruleSet: rules)
                     let normaliser = Normaliser()
                     let device = DeviceIdentity(profileId: profile.id, manufacturer: profile.manufacturer, model: profile.model, serialNumber: "BENCH-\(producer)")
@@ -40,7 +40,7 @@ enum PipelineThroughputBench {
                                                  searching: false, probeError: false, spo2Dropping: false,
                                                  pulseRate: 60 + i % 40, spo2: 88 + i % 12)
                         let at = Instant(millisecondsSinceEpoch: 1_700_000_000_000 + Int64(i) * 1000)
-                        let output = session.ingest(CMS50Frame.legacy(sample), at: at)
+                        let output = reader.handle(.bytes(CMS50Frame.legacy(sample)), at: at)
                         for measurement in output.measurements {
                             pending.append(normaliser.normalise(measurement, device: device, patientId: "44051401359", receivedAt: at))
                         }

@@ -40,11 +40,11 @@ enum PtyLatencyBench {
             connections.append(connection)
             let device = DeviceIdentity(profileId: profile.id, manufacturer: profile.manufacturer, model: profile.model, serialNumber: "LAT-\(index)")
             readers.append(Task {
-                var session = try! DriverRegistry.makeSession(for: profile)
+                var reader = try! DriverRegistry.makeReader(for: profile)
                 let normaliser = Normaliser()
                 for await event in connection.chunks() {
                     guard case let .data(bytes, at) = event else { continue }
-                    let output = session.ingest(bytes, at: at)
+                    let output = reader.handle(.bytes(bytes), at: at)
                     guard !output.measurements.isEmpty else { continue }
                     let observations = output.measurements.map { normaliser.normalise($0, device: device, patientId: nil, receivedAt: at) }
                     await pipeline.accept(observations)

@@ -45,7 +45,8 @@ enum DecodeCommand {
             fhirOptions = FHIRPreview.Options(patientId: patient, gatewayId: gatewayId ?? FHIRPreview.defaultGatewayId,
                                               serialNumber: serialNumber, devicePath: devicePath ?? FHIRPreview.defaultDevicePath, receivedAt: at)
         }
-        let measurements = try decode(bytes, profile: profile, characteristicText: characteristicText)
+        let measurements = try decode(bytes, profile: profile, characteristicText: characteristicText,
+                                      at: fhirOptions?.receivedAt ?? Instant(millisecondsSinceEpoch: 0))
         if let fhirOptions {
             let bundle = FHIRPreview.bundle(measurements, profile: profile, options: fhirOptions)
             print(pretty ? bundle.prettyPrinted() : bundle.serialized())
@@ -55,40 +56,30 @@ enum DecodeCommand {
         print(pretty ? document.prettyPrinted() : document.serialized())
     }
 
-    /// Stream drivers: the capture is ingested at one instant and flushed, so every window it fills is
-    /// reported. GATT drivers: the bytes are one value of one characteristic (`--characteristic`,
-    /// default the profile's main measurement); a value the decoder rejects is an input error.
-    private static func decode(_ bytes: [UInt8], profile: DeviceProfile, characteristicText: String?) throws(CLIError) -> [DecodedMeasurement] {
-        let time = Instant(millisecondsSinceEpoch: 0)
-        guard DriverRegistry.gattDriverIds.contains(profile.driver) else {
+    /// The bytes go through the profile's reader at one instant (`--at`, else the epoch), between a link up and a link
+    /// down, so every window a stream capture fills is reported and stands for that instant. For a GATT reader the bytes
+    /// are one value of one characteristic (`--characteristic`, default the profile's main measurement), and a value the
+    /// decoder rejects is an input error.
+    private static func decode(_ bytes: [UInt8], profile: DeviceProfile, characteristicText: String?, at time: Instant) throws(CLIError) -> [DecodedMeasurement] {
+        var reader: any DeviceReader
+        do { reader = try DriverRegistry.makeReader(for: profile) } catch { throw CLIError(message: "\(error)", exitCode: 2) }
+        guard let gatt = reader.needs.gattProfile else {
             if characteristicText != nil {
                 throw CLIError(message: "--characteristic goes with Bluetooth (GATT) profiles; '\(profile.id)' uses the byte-stream driver '\(profile.driver)'", exitCode: 2)
             }
-            var session: any DriverSession
-            do { session = try DriverRegistry.makeSession(for: profile) } catch { throw CLIError(message: "\(error)", exitCode: 2) }
-            var output = session.start(at: time)
-            output.append(session.ingest(bytes, at: time))
-            output.append(session.finish(at: time))
-            // The capture has no timeline of its own: every window it fills stands for the same instant (`--at`).
-            return output.measurements.map { var measurement = $0; measurement.takenAt = nil; return measurement }
+            return reader.runAtOnce([.bytes(bytes)], at: time).measurements
         }
-        var session: GATTDriverSession
-        do { session = try DriverRegistry.makeGATTSession(for: profile) } catch { throw CLIError(message: "\(error)", exitCode: 2) }
-        let known = session.profile.characteristics.map { GATTUUID.hex($0.uuid) }.joined(separator: ", ")
-        var characteristic = session.profile.mainMeasurement
+        let known = gatt.characteristics.map { GATTUUID.hex($0.uuid) }.joined(separator: ", ")
+        var characteristic = gatt.mainMeasurement
         if let characteristicText {
             guard let uuid = GATTUUID.parse(characteristicText) else {
                 throw CLIError(message: "--characteristic expects a 16-bit UUID as 4 hex digits (one of \(known)), got '\(characteristicText)'", exitCode: 2)
             }
             characteristic = uuid
         }
-        let output = session.decode(characteristic: characteristic, value: bytes, receivedAt: time)
-        let rejections = output.events.compactMap { event -> String? in
-            if case let .rejectedFrame(reason) = event { return reason }
-            return nil
-        }
-        if let reason = rejections.first {
-            throw CLIError(message: "rejected: \(reason)", hint: "\(session.profile.name) characteristics: \(known)", exitCode: 2)
+        let output = reader.runAtOnce([.value(characteristic: characteristic, bytes: bytes)], at: time)
+        if let reason = output.rejections.first {
+            throw CLIError(message: "rejected: \(reason)", hint: "\(gatt.name) characteristics: \(known)", exitCode: 2)
         }
         return output.measurements
     }

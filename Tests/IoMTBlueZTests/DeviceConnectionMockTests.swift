@@ -20,6 +20,12 @@ final class EventLog: Sendable {
         events.withLock { $0.filter { event in if case .deviceClockSet = event { true } else { false } }.count }
     }
     func count(_ state: BLELinkState) -> Int { states.filter { $0.0 == state }.count }
+    /// Outputs carrying the test reader's link-end marker.
+    var linkEnds: Int {
+        events.withLock { $0.filter { event in
+            if case .output(let output, _) = event { output.events.contains(.deviceInfo(key: "link", value: "down")) } else { false }
+        }.count }
+    }
 
     func waitFor(_ what: String, seconds: Double = 15, _ condition: () -> Bool) async throws {
         if await Eventually.holds(within: seconds, pollMilliseconds: 20, { condition() }) { return }
@@ -34,14 +40,19 @@ struct DeviceConnectionMockTests {
 
     func start(_ bench: BlueZMockBench, address: String, decoder: any GATTProfileDecoder.Type) async throws
         -> (BlueZClient, BLEDeviceConnection, EventLog, Task<String, Never>) {
+        try await start(bench, address: address, reader: GATTDriverSession(decoder: decoder))
+    }
+
+    func start(_ bench: BlueZMockBench, address: String, reader: any DeviceReader) async throws
+        -> (BlueZClient, BLEDeviceConnection, EventLog, Task<String, Never>) {
         let client = BlueZClient(bus: try await bench.bus.connect())
         try await client.start()
         let adapter = try await client.adapter(named: nil)
         var settings = BLEDeviceConnection.Settings()
         settings.backoff = .init(initialMilliseconds: 50, maximumMilliseconds: 200)
         settings.resolveTimeoutMilliseconds = 3_000
-        let connection = BLEDeviceConnection(client: client, adapter: adapter, address: address, session: GATTDriverSession(decoder: decoder),
-                                             settings: settings, clock: SystemClock(), jitterSeed: 42)
+        let connection = BLEDeviceConnection(client: client, adapter: adapter, address: address, reader: reader,
+                                             settings: settings, clock: SystemClock(), jitterSeed: 42)!
         let log = EventLog()
         let task = Task {
             let consumer = Task { for await event in connection.events { log.append(event) } }
@@ -119,6 +130,37 @@ struct DeviceConnectionMockTests {
 
         await connection.stop()
         _ = await task.value
+        await client.stop()
+    }
+
+    /// A reader that keeps something per link (a vendor protocol's window, a transfer in progress) must hear the link
+    /// end: the connection hands it `.linkDown` and delivers what it answers, like a serial port's close.
+    struct LinkEndReporter: DeviceReader {
+        var inner = GATTDriverSession(decoder: BloodPressureProfile.self)
+        var needs: DeviceNeeds { inner.needs }
+        mutating func handle(_ input: DeviceInput, at time: Instant) -> DeviceOutput {
+            guard input == .linkDown else { return inner.handle(input, at: time) }
+            return DeviceOutput(events: [.deviceInfo(key: "link", value: "down")])
+        }
+    }
+
+    @Test func theReaderHearsEveryLinkEndAndWhatItAnswersIsDelivered() async throws {
+        let bench = try await BlueZMockBench()
+        defer { bench.stop() }
+        let address = "AA:BB:CC:00:00:08"
+        let device = try await bench.addDevice(address, name: "BPM", uuids: [bench.full(0x1810)])
+        let service = try await bench.addService(device, index: 0x10, uuid: 0x1810)
+        _ = try await bench.addCharacteristic(service, index: 0x11, uuid: 0x2A35, flags: ["indicate"])
+        _ = try await bench.addCharacteristic(service, index: 0x14, uuid: 0x2A49, flags: ["read"], readValue: [0x01, 0x00])
+        let (client, connection, log, task) = try await start(bench, address: address, reader: LinkEndReporter())
+        try await log.waitFor("the connection") { log.count(.connected) == 1 }
+        #expect(log.linkEnds == 0)
+        try await bench.dropLink(device)
+        try await log.waitFor("the link end reported by the reader") { log.linkEnds == 1 }
+        try await log.waitFor("the reconnection") { log.count(.connected) == 2 }
+        await connection.stop()
+        _ = await task.value
+        #expect(log.linkEnds == 2, "the stopped link ended too")
         await client.stop()
     }
 
@@ -221,8 +263,8 @@ struct GlucoseAndClockMockTests {
         let adapter = try await client.adapter(named: nil)
         var settings = BLEDeviceConnection.Settings()
         settings.backoff = .init(initialMilliseconds: 50, maximumMilliseconds: 200)
-        let connection = BLEDeviceConnection(client: client, adapter: adapter, address: address, session: GATTDriverSession(decoder: GlucoseProfile.self),
-                                             settings: settings, clock: SystemClock(), jitterSeed: 1)
+        let connection = BLEDeviceConnection(client: client, adapter: adapter, address: address, reader: GATTDriverSession(decoder: GlucoseProfile.self),
+                                             settings: settings, clock: SystemClock(), jitterSeed: 1)!
         let log = EventLog()
         let task = Task {
             let consumer = Task { for await event in connection.events { log.append(event) } }
@@ -260,7 +302,7 @@ struct GlucoseAndClockMockTests {
         let client = BlueZClient(bus: try await bench.bus.connect())
         try await client.start()
         let connection = BLEDeviceConnection(client: client, adapter: try await client.adapter(named: nil), address: address,
-                                             session: GATTDriverSession(decoder: HeartRateProfile.self), clock: SystemClock(), jitterSeed: 1)
+                                             reader: GATTDriverSession(decoder: HeartRateProfile.self), clock: SystemClock(), jitterSeed: 1)!
         let log = EventLog()
         let task = Task {
             let consumer = Task { for await event in connection.events { log.append(event) } }

@@ -6,13 +6,13 @@ import Testing
 /// Either CMS50 profile reads either generation: the bytes tell them apart (README, "Telling the generations
 /// apart"). Driven through the shipped profiles, as the daemon and hotplug use them.
 @Suite struct CMS50GenerationDetectionTests {
-    func session(_ profileId: String) throws -> any DriverSession {
+    func session(_ profileId: String) throws -> any ByteStreamDriver {
         let profile = try #require(try Repository.catalog().profile(id: profileId))
         return try DriverRegistry.makeSession(for: profile)
     }
 
     /// One second of frames per step, ticked at each second's end.
-    func feed(_ session: inout any DriverSession, seconds: Int, frame: [UInt8]) -> DriverOutput {
+    func feed(_ session: inout any ByteStreamDriver, seconds: Int, frame: [UInt8]) -> DeviceOutput {
         var output = session.start(at: .test(0))
         for second in 0..<seconds {
             for part in 0..<4 {
@@ -26,7 +26,7 @@ import Testing
     @Test func cms50eOnTheLegacyProfileIsDetectedAndRead() throws {
         var legacyProfile = try session("contec-cms50d-plus")
         let output = feed(&legacyProfile, seconds: 4, frame: CMS50Encoder.v46(spo2: 96, pulse: 66))
-        #expect(output.commands.first == CMS50V46Decoder.startLiveData, "the v4.6 device is asked for live data")
+        #expect(output.byteCommands.first == CMS50V46Decoder.startLiveData, "the v4.6 device is asked for live data")
         #expect(output.events.contains { event in
             if case let .deviceInfo("generation", text) = event { return text.contains("decoding them as v46") && text.contains("contec-cms50e") }
             return false
@@ -34,7 +34,7 @@ import Testing
         let values = output.measurements.compactMap(\.value)
         #expect(values.count >= 4 && Set(values) == [DecimalValue(96), DecimalValue(66)], "\(output.measurements)")
         // From now on the v4.6 keep-alive runs.
-        #expect((5...10).contains { legacyProfile.tick(at: .test(Int64($0) * 1000)).commands == [CMS50V46Decoder.startLiveData] })
+        #expect((5...10).contains { legacyProfile.tick(at: .test(Int64($0) * 1000)).byteCommands == [CMS50V46Decoder.startLiveData] })
     }
 
     @Test func legacyDeviceOnTheV46ProfileIsDetectedAndRead() throws {

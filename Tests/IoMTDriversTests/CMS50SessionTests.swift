@@ -12,7 +12,7 @@ import Testing
     /// that second's frames only, and a second without frames emits nothing.
     @Test func windowsFollowTheGivenInstantsAt1Hz() throws {
         var session = try DriverRegistry.makeSession(for: profile(driver: DriverRegistry.cms50Legacy))
-        #expect(session.start(at: .test(0)).commands == [CMS50V46Decoder.startLiveData]) // the v4.6 probe, see below
+        #expect(session.start(at: .test(0)).byteCommands == [CMS50V46Decoder.startLiveData]) // the v4.6 probe, see below
         for offset in stride(from: Int64(0), to: 1000, by: 250) {
             #expect(session.ingest(frames(15, spo2: 97, pulse: 70), at: .test(offset)).measurements.isEmpty)
         }
@@ -76,10 +76,10 @@ import Testing
     @Test func v46StartsLiveDataAndRepeatsItAsKeepAlive() throws {
         var session = try DriverRegistry.makeSession(for: profile(driver: DriverRegistry.cms50V46))
         let startLive: [UInt8] = [0x7D, 0x81, 0xA1, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80]
-        #expect(session.start(at: .test(0)).commands == [startLive])
+        #expect(session.start(at: .test(0)).byteCommands == [startLive])
         var sentAt: [Int64] = []
         for second in Int64(1)...16 {
-            if session.tick(at: .test(second * 1000)).commands == [startLive] { sentAt.append(second * 1000) }
+            if session.tick(at: .test(second * 1000)).byteCommands == [startLive] { sentAt.append(second * 1000) }
         }
         #expect(sentAt == [5000, 10000, 15000])
     }
@@ -88,7 +88,7 @@ import Testing
         var session = try DriverRegistry.makeSession(for: profile(driver: DriverRegistry.cms50V46,
                                                                   options: ["keepAliveIntervalMs": .number(2000)]))
         _ = session.start(at: .test(0))
-        let sent = (1...6).map { session.tick(at: .test(Int64($0) * 1000)).commands.count }
+        let sent = (1...6).map { session.tick(at: .test(Int64($0) * 1000)).byteCommands.count }
         #expect(sent == [0, 1, 0, 1, 0, 1])
     }
 
@@ -96,13 +96,13 @@ import Testing
     /// until legacy frames come, then never again; a legacy device takes any byte as "stream on".
     @Test func legacyAsksForV46LiveDataOnlyUntilLegacyFramesArrive() throws {
         var session = try DriverRegistry.makeSession(for: profile(driver: DriverRegistry.cms50Legacy))
-        #expect(session.start(at: .test(0)).commands == [CMS50V46Decoder.startLiveData])
-        let probes = (1...10).map { session.tick(at: .test(Int64($0) * 1000)).commands.count }
+        #expect(session.start(at: .test(0)).byteCommands == [CMS50V46Decoder.startLiveData])
+        let probes = (1...10).map { session.tick(at: .test(Int64($0) * 1000)).byteCommands.count }
         #expect(probes == [0, 0, 0, 0, 1, 0, 0, 0, 0, 1])
         _ = session.ingest(frames(60, spo2: 97, pulse: 70), at: .test(10_500))
         let afterFrames = (11...30).map { second -> Int in
             _ = session.ingest(frames(60, spo2: 97, pulse: 70), at: .test(Int64(second) * 1000 - 10))
-            return session.tick(at: .test(Int64(second) * 1000)).commands.count
+            return session.tick(at: .test(Int64(second) * 1000)).byteCommands.count
         }
         #expect(afterFrames.allSatisfy { $0 == 0 })
     }

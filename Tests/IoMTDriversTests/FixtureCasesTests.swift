@@ -37,7 +37,7 @@ struct FixtureCase: CustomStringConvertible, Sendable {
     }
 
     /// Decodes a Bluetooth case: the `before` values (e.g. a Temperature Type read), then the capture.
-    func gattOutput() throws -> GATTOutput {
+    func gattOutput() throws -> DeviceOutput {
         let caseInfo = try JSONValue.parse(try text("case.json"))
         let profileId = try #require(caseInfo["profile"]?.stringValue, "case.json needs a \"profile\" string")
         let profile = try #require(try Repository.catalog().profile(id: profileId), "no profile \(profileId) in DeviceProfiles/")
@@ -50,7 +50,7 @@ struct FixtureCase: CustomStringConvertible, Sendable {
         return session.decode(characteristic: uuid, value: try capture(), receivedAt: .testStart)
     }
 
-    func session() throws -> any DriverSession {
+    func session() throws -> any ByteStreamDriver {
         let caseInfo = try JSONValue.parse(try text("case.json"))
         let profileId = try #require(caseInfo["profile"]?.stringValue, "case.json needs a \"profile\" string")
         let profile = try #require(try Repository.catalog().profile(id: profileId), "no profile \(profileId) in DeviceProfiles/")

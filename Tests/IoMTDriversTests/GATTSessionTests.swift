@@ -11,7 +11,7 @@ private func bleProfile(_ driver: String, services: [String], transport: Transpo
                   driverOptions: options)
 }
 
-private func rejections(_ output: GATTOutput) -> [String] {
+private func rejections(_ output: DeviceOutput) -> [String] {
     output.events.compactMap { if case let .rejectedFrame(reason) = $0 { return reason } else { return nil } }
 }
 

@@ -109,11 +109,11 @@ enum NoninEncoder {
 @Suite struct NoninSessionTests {
     @Test func selectFormatSendsTheCommandOnlyWhenAsked() throws {
         var quiet = try DriverRegistry.makeSession(for: profile(driver: DriverRegistry.noninFormat2))
-        #expect(quiet.start(at: .test(0)).commands.isEmpty)
+        #expect(quiet.start(at: .test(0)).byteCommands.isEmpty)
         var selecting = try DriverRegistry.makeSession(for: profile(driver: DriverRegistry.noninFormat2, options: ["selectFormat": .bool(true)]))
-        #expect(selecting.start(at: .test(0)).commands == [[0x02, 0x70, 0x02, 0x02, 0x02, 0x03]])
+        #expect(selecting.start(at: .test(0)).byteCommands == [[0x02, 0x70, 0x02, 0x02, 0x02, 0x03]])
         var format8 = try DriverRegistry.makeSession(for: profile(driver: DriverRegistry.noninFormat8, options: ["selectFormat": .bool(true)]))
-        #expect(format8.start(at: .test(0)).commands == [[0x02, 0x70, 0x02, 0x02, 0x08, 0x03]])
+        #expect(format8.start(at: .test(0)).byteCommands == [[0x02, 0x70, 0x02, 0x02, 0x08, 0x03]])
     }
 
     @Test func selectFormatMustBeABoolean() {
@@ -146,7 +146,7 @@ enum NoninEncoder {
 
     @Test func windowsFollowTheReportInterval() {
         var session = NoninFormat8Session(reportIntervalMs: 2000, selectsFormat: false)
-        var output = DriverOutput()
+        var output = DeviceOutput()
         for second in 0..<6 {
             output.append(session.ingest(NoninEncoder.format8(spo2: 90 + second, pulse: 60 + second), at: .test(Int64(second) * 1000)))
         }

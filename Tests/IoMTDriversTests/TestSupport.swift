@@ -47,8 +47,8 @@ func profile(driver: String, options: [String: JSONValue] = [:]) -> DeviceProfil
 }
 
 /// Runs a session over one capture ingested at one instant, then `finish`: the fixture contract.
-func decodeAtOnce(_ bytes: [UInt8], session: inout any DriverSession, chunkSizes: [Int]? = nil) -> DriverOutput {
-    var output = DriverOutput()
+func decodeAtOnce(_ bytes: [UInt8], session: inout any ByteStreamDriver, chunkSizes: [Int]? = nil) -> DeviceOutput {
+    var output = DeviceOutput()
     let time = Instant.testStart
     if let chunkSizes, !chunkSizes.isEmpty {
         var index = 0, chunk = 0

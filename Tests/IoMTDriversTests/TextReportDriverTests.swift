@@ -16,7 +16,7 @@ import Testing
 
         """.utf8)
 
-    func session(_ options: [String: JSONValue]) throws -> any DriverSession {
+    func session(_ options: [String: JSONValue]) throws -> any ByteStreamDriver {
         try DriverRegistry.makeSession(for: profile(driver: DriverRegistry.serialTextReport, options: options))
     }
 

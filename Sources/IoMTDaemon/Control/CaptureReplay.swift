@@ -19,33 +19,21 @@ struct CaptureReplay {
     }
 
     func run(endingAt end: Instant) throws(DriverConfigurationError) -> (observations: [Observation], rejectedFrames: Int) {
-        var session = try DriverRegistry.makeSession(for: profile)
+        var reader = try DriverRegistry.makeReader(for: profile)
+        guard reader.needs == .byteStream else {
+            throw DriverConfigurationError(profileId: profile.id, field: "driver", expected: "a byte-stream driver (a capture is a byte stream)",
+                                           found: "\"\(profile.driver)\"")
+        }
         let durationMs = Int64(bytes.count) * 1000 / byteRate
         let start = end.adding(milliseconds: -durationMs - 1000)
         let identity = DeviceIdentity(profileId: profile.id, manufacturer: profile.manufacturer, model: profile.model,
                                       serialNumber: "replay", portPath: "replay:\(label)")
-        var outputs: [(DriverOutput, Instant)] = [(session.start(at: start), start)]
-        var nextTick = start.adding(milliseconds: 1000)
-        let chunk = 32
-        var offset = 0
-        while offset < bytes.count {
-            let time = start.adding(milliseconds: Int64(offset) * 1000 / byteRate)
-            while nextTick <= time {
-                outputs.append((session.tick(at: nextTick), nextTick))
-                nextTick = nextTick.adding(milliseconds: 1000)
-            }
-            let slice = Array(bytes[offset..<min(bytes.count, offset + chunk)])
-            outputs.append((session.ingest(slice, at: time), time))
-            offset += chunk
-        }
-        let finish = start.adding(milliseconds: durationMs + 1000)
-        outputs.append((session.tick(at: finish), finish))
-        outputs.append((session.finish(at: finish), finish))
+        let outputs = reader.replay(bytes, byteRate: byteRate, from: start)
         let normaliser = Normaliser()
         var observations: [Observation] = []
         var rejected = 0
         for (output, time) in outputs {
-            rejected += output.events.filter { if case .rejectedFrame = $0 { return true } else { return false } }.count
+            rejected += output.rejections.count
             for measurement in output.measurements {
                 var observation = normaliser.normalise(measurement, device: identity, patientId: patientId, receivedAt: time)
                 observation.status.insert(.testData)

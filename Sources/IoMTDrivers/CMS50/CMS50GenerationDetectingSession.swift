@@ -11,7 +11,7 @@ import IoMTCore
 /// A v4.6 device sends nothing until asked, so while reading as legacy the session sends the v4.6 start
 /// command at start and every `probeIntervalMs` until legacy frames arrive; a legacy device takes any byte as
 /// "stream on" [3] and is not disturbed.
-public struct CMS50GenerationDetectingSession: DriverSession {
+public struct CMS50GenerationDetectingSession: ByteStreamDriver {
     public enum Generation: String, Sendable { case legacy, v46 }
 
     static let framesToSwitch = 10
@@ -38,16 +38,16 @@ public struct CMS50GenerationDetectingSession: DriverSession {
         }
     }
 
-    public mutating func start(at time: Instant) -> DriverOutput {
+    public mutating func start(at time: Instant) -> DeviceOutput {
         var output = active.start(at: time)
         if generation == .legacy {
-            output.commands.append(CMS50V46Decoder.startLiveData)
+            output.commands.append(.bytes(CMS50V46Decoder.startLiveData))
             lastProbeAt = time
         }
         return output
     }
 
-    public mutating func ingest(_ bytes: [UInt8], at time: Instant) -> DriverOutput {
+    public mutating func ingest(_ bytes: [UInt8], at time: Instant) -> DeviceOutput {
         let before = active.framesDecoded
         var output = active.ingest(bytes, at: time)
         if active.framesDecoded > before {
@@ -59,19 +59,19 @@ public struct CMS50GenerationDetectingSession: DriverSession {
         return output
     }
 
-    public mutating func tick(at time: Instant) -> DriverOutput {
+    public mutating func tick(at time: Instant) -> DeviceOutput {
         var output = active.tick(at: time)
         // Keep asking while no legacy frame came: a v4.6 device switched on after the port opened must hear it.
         if generation == .legacy, active.framesDecoded == framesAtLastTick, let last = lastProbeAt,
            time.milliseconds(since: last) >= keepAliveIntervalMs {
-            output.commands.append(CMS50V46Decoder.startLiveData)
+            output.commands.append(.bytes(CMS50V46Decoder.startLiveData))
             lastProbeAt = time
         }
         framesAtLastTick = active.framesDecoded
         return output
     }
 
-    public mutating func finish(at time: Instant) -> DriverOutput { active.finish(at: time) }
+    public mutating func finish(at time: Instant) -> DeviceOutput { active.finish(at: time) }
 
     /// The other generation's frames in a row so far, counting this chunk; bytes it had to skip break the run.
     private mutating func othersAlongside(_ bytes: [UInt8]) -> Int {
@@ -90,7 +90,7 @@ public struct CMS50GenerationDetectingSession: DriverSession {
     }
 
     /// The next frames are decoded as the other generation; what this one held in its window is flushed first.
-    private mutating func switchGeneration(at time: Instant) -> DriverOutput {
+    private mutating func switchGeneration(at time: Instant) -> DeviceOutput {
         var output = active.finish(at: time)
         let from = generation
         generation = from == .legacy ? .v46 : .legacy
@@ -105,7 +105,7 @@ public struct CMS50GenerationDetectingSession: DriverSession {
 }
 
 /// A CMS50 session of one generation that counts the frames it decoded.
-protocol CMS50GenerationSession: DriverSession {
+protocol CMS50GenerationSession: ByteStreamDriver {
     var framesDecoded: Int { get }
 }
 

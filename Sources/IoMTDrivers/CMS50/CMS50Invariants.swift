@@ -22,7 +22,7 @@ public enum CMS50Invariants {
             if let pulse = sample.pulseRate, !(1...254).contains(pulse) { return "pulse \(pulse) out of range" }
         }
         // The session over the same bytes must report only values that some frame carried.
-        var session: any DriverSession = generation == .legacy
+        var session: any ByteStreamDriver = generation == .legacy
             ? CMS50LegacySession(reportIntervalMs: 1000) : CMS50V46Session(reportIntervalMs: 1000, keepAliveIntervalMs: 5000)
         let start = Instant(millisecondsSinceEpoch: 0)
         var output = session.ingest(Array(bytes[..<split]), at: start)

@@ -1,7 +1,7 @@
 import IoMTCore
 
 /// Older CMS50D+/CMS50E firmware: the device streams live data on its own; nothing to send.
-public struct CMS50LegacySession: DriverSession {
+public struct CMS50LegacySession: ByteStreamDriver {
     private var framer = CMS50LegacyFramer()
     private var aggregator: CMS50WindowAggregator
     /// Frames decoded so far (for telling the generations apart, `CMS50GenerationDetectingSession`).
@@ -9,10 +9,10 @@ public struct CMS50LegacySession: DriverSession {
 
     public init(reportIntervalMs: Int64) { aggregator = CMS50WindowAggregator(intervalMs: reportIntervalMs) }
 
-    public mutating func start(at time: Instant) -> DriverOutput { DriverOutput() }
+    public mutating func start(at time: Instant) -> DeviceOutput { DeviceOutput() }
 
-    public mutating func ingest(_ bytes: [UInt8], at time: Instant) -> DriverOutput {
-        var output = DriverOutput(measurements: aggregator.advance(to: time))
+    public mutating func ingest(_ bytes: [UInt8], at time: Instant) -> DeviceOutput {
+        var output = DeviceOutput(measurements: aggregator.advance(to: time))
         let discardedBefore = framer.discardedBytes
         let samples = framer.push(bytes).compactMap(CMS50LegacyDecoder.decode)
         framesDecoded += samples.count
@@ -23,10 +23,10 @@ public struct CMS50LegacySession: DriverSession {
         return output
     }
 
-    public mutating func tick(at time: Instant) -> DriverOutput { DriverOutput(measurements: aggregator.advance(to: time)) }
+    public mutating func tick(at time: Instant) -> DeviceOutput { DeviceOutput(measurements: aggregator.advance(to: time)) }
 
-    public mutating func finish(at time: Instant) -> DriverOutput {
-        var output = DriverOutput(measurements: aggregator.flush(at: time))
+    public mutating func finish(at time: Instant) -> DeviceOutput {
+        var output = DeviceOutput(measurements: aggregator.flush(at: time))
         if framer.pendingByteCount > 0 { output.events.append(.resynchronised(discardedBytes: framer.pendingByteCount)) }
         return output
     }
@@ -34,7 +34,7 @@ public struct CMS50LegacySession: DriverSession {
 
 /// Firmware v4.6 (CMS50E/EW, late CMS50D+): live data must be requested, and the request repeated
 /// before the device's streaming run ends (see README.md, "Keep-alive").
-public struct CMS50V46Session: DriverSession {
+public struct CMS50V46Session: ByteStreamDriver {
     private var framer = CMS50V46Framer()
     private var aggregator: CMS50WindowAggregator
     /// Frames decoded so far (for telling the generations apart, `CMS50GenerationDetectingSession`).
@@ -47,13 +47,13 @@ public struct CMS50V46Session: DriverSession {
         self.keepAliveIntervalMs = keepAliveIntervalMs
     }
 
-    public mutating func start(at time: Instant) -> DriverOutput {
+    public mutating func start(at time: Instant) -> DeviceOutput {
         lastCommandAt = time
-        return DriverOutput(commands: [CMS50V46Decoder.startLiveData])
+        return DeviceOutput(commands: [.bytes(CMS50V46Decoder.startLiveData)])
     }
 
-    public mutating func ingest(_ bytes: [UInt8], at time: Instant) -> DriverOutput {
-        var output = DriverOutput(measurements: aggregator.advance(to: time))
+    public mutating func ingest(_ bytes: [UInt8], at time: Instant) -> DeviceOutput {
+        var output = DeviceOutput(measurements: aggregator.advance(to: time))
         let discardedBefore = framer.discardedBytes
         let samples = framer.push(bytes).compactMap(CMS50V46Decoder.decode)
         framesDecoded += samples.count
@@ -64,17 +64,17 @@ public struct CMS50V46Session: DriverSession {
         return output
     }
 
-    public mutating func tick(at time: Instant) -> DriverOutput {
-        var output = DriverOutput(measurements: aggregator.advance(to: time))
+    public mutating func tick(at time: Instant) -> DeviceOutput {
+        var output = DeviceOutput(measurements: aggregator.advance(to: time))
         if let last = lastCommandAt, time.milliseconds(since: last) >= keepAliveIntervalMs {
-            output.commands.append(CMS50V46Decoder.startLiveData)
+            output.commands.append(.bytes(CMS50V46Decoder.startLiveData))
             lastCommandAt = time
         }
         return output
     }
 
-    public mutating func finish(at time: Instant) -> DriverOutput {
-        var output = DriverOutput(measurements: aggregator.flush(at: time))
+    public mutating func finish(at time: Instant) -> DeviceOutput {
+        var output = DeviceOutput(measurements: aggregator.flush(at: time))
         if framer.pendingByteCount > 0 { output.events.append(.resynchronised(discardedBytes: framer.pendingByteCount)) }
         return output
     }

@@ -35,7 +35,7 @@ public enum NoninInvariants {
             }
         }
         // The session over the same bytes must report only values some packet or frame carried.
-        var session: any DriverSession = format == .format2
+        var session: any ByteStreamDriver = format == .format2
             ? NoninFormat2Session(reportIntervalMs: 1000, selectsFormat: false) : NoninFormat8Session(reportIntervalMs: 1000, selectsFormat: false)
         let start = Instant(millisecondsSinceEpoch: 0)
         var output = session.ingest(Array(bytes[..<split]), at: start)

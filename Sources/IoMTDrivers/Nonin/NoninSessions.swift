@@ -1,7 +1,7 @@
 import IoMTCore
 
 /// Nonin data format #2: 25-frame packets, three per second (README.md, "Data format #2").
-public struct NoninFormat2Session: DriverSession {
+public struct NoninFormat2Session: ByteStreamDriver {
     private var framer = NoninFormat2Framer()
     private var assembler = NoninPacketAssembler()
     private var aggregator: OximetryWindowAggregator<NoninSample>
@@ -13,12 +13,12 @@ public struct NoninFormat2Session: DriverSession {
         self.selectsFormat = selectsFormat
     }
 
-    public mutating func start(at time: Instant) -> DriverOutput {
-        DriverOutput(commands: selectsFormat ? [NoninCommand.selectDataFormat(2)] : [])
+    public mutating func start(at time: Instant) -> DeviceOutput {
+        DeviceOutput(commands: selectsFormat ? [.bytes(NoninCommand.selectDataFormat(2))] : [])
     }
 
-    public mutating func ingest(_ bytes: [UInt8], at time: Instant) -> DriverOutput {
-        var output = DriverOutput(measurements: aggregator.advance(to: time))
+    public mutating func ingest(_ bytes: [UInt8], at time: Instant) -> DeviceOutput {
+        var output = DeviceOutput(measurements: aggregator.advance(to: time))
         let discardedBefore = framer.discardedBytes, checksumBefore = framer.checksumFailures
         let incompleteBefore = assembler.incompletePackets
         let samples = assembler.push(framer.push(bytes)).compactMap(NoninFormat2Decoder.decode)
@@ -31,10 +31,10 @@ public struct NoninFormat2Session: DriverSession {
         return output
     }
 
-    public mutating func tick(at time: Instant) -> DriverOutput { DriverOutput(measurements: aggregator.advance(to: time)) }
+    public mutating func tick(at time: Instant) -> DeviceOutput { DeviceOutput(measurements: aggregator.advance(to: time)) }
 
-    public mutating func finish(at time: Instant) -> DriverOutput {
-        var output = DriverOutput(measurements: aggregator.flush(at: time))
+    public mutating func finish(at time: Instant) -> DeviceOutput {
+        var output = DeviceOutput(measurements: aggregator.flush(at: time))
         let leftover = framer.pendingByteCount + assembler.pendingFrameCount * NoninFormat2Framer.frameLength
         if leftover > 0 { output.events.append(.resynchronised(discardedBytes: leftover)) }
         return output
@@ -42,7 +42,7 @@ public struct NoninFormat2Session: DriverSession {
 }
 
 /// Nonin data format #8: one 4-byte frame per second (README.md, "Data format #8").
-public struct NoninFormat8Session: DriverSession {
+public struct NoninFormat8Session: ByteStreamDriver {
     private var framer = NoninFormat8Framer()
     private var aggregator: OximetryWindowAggregator<NoninSample>
     public let selectsFormat: Bool
@@ -56,14 +56,14 @@ public struct NoninFormat8Session: DriverSession {
         self.selectsFormat = selectsFormat
     }
 
-    public mutating func start(at time: Instant) -> DriverOutput {
-        guard selectsFormat else { return DriverOutput() }
+    public mutating func start(at time: Instant) -> DeviceOutput {
+        guard selectsFormat else { return DeviceOutput() }
         awaitingAckSince = time
-        return DriverOutput(commands: [NoninCommand.selectDataFormat(8)])
+        return DeviceOutput(commands: [.bytes(NoninCommand.selectDataFormat(8))])
     }
 
-    public mutating func ingest(_ bytes: [UInt8], at time: Instant) -> DriverOutput {
-        var output = DriverOutput(measurements: aggregator.advance(to: time))
+    public mutating func ingest(_ bytes: [UInt8], at time: Instant) -> DeviceOutput {
+        var output = DeviceOutput(measurements: aggregator.advance(to: time))
         var bytes = bytes
         var skipped = 0
         // Until the device acknowledges the format switch, bytes may still be another format's:
@@ -89,10 +89,10 @@ public struct NoninFormat8Session: DriverSession {
         return output
     }
 
-    public mutating func tick(at time: Instant) -> DriverOutput { DriverOutput(measurements: aggregator.advance(to: time)) }
+    public mutating func tick(at time: Instant) -> DeviceOutput { DeviceOutput(measurements: aggregator.advance(to: time)) }
 
-    public mutating func finish(at time: Instant) -> DriverOutput {
-        var output = DriverOutput(measurements: aggregator.flush(at: time))
+    public mutating func finish(at time: Instant) -> DeviceOutput {
+        var output = DeviceOutput(measurements: aggregator.flush(at: time))
         if framer.pendingByteCount > 0 { output.events.append(.resynchronised(discardedBytes: framer.pendingByteCount)) }
         return output
     }

@@ -2,7 +2,7 @@ import IoMTCore
 
 /// A device that prints text reports over serial (spirometers and other report printers): nothing
 /// to send, a report's values are emitted when its end marker arrives.
-public struct TextReportSession: DriverSession {
+public struct TextReportSession: ByteStreamDriver {
     private var framer: TextLineFramer
     private var parser: TextReportParser
 
@@ -11,10 +11,10 @@ public struct TextReportSession: DriverSession {
         parser = TextReportParser(format: format)
     }
 
-    public mutating func start(at time: Instant) -> DriverOutput { DriverOutput() }
+    public mutating func start(at time: Instant) -> DeviceOutput { DeviceOutput() }
 
-    public mutating func ingest(_ bytes: [UInt8], at time: Instant) -> DriverOutput {
-        var output = DriverOutput()
+    public mutating func ingest(_ bytes: [UInt8], at time: Instant) -> DeviceOutput {
+        var output = DeviceOutput()
         var discarded = 0
         for line in framer.push(bytes) {
             let step = parser.consume(line)
@@ -26,10 +26,10 @@ public struct TextReportSession: DriverSession {
         return output
     }
 
-    public mutating func tick(at time: Instant) -> DriverOutput { DriverOutput() }
+    public mutating func tick(at time: Instant) -> DeviceOutput { DeviceOutput() }
 
-    public mutating func finish(at time: Instant) -> DriverOutput {
-        var output = DriverOutput()
+    public mutating func finish(at time: Instant) -> DeviceOutput {
+        var output = DeviceOutput()
         let leftover = framer.pendingByteCount + parser.pendingReportByteCount
         output.events += parser.finish().rejections.map { .rejectedFrame(reason: $0) }
         if leftover > 0 { output.events.append(.resynchronised(discardedBytes: leftover)) }

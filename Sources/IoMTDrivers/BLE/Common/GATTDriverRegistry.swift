@@ -1,17 +1,26 @@
 import IoMTCore
 import IoMTProfiles
 
-extension DriverRegistry {
-    static let gattDecoders: [any GATTProfileDecoder.Type] = [
+/// The Bluetooth SIG health profiles: one registration per profile decoder (they take no driverOptions).
+enum GATTRegistration {
+    static let decoders: [any GATTProfileDecoder.Type] = [
         BloodPressureProfile.self, PulseOximeterProfile.self, HealthThermometerProfile.self,
         WeightScaleProfile.self, HeartRateProfile.self, GlucoseProfile.self,
     ]
 
+    static let all: [DriverRegistration] = decoders.map { decoder in
+        DriverRegistration(id: decoder.profile.driverId, isGATT: true) { profile, _ throws(DriverConfigurationError) in
+            try DriverRegistry.makeGATTSession(for: profile)
+        }
+    }
+}
+
+extension DriverRegistry {
     /// The session for a Bluetooth health profile (`transport: "ble"`, a `ble-…` driver).
     /// `highWaterSequenceNumber`: the last stored-record sequence number already received from this
     /// device (Glucose), so only newer records are requested.
     public static func makeGATTSession(for profile: DeviceProfile, highWaterSequenceNumber: UInt16? = nil) throws(DriverConfigurationError) -> GATTDriverSession {
-        guard let decoder = gattDecoders.first(where: { $0.profile.driverId == profile.driver }) else {
+        guard let decoder = GATTRegistration.decoders.first(where: { $0.profile.driverId == profile.driver }) else {
             throw DriverConfigurationError(profileId: profile.id, field: "driver",
                                            expected: "a GATT driver (one of \(gattDriverIds.sorted().map { "\"\($0)\"" }.joined(separator: ", ")))",
                                            found: "\"\(profile.driver)\"")

@@ -1,33 +1,5 @@
 import IoMTCore
 
-/// What decoding one characteristic value produced: readings and diagnostics for the pipeline, and
-/// writes the BlueZ layer must perform (RACP requests).
-public struct GATTOutput: Sendable, Hashable {
-    public var measurements: [DecodedMeasurement]
-    public var events: [DriverEvent]
-    public var writes: [GATTWrite]
-    /// The RACP answer, when the value was one (the record transfer it ends is complete).
-    public var recordAccessResponse: RACPResponse?
-    /// The device clock, when the value was a Current Time (0x2A2B) or Date Time (0x2A08) read: with the
-    /// receipt time it gives `Normaliser.deviceClockOffsetMilliseconds` (`clockOffsetMilliseconds(readAt:…)`).
-    public var deviceClock: GATTCurrentTime?
-    /// The download mark to commit with these measurements (in the same store transaction), when it moved.
-    public var recordMark: DeviceRecordMark?
-    /// The record's sequence number, for a numbered record (Glucose Measurement).
-    public var sequenceNumber: UInt16?
-    /// The RACP transfer this value ended is complete and nothing more is asked (a clock set may follow).
-    public var transferComplete = false
-
-    public init(measurements: [DecodedMeasurement] = [], events: [DriverEvent] = [], writes: [GATTWrite] = [],
-                recordAccessResponse: RACPResponse? = nil, deviceClock: GATTCurrentTime? = nil, recordMark: DeviceRecordMark? = nil) {
-        self.measurements = measurements; self.events = events; self.writes = writes
-        self.recordAccessResponse = recordAccessResponse; self.deviceClock = deviceClock; self.recordMark = recordMark
-    }
-
-    /// The stream drivers' output shape, for the shared pipeline (writes are GATT-only).
-    public var driverOutput: DriverOutput { DriverOutput(measurements: measurements, events: events) }
-}
-
 /// A per-profile pure decoder: one characteristic value in, readings out. State a profile needs
 /// across values (a Temperature Type read once, a glucose high-water mark) lives in the context.
 public protocol GATTProfileDecoder: Sendable {
@@ -69,7 +41,7 @@ public struct GlucoseRecordTime: Sendable, Hashable {
 /// 2. `decode(characteristic:value:receivedAt:)` for every value read (features, types, clocks) and
 ///    every notification/indication, in arrival order.
 /// Pure: no I/O, no clock; a value that cannot be decoded becomes a `rejectedFrame` event, never a crash.
-public struct GATTDriverSession: Sendable {
+public struct GATTDriverSession: DeviceReader {
     public let profile: GATTProfile
     private let decoder: any GATTProfileDecoder.Type
     private var context = GATTDecodingContext()
@@ -112,8 +84,19 @@ public struct GATTDriverSession: Sendable {
 
     /// RACP requests to write once subscriptions are active: records from the mark when one is known
     /// (sequence numbers, Glucose), all stored records otherwise.
-    public mutating func connected(at time: Instant) -> GATTOutput {
-        guard profile.usesRecordAccessControlPoint else { return GATTOutput() }
+    public var needs: DeviceNeeds { .gatt(profile) }
+
+    public mutating func handle(_ input: DeviceInput, at time: Instant) -> DeviceOutput {
+        switch input {
+        case .linkUp: connected(at: time)
+        case let .value(characteristic, bytes): decode(characteristic: characteristic, value: bytes, receivedAt: time)
+        case .tick, .linkDown: DeviceOutput()
+        case .bytes: DeviceOutput(events: [.rejectedFrame(reason: "a byte stream for the GATT driver \(profile.driverId)")])
+        }
+    }
+
+    public mutating func connected(at time: Instant) -> DeviceOutput {
+        guard profile.usesRecordAccessControlPoint else { return DeviceOutput() }
         let request: RACPRequest
         if let mark = recordMark, profile.service == GATTService.glucose {
             request = .reportRecordsFromSequenceNumber(mark.sequenceNumber)
@@ -123,25 +106,25 @@ public struct GATTDriverSession: Sendable {
             transfer = profile.service == GATTService.glucose ? .rereading : .downloading
             transferTop = nil
         }
-        return GATTOutput(writes: [racpWrite(request)])
+        return DeviceOutput(commands: [.write(racpWrite(request))])
     }
 
     private func racpWrite(_ request: RACPRequest) -> GATTWrite {
         GATTWrite(service: profile.service, characteristic: GATTCharacteristic.recordAccessControlPoint, value: request.bytes)
     }
 
-    public mutating func decode(characteristic: UInt16, value: [UInt8], receivedAt: Instant) -> GATTOutput {
+    public mutating func decode(characteristic: UInt16, value: [UInt8], receivedAt: Instant) -> DeviceOutput {
         do throws(GATTDecodingError) {
             switch characteristic {
             case GATTCharacteristic.recordAccessControlPoint where profile.usesRecordAccessControlPoint:
                 let response = try RACPResponse.decode(value)
-                var output = GATTOutput(events: [.deviceInfo(key: "racp", value: response.description)], recordAccessResponse: response)
+                var output = DeviceOutput(events: [.deviceInfo(key: "racp", value: response.description)], recordAccessResponse: response)
                 switch transfer {
                 case .verifying, .restartedRereadAfterTransfer:
                     // The marked record is gone (no records found) or the numbering restarted: read everything again;
                     // the duplicates this sends are suppressed at delivery (PHD identifier).
                     output.events.append(.deviceInfo(key: "recordNumbering", value: "sequence numbers restarted (meter reset or replaced); reading every record again"))
-                    output.writes = [racpWrite(.reportAllRecords)]
+                    output.commands = [.write(racpWrite(.reportAllRecords))]
                     transfer = .rereading
                     transferTop = nil
                 case .rereading, .downloading, .idle:
@@ -151,17 +134,17 @@ public struct GATTDriverSession: Sendable {
                 return output
             case GATTCharacteristic.currentTime:
                 let time = try GATTCurrentTime.decode(value)
-                return GATTOutput(events: [.deviceInfo(key: "deviceClock", value: clockText(time.dateTime))], deviceClock: time)
+                return DeviceOutput(events: [.deviceInfo(key: "deviceClock", value: clockText(time.dateTime))], deviceClock: time)
             case GATTCharacteristic.dateTime:
                 let time = try GATTDateTime.decode(value)
-                return GATTOutput(events: [.deviceInfo(key: "deviceClock", value: clockText(time))],
+                return DeviceOutput(events: [.deviceInfo(key: "deviceClock", value: clockText(time))],
                                   deviceClock: GATTCurrentTime(dateTime: time, dayOfWeek: 0, fractions256: 0, adjustReason: 0))
             default:
                 guard profile.use(of: characteristic) != nil else {
-                    return GATTOutput(events: [.rejectedFrame(reason: "characteristic 0x\(GATTUUID.hex(characteristic)) is not part of \(profile.name)")])
+                    return DeviceOutput(events: [.rejectedFrame(reason: "characteristic 0x\(GATTUUID.hex(characteristic)) is not part of \(profile.name)")])
                 }
                 var decoded = try decoder.decode(characteristic: characteristic, value: value, context: &context)
-                var output = GATTOutput(measurements: decoded.measurements, events: decoded.events)
+                var output = DeviceOutput(measurements: decoded.measurements, events: decoded.events)
                 if let sequence = decoded.sequenceNumber {
                     let record = DeviceRecordMark(sequenceNumber: sequence, deviceTime: context.lastGlucoseRecord?.deviceTime)
                     output.sequenceNumber = sequence
@@ -171,7 +154,7 @@ public struct GATTDriverSession: Sendable {
                 return output
             }
         } catch {
-            return GATTOutput(events: [.rejectedFrame(reason: error.description)])
+            return DeviceOutput(events: [.rejectedFrame(reason: error.description)])
         }
     }
 

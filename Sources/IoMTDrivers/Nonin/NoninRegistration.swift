@@ -1,0 +1,13 @@
+import IoMTCore
+
+/// Nonin serial data formats 2 and 8 (`selectFormat`: send the select-format command at link up).
+enum NoninRegistration {
+    static let all: [DriverRegistration] = [
+        DriverRegistration(id: DriverRegistry.noninFormat2, options: ["reportIntervalMs", "selectFormat"]) { _, options throws(DriverConfigurationError) in
+            NoninFormat2Session(reportIntervalMs: try reportInterval(options), selectsFormat: try options.boolean("selectFormat", default: false))
+        },
+        DriverRegistration(id: DriverRegistry.noninFormat8, options: ["reportIntervalMs", "selectFormat"]) { _, options throws(DriverConfigurationError) in
+            NoninFormat8Session(reportIntervalMs: try reportInterval(options), selectsFormat: try options.boolean("selectFormat", default: false))
+        },
+    ]
+}
