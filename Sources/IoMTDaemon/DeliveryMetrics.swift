@@ -28,6 +28,8 @@ public enum DeliveryMetrics {
                stats.failuresByKind.sorted { $0.key < $1.key }.map { ("\(label),kind=\"\(escaped($0.key))\"", "\($0.value)") })
         metric("iomtd_quarantined_readings", "gauge", "Readings set aside after the server refused their content.",
                [(label, "\(stats.quarantined)")])
+        metric("iomtd_held_readings", "gauge", "Readings held because no patient was bound to their device at their time (a binding sends them).",
+               [(label, "\(stats.held)")])
         metric("iomtd_delivered_readings_retained", "gauge", "Readings the destination accepted and the store still keeps (falls as retention prunes them).",
                [(label, "\(stats.delivered)")])
         metric("iomtd_duplicate_readings_retained", "gauge", "Readings not uploaded because the destination had already accepted their identifier (resent device memory), still retained.",

@@ -8,13 +8,14 @@ public struct FHIRPHDWireFormat: WireFormat {
 
     public init(gateway: GatewayIdentity) { builder = PHDBundleBuilder(gateway: gateway) }
 
-    /// DOM attributes every reading to a patient (Observation.subject); a reading no binding covered is
-    /// held back visibly (quarantined with `Store.heldBackReason`) until a binding for its time re-queues it. A reading
-    /// whose time is not trusted is held for the technician (`Store.untrustedTimeReason`), never sent re-stamped.
+    /// DOM attributes every reading to a patient (Observation.subject). A reading no binding covered is stored held and
+    /// never reaches this point; one that does without a patient is a fault, set aside (`Store.noPatientAtSendReason`),
+    /// never sent to no one. A reading whose time is not trusted is held for the technician (`Store.untrustedTimeReason`),
+    /// never sent re-stamped.
     public func unsendable(_ batch: [StoredObservation]) -> [QuarantinedRow] {
         batch.compactMap {
             if $0.observation.status.contains(.timeUntrusted) { return QuarantinedRow(id: $0.id, reason: Store.untrustedTimeReason) }
-            return $0.observation.patientId == nil ? QuarantinedRow(id: $0.id, reason: Store.heldBackReason) : nil
+            return $0.observation.patientId == nil ? QuarantinedRow(id: $0.id, reason: Store.noPatientAtSendReason) : nil
         }
     }
 

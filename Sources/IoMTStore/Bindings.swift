@@ -26,6 +26,9 @@ extension Store {
     /// The quarantine reason of a reading whose time is not trusted (an unset or implausible device clock).
     public static let untrustedTimeReason = "the device's time for this reading is not trustworthy (device clock unset, or the corrected time lies in the future or long before the device was first seen); check the device clock and the reading, then requeue it"
     public static let heldBackReason = "no patient was bound to the device at the reading's time; bind the device (iomtctl bind) to send it"
+    /// A queued reading without a patient reached the wire format (readings without one are stored held, so this is a
+    /// fault): set aside for a human rather than sent to no one.
+    public static let noPatientAtSendReason = "the reading had no patient when it was to be sent; bind the device (iomtctl bind), then requeue it"
 
     /// Every binding, or one device's, oldest first.
     public func bindings(deviceKey: String? = nil) throws(StoreError) -> [PatientBinding] {
@@ -82,7 +85,7 @@ extension Store {
         }
         bindingCache[deviceKey, default: []].append(result.0)
         bindingCache[deviceKey]!.sort { $0.start < $1.start }
-        for (destination, count) in result.1.requeued { backlog[destination, default: 0] += count }
+        for (destination, count) in result.1.backlogChange { backlog[destination, default: 0] += count }
         return BindingResult(binding: result.0, reattributed: result.1.attributed)
     }
 
@@ -108,7 +111,7 @@ extension Store {
         let ended = PatientBinding(id: open.id, deviceKey: deviceKey, patientId: open.patientId, start: open.start, end: end,
                                    createdAt: open.createdAt, createdBy: open.createdBy)
         bindingCache[deviceKey] = bindingCache[deviceKey]!.map { $0.id == open.id ? ended : $0 }
-        for (destination, count) in change.requeued { backlog[destination, default: 0] += count }
+        for (destination, count) in change.backlogChange { backlog[destination, default: 0] += count }
         return ended
     }
 

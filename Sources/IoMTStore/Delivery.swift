@@ -5,6 +5,10 @@ enum DeliveryState: Int {
     case pending = 0, delivered = 1, quarantined = 2
     /// Delivered-as-duplicate: its identifier had already been accepted (DedupLedger.swift); never uploaded.
     case duplicate = 3
+    /// Held: no patient is attributed to the reading (no binding covered its time, or its time is not trusted for
+    /// attribution). Never offered to a destination; a binding that attributes it puts it in the queue, one that
+    /// takes its patient away holds it again (Reattribution.swift). Never pruned or evicted: it waits for a human.
+    case held = 4
 }
 
 extension Store {
@@ -98,19 +102,28 @@ extension Store {
         backlog[destination, default: 0] -= changed
     }
 
-    /// Quarantined rows with the reason they were set aside, oldest first.
+    /// Rows set aside, oldest first, with why: quarantined ones with the reason they were refused, held ones (no
+    /// patient) with what attributes them — both wait for a human, so one listing shows both.
     public func quarantined(destination: String, limit: Int) throws(StoreError) -> [(StoredObservation, String)] {
         let select = try connection.statement("""
-            SELECT \(Store.readingColumns), d.attempts, d.last_error_message FROM delivery d INDEXED BY delivery_quarantined
+            SELECT \(Store.readingColumns), d.attempts, d.last_error_message, d.state FROM (
+                SELECT reading_id FROM delivery INDEXED BY delivery_quarantined WHERE destination = ?1 AND state = \(DeliveryState.quarantined.rawValue)
+                UNION ALL
+                SELECT reading_id FROM delivery INDEXED BY delivery_held WHERE destination = ?1 AND state = \(DeliveryState.held.rawValue)
+                ORDER BY reading_id LIMIT ?2) aside
+            JOIN delivery d ON d.reading_id = aside.reading_id AND d.destination = ?1
             JOIN readings r ON r.id = d.reading_id
-            WHERE d.destination = ? AND d.state = 2 ORDER BY d.reading_id LIMIT ?
+            ORDER BY d.reading_id
             """)
         defer { select.reset() }
         try select.bind(destination, at: 1)
         try select.bind(limit, at: 2)
         var result: [(StoredObservation, String)] = []
         while try select.step() {
-            result.append((try storedObservation(from: select, hasAttempts: true), select.text(16) ?? ""))
+            let row = try storedObservation(from: select, hasAttempts: true)
+            guard select.int(17) == DeliveryState.held.rawValue else { result.append((row, select.text(16) ?? "")); continue }
+            let attributable = row.observation.status.isDisjoint(with: StatusFlag.timeNotAttributable)
+            result.append((row, attributable ? Store.heldBackReason : Store.untrustedTimeReason))
         }
         return result
     }
@@ -147,6 +160,6 @@ extension Store {
 
         return DeliveryStats(backlog: counts.pending, oldestUndelivered: oldestUndelivered,
                              lastSuccess: lastSuccess, delivered: counts.delivered, duplicates: counts.duplicates,
-                             quarantined: counts.quarantined, failuresByKind: failuresByKind)
+                             quarantined: counts.quarantined, held: counts.held, failuresByKind: failuresByKind)
     }
 }

@@ -9,7 +9,7 @@ import IoMTCore
 
 /// Delivery rows of one destination per state, as `delivery_counts` holds them.
 struct DeliveryCounts: Equatable {
-    var pending = 0, delivered = 0, quarantined = 0, duplicates = 0
+    var pending = 0, delivered = 0, quarantined = 0, duplicates = 0, held = 0
 }
 
 extension Store {
@@ -25,6 +25,7 @@ extension Store {
             case .delivered: counts.delivered = select.int(1)
             case .quarantined: counts.quarantined = select.int(1)
             case .duplicate: counts.duplicates = select.int(1)
+            case .held: counts.held = select.int(1)
             case nil: break
             }
         }

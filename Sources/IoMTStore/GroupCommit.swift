@@ -57,6 +57,7 @@ extension Store {
         waitingRows -= rows
 
         var newDevices: [DeviceIdentity: Int64] = [:]
+        var heldReadings = 0
         let alertBatch = waitingAlerts
         waitingAlerts = []
         var alertIds: [[Int64]] = []
@@ -65,7 +66,7 @@ extension Store {
         do {
             outcome = .success(try connection.transaction { () throws(StoreError) -> [Int64] in
                 var context = try makeAppendContext()
-                defer { newDevices = context.newDevices }
+                defer { newDevices = context.newDevices; heldReadings = context.heldReadings }
                 var ids: [Int64] = []
                 ids.reserveCapacity(rows)
                 for pending in batch {
@@ -88,7 +89,7 @@ extension Store {
             committedAppendTransactions += 1
             noteStorageAfterCommit(rows: rows)
             for (identity, id) in newDevices { deviceIds[identity] = id; identities[id] = identity }
-            for destination in configuration.destinations { backlog[destination, default: 0] += rows }
+            for destination in configuration.destinations { backlog[destination, default: 0] += rows - heldReadings }
             var offset = 0
             for pending in batch {
                 let count = pending.observations.count

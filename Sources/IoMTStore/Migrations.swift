@@ -302,6 +302,15 @@ enum Migrations {
                 track_json TEXT NOT NULL
             ) WITHOUT ROWID;
             """),
+        // A real held state (4): readings without a patient are stored held instead of queued and set aside by the
+        // forwarder with a message a binding had to recognise. Rows set aside that way become held (the text is the
+        // one `Store.heldBackReason` had when this migration was written; the counters follow through their trigger).
+        Migration(version: 19, sql: """
+            CREATE INDEX delivery_held ON delivery(destination, reading_id) WHERE state = 4;
+            UPDATE delivery SET state = 4, last_error_kind = NULL, last_error_message = NULL
+            WHERE state = 2 AND last_error_kind = 'quarantined'
+            AND last_error_message = 'no patient was bound to the device at the reading''s time; bind the device (iomtctl bind) to send it';
+            """),
     ]
 
     static var latestVersion: Int { steps.last?.version ?? 0 }

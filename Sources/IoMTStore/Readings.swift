@@ -8,6 +8,8 @@ struct AppendContext {
     /// Devices first stored in this transaction; they enter the actor's cache only after COMMIT.
     var newDevices: [DeviceIdentity: Int64] = [:]
     var lastDevice: (identity: DeviceIdentity, id: Int64)?
+    /// Readings of this transaction stored held (no patient): they are not part of any destination's backlog.
+    var heldReadings = 0
 }
 
 extension Store {
@@ -26,7 +28,7 @@ extension Store {
                                       device_time, received_ms, corrected_ms, patient_id, raw_frame)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """),
-            queue: try connection.statement("INSERT INTO delivery (reading_id, destination) VALUES (?, ?)"))
+            queue: try connection.statement("INSERT INTO delivery (reading_id, destination, state) VALUES (?, ?, ?)"))
     }
 
     /// Inserts one reading and its delivery rows; call inside a transaction.
@@ -46,16 +48,21 @@ extension Store {
         try insert.bind(observation.correctedTime.millisecondsSinceEpoch, at: 11)
         // A home hub's readings carry their patient; in clinic mode the binding at the reading's time decides.
         // A reading whose time is not trusted is never attributed by time: it is held (patient NULL).
+        // This is the one place a reading gets its patient; without one its delivery rows are held, not queued.
         let attributable = observation.status.isDisjoint(with: StatusFlag.timeNotAttributable)
-        try insert.bind(observation.patientId ?? (attributable ? boundPatient(deviceKey: observation.device.key, at: observation.correctedTime) : nil), at: 12)
+        let patient = observation.patientId ?? (attributable ? boundPatient(deviceKey: observation.device.key, at: observation.correctedTime) : nil)
+        try insert.bind(patient, at: 12)
         try insert.bind(observation.rawFrame, at: 13)
         try insert.run()
         let id = sqlite3_last_insert_rowid(connection.handle)
         if !configuration.destinations.isEmpty {
             let queue = context.queue
+            let state = patient == nil ? DeliveryState.held : .pending
+            if patient == nil { context.heldReadings += 1 }
             for destination in configuration.destinations {
                 try queue.bind(id, at: 1)
                 try queue.bind(destination, at: 2)
+                try queue.bind(state.rawValue, at: 3)
                 try queue.run()
             }
         }

@@ -6,8 +6,8 @@ struct Reattribution {
     var attributed = 0
     /// Undelivered readings that lost their patient and are held back again.
     var unattributed = 0
-    /// Held rows put back into each destination's queue.
-    var requeued: [String: Int] = [:]
+    /// Per destination: held rows put into the queue minus queued rows held again (what the backlog moves by).
+    var backlogChange: [String: Int] = [:]
 }
 
 extension Store {
@@ -68,19 +68,23 @@ extension Store {
             if attribute.int64(0) != 0 { change.unattributed += 1 } else { change.attributed += 1 }
         }
         attribute.reset()
-        // Rows the forwarder had set aside for want of a patient go back into the queue once they have one.
-        let requeue = try connection.statement("""
-            UPDATE delivery SET state = 0, attempts = 0, last_error_kind = NULL, last_error_message = NULL
-            WHERE destination = ?5 AND state = 2 AND last_error_kind = 'quarantined' AND last_error_message = ?4
-            AND reading_id IN (SELECT r.id FROM readings r WHERE \(Store.readingOfDeviceInWindow) AND r.patient_id IS NOT NULL)
+        // Held rows go into the queue once their reading has a patient; queued rows whose reading lost it are held.
+        let move = try connection.statement("""
+            UPDATE delivery SET state = ?5, attempts = 0, last_error_kind = NULL, last_error_message = NULL
+            WHERE destination = ?4 AND state = ?6
+            AND reading_id IN (SELECT r.id FROM readings r WHERE \(Store.readingOfDeviceInWindow) AND (r.patient_id IS NULL) = ?7)
             """)
-        defer { requeue.reset() }
+        defer { move.reset() }
         for destination in configuration.destinations {
-            try bindWindow(requeue)
-            try requeue.bind(Store.heldBackReason, at: 4)
-            try requeue.bind(destination, at: 5)
-            try requeue.run()
-            change.requeued[destination] = connection.changes
+            for (from, to, patientless) in [(DeliveryState.held, DeliveryState.pending, false), (.pending, .held, true)] {
+                try bindWindow(move)
+                try move.bind(destination, at: 4)
+                try move.bind(to.rawValue, at: 5)
+                try move.bind(from.rawValue, at: 6)
+                try move.bind(patientless ? 1 : 0, at: 7)
+                try move.run()
+                change.backlogChange[destination, default: 0] += to == .pending ? connection.changes : -connection.changes
+            }
         }
         return change
     }

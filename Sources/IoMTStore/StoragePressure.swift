@@ -186,8 +186,10 @@ extension Store {
 
     /// In one transaction: a summary reading per group (queued for every destination), then the group's raw rows go.
     private func writeSummaries(_ groups: [(key: StreamMinute, value: [StreamRow])]) throws(StoreError) -> (removed: Int, written: Int) {
+        var heldSummaries = 0
         let result = try connection.transaction { () throws(StoreError) -> (Int, Int) in
             var context = try makeAppendContext()
+            defer { heldSummaries = context.heldReadings }
             let summary = try connection.statement(
                 "INSERT INTO reading_summaries (reading_id, count, minimum, maximum, period_end_ms) VALUES (?, ?, ?, ?, ?)")
             defer { summary.reset() }
@@ -217,7 +219,7 @@ extension Store {
             }
             return (removed, written)
         }
-        for destination in configuration.destinations { backlog[destination, default: 0] += result.1 - result.0 }
+        for destination in configuration.destinations { backlog[destination, default: 0] += result.1 - heldSummaries - result.0 }
         return (result.0, result.1)
     }
 

@@ -35,11 +35,14 @@ public struct DeliveryStats: Sendable, Hashable, Codable {
     /// Retained rows set aside because the destination had already accepted their identifier (never uploaded).
     public var duplicates: Int
     public var quarantined: Int
+    /// Rows held for want of a patient (no binding covered the reading's time): a binding queues them.
+    public var held: Int
     public var failuresByKind: [String: Int]
     public init(backlog: Int, oldestUndelivered: Instant?, lastSuccess: Instant?, delivered: Int, duplicates: Int = 0,
-                quarantined: Int, failuresByKind: [String: Int]) {
+                quarantined: Int, held: Int = 0, failuresByKind: [String: Int]) {
         self.backlog = backlog; self.oldestUndelivered = oldestUndelivered; self.lastSuccess = lastSuccess
-        self.delivered = delivered; self.duplicates = duplicates; self.quarantined = quarantined; self.failuresByKind = failuresByKind
+        self.delivered = delivered; self.duplicates = duplicates; self.quarantined = quarantined; self.held = held
+        self.failuresByKind = failuresByKind
     }
 }
 

@@ -203,8 +203,8 @@ enum CLIHelp {
 
             Clinic mode (no patient.pesel in the configuration): readings of DEVICE whose measurement time falls
             in [--from, --until) belong to this patient. --from defaults to now; without --until the binding stays
-            open until `iomtctl unbind`. Readings no binding covers are held back (shown as quarantined) and
-            never sent to anyone. A window that covers held readings is refused, naming how many and when they
+            open until `iomtctl unbind`. Readings no binding covers are held (counted as "held" in status, listed
+            by `quarantine list`) and never sent to anyone. A window that covers held readings is refused, naming how many and when they
             were measured, unless --release-held says you checked they are this patient's: then they are
             released to this patient. Every undelivered reading in the window is attributed again; a window
             that would move a reading already delivered for another patient is refused.
@@ -238,7 +238,7 @@ enum CLIHelp {
 
             Prints Prometheus text exposition: iomtd_backlog_readings, iomtd_oldest_undelivered_age_seconds,
             iomtd_last_success_timestamp_seconds, iomtd_delivery_failures_total{kind="…"},
-            iomtd_quarantined_readings, iomtd_delivered_readings_retained. The daemon writes the same text to
+            iomtd_quarantined_readings, iomtd_held_readings, iomtd_delivered_readings_retained. The daemon writes the same text to
             <stateDirectory>/metrics.prom every 15 s (node_exporter textfile collector).
 
             Exit codes: 0 printed, 1 no store file or unreadable, 2 usage error.

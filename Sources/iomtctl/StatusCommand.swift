@@ -38,6 +38,7 @@ enum StatusCommand {
                 ("delivered", .number(stats.delivered)),
                 ("duplicates", .number(stats.duplicates)),
                 ("quarantined", .number(stats.quarantined)),
+                ("held", .number(stats.held)),
                 ("failuresByKind", .object(stats.failuresByKind.sorted { $0.key < $1.key }.map { ($0.key, .number($0.value)) })),
             ])
             print(document.serialized())
@@ -52,6 +53,7 @@ enum StatusCommand {
             delivered:           \(stats.delivered) (retained rows)
             duplicates:          \(stats.duplicates) (already accepted, not uploaded)
             quarantined:         \(stats.quarantined)\(stats.quarantined > 0 ? " (see: iomtctl quarantine list)" : "")
+            held:                \(stats.held)\(stats.held > 0 ? " (no patient bound at their time: iomtctl bind)" : "")
             failures:            \(stats.failuresByKind.isEmpty ? "none" : stats.failuresByKind.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
             """)
     }
@@ -89,6 +91,7 @@ enum LiveStatus {
               last success:        \(delivery["lastSuccess"]?.stringValue ?? "never")
               forwarder:           \(status["forwarder"]?["state"]?.stringValue ?? "?")
               quarantined:         \(delivery["quarantined"]?.intValue ?? 0)
+              held:                \(delivery["held"]?.intValue ?? 0) (no patient bound at their time)
               failures:            \(failures.isEmpty ? "none" : failures.map { "\($0.0) \($0.1.numberText ?? "?")" }.joined(separator: ", "))
             """)
         let alerts = status["recentAlerts"]?.arrayValue ?? []

@@ -95,7 +95,7 @@ import Testing
         // Unbound: readings are stored but held back, none reaches DOM.
         let held = await LabHarness.waitUntil(seconds: 20) {
             guard let (status, output) = try? ctl(lab, ["status", "--json"]), status == 0 else { return false }
-            return ((json(output)["delivery"] as? [String: Any])?["quarantined"] as? Int ?? 0) >= 4
+            return ((json(output)["delivery"] as? [String: Any])?["held"] as? Int ?? 0) >= 4
         }
         #expect(held, "\(lab.logs())")
         #expect((await lab.domObservationCount() ?? 0) == 0)

@@ -112,7 +112,7 @@ import Testing
 }
 
 @Suite struct ForwarderUnboundTests {
-    @Test func readingsWithoutPatientAreQuarantinedNotSent() async throws {
+    @Test func readingsWithoutPatientAreHeldNotSent() async throws {
         let fixture = try StoreFixture()
         let receiver = DOMReceiver(configuration: DOMReceiverConfiguration())
         let port = try receiver.start()
@@ -121,10 +121,12 @@ import Testing
         batch[1].patientId = nil
         _ = try await fixture.store.append(batch)
         let steps = await drain(makeForwarder(fixture, port: port))
-        #expect(steps.first == .progressed(delivered: 2, quarantined: 1))
+        #expect(steps.first == .progressed(delivered: 2, quarantined: 0), "never offered: stored held")
         #expect(receiver.observationCount == 2)
-        let quarantined = try await fixture.store.quarantined(destination: "dom", limit: 5)
-        #expect(quarantined.map { $0.0.observation.patientId } == [nil])
-        #expect(quarantined.first?.1.contains("no patient") == true)
+        let stats = try await fixture.store.stats(destination: "dom")
+        #expect((stats.held, stats.quarantined, stats.backlog) == (1, 0, 0))
+        let aside = try await fixture.store.quarantined(destination: "dom", limit: 5)
+        #expect(aside.map { $0.0.observation.patientId } == [nil])
+        #expect(aside.first?.1.contains("no patient") == true)
     }
 }

@@ -24,7 +24,12 @@ import Testing
         let patients = Dictionary(uniqueKeysWithValues: pending.map { ($0.id, $0.observation.patientId) })
         #expect(patients[ids[0]] == "patient-A")
         #expect(patients[ids[1]] == "patient-B")
-        #expect(patients[ids[2]] == .some(nil), "a reading before any binding is held back, not guessed")
+        #expect(patients[ids[2]] == nil, "a reading before any binding is not queued")
+        let held = try await store.quarantined(destination: "dom", limit: 10)
+        #expect(held.map(\.0.id) == [ids[2]] && held.first?.0.observation.patientId == nil, "held back, not guessed")
+        #expect(held.first?.1 == Store.heldBackReason)
+        let stats = try await store.stats(destination: "dom")
+        #expect((stats.backlog, stats.held, stats.quarantined) == (2, 1, 0))
     }
 
     @Test func overlappingBindingIsRefusedNamingTheOtherOne() async throws {
@@ -49,8 +54,9 @@ import Testing
         let dir = TemporaryDirectory()
         let store = try storeFile(dir.database)
         let ids = try await store.append([unbound(at: 10), unbound(at: 20), unbound(at: 4000)])
-        try await store.quarantine(ids, destination: "dom", reason: Store.heldBackReason, at: base)
-        #expect(try await store.stats(destination: "dom").backlog == 0)
+        #expect(try await store.pending(destination: "dom", limit: 10).isEmpty, "stored held: never offered to the forwarder")
+        let before = try await store.stats(destination: "dom")
+        #expect((before.backlog, before.held) == (0, 3))
 
         let result = try await store.bind(deviceKey: oximeter.key, patientId: "patient-A", from: base, until: base.adding(milliseconds: 3_600_000),
                                           releasingHeld: true, actor: "uid 1000", at: base.adding(milliseconds: 5_000_000))
@@ -58,7 +64,8 @@ import Testing
         let pending = try await store.pending(destination: "dom", limit: 10)
         #expect(pending.map(\.id) == Array(ids.prefix(2)))
         #expect(pending.allSatisfy { $0.observation.patientId == "patient-A" })
-        #expect(try await store.stats(destination: "dom").backlog == 2)
+        let after = try await store.stats(destination: "dom")
+        #expect((after.backlog, after.held) == (2, 1))
         #expect(try await store.quarantined(destination: "dom", limit: 10).map { $0.0.id } == [ids[2]], "outside the window: still held")
     }
 
@@ -71,8 +78,8 @@ import Testing
         #expect(try await store.unbind(deviceKey: oximeter.key, at: base.adding(milliseconds: 90_000), actor: "uid 1000", now: base) == nil)
         let ids = try await store.append([unbound(at: 59), unbound(at: 60)])
         let patients = try await store.pending(destination: "dom", limit: 10).map(\.observation.patientId)
-        #expect(patients == ["44051401359", nil])
-        #expect(ids.count == 2)
+        #expect(patients == ["44051401359"])
+        #expect(try await store.quarantined(destination: "dom", limit: 10).map(\.0.id) == [ids[1]], "after the end: held")
         let audit = try await store.auditLog(limit: 10)
         #expect(audit.contains { $0.2 == "bind" && $0.1 == "uid 1000" })
         #expect(audit.contains { $0.2 == "unbind" })
@@ -108,6 +115,9 @@ import Testing
         // Patient A left at +60 s; the nurse ends the binding afterwards, at +200 s.
         _ = try await store.unbind(deviceKey: oximeter.key, at: base.adding(milliseconds: 60_000), actor: "uid 0", now: base.adding(milliseconds: 200_000))
         #expect(try await patients(store, ids) == ["patient-A", nil, nil], "readings after the end must not stay on the patient who left")
+        #expect(try await store.pending(destination: "dom", limit: 10).map(\.id) == [ids[0]], "held at once, never offered without a patient")
+        let heldNow = try await store.stats(destination: "dom")
+        #expect((heldNow.backlog, heldNow.held) == (1, 2))
         // Patient B, bound from +60 s, gets exactly those readings (once the technician confirms them).
         await #expect(throws: StoreError.self) {
             _ = try await store.bind(deviceKey: oximeter.key, patientId: "patient-B", from: base.adding(milliseconds: 60_000), until: nil,
@@ -118,6 +128,34 @@ import Testing
                                           releasingHeld: true, actor: "uid 0", at: base.adding(milliseconds: 210_000))
         #expect(result.reattributed == 2)
         #expect(try await patients(store, ids) == ["patient-A", "patient-B", "patient-B"])
+    }
+
+    /// Before the held state, the forwarder set patientless rows aside as quarantined with `heldBackReason`; the
+    /// migration makes them held, so a binding releases them like any held reading (and the counters follow).
+    @Test func readingsSetAsideForWantOfAPatientByAnEarlierVersionAreHeldAfterTheMigration() async throws {
+        let dir = TemporaryDirectory()
+        var ids: [Int64] = []
+        do {
+            let store = try storeFile(dir.database)
+            ids = try await store.append([unbound(at: 10), unbound(at: 20)])
+            try await store.executeForTests("""
+                UPDATE delivery SET state = 2, last_error_kind = 'quarantined',
+                    last_error_message = 'no patient was bound to the device at the reading''s time; bind the device (iomtctl bind) to send it'
+                WHERE state = 4;
+                DROP INDEX delivery_held; PRAGMA user_version = 18
+                """)
+            let legacy = try await store.stats(destination: "dom")
+            #expect((legacy.quarantined, legacy.held) == (2, 0))
+        }
+        let store = try storeFile(dir.database)
+        let migrated = try await store.stats(destination: "dom")
+        #expect((migrated.quarantined, migrated.held, migrated.backlog) == (0, 2, 0))
+        let result = try await store.bind(deviceKey: oximeter.key, patientId: "patient-A", from: base, until: nil, releasingHeld: true,
+                                          actor: "uid 0", at: base.adding(milliseconds: 60_000))
+        #expect(result.reattributed == 2)
+        #expect(try await store.pending(destination: "dom", limit: 10).map(\.id) == ids)
+        let (counters, counted) = try await store.countersAndCounts()
+        #expect(counters == counted)
     }
 
     @Test func unbindThatWouldMoveDeliveredReadingsIsRefused() async throws {

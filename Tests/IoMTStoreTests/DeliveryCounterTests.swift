@@ -43,8 +43,7 @@ struct DeliveryCounterTests {
         _ = try await store.requeueQuarantined(.reason("422"), destination: "dom", actor: "uid 0", at: now)
         try await check("requeue")
         // Held (no patient) rows of a second device, released by a binding.
-        let held = try await store.append((0..<5).map { stream($0, hoursAgo: 2, device: cuff, patient: nil) })
-        try await store.quarantine(held, destination: "dom", reason: Store.heldBackReason, at: now)
+        _ = try await store.append((0..<5).map { stream($0, hoursAgo: 2, device: cuff, patient: nil) })
         try await check("hold")
         _ = try await store.bind(deviceKey: cuff.key, patientId: "patient-2", from: now.adding(milliseconds: -3 * 3_600_000), until: nil,
                                  releasingHeld: true, actor: "uid 0", at: now)
@@ -75,7 +74,7 @@ struct DeliveryCounterTests {
             // Back to a version-12 file: no counters, no triggers, nor what later versions added (alerts.test, the journal, the track rows).
             try await store.executeForTests("""
                 DROP TRIGGER delivery_counts_insert; DROP TRIGGER delivery_counts_delete; DROP TRIGGER delivery_counts_transition;
-                DROP TABLE delivery_counts; ALTER TABLE alerts DROP COLUMN test; DROP TABLE alert_engine_journal; DROP TABLE alert_engine_tracks;
+                DROP TABLE delivery_counts; ALTER TABLE alerts DROP COLUMN test; DROP TABLE alert_engine_journal; DROP TABLE alert_engine_tracks; DROP INDEX delivery_held;
                 PRAGMA user_version = 12
                 """)
         }

@@ -64,6 +64,7 @@ public struct DaemonControl: Sendable {
                 ("delivered", .number(stats.delivered)),
                 ("duplicates", .number(stats.duplicates)),
                 ("quarantined", .number(stats.quarantined)),
+                ("held", .number(stats.held)),
                 ("failuresByKind", .object(stats.failuresByKind.sorted { $0.key < $1.key }.map { ($0.key, .number($0.value)) })),
             ])),
             ("recentAlerts", .array(alerts.map { alert in
