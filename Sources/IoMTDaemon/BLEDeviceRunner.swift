@@ -14,6 +14,7 @@ final class BLEDeviceRunner: Sendable {
     let connection: BLEDeviceConnection
     private let patientId: String?
     private let pipeline: IngestPipeline
+    private let ingest: DeviceIngest
     private let board: DeviceStatusBoard
     private let clock: any WallClock
     private let utcOffsetMinutes: Int
@@ -46,6 +47,7 @@ final class BLEDeviceRunner: Sendable {
         self.identity = identity
         self.address = address
         self.patientId = patientId; self.pipeline = pipeline; self.board = board; self.clock = clock
+        ingest = DeviceIngest(identity: identity, patientId: patientId, pipeline: pipeline, board: board, category: "bluetooth", rejectionsAreRoutine: false)
         self.synchronisation = synchronisation
         utcOffsetMinutes = settings.deviceUTCOffsetMinutes
         // Registered once: a runner started again after BlueZ came back keeps the device's reading count.
@@ -71,7 +73,7 @@ final class BLEDeviceRunner: Sendable {
                 case let .output(output, receivedAt):
                     normaliser.checkGatewayClock(synchronisation)
                     if let sequence = output.sequenceNumber { lastSequence = max(lastSequence ?? sequence, sequence) }
-                    if await !deliver(output, receivedAt: receivedAt, normaliser: normaliser, withMark: !marksHeld) { marksHeld = true }
+                    if await !ingest.deliver(output, receivedAt: receivedAt, normaliser: normaliser, withMark: !marksHeld) { marksHeld = true }
                 case let .deviceClockRead(reading):
                     normaliser.clock.clockRead(reading)
                     await recordClock(reading, setAt: nil, normaliser: &normaliser)
@@ -118,30 +120,5 @@ final class BLEDeviceRunner: Sendable {
         case .searching, .connecting, .resolving: .starting
         case .reconnecting: .reconnecting
         }
-    }
-
-    /// Stores the output's readings with its record mark in one transaction; false when the store refused them.
-    private func deliver(_ output: DeviceOutput, receivedAt: Instant, normaliser: Normaliser, withMark: Bool) async -> Bool {
-        for event in output.events {
-            switch event {
-            case let .rejectedFrame(reason): Log.warning("\(identity.key): value rejected: \(reason)", "bluetooth")
-            case let .deviceInfo(key, value): Log.info("\(identity.key): \(key) = \(value)", "bluetooth")
-            case let .resynchronised(count): Log.debug("\(identity.key): resynchronised, \(count) bytes skipped", "bluetooth")
-            }
-        }
-        let marks = withMark ? output.recordMark.map { [DeviceMarkUpdate(deviceKey: identity.key, mark: $0)] } ?? [] : []
-        guard !output.measurements.isEmpty || !marks.isEmpty else { return true }
-        let observations = output.measurements.map {
-            normaliser.normalise($0, device: identity, patientId: patientId, receivedAt: receivedAt, sequenceNumber: output.sequenceNumber)
-        }
-        for held in observations where held.status.contains(.timeUntrusted) {
-            Log.warning("\(identity.key): \(held.type.mdcRefId) reading held: its time (\(held.correctedTime.iso8601)) is not trustworthy", "bluetooth")
-        }
-        let ids = await pipeline.accept(observations, marks: marks)
-        if ids.count != observations.count { return false }
-        if !ids.isEmpty, let latest = observations.map(\.correctedTime).max() {
-            board.readingsStored(identity.key, count: ids.count, latest: latest)
-        }
-        return true
     }
 }

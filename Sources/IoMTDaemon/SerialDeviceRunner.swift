@@ -15,6 +15,7 @@ final class SerialDeviceRunner: Sendable {
     private let reader: Mutex<any DeviceReader>
     private let connection: SerialConnection
     private let pipeline: IngestPipeline
+    private let ingest: DeviceIngest
     private let health: HealthMonitor
     private let clock: any WallClock
     private let board: DeviceStatusBoard
@@ -43,6 +44,7 @@ final class SerialDeviceRunner: Sendable {
         self.patientId = patientId
         deviceClass = profile.deviceClass
         self.pipeline = pipeline
+        ingest = DeviceIngest(identity: identity, patientId: patientId, pipeline: pipeline, board: board, category: "serial", rejectionsAreRoutine: true)
         self.health = health
         self.clock = clock
         self.board = board
@@ -185,25 +187,8 @@ final class SerialDeviceRunner: Sendable {
     }
 
     private func deliver(_ output: DeviceOutput, receivedAt: Instant) async {
-        for event in output.events {
-            switch event {
-            case let .resynchronised(count):
-                Log.debug("\(identity.key): resynchronised, \(count) bytes skipped", "driver")
-            case let .rejectedFrame(reason):
-                Log.debug("\(identity.key): frame rejected: \(reason)", "driver")
-            case let .deviceInfo(key, value):
-                Log.info("\(identity.key): \(key) = \(value)", "driver")
-            }
-        }
-        guard !output.measurements.isEmpty else { return }
         var normaliser = normaliser
         normaliser.checkGatewayClock(synchronisation) // serial readings are stamped with the gateway's clock
-        let observations = output.measurements.map {
-            normaliser.normalise($0, device: identity, patientId: patientId, receivedAt: receivedAt)
-        }
-        let ids = await pipeline.accept(observations)
-        if !ids.isEmpty, let latest = observations.map(\.correctedTime).max() {
-            board.readingsStored(identity.key, count: ids.count, latest: latest)
-        }
+        await ingest.deliver(output, receivedAt: receivedAt, normaliser: normaliser)
     }
 }
