@@ -34,8 +34,10 @@ let package = Package(
         // after the message callback returned, which libmosquitto 2.0.11 does not; docs/deployment.md).
         .systemLibrary(name: "CPaho", path: "Sources/CPaho"),
 
+        // System calls every module writes the same way: errno text, a dedicated pthread (a leaf: Glibc only).
+        .target(name: "IoMTSystem", swiftSettings: strict),
         // The reading model, codes, decimal values, time, JSON, normalisation.
-        .target(name: "IoMTCore", swiftSettings: strict),
+        .target(name: "IoMTCore", dependencies: ["IoMTSystem"], swiftSettings: strict),
         // Device profiles: JSON files in DeviceProfiles/, validated on load.
         .target(name: "IoMTProfiles", dependencies: ["IoMTCore"], swiftSettings: strict),
         // Pure decoders: bytes → decoded measurements (one folder per driver; BLE/ holds the GATT health-profile decoders).
@@ -63,7 +65,7 @@ let package = Package(
                                                    "IoMTDBus", "IoMTBlueZ", "IoMTMQTT"],
                 swiftSettings: strict),
         // D-Bus client on an AF_UNIX socket (no libdbus): wire format, SASL EXTERNAL, connection, exported objects.
-        .target(name: "IoMTDBus", exclude: ["README.md"], swiftSettings: strict),
+        .target(name: "IoMTDBus", dependencies: ["IoMTSystem"], exclude: ["README.md"], swiftSettings: strict),
         // BLE through BlueZ: object model, discovery, pairing agent, per-device connection (GATT sessions over D-Bus).
         .target(name: "IoMTBlueZ", dependencies: ["IoMTCore", "IoMTProfiles", "IoMTDrivers", "IoMTTransport", "IoMTDBus"],
                 exclude: ["README.md"], swiftSettings: strict),

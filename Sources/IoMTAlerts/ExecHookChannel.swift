@@ -1,3 +1,4 @@
+import IoMTSystem
 import Dispatch
 import Glibc
 import IoMTCore
@@ -75,7 +76,7 @@ public struct ExecHookChannel: AlertChannel {
         switch run(path: path, environment: environment, timeoutMilliseconds: timeoutMilliseconds) {
         case .exited(0): return true
         case let .notStarted(code):
-            Log.error("alert exec hook \(path) could not start: \(String(cString: strerror(code)))", "alerts")
+            Log.error("alert exec hook \(path) could not start: \(Errno.text(code))", "alerts")
         case .timedOut:
             Log.error("alert exec hook \(path) did not finish within \(timeoutMilliseconds) ms; killed with its process group; will retry", "alerts")
         case let .exited(code):

@@ -1,3 +1,4 @@
+import IoMTSystem
 import Glibc
 
 /// Whole-file reads and durable writes on plain POSIX calls (no Foundation in the daemon).
@@ -6,7 +7,7 @@ public enum FileIO {
         public let path: String
         public let operation: String
         public let errorNumber: Int32
-        public var description: String { "cannot \(operation) \(path): \(String(cString: strerror(errorNumber)))" }
+        public var description: String { "cannot \(operation) \(path): \(Errno.text(errorNumber))" }
     }
 
     public static func readBytes(_ path: String) throws(Failure) -> [UInt8] {

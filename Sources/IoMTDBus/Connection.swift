@@ -1,3 +1,4 @@
+import IoMTSystem
 import Glibc
 import Synchronization
 
@@ -68,7 +69,7 @@ public final class DBusConnection: Sendable {
     /// times out). BlueZ's messages are far smaller than the 4 MiB default; the spec allows 128 MiB.
     public static func connect(to addresses: [DBusAddress], negotiateUnixFDs: Bool = false,
                                maxIncomingMessageBytes: Int = 4 << 20) async throws(DBusError) -> DBusConnection {
-        let (socket, guid, unixFDs, uniqueName, leftover) = try await ReaderThread.run { () throws(DBusError) in
+        let (socket, guid, unixFDs, uniqueName, leftover) = try await DedicatedThread.run { () throws(DBusError) in
             var failures: [String] = []
             for address in addresses {
                 let socket: UnixSocket
@@ -90,7 +91,7 @@ public final class DBusConnection: Sendable {
         }
         let connection = DBusConnection(socket: socket, uniqueName: uniqueName, guid: guid, unixFDs: unixFDs)
         let limit = min(max(maxIncomingMessageBytes, 4096), DBusLimits.maxMessageLength)
-        ReaderThread.start { [connection] in connection.readLoop(initial: leftover, maxMessageBytes: limit) }
+        DedicatedThread.start { [connection] in connection.readLoop(initial: leftover, maxMessageBytes: limit) }
         return connection
     }
 

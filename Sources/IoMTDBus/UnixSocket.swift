@@ -1,3 +1,4 @@
+import IoMTSystem
 import Glibc
 
 /// A connected AF_UNIX stream socket (blocking). Owned by one connection; closed once.
@@ -8,7 +9,7 @@ final class UnixSocket: Sendable {
 
     static func connect(to address: DBusAddress) throws(DBusError) -> UnixSocket {
         let fd = Glibc.socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { throw .connectFailed(address: address.description, reason: "socket(): \(errnoText(errno))") }
+        guard fd >= 0 else { throw .connectFailed(address: address.description, reason: "socket(): \(Errno.text(errno))") }
         var storage = sockaddr_un()
         storage.sun_family = sa_family_t(AF_UNIX)
         let pathCapacity = MemoryLayout.size(ofValue: storage.sun_path)
@@ -31,7 +32,7 @@ final class UnixSocket: Sendable {
             pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(length)) }
         }
         guard result == 0 else {
-            let reason = errnoText(errno)
+            let reason = Errno.text(errno)
             close(fd)
             throw .connectFailed(address: address.description, reason: reason)
         }
@@ -47,7 +48,7 @@ final class UnixSocket: Sendable {
             }
             if written < 0 {
                 if errno == EINTR { continue }
-                throw .disconnected(reason: "write failed: \(errnoText(errno))")
+                throw .disconnected(reason: "write failed: \(Errno.text(errno))")
             }
             offset += written
         }
@@ -61,7 +62,7 @@ final class UnixSocket: Sendable {
             if count < 0 {
                 if errno == EINTR { continue }
                 if errno == EAGAIN || errno == EWOULDBLOCK { throw .disconnected(reason: "read timed out") }
-                throw .disconnected(reason: "read failed: \(errnoText(errno))")
+                throw .disconnected(reason: "read failed: \(Errno.text(errno))")
             }
             return Array(buffer.prefix(count))
         }
@@ -79,4 +80,4 @@ final class UnixSocket: Sendable {
     func closeDescriptor() { _ = Glibc.close(fileDescriptor) }
 }
 
-func errnoText(_ code: Int32) -> String { String(cString: strerror(code)) + " (errno \(code))" }
+

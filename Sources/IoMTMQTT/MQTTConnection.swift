@@ -1,3 +1,4 @@
+import IoMTSystem
 import CMosquitto
 import Dispatch
 import Glibc
@@ -132,7 +133,7 @@ final class MQTTConnection: Sendable {
         let rc = mosquitto_connect_bind_v5(handle, options.endpoint.host, options.endpoint.port, options.keepAliveSeconds, nil, properties)
         mosquitto_property_free_all(&properties)
         guard rc == MOSQ_ERR_SUCCESS.rawValue else {
-            let reason = rc == MOSQ_ERR_ERRNO.rawValue ? String(cString: strerror(errno)) : Self.text(rc)
+            let reason = rc == MOSQ_ERR_ERRNO.rawValue ? Errno.text(errno) : Self.text(rc)
             close(reason: "\(options.endpoint): \(reason)", failWith: .connect("\(options.endpoint): \(reason)"))
             mosquitto_destroy(handle)
             return

@@ -1,3 +1,4 @@
+import IoMTSystem
 import Glibc
 import IoMTCore
 
@@ -10,7 +11,7 @@ enum ProfileFileReader {
     static func readBytes(path: String) throws(ProfileError) -> [UInt8] {
         let bytes: [UInt8]
         do { bytes = try FileIO.readBytes(path) } catch {
-            throw ProfileError(file: path, field: "(file)", expected: "a readable file", found: "error \(errorText(error.errorNumber))")
+            throw ProfileError(file: path, field: "(file)", expected: "a readable file", found: Errno.text(error.errorNumber))
         }
         if bytes.count > maximumFileSize {
             throw ProfileError(file: path, field: "(file)", expected: "at most \(maximumFileSize) bytes", found: "a larger file")
@@ -21,7 +22,7 @@ enum ProfileFileReader {
     /// Names of the `*.json` entries of a directory, sorted so loading order (and error order) is stable.
     static func jsonFileNames(directory: String) throws(ProfileError) -> [String] {
         guard let handle = opendir(directory) else {
-            throw ProfileError(file: directory, field: "(directory)", expected: "a readable directory", found: "error \(errorText(errno))")
+            throw ProfileError(file: directory, field: "(directory)", expected: "a readable directory", found: Errno.currentText)
         }
         defer { closedir(handle) }
         var names: [String] = []
@@ -32,10 +33,5 @@ enum ProfileFileReader {
             if name.hasSuffix(".json"), !name.hasPrefix(".") { names.append(name) }
         }
         return names.sorted()
-    }
-
-    static func errorText(_ code: Int32) -> String {
-        guard let text = strerror(code) else { return "\(code)" }
-        return "\(code) (\(String(cString: text)))"
     }
 }

@@ -1,3 +1,4 @@
+import IoMTSystem
 import CSQLite
 import Glibc
 import IoMTCore
@@ -90,7 +91,7 @@ public enum StoreIntegrity {
         let aside = path + ".corrupt-" + compactTime(clock.now())
         for suffix in ["", "-wal", "-shm"] where FileIO.exists(path + suffix) {
             guard rename(path + suffix, aside + suffix) == 0 else {
-                throw .open(path: path, message: "corrupt (\(problem)) and cannot be moved aside to \(aside)\(suffix): \(String(cString: strerror(errno)))")
+                throw .open(path: path, message: "corrupt (\(problem)) and cannot be moved aside to \(aside)\(suffix): \(Errno.text(errno))")
             }
         }
         Log.error("store \(path) is corrupt (\(problem)); moved aside to \(aside) for recovery (iomtctl store recover --from \(aside)), starting a new store", "store")

@@ -1,3 +1,4 @@
+import IoMTSystem
 import Glibc
 
 /// Why a serial operation failed. `unplugged` means the device went away (USB pulled, pty master
@@ -27,14 +28,14 @@ public enum SerialError: Error, Sendable, Equatable, CustomStringConvertible {
         case .closed(let path):
             return "\(path): port already closed"
         case .system(let path, let operation, let code):
-            return "\(path): \(operation) failed: \(errnoText(code)) (errno \(code))"
+            return "\(path): \(operation) failed: \(Errno.text(code))"
         }
     }
 
     /// Classifies an errno from open/read/write/ioctl on `path`.
     static func from(errno code: Int32, path: String, operation: String) -> SerialError {
         switch code {
-        case EIO, ENXIO, ENODEV: return .unplugged(path: path, detail: "\(operation): \(errnoText(code))")
+        case EIO, ENXIO, ENODEV: return .unplugged(path: path, detail: "\(operation): \(Errno.text(code))")
         case ENOENT: return .notFound(path: path)
         case EBUSY, EWOULDBLOCK: return .busy(path: path)
         default: return .system(path: path, operation: operation, errno: code)
@@ -53,7 +54,4 @@ public enum SerialError: Error, Sendable, Equatable, CustomStringConvertible {
     }
 }
 
-func errnoText(_ code: Int32) -> String {
-    guard let text = strerror(code) else { return "errno \(code)" }
-    return String(cString: text)
-}
+

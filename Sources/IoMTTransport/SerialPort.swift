@@ -1,3 +1,4 @@
+import IoMTSystem
 import Glibc
 import IoMTProfiles
 import Synchronization
@@ -92,7 +93,7 @@ public final class SerialPort: Sendable {
             let code = errno
             switch code {
             case EAGAIN, EINTR: return .success(.wouldBlock)
-            case EIO, ENXIO, ENODEV: return .success(.hangup("read: \(errnoText(code))"))
+            case EIO, ENXIO, ENODEV: return .success(.hangup("read: \(Errno.text(code))"))
             default: return .failure(.from(errno: code, path: path, operation: "read"))
             }
         }

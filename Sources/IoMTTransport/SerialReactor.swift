@@ -1,3 +1,4 @@
+import IoMTSystem
 import Glibc
 import IoMTCore
 import Synchronization
@@ -44,7 +45,7 @@ final class SerialReactor: Sendable {
         self.streamingTickNanoseconds = streamingTickNanoseconds
         self.streamingGapNanoseconds = streamingGapNanoseconds
         var fds: [Int32] = [-1, -1]
-        precondition(pipe(&fds) == 0, "pipe failed: \(errnoText(errno))")
+        precondition(pipe(&fds) == 0, "pipe failed: \(Errno.text(errno))")
         for fd in fds {
             _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
             _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
@@ -100,7 +101,7 @@ final class SerialReactor: Sendable {
             let count = poll(&pollSet, nfds_t(pollSet.count), timeout)
             if count < 0 {
                 if errno == EINTR { continue }
-                Log.error("serial reactor: poll failed: \(errnoText(errno))", "serial")
+                Log.error("serial reactor: poll failed: \(Errno.text(errno))", "serial")
                 usleep(100_000)
                 continue
             }

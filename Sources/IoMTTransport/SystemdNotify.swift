@@ -1,3 +1,4 @@
+import IoMTSystem
 import Glibc
 
 /// The sd_notify protocol, written by hand (no libsystemd): newline-separated `KEY=VALUE` lines in
@@ -12,7 +13,7 @@ public struct SystemdNotifySocket: Sendable {
         public let operation: String
         public let errno: Int32
         public var description: String {
-            "sd_notify to \(socketPath): \(operation) failed: \(errnoText(errno)); is the service manager still running?"
+            "sd_notify to \(socketPath): \(operation) failed: \(Errno.text(errno)); is the service manager still running?"
         }
     }
 

@@ -1,3 +1,4 @@
+import IoMTSystem
 import CUdev
 import Glibc
 import IoMTCore
@@ -27,9 +28,9 @@ public final class UdevMonitor: Sendable {
     /// Starts watching. The monitor is listening before the enumeration runs, so a device plugged
     /// in meanwhile is reported (possibly twice: consumers treat a second add of a syspath as known).
     public func events(buffer: Int = UdevMonitor.defaultEventBuffer) throws(UdevError) -> AsyncStream<UdevEvent> {
-        guard let udev = udev_new() else { throw UdevError(description: "udev_new failed: \(udevErrnoText(errno))") }
+        guard let udev = udev_new() else { throw UdevError(description: "udev_new failed: \(Errno.text(errno))") }
         guard let monitor = udev_monitor_new_from_netlink(udev, "udev") else {
-            let reason = udevErrnoText(errno)
+            let reason = Errno.text(errno)
             udev_unref(udev)
             throw UdevError(description: "cannot listen to udev events (netlink): \(reason)")
         }
@@ -37,7 +38,7 @@ public final class UdevMonitor: Sendable {
         guard udev_monitor_filter_add_match_subsystem_devtype(monitor, "tty", nil) >= 0,
               udev_monitor_enable_receiving(monitor) >= 0,
               pipe(&fds) == 0 else {
-            let reason = udevErrnoText(errno)
+            let reason = Errno.text(errno)
             udev_monitor_unref(monitor)
             udev_unref(udev)
             throw UdevError(description: "cannot start the udev monitor: \(reason)")
@@ -119,7 +120,7 @@ private final class Handles: @unchecked Sendable {
             let ready = poll(&descriptors, 2, -1)
             if ready < 0 {
                 if errno == EINTR { continue }
-                Log.error("udev monitor: poll failed: \(udevErrnoText(errno)); hotplug stops", "hotplug")
+                Log.error("udev monitor: poll failed: \(Errno.text(errno)); hotplug stops", "hotplug")
                 return
             }
             if descriptors[1].revents != 0 { return }
@@ -169,4 +170,4 @@ private final class Handles: @unchecked Sendable {
     }
 }
 
-private func udevErrnoText(_ code: Int32) -> String { String(cString: strerror(code)) }
+

@@ -1,3 +1,4 @@
+import IoMTSystem
 import Glibc
 @testable import IoMTDBus
 import Synchronization
@@ -26,7 +27,7 @@ import Testing
             }
             guard bound == 0, listen(fd, 1) == 0 else { throw TestFailure("cannot listen on \(path)") }
             let listening = self.listener
-            ReaderThread.start {
+            DedicatedThread.start {
                 let client = accept(listening, nil, nil)
                 guard client >= 0 else { return }
                 serve(client)

@@ -174,7 +174,7 @@ import Testing
         #expect(throws: ProfileError.self) { try loader.load(file: "/nonexistent/iomt/profile.json") }
         do { _ = try loader.load(file: "/nonexistent/iomt/profile.json") } catch {
             #expect(error.issues.first?.field == "(file)")
-            #expect(error.description.contains("/nonexistent/iomt/profile.json: (file): expected a readable file, found error 2"))
+            #expect(error.description.contains("/nonexistent/iomt/profile.json: (file): expected a readable file, found No such file or directory (errno 2)"))
         }
     }
 

@@ -1,3 +1,4 @@
+import IoMTSystem
 import Dispatch
 import Glibc
 import IoMTCore

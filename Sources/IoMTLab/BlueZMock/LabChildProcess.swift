@@ -1,3 +1,4 @@
+import IoMTSystem
 import Glibc
 
 /// A child process with its output discarded; `stop()` kills and reaps it.
@@ -31,7 +32,7 @@ public struct LabChildProcess: Sendable {
         defer { attributes.destroy() }
         var child: pid_t = 0
         let result = posix_spawn(&child, arguments[0], &actions, &attributes.value, argv, envp)
-        guard result == 0 else { throw LabFailure("cannot start \(arguments[0]): \(String(cString: strerror(result)))") }
+        guard result == 0 else { throw LabFailure("cannot start \(arguments[0]): \(Errno.text(result))") }
         pid = child
     }
 

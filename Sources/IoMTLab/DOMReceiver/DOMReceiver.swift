@@ -1,3 +1,4 @@
+import IoMTSystem
 import Foundation
 import Glibc
 import IoMTCore
@@ -56,7 +57,7 @@ public final class DOMReceiver: Sendable {
         let fd: Int32
         if let boundSocket { fd = boundSocket } else { fd = try bindLoopback() }
         guard listen(fd, 64) == 0 else {
-            let reason = String(cString: strerror(errno))
+            let reason = Errno.text(errno)
             close(fd)
             throw DOMReceiverError(message: "cannot listen on 127.0.0.1:\(configuration.port): \(reason); pick another --port or 0 for an ephemeral one")
         }
@@ -82,7 +83,7 @@ public final class DOMReceiver: Sendable {
 
     private func bindLoopback() throws(DOMReceiverError) -> Int32 {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw DOMReceiverError(message: "socket() failed: \(String(cString: strerror(errno)))") }
+        guard fd >= 0 else { throw DOMReceiverError(message: "socket() failed: \(Errno.text(errno))") }
         var yes: Int32 = 1
         setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, socklen_t(MemoryLayout<Int32>.size))
         var address = sockaddr_in()
@@ -93,7 +94,7 @@ public final class DOMReceiver: Sendable {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
         guard bound == 0 else {
-            let reason = String(cString: strerror(errno))
+            let reason = Errno.text(errno)
             close(fd)
             throw DOMReceiverError(message: "cannot bind 127.0.0.1:\(configuration.port): \(reason); pick another --port or 0 for an ephemeral one")
         }

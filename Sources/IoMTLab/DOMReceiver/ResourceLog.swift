@@ -1,3 +1,4 @@
+import IoMTSystem
 import Glibc
 import IoMTCore
 
@@ -32,13 +33,13 @@ final class ResourceLog: @unchecked Sendable {
         self.path = path
         fd = open(path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
         guard fd >= 0 else {
-            throw DOMReceiverError(message: "cannot open data file \(path): \(String(cString: strerror(errno))); check the directory exists and is writable")
+            throw DOMReceiverError(message: "cannot open data file \(path): \(Errno.text(errno)); check the directory exists and is writable")
         }
         let size = Int(lseek(fd, 0, SEEK_END))
         if size > validLength {
             guard ftruncate(fd, off_t(validLength)) == 0 else {
                 close(fd)
-                throw DOMReceiverError(message: "cannot cut the torn last line off \(path): \(String(cString: strerror(errno)))")
+                throw DOMReceiverError(message: "cannot cut the torn last line off \(path): \(Errno.text(errno))")
             }
         }
         end = validLength
@@ -83,14 +84,14 @@ final class ResourceLog: @unchecked Sendable {
         while offset < bytes.count {
             let written = bytes[offset...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
             guard written > 0 else {
-                let reason = String(cString: strerror(errno))
+                let reason = Errno.text(errno)
                 _ = ftruncate(fd, off_t(end)) // leave no torn line behind what is acknowledged later
                 throw DOMReceiverError(message: "cannot write data file \(path): \(reason)")
             }
             offset += written
         }
         guard fsync(fd) == 0 else {
-            let reason = String(cString: strerror(errno))
+            let reason = Errno.text(errno)
             _ = ftruncate(fd, off_t(end))
             throw DOMReceiverError(message: "fsync of \(path) failed: \(reason)")
         }

@@ -1,3 +1,4 @@
+import IoMTSystem
 import Foundation
 import Glibc
 import Synchronization
@@ -141,7 +142,7 @@ public final class MosquittoBroker: @unchecked Sendable {
         let bound = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
-        guard bound == 0 else { throw BrokerError("cannot bind a loopback port: \(String(cString: strerror(errno)))") }
+        guard bound == 0 else { throw BrokerError("cannot bind a loopback port: \(Errno.text(errno))") }
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
         _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
         return UInt16(bigEndian: address.sin_port)
