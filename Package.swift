@@ -57,6 +57,8 @@ let package = Package(
         // MQTT 5 uplink on libmosquitto: client (QoS 1, PUBACK-confirmed), the Forwarder's transport and wire format for a broker.
         .target(name: "IoMTMQTT", dependencies: ["IoMTCore", "IoMTTransport", "CMosquitto", "IoMTHTTP", "IoMTStore", "IoMTFHIR", "IoMTForward", "IoMTAlerts"],
                 swiftSettings: strict),
+        // The control plane between iomtctl and iomtd: typed commands and replies, the status model, exit codes, the socket client.
+        .target(name: "IoMTControl", dependencies: ["IoMTCore"], swiftSettings: strict),
         // The daemon: configuration, device sessions, pipeline, systemd notify.
         .target(name: "IoMTDaemon", dependencies: ["IoMTCore", "IoMTProfiles", "IoMTDrivers", "IoMTTransport",
                                                    "IoMTUdev", "IoMTStore", "IoMTAlerts", "IoMTFHIR", "IoMTHTTP", "IoMTForward",
@@ -85,6 +87,7 @@ let package = Package(
                           swiftSettings: strict),
 
         .testTarget(name: "IoMTCoreTests", dependencies: ["IoMTCore"], swiftSettings: strict),
+        .testTarget(name: "IoMTControlTests", dependencies: ["IoMTControl", "IoMTCore"], swiftSettings: strict),
         .testTarget(name: "IoMTDriversTests", dependencies: ["IoMTDrivers", "IoMTProfiles"], swiftSettings: strict),
         .testTarget(name: "IoMTTransportTests", dependencies: ["IoMTTransport", "IoMTLab"], swiftSettings: strict),
         .testTarget(name: "IoMTUdevTests", dependencies: ["IoMTUdev", "IoMTProfiles", "IoMTDrivers"], swiftSettings: strict),
