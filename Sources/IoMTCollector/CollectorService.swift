@@ -1,6 +1,6 @@
 import Glibc
 import IoMTCore
-import IoMTDaemon
+import IoMTConfiguration
 import IoMTForward
 import IoMTTransport
 

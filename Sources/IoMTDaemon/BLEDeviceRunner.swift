@@ -1,3 +1,4 @@
+import IoMTConfiguration
 import IoMTBlueZ
 import IoMTCore
 import IoMTDrivers

@@ -1,5 +1,5 @@
 import IoMTCore
-import IoMTDaemon
+import IoMTControl
 import IoMTDrivers
 import IoMTProfiles
 
@@ -33,7 +33,7 @@ enum ProfilesCommand {
             try arguments.finish()
             try validate(directory: positional ?? ProfilesLocation.directory(option: option), json: json)
         case "install":
-            let socket = try ControlClient.socketPath(&arguments)
+            let socket = try ControlSocket.path(&arguments)
             let replace = arguments.flag("--replace")
             let json = arguments.flag("--json")
             guard let file = arguments.next() else { throw CLIError(message: "missing FILE", hint: usage, exitCode: 2) }
@@ -100,10 +100,10 @@ enum ProfilesCommand {
             throw CLIError(message: "\(file): invalid:\n\(error)", hint: "each error names the field and what was expected", exitCode: 2)
         }
         do { try DriverRegistry.check(profile) } catch { throw CLIError(message: "\(file): \(error)", exitCode: 2) }
-        let result = try ControlClient.call(ControlRequest(command: "install-profile", arguments: .object([
-            ("name", .string(file)), ("content", .string(content)), ("replace", .bool(replace))])), socket: socket)
-        if json { print(result.serialized()); return }
-        print("installed \(profile.id) as \(result["path"]?.stringValue ?? "?")")
+        let result = try ControlSocket.call(.installProfile(name: file, content: content, replace: replace), expecting: InstallProfileReply.self,
+                                            socket: socket)
+        if json { print(result.json.serialized()); return }
+        print("installed \(profile.id) as \(result.path)")
         print("restart iomtd to use it: systemctl restart iomtd")
         if !profile.match.usb.isEmpty {
             print("its USB adapter needs udev access: iomtctl profiles udev-rules --profiles-dir … > /etc/udev/rules.d/70-iomtd.rules && udevadm control --reload && udevadm trigger --subsystem-match=tty")

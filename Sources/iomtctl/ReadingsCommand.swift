@@ -1,6 +1,5 @@
 import IoMTForward
 import IoMTFHIR
-import IoMTDaemon
 import IoMTAlerts
 import IoMTCore
 import IoMTStore
@@ -97,7 +96,7 @@ struct ReadingWriter {
                 print(fields.map(csvField).joined(separator: ","))
             }
         case .fhir:
-            let wireFormat = FHIRPHDWireFormat(gateway: GatewayIdentity(systemId: gatewayId, serialNumber: gatewayId, softwareVersion: GatewayDaemon.version))
+            let wireFormat = FHIRPHDWireFormat(gateway: GatewayIdentity(systemId: gatewayId, serialNumber: gatewayId, softwareVersion: ProductVersion.current))
             guard let bundle = try? JSONValue.parse(bytes: wireFormat.encode([row])) else { return }
             for entry in bundle["entry"]?.arrayValue ?? [] where entry["resource"]?["resourceType"]?.stringValue == "Observation" {
                 if let resource = entry["resource"] { print(resource.serialized()) }

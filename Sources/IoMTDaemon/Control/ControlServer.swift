@@ -1,5 +1,6 @@
 import Dispatch
 import Glibc
+import IoMTControl
 import IoMTCore
 import IoMTTransport
 import Synchronization
@@ -8,7 +9,7 @@ import Synchronization
 /// request line and gets one response line. The kernel's peer credentials decide who may talk;
 /// a refused peer gets an error response and its uid is logged (no names: uids are not patient data).
 public final class ControlServer: Sendable {
-    public typealias Handler = @Sendable (ControlRequest, PeerCredentials) async -> ControlResponse
+    public typealias Handler = @Sendable (ControlCommand, PeerCredentials) async -> ControlReply
 
     public let path: String
     private let policy: ControlAccessPolicy
@@ -96,7 +97,7 @@ public final class ControlServer: Sendable {
             _ = fcntl(client, F_SETFD, FD_CLOEXEC) // no exec hook may inherit a control connection
             guard active.add(1, ordering: .sequentiallyConsistent).newValue <= Self.maxConcurrentConnections else {
                 active.subtract(1, ordering: .sequentiallyConsistent)
-                send(ControlResponse.failure("busy: too many control connections, try again"), to: client)
+                send(ControlReply.failure("busy: too many control connections, try again"), to: client)
                 close(client)
                 continue
             }
@@ -114,22 +115,24 @@ public final class ControlServer: Sendable {
         setsockopt(client, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         setsockopt(client, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         guard let peer = PeerCredentials.of(socket: client) else {
-            send(.failure("cannot read peer credentials", exitCode: ControlResponse.permissionDeniedExitCode), to: client)
+            send(.failure("cannot read peer credentials", .permissionDenied), to: client)
             return
         }
         // The request is read (bounded) before a refusal, so the client sees the answer instead of a broken pipe.
         let line = readLine(client)
         if let refusal = policy.refusal(for: peer) {
             Log.warning("control: refused uid \(peer.uid) (pid \(peer.pid)): not root and not in group \(policy.groupName)", "control")
-            send(.failure(refusal, exitCode: ControlResponse.permissionDeniedExitCode), to: client)
+            send(.failure(refusal, .permissionDenied), to: client)
             return
         }
         guard let line else { return }
-        guard let request = ControlRequest.parse(line) else {
-            send(.failure("malformed request: expected one JSON object with a \"command\" string", exitCode: 2), to: client)
+        let request: ControlCommand
+        do { request = try ControlCommand.decode(line) } catch {
+            let hint = error.isUnknownCommand ? " (this iomtd is \(ProductVersion.current); is iomtctl newer?)" : ""
+            send(.failure("\(error)\(hint)", .usage), to: client)
             return
         }
-        let answer = Mutex<ControlResponse?>(nil)
+        let answer = Mutex<ControlReply?>(nil)
         let done = DispatchSemaphore(value: 0)
         let handler = self.handler
         Task {
@@ -156,7 +159,7 @@ public final class ControlServer: Sendable {
         return nil
     }
 
-    private func send(_ response: ControlResponse, to client: Int32) {
+    private func send(_ response: ControlReply, to client: Int32) {
         let bytes = Array((response.json.serialized() + "\n").utf8)
         var offset = 0
         while offset < bytes.count {
