@@ -25,17 +25,6 @@ enum StoreLocation {
         }
     }
 
-    /// Opens an existing store for a recorded action (alert acknowledge/silence): a normal connection, so the
-    /// write commits beside the running daemon (WAL); never creates a store.
-    static func openForWriting(_ path: String) throws(CLIError) -> Store {
-        guard FileIO.exists(path) else {
-            throw CLIError(message: "no store at \(path)", hint: "pass --state-dir DIR (the daemon's stateDirectory) or --db FILE", exitCode: 1)
-        }
-        do { return try Store(path: path, configuration: StoreConfiguration(destinations: [destination])) } catch {
-            throw CLIError(message: "cannot open the store for writing: \(error)", hint: "run as the iomtd user or root", exitCode: 1)
-        }
-    }
-
     static func stats(_ store: Store) async throws(CLIError) -> DeliveryStats {
         do { return try await store.stats(destination: destination) } catch {
             throw CLIError(message: "cannot read delivery stats: \(error)", exitCode: 1)
