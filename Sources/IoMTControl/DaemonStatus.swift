@@ -40,7 +40,7 @@ public struct DaemonStatus: ControlPayload, Hashable {
         devices = r.array(root, "devices") { r, value, path in DeviceStatus(value, path: path, &r) }
         store = root["store"].flatMap { $0.isNull ? nil : StoreWriteStatus($0, path: "store", &r) }
         forwarder = root["forwarder"].flatMap { $0.isNull ? nil : ForwarderReport($0, path: "forwarder", &r) }
-        delivery = DeliveryStatus(root["delivery"] ?? .null, path: "delivery", &r)
+        delivery = DeliveryStatus(in: root, "delivery", &r)
         recentAlerts = r.array(root, "recentAlerts") { r, value, path in RecentAlert(value, path: path, &r) }
         try r.finish()
     }
@@ -214,8 +214,9 @@ public struct DeliveryStatus: Sendable, Hashable {
         ])
     }
 
-    init(_ value: JSONValue, path: String, _ r: inout ControlFieldReader) {
-        let object = r.fields.object(.object([(path, value)]), path, path: "", required: true) ?? .object([])
+    /// `parent[path]`, which must be an object.
+    init(in parent: JSONValue, _ path: String, _ r: inout ControlFieldReader) {
+        let object = r.fields.object(parent, path, path: "", required: true) ?? .object([])
         destination = r.string(object, "destination", path: path) ?? ""
         baseURL = r.optionalString(object, "baseURL", path: path)
         backlog = r.integer(object, "backlog", path: path)

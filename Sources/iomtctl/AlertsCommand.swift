@@ -14,7 +14,7 @@ enum AlertsCommand {
         case "silence": try await act(&arguments, kind: .silence)
         case let other:
             throw CLIError(message: "expected 'alerts list', 'alerts ack ID' or 'alerts silence ID --for DURATION', found \(other.map { "'\($0)'" } ?? "nothing")",
-                           hint: "see iomtctl help alerts", exitCode: 2)
+                           hint: "see iomtctl help alerts", exitCode: .usage)
         }
     }
 
@@ -27,7 +27,7 @@ enum AlertsCommand {
         var rows: [(StoredAlert, AlertEpisodeState)] = []
         do {
             for alert in try await store.alerts(limit: limit) { rows.append((alert, try await store.episodeState(alert.event.episode))) }
-        } catch { throw CLIError(message: "cannot read alerts: \(error)", exitCode: 1) }
+        } catch { throw CLIError(message: "cannot read alerts: \(error)", exitCode: .failed) }
         let now = SystemClock().now()
         if json {
             print(JSONValue.array(rows.map { alert, state in
@@ -76,7 +76,7 @@ enum AlertsCommand {
         let store = try RecordedAction.storeNamed(&arguments)
         let durationText = kind == .silence ? try arguments.option("--for") : nil
         guard let idText = arguments.next(), let id = Int64(idText.hasPrefix("#") ? String(idText.dropFirst()) : idText) else {
-            throw CLIError(message: "expected an alert id (from iomtctl alerts list)", exitCode: 2)
+            throw CLIError(message: "expected an alert id (from iomtctl alerts list)", exitCode: .usage)
         }
         try arguments.finish()
         let command: ControlCommand
@@ -85,7 +85,7 @@ enum AlertsCommand {
         case .silence:
             guard let durationText, let milliseconds = RuleFileParser.duration(durationText), milliseconds > 0,
                   milliseconds <= ControlCommand.maxSilenceMilliseconds else {
-                throw CLIError(message: "silence needs --for DURATION (e.g. 15m, 2h; at most 24h), found \(durationText.map { "\"\($0)\"" } ?? "nothing")", exitCode: 2)
+                throw CLIError(message: "silence needs --for DURATION (e.g. 15m, 2h; at most 24h), found \(durationText.map { "\"\($0)\"" } ?? "nothing")", exitCode: .usage)
             }
             command = .silenceAlert(id: id, milliseconds: milliseconds)
         }

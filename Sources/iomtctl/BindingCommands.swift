@@ -35,10 +35,10 @@ enum BindCommand {
         let until = try arguments.option("--until")
         let releaseHeld = arguments.flag("--release-held")
         let json = arguments.flag("--json")
-        guard let device = arguments.next() else { throw CLIError(message: "missing DEVICE", hint: usage, exitCode: 2) }
+        guard let device = arguments.next() else { throw CLIError(message: "missing DEVICE", hint: usage, exitCode: .usage) }
         try arguments.finish()
-        guard let patient else { throw CLIError(message: "missing --patient PESEL", hint: usage, exitCode: 2) }
-        do { _ = try PESEL.validate(patient) } catch { throw CLIError(message: "--patient: \(error)", exitCode: 2) }
+        guard let patient else { throw CLIError(message: "missing --patient PESEL", hint: usage, exitCode: .usage) }
+        do { _ = try PESEL.validate(patient) } catch { throw CLIError(message: "--patient: \(error)", exitCode: .usage) }
         let binding = ControlCommand.BindArguments(device: device, patient: patient, from: try from.map { (text) throws(CLIError) in try TimeArgument.instant(text, option: "--from") },
                                                    until: try until.map { (text) throws(CLIError) in try TimeArgument.instant(text, option: "--until") },
                                                    releaseHeld: releaseHeld)
@@ -54,7 +54,7 @@ enum UnbindCommand {
         let socket = try ControlSocket.path(&arguments)
         let at = try arguments.option("--at")
         let json = arguments.flag("--json")
-        guard let device = arguments.next() else { throw CLIError(message: "missing DEVICE", hint: "usage: iomtctl unbind DEVICE [--at TIME]", exitCode: 2) }
+        guard let device = arguments.next() else { throw CLIError(message: "missing DEVICE", hint: "usage: iomtctl unbind DEVICE [--at TIME]", exitCode: .usage) }
         try arguments.finish()
         let end = try at.map { (text) throws(CLIError) in try TimeArgument.instant(text, option: "--at") }
         let result = try ControlSocket.call(.unbind(device: device, at: end), expecting: UnbindReply.self, socket: socket)
@@ -85,7 +85,7 @@ enum TimeArgument {
     static func instant(_ text: String, option: String) throws(CLIError) -> Instant {
         if text == "now" { return SystemClock().now() }
         guard let instant = Instant(iso8601: text) else {
-            throw CLIError(message: "\(option): expected ISO 8601 with an offset (2026-11-23T10:00:00+01:00) or 'now', found '\(text)'", exitCode: 2)
+            throw CLIError(message: "\(option): expected ISO 8601 with an offset (2026-11-23T10:00:00+01:00) or 'now', found '\(text)'", exitCode: .usage)
         }
         return instant
     }

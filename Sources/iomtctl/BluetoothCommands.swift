@@ -14,7 +14,7 @@ enum ScanCommand {
         var seconds = 10
         if let secondsText {
             guard let value = Int(secondsText), (1...ControlCommand.maxScanSeconds).contains(value) else {
-                throw CLIError(message: "--seconds: expected 1 to \(ControlCommand.maxScanSeconds), found \"\(secondsText)\"", hint: usage, exitCode: 2)
+                throw CLIError(message: "--seconds: expected 1 to \(ControlCommand.maxScanSeconds), found \"\(secondsText)\"", hint: usage, exitCode: .usage)
             }
             seconds = value
         }
@@ -39,13 +39,13 @@ enum PairCommand {
         let passkey = try arguments.option("--passkey")
         let pin = try arguments.option("--pin")
         let json = arguments.flag("--json")
-        guard let address = arguments.next() else { throw CLIError(message: "missing ADDRESS", hint: usage, exitCode: 2) }
+        guard let address = arguments.next() else { throw CLIError(message: "missing ADDRESS", hint: usage, exitCode: .usage) }
         try arguments.finish()
         var secret: ControlCommand.PairingSecretArgument?
-        if passkey != nil, pin != nil { throw CLIError(message: "give --passkey or --pin, not both", hint: usage, exitCode: 2) }
+        if passkey != nil, pin != nil { throw CLIError(message: "give --passkey or --pin, not both", hint: usage, exitCode: .usage) }
         if let passkey {
             guard passkey.count <= 6, let value = Int(passkey), (0...999_999).contains(value) else {
-                throw CLIError(message: "--passkey: expected 0 to 999999 (the six digits the device shows), found \"\(passkey)\"", hint: usage, exitCode: 2)
+                throw CLIError(message: "--passkey: expected 0 to 999999 (the six digits the device shows), found \"\(passkey)\"", hint: usage, exitCode: .usage)
             }
             secret = .passkey(value)
         }
@@ -62,7 +62,7 @@ enum ForgetCommand {
     static func run(_ arguments: inout CommandArguments) async throws(CLIError) {
         let socket = try ControlSocket.path(&arguments)
         let json = arguments.flag("--json")
-        guard let address = arguments.next() else { throw CLIError(message: "missing ADDRESS", hint: usage, exitCode: 2) }
+        guard let address = arguments.next() else { throw CLIError(message: "missing ADDRESS", hint: usage, exitCode: .usage) }
         try arguments.finish()
         let result = try ControlSocket.call(.forget(address: address), expecting: ForgetReply.self, socket: socket)
         if json { print(result.json.serialized()); return }

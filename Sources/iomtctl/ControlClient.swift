@@ -25,9 +25,9 @@ extension CLIError {
     init(_ failure: ControlClient.Failure) {
         switch failure {
         case .unreachable:
-            self.init(message: failure.description, hint: "is the service running? systemctl status iomtd", exitCode: failure.exitCode.rawValue)
+            self.init(message: failure.description, hint: "is the service running? systemctl status iomtd", exitCode: failure.exitCode)
         case .protocolError, .refused:
-            self.init(message: failure.description, exitCode: failure.exitCode.rawValue)
+            self.init(message: failure.description, exitCode: failure.exitCode)
         }
     }
 }

@@ -40,7 +40,7 @@ enum DoctorCommand {
             for finding in findings { print(finding.text) }
             print(problems == 0 ? "no problems found\(warnings > 0 ? " (\(warnings) warning(s))" : "")" : "\(problems) problem(s), \(warnings) warning(s)")
         }
-        if problems > 0 { exit(1) } // the findings above are the message
+        if problems > 0 { exit(ExitCode.failed.rawValue) } // the findings above are the message
     }
 
     /// What the daemon knows is wrong with its devices: identities it cannot trust (shared USB serial numbers)

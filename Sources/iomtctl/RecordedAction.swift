@@ -17,7 +17,7 @@ enum RecordedAction {
             guard case .unreachable = error else { throw CLIError(error) }
             throw CLIError(message: "\(error); nothing was recorded",
                            hint: "the running iomtd records this on its own store (iomtctl never writes \(store ?? "the store")): "
-                               + "systemctl start iomtd, then retry (or pass --socket PATH)", exitCode: ExitCode.failed.rawValue)
+                               + "systemctl start iomtd, then retry (or pass --socket PATH)", exitCode: .failed)
         }
     }
 }

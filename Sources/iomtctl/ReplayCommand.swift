@@ -14,21 +14,21 @@ enum ReplayCommand {
         let patient = try arguments.option("--patient")
         let json = arguments.flag("--json")
         let alarms = arguments.flag("--alarms")
-        guard let capture = arguments.next() else { throw CLIError(message: "missing CAPTURE", hint: usage, exitCode: 2) }
+        guard let capture = arguments.next() else { throw CLIError(message: "missing CAPTURE", hint: usage, exitCode: .usage) }
         try arguments.finish()
         var hexPath = capture
         if FileIO.exists(capture + "/capture.hex") {
             hexPath = capture + "/capture.hex"
             if profile == nil, let caseText = try? FileIO.readText(capture + "/case.json") {
                 do { profile = try JSONValue.parse(caseText)["profile"]?.stringValue } catch {
-                    throw CLIError(message: "\(capture)/case.json: \(error)", exitCode: 2)
+                    throw CLIError(message: "\(capture)/case.json: \(error)", exitCode: .usage)
                 }
             }
         }
-        guard let profile else { throw CLIError(message: "--profile ID is required (no case.json names one)", hint: usage, exitCode: 2) }
+        guard let profile else { throw CLIError(message: "--profile ID is required (no case.json names one)", hint: usage, exitCode: .usage) }
         let hex: String
-        do { hex = try FileIO.readText(hexPath) } catch { throw CLIError(message: "\(hexPath): \(error)", exitCode: 2) }
-        do { _ = try Hex.bytes(from: hex) } catch { throw CLIError(message: "\(hexPath): \(error)", exitCode: 2) }
+        do { hex = try FileIO.readText(hexPath) } catch { throw CLIError(message: "\(hexPath): \(error)", exitCode: .usage) }
+        do { _ = try Hex.bytes(from: hex) } catch { throw CLIError(message: "\(hexPath): \(error)", exitCode: .usage) }
         let replay = ControlCommand.ReplayArguments(profile: profile, hex: hex, label: capture, patient: patient, alarms: alarms)
         let result = try ControlSocket.call(.replay(replay), expecting: ReplayReply.self, socket: socket)
         if json { print(result.json.serialized()); return }
