@@ -47,18 +47,13 @@ public struct ControlClient: Sendable {
 
     func send(line: [UInt8]) throws(Failure) -> ControlReply {
         signal(SIGPIPE, SIG_IGN) // a closed socket is an error to report, not a reason to die
-        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard let address = UnixSocketAddress(socketPath) else {
+            throw .unreachable("socket path too long: \(socketPath) (at most \(UnixSocketAddress.maximumPathBytes) bytes)")
+        }
+        let fd = UnixSocketAddress.makeSocket()
         guard fd >= 0 else { throw .unreachable("socket(): \(String(cString: strerror(errno)))") }
         defer { close(fd) }
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        let bytes = Array(socketPath.utf8)
-        guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else { throw .unreachable("socket path too long: \(socketPath)") }
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in for (i, b) in bytes.enumerated() { raw[i] = b } }
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-        }
-        guard connected == 0 else {
+        guard address.connect(fd) == 0 else {
             let reason = errno == EACCES ? "permission denied on \(socketPath) (run as root or a member of the iomtd group)"
                 : "\(socketPath): \(String(cString: strerror(errno)))"
             throw .unreachable(reason)

@@ -37,23 +37,14 @@ public final class ControlServer: Sendable {
             if Self.answers(path) { throw StartError(description: "another iomtd is listening on \(path); stop it or set control.socketPath") }
             unlink(path)
         }
-        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard let address = UnixSocketAddress(path) else {
+            throw StartError(description: "control socket path \(path) is longer than \(UnixSocketAddress.maximumPathBytes) bytes")
+        }
+        let fd = UnixSocketAddress.makeSocket()
         guard fd >= 0 else { throw StartError(description: "socket(): \(String(cString: strerror(errno)))") }
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        let bytes = Array(path.utf8)
-        guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else {
-            close(fd)
-            throw StartError(description: "control socket path \(path) is longer than \(MemoryLayout.size(ofValue: address.sun_path) - 1) bytes")
-        }
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in
-            for (index, byte) in bytes.enumerated() { raw[index] = byte }
-        }
         // Created with no permissions for others from the start (no window where anyone may connect).
         let oldMask = umask(0o117)
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-        }
+        let bound = address.bind(fd)
         umask(oldMask)
         guard bound == 0, listen(fd, 16) == 0 else {
             let message = String(cString: strerror(errno))
@@ -66,15 +57,11 @@ public final class ControlServer: Sendable {
     }
 
     static func answers(_ path: String) -> Bool {
-        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard let address = UnixSocketAddress(path) else { return false }
+        let fd = UnixSocketAddress.makeSocket()
         guard fd >= 0 else { return false }
         defer { close(fd) }
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in for (i, b) in path.utf8.prefix(raw.count - 1).enumerated() { raw[i] = b } }
-        return withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-        } == 0
+        return address.connect(fd) == 0
     }
 
     /// Stops accepting and removes the socket file; requests being answered finish.
