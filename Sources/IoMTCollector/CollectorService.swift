@@ -1,6 +1,6 @@
 import Glibc
-import IoMTCore
 import IoMTConfiguration
+import IoMTCore
 import IoMTForward
 import IoMTTransport
 

@@ -1,5 +1,5 @@
-import IoMTConfiguration
 import IoMTBlueZ
+import IoMTConfiguration
 import IoMTCore
 import IoMTDrivers
 import IoMTProfiles

@@ -1,5 +1,5 @@
-import IoMTConfiguration
 import IoMTBlueZ
+import IoMTConfiguration
 import IoMTCore
 import IoMTDBus
 import IoMTDrivers

@@ -1,5 +1,5 @@
-import IoMTCore
 import IoMTControl
+import IoMTCore
 
 /// `iomtctl devices`, `bind`, `unbind`, `bindings`: live state and clinic bindings, through the daemon.
 enum DevicesCommand {

@@ -1,5 +1,5 @@
-import IoMTCore
 import IoMTControl
+import IoMTCore
 
 /// `iomtctl scan`, `pair`, `forget`: Bluetooth devices through the daemon's BlueZ connection.
 enum ScanCommand {

@@ -1,6 +1,6 @@
 import Glibc
-import IoMTCore
 import IoMTControl
+import IoMTCore
 import IoMTDoctor
 
 /// `iomtctl doctor [--config FILE] [--socket PATH] [--json]`: checks the box and says what to fix.

@@ -1,5 +1,5 @@
-import IoMTCore
 import IoMTControl
+import IoMTCore
 import IoMTDrivers
 import IoMTProfiles
 

@@ -1,5 +1,5 @@
-import IoMTCore
 import IoMTControl
+import IoMTCore
 
 /// `iomtctl replay CAPTURE [--profile ID] [--patient PESEL]`: a captured byte stream through the running
 /// daemon's whole pipeline (decode, store, alerts, DOM) without a device. CAPTURE is a Firmware-Fixtures

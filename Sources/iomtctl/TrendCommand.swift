@@ -1,7 +1,7 @@
 import Glibc
 import IoMTAlerts
-import IoMTCore
 import IoMTConfiguration
+import IoMTCore
 import IoMTStore
 
 /// `iomtctl trend CODE [--patient ID] [--since 24h] …`: a measurement over time as a terminal chart,
