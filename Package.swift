@@ -59,8 +59,17 @@ let package = Package(
         // MQTT 5 uplink on libmosquitto: client (QoS 1, PUBACK-confirmed), the Forwarder's transport and wire format for a broker.
         .target(name: "IoMTMQTT", dependencies: ["IoMTCore", "IoMTTransport", "CMosquitto", "IoMTHTTP", "IoMTStore", "IoMTFHIR", "IoMTForward", "IoMTAlerts"],
                 swiftSettings: strict),
-        // The daemon: configuration, device sessions, pipeline, systemd notify.
-        .target(name: "IoMTDaemon", dependencies: ["IoMTCore", "IoMTProfiles", "IoMTDrivers", "IoMTTransport",
+        // The control plane between iomtctl and iomtd: typed commands and replies, the status model, exit codes, the socket client.
+        .target(name: "IoMTControl", dependencies: ["IoMTCore"], swiftSettings: strict),
+        // The daemon's configuration file (iomtd.json) with its profiles and rule file, loaded and cross-checked; shared by
+        // iomtd, iomtctl (doctor, trend) and iomt-collector.
+        .target(name: "IoMTConfiguration", dependencies: ["IoMTCore", "IoMTProfiles", "IoMTDrivers", "IoMTAlerts", "IoMTStore", "IoMTForward",
+                                                          "IoMTHTTP", "IoMTMQTT", "IoMTBlueZ"], swiftSettings: strict),
+        // `iomtctl doctor`'s checks of the box, the configuration and the store file, and the findings from a status answer.
+        .target(name: "IoMTDoctor", dependencies: ["IoMTCore", "IoMTControl", "IoMTConfiguration", "IoMTStore", "IoMTForward", "IoMTHTTP"],
+                swiftSettings: strict),
+        // The daemon: device sessions, pipeline, control socket server, systemd notify.
+        .target(name: "IoMTDaemon", dependencies: ["IoMTCore", "IoMTControl", "IoMTConfiguration", "IoMTProfiles", "IoMTDrivers", "IoMTTransport",
                                                    "IoMTUdev", "IoMTStore", "IoMTAlerts", "IoMTFHIR", "IoMTHTTP", "IoMTForward",
                                                    "IoMTDBus", "IoMTBlueZ", "IoMTMQTT"],
                 swiftSettings: strict),
@@ -70,7 +79,7 @@ let package = Package(
         .target(name: "IoMTBlueZ", dependencies: ["IoMTCore", "IoMTProfiles", "IoMTDrivers", "IoMTTransport", "IoMTDBus"],
                 exclude: ["README.md"], swiftSettings: strict),
         // iomt-collector's logic: Paho subscriber (ack after DOM accepted), bundle relay to DOM, quarantine, configuration.
-        .target(name: "IoMTCollector", dependencies: ["IoMTCore", "IoMTFHIR", "IoMTHTTP", "IoMTForward", "IoMTMQTT", "IoMTDaemon",
+        .target(name: "IoMTCollector", dependencies: ["IoMTCore", "IoMTFHIR", "IoMTHTTP", "IoMTForward", "IoMTMQTT", "IoMTConfiguration",
                                                       "IoMTTransport", "CPaho"], swiftSettings: strict),
         // Test peers: device simulators on pseudo-terminals and the local DOM receiver.
         // BLESimulator/: a BLE health device served through BlueZ (GATT application + advertisement over IoMTDBus).
@@ -78,7 +87,8 @@ let package = Package(
                 exclude: ["Simulators/README.md", "BLESimulator/README.md"], swiftSettings: strict),
 
         .executableTarget(name: "iomtd", dependencies: ["IoMTDaemon"], swiftSettings: strict),
-        .executableTarget(name: "iomtctl", dependencies: ["IoMTDaemon", "IoMTDrivers", "IoMTProfiles", "IoMTFHIR", "IoMTAlerts", "IoMTUdev"],
+        .executableTarget(name: "iomtctl", dependencies: ["IoMTControl", "IoMTConfiguration", "IoMTDoctor", "IoMTDrivers", "IoMTProfiles", "IoMTFHIR",
+                                                      "IoMTForward", "IoMTStore", "IoMTAlerts", "IoMTUdev"],
                           swiftSettings: strict),
         .executableTarget(name: "iomt-lab", dependencies: ["IoMTCore", "IoMTLab"], swiftSettings: strict),
         .executableTarget(name: "iomt-collector", dependencies: ["IoMTCollector", "IoMTCore"], swiftSettings: strict),
@@ -87,6 +97,7 @@ let package = Package(
                           swiftSettings: strict),
 
         .testTarget(name: "IoMTCoreTests", dependencies: ["IoMTCore"], swiftSettings: strict),
+        .testTarget(name: "IoMTControlTests", dependencies: ["IoMTControl", "IoMTCore"], swiftSettings: strict),
         .testTarget(name: "IoMTDriversTests", dependencies: ["IoMTDrivers", "IoMTProfiles"], swiftSettings: strict),
         .testTarget(name: "IoMTTransportTests", dependencies: ["IoMTTransport", "IoMTLab"], swiftSettings: strict),
         .testTarget(name: "IoMTUdevTests", dependencies: ["IoMTUdev", "IoMTProfiles", "IoMTDrivers"], swiftSettings: strict),
@@ -101,8 +112,8 @@ let package = Package(
         .testTarget(name: "IoMTLabTests", dependencies: ["IoMTLab", "IoMTDBus"], swiftSettings: strict),
         .testTarget(name: "IoMTMQTTTests", dependencies: ["IoMTMQTT", "IoMTCore", "IoMTStore", "IoMTForward", "IoMTFHIR", "IoMTLab", "IoMTAlerts"], swiftSettings: strict),
         // iomt-collector against Debian's mosquitto and the lab's DOM receiver (real processes, SIGKILL mid-stream).
-        .testTarget(name: "IoMTCollectorTests", dependencies: ["IoMTCollector", "IoMTCore", "IoMTFHIR", "IoMTForward", "IoMTStore", "IoMTLab"],
+        .testTarget(name: "IoMTCollectorTests", dependencies: ["IoMTCollector", "IoMTConfiguration", "IoMTCore", "IoMTFHIR", "IoMTForward", "IoMTStore", "IoMTLab"],
                     swiftSettings: strict),
-        .testTarget(name: "IoMTEndToEndTests", dependencies: ["IoMTCore", "IoMTStore", "IoMTDaemon", "IoMTHTTP", "IoMTLab", "IoMTDBus", "IoMTAlerts", "CSQLite", "IoMTMQTT", "IoMTFHIR", "IoMTForward"], swiftSettings: strict),
+        .testTarget(name: "IoMTEndToEndTests", dependencies: ["IoMTCore", "IoMTStore", "IoMTDaemon", "IoMTConfiguration", "IoMTControl", "IoMTDoctor", "IoMTHTTP", "IoMTLab", "IoMTDBus", "IoMTAlerts", "CSQLite", "IoMTMQTT", "IoMTFHIR", "IoMTForward"], swiftSettings: strict),
     ]
 )

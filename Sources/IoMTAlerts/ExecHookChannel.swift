@@ -1,8 +1,8 @@
-import IoMTSystem
 import Dispatch
 import Glibc
 import IoMTCore
 import IoMTStore
+import IoMTSystem
 
 /// Runs an executable for every alert (a buzzer or LED on a home hub). The alert is passed in
 /// environment variables (IOMT_ALERT_*), never the patient's identity; exit status 0 counts as delivered.

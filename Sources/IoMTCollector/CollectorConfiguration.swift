@@ -1,5 +1,5 @@
+import IoMTConfiguration
 import IoMTCore
-import IoMTDaemon
 import IoMTMQTT
 
 /// iomt-collector's configuration (`/etc/iomt-collector/collector.json`; format in docs/deployment.md and the man page).

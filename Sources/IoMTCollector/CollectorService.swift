@@ -1,6 +1,6 @@
 import Glibc
+import IoMTConfiguration
 import IoMTCore
-import IoMTDaemon
 import IoMTForward
 import IoMTTransport
 

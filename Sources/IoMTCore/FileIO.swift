@@ -1,5 +1,5 @@
-import IoMTSystem
 import Glibc
+import IoMTSystem
 
 /// Whole-file reads and durable writes on plain POSIX calls (no Foundation in the daemon).
 public enum FileIO {

@@ -1,5 +1,5 @@
-import IoMTSystem
 import Glibc
+import IoMTSystem
 import Synchronization
 
 /// A connection to a message bus over a Unix socket.

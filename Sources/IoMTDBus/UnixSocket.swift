@@ -1,5 +1,5 @@
-import IoMTSystem
 import Glibc
+import IoMTSystem
 
 /// A connected AF_UNIX stream socket (blocking). Owned by one connection; closed once.
 final class UnixSocket: Sendable {

@@ -1,4 +1,5 @@
 import IoMTBlueZ
+import IoMTConfiguration
 import IoMTCore
 import IoMTDBus
 import IoMTDrivers

@@ -1,12 +1,11 @@
+import IoMTControl
 import IoMTCore
 import Synchronization
 
 /// What each device is doing, for `iomtctl status` and `iomtctl devices`. Written from reader threads
 /// and async code alike (hence a Mutex, not an actor: a port event must not wait for a hop).
 public final class DeviceStatusBoard: Sendable {
-    public enum ConnectionState: String, Sendable {
-        case starting, connected, reconnecting, disconnected, failed
-    }
+    public typealias ConnectionState = DeviceConnectionState
 
     public struct Entry: Sendable {
         public var key: String
@@ -25,7 +24,7 @@ public final class DeviceStatusBoard: Sendable {
     /// Device keys that cannot be trusted to name one device (two adapters share a serial number), with why.
     private let ambiguous = Mutex<[String: String]>([:])
     /// The detail of a connected port whose bytes never decode (`UnframedInputWatch`); doctor looks for it.
-    public static let wrongProfileSuspected = "bytes but no frames — wrong profile?"
+    public static let wrongProfileSuspected = DeviceStatus.wrongProfileSuspected
 
     public init() {}
 

@@ -1,6 +1,7 @@
 import Dispatch
 import Glibc
 import IoMTAlerts
+import IoMTConfiguration
 import IoMTCore
 import IoMTDrivers
 import IoMTFHIR
@@ -36,65 +37,13 @@ public final class GatewayDaemon: Sendable {
         }
     }
 
-    /// Loads and cross-checks configuration and profiles; errors name file, field and expectation.
+    /// Loads and cross-checks configuration and profiles (`GatewayConfiguration.load`, shared with `iomtctl doctor`).
     public static func load(configPath: String) throws(StartupError) -> GatewayDaemon {
-        let text: String
-        do { text = try FileIO.readText(configPath) } catch { throw .configuration(error.description) }
-        let configuration: DaemonConfiguration
-        do { configuration = try DaemonConfiguration.parse(text, file: configPath) } catch { throw .configuration(error.description) }
-        let profiles: [DeviceProfile]
-        do { profiles = try ProfileLoader(knownDriverIds: DriverRegistry.driverIds).load(directories: configuration.profileDirectories) } catch {
-            throw .profiles(error.description)
-        }
-        var problems: [String] = []
-        for (position, device) in configuration.devices.enumerated() {
-            let index = device.index ?? position
-            guard let profile = profiles.first(where: { $0.id == device.profileId }) else {
-                problems.append("\(configPath): devices[\(index)].profile: expected one of \(profiles.map(\.id).joined(separator: ", ")), found \"\(device.profileId)\"")
-                continue
-            }
-            if profile.transport != .serial || profile.serial == nil {
-                problems.append("\(configPath): devices[\(index)].profile: expected a serial profile, \"\(profile.id)\" is \(profile.transport.rawValue)")
-            }
-            do { _ = try DriverRegistry.makeSession(for: profile) } catch { problems.append("\(profile.sourcePath ?? profile.id): \(error)") }
-        }
-        problems += DaemonConfiguration.bluetoothProblems(configuration, profiles: profiles, configPath: configPath)
-        let credentials = [configuration.dom?.clientKeyPath, configuration.dom?.clientCertificatePath, configuration.dom?.oauth2?.clientSecretFile,
-                           configuration.mqtt?.keyFile, configuration.mqtt?.passwordFile]
-        for path in credentials.compactMap({ $0 }) {
-            if let problem = CredentialFileCheck.problem(path: path) { problems.append("\(configPath): \(problem)") }
-        }
-        var ruleFile: (path: String, text: String, rules: RuleSet)? = nil
-        if let path = configuration.alertRulesFile {
-            do {
-                let text = try FileIO.readText(path)
-                ruleFile = (path, text, try RuleFileParser.parse(text, file: path))
-            } catch let error as RuleFileError {
-                problems.append(error.description)
-            } catch {
-                problems.append("\(configPath): alerts.rulesFile: cannot read \(path): \(error)")
-            }
-            let classes = Set(profiles.map(\.deviceClass))
-            for rule in ruleFile?.rules.rules ?? [] {
-                if let deviceClass = rule.deviceClass, !classes.contains(deviceClass) {
-                    Log.warning("\(path): rule \"\(rule.id)\": deviceClass \"\(deviceClass)\" matches no loaded profile (\(classes.sorted().joined(separator: ", ")))", "alerts")
-                }
-            }
-        }
-        guard problems.isEmpty else { throw .configuration(problems.joined(separator: "\n")) }
-        return GatewayDaemon(configuration: configuration, profiles: profiles, ruleFile: ruleFile)
+        let loaded = try GatewayConfiguration.load(configPath: configPath)
+        return GatewayDaemon(configuration: loaded.configuration, profiles: loaded.profiles, ruleFile: loaded.ruleFile)
     }
 
-    public enum StartupError: Error, CustomStringConvertible {
-        case configuration(String)
-        case profiles(String)
-        case store(String)
-        public var description: String {
-            switch self {
-            case let .configuration(m), let .profiles(m), let .store(m): return m
-            }
-        }
-    }
+    public typealias StartupError = GatewayConfiguration.LoadError
 
     /// libcurl with DOM's TLS settings; with `dom.oauth2`, wrapped so every request carries a bearer token.
     /// Proxies come from the environment (`https_proxy`, `no_proxy`), which libcurl reads itself.
@@ -404,45 +353,5 @@ extension GatewayDaemon {
                 reportFailure()
             }
         }
-    }
-}
-
-/// Credential files must not be readable by others: mode 0600 (or stricter) or the daemon refuses to start.
-package enum CredentialFileCheck {
-    package static func problem(path: String) -> String? {
-        var info = stat()
-        guard stat(path, &info) == 0 else { return "\(path): cannot read credential file: \(String(cString: strerror(errno)))" }
-        let mode = info.st_mode & 0o777
-        if mode & 0o077 != 0 {
-            return "\(path): credential file has mode \(String(mode, radix: 8)); expected 600 (run: chmod 600 \(path))"
-        }
-        return nil
-    }
-}
-
-/// Resolves when SIGTERM or SIGINT arrives. The signal sources are only retained (never touched
-/// after init), which is why the unchecked conformance is sound.
-package final class StopSignal: @unchecked Sendable {
-    private let sources: [any DispatchSourceSignal]
-    private let stream: AsyncStream<Void>
-    private let continuation: BoundedStreamSink<Void>
-
-    package init() {
-        // One pending stop is all that matters: repeated signals keep the newest, counted (never a growing queue).
-        (stream, continuation) = BoundedStreamSink<Void>.make(name: "stop signals", capacity: 1, policy: .dropOldest)
-        var made: [any DispatchSourceSignal] = []
-        for number in [SIGTERM, SIGINT] {
-            signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            let continuation = continuation
-            source.setEventHandler { continuation.yield(()) }
-            source.resume()
-            made.append(source)
-        }
-        sources = made
-    }
-
-    package func wait() async {
-        for await _ in stream { return }
     }
 }

@@ -1,3 +1,4 @@
+import IoMTConfiguration
 import IoMTCore
 import IoMTProfiles
 import IoMTUdev

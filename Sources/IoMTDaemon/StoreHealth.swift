@@ -1,3 +1,4 @@
+import IoMTControl
 import IoMTCore
 
 /// The store's health as the daemon reports it (`iomtctl status`, metrics.prom): degraded while it refuses
@@ -9,10 +10,10 @@ public struct StoreHealth: Sendable, Hashable {
     public var alertsWaiting: Int
     public var alertsNotStored: Int
 
-    public var json: JSONValue {
-        .object([("writable", .bool(problem == nil)), ("problem", problem.map { .string($0) } ?? .null),
-                 ("readingsWaiting", .number(readingsWaiting)), ("readingsLost", .number(readingsLost)),
-                 ("alertsWaiting", .number(alertsWaiting)), ("alertsNotStored", .number(alertsNotStored))])
+    /// As the `status` answer carries it.
+    public var report: StoreWriteStatus {
+        StoreWriteStatus(problem: problem, readingsWaiting: Int64(readingsWaiting), readingsLost: Int64(readingsLost),
+                         alertsWaiting: Int64(alertsWaiting), alertsNotStored: Int64(alertsNotStored))
     }
 
     /// Prometheus lines appended to metrics.prom.

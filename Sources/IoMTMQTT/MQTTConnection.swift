@@ -1,7 +1,7 @@
-import IoMTSystem
 import CMosquitto
 import Dispatch
 import Glibc
+import IoMTSystem
 import IoMTTransport
 import Synchronization
 

@@ -1,6 +1,6 @@
-import IoMTSystem
 import Glibc
 import IoMTCore
+import IoMTSystem
 
 /// Reads profile files and lists profile directories with plain POSIX calls (no Foundation: the
 /// daemon links this module and must stay small).

@@ -1,7 +1,7 @@
-import IoMTSystem
 import CSQLite
 import Glibc
 import IoMTCore
+import IoMTSystem
 
 /// What `iomtctl store check` reports about one store file.
 public struct StoreCheckReport: Sendable, Hashable {

@@ -1,8 +1,8 @@
-import IoMTSystem
 import Dispatch
 import Glibc
 import IoMTCore
 import IoMTProfiles
+import IoMTSystem
 import Synchronization
 
 /// What a connection reports, in order: `.opened`, data chunks, `.closed`, and again after a reconnect.

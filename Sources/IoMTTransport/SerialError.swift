@@ -1,5 +1,5 @@
-import IoMTSystem
 import Glibc
+import IoMTSystem
 
 /// Why a serial operation failed. `unplugged` means the device went away (USB pulled, pty master
 /// closed): the caller should close the port and reconnect with backoff rather than give up.

@@ -1,6 +1,6 @@
-import IoMTSystem
 import Glibc
 import IoMTProfiles
+import IoMTSystem
 import Synchronization
 
 /// The outcome of one non-blocking read.

@@ -1,6 +1,6 @@
-import IoMTSystem
 import Glibc
 import IoMTCore
+import IoMTSystem
 import Synchronization
 
 /// One thread that waits on every open serial port with poll() and reads whatever is ready.

@@ -1,5 +1,5 @@
-import IoMTSystem
 import Glibc
+import IoMTSystem
 
 /// The sd_notify protocol, written by hand (no libsystemd): newline-separated `KEY=VALUE` lines in
 /// one datagram to the AF_UNIX socket named by `$NOTIFY_SOCKET` (a leading `@` means the Linux

@@ -1,7 +1,7 @@
-import IoMTSystem
 import CUdev
 import Glibc
 import IoMTCore
+import IoMTSystem
 import IoMTTransport
 import Synchronization
 

@@ -1,10 +1,11 @@
 import Glibc
 import IoMTAlerts
+import IoMTControl
 import IoMTCore
 import IoMTStore
 
-/// `iomtctl alerts list|ack|silence`: the clinician's side of alerts. Works on the store directly (the daemon
-/// picks acknowledgements and silences up within a second); every action is audited with the caller's uid.
+/// `iomtctl alerts list|ack|silence`: the clinician's side of alerts. `list` reads the store file (read-only);
+/// `ack` and `silence` go through the running daemon, which records and audits them with the caller's uid.
 enum AlertsCommand {
     static func run(_ arguments: inout CommandArguments) async throws(CLIError) {
         switch arguments.next() {
@@ -13,14 +14,8 @@ enum AlertsCommand {
         case "silence": try await act(&arguments, kind: .silence)
         case let other:
             throw CLIError(message: "expected 'alerts list', 'alerts ack ID' or 'alerts silence ID --for DURATION', found \(other.map { "'\($0)'" } ?? "nothing")",
-                           hint: "see iomtctl help alerts", exitCode: 2)
+                           hint: "see iomtctl help alerts", exitCode: .usage)
         }
-    }
-
-    static var actor: String {
-        let uid = getuid()
-        let name = getpwuid(uid).flatMap { $0.pointee.pw_name.map { String(cString: $0) } }
-        return "uid \(uid)" + (name.map { " (\($0))" } ?? "")
     }
 
     static func list(_ arguments: inout CommandArguments) async throws(CLIError) {
@@ -32,7 +27,7 @@ enum AlertsCommand {
         var rows: [(StoredAlert, AlertEpisodeState)] = []
         do {
             for alert in try await store.alerts(limit: limit) { rows.append((alert, try await store.episodeState(alert.event.episode))) }
-        } catch { throw CLIError(message: "cannot read alerts: \(error)", exitCode: 1) }
+        } catch { throw CLIError(message: "cannot read alerts: \(error)", exitCode: .failed) }
         let now = SystemClock().now()
         if json {
             print(JSONValue.array(rows.map { alert, state in
@@ -74,32 +69,30 @@ enum AlertsCommand {
         }
     }
 
-    static func act(_ arguments: inout CommandArguments, kind: AlertAction.Kind) async throws(CLIError) {
-        let path = try StoreLocation.path(&arguments)
+    /// Through the running daemon, which records the action on its own store connection and feeds it to its alert
+    /// engine; without a daemon nothing is written (`RecordedAction.send`).
+    static func act(_ arguments: inout CommandArguments, kind: AlertActionReply.Kind) async throws(CLIError) {
+        let socket = try ControlSocket.path(&arguments)
+        let store = try RecordedAction.storeNamed(&arguments)
         let durationText = kind == .silence ? try arguments.option("--for") : nil
         guard let idText = arguments.next(), let id = Int64(idText.hasPrefix("#") ? String(idText.dropFirst()) : idText) else {
-            throw CLIError(message: "expected an alert id (from iomtctl alerts list)", exitCode: 2)
+            throw CLIError(message: "expected an alert id (from iomtctl alerts list)", exitCode: .usage)
         }
         try arguments.finish()
-        var until: Instant? = nil
-        let now = SystemClock().now()
-        if kind == .silence {
-            guard let durationText, let milliseconds = RuleFileParser.duration(durationText), milliseconds > 0, milliseconds <= 24 * 3_600_000 else {
-                throw CLIError(message: "silence needs --for DURATION (e.g. 15m, 2h; at most 24h), found \(durationText.map { "\"\($0)\"" } ?? "nothing")", exitCode: 2)
-            }
-            until = now.adding(milliseconds: milliseconds)
-        }
-        let store = try StoreLocation.openForWriting(path)
-        let alert: StoredAlert?
-        do { alert = try await store.alert(id: id) } catch { throw CLIError(message: "cannot read alerts: \(error)", exitCode: 1) }
-        guard let alert else { throw CLIError(message: "no alert #\(id)", hint: "see iomtctl alerts list", exitCode: 1) }
-        do {
-            try await store.recordAlertAction(episode: alert.event.episode, kind: kind, until: until, actor: actor, at: now)
-        } catch { throw CLIError(message: "cannot record the \(kind.rawValue): \(error)", hint: "run as the iomtd user or root", exitCode: 1) }
+        let command: ControlCommand
         switch kind {
-        case .acknowledge: print("alert #\(id) acknowledged (episode \(alert.event.episode)) by \(actor)")
-        case .silence: print("alert #\(id) silenced until \(until!.iso8601) (episode \(alert.event.episode)) by \(actor)")
+        case .acknowledge: command = .acknowledgeAlert(id: id)
+        case .silence:
+            guard let durationText, let milliseconds = RuleFileParser.duration(durationText), milliseconds > 0,
+                  milliseconds <= ControlCommand.maxSilenceMilliseconds else {
+                throw CLIError(message: "silence needs --for DURATION (e.g. 15m, 2h; at most 24h), found \(durationText.map { "\"\($0)\"" } ?? "nothing")", exitCode: .usage)
+            }
+            command = .silenceAlert(id: id, milliseconds: milliseconds)
+        }
+        let reply = try RecordedAction.send(command, expecting: AlertActionReply.self, socket: socket, store: store)
+        switch reply.kind {
+        case .acknowledge: print("alert #\(id) acknowledged (episode \(reply.episode)) by \(reply.actor)")
+        case .silence: print("alert #\(id) silenced until \(reply.until?.iso8601 ?? "?") (episode \(reply.episode)) by \(reply.actor)")
         }
     }
-
 }

@@ -1,5 +1,5 @@
+import IoMTControl
 import IoMTCore
-import IoMTDaemon
 
 /// `iomtctl scan`, `pair`, `forget`: Bluetooth devices through the daemon's BlueZ connection.
 enum ScanCommand {
@@ -7,28 +7,26 @@ enum ScanCommand {
 
     static func run(_ arguments: inout CommandArguments) async throws(CLIError) {
         if arguments.flag("--serial") { try await SerialScan.run(&arguments); return }
-        let socket = try ControlClient.socketPath(&arguments)
+        let socket = try ControlSocket.path(&arguments)
         let secondsText = try arguments.option("--seconds")
         let json = arguments.flag("--json")
         try arguments.finish()
         var seconds = 10
         if let secondsText {
-            guard let value = Int(secondsText), (1...120).contains(value) else {
-                throw CLIError(message: "--seconds: expected 1 to 120, found \"\(secondsText)\"", hint: usage, exitCode: 2)
+            guard let value = Int(secondsText), (1...ControlCommand.maxScanSeconds).contains(value) else {
+                throw CLIError(message: "--seconds: expected 1 to \(ControlCommand.maxScanSeconds), found \"\(secondsText)\"", hint: usage, exitCode: .usage)
             }
             seconds = value
         }
-        let result = try ControlClient.call(ControlRequest(command: "scan", arguments: .object([("seconds", .number(seconds))])),
-                                            socket: socket, timeoutSeconds: seconds + 30)
-        if json { print(result.serialized()); return }
-        let devices = result["devices"]?.arrayValue ?? []
+        let result = try ControlSocket.call(.scan(seconds: seconds), expecting: ScanReply.self, socket: socket, timeoutSeconds: seconds + 30)
+        if json { print(result.json.serialized()); return }
+        let devices = result.devices
         if devices.isEmpty { print("no Bluetooth LE devices seen in \(seconds) s (is the device advertising? some start on a button press)"); return }
         for device in devices {
-            let rssi = device["rssi"]?.intValue.map { "\($0) dBm" } ?? "—"
-            let flags = [device["paired"]?.boolValue == true ? "paired" : nil, device["trusted"]?.boolValue == true ? "trusted" : nil,
-                         device["connected"]?.boolValue == true ? "connected" : nil].compactMap { $0 }
-            print("\(device["address"]?.stringValue ?? "?")  \(rssi)  \(device["profile"]?.stringValue ?? "no health profile")  "
-                  + "\(device["name"]?.stringValue ?? "(no name)")\(flags.isEmpty ? "" : "  [" + flags.joined(separator: ", ") + "]")")
+            let rssi = device.rssi.map { "\($0) dBm" } ?? "—"
+            let flags = [device.paired ? "paired" : nil, device.trusted ? "trusted" : nil, device.connected ? "connected" : nil].compactMap { $0 }
+            print("\(device.address)  \(rssi)  \(device.profile ?? "no health profile")  "
+                  + "\(device.name ?? "(no name)")\(flags.isEmpty ? "" : "  [" + flags.joined(separator: ", ") + "]")")
         }
     }
 }
@@ -37,24 +35,24 @@ enum PairCommand {
     static let usage = "usage: iomtctl pair ADDRESS [--passkey N | --pin TEXT] [--json]"
 
     static func run(_ arguments: inout CommandArguments) async throws(CLIError) {
-        let socket = try ControlClient.socketPath(&arguments)
+        let socket = try ControlSocket.path(&arguments)
         let passkey = try arguments.option("--passkey")
         let pin = try arguments.option("--pin")
         let json = arguments.flag("--json")
-        guard let address = arguments.next() else { throw CLIError(message: "missing ADDRESS", hint: usage, exitCode: 2) }
+        guard let address = arguments.next() else { throw CLIError(message: "missing ADDRESS", hint: usage, exitCode: .usage) }
         try arguments.finish()
-        var members: [(String, JSONValue)] = [("address", .string(address))]
-        if passkey != nil, pin != nil { throw CLIError(message: "give --passkey or --pin, not both", hint: usage, exitCode: 2) }
+        var secret: ControlCommand.PairingSecretArgument?
+        if passkey != nil, pin != nil { throw CLIError(message: "give --passkey or --pin, not both", hint: usage, exitCode: .usage) }
         if let passkey {
             guard passkey.count <= 6, let value = Int(passkey), (0...999_999).contains(value) else {
-                throw CLIError(message: "--passkey: expected 0 to 999999 (the six digits the device shows), found \"\(passkey)\"", hint: usage, exitCode: 2)
+                throw CLIError(message: "--passkey: expected 0 to 999999 (the six digits the device shows), found \"\(passkey)\"", hint: usage, exitCode: .usage)
             }
-            members.append(("passkey", .number(value)))
+            secret = .passkey(value)
         }
-        if let pin { members.append(("pin", .string(pin))) }
-        let result = try ControlClient.call(ControlRequest(command: "pair", arguments: .object(members)), socket: socket, timeoutSeconds: 150)
-        if json { print(result.serialized()); return }
-        print("paired \(result["address"]?.stringValue ?? address) (trusted)\(result["profile"]?.stringValue.map { ", profile \($0)" } ?? ", no health profile matches its services")")
+        if let pin { secret = .pin(pin) }
+        let result = try ControlSocket.call(.pair(address: address, secret: secret), expecting: PairReply.self, socket: socket, timeoutSeconds: 150)
+        if json { print(result.json.serialized()); return }
+        print("paired \(result.address) (trusted)\(result.profile.map { ", profile \($0)" } ?? ", no health profile matches its services")")
     }
 }
 
@@ -62,12 +60,12 @@ enum ForgetCommand {
     static let usage = "usage: iomtctl forget ADDRESS [--json]"
 
     static func run(_ arguments: inout CommandArguments) async throws(CLIError) {
-        let socket = try ControlClient.socketPath(&arguments)
+        let socket = try ControlSocket.path(&arguments)
         let json = arguments.flag("--json")
-        guard let address = arguments.next() else { throw CLIError(message: "missing ADDRESS", hint: usage, exitCode: 2) }
+        guard let address = arguments.next() else { throw CLIError(message: "missing ADDRESS", hint: usage, exitCode: .usage) }
         try arguments.finish()
-        let result = try ControlClient.call(ControlRequest(command: "forget", arguments: .object([("address", .string(address))])), socket: socket)
-        if json { print(result.serialized()); return }
-        print("forgot \(result["address"]?.stringValue ?? address): BlueZ removed it and its bond")
+        let result = try ControlSocket.call(.forget(address: address), expecting: ForgetReply.self, socket: socket)
+        if json { print(result.json.serialized()); return }
+        print("forgot \(result.address): BlueZ removed it and its bond")
     }
 }

@@ -267,20 +267,21 @@ enum CLIHelp {
             """,
         "quarantine": """
             Usage: iomtctl quarantine list [--state-dir DIR | --db FILE] [--json] [--show-patient] [--limit N]
-                   iomtctl quarantine requeue all | --reason TEXT | --id N [--id N]... [--state-dir DIR | --db FILE]
+                   iomtctl quarantine requeue all | --reason TEXT | --id N [--id N]... [--socket PATH]
 
             list: readings set aside because DOM refused their content (or no patient was bound), oldest
             first, each with the server's OperationOutcome text. Patient identifiers are shown only with
             --show-patient (11-digit runs in server texts are masked otherwise).
 
             requeue: puts quarantined readings back in the delivery queue once the cause is fixed: all of them,
-            those whose reason contains TEXT, or the given ids. The store records an audit entry with your
-            uid; a running iomtd picks the rows up within seconds. Needs write access to the store (the iomtd
-            user or root). When DOM refuses many readings for one reason, iomtd pauses delivery (technical
-            condition dom-refusing, `paused` in iomtctl status) instead of quarantining them.
+            those whose reason contains TEXT, or the given ids. The running iomtd does it on its own store
+            connection and audits it with your uid (from the control socket's peer credentials); iomtctl never
+            writes the store, so without a running daemon nothing is requeued (exit 1). When DOM refuses many
+            readings for one reason, iomtd pauses delivery (technical condition dom-refusing, `paused` in
+            iomtctl status) instead of quarantining them.
 
-            Exit codes: 0 printed / requeued (possibly none), 1 no store file, unreadable or not writable,
-            2 usage error.
+            Exit codes: 0 printed / requeued (possibly none), 1 no store file or unreadable (list), iomtd not
+            reachable (requeue), 2 usage error, 3 not allowed on the control socket.
             """,
         "store": """
             Usage: iomtctl store check [--state-dir DIR | --db FILE] [--json]
@@ -341,8 +342,8 @@ enum CLIHelp {
             """,
         "alerts": """
             Usage: iomtctl alerts list [--state-dir DIR | --db FILE] [--limit N] [--json]
-                   iomtctl alerts ack ID [--state-dir DIR | --db FILE]
-                   iomtctl alerts silence ID --for DURATION [--state-dir DIR | --db FILE]
+                   iomtctl alerts ack ID [--socket PATH]
+                   iomtctl alerts silence ID --for DURATION [--socket PATH]
 
             list     newest first: time, priority, fired/repeated/escalated/resolved, message, rule and rule-set version
                      and hash, device, acknowledgement, silence, channels it was sent on (--json adds the inputs
@@ -350,10 +351,14 @@ enum CLIHelp {
             ack      acknowledges the alert's episode: repetition and escalation stop
             silence  pauses repetition and escalation of the episode for DURATION (e.g. 15m; at most 24h)
 
-            ack and silence are written to the store with your uid and audited; the running daemon applies
-            them within a second. Messages carry no patient identifiers.
+            list reads the store file, read-only. ack and silence go through the running daemon, which records
+            them on its own store connection with your uid (from the control socket's peer credentials), audits
+            them and applies them within a second; the silence is measured on the daemon's clock. iomtctl never
+            writes the store: without a running daemon nothing is recorded (exit 1). Messages carry no patient
+            identifiers.
 
-            Exit codes: 0 done, 1 no store file, unknown alert or store not writable, 2 usage error.
+            Exit codes: 0 done, 1 no store file (list), unknown alert or iomtd not reachable (ack, silence),
+            2 usage error, 3 not allowed on the control socket.
             """,
     ]
 }

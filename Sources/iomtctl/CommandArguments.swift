@@ -1,3 +1,5 @@
+import IoMTControl
+
 /// Minimal argument reader: positional words and `--flag value` options, with clear usage errors.
 struct CommandArguments {
     private var items: [String]
@@ -12,7 +14,7 @@ struct CommandArguments {
     mutating func option(_ name: String) throws(CLIError) -> String? {
         guard let index = items.firstIndex(of: name) else { return nil }
         guard index + 1 < items.count, !items[index + 1].hasPrefix("--") else {
-            throw CLIError(message: "\(name) needs a value", exitCode: 2)
+            throw CLIError(message: "\(name) needs a value", exitCode: .usage)
         }
         let value = items[index + 1]
         items.removeSubrange(index...(index + 1))
@@ -29,7 +31,7 @@ struct CommandArguments {
     /// Fails on anything not consumed, so typos are reported instead of ignored.
     func finish() throws(CLIError) {
         if let extra = items.first {
-            throw CLIError(message: "unexpected argument '\(extra)'", hint: "see iomtctl help", exitCode: 2)
+            throw CLIError(message: "unexpected argument '\(extra)'", hint: "see iomtctl help", exitCode: .usage)
         }
     }
 }
@@ -37,5 +39,5 @@ struct CommandArguments {
 struct CLIError: Error {
     let message: String
     var hint: String? = nil
-    var exitCode: Int32 = 1
+    var exitCode: ExitCode = .failed
 }

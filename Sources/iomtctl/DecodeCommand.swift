@@ -19,27 +19,27 @@ enum DecodeCommand {
         let characteristicText = try arguments.option("--characteristic")
         try arguments.finish()
         if !fhir, patient != nil || gatewayId != nil || serialNumber != nil || devicePath != nil || atText != nil {
-            throw CLIError(message: "--patient, --gateway-id, --serial-number, --device-path and --at go with --fhir", exitCode: 2)
+            throw CLIError(message: "--patient, --gateway-id, --serial-number, --device-path and --at go with --fhir", exitCode: .usage)
         }
-        guard let profileId else { throw CLIError(message: "--profile ID is required", hint: "list profiles with: ls \(ProfilesLocation.directory(option: profilesDir))", exitCode: 2) }
-        guard let hexText else { throw CLIError(message: "--hex BYTES is required (e.g. --hex 'd5 3f 01 48 61')", exitCode: 2) }
+        guard let profileId else { throw CLIError(message: "--profile ID is required", hint: "list profiles with: ls \(ProfilesLocation.directory(option: profilesDir))", exitCode: .usage) }
+        guard let hexText else { throw CLIError(message: "--hex BYTES is required (e.g. --hex 'd5 3f 01 48 61')", exitCode: .usage) }
 
         let profiles = try ProfilesLocation.load(option: profilesDir)
         guard let profile = profiles.first(where: { $0.id == profileId }) else {
-            throw CLIError(message: "no profile '\(profileId)'", hint: "known profiles: " + profiles.map(\.id).joined(separator: ", "), exitCode: 2)
+            throw CLIError(message: "no profile '\(profileId)'", hint: "known profiles: " + profiles.map(\.id).joined(separator: ", "), exitCode: .usage)
         }
         let bytes: [UInt8]
         do { bytes = try Hex.bytes(from: hexText) } catch {
-            throw CLIError(message: "--hex: \(error)", exitCode: 2)
+            throw CLIError(message: "--hex: \(error)", exitCode: .usage)
         }
         var fhirOptions: FHIRPreview.Options?
         if fhir {
-            guard let patient else { throw CLIError(message: "--fhir needs --patient PESEL (DOM attributes every reading to a patient)", exitCode: 2) }
+            guard let patient else { throw CLIError(message: "--fhir needs --patient PESEL (DOM attributes every reading to a patient)", exitCode: .usage) }
             // The reason only, never the PESEL itself: terminals and shell histories are logged.
-            do { try PESEL.validate(patient) } catch { throw CLIError(message: "--patient: \(error)", exitCode: 2) }
+            do { try PESEL.validate(patient) } catch { throw CLIError(message: "--patient: \(error)", exitCode: .usage) }
             var at = SystemClock().now()
             if let atText {
-                guard let parsed = Instant(iso8601: atText) else { throw CLIError(message: "--at expects an ISO 8601 instant (2026-11-23T10:00:00Z), got '\(atText)'", exitCode: 2) }
+                guard let parsed = Instant(iso8601: atText) else { throw CLIError(message: "--at expects an ISO 8601 instant (2026-11-23T10:00:00Z), got '\(atText)'", exitCode: .usage) }
                 at = parsed
             }
             fhirOptions = FHIRPreview.Options(patientId: patient, gatewayId: gatewayId ?? FHIRPreview.defaultGatewayId,
@@ -62,10 +62,10 @@ enum DecodeCommand {
     /// decoder rejects is an input error.
     private static func decode(_ bytes: [UInt8], profile: DeviceProfile, characteristicText: String?, at time: Instant) throws(CLIError) -> [DecodedMeasurement] {
         var reader: any DeviceReader
-        do { reader = try DriverRegistry.makeReader(for: profile) } catch { throw CLIError(message: "\(error)", exitCode: 2) }
+        do { reader = try DriverRegistry.makeReader(for: profile) } catch { throw CLIError(message: "\(error)", exitCode: .usage) }
         guard let gatt = reader.needs.gattProfile else {
             if characteristicText != nil {
-                throw CLIError(message: "--characteristic goes with Bluetooth (GATT) profiles; '\(profile.id)' uses the byte-stream driver '\(profile.driver)'", exitCode: 2)
+                throw CLIError(message: "--characteristic goes with Bluetooth (GATT) profiles; '\(profile.id)' uses the byte-stream driver '\(profile.driver)'", exitCode: .usage)
             }
             return reader.runAtOnce([.bytes(bytes)], at: time).measurements
         }
@@ -73,13 +73,13 @@ enum DecodeCommand {
         var characteristic = gatt.mainMeasurement
         if let characteristicText {
             guard let uuid = GATTUUID.parse(characteristicText) else {
-                throw CLIError(message: "--characteristic expects a 16-bit UUID as 4 hex digits (one of \(known)), got '\(characteristicText)'", exitCode: 2)
+                throw CLIError(message: "--characteristic expects a 16-bit UUID as 4 hex digits (one of \(known)), got '\(characteristicText)'", exitCode: .usage)
             }
             characteristic = uuid
         }
         let output = reader.runAtOnce([.value(characteristic: characteristic, bytes: bytes)], at: time)
         if let reason = output.rejections.first {
-            throw CLIError(message: "rejected: \(reason)", hint: "\(gatt.name) characteristics: \(known)", exitCode: 2)
+            throw CLIError(message: "rejected: \(reason)", hint: "\(gatt.name) characteristics: \(known)", exitCode: .usage)
         }
         return output.measurements
     }

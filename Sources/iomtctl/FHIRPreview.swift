@@ -1,5 +1,4 @@
 import IoMTCore
-import IoMTDaemon
 import IoMTFHIR
 import IoMTForward
 import IoMTProfiles
@@ -34,7 +33,7 @@ enum FHIRPreview {
         }
         // Same identity the daemon builds from its configuration (serial number defaults to the system id).
         let wireFormat = FHIRPHDWireFormat(gateway: GatewayIdentity(systemId: options.gatewayId, serialNumber: options.gatewayId,
-                                                                    softwareVersion: GatewayDaemon.version))
+                                                                    softwareVersion: ProductVersion.current))
         return (try? JSONValue.parse(bytes: wireFormat.encode(rows))) ?? .null
     }
 }

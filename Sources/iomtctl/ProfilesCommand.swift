@@ -1,5 +1,5 @@
+import IoMTControl
 import IoMTCore
-import IoMTDaemon
 import IoMTDrivers
 import IoMTProfiles
 
@@ -8,7 +8,7 @@ enum ProfilesCommand {
     static let usage = "usage: iomtctl profiles list|show ID|validate [DIR]|install FILE [--replace]|udev-rules [--profiles-dir DIR] [--json]"
 
     static func run(_ arguments: inout CommandArguments) async throws(CLIError) {
-        guard let action = arguments.next() else { throw CLIError(message: "missing action", hint: usage, exitCode: 2) }
+        guard let action = arguments.next() else { throw CLIError(message: "missing action", hint: usage, exitCode: .usage) }
         switch action {
         case "list":
             let directory = try arguments.option("--profiles-dir")
@@ -16,14 +16,14 @@ enum ProfilesCommand {
             try arguments.finish()
             list(try ProfilesLocation.load(option: directory), json: json)
         case "show":
-            guard let id = arguments.next(), !id.hasPrefix("--") else { throw CLIError(message: "missing profile id", hint: usage, exitCode: 2) }
+            guard let id = arguments.next(), !id.hasPrefix("--") else { throw CLIError(message: "missing profile id", hint: usage, exitCode: .usage) }
             let directory = try arguments.option("--profiles-dir")
             let json = arguments.flag("--json")
             try arguments.finish()
             let profiles = try ProfilesLocation.load(option: directory)
             guard let profile = profiles.first(where: { $0.id == id }) else {
                 throw CLIError(message: "no profile '\(id)' in \(ProfilesLocation.directory(option: directory))",
-                               hint: "known: \(profiles.map(\.id).sorted().joined(separator: ", "))", exitCode: 2)
+                               hint: "known: \(profiles.map(\.id).sorted().joined(separator: ", "))", exitCode: .usage)
             }
             show(profile, json: json)
         case "validate":
@@ -33,10 +33,10 @@ enum ProfilesCommand {
             try arguments.finish()
             try validate(directory: positional ?? ProfilesLocation.directory(option: option), json: json)
         case "install":
-            let socket = try ControlClient.socketPath(&arguments)
+            let socket = try ControlSocket.path(&arguments)
             let replace = arguments.flag("--replace")
             let json = arguments.flag("--json")
-            guard let file = arguments.next() else { throw CLIError(message: "missing FILE", hint: usage, exitCode: 2) }
+            guard let file = arguments.next() else { throw CLIError(message: "missing FILE", hint: usage, exitCode: .usage) }
             try arguments.finish()
             try install(file: file, replace: replace, json: json, socket: socket)
         case "udev-rules":
@@ -44,7 +44,7 @@ enum ProfilesCommand {
             try arguments.finish()
             print(UdevRules.render(ProfileCatalog(profiles: try ProfilesLocation.load(option: directory))), terminator: "")
         default:
-            throw CLIError(message: "unknown action '\(action)'", hint: usage, exitCode: 2)
+            throw CLIError(message: "unknown action '\(action)'", hint: usage, exitCode: .usage)
         }
     }
 
@@ -94,16 +94,16 @@ enum ProfilesCommand {
     /// Checks the file here first (errors without a daemon), then has the daemon store it, audited.
     private static func install(file: String, replace: Bool, json: Bool, socket: String) throws(CLIError) {
         let content: String
-        do { content = try FileIO.readText(file) } catch { throw CLIError(message: "\(file): \(error)", exitCode: 2) }
+        do { content = try FileIO.readText(file) } catch { throw CLIError(message: "\(file): \(error)", exitCode: .usage) }
         let profile: DeviceProfile
         do { profile = try ProfileLoader(knownDriverIds: DriverRegistry.driverIds).parse(bytes: Array(content.utf8), sourcePath: file) } catch {
-            throw CLIError(message: "\(file): invalid:\n\(error)", hint: "each error names the field and what was expected", exitCode: 2)
+            throw CLIError(message: "\(file): invalid:\n\(error)", hint: "each error names the field and what was expected", exitCode: .usage)
         }
-        do { try DriverRegistry.check(profile) } catch { throw CLIError(message: "\(file): \(error)", exitCode: 2) }
-        let result = try ControlClient.call(ControlRequest(command: "install-profile", arguments: .object([
-            ("name", .string(file)), ("content", .string(content)), ("replace", .bool(replace))])), socket: socket)
-        if json { print(result.serialized()); return }
-        print("installed \(profile.id) as \(result["path"]?.stringValue ?? "?")")
+        do { try DriverRegistry.check(profile) } catch { throw CLIError(message: "\(file): \(error)", exitCode: .usage) }
+        let result = try ControlSocket.call(.installProfile(name: file, content: content, replace: replace), expecting: InstallProfileReply.self,
+                                            socket: socket)
+        if json { print(result.json.serialized()); return }
+        print("installed \(profile.id) as \(result.path)")
         print("restart iomtd to use it: systemctl restart iomtd")
         if !profile.match.usb.isEmpty {
             print("its USB adapter needs udev access: iomtctl profiles udev-rules --profiles-dir … > /etc/udev/rules.d/70-iomtd.rules && udevadm control --reload && udevadm trigger --subsystem-match=tty")
@@ -115,7 +115,7 @@ enum ProfilesCommand {
         let profiles: [DeviceProfile]
         do { profiles = try ProfileLoader(knownDriverIds: DriverRegistry.driverIds).load(directory: directory) } catch {
             if json { print(JSONValue.object([("valid", .bool(false)), ("errors", .array(["\(error)"].map { .string($0) }))]).serialized()) }
-            throw CLIError(message: "\(directory): invalid:\n\(error)", hint: "each error names the file, the field and what was expected", exitCode: 1)
+            throw CLIError(message: "\(directory): invalid:\n\(error)", hint: "each error names the file, the field and what was expected", exitCode: .failed)
         }
         var problems: [String] = []
         for profile in profiles {
@@ -128,7 +128,7 @@ enum ProfilesCommand {
                                     ("errors", .array(problems.map { .string($0) }))]).serialized())
         }
         guard problems.isEmpty else {
-            throw CLIError(message: "\(directory): invalid:\n" + problems.joined(separator: "\n"), exitCode: 1)
+            throw CLIError(message: "\(directory): invalid:\n" + problems.joined(separator: "\n"), exitCode: .failed)
         }
         if !json { print("\(directory): \(profiles.count) profile(s) valid") }
     }

@@ -18,7 +18,7 @@ enum ProfilesLocation {
         let directory = directory(option: option)
         let directories = option == nil ? [directory, localDirectory] : [directory]
         do { return try ProfileLoader(knownDriverIds: DriverRegistry.driverIds).load(directories: directories) } catch {
-            throw CLIError(message: "cannot load profiles from \(directory):\n\(error)", hint: "fix the profile or pass --profiles-dir DIR", exitCode: 2)
+            throw CLIError(message: "cannot load profiles from \(directory):\n\(error)", hint: "fix the profile or pass --profiles-dir DIR", exitCode: .usage)
         }
     }
 }

@@ -1,3 +1,4 @@
+import IoMTControl
 import IoMTCore
 import IoMTStore
 
@@ -9,11 +10,11 @@ enum QuarantineCommand {
 
     static func run(_ arguments: inout CommandArguments) async throws(CLIError) {
         guard let action = arguments.next() else {
-            throw CLIError(message: "missing action", hint: usage, exitCode: 2)
+            throw CLIError(message: "missing action", hint: usage, exitCode: .usage)
         }
         if action == "requeue" { return try await requeue(&arguments) }
         guard action == "list" else {
-            throw CLIError(message: "unknown action '\(action)'", hint: usage, exitCode: 2)
+            throw CLIError(message: "unknown action '\(action)'", hint: usage, exitCode: .usage)
         }
         let path = try StoreLocation.path(&arguments)
         let json = arguments.flag("--json")
@@ -22,13 +23,13 @@ enum QuarantineCommand {
         try arguments.finish()
         var limit = 1000
         if let limitText {
-            guard let value = Int(limitText), value > 0 else { throw CLIError(message: "--limit expects a positive number, got '\(limitText)'", exitCode: 2) }
+            guard let value = Int(limitText), value > 0 else { throw CLIError(message: "--limit expects a positive number, got '\(limitText)'", exitCode: .usage) }
             limit = value
         }
         let store = try StoreLocation.open(path)
         let rows: [(StoredObservation, String)]
         do { rows = try await store.quarantined(destination: StoreLocation.destination, limit: limit) } catch {
-            throw CLIError(message: "cannot read quarantined readings: \(error)", exitCode: 1)
+            throw CLIError(message: "cannot read quarantined readings: \(error)", exitCode: .failed)
         }
         if json {
             let items: [JSONValue] = rows.map { row, reason in
@@ -60,33 +61,30 @@ enum QuarantineCommand {
         print("\(rows.count) quarantined reading(s)")
     }
 
-    /// Puts quarantined rows back to pending through a normal store connection (as alert ack/silence do);
-    /// the store audits it with the caller's uid and the running daemon adds the rows to its backlog.
+    /// Puts quarantined rows back to pending through the running daemon (its store connection, audited with the
+    /// caller's uid); the forwarder then delivers them. Without a daemon nothing is written.
     static func requeue(_ arguments: inout CommandArguments) async throws(CLIError) {
-        let path = try StoreLocation.path(&arguments)
+        let socket = try ControlSocket.path(&arguments)
+        let store = try RecordedAction.storeNamed(&arguments)
         let reason = try arguments.option("--reason")
         var ids: [Int64] = []
         while let idText = try arguments.option("--id") {
             guard let id = Int64(idText.hasPrefix("#") ? String(idText.dropFirst()) : idText), id > 0 else {
-                throw CLIError(message: "--id expects a reading id from iomtctl quarantine list, got '\(idText)'", exitCode: 2)
+                throw CLIError(message: "--id expects a reading id from iomtctl quarantine list, got '\(idText)'", exitCode: .usage)
             }
             ids.append(id)
         }
         let all = arguments.contains("all") ? (arguments.next() == "all") : false
         try arguments.finish()
-        let selections: [RequeueSelection] = (all ? [.all] : []) + (reason.map { [.reason($0)] } ?? []) + (ids.isEmpty ? [] : [.ids(ids)])
-        guard selections.count == 1, let selection = selections.first else {
-            throw CLIError(message: "requeue needs exactly one of: all, --reason TEXT, --id N", hint: usage, exitCode: 2)
+        let targets: [ControlCommand.RequeueTarget] = (all ? [.all] : []) + (reason.map { [.reason($0)] } ?? []) + (ids.isEmpty ? [] : [.ids(ids)])
+        guard targets.count == 1, let target = targets.first else {
+            throw CLIError(message: "requeue needs exactly one of: all, --reason TEXT, --id N", hint: usage, exitCode: .usage)
         }
-        if case let .reason(text) = selection, text.isEmpty {
-            throw CLIError(message: "--reason needs a non-empty text (part of the reason iomtctl quarantine list shows)", exitCode: 2)
+        if case let .reason(text) = target, text.isEmpty {
+            throw CLIError(message: "--reason needs a non-empty text (part of the reason iomtctl quarantine list shows)", exitCode: .usage)
         }
-        let store = try StoreLocation.openForWriting(path)
-        let count: Int
-        do {
-            count = try await store.requeueQuarantined(selection, destination: StoreLocation.destination, actor: AlertsCommand.actor, at: SystemClock().now())
-        } catch { throw CLIError(message: "cannot requeue: \(error)", hint: "run as the iomtd user or root", exitCode: 1) }
-        print("\(count) quarantined reading(s) put back in the delivery queue by \(AlertsCommand.actor)")
+        let reply = try RecordedAction.send(.requeueQuarantined(target), expecting: RequeueReply.self, socket: socket, store: store)
+        print("\(reply.requeued) quarantined reading(s) put back in the delivery queue by \(reply.actor)")
     }
 }
 

@@ -1,6 +1,5 @@
 import IoMTForward
 import IoMTFHIR
-import IoMTDaemon
 import IoMTAlerts
 import IoMTCore
 import IoMTStore
@@ -11,19 +10,19 @@ enum ReadingsCommand {
     static func run(_ arguments: inout CommandArguments) async throws(CLIError) {
         let action = arguments.next()
         guard action == "export" || action == "tail" else {
-            throw CLIError(message: "expected 'readings export' or 'readings tail'", hint: "see iomtctl help readings", exitCode: 2)
+            throw CLIError(message: "expected 'readings export' or 'readings tail'", hint: "see iomtctl help readings", exitCode: .usage)
         }
         let path = try StoreLocation.path(&arguments)
         let sinceText = try arguments.option("--since")
         let since = try sinceText.map { text throws(CLIError) -> Instant in
             guard let instant = Instant(iso8601: text) else {
-                throw CLIError(message: "--since: expected an ISO 8601 instant such as 2026-11-23T00:00:00Z, found \"\(text)\"", exitCode: 2)
+                throw CLIError(message: "--since: expected an ISO 8601 instant such as 2026-11-23T00:00:00Z, found \"\(text)\"", exitCode: .usage)
             }
             return instant
         }
         let formatText = try arguments.option("--format") ?? "ndjson"
         guard let format = ReadingFormat(rawValue: formatText) else {
-            throw CLIError(message: "--format: expected ndjson, csv or fhir, found \"\(formatText)\"", exitCode: 2)
+            throw CLIError(message: "--format: expected ndjson, csv or fhir, found \"\(formatText)\"", exitCode: .usage)
         }
         let gatewayId = try arguments.option("--gateway-id") ?? FHIRPreview.defaultGatewayId
         let count = try CLINumbers.positive(try arguments.option("-n"), option: "-n") ?? 10
@@ -46,7 +45,7 @@ enum ReadingsCommand {
                     for row in page { writer.write(row) }
                     after = page.last?.id ?? after
                 }
-            } catch { throw CLIError(message: "cannot read readings: \(error)", exitCode: 1) }
+            } catch { throw CLIError(message: "cannot read readings: \(error)", exitCode: .failed) }
             return
         }
         var after: Int64 = 0
@@ -54,7 +53,7 @@ enum ReadingsCommand {
         while written < limit {
             let page: [StoredObservation]
             do { page = try await store.readings(afterId: after, limit: min(1000, limit - written)) } catch {
-                throw CLIError(message: "cannot read readings: \(error)", exitCode: 1)
+                throw CLIError(message: "cannot read readings: \(error)", exitCode: .failed)
             }
             guard let last = page.last else { break }
             for row in page where since.map({ row.observation.receivedAt >= $0 }) ?? true {
@@ -97,7 +96,7 @@ struct ReadingWriter {
                 print(fields.map(csvField).joined(separator: ","))
             }
         case .fhir:
-            let wireFormat = FHIRPHDWireFormat(gateway: GatewayIdentity(systemId: gatewayId, serialNumber: gatewayId, softwareVersion: GatewayDaemon.version))
+            let wireFormat = FHIRPHDWireFormat(gateway: GatewayIdentity(systemId: gatewayId, serialNumber: gatewayId, softwareVersion: ProductVersion.current))
             guard let bundle = try? JSONValue.parse(bytes: wireFormat.encode([row])) else { return }
             for entry in bundle["entry"]?.arrayValue ?? [] where entry["resource"]?["resourceType"]?.stringValue == "Observation" {
                 if let resource = entry["resource"] { print(resource.serialized()) }
@@ -116,7 +115,7 @@ enum CLINumbers {
     static func positive(_ text: String?, option: String) throws(CLIError) -> Int? {
         guard let text else { return nil }
         guard let value = Int(text), value > 0 else {
-            throw CLIError(message: "\(option): expected a positive integer, found \"\(text)\"", exitCode: 2)
+            throw CLIError(message: "\(option): expected a positive integer, found \"\(text)\"", exitCode: .usage)
         }
         return value
     }

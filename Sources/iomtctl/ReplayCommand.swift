@@ -1,5 +1,5 @@
+import IoMTControl
 import IoMTCore
-import IoMTDaemon
 
 /// `iomtctl replay CAPTURE [--profile ID] [--patient PESEL]`: a captured byte stream through the running
 /// daemon's whole pipeline (decode, store, alerts, DOM) without a device. CAPTURE is a Firmware-Fixtures
@@ -9,33 +9,31 @@ enum ReplayCommand {
     static let usage = "usage: iomtctl replay CAPTURE [--profile ID] [--patient PESEL] [--alarms] [--socket PATH] [--json]"
 
     static func run(_ arguments: inout CommandArguments) async throws(CLIError) {
-        let socket = try ControlClient.socketPath(&arguments)
+        let socket = try ControlSocket.path(&arguments)
         var profile = try arguments.option("--profile")
         let patient = try arguments.option("--patient")
         let json = arguments.flag("--json")
         let alarms = arguments.flag("--alarms")
-        guard let capture = arguments.next() else { throw CLIError(message: "missing CAPTURE", hint: usage, exitCode: 2) }
+        guard let capture = arguments.next() else { throw CLIError(message: "missing CAPTURE", hint: usage, exitCode: .usage) }
         try arguments.finish()
         var hexPath = capture
         if FileIO.exists(capture + "/capture.hex") {
             hexPath = capture + "/capture.hex"
             if profile == nil, let caseText = try? FileIO.readText(capture + "/case.json") {
                 do { profile = try JSONValue.parse(caseText)["profile"]?.stringValue } catch {
-                    throw CLIError(message: "\(capture)/case.json: \(error)", exitCode: 2)
+                    throw CLIError(message: "\(capture)/case.json: \(error)", exitCode: .usage)
                 }
             }
         }
-        guard let profile else { throw CLIError(message: "--profile ID is required (no case.json names one)", hint: usage, exitCode: 2) }
+        guard let profile else { throw CLIError(message: "--profile ID is required (no case.json names one)", hint: usage, exitCode: .usage) }
         let hex: String
-        do { hex = try FileIO.readText(hexPath) } catch { throw CLIError(message: "\(hexPath): \(error)", exitCode: 2) }
-        do { _ = try Hex.bytes(from: hex) } catch { throw CLIError(message: "\(hexPath): \(error)", exitCode: 2) }
-        var members: [(String, JSONValue)] = [("profile", .string(profile)), ("hex", .string(hex)), ("label", .string(capture))]
-        if let patient { members.append(("patient", .string(patient))) }
-        if alarms { members.append(("alarms", .bool(true))) }
-        let result = try ControlClient.call(ControlRequest(command: "replay", arguments: .object(members)), socket: socket)
-        if json { print(result.serialized()); return }
-        print("replayed \(result["bytes"]?.intValue ?? 0) bytes with \(profile): \(result["readings"]?.intValue ?? 0) reading(s) stored as test data"
-              + ((result["rejectedFrames"]?.intValue ?? 0) > 0 ? ", \(result["rejectedFrames"]?.intValue ?? 0) frame(s) rejected" : ""))
+        do { hex = try FileIO.readText(hexPath) } catch { throw CLIError(message: "\(hexPath): \(error)", exitCode: .usage) }
+        do { _ = try Hex.bytes(from: hex) } catch { throw CLIError(message: "\(hexPath): \(error)", exitCode: .usage) }
+        let replay = ControlCommand.ReplayArguments(profile: profile, hex: hex, label: capture, patient: patient, alarms: alarms)
+        let result = try ControlSocket.call(.replay(replay), expecting: ReplayReply.self, socket: socket)
+        if json { print(result.json.serialized()); return }
+        print("replayed \(result.bytes) bytes with \(profile): \(result.readings) reading(s) stored as test data"
+              + (result.rejectedFrames > 0 ? ", \(result.rejectedFrames) frame(s) rejected" : ""))
         print("they go to DOM marked HTEST; alerts they fire are stored as tests (iomtctl alerts list)"
               + (alarms ? " and announced on every alarm channel, flagged test" : ", not announced (--alarms announces them, flagged test)"))
     }

@@ -10,20 +10,20 @@ enum RulesCommand {
         case "test": try test(&arguments)
         case let other:
             throw CLIError(message: "expected 'rules validate' or 'rules test', found \(other.map { "'\($0)'" } ?? "nothing")",
-                           hint: "see iomtctl help rules", exitCode: 2)
+                           hint: "see iomtctl help rules", exitCode: .usage)
         }
     }
 
     static func load(_ path: String) throws(CLIError) -> RuleSet {
         let text: String
-        do { text = try FileIO.readText(path) } catch { throw CLIError(message: "cannot read \(path): \(error)", exitCode: 2) }
+        do { text = try FileIO.readText(path) } catch { throw CLIError(message: "cannot read \(path): \(error)", exitCode: .usage) }
         do { return try RuleFileParser.parse(text, file: path) } catch {
-            throw CLIError(message: "invalid rule file\n\(error.description)\n", exitCode: 2)
+            throw CLIError(message: "invalid rule file\n\(error.description)\n", exitCode: .usage)
         }
     }
 
     static func validate(_ arguments: inout CommandArguments) throws(CLIError) {
-        guard let path = try arguments.option("--rules") else { throw CLIError(message: "--rules FILE is required", exitCode: 2) }
+        guard let path = try arguments.option("--rules") else { throw CLIError(message: "--rules FILE is required", exitCode: .usage) }
         let json = arguments.flag("--json")
         try arguments.finish()
         let rules = try load(path)
@@ -36,8 +36,8 @@ enum RulesCommand {
     }
 
     static func test(_ arguments: inout CommandArguments) throws(CLIError) {
-        guard let rulesPath = try arguments.option("--rules") else { throw CLIError(message: "--rules FILE is required", exitCode: 2) }
-        guard let readingsPath = try arguments.option("--readings") else { throw CLIError(message: "--readings FILE is required", exitCode: 2) }
+        guard let rulesPath = try arguments.option("--rules") else { throw CLIError(message: "--rules FILE is required", exitCode: .usage) }
+        guard let readingsPath = try arguments.option("--readings") else { throw CLIError(message: "--readings FILE is required", exitCode: .usage) }
         let patient = try arguments.option("--patient")
         let extendText = try arguments.option("--extend")
         let profileId = try arguments.option("--profile")
@@ -47,7 +47,7 @@ enum RulesCommand {
         var extend: Int64 = 0
         if let extendText {
             guard let milliseconds = RuleFileParser.duration(extendText) else {
-                throw CLIError(message: "--extend: expected a duration such as \"26h\" or \"30m\", found \"\(extendText)\"", exitCode: 2)
+                throw CLIError(message: "--extend: expected a duration such as \"26h\" or \"30m\", found \"\(extendText)\"", exitCode: .usage)
             }
             extend = milliseconds
         }
@@ -55,14 +55,14 @@ enum RulesCommand {
         let profiles = try ProfilesLocation.load(option: profilesOption)
         let classes = Dictionary(profiles.map { ($0.id, $0.deviceClass) }, uniquingKeysWith: { a, _ in a })
         let text: String
-        do { text = try FileIO.readText(readingsPath) } catch { throw CLIError(message: "cannot read \(readingsPath): \(error)", exitCode: 2) }
+        do { text = try FileIO.readText(readingsPath) } catch { throw CLIError(message: "cannot read \(readingsPath): \(error)", exitCode: .usage) }
         let device = profileId.map { DeviceIdentity(profileId: $0, manufacturer: "", model: "") }
         let result: RuleDryRun.Result
         do {
             result = try RuleDryRun(ruleSet: rules, deviceClasses: classes, patientReference: patient, extendMilliseconds: extend)
                 .run(ndjson: text, decodedDevice: device)
         } catch {
-            throw CLIError(message: "\(readingsPath): \(error)", exitCode: 2)
+            throw CLIError(message: "\(readingsPath): \(error)", exitCode: .usage)
         }
         if json {
             print(JSONValue.object([

@@ -12,7 +12,7 @@ enum SerialScan {
         let matcher = HotplugMatcher(catalog: ProfileCatalog(profiles: try ProfilesLocation.load(option: directory)))
         let monitor = UdevMonitor()
         let events: AsyncStream<UdevEvent>
-        do { events = try monitor.events() } catch { throw CLIError(message: "cannot read udev: \(error)", exitCode: 1) }
+        do { events = try monitor.events() } catch { throw CLIError(message: "cannot read udev: \(error)", exitCode: .failed) }
         var devices: [USBSerialDevice] = []
         for await event in events {
             if case let .added(device) = event { devices.append(device) }

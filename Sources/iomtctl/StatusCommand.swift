@@ -1,5 +1,6 @@
+import IoMTControl
 import IoMTCore
-import IoMTDaemon
+import IoMTDoctor
 import IoMTStore
 
 /// `iomtctl status [--socket PATH | --state-dir DIR | --db FILE] [--json]`: the running daemon's devices,
@@ -7,20 +8,17 @@ import IoMTStore
 enum StatusCommand {
     static func run(_ arguments: inout CommandArguments) async throws(CLIError) {
         let storeOnly = arguments.contains("--db") || arguments.contains("--state-dir")
-        let socket = try ControlClient.socketPath(&arguments)
+        let socket = try ControlSocket.path(&arguments)
         let path = try StoreLocation.path(&arguments)
         let json = arguments.flag("--json")
         try arguments.finish()
         if !storeOnly {
-            var live: ControlResponse?
-            do { live = try ControlClient.send(ControlRequest(command: "status"), to: socket) } catch {
-                guard case let .unreachable(reason) = error else { throw CLIError(message: "\(error)", exitCode: 1) }
-                writeToStandardError("iomtd is not running (\(reason)); showing the store only\n")
-            }
-            if let live {
-                if let message = live.error { throw CLIError(message: message, exitCode: live.exitCode) }
-                LiveStatus.print(live.result ?? .null, json: json)
+            do {
+                LiveStatus.print(try ControlClient(socketPath: socket).call(.status, expecting: DaemonStatus.self), json: json)
                 return
+            } catch {
+                guard case let .unreachable(reason) = error else { throw CLIError(error) }
+                writeToStandardError("iomtd is not running (\(reason)); showing the store only\n")
             }
         }
         let store = try StoreLocation.open(path)
@@ -72,34 +70,32 @@ enum MetricsCommand {
 
 /// Prints the daemon's status answer.
 enum LiveStatus {
-    static func print(_ status: JSONValue, json: Bool) {
-        if json { Swift.print(status.serialized()); return }
-        let delivery = status["delivery"] ?? .null
-        Swift.print("iomtd \(status["version"]?.stringValue ?? "?") running since \(status["startedAt"]?.stringValue ?? "?") (\(status["mode"]?.stringValue ?? "?") mode)")
-        let devices = status["devices"]?.arrayValue ?? []
-        Swift.print("devices: \(devices.count)")
-        for device in devices { Swift.print("  " + DeviceLine.text(device).replacingNewlines()) }
+    static func print(_ status: DaemonStatus, json: Bool) {
+        if json { Swift.print(status.json.serialized()); return }
+        let delivery = status.delivery
+        Swift.print("iomtd \(status.version) running since \(status.startedAt.iso8601) (\(status.mode.rawValue) mode)")
+        Swift.print("devices: \(status.devices.count)")
+        for device in status.devices { Swift.print("  " + DeviceLine.text(device).replacingNewlines()) }
         // The store refusing writes, delivery paused or backing off: the same findings as `iomtctl doctor`.
         for finding in DegradedStateFindings.findings(status: status) where finding.status != .ok {
             Swift.print(finding.text)
         }
-        let failures = delivery["failuresByKind"]?.objectValue ?? []
+        let failures = delivery.failuresByKind
         Swift.print("""
-            delivery to \(delivery["baseURL"]?.stringValue ?? "DOM"):
-              backlog:             \(delivery["backlog"]?.intValue ?? 0) reading(s)
-              oldest undelivered:  \(delivery["oldestUndelivered"]?.stringValue ?? "none")
-              last success:        \(delivery["lastSuccess"]?.stringValue ?? "never")
-              forwarder:           \(status["forwarder"]?["state"]?.stringValue ?? "?")
-              quarantined:         \(delivery["quarantined"]?.intValue ?? 0)
-              held:                \(delivery["held"]?.intValue ?? 0) (no patient bound at their time)
-              failures:            \(failures.isEmpty ? "none" : failures.map { "\($0.0) \($0.1.numberText ?? "?")" }.joined(separator: ", "))
+            delivery to \(delivery.baseURL ?? "DOM"):
+              backlog:             \(delivery.backlog) reading(s)
+              oldest undelivered:  \(delivery.oldestUndelivered?.iso8601 ?? "none")
+              last success:        \(delivery.lastSuccess?.iso8601 ?? "never")
+              forwarder:           \(status.forwarder?.state.rawValue ?? "?")
+              quarantined:         \(delivery.quarantined)
+              held:                \(delivery.held)\(delivery.held > 0 ? " (no patient bound at their time: iomtctl bind)" : "")
+              failures:            \(failures.isEmpty ? "none" : failures.map { "\($0.kind) \($0.count)" }.joined(separator: ", "))
             """)
-        let alerts = status["recentAlerts"]?.arrayValue ?? []
-        Swift.print("alerts in the last 24 h: \(alerts.count)")
-        for alert in alerts.prefix(10) {
-            let test = alert["test"]?.stringValue.map { "TEST (\($0)) " } ?? ""
-            Swift.print("  #\(alert["id"]?.intValue ?? 0) \(test)\(alert["priority"]?.stringValue ?? "?") \(alert["rule"]?.stringValue ?? "?") "
-                        + "\(alert["measurement"]?.stringValue ?? "") \(alert["value"]?.stringValue ?? "-") \(alert["unit"]?.stringValue ?? "") at \(alert["observedAt"]?.stringValue ?? "?")")
+        Swift.print("alerts in the last 24 h: \(status.recentAlerts.count)")
+        for alert in status.recentAlerts.prefix(10) {
+            let test = alert.test.map { "TEST (\($0)) " } ?? ""
+            Swift.print("  #\(alert.id) \(test)\(alert.priority) \(alert.rule) "
+                        + "\(alert.measurement) \(alert.value ?? "-") \(alert.unit) at \(alert.observedAt.iso8601)")
         }
     }
 }

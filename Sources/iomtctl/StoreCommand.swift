@@ -1,4 +1,5 @@
 import Glibc
+import IoMTControl
 import IoMTCore
 import IoMTStore
 
@@ -12,8 +13,8 @@ enum StoreCommand {
         switch arguments.next() {
         case "check": try check(&arguments)
         case "recover": try recover(&arguments)
-        case let other?: throw CLIError(message: "unknown action '\(other)'", hint: usage, exitCode: 2)
-        case nil: throw CLIError(message: "missing action", hint: usage, exitCode: 2)
+        case let other?: throw CLIError(message: "unknown action '\(other)'", hint: usage, exitCode: .usage)
+        case nil: throw CLIError(message: "missing action", hint: usage, exitCode: .usage)
         }
     }
 
@@ -45,25 +46,25 @@ enum StoreCommand {
                     """)
             }
         }
-        if !report.healthy { exit(1) } // the report above is the message
+        if !report.healthy { exit(ExitCode.failed.rawValue) } // the report above is the message
     }
 
     static func recover(_ arguments: inout CommandArguments) throws(CLIError) {
         guard let from = try arguments.option("--from"), let to = try arguments.option("--to") else {
-            throw CLIError(message: "recover needs --from FILE (the damaged store) and --to NEWFILE (a new store file)", hint: usage, exitCode: 2)
+            throw CLIError(message: "recover needs --from FILE (the damaged store) and --to NEWFILE (a new store file)", hint: usage, exitCode: .usage)
         }
         try arguments.finish()
-        guard FileIO.exists(from) else { throw CLIError(message: "no store at \(from)", exitCode: 1) }
+        guard FileIO.exists(from) else { throw CLIError(message: "no store at \(from)", exitCode: .failed) }
         guard !FileIO.exists(to) else {
-            throw CLIError(message: "\(to) exists; recover writes a new file only", hint: "give a new --to path, then stop iomtd and put it in place of the store", exitCode: 2)
+            throw CLIError(message: "\(to) exists; recover writes a new file only", hint: "give a new --to path, then stop iomtd and put it in place of the store", exitCode: .usage)
         }
         let result: StoreRecovery.Result
         do { result = try StoreRecovery.copyReadable(from: from, to: to) } catch {
-            throw CLIError(message: "recovery failed: \(error)", exitCode: 1)
+            throw CLIError(message: "recovery failed: \(error)", exitCode: .failed)
         }
         for table in result.tables { print("\(table.name.padding(24))\(table.copied) copied, \(table.unreadable) unreadable") }
         print("wrote \(to). To use it: stop iomtd, move the store aside, move \(to) to the store's path, start iomtd.")
-        if result.tables.contains(where: { $0.unreadable > 0 }) { exit(1) }
+        if result.tables.contains(where: { $0.unreadable > 0 }) { exit(ExitCode.failed.rawValue) }
     }
 }
 

@@ -10,7 +10,7 @@ enum StoreLocation {
     static func path(_ arguments: inout CommandArguments) throws(CLIError) -> String {
         let db = try arguments.option("--db")
         let stateDir = try arguments.option("--state-dir")
-        if db != nil && stateDir != nil { throw CLIError(message: "give either --db FILE or --state-dir DIR, not both", exitCode: 2) }
+        if db != nil && stateDir != nil { throw CLIError(message: "give either --db FILE or --state-dir DIR, not both", exitCode: .usage) }
         return db ?? ((stateDir ?? defaultStateDirectory) + "/iomtd.sqlite")
     }
 
@@ -18,27 +18,16 @@ enum StoreLocation {
     /// one (a typo must not look like an empty, healthy gateway, and looking must not touch the daemon's file).
     static func open(_ path: String) throws(CLIError) -> Store {
         guard FileIO.exists(path) else {
-            throw CLIError(message: "no store at \(path)", hint: "pass --state-dir DIR (the daemon's stateDirectory) or --db FILE", exitCode: 1)
+            throw CLIError(message: "no store at \(path)", hint: "pass --state-dir DIR (the daemon's stateDirectory) or --db FILE", exitCode: .failed)
         }
         do { return try Store(readOnlyPath: path, configuration: StoreConfiguration(destinations: [destination])) } catch {
-            throw CLIError(message: "cannot read the store: \(error)", hint: "check the file's permissions (run as the iomtd user or root)", exitCode: 1)
-        }
-    }
-
-    /// Opens an existing store for a recorded action (alert acknowledge/silence): a normal connection, so the
-    /// write commits beside the running daemon (WAL); never creates a store.
-    static func openForWriting(_ path: String) throws(CLIError) -> Store {
-        guard FileIO.exists(path) else {
-            throw CLIError(message: "no store at \(path)", hint: "pass --state-dir DIR (the daemon's stateDirectory) or --db FILE", exitCode: 1)
-        }
-        do { return try Store(path: path, configuration: StoreConfiguration(destinations: [destination])) } catch {
-            throw CLIError(message: "cannot open the store for writing: \(error)", hint: "run as the iomtd user or root", exitCode: 1)
+            throw CLIError(message: "cannot read the store: \(error)", hint: "check the file's permissions (run as the iomtd user or root)", exitCode: .failed)
         }
     }
 
     static func stats(_ store: Store) async throws(CLIError) -> DeliveryStats {
         do { return try await store.stats(destination: destination) } catch {
-            throw CLIError(message: "cannot read delivery stats: \(error)", exitCode: 1)
+            throw CLIError(message: "cannot read delivery stats: \(error)", exitCode: .failed)
         }
     }
 }

@@ -1,7 +1,7 @@
 import Glibc
 import IoMTAlerts
+import IoMTConfiguration
 import IoMTCore
-import IoMTDaemon
 import IoMTStore
 
 /// `iomtctl trend CODE [--patient ID] [--since 24h] …`: a measurement over time as a terminal chart,
@@ -18,21 +18,21 @@ enum TrendCommand {
         let widthText = try arguments.option("--width")
         let heightText = try arguments.option("--height")
         let json = arguments.flag("--json")
-        guard let code = arguments.next() else { throw CLIError(message: "missing CODE (e.g. spo2, pulse, systolic, MDC_PULS_OXIM_SAT_O2, 2708-6)", hint: usage, exitCode: 2) }
+        guard let code = arguments.next() else { throw CLIError(message: "missing CODE (e.g. spo2, pulse, systolic, MDC_PULS_OXIM_SAT_O2, 2708-6)", hint: usage, exitCode: .usage) }
         try arguments.finish()
         guard let type = MeasurementLookup.find(code) else {
-            throw CLIError(message: "unknown measurement '\(code)'", hint: "known: \(MeasurementLookup.aliases.keys.sorted().joined(separator: ", ")), or an MDC reference id / LOINC code", exitCode: 2)
+            throw CLIError(message: "unknown measurement '\(code)'", hint: "known: \(MeasurementLookup.aliases.keys.sorted().joined(separator: ", ")), or an MDC reference id / LOINC code", exitCode: .usage)
         }
-        if let patient { do { _ = try PESEL.validate(patient) } catch { throw CLIError(message: "--patient: \(error)", exitCode: 2) } }
+        if let patient { do { _ = try PESEL.validate(patient) } catch { throw CLIError(message: "--patient: \(error)", exitCode: .usage) } }
         let now = SystemClock().now()
         let until = try untilText.map { text throws(CLIError) in try parseTime(text, option: "--until", now: now) } ?? now
         let since = try parseTime(sinceText, option: "--since", now: until)
-        guard since < until else { throw CLIError(message: "--since must be before --until", exitCode: 2) }
+        guard since < until else { throw CLIError(message: "--since must be before --until", exitCode: .usage) }
 
         let store = try StoreLocation.open(path)
         let rows: [StoredObservation]
         do { rows = try await store.readings(measurement: type.mdcRefId, since: since, until: until, patientId: patient) } catch {
-            throw CLIError(message: "cannot read readings: \(error)", exitCode: 1)
+            throw CLIError(message: "cannot read readings: \(error)", exitCode: .failed)
         }
         let points = rows.compactMap { row -> (Int64, DecimalValue)? in
             let observation = row.observation
@@ -94,13 +94,13 @@ enum TrendCommand {
         if let unit = text.last.flatMap({ units[$0] }), let count = Int64(text.dropLast()), count > 0 {
             return reference.adding(milliseconds: -count.multipliedSaturated(by: unit))
         }
-        throw CLIError(message: "\(option): expected a duration (30m, 24h, 7d) or ISO 8601 time, found '\(text)'", exitCode: 2)
+        throw CLIError(message: "\(option): expected a duration (30m, 24h, 7d) or ISO 8601 time, found '\(text)'", exitCode: .usage)
     }
 
     static func dimension(_ text: String?, option: String, default value: Int, range: ClosedRange<Int>) throws(CLIError) -> Int {
         guard let text else { return min(range.upperBound, max(range.lowerBound, value)) }
         guard let number = Int(text), range.contains(number) else {
-            throw CLIError(message: "\(option): expected a number from \(range.lowerBound) to \(range.upperBound), found '\(text)'", exitCode: 2)
+            throw CLIError(message: "\(option): expected a number from \(range.lowerBound) to \(range.upperBound), found '\(text)'", exitCode: .usage)
         }
         return number
     }

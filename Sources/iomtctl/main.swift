@@ -1,8 +1,10 @@
 import Glibc
+import IoMTControl
 import IoMTCore
 
 // iomtctl — the technician's CLI. See `man iomtctl` (docs/man/iomtctl.1).
-// Exit codes: 0 success, 1 operation failed, 2 usage or input error (bad profile id, malformed hex, …).
+// Exit codes (ExitCode in IoMTControl, shared with iomtd): 0 success, 1 operation failed, 2 usage or input error
+// (bad profile id, malformed hex, …), 3 permission denied.
 let commands: [String: (inout CommandArguments) async throws(CLIError) -> Void] = [
     "decode": DecodeCommand.run,
     "status": StatusCommand.run,
@@ -28,7 +30,7 @@ let commands: [String: (inout CommandArguments) async throws(CLIError) -> Void] 
 var arguments = CommandArguments(Array(CommandLine.arguments.dropFirst()))
 guard let name = arguments.next() else {
     print(CLIHelp.overview)
-    exit(2)
+    exit(ExitCode.usage.rawValue)
 }
 if name == "-h" || name == "--help" || name == "help" {
     let topic = arguments.next()
@@ -39,7 +41,7 @@ if name == "-h" || name == "--help" || name == "help" {
 if name == "--version" { print("iomtctl \(ProductVersion.current)"); exit(0) }
 guard let command = commands[name] else {
     writeToStandardError("iomtctl: unknown command '\(name)'\n\n\(CLIHelp.overview)")
-    exit(2)
+    exit(ExitCode.usage.rawValue)
 }
 do {
     if arguments.contains("-h") || arguments.contains("--help") { print(CLIHelp.command[name] ?? CLIHelp.overview); exit(0) }
@@ -48,5 +50,5 @@ do {
 } catch {
     writeToStandardError("iomtctl \(name): \(error.message)")
     if let hint = error.hint { writeToStandardError("  \(hint)\n") }
-    exit(error.exitCode)
+    exit(error.exitCode.rawValue)
 }

@@ -1,7 +1,6 @@
 import Foundation
 import IoMTCollector
 import IoMTCore
-import IoMTDaemon
 import IoMTForward
 import IoMTHTTP
 import IoMTLab

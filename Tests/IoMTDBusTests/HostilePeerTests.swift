@@ -1,6 +1,6 @@
-import IoMTSystem
 import Glibc
 @testable import IoMTDBus
+import IoMTSystem
 import Synchronization
 import Testing
 

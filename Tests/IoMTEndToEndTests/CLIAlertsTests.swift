@@ -3,7 +3,7 @@ import IoMTCore
 import IoMTStore
 import Testing
 
-/// `iomtctl readings export`, `rules validate|test` and `alerts list|ack|silence` against a real store file.
+/// `iomtctl readings export`, `rules validate|test` and `alerts list` against a real store file.
 @Suite struct CLIAlertsTests {
     static let patient = "44051401359"
     static var defaultRules: String { LabHarness.repositoryRoot.appendingPathComponent("DeviceProfiles/rules/default-rules.json").path }
@@ -66,7 +66,9 @@ import Testing
         #expect(ok.contains("valid, version default-"))
     }
 
-    @Test func acknowledgeAndSilenceAreRecordedAndAudited() async throws {
+    /// Listing reads the store file (read-only); acknowledging and silencing go through the daemon
+    /// (ControlledActionsTests).
+    @Test func listShowsAnUnacknowledgedAlertWithoutThePatient() async throws {
         let (path, _) = try await storeWithADip()
         do {
             let store = try Store(path: path)
@@ -84,28 +86,10 @@ import Testing
         #expect(listed.contains("#1") && listed.contains("UNACKNOWLEDGED"))
         #expect(!listed.contains(Self.patient))
 
-        let (ackStatus, acked) = try LabHarness.run("iomtctl", ["alerts", "ack", "1", "--db", path])
-        #expect(ackStatus == 0, "\(acked)")
-        let (silenceStatus, silenced) = try LabHarness.run("iomtctl", ["alerts", "silence", "1", "--for", "15m", "--db", path])
-        #expect(silenceStatus == 0, "\(silenced)")
-        let (badStatus, _) = try LabHarness.run("iomtctl", ["alerts", "silence", "1", "--for", "2d", "--db", path])
-        #expect(badStatus == 2)
-        let (missingStatus, _) = try LabHarness.run("iomtctl", ["alerts", "ack", "99", "--db", path])
-        #expect(missingStatus == 1)
-
         let (jsonStatus, jsonText) = try LabHarness.run("iomtctl", ["alerts", "list", "--db", path, "--json"])
         #expect(jsonStatus == 0)
         let alerts = try JSONSerialization.jsonObject(with: Data(jsonText.utf8)) as? [[String: Any]] ?? []
-        let acknowledged = alerts.first?["acknowledged"] as? [String: Any]
-        #expect((acknowledged?["by"] as? String)?.hasPrefix("uid \(getuid())") == true)
-        #expect(alerts.first?["silencedUntil"] as? String != nil)
+        #expect(alerts.first?["acknowledged"] is NSNull && alerts.first?["silencedUntil"] is NSNull)
         #expect(alerts.first?["interpretation"] as? String == "LL")
-
-        let store = try Store(path: path)
-        let audit = try await store.auditLog(limit: 10)
-        #expect(audit.map(\.2).prefix(2) == ["alert-silence", "alert-acknowledge"])
-        #expect(audit.allSatisfy { $0.1.hasPrefix("uid \(getuid())") })
-        let actions = try await store.alertActions(after: 0)
-        #expect(actions.map(\.kind) == [.acknowledge, .silence])
     }
 }

@@ -84,23 +84,6 @@ import Testing
         #expect((items.first?["reason"] as? String)?.hasPrefix("HTTP 422: entry[2] Observation.code is required") == true)
     }
 
-    /// The way back from quarantine: the row is pending again, an audit entry names the caller's uid, and a
-    /// store that was open before the requeue (the daemon's) counts the row in its backlog.
-    @Test func quarantineRequeuePutsRowsBackWithAnAuditEntry() async throws {
-        let path = try await knownStore()
-        let daemonStore = try Store(path: path)
-        #expect(try await daemonStore.stats(destination: "dom").backlog == 2)
-        #expect(try LabHarness.run("iomtctl", ["quarantine", "requeue", "--db", path]).0 == 2)
-        #expect(try LabHarness.run("iomtctl", ["quarantine", "requeue", "all", "--id", "5", "--db", path]).0 == 2)
-        let (status, text) = try LabHarness.run("iomtctl", ["quarantine", "requeue", "--reason", "Observation.code", "--db", path])
-        #expect(status == 0, "\(text)")
-        #expect(text.contains("1 quarantined reading(s) put back in the delivery queue by uid \(getuid())"))
-        let stats = try await daemonStore.stats(destination: "dom")
-        #expect(stats.quarantined == 0 && stats.backlog == 3)
-        let audit = try await daemonStore.auditLog(limit: 10).filter { $0.2 == "requeue" }
-        #expect(audit.count == 1 && audit[0].1.hasPrefix("uid \(getuid())"))
-    }
-
     @Test func missingStoreAndBadUsageExitClearly() throws {
         for command in [["status"], ["metrics"], ["quarantine", "list"]] {
             let (status, text) = try LabHarness.run("iomtctl", command + ["--db", "/nonexistent/iomtd.sqlite"])

@@ -1,3 +1,4 @@
+import IoMTConfiguration
 import IoMTDaemon
 import Testing
 

@@ -8,18 +8,18 @@ _iomtctl() {
         --profile)
             COMPREPLY=($(compgen -W "$(iomtctl profiles list --json 2>/dev/null | grep -o '"id":"[^"]*"' | cut -d'"' -f4)" -- "$cur")); return ;;
         --profiles-dir|--state-dir|--rules-dir) COMPREPLY=($(compgen -d -- "$cur")); return ;;
-        --db|--rules|--readings|--config|--capture) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+        --db|--socket|--rules|--readings|--config|--capture) COMPREPLY=($(compgen -f -- "$cur")); return ;;
     esac
     local sub=""
     case "${words[1]}" in
         profiles) sub="list show validate install udev-rules" ;;
-        quarantine) sub="list" ;;
+        quarantine) sub="list requeue" ;;
         readings) sub="tail export" ;;
         alerts) sub="list ack silence" ;;
         rules) sub="test validate" ;;
         help) sub="$commands" ;;
     esac
     if [ "$cword" -eq 2 ] && [ -n "$sub" ]; then COMPREPLY=($(compgen -W "$sub" -- "$cur")); return; fi
-    COMPREPLY=($(compgen -W "--json --help --profile --profiles-dir --state-dir --db --hex --fhir --patient --since" -- "$cur"))
+    COMPREPLY=($(compgen -W "--json --help --profile --profiles-dir --state-dir --db --socket --hex --fhir --patient --since" -- "$cur"))
 }
 complete -F _iomtctl iomtctl

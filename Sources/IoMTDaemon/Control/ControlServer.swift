@@ -1,7 +1,8 @@
-import IoMTSystem
 import Dispatch
 import Glibc
+import IoMTControl
 import IoMTCore
+import IoMTSystem
 import IoMTTransport
 import Synchronization
 
@@ -9,7 +10,7 @@ import Synchronization
 /// request line and gets one response line. The kernel's peer credentials decide who may talk;
 /// a refused peer gets an error response and its uid is logged (no names: uids are not patient data).
 public final class ControlServer: Sendable {
-    public typealias Handler = @Sendable (ControlRequest, PeerCredentials) async -> ControlResponse
+    public typealias Handler = @Sendable (ControlCommand, PeerCredentials) async -> ControlReply
 
     public let path: String
     private let policy: ControlAccessPolicy
@@ -37,26 +38,17 @@ public final class ControlServer: Sendable {
             if Self.answers(path) { throw StartError(description: "another iomtd is listening on \(path); stop it or set control.socketPath") }
             unlink(path)
         }
-        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { throw StartError(description: "socket(): \(String(cString: strerror(errno)))") }
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        let bytes = Array(path.utf8)
-        guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else {
-            close(fd)
-            throw StartError(description: "control socket path \(path) is longer than \(MemoryLayout.size(ofValue: address.sun_path) - 1) bytes")
+        guard let address = UnixSocketAddress(path) else {
+            throw StartError(description: "control socket path \(path) is longer than \(UnixSocketAddress.maximumPathBytes) bytes")
         }
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in
-            for (index, byte) in bytes.enumerated() { raw[index] = byte }
-        }
+        let fd = UnixSocketAddress.makeSocket()
+        guard fd >= 0 else { throw StartError(description: "socket(): \(Errno.text(errno))") }
         // Created with no permissions for others from the start (no window where anyone may connect).
         let oldMask = umask(0o117)
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-        }
+        let bound = address.bind(fd)
         umask(oldMask)
         guard bound == 0, listen(fd, 16) == 0 else {
-            let message = String(cString: strerror(errno))
+            let message = Errno.text(errno)
             close(fd)
             throw StartError(description: "cannot listen on \(path): \(message)")
         }
@@ -66,15 +58,11 @@ public final class ControlServer: Sendable {
     }
 
     static func answers(_ path: String) -> Bool {
-        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard let address = UnixSocketAddress(path) else { return false }
+        let fd = UnixSocketAddress.makeSocket()
         guard fd >= 0 else { return false }
         defer { close(fd) }
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in for (i, b) in path.utf8.prefix(raw.count - 1).enumerated() { raw[i] = b } }
-        return withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-        } == 0
+        return address.connect(fd) == 0
     }
 
     /// Stops accepting and removes the socket file; requests being answered finish.
@@ -97,7 +85,7 @@ public final class ControlServer: Sendable {
             _ = fcntl(client, F_SETFD, FD_CLOEXEC) // no exec hook may inherit a control connection
             guard active.add(1, ordering: .sequentiallyConsistent).newValue <= Self.maxConcurrentConnections else {
                 active.subtract(1, ordering: .sequentiallyConsistent)
-                send(ControlResponse.failure("busy: too many control connections, try again"), to: client)
+                send(ControlReply.failure("busy: too many control connections, try again"), to: client)
                 close(client)
                 continue
             }
@@ -115,22 +103,24 @@ public final class ControlServer: Sendable {
         setsockopt(client, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         setsockopt(client, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         guard let peer = PeerCredentials.of(socket: client) else {
-            send(.failure("cannot read peer credentials", exitCode: ControlResponse.permissionDeniedExitCode), to: client)
+            send(.failure("cannot read peer credentials", .permissionDenied), to: client)
             return
         }
         // The request is read (bounded) before a refusal, so the client sees the answer instead of a broken pipe.
         let line = readLine(client)
         if let refusal = policy.refusal(for: peer) {
             Log.warning("control: refused uid \(peer.uid) (pid \(peer.pid)): not root and not in group \(policy.groupName)", "control")
-            send(.failure(refusal, exitCode: ControlResponse.permissionDeniedExitCode), to: client)
+            send(.failure(refusal, .permissionDenied), to: client)
             return
         }
         guard let line else { return }
-        guard let request = ControlRequest.parse(line) else {
-            send(.failure("malformed request: expected one JSON object with a \"command\" string", exitCode: 2), to: client)
+        let request: ControlCommand
+        do { request = try ControlCommand.decode(line) } catch {
+            let hint = error.isUnknownCommand ? " (this iomtd is \(ProductVersion.current); is iomtctl newer?)" : ""
+            send(.failure("\(error)\(hint)", .usage), to: client)
             return
         }
-        let answer = Mutex<ControlResponse?>(nil)
+        let answer = Mutex<ControlReply?>(nil)
         let done = DispatchSemaphore(value: 0)
         let handler = self.handler
         Task {
@@ -157,7 +147,7 @@ public final class ControlServer: Sendable {
         return nil
     }
 
-    private func send(_ response: ControlResponse, to client: Int32) {
+    private func send(_ response: ControlReply, to client: Int32) {
         let bytes = Array((response.json.serialized() + "\n").utf8)
         var offset = 0
         while offset < bytes.count {

@@ -1,5 +1,5 @@
-import IoMTSystem
 import Glibc
+import IoMTSystem
 
 /// A child process with its output discarded; `stop()` kills and reaps it.
 public struct LabChildProcess: Sendable {

@@ -1,7 +1,7 @@
-import IoMTSystem
 import Foundation
 import Glibc
 import IoMTCore
+import IoMTSystem
 import Synchronization
 
 /// A local stand-in for DOM's FHIR endpoint: HTTP/1.1 on POSIX sockets, one thread per connection.

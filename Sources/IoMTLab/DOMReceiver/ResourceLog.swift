@@ -1,6 +1,6 @@
-import IoMTSystem
 import Glibc
 import IoMTCore
+import IoMTSystem
 
 /// Where an accepted resource's encoded bytes live: a byte range of the data file, or of the in-memory
 /// buffer when the receiver persists nothing.

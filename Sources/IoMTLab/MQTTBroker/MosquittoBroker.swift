@@ -1,6 +1,6 @@
-import IoMTSystem
 import Foundation
 import Glibc
+import IoMTSystem
 import Synchronization
 
 /// Debian's real mosquitto broker as a test peer: its own process on a free loopback port, a generated

@@ -1,5 +1,7 @@
 import Foundation
+import IoMTConfiguration
 import IoMTDaemon
+import IoMTDoctor
 import Testing
 
 /// BLE devices in `devices[]` (address instead of path) and the `bluetooth` section.

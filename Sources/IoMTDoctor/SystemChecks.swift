@@ -1,5 +1,6 @@
 import Glibc
 import IoMTCore
+import IoMTSystem
 
 /// Checks of the box itself (processes, sysfs, file modes, disk, clock). Paths are parameters so the
 /// checks can be pointed at another root; every finding names its fix.
@@ -43,7 +44,7 @@ public struct SystemChecks: Sendable {
     public func serialDevice(path: String, daemonUser: String) -> DoctorFinding {
         var status = stat()
         guard stat(path, &status) == 0 else {
-            return DoctorFinding("serial \(path)", .problem, "missing (\(String(cString: strerror(errno))))",
+            return DoctorFinding("serial \(path)", .problem, "missing (\(Errno.text(errno)))",
                                  fix: "plug the device in and check its cable; `ls -l /dev/serial/by-id /dev/iomt` shows what is connected")
         }
         guard status.st_mode & S_IFMT == S_IFCHR else {
@@ -71,7 +72,7 @@ public struct SystemChecks: Sendable {
     public func freeDisk(path: String) -> DoctorFinding {
         var info = statvfs()
         guard statvfs(path, &info) == 0 else {
-            return DoctorFinding("disk", .problem, "cannot examine \(path): \(String(cString: strerror(errno)))",
+            return DoctorFinding("disk", .problem, "cannot examine \(path): \(Errno.text(errno))",
                                  fix: "create the state directory or fix stateDirectory in the configuration")
         }
         let free = UInt64(info.f_bavail) * UInt64(info.f_frsize)

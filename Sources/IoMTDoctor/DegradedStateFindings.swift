@@ -1,37 +1,17 @@
+import IoMTControl
 import IoMTCore
-import IoMTForward
-
-extension ForwarderStatus {
-    /// `delivering`, `backoff` (failed attempts, waiting for the next) or `paused` (DOM refuses readings
-    /// systemically: `dom-refusing`, one reading offered per probe interval).
-    public var state: String { paused != nil ? "paused" : consecutiveFailures > 0 ? "backoff" : "delivering" }
-
-    /// `iomtctl status --json` → `forwarder` (keys in docs/configuration.md, "Status and doctor").
-    public func statusJSON(quarantined: Int) -> JSONValue {
-        .object([("state", .string(state)), ("domRefusing", .bool(paused != nil)),
-                 ("pausedReason", paused.map { .string($0) } ?? .null), ("pausedSince", pausedSince.map { .string($0.iso8601) } ?? .null),
-                 ("nextAttempt", nextAttempt.map { .string($0.iso8601) } ?? .null),
-                 ("consecutiveFailures", .number(consecutiveFailures)), ("lastFailureKind", lastFailureKind.map { .string($0) } ?? .null),
-                 ("quarantined", .number(quarantined))])
-    }
-}
 
 /// What the running daemon reports as degraded (`status` answer: `store`, `forwarder`), as doctor findings with
 /// what to do. Shared by `iomtctl doctor` and the human `iomtctl status`.
 public enum DegradedStateFindings {
-    public static func findings(status: JSONValue) -> [DoctorFinding] {
-        [status["store"].flatMap(store), status["forwarder"].flatMap(forwarder)].compactMap { $0 }
+    public static func findings(status: DaemonStatus) -> [DoctorFinding] {
+        [status.store.flatMap(store), status.forwarder.flatMap(forwarder)].compactMap { $0 }
     }
 
     /// The store refusing writes: why, what waits in memory, what was lost, and the fix for that cause.
-    public static func store(_ store: JSONValue) -> DoctorFinding? {
-        guard store["writable"]?.boolValue == false else {
-            guard let store = store.objectValue, !store.isEmpty else { return nil }
-            return DoctorFinding("store writes", .ok, "the store accepts writes")
-        }
-        let problem = store["problem"]?.stringValue ?? "refuses writes"
-        let waiting = store["readingsWaiting"]?.intValue ?? 0, lost = store["readingsLost"]?.intValue ?? 0
-        let alerts = store["alertsWaiting"]?.intValue ?? 0
+    public static func store(_ store: StoreWriteStatus) -> DoctorFinding? {
+        guard let problem = store.problem else { return DoctorFinding("store writes", .ok, "the store accepts writes") }
+        let waiting = store.readingsWaiting, lost = store.readingsLost, alerts = store.alertsWaiting
         let detail = "DEGRADED, the store cannot write (\(cause(problem))): \(waiting) reading(s) and \(alerts) alert(s) wait in memory (up to 100,000 readings), "
             + "\(lost) lost; alarms still go out on the local channels. \(problem)"
         return DoctorFinding("store writes", .problem, detail, fix: fix(problem))
@@ -57,22 +37,21 @@ public enum DegradedStateFindings {
     }
 
     /// Delivery paused because DOM refuses readings systemically, or backing off after failures.
-    public static func forwarder(_ forwarder: JSONValue) -> DoctorFinding? {
-        let quarantined = forwarder["quarantined"]?.intValue ?? 0
-        switch forwarder["state"]?.stringValue {
-        case "paused":
-            let detail = "delivery to DOM PAUSED: DOM refuses readings systemically (\(forwarder["pausedReason"]?.stringValue ?? "?")) since "
-                + "\(forwarder["pausedSince"]?.stringValue ?? "?"); readings stay queued, one is offered at each probe (next \(forwarder["nextAttempt"]?.stringValue ?? "soon")); \(quarantined) quarantined"
+    public static func forwarder(_ forwarder: ForwarderReport) -> DoctorFinding? {
+        let quarantined = forwarder.quarantined
+        switch forwarder.state {
+        case .paused:
+            let detail = "delivery to DOM PAUSED: DOM refuses readings systemically (\(forwarder.pausedReason ?? "?")) since "
+                + "\(forwarder.pausedSince?.iso8601 ?? "?"); readings stay queued, one is offered at each probe (next \(forwarder.nextAttempt?.iso8601 ?? "soon")); \(quarantined) quarantined"
             return DoctorFinding("delivery", .problem, detail,
                                  fix: "read DOM's reason (iomtctl quarantine list), fix it with DOM's operator or in the gateway's configuration; delivery resumes when DOM accepts; then iomtctl quarantine requeue")
-        case "backoff":
-            let detail = "delivery to DOM failing: \(forwarder["consecutiveFailures"]?.intValue ?? 0) attempt(s) in a row (\(forwarder["lastFailureKind"]?.stringValue ?? "?")), "
-                + "next attempt \(forwarder["nextAttempt"]?.stringValue ?? "soon"); \(quarantined) quarantined"
+        case .backoff:
+            let detail = "delivery to DOM failing: \(forwarder.consecutiveFailures) attempt(s) in a row (\(forwarder.lastFailureKind ?? "?")), "
+                + "next attempt \(forwarder.nextAttempt?.iso8601 ?? "soon"); \(quarantined) quarantined"
             return DoctorFinding("delivery", .warning, detail, fix: "see the DOM check; iomtctl status shows failures by kind")
-        case "delivering":
+        case .delivering:
             return DoctorFinding("delivery", quarantined > 0 ? .warning : .ok, "delivering to DOM; \(quarantined) quarantined",
                                  fix: quarantined > 0 ? "iomtctl quarantine list" : nil)
-        default: return nil
         }
     }
 }

@@ -1,4 +1,5 @@
 import Glibc
+import IoMTConfiguration
 import IoMTCore
 import IoMTForward
 import IoMTHTTP
@@ -13,8 +14,8 @@ public struct Doctor: Sendable {
     public init(configPath: String) { self.configPath = configPath }
 
     public func run(clock: any WallClock = SystemClock()) async -> [DoctorFinding] {
-        let daemon: GatewayDaemon
-        do { daemon = try GatewayDaemon.load(configPath: configPath) } catch {
+        let daemon: GatewayConfiguration
+        do { daemon = try GatewayConfiguration.load(configPath: configPath) } catch {
             return [DoctorFinding("configuration", .problem, "\(configPath) is not usable:\n" + error.description,
                                   fix: "correct the fields named above (see iomtd.json(5)), then `iomtd --check-config --config \(configPath)`")]
         }
@@ -24,7 +25,7 @@ public struct Doctor: Sendable {
         findings.append(system.bluetoothDaemon(needed: needsBluetooth))
         findings.append(system.bluetoothAdapters(needed: needsBluetooth))
         for device in configuration.devices { findings.append(system.serialDevice(path: device.path, daemonUser: daemonUser)) }
-        if let dom = configuration.dom { findings.append(await domReachable(daemon, dom: dom, clock: clock)) }
+        if let dom = configuration.dom { findings.append(await domReachable(dom: dom, clock: clock)) }
         findings.append(system.clockSynchronised())
         findings.append(system.freeDisk(path: FileIO.exists(configuration.stateDirectory) ? configuration.stateDirectory : "/"))
         findings.append(contentsOf: await storeChecks(configuration, clock: clock))
@@ -33,10 +34,10 @@ public struct Doctor: Sendable {
 
     /// DOM over the daemon's own TLS settings: any HTTP answer proves DNS, route, TLS and (with mTLS)
     /// the client certificate; the Date header measures this box's clock skew.
-    func domReachable(_ daemon: GatewayDaemon, dom: DaemonConfiguration.DOM, clock: any WallClock) async -> DoctorFinding {
+    func domReachable(dom: DaemonConfiguration.DOM, clock: any WallClock) async -> DoctorFinding {
         let base = dom.baseURL
         let url = (base.hasSuffix("/") ? String(base.dropLast()) : base) + "/metadata"
-        let transport = daemon.makeDOMTransport(dom)
+        let transport = dom.makeTransport(clock: clock)
         do throws(HTTPError) {
             let response = try await transport.send(HTTPRequest(method: "GET", url: url, headers: [HTTPHeader("Accept", "application/fhir+json")],
                                                                 timeoutMilliseconds: 10_000))

@@ -1,5 +1,4 @@
 import IoMTCore
-import IoMTStore
 
 /// Prometheus text exposition (format 0.0.4) of a destination's delivery stats. Shared by `iomtctl metrics`
 /// and the daemon's `<stateDirectory>/metrics.prom` (node_exporter textfile collector), so both print the same.

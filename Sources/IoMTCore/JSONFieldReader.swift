@@ -1,5 +1,3 @@
-import IoMTCore
-
 /// Reads typed fields out of a JSON object while collecting every problem with its JSON path,
 /// so one run reports all mistakes in a file rather than the first.
 package struct JSONFieldReader {

@@ -11,6 +11,10 @@ public struct DaemonConfiguration: Sendable {
         public var serialNumber: String?
         /// Position in the file's `devices[]` (which also holds Bluetooth devices), for error messages; nil: hot-plugged.
         public var index: Int? = nil
+
+        package init(profileId: String, path: String, serialNumber: String?, index: Int? = nil) {
+            self.profileId = profileId; self.path = path; self.serialNumber = serialNumber; self.index = index
+        }
     }
 
     public struct DOM: Sendable, Hashable {

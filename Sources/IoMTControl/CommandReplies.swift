@@ -1,0 +1,245 @@
+import IoMTCore
+
+// The results of the commands other than `status` and `devices` (DaemonStatus.swift), one type each.
+
+/// `ping`: the daemon answers and says which release it is.
+public struct PingReply: ControlPayload, Hashable {
+    public var version: String
+    public init(version: String) { self.version = version }
+    public var json: JSONValue { .object([("version", .string(version))]) }
+    public init(json: JSONValue) throws(ControlMessageError) {
+        var r = ControlFieldReader(message: "ping answer")
+        version = r.string(try ControlFieldReader.object(json, message: "ping answer"), "version") ?? ""
+        try r.finish()
+    }
+}
+
+/// `bindings`: clinic bindings, patient masked unless asked.
+public struct BindingList: ControlPayload, Hashable {
+    public struct Binding: Sendable, Hashable {
+        public var id: Int64
+        public var device: String
+        /// The PESEL, or its mask (last two digits) unless `showPatient`.
+        public var patient: String
+        public var from: Instant
+        public var until: Instant?
+        public var active: Bool
+        public var createdBy: String
+        public init(id: Int64, device: String, patient: String, from: Instant, until: Instant?, active: Bool, createdBy: String) {
+            self.id = id; self.device = device; self.patient = patient; self.from = from; self.until = until; self.active = active; self.createdBy = createdBy
+        }
+    }
+
+    public var bindings: [Binding]
+    public init(bindings: [Binding]) { self.bindings = bindings }
+
+    public var json: JSONValue {
+        .object([("bindings", .array(bindings.map { b in
+            .object([("id", .number(b.id)), ("device", .string(b.device)), ("patient", .string(b.patient)), ("from", .string(b.from.iso8601)),
+                     ("until", .optional(b.until)), ("active", .bool(b.active)), ("createdBy", .string(b.createdBy))])
+        }))])
+    }
+
+    public init(json: JSONValue) throws(ControlMessageError) {
+        let root = try ControlFieldReader.object(json, message: "bindings answer")
+        var r = ControlFieldReader(message: "bindings answer")
+        bindings = r.array(root, "bindings") { r, v, path in
+            Binding(id: r.integer(v, "id", path: path), device: r.string(v, "device", path: path) ?? "", patient: r.string(v, "patient", path: path) ?? "",
+                    from: r.instant(v, "from", path: path) ?? Instant(millisecondsSinceEpoch: 0), until: r.instant(v, "until", path: path, required: false),
+                    active: r.bool(v, "active", path: path), createdBy: r.string(v, "createdBy", path: path) ?? "")
+        }
+        try r.finish()
+    }
+}
+
+/// `bind`: the new binding and how many held readings it released.
+public struct BindReply: ControlPayload, Hashable {
+    public var binding: Int64
+    public var device: String
+    public var from: Instant
+    public var until: Instant?
+    public var releasedHeldReadings: Int64
+    public init(binding: Int64, device: String, from: Instant, until: Instant?, releasedHeldReadings: Int64) {
+        self.binding = binding; self.device = device; self.from = from; self.until = until; self.releasedHeldReadings = releasedHeldReadings
+    }
+    public var json: JSONValue {
+        .object([("binding", .number(binding)), ("device", .string(device)), ("from", .string(from.iso8601)), ("until", .optional(until)),
+                 ("releasedHeldReadings", .number(releasedHeldReadings))])
+    }
+    public init(json: JSONValue) throws(ControlMessageError) {
+        let v = try ControlFieldReader.object(json, message: "bind answer")
+        var r = ControlFieldReader(message: "bind answer")
+        binding = r.integer(v, "binding"); device = r.string(v, "device") ?? ""; from = r.instant(v, "from") ?? Instant(millisecondsSinceEpoch: 0)
+        until = r.instant(v, "until", required: false); releasedHeldReadings = r.integer(v, "releasedHeldReadings")
+        try r.finish()
+    }
+}
+
+/// `unbind`: the binding that was ended, and when.
+public struct UnbindReply: ControlPayload, Hashable {
+    public var binding: Int64
+    public var device: String
+    public var until: Instant
+    public init(binding: Int64, device: String, until: Instant) { self.binding = binding; self.device = device; self.until = until }
+    public var json: JSONValue { .object([("binding", .number(binding)), ("device", .string(device)), ("until", .string(until.iso8601))]) }
+    public init(json: JSONValue) throws(ControlMessageError) {
+        let v = try ControlFieldReader.object(json, message: "unbind answer")
+        var r = ControlFieldReader(message: "unbind answer")
+        binding = r.integer(v, "binding"); device = r.string(v, "device") ?? ""; until = r.instant(v, "until") ?? Instant(millisecondsSinceEpoch: 0)
+        try r.finish()
+    }
+}
+
+/// `replay`: what a capture produced in the live pipeline (stored as test data).
+public struct ReplayReply: ControlPayload, Hashable {
+    public var profile: String
+    public var bytes: Int64
+    public var readings: Int64
+    public var rejectedFrames: Int64
+    public var alarms: Bool
+    public var ids: [Int64]
+    public init(profile: String, bytes: Int64, readings: Int64, rejectedFrames: Int64, alarms: Bool, ids: [Int64]) {
+        self.profile = profile; self.bytes = bytes; self.readings = readings; self.rejectedFrames = rejectedFrames; self.alarms = alarms; self.ids = ids
+    }
+    public var json: JSONValue {
+        .object([("profile", .string(profile)), ("bytes", .number(bytes)), ("readings", .number(readings)), ("rejectedFrames", .number(rejectedFrames)),
+                 ("testData", .bool(true)), ("alarms", .bool(alarms)), ("ids", .array(ids.map { .number($0) }))])
+    }
+    public init(json: JSONValue) throws(ControlMessageError) {
+        let v = try ControlFieldReader.object(json, message: "replay answer")
+        var r = ControlFieldReader(message: "replay answer")
+        profile = r.string(v, "profile") ?? ""; bytes = r.integer(v, "bytes"); readings = r.integer(v, "readings")
+        rejectedFrames = r.integer(v, "rejectedFrames"); alarms = r.bool(v, "alarms")
+        ids = (r.fields.array(v, "ids", path: "", required: true) ?? []).compactMap { $0.numberText.flatMap { Int64($0) } }
+        try r.finish()
+    }
+}
+
+/// `install-profile`: where the profile was written (used from the next start).
+public struct InstallProfileReply: ControlPayload, Hashable {
+    public var profile: String
+    public var path: String
+    public var usbAdapters: Int64
+    public init(profile: String, path: String, usbAdapters: Int64) { self.profile = profile; self.path = path; self.usbAdapters = usbAdapters }
+    public var json: JSONValue {
+        .object([("profile", .string(profile)), ("path", .string(path)), ("restartNeeded", .bool(true)), ("usbAdapters", .number(usbAdapters))])
+    }
+    public init(json: JSONValue) throws(ControlMessageError) {
+        let v = try ControlFieldReader.object(json, message: "install-profile answer")
+        var r = ControlFieldReader(message: "install-profile answer")
+        profile = r.string(v, "profile") ?? ""; path = r.string(v, "path") ?? ""; usbAdapters = r.integer(v, "usbAdapters")
+        try r.finish()
+    }
+}
+
+/// `scan`: Bluetooth LE devices seen, strongest first.
+public struct ScanReply: ControlPayload, Hashable {
+    public struct Device: Sendable, Hashable {
+        public var address: String
+        public var name: String?
+        public var rssi: Int64?
+        /// The health profile its advertised services match, or nil.
+        public var profile: String?
+        public var paired: Bool
+        public var trusted: Bool
+        public var connected: Bool
+        public var uuids: [String]
+        public init(address: String, name: String?, rssi: Int64?, profile: String?, paired: Bool, trusted: Bool, connected: Bool, uuids: [String]) {
+            self.address = address; self.name = name; self.rssi = rssi; self.profile = profile; self.paired = paired; self.trusted = trusted
+            self.connected = connected; self.uuids = uuids
+        }
+    }
+    public var seconds: Int64
+    public var devices: [Device]
+    public init(seconds: Int64, devices: [Device]) { self.seconds = seconds; self.devices = devices }
+    public var json: JSONValue {
+        .object([("seconds", .number(seconds)), ("devices", .array(devices.map { d in
+            .object([("address", .string(d.address)), ("name", .optional(d.name)), ("rssi", .optional(d.rssi)), ("profile", .optional(d.profile)),
+                     ("paired", .bool(d.paired)), ("trusted", .bool(d.trusted)), ("connected", .bool(d.connected)),
+                     ("uuids", .array(d.uuids.map { .string($0) }))])
+        }))])
+    }
+    public init(json: JSONValue) throws(ControlMessageError) {
+        let root = try ControlFieldReader.object(json, message: "scan answer")
+        var r = ControlFieldReader(message: "scan answer")
+        seconds = r.integer(root, "seconds")
+        devices = r.array(root, "devices") { r, v, path in
+            Device(address: r.string(v, "address", path: path) ?? "", name: r.optionalString(v, "name", path: path),
+                   rssi: r.optionalInteger(v, "rssi", path: path), profile: r.optionalString(v, "profile", path: path),
+                   paired: r.bool(v, "paired", path: path), trusted: r.bool(v, "trusted", path: path), connected: r.bool(v, "connected", path: path),
+                   uuids: (v["uuids"]?.arrayValue ?? []).compactMap(\.stringValue))
+        }
+        try r.finish()
+    }
+}
+
+/// `pair`: the device BlueZ paired and trusted.
+public struct PairReply: ControlPayload, Hashable {
+    public var address: String
+    public var paired: Bool
+    public var trusted: Bool
+    public var profile: String?
+    public init(address: String, paired: Bool, trusted: Bool, profile: String?) {
+        self.address = address; self.paired = paired; self.trusted = trusted; self.profile = profile
+    }
+    public var json: JSONValue {
+        .object([("address", .string(address)), ("paired", .bool(paired)), ("trusted", .bool(trusted)), ("profile", .optional(profile))])
+    }
+    public init(json: JSONValue) throws(ControlMessageError) {
+        let v = try ControlFieldReader.object(json, message: "pair answer")
+        var r = ControlFieldReader(message: "pair answer")
+        address = r.string(v, "address") ?? ""; paired = r.bool(v, "paired"); trusted = r.bool(v, "trusted"); profile = r.optionalString(v, "profile")
+        try r.finish()
+    }
+}
+
+/// `forget`: the device BlueZ removed with its bond.
+public struct ForgetReply: ControlPayload, Hashable {
+    public var address: String
+    public init(address: String) { self.address = address }
+    public var json: JSONValue { .object([("address", .string(address)), ("forgotten", .bool(true))]) }
+    public init(json: JSONValue) throws(ControlMessageError) {
+        var r = ControlFieldReader(message: "forget answer")
+        address = r.string(try ControlFieldReader.object(json, message: "forget answer"), "address") ?? ""
+        try r.finish()
+    }
+}
+
+/// `alert-ack` / `alert-silence`: the action the daemon recorded on its store, and by whom.
+public struct AlertActionReply: ControlPayload, Hashable {
+    public enum Kind: String, Sendable, Hashable, CaseIterable { case acknowledge, silence }
+    public var alert: Int64
+    public var episode: String
+    public var kind: Kind
+    /// The end of a silence.
+    public var until: Instant?
+    public var actor: String
+    public init(alert: Int64, episode: String, kind: Kind, until: Instant?, actor: String) {
+        self.alert = alert; self.episode = episode; self.kind = kind; self.until = until; self.actor = actor
+    }
+    public var json: JSONValue {
+        .object([("alert", .number(alert)), ("episode", .string(episode)), ("kind", .string(kind.rawValue)), ("until", .optional(until)),
+                 ("actor", .string(actor))])
+    }
+    public init(json: JSONValue) throws(ControlMessageError) {
+        let v = try ControlFieldReader.object(json, message: "alert action answer")
+        var r = ControlFieldReader(message: "alert action answer")
+        alert = r.integer(v, "alert"); episode = r.string(v, "episode") ?? ""; kind = r.choice(v, "kind", as: Kind.self) ?? .acknowledge
+        until = r.instant(v, "until", required: false); actor = r.string(v, "actor") ?? ""
+        try r.finish()
+    }
+}
+
+/// `quarantine-requeue`: how many quarantined readings went back in the delivery queue, and by whom.
+public struct RequeueReply: ControlPayload, Hashable {
+    public var requeued: Int64
+    public var actor: String
+    public init(requeued: Int64, actor: String) { self.requeued = requeued; self.actor = actor }
+    public var json: JSONValue { .object([("requeued", .number(requeued)), ("actor", .string(actor))]) }
+    public init(json: JSONValue) throws(ControlMessageError) {
+        let v = try ControlFieldReader.object(json, message: "quarantine-requeue answer")
+        var r = ControlFieldReader(message: "quarantine-requeue answer")
+        requeued = r.integer(v, "requeued"); actor = r.string(v, "actor") ?? ""
+        try r.finish()
+    }
+}
