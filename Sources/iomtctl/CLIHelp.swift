@@ -75,7 +75,7 @@ enum CLIHelp {
             """,
         "status": """
             Usage: iomtctl status [--socket PATH] [--json]
-                   iomtctl status --state-dir DIR | --db FILE [--json]
+                   iomtctl status --state-dir DIR | --db FILE [--destination NAME] [--json]
 
             Asks the running daemon: version and uptime, mode (home hub or clinic), every device with its
             connection state (connected, reconnecting, failed …), since when, last reading and count; the
@@ -88,10 +88,12 @@ enum CLIHelp {
               --socket PATH    the daemon's control socket (default /run/iomtd/control.sock)
               --state-dir DIR  the daemon's stateDirectory (default /var/lib/iomtd); the store is DIR/iomtd.sqlite
               --db FILE        the store file itself
+              --destination NAME  with the store: which delivery queue (dom, mqtt, …; default dom when the store
+                               has it, else its first); the JSON names every queue the store holds in "destinations"
               --json           one JSON object
 
             Exit codes: 0 printed, 1 no daemon and no store file (or not a store of this release's schema), 2 usage
-            error, 3 permission denied.
+            error (also an unknown --destination), 3 permission denied.
             """,
         "devices": """
             Usage: iomtctl devices [--socket PATH] [--json]
@@ -236,7 +238,8 @@ enum CLIHelp {
         "metrics": """
             Usage: iomtctl metrics [--state-dir DIR | --db FILE]
 
-            Prints Prometheus text exposition: iomtd_backlog_readings, iomtd_oldest_undelivered_age_seconds,
+            Prints Prometheus text exposition, one sample per delivery queue the store holds (label destination):
+            iomtd_backlog_readings, iomtd_oldest_undelivered_age_seconds,
             iomtd_last_success_timestamp_seconds, iomtd_delivery_failures_total{kind="…"},
             iomtd_quarantined_readings, iomtd_held_readings, iomtd_delivered_readings_retained. The daemon writes the same text to
             <stateDirectory>/metrics.prom every 15 s (node_exporter textfile collector).
@@ -266,12 +269,13 @@ enum CLIHelp {
             Exit codes: 0 done, 1 a profile is invalid, 2 usage error or unknown profile id.
             """,
         "quarantine": """
-            Usage: iomtctl quarantine list [--state-dir DIR | --db FILE] [--json] [--show-patient] [--limit N]
+            Usage: iomtctl quarantine list [--state-dir DIR | --db FILE] [--destination NAME] [--json] [--show-patient] [--limit N]
                    iomtctl quarantine requeue all | --reason TEXT | --id N [--id N]... [--socket PATH]
 
             list: readings set aside because DOM refused their content (or no patient was bound), oldest
             first, each with the server's OperationOutcome text. Patient identifiers are shown only with
-            --show-patient (11-digit runs in server texts are masked otherwise).
+            --show-patient (11-digit runs in server texts are masked otherwise). --destination picks the queue
+            (dom, mqtt, …; default dom when the store has it, else its first).
 
             requeue: puts quarantined readings back in the delivery queue once the cause is fixed: all of them,
             those whose reason contains TEXT, or the given ids. The running iomtd does it on its own store

@@ -20,6 +20,7 @@ enum QuarantineCommand {
         let json = arguments.flag("--json")
         let showPatient = arguments.flag("--show-patient")
         let limitText = try arguments.option("--limit")
+        let destinationOption = try arguments.option("--destination")
         try arguments.finish()
         var limit = 1000
         if let limitText {
@@ -28,7 +29,8 @@ enum QuarantineCommand {
         }
         let store = try StoreLocation.open(path)
         let rows: [(StoredObservation, String)]
-        do { rows = try await store.quarantined(destination: StoreLocation.destination, limit: limit) } catch {
+        let destination = try await StoreLocation.destination(destinationOption, in: store)
+        do { rows = try await store.quarantined(destination: destination, limit: limit) } catch {
             throw CLIError(message: "cannot read quarantined readings: \(error)", exitCode: .failed)
         }
         if json {

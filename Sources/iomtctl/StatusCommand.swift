@@ -10,6 +10,7 @@ enum StatusCommand {
         let storeOnly = arguments.contains("--db") || arguments.contains("--state-dir")
         let socket = try ControlSocket.path(&arguments)
         let path = try StoreLocation.path(&arguments)
+        let destinationOption = try arguments.option("--destination")
         let json = arguments.flag("--json")
         try arguments.finish()
         if !storeOnly {
@@ -22,13 +23,16 @@ enum StatusCommand {
             }
         }
         let store = try StoreLocation.open(path)
-        let stats = try await StoreLocation.stats(store)
+        let destination = try await StoreLocation.destination(destinationOption, in: store)
+        let destinations = try await StoreLocation.destinations(store)
+        let stats = try await StoreLocation.stats(store, destination: destination)
         let now = SystemClock().now()
         let age = stats.oldestUndelivered.map { max(0, now.milliseconds(since: $0)) / 1000 }
         if json {
             let document = JSONValue.object([
                 ("store", .string(path)),
-                ("destination", .string(StoreLocation.destination)),
+                ("destination", .string(destination)),
+                ("destinations", .array(destinations.map { .string($0) })),
                 ("backlog", .number(stats.backlog)),
                 ("oldestUndelivered", stats.oldestUndelivered.map { .string($0.iso8601) } ?? .null),
                 ("oldestUndeliveredAgeSeconds", age.map { .number($0) } ?? .null),
@@ -44,7 +48,7 @@ enum StatusCommand {
         }
         print("""
             store:               \(path)
-            destination:         \(StoreLocation.destination)
+            destination:         \(destination)\(destinations.count > 1 ? " (this store also queues for: \(destinations.filter { $0 != destination }.joined(separator: ", ")); --destination NAME)" : "")
             backlog:             \(stats.backlog) reading(s)
             oldest undelivered:  \(stats.oldestUndelivered.map { "\($0.iso8601) (\(age ?? 0) s ago)" } ?? "none")
             last success:        \(stats.lastSuccess?.iso8601 ?? "never")
@@ -63,8 +67,11 @@ enum MetricsCommand {
         let path = try StoreLocation.path(&arguments)
         try arguments.finish()
         let store = try StoreLocation.open(path)
-        let stats = try await StoreLocation.stats(store)
-        print(DeliveryMetrics.text(stats, destination: StoreLocation.destination, now: SystemClock().now()), terminator: "")
+        var figures: [(destination: String, stats: DeliveryStats)] = []
+        for destination in try await StoreLocation.destinations(store) {
+            figures.append((destination, try await StoreLocation.stats(store, destination: destination)))
+        }
+        print(DeliveryMetrics.text(figures, now: SystemClock().now()), terminator: "")
     }
 }
 

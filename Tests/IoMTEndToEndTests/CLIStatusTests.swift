@@ -48,6 +48,43 @@ import Testing
         #expect(json?["lastSuccess"] as? String == "2025-11-23T12:13:30.000Z")
     }
 
+    /// A gateway that forwards to DOM and a broker keeps two queues; offline status, metrics and quarantine list read
+    /// the one asked for (every one, for metrics) — before, they read only `dom` and a broker-only store looked empty.
+    @Test func everyDeliveryQueueOfTheStoreIsReadable() async throws {
+        let directory = try LabHarness.temporaryDirectory("cli-status-queues")
+        let path = directory.appendingPathComponent("iomtd.sqlite").path
+        let clock = ManualClock()
+        do {
+            let store = try Store(path: path, configuration: StoreConfiguration(destinations: ["mqtt"]), clock: clock)
+            let device = DeviceIdentity(profileId: "contec-cms50d-plus", manufacturer: "Contec", model: "CMS50D+",
+                                        serialNumber: "SN-MQ", portPath: "/dev/ttyUSB0")
+            let ids = try await store.append((0..<3).map { index in
+                let time = clock.now().adding(milliseconds: Int64(index) * 1000)
+                return Observation(type: .spo2, value: DecimalValue(95), unit: "%", receivedAt: time, correctedTime: time,
+                                   device: device, patientId: Self.patient, rawFrame: [0x80])
+            })
+            try await store.markDelivered([ids[0]], destination: "mqtt", at: clock.now())
+            try await store.quarantine([ids[1]], destination: "mqtt", reason: "broker refused the payload", at: clock.now())
+            try await store.checkpoint()
+        }
+        let (status, text) = try LabHarness.run("iomtctl", ["status", "--db", path, "--json"])
+        #expect(status == 0, "\(text)")
+        let json = try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any]
+        #expect(json?["destination"] as? String == "mqtt", "the store's only queue, not an empty dom one")
+        #expect(json?["destinations"] as? [String] == ["mqtt"])
+        #expect((json?["backlog"] as? Int, json?["delivered"] as? Int, json?["quarantined"] as? Int) == (1, 1, 1))
+
+        let (listed, listing) = try LabHarness.run("iomtctl", ["quarantine", "list", "--db", path])
+        #expect(listed == 0 && listing.contains("broker refused the payload"), "\(listing)")
+        let (unknown, unknownText) = try LabHarness.run("iomtctl", ["status", "--db", path, "--destination", "dom"])
+        #expect(unknown == 2 && unknownText.contains("--destination: expected one of mqtt"), "\(unknownText)")
+
+        let (metrics, exposition) = try LabHarness.run("iomtctl", ["metrics", "--db", path])
+        #expect(metrics == 0)
+        #expect(exposition.split(separator: "\n").contains("iomtd_backlog_readings{destination=\"mqtt\"} 1"))
+        #expect(exposition.components(separatedBy: "# TYPE iomtd_backlog_readings ").count == 2, "each metric is named once")
+    }
+
     @Test func metricsArePrometheusText() async throws {
         let path = try await knownStore()
         let (status, text) = try LabHarness.run("iomtctl", ["metrics", "--db", path])
