@@ -148,11 +148,23 @@ public final class DBusConnection: Sendable {
         }
     }
 
-    private func write(_ bytes: [UInt8]) throws(DBusError) {
+    private func write(_ bytes: [UInt8], passing descriptors: [Int32] = []) throws(DBusError) {
         try writable.withLock { (open: inout Bool) throws(DBusError) in
             guard open else { throw DBusError.disconnected(reason: closeReasonText) }
-            try socket.writeAll(bytes)
+            try socket.writeAll(bytes, passing: descriptors)
         }
+    }
+
+    /// The message to send with `descriptors` counted in its `unix_fds` header; refused when the bus did not agree to
+    /// pass descriptors (NEGOTIATE_UNIX_FD), since they would silently not arrive.
+    private func counting(_ descriptors: [Int32], in message: DBusMessage) throws(DBusError) -> DBusMessage {
+        guard !descriptors.isEmpty else { return message }
+        guard unixFDsAgreed else {
+            throw .protocolViolation("cannot pass file descriptors: this connection did not negotiate them (connect with negotiateUnixFDs: true)")
+        }
+        var message = message
+        message.fields.unixFDs = UInt32(descriptors.count)
+        return message
     }
 
     private var closeReasonText: String {
@@ -161,21 +173,23 @@ public final class DBusConnection: Sendable {
 
     /// Sends a message that expects no reply (a signal, a reply, a call flagged NO_REPLY_EXPECTED).
     /// Returns the serial it was sent with.
+    /// `descriptors` travel with it (the receiver gets duplicates; the caller keeps and closes its own).
     @discardableResult
-    public func send(_ message: DBusMessage) throws(DBusError) -> UInt32 {
+    public func send(_ message: DBusMessage, passing descriptors: [Int32] = []) throws(DBusError) -> UInt32 {
+        let message = try counting(descriptors, in: message)
         let serial = allocateSerial()
         let bytes: [UInt8]
         do { bytes = try message.encoded(serial: serial) } catch { throw .invalidMessage(error) }
-        try write(bytes)
+        try write(bytes, passing: descriptors)
         return serial
     }
 
     /// Calls a method and awaits its reply. An ERROR reply throws `DBusError.remote` with the error
     /// name; no reply within `timeoutMilliseconds` throws `DBusError.timeout`; a lost connection
     /// throws `DBusError.disconnected`.
-    public func call(_ message: DBusMessage, timeoutMilliseconds: Int64 = 25_000) async throws -> DBusMessage {
+    public func call(_ message: DBusMessage, passing descriptors: [Int32] = [], timeoutMilliseconds: Int64 = 25_000) async throws -> DBusMessage {
         precondition(message.type == .methodCall, "call() sends method calls; use send() for other messages")
-        var message = message
+        var message = try counting(descriptors, in: message)
         message.flags.remove(.noReplyExpected)
         let serial = allocateSerial()
         let bytes: [UInt8]
@@ -194,7 +208,7 @@ public final class DBusConnection: Sendable {
                     continuation.resume(throwing: refusal)
                     return
                 }
-                do { try write(bytes) } catch {
+                do { try write(bytes, passing: descriptors) } catch {
                     failPending(serial, error)
                     return
                 }
@@ -240,6 +254,9 @@ public final class DBusConnection: Sendable {
         var reportedSkips = 0
         frames.append(initial)
         var reason = "the bus closed the connection"
+        /// Descriptors received and not yet claimed by a message, in arrival order (each message takes its `unix_fds`).
+        var descriptors: [Int32] = []
+        defer { for descriptor in descriptors { Glibc.close(descriptor) } }
         reading: while true {
             while true {
                 let frame: [UInt8]?
@@ -250,10 +267,24 @@ public final class DBusConnection: Sendable {
                 if frames.skippedFrames != reportedSkips {
                     reportedSkips = frames.skippedFrames
                     state.withLock { $0.skippedMessages = reportedSkips }
+                    // A skipped message's descriptors cannot be told from the next one's: none is handed to anyone
+                    // (a later message that declares some then ends the connection instead of getting the wrong ones).
+                    for descriptor in descriptors { Glibc.close(descriptor) }
+                    descriptors = []
                 }
                 guard let frame else { break }
                 do {
-                    dispatch(try DBusMessage.decode(frame))
+                    var message = try DBusMessage.decode(frame)
+                    let count = Int(message.fields.unixFDs ?? 0)
+                    if count > 0 {
+                        guard descriptors.count >= count else {
+                            reason = "a message declared \(count) file descriptor(s) but \(descriptors.count) arrived with it"
+                            break reading
+                        }
+                        message.fileDescriptors = descriptors.prefix(count).map(DBusFileDescriptor.init)
+                        descriptors.removeFirst(count)
+                    }
+                    dispatch(message)
                 } catch .unknownMessageType {
                     continue // the spec says to ignore unknown message types
                 } catch {
@@ -262,7 +293,7 @@ public final class DBusConnection: Sendable {
                 }
             }
             do {
-                let chunk = try socket.read(max: 65_536)
+                let chunk = try socket.read(max: 65_536, descriptors: &descriptors)
                 if chunk.isEmpty { break }
                 frames.append(chunk)
             } catch {

@@ -6,6 +6,8 @@ public struct DBusMessage: Sendable, Hashable {
     public var serial: UInt32
     public var fields: DBusHeaderFields
     public var body: [DBusValue]
+    /// Descriptors received with the message, in order (`.unixFD(i)` values index them); empty when none came.
+    public var fileDescriptors: [DBusFileDescriptor] = []
 
     public init(type: DBusMessageType, flags: DBusMessageFlags = [], serial: UInt32 = 0, fields: DBusHeaderFields, body: [DBusValue] = []) {
         self.type = type; self.flags = flags; self.serial = serial; self.fields = fields; self.body = body

@@ -100,6 +100,19 @@ import Testing
         connection.close()
     }
 
+    /// A message that declares descriptors the peer never passed must not be handed on with someone else's (or none):
+    /// the connection ends, naming the mismatch.
+    @Test func aMessageDeclaringDescriptorsThatNeverCameEndsTheConnection() async throws {
+        var liar = DBusMessage.signal(path: "/org/bluez/hci0", interface: "org.bluez.Profile1", member: "NewConnection", body: [.unixFD(0)])
+        liar.fields.unixFDs = 1
+        let payload = try liar.encoded(serial: 7)
+        let bus = try FakeBus { fd in Self.misbehave(fd, afterHello: payload, lines: SendableBox([])) }
+        let connection = try await DBusConnection.connect(address: "unix:path=\(bus.path)")
+        guard case .disconnected(let reason) = await connection.closed() else { Issue.record("not disconnected"); return }
+        #expect(reason.contains("declared 1 file descriptor(s) but 0 arrived"), "\(reason)")
+        connection.close()
+    }
+
     @Test func oversizedFramesAreSkippedWithoutLosingSync() throws {
         let first = try DBusMessage.signal(path: "/a", interface: "x.y", member: "One").encoded(serial: 1)
         let big = try DBusMessage.signal(path: "/a", interface: "x.y", member: "Big", body: [.byteArray(Array(repeating: 7, count: 500))]).encoded(serial: 2)
