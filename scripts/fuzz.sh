@@ -12,7 +12,7 @@ cd "$(dirname "$0")/.."
 seconds="${1:-60}"
 shift || true
 targets=("$@")
-[ ${#targets[@]} -eq 0 ] && targets=(CMS50LegacyFramer CMS50V46Framer NoninFormat2Framer NoninFormat8Framer TextReportFramer ProfileParser
+[ ${#targets[@]} -eq 0 ] && targets=(CMS50LegacyFramer CMS50V46Framer NoninFormat2Framer NoninFormat8Framer NoninFormat13Framer TextReportFramer ProfileParser
                                  GATTBloodPressure GATTPulseOximeter GATTHealthThermometer GATTWeightScale GATTHeartRate GATTGlucose DBusUnmarshaller
                                  HTTPResponse)
 
@@ -45,8 +45,8 @@ seed_corpus() { # target corpus-dir
             for capture in Firmware-Fixtures/cms50/*/capture.hex; do
                 xxd -r -p "$capture" > "$2/seed-$(basename "$(dirname "$capture")")" 2>/dev/null || true
             done ;;
-        NoninFormat2Framer|NoninFormat8Framer)
-            for capture in Firmware-Fixtures/nonin/*/capture.hex; do
+        NoninFormat2Framer|NoninFormat8Framer|NoninFormat13Framer)
+            for capture in Firmware-Fixtures/nonin/*/capture.hex Firmware-Fixtures/nonin-df13/*/capture.hex; do
                 xxd -r -p "$capture" > "$2/seed-$(basename "$(dirname "$capture")")" 2>/dev/null || true
             done ;;
         TextReportFramer)

@@ -7,6 +7,7 @@ public enum DriverRegistry {
     public static let cms50V46 = "contec-cms50-v46"
     public static let noninFormat2 = "nonin-serial-format2"
     public static let noninFormat8 = "nonin-serial-format8"
+    public static let noninFormat13 = "nonin-serial-format13"
     public static let serialTextReport = "serial-text-report"
 
     /// Every driver, as its folder registers it. A new driver adds its folder's list here.
