@@ -36,6 +36,6 @@ import Testing
         try lab.startDaemon()
         #expect(await LabHarness.waitUntil(seconds: 30) { (await lab.domObservationCount() ?? 0) >= 6 })
         LabHarness.stop(lab.daemon!)
-        try FHIRValidator.validateRecordedBundles(lab)
+        try await FHIRValidator.validateRecordedBundles(lab)
     }
 }

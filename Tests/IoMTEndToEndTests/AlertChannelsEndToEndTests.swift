@@ -41,7 +41,7 @@ import Testing
             return codes.contains { $0["code"] as? String == "LL" }
         }
         #expect(interpreted.count == 1)
-        try FHIRValidator.validateRecordedBundles(lab)
+        try await FHIRValidator.validateRecordedBundles(lab)
 
         let store = try Store(path: lab.storePath)
         let audit = try await store.auditLog(limit: 20)

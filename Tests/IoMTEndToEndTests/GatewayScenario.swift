@@ -157,8 +157,8 @@ final class GatewayScenario {
     }
 
     /// The daemon's device board, as `iomtctl devices --json` shows it.
-    func devices() -> [[String: Any]] {
-        guard let (status, output) = try? LabHarness.run("iomtctl", ["devices", "--json", "--socket", controlSocket]), status == 0,
+    func devices() async -> [[String: Any]] {
+        guard let (status, output) = try? await LabHarness.run("iomtctl", ["devices", "--json", "--socket", controlSocket]), status == 0,
               let document = try? JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: Any] else { return [] }
         return document["devices"] as? [[String: Any]] ?? []
     }

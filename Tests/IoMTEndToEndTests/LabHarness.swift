@@ -48,13 +48,28 @@ enum LabHarness {
     }
 
     /// Runs one of our executables to completion and returns (exit status, combined output).
-    static func run(_ executable: String, _ arguments: [String]) throws -> (Int32, String) {
-        try runProgram(binDirectory.appendingPathComponent(executable).path, arguments)
+    static func run(_ executable: String, _ arguments: [String]) async throws -> (Int32, String) {
+        try await runProgram(binDirectory.appendingPathComponent(executable).path, arguments)
     }
 
     /// Runs any program to completion (a system tool, or ours under another uid) and returns (exit status, combined output).
+    /// The child is started, read and waited for on a thread of its own: reading to the end and waiting block for as
+    /// long as the child runs, and a blocked cooperative-pool thread (2 on this machine) stalls every other test's
+    /// real-time wait in the parallel pass.
     static func runProgram(_ path: String, _ arguments: [String], in directory: URL? = nil,
-                           environment: [String: String] = [:]) throws -> (Int32, String) {
+                           environment: [String: String] = [:]) async throws -> (Int32, String) {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<(Int32, String), any Error>) in
+            Thread.detachNewThread {
+                continuation.resume(with: Result {
+                    try runProgramBlocking(path, arguments, in: directory, environment: environment)
+                })
+            }
+        }
+    }
+
+    /// The same, on the calling thread: only for teardown in `defer`, where nothing can be awaited.
+    static func runProgramBlocking(_ path: String, _ arguments: [String], in directory: URL? = nil,
+                                   environment: [String: String] = [:]) throws -> (Int32, String) {
         let process = Process()
         if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
         process.executableURL = URL(fileURLWithPath: path)

@@ -120,7 +120,7 @@ import Testing
         #expect(lab.logs().contains("decoding them as \(detected)"), "\(lab.logs())")
     }
 
-    @Test func invalidConfigurationIsRefusedNamingFileAndField() throws {
+    @Test func invalidConfigurationIsRefusedNamingFileAndField() async throws {
         let directory = try LabHarness.temporaryDirectory("badconfig")
         let path = directory.appendingPathComponent("iomtd.json").path
         try """
@@ -129,7 +129,7 @@ import Testing
              "dom": {"baseURL": "ftp://dom", "batchSize": 0},
              "alerts": {"rules": [{"id": "a", "measurement": "MDC_NOPE", "below": "ninety"}]}}
             """.write(toFile: path, atomically: true, encoding: .utf8)
-        let (status, output) = try LabHarness.run("iomtd", ["--config", path, "--check-config"])
+        let (status, output) = try await LabHarness.run("iomtd", ["--config", path, "--check-config"])
         #expect(status == 2)
         for fragment in ["\(path): gateway.systemId: expected 16 hex digits", "\(path): patient.pesel: expected a valid PESEL",
                          "\(path): dom.baseURL: expected an https:// URL, or http:// only to a literal loopback address", "\(path): dom.batchSize: expected an integer from 1 to 5000",

@@ -81,9 +81,9 @@ struct BluetoothToDOMTests {
         }
         try await bench.requirePasskey(bpm, passkey: 246810, agentOwner: try #require(agentOwner, "iomtd never connected to the bus\n\(lab.logs())"))
         #expect(await LabHarness.waitUntil(seconds: 10) { FileManager.default.fileExists(atPath: lab.controlSocket) })
-        let (wrong, wrongOutput) = try LabHarness.run("iomtctl", ["pair", Self.bpmAddress, "--passkey", "111111", "--socket", lab.controlSocket])
+        let (wrong, wrongOutput) = try await LabHarness.run("iomtctl", ["pair", Self.bpmAddress, "--passkey", "111111", "--socket", lab.controlSocket])
         #expect(wrong == 1, "\(wrongOutput)")
-        let (paired, pairOutput) = try LabHarness.run("iomtctl", ["pair", Self.bpmAddress, "--passkey", "246810", "--socket", lab.controlSocket])
+        let (paired, pairOutput) = try await LabHarness.run("iomtctl", ["pair", Self.bpmAddress, "--passkey", "246810", "--socket", lab.controlSocket])
         #expect(paired == 0, "\(pairOutput)\n\(lab.logs())")
         #expect(pairOutput.contains("profile ble-blood-pressure"))
 
@@ -105,17 +105,17 @@ struct BluetoothToDOMTests {
         try await bench.notify(bpMeasurement, Self.bloodPressurePulseOnly)
         #expect(await LabHarness.waitUntil(seconds: 20) { (await lab.domObservationCount() ?? 0) >= 6 }, "\(lab.logs())")
 
-        let (_, devices) = try LabHarness.run("iomtctl", ["devices", "--json", "--socket", lab.controlSocket])
+        let (_, devices) = try await LabHarness.run("iomtctl", ["devices", "--json", "--socket", lab.controlSocket])
         #expect(devices.contains("\"transport\":\"ble\""))
         #expect(devices.contains("bt:\(Self.oximeterAddress)"))
 
         let codes = await lab.domObservations().compactMap { (($0["code"] as? [String: Any])?["coding"] as? [[String: Any]])?.first?["code"] as? String }
         #expect(codes.contains("150020")) // MDC_PRESS_BLD_NONINV
         #expect(codes.contains("150456")) // MDC_PULS_OXIM_SAT_O2
-        try FHIRValidator.validateRecordedBundles(lab)
+        try await FHIRValidator.validateRecordedBundles(lab)
 
         // forget: BlueZ drops the device.
-        let (forgot, forgetOutput) = try LabHarness.run("iomtctl", ["forget", Self.oximeterAddress, "--socket", lab.controlSocket])
+        let (forgot, forgetOutput) = try await LabHarness.run("iomtctl", ["forget", Self.oximeterAddress, "--socket", lab.controlSocket])
         #expect(forgot == 0, "\(forgetOutput)")
         #expect(try await bench.control.managedObjects(destination: "org.bluez")[oximeter] == nil)
     }
@@ -143,18 +143,18 @@ struct BluetoothToDOMTests {
         try await bench.notify(hrMeasurement, [0x00, 0x48]) // Firmware-Fixtures/ble-heart-rate/hrm-flags-00-uint8-only
         #expect(await LabHarness.waitUntil(seconds: 20) { (await lab.domObservationCount() ?? 0) >= 1 }, "\(lab.logs())")
         #expect(try await bench.calls(other, "Connect") == 0)
-        try FHIRValidator.validateRecordedBundles(lab)
+        try await FHIRValidator.validateRecordedBundles(lab)
 
-        let (status, output) = try LabHarness.run("iomtctl", ["scan", "--seconds", "1", "--json", "--socket", lab.controlSocket])
+        let (status, output) = try await LabHarness.run("iomtctl", ["scan", "--seconds", "1", "--json", "--socket", lab.controlSocket])
         #expect(status == 0, "\(output)")
         #expect(output.contains(#""address":"A0:B1:C2:00:00:03""#) && output.contains(#""profile":"ble-heart-rate""#), "\(output)")
         #expect(output.contains(#""profile":"ble-blood-pressure""#), "\(output)")
-        let (_, text) = try LabHarness.run("iomtctl", ["scan", "--seconds", "1", "--socket", lab.controlSocket])
+        let (_, text) = try await LabHarness.run("iomtctl", ["scan", "--seconds", "1", "--socket", lab.controlSocket])
         #expect(text.contains("A0:B1:C2:00:00:03  -79 dBm  ble-heart-rate  HRM  [paired, trusted, connected]"), "\(text)")
 
         for arguments in [["pair"], ["pair", "A0:B1:C2:00:00:03", "--passkey", "abc"], ["pair", "A0:B1:C2:00:00:03", "--passkey", "1", "--pin", "1"],
                           ["scan", "--seconds", "0"], ["forget"], ["pair", "not-an-address"]] {
-            let (code, message) = try LabHarness.run("iomtctl", arguments + ["--socket", lab.controlSocket])
+            let (code, message) = try await LabHarness.run("iomtctl", arguments + ["--socket", lab.controlSocket])
             #expect(code == 2, "iomtctl \(arguments): \(message)")
         }
     }
@@ -212,13 +212,13 @@ struct BluetoothToDOMTests {
         try lab.startDaemon()
         #expect(await LabHarness.waitUntil(seconds: 10) { FileManager.default.fileExists(atPath: lab.controlSocket) })
         #expect(await LabHarness.waitUntil(seconds: 10) {
-            (try? LabHarness.run("iomtctl", ["devices", "--json", "--socket", lab.controlSocket]))?.1.contains("BlueZ unavailable") == true
+            (try? await LabHarness.run("iomtctl", ["devices", "--json", "--socket", lab.controlSocket]))?.1.contains("BlueZ unavailable") == true
         }, "\(lab.logs())")
         try await Task.sleep(for: .seconds(5)) // at least one background retry
         #expect(lab.daemon?.isRunning == true)
         let log = lab.logs()
         #expect(log.components(separatedBy: "Bluetooth unavailable").count - 1 == 1, "\(log)")
-        let (scan, scanOutput) = try LabHarness.run("iomtctl", ["scan", "--seconds", "1", "--socket", lab.controlSocket])
+        let (scan, scanOutput) = try await LabHarness.run("iomtctl", ["scan", "--seconds", "1", "--socket", lab.controlSocket])
         #expect(scan == 1)
         #expect(scanOutput.contains("Bluetooth is not available"))
     }
