@@ -26,7 +26,8 @@ import Testing
             FHIRValidator.recordedBundles(lab).contains { (try? String(contentsOfFile: $0, encoding: .utf8))?.contains("\"Communication\"") == true }
         }
         #expect(communicated)
-        try await Task.sleep(for: .seconds(3))
+        // No second alert on any channel while the daemon goes on reading and delivering.
+        #expect(await lab.waitForMoreDOMObservations(6), "\(lab.logs())")
         LabHarness.stop(lab.daemon!)
 
         #expect(LabHarness.readLog(lab.alertsFile).split(separator: "\n").count == 1)

@@ -88,9 +88,17 @@ enum LabHarness {
     static func stop(_ process: Process, signal: Int32 = SIGTERM) {
         guard process.isRunning else { return }
         kill(process.processIdentifier, signal)
-        for _ in 0..<50 where process.isRunning { usleep(100_000) }
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        for _ in 0..<50 where process.isRunning { usleep(100_000) }
+        if !waitForExit(process, seconds: 5) { kill(process.processIdentifier, SIGKILL) }
+        _ = waitForExit(process, seconds: 5)
+    }
+
+    /// Waits up to `seconds` for `process` to exit (woken by its exit, not by polling); returns whether it did.
+    static func waitForExit(_ process: Process, seconds: Double) -> Bool {
+        let exited = DispatchSemaphore(value: 0)
+        process.terminationHandler = { _ in exited.signal() }
+        // Set after the exit, the handler is never called: the check after setting it covers that.
+        guard process.isRunning else { return true }
+        return exited.wait(timeout: .now() + seconds) == .success || !process.isRunning
     }
 
     /// An unused loopback TCP port.

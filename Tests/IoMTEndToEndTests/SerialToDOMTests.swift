@@ -51,7 +51,7 @@ import Testing
         for _ in 0..<3 {
             try lab.startDaemon()
             _ = await LabHarness.waitUntil(seconds: 20) { (await lab.domObservationCount() ?? 0) > 0 }
-            try await Task.sleep(for: .milliseconds(2500))
+            _ = await lab.waitForMoreDOMObservations(5) // mid-stream: reading and delivering
             LabHarness.stop(lab.daemon!, signal: SIGKILL)
         }
         let (acknowledgedBeforeRestart, _) = try await lab.storeSnapshot()
@@ -64,7 +64,7 @@ import Testing
             return count >= acknowledgedBeforeRestart.count
         }
         #expect(drained, "backlog did not drain\n\(lab.logs())")
-        try await Task.sleep(for: .milliseconds(1500))
+        #expect(await LabHarness.waitUntil(seconds: 15) { await lab.storeBacklog() == 0 }, "backlog left\n\(lab.logs())")
         LabHarness.stop(lab.daemon!)
 
         let (rows, stats) = try await lab.storeSnapshot()

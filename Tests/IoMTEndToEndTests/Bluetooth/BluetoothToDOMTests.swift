@@ -15,7 +15,7 @@ struct BluetoothToDOMTests {
     static let bloodPressurePulseOnly: [UInt8] = [0x04, 0x78, 0x00, 0x50, 0x00, 0x5d, 0x00, 0x48, 0x00]
     static let plxContinuous: [UInt8] = [0x00, 0x60, 0x00, 0x46, 0x00]
 
-    func writeConfiguration(_ lab: GatewayScenario, bluetooth: String, devices: String) throws {
+    func writeConfiguration(_ lab: GatewayScenario, bluetooth: String, devices: String, extra: String = "") throws {
         try """
             {
               "stateDirectory": "\(lab.directory.appendingPathComponent("state").path)",
@@ -26,7 +26,7 @@ struct BluetoothToDOMTests {
               "hotplug": {"enabled": false},
               "devices": \(devices),
               "bluetooth": \(bluetooth),
-              "dom": {"baseURL": "\(lab.baseURL)/fhir", "batchSize": 20, "timeoutMs": 3000}
+              "dom": {"baseURL": "\(lab.baseURL)/fhir", "batchSize": 20, "timeoutMs": 3000}\(extra)
             }
             """.write(toFile: lab.configPath, atomically: true, encoding: .utf8)
     }
@@ -205,16 +205,17 @@ struct BluetoothToDOMTests {
         let lab = try GatewayScenario(name: "ble-nobus")
         defer { lab.stopAll() }
         lab.daemonEnvironment = ["DBUS_SYSTEM_BUS_ADDRESS": "unix:path=\(lab.directory.path)/no-such-bus"]
+        // At debug level each background retry is logged: the test waits for one instead of for a stretch of time.
         try writeConfiguration(lab, bluetooth: #"{"autoConnectPaired": true}"#, devices: """
             [{"profile": "ble-pulse-oximeter", "address": "\(Self.oximeterAddress)"}]
-            """)
+            """, extra: #", "logLevel": "debug""#)
         try lab.startReceiver()
         try lab.startDaemon()
         #expect(await LabHarness.waitUntil(seconds: 10) { FileManager.default.fileExists(atPath: lab.controlSocket) })
         #expect(await LabHarness.waitUntil(seconds: 10) {
             (try? await LabHarness.run("iomtctl", ["devices", "--json", "--socket", lab.controlSocket]))?.1.contains("BlueZ unavailable") == true
         }, "\(lab.logs())")
-        try await Task.sleep(for: .seconds(5)) // at least one background retry
+        #expect(await LabHarness.waitUntil(seconds: 30) { lab.logs().contains("Bluetooth still unavailable") }, "no background retry\n\(lab.logs())")
         #expect(lab.daemon?.isRunning == true)
         let log = lab.logs()
         #expect(log.components(separatedBy: "Bluetooth unavailable").count - 1 == 1, "\(log)")
