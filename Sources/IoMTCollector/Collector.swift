@@ -29,22 +29,19 @@ public actor Collector {
     private let relay: BundleRelay
     private let quarantine: BundleQuarantine
     private let configuration: ForwarderConfiguration
-    private let clock: any WallClock
-    /// Waits between attempts; throws when the wait is cancelled (the service is stopping). Injected so tests step time.
-    private let wait: @Sendable (Int64) async throws -> Void
+    /// Stamps attempts and schedules the waits between them; a wait throws when cancelled (the service is stopping).
+    private let clock: any SchedulingClock
     private var generator: SeededRandom
     private var refusals: RefusalWatch
     private var sequence = 0
     public private(set) var counters = CollectorCounters()
 
     public init(relay: BundleRelay, quarantine: BundleQuarantine, configuration: ForwarderConfiguration = ForwarderConfiguration(),
-                clock: any WallClock, wait: @escaping @Sendable (Int64) async throws -> Void = Collector.sleep) {
-        self.relay = relay; self.quarantine = quarantine; self.configuration = configuration; self.clock = clock; self.wait = wait
+                clock: any SchedulingClock) {
+        self.relay = relay; self.quarantine = quarantine; self.configuration = configuration; self.clock = clock
         generator = SeededRandom(seed: configuration.jitterSeed ?? UInt64.random(in: 0...UInt64.max))
         refusals = RefusalWatch(threshold: configuration.systemicRefusalThreshold, windowMilliseconds: configuration.systemicRefusalWindowMilliseconds)
     }
-
-    public static let sleep: @Sendable (Int64) async throws -> Void = { milliseconds in try await Task.sleep(for: .milliseconds(milliseconds)) }
 
     public func settle(topic: String, payload: [UInt8], redelivered: Bool = false) async -> Disposition {
         sequence += 1
@@ -95,7 +92,7 @@ public actor Collector {
                 delay = retryAfter ?? configuration.backoff.delay(failures: failures, using: &generator)
                 Log.warning("DOM did not accept a bundle from \(topic) (\(kind)); attempt \(failures), next in \(delay) ms", "collector")
             }
-            do { try await wait(delay) } catch { return .leaveUnacknowledged }
+            do { try await clock.sleep(for: .milliseconds(delay)) } catch { return .leaveUnacknowledged }
         }
     }
 

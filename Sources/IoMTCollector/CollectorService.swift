@@ -29,7 +29,7 @@ public enum CollectorService {
 
     /// Runs until SIGTERM or SIGINT; returns the exit code. A message being relayed at that moment is left
     /// unacknowledged (the broker sends it again), never acknowledged before DOM accepted it.
-    public static func run(_ configuration: CollectorConfiguration, clock: any WallClock = SystemClock()) async -> Int32 {
+    public static func run(_ configuration: CollectorConfiguration, clock: any SchedulingClock = SystemClock()) async -> Int32 {
         Log.setLevel(configuration.logLevel)
         let broker = configuration.broker
         do {
@@ -57,7 +57,7 @@ public enum CollectorService {
                                         sessionExpirySeconds: UInt32(broker.sessionExpirySeconds), keepAliveSeconds: broker.keepAliveSeconds)
         let subscriber = PahoSubscriber(options: options, onSubscribed: {
             try? notifier.ready(status: "subscribed to \(broker.topicFilters.joined(separator: ", "))")
-        }, handler: { message in
+        }, clock: clock, handler: { message in
             await collector.settle(topic: message.topic, payload: message.payload, redelivered: message.redelivered)
         })
         let stop = StopSignal()
@@ -69,15 +69,13 @@ public enum CollectorService {
         let reporter = Task {
             // Status for `systemctl status` and the watchdog: the process is alive even while DOM is down.
             let watchdog = SystemdWatchdog.fromEnvironment()
-            let interval = watchdog.map { Int64($0.pingIntervalMicroseconds / 1000) } ?? 15_000
-            while !Task.isCancelled {
+            await clock.nowAndEvery(statusPeriod(watchdog)) {
                 let counters = await collector.counters
                 var line = "relayed \(counters.accepted) bundle(s), \(counters.readings) entries; quarantined \(counters.quarantined); redelivered \(counters.redelivered)"
                 if let kind = counters.lastFailureKind { line += "; DOM failing (\(kind))" }
                 if let paused = counters.paused { line += "; PAUSED: DOM refuses systemically (\(paused))" }
                 try? notifier.status(line)
                 if watchdog != nil { try? notifier.watchdog() }
-                try? await Task.sleep(for: .milliseconds(min(interval, 15_000)))
             }
         }
         await stop.wait()
@@ -86,5 +84,10 @@ public enum CollectorService {
         reporter.cancel()
         await subscriber.prepareToStop()
         return 0
+    }
+
+    /// Status for `systemctl status` (and the watchdog ping, at half systemd's interval) every 15 s at most.
+    static func statusPeriod(_ watchdog: SystemdWatchdog?) -> Duration {
+        min(.seconds(15), watchdog.map { .microseconds($0.pingIntervalMicroseconds) } ?? .seconds(15))
     }
 }

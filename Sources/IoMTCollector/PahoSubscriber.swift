@@ -58,6 +58,8 @@ public final class PahoSubscriber: @unchecked Sendable {
     private let options: SubscriberOptions
     private let handler: Handler
     private let onSubscribed: @Sendable () -> Void
+    /// Schedules the retries of a first connect that failed.
+    private let clock: any SchedulingClock
     private var handle: MQTTAsync?
     // C memory Paho reads for as long as the client lives (reconnects reuse the connect options).
     private var cStrings: [UnsafeMutablePointer<CChar>] = []
@@ -73,8 +75,9 @@ public final class PahoSubscriber: @unchecked Sendable {
     }
     private let state = Mutex(State())
 
-    public init(options: SubscriberOptions, onSubscribed: @escaping @Sendable () -> Void = {}, handler: @escaping Handler) {
-        self.options = options; self.handler = handler; self.onSubscribed = onSubscribed
+    public init(options: SubscriberOptions, onSubscribed: @escaping @Sendable () -> Void = {}, clock: any SchedulingClock = SystemClock(),
+                handler: @escaping Handler) {
+        self.options = options; self.handler = handler; self.onSubscribed = onSubscribed; self.clock = clock
         connectProperties.initialize(to: MQTTProperties(count: 0, max_count: 0, length: 0, array: nil))
         connectOptions.initialize(to: iomt_paho_connect_options5())
     }
@@ -266,13 +269,18 @@ public final class PahoSubscriber: @unchecked Sendable {
         } ?? "no answer"
         let failures = state.withLock { state -> Int in state.connectFailures += 1; return state.connectFailures }
         // Paho reconnects by itself only after a first success; before that, try again with capped backoff.
-        let delay = min(60, 1 << min(failures - 1, 6))
-        Log.warning("cannot connect to the MQTT broker \(options.serverURI) (\(reason)); retrying in \(delay) s", "collector")
+        let delay = Self.connectRetryDelay(failures: failures)
+        Log.warning("cannot connect to the MQTT broker \(options.serverURI) (\(reason)); retrying in \(delay)", "collector")
         Task { [self] in
-            try? await Task.sleep(for: .seconds(delay))
+            try? await clock.sleep(for: delay)
             guard let handle, !state.withLock({ $0.stopping }), MQTTAsync_isConnected(handle) == 0 else { return }
             _ = MQTTAsync_connect(handle, connectOptions)
         }
+    }
+
+    /// 1 s after the first failure, doubling, at most 60 s.
+    static func connectRetryDelay(failures: Int) -> Duration {
+        .seconds(min(60, 1 << min(max(failures, 1) - 1, 6)))
     }
 
     private static func text(_ code: Int32) -> String {

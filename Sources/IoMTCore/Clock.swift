@@ -22,16 +22,9 @@ public func monotonicNanoseconds() -> UInt64 {
     return UInt64(spec.tv_sec) * 1_000_000_000 + UInt64(spec.tv_nsec)
 }
 
-import Synchronization
-
-/// A clock moved by hand, for deterministic tests of time-dependent rules.
-public final class ManualClock: WallClock {
-    private let current: Mutex<Instant>
-    public init(_ start: Instant = Instant(millisecondsSinceEpoch: 1_763_900_000_000)) { current = Mutex(start) }
-    public func now() -> Instant { current.withLock { $0 } }
-    public func advance(milliseconds: Int64) { current.withLock { $0 = $0.adding(milliseconds: milliseconds) } }
-    public func set(_ instant: Instant) { current.withLock { $0 = instant } }
-}
+/// A clock moved by hand, for deterministic tests of time-dependent rules; it also runs what waits on it when moved
+/// (SchedulingClock.swift).
+public typealias ManualClock = ManualSchedulingClock
 
 /// CLOCK_MONOTONIC as instants (milliseconds since boot, not a date): for deadlines and liveness, which
 /// must not jump when NTP or a technician steps the wall clock.

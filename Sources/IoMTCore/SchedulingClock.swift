@@ -16,13 +16,18 @@ extension SchedulingClock {
             await job()
         }
     }
+
+    /// Runs `job` at once, then every `period` until the task is cancelled.
+    public func nowAndEvery(_ period: Duration, _ job: () async -> Void) async {
+        guard !Task.isCancelled else { return }
+        await job()
+        await every(period, job)
+    }
 }
 
-/// The system clocks: wall time from CLOCK_REALTIME, waiting on the monotonic clock (a stepped wall clock neither
-/// stretches nor skips a wait).
-public struct SystemSchedulingClock: SchedulingClock {
-    public init() {}
-    public func now() -> Instant { SystemClock().now() }
+/// The system clocks: wall time from CLOCK_REALTIME, waiting on the monotonic clock (`Task.sleep`: a stepped wall
+/// clock neither stretches nor skips a wait).
+extension SystemClock: SchedulingClock {
     public func sleep(for duration: Duration) async throws { try await Task.sleep(for: duration) }
 }
 
@@ -40,6 +45,7 @@ extension Duration {
 /// A clock moved by hand that also runs what waits on it: `advance(by:)` resumes every sleeper whose deadline has come,
 /// earliest first; `waitForSleepers(_:)` lets a test wait until the code under test is parked again, i.e. has done
 /// the work that was due. Deterministic: nothing depends on how long anything really takes.
+/// `ManualClock` is the same clock: a test that only reads "now" moves it the same way.
 public final class ManualSchedulingClock: SchedulingClock {
     private struct Sleeper {
         let id: UInt64
@@ -88,8 +94,18 @@ public final class ManualSchedulingClock: SchedulingClock {
 
     /// Moves time forward and resumes, earliest deadline first, every sleeper that is due.
     public func advance(by duration: Duration) {
+        move { $0.adding(milliseconds: max(0, duration.wholeMilliseconds)) }
+    }
+
+    /// Moves time forward by `milliseconds` (negative: back, as a stepped wall clock does; nobody wakes).
+    public func advance(milliseconds: Int64) { move { $0.adding(milliseconds: milliseconds) } }
+
+    /// Sets the time (a stepped wall clock); sleepers whose deadline it reaches wake.
+    public func set(_ instant: Instant) { move { _ in instant } }
+
+    private func move(_ change: (Instant) -> Instant) {
         let due = state.withLock { state -> [Sleeper] in
-            state.now = state.now.adding(milliseconds: max(0, duration.wholeMilliseconds))
+            state.now = change(state.now)
             let now = state.now
             let due = state.sleepers.filter { $0.deadline <= now }.sorted { ($0.deadline, $0.id) < ($1.deadline, $1.id) }
             state.sleepers.removeAll { $0.deadline <= now }

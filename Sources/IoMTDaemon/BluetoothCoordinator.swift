@@ -16,7 +16,8 @@ actor BluetoothCoordinator {
     private let patientId: String?
     private let pipeline: IngestPipeline
     private let board: DeviceStatusBoard
-    private let clock: any WallClock
+    /// Stamps board changes; schedules the waits before BlueZ is tried again.
+    private let clock: any SchedulingClock
     private let stateDirectory: String
     private let synchronisation: any GatewayClockSynchronisation
     private var client: BlueZClient?
@@ -25,7 +26,7 @@ actor BluetoothCoordinator {
     private var stopped = false
     private var unavailableReported = false
 
-    init(configuration: DaemonConfiguration, profiles: [DeviceProfile], pipeline: IngestPipeline, board: DeviceStatusBoard, clock: any WallClock) {
+    init(configuration: DaemonConfiguration, profiles: [DeviceProfile], pipeline: IngestPipeline, board: DeviceStatusBoard, clock: any SchedulingClock) {
         settings = configuration.bluetooth
         self.profiles = profiles.filter { $0.transport == .ble }
         patientId = configuration.patientId
@@ -59,13 +60,16 @@ actor BluetoothCoordinator {
             }
             await endSession()
             guard !stopped, case .reconnect(let ms) = backoff.decide(.call(.retryWithBackoff(reason: "")), deviceBonded: false) else { continue }
-            var waited: Int64 = 0
-            while waited < ms, !stopped {
-                try? await Task.sleep(for: .milliseconds(200))
-                waited += 200
+            // In slices, so a stop is taken within one slice.
+            var waited: Duration = .zero
+            while waited < .milliseconds(ms), !stopped {
+                try? await clock.sleep(for: Self.stopCheckSlice)
+                waited += Self.stopCheckSlice
             }
         }
     }
+
+    private static let stopCheckSlice: Duration = .milliseconds(200)
 
     func stop() async {
         stopped = true

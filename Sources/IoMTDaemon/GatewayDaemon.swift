@@ -18,13 +18,14 @@ public final class GatewayDaemon: Sendable {
 
     let configuration: DaemonConfiguration
     let profiles: [DeviceProfile]
-    let clock: any WallClock
+    /// Stamps readings and events, and schedules the periodic jobs (DaemonSchedule.swift).
+    let clock: any SchedulingClock
     /// The rule file's rules followed by the inline `alerts.rules`.
     let ruleSet: RuleSet
     /// Where the rules came from and their text, recorded in the store so rule changes are audited.
     let ruleSource: (path: String, text: String)
 
-    public init(configuration: DaemonConfiguration, profiles: [DeviceProfile], clock: any WallClock = SystemClock(),
+    public init(configuration: DaemonConfiguration, profiles: [DeviceProfile], clock: any SchedulingClock = SystemClock(),
                 ruleFile: (path: String, text: String, rules: RuleSet)? = nil) {
         self.configuration = configuration; self.profiles = profiles; self.clock = clock
         let inline = configuration.rules
@@ -38,19 +39,29 @@ public final class GatewayDaemon: Sendable {
     }
 
     /// Loads and cross-checks configuration and profiles (`GatewayConfiguration.load`, shared with `iomtctl doctor`).
-    public static func load(configPath: String) throws(StartupError) -> GatewayDaemon {
+    public static func load(configPath: String, clock: any SchedulingClock = SystemClock()) throws(StartupError) -> GatewayDaemon {
         let loaded = try GatewayConfiguration.load(configPath: configPath)
-        return GatewayDaemon(configuration: loaded.configuration, profiles: loaded.profiles, ruleFile: loaded.ruleFile)
+        return GatewayDaemon(configuration: loaded.configuration, profiles: loaded.profiles, clock: clock, ruleFile: loaded.ruleFile)
     }
 
     public typealias StartupError = GatewayConfiguration.LoadError
+
+    /// SIGTERM and SIGINT are handled from the call on (before, they end the process at once).
+    private static func stopOnSignal() -> @Sendable () async -> Void {
+        let signals = StopSignal()
+        return { await signals.wait() }
+    }
 
     /// libcurl with DOM's TLS settings; with `dom.oauth2`, wrapped so every request carries a bearer token.
     /// Proxies come from the environment (`https_proxy`, `no_proxy`), which libcurl reads itself.
     func makeDOMTransport(_ dom: DaemonConfiguration.DOM) -> any HTTPTransport { dom.makeTransport(clock: clock) }
 
     /// Runs until SIGTERM or SIGINT. Returns the process exit code.
-    public func run() async -> Int32 {
+    public func run() async -> Int32 { await run(until: nil) }
+
+    /// Runs until `stopRequested` returns (nil: until SIGTERM or SIGINT), so a test can run the daemon in its own
+    /// process. Returns the process exit code.
+    package func run(until stopRequested: (@Sendable () async -> Void)?) async -> Int32 {
         Log.setLevel(configuration.logLevel)
         if let unsafe = TestOnlySynchronousOverride.requested {
             Log.error("\(TestOnlySynchronousOverride.variable)=\(unsafe.name): the store runs with synchronous=\(unsafe.name) — acknowledged readings can be lost at a power cut (power-cut harness negative control only)", "store")
@@ -176,7 +187,7 @@ public final class GatewayDaemon: Sendable {
             ? HotplugCoordinator(configuration: configuration, profiles: profiles, pipeline: pipeline, health: health, board: board, clock: clock) : nil
         let hotplugging = Task { await hotplug?.run() }
         let bluetoothRunning = Task { await bluetooth?.run() }
-        let stop = StopSignal()
+        let stopRequested = stopRequested ?? Self.stopOnSignal()
         let tasks = runners.map { runner in Task { await runner.run() } }
         if forwarder != nil { await health.register(Self.forwarderComponent, staleAfterMilliseconds: Self.forwarderStaleAfterMilliseconds(configuration)) }
         let forwarding = Task {
@@ -189,11 +200,8 @@ public final class GatewayDaemon: Sendable {
         // Alerts stored before a crash but not yet dispatched go out first — on their own: a hung or slow
         // channel (its own timeout) never holds up reading or READY=1. Then retried every 5 s.
         let mqttForwarding = Task { await uplink?.forwarder.run() }
-        let alertRetry = Task {
-            while !Task.isCancelled {
-                await dispatcher.dispatchPending()
-                try? await Task.sleep(for: .seconds(5))
-            }
+        let alertRetry = Task { [clock] in
+            await clock.nowAndEvery(DaemonSchedule.alertRetryPeriod) { await dispatcher.dispatchPending() }
         }
         // Once a second: clinicians' acknowledgements and silences (from iomtctl, via the store), gateway
         // conditions, then a tick, so persistence, missed-measurement and escalation timers run on time.
@@ -205,8 +213,7 @@ public final class GatewayDaemon: Sendable {
             // daemon was down (or just before it died) must still reach the restored engine.
             var lastAction: Int64 = 0
             var conditions = GatewayConditions()
-            while !Task.isCancelled {
-                try? await Task.sleep(for: .seconds(1))
+            await clock.every(DaemonSchedule.alertClockPeriod) {
                 var inputs: [AlertInput] = []
                 var actions: [AlertAction]? = nil
                 do {
@@ -236,7 +243,7 @@ public final class GatewayDaemon: Sendable {
         // The disk bound's policy (StoragePressure.swift): cheap below 90 % of store.maxMegabytes, so it runs often;
         // and the retention job (store.retentionDays), which prunes once an hour on the daemon's clock.
         let storageRelief = Task { [clock] in
-            while !Task.isCancelled {
+            await clock.nowAndEvery(DaemonSchedule.storageReliefPeriod) {
                 do {
                     if let pruned = try await store.pruneIfDue(now: clock.now()), pruned > 0 {
                         Log.info("retention: \(pruned) reading(s) delivered more than \(configuration.deliveredRetentionDays) day(s) ago pruned", "store")
@@ -252,7 +259,6 @@ public final class GatewayDaemon: Sendable {
                 } catch {
                     Log.error("storage relief failed: \(error)", "store")
                 }
-                try? await Task.sleep(for: .seconds(StoragePolicy.reliefIntervalSeconds))
             }
         }
         // Prometheus textfile (node_exporter style): written at start, then every 15 s, and once more at stop.
@@ -260,20 +266,17 @@ public final class GatewayDaemon: Sendable {
         let clock = self.clock
         let metricsWriter = Task {
             var reported = false
-            while !Task.isCancelled {
-                await Self.writeMetrics(store: store, destination: configuration.primaryDestination, pipeline: pipeline, stateDirectory: stateDirectory, clock: clock, reportFailure: !reported ? { reported = true } : nil)
-                try? await Task.sleep(for: .milliseconds(DeliveryMetrics.intervalMilliseconds))
+            await clock.nowAndEvery(DaemonSchedule.metricsPeriod) {
+                await Self.writeMetrics(store: store, destinations: configuration.deliveryDestinations, pipeline: pipeline, stateDirectory: stateDirectory, clock: clock, reportFailure: !reported ? { reported = true } : nil)
             }
         }
         let running = "running, \(runners.count) device(s)"
         _ = try? notifier.ready(status: running)
         // Fed only while every component progresses; failing-but-turning components show in STATUS= instead.
         let watchdog = Task {
-            let interval = SystemdWatchdog.fromEnvironment().map { max(Int64($0.intervalMicroseconds / 3000), 100) } ?? 5000
             var wasHealthy = true
             var lastStatus = running
-            while !Task.isCancelled {
-                try? await Task.sleep(for: .milliseconds(interval))
+            await clock.every(DaemonSchedule.watchdogPeriod(SystemdWatchdog.fromEnvironment())) {
                 if let problem = await health.problem() {
                     if wasHealthy { Log.error("pipeline unhealthy, watchdog not fed: \(problem)") }
                     _ = try? notifier.status("unhealthy: \(problem)")
@@ -289,7 +292,7 @@ public final class GatewayDaemon: Sendable {
             }
         }
 
-        await stop.wait()
+        await stopRequested()
         Log.notice("stopping")
         control.stop()
         _ = try? notifier.stopping()
@@ -301,9 +304,9 @@ public final class GatewayDaemon: Sendable {
         await bluetoothRunning.value
         // Give DOM a few seconds to take what is queued, then let the batch in flight finish
         // (a delivered batch is marked before the forwarder stops), so a clean stop leaves no resend.
-        for _ in 0..<50 where forwarder != nil {
+        for _ in 0..<DaemonSchedule.stopDrainPolls where forwarder != nil {
             guard let backlog = try? await store.stats(destination: "dom").backlog, backlog > 0 else { break }
-            try? await Task.sleep(for: .milliseconds(100))
+            try? await clock.sleep(for: DaemonSchedule.stopDrainPollPeriod)
         }
         forwarding.cancel()
         await forwarding.value
@@ -315,7 +318,7 @@ public final class GatewayDaemon: Sendable {
         alertClock.cancel()
         watchdog.cancel()
         metricsWriter.cancel()
-        await Self.writeMetrics(store: store, destination: configuration.primaryDestination, pipeline: pipeline, stateDirectory: stateDirectory, clock: clock, reportFailure: nil)
+        await Self.writeMetrics(store: store, destinations: configuration.deliveryDestinations, pipeline: pipeline, stateDirectory: stateDirectory, clock: clock, reportFailure: nil)
         try? await store.audit(actor: "iomtd", action: "stop", detail: "signal", at: clock.now())
         return 0
     }
@@ -342,11 +345,13 @@ extension GatewayDaemon {
     }
 
     /// One metrics.prom write; a failure is logged once (`reportFailure` non-nil) so a full disk cannot flood the log.
-    static func writeMetrics(store: Store, destination: String, pipeline: IngestPipeline, stateDirectory: String, clock: any WallClock, reportFailure: (() -> Void)?) async {
+    /// Every destination's queue (DOM and the broker when both are configured), each metric named once.
+    static func writeMetrics(store: Store, destinations: [String], pipeline: IngestPipeline, stateDirectory: String, clock: any WallClock, reportFailure: (() -> Void)?) async {
         do {
-            let stats = try await store.stats(destination: destination)
+            var figures: [(destination: String, stats: DeliveryStats)] = []
+            for destination in destinations { figures.append((destination, try await store.stats(destination: destination))) }
             let health = await pipeline.storeHealth()
-            try DeliveryMetrics.write(stats, destination: destination, now: clock.now(), stateDirectory: stateDirectory, appending: health.metricsText + StreamOverflowTally.metricsText)
+            try DeliveryMetrics.write(figures, now: clock.now(), stateDirectory: stateDirectory, appending: health.metricsText + StreamOverflowTally.metricsText)
         } catch {
             if let reportFailure {
                 Log.error("cannot write \(stateDirectory)/\(DeliveryMetrics.fileName): \(error)")

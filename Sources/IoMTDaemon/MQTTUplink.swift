@@ -17,7 +17,7 @@ struct MQTTUplink: Sendable {
     let alertChannel: MQTTAlertChannel
 
     /// nil without an `mqtt` section; a failure when the password file cannot be read.
-    static func make(_ daemon: DaemonConfiguration, gateway: GatewayIdentity, store: Store, clock: any WallClock) -> Result<MQTTUplink?, FileIO.Failure> {
+    static func make(_ daemon: DaemonConfiguration, gateway: GatewayIdentity, store: Store, clock: any SchedulingClock) -> Result<MQTTUplink?, FileIO.Failure> {
         guard let configuration = daemon.mqtt else { return .success(nil) }
         var password: String? = nil
         if let path = configuration.passwordFile {
@@ -27,7 +27,7 @@ struct MQTTUplink: Sendable {
                                    store: store, clock: clock))
     }
 
-    private init(configuration: DaemonConfiguration.MQTT, systemId: String, gateway: GatewayIdentity, password: String?, store: Store, clock: any WallClock) {
+    private init(configuration: DaemonConfiguration.MQTT, systemId: String, gateway: GatewayIdentity, password: String?, store: Store, clock: any SchedulingClock) {
         let topics = MQTTTopics(prefix: configuration.topicPrefix, systemId: systemId)
         client = MQTTClient(options: MQTTClientOptions(endpoint: configuration.endpoint, clientId: configuration.clientId, caFile: configuration.caFile,
                                                        certFile: configuration.certFile, keyFile: configuration.keyFile,

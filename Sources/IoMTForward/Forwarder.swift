@@ -62,7 +62,8 @@ public actor Forwarder {
     private let wireFormat: any WireFormat
     private let transport: any HTTPTransport
     private let configuration: ForwarderConfiguration
-    private let clock: any WallClock
+    /// Stamps attempts and schedules the waits between them (idle poll, backoff, Retry-After).
+    private let clock: any SchedulingClock
 
     private var generator: SeededRandom
     private var currentStatus = ForwarderStatus(lastSuccess: nil, consecutiveFailures: 0, nextAttempt: nil, lastFailureKind: nil)
@@ -84,7 +85,7 @@ public actor Forwarder {
     }
 
     public init(store: Store, destination: String, baseURL: String, wireFormat: any WireFormat, transport: any HTTPTransport,
-                configuration: ForwarderConfiguration, clock: any WallClock) {
+                configuration: ForwarderConfiguration, clock: any SchedulingClock) {
         self.store = store; self.destination = destination; self.baseURL = baseURL; self.wireFormat = wireFormat
         self.transport = transport; self.configuration = configuration; self.clock = clock
         generator = SeededRandom(seed: configuration.jitterSeed ?? UInt64.random(in: 0...UInt64.max))
@@ -292,8 +293,9 @@ public actor Forwarder {
         guard !Task.isCancelled else { return }
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             waiter = continuation
-            sleeper = Task { [weak self] in
-                try? await Task.sleep(for: .milliseconds(milliseconds))
+            sleeper = Task { [weak self, clock] in
+                // Cancelled by wake() (a nudge, or the loop's cancellation): nothing to do, the waiter was resumed.
+                guard (try? await clock.sleep(for: .milliseconds(milliseconds))) != nil else { return }
                 await self?.wake()
             }
         }

@@ -60,8 +60,9 @@ public actor MQTTClient {
     }
 
     /// Keeps a subscriber connected until cancelled: connects, waits for the connection to drop, reconnects
-    /// after the BackoffPolicy's delay while connecting fails.
-    public func stayConnected(backoff: BackoffPolicy, seed: UInt64 = UInt64.random(in: 0...UInt64.max)) async {
+    /// after the BackoffPolicy's delay (waited on `clock`) while connecting fails.
+    public func stayConnected(backoff: BackoffPolicy, seed: UInt64 = UInt64.random(in: 0...UInt64.max),
+                              clock: any SchedulingClock = SystemClock()) async {
         var generator = SeededRandom(seed: seed)
         var failures = 0
         while !Task.isCancelled {
@@ -76,7 +77,7 @@ public actor MQTTClient {
                 failures += 1
                 let delay = backoff.delay(failures: failures, using: &generator)
                 Log.warning("cannot connect to \(options.endpoint) (\(error)); retrying in \(delay) ms", "mqtt")
-                try? await Task.sleep(for: .milliseconds(delay))
+                do { try await clock.sleep(for: .milliseconds(delay)) } catch { return } // cancelled
             }
         }
     }

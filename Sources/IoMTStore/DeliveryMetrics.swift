@@ -6,7 +6,7 @@ public enum DeliveryMetrics {
     /// File name the daemon writes in its state directory.
     public static let fileName = "metrics.prom"
     /// How often the daemon rewrites the file.
-    public static let intervalMilliseconds: Int64 = 15_000
+    public static let interval: Duration = .seconds(15)
 
     public static func text(_ stats: DeliveryStats, destination: String, now: Instant) -> String {
         text([(destination, stats)], now: now)

@@ -32,7 +32,7 @@ public struct StoragePolicy: Sendable, Hashable {
     }
 
     /// How often the daemon runs a relief pass.
-    public static let reliefIntervalSeconds: Int64 = 30
+    public static let reliefInterval: Duration = .seconds(30)
     /// Below `measureEveryCommitFraction` of the bound, pages in use are counted after every this many group
     /// commits (each at most `maxGroupCommitRows` readings), not after each: two PRAGMA reads per commit saved.
     public static let commitsBetweenMeasurements = 16

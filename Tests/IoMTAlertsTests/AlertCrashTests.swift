@@ -19,7 +19,7 @@ import Testing
         func deliver(_ alert: StoredAlert) async -> Bool {
             let line = Array("\(alert.id)\n".utf8)
             _ = line.withUnsafeBytes { write(AlertCrashTests.reportDescriptor, $0.baseAddress, $0.count) }
-            while true { try? await Task.sleep(for: .seconds(60)) }
+            await Suspension.forever()
         }
     }
 
@@ -76,7 +76,7 @@ import Testing
         let store = try Store(path: path)
         let dispatcher = AlertDispatcher(store: store, channels: [StuckChannel()])
         await dispatcher.raise([Self.event()])
-        while true { try await Task.sleep(for: .seconds(60)) }
+        await Suspension.forever()
     }
 
     private func spawnChild(database: String, writeEnd: Int32, readEnd: Int32) throws -> pid_t {

@@ -4,20 +4,19 @@ import IoMTCore
 import IoMTForward
 import IoMTHTTP
 import IoMTLab
-import Synchronization
 import Testing
 
-/// The collector's DOM side against the lab's DOM receiver over loopback HTTP; waits are injected, not slept.
+/// The collector's DOM side against the lab's DOM receiver over loopback HTTP; its waits run on a hand-moved clock.
 @Suite struct CollectorRelayTests {
-    final class Waits: Sendable {
-        let delays = Mutex<[Int64]>([])
-        var wait: @Sendable (Int64) async throws -> Void { { [self] delay in delays.withLock { $0.append(delay) } } }
-    }
-
-    func makeCollector(port: UInt16, quarantine: String, waits: Waits) -> Collector {
+    func makeCollector(port: UInt16, quarantine: String, clock: ManualClock = ManualClock()) -> Collector {
         let relay = BundleRelay(baseURL: "http://127.0.0.1:\(port)/fhir", transport: CurlHTTPClient(), timeoutMilliseconds: 5000)
         return Collector(relay: relay, quarantine: BundleQuarantine(directory: quarantine), configuration: ForwarderConfiguration(jitterSeed: 7),
-                         clock: ManualClock(), wait: waits.wait)
+                         clock: clock)
+    }
+
+    /// The collector refused and waiting on `clock` (bounded: code that does not wait on the clock fails, not hangs).
+    func parked(_ clock: ManualClock) async -> Bool {
+        await Eventually.holds(within: 10, pollMilliseconds: 10) { clock.sleeperCount == 1 }
     }
 
     @Test func retryAfterIsHonouredAndTheBundleAcknowledgedOnlyOnceDOMAccepted() async throws {
@@ -26,12 +25,17 @@ import Testing
         }))
         let port = try dom.start()
         defer { dom.stop() }
-        let waits = Waits()
+        let clock = ManualClock()
         let (bundles, identifiers) = gatewayBundles(systemId: "0A1B2C3D4E5F6071", count: 1, perBundle: 4)
-        let collector = makeCollector(port: port, quarantine: "/tmp/collector-unused", waits: waits)
-        let disposition = await collector.settle(topic: "iomt/test/0A1B2C3D4E5F6071/observations", payload: bundles[0])
-        #expect(disposition == .acknowledge)
-        #expect(waits.delays.withLock { $0 } == [7000, 7000])
+        let collector = makeCollector(port: port, quarantine: "/tmp/collector-unused", clock: clock)
+        let settling = Task { await collector.settle(topic: "iomt/test/0A1B2C3D4E5F6071/observations", payload: bundles[0]) }
+        for refusal in 1...2 {
+            #expect(await parked(clock), "refusal \(refusal): not waiting on the clock")
+            clock.advance(by: .milliseconds(6_999))
+            #expect(clock.sleeperCount == 1, "refusal \(refusal): retried before its Retry-After of 7 s")
+            clock.advance(by: .milliseconds(1))
+        }
+        #expect(await settling.value == .acknowledge)
         #expect(dom.observationCount == identifiers.count)
     }
 
@@ -43,7 +47,7 @@ import Testing
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let (bundles, _) = gatewayBundles(systemId: "0A1B2C3D4E5F6071", count: 1, perBundle: 4)
-        let collector = makeCollector(port: port, quarantine: directory, waits: Waits())
+        let collector = makeCollector(port: port, quarantine: directory)
         #expect(await collector.settle(topic: "t", payload: bundles[0]) == .acknowledge)
         let files = try FileManager.default.contentsOfDirectory(atPath: directory)
         #expect(files.count == 1)
@@ -56,11 +60,13 @@ import Testing
         let dom = DOMReceiver(configuration: DOMReceiverConfiguration(faults: { _ in .respond(status: 500, headers: [:], body: "{}") }))
         let port = try dom.start()
         defer { dom.stop() }
-        let relay = BundleRelay(baseURL: "http://127.0.0.1:\(port)/fhir", transport: CurlHTTPClient(), timeoutMilliseconds: 5000)
-        let collector = Collector(relay: relay, quarantine: BundleQuarantine(directory: "/tmp/collector-unused"), clock: ManualClock(),
-                                  wait: { _ in throw CancellationError() })
+        let clock = ManualClock()
+        let collector = makeCollector(port: port, quarantine: "/tmp/collector-unused", clock: clock)
         let (bundles, _) = gatewayBundles(systemId: "0A1B2C3D4E5F6071", count: 1, perBundle: 1)
-        #expect(await collector.settle(topic: "t", payload: bundles[0]) == .leaveUnacknowledged)
+        let settling = Task { await collector.settle(topic: "t", payload: bundles[0]) }
+        #expect(await parked(clock))
+        settling.cancel() // the service stopping
+        #expect(await settling.value == .leaveUnacknowledged)
         #expect(dom.observationCount == 0)
     }
 

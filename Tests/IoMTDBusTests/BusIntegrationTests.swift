@@ -65,10 +65,7 @@ struct BusIntegrationTests {
         defer { server.close(); client.close() }
         try server.export(DBusObject(path: "/slow", interfaces: [
             DBusInterface("org.iomtd.Slow", methods: [
-                DBusMethod("Never") { _ in
-                    try await Task.sleep(for: .seconds(3600))
-                    return []
-                },
+                DBusMethod("Never") { _ in try await Suspension.untilCancelled() },
             ]),
         ]))
         do {
@@ -288,8 +285,7 @@ struct BusIntegrationTests {
         try server.export(DBusObject(path: "/slow", interfaces: [
             DBusInterface("org.iomtd.Slow", methods: [DBusMethod("Never") { _ in
                 reached.withLock { $0 = true }
-                try await Task.sleep(for: .seconds(3600)) // never answers: the call is pending when the bus goes
-                return []
+                try await Suspension.untilCancelled() // never answers: the call is pending when the bus goes
             }]),
         ]))
         let subscription = try await client.subscribe(.signal(interface: "org.iomtd.Test"))

@@ -26,7 +26,8 @@ import Testing
             FHIRValidator.recordedBundles(lab).contains { (try? String(contentsOfFile: $0, encoding: .utf8))?.contains("\"Communication\"") == true }
         }
         #expect(communicated)
-        try await Task.sleep(for: .seconds(3))
+        // No second alert on any channel while the daemon goes on reading and delivering.
+        #expect(await lab.waitForMoreDOMObservations(6), "\(lab.logs())")
         LabHarness.stop(lab.daemon!)
 
         #expect(LabHarness.readLog(lab.alertsFile).split(separator: "\n").count == 1)
@@ -41,7 +42,7 @@ import Testing
             return codes.contains { $0["code"] as? String == "LL" }
         }
         #expect(interpreted.count == 1)
-        try FHIRValidator.validateRecordedBundles(lab)
+        try await FHIRValidator.validateRecordedBundles(lab)
 
         let store = try Store(path: lab.storePath)
         let audit = try await store.auditLog(limit: 20)

@@ -28,14 +28,14 @@ import Testing
 
     @Test func exportThenDryRunShowsWhichRuleFiresAndWhen() async throws {
         let (path, directory) = try await storeWithADip()
-        let (exportStatus, ndjson) = try LabHarness.run("iomtctl", ["readings", "export", "--db", path])
+        let (exportStatus, ndjson) = try await LabHarness.run("iomtctl", ["readings", "export", "--db", path])
         #expect(exportStatus == 0, "\(ndjson)")
         #expect(ndjson.split(separator: "\n").count == 60)
         #expect(!ndjson.contains(Self.patient))
         let readings = directory.appendingPathComponent("readings.ndjson")
         try ndjson.write(to: readings, atomically: true, encoding: .utf8)
 
-        let (status, text) = try LabHarness.run("iomtctl", ["rules", "test", "--rules", Self.defaultRules, "--readings", readings.path,
+        let (status, text) = try await LabHarness.run("iomtctl", ["rules", "test", "--rules", Self.defaultRules, "--readings", readings.path,
                                                             "--profiles-dir", Self.profiles, "--json"])
         #expect(status == 0, "\(text)")
         let json = try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any]
@@ -46,22 +46,22 @@ import Testing
         #expect(alerts.first?["readingLine"] as? Int == 26)
         #expect((alerts.first?["inputs"] as? [Any])?.count == 16)
 
-        let (textStatus, human) = try LabHarness.run("iomtctl", ["rules", "test", "--rules", Self.defaultRules, "--readings", readings.path,
+        let (textStatus, human) = try await LabHarness.run("iomtctl", ["rules", "test", "--rules", Self.defaultRules, "--readings", readings.path,
                                                                  "--profiles-dir", Self.profiles, "--extend", "27h"])
         #expect(textStatus == 0)
         #expect(human.contains("HIGH    fired      spo2-critical"))
         #expect(human.contains("bp-missed")) // 26 h without blood pressure, found by ticking on
     }
 
-    @Test func invalidRuleFilesNameFileRuleAndField() throws {
+    @Test func invalidRuleFilesNameFileRuleAndField() async throws {
         let directory = try LabHarness.temporaryDirectory("cli-rules")
         let file = directory.appendingPathComponent("rules.json")
         try #"{"version": "x", "rules": [{"id": "spo2-low", "measurement": "MDC_PULS_OXIM_SAT_O2", "below": 92, "priority": "loud"}]}"#
             .write(to: file, atomically: true, encoding: .utf8)
-        let (status, text) = try LabHarness.run("iomtctl", ["rules", "validate", "--rules", file.path])
+        let (status, text) = try await LabHarness.run("iomtctl", ["rules", "validate", "--rules", file.path])
         #expect(status == 2)
         #expect(text.contains("\(file.path): rule \"spo2-low\": rules[0].priority: expected one of high, medium, low"))
-        let (okStatus, ok) = try LabHarness.run("iomtctl", ["rules", "validate", "--rules", Self.defaultRules])
+        let (okStatus, ok) = try await LabHarness.run("iomtctl", ["rules", "validate", "--rules", Self.defaultRules])
         #expect(okStatus == 0, "\(ok)")
         #expect(ok.contains("valid, version default-"))
     }
@@ -81,12 +81,12 @@ import Testing
                 interpretation: "LL"))
             try await store.checkpoint()
         }
-        let (listStatus, listed) = try LabHarness.run("iomtctl", ["alerts", "list", "--db", path])
+        let (listStatus, listed) = try await LabHarness.run("iomtctl", ["alerts", "list", "--db", path])
         #expect(listStatus == 0, "\(listed)")
         #expect(listed.contains("#1") && listed.contains("UNACKNOWLEDGED"))
         #expect(!listed.contains(Self.patient))
 
-        let (jsonStatus, jsonText) = try LabHarness.run("iomtctl", ["alerts", "list", "--db", path, "--json"])
+        let (jsonStatus, jsonText) = try await LabHarness.run("iomtctl", ["alerts", "list", "--db", path, "--json"])
         #expect(jsonStatus == 0)
         let alerts = try JSONSerialization.jsonObject(with: Data(jsonText.utf8)) as? [[String: Any]] ?? []
         #expect(alerts.first?["acknowledged"] is NSNull && alerts.first?["silencedUntil"] is NSNull)

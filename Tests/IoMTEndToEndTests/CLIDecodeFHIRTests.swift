@@ -10,14 +10,14 @@ import Testing
         try String(contentsOf: LabHarness.repositoryRoot.appendingPathComponent("Firmware-Fixtures/cms50/\(name)/capture.hex"), encoding: .utf8)
     }
 
-    @Test func printsTheTransactionBundleTheDaemonWouldSend() throws {
+    @Test func printsTheTransactionBundleTheDaemonWouldSend() async throws {
         let hex = try capture("legacy-normal-97-72")
-        let (plainStatus, plain) = try LabHarness.run("iomtctl", ["decode", "--profile", "contec-cms50d-plus", "--hex", hex] + profiles)
+        let (plainStatus, plain) = try await LabHarness.run("iomtctl", ["decode", "--profile", "contec-cms50d-plus", "--hex", hex] + profiles)
         #expect(plainStatus == 0)
         let decoded = (try JSONSerialization.jsonObject(with: Data(plain.utf8)) as? [String: Any])?["observations"] as? [Any] ?? []
         #expect(!decoded.isEmpty)
 
-        let (status, output) = try LabHarness.run("iomtctl", ["decode", "--profile", "contec-cms50d-plus", "--hex", hex, "--fhir",
+        let (status, output) = try await LabHarness.run("iomtctl", ["decode", "--profile", "contec-cms50d-plus", "--hex", hex, "--fhir",
                                                               "--patient", pesel, "--gateway-id", "0A1B2C3D4E5F6071",
                                                               "--serial-number", "E2E-CMS50-1", "--at", "2026-11-23T10:00:00Z"] + profiles)
         #expect(status == 0, "\(output)")
@@ -36,35 +36,35 @@ import Testing
 
         let file = try LabHarness.temporaryDirectory("decode-fhir").appendingPathComponent("bundle.json")
         try output.write(to: file, atomically: true, encoding: .utf8)
-        let (valid, report) = try FHIRValidator.validate([file.path])
+        let (valid, report) = try await FHIRValidator.validate([file.path])
         #expect(valid == 0, "\(report)")
     }
 
-    @Test func defaultGatewayIdIsTheDocumentedOne() throws {
-        let (status, output) = try LabHarness.run("iomtctl", ["decode", "--profile", "contec-cms50d-plus", "--hex", try capture("legacy-normal-97-72"),
+    @Test func defaultGatewayIdIsTheDocumentedOne() async throws {
+        let (status, output) = try await LabHarness.run("iomtctl", ["decode", "--profile", "contec-cms50d-plus", "--hex", try capture("legacy-normal-97-72"),
                                                               "--fhir", "--patient", pesel] + profiles)
         #expect(status == 0, "\(output)")
         #expect(output.contains("\"value\":\"0000000000000000\""))
     }
 
-    @Test func invalidPESELIsRefusedWithoutEchoingIt() throws {
+    @Test func invalidPESELIsRefusedWithoutEchoingIt() async throws {
         for bad in ["44051401358", "4405140135", "4405140135X"] {
-            let (status, output) = try LabHarness.run("iomtctl", ["decode", "--profile", "contec-cms50d-plus", "--hex", "e8",
+            let (status, output) = try await LabHarness.run("iomtctl", ["decode", "--profile", "contec-cms50d-plus", "--hex", "e8",
                                                                   "--fhir", "--patient", bad] + profiles)
             #expect(status == 2, "\(output)")
             #expect(output.contains("--patient: "))
             #expect(!output.contains(bad))
         }
-        let (missing, text) = try LabHarness.run("iomtctl", ["decode", "--profile", "contec-cms50d-plus", "--hex", "e8", "--fhir"] + profiles)
+        let (missing, text) = try await LabHarness.run("iomtctl", ["decode", "--profile", "contec-cms50d-plus", "--hex", "e8", "--fhir"] + profiles)
         #expect(missing == 2)
         #expect(text.contains("--patient PESEL"))
-        #expect(try LabHarness.run("iomtctl", ["decode", "--profile", "contec-cms50d-plus", "--hex", "e8", "--patient", pesel] + profiles).0 == 2)
+        #expect(try await LabHarness.run("iomtctl", ["decode", "--profile", "contec-cms50d-plus", "--hex", "e8", "--patient", pesel] + profiles).0 == 2)
     }
 
     /// Bluetooth readings in FHIR: a compound blood pressure with a NaN component, a thermometer's
     /// +INF and a glucose record from a reset clock, each bundle valid, special values as
     /// dataAbsentReason and the unset clock replaced by the receipt time.
-    @Test func bluetoothReadingsBecomeValidBundles() throws {
+    @Test func bluetoothReadingsBecomeValidBundles() async throws {
         func bluetoothCapture(_ path: String) throws -> String {
             try String(contentsOf: LabHarness.repositoryRoot.appendingPathComponent("Firmware-Fixtures/\(path)/capture.hex"), encoding: .utf8)
         }
@@ -78,7 +78,7 @@ import Testing
         let directory = try LabHarness.temporaryDirectory("decode-fhir-ble")
         var files: [String] = []
         for (index, item) in cases.enumerated() {
-            let (status, output) = try LabHarness.run("iomtctl", ["decode", "--profile", item.profile, "--hex", try bluetoothCapture(item.fixture),
+            let (status, output) = try await LabHarness.run("iomtctl", ["decode", "--profile", item.profile, "--hex", try bluetoothCapture(item.fixture),
                                                                   "--fhir", "--patient", pesel, "--at", "2026-11-23T10:00:00Z"] + profiles)
             #expect(status == 0, "\(item.fixture): \(output)")
             for text in item.mustContain { #expect(output.contains(text), "\(item.fixture) lacks \(text): \(output)") }
@@ -86,7 +86,7 @@ import Testing
             try output.write(to: file, atomically: true, encoding: .utf8)
             files.append(file.path)
         }
-        let (valid, report) = try FHIRValidator.validate(files)
+        let (valid, report) = try await FHIRValidator.validate(files)
         #expect(valid == 0, "\(report)")
     }
 }

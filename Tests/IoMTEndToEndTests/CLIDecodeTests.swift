@@ -5,23 +5,23 @@ import Testing
 @Suite struct CLIDecodeTests {
     let profiles = ["--profiles-dir", LabHarness.repositoryRoot.appendingPathComponent("DeviceProfiles").path]
 
-    @Test func unknownProfileIsAUsageError() throws {
-        let (status, output) = try LabHarness.run("iomtctl", ["decode", "--profile", "no-such-device", "--hex", "00"] + profiles)
+    @Test func unknownProfileIsAUsageError() async throws {
+        let (status, output) = try await LabHarness.run("iomtctl", ["decode", "--profile", "no-such-device", "--hex", "00"] + profiles)
         #expect(status == 2)
         #expect(output.contains("no profile 'no-such-device'"))
         #expect(output.contains("contec-cms50d-plus"), "should list the known profiles")
     }
 
-    @Test func malformedHexIsAUsageError() throws {
-        let (status, output) = try LabHarness.run("iomtctl", ["decode", "--profile", "contec-cms50d-plus", "--hex", "e8 3"] + profiles)
+    @Test func malformedHexIsAUsageError() async throws {
+        let (status, output) = try await LabHarness.run("iomtctl", ["decode", "--profile", "contec-cms50d-plus", "--hex", "e8 3"] + profiles)
         #expect(status == 2)
         #expect(output.contains("--hex"))
-        let (status2, output2) = try LabHarness.run("iomtctl", ["decode", "--profile", "contec-cms50d-plus", "--hex", "zz"] + profiles)
+        let (status2, output2) = try await LabHarness.run("iomtctl", ["decode", "--profile", "contec-cms50d-plus", "--hex", "zz"] + profiles)
         #expect(status2 == 2)
         #expect(output2.contains("not a hex digit"))
     }
 
-    @Test func decodesEveryFixtureToItsExpectedJSON() throws {
+    @Test func decodesEveryFixtureToItsExpectedJSON() async throws {
         let fixtures = LabHarness.repositoryRoot.appendingPathComponent("Firmware-Fixtures")
         let drivers = try FileManager.default.contentsOfDirectory(atPath: fixtures.path)
         var checked = 0
@@ -38,7 +38,7 @@ import Testing
                 // (a Temperature Type) need a session across values, which the CLI does not keep.
                 if caseInfo["before"] != nil { continue }
                 let characteristic = (caseInfo["characteristic"] as? String).map { ["--characteristic", $0] } ?? []
-                let (status, output) = try LabHarness.run("iomtctl", ["decode", "--profile", profile, "--hex", hex] + characteristic + profiles)
+                let (status, output) = try await LabHarness.run("iomtctl", ["decode", "--profile", profile, "--hex", hex] + characteristic + profiles)
                 if let rejected = caseInfo["rejectedContaining"] as? [String] {
                     #expect(status == 2, "\(driver)/\(caseName): \(output)")
                     for part in rejected { #expect(output.contains(part), "\(driver)/\(caseName): \(output)") }
@@ -55,13 +55,13 @@ import Testing
         #expect(checked >= 400)
     }
 
-    @Test func bluetoothCharacteristicIsCheckedAndExplained() throws {
-        let (status, output) = try LabHarness.run("iomtctl", ["decode", "--profile", "ble-heart-rate", "--characteristic", "2A99", "--hex", "00 48"] + profiles)
+    @Test func bluetoothCharacteristicIsCheckedAndExplained() async throws {
+        let (status, output) = try await LabHarness.run("iomtctl", ["decode", "--profile", "ble-heart-rate", "--characteristic", "2A99", "--hex", "00 48"] + profiles)
         #expect(status == 2)
         #expect(output.contains("characteristic 0x2A99 is not part of Heart Rate Service (0x180D)") && output.contains("2A37"))
-        let (status2, output2) = try LabHarness.run("iomtctl", ["decode", "--profile", "ble-heart-rate", "--characteristic", "HR", "--hex", "00 48"] + profiles)
+        let (status2, output2) = try await LabHarness.run("iomtctl", ["decode", "--profile", "ble-heart-rate", "--characteristic", "HR", "--hex", "00 48"] + profiles)
         #expect(status2 == 2 && output2.contains("4 hex digits"))
-        let (status3, output3) = try LabHarness.run("iomtctl", ["decode", "--profile", "contec-cms50d-plus", "--characteristic", "2A37", "--hex", "00"] + profiles)
+        let (status3, output3) = try await LabHarness.run("iomtctl", ["decode", "--profile", "contec-cms50d-plus", "--characteristic", "2A37", "--hex", "00"] + profiles)
         #expect(status3 == 2 && output3.contains("Bluetooth (GATT) profiles"))
     }
 }

@@ -30,7 +30,7 @@ import Testing
 
     @Test func statusShowsTheQueue() async throws {
         let path = try await knownStore()
-        let (status, text) = try LabHarness.run("iomtctl", ["status", "--db", path])
+        let (status, text) = try await LabHarness.run("iomtctl", ["status", "--db", path])
         #expect(status == 0, "\(text)")
         #expect(text.contains("backlog:             2 reading(s)"))
         #expect(text.contains("oldest undelivered:  2025-11-23T12:13:22"))
@@ -38,7 +38,7 @@ import Testing
         #expect(text.contains("quarantined:         1"))
         #expect(text.contains("failures:            http-503 2"))
 
-        let (jsonStatus, jsonText) = try LabHarness.run("iomtctl", ["status", "--state-dir", URL(fileURLWithPath: path).deletingLastPathComponent().path, "--json"])
+        let (jsonStatus, jsonText) = try await LabHarness.run("iomtctl", ["status", "--state-dir", URL(fileURLWithPath: path).deletingLastPathComponent().path, "--json"])
         #expect(jsonStatus == 0)
         let json = try JSONSerialization.jsonObject(with: Data(jsonText.utf8)) as? [String: Any]
         #expect(json?["backlog"] as? Int == 2)
@@ -67,19 +67,19 @@ import Testing
             try await store.quarantine([ids[1]], destination: "mqtt", reason: "broker refused the payload", at: clock.now())
             try await store.checkpoint()
         }
-        let (status, text) = try LabHarness.run("iomtctl", ["status", "--db", path, "--json"])
+        let (status, text) = try await LabHarness.run("iomtctl", ["status", "--db", path, "--json"])
         #expect(status == 0, "\(text)")
         let json = try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any]
         #expect(json?["destination"] as? String == "mqtt", "the store's only queue, not an empty dom one")
         #expect(json?["destinations"] as? [String] == ["mqtt"])
         #expect((json?["backlog"] as? Int, json?["delivered"] as? Int, json?["quarantined"] as? Int) == (1, 1, 1))
 
-        let (listed, listing) = try LabHarness.run("iomtctl", ["quarantine", "list", "--db", path])
+        let (listed, listing) = try await LabHarness.run("iomtctl", ["quarantine", "list", "--db", path])
         #expect(listed == 0 && listing.contains("broker refused the payload"), "\(listing)")
-        let (unknown, unknownText) = try LabHarness.run("iomtctl", ["status", "--db", path, "--destination", "dom"])
+        let (unknown, unknownText) = try await LabHarness.run("iomtctl", ["status", "--db", path, "--destination", "dom"])
         #expect(unknown == 2 && unknownText.contains("--destination: expected one of mqtt"), "\(unknownText)")
 
-        let (metrics, exposition) = try LabHarness.run("iomtctl", ["metrics", "--db", path])
+        let (metrics, exposition) = try await LabHarness.run("iomtctl", ["metrics", "--db", path])
         #expect(metrics == 0)
         #expect(exposition.split(separator: "\n").contains("iomtd_backlog_readings{destination=\"mqtt\"} 1"))
         #expect(exposition.components(separatedBy: "# TYPE iomtd_backlog_readings ").count == 2, "each metric is named once")
@@ -87,7 +87,7 @@ import Testing
 
     @Test func metricsArePrometheusText() async throws {
         let path = try await knownStore()
-        let (status, text) = try LabHarness.run("iomtctl", ["metrics", "--db", path])
+        let (status, text) = try await LabHarness.run("iomtctl", ["metrics", "--db", path])
         #expect(status == 0, "\(text)")
         let samples = text.split(separator: "\n").filter { !$0.hasPrefix("#") }
         #expect(samples.contains("iomtd_backlog_readings{destination=\"dom\"} 2"))
@@ -105,14 +105,14 @@ import Testing
 
     @Test func quarantineListShowsTheReasonWithoutThePatient() async throws {
         let path = try await knownStore()
-        let (status, text) = try LabHarness.run("iomtctl", ["quarantine", "list", "--db", path])
+        let (status, text) = try await LabHarness.run("iomtctl", ["quarantine", "list", "--db", path])
         #expect(status == 0, "\(text)")
         #expect(text.contains("Observation.code is required"))
         #expect(text.contains("1 quarantined reading(s)"))
         #expect(!text.contains(Self.patient))
-        let (_, shown) = try LabHarness.run("iomtctl", ["quarantine", "list", "--db", path, "--show-patient"])
+        let (_, shown) = try await LabHarness.run("iomtctl", ["quarantine", "list", "--db", path, "--show-patient"])
         #expect(shown.contains("patient=\(Self.patient)"))
-        let (jsonStatus, jsonText) = try LabHarness.run("iomtctl", ["quarantine", "list", "--db", path, "--json"])
+        let (jsonStatus, jsonText) = try await LabHarness.run("iomtctl", ["quarantine", "list", "--db", path, "--json"])
         #expect(jsonStatus == 0)
         #expect(!jsonText.contains(Self.patient))
         let json = try JSONSerialization.jsonObject(with: Data(jsonText.utf8)) as? [String: Any]
@@ -121,16 +121,16 @@ import Testing
         #expect((items.first?["reason"] as? String)?.hasPrefix("HTTP 422: entry[2] Observation.code is required") == true)
     }
 
-    @Test func missingStoreAndBadUsageExitClearly() throws {
+    @Test func missingStoreAndBadUsageExitClearly() async throws {
         for command in [["status"], ["metrics"], ["quarantine", "list"]] {
-            let (status, text) = try LabHarness.run("iomtctl", command + ["--db", "/nonexistent/iomtd.sqlite"])
+            let (status, text) = try await LabHarness.run("iomtctl", command + ["--db", "/nonexistent/iomtd.sqlite"])
             #expect(status == 1, "\(command): \(text)")
             #expect(text.contains("no store at /nonexistent/iomtd.sqlite"))
             #expect(!FileManager.default.fileExists(atPath: "/nonexistent/iomtd.sqlite"))
         }
-        #expect(try LabHarness.run("iomtctl", ["status", "--db", "a", "--state-dir", "b"]).0 == 2)
-        #expect(try LabHarness.run("iomtctl", ["status", "--verbose"]).0 == 2)
-        #expect(try LabHarness.run("iomtctl", ["quarantine", "purge"]).0 == 2)
+        #expect(try await LabHarness.run("iomtctl", ["status", "--db", "a", "--state-dir", "b"]).0 == 2)
+        #expect(try await LabHarness.run("iomtctl", ["status", "--verbose"]).0 == 2)
+        #expect(try await LabHarness.run("iomtctl", ["quarantine", "purge"]).0 == 2)
     }
     /// A writer (iomtd's Store) holds the file with rows committed to the WAL only; status must see them,
     /// change nothing and create nothing; once the writer has gone, status still creates no -wal/-shm.
@@ -149,7 +149,7 @@ import Testing
             let filesBefore = try FileManager.default.contentsOfDirectory(atPath: directory).sorted()
             #expect(filesBefore.contains("iomtd.sqlite-wal"), "the writer keeps its rows in the WAL")
             let mainBefore = try Data(contentsOf: URL(fileURLWithPath: path))
-            let (status, text) = try LabHarness.run("iomtctl", ["status", "--db", path, "--json"])
+            let (status, text) = try await LabHarness.run("iomtctl", ["status", "--db", path, "--json"])
             #expect(status == 0, "\(text)")
             let json = try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any]
             #expect(json?["backlog"] as? Int == 5, "2 pending + 3 rows only in the WAL")
@@ -161,18 +161,18 @@ import Testing
         }
         let filesWithoutWriter = try FileManager.default.contentsOfDirectory(atPath: directory).sorted()
         #expect(!filesWithoutWriter.contains("iomtd.sqlite-wal"), "a clean close removes the WAL")
-        let (status, text) = try LabHarness.run("iomtctl", ["status", "--db", path, "--json"])
+        let (status, text) = try await LabHarness.run("iomtctl", ["status", "--db", path, "--json"])
         #expect(status == 0, "\(text)")
         let json = try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any]
         #expect(json?["backlog"] as? Int == 5)
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory).sorted() == filesWithoutWriter, "no -wal/-shm created")
     }
 
-    @Test func statusRefusesAFileThatIsNotAStore() throws {
+    @Test func statusRefusesAFileThatIsNotAStore() async throws {
         let directory = try LabHarness.temporaryDirectory("cli-status-empty")
         let path = directory.appendingPathComponent("iomtd.sqlite").path
         _ = FileManager.default.createFile(atPath: path, contents: Data())
-        let (status, text) = try LabHarness.run("iomtctl", ["status", "--db", path])
+        let (status, text) = try await LabHarness.run("iomtctl", ["status", "--db", path])
         #expect(status == 1, "\(text)")
         #expect(text.contains("schema version 0"), "\(text)")
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path) == ["iomtd.sqlite"])

@@ -41,21 +41,21 @@ import Testing
         #expect(try await lab.startPeers(simulator: ["--generation", "legacy", "--script", "steady"]))
         try lab.writeConfiguration()
         try lab.startDaemon()
-        let ctl = { (arguments: [String]) throws -> (Int32, String) in try LabHarness.run("iomtctl", arguments + ["--socket", lab.controlSocket]) }
-        let up = await LabHarness.waitUntil(seconds: 20) { (try? ctl(["status"]))?.0 == 0 }
+        let ctl = { (arguments: [String]) async throws -> (Int32, String) in try await LabHarness.run("iomtctl", arguments + ["--socket", lab.controlSocket]) }
+        let up = await LabHarness.waitUntil(seconds: 20) { (try? await ctl(["status"]))?.0 == 0 }
         #expect(up, "\(lab.logs())")
 
-        let (ackStatus, acked) = try ctl(["alerts", "ack", "1"])
+        let (ackStatus, acked) = try await ctl(["alerts", "ack", "1"])
         #expect(ackStatus == 0, "\(acked)")
         #expect(acked.contains("alert #1 acknowledged") && acked.contains("by uid \(getuid())"))
-        let (silenceStatus, silenced) = try ctl(["alerts", "silence", "#1", "--for", "15m"])
+        let (silenceStatus, silenced) = try await ctl(["alerts", "silence", "#1", "--for", "15m"])
         #expect(silenceStatus == 0, "\(silenced)")
-        #expect(try ctl(["alerts", "silence", "1", "--for", "2d"]).0 == 2)
-        let (missingStatus, missing) = try ctl(["alerts", "ack", "99"])
+        #expect(try await ctl(["alerts", "silence", "1", "--for", "2d"]).0 == 2)
+        let (missingStatus, missing) = try await ctl(["alerts", "ack", "99"])
         #expect(missingStatus == 1 && missing.contains("no alert #99"), "\(missing)")
 
         // What the daemon recorded, read back read-only from its store file.
-        let (listStatus, listed) = try LabHarness.run("iomtctl", ["alerts", "list", "--db", lab.storePath, "--json"])
+        let (listStatus, listed) = try await LabHarness.run("iomtctl", ["alerts", "list", "--db", lab.storePath, "--json"])
         #expect(listStatus == 0, "\(listed)")
         let alert = (json(listed) as? [[String: Any]])?.first
         #expect(((alert?["acknowledged"] as? [String: Any])?["by"] as? String)?.hasPrefix("uid \(getuid())") == true)
@@ -69,9 +69,9 @@ import Testing
         #expect(lab.logs().contains("control: uid \(getuid()) recorded acknowledge of alert #1"))
 
         // The way back from quarantine, through the daemon: the row leaves quarantine and reaches DOM.
-        #expect(try ctl(["quarantine", "requeue"]).0 == 2)
-        #expect(try ctl(["quarantine", "requeue", "all", "--id", "5"]).0 == 2)
-        let (requeueStatus, requeued) = try ctl(["quarantine", "requeue", "--reason", "Observation.code"])
+        #expect(try await ctl(["quarantine", "requeue"]).0 == 2)
+        #expect(try await ctl(["quarantine", "requeue", "all", "--id", "5"]).0 == 2)
+        let (requeueStatus, requeued) = try await ctl(["quarantine", "requeue", "--reason", "Observation.code"])
         #expect(requeueStatus == 0, "\(requeued)")
         #expect(requeued.contains("1 quarantined reading(s) put back in the delivery queue by uid \(getuid())"))
         #expect(try await store.stats(destination: "dom").quarantined == 0)
@@ -88,7 +88,7 @@ import Testing
         let socket = directory.appendingPathComponent("control.sock").path
         for arguments in [["alerts", "ack", "1"], ["alerts", "silence", "1", "--for", "15m"], ["quarantine", "requeue", "all"]] {
             // The socket through the environment, so the command line is the one that wrote the store offline before.
-            let (status, output) = try LabHarness.runProgram(LabHarness.binDirectory.appendingPathComponent("iomtctl").path, arguments + ["--db", path],
+            let (status, output) = try await LabHarness.runProgram(LabHarness.binDirectory.appendingPathComponent("iomtctl").path, arguments + ["--db", path],
                                                              environment: ["IOMTD_CONTROL_SOCKET": socket])
             #expect(status == 1, "\(arguments): \(output)")
             #expect(output.contains("iomtd is not reachable"), "\(output)")

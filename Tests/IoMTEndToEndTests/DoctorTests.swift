@@ -23,7 +23,7 @@ import Testing
         try lab.startDaemon()
         var forwarder: [String: Any] = [:]
         let paused = await LabHarness.waitUntil(seconds: 60) {
-            guard let (code, output) = try? LabHarness.run("iomtctl", ["status", "--json", "--socket", lab.controlSocket]), code == 0,
+            guard let (code, output) = try? await LabHarness.run("iomtctl", ["status", "--json", "--socket", lab.controlSocket]), code == 0,
                   let document = try? JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: Any] else { return false }
             forwarder = document["forwarder"] as? [String: Any] ?? [:]
             return forwarder["state"] as? String == "paused"
@@ -35,10 +35,10 @@ import Testing
         #expect(forwarder["pausedSince"] is String && forwarder["nextAttempt"] is String, "\(forwarder)")
         #expect(forwarder["quarantined"] is Int && forwarder["consecutiveFailures"] is Int, "\(forwarder)")
 
-        let (_, human) = try LabHarness.run("iomtctl", ["status", "--socket", lab.controlSocket])
+        let (_, human) = try await LabHarness.run("iomtctl", ["status", "--socket", lab.controlSocket])
         #expect(human.contains("forwarder:           paused"), "\(human)")
         #expect(human.contains("PAUSED: DOM refuses readings systemically"), "\(human)")
-        let (status, output) = try LabHarness.run("iomtctl", ["doctor", "--config", lab.configPath, "--socket", lab.controlSocket, "--json"])
+        let (status, output) = try await LabHarness.run("iomtctl", ["doctor", "--config", lab.configPath, "--socket", lab.controlSocket, "--json"])
         let delivery = findings(output)["delivery"]
         #expect(delivery?["status"] as? String == "problem", "\(output)")
         let detail = delivery?["detail"] as? String ?? "", fix = delivery?["fix"] as? String ?? ""
@@ -54,7 +54,7 @@ import Testing
         try lab.writeConfiguration()
         try lab.startDaemon()
         #expect(await LabHarness.waitUntil(seconds: 20) { (await lab.domObservationCount() ?? 0) > 0 })
-        let (status, output) = try LabHarness.run("iomtctl", ["doctor", "--config", lab.configPath, "--socket", lab.controlSocket, "--json"])
+        let (status, output) = try await LabHarness.run("iomtctl", ["doctor", "--config", lab.configPath, "--socket", lab.controlSocket, "--json"])
         let byCheck = findings(output)
         #expect(byCheck["daemon"]?["status"] as? String == "ok", "\(output)")
         #expect(byCheck["configuration"]?["status"] as? String == "ok")
@@ -72,7 +72,7 @@ import Testing
         defer { lab.stopAll() }
         // No receiver, no simulator, no daemon: the device path and DOM's port lead nowhere.
         try lab.writeConfiguration()
-        let (status, output) = try LabHarness.run("iomtctl", ["doctor", "--config", lab.configPath, "--socket", lab.controlSocket, "--json"])
+        let (status, output) = try await LabHarness.run("iomtctl", ["doctor", "--config", lab.configPath, "--socket", lab.controlSocket, "--json"])
         #expect(status == 1)
         let byCheck = findings(output)
         #expect(byCheck["daemon"]?["status"] as? String == "problem")
@@ -88,7 +88,7 @@ import Testing
 
         // A broken configuration is reported with the field, and the fix names the check command.
         try "{\"stateDirectory\": 3}".write(toFile: lab.configPath, atomically: true, encoding: .utf8)
-        let (brokenStatus, brokenOutput) = try LabHarness.run("iomtctl", ["doctor", "--config", lab.configPath, "--socket", lab.controlSocket])
+        let (brokenStatus, brokenOutput) = try await LabHarness.run("iomtctl", ["doctor", "--config", lab.configPath, "--socket", lab.controlSocket])
         #expect(brokenStatus == 1)
         #expect(brokenOutput.contains("stateDirectory"))
         #expect(brokenOutput.contains("iomtd --check-config"))

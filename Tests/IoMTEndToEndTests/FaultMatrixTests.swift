@@ -95,7 +95,7 @@ import Testing
         // Every bundle the daemon sent, including the resent ones, is valid FHIR.
         let bundles = FHIRValidator.recordedBundles(lab)
         #expect(!bundles.isEmpty)
-        let (status, output) = try FHIRValidator.validate(bundles)
+        let (status, output) = try await FHIRValidator.validate(bundles)
         #expect(status == 0, "\(output)")
         #expect(!lab.logs().contains("44051401359"))
     }

@@ -137,6 +137,13 @@ final class GatewayScenario {
 
     func domStats() async -> [String: Any] { await json("/stats") ?? [:] }
 
+    /// Waits until DOM holds `count` more Observations than when called: the daemon went on reading and delivering
+    /// (a wait for progress, not for a stretch of time). Returns whether it did within `seconds`.
+    func waitForMoreDOMObservations(_ count: Int, seconds: Double = 20) async -> Bool {
+        let start = await domObservationCount() ?? 0
+        return await LabHarness.waitUntil(seconds: seconds) { (await domObservationCount() ?? 0) >= start + count }
+    }
+
     /// All Observation resources at DOM.
     func domObservations() async -> [[String: Any]] {
         guard let bundle = await json("/fhir/Observation?_count=100000") else { return [] }
@@ -157,8 +164,8 @@ final class GatewayScenario {
     }
 
     /// The daemon's device board, as `iomtctl devices --json` shows it.
-    func devices() -> [[String: Any]] {
-        guard let (status, output) = try? LabHarness.run("iomtctl", ["devices", "--json", "--socket", controlSocket]), status == 0,
+    func devices() async -> [[String: Any]] {
+        guard let (status, output) = try? await LabHarness.run("iomtctl", ["devices", "--json", "--socket", controlSocket]), status == 0,
               let document = try? JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: Any] else { return [] }
         return document["devices"] as? [[String: Any]] ?? []
     }

@@ -48,13 +48,28 @@ enum LabHarness {
     }
 
     /// Runs one of our executables to completion and returns (exit status, combined output).
-    static func run(_ executable: String, _ arguments: [String]) throws -> (Int32, String) {
-        try runProgram(binDirectory.appendingPathComponent(executable).path, arguments)
+    static func run(_ executable: String, _ arguments: [String]) async throws -> (Int32, String) {
+        try await runProgram(binDirectory.appendingPathComponent(executable).path, arguments)
     }
 
     /// Runs any program to completion (a system tool, or ours under another uid) and returns (exit status, combined output).
+    /// The child is started, read and waited for on a thread of its own: reading to the end and waiting block for as
+    /// long as the child runs, and a blocked cooperative-pool thread (2 on this machine) stalls every other test's
+    /// real-time wait in the parallel pass.
     static func runProgram(_ path: String, _ arguments: [String], in directory: URL? = nil,
-                           environment: [String: String] = [:]) throws -> (Int32, String) {
+                           environment: [String: String] = [:]) async throws -> (Int32, String) {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<(Int32, String), any Error>) in
+            Thread.detachNewThread {
+                continuation.resume(with: Result {
+                    try runProgramBlocking(path, arguments, in: directory, environment: environment)
+                })
+            }
+        }
+    }
+
+    /// The same, on the calling thread: only for teardown in `defer`, where nothing can be awaited.
+    static func runProgramBlocking(_ path: String, _ arguments: [String], in directory: URL? = nil,
+                                   environment: [String: String] = [:]) throws -> (Int32, String) {
         let process = Process()
         if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
         process.executableURL = URL(fileURLWithPath: path)
@@ -73,9 +88,17 @@ enum LabHarness {
     static func stop(_ process: Process, signal: Int32 = SIGTERM) {
         guard process.isRunning else { return }
         kill(process.processIdentifier, signal)
-        for _ in 0..<50 where process.isRunning { usleep(100_000) }
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        for _ in 0..<50 where process.isRunning { usleep(100_000) }
+        if !waitForExit(process, seconds: 5) { kill(process.processIdentifier, SIGKILL) }
+        _ = waitForExit(process, seconds: 5)
+    }
+
+    /// Waits up to `seconds` for `process` to exit (woken by its exit, not by polling); returns whether it did.
+    static func waitForExit(_ process: Process, seconds: Double) -> Bool {
+        let exited = DispatchSemaphore(value: 0)
+        process.terminationHandler = { _ in exited.signal() }
+        // Set after the exit, the handler is never called: the check after setting it covers that.
+        guard process.isRunning else { return true }
+        return exited.wait(timeout: .now() + seconds) == .success || !process.isRunning
     }
 
     /// An unused loopback TCP port.

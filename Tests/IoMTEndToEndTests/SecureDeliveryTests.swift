@@ -53,7 +53,7 @@ import Testing
         #expect(daemonLog.contains("access token obtained"))
         #expect(!daemonLog.contains(Self.clientSecret), "the client secret reached the log")
         #expect(!daemonLog.contains("44051401359"), "the PESEL reached the log")
-        try FHIRValidator.validateRecordedBundles(lab)
+        try await FHIRValidator.validateRecordedBundles(lab)
     }
 
     enum Misconfiguration: String, CaseIterable, Sendable {
@@ -122,7 +122,7 @@ import Testing
         let delivered = await LabHarness.waitUntil(seconds: 40) { (await lab.domObservationCount() ?? 0) >= 3 }
         #expect(delivered, "nothing delivered\n\(lab.logs())")
         LabHarness.stop(lab.daemon!)
-        try FHIRValidator.validateRecordedBundles(lab)
+        try await FHIRValidator.validateRecordedBundles(lab)
     }
 }
 
@@ -135,7 +135,7 @@ import Testing
         """
     }
 
-    @Test func credentialFilesReadableByOthersAreRefused() throws {
+    @Test func credentialFilesReadableByOthersAreRefused() async throws {
         let directory = try LabHarness.temporaryDirectory("credentials")
         defer { try? FileManager.default.removeItem(at: directory) }
         let key = directory.appendingPathComponent("client.key").path
@@ -149,7 +149,7 @@ import Testing
             {"baseURL": "https://dom.example/fhir", "clientCertificate": "\(certificate)", "clientKey": "\(key)",
              "oauth2": {"tokenURL": "https://auth.example/token", "clientId": "gw", "clientSecretFile": "\(secret)"}}
             """).write(toFile: path, atomically: true, encoding: .utf8)
-        let (status, output) = try LabHarness.run("iomtd", ["--config", path, "--check-config"])
+        let (status, output) = try await LabHarness.run("iomtd", ["--config", path, "--check-config"])
         #expect(status == 2)
         for file in [key, secret] {
             #expect(output.contains("\(file): credential file has mode 644; expected 600 (run: chmod 600 \(file))"), "\(output)")
@@ -159,11 +159,11 @@ import Testing
 
         try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: key)
         try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: secret)
-        let (fixed, fixedOutput) = try LabHarness.run("iomtd", ["--config", path, "--check-config"])
+        let (fixed, fixedOutput) = try await LabHarness.run("iomtd", ["--config", path, "--check-config"])
         #expect(fixed == 0, "\(fixedOutput)")
     }
 
-    @Test func oauth2AndPinMistakesNameTheFieldAndTheExpectation() throws {
+    @Test func oauth2AndPinMistakesNameTheFieldAndTheExpectation() async throws {
         let directory = try LabHarness.temporaryDirectory("oauth-config")
         defer { try? FileManager.default.removeItem(at: directory) }
         let path = directory.appendingPathComponent("iomtd.json").path
@@ -171,7 +171,7 @@ import Testing
             {"baseURL": "http://dom.example/fhir", "pinnedPublicKey": "sha1//abc",
              "oauth2": {"tokenURL": "http://auth.example/token", "clientSecretFile": "secret.txt", "grant": "password"}}
             """).write(toFile: path, atomically: true, encoding: .utf8)
-        let (status, output) = try LabHarness.run("iomtd", ["--config", path, "--check-config"])
+        let (status, output) = try await LabHarness.run("iomtd", ["--config", path, "--check-config"])
         #expect(status == 2)
         for fragment in ["\(path): dom.pinnedPublicKey: expected sha256// followed by the base64 SHA-256",
                          "\(path): dom.baseURL: expected an https:// URL, or http:// only to a literal loopback address (127.0.0.1 … 127.255.255.255 or [::1]), without user@, found \"http://dom.example/fhir\"",

@@ -51,7 +51,7 @@ import Testing
         for _ in 0..<3 {
             try lab.startDaemon()
             _ = await LabHarness.waitUntil(seconds: 20) { (await lab.domObservationCount() ?? 0) > 0 }
-            try await Task.sleep(for: .milliseconds(2500))
+            _ = await lab.waitForMoreDOMObservations(5) // mid-stream: reading and delivering
             LabHarness.stop(lab.daemon!, signal: SIGKILL)
         }
         let (acknowledgedBeforeRestart, _) = try await lab.storeSnapshot()
@@ -64,7 +64,7 @@ import Testing
             return count >= acknowledgedBeforeRestart.count
         }
         #expect(drained, "backlog did not drain\n\(lab.logs())")
-        try await Task.sleep(for: .milliseconds(1500))
+        #expect(await LabHarness.waitUntil(seconds: 15) { await lab.storeBacklog() == 0 }, "backlog left\n\(lab.logs())")
         LabHarness.stop(lab.daemon!)
 
         let (rows, stats) = try await lab.storeSnapshot()
@@ -120,7 +120,7 @@ import Testing
         #expect(lab.logs().contains("decoding them as \(detected)"), "\(lab.logs())")
     }
 
-    @Test func invalidConfigurationIsRefusedNamingFileAndField() throws {
+    @Test func invalidConfigurationIsRefusedNamingFileAndField() async throws {
         let directory = try LabHarness.temporaryDirectory("badconfig")
         let path = directory.appendingPathComponent("iomtd.json").path
         try """
@@ -129,7 +129,7 @@ import Testing
              "dom": {"baseURL": "ftp://dom", "batchSize": 0},
              "alerts": {"rules": [{"id": "a", "measurement": "MDC_NOPE", "below": "ninety"}]}}
             """.write(toFile: path, atomically: true, encoding: .utf8)
-        let (status, output) = try LabHarness.run("iomtd", ["--config", path, "--check-config"])
+        let (status, output) = try await LabHarness.run("iomtd", ["--config", path, "--check-config"])
         #expect(status == 2)
         for fragment in ["\(path): gateway.systemId: expected 16 hex digits", "\(path): patient.pesel: expected a valid PESEL",
                          "\(path): dom.baseURL: expected an https:// URL, or http:// only to a literal loopback address", "\(path): dom.batchSize: expected an integer from 1 to 5000",

@@ -54,7 +54,7 @@ import Testing
         let units = Set(atDOM.compactMap { ($0["valueQuantity"] as? [String: Any])?["code"] as? String })
         #expect(units == ["L", "L/s", "%"])
         #expect(atDOM.contains { $0["dataAbsentReason"] != nil }, "the missing FEF25-75 is sent with a dataAbsentReason")
-        try FHIRValidator.validateRecordedBundles(lab)
+        try await FHIRValidator.validateRecordedBundles(lab)
     }
 
     /// The format #8 profile sends the format-select command; the simulated Nonin starts in format
@@ -80,7 +80,7 @@ import Testing
         #expect(pulse.allSatisfy { $0.observation.value == DecimalValue(72) })
         // Format #8 frames are 4 bytes; format #2 frames never reached the decoder.
         #expect(rows.allSatisfy { $0.observation.rawFrame.count == 4 })
-        try FHIRValidator.validateRecordedBundles(lab)
+        try await FHIRValidator.validateRecordedBundles(lab)
     }
 
     /// Format #2 with noise and torn frames: only checksummed, complete packets are reported.

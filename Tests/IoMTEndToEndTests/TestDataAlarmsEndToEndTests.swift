@@ -39,36 +39,37 @@ import Testing
         let capture = lab.directory.appendingPathComponent("desaturation.hex")
         try Self.desaturationHex().write(to: capture, atomically: true, encoding: .utf8)
         let ready = await LabHarness.waitUntil(seconds: 20) {
-            (try? LabHarness.run("iomtctl", ["devices", "--json", "--socket", lab.controlSocket]).0) == 0
+            (try? await LabHarness.run("iomtctl", ["devices", "--json", "--socket", lab.controlSocket]).0) == 0
         }
         #expect(ready, "\(lab.logs())")
 
         // 1. Without --alarms: evaluated and stored as a test, logged, not announced.
-        let (quiet, quietOutput) = try LabHarness.run("iomtctl", ["replay", capture.path, "--profile", "contec-cms50d-plus", "--json",
+        let (quiet, quietOutput) = try await LabHarness.run("iomtctl", ["replay", capture.path, "--profile", "contec-cms50d-plus", "--json",
                                                                   "--socket", lab.controlSocket])
         #expect(quiet == 0, "\(quietOutput)")
         let state = lab.directory.appendingPathComponent("state").path
-        func alerts() -> [[String: Any]] {
-            guard let (status, output) = try? LabHarness.run("iomtctl", ["alerts", "list", "--json", "--state-dir", state]), status == 0 else { return [] }
+        func alerts() async -> [[String: Any]] {
+            guard let (status, output) = try? await LabHarness.run("iomtctl", ["alerts", "list", "--json", "--state-dir", state]), status == 0 else { return [] }
             return (try? JSONSerialization.jsonObject(with: Data(output.utf8)) as? [[String: Any]]) ?? []
         }
         let recorded = await LabHarness.waitUntil(seconds: 20) {
-            let rows = alerts()
+            let rows = await alerts()
             return rows.count == 2 && rows.allSatisfy { ($0["dispatched"] as? [String]) == ["log"] }
         }
-        #expect(recorded, "the replay's fired and resolved alerts are stored and logged: \(alerts())\n\(lab.logs())")
-        #expect(alerts().allSatisfy { $0["test"] as? String == "recorded" })
-        #expect(Set(alerts().compactMap { $0["occurrence"] as? String }) == ["fired", "resolved"])
-        let recordedIds = Set(alerts().compactMap { $0["id"] as? Int })
+        let recordedRows = await alerts()
+        #expect(recorded, "the replay's fired and resolved alerts are stored and logged: \(recordedRows)\n\(lab.logs())")
+        #expect(await alerts().allSatisfy { $0["test"] as? String == "recorded" })
+        #expect(Set(await alerts().compactMap { $0["occurrence"] as? String }) == ["fired", "resolved"])
+        let recordedIds = await Set(alerts().compactMap { $0["id"] as? Int })
         // The running daemon's status says so too.
-        let (statusCode, statusOutput) = try LabHarness.run("iomtctl", ["status", "--json", "--socket", lab.controlSocket])
+        let (statusCode, statusOutput) = try await LabHarness.run("iomtctl", ["status", "--json", "--socket", lab.controlSocket])
         #expect(statusCode == 0, "\(statusOutput)")
         let recent = ((try? JSONSerialization.jsonObject(with: Data(statusOutput.utf8))) as? [String: Any])?["recentAlerts"] as? [[String: Any]] ?? []
         #expect(recent.count == 2 && recent.allSatisfy { $0["test"] as? String == "recorded" }, "\(recent)")
 
         // 2. With --alarms: the same desaturation again, announced on every channel, each flagged test. The channels
         // deliver oldest first, so had the recorded alerts been meant for them, they would have arrived before these.
-        let (loud, loudOutput) = try LabHarness.run("iomtctl", ["replay", capture.path, "--profile", "contec-cms50d-plus", "--alarms", "--json",
+        let (loud, loudOutput) = try await LabHarness.run("iomtctl", ["replay", capture.path, "--profile", "contec-cms50d-plus", "--alarms", "--json",
                                                                 "--socket", lab.controlSocket])
         #expect(loud == 0, "\(loudOutput)")
         let hooked = await LabHarness.waitUntil(seconds: 30) { LabHarness.readLog(lab.alertsFile).split(separator: "\n").count >= 2 }
@@ -88,13 +89,14 @@ import Testing
             Set(communications().map { "\(($0["identifier"] as? [[String: Any]])?.first?["value"] ?? "")" }).count >= 2
         }
         #expect(communicated)
-        let all = alerts()
+        let all = await alerts()
         let announced = all.filter { $0["test"] as? String == "announced" }
         #expect(announced.count == 2, "\(all)")
         let allChannels = await LabHarness.waitUntil(seconds: 20) {
-            alerts().filter { $0["test"] as? String == "announced" }.allSatisfy { Set($0["dispatched"] as? [String] ?? []) == ["log", "exec", "webhook", "dom"] }
+            await alerts().filter { $0["test"] as? String == "announced" }.allSatisfy { Set($0["dispatched"] as? [String] ?? []) == ["log", "exec", "webhook", "dom"] }
         }
-        #expect(allChannels, "\(alerts())")
+        let announcedRows = await alerts()
+        #expect(allChannels, "\(announcedRows)")
         LabHarness.stop(lab.daemon!)
 
         // Exactly the announced episode (its alarm and its resolution) on the hook and the webhook, each flagged test.
@@ -114,7 +116,7 @@ import Testing
             (((communication["meta"] as? [String: Any])?["security"] as? [[String: Any]]) ?? []).contains { $0["code"] as? String == "HTEST" }
         }, "\(sent)")
         // The recorded alerts never went anywhere but the log, and the replays are audited with the choice.
-        #expect(alerts().filter { recordedIds.contains($0["id"] as? Int ?? -1) }.allSatisfy { ($0["dispatched"] as? [String]) == ["log"] })
+        #expect(await alerts().filter { recordedIds.contains($0["id"] as? Int ?? -1) }.allSatisfy { ($0["dispatched"] as? [String]) == ["log"] })
         let store = try Store(readOnlyPath: lab.storePath)
         let replays = try await store.auditLog(limit: 50).filter { $0.2 == "replay" }.map(\.3)
         #expect(replays.contains { $0.contains("not announced") } && replays.contains { $0.contains("announced on every channel") }, "\(replays)")

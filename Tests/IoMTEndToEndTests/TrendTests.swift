@@ -34,7 +34,7 @@ import Testing
     @Test func chartShowsTheDipAndTheThresholdLine() async throws {
         let (directory, database, config, end) = try await makeLab()
         defer { try? FileManager.default.removeItem(at: directory) }
-        let (status, output) = try LabHarness.run("iomtctl", ["trend", "spo2", "--db", database, "--config", config, "--since", "1h",
+        let (status, output) = try await LabHarness.run("iomtctl", ["trend", "spo2", "--db", database, "--config", config, "--since", "1h",
                                                               "--until", end.iso8601, "--width", "80", "--height", "10"])
         #expect(status == 0, "\(output)")
         let lines = output.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
@@ -59,19 +59,19 @@ import Testing
     @Test func jsonAndErrors() async throws {
         let (directory, database, config, end) = try await makeLab()
         defer { try? FileManager.default.removeItem(at: directory) }
-        let (status, output) = try LabHarness.run("iomtctl", ["trend", "MDC_PULS_OXIM_PULS_RATE", "--db", database, "--config", config,
+        let (status, output) = try await LabHarness.run("iomtctl", ["trend", "MDC_PULS_OXIM_PULS_RATE", "--db", database, "--config", config,
                                                               "--since", "2h", "--until", end.iso8601, "--json"])
         #expect(status == 0)
         let document = try JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: Any]
         #expect((document?["points"] as? [Any])?.count == 60)
         #expect(document?["unit"] as? String == "/min")
-        let (unknown, unknownOutput) = try LabHarness.run("iomtctl", ["trend", "glucose-ish", "--db", database])
+        let (unknown, unknownOutput) = try await LabHarness.run("iomtctl", ["trend", "glucose-ish", "--db", database])
         #expect(unknown == 2)
         #expect(unknownOutput.contains("unknown measurement"))
-        let (badSince, badSinceOutput) = try LabHarness.run("iomtctl", ["trend", "spo2", "--db", database, "--since", "yesterday"])
+        let (badSince, badSinceOutput) = try await LabHarness.run("iomtctl", ["trend", "spo2", "--db", database, "--since", "yesterday"])
         #expect(badSince == 2)
         #expect(badSinceOutput.contains("--since"))
-        let (none, noneOutput) = try LabHarness.run("iomtctl", ["trend", "fev1", "--db", database, "--since", "1h", "--until", end.iso8601])
+        let (none, noneOutput) = try await LabHarness.run("iomtctl", ["trend", "fev1", "--db", database, "--since", "1h", "--until", end.iso8601])
         #expect(none == 0)
         #expect(noneOutput.contains("no MDC_VOL_AWAY_EXP_FORCED_1S readings"))
     }
@@ -79,7 +79,7 @@ import Testing
     @Test func readingsExportAsCSVAndFHIRAndTail() async throws {
         let (directory, database, _, _) = try await makeLab()
         defer { try? FileManager.default.removeItem(at: directory) }
-        let (csvStatus, csv) = try LabHarness.run("iomtctl", ["readings", "export", "--format", "csv", "--db", database])
+        let (csvStatus, csv) = try await LabHarness.run("iomtctl", ["readings", "export", "--format", "csv", "--db", database])
         #expect(csvStatus == 0, "\(csv)")
         let rows = csv.split(separator: "\n")
         #expect(rows.first == "id,correctedTime,receivedAt,device,code,mdc,loinc,value,unit,status")
@@ -87,18 +87,18 @@ import Testing
         #expect(rows.contains { $0.contains(",MDC_PULS_OXIM_SAT_O2,150456,2708-6,85,%,") })
         #expect(!csv.contains("44051401359"), "CSV carries no patient identifier")
 
-        let (fhirStatus, fhir) = try LabHarness.run("iomtctl", ["readings", "export", "--format", "fhir", "--db", database, "--limit", "4"])
+        let (fhirStatus, fhir) = try await LabHarness.run("iomtctl", ["readings", "export", "--format", "fhir", "--db", database, "--limit", "4"])
         #expect(fhirStatus == 0, "\(fhir)")
         let resources = fhir.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
         #expect(resources.count == 4)
         #expect(resources.allSatisfy { $0["resourceType"] as? String == "Observation" && $0["identifier"] != nil })
 
-        let (tailStatus, tail) = try LabHarness.run("iomtctl", ["readings", "tail", "-n", "3", "--db", database])
+        let (tailStatus, tail) = try await LabHarness.run("iomtctl", ["readings", "tail", "-n", "3", "--db", database])
         #expect(tailStatus == 0)
         let ids = tail.split(separator: "\n").compactMap { (try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])?["id"] as? Int }
         #expect(ids == [118, 119, 120], "the last three, oldest first")
 
-        let (badFormat, badFormatOutput) = try LabHarness.run("iomtctl", ["readings", "export", "--format", "xml", "--db", database])
+        let (badFormat, badFormatOutput) = try await LabHarness.run("iomtctl", ["readings", "export", "--format", "xml", "--db", database])
         #expect(badFormat == 2)
         #expect(badFormatOutput.contains("--format"))
     }

@@ -20,13 +20,14 @@ import Testing
         try lab.startDaemon()
         let key = "sn:contec-cms50d-plus:E2E-CMS50-1"
         let reported = await LabHarness.waitUntil(seconds: 90) {
-            lab.devices().first { $0["key"] as? String == key }?["detail"] as? String == DeviceStatusBoard.wrongProfileSuspected
+            await lab.devices().first { $0["key"] as? String == key }?["detail"] as? String == DeviceStatusBoard.wrongProfileSuspected
         }
-        #expect(reported, "\(lab.devices())\n\(lab.logs())")
-        #expect(lab.devices().first { $0["key"] as? String == key }?["state"] as? String == "connected")
+        let listed = await lab.devices()
+        #expect(reported, "\(listed)\n\(lab.logs())")
+        #expect(await lab.devices().first { $0["key"] as? String == key }?["state"] as? String == "connected")
         #expect(lab.logs().contains("but no valid frame for profile contec-cms50d-plus — wrong profile?"))
         #expect(await LabHarness.waitUntil(seconds: 10) { LabHarness.readLog(lab.alertsFile).contains("device-no-frames") }, "\(lab.logs())")
-        let (status, doctor) = try LabHarness.run("iomtctl", ["doctor", "--config", lab.configPath, "--socket", lab.controlSocket])
+        let (status, doctor) = try await LabHarness.run("iomtctl", ["doctor", "--config", lab.configPath, "--socket", lab.controlSocket])
         #expect(status == 1)
         #expect(doctor.contains("\(lab.devicePath) (\(key)): bytes but no frames — wrong profile? (read with contec-cms50d-plus)"), "\(doctor)")
         #expect(doctor.contains("pick its profile"))

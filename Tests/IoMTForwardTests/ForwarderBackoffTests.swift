@@ -77,17 +77,57 @@ import Testing
         let receiver = DOMReceiver(configuration: DOMReceiverConfiguration())
         let port = try receiver.start()
         defer { receiver.stop() }
-        let forwarder = Forwarder(store: fixture.store, destination: "dom", baseURL: "http://127.0.0.1:\(port)/fhir",
-                                  wireFormat: FHIRPHDWireFormat(gateway: gateway), transport: CurlHTTPClient(),
-                                  configuration: ForwarderConfiguration(idlePollMilliseconds: 3_600_000, jitterSeed: 1),
-                                  clock: fixture.clock)
+        let forwarder = makeLoopingForwarder(fixture, port: port)
         let loop = Task { await forwarder.run() }
         defer { loop.cancel() }
-        try await Task.sleep(for: .milliseconds(100)) // let it go idle with a one-hour poll
+        // Idle: nothing pending, waiting out its one-hour poll on the clock.
+        #expect(await Eventually.holds(within: 10, pollMilliseconds: 10) { fixture.clock.sleeperCount == 1 })
         _ = try await fixture.store.append(readings(3))
         await forwarder.nudge()
         #expect(await Eventually.holds(within: 5, pollMilliseconds: 25) { receiver.observationCount >= 3 })
         #expect(receiver.observationCount == 3)
+        loop.cancel()
+        await loop.value
+    }
+}
+
+/// The delivery loop's waits run on the injected clock: a refused batch is retried when its Retry-After has passed on
+/// that clock — not a moment before, not even when new rows nudge it — and without any real time passing.
+@Suite struct ForwarderRetryScheduleTests {
+    @Test func aRefusedBatchIsRetriedWhenItsRetryAfterHasPassedOnTheClock() async throws {
+        let fixture = try StoreFixture()
+        let receiver = DOMReceiver(configuration: DOMReceiverConfiguration(faults: { request in
+            request.sequence == 1 ? .respond(status: 503, headers: ["Retry-After": "60"], body: "") : nil
+        }))
+        let port = try receiver.start()
+        defer { receiver.stop() }
+        _ = try await fixture.store.append(readings(1))
+        let forwarder = makeLoopingForwarder(fixture, port: port)
+        let loop = Task { await forwarder.run() }
+        defer { loop.cancel() }
+
+        // Refused once, then waiting on the clock for the 60 s DOM asked for.
+        let parked = await Eventually.holds(within: 10, pollMilliseconds: 10) {
+            guard fixture.clock.sleeperCount == 1 else { return false }
+            return await forwarder.status.consecutiveFailures == 1
+        }
+        #expect(parked, "the forwarder does not wait on the injected clock after a refusal")
+        #expect(await forwarder.status.nextAttempt == fixture.clock.now().adding(milliseconds: 60_000))
+        _ = try await fixture.store.append(readings(1, startingAt: 1))
+        await forwarder.nudge() // new rows must not defeat Retry-After
+        fixture.clock.advance(by: .seconds(59))
+        #expect(fixture.clock.sleeperCount == 1, "woke before the Retry-After had passed")
+        #expect(receiver.observationCount == 0)
+
+        fixture.clock.advance(by: .seconds(1))
+        #expect(await Eventually.holds(within: 10, pollMilliseconds: 10) { receiver.observationCount == 2 },
+                "not retried once the Retry-After had passed on the clock")
+        // Delivered, the loop goes idle on the clock again.
+        #expect(await Eventually.holds(within: 10, pollMilliseconds: 10) {
+            guard fixture.clock.sleeperCount == 1 else { return false }
+            return await forwarder.status.nextAttempt == nil
+        })
+        #expect(await forwarder.status.consecutiveFailures == 0)
         loop.cancel()
         await loop.value
     }
@@ -168,4 +208,12 @@ import Testing
             #expect(throws: DOMReceiverError.self) { try FaultScript(text) }
         }
     }
+}
+
+/// A forwarder for tests of its delivery loop: polls when idle only once an hour, so what it does comes from nudges and
+/// from the waits a test moves the clock through.
+func makeLoopingForwarder(_ fixture: StoreFixture, port: UInt16) -> Forwarder {
+    Forwarder(store: fixture.store, destination: "dom", baseURL: "http://127.0.0.1:\(port)/fhir",
+              wireFormat: FHIRPHDWireFormat(gateway: gateway), transport: CurlHTTPClient(),
+              configuration: ForwarderConfiguration(idlePollMilliseconds: 3_600_000, jitterSeed: 1), clock: fixture.clock)
 }

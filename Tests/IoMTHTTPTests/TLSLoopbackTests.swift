@@ -50,32 +50,46 @@ final class TLSLoopbackTests {
         return data
     }
 
-    /// Starts s_server on a free loopback port and waits until it accepts connections.
+    /// Starts s_server on a free loopback port and waits until it accepts connections: it prints `ACCEPT` once it
+    /// listens (which is why it runs without -quiet), so the wait is for that line, not a polling loop.
     func startServer(requireClientCertificate: Bool = false) throws -> UInt16 {
         let port = LoopbackServer.unusedPort()
         var arguments = ["/usr/bin/openssl", "s_server", "-accept", "127.0.0.1:\(port)", "-cert", path("server-cert.pem"),
-                         "-key", path("server-key.pem"), "-www", "-quiet"]
+                         "-key", path("server-key.pem"), "-www"]
         if requireClientCertificate { arguments += ["-Verify", "1", "-CAfile", path("client-cert.pem")] }
+        var output: [Int32] = [0, 0]
+        guard pipe(&output) == 0 else { throw HTTPError.other("cannot create a pipe for openssl s_server: errno \(errno)") }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
-        for fd: Int32 in [0, 1, 2] { posix_spawn_file_actions_addopen(&actions, fd, "/dev/null", fd == 0 ? O_RDONLY : O_WRONLY, 0) }
+        for fd: Int32 in [0, 2] { posix_spawn_file_actions_addopen(&actions, fd, "/dev/null", fd == 0 ? O_RDONLY : O_WRONLY, 0) }
+        posix_spawn_file_actions_adddup2(&actions, output[1], 1)
+        posix_spawn_file_actions_addclose(&actions, output[0])
         let argv = arguments.map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
         var pid: pid_t = 0
-        guard posix_spawn(&pid, arguments[0], &actions, nil, argv, environ) == 0 else { throw HTTPError.other("cannot start openssl s_server") }
+        let spawned = posix_spawn(&pid, arguments[0], &actions, nil, argv, environ)
+        close(output[1])
+        guard spawned == 0 else { close(output[0]); throw HTTPError.other("cannot start openssl s_server") }
         serverPid = pid
-        for _ in 0..<100 {
-            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-            var address = LoopbackServer.loopback(port: port)
-            let connected = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        let reader = output[0]
+        var printed: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 256)
+        while !String(decoding: printed, as: UTF8.self).contains("ACCEPT\n") {
+            let count = read(reader, &buffer, buffer.count)
+            guard count > 0 else {
+                close(reader)
+                throw HTTPError.connect("openssl s_server did not start on port \(port): \(String(decoding: printed, as: UTF8.self))")
             }
-            close(fd)
-            if connected == 0 { return port }
-            usleep(50_000)
+            printed += buffer[..<count]
         }
-        throw HTTPError.connect("openssl s_server did not start on port \(port)")
+        // What it prints per connection is drained until it exits, so a full pipe never blocks it.
+        Thread.detachNewThread {
+            var sink = [UInt8](repeating: 0, count: 4096)
+            while read(reader, &sink, sink.count) > 0 {}
+            close(reader)
+        }
+        return port
     }
 
     func serverKeyPin() throws -> String {

@@ -15,7 +15,7 @@ struct BluetoothToDOMTests {
     static let bloodPressurePulseOnly: [UInt8] = [0x04, 0x78, 0x00, 0x50, 0x00, 0x5d, 0x00, 0x48, 0x00]
     static let plxContinuous: [UInt8] = [0x00, 0x60, 0x00, 0x46, 0x00]
 
-    func writeConfiguration(_ lab: GatewayScenario, bluetooth: String, devices: String) throws {
+    func writeConfiguration(_ lab: GatewayScenario, bluetooth: String, devices: String, extra: String = "") throws {
         try """
             {
               "stateDirectory": "\(lab.directory.appendingPathComponent("state").path)",
@@ -26,7 +26,7 @@ struct BluetoothToDOMTests {
               "hotplug": {"enabled": false},
               "devices": \(devices),
               "bluetooth": \(bluetooth),
-              "dom": {"baseURL": "\(lab.baseURL)/fhir", "batchSize": 20, "timeoutMs": 3000}
+              "dom": {"baseURL": "\(lab.baseURL)/fhir", "batchSize": 20, "timeoutMs": 3000}\(extra)
             }
             """.write(toFile: lab.configPath, atomically: true, encoding: .utf8)
     }
@@ -81,9 +81,9 @@ struct BluetoothToDOMTests {
         }
         try await bench.requirePasskey(bpm, passkey: 246810, agentOwner: try #require(agentOwner, "iomtd never connected to the bus\n\(lab.logs())"))
         #expect(await LabHarness.waitUntil(seconds: 10) { FileManager.default.fileExists(atPath: lab.controlSocket) })
-        let (wrong, wrongOutput) = try LabHarness.run("iomtctl", ["pair", Self.bpmAddress, "--passkey", "111111", "--socket", lab.controlSocket])
+        let (wrong, wrongOutput) = try await LabHarness.run("iomtctl", ["pair", Self.bpmAddress, "--passkey", "111111", "--socket", lab.controlSocket])
         #expect(wrong == 1, "\(wrongOutput)")
-        let (paired, pairOutput) = try LabHarness.run("iomtctl", ["pair", Self.bpmAddress, "--passkey", "246810", "--socket", lab.controlSocket])
+        let (paired, pairOutput) = try await LabHarness.run("iomtctl", ["pair", Self.bpmAddress, "--passkey", "246810", "--socket", lab.controlSocket])
         #expect(paired == 0, "\(pairOutput)\n\(lab.logs())")
         #expect(pairOutput.contains("profile ble-blood-pressure"))
 
@@ -105,17 +105,17 @@ struct BluetoothToDOMTests {
         try await bench.notify(bpMeasurement, Self.bloodPressurePulseOnly)
         #expect(await LabHarness.waitUntil(seconds: 20) { (await lab.domObservationCount() ?? 0) >= 6 }, "\(lab.logs())")
 
-        let (_, devices) = try LabHarness.run("iomtctl", ["devices", "--json", "--socket", lab.controlSocket])
+        let (_, devices) = try await LabHarness.run("iomtctl", ["devices", "--json", "--socket", lab.controlSocket])
         #expect(devices.contains("\"transport\":\"ble\""))
         #expect(devices.contains("bt:\(Self.oximeterAddress)"))
 
         let codes = await lab.domObservations().compactMap { (($0["code"] as? [String: Any])?["coding"] as? [[String: Any]])?.first?["code"] as? String }
         #expect(codes.contains("150020")) // MDC_PRESS_BLD_NONINV
         #expect(codes.contains("150456")) // MDC_PULS_OXIM_SAT_O2
-        try FHIRValidator.validateRecordedBundles(lab)
+        try await FHIRValidator.validateRecordedBundles(lab)
 
         // forget: BlueZ drops the device.
-        let (forgot, forgetOutput) = try LabHarness.run("iomtctl", ["forget", Self.oximeterAddress, "--socket", lab.controlSocket])
+        let (forgot, forgetOutput) = try await LabHarness.run("iomtctl", ["forget", Self.oximeterAddress, "--socket", lab.controlSocket])
         #expect(forgot == 0, "\(forgetOutput)")
         #expect(try await bench.control.managedObjects(destination: "org.bluez")[oximeter] == nil)
     }
@@ -143,18 +143,18 @@ struct BluetoothToDOMTests {
         try await bench.notify(hrMeasurement, [0x00, 0x48]) // Firmware-Fixtures/ble-heart-rate/hrm-flags-00-uint8-only
         #expect(await LabHarness.waitUntil(seconds: 20) { (await lab.domObservationCount() ?? 0) >= 1 }, "\(lab.logs())")
         #expect(try await bench.calls(other, "Connect") == 0)
-        try FHIRValidator.validateRecordedBundles(lab)
+        try await FHIRValidator.validateRecordedBundles(lab)
 
-        let (status, output) = try LabHarness.run("iomtctl", ["scan", "--seconds", "1", "--json", "--socket", lab.controlSocket])
+        let (status, output) = try await LabHarness.run("iomtctl", ["scan", "--seconds", "1", "--json", "--socket", lab.controlSocket])
         #expect(status == 0, "\(output)")
         #expect(output.contains(#""address":"A0:B1:C2:00:00:03""#) && output.contains(#""profile":"ble-heart-rate""#), "\(output)")
         #expect(output.contains(#""profile":"ble-blood-pressure""#), "\(output)")
-        let (_, text) = try LabHarness.run("iomtctl", ["scan", "--seconds", "1", "--socket", lab.controlSocket])
+        let (_, text) = try await LabHarness.run("iomtctl", ["scan", "--seconds", "1", "--socket", lab.controlSocket])
         #expect(text.contains("A0:B1:C2:00:00:03  -79 dBm  ble-heart-rate  HRM  [paired, trusted, connected]"), "\(text)")
 
         for arguments in [["pair"], ["pair", "A0:B1:C2:00:00:03", "--passkey", "abc"], ["pair", "A0:B1:C2:00:00:03", "--passkey", "1", "--pin", "1"],
                           ["scan", "--seconds", "0"], ["forget"], ["pair", "not-an-address"]] {
-            let (code, message) = try LabHarness.run("iomtctl", arguments + ["--socket", lab.controlSocket])
+            let (code, message) = try await LabHarness.run("iomtctl", arguments + ["--socket", lab.controlSocket])
             #expect(code == 2, "iomtctl \(arguments): \(message)")
         }
     }
@@ -205,20 +205,21 @@ struct BluetoothToDOMTests {
         let lab = try GatewayScenario(name: "ble-nobus")
         defer { lab.stopAll() }
         lab.daemonEnvironment = ["DBUS_SYSTEM_BUS_ADDRESS": "unix:path=\(lab.directory.path)/no-such-bus"]
+        // At debug level each background retry is logged: the test waits for one instead of for a stretch of time.
         try writeConfiguration(lab, bluetooth: #"{"autoConnectPaired": true}"#, devices: """
             [{"profile": "ble-pulse-oximeter", "address": "\(Self.oximeterAddress)"}]
-            """)
+            """, extra: #", "logLevel": "debug""#)
         try lab.startReceiver()
         try lab.startDaemon()
         #expect(await LabHarness.waitUntil(seconds: 10) { FileManager.default.fileExists(atPath: lab.controlSocket) })
         #expect(await LabHarness.waitUntil(seconds: 10) {
-            (try? LabHarness.run("iomtctl", ["devices", "--json", "--socket", lab.controlSocket]))?.1.contains("BlueZ unavailable") == true
+            (try? await LabHarness.run("iomtctl", ["devices", "--json", "--socket", lab.controlSocket]))?.1.contains("BlueZ unavailable") == true
         }, "\(lab.logs())")
-        try await Task.sleep(for: .seconds(5)) // at least one background retry
+        #expect(await LabHarness.waitUntil(seconds: 30) { lab.logs().contains("Bluetooth still unavailable") }, "no background retry\n\(lab.logs())")
         #expect(lab.daemon?.isRunning == true)
         let log = lab.logs()
         #expect(log.components(separatedBy: "Bluetooth unavailable").count - 1 == 1, "\(log)")
-        let (scan, scanOutput) = try LabHarness.run("iomtctl", ["scan", "--seconds", "1", "--socket", lab.controlSocket])
+        let (scan, scanOutput) = try await LabHarness.run("iomtctl", ["scan", "--seconds", "1", "--socket", lab.controlSocket])
         #expect(scan == 1)
         #expect(scanOutput.contains("Bluetooth is not available"))
     }

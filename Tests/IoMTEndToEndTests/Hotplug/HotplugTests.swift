@@ -6,10 +6,10 @@ import Testing
 /// uevent monitor, redirected by umockdev's preload), a pty per simulated adapter, the local DOM receiver.
 @Suite(.serialized, .enabled(if: LabPrerequisite.umockdev.shouldRun, "\(LabPrerequisite.umockdev.skipNote)"))
 struct HotplugTests {
-    func devices(_ lab: GatewayScenario) -> [[String: Any]] { lab.devices() }
+    func devices(_ lab: GatewayScenario) async -> [[String: Any]] { await lab.devices() }
 
-    func device(_ lab: GatewayScenario, _ key: String) -> [String: Any]? {
-        devices(lab).first { $0["key"] as? String == key }
+    func device(_ lab: GatewayScenario, _ key: String) async -> [String: Any]? {
+        await devices(lab).first { $0["key"] as? String == key }
     }
 
     func daemonLog(_ lab: GatewayScenario) -> String { LabHarness.readLog(lab.directory.appendingPathComponent("iomtd-1.log")) }
@@ -51,7 +51,7 @@ struct HotplugTests {
         lab.daemonEnvironment = testbed.environment
         try lab.startDaemon()
         let first = "sn:contec-cms50d-plus:HP-0001"
-        #expect(await LabHarness.waitUntil(seconds: 60) { (device(lab, first)?["readings"] as? Int ?? 0) >= 2 }, "\(lab.logs())")
+        #expect(await LabHarness.waitUntil(seconds: 60) { (await device(lab, first)?["readings"] as? Int ?? 0) >= 2 }, "\(lab.logs())")
         #expect(daemonLog(lab).contains("(2 present at start)"))
 
         // Plugged in while running: read without a restart, independent of the first (same VID:PID).
@@ -59,26 +59,31 @@ struct HotplugTests {
         try testbed.stream("ttyUSB1", other)
         let plugged = "sn:contec-cms50d-plus:HP-0002"
         #expect(await LabHarness.waitUntil(seconds: 60) {
-            device(lab, plugged)?["state"] as? String == "connected" && (device(lab, plugged)?["readings"] as? Int ?? 0) >= 2
+            let entry = await device(lab, plugged)
+            return entry?["state"] as? String == "connected" && (entry?["readings"] as? Int ?? 0) >= 2
         }, "\(lab.logs())")
         #expect(await LabHarness.waitUntil(seconds: 60) { (await lab.domObservationCount() ?? 0) >= 4 }, "\(lab.logs())")
 
         // Unplugged: a clean disconnect, shown as such; the other device keeps being read.
         try testbed.remove("ttyUSB1")
-        #expect(await LabHarness.waitUntil(seconds: 10) {
-            device(lab, plugged)?["state"] as? String == "disconnected" && device(lab, plugged)?["detail"] as? String == "unplugged"
-        }, "\(devices(lab))\n\(lab.logs())")
+        let unplugged = await LabHarness.waitUntil(seconds: 10) {
+            let entry = await device(lab, plugged)
+            return entry?["state"] as? String == "disconnected" && entry?["detail"] as? String == "unplugged"
+        }
+        let listedAtUnplug = await devices(lab)
+        #expect(unplugged, "\(listedAtUnplug)\n\(lab.logs())")
         #expect(daemonLog(lab).contains("/dev/ttyUSB1 unplugged: \(plugged) disconnected cleanly"))
-        let readingsAtUnplug = device(lab, plugged)?["readings"] as? Int ?? 0
-        let firstBefore = device(lab, first)?["readings"] as? Int ?? 0
-        #expect(await LabHarness.waitUntil(seconds: 10) { (device(lab, first)?["readings"] as? Int ?? 0) > firstBefore + 1 })
-        #expect(device(lab, plugged)?["readings"] as? Int == readingsAtUnplug)
+        let readingsAtUnplug = await device(lab, plugged)?["readings"] as? Int ?? 0
+        let firstBefore = await device(lab, first)?["readings"] as? Int ?? 0
+        #expect(await LabHarness.waitUntil(seconds: 10) { (await device(lab, first)?["readings"] as? Int ?? 0) > firstBefore + 1 })
+        #expect(await device(lab, plugged)?["readings"] as? Int == readingsAtUnplug)
 
         // Plugged in again (the kernel may give it another node): read again, under the same identity.
         try testbed.add("ttyUSB4", vendor: "10c4", product: "ea60", productName: "USB to UART Bridge Controller", serial: "HP-0002")
         try testbed.stream("ttyUSB4", other)
         #expect(await LabHarness.waitUntil(seconds: 60) {
-            device(lab, plugged)?["state"] as? String == "connected" && (device(lab, plugged)?["readings"] as? Int ?? 0) > readingsAtUnplug
+            let entry = await device(lab, plugged)
+            return entry?["state"] as? String == "connected" && (entry?["readings"] as? Int ?? 0) > readingsAtUnplug
         }, "\(lab.logs())")
 
         // A USB-serial adapter no profile matches (FTDI 0403:6001): ignored, said once per VID:PID.
@@ -90,12 +95,13 @@ struct HotplugTests {
         try testbed.add("ttyUSB5", vendor: "10c4", product: "ea60", productName: "USB to UART Bridge Controller", serial: "HP-0005")
         #expect(await LabHarness.waitUntil(seconds: 60) { daemonLog(lab).contains("/dev/ttyUSB5 (10c4:ea60) plugged in") }, "\(lab.logs())")
         #expect(daemonLog(lab).components(separatedBy: "0403:6001").count == 2, "\(daemonLog(lab))")
-        #expect(!devices(lab).contains { ($0["address"] as? String ?? "").hasPrefix("/dev/ttyUSB2") || ($0["address"] as? String ?? "") == "/dev/ttyUSB3" })
+        #expect(await !devices(lab).contains { ($0["address"] as? String ?? "").hasPrefix("/dev/ttyUSB2") || ($0["address"] as? String ?? "") == "/dev/ttyUSB3" })
 
         // The statically configured port (present at start) stays with devices[]: no second runner for it.
-        #expect(await LabHarness.waitUntil(seconds: 60) { (device(lab, "sn:contec-cms50d-plus:STATIC-1")?["readings"] as? Int ?? 0) >= 1 },
-                "\(devices(lab))\n\(lab.logs())")
-        #expect(device(lab, "sn:contec-cms50d-plus:HP-0009") == nil)
+        let staticRead = await LabHarness.waitUntil(seconds: 60) { (await device(lab, "sn:contec-cms50d-plus:STATIC-1")?["readings"] as? Int ?? 0) >= 1 }
+        let listed = await devices(lab)
+        #expect(staticRead, "\(listed)\n\(lab.logs())")
+        #expect(await device(lab, "sn:contec-cms50d-plus:HP-0009") == nil)
         #expect(daemonLog(lab).contains("/dev/ttyUSB9 (10c4:ea60) is configured as /dev/ttyUSB9"))
 
         // Nothing lost: after a clean stop, every reading the store took is at DOM.
@@ -120,11 +126,11 @@ struct HotplugTests {
         try writeConfiguration(lab, hotplug: #", "hotplug": {"enabled": false}"#)
         lab.daemonEnvironment = testbed.environment
         try lab.startDaemon()
-        #expect(await LabHarness.waitUntil(seconds: 10) { !devices(lab).isEmpty }, "\(lab.logs())")
+        #expect(await LabHarness.waitUntil(seconds: 10) { await !devices(lab).isEmpty }, "\(lab.logs())")
         try testbed.add("ttyUSB0", vendor: "10c4", product: "ea60", productName: "USB to UART Bridge Controller", serial: "HP-0001")
         try testbed.stream("ttyUSB0", UmockdevTestbed.legacyCMS50Second())
         try await Task.sleep(for: .seconds(2))
-        #expect(devices(lab).map { $0["key"] as? String } == ["sn:contec-cms50d-plus:STATIC-1"])
+        #expect(await devices(lab).map { $0["key"] as? String } == ["sn:contec-cms50d-plus:STATIC-1"])
         #expect(!daemonLog(lab).contains("hotplug"))
     }
 }

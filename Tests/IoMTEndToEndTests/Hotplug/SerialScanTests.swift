@@ -5,7 +5,7 @@ import Testing
 /// `iomtctl scan --serial` on a umockdev testbed: the adapters udev knows, each with the profile hotplug would use.
 @Suite(.enabled(if: LabPrerequisite.umockdev.shouldRun, "\(LabPrerequisite.umockdev.skipNote)"))
 struct SerialScanTests {
-    @Test func listsPresentAdaptersWithTheirProfile() throws {
+    @Test func listsPresentAdaptersWithTheirProfile() async throws {
         let directory = try LabHarness.temporaryDirectory("scan-serial")
         defer { try? FileManager.default.removeItem(at: directory) }
         let testbed = try UmockdevTestbed(log: directory.appendingPathComponent("umockdev.log"))
@@ -13,7 +13,7 @@ struct SerialScanTests {
         try testbed.add("ttyUSB0", vendor: "10c4", product: "ea60", productName: "USB to UART Bridge Controller", serial: "SCAN-1")
         try testbed.add("ttyUSB1", vendor: "0403", product: "6001", productName: "FT232R USB UART", serial: "SCAN-2")
         let iomtctl = LabHarness.binDirectory.appendingPathComponent("iomtctl").path
-        let (status, output) = try LabHarness.runProgram(iomtctl, ["scan", "--serial", "--json", "--profiles-dir",
+        let (status, output) = try await LabHarness.runProgram(iomtctl, ["scan", "--serial", "--json", "--profiles-dir",
                                                                    LabHarness.repositoryRoot.appendingPathComponent("DeviceProfiles").path],
                                                          environment: testbed.environment)
         #expect(status == 0, "\(output)")

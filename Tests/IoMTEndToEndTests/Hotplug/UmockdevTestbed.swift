@@ -67,8 +67,7 @@ final class UmockdevTestbed {
         guard process.isRunning else { return }
         try? input.fileHandleForWriting.write(contentsOf: Data("quit\n".utf8))
         try? input.fileHandleForWriting.close()
-        for _ in 0..<30 where process.isRunning { usleep(100_000) }
-        if process.isRunning { LabHarness.stop(process) }
+        if !LabHarness.waitForExit(process, seconds: 3) { LabHarness.stop(process) }
     }
 
     deinit { stop() }

@@ -15,12 +15,12 @@ struct DegradedStoreEndToEndTests {
 
     /// The scenario with the state directory on a tmpfs mounted with `options`, and a hook that appends
     /// "<epoch seconds.ns> <rule> <reading stored> <occurrence> <observed at>" per call.
-    func scenario(_ name: String, mountOptions: String) throws -> (GatewayScenario, state: String, hookOutput: String) {
+    func scenario(_ name: String, mountOptions: String) async throws -> (GatewayScenario, state: String, hookOutput: String) {
         try LabPrerequisite.root.require()
         let lab = try GatewayScenario(name: name)
         let state = lab.directory.appendingPathComponent("state").path
         try FileManager.default.createDirectory(atPath: state, withIntermediateDirectories: true)
-        let (status, output) = try LabHarness.runProgram("/bin/mount", ["-t", "tmpfs", "-o", mountOptions, "tmpfs", state])
+        let (status, output) = try await LabHarness.runProgram("/bin/mount", ["-t", "tmpfs", "-o", mountOptions, "tmpfs", state])
         guard status == 0 else { throw LabError("mount -o \(mountOptions) tmpfs on \(state) failed: \(output)") }
         let rules = lab.directory.appendingPathComponent("rules.json")
         try Self.rules.write(to: rules, atomically: true, encoding: .utf8)
@@ -35,19 +35,19 @@ struct DegradedStoreEndToEndTests {
     }
 
     /// `iomtctl status --json` from the running daemon.
-    func status(_ lab: GatewayScenario) -> [String: Any] {
-        guard let (code, output) = try? LabHarness.run("iomtctl", ["status", "--json", "--socket", lab.controlSocket]), code == 0 else { return [:] }
+    func status(_ lab: GatewayScenario) async -> [String: Any] {
+        guard let (code, output) = try? await LabHarness.run("iomtctl", ["status", "--json", "--socket", lab.controlSocket]), code == 0 else { return [:] }
         return (try? JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: Any]) ?? [:]
     }
 
-    func storeStatus(_ lab: GatewayScenario) -> [String: Any]? { status(lab)["store"] as? [String: Any] }
+    func storeStatus(_ lab: GatewayScenario) async -> [String: Any]? { await status(lab)["store"] as? [String: Any] }
 
     /// The degraded-store finding of `iomtctl doctor --json`, and the human `iomtctl status` text.
-    func degradedFinding(_ lab: GatewayScenario) throws -> (doctor: [String: Any]?, status: String) {
-        let (_, output) = try LabHarness.run("iomtctl", ["doctor", "--config", lab.configPath, "--socket", lab.controlSocket, "--json"])
+    func degradedFinding(_ lab: GatewayScenario) async throws -> (doctor: [String: Any]?, status: String) {
+        let (_, output) = try await LabHarness.run("iomtctl", ["doctor", "--config", lab.configPath, "--socket", lab.controlSocket, "--json"])
         let document = (try? JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: Any]) ?? [:]
         let finding = (document["findings"] as? [[String: Any]] ?? []).first { $0["check"] as? String == "store writes" }
-        return (finding, try LabHarness.run("iomtctl", ["status", "--socket", lab.controlSocket]).1)
+        return (finding, try await LabHarness.run("iomtctl", ["status", "--socket", lab.controlSocket]).1)
     }
 
     func hookCalls(_ path: String) -> [[String]] {
@@ -76,40 +76,41 @@ struct DegradedStoreEndToEndTests {
     }
 
     @Test func startsDegradedOnAReadOnlyStoreAndCommitsEverythingOnceItIsWritable() async throws {
-        let (lab, state, hookOutput) = try scenario("degraded-ro", mountOptions: "size=8m")
+        let (lab, state, hookOutput) = try await scenario("degraded-ro", mountOptions: "size=8m")
         defer { lab.stopAll(); StoreFaultFixtures.unmount(state) }
         // A store from an earlier run, then the file system goes read-only (as ext4 does after an I/O error):
         // SQLite would open the file read-only, and such a connection never writes again, even after a remount.
         do { _ = try Store(path: lab.storePath) }
-        let (remounted, remountOutput) = try LabHarness.runProgram("/bin/mount", ["-o", "remount,ro", state])
+        let (remounted, remountOutput) = try await LabHarness.runProgram("/bin/mount", ["-o", "remount,ro", state])
         #expect(remounted == 0, "\(remountOutput)")
         #expect(try await lab.startPeers(simulator: ["--generation", "v46", "--script", "dip"]))
         let start = Date()
         try lab.startDaemon()
 
         // Up and reading on a read-only state directory: status says so, and the hook hears both alarms.
-        let degraded = await LabHarness.waitUntil(seconds: 20) { storeStatus(lab)?["writable"] as? Bool == false }
+        let degraded = await LabHarness.waitUntil(seconds: 20) { await storeStatus(lab)?["writable"] as? Bool == false }
         #expect(degraded, "iomtd did not report a degraded store (running: \(lab.daemon!.isRunning))\n\(lab.logs())")
         let alarmed = await LabHarness.waitUntil(seconds: 50) {
             hookCalls(hookOutput).contains { $0[1] == "spo2-critical" && $0[2] == "no" } && hookCalls(hookOutput).contains { $0[1] == "store-unwritable" }
         }
         #expect(alarmed, "the exec hook did not hear the desaturation and store-unwritable: \(StoreFaultFixtures.lines(hookOutput))\n\(lab.logs())")
         #expect(lab.daemon!.isRunning)
-        let waiting = storeStatus(lab)?["readingsWaiting"] as? Int ?? 0
-        #expect(waiting > 0, "\(status(lab))")
+        let waiting = await storeStatus(lab)?["readingsWaiting"] as? Int ?? 0
+        let waitingStatus = await status(lab)
+        #expect(waiting > 0, "\(waitingStatus)")
         #expect(await lab.domObservationCount() == 0)
-        let (finding, human) = try degradedFinding(lab)
+        let (finding, human) = try await degradedFinding(lab)
         let detail = finding?["detail"] as? String ?? "", fix = finding?["fix"] as? String ?? ""
         #expect(finding?["status"] as? String == "problem", "\(String(describing: finding))")
         #expect(detail.contains("reading(s)"), "\(detail)")
         #expect(fix.contains("read-write") || fix.contains("state directory"), "\(fix)")
         #expect(human.contains("DEGRADED, the store cannot write"), "\(human)")
 
-        let (status, output) = try LabHarness.runProgram("/bin/mount", ["-o", "remount,rw", state])
+        let (status, output) = try await LabHarness.runProgram("/bin/mount", ["-o", "remount,rw", state])
         #expect(status == 0, "\(output)")
         let writableAt = Date()
         let recovered = await LabHarness.waitUntil(seconds: 30) {
-            let store = storeStatus(lab)
+            let store = await storeStatus(lab)
             return store?["writable"] as? Bool == true && store?["readingsWaiting"] as? Int == 0
         }
         #expect(recovered, "the store was not opened after the remount\n\(lab.logs())")
@@ -120,23 +121,24 @@ struct DegradedStoreEndToEndTests {
     }
 
     @Test func aDiskFillingUpDuringADesaturationStillAlarmsAndLosesNothing() async throws {
-        let (lab, state, hookOutput) = try scenario("degraded-full", mountOptions: "size=4m")
+        let (lab, state, hookOutput) = try await scenario("degraded-full", mountOptions: "size=4m")
         defer { lab.stopAll(); StoreFaultFixtures.unmount(state) }
         #expect(try await lab.startPeers(simulator: ["--generation", "v46", "--script", "dip"]))
         try lab.startDaemon()
         #expect(await LabHarness.waitUntil(seconds: 20) { (await lab.domObservationCount() ?? 0) >= 3 }, "\(lab.logs())")
 
-        try StoreFaultFixtures.fill(state)
+        try await StoreFaultFixtures.fill(state)
         let fullAt = Date()
         // An episode that starts while the disk is full: its alarm says the reading was not stored.
         let alarmed = await LabHarness.waitUntil(seconds: 60) { hookCalls(hookOutput).contains { $0[1] == "spo2-critical" && $0[2] == "no" } }
         #expect(alarmed, "no alarm while the disk was full: \(StoreFaultFixtures.lines(hookOutput))\n\(lab.logs())")
-        let degraded = await LabHarness.waitUntil(seconds: 10) { storeStatus(lab)?["writable"] as? Bool == false }
-        #expect(degraded, "\(status(lab))")
-        let problem = storeStatus(lab)?["problem"] as? String ?? ""
+        let degraded = await LabHarness.waitUntil(seconds: 10) { await storeStatus(lab)?["writable"] as? Bool == false }
+        let degradedStatus = await status(lab)
+        #expect(degraded, "\(degradedStatus)")
+        let problem = await storeStatus(lab)?["problem"] as? String ?? ""
         #expect(problem.contains("full") || problem.contains("FULL"), "\(problem)")
         #expect(hookCalls(hookOutput).contains { $0[1] == "store-unwritable" })
-        let (finding, human) = try degradedFinding(lab)
+        let (finding, human) = try await degradedFinding(lab)
         let detail = finding?["detail"] as? String ?? "", fix = finding?["fix"] as? String ?? ""
         #expect(detail.contains("(full)"), "\(detail)")
         #expect(fix.contains("free space"), "\(fix)")
@@ -149,7 +151,7 @@ struct DegradedStoreEndToEndTests {
         try FileManager.default.removeItem(atPath: state + "/filler")
         let freedAt = Date()
         let recovered = await LabHarness.waitUntil(seconds: 30) {
-            let store = storeStatus(lab)
+            let store = await storeStatus(lab)
             return store?["writable"] as? Bool == true && store?["readingsWaiting"] as? Int == 0
         }
         #expect(recovered, "deferred readings not committed after space returned\n\(lab.logs())")

@@ -21,18 +21,19 @@ enum StoreFaultFixtures {
     }
 
     /// A tmpfs of `kilobytes` mounted on a new directory; unmount with `unmount`.
-    static func mountSmallTmpfs(kilobytes: Int) throws -> String {
+    static func mountSmallTmpfs(kilobytes: Int) async throws -> String {
         let directory = try LabHarness.temporaryDirectory("store-fault").path
-        let (status, output) = try LabHarness.runProgram("/bin/mount", ["-t", "tmpfs", "-o", "size=\(kilobytes)k", "tmpfs", directory])
+        let (status, output) = try await LabHarness.runProgram("/bin/mount", ["-t", "tmpfs", "-o", "size=\(kilobytes)k", "tmpfs", directory])
         guard status == 0 else { throw LabError("mount tmpfs on \(directory) failed: \(output)") }
         return directory
     }
 
-    static func unmount(_ directory: String) { _ = try? LabHarness.runProgram("/bin/umount", [directory]) }
+    /// Synchronous: it runs in `defer` at the end of a test, where nothing can be awaited.
+    static func unmount(_ directory: String) { _ = try? LabHarness.runProgramBlocking("/bin/umount", [directory]) }
 
     /// Fills the file system holding `directory` to the last byte with `filler`.
-    static func fill(_ directory: String) throws {
-        _ = try LabHarness.runProgram("/bin/dd", ["if=/dev/zero", "of=\(directory)/filler", "bs=4096"])
+    static func fill(_ directory: String) async throws {
+        _ = try await LabHarness.runProgram("/bin/dd", ["if=/dev/zero", "of=\(directory)/filler", "bs=4096"])
         var info = statvfs()
         guard statvfs(directory, &info) == 0, info.f_bavail == 0 else { throw LabError("\(directory) is not full after dd") }
     }

@@ -28,14 +28,14 @@ import Testing
 
     @Test func aDesaturationOnAFullDiskReachesTheHookAtOnceAndIsStoredFlaggedWhenSpaceReturns() async throws {
         guard try StoreFaultFixtures.canMount() else { return }
-        let mount = try StoreFaultFixtures.mountSmallTmpfs(kilobytes: 1024)
+        let mount = try await StoreFaultFixtures.mountSmallTmpfs(kilobytes: 1024)
         defer { StoreFaultFixtures.unmount(mount) }
         let hooks = try LabHarness.temporaryDirectory("store-fault-hook").path
         let s = try setup(storeDirectory: mount, hookDirectory: hooks)
         let stored = await s.pipeline.accept([StoreFaultFixtures.lowSpO2(95, at: s.clock.now())])
         #expect(stored.count == 1)
 
-        try StoreFaultFixtures.fill(mount)
+        try await StoreFaultFixtures.fill(mount)
         s.clock.advance(milliseconds: 1000)
         let refused = await s.pipeline.accept([StoreFaultFixtures.lowSpO2(80, at: s.clock.now())])
         #expect(refused.isEmpty) // SQLITE_FULL: not acknowledged…

@@ -37,7 +37,7 @@ import Testing
             _ = try await store.append([StoreFaultFixtures.lowSpO2(97, at: time)])
             try await store.checkpoint()
         }
-        let (okStatus, okText) = try LabHarness.run("iomtctl", ["store", "check", "--db", healthy, "--json"])
+        let (okStatus, okText) = try await LabHarness.run("iomtctl", ["store", "check", "--db", healthy, "--json"])
         #expect(okStatus == 0, "\(okText)")
         let report = try JSONSerialization.jsonObject(with: Data(okText.utf8)) as? [String: Any] ?? [:]
         #expect(report["healthy"] as? Bool == true)
@@ -50,13 +50,13 @@ import Testing
         try handle.seek(toOffset: 4096)
         handle.write(Data(repeating: 0xA5, count: 4096 * 3))
         try handle.close()
-        let (badStatus, badText) = try LabHarness.run("iomtctl", ["store", "check", "--db", damaged])
+        let (badStatus, badText) = try await LabHarness.run("iomtctl", ["store", "check", "--db", damaged])
         #expect(badStatus == 1, "\(badText)")
         #expect(badText.contains("PROBLEMS FOUND"))
 
         let notADatabase = directory.appendingPathComponent("text.sqlite").path
         try "not a database".write(toFile: notADatabase, atomically: true, encoding: .utf8)
-        #expect(try LabHarness.run("iomtctl", ["store", "check", "--db", notADatabase]).0 == 1)
+        #expect(try await LabHarness.run("iomtctl", ["store", "check", "--db", notADatabase]).0 == 1)
     }
 
     @Test func storeRecoverCopiesTheReadableRowsIntoANewStore() async throws {
@@ -69,10 +69,10 @@ import Testing
             try await store.checkpoint()
         }
         let target = directory.appendingPathComponent("new.sqlite").path
-        let (status, text) = try LabHarness.run("iomtctl", ["store", "recover", "--from", source, "--to", target])
+        let (status, text) = try await LabHarness.run("iomtctl", ["store", "recover", "--from", source, "--to", target])
         #expect(status == 0, "\(text)")
         let recovered = try Store(path: target)
         #expect(try await recovered.pending(destination: "dom", limit: 100).count == 20)
-        #expect(try LabHarness.run("iomtctl", ["store", "recover", "--from", source, "--to", target]).0 == 2) // never overwrites
+        #expect(try await LabHarness.run("iomtctl", ["store", "recover", "--from", source, "--to", target]).0 == 2) // never overwrites
     }
 }
