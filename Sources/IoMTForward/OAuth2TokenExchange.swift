@@ -8,7 +8,7 @@ struct OAuth2TokenExchange: Sendable {
 
     func request() throws(HTTPError) -> HTTPRequest {
         let secret: String
-        do { secret = try FileIO.readText(configuration.clientSecretFile).trimmingWhitespace } catch {
+        do { secret = try FileIO.readText(configuration.clientSecretFile).trimmingSpaces } catch {
             throw .tokenEndpoint("cannot read the client secret file \(configuration.clientSecretFile): \(error); check dom.oauth2.clientSecretFile")
         }
         guard !secret.isEmpty else {
@@ -77,14 +77,5 @@ enum JSONFieldText {
     static func describe(_ value: JSONValue) -> String {
         if let text = value.stringValue { return "\"\(text)\"" }
         return value.numberText ?? value.kindDescription
-    }
-}
-
-extension String {
-    var trimmingWhitespace: String {
-        let isSpace: (Unicode.Scalar) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\r" || $0 == "\n" }
-        var scalars = Substring.UnicodeScalarView(unicodeScalars.drop(while: isSpace))
-        while let last = scalars.last, isSpace(last) { scalars.removeLast() }
-        return String(scalars)
     }
 }

@@ -2,6 +2,7 @@
 /// path such as `serial.parity`), what was expected and what was found, so a technician can fix the
 /// file without reading our code. All issues of a file are collected, not just the first.
 public struct ProfileError: Error, CustomStringConvertible, Equatable {
+    /// Made by the loader and validator only (the memberwise init).
     public struct Issue: Sendable, Hashable, CustomStringConvertible {
         /// Path of the profile file as given to the loader.
         public let file: String
@@ -9,10 +10,6 @@ public struct ProfileError: Error, CustomStringConvertible, Equatable {
         public let field: String
         public let expected: String
         public let found: String
-
-        public init(file: String, field: String, expected: String, found: String) {
-            self.file = file; self.field = field; self.expected = expected; self.found = found
-        }
 
         public var description: String { "\(file): \(field): expected \(expected), found \(found)" }
     }

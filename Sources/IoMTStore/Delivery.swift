@@ -53,20 +53,8 @@ extension Store {
     public func recordFailure(_ ids: [Int64], destination: String, kind: String, message: String, at time: Instant) throws(StoreError) {
         guard !ids.isEmpty else { return }
         try connection.transaction { () throws(StoreError) in
-            let update = try connection.statement("""
-                UPDATE delivery SET attempts = attempts + 1, last_error_kind = ?1, last_error_message = ?2
-                WHERE reading_id = ?3 AND destination = ?4 AND state = 0
-                """)
-            var changed = 0
-            for id in ids {
-                update.reset()
-                try update.bind(kind, at: 1)
-                try update.bind(message, at: 2)
-                try update.bind(id, at: 3)
-                try update.bind(destination, at: 4)
-                try update.run()
-                changed += connection.changes
-            }
+            let changed = try updatePending(ids, destination: destination,
+                                            set: "attempts = attempts + 1, last_error_kind = ?3, last_error_message = ?4", to: [kind, message])
             let count = try connection.statement("""
                 INSERT INTO delivery_failures (destination, kind, count) VALUES (?1, ?2, ?3)
                 ON CONFLICT (destination, kind) DO UPDATE SET count = count + excluded.count
@@ -82,24 +70,29 @@ extension Store {
     public func quarantine(_ ids: [Int64], destination: String, reason: String, at time: Instant) throws(StoreError) {
         guard !ids.isEmpty else { return }
         let changed = try connection.transaction { () throws(StoreError) -> Int in
-            let update = try connection.statement("""
-                UPDATE delivery SET state = 2, last_error_kind = 'quarantined', last_error_message = ?1
-                WHERE reading_id = ?2 AND destination = ?3 AND state = 0
-                """)
-            var changed = 0
-            for id in ids {
-                update.reset()
-                try update.bind(reason, at: 1)
-                try update.bind(id, at: 2)
-                try update.bind(destination, at: 3)
-                try update.run()
-                changed += connection.changes
-            }
+            let changed = try updatePending(ids, destination: destination,
+                                            set: "state = 2, last_error_kind = 'quarantined', last_error_message = ?3", to: [reason])
             try insertAudit(actor: "store", action: "quarantine",
                             detail: "\(changed) reading(s) for \(destination): \(reason)", at: time)
             return changed
         }
         backlog[destination, default: 0] -= changed
+    }
+
+    /// Sets `assignments` (whose values are ?3, ?4, … from `values`) on each of `ids` still pending for `destination`,
+    /// row by row as a failure arrives (a repeated id counts again); returns the rows changed.
+    private func updatePending(_ ids: [Int64], destination: String, set assignments: String, to values: [String]) throws(StoreError) -> Int {
+        let update = try connection.statement("UPDATE delivery SET \(assignments) WHERE reading_id = ?1 AND destination = ?2 AND state = 0")
+        var changed = 0
+        for id in ids {
+            update.reset()
+            try update.bind(id, at: 1)
+            try update.bind(destination, at: 2)
+            for (offset, value) in values.enumerated() { try update.bind(value, at: Int32(3 + offset)) }
+            try update.run()
+            changed += connection.changes
+        }
+        return changed
     }
 
     /// Rows set aside, oldest first, with why: quarantined ones with the reason they were refused, held ones (no

@@ -10,35 +10,31 @@ final class SQLiteConnection {
     private(set) var handle: OpaquePointer?
     private var statements: [String: SQLiteStatement] = [:]
 
-    init(path: String) throws(StoreError) {
-        self.path = path
-        var db: OpaquePointer?
-        let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX
-        let code = sqlite3_open_v2(path, &db, flags, nil)
-        guard code == SQLITE_OK, let db else {
-            let message = db.map { String(cString: sqlite3_errmsg($0)) } ?? "out of memory"
-            sqlite3_close_v2(db)
-            throw .open(path: path, message: "\(message) (SQLite code \(code)); check that the directory exists and is writable")
-        }
-        handle = db
-        sqlite3_extended_result_codes(db, 1)
+    convenience init(path: String) throws(StoreError) {
+        try self.init(path: path, name: path, flags: SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                      hint: "check that the directory exists and is writable")
     }
 
     /// Opens an existing file strictly read-only (SQLITE_OPEN_READONLY) and creates no file. While a writer
     /// holds the database its -wal and -shm exist and are shared, so committed rows still in the WAL are seen.
     /// Without them (no writer; a clean close removes both) a read-only open would create them, so the file is
     /// opened `immutable=1` instead: nothing to share, nothing created.
-    init(readOnlyPath path: String) throws(StoreError) {
+    convenience init(readOnlyPath path: String) throws(StoreError) {
+        let shared = FileIO.exists(path + "-wal") && FileIO.exists(path + "-shm")
+        try self.init(path: path, name: shared ? path : "file:" + Self.uriPath(path) + "?immutable=1",
+                      flags: SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX | (shared ? 0 : SQLITE_OPEN_URI),
+                      hint: "check that the file exists and is readable")
+    }
+
+    /// `name` is what SQLite opens (the path, or a URI naming it); a failure names `path` and `hint`s what to check.
+    private init(path: String, name: String, flags: Int32, hint: String) throws(StoreError) {
         self.path = path
         var db: OpaquePointer?
-        let shared = FileIO.exists(path + "-wal") && FileIO.exists(path + "-shm")
-        let name = shared ? path : "file:" + Self.uriPath(path) + "?immutable=1"
-        let flags = SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX | (shared ? 0 : SQLITE_OPEN_URI)
         let code = sqlite3_open_v2(name, &db, flags, nil)
         guard code == SQLITE_OK, let db else {
             let message = db.map { String(cString: sqlite3_errmsg($0)) } ?? "out of memory"
             sqlite3_close_v2(db)
-            throw .open(path: path, message: "\(message) (SQLite code \(code)); check that the file exists and is readable")
+            throw .open(path: path, message: "\(message) (SQLite code \(code)); \(hint)")
         }
         handle = db
         sqlite3_extended_result_codes(db, 1)

@@ -22,8 +22,7 @@ enum AlertLatencyBench {
         print("5. frame on pty → alert dispatched (exec hook, webhook)")
         let devices = 100
         let seconds = options.quick ? 8 : 30
-        guard let profile = try? ProfileLoader(knownDriverIds: DriverRegistry.driverIds).load(directory: BenchPaths.profiles)
-            .first(where: { $0.id == "contec-cms50d-plus" }), let settings = profile.serial else { print("  cannot load profiles"); return }
+        guard let (profile, settings) = PtyDeviceFleet.cms50Profile() else { return }
         let directory = BenchPaths.scratch("alerts")
         guard let store = try? Store(path: directory + "/bench.sqlite") else { print("  cannot open store"); return }
         let receiver = DOMReceiver(configuration: DOMReceiverConfiguration())
@@ -40,46 +39,20 @@ enum AlertLatencyBench {
         let pipeline = IngestPipeline(store: store, alerts: AlertEvaluator(ruleSet: rules, context: AlertContext(deviceClasses: [profile.id: profile.deviceClass]), store: store),
                                       dispatcher: AlertDispatcher(store: store, channels: [hook, webhook], clock: clock),
                                       forwarder: nil, health: HealthMonitor(clock: clock), clock: clock)
-        var terminals: [PseudoTerminal] = []
-        for _ in 0..<devices {
-            guard let pty = try? PseudoTerminal() else { print("  cannot open pty"); return }
-            terminals.append(pty)
-        }
-        var connections: [SerialConnection] = []
-        var readers: [Task<Void, Never>] = []
-        for (index, pty) in terminals.enumerated() {
-            let connection = SerialConnection(path: pty.slavePath, settings: settings)
-            connections.append(connection)
-            let device = DeviceIdentity(profileId: profile.id, manufacturer: profile.manufacturer, model: profile.model, serialNumber: "ALR-\(index)")
-            writes.register(key: device.key, index: index)
-            readers.append(Task {
-                var reader = try! DriverRegistry.makeReader(for: profile)
-                let normaliser = Normaliser()
-                for await event in connection.chunks() {
-                    guard case let .data(bytes, at) = event else { continue }
-                    let output = reader.handle(.bytes(bytes), at: at)
-                    guard !output.measurements.isEmpty else { continue }
-                    await pipeline.accept(output.measurements.map { normaliser.normalise($0, device: device, patientId: nil, receivedAt: at) })
-                }
-            })
-        }
+        guard let fleet = PtyDeviceFleet.open(devices: devices, profile: profile, settings: settings, serialPrefix: "ALR", pipeline: pipeline) else { return }
+        for (index, device) in fleet.identities.enumerated() { writes.register(key: device.key, index: index) }
         // SpO2 alternates 85/97 % every second, so each device raises an alert about every 2 s.
-        startStaggeredCMS50Writer(ptys: terminals, seconds: seconds, spo2: { ($0 / 100) % 2 == 0 ? 85 : 97 },
-                                  wrote: { writes.wrote(device: $0) })
-        try? await Task.sleep(for: .seconds(seconds + 3))
-        for connection in connections { connection.stop() }
-        for reader in readers { reader.cancel() }
+        await fleet.feed(seconds: seconds, settleSeconds: 3, spo2: { ($0 / 100) % 2 == 0 ? 85 : 97 }, wrote: { writes.wrote(device: $0) })
         try? await Task.sleep(for: .seconds(1))
         let stored = (try? await store.alerts(limit: 1_000_000).count) ?? -1
         print("  alerts stored \(stored), delivered: exec hook \(hook.latencies.count), webhook \(webhook.latencies.count), " +
               "at the receiver \(receiver.webhookCalls().count)")
         // The first alert of each device may come from a window filled before timing was steady: skip them.
         for (name, channel) in [("exec hook", hook), ("webhook", webhook)] {
-            let measured = Array(channel.latencies.dropFirst(devices))
-            report.add("frame→alert (\(name)) p50, 100 devices (\(measured.count) alerts)", String(format: "%.3f ms", Percentile.of(measured, 50)), target: "—")
-            report.add("frame→alert (\(name)) p99, 100 devices", String(format: "%.3f ms", Percentile.of(measured, 99)), target: "≤ 20 ms")
+            report.addPercentiles("frame→alert (\(name))", setting: "100 devices", counted: "alerts", Array(channel.latencies.dropFirst(devices)),
+                                  p99Target: "≤ 20 ms")
         }
-        for pty in terminals { pty.close() }
+        fleet.close()
         try? FileManager.default.removeItem(atPath: directory)
     }
 }

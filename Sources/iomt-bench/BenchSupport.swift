@@ -1,7 +1,9 @@
 import Foundation
 import IoMTCore
+import IoMTDaemon
 import IoMTDrivers
 import IoMTLab
+import IoMTProfiles
 import IoMTTransport
 
 struct BenchOptions {
@@ -20,6 +22,12 @@ final class BenchReport: @unchecked Sendable {
     func add(_ name: String, _ value: String, target: String) {
         lines.append((name, value, target))
         print(String(format: "  %-58@ %18@   (target %@)", name as NSString, value as NSString, target as NSString))
+    }
+    /// The median and the 99th percentile of `latencies` (milliseconds): "`name` p50, `setting` (N `counted`)" and
+    /// "`name` p99, `setting`", the target on the p99.
+    func addPercentiles(_ name: String, setting: String, counted: String, _ latencies: [Double], p99Target: String) {
+        add("\(name) p50, \(setting) (\(latencies.count) \(counted))", String(format: "%.3f ms", Percentile.of(latencies, 50)), target: "—")
+        add("\(name) p99, \(setting)", String(format: "%.3f ms", Percentile.of(latencies, 99)), target: p99Target)
     }
     func printSummary() {
         print("\n| measurement | value | target |\n|---|---|---|")
@@ -80,4 +88,69 @@ func startStaggeredCMS50Writer(ptys: [PseudoTerminal], seconds: Int, spo2: @esca
         }
     }
     writer.start()
+}
+
+/// Simulated devices on pseudo-terminals read the daemon's serial way: a `SerialConnection` per pty, the profile's
+/// reader and a `Normaliser`, every chunk's measurements handed to `pipeline`; `accepted(device)` runs once the
+/// pipeline took a device's readings (the latency benchmarks time it).
+struct PtyDeviceFleet {
+    let terminals: [PseudoTerminal]
+    let identities: [DeviceIdentity]
+    private let connections: [SerialConnection]
+    private let readers: [Task<Void, Never>]
+
+    /// nil (after saying why) when a pty cannot be opened.
+    static func open(devices: Int, profile: DeviceProfile, settings: SerialSettings, serialPrefix: String, pipeline: IngestPipeline,
+                     accepted: @escaping @Sendable (Int) -> Void = { _ in }) -> PtyDeviceFleet? {
+        var terminals: [PseudoTerminal] = []
+        for _ in 0..<devices {
+            guard let pty = try? PseudoTerminal() else { print("  cannot open pty"); return nil }
+            terminals.append(pty)
+        }
+        var connections: [SerialConnection] = []
+        var identities: [DeviceIdentity] = []
+        var readers: [Task<Void, Never>] = []
+        for (index, pty) in terminals.enumerated() {
+            let connection = SerialConnection(path: pty.slavePath, settings: settings)
+            connections.append(connection)
+            let device = DeviceIdentity(profileId: profile.id, manufacturer: profile.manufacturer, model: profile.model,
+                                        serialNumber: "\(serialPrefix)-\(index)")
+            identities.append(device)
+            readers.append(Task {
+                var reader = try! DriverRegistry.makeReader(for: profile)
+                let normaliser = Normaliser()
+                for await event in connection.chunks() {
+                    guard case let .data(bytes, at) = event else { continue }
+                    let output = reader.handle(.bytes(bytes), at: at)
+                    guard !output.measurements.isEmpty else { continue }
+                    await pipeline.accept(output.measurements.map { normaliser.normalise($0, device: device, patientId: nil, receivedAt: at) })
+                    accepted(index)
+                }
+            })
+        }
+        return PtyDeviceFleet(terminals: terminals, identities: identities, connections: connections, readers: readers)
+    }
+
+    /// The CMS50D+ profile the pty benchmarks read their devices with, and its serial settings; nil after saying why.
+    static func cms50Profile() -> (DeviceProfile, SerialSettings)? {
+        guard let profile = try? ProfileLoader(knownDriverIds: DriverRegistry.driverIds).load(directory: BenchPaths.profiles)
+            .first(where: { $0.id == "contec-cms50d-plus" }), let settings = profile.serial else { print("  cannot load profiles"); return nil }
+        return (profile, settings)
+    }
+
+    /// Every device writes one frame a second for `seconds` (`startStaggeredCMS50Writer`); the readers get `settleSeconds`
+    /// more to finish, then stop.
+    func feed(seconds: Int, settleSeconds: Int, spo2: @escaping @Sendable (Int) -> Int, wrote: @escaping @Sendable (Int) -> Void) async {
+        startStaggeredCMS50Writer(ptys: terminals, seconds: seconds, spo2: spo2, wrote: wrote)
+        try? await Task.sleep(for: .seconds(seconds + settleSeconds))
+        stopReading()
+    }
+
+    /// Stops the connections and their readers; the ptys stay open until `close()`.
+    func stopReading() {
+        for connection in connections { connection.stop() }
+        for reader in readers { reader.cancel() }
+    }
+
+    func close() { for pty in terminals { pty.close() } }
 }

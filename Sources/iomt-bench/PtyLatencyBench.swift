@@ -18,8 +18,7 @@ enum PtyLatencyBench {
         print("2. frame on pty → committed latency")
         let devices = 100
         let seconds = options.quick ? 8 : 20
-        guard let profile = try? ProfileLoader(knownDriverIds: DriverRegistry.driverIds).load(directory: BenchPaths.profiles)
-            .first(where: { $0.id == "contec-cms50d-plus" }), let settings = profile.serial else { print("  cannot load profiles"); return }
+        guard let (profile, settings) = PtyDeviceFleet.cms50Profile() else { return }
         let directory = BenchPaths.scratch("latency")
         guard let store = try? Store(path: directory + "/bench.sqlite") else { print("  cannot open store"); return }
         let clock = SystemClock()
@@ -27,42 +26,15 @@ enum PtyLatencyBench {
         let pipeline = IngestPipeline(store: store, alerts: AlertEvaluator(ruleSet: RuleSet(rules: [])),
                                       dispatcher: AlertDispatcher(store: store, channels: [], clock: clock),
                                       forwarder: nil, health: health, clock: clock)
-        var terminals: [PseudoTerminal] = []
-        for _ in 0..<devices {
-            guard let pty = try? PseudoTerminal() else { print("  cannot open pty"); return }
-            terminals.append(pty)
-        }
         let recorder = LatencyRecorder(devices: devices)
-        var connections: [SerialConnection] = []
-        var readers: [Task<Void, Never>] = []
-        for (index, pty) in terminals.enumerated() {
-            let connection = SerialConnection(path: pty.slavePath, settings: settings)
-            connections.append(connection)
-            let device = DeviceIdentity(profileId: profile.id, manufacturer: profile.manufacturer, model: profile.model, serialNumber: "LAT-\(index)")
-            readers.append(Task {
-                var reader = try! DriverRegistry.makeReader(for: profile)
-                let normaliser = Normaliser()
-                for await event in connection.chunks() {
-                    guard case let .data(bytes, at) = event else { continue }
-                    let output = reader.handle(.bytes(bytes), at: at)
-                    guard !output.measurements.isEmpty else { continue }
-                    let observations = output.measurements.map { normaliser.normalise($0, device: device, patientId: nil, receivedAt: at) }
-                    await pipeline.accept(observations)
-                    recorder.committed(device: index)
-                }
-            })
-        }
+        guard let fleet = PtyDeviceFleet.open(devices: devices, profile: profile, settings: settings, serialPrefix: "LAT", pipeline: pipeline,
+                                              accepted: { recorder.committed(device: $0) }) else { return }
         // Writer: each device sends one frame per second, staggered across the second.
-        startStaggeredCMS50Writer(ptys: terminals, seconds: seconds, spo2: { _ in 97 }, wrote: { recorder.wrote(device: $0) })
-        try? await Task.sleep(for: .seconds(seconds + 2))
-        for connection in connections { connection.stop() }
-        for reader in readers { reader.cancel() }
-        let values = recorder.latencies
+        await fleet.feed(seconds: seconds, settleSeconds: 2, spo2: { _ in 97 }, wrote: { recorder.wrote(device: $0) })
         // The first second of each device fills its first window: skip warm-up samples.
-        let measured = Array(values.dropFirst(devices))
-        report.add("frame→committed p50, 100 devices @ 1 Hz (\(measured.count) readings)", String(format: "%.3f ms", Percentile.of(measured, 50)), target: "—")
-        report.add("frame→committed p99, 100 devices @ 1 Hz", String(format: "%.3f ms", Percentile.of(measured, 99)), target: "≤ 2 ms")
-        for pty in terminals { pty.close() }
+        report.addPercentiles("frame→committed", setting: "100 devices @ 1 Hz", counted: "readings", Array(recorder.latencies.dropFirst(devices)),
+                              p99Target: "≤ 2 ms")
+        fleet.close()
         try? FileManager.default.removeItem(atPath: directory)
     }
 }

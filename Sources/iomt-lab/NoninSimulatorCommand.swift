@@ -11,41 +11,16 @@ func runNoninSimulatorCommand(_ args: [String]) -> Int32 {
     Runs until SIGINT or SIGTERM.
     """
     var format = NoninSimulator.Format.format2
-    var link: String? = nil
-    var script = OximetryScript.demo
-    var garbage: CMS50Simulator.Garbage? = nil
-    var seed: UInt64 = 1
+    var options = SerialSimulatorOptions(oximeter: true)
     let parsed = parseOptions(args.dropFirst(), usage: usage) { option, value in
-        switch option {
-        case "--format":
-            guard let number = Int(value), let parsed = NoninSimulator.Format(rawValue: number) else { return "--format must be 2 or 8, got \"\(value)\"" }
-            format = parsed
-        case "--link": link = value
-        case "--script":
-            guard let parsed = OximetryScript.named(value) else { return "unknown script \"\(value)\" (expected demo, steady or dip)" }
-            script = parsed
-        case "--garbage":
-            guard let rate = Double(value), rate >= 0, rate <= 1 else { return "--garbage must be 0…1, got \"\(value)\"" }
-            garbage = .init(rate: rate)
-        case "--seed":
-            guard let number = UInt64(value) else { return "--seed must be a non-negative integer" }
-            seed = number
-        default: return "unknown option \(option)"
-        }
+        guard option == "--format" else { return options.apply(option, value) }
+        guard let number = Int(value), let parsed = NoninSimulator.Format(rawValue: number) else { return "--format must be 2 or 8, got \"\(value)\"" }
+        format = parsed
         return nil
     }
     guard parsed else { return 64 }
-    let simulator = NoninSimulator(format: format, script: script, seed: seed, garbage: garbage)
-    do {
-        let path = try simulator.start(symlinkPath: link)
-        print("nonin format \(format.rawValue): \(path)" + (link.map { " (link \($0))" } ?? ""))
-    } catch {
-        FileHandle.standardError.write(Data("iomt-lab sim: cannot start the Nonin simulator: \(error)\n".utf8))
-        return 1
+    let simulator = NoninSimulator(format: format, script: options.script, seed: options.seed, garbage: options.garbage)
+    return runUntilTerminated(simulator, name: "nonin format \(format.rawValue)", device: "Nonin", link: options.link) {
+        "nonin: stopped after \(simulator.byteCount) bytes"
     }
-    fflush(nil) // the path must reach a pipe reader before we block
-    waitForTerminationSignal()
-    simulator.stop()
-    print("nonin: stopped after \(simulator.byteCount) bytes")
-    return 0
 }

@@ -24,57 +24,37 @@ func runSimulatorCommand(_ args: [String]) -> Int32 {
         return 64
     }
     var generation = CMS50Simulator.Generation.legacy
-    var link: String? = nil
-    var script = OximetryScript.demo
+    var options = SerialSimulatorOptions(oximeter: true)
     var replayFile: String? = nil
     var count = 1
-    var garbage: CMS50Simulator.Garbage? = nil
-    var seed: UInt64 = 1
-
-    func fail(_ message: String) -> Int32 {
-        FileHandle.standardError.write(Data("iomt-lab sim: \(message)\n\(usage)\n".utf8))
-        return 64
-    }
-    var index = 1
-    while index < args.count {
-        let option = args[index]
-        guard index + 1 < args.count else { return fail("\(option) needs a value") }
-        let value = args[index + 1]
+    let parsed = parseOptions(args.dropFirst(), usage: usage) { option, value in
         switch option {
         case "--generation":
-            guard let parsed = CMS50Simulator.Generation(rawValue: value) else { return fail("unknown generation \"\(value)\" (expected legacy or v46)") }
+            guard let parsed = CMS50Simulator.Generation(rawValue: value) else { return "unknown generation \"\(value)\" (expected legacy or v46)" }
             generation = parsed
-        case "--link": link = value
-        case "--script":
-            guard let parsed = OximetryScript.named(value) else { return fail("unknown script \"\(value)\" (expected demo, steady or dip)") }
-            script = parsed
         case "--replay": replayFile = value
         case "--count":
-            guard let parsed = Int(value), parsed >= 1, parsed <= 64 else { return fail("--count must be 1…64, got \"\(value)\"") }
+            guard let parsed = Int(value), parsed >= 1, parsed <= 64 else { return "--count must be 1…64, got \"\(value)\"" }
             count = parsed
-        case "--garbage":
-            guard let parsed = Double(value), parsed >= 0, parsed <= 1 else { return fail("--garbage must be 0…1, got \"\(value)\"") }
-            garbage = .init(rate: parsed)
-        case "--seed":
-            guard let parsed = UInt64(value) else { return fail("--seed must be a non-negative integer") }
-            seed = parsed
-        default: return fail("unknown option \(option)")
+        default: return options.apply(option, value)
         }
-        index += 2
+        return nil
     }
+    guard parsed else { return 64 }
 
     var capture: String? = nil
     if let replayFile {
         guard let text = try? String(contentsOfFile: replayFile, encoding: .utf8) else {
-            return fail("cannot read \(replayFile); pass a Firmware-Fixtures/<driver>/<case>/capture.hex")
+            FileHandle.standardError.write(Data("iomt-lab sim: cannot read \(replayFile); pass a Firmware-Fixtures/<driver>/<case>/capture.hex\n\(usage)\n".utf8))
+            return 64
         }
         capture = text
     }
 
     var simulators: [CMS50Simulator] = []
     for number in 1...count {
-        let simulator = CMS50Simulator(generation: generation, script: script, seed: seed &+ UInt64(number - 1), garbage: garbage)
-        let devicePath = link.map { count == 1 ? $0 : "\($0)-\(number)" }
+        let simulator = CMS50Simulator(generation: generation, script: options.script, seed: options.seed &+ UInt64(number - 1), garbage: options.garbage)
+        let devicePath = options.link.map { count == 1 ? $0 : "\($0)-\(number)" }
         do {
             if let capture { try simulator.replay(captureHexText: capture) }
             let path = try simulator.start(symlinkPath: devicePath)

@@ -11,38 +11,24 @@ func runSpirometerSimulatorCommand(_ args: [String]) -> Int32 {
       --tear R       probability 0…1 that a report is cut off halfway
     Runs until SIGINT or SIGTERM.
     """
-    var link: String? = nil
+    var options = SerialSimulatorOptions(oximeter: false)
     var interval = 10.0
     var tear = 0.0
-    var seed: UInt64 = 1
     let parsed = parseOptions(args.dropFirst(), usage: usage) { option, value in
         switch option {
-        case "--link": link = value
         case "--interval":
             guard let seconds = Double(value), seconds >= 0.1, seconds <= 3600 else { return "--interval must be 0.1…3600 seconds, got \"\(value)\"" }
             interval = seconds
         case "--tear":
             guard let rate = Double(value), rate >= 0, rate <= 1 else { return "--tear must be 0…1, got \"\(value)\"" }
             tear = rate
-        case "--seed":
-            guard let number = UInt64(value) else { return "--seed must be a non-negative integer" }
-            seed = number
-        default: return "unknown option \(option)"
+        default: return options.apply(option, value)
         }
         return nil
     }
     guard parsed else { return 64 }
-    let simulator = SpirometerSimulator(intervalSeconds: interval, tearRate: tear, seed: seed)
-    do {
-        let path = try simulator.start(symlinkPath: link)
-        print("spirometer: \(path)" + (link.map { " (link \($0))" } ?? ""))
-    } catch {
-        FileHandle.standardError.write(Data("iomt-lab sim: cannot start the spirometer simulator: \(error)\n".utf8))
-        return 1
+    let simulator = SpirometerSimulator(intervalSeconds: interval, tearRate: tear, seed: options.seed)
+    return runUntilTerminated(simulator, name: "spirometer", device: "spirometer", link: options.link) {
+        "spirometer: stopped after \(simulator.reportCount) reports"
     }
-    fflush(nil)
-    waitForTerminationSignal()
-    simulator.stop()
-    print("spirometer: stopped after \(simulator.reportCount) reports")
-    return 0
 }

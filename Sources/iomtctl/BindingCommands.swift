@@ -4,11 +4,9 @@ import IoMTCore
 /// `iomtctl devices`, `bind`, `unbind`, `bindings`: live state and clinic bindings, through the daemon.
 enum DevicesCommand {
     static func run(_ arguments: inout CommandArguments) async throws(CLIError) {
-        let socket = try ControlSocket.path(&arguments)
-        let json = arguments.flag("--json")
+        let request = try DaemonRequest(&arguments)
         try arguments.finish()
-        let result = try ControlSocket.call(.devices, expecting: DeviceList.self, socket: socket)
-        if json { print(result.json.serialized()); return }
+        guard let result = try request.answer(.devices, expecting: DeviceList.self) else { return }
         let devices = result.devices
         if devices.isEmpty { print("no devices (configure them in /etc/iomtd/iomtd.json or plug one in)"); return }
         for device in devices { print(DeviceLine.text(device)) }
@@ -29,21 +27,19 @@ enum BindCommand {
     static let usage = "usage: iomtctl bind DEVICE --patient PESEL [--from TIME] [--until TIME] [--release-held]"
 
     static func run(_ arguments: inout CommandArguments) async throws(CLIError) {
-        let socket = try ControlSocket.path(&arguments)
+        let request = try DaemonRequest(&arguments)
         let patient = try arguments.option("--patient")
         let from = try arguments.option("--from")
         let until = try arguments.option("--until")
         let releaseHeld = arguments.flag("--release-held")
-        let json = arguments.flag("--json")
-        guard let device = arguments.next() else { throw CLIError(message: "missing DEVICE", hint: usage, exitCode: .usage) }
+        let device = try arguments.required("DEVICE", usage: usage)
         try arguments.finish()
         guard let patient else { throw CLIError(message: "missing --patient PESEL", hint: usage, exitCode: .usage) }
         do { _ = try PESEL.validate(patient) } catch { throw CLIError(message: "--patient: \(error)", exitCode: .usage) }
         let binding = ControlCommand.BindArguments(device: device, patient: patient, from: try from.map { (text) throws(CLIError) in try TimeArgument.instant(text, option: "--from") },
                                                    until: try until.map { (text) throws(CLIError) in try TimeArgument.instant(text, option: "--until") },
                                                    releaseHeld: releaseHeld)
-        let result = try ControlSocket.call(.bind(binding), expecting: BindReply.self, socket: socket)
-        if json { print(result.json.serialized()); return }
+        guard let result = try request.answer(.bind(binding), expecting: BindReply.self) else { return }
         print("bound \(result.device) from \(result.from.iso8601) until \(result.until?.iso8601 ?? "unbound") (binding #\(result.binding))")
         if result.releasedHeldReadings > 0 { print("\(result.releasedHeldReadings) held reading(s) released to this patient") }
     }
@@ -51,26 +47,22 @@ enum BindCommand {
 
 enum UnbindCommand {
     static func run(_ arguments: inout CommandArguments) async throws(CLIError) {
-        let socket = try ControlSocket.path(&arguments)
+        let request = try DaemonRequest(&arguments)
         let at = try arguments.option("--at")
-        let json = arguments.flag("--json")
-        guard let device = arguments.next() else { throw CLIError(message: "missing DEVICE", hint: "usage: iomtctl unbind DEVICE [--at TIME]", exitCode: .usage) }
+        let device = try arguments.required("DEVICE", usage: "usage: iomtctl unbind DEVICE [--at TIME]")
         try arguments.finish()
         let end = try at.map { (text) throws(CLIError) in try TimeArgument.instant(text, option: "--at") }
-        let result = try ControlSocket.call(.unbind(device: device, at: end), expecting: UnbindReply.self, socket: socket)
-        if json { print(result.json.serialized()); return }
+        guard let result = try request.answer(.unbind(device: device, at: end), expecting: UnbindReply.self) else { return }
         print("unbound \(result.device) at \(result.until.iso8601); its readings from then on are held until the next binding")
     }
 }
 
 enum BindingsCommand {
     static func run(_ arguments: inout CommandArguments) async throws(CLIError) {
-        let socket = try ControlSocket.path(&arguments)
-        let json = arguments.flag("--json")
+        let request = try DaemonRequest(&arguments)
         let showPatient = arguments.flag("--show-patient")
         try arguments.finish()
-        let result = try ControlSocket.call(.bindings(showPatient: showPatient), expecting: BindingList.self, socket: socket)
-        if json { print(result.json.serialized()); return }
+        guard let result = try request.answer(.bindings(showPatient: showPatient), expecting: BindingList.self) else { return }
         if result.bindings.isEmpty { print("no bindings"); return }
         for binding in result.bindings {
             let active = binding.active ? "  [active]" : ""

@@ -7,9 +7,8 @@ enum ScanCommand {
 
     static func run(_ arguments: inout CommandArguments) async throws(CLIError) {
         if arguments.flag("--serial") { try await SerialScan.run(&arguments); return }
-        let socket = try ControlSocket.path(&arguments)
+        let request = try DaemonRequest(&arguments)
         let secondsText = try arguments.option("--seconds")
-        let json = arguments.flag("--json")
         try arguments.finish()
         var seconds = 10
         if let secondsText {
@@ -18,8 +17,7 @@ enum ScanCommand {
             }
             seconds = value
         }
-        let result = try ControlSocket.call(.scan(seconds: seconds), expecting: ScanReply.self, socket: socket, timeoutSeconds: seconds + 30)
-        if json { print(result.json.serialized()); return }
+        guard let result = try request.answer(.scan(seconds: seconds), expecting: ScanReply.self, timeoutSeconds: seconds + 30) else { return }
         let devices = result.devices
         if devices.isEmpty { print("no Bluetooth LE devices seen in \(seconds) s (is the device advertising? some start on a button press)"); return }
         for device in devices {
@@ -35,11 +33,10 @@ enum PairCommand {
     static let usage = "usage: iomtctl pair ADDRESS [--passkey N | --pin TEXT] [--json]"
 
     static func run(_ arguments: inout CommandArguments) async throws(CLIError) {
-        let socket = try ControlSocket.path(&arguments)
+        let request = try DaemonRequest(&arguments)
         let passkey = try arguments.option("--passkey")
         let pin = try arguments.option("--pin")
-        let json = arguments.flag("--json")
-        guard let address = arguments.next() else { throw CLIError(message: "missing ADDRESS", hint: usage, exitCode: .usage) }
+        let address = try arguments.required("ADDRESS", usage: usage)
         try arguments.finish()
         var secret: ControlCommand.PairingSecretArgument?
         if passkey != nil, pin != nil { throw CLIError(message: "give --passkey or --pin, not both", hint: usage, exitCode: .usage) }
@@ -50,8 +47,7 @@ enum PairCommand {
             secret = .passkey(value)
         }
         if let pin { secret = .pin(pin) }
-        let result = try ControlSocket.call(.pair(address: address, secret: secret), expecting: PairReply.self, socket: socket, timeoutSeconds: 150)
-        if json { print(result.json.serialized()); return }
+        guard let result = try request.answer(.pair(address: address, secret: secret), expecting: PairReply.self, timeoutSeconds: 150) else { return }
         print("paired \(result.address) (trusted)\(result.profile.map { ", profile \($0)" } ?? ", no health profile matches its services")")
     }
 }
@@ -60,12 +56,10 @@ enum ForgetCommand {
     static let usage = "usage: iomtctl forget ADDRESS [--json]"
 
     static func run(_ arguments: inout CommandArguments) async throws(CLIError) {
-        let socket = try ControlSocket.path(&arguments)
-        let json = arguments.flag("--json")
-        guard let address = arguments.next() else { throw CLIError(message: "missing ADDRESS", hint: usage, exitCode: .usage) }
+        let request = try DaemonRequest(&arguments)
+        let address = try arguments.required("ADDRESS", usage: usage)
         try arguments.finish()
-        let result = try ControlSocket.call(.forget(address: address), expecting: ForgetReply.self, socket: socket)
-        if json { print(result.json.serialized()); return }
+        guard let result = try request.answer(.forget(address: address), expecting: ForgetReply.self) else { return }
         print("forgot \(result.address): BlueZ removed it and its bond")
     }
 }

@@ -8,6 +8,12 @@ struct CommandArguments {
 
     mutating func next() -> String? { items.isEmpty ? nil : items.removeFirst() }
 
+    /// Removes and returns the next positional word; a missing one is a usage error naming it (`DEVICE`).
+    mutating func required(_ name: String, usage: String) throws(CLIError) -> String {
+        guard let word = next() else { throw CLIError(message: "missing \(name)", hint: usage, exitCode: .usage) }
+        return word
+    }
+
     func contains(_ flag: String) -> Bool { items.contains(flag) }
 
     /// Removes and returns the value of `--name VALUE` (nil when absent).

@@ -21,6 +21,25 @@ enum ControlSocket {
     }
 }
 
+/// What every command that asks the daemon takes first: the socket (`ControlSocket.path`) and `--json`.
+struct DaemonRequest {
+    let socket: String
+    let json: Bool
+
+    init(_ arguments: inout CommandArguments) throws(CLIError) {
+        socket = try ControlSocket.path(&arguments)
+        json = arguments.flag("--json")
+    }
+
+    /// The daemon's answer to `command`, or nil when `--json` asked for it and it has been printed as JSON.
+    func answer<Payload: ControlPayload>(_ command: ControlCommand, expecting type: Payload.Type,
+                                         timeoutSeconds: Int = 30) throws(CLIError) -> Payload? {
+        let result = try ControlSocket.call(command, expecting: type, socket: socket, timeoutSeconds: timeoutSeconds)
+        if json { print(result.json.serialized()); return nil }
+        return result
+    }
+}
+
 extension CLIError {
     init(_ failure: ControlClient.Failure) {
         switch failure {

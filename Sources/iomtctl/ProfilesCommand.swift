@@ -8,7 +8,7 @@ enum ProfilesCommand {
     static let usage = "usage: iomtctl profiles list|show ID|validate [DIR]|install FILE [--replace]|udev-rules [--profiles-dir DIR] [--json]"
 
     static func run(_ arguments: inout CommandArguments) async throws(CLIError) {
-        guard let action = arguments.next() else { throw CLIError(message: "missing action", hint: usage, exitCode: .usage) }
+        let action = try arguments.required("action", usage: usage)
         switch action {
         case "list":
             let directory = try arguments.option("--profiles-dir")
@@ -33,12 +33,11 @@ enum ProfilesCommand {
             try arguments.finish()
             try validate(directory: positional ?? ProfilesLocation.directory(option: option), json: json)
         case "install":
-            let socket = try ControlSocket.path(&arguments)
+            let request = try DaemonRequest(&arguments)
             let replace = arguments.flag("--replace")
-            let json = arguments.flag("--json")
-            guard let file = arguments.next() else { throw CLIError(message: "missing FILE", hint: usage, exitCode: .usage) }
+            let file = try arguments.required("FILE", usage: usage)
             try arguments.finish()
-            try install(file: file, replace: replace, json: json, socket: socket)
+            try install(file: file, replace: replace, request: request)
         case "udev-rules":
             let directory = try arguments.option("--profiles-dir")
             try arguments.finish()
@@ -92,7 +91,7 @@ enum ProfilesCommand {
     }
 
     /// Checks the file here first (errors without a daemon), then has the daemon store it, audited.
-    private static func install(file: String, replace: Bool, json: Bool, socket: String) throws(CLIError) {
+    private static func install(file: String, replace: Bool, request: DaemonRequest) throws(CLIError) {
         let content: String
         do { content = try FileIO.readText(file) } catch { throw CLIError(message: "\(file): \(error)", exitCode: .usage) }
         let profile: DeviceProfile
@@ -100,9 +99,8 @@ enum ProfilesCommand {
             throw CLIError(message: "\(file): invalid:\n\(error)", hint: "each error names the field and what was expected", exitCode: .usage)
         }
         do { try DriverRegistry.check(profile) } catch { throw CLIError(message: "\(file): \(error)", exitCode: .usage) }
-        let result = try ControlSocket.call(.installProfile(name: file, content: content, replace: replace), expecting: InstallProfileReply.self,
-                                            socket: socket)
-        if json { print(result.json.serialized()); return }
+        guard let result = try request.answer(.installProfile(name: file, content: content, replace: replace),
+                                              expecting: InstallProfileReply.self) else { return }
         print("installed \(profile.id) as \(result.path)")
         print("restart iomtd to use it: systemctl restart iomtd")
         if !profile.match.usb.isEmpty {

@@ -9,12 +9,11 @@ enum ReplayCommand {
     static let usage = "usage: iomtctl replay CAPTURE [--profile ID] [--patient PESEL] [--alarms] [--socket PATH] [--json]"
 
     static func run(_ arguments: inout CommandArguments) async throws(CLIError) {
-        let socket = try ControlSocket.path(&arguments)
+        let request = try DaemonRequest(&arguments)
         var profile = try arguments.option("--profile")
         let patient = try arguments.option("--patient")
-        let json = arguments.flag("--json")
         let alarms = arguments.flag("--alarms")
-        guard let capture = arguments.next() else { throw CLIError(message: "missing CAPTURE", hint: usage, exitCode: .usage) }
+        let capture = try arguments.required("CAPTURE", usage: usage)
         try arguments.finish()
         var hexPath = capture
         if FileIO.exists(capture + "/capture.hex") {
@@ -30,8 +29,7 @@ enum ReplayCommand {
         do { hex = try FileIO.readText(hexPath) } catch { throw CLIError(message: "\(hexPath): \(error)", exitCode: .usage) }
         do { _ = try Hex.bytes(from: hex) } catch { throw CLIError(message: "\(hexPath): \(error)", exitCode: .usage) }
         let replay = ControlCommand.ReplayArguments(profile: profile, hex: hex, label: capture, patient: patient, alarms: alarms)
-        let result = try ControlSocket.call(.replay(replay), expecting: ReplayReply.self, socket: socket)
-        if json { print(result.json.serialized()); return }
+        guard let result = try request.answer(.replay(replay), expecting: ReplayReply.self) else { return }
         print("replayed \(result.bytes) bytes with \(profile): \(result.readings) reading(s) stored as test data"
               + (result.rejectedFrames > 0 ? ", \(result.rejectedFrames) frame(s) rejected" : ""))
         print("they go to DOM marked HTEST; alerts they fire are stored as tests (iomtctl alerts list)"

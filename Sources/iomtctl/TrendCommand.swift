@@ -18,7 +18,7 @@ enum TrendCommand {
         let widthText = try arguments.option("--width")
         let heightText = try arguments.option("--height")
         let json = arguments.flag("--json")
-        guard let code = arguments.next() else { throw CLIError(message: "missing CODE (e.g. spo2, pulse, systolic, MDC_PULS_OXIM_SAT_O2, 2708-6)", hint: usage, exitCode: .usage) }
+        let code = try arguments.required("CODE (e.g. spo2, pulse, systolic, MDC_PULS_OXIM_SAT_O2, 2708-6)", usage: usage)
         try arguments.finish()
         guard let type = MeasurementLookup.find(code) else {
             throw CLIError(message: "unknown measurement '\(code)'", hint: "known: \(MeasurementLookup.aliases.keys.sorted().joined(separator: ", ")), or an MDC reference id / LOINC code", exitCode: .usage)

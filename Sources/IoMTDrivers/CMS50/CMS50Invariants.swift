@@ -49,15 +49,6 @@ public enum CMS50Invariants {
     }
 
     private static func frames(_ chunks: [UInt8]..., generation: Generation) -> (frames: [[UInt8]], discarded: Int, pending: Int) {
-        switch generation {
-        case .legacy:
-            var framer = CMS50LegacyFramer()
-            let frames = chunks.flatMap { framer.push($0) }
-            return (frames, framer.discardedBytes, framer.pendingByteCount)
-        case .v46:
-            var framer = CMS50V46Framer()
-            let frames = chunks.flatMap { framer.push($0) }
-            return (frames, framer.discardedBytes, framer.pendingByteCount)
-        }
+        generation == .legacy ? CMS50LegacyFramer.framing(chunks) : CMS50V46Framer.framing(chunks)
     }
 }

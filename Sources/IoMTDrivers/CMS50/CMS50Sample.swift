@@ -13,11 +13,6 @@ public struct CMS50Sample: Sendable, Hashable {
     /// The frame's bytes as received.
     public var frame: [UInt8]
 
-    public init(spo2: Int?, pulseRate: Int?, signalStrength: Int, conditions: MeasurementStatus, frame: [UInt8]) {
-        self.spo2 = spo2; self.pulseRate = pulseRate; self.signalStrength = signalStrength
-        self.conditions = conditions; self.frame = frame
-    }
-
     /// 0 means "nothing measured"; 127 is the 7-bit all-ones marker sent while searching or finger out.
     /// Values 101-126 cannot be a saturation either, so they are not reported.
     static func validSpO2(_ raw: Int) -> Int? { (1...100).contains(raw) ? raw : nil }

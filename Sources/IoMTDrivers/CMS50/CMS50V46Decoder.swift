@@ -8,7 +8,7 @@ import IoMTCore
 /// 6 = SpO2, 7 and 8 = 0xFF filler.
 public enum CMS50V46Decoder {
     public static func decode(_ frame: [UInt8]) -> CMS50Sample? {
-        guard frame.count == CMS50V46Framer.frameLength, frame[0] == CMS50V46Framer.liveDataType,
+        guard frame.count == CMS50V46Framer.frameLength, frame[0] == CMS50V46Layout.liveDataType,
               frame.dropFirst().allSatisfy({ $0 & 0x80 != 0 }) else { return nil }
         let restored = restore(frame)
         var conditions: MeasurementStatus = []

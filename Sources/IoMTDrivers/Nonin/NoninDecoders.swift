@@ -35,34 +35,11 @@ public enum NoninFormat8Decoder {
     }
 }
 
-/// Frames data format #8 (9600 8N1, one frame per second): 4 bytes, only the first has bit 7 set.
-/// No checksum: a byte with bit 7 set always starts a new candidate, and a candidate cut short is
-/// dropped (its bytes counted as discarded).
-public struct NoninFormat8Framer: Sendable {
+/// Data format #8 (9600 8N1, one frame per second): 4 bytes, only the first has bit 7 set. No checksum: a
+/// candidate cut short is dropped (its bytes counted as discarded).
+public enum NoninFormat8Layout: SyncBitFrameLayout {
     public static let frameLength = 4
-    private var pending: [UInt8] = []
-    public private(set) var discardedBytes = 0
-
-    public init() {}
-
-    public mutating func push(_ bytes: [UInt8]) -> [[UInt8]] {
-        var frames: [[UInt8]] = []
-        for byte in bytes {
-            if byte & 0x80 != 0 {
-                discardedBytes += pending.count
-                pending = [byte]
-            } else if pending.isEmpty {
-                discardedBytes += 1
-            } else {
-                pending.append(byte)
-                if pending.count == Self.frameLength {
-                    frames.append(pending)
-                    pending = []
-                }
-            }
-        }
-        return frames
-    }
-
-    public var pendingByteCount: Int { pending.count }
+    public static let startBitSet = true
 }
+
+public typealias NoninFormat8Framer = SyncBitFramer<NoninFormat8Layout>

@@ -53,15 +53,6 @@ public enum NoninInvariants {
     }
 
     private static func frames(_ chunks: [[UInt8]], format: Format) -> (frames: [[UInt8]], discarded: Int, pending: Int) {
-        switch format {
-        case .format2:
-            var framer = NoninFormat2Framer()
-            let frames = chunks.flatMap { framer.push($0) }
-            return (frames, framer.discardedBytes, framer.pendingByteCount)
-        case .format8:
-            var framer = NoninFormat8Framer()
-            let frames = chunks.flatMap { framer.push($0) }
-            return (frames, framer.discardedBytes, framer.pendingByteCount)
-        }
+        format == .format2 ? NoninFormat2Framer.framing(chunks) : NoninFormat8Framer.framing(chunks)
     }
 }

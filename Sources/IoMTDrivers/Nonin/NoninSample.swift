@@ -15,11 +15,6 @@ public struct NoninSample: Sendable, Hashable, OximetryWindowSample {
     public var signalLevel: Int? { nil }
     public var frame: [UInt8]
 
-    public init(spo2: Int?, pulseRate: Int?, conditions: MeasurementStatus, annotations: MeasurementStatus, frame: [UInt8]) {
-        self.spo2 = spo2; self.pulseRate = pulseRate; self.conditions = conditions
-        self.annotations = annotations; self.frame = frame
-    }
-
     /// 127 is the "missing SpO2" code; 0 and 101-126 cannot be a saturation either.
     static func validSpO2(_ raw: Int) -> Int? { (1...100).contains(raw) ? raw : nil }
     /// 511 (all nine bits set) is the "missing pulse rate" code; 0 means nothing measured.

@@ -43,8 +43,7 @@ public struct NoninFormat2Session: ByteStreamDriver {
 
 /// Nonin data format #8: one 4-byte frame per second (README.md, "Data format #8").
 public struct NoninFormat8Session: ByteStreamDriver {
-    private var framer = NoninFormat8Framer()
-    private var aggregator: OximetryWindowAggregator<NoninSample>
+    private var stream: SyncBitOximetryStream<NoninFormat8Decoder>
     public let selectsFormat: Bool
     /// Set from `start` while the format-select command waits for its ACK.
     private var awaitingAckSince: Instant?
@@ -52,7 +51,7 @@ public struct NoninFormat8Session: ByteStreamDriver {
     public static let ackTimeoutMs: Int64 = 2000
 
     public init(reportIntervalMs: Int64, selectsFormat: Bool) {
-        aggregator = OximetryWindowAggregator(intervalMs: reportIntervalMs)
+        stream = SyncBitOximetryStream(reportIntervalMs: reportIntervalMs)
         self.selectsFormat = selectsFormat
     }
 
@@ -63,7 +62,6 @@ public struct NoninFormat8Session: ByteStreamDriver {
     }
 
     public mutating func ingest(_ bytes: [UInt8], at time: Instant) -> DeviceOutput {
-        var output = DeviceOutput(measurements: aggregator.advance(to: time))
         var bytes = bytes
         var skipped = 0
         // Until the device acknowledges the format switch, bytes may still be another format's:
@@ -80,20 +78,10 @@ public struct NoninFormat8Session: ByteStreamDriver {
                 bytes = []
             }
         }
-        let discardedBefore = framer.discardedBytes
-        let samples = framer.push(bytes).compactMap(NoninFormat8Decoder.decode)
-        if framer.discardedBytes > discardedBefore || skipped > 0 {
-            output.events.append(.resynchronised(discardedBytes: framer.discardedBytes - discardedBefore + skipped))
-        }
-        aggregator.add(samples, at: time)
-        return output
+        return stream.ingest(bytes, skipped: skipped, at: time)
     }
 
-    public mutating func tick(at time: Instant) -> DeviceOutput { DeviceOutput(measurements: aggregator.advance(to: time)) }
+    public mutating func tick(at time: Instant) -> DeviceOutput { stream.tick(at: time) }
 
-    public mutating func finish(at time: Instant) -> DeviceOutput {
-        var output = DeviceOutput(measurements: aggregator.flush(at: time))
-        if framer.pendingByteCount > 0 { output.events.append(.resynchronised(discardedBytes: framer.pendingByteCount)) }
-        return output
-    }
+    public mutating func finish(at time: Instant) -> DeviceOutput { stream.finish(at: time) }
 }

@@ -10,10 +10,6 @@ public struct TextReportFormat: Sendable, Hashable {
         public var unit: String
         /// Most decimal places a value may carry (more means a garbled line); nil: no limit.
         public var decimals: Int?
-
-        public init(label: String, type: MeasurementType, unit: String, decimals: Int?) {
-            self.label = label; self.type = type; self.unit = unit; self.decimals = decimals
-        }
     }
 
     /// Line that opens a report; nil: a report opens with its first field line.

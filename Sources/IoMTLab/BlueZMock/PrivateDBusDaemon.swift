@@ -38,22 +38,16 @@ public final class PrivateDBusDaemon: Sendable {
 
         var pipeFDs: [Int32] = [-1, -1]
         guard pipe(&pipeFDs) == 0 else { throw LabFailure("pipe failed") }
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_adddup2(&actions, pipeFDs[1], 1)
-        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
-        posix_spawn_file_actions_addclose(&actions, pipeFDs[0])
-        let arguments = ["/usr/bin/dbus-daemon", "--nofork", "--print-address", "--config-file=\(configPath)"]
-        let argv = arguments.map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) } }
-        var attributes = CleanSpawnAttributes()
-        defer { attributes.destroy() }
-        var child: pid_t = 0
-        let spawned = posix_spawn(&child, arguments[0], &actions, &attributes.value, argv, environ)
+        // Its standard output is the pipe's write end: the address it prints comes back on the read end.
+        let child: pid_t
+        do {
+            child = try LabChildProcess(["/usr/bin/dbus-daemon", "--nofork", "--print-address", "--config-file=\(configPath)"],
+                                        passing: (descriptor: pipeFDs[1], as: 1), closing: [pipeFDs[0]]).pid
+        } catch {
+            close(pipeFDs[1]); close(pipeFDs[0])
+            throw error
+        }
         close(pipeFDs[1])
-        guard spawned == 0 else { close(pipeFDs[0]); throw LabFailure("cannot start dbus-daemon: \(spawned)") }
         pid = child
         // The daemon prints its address (then a newline) once it listens.
         var line: [UInt8] = []

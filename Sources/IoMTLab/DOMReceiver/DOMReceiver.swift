@@ -39,7 +39,7 @@ public final class DOMReceiver: Sendable {
     /// test that held the port while "DOM was down" hands it over with no moment in which another process can take it.
     @discardableResult
     public func start(boundSocket: Int32? = nil) throws(DOMReceiverError) -> UInt16 {
-        var reloaded: [ReloadedResource] = []
+        var reloaded: [IndexedResource] = []
         var log: ResourceLog? = nil
         if let path = configuration.dataFile {
             let loaded = try ResourceLog.load(path: path)
@@ -69,7 +69,7 @@ public final class DOMReceiver: Sendable {
         let port = UInt16(bigEndian: actual.sin_port)
         state.withLock { state in
             for resource in reloaded {
-                state.repository.insert(type: resource.type, id: resource.id, identifierKeys: resource.identifierKeys, location: resource.location)
+                state.repository.insert(resource)
             }
             state.log = log
             state.listenFD = fd
@@ -289,8 +289,7 @@ public final class DOMReceiver: Sendable {
             }
             // Committed only after the fsync: nothing is indexed that a kill could lose.
             for resource in plan.created {
-                state.repository.insert(type: resource.type, id: resource.id, identifierKeys: resource.identifierKeys,
-                                        location: ResourceLocation(offset: start + resource.range.offset, length: resource.range.length))
+                state.repository.insert(resource, shiftedBy: start)
             }
             state.repository.bundles += 1
             state.repository.duplicatesSuppressed += plan.matched

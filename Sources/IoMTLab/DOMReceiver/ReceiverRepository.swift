@@ -25,11 +25,11 @@ struct ReceiverRepository {
         (resource["identifier"]?.arrayValue ?? []).map { "\($0["system"]?.stringValue ?? "")|\($0["value"]?.stringValue ?? "")" }
     }
 
-    /// Records a resource that already carries its `id` (new or reloaded) and whose bytes are at `location`.
-    mutating func insert(type: String, id: String, identifierKeys: [String], location: ResourceLocation) {
-        locations[type, default: []].append(location)
-        for key in identifierKeys { identifierIndex[type, default: IdentifierIndex()].insertIfAbsent(key, id: id) }
-        if let numeric = Int(id), numeric >= nextId { nextId = numeric + 1 }
+    /// Records a resource that already carries its `id` (new or reloaded), its bytes at `location` moved on by `offset`.
+    mutating func insert(_ resource: IndexedResource, shiftedBy offset: Int = 0) {
+        locations[resource.type, default: []].append(ResourceLocation(offset: offset + resource.location.offset, length: resource.location.length))
+        for key in resource.identifierKeys { identifierIndex[resource.type, default: IdentifierIndex()].insertIfAbsent(key, id: resource.id) }
+        if let numeric = Int(resource.id), numeric >= nextId { nextId = numeric + 1 }
     }
 
     /// Keeps encoded lines in memory (no data file) and returns the offset of their first byte.
@@ -65,19 +65,12 @@ struct TransactionRejection: Error {
     let message: String
 }
 
-/// The outcome of processing a transaction: the response entries and the new resources to persist.
-struct CreatedResource {
-    let type: String
-    let id: String
-    let identifierKeys: [String]
-    /// Where its stored form is in `TransactionPlan.encoded`.
-    let range: ResourceLocation
-}
 
 struct TransactionPlan {
     var responseEntries: [JSONValue] = []
     /// New resources, encoded as stored (server metadata set, references resolved).
-    var created: [CreatedResource] = []
+    /// The new resources, located in `encoded` (the repository shifts them to where `encoded` is kept).
+    var created: [IndexedResource] = []
     /// The created resources' stored forms, one NDJSON line each, ready to append to the data file.
     var encoded: [UInt8] = []
     var matched = 0
@@ -160,8 +153,8 @@ enum TransactionProcessor {
             if let (resource, type, id) = outcome.created {
                 let start = plan.encoded.count
                 StoredResourceWriter.append(resource, id: id, lastUpdated: lastUpdated, targets: fullUrlTargets, to: &plan.encoded)
-                plan.created.append(CreatedResource(type: type, id: id, identifierKeys: ReceiverRepository.identifierKeys(resource),
-                                                    range: ResourceLocation(offset: start, length: plan.encoded.count - start)))
+                plan.created.append(IndexedResource(type: type, id: id, identifierKeys: ReceiverRepository.identifierKeys(resource),
+                                                    location: ResourceLocation(offset: start, length: plan.encoded.count - start)))
                 plan.encoded.append(10)
             }
         }

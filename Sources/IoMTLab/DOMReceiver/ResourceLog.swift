@@ -9,8 +9,9 @@ struct ResourceLocation: Sendable, Hashable {
     var length: Int
 }
 
-/// What a reload needs of one stored line, without keeping the parsed tree.
-struct ReloadedResource {
+/// What the repository indexes of one stored resource (accepted now, or reloaded from the data file), without
+/// keeping the parsed tree.
+struct IndexedResource {
     var type: String
     var id: String
     var identifierKeys: [String]
@@ -49,9 +50,9 @@ final class ResourceLog: @unchecked Sendable {
 
     /// Resources previously written and the length of the file up to its last complete line; a torn last
     /// line (crash mid-write, never acknowledged) is skipped.
-    static func load(path: String) throws(DOMReceiverError) -> (resources: [ReloadedResource], validLength: Int) {
+    static func load(path: String) throws(DOMReceiverError) -> (resources: [IndexedResource], validLength: Int) {
         guard let bytes = try? FileIO.readBytes(path) else { return ([], 0) }
-        var resources: [ReloadedResource] = []
+        var resources: [IndexedResource] = []
         var lineStart = 0, number = 0, validLength = 0
         while lineStart < bytes.count {
             number += 1
@@ -62,7 +63,7 @@ final class ResourceLog: @unchecked Sendable {
                     let resource = try JSONValue.parse(bytes: Array(bytes[lineStart..<lineEnd]))
                     if newline == nil { break } // complete JSON but no newline: never acknowledged either
                     if let type = resource["resourceType"]?.stringValue, let id = resource["id"]?.stringValue {
-                        resources.append(ReloadedResource(type: type, id: id, identifierKeys: ReceiverRepository.identifierKeys(resource),
+                        resources.append(IndexedResource(type: type, id: id, identifierKeys: ReceiverRepository.identifierKeys(resource),
                                                           location: ResourceLocation(offset: lineStart, length: lineEnd - lineStart)))
                     }
                 } catch {

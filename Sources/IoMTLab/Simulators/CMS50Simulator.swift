@@ -7,7 +7,7 @@ import IoMTTransport
 /// stable symlink to it) like a USB serial adapter; we write frames to the master at `frameRate`.
 ///
 /// All mutable state lives on `queue`; public methods hop onto it synchronously.
-public final class CMS50Simulator: @unchecked Sendable {
+public final class CMS50Simulator: PacedPseudoTerminalDevice, @unchecked Sendable {
     public enum Generation: String, Sendable, CaseIterable {
         /// 19200 8O1, 5-byte frames, streams without being asked.
         case legacy
@@ -29,15 +29,9 @@ public final class CMS50Simulator: @unchecked Sendable {
     /// v4.6 only: stop streaming when no host command arrived for this long.
     public let keepAliveTimeoutSeconds: Double
 
-    private let queue = DispatchQueue(label: "iomt.sim.cms50")
-    private var timer: DispatchSourceTimer?
-    private var pty: PseudoTerminal?
-    private var symlinkPath: String?
     private var random: SeededRandom
-    private var startNanoseconds: UInt64 = 0
     private var frameIndex: UInt64 = 0
     private var framesWritten: UInt64 = 0
-    private var bytesWritten: UInt64 = 0
     private var streaming = false
     private var lastCommandNanoseconds: UInt64 = 0
     private var commandBuffer: [UInt8] = []
@@ -55,74 +49,16 @@ public final class CMS50Simulator: @unchecked Sendable {
         self.generation = generation; self.script = script; self.frameRate = frameRate
         self.garbage = garbage; self.keepAliveTimeoutSeconds = keepAliveTimeoutSeconds
         self.random = SeededRandom(seed: seed)
+        super.init(label: "iomt.sim.cms50", tickIntervalNanoseconds: 1_000_000_000 / UInt64(frameRate))
     }
 
-    deinit {
-        timer?.cancel()
-        pty?.close()
+    /// Legacy firmware streams from power-on; v4.6 waits for A1.
+    override public func pluggedIn() {
+        streaming = generation == .legacy
+        commandBuffer = []
     }
 
-    /// Creates the pseudo-terminal (and `symlinkPath` → its slave) and starts pacing frames.
-    /// Returns the slave path.
-    @discardableResult
-    public func start(symlinkPath: String? = nil) throws -> String {
-        try queue.sync {
-            precondition(timer == nil, "start() called twice")
-            let terminal = try PseudoTerminal()
-            if let symlinkPath { try terminal.publish(symlink: symlinkPath) }
-            self.pty = terminal
-            self.symlinkPath = symlinkPath
-            startNanoseconds = monotonicNanoseconds()
-            // legacy firmware streams from power-on; v4.6 waits for A1.
-            streaming = generation == .legacy
-            let source = DispatchSource.makeTimerSource(queue: queue)
-            let period = 1_000_000_000 / UInt64(frameRate)
-            source.schedule(deadline: .now(), repeating: .nanoseconds(Int(period)), leeway: .milliseconds(2))
-            source.setEventHandler { [weak self] in self?.tick() }
-            timer = source
-            source.resume()
-            return terminal.slavePath
-        }
-    }
-
-    /// Stops pacing, closes the pty (hanging up any reader) and removes the symlink.
-    public func stop() {
-        queue.sync {
-            timer?.cancel()
-            timer = nil
-            // Unlink first: once the pty is closed its /dev/pts number can be handed to another
-            // device, and a reader reopening a stale link would take that device instead.
-            if let symlinkPath { _ = unlink(symlinkPath) }
-            pty?.close()
-            pty = nil
-        }
-    }
-
-    /// Pulls the cable: removes the symlink (as udev removes a device's links) and closes the pty master, so a
-    /// reader of the slave sees a hang-up. Frames are not produced until `replug()`.
-    public func unplug() {
-        queue.sync {
-            // Unlink first, as in stop(): a reader retrying a link to the closed pty would take whichever new pty
-            // (another test's, a umockdev device's) is given its /dev/pts number next.
-            if let symlinkPath { _ = unlink(symlinkPath) }
-            pty?.close()
-            pty = nil
-            streaming = false
-        }
-    }
-
-    /// Plugs back in on a new pty; the symlink (if any) is moved to it. Returns the new slave path.
-    @discardableResult
-    public func replug() throws -> String {
-        try queue.sync {
-            let terminal = try PseudoTerminal()
-            if let symlinkPath { try terminal.publish(symlink: symlinkPath) }
-            pty = terminal
-            streaming = generation == .legacy
-            commandBuffer = []
-            return terminal.slavePath
-        }
-    }
+    override public func unplugged() { streaming = false }
 
     /// Sends `capture` byte-exactly instead of synthesised frames: `chunkSize` bytes every `intervalMilliseconds`.
     public func replay(captureHex capture: [UInt8], chunkSize: Int = 64, intervalMilliseconds: Int = 10) {
@@ -141,10 +77,8 @@ public final class CMS50Simulator: @unchecked Sendable {
         replay(captureHex: try Hex.bytes(from: text), chunkSize: chunkSize, intervalMilliseconds: intervalMilliseconds)
     }
 
-    public var slavePath: String? { queue.sync { pty?.slavePath } }
     /// Frames handed to the pty so far (complete or torn).
     public var frameCount: UInt64 { queue.sync { framesWritten } }
-    public var byteCount: UInt64 { queue.sync { bytesWritten } }
     public var isStreaming: Bool { queue.sync { streaming } }
     /// Command codes received from the host (v4.6), in order.
     public var receivedCommands: [UInt8] { queue.sync { commandsReceived } }
@@ -152,9 +86,7 @@ public final class CMS50Simulator: @unchecked Sendable {
 
     // MARK: - on `queue`
 
-    private func tick() {
-        guard let pty else { return }
-        let now = monotonicNanoseconds()
+    override public func tick(_ pty: PseudoTerminal, now: UInt64) {
         if generation == .v46 { handleHostCommands(pty, now: now) }
         if !replayBytes.isEmpty {
             replayTick(pty, now: now)
@@ -171,18 +103,14 @@ public final class CMS50Simulator: @unchecked Sendable {
             output += withGarbage(generation == .legacy ? CMS50Frame.legacy(sample) : CMS50Frame.v46(sample))
             count += 1
         }
-        guard !output.isEmpty else { return }
-        // Like a device, drop what the pty will not take instead of blocking.
-        bytesWritten += UInt64(pty.writeMaster(output))
+        _ = write(output, to: pty)
         framesWritten += count
     }
 
     private func replayTick(_ pty: PseudoTerminal, now: UInt64) {
         guard replayOffset < replayBytes.count, now >= replayNextNanoseconds else { return }
         let end = min(replayBytes.count, replayOffset + replayChunkSize)
-        let written = pty.writeMaster(Array(replayBytes[replayOffset..<end]))
-        replayOffset += written
-        bytesWritten += UInt64(written)
+        replayOffset += write(Array(replayBytes[replayOffset..<end]), to: pty)
         replayNextNanoseconds = now + replayIntervalNanoseconds
     }
 
@@ -223,11 +151,15 @@ public final class CMS50Simulator: @unchecked Sendable {
                            pulseRate: pulse, spo2: spo2)
     }
 
-    private func withGarbage(_ frame: [UInt8]) -> [UInt8] {
-        guard let garbage, Double.random(in: 0..<1, using: &random) < garbage.rate else { return frame }
+    private func withGarbage(_ frame: [UInt8]) -> [UInt8] { garbage?.apply(to: frame, random: &random) ?? frame }
+}
+
+extension CMS50Simulator.Garbage {
+    /// The frame as a noisy line delivers it: as is, or with probability `rate` after random bytes or cut short.
+    func apply(to frame: [UInt8], random: inout SeededRandom) -> [UInt8] {
+        guard Double.random(in: 0..<1, using: &random) < rate else { return frame }
         if Bool.random(using: &random) {
-            let noise = (0..<Int.random(in: 1...4, using: &random)).map { _ in UInt8.random(in: 0...255, using: &random) }
-            return noise + frame
+            return (0..<Int.random(in: 1...4, using: &random)).map { _ in UInt8.random(in: 0...255, using: &random) } + frame
         }
         return Array(frame.prefix(Int.random(in: 1..<frame.count, using: &random))) // torn frame
     }

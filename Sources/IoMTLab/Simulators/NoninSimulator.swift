@@ -24,7 +24,7 @@ public final class NoninSimulator: PacedPseudoTerminalDevice, @unchecked Sendabl
     public init(format: Format, script: OximetryScript = .demo, seed: UInt64 = 1, garbage: CMS50Simulator.Garbage? = nil) {
         self.format = format; self.script = script; self.garbage = garbage
         self.random = SeededRandom(seed: seed)
-        super.init(label: "iomt.sim.nonin", tickIntervalMilliseconds: 20)
+        super.init(label: "iomt.sim.nonin", tickIntervalNanoseconds: 20_000_000)
     }
 
     public var currentFormat: Format { queue.sync { format } }
@@ -101,11 +101,5 @@ public final class NoninSimulator: PacedPseudoTerminalDevice, @unchecked Sendabl
         }
     }
 
-    private func withGarbage(_ frame: [UInt8]) -> [UInt8] {
-        guard let garbage, Double.random(in: 0..<1, using: &random) < garbage.rate else { return frame }
-        if Bool.random(using: &random) {
-            return (0..<Int.random(in: 1...4, using: &random)).map { _ in UInt8.random(in: 0...255, using: &random) } + frame
-        }
-        return Array(frame.prefix(Int.random(in: 1..<frame.count, using: &random))) // torn frame
-    }
+    private func withGarbage(_ frame: [UInt8]) -> [UInt8] { garbage?.apply(to: frame, random: &random) ?? frame }
 }

@@ -40,7 +40,7 @@ public final class SpirometerSimulator: PacedPseudoTerminalDevice, @unchecked Se
         precondition(!sessions.isEmpty && intervalSeconds > 0)
         self.sessions = sessions; self.intervalSeconds = intervalSeconds; self.tearRate = tearRate
         self.random = SeededRandom(seed: seed)
-        super.init(label: "iomt.sim.spirometer", tickIntervalMilliseconds: 50)
+        super.init(label: "iomt.sim.spirometer", tickIntervalNanoseconds: 50_000_000)
     }
 
     /// Reports handed to the pty so far (complete or torn).

@@ -1,16 +1,12 @@
 import IoMTCore
 
 /// Why a characteristic value could not be decoded. Carries the characteristic, the field and the
-/// offset so a technician can match it against a capture.
+/// offset so a technician can match it against a capture. Made only by `GATTValueReader.error` (the memberwise init).
 public struct GATTDecodingError: Error, Hashable, CustomStringConvertible {
     public let characteristic: UInt16
     public let field: String
     public let offset: Int
     public let reason: String
-
-    public init(characteristic: UInt16, field: String, offset: Int, reason: String) {
-        self.characteristic = characteristic; self.field = field; self.offset = offset; self.reason = reason
-    }
 
     public var description: String {
         "characteristic 0x\(GATTUUID.hex(characteristic)): \(field) at byte \(offset): \(reason)"
