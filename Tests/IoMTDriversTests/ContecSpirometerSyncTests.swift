@@ -136,6 +136,20 @@ func contecSync(_ reader: inout any DeviceReader, _ peer: inout ContecSpirometer
         #expect(output.events.contains(.deviceInfo(key: "recordNumbering", value: "the marked record is gone (memory cleared or renumbered); every record is read again")))
     }
 
+    /// A full memory drops its oldest record and renumbers the rest: the marked record (found by its device time under
+    /// another number) and those before it are old, only the records after it are new.
+    @Test func aRenumberedMemoryDownloadsOnlyTheRecordsAfterTheMarkedOne() throws {
+        var peer = ContecSpirometerPeer()
+        peer.records = [.init(number: 1, time: (2026, 11, 2, 8, 0, 0), fvc: 300, fev1: 200, ratio: 667, pef: 500),
+                        .init(number: 2, time: (2026, 11, 3, 8, 0, 0), fvc: 310, fev1: 210, ratio: 677, pef: 510),
+                        .init(number: 3, time: (2026, 11, 4, 8, 0, 0), fvc: 320, fev1: 220, ratio: 688, pef: 520)]
+        var reader = try reader()
+        reader.resume(from: DeviceRecordMark(sequenceNumber: 3, deviceTime: CivilTime(year: 2026, month: 11, day: 3, hour: 8)))
+        let output = contecSync(&reader, &peer, at: Self.time)
+        #expect(values(output, .fvc) == ["3.20"])
+        #expect(output.recordMark == DeviceRecordMark(sequenceNumber: 3, deviceTime: CivilTime(year: 2026, month: 11, day: 4, hour: 8)))
+    }
+
     @Test func recordsAreDeletedOnlyWhenTheProfileSaysSoAndTheOtherLayoutIsRefused() throws {
         var peer = ContecSpirometerPeer()
         peer.records = [.init(number: 1, time: (2026, 12, 1, 8, 0, 0), fvc: 300, fev1: 200, ratio: 667, pef: 500)]

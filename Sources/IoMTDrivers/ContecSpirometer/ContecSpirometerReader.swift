@@ -244,12 +244,25 @@ public struct ContecSpirometerReader: DeviceReader {
                 return DeviceOutput()
             }
             markPassed = true
-            var output = release(heldBack + [record])
+            let output = releaseUnseen(heldBack + [record], mark: mark)
             heldBack = []
-            output.events.append(.deviceInfo(key: "recordNumbering", value: "the marked record is gone (memory cleared or renumbered); every record is read again"))
             return output
         }
         return release([record])
+    }
+
+    /// The marked record was not at its number. If a record read has its device time, the device dropped older records
+    /// and renumbered the rest: the records after that one are new. Otherwise the marked record is gone (memory cleared):
+    /// every record read is new.
+    private func releaseUnseen(_ records: [ContecSpirometerRecord], mark: DeviceRecordMark) -> DeviceOutput {
+        if let time = mark.deviceTime, let index = records.lastIndex(where: { $0.deviceTime == time }) {
+            var output = release(Array(records[(index + 1)...]))
+            output.events.append(.deviceInfo(key: "recordNumbering", value: "the marked record is now number \(records[index].number) (older records dropped); the records after it are new"))
+            return output
+        }
+        var output = release(records)
+        output.events.append(.deviceInfo(key: "recordNumbering", value: "the marked record is gone (memory cleared or renumbered); every record is read again"))
+        return output
     }
 
     private func release(_ records: [ContecSpirometerRecord]) -> DeviceOutput {
@@ -266,10 +279,7 @@ public struct ContecSpirometerReader: DeviceReader {
     private mutating func recordDone() -> DeviceOutput {
         guard slotsRead >= recordCount else { return send(ContecSpirometerProtocol.nextRecord, awaiting: .record) }
         var output = DeviceOutput()
-        if !markPassed, !heldBack.isEmpty {
-            output = release(heldBack)
-            output.events.append(.deviceInfo(key: "recordNumbering", value: "the marked record is gone (memory cleared or renumbered); every record is read again"))
-        }
+        if !markPassed, !heldBack.isEmpty, let mark = committedMark { output = releaseUnseen(heldBack, mark: mark) }
         markPassed = true
         heldBack = []
         output.append(send(options.deleteAfterSync ? ContecSpirometerProtocol.endDeletingRecords : ContecSpirometerProtocol.endKeepingRecords,
