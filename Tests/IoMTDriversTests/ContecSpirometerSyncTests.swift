@@ -150,6 +150,18 @@ func contecSync(_ reader: inout any DeviceReader, _ peer: inout ContecSpirometer
         #expect(output.recordMark == DeviceRecordMark(sequenceNumber: 3, deviceTime: CivilTime(year: 2026, month: 11, day: 4, hour: 8)))
     }
 
+    /// A device that keeps sending records numbered below the mark (unasked) cannot make the reader hold them without
+    /// bound: past the most a 14-bit count can announce, the oldest held is dropped, named.
+    @Test func recordsHeldBeforeTheMarkAreBounded() throws {
+        var reader = try reader()
+        reader.resume(from: DeviceRecordMark(sequenceNumber: 9000, deviceTime: nil))
+        _ = reader.handle(.linkUp, at: Self.time)
+        let record = ContecSpirometerPeer.frame(.init(number: 1, time: (2026, 11, 2, 8, 0, 0), fvc: 300, fev1: 200, ratio: 667, pef: 500))
+        var rejections: [String] = []
+        for _ in 0..<16_384 { rejections += reader.handle(.value(characteristic: 0xFF02, bytes: record), at: Self.time).rejections }
+        #expect(rejections == ["more than 16383 records before the marked one: the oldest held is dropped"])
+    }
+
     @Test func recordsAreDeletedOnlyWhenTheProfileSaysSoAndTheOtherLayoutIsRefused() throws {
         var peer = ContecSpirometerPeer()
         peer.records = [.init(number: 1, time: (2026, 12, 1, 8, 0, 0), fvc: 300, fev1: 200, ratio: 667, pef: 500)]

@@ -48,6 +48,7 @@ public struct ContecSpirometerReader: DeviceReader {
     private var markPassed = true
     /// Records at or below the mark's number while it is looked for: old unless the marked record turns out gone.
     private var heldBack: [ContecSpirometerRecord] = []
+    static let maxHeldRecords = 16_383
     private var recordCount = 0
     private var slotsRead = 0
     private var lastProgress: Instant?
@@ -240,8 +241,14 @@ public struct ContecSpirometerReader: DeviceReader {
                 return DeviceOutput()
             }
             if record.number < Int(mark.sequenceNumber) {
+                // Bounded by the most records a 14-bit count can announce, whatever a device sends.
+                var output = DeviceOutput()
+                if heldBack.count >= Self.maxHeldRecords {
+                    heldBack.removeFirst()
+                    output.events.append(.rejectedFrame(reason: "more than \(Self.maxHeldRecords) records before the marked one: the oldest held is dropped"))
+                }
                 heldBack.append(record)
-                return DeviceOutput()
+                return output
             }
             markPassed = true
             let output = releaseUnseen(heldBack + [record], mark: mark)

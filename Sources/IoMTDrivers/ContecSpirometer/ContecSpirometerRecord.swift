@@ -10,8 +10,8 @@ public struct ContecSpirometerRecord: Sendable, Hashable {
     public let deviceTime: CivilTime
     /// [16]: the test was taken after a bronchodilator (post-BD).
     public let afterBronchodilator: Bool
-    /// Decoded values in record order, as the device reported them (a zero value is "not measured" and left out).
-    public let measurements: [DecodedMeasurement]
+    /// The E1 frame, kept instead of its readings so a sync can hold thousands of records cheaply.
+    public let frame: [UInt8]
 
     /// Why an E1 answer is not a record.
     public enum Problem: Error, Sendable, Hashable, CustomStringConvertible {
@@ -46,12 +46,18 @@ public struct ContecSpirometerRecord: Sendable, Hashable {
         let referenceSet = byte(15)
         guard (1...3).contains(referenceSet) else { throw .unknownReferenceSet(referenceSet) }
         let time = CivilTime(year: 2000 + byte(5), month: byte(6), day: byte(7), hour: byte(8), minute: byte(9), second: byte(10))
+        return ContecSpirometerRecord(number: integer(3), mode: mode, deviceTime: time, afterBronchodilator: byte(16) != 0, frame: frame)
+    }
 
+    /// The values in record order, as the device reported them (a zero value is "not measured" and left out), each with
+    /// the record's device time and frame.
+    public var measurements: [DecodedMeasurement] {
+        func integer(_ offset: Int) -> Int { ContecSpirometerProtocol.integer14(frame[offset], frame[offset + 1]) }
         var measurements: [DecodedMeasurement] = []
         func add(_ type: MeasurementType, _ raw: Int, exponent: Int, keepZero: Bool = false) {
             guard raw != 0 || keepZero else { return }
             measurements.append(DecodedMeasurement(type: type, value: DecimalValue(significand: Int64(raw), exponent: exponent),
-                                                   deviceTime: time, rawFrame: frame))
+                                                   deviceTime: deviceTime, rawFrame: frame))
         }
         add(.fvc, integer(17), exponent: -2)
         add(.fev05, integer(19), exponent: -2)
@@ -66,7 +72,6 @@ public struct ContecSpirometerRecord: Sendable, Hashable {
         add(.fef2575, integer(37), exponent: -2)
         add(.timeToPeakFlow, integer(39), exponent: 0)
         add(.extrapolatedVolume, integer(41), exponent: 0, keepZero: true)  // 0 mL is a perfect start, not "not measured"
-        return ContecSpirometerRecord(number: integer(3), mode: mode, deviceTime: time, afterBronchodilator: byte(16) != 0,
-                                      measurements: measurements)
+        return measurements
     }
 }
