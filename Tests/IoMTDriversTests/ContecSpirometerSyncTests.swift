@@ -37,7 +37,7 @@ struct ContecSpirometerPeer {
         case 0x90: bytes = [0xE0] + Self.pair(records.count) + [UInt8](repeating: 0, count: 7)
         case 0x91 where command[1] == 0x00: cursor = 0; bytes = Self.frame(records[cursor])
         case 0x91 where command[1] == 0x01: cursor += 1; bytes = cursor < records.count ? Self.frame(records[cursor]) : [0xE1, 0x7E] + [UInt8](repeating: 0, count: 42)
-        case 0x91 where command[1] == 0x7F: records = []
+        case 0x91 where command[1] == 0x7F: records = []; bytes = [0xE3, 0x00, 0x63]  // a device may confirm (S2's E3)
         case 0x92: bytes = [0xE2] + Self.pair(cursor + 1) + Self.pair(3) + [UInt8](repeating: 0x81, count: 24)  // 3 wave frames
         default: break
         }
@@ -166,9 +166,11 @@ func contecSync(_ reader: inout any DeviceReader, _ peer: inout ContecSpirometer
         var peer = ContecSpirometerPeer()
         peer.records = [.init(number: 1, time: (2026, 12, 1, 8, 0, 0), fvc: 300, fev1: 200, ratio: 667, pef: 500)]
         var reader = try reader(options: ["deleteAfterSync": .bool(true), "requestWaveform": .bool(false), "setClock": .bool(false)])
-        _ = contecSync(&reader, &peer, at: Self.time)
+        let deleted = contecSync(&reader, &peer, at: Self.time)
         #expect(peer.commands == [[0x80, 0x00], [0x82, 0x02], [0x94, 0x14], [0x90, 0x10], [0x91, 0x00, 0x01, 0x12], [0x91, 0x7F, 0x01, 0x11]])
         #expect(peer.records.isEmpty)
+        #expect(deleted.events.contains(.deviceInfo(key: "deleted", value: "yes")), "the delete confirmation is reported, not rejected")
+        #expect(deleted.rejections.isEmpty, "\(deleted.rejections)")
         #expect { _ = try self.reader(options: ["recordLayout": .string("contec-sdk-e1-32")]) } throws: { error in
             (error as? DriverConfigurationError)?.expected.contains("known only in part") == true
         }

@@ -145,7 +145,8 @@ public struct ContecSpirometerReader: DeviceReader {
         if answer == .clockSet || answer == .deleted, !ContecSpirometerProtocol.hasValidChecksum(frame) {
             checksumProblem = "\(answer.name): checksum 0x\(Hex.string([frame[2]])), expected 0x\(Hex.string([ContecSpirometerProtocol.checksum(frame.dropLast())]))"
         }
-        guard step == .awaiting(answer) else {
+        // After "end, delete" the device may confirm the deletion with E3 (S2's delete answer); nothing else follows an end.
+        guard step == .awaiting(answer) || (answer == .deleted && step == .ended && options.deleteAfterSync) else {
             return DeviceOutput(events: [.rejectedFrame(reason: checksumProblem ?? "unexpected \(answer.name) while \(stepDescription)")])
         }
         lastProgress = time
