@@ -3,12 +3,13 @@
 // Data flow: Transport → Drivers (decode) → Core (normalise) → Store → Alerts → Forward (FHIR over HTTP),
 // with the daemon (IoMTDaemon, iomtd) and the technician CLI (iomtctl) on top. IoMTLab holds the test peers
 // (device simulators and the local DOM receiver) as first-class code, used by the demo and the tests.
+import Foundation
 import PackageDescription
 
 let strict: [SwiftSetting] = [.swiftLanguageMode(.v6)]
-// One README per driver folder (protocol facts and sources), not compiled.
-let driverReadmes = ["CMS50", "Nonin", "SpirometryText", "BLE", "BLE/Common", "BLE/BloodPressure", "BLE/PulseOximeter",
-                     "BLE/HealthThermometer", "BLE/WeightScale", "BLE/HeartRate", "BLE/Glucose"].map { $0 + "/README.md" }
+// One README per driver folder (protocol facts and sources), not compiled: found, so a new driver folder needs no line here.
+let driverReadmes = (FileManager.default.enumerator(atPath: Context.packageDirectory + "/Sources/IoMTDrivers")?.allObjects ?? [])
+    .compactMap { $0 as? String }.filter { $0 == "README.md" || $0.hasSuffix("/README.md") }.sorted()
 
 let package = Package(
     name: "iomtd",

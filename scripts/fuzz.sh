@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Fuzzes the CMS50 and Nonin framers/decoders, the text-report parser, the profile parser, the six
-# Bluetooth GATT health-profile decoders (GATT*), the D-Bus message unmarshaller and the HTTP response path
+# Bluetooth GATT health-profile decoders (GATT*), the Contec BLE spirometer reader (ContecSpirometer), the D-Bus message unmarshaller and the HTTP response path
 # (Retry-After, transaction-response JSON, OAuth2 token response: HTTPResponse) with libFuzzer.
 # usage: scripts/fuzz.sh [seconds-per-target] [target...]   (default 60 s, all targets)
 # Builds with swiftc directly (no SwiftPM): the library modules the targets need, then each
@@ -14,7 +14,7 @@ shift || true
 targets=("$@")
 [ ${#targets[@]} -eq 0 ] && targets=(CMS50LegacyFramer CMS50V46Framer NoninFormat2Framer NoninFormat8Framer NoninFormat13Framer TextReportFramer ProfileParser
                                  GATTBloodPressure GATTPulseOximeter GATTHealthThermometer GATTWeightScale GATTHeartRate GATTGlucose DBusUnmarshaller
-                                 HTTPResponse)
+                                 HTTPResponse ContecSpirometer)
 
 SWIFTC="${SWIFTC:-swiftc}"
 out="fuzz-out"
@@ -64,6 +64,14 @@ seed_corpus() { # target corpus-dir
                 done
             done ;;
         HTTPResponse) cp Fuzz/HTTPResponse/seeds/* "$2/" ;;
+        ContecSpirometer) # a whole sync's answers around each fixture notification, behind a control byte (size, mark)
+            for capture in Firmware-Fixtures/contec-spirometer/*/capture.hex; do
+                for control in 13 33; do
+                    { printf "\\x$control"; printf '\xf0\x70\xf3\x00\x73\xf2\x01\x02\x03\x04\x05\x06\x07\xe4'
+                      head -c 22 /dev/zero; printf '\xe0\x01\x00'; head -c 7 /dev/zero; xxd -r -p "$capture"; printf '\xe2\x01\x00\x00\x00'
+                    } > "$2/seed-$control-$(basename "$(dirname "$capture")")" 2>/dev/null || true
+                done
+            done ;;
         DBusUnmarshaller) # messages libdbus produced (captured with dbus-monitor --binary on a private bus)
             for seed in Fuzz/DBusUnmarshaller/seeds/*.hex; do
                 xxd -r -p "$seed" > "$2/$(basename "$seed" .hex)" 2>/dev/null || true

@@ -59,8 +59,9 @@ public struct GATTConnectionPlan: Sendable, Hashable {
                 continue
             }
             let step = Step(uuid: use.uuid, path: found.path)
-            if use.access == .read { plan.reads.append(step) } else { plan.subscriptions.append(step) }
-            if use.access == .controlPoint { plan.writable[use.uuid] = found.path }
+            if use.access == .read { plan.reads.append(step) }
+            if use.access.isSubscribed { plan.subscriptions.append(step) }
+            if use.access.isWritten { plan.writable[use.uuid] = found.path }
         }
         for uuid in profile.clockCharacteristics {
             guard let found = clockByUUID[uuid] else { continue }

@@ -247,8 +247,10 @@ public final class PahoSubscriber: @unchecked Sendable {
     private func subscribed(_ data: UnsafeMutablePointer<MQTTAsync_successData5>?) {
         var refused: [Int] = []
         if let data {
+            // Paho 1.3 sets reasonCodeCount to the number of filters but allocates `reasonCodes` only when it is above 1;
+            // for one filter the pointer is uninitialised stack (reading it crashed the process) and the code is `reasonCode`.
             let codes = data.pointee.alt.sub
-            if let list = codes.reasonCodes, codes.reasonCodeCount > 0 {
+            if codes.reasonCodeCount > 1, let list = codes.reasonCodes {
                 for index in 0..<Int(codes.reasonCodeCount) where list[index].rawValue >= 0x80 { refused.append(Int(list[index].rawValue)) }
             } else if data.pointee.reasonCode.rawValue >= 0x80 {
                 refused.append(Int(data.pointee.reasonCode.rawValue))

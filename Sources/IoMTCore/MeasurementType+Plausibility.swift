@@ -33,7 +33,9 @@ extension MeasurementType {
     /// is left to hospital equipment, home thermometers measure 32–43 °C); weight 0.2–700 kg, height 0.2–2.8 m, BMI 5–200
     /// (recorded human extremes); glucose 5–2700 mg/dL (0.3–150 mmol/L; 2656 mg/dL is the highest recorded survival);
     /// HbA1c 2–25 %; RR interval 170–3000 ms (350 and 20 /min); spirometry: FEV1 0.1–10 L, FVC 0.1–12 L, PEF 0.2–20 L/s,
-    /// FEF25-75 0.05–15 L/s (beyond GLI-2012 reference extremes); cuff pressure 0–350 mm[Hg] (cuffs deflate above 300).
+    /// FEF25-75 0.05–15 L/s (beyond GLI-2012 reference extremes), FEV0.5 0.05–10 L, FEV3 and FEV6 as FVC, FEF25/50/75 from
+    /// 0.05/0.02/0.01 L/s to 20/20/15 L/s (PEF's upper bound), time to PEF 1–10000 ms, back-extrapolated
+    /// volume 0–5000 mL (quality figures: only a device fault lies outside); cuff pressure 0–350 mm[Hg] (cuffs deflate above 300).
     static let plausibility: [String: [PlausibleRange]] = [
         MeasurementType.spo2.mdcRefId: [range("%", "0", "100")],
         MeasurementType.pulseRateOximetry.mdcRefId: pulseRanges,
@@ -72,6 +74,14 @@ extension MeasurementType {
         MeasurementType.pef.mdcRefId: [range("L/s", "0.2", "20"), range("L/min", "12", "1200")],
         MeasurementType.fev1FvcRatio.mdcRefId: [range("%", "10", "100")],
         MeasurementType.fef2575.mdcRefId: [range("L/s", "0.05", "15")],
+        MeasurementType.fev05.mdcRefId: [range("L", "0.05", "10")],
+        MeasurementType.fev3.mdcRefId: [range("L", "0.1", "12")],
+        MeasurementType.fev6.mdcRefId: [range("L", "0.1", "12")],
+        MeasurementType.fef25.mdcRefId: [range("L/s", "0.05", "20")],
+        MeasurementType.fef50.mdcRefId: [range("L/s", "0.02", "20")],
+        MeasurementType.fef75.mdcRefId: [range("L/s", "0.01", "15")],
+        MeasurementType.timeToPeakFlow.mdcRefId: [range("ms", "1", "10000")],
+        MeasurementType.extrapolatedVolume.mdcRefId: [range("mL", "0", "5000")],
     ]
 }
 

@@ -59,12 +59,34 @@ extension MeasurementType {
                                                      display: "FEV1/FVC", defaultUnit: "%")
     public static let fef2575 = MeasurementType(mdcRefId: "MDC_FLOW_AWAY_EXP_FORCED_25_75_FVC", mdcCode: 188960, loinc: "19927-3",
                                                 display: "FEF 25-75%", defaultUnit: "L/s")
+    // Further IEEE 11073-10101 spirometry terms (partition 2; codes confirmed against an MDC terminology server by the
+    // MII lung-function audit that DEVICES.md §1.5 cites). No LOINC code was confirmed for these: none is given.
+    public static let fev05 = MeasurementType(mdcRefId: "MDC_VOL_AWAY_EXP_FORCED_0_5S", mdcCode: 188940, loinc: nil,
+                                              display: "FEV0.5", defaultUnit: "L")
+    public static let fev3 = MeasurementType(mdcRefId: "MDC_VOL_AWAY_EXP_FORCED_3S", mdcCode: 189044, loinc: nil,
+                                             display: "FEV3", defaultUnit: "L")
+    public static let fev6 = MeasurementType(mdcRefId: "MDC_VOL_AWAY_EXP_FORCED_6S", mdcCode: 152587, loinc: nil,
+                                             display: "FEV6", defaultUnit: "L")
+    /// Flow when 25 % of the FVC has been exhaled (MEF75 in the European naming).
+    public static let fef25 = MeasurementType(mdcRefId: "MDC_FLOW_AWAY_EXP_FORCED_25_FVC", mdcCode: 188964, loinc: nil,
+                                              display: "FEF 25%", defaultUnit: "L/s")
+    public static let fef50 = MeasurementType(mdcRefId: "MDC_FLOW_AWAY_EXP_FORCED_50_FVC", mdcCode: 188968, loinc: nil,
+                                              display: "FEF 50%", defaultUnit: "L/s")
+    /// Flow when 75 % of the FVC has been exhaled (MEF25 in the European naming).
+    public static let fef75 = MeasurementType(mdcRefId: "MDC_FLOW_AWAY_EXP_FORCED_75_FVC", mdcCode: 188972, loinc: nil,
+                                              display: "FEF 75%", defaultUnit: "L/s")
+    /// Time to peak expiratory flow (a manoeuvre-quality figure).
+    public static let timeToPeakFlow = MeasurementType(mdcRefId: "MDC_FLOW_AWAY_EXP_PEAK_TIME", mdcCode: 189124, loinc: nil,
+                                                       display: "Time to peak expiratory flow", defaultUnit: "ms")
+    /// Back-extrapolated volume (a manoeuvre-quality figure: a hesitant start).
+    public static let extrapolatedVolume = MeasurementType(mdcRefId: "MDC_VOL_AWAY_EXTRAP", mdcCode: 189020, loinc: nil,
+                                                           display: "Back-extrapolated volume", defaultUnit: "mL")
 
     /// Every type the gateway knows, for lookup by reference id (rules, CLI arguments, stored rows).
     public static let all: [MeasurementType] = [
         .spo2, .pulseRateOximetry, .perfusionIndex, .bloodPressure, .systolic, .diastolic, .meanArterial,
         .pulseRateBloodPressure, .heartRate, .bodyTemperature, .bodyWeight, .fev1, .fvc, .pef,
-        .fev1FvcRatio, .fef2575,
+        .fev1FvcRatio, .fef2575, .fev05, .fev3, .fev6, .fef25, .fef50, .fef75, .timeToPeakFlow, .extrapolatedVolume,
     ] + bluetoothHealthTypes
 
     public static func byRefId(_ refId: String) -> MeasurementType? { all.first { $0.mdcRefId == refId } }

@@ -118,6 +118,25 @@ import Testing
         }
     }
 
+    /// A vendor service with a write-only command characteristic (FF01) and a notified answer one (FF02): FF01 is a
+    /// write target but never subscribed, FF02 subscribed but never written.
+    @Test func aWriteOnlyCharacteristicIsWritableAndNotSubscribed() throws {
+        let device = "/org/bluez/hci0/dev_AA_BB_CC_DD_EE_FF"
+        var objects: [DBusObjectPath: DBusInterfaceProperties] = [
+            try DBusObjectPath(device): [BlueZ.device: ["Address": .string("AA:BB:CC:DD:EE:FF"), "Adapter": .objectPath("/org/bluez/hci0")]],
+            try DBusObjectPath(device + "/service0020"): [BlueZ.gattService: ["UUID": .string(GATTUUID.full(0xFF12))]],
+        ]
+        for (index, (uuid, flags)) in [(UInt16(0xFF01), ["write"]), (UInt16(0xFF02), ["notify"])].enumerated() {
+            let (path, properties) = characteristic(device + "/service0020", index, uuid, flags)
+            objects[path] = properties
+        }
+        let plan = try GATTConnectionPlan.make(profile: ContecSpirometerReader.profile,
+                                               services: BlueZObjectModel(objects: objects).gattServices(of: try DBusObjectPath(device)))
+        #expect(plan.subscriptions.map(\.uuid) == [0xFF02])
+        #expect(plan.writable.keys.sorted() == [0xFF01])
+        #expect(plan.reads.isEmpty)
+    }
+
     @Test func clockIsSetWhenUnsetOrOffByMoreThanAMinute() throws {
         let now = Instant(millisecondsSinceEpoch: 1_795_000_000_000)
         let exact = GATTCurrentTime(setting: now, utcOffsetMinutes: 0)

@@ -36,18 +36,22 @@ struct FixtureCase: CustomStringConvertible, Sendable {
         return info["characteristic"] != nil
     }
 
-    /// Decodes a Bluetooth case: the `before` values (e.g. a Temperature Type read), then the capture.
+    /// Decodes a Bluetooth case as `iomtctl decode` does, through the profile's reader between a link up and a link
+    /// down: the `before` values (e.g. a Temperature Type read), then the capture. Only the capture's output counts.
     func gattOutput() throws -> DeviceOutput {
         let caseInfo = try JSONValue.parse(try text("case.json"))
         let profileId = try #require(caseInfo["profile"]?.stringValue, "case.json needs a \"profile\" string")
         let profile = try #require(try Repository.catalog().profile(id: profileId), "no profile \(profileId) in DeviceProfiles/")
-        var session = try DriverRegistry.makeGATTSession(for: profile)
+        var reader = try DriverRegistry.makeReader(for: profile)
+        _ = reader.handle(.linkUp, at: .testStart)
         for item in caseInfo["before"]?.arrayValue ?? [] {
             let uuid = try #require(item["characteristic"]?.stringValue.flatMap(GATTUUID.parse), "before[].characteristic")
-            _ = session.decode(characteristic: uuid, value: try Hex.bytes(from: item["hex"]?.stringValue ?? ""), receivedAt: .testStart)
+            _ = reader.handle(.value(characteristic: uuid, bytes: try Hex.bytes(from: item["hex"]?.stringValue ?? "")), at: .testStart)
         }
         let uuid = try #require(caseInfo["characteristic"]?.stringValue.flatMap(GATTUUID.parse), "case.json characteristic")
-        return session.decode(characteristic: uuid, value: try capture(), receivedAt: .testStart)
+        var output = reader.handle(.value(characteristic: uuid, bytes: try capture()), at: .testStart)
+        output.append(reader.handle(.linkDown, at: .testStart))
+        return output
     }
 
     func session() throws -> any ByteStreamDriver {

@@ -25,20 +25,27 @@ extension DriverRegistry {
                                            expected: "a GATT driver (one of \(gattDriverIds.sorted().map { "\"\($0)\"" }.joined(separator: ", ")))",
                                            found: "\"\(profile.driver)\"")
         }
-        guard profile.transport == .ble else {
-            throw DriverConfigurationError(profileId: profile.id, field: "transport", expected: "\"ble\" for driver \"\(profile.driver)\"",
-                                           found: "\"\(profile.transport.rawValue)\"")
-        }
-        let service = GATTUUID.hex(decoder.profile.service).lowercased()
-        guard profile.match.bleServices.contains(service) else {
-            throw DriverConfigurationError(profileId: profile.id, field: "match.bleServices",
-                                           expected: "the service \"\(service)\" of \(decoder.profile.name)",
-                                           found: profile.match.bleServices.isEmpty ? "none" : profile.match.bleServices.map { "\"\($0)\"" }.joined(separator: ", "))
-        }
+        try checkBluetooth(profile, offers: decoder.profile)
         if let key = profile.driverOptions.keys.sorted().first {
             throw DriverConfigurationError(profileId: profile.id, field: "driverOptions.\(key)",
                                            expected: "no driverOptions (GATT drivers take none)", found: "option \"\(key)\"")
         }
         return GATTDriverSession(decoder: decoder, highWaterSequenceNumber: highWaterSequenceNumber)
+    }
+}
+
+extension DriverRegistry {
+    /// A Bluetooth LE driver's profile must say `transport: "ble"` and match the service the driver talks to.
+    static func checkBluetooth(_ profile: DeviceProfile, offers gatt: GATTProfile) throws(DriverConfigurationError) {
+        guard profile.transport == .ble else {
+            throw DriverConfigurationError(profileId: profile.id, field: "transport", expected: "\"ble\" for driver \"\(profile.driver)\"",
+                                           found: "\"\(profile.transport.rawValue)\"")
+        }
+        let service = GATTUUID.hex(gatt.service).lowercased()
+        guard profile.match.bleServices.contains(service) else {
+            throw DriverConfigurationError(profileId: profile.id, field: "match.bleServices",
+                                           expected: "the service \"\(service)\" of \(gatt.name)",
+                                           found: profile.match.bleServices.isEmpty ? "none" : profile.match.bleServices.map { "\"\($0)\"" }.joined(separator: ", "))
+        }
     }
 }

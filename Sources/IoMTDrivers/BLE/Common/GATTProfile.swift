@@ -21,7 +21,9 @@ public struct GATTProfile: Sendable, Hashable {
     /// Characteristics to read once after connecting (features, static types), before subscribing.
     public var readOnce: [GATTCharacteristicUse] { characteristics.filter { $0.access == .read } }
     /// Characteristics whose notifications or indications must be enabled (CCCD write).
-    public var subscriptions: [GATTCharacteristicUse] { characteristics.filter { $0.access != .read } }
+    public var subscriptions: [GATTCharacteristicUse] { characteristics.filter { $0.access.isSubscribed } }
+    /// Characteristics the reader's `.write` commands go to (control points and plain write targets).
+    public var writeTargets: [GATTCharacteristicUse] { characteristics.filter { $0.access.isWritten } }
 }
 
 public struct GATTCharacteristicUse: Sendable, Hashable {
@@ -34,6 +36,13 @@ public struct GATTCharacteristicUse: Sendable, Hashable {
         case read
         /// A control point: enable indications, then write requests to it.
         case controlPoint = "control-point"
+        /// Only written to (a vendor command characteristic whose answers come on another, notified one).
+        case write
+
+        /// Notifications or indications are enabled on it.
+        public var isSubscribed: Bool { self == .notify || self == .indicate || self == .controlPoint }
+        /// The reader's `.write` commands may target it.
+        public var isWritten: Bool { self == .controlPoint || self == .write }
     }
 
     public let uuid: UInt16
