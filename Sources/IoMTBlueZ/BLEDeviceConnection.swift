@@ -47,7 +47,8 @@ public actor BLEDeviceConnection {
     /// The service and characteristics the reader needs.
     let profile: GATTProfile
     let settings: Settings
-    let clock: any WallClock
+    /// Now, the link's reader ticks and the reconnect backoff (a test moves it by hand).
+    let clock: any SchedulingClock
     private var policy: LinkPolicy
     let sink: BoundedStreamSink<BLEDeviceEvent>
     public nonisolated let events: AsyncStream<BLEDeviceEvent>
@@ -66,7 +67,7 @@ public actor BLEDeviceConnection {
 
     /// Nil when the reader does not need a GATT service (a byte-stream driver cannot run over Bluetooth LE).
     public init?(client: BlueZClient, adapter: BlueZAdapter, address: String, reader: any DeviceReader, settings: Settings = Settings(),
-                 clock: any WallClock, jitterSeed: UInt64, recordMarkSource: (@Sendable () async -> DeviceRecordMark?)? = nil) {
+                 clock: any SchedulingClock, jitterSeed: UInt64, recordMarkSource: (@Sendable () async -> DeviceRecordMark?)? = nil) {
         guard let profile = reader.needs.gattProfile else { return nil }
         self.recordMarkSource = recordMarkSource
         self.client = client; self.adapter = adapter; self.address = address.uppercased(); self.reader = reader; self.profile = profile
@@ -124,10 +125,13 @@ public actor BLEDeviceConnection {
         // Sleep in slices so stop() is noticed promptly.
         while waited < deadline, !stopped {
             let slice = min(200, deadline - waited)
-            try? await Task.sleep(for: .milliseconds(slice))
+            try? await clock.sleep(for: .milliseconds(slice))
             waited += slice
         }
     }
+
+    /// How often a connected reader is ticked (vendor protocols time out a silent device, poll, or keep a link alive).
+    public static let tickInterval: Duration = .seconds(1)
 
     private func describe(_ failure: LinkFailure) -> String {
         switch failure {
@@ -197,8 +201,8 @@ public actor BLEDeviceConnection {
         // 4. ServicesResolved, while watching Connected=false and the device's removal.
         sink.yield(.state(.resolving, detail: nil))
         if await client.objects.device(at: devicePath)?.servicesResolved != true {
-            let timer = Task { [linkSink, settings] in
-                try? await Task.sleep(for: .milliseconds(settings.resolveTimeoutMilliseconds))
+            let timer = Task { [linkSink, settings, clock] in
+                do { try await clock.sleep(for: .milliseconds(settings.resolveTimeoutMilliseconds)) } catch { return }
                 linkSink.yield(.timeout)
             }
             defer { timer.cancel() }
@@ -211,6 +215,7 @@ public actor BLEDeviceConnection {
                 case .lost: return .disconnected // see LinkSignal.lost
                 case .removed: return .deviceRemoved
                 case .timeout: return .servicesNotResolved
+                case .tick: continue // ticks start once the link is up
                 case .stopped: return .disconnected
                 case .busEnded: return .call(.reconnectBus(reason: "the D-Bus connection ended"))
                 }
@@ -239,8 +244,11 @@ public actor BLEDeviceConnection {
         sink.yield(.state(.connected, detail: nil))
         Log.notice("\(address): connected, \(plan.subscriptions.count) characteristic(s) subscribed", "bluetooth")
 
-        // 7. Stream: Value changes of subscribed characteristics, in arrival order, until the link ends.
+        // 7. Stream: Value changes of subscribed characteristics, in arrival order, until the link ends; the reader is
+        // ticked every second on the connection's clock, in the same order as the values.
         let subscribed = Dictionary(plan.subscriptions.map { ($0.path, $0.uuid) }, uniquingKeysWith: { first, _ in first })
+        let ticker = Task { [clock, linkSink] in await clock.every(Self.tickInterval) { linkSink.yield(.tick) } }
+        defer { ticker.cancel() }
         while let signal = await iterator.next() {
             switch signal {
             case .changed(let change):
@@ -257,6 +265,11 @@ public actor BLEDeviceConnection {
                 return .disconnected
             case .removed: return .deviceRemoved
             case .timeout: continue
+            case .tick:
+                let now = clock.now()
+                let output = reader.handle(.tick, at: now)
+                if !output.measurements.isEmpty || !output.events.isEmpty { sink.yield(.output(output, receivedAt: now)) }
+                do { try await follow(output, plan: plan) } catch { return .call(BlueZRecovery.classify(error)) }
             case .stopped: return .disconnected
             case .busEnded: return .call(.reconnectBus(reason: "the D-Bus connection ended"))
             }
@@ -269,6 +282,8 @@ public actor BLEDeviceConnection {
         case changed(DBusPropertiesChanged)
         case removed
         case timeout
+        /// A second passed on the connection's clock while connected: the reader's tick.
+        case tick
         case busEnded
         case stopped
         /// This many signals were refused (Value changes among them): the link is made again, which re-reads and

@@ -17,13 +17,13 @@ final class BLEDeviceRunner: Sendable {
     private let pipeline: IngestPipeline
     private let ingest: DeviceIngest
     private let board: DeviceStatusBoard
-    private let clock: any WallClock
+    private let clock: any SchedulingClock
     private let utcOffsetMinutes: Int
     private let synchronisation: any GatewayClockSynchronisation
 
     init(address: String, profile: DeviceProfile, client: BlueZClient, adapter: BlueZAdapter, settings: DaemonConfiguration.Bluetooth,
          patientId: String?, pipeline: IngestPipeline, board: DeviceStatusBoard, synchronisation: any GatewayClockSynchronisation,
-         clock: any WallClock) throws(DriverConfigurationError) {
+         clock: any SchedulingClock) throws(DriverConfigurationError) {
         let reader = try DriverRegistry.makeReader(for: profile)
         var connectionSettings = BLEDeviceConnection.Settings()
         connectionSettings.setDeviceClock = settings.setDeviceClock

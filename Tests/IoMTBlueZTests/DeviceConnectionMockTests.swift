@@ -20,6 +20,13 @@ final class EventLog: Sendable {
         events.withLock { $0.filter { event in if case .deviceClockSet = event { true } else { false } }.count }
     }
     func count(_ state: BLELinkState) -> Int { states.filter { $0.0 == state }.count }
+    /// The values of a device-info key the reader reported, in order.
+    func deviceInfo(_ key: String) -> [String] {
+        events.withLock { $0.flatMap { event -> [String] in
+            guard case .output(let output, _) = event else { return [] }
+            return output.events.compactMap { if case let .deviceInfo(k, value) = $0, k == key { value } else { nil } }
+        } }
+    }
     /// Outputs carrying the test reader's link-end marker.
     var linkEnds: Int {
         events.withLock { $0.filter { event in
@@ -43,7 +50,7 @@ struct DeviceConnectionMockTests {
         try await start(bench, address: address, reader: GATTDriverSession(decoder: decoder))
     }
 
-    func start(_ bench: BlueZMockBench, address: String, reader: any DeviceReader) async throws
+    func start(_ bench: BlueZMockBench, address: String, reader: any DeviceReader, clock: any SchedulingClock = SystemClock()) async throws
         -> (BlueZClient, BLEDeviceConnection, EventLog, Task<String, Never>) {
         let client = BlueZClient(bus: try await bench.bus.connect())
         try await client.start()
@@ -52,7 +59,7 @@ struct DeviceConnectionMockTests {
         settings.backoff = .init(initialMilliseconds: 50, maximumMilliseconds: 200)
         settings.resolveTimeoutMilliseconds = 3_000
         let connection = BLEDeviceConnection(client: client, adapter: adapter, address: address, reader: reader,
-                                             settings: settings, clock: SystemClock(), jitterSeed: 42)!
+                                             settings: settings, clock: clock, jitterSeed: 42)!
         let log = EventLog()
         let task = Task {
             let consumer = Task { for await event in connection.events { log.append(event) } }
@@ -161,6 +168,43 @@ struct DeviceConnectionMockTests {
         await connection.stop()
         _ = await task.value
         #expect(log.linkEnds == 2, "the stopped link ended too")
+        await client.stop()
+    }
+
+    /// A reader that counts the ticks it is given (a vendor protocol times out a silent device on them).
+    struct TickCounter: DeviceReader {
+        var inner = GATTDriverSession(decoder: BloodPressureProfile.self)
+        var ticks = 0
+        var needs: DeviceNeeds { inner.needs }
+        mutating func handle(_ input: DeviceInput, at time: Instant) -> DeviceOutput {
+            guard input == .tick else { return inner.handle(input, at: time) }
+            ticks += 1
+            return DeviceOutput(events: [.deviceInfo(key: "tick", value: "\(ticks)")])
+        }
+    }
+
+    @Test func aConnectedReaderIsTickedEverySecondOfTheConnectionsClock() async throws {
+        let bench = try await BlueZMockBench()
+        defer { bench.stop() }
+        let address = "AA:BB:CC:00:00:09"
+        let device = try await bench.addDevice(address, name: "BPM", uuids: [bench.full(0x1810)])
+        let service = try await bench.addService(device, index: 0x10, uuid: 0x1810)
+        _ = try await bench.addCharacteristic(service, index: 0x11, uuid: 0x2A35, flags: ["indicate"])
+        _ = try await bench.addCharacteristic(service, index: 0x14, uuid: 0x2A49, flags: ["read"], readValue: [0x01, 0x00])
+        let clock = ManualSchedulingClock()
+        let (client, connection, log, task) = try await start(bench, address: address, reader: TickCounter(), clock: clock)
+        try await log.waitFor("the connection") { log.count(.connected) == 1 }
+        await clock.waitForSleepers(1) // the link's ticker, parked on the clock
+        clock.advance(by: .milliseconds(999))
+        #expect(log.deviceInfo("tick").isEmpty, "no tick before a second has passed on the clock")
+        for second in 1...3 {
+            clock.advance(by: .milliseconds(second == 1 ? 1 : 1000))
+            try await log.waitFor("tick \(second)") { log.deviceInfo("tick").count == second }
+            await clock.waitForSleepers(1)
+        }
+        #expect(log.deviceInfo("tick") == ["1", "2", "3"])
+        await connection.stop()
+        _ = await task.value
         await client.stop()
     }
 
