@@ -69,8 +69,12 @@ let package = Package(
         // `iomtctl doctor`'s checks of the box, the configuration and the store file, and the findings from a status answer.
         .target(name: "IoMTDoctor", dependencies: ["IoMTCore", "IoMTControl", "IoMTConfiguration", "IoMTStore", "IoMTForward", "IoMTHTTP"],
                 swiftSettings: strict),
-        // The daemon: device sessions, pipeline, control socket server, systemd notify.
-        .target(name: "IoMTDaemon", dependencies: ["IoMTCore", "IoMTControl", "IoMTConfiguration", "IoMTProfiles", "IoMTDrivers", "IoMTTransport",
+        // Ingest: the pipeline every decoded reading takes (store first, then the alert engine, then the forwarder woken),
+        // readings kept in memory while the store refuses them, and the components' liveness.
+        .target(name: "IoMTIngest", dependencies: ["IoMTCore", "IoMTControl", "IoMTStore", "IoMTAlerts", "IoMTForward", "IoMTFHIR", "IoMTTransport"],
+                swiftSettings: strict),
+        // The daemon: device runners, configuration in use, control socket server, systemd notify.
+        .target(name: "IoMTDaemon", dependencies: ["IoMTCore", "IoMTIngest", "IoMTControl", "IoMTConfiguration", "IoMTProfiles", "IoMTDrivers", "IoMTTransport",
                                                    "IoMTUdev", "IoMTStore", "IoMTAlerts", "IoMTFHIR", "IoMTHTTP", "IoMTForward",
                                                    "IoMTDBus", "IoMTBlueZ", "IoMTMQTT"],
                 swiftSettings: strict),
@@ -94,7 +98,7 @@ let package = Package(
         .executableTarget(name: "iomt-lab", dependencies: ["IoMTCore", "IoMTLab"], swiftSettings: strict),
         .executableTarget(name: "iomt-collector", dependencies: ["IoMTCollector", "IoMTCore"], swiftSettings: strict),
         .executableTarget(name: "iomt-bench", dependencies: ["IoMTCore", "IoMTProfiles", "IoMTDrivers", "IoMTTransport", "IoMTStore",
-                                                         "IoMTAlerts", "IoMTDaemon", "IoMTLab", "IoMTHTTP", "IoMTMQTT"], path: "Sources/iomt-bench",
+                                                         "IoMTAlerts", "IoMTIngest", "IoMTLab", "IoMTHTTP", "IoMTMQTT"], path: "Sources/iomt-bench",
                           swiftSettings: strict),
 
         .testTarget(name: "IoMTCoreTests", dependencies: ["IoMTCore"], swiftSettings: strict),
@@ -115,6 +119,6 @@ let package = Package(
         // iomt-collector against Debian's mosquitto and the lab's DOM receiver (real processes, SIGKILL mid-stream).
         .testTarget(name: "IoMTCollectorTests", dependencies: ["IoMTCollector", "IoMTConfiguration", "IoMTCore", "IoMTFHIR", "IoMTForward", "IoMTStore", "IoMTLab"],
                     swiftSettings: strict),
-        .testTarget(name: "IoMTEndToEndTests", dependencies: ["IoMTCore", "IoMTStore", "IoMTDaemon", "IoMTConfiguration", "IoMTControl", "IoMTDoctor", "IoMTHTTP", "IoMTLab", "IoMTDBus", "IoMTAlerts", "CSQLite", "IoMTMQTT", "IoMTFHIR", "IoMTForward"], swiftSettings: strict),
+        .testTarget(name: "IoMTEndToEndTests", dependencies: ["IoMTCore", "IoMTStore", "IoMTDaemon", "IoMTIngest", "IoMTConfiguration", "IoMTControl", "IoMTDoctor", "IoMTHTTP", "IoMTLab", "IoMTDBus", "IoMTAlerts", "CSQLite", "IoMTMQTT", "IoMTFHIR", "IoMTForward"], swiftSettings: strict),
     ]
 )

@@ -1,6 +1,7 @@
 import IoMTBlueZ
 import IoMTConfiguration
 import IoMTCore
+import IoMTIngest
 import IoMTDrivers
 import IoMTProfiles
 import IoMTStore

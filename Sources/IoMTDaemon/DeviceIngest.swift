@@ -1,4 +1,5 @@
 import IoMTCore
+import IoMTIngest
 import IoMTDrivers
 import IoMTStore
 

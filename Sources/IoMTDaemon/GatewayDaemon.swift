@@ -3,6 +3,7 @@ import Glibc
 import IoMTAlerts
 import IoMTConfiguration
 import IoMTCore
+import IoMTIngest
 import IoMTDrivers
 import IoMTFHIR
 import IoMTForward

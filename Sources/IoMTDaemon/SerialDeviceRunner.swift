@@ -1,5 +1,6 @@
 import IoMTConfiguration
 import IoMTCore
+import IoMTIngest
 import IoMTDrivers
 import IoMTProfiles
 import IoMTTransport

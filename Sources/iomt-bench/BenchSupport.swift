@@ -1,6 +1,6 @@
 import Foundation
 import IoMTCore
-import IoMTDaemon
+import IoMTIngest
 import IoMTDrivers
 import IoMTLab
 import IoMTProfiles

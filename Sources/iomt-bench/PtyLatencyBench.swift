@@ -1,7 +1,7 @@
 import Foundation
 import IoMTAlerts
 import IoMTCore
-import IoMTDaemon
+import IoMTIngest
 import IoMTDrivers
 import IoMTLab
 import IoMTProfiles

@@ -2,6 +2,7 @@ import Foundation
 import IoMTAlerts
 import IoMTCore
 import IoMTDaemon
+import IoMTIngest
 import IoMTStore
 import Testing
 

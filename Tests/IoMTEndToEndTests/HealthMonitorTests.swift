@@ -1,5 +1,6 @@
 import IoMTCore
 import IoMTDaemon
+import IoMTIngest
 import Testing
 
 /// What feeds the watchdog, on an injected clock: real progress of each component, not a ticker.

@@ -1,6 +1,7 @@
 import IoMTConfiguration
 import IoMTControl
 import IoMTCore
+import IoMTIngest
 import IoMTDrivers
 import IoMTProfiles
 import IoMTStore

@@ -136,12 +136,12 @@ public actor AlertEvaluator {
 }
 
 public actor IngestPipeline {
-    let store: Store
-    let alerts: AlertEvaluator
-    let dispatcher: AlertDispatcher
-    let forwarder: Forwarder?
-    let health: HealthMonitor
-    let clock: any WallClock
+    nonisolated package let store: Store
+    nonisolated package let alerts: AlertEvaluator
+    nonisolated package let dispatcher: AlertDispatcher
+    nonisolated package let forwarder: Forwarder?
+    nonisolated package let health: HealthMonitor
+    nonisolated package let clock: any WallClock
     private var deferred: DeferredReadings
     /// The last store failure, while the store is not writing (drives the `store-unwritable` condition).
     private var storeFailure: String?
@@ -304,12 +304,12 @@ public actor IngestPipeline {
     }
 
     /// A device's port opened (reachable) or closed (unreachable), for the `device-unreachable` technical rule.
-    func deviceReachability(_ reachable: Bool, device: DeviceIdentity, deviceClass: String?, patientId: String?) async {
+    package func deviceReachability(_ reachable: Bool, device: DeviceIdentity, deviceClass: String?, patientId: String?) async {
         await deviceCondition("device-unreachable", active: !reachable, device: device, deviceClass: deviceClass, patientId: patientId)
     }
 
     /// A technical condition of one device (`device-unreachable`, `device-no-frames`) for the alert engine's rules.
-    func deviceCondition(_ name: String, active: Bool, device: DeviceIdentity, deviceClass: String?, patientId: String?) async {
+    package func deviceCondition(_ name: String, active: Bool, device: DeviceIdentity, deviceClass: String?, patientId: String?) async {
         await process([.condition(name: name, active: active, deviceKey: device.key, deviceClass: deviceClass,
                                   patientId: patientId, at: clock.now())])
     }
