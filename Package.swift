@@ -1,7 +1,8 @@
 // swift-tools-version:6.0
 // iomtd — an edge gateway for medical devices. Toolchain only: no package dependencies.
-// Data flow: Transport → Drivers (decode) → Core (normalise) → Store → Alerts → Forward (FHIR over HTTP),
-// with the daemon (IoMTDaemon, iomtd) and the technician CLI (iomtctl) on top. IoMTLab holds the test peers
+// Data flow: Transport / BlueZ (bytes, values) → Drivers (DeviceReader: decode) → Ingest (normalise, pipeline) → Store →
+// Alerts → Forward (FHIR over HTTP) / MQTT, with the daemon (IoMTDaemon, iomtd) and the technician CLI (iomtctl, through
+// IoMTControl) on top. IoMTLab holds the test peers
 // (device simulators and the local DOM receiver) as first-class code, used by the demo and the tests.
 import Foundation
 import PackageDescription
