@@ -2,10 +2,11 @@ import Foundation
 import IoMTCore
 import IoMTDrivers
 import IoMTProfiles
+import IoMTTestSupport
 
 /// Repository paths, found from this file's location (Tests/IoMTDriversTests/…).
 enum Repository {
-    static let root: URL = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static var root: URL { RepositoryRoot.url }
     static var profilesDirectory: String { root.appendingPathComponent("DeviceProfiles").path }
     static var fixturesDirectory: URL { root.appendingPathComponent("Firmware-Fixtures") }
 

@@ -1,13 +1,10 @@
 import Foundation
+import IoMTTestSupport
 import Testing
 
 /// Runs scripts/validate_fhir.py (fhir.resources, an independent FHIR model) on files; returns (status, output).
 enum FHIRValidator {
-    static func validate(_ paths: [String]) async throws -> (Int32, String) {
-        let python = LabHarness.repositoryRoot.appendingPathComponent(".venv/bin/python").path
-        try #require(FileManager.default.isExecutableFile(atPath: python), "run scripts/setup-python.sh to install the FHIR validator")
-        return try await LabHarness.runProgram(python, [LabHarness.repositoryRoot.appendingPathComponent("scripts/validate_fhir.py").path] + paths)
-    }
+    static func validate(_ paths: [String]) async throws -> (Int32, String) { try await FHIRValidation.validate(paths) }
 
     static func recordedBundles(_ lab: GatewayScenario) -> [String] {
         ((try? FileManager.default.contentsOfDirectory(atPath: lab.bundlesDirectory.path)) ?? [])

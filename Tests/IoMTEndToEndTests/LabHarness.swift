@@ -3,18 +3,12 @@ import Foundation
 import FoundationNetworking
 #endif
 import IoMTLab
+import IoMTTestSupport
 import Testing
 
 /// Runs the real executables (iomtd, iomt-lab) as child processes, as an installation would.
 enum LabHarness {
-    static let repositoryRoot: URL = {
-        var url = URL(fileURLWithPath: #filePath)
-        while url.path != "/" {
-            url.deleteLastPathComponent()
-            if FileManager.default.fileExists(atPath: url.appendingPathComponent("Package.swift").path) { return url }
-        }
-        return URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
-    }()
+    static var repositoryRoot: URL { RepositoryRoot.url }
 
     static let binDirectory: URL = {
         if let env = ProcessInfo.processInfo.environment["IOMT_BIN_DIR"] { return URL(fileURLWithPath: env) }
@@ -58,30 +52,13 @@ enum LabHarness {
     /// real-time wait in the parallel pass.
     static func runProgram(_ path: String, _ arguments: [String], in directory: URL? = nil,
                            environment: [String: String] = [:]) async throws -> (Int32, String) {
-        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<(Int32, String), any Error>) in
-            Thread.detachNewThread {
-                continuation.resume(with: Result {
-                    try runProgramBlocking(path, arguments, in: directory, environment: environment)
-                })
-            }
-        }
+        try await ProgramRun.run(path, arguments, in: directory, environment: environment)
     }
 
     /// The same, on the calling thread: only for teardown in `defer`, where nothing can be awaited.
     static func runProgramBlocking(_ path: String, _ arguments: [String], in directory: URL? = nil,
                                    environment: [String: String] = [:]) throws -> (Int32, String) {
-        let process = Process()
-        if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
-        process.executableURL = URL(fileURLWithPath: path)
-        process.arguments = arguments
-        if let directory { process.currentDirectoryURL = directory }
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        try ProgramRun.blocking(path, arguments, in: directory, environment: environment)
     }
 
     /// Sends `signal`, waits up to 5 s for the process to exit, then kills it outright.

@@ -26,7 +26,7 @@ import Testing
         #expect(AlertCommunicationResource.requestPriority(.low) == "routine")
     }
 
-    @Test func alertBundlesAndInterpretedObservationsValidate() throws {
+    @Test func alertBundlesAndInterpretedObservationsValidate() async throws {
         let builder = PHDBundleBuilder(gateway: Fixtures.gateway)
         let bundles = [
             AlertCommunicationResource.transactionBundle(AlertCommunicationInput(alertId: "3", event: Self.event(), observationIdentifier: "x"),
@@ -36,7 +36,7 @@ import Testing
             builder.transactionBundle(for: [BundleInput(storeId: 12, observation: Fixtures.spo2(DecimalValue(85)), interpretation: "LL"),
                                             BundleInput(storeId: 13, observation: Fixtures.bloodPressure(), interpretation: "H")]).serialized(),
         ]
-        let (status, output) = try FHIRResourcesValidationTests.validate(bundles)
+        let (status, output) = try await FHIRResourcesValidationTests.validate(bundles)
         #expect(status == 0, "\(output)")
         #expect(output.contains("OK 3"))
     }

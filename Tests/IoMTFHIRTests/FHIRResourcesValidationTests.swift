@@ -1,43 +1,15 @@
 import Foundation
 import IoMTCore
+import IoMTTestSupport
 import Testing
 @testable import IoMTFHIR
 
 /// Independent validation: our bundles checked by Python fhir.resources (R4B models), a peer we did not write.
 @Suite struct FHIRResourcesValidationTests {
-    static func repositoryRoot() -> URL {
-        var url = URL(fileURLWithPath: #filePath)
-        while url.path != "/" {
-            url.deleteLastPathComponent()
-            if FileManager.default.fileExists(atPath: url.appendingPathComponent("Package.swift").path) { return url }
-        }
-        return URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
-    }
+    /// Runs the independent validator on bundles (NDJSON); (exit status, output).
+    static func validate(_ bundles: [String]) async throws -> (Int32, String) { try await FHIRValidation.validate(texts: bundles) }
 
-    /// Runs scripts/validate_fhir.py on NDJSON; returns (exit status, output).
-    static func validate(_ bundles: [String]) throws -> (Int32, String) {
-        let root = repositoryRoot()
-        let python = root.appendingPathComponent(".venv/bin/python")
-        guard FileManager.default.isExecutableFile(atPath: python.path) else {
-            Issue.record("no Python venv at \(python.path): run scripts/setup-python.sh (installs fhir.resources==8.3.0)")
-            return (-1, "")
-        }
-        let file = FileManager.default.temporaryDirectory.appendingPathComponent("iomtd-bundles-\(UUID().uuidString).ndjson")
-        try bundles.joined(separator: "\n").write(to: file, atomically: true, encoding: .utf8)
-        defer { try? FileManager.default.removeItem(at: file) }
-        let process = Process()
-        process.executableURL = python
-        process.arguments = [root.appendingPathComponent("scripts/validate_fhir.py").path, file.path]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return (process.terminationStatus, output)
-    }
-
-    @Test func ourBundlesValidate() throws {
+    @Test func ourBundlesValidate() async throws {
         let builder = PHDBundleBuilder(gateway: Fixtures.gateway)
         var mixedUnits = Fixtures.bloodPressure()
         mixedUnits.components[2] = ObservationComponent(type: .meanArterial, value: nil, unit: "kPa", status: [.invalid])
@@ -51,12 +23,12 @@ import Testing
         ]
         let bundles = [builder.transactionBundle(for: inputs).serialized()]
             + inputs.map { builder.transactionBundle(for: [$0]).serialized() }
-        let (status, output) = try Self.validate(bundles)
+        let (status, output) = try await Self.validate(bundles)
         #expect(status == 0, "fhir.resources rejected our bundle: \(output)")
         #expect(output.contains("OK \(bundles.count)"))
     }
 
-    @Test func theValidatorCanFail() throws {
+    @Test func theValidatorCanFail() async throws {
         let builder = PHDBundleBuilder(gateway: Fixtures.gateway)
         let good = builder.transactionBundle(for: [BundleInput(storeId: 1, observation: Fixtures.temperature())]).serialized()
         // valueQuantity.value as a string, and an Observation without its required status.
@@ -64,7 +36,7 @@ import Testing
         let noStatus = good.replacingOccurrences(of: "\"status\":\"final\",", with: "")
         #expect(stringValue != good && noStatus != good)
         for broken in [stringValue, noStatus] {
-            let (status, output) = try Self.validate([broken])
+            let (status, output) = try await Self.validate([broken])
             #expect(status == 1, "validator accepted a broken bundle: \(output)")
             #expect(output.contains("INVALID"))
         }

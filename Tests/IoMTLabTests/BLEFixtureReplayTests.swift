@@ -1,9 +1,10 @@
 import Foundation
 import IoMTLab
+import IoMTTestSupport
 import Testing
 
 @Suite struct BLEFixtureReplayTests {
-    static let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static var repositoryRoot: URL { RepositoryRoot.url }
     static func fixtures(_ device: BLESimulatedDevice) -> String {
         repositoryRoot.appendingPathComponent("Firmware-Fixtures/" + device.fixtureFolder).path
     }

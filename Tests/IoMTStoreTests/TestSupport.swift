@@ -1,26 +1,10 @@
 import Glibc
 import IoMTCore
+import IoMTTestSupport
 @testable import IoMTStore
 
-/// A fresh directory under /tmp for one test's SQLite files, removed afterwards.
-final class TemporaryDirectory {
-    let path: String
-    init() {
-        var template = Array("/tmp/iomt-store-test-XXXXXX".utf8CString)
-        path = template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)!) }
-    }
-    deinit {
-        if let dir = opendir(path) {
-            while let entry = readdir(dir) {
-                let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-                if name != "." && name != ".." { unlink(path + "/" + name) }
-            }
-            closedir(dir)
-        }
-        rmdir(path)
-    }
-    var database: String { path + "/store.sqlite" }
-}
+/// A fresh directory for one test's SQLite files, removed afterwards (IoMTTestSupport).
+typealias TemporaryDirectory = IoMTTestSupport.TemporaryDirectory
 
 let oximeter = DeviceIdentity(profileId: "contec-cms50d-plus", manufacturer: "Contec", model: "CMS50D+",
                               serialNumber: "SN-42", firmwareVersion: "4.1", portPath: "/dev/ttyUSB0")
