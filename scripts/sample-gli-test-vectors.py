@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Samples published GLI test vectors into Tests/IoMTSpirometryTests/Fixtures/ (sources in the README there).
 
-    python3 scripts/sample-gli-test-vectors.py GRID ORACLE
+    python3 scripts/sample-gli-test-vectors.py GRID ORACLE [EVERY]
 GRID   = overdodactyl/pft data-raw/gli_test_grid_GLI.csv (the official GLI-2012 calculator's output, MIT)
 ORACLE = overdodactyl/pft tests/testthat/gli_2022_oracle.csv (GLI Global by rspiro, MIT)
 Every 12th grid row is kept (deterministic), with the spirometry columns only.
@@ -18,6 +18,7 @@ PARAMETERS = ["fev1", "fvc", "fev1fvc", "fef2575"]
 
 def main() -> None:
     grid_path, oracle_path = sys.argv[1], sys.argv[2]
+    every = int(sys.argv[3]) if len(sys.argv) > 3 else 12  # 1 keeps the whole grid (a one-off full check)
     with open(grid_path, newline="") as f:
         rows = list(csv.DictReader(f))
     columns = ["sex", "ethnicity", "age", "height"] + [f"{p}_{k}" for p in PARAMETERS for k in ("predicted", "lln", "uln")]
@@ -25,7 +26,7 @@ def main() -> None:
         writer = csv.writer(f, lineterminator="\n")
         writer.writerow(columns)
         for index, row in enumerate(rows):
-            if index % 12:
+            if index % every:
                 continue
             writer.writerow([row["sex"], ETHNIC[row["ethnic"]], row["age"], row["height"]]
                             + [row[f"{p}_{k}"] for p in PARAMETERS for k in ("predicted", "lln", "uln")])
