@@ -40,6 +40,8 @@ let package = Package(
         .target(name: "IoMTSystem", swiftSettings: strict),
         // The reading model, codes, decimal values, time, JSON, normalisation.
         .target(name: "IoMTCore", dependencies: ["IoMTSystem"], swiftSettings: strict),
+        // Spirometry reference values (GLI Global 2022, GLI-2012) by the LMS method; tables embedded from Tables/*.csv (pure).
+        .target(name: "IoMTSpirometry", dependencies: ["IoMTCore"], exclude: ["Tables"], swiftSettings: strict),
         // Device profiles: JSON files in DeviceProfiles/, validated on load.
         .target(name: "IoMTProfiles", dependencies: ["IoMTCore"], swiftSettings: strict),
         // Pure decoders: bytes → decoded measurements (one folder per driver; BLE/ holds the GATT health-profile decoders).
@@ -98,7 +100,7 @@ let package = Package(
 
         .executableTarget(name: "iomtd", dependencies: ["IoMTDaemon"], swiftSettings: strict),
         .executableTarget(name: "iomtctl", dependencies: ["IoMTControl", "IoMTConfiguration", "IoMTDoctor", "IoMTDrivers", "IoMTProfiles", "IoMTFHIR",
-                                                      "IoMTForward", "IoMTStore", "IoMTAlerts", "IoMTUdev"],
+                                                      "IoMTForward", "IoMTStore", "IoMTAlerts", "IoMTUdev", "IoMTSpirometry"],
                           swiftSettings: strict),
         .executableTarget(name: "iomt-lab", dependencies: ["IoMTCore", "IoMTLab"], swiftSettings: strict),
         .executableTarget(name: "iomt-collector", dependencies: ["IoMTCollector", "IoMTCore"], swiftSettings: strict),
@@ -107,6 +109,7 @@ let package = Package(
                           swiftSettings: strict),
 
         .testTarget(name: "IoMTCoreTests", dependencies: ["IoMTCore"], swiftSettings: strict),
+        .testTarget(name: "IoMTSpirometryTests", dependencies: ["IoMTSpirometry"], exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(name: "IoMTControlTests", dependencies: ["IoMTControl", "IoMTCore"], swiftSettings: strict),
         .testTarget(name: "IoMTDriversTests", dependencies: ["IoMTTestSupport", "IoMTDrivers", "IoMTProfiles"], swiftSettings: strict),
         .testTarget(name: "IoMTTransportTests", dependencies: ["IoMTTransport", "IoMTLab"], swiftSettings: strict),

@@ -27,6 +27,7 @@ enum CLIHelp {
           readings    export or tail stored readings (NDJSON, CSV or FHIR NDJSON)
           rules       validate a rule file, or dry-run it over readings: which alerts would fire, when, from which rule
           alerts      list alerts; acknowledge or silence one (audited with your uid)
+          spirometry  GLI reference values: predicted, LLN, ULN, z-score and % predicted (GLI Global 2022, GLI-2012)
           help        show help for a command (iomtctl help decode)
 
         Options for every command: -h/--help. Commands that talk to the daemon take --socket PATH
@@ -363,6 +364,34 @@ enum CLIHelp {
 
             Exit codes: 0 done, 1 no store file (list), unknown alert or iomtd not reachable (ack, silence),
             2 usage error, 3 not allowed on the control socket.
+            """,
+        "spirometry": """
+            Usage: iomtctl spirometry reference --equations gli-global|gli-2012 [--ethnicity GROUP] --sex male|female
+                       --age YEARS --height CM [--fev1 L] [--fvc L] [--ratio R] [--fev6 L] [--fef2575 L/s] [--json]
+
+            Reference values by the LMS method (z = ((obs/M)^L − 1)/(L·S), LLN = M·(1 − 1.645·L·S)^(1/L), the 5th
+            centile; ULN the 95th): predicted (M), LLN, ULN and, for an observed value, its z-score and percent
+            predicted, for FEV1, FVC and FEV1/FVC (and FEF25-75 with GLI-2012). The daemon uses the same code.
+
+              --equations SET     gli-global: GLI Global 2022 (Bowerman 2023), race-neutral, the default for new
+                                  work; spline looked up at the quarter-year row below the age, as rspiro does.
+                                  gli-2012: GLI-2012 (Quanjer 2012), splines interpolated between quarter-year rows
+              --ethnicity GROUP   gli-2012 only, and required there: caucasian, african-american,
+                                  north-east-asian, south-east-asian, other (GLI's "other/mixed")
+              --sex SEX           sex at birth: male or female
+              --age YEARS         decimals allowed (e.g. 39.5); both sets cover 3–95 years (GLI-2012 FEF25-75: 3–90)
+              --height CM         standing height in cm (accepted 50–250)
+              --fev1 L, --fvc L, --fev6 L, --fef2575 L/s
+                                  observed values; FEV6 has no GLI equation (its row says so)
+              --ratio R           observed FEV1/FVC as a fraction (0.78); without it, --fev1 / --fvc
+              --json              {"equations":"gli-global","results":[{"parameter":"FEV1","observed":3.5,
+                                  "predicted":4.1,"lln":3.3,"uln":4.9,"z":-1.2,"percentPredicted":85.3}, ...]}
+                                  (numbers to 4 decimals; null where not defined, with a "reason")
+
+            Exit codes: 0 values printed, 2 unknown option or value, age or height outside the equations'
+            range (the message names the field, the value and the range), an ethnicity given with gli-global
+            or missing with gli-2012.
+            Example: iomtctl spirometry reference --equations gli-global --sex male --age 39 --height 175 --fev1 3.5 --fvc 4.6 --json
             """,
     ]
 }

@@ -25,6 +25,7 @@ let commands: [String: (inout CommandArguments) async throws(CLIError) -> Void] 
     "pair": PairCommand.run,
     "forget": ForgetCommand.run,
     "store": StoreCommand.run,
+    "spirometry": SpirometryCommand.run,
 ]
 
 var arguments = CommandArguments(Array(CommandLine.arguments.dropFirst()))
