@@ -78,3 +78,47 @@ struct RFCOMMStreamTests {
         #expect(await deviceSeesEndOfStream(secondDevice))
     }
 }
+
+/// One SPP device across its connections, as its runner sees it: like a serial port plugged in and out.
+struct RFCOMMDeviceLinkTests {
+    func pair() throws -> (Int32, Int32) {
+        var ends: [Int32] = [0, 0]
+        try #require(socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0, &ends) == 0, "socketpair: errno \(errno)")
+        return (ends[0], ends[1])
+    }
+
+    @Test func aReplacingConnectionOpensOnlyAfterTheOldOneClosedAndStopEndsTheLinkOnce() async throws {
+        let link = RFCOMMDeviceLink(address: "00:1C:05:00:00:01")
+        let log = EventLog()
+        link.start(onEvent: log.append)
+        let (first, firstDevice) = try pair()
+        defer { close(firstDevice) }
+        link.attach(RFCOMMStream(descriptor: first, label: "first"))
+        #expect(await log.waitUntil { $0.openedCount == 1 })
+        let (second, secondDevice) = try pair()
+        defer { close(secondDevice) }
+        link.attach(RFCOMMStream(descriptor: second, label: "second")) // the first is half-open: its device end is still open
+        #expect(await log.waitUntil { $0.openedCount == 2 })
+        let kinds = log.all.map { event -> String in
+            switch event {
+            case .opened(let label): "opened \(label)"
+            case .closed(let reason): "closed \(reason)"
+            default: "other"
+            }
+        }
+        #expect(kinds == ["opened first", "closed unplugged: replaced: the device connected again", "opened second"])
+        let bytes: [UInt8] = [0x00, 0x02, 0x00, 0x0D]
+        #expect(write(secondDevice, bytes, bytes.count) == bytes.count)
+        #expect(await log.waitUntil { $0.data == bytes })
+        link.stop()
+        #expect(await log.waitUntil { $0.closeReasons.count == 2 })
+        #expect(log.closeReasons.last == .stopped, "only stop ends the link")
+        link.stop()
+        let (late, lateDevice) = try pair()
+        defer { close(lateDevice) }
+        let lateInode = try #require(ProcessDescriptors.inode(of: late))
+        link.attach(RFCOMMStream(descriptor: late, label: "late"))
+        #expect(ProcessDescriptors.referringToSocket(inode: lateInode).isEmpty, "a connection after stop is closed at once")
+        #expect(log.closeReasons.count == 2 && log.openedCount == 2)
+    }
+}
