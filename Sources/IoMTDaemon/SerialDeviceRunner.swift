@@ -50,7 +50,11 @@ final class SerialDeviceRunner: Sendable {
         let identity = DeviceIdentity(profileId: profile.id, manufacturer: profile.manufacturer, model: profile.model, bluetoothAddress: link.address)
         try self.init(identity: identity, profile: profile, link: link, transport: "bluetooth-classic", address: link.address,
                       notConnectedIsFailing: false, patientId: patientId, pipeline: pipeline, health: health, board: board, clock: clock)
+        board.set(identity.key, .disconnected, detail: Self.waitingForDevice, at: clock.now())
     }
+
+    /// A Classic SPP device between sessions: it pages the gateway when it has readings.
+    static let waitingForDevice = "waiting for the device to connect"
 
     init(identity: DeviceIdentity, profile: DeviceProfile, link: any ByteStreamLink, transport: String, address: String,
          notConnectedIsFailing: Bool, patientId: String?, pipeline: IngestPipeline, health: HealthMonitor, board: DeviceStatusBoard,
@@ -118,14 +122,21 @@ final class SerialDeviceRunner: Sendable {
                 let now = clock.now()
                 report(unframed.withLock { $0.portClosed() }, at: now)
                 if reason != .stopped {
-                    Log.warning("\(identity.key): port closed (\(reason)); reconnecting", category)
+                    if notConnectedIsFailing {
+                        Log.warning("\(identity.key): port closed (\(reason)); reconnecting", category)
+                    } else {
+                        Log.info("\(identity.key): connection closed (\(reason)); \(Self.waitingForDevice)", category)
+                    }
                     reportReachability(false)
                 }
                 step(reader.withLock { $0.handle(.linkDown, at: now) }, at: now)
                 switch reason {
                 case .stopped: board.set(identity.key, .disconnected, detail: "stopped", at: now)
                 case .failed: board.set(identity.key, .failed, detail: reason.description, at: now)
-                case .unplugged, .unavailable: board.set(identity.key, .reconnecting, detail: reason.description, at: now)
+                case .unplugged, .unavailable:
+                    if notConnectedIsFailing { board.set(identity.key, .reconnecting, detail: reason.description, at: now) } else {
+                        board.set(identity.key, .disconnected, detail: "\(Self.waitingForDevice) (last link: \(reason))", at: now)
+                    }
                 }
                 if case .failed = reason { Log.error("\(identity.key): \(reason); this device is not read", category) }
                 switch reason {

@@ -46,6 +46,9 @@ struct ClassicSerialPortToDOMTests {
         let owner = try #require(try await BluetoothToDOMTests().uniqueName(of: daemonPID, on: bench))
         let device = BlueZMockBench.devicePath(Self.nonin)
 
+        let (_, waiting) = try await LabHarness.run("iomtctl", ["devices", "--json", "--socket", lab.controlSocket])
+        #expect(waiting.contains("waiting for the device to connect"), "before its first session: \(waiting)")
+
         let (handed, oximeter) = try socketPair()
         defer { close(oximeter) }
         try await bench.handOverConnection(handed, device: device, owner: owner, profile: profile.path)
@@ -59,6 +62,10 @@ struct ClassicSerialPortToDOMTests {
 
         // bluetoothd drops the link; the oximeter pages again later with its next spot-checks.
         try await bench.requestDisconnection(device: device, owner: owner, profile: profile.path)
+        #expect(await LabHarness.waitUntil(seconds: 20) {
+            let listing = (try? await LabHarness.run("iomtctl", ["devices", "--json", "--socket", lab.controlSocket]))?.1 ?? ""
+            return listing.contains("(last link: unplugged: bluetoothd requested disconnection)")
+        }, "between sessions the device waits, it is not failing")
         let (second, secondOximeter) = try socketPair()
         defer { close(secondOximeter) }
         try await bench.handOverConnection(second, device: device, owner: owner, profile: profile.path)
