@@ -10,6 +10,10 @@ public enum BlueZ {
     public static let gattCharacteristic = "org.bluez.GattCharacteristic1"
     public static let agentManager = "org.bluez.AgentManager1"
     public static let agent = "org.bluez.Agent1"
+    public static let profileManager = "org.bluez.ProfileManager1"
+    public static let profile = "org.bluez.Profile1"
+    /// The Serial Port Profile's service class (Bluetooth Assigned Numbers, 0x1101).
+    public static let serialPortUUID = "00001101-0000-1000-8000-00805f9b34fb"
 
     /// Error names BlueZ returns (doc/org.bluez.Device.rst, Adapter.rst).
     public enum ErrorName {
@@ -42,6 +46,12 @@ public enum BluetoothAddress {
     public static func devicePath(adapter: DBusObjectPath, address: String) -> DBusObjectPath {
         // A normalised address only has hex digits and underscores: always a valid path element.
         adapter.appending("dev_" + address.uppercased().replacingColons()) ?? adapter
+    }
+
+    /// The address a device object path names (`…/dev_AA_BB_CC_DD_EE_FF` → "AA:BB:CC:DD:EE:FF"); nil for any other path.
+    public static func address(ofDevicePath path: DBusObjectPath) -> String? {
+        guard let last = path.text.split(separator: "/").last, last.hasPrefix("dev_") else { return nil }
+        return normalised(String(last.dropFirst(4).map { $0 == "_" ? ":" : $0 }))
     }
 }
 

@@ -91,7 +91,8 @@ extension DaemonConfiguration {
         return bluetooth
     }
 
-    /// Cross-checks BLE devices against the loaded profiles (transport "ble", a GATT driver).
+    /// Cross-checks Bluetooth devices against the loaded profiles: transport "ble" with a GATT driver, or "serial" with a
+    /// byte-stream driver (read over Bluetooth Classic SPP).
     static func bluetoothProblems(_ configuration: DaemonConfiguration, profiles: [DeviceProfile], configPath: String) -> [String] {
         var problems: [String] = []
         let devices = configuration.bluetooth.devices
@@ -102,8 +103,13 @@ extension DaemonConfiguration {
                 problems.append("\(configPath): devices[\(index)].profile: expected one of \(ble.joined(separator: ", ")), found \"\(device.profileId)\"")
                 continue
             }
+            if profile.transport == .serial {
+                // A byte-stream profile with an address: a Bluetooth Classic SPP device (the serial bytes over RFCOMM).
+                do { _ = try DriverRegistry.makeReader(for: profile) } catch { problems.append("\(profile.sourcePath ?? profile.id): \(error)") }
+                continue
+            }
             if profile.transport != .ble {
-                problems.append("\(configPath): devices[\(index)].profile: expected a ble profile for a device with an address, \"\(profile.id)\" is \(profile.transport.rawValue)")
+                problems.append("\(configPath): devices[\(index)].profile: expected a ble or serial profile for a device with an address, \"\(profile.id)\" is \(profile.transport.rawValue)")
                 continue
             }
             do { _ = try DriverRegistry.makeGATTSession(for: profile) } catch { problems.append("\(profile.sourcePath ?? profile.id): \(error)") }

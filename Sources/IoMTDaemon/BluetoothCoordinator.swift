@@ -24,11 +24,16 @@ actor BluetoothCoordinator {
     private var client: BlueZClient?
     private var adapter: BlueZAdapter?
     private var runners: [String: (runner: BLEDeviceRunner, task: Task<String, Never>)] = [:]
+    /// Bluetooth Classic SPP devices by address (their runners are the daemon's byte-stream runners).
+    private let classicLinks: [String: RFCOMMDeviceLink]
+    private var serialPort: (profile: SerialPortProfile, task: Task<Void, Never>)?
     private var stopped = false
     private var unavailableReported = false
 
-    init(configuration: DaemonConfiguration, profiles: [DeviceProfile], pipeline: IngestPipeline, board: DeviceStatusBoard, clock: any SchedulingClock) {
+    init(configuration: DaemonConfiguration, profiles: [DeviceProfile], classicLinks: [String: RFCOMMDeviceLink] = [:], pipeline: IngestPipeline,
+         board: DeviceStatusBoard, clock: any SchedulingClock) {
         settings = configuration.bluetooth
+        self.classicLinks = classicLinks
         self.profiles = profiles.filter { $0.transport == .ble }
         patientId = configuration.patientId
         self.pipeline = pipeline; self.board = board; self.clock = clock
@@ -84,7 +89,8 @@ actor BluetoothCoordinator {
 
     /// One connection to BlueZ, until the bus or bluetoothd goes away.
     private func session() async throws {
-        let bus = try await DBusConnection.connect(to: try busAddresses())
+        // Descriptor passing only when SPP devices need it: bluetoothd hands their RFCOMM sockets over as descriptors.
+        let bus = try await DBusConnection.connect(to: try busAddresses(), negotiateUnixFDs: !classicLinks.isEmpty)
         let client = BlueZClient(bus: bus)
         self.client = client
         try await client.start()
@@ -99,6 +105,7 @@ actor BluetoothCoordinator {
             let secret: PairingSecret? = device.passkey.map { .passkey($0) } ?? device.pin.map { .pin($0) }
             client.agent.allow(BluetoothAddress.devicePath(adapter: adapter.path, address: device.address), secret: secret)
         }
+        await registerSerialPortProfile(on: bus)
         if unavailableReported { Log.notice("Bluetooth available again", "bluetooth") }
         unavailableReported = false
         Log.notice("Bluetooth: adapter \(adapter.name) (\(adapter.address)), \(settings.devices.count) configured BLE device(s)", "bluetooth")
@@ -118,7 +125,37 @@ actor BluetoothCoordinator {
         var description: String { "BlueZ connection lost: \(reason)" }
     }
 
+    /// Listens for the configured SPP devices (they page the gateway); each connection goes to its device's link. A
+    /// failure here leaves BLE devices running: it is logged and shown on the SPP devices' board entries.
+    private func registerSerialPortProfile(on bus: DBusConnection) async {
+        guard !classicLinks.isEmpty else { return }
+        let links = classicLinks
+        let profile = SerialPortProfile(admits: { links[$0] != nil })
+        do { try await profile.register(on: bus) } catch {
+            Log.error("Bluetooth Classic: the serial port profile could not be registered, SPP devices cannot connect: \(error)", "bluetooth")
+            for address in links.keys { setBoard(address, transport: "bluetooth-classic", .failed, detail: "SPP profile not registered: \(error)") }
+            return
+        }
+        Log.notice("Bluetooth Classic: listening for \(links.count) SPP device(s)", "bluetooth")
+        let task = Task {
+            for await event in profile.events {
+                switch event {
+                case let .connected(address, stream):
+                    if let link = links[address] { link.attach(stream) } else { stream.stop() }
+                case .disconnectRequested, .released:
+                    break // the stream has ended (its runner reports it); bluetoothd's return starts a new session
+                }
+            }
+        }
+        serialPort = (profile, task)
+    }
+
     private func endSession() async {
+        if let (profile, task) = serialPort {
+            await profile.unregister()
+            await task.value
+            serialPort = nil
+        }
         for (_, entry) in runners { await entry.runner.stop() }
         for (address, entry) in runners {
             _ = await entry.task.value
@@ -169,8 +206,8 @@ actor BluetoothCoordinator {
         }
     }
 
-    private func setBoard(_ address: String, _ state: DeviceStatusBoard.ConnectionState, detail: String?) {
-        if let entry = board.snapshot.first(where: { $0.transport == "ble" && $0.address == address }) {
+    private func setBoard(_ address: String, transport: String = "ble", _ state: DeviceStatusBoard.ConnectionState, detail: String?) {
+        if let entry = board.snapshot.first(where: { $0.transport == transport && $0.address == address }) {
             board.set(entry.key, state, detail: detail, at: clock.now())
         }
     }

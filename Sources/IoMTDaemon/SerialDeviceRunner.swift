@@ -6,7 +6,8 @@ import IoMTProfiles
 import IoMTTransport
 import Synchronization
 
-/// Runs one serial device: owns its connection and its driver session. Bytes are framed and decoded
+/// Runs one byte-stream device — a serial port, or a Bluetooth Classic SPP device (`RFCOMMDeviceLink`): owns its link
+/// and its driver session. Bytes are framed and decoded
 /// on the connection's reader thread (the driver is pure and cheap) and its commands written back
 /// at once; only completed measurements and diagnostics cross into async code, where they are
 /// normalised and handed to the pipeline. A 60 Hz oximeter thus wakes the async world once a second.
@@ -15,7 +16,11 @@ final class SerialDeviceRunner: Sendable {
     let patientId: String?
     let deviceClass: String
     private let reader: Mutex<any DeviceReader>
-    private let connection: SerialConnection
+    private let connection: any ByteStreamLink
+    /// Whether "not connected" makes the loop failing: a serial port should be open; an SPP spot-check device connects
+    /// only when it has readings, so its absence is normal.
+    private let notConnectedIsFailing: Bool
+    private let category: String
     private let pipeline: IngestPipeline
     private let ingest: DeviceIngest
     private let health: HealthMonitor
@@ -30,29 +35,52 @@ final class SerialDeviceRunner: Sendable {
     /// Why the port is not open right now (nil while it is), written on the reader thread, reported by the ticker.
     private let connectionProblem = Mutex<CloseReason?>(nil)
 
-    init(device: DaemonConfiguration.Device, profile: DeviceProfile, settings: SerialSettings, patientId: String?,
-         pipeline: IngestPipeline, health: HealthMonitor, board: DeviceStatusBoard, clock: any WallClock,
+    convenience init(device: DaemonConfiguration.Device, profile: DeviceProfile, settings: SerialSettings, patientId: String?,
+                     pipeline: IngestPipeline, health: HealthMonitor, board: DeviceStatusBoard, clock: any WallClock,
+                     synchronisation: any GatewayClockSynchronisation = GatewayClockSynchronisationChoice.fromEnvironment()) throws(DriverConfigurationError) {
+        let identity = DeviceIdentity(profileId: profile.id, manufacturer: profile.manufacturer, model: profile.model,
+                                      serialNumber: device.serialNumber, portPath: device.path)
+        try self.init(identity: identity, profile: profile, link: SerialConnection(path: device.path, settings: settings), transport: "serial",
+                      address: device.path, notConnectedIsFailing: true, patientId: patientId, pipeline: pipeline, health: health,
+                      board: board, clock: clock, synchronisation: synchronisation)
+    }
+
+    /// A Bluetooth Classic SPP device (devices[] entry with an address and a byte-stream profile), read over `link`.
+    convenience init(classic link: RFCOMMDeviceLink, profile: DeviceProfile, patientId: String?, pipeline: IngestPipeline,
+                     health: HealthMonitor, board: DeviceStatusBoard, clock: any WallClock) throws(DriverConfigurationError) {
+        let identity = DeviceIdentity(profileId: profile.id, manufacturer: profile.manufacturer, model: profile.model, bluetoothAddress: link.address)
+        try self.init(identity: identity, profile: profile, link: link, transport: "bluetooth-classic", address: link.address,
+                      notConnectedIsFailing: false, patientId: patientId, pipeline: pipeline, health: health, board: board, clock: clock)
+        board.set(identity.key, .disconnected, detail: Self.waitingForDevice, at: clock.now())
+    }
+
+    /// A Classic SPP device between sessions: it pages the gateway when it has readings.
+    static let waitingForDevice = "waiting for the device to connect"
+
+    init(identity: DeviceIdentity, profile: DeviceProfile, link: any ByteStreamLink, transport: String, address: String,
+         notConnectedIsFailing: Bool, patientId: String?, pipeline: IngestPipeline, health: HealthMonitor, board: DeviceStatusBoard,
+         clock: any WallClock,
          synchronisation: any GatewayClockSynchronisation = GatewayClockSynchronisationChoice.fromEnvironment()) throws(DriverConfigurationError) {
         self.synchronisation = synchronisation
+        self.notConnectedIsFailing = notConnectedIsFailing
+        category = transport == "serial" ? "serial" : "bluetooth"
         let reader = try DriverRegistry.makeReader(for: profile)
         guard reader.needs == .byteStream else {
-            throw DriverConfigurationError(profileId: profile.id, field: "driver", expected: "a byte-stream driver for a serial port",
+            throw DriverConfigurationError(profileId: profile.id, field: "driver", expected: "a byte-stream driver for a serial port or SPP link",
                                            found: "\"\(profile.driver)\"")
         }
         self.reader = Mutex(reader)
-        let identity = DeviceIdentity(profileId: profile.id, manufacturer: profile.manufacturer, model: profile.model,
-                                      serialNumber: device.serialNumber, portPath: device.path)
         self.identity = identity
         self.patientId = patientId
         deviceClass = profile.deviceClass
         self.pipeline = pipeline
-        ingest = DeviceIngest(identity: identity, patientId: patientId, pipeline: pipeline, board: board, category: "serial", rejectionsAreRoutine: true)
+        ingest = DeviceIngest(identity: identity, patientId: patientId, pipeline: pipeline, board: board, category: category, rejectionsAreRoutine: true)
         self.health = health
         self.clock = clock
         self.board = board
         profileId = profile.id
-        board.register(key: identity.key, profileId: profile.id, transport: "serial", address: device.path, at: clock.now())
-        connection = SerialConnection(path: device.path, settings: settings)
+        board.register(key: identity.key, profileId: profile.id, transport: transport, address: address, at: clock.now())
+        connection = link
         (outputs, outputSink) = BoundedStreamSink<Queued>.make(name: "device \(identity.key) decoded outputs", capacity: Self.outputBuffer,
                                                                policy: .refuseNewestAndMark, lossMarker: { .lost($0) })
     }
@@ -79,7 +107,7 @@ final class SerialDeviceRunner: Sendable {
             switch event {
             case .opened:
                 connectionProblem.withLock { $0 = nil }
-                Log.info("\(identity.key): port open", "serial")
+                Log.info("\(identity.key): port open", category)
                 reportReachability(true)
                 let now = clock.now()
                 board.set(identity.key, .connected, at: now)
@@ -95,16 +123,23 @@ final class SerialDeviceRunner: Sendable {
                 let now = clock.now()
                 report(unframed.withLock { $0.portClosed() }, at: now)
                 if reason != .stopped {
-                    Log.warning("\(identity.key): port closed (\(reason)); reconnecting", "serial")
+                    if notConnectedIsFailing {
+                        Log.warning("\(identity.key): port closed (\(reason)); reconnecting", category)
+                    } else {
+                        Log.info("\(identity.key): connection closed (\(reason)); \(Self.waitingForDevice)", category)
+                    }
                     reportReachability(false)
                 }
                 step(reader.withLock { $0.handle(.linkDown, at: now) }, at: now)
                 switch reason {
                 case .stopped: board.set(identity.key, .disconnected, detail: "stopped", at: now)
                 case .failed: board.set(identity.key, .failed, detail: reason.description, at: now)
-                case .unplugged, .unavailable: board.set(identity.key, .reconnecting, detail: reason.description, at: now)
+                case .unplugged, .unavailable:
+                    if notConnectedIsFailing { board.set(identity.key, .reconnecting, detail: reason.description, at: now) } else {
+                        board.set(identity.key, .disconnected, detail: "\(Self.waitingForDevice) (last link: \(reason))", at: now)
+                    }
                 }
-                if case .failed = reason { Log.error("\(identity.key): \(reason); this device is not read", "serial") }
+                if case .failed = reason { Log.error("\(identity.key): \(reason); this device is not read", category) }
                 switch reason {
                 case .stopped, .failed: outputSink.finish() // the connection has ended for good
                 case .unplugged, .unavailable: break
@@ -121,7 +156,8 @@ final class SerialDeviceRunner: Sendable {
                 step(output, at: now)
                 report(unframed.withLock { $0.stepped(decoded: !output.measurements.isEmpty, at: now) }, at: now)
                 await health.progressed(loopName)
-                await health.failing(loopName, connectionProblem.withLock { $0 }.map { "not connected (\($0))" })
+                let problem = notConnectedIsFailing ? connectionProblem.withLock({ $0 }) : nil
+                await health.failing(loopName, problem.map { "not connected (\($0))" })
             }
         }
         for await queued in outputs {
@@ -153,10 +189,10 @@ final class SerialDeviceRunner: Sendable {
         case .raised:
             let bytes = unframed.withLock { $0.unframedBytes }
             Log.warning("\(identity.key): \(bytes) byte(s) in \(UnframedInputWatch.patienceMilliseconds / 1000) s but no valid frame for profile "
-                        + "\(profileId) — wrong profile? Check the device model and its profile (iomtctl profiles list), then set it in devices[]", "serial")
+                        + "\(profileId) — wrong profile? Check the device model and its profile (iomtctl profiles list), then set it in devices[]", category)
             board.set(identity.key, .connected, detail: UnframedInputWatch.condition, at: time)
         case .cleared:
-            Log.notice("\(identity.key): valid frames again", "serial")
+            Log.notice("\(identity.key): valid frames again", category)
             if board.entry(identity.key)?.detail == UnframedInputWatch.condition { board.set(identity.key, .connected, at: time) }
         case .reset: break
         }
@@ -174,7 +210,7 @@ final class SerialDeviceRunner: Sendable {
     private func step(_ output: DeviceOutput, at time: Instant) {
         for command in output.byteCommands {
             do { try connection.send(command) } catch {
-                Log.warning("\(identity.key): command not sent: \(error)", "serial")
+                Log.warning("\(identity.key): command not sent: \(error)", category)
             }
         }
         if !output.measurements.isEmpty || !output.events.isEmpty { outputSink.yield(.output(output, time)) }
@@ -184,7 +220,7 @@ final class SerialDeviceRunner: Sendable {
     /// journal and on the device board (iomtctl devices, status), never passed over.
     private func readingsLost(_ count: Int) {
         let detail = "\(count) decoded output(s) lost: the pipeline fell behind (\(outputSink.lost) since start)"
-        Log.error("\(identity.key): \(detail); readings in them are missing", "serial")
+        Log.error("\(identity.key): \(detail); readings in them are missing", category)
         board.set(identity.key, .connected, detail: detail, at: clock.now())
     }
 

@@ -35,6 +35,11 @@ final class EventLog: Sendable {
         task.withLock { $0 = handle }
     }
 
+    /// For handler-based sources (`RFCOMMStream.start(onEvent:)`): pass `append` as the handler.
+    init() {}
+
+    func append(_ event: SerialEvent) { events.withLock { $0.append(event) } }
+
     var all: [SerialEvent] { events.withLock { $0 } }
 
     var data: [UInt8] { all.flatMap { event -> [UInt8] in if case .data(let bytes, _) = event { return bytes } else { return [] } } }

@@ -18,7 +18,7 @@ public final class BlueZMockBench: Sendable {
     public init(on existingBus: PrivateDBusDaemon? = nil) async throws {
         try LabPrerequisite.dbusmock.require()
         bus = try existingBus ?? PrivateDBusDaemon()
-        control = try await bus.connect()
+        control = try await bus.connect(negotiateUnixFDs: true) // hands RFCOMM stand-ins to the mock (BlueZMockBench+SerialPort)
         mock = try LabChildProcess([Self.python, "-m", "dbusmock", "--template", "bluez5", "--system"],
                                 extraEnvironment: ["DBUS_SYSTEM_BUS_ADDRESS": bus.address])
         var owned = false

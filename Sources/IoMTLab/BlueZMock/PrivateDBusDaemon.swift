@@ -63,7 +63,9 @@ public final class PrivateDBusDaemon: Sendable {
         }
     }
 
-    public func connect() async throws -> DBusConnection { try await DBusConnection.connect(address: address) }
+    public func connect(negotiateUnixFDs: Bool = false) async throws -> DBusConnection {
+        try await DBusConnection.connect(to: DBusAddress.parse(address), negotiateUnixFDs: negotiateUnixFDs)
+    }
 
     /// Kills the daemon (idempotent) and removes its directory.
     public func stop() {
