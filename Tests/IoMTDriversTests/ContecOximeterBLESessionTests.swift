@@ -115,6 +115,18 @@ struct SleepO2Peer {
         #expect(output.events.contains(.deviceInfo(key: "liveStream", value: "no live frame for 5 s; START written again")))
     }
 
+    /// The wall clock steps back an hour mid-session: the heartbeat goes on each second and a silence is still noticed
+    /// 5 s after the step, not an hour later.
+    @Test func aClockSteppedBackKeepsHeartbeatAndRestart() throws {
+        var reader = try reader()
+        var peer = SleepO2Peer()
+        peer.receive(reader.handle(.linkUp, at: .test(3_600_000)))
+        peer.commands = []
+        // The silence is counted from the first tick after the step (1 s): the restart falls due at 6 s.
+        for second in 1...6 { peer.receive(reader.handle(.tick, at: .test(Int64(second) * 1000))) }
+        #expect(peer.commands == Array(repeating: [0x9A, 0x1A], count: 5) + [[0x89, 0x09], [0x9B, 0x01, 0x1C]])
+    }
+
     /// 0 and 0xFF mean "no value": a window of them gives null readings marked not-available, never a number; a window
     /// with some valid frames keeps the value and marks it questionable; a valid pulse rate stands beside a missing SpO2.
     @Test func noValueMarkersGiveNotAvailableReadings() throws {

@@ -77,13 +77,16 @@ public struct ContecOximeterBLEReader: DeviceReader {
 
     private mutating func tick(at time: Instant) -> DeviceOutput {
         var output = DeviceOutput(measurements: aggregator.advance(to: time))
-        guard let heartbeat = lastHeartbeat, let live = lastLive else { return output }
+        guard var heartbeat = lastHeartbeat, var live = lastLive else { return output }
+        // The wall clock stepped back (NTP, a technician): measure heartbeat and silence from now, not from the future.
+        if time < heartbeat { heartbeat = time.adding(milliseconds: -options.heartbeatIntervalMs); lastHeartbeat = heartbeat }
+        if time < live { live = time; lastLive = time }
         if time.milliseconds(since: live) >= options.restartAfterMs {
             lastLive = time
             lastHeartbeat = time
             output.events.append(.deviceInfo(key: "liveStream", value: "no live frame for \(options.restartAfterMs / 1000) s; START written again"))
             output.append(write([ContecOximeterBLEProtocol.hello, ContecOximeterBLEProtocol.start]))
-        } else if time.milliseconds(since: heartbeat) >= options.heartbeatIntervalMs || time < heartbeat {
+        } else if time.milliseconds(since: heartbeat) >= options.heartbeatIntervalMs {
             lastHeartbeat = time
             output.append(write([ContecOximeterBLEProtocol.heartbeat]))
         }
