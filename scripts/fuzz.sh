@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Fuzzes the CMS50 and Nonin framers/decoders, the text-report parser, the profile parser, the six
-# Bluetooth GATT health-profile decoders (GATT*), the Contec BLE spirometer reader (ContecSpirometer), the D-Bus message unmarshaller and the HTTP response path
+# Bluetooth GATT health-profile decoders (GATT*), the Contec BLE spirometer and oximeter readers (ContecSpirometer, ContecOximeterBLE), the D-Bus message unmarshaller and the HTTP response path
 # (Retry-After, transaction-response JSON, OAuth2 token response: HTTPResponse) with libFuzzer.
 # usage: scripts/fuzz.sh [seconds-per-target] [target...]   (default 60 s, all targets)
 # Builds with swiftc directly (no SwiftPM): the library modules the targets need, then each
@@ -14,7 +14,7 @@ shift || true
 targets=("$@")
 [ ${#targets[@]} -eq 0 ] && targets=(CMS50LegacyFramer CMS50V46Framer NoninFormat2Framer NoninFormat8Framer NoninFormat13Framer TextReportFramer ProfileParser
                                  GATTBloodPressure GATTPulseOximeter GATTHealthThermometer GATTWeightScale GATTHeartRate GATTGlucose DBusUnmarshaller
-                                 HTTPResponse ContecSpirometer)
+                                 HTTPResponse ContecSpirometer ContecOximeterBLE)
 
 SWIFTC="${SWIFTC:-swiftc}"
 out="fuzz-out"
@@ -69,6 +69,13 @@ seed_corpus() { # target corpus-dir
                 for control in 13 33; do
                     { printf "\\x$control"; printf '\xf0\x70\xf3\x00\x73\xf2\x01\x02\x03\x04\x05\x06\x07\xe4'
                       head -c 22 /dev/zero; printf '\xe0\x01\x00'; head -c 7 /dev/zero; xxd -r -p "$capture"; printf '\xe2\x01\x00\x00\x00'
+                    } > "$2/seed-$control-$(basename "$(dirname "$capture")")" 2>/dev/null || true
+                done
+            done ;;
+        ContecOximeterBLE) # each fixture notification, eight times, behind control bytes (notification size, spacing)
+            for capture in Firmware-Fixtures/contec-oximeter-ble/*/capture.hex; do
+                for control in 07 27 e7; do
+                    { printf "\\x$control"; for _ in 1 2 3 4 5 6 7 8; do xxd -r -p "$capture"; done
                     } > "$2/seed-$control-$(basename "$(dirname "$capture")")" 2>/dev/null || true
                 done
             done ;;

@@ -7,7 +7,10 @@ Each case is one FF02 notification: capture.hex, case.json (profile, characteris
 Run from the repository root:
     python3 scripts/make-contec-spirometer-fixtures.py
 """
-import json, os, shutil
+import json, os, shutil, sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from contec_fixture_case import write_case
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "Firmware-Fixtures", "contec-spirometer")
 PROFILE = "contec-spirometer-ble"
@@ -63,16 +66,7 @@ def observations(when, values):
     return out
 
 def write(name, description, capture, expected, rejected=None):
-    folder = os.path.join(ROOT, name)
-    os.makedirs(folder, exist_ok=True)
-    with open(os.path.join(folder, "capture.hex"), "w") as f:
-        f.write(" ".join("%02x" % b for b in capture) + "\n")
-    case = {"profile": PROFILE, "characteristic": "FF02", "description": description}
-    if rejected: case["rejectedContaining"] = rejected
-    with open(os.path.join(folder, "case.json"), "w") as f:
-        json.dump(case, f, indent=2); f.write("\n")
-    with open(os.path.join(folder, "expected.json"), "w") as f:
-        json.dump({"observations": expected}, f, indent=2); f.write("\n")
+    write_case(ROOT, PROFILE, name, description, capture, expected, rejected)
 
 # The decoded example record shipped in tikhonp/contec-spirometer-ios-app spirometer/ContecSDK/Models.swift
 # (FVCDataBEXP.example): mode FVC, record 1, 2022-08-29 17:30:36, male, 39 y, 175 cm, ECCS, drug flag 1,

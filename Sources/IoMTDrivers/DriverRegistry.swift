@@ -13,7 +13,7 @@ public enum DriverRegistry {
     /// Every driver, as its folder registers it. A new driver adds its folder's list here.
     public static let registrations: [DriverRegistration] =
         CMS50Registration.all + NoninRegistration.all + TextReportRegistration.all + GATTRegistration.all
-        + ContecSpirometerRegistration.all
+        + ContecSpirometerRegistration.all + ContecOximeterBLERegistration.all
 
     /// Byte-stream drivers (serial, RFCOMM).
     public static let streamDriverIds: Set<String> = Set(registrations.filter { !$0.isGATT }.map(\.id))

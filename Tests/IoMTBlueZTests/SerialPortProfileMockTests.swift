@@ -85,7 +85,7 @@ struct SerialPortProfileMockTests {
     /// (the end handed to bluetoothd, the device's end, the inode of the handed end)
     func rfcommPair() throws -> (Int32, Int32, UInt64) {
         var ends: [Int32] = [0, 0]
-        try #require(socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0, &ends) == 0, "socketpair: errno \(errno)")
+        try #require(socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &ends) == 0, "socketpair: errno \(errno)")
         return (ends[0], ends[1], try #require(ProcessDescriptors.inode(of: ends[0])))
     }
 

@@ -44,7 +44,7 @@ import Testing
 
         /// Every periodic job has done what was due and waits on the clock again (`count` jobs in all).
         func parked(_ count: Int) async -> Bool {
-            await Eventually.holds(within: 10, pollMilliseconds: 10) { clock.sleeperCount == count }
+            await Eventually.holds(within: 60, pollMilliseconds: 10) { clock.sleeperCount == count } // a hang guard: returns as soon as it holds
         }
 
         deinit { try? FileManager.default.removeItem(at: directory) }

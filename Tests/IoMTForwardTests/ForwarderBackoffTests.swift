@@ -81,7 +81,7 @@ import Testing
         let loop = Task { await forwarder.run() }
         defer { loop.cancel() }
         // Idle: nothing pending, waiting out its one-hour poll on the clock.
-        #expect(await Eventually.holds(within: 10, pollMilliseconds: 10) { fixture.clock.sleeperCount == 1 })
+        #expect(await Eventually.holds(within: 60, pollMilliseconds: 10) { fixture.clock.sleeperCount == 1 })
         _ = try await fixture.store.append(readings(3))
         await forwarder.nudge()
         #expect(await Eventually.holds(within: 5, pollMilliseconds: 25) { receiver.observationCount >= 3 })
@@ -107,7 +107,7 @@ import Testing
         defer { loop.cancel() }
 
         // Refused once, then waiting on the clock for the 60 s DOM asked for.
-        let parked = await Eventually.holds(within: 10, pollMilliseconds: 10) {
+        let parked = await Eventually.holds(within: 60, pollMilliseconds: 10) {
             guard fixture.clock.sleeperCount == 1 else { return false }
             return await forwarder.status.consecutiveFailures == 1
         }
@@ -120,10 +120,10 @@ import Testing
         #expect(receiver.observationCount == 0)
 
         fixture.clock.advance(by: .seconds(1))
-        #expect(await Eventually.holds(within: 10, pollMilliseconds: 10) { receiver.observationCount == 2 },
+        #expect(await Eventually.holds(within: 60, pollMilliseconds: 10) { receiver.observationCount == 2 },
                 "not retried once the Retry-After had passed on the clock")
         // Delivered, the loop goes idle on the clock again.
-        #expect(await Eventually.holds(within: 10, pollMilliseconds: 10) {
+        #expect(await Eventually.holds(within: 60, pollMilliseconds: 10) {
             guard fixture.clock.sleeperCount == 1 else { return false }
             return await forwarder.status.nextAttempt == nil
         })

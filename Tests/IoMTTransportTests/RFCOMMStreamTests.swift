@@ -7,10 +7,11 @@ import Testing
 /// hands over; the test holds the device's end). Every path must close the descriptor: the test checks that no
 /// descriptor of this process refers to the socket any more and that the device's end reads end of stream.
 struct RFCOMMStreamTests {
-    /// (the stream's end, the device's end, the inode of the stream's end)
+    /// (the stream's end, the device's end, the inode of the stream's end). Close-on-exec: a child another test starts
+    /// meanwhile must not inherit a copy, or the device's end would not see end of stream when ours closes.
     func connectedPair() throws -> (Int32, Int32, UInt64) {
         var ends: [Int32] = [0, 0]
-        try #require(socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0, &ends) == 0, "socketpair: errno \(errno)")
+        try #require(socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &ends) == 0, "socketpair: errno \(errno)")
         return (ends[0], ends[1], try #require(ProcessDescriptors.inode(of: ends[0])))
     }
 
@@ -83,7 +84,7 @@ struct RFCOMMStreamTests {
 struct RFCOMMDeviceLinkTests {
     func pair() throws -> (Int32, Int32) {
         var ends: [Int32] = [0, 0]
-        try #require(socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0, &ends) == 0, "socketpair: errno \(errno)")
+        try #require(socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &ends) == 0, "socketpair: errno \(errno)")
         return (ends[0], ends[1])
     }
 

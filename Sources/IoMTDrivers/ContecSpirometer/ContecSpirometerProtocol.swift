@@ -4,11 +4,11 @@ import IoMTCore
 /// FF02 as a byte stream (a frame may span notifications). Every byte but a frame's first carries 7 data bits, so a
 /// byte with bit 7 set always starts a frame.
 public enum ContecSpirometerProtocol {
-    public static let service: UInt16 = 0xFF12
+    public static let service = ContecBLEFraming.service
     /// Host → device, written with response.
-    public static let commandCharacteristic: UInt16 = 0xFF01
+    public static let commandCharacteristic = ContecBLEFraming.commandCharacteristic
     /// Device → host, notified.
-    public static let answerCharacteristic: UInt16 = 0xFF02
+    public static let answerCharacteristic = ContecBLEFraming.notifyCharacteristic
 
     /// The answer types of the record layout in §1.1, by their first byte.
     public enum Answer: UInt8, Sendable, CaseIterable {
@@ -57,9 +57,7 @@ public enum ContecSpirometerProtocol {
     }
 
     /// The sum of the bytes, low 7 bits: the last byte of a command (and of the F3/E3 answers).
-    public static func checksum(_ bytes: some Sequence<UInt8>) -> UInt8 {
-        UInt8(truncatingIfNeeded: bytes.reduce(0) { $0 &+ Int($1) } & 0x7F)
-    }
+    public static func checksum(_ bytes: some Sequence<UInt8>) -> UInt8 { ContecBLEFraming.checksum(bytes) }
 
     /// Whether a short answer (F3, E3) ends with the checksum of the bytes before it (Contec's SDK checks these two;
     /// no source interprets a checksum on the other answers).
@@ -70,11 +68,7 @@ public enum ContecSpirometerProtocol {
 
     // MARK: Commands (host → device): command byte with bit 7 set, 7-bit data, checksum.
 
-    /// A command with its checksum appended; every data byte is cut to 7 bits.
-    static func command(_ code: UInt8, _ data: [UInt8] = []) -> [UInt8] {
-        let body = [code | 0x80] + data.map { $0 & 0x7F }
-        return body + [checksum(body)]
-    }
+    static func command(_ code: UInt8, _ data: [UInt8] = []) -> [UInt8] { ContecBLEFraming.command(code, data) }
 
     /// Start a sync: `80 00`.
     public static let start = command(0x80)

@@ -20,14 +20,8 @@ public struct ContecSpirometerReader: DeviceReader {
         public init() {}
     }
 
-    public static let profile = GATTProfile(
-        driverId: ContecSpirometerRegistration.driverId, name: "Contec BLE spirometer (service FF12)",
-        service: ContecSpirometerProtocol.service, mainMeasurement: ContecSpirometerProtocol.answerCharacteristic,
-        characteristics: [
-            GATTCharacteristicUse(ContecSpirometerProtocol.answerCharacteristic, "Answers (FF02)", .notify, mandatory: true),
-            GATTCharacteristicUse(ContecSpirometerProtocol.commandCharacteristic, "Commands (FF01)", .write, mandatory: true),
-        ],
-        usesRecordAccessControlPoint: false, clockCharacteristics: [])
+    public static let profile = ContecBLEFraming.gattProfile(driverId: ContecSpirometerRegistration.driverId,
+                                                             name: "Contec BLE spirometer (service FF12)", notified: "Answers")
 
     /// What the sync waits for.
     enum Step: Sendable, Hashable {

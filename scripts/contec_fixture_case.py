@@ -1,0 +1,16 @@
+"""Writes one Firmware-Fixtures case of a Contec BLE driver: one FF02 notification (capture.hex), case.json (profile,
+characteristic, description, optional "rejectedContaining") and expected.json (the `iomtctl decode` contract).
+Shared by scripts/make-contec-spirometer-fixtures.py and scripts/make-contec-oximeter-ble-fixtures.py."""
+import json, os
+
+def write_case(root, profile, name, description, capture, expected, rejected=None):
+    folder = os.path.join(root, name)
+    os.makedirs(folder, exist_ok=True)
+    with open(os.path.join(folder, "capture.hex"), "w") as f:
+        f.write(" ".join("%02x" % b for b in capture) + "\n")
+    case = {"profile": profile, "characteristic": "FF02", "description": description}
+    if rejected: case["rejectedContaining"] = rejected
+    with open(os.path.join(folder, "case.json"), "w") as f:
+        json.dump(case, f, indent=2); f.write("\n")
+    with open(os.path.join(folder, "expected.json"), "w") as f:
+        json.dump({"observations": expected}, f, indent=2); f.write("\n")
