@@ -11,6 +11,9 @@ public enum SerialPortProfileEvent: Sendable {
     case disconnectRequested(address: String)
     /// bluetoothd unregistered the profile (it is shutting down): register again once it is back.
     case released
+    /// This many events were refused because too many were unread (connections among them were rejected and their
+    /// sockets closed; the devices connect again). Reported in order, before the next event.
+    case lost(events: Int)
 }
 
 /// Bluetooth Classic SPP through BlueZ's profile API (doc/org.bluez.ProfileManager.rst, doc/org.bluez.Profile.rst):
@@ -45,9 +48,14 @@ public final class SerialPortProfile: Sendable {
     }
 
     public let path: DBusObjectPath
-    /// Connections and bluetoothd's requests. Unbounded: one event per connection, which the device paces.
+    /// Connections and bluetoothd's requests, bounded like every in-memory stream (docs/stream-bounds.md): past
+    /// `eventCapacity` unread events a new connection is refused (its socket closed, bluetoothd told Rejected, logged
+    /// and counted), never queued without limit.
     public let events: AsyncStream<SerialPortProfileEvent>
-    private let continuation: AsyncStream<SerialPortProfileEvent>.Continuation
+    private let sink: BoundedStreamSink<SerialPortProfileEvent>
+    private let eventCapacity: Int
+    /// Unread events allowed: one per connection or request, so far more than the devices one gateway reads.
+    public static let defaultEventCapacity = 64
     private let clock: any WallClock
     private let admits: @Sendable (String) -> Bool
     private let state = Mutex(State())
@@ -63,11 +71,13 @@ public final class SerialPortProfile: Sendable {
 
     /// `admits`: whether a device (by address) may connect; others are refused with org.bluez.Error.Rejected.
     public init(path: DBusObjectPath = SerialPortProfile.defaultPath, clock: any WallClock = SystemClock(),
-                admits: @escaping @Sendable (String) -> Bool = { _ in true }) {
+                eventCapacity: Int = SerialPortProfile.defaultEventCapacity, admits: @escaping @Sendable (String) -> Bool = { _ in true }) {
         self.path = path
         self.clock = clock
         self.admits = admits
-        (events, continuation) = AsyncStream.makeStream(of: SerialPortProfileEvent.self)
+        self.eventCapacity = max(1, eventCapacity)
+        (events, sink) = BoundedStreamSink<SerialPortProfileEvent>.make(name: "serial port profile events", capacity: self.eventCapacity,
+                                                                       policy: .refuseNewestAndMark, lossMarker: { .lost(events: $0) })
     }
 
     /// Exports the profile object and registers it with bluetoothd. The connection must pass descriptors
@@ -102,7 +112,7 @@ public final class SerialPortProfile: Sendable {
             try? bus.unexport(path)
         }
         for stream in streams { stream.stop() }
-        continuation.finish()
+        sink.finish()
     }
 
     /// The device's current connection, if one is open.
@@ -116,7 +126,7 @@ public final class SerialPortProfile: Sendable {
             DBusMethod("Release") { [self] call in
                 try checkSender(call)
                 Log.notice("bluetoothd released the serial port profile", "bluetooth")
-                continuation.yield(.released)
+                sink.yield(.released)
                 return []
             },
             DBusMethod("NewConnection", in: [device, DBusArgument("fd", .unixFD),
@@ -132,7 +142,7 @@ public final class SerialPortProfile: Sendable {
                 let stream = state.withLock { $0.streams.removeValue(forKey: address) }
                 stream?.stop(.unplugged("bluetoothd requested disconnection"))
                 Log.info("bluetooth \(address): bluetoothd requested disconnection", "bluetooth")
-                continuation.yield(.disconnectRequested(address: address))
+                sink.yield(.disconnectRequested(address: address))
                 return []
             },
         ])])
@@ -169,10 +179,11 @@ public final class SerialPortProfile: Sendable {
             previous.stop(.unplugged("replaced: the device connected again while this link was half-open"))
         }
         Log.info("bluetooth \(address): serial port connected", "bluetooth")
-        if case .terminated = continuation.yield(.connected(address: address, stream: stream)) {
+        guard sink.yield(.connected(address: address, stream: stream)) else {
             state.withLock { state in if state.streams[address] === stream { state.streams[address] = nil } }
             stream.stop()
-            throw Self.rejected("nobody reads the serial port profile's connections any more")
+            Log.error("bluetooth \(address): serial port connection refused: \(sink.lost > 0 ? "\(eventCapacity) connection events unread (the gateway fell behind)" : "nobody reads the profile's connections any more")", "bluetooth")
+            throw Self.rejected("the gateway cannot take this connection now; connect again")
         }
     }
 

@@ -144,6 +144,8 @@ actor BluetoothCoordinator {
                     if let link = links[address] { link.attach(stream) } else { stream.stop() }
                 case .disconnectRequested, .released:
                     break // the stream has ended (its runner reports it); bluetoothd's return starts a new session
+                case let .lost(count):
+                    Log.error("Bluetooth Classic: \(count) serial port event(s) refused while the gateway fell behind; the devices connect again", "bluetooth")
                 }
             }
         }

@@ -68,12 +68,13 @@ struct SerialPortProfileMockTests {
     }
 
     /// The mock bluetoothd, the gateway's descriptor-passing bus connection, and the profile registered on it.
-    func registeredProfile(admits: @escaping @Sendable (String) -> Bool = { _ in true }) async throws
+    func registeredProfile(eventCapacity: Int = SerialPortProfile.defaultEventCapacity,
+                           admits: @escaping @Sendable (String) -> Bool = { _ in true }) async throws
         -> (BlueZMockBench, DBusConnection, SerialPortProfile) {
         let bench = try await BlueZMockBench()
         do {
             let gateway = try await bench.bus.connect(negotiateUnixFDs: true)
-            let profile = SerialPortProfile(admits: admits)
+            let profile = SerialPortProfile(eventCapacity: eventCapacity, admits: admits)
             try await profile.register(on: gateway)
             return (bench, gateway, profile)
         } catch {
@@ -171,6 +172,31 @@ struct SerialPortProfileMockTests {
         await profile.unregister() // closes the open connection too
         try await secondLog.waitFor("the new link to close") { !secondLog.closeReasons.isEmpty }
         #expect(ProcessDescriptors.referringToSocket(inode: secondInode).isEmpty)
+    }
+
+    /// The profile's events are bounded: with nobody reading, a connection past the bound is refused (Rejected, its
+    /// socket closed), never queued without limit; the one already queued is still delivered.
+    @Test func aConnectionPastTheUnreadEventBoundIsRefusedAndItsSocketClosed() async throws {
+        let (bench, gateway, profile) = try await registeredProfile(eventCapacity: 1)
+        defer { gateway.close(); bench.stop() }
+        let (first, firstDevice, _) = try rfcommPair()
+        let (second, secondDevice, secondInode) = try rfcommPair()
+        defer { close(firstDevice); close(secondDevice) }
+        try await bench.handOverConnection(first, device: BlueZMockBench.devicePath(Self.nonin), owner: gateway.uniqueName, profile: profile.path)
+        close(first)
+        var refusal: String?
+        do {
+            try await bench.handOverConnection(second, device: BlueZMockBench.devicePath("00:1C:05:00:00:77"), owner: gateway.uniqueName,
+                                               profile: profile.path)
+        } catch let error as DBusError { refusal = error.remoteName }
+        close(second)
+        #expect(refusal == BlueZ.ErrorName.rejected, "the second connection must be refused while the first is unread")
+        #expect(ProcessDescriptors.referringToSocket(inode: secondInode).isEmpty, "the refused connection's socket is closed")
+        var events = profile.events.makeAsyncIterator()
+        let (address, stream) = try await nextConnection(&events)
+        #expect(address == Self.nonin)
+        stream.stop()
+        await profile.unregister()
     }
 
     @Test func connectionsNotFromBluetoothdOrFromUnknownDevicesAreRefusedAndTheirDescriptorsClosed() async throws {
