@@ -11,14 +11,11 @@ extension BLEDeviceConnection {
     /// download ended (`follow`): every record the old clock stamped arrives before the set.
     func setUp(_ plan: GATTConnectionPlan) async throws {
         for step in plan.reads {
-            deliver(step.uuid, try await readValue(step.path))
+            hand(.value(characteristic: step.uuid, bytes: try await readValue(step.path)))
         }
         var clockToSet: DBusObjectPath?
         for step in plan.clockReads {
-            let value = try await readValue(step.path)
-            let readAt = clock.now()
-            let output = reader.handle(.value(characteristic: step.uuid, bytes: value), at: readAt)
-            sink.yield(.output(output, receivedAt: readAt))
+            let (output, readAt) = hand(.value(characteristic: step.uuid, bytes: try await readValue(step.path)))
             guard let deviceClock = output.deviceClock else { continue }
             let zone = settings.deviceUTCOffsetMinutes
             sink.yield(.deviceClockRead(deviceClock.reading(readAt: readAt, assumingUTCOffsetMinutes: zone)))
@@ -33,10 +30,7 @@ extension BLEDeviceConnection {
             _ = try await callRetryingInProgress(step.path, BlueZ.gattCharacteristic, "StartNotify")
         }
         var downloading = false
-        let linkUpAt = clock.now()
-        let linkUp = reader.handle(.linkUp, at: linkUpAt)
-        if !linkUp.measurements.isEmpty || !linkUp.events.isEmpty { sink.yield(.output(linkUp, receivedAt: linkUpAt)) }
-        for write in linkUp.writes {
+        for write in hand(.linkUp).output.writes {
             guard let target = plan.writable[write.characteristic] else { continue } // e.g. no RACP: no stored records
             try await writeValue(target, write.value)
             downloading = true
@@ -85,12 +79,14 @@ extension BLEDeviceConnection {
         }
     }
 
+    /// Hands the reader one input now and passes what it produced on to the runner, in arrival order (an output with
+    /// nothing in it is not queued); returns it, and the instant it stands for, for its writes and clock.
     @discardableResult
-    func deliver(_ uuid: UInt16, _ value: [UInt8]) -> DeviceOutput {
+    func hand(_ input: DeviceInput) -> (output: DeviceOutput, at: Instant) {
         let now = clock.now()
-        let output = reader.handle(.value(characteristic: uuid, bytes: value), at: now)
-        sink.yield(.output(output, receivedAt: now))
-        return output
+        let output = reader.handle(input, at: now)
+        if output != DeviceOutput() { sink.yield(.output(output, receivedAt: now)) }
+        return (output, now)
     }
 
     func readValue(_ path: DBusObjectPath) async throws -> [UInt8] {

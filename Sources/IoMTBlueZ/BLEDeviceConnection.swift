@@ -86,9 +86,7 @@ public actor BLEDeviceConnection {
         while !stopped {
             if let reason = await client.endReason { return reason }
             let failure = await oneLink()
-            let downAt = clock.now()
-            let down = reader.handle(.linkDown, at: downAt) // a reader keeping a window emits it
-            if !down.measurements.isEmpty || !down.events.isEmpty { sink.yield(.output(down, receivedAt: downAt)) }
+            hand(.linkDown) // a reader keeping a window emits it
             if stopped { break }
             let bonded = await client.objects.device(at: devicePath)?.bonded ?? false
             let decision = policy.decide(failure, deviceBonded: bonded)
@@ -257,7 +255,7 @@ public actor BLEDeviceConnection {
                 }
                 if change.interface == BlueZ.gattCharacteristic, let uuid = subscribed[change.path],
                    let value = change.changed["Value"]?.bytesValue {
-                    let output = deliver(uuid, value)
+                    let output = hand(.value(characteristic: uuid, bytes: value)).output
                     do { try await follow(output, plan: plan) } catch { return .call(BlueZRecovery.classify(error)) }
                 }
             case .lost(let count):
@@ -266,10 +264,7 @@ public actor BLEDeviceConnection {
             case .removed: return .deviceRemoved
             case .timeout: continue
             case .tick:
-                let now = clock.now()
-                let output = reader.handle(.tick, at: now)
-                if !output.measurements.isEmpty || !output.events.isEmpty { sink.yield(.output(output, receivedAt: now)) }
-                do { try await follow(output, plan: plan) } catch { return .call(BlueZRecovery.classify(error)) }
+                do { try await follow(hand(.tick).output, plan: plan) } catch { return .call(BlueZRecovery.classify(error)) }
             case .stopped: return .disconnected
             case .busEnded: return .call(.reconnectBus(reason: "the D-Bus connection ended"))
             }

@@ -35,15 +35,6 @@ extension DeviceReader {
         output.append(handle(.linkDown, at: time))
         return output
     }
-
-    /// The transport-level input for one captured unit: the bytes themselves for a byte stream, or one value of
-    /// `characteristic` (default: the profile's main measurement) for a GATT reader.
-    public func input(for bytes: [UInt8], characteristic: UInt16? = nil) -> DeviceInput {
-        switch needs {
-        case .byteStream: .bytes(bytes)
-        case let .gatt(profile): .value(characteristic: characteristic ?? profile.mainMeasurement, bytes: bytes)
-        }
-    }
 }
 
 extension DeviceNeeds {

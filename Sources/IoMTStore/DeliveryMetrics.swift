@@ -8,10 +8,6 @@ public enum DeliveryMetrics {
     /// How often the daemon rewrites the file.
     public static let interval: Duration = .seconds(15)
 
-    public static func text(_ stats: DeliveryStats, destination: String, now: Instant) -> String {
-        text([(destination, stats)], now: now)
-    }
-
     /// Every destination's figures, each metric named once with one sample per destination (a name may appear only
     /// once in an exposition).
     public static func text(_ destinations: [(destination: String, stats: DeliveryStats)], now: Instant) -> String {
@@ -48,10 +44,6 @@ public enum DeliveryMetrics {
 
     /// Writes the text (and `appending`, the daemon's own lines) atomically (temporary file + rename), so a
     /// collector never reads half a file.
-    public static func write(_ stats: DeliveryStats, destination: String, now: Instant, stateDirectory: String, appending: String = "") throws(FileIO.Failure) {
-        try write([(destination, stats)], now: now, stateDirectory: stateDirectory, appending: appending)
-    }
-
     public static func write(_ destinations: [(destination: String, stats: DeliveryStats)], now: Instant, stateDirectory: String,
                              appending: String = "") throws(FileIO.Failure) {
         try FileIO.writeAtomically(Array((text(destinations, now: now) + appending).utf8), to: stateDirectory + "/" + fileName, mode: 0o644)

@@ -29,7 +29,7 @@ enum QuarantineCommand {
         }
         let store = try StoreLocation.open(path)
         let rows: [(StoredObservation, String)]
-        let destination = try await StoreLocation.destination(destinationOption, in: store)
+        let destination = try StoreLocation.destination(destinationOption, among: try await StoreLocation.destinations(store))
         do { rows = try await store.quarantined(destination: destination, limit: limit) } catch {
             throw CLIError(message: "cannot read quarantined readings: \(error)", exitCode: .failed)
         }

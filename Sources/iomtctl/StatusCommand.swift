@@ -23,8 +23,8 @@ enum StatusCommand {
             }
         }
         let store = try StoreLocation.open(path)
-        let destination = try await StoreLocation.destination(destinationOption, in: store)
         let destinations = try await StoreLocation.destinations(store)
+        let destination = try StoreLocation.destination(destinationOption, among: destinations)
         let stats = try await StoreLocation.stats(store, destination: destination)
         let now = SystemClock().now()
         let age = stats.oldestUndelivered.map { max(0, now.milliseconds(since: $0)) / 1000 }

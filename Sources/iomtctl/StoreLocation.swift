@@ -42,9 +42,8 @@ enum StoreLocation {
         }
     }
 
-    /// `--destination NAME` when given (it must be one the store holds), else `dom` when present, else the first.
-    static func destination(_ option: String?, in store: Store) async throws(CLIError) -> String {
-        let known = try await destinations(store)
+    /// `--destination NAME` when given (it must be one of `known`, the store's queues), else `dom` when present, else the first.
+    static func destination(_ option: String?, among known: [String]) throws(CLIError) -> String {
         guard let option else { return known.contains(primaryDestination) ? primaryDestination : known[0] }
         guard known.contains(option) else {
             throw CLIError(message: "--destination: expected one of \(known.joined(separator: ", ")), found \"\(option)\"", exitCode: .usage)

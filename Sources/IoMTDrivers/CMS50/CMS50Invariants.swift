@@ -29,13 +29,7 @@ public enum CMS50Invariants {
         output.append(session.ingest(Array(bytes[split...]), at: start.adding(milliseconds: 400)))
         output.append(session.finish(at: start.adding(milliseconds: 800)))
         let carried = Set(whole.frames.compactMap { decode($0, generation: generation) }.flatMap { [$0.spo2, $0.pulseRate] }.compactMap { $0 })
-        for measurement in output.measurements {
-            if let value = measurement.value {
-                guard let integer = Int(value.description), carried.contains(integer) else { return "invented value \(value)" }
-            } else if !measurement.status.contains(.notAvailable) {
-                return "missing value without not-available"
-            }
-        }
+        if let violation = OximetryOutputInvariant.violation(in: output.measurements, carried: carried) { return violation }
         if whole.frames.isEmpty, !output.measurements.isEmpty { return "measurements without frames" }
         return nil
     }

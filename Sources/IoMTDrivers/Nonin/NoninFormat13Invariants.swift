@@ -31,15 +31,8 @@ public enum NoninFormat13Invariants {
         var output = session.ingest(Array(bytes[..<split]), at: start)
         output.append(session.ingest(Array(bytes[split...]), at: start))
         output.append(session.finish(at: start))
-        for measurement in output.measurements {
-            if let value = measurement.value {
-                guard let integer = Int(value.description), carried.contains(integer) else { return "invented value \(value)" }
-                if measurement.type == .spo2, !(1...100).contains(integer) { return "SpO2 \(integer) out of range" }
-            } else if !measurement.status.contains(.notAvailable) {
-                return "missing value without not-available"
-            }
-            if let time = measurement.deviceTime, !time.isValid { return "invalid device time \(time)" }
-        }
+        if let violation = OximetryOutputInvariant.violation(in: output.measurements, carried: carried) { return violation }
+        if let time = output.measurements.compactMap(\.deviceTime).first(where: { !$0.isValid }) { return "invalid device time \(time)" }
         return nil
     }
 }
