@@ -54,7 +54,7 @@ public enum AlertCommunicationResource {
             }),
             ("sent", .string(e.createdAt.iso8601)),
             ("sender", .object([("type", .string("Device")),
-                                ("identifier", .object([("system", .string(FHIRSystem.eui64)), ("value", .string(gateway.normalisedSystemId))]))])),
+                                ("identifier", .object([("system", .string(FHIRSystem.eui64)), ("value", .string(gateway.dashedSystemId))]))])),
             ("reasonCode", .array(reasons)),
             ("payload", .array([.object([("contentString", .string(e.message))])])),
         ])

@@ -10,13 +10,16 @@ public enum FHIRSystem {
     /// Polish national patient identifier (PESEL) OID.
     public static let polishPatient = "urn:oid:2.16.840.1.113883.3.4424.1.1.616"
     public static let observationCategory = "http://terminology.hl7.org/CodeSystem/observation-category"
-    /// PHD IG code system for the `phd` category (CodeSystem PhdObservationCategories).
+    /// PHD IG code system of the `phd-observation` category (CodeSystem PhdObservationCategories).
     public static let phdObservationCategory = "http://hl7.org/fhir/uv/phd/CodeSystem/PhdObservationCategories"
     public static let dataAbsentReason = "http://terminology.hl7.org/CodeSystem/data-absent-reason"
     public static let interpretation = "http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation"
-    /// IEEE 11073 measurement-status codes (PoCD IG CodeSystem, moving to THO), used by the PHD IG for interpretation.
-    public static let measurementStatus = "http://terminology.hl7.org/CodeSystem/measurement-status"
+    /// IEEE 11073 measurement-status codes: the PoCD IG CodeSystem the PHD IG v1.1.0 fixes for
+    /// Observation.interpretation (PhdBaseObservation, slice MsmtStatusInterpretation).
+    public static let measurementStatus = "http://hl7.org/fhir/uv/pocd/CodeSystem/measurement-status"
     public static let actReason = "http://terminology.hl7.org/CodeSystem/v3-ActReason"
+    /// PHD IG code system of the Device identifier types (SYSID, BTMAC, …).
+    public static let continuaDeviceIdentifiers = "http://hl7.org/fhir/uv/phd/CodeSystem/ContinuaDeviceIdentifiers"
     public static let identifierType = "http://terminology.hl7.org/CodeSystem/v2-0203"
     public static let gatewayDeviceExtension = "http://hl7.org/fhir/StructureDefinition/observation-gatewayDevice"
 }

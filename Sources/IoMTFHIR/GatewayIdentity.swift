@@ -19,8 +19,10 @@ public struct GatewayIdentity: Sendable, Hashable {
         self.observationIdentifierSystem = observationIdentifierSystem
     }
 
-    /// `0123456789ABCDEF`: 16 upper-case hex digits, the form used in PHD IG identifiers.
+    /// `0123456789ABCDEF`: 16 upper-case hex digits, the device part of PHD conditional-create identifiers.
     public var normalisedSystemId: String { EUI.normalised(systemId) }
+    /// `01-23-45-67-89-AB-CD-EF`: the PhgDevice System Id identifier value (PHD IG: dash-separated hex bytes).
+    public var dashedSystemId: String { EUI.dashed64(systemId) }
 }
 
 enum EUI {
@@ -30,9 +32,14 @@ enum EUI {
     }
 
     /// EUI-48 in IEEE canonical form `AA-BB-CC-DD-EE-FF`.
-    static func canonical48(_ text: String) -> String {
+    static func canonical48(_ text: String) -> String { dashed(text, bytes: 6) ?? text.uppercased() }
+
+    /// EUI-64 as the PHD IG writes a System Id: 8 upper-case hex bytes separated by dashes, `FE-ED-AB-EE-DE-AD-77-C3`.
+    static func dashed64(_ text: String) -> String { dashed(text, bytes: 8) ?? normalised(text) }
+
+    private static func dashed(_ text: String, bytes: Int) -> String? {
         let digits = Array(normalised(text))
-        guard digits.count == 12 else { return text.uppercased() }
-        return stride(from: 0, to: 12, by: 2).map { String(digits[$0..<($0 + 2)]) }.joined(separator: "-")
+        guard digits.count == 2 * bytes else { return nil }
+        return stride(from: 0, to: digits.count, by: 2).map { String(digits[$0..<($0 + 2)]) }.joined(separator: "-")
     }
 }

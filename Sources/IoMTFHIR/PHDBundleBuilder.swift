@@ -18,7 +18,9 @@ public struct PHDBundleBuilder: Sendable {
             let (id, _) = PHDDeviceResources.deviceIdentifier(device)
             let url = "urn:uuid:" + DeterministicUUID.make(from: "phd|\(id.system)|\(id.value)")
             deviceURLs[device.key] = url
-            bundleEntries.append(entry(fullUrl: url, resource: PHDDeviceResources.phd(device), type: "Device", ifNoneExist: id.ifNoneExist))
+            let measured = entries.filter { $0.observation.device.key == device.key }.map { $0.observation.type }
+            bundleEntries.append(entry(fullUrl: url, resource: PHDDeviceResources.phd(device, measured: measured), type: "Device",
+                                       ifNoneExist: id.ifNoneExist))
         }
         for input in entries {
             let identifier = PHDObservationIdentifier.value(for: input.observation)

@@ -17,7 +17,7 @@ enum PHDObservationResource {
         if vitalSignRefIds.contains(observation.type.mdcRefId) {
             categories.append(JSONBuild.concept([JSONBuild.coding(FHIRSystem.observationCategory, "vital-signs", "Vital Signs")]))
         }
-        categories.append(JSONBuild.concept([JSONBuild.coding(FHIRSystem.phdObservationCategory, "phd", "PHD generated Observation")]))
+        categories.append(JSONBuild.concept([JSONBuild.coding(FHIRSystem.phdObservationCategory, "phd-observation", "PHD generated Observation")]))
 
         var security: JSONValue? = nil
         if observation.status.contains(.testData) || observation.status.contains(.demonstrationData) {
@@ -26,7 +26,10 @@ enum PHDObservationResource {
 
         var interpretations: [JSONValue] = []
         if let code = input.interpretation {
-            interpretations.append(JSONBuild.concept([JSONBuild.coding(FHIRSystem.interpretation, code)]))
+            // PhdBaseObservation: every interpretation carries exactly one measurement-status coding; a threshold the
+            // reading crossed is "in-alarm" (PHD IG "Measurement Status" table), the alert's v3 code follows it.
+            interpretations.append(JSONBuild.concept([JSONBuild.coding(FHIRSystem.measurementStatus, "in-alarm", "In alarm"),
+                                                      JSONBuild.coding(FHIRSystem.interpretation, code)]))
         }
         // PHD IG "Measurement Status": these flags keep the value and are reported as interpretations.
         for (flag, code, display) in [(StatusFlag.questionable, "questionable", "Questionable"),
@@ -92,9 +95,7 @@ enum PHDObservationResource {
             ("status", .string(observation.status.contains(.earlyIndication) ? "preliminary" : "final")),
             ("category", .array(categories)),
             ("code", code(observation.type)),
-            ("subject", observation.patientId.map { patientId in
-                .object([("identifier", .object([("system", .string(FHIRSystem.polishPatient)), ("value", .string(patientId))]))])
-            }),
+            ("subject", observation.patientId.map { subject($0) }),
             ("effectiveDateTime", effectivePeriod == nil ? .string(observation.correctedTime.iso8601) : nil),
             ("effectivePeriod", effectivePeriod),
             ("valueQuantity", valueQuantity),
@@ -104,6 +105,15 @@ enum PHDObservationResource {
             ("device", .object([("reference", .string(deviceReference))])),
             ("component", components.isEmpty ? nil : .array(components)),
             ("note", note),
+        ])
+    }
+
+    /// PhdBaseObservation requires subject.reference: a conditional reference (FHIR R4 transaction, "conditional
+    /// references") that DOM resolves to the patient with this PESEL; the identifier stays for readers that use it.
+    static func subject(_ patientId: String) -> JSONValue {
+        .object([
+            ("reference", .string("Patient?" + ConditionalQuery.identifier(system: FHIRSystem.polishPatient, value: patientId))),
+            ("identifier", .object([("system", .string(FHIRSystem.polishPatient)), ("value", .string(patientId))])),
         ])
     }
 

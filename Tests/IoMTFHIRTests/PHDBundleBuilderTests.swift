@@ -57,8 +57,9 @@ import Testing
         let phg = entries[0]
         #expect(phg["resource"]?["type"]?["coding"]?[0]?["code"]?.stringValue == "531981")
         #expect(phg["resource"]?["identifier"]?[0]?["system"]?.stringValue == "urn:oid:1.2.840.10004.1.1.1.0.0.1.0.0.1.2680")
-        #expect(phg["resource"]?["identifier"]?[0]?["value"]?.stringValue == "FEEDABEEDEADBEEF")
-        #expect(phg["request"]?["ifNoneExist"]?.stringValue == "identifier=urn:oid:1.2.840.10004.1.1.1.0.0.1.0.0.1.2680|FEEDABEEDEADBEEF")
+        // PHD IG System Id: dash-separated hex bytes (was 16 bare digits before the PHD IG conformance check).
+        #expect(phg["resource"]?["identifier"]?[0]?["value"]?.stringValue == "FE-ED-AB-EE-DE-AD-BE-EF")
+        #expect(phg["request"]?["ifNoneExist"]?.stringValue == "identifier=urn:oid:1.2.840.10004.1.1.1.0.0.1.0.0.1.2680|FE-ED-AB-EE-DE-AD-BE-EF")
         for entry in entries {
             #expect(entry["fullUrl"]?.stringValue?.hasPrefix("urn:uuid:") == true)
             #expect(entry["request"]?["method"]?.stringValue == "POST")
@@ -68,6 +69,7 @@ import Testing
         #expect(observation["extension"]?[0]?["valueReference"]?["reference"]?.stringValue == phg["fullUrl"]?.stringValue)
         #expect(observation["device"]?["reference"]?.stringValue == entries[1]["fullUrl"]?.stringValue)
         #expect(observation["subject"]?["identifier"]?["value"]?.stringValue == "85010112345")
+        #expect(observation["subject"]?["reference"]?.stringValue == "Patient?identifier=urn:oid:2.16.840.1.113883.3.4424.1.1.616|85010112345")
         #expect(observation["effectiveDateTime"]?.stringValue == "2025-11-23T12:13:19.250Z")
         #expect(observation["status"]?.stringValue == "final")
         #expect(observation["code"]?["coding"]?[0]?["system"]?.stringValue == "urn:iso:std:iso:11073:10101")
@@ -75,24 +77,25 @@ import Testing
         #expect(observation["code"]?["coding"]?[0]?["display"]?.stringValue == "MDC_TEMP_BODY")
         #expect(observation["code"]?["coding"]?[1]?["code"]?.stringValue == "8310-5")
         let categories = observation["category"]?.arrayValue?.compactMap { $0["coding"]?[0]?["code"]?.stringValue }
-        #expect(categories == ["vital-signs", "phd"])
+        #expect(categories == ["vital-signs", "phd-observation"]) // the PhdObservationCategories code (was "phd")
         #expect(observation["meta"]?["profile"]?[0]?.stringValue == PHDProfile.numeric)
     }
 
     @Test func phdDeviceIdentifiersFollowTheTransport() {
         let entries = builder.transactionBundle(for: Fixtures.sampleInputs())["entry"]?.arrayValue ?? []
+        // The System Id identifier comes first on every PhdDevice (all zeros without one), then the transport's.
         let ble = entries[1]["resource"]!
-        #expect(ble["identifier"]?[0]?["system"]?.stringValue == "http://hl7.org/fhir/sid/eui-48/bluetooth")
-        #expect(ble["identifier"]?[0]?["value"]?.stringValue == "A4-C1-38-0D-5E-E0")
+        #expect(ble["identifier"]?[1]?["system"]?.stringValue == "http://hl7.org/fhir/sid/eui-48/bluetooth")
+        #expect(ble["identifier"]?[1]?["value"]?.stringValue == "A4-C1-38-0D-5E-E0")
         #expect(ble["manufacturer"]?.stringValue == "Acme")
         #expect(ble["version"]?[0]?["value"]?.stringValue == "1.2")
         let usb = entries[2]["resource"]!
         #expect(usb["serialNumber"]?.stringValue == "SN123")
-        #expect(usb["identifier"]?[0]?["value"]?.stringValue == "SN123")
+        #expect(usb["identifier"]?[1]?["value"]?.stringValue == "SN123")
         #expect(entries[2]["request"]?["ifNoneExist"]?.stringValue == "identifier=urn:iomtd:device-serial:contec-cms50d-plus|SN123")
         let cuff = entries[3]["resource"]!
         #expect(cuff["identifier"]?[0]?["system"]?.stringValue == "urn:oid:1.2.840.10004.1.1.1.0.0.1.0.0.1.2680")
-        #expect(cuff["identifier"]?[0]?["value"]?.stringValue == "74E8FFFEFF051C00")
+        #expect(cuff["identifier"]?[0]?["value"]?.stringValue == "74-E8-FF-FE-FF-05-1C-00")
     }
 
     @Test func bloodPressureIsCompoundWithComponents() {
@@ -105,7 +108,9 @@ import Testing
         #expect(components.map { $0["code"]?["coding"]?[1]?["code"]?.stringValue } == ["8480-6", "8462-4", "8478-0"])
         #expect(components.map { $0["valueQuantity"]?["value"]?.numberText } == ["120", "80", "93"])
         #expect(components[0]["valueQuantity"]?["code"]?.stringValue == "mm[Hg]")
-        #expect(observation["interpretation"]?[0]?["coding"]?[0]?["code"]?.stringValue == "H")
+        // PhdBaseObservation: each interpretation has one measurement-status coding ("in-alarm"), the alert's code beside it.
+        #expect(observation["interpretation"]?[0]?["coding"]?[0]?["code"]?.stringValue == "in-alarm")
+        #expect(observation["interpretation"]?[0]?["coding"]?[1]?["code"]?.stringValue == "H")
     }
 
     @Test func measurementStatusMapping() {
@@ -117,7 +122,7 @@ import Testing
         #expect(invalid["dataAbsentReason"]?["coding"]?[0]?["code"]?.stringValue == "error")
         #expect(PHDObservationIdentifier.value(for: Fixtures.temperature("37.0", status: [.invalid])).contains("-150364-error-Cel-"))
         #expect(questionable["valueQuantity"]?["value"]?.numberText == "95")
-        #expect(questionable["interpretation"]?[0]?["coding"]?[0]?["system"]?.stringValue == "http://terminology.hl7.org/CodeSystem/measurement-status")
+        #expect(questionable["interpretation"]?[0]?["coding"]?[0]?["system"]?.stringValue == "http://hl7.org/fhir/uv/pocd/CodeSystem/measurement-status")
         #expect(questionable["interpretation"]?[0]?["coding"]?[0]?["code"]?.stringValue == "questionable")
         #expect(questionable["status"]?.stringValue == "final")
         #expect(questionable["meta"]?["security"]?[0]?["code"]?.stringValue == "HTEST")
