@@ -60,7 +60,6 @@ def read_fsh(path, aliases):
     """Entities (Profile, ValueSet, CodeSystem, …) with their rules; aliases are collected into `aliases`."""
     entities = []
     current = None
-    pending = None  # (line number, text) of a rule or keyword whose string continues on the next lines
     with open(path, encoding="utf-8") as handle:
         lines = handle.read().split("\n")
     number = 0
@@ -333,7 +332,7 @@ class Terminology:
         self.code_system_names[entity.name] = url
         self.code_system_names[entity.keywords.get("Id", entity.name)] = url
         concepts = {}
-        current, properties, pending = None, None, None
+        current, pending = None, None
         for rule in entity.rules:
             concept = re.match(r'^#("?)([^"\s]+)\1', rule.text)
             if concept and rule.indent == 0:
@@ -543,6 +542,8 @@ class Checker:
             candidates = [value]
             if path not in (None, "$this"):
                 for name, slice_name in split_path(path):
+                    if slice_name is not None:
+                        raise SourceError(f"discriminator path {path}: slice names in a path are not evaluated")
                     if name not in target.children:
                         target = None
                         break

@@ -69,6 +69,25 @@ import Testing
         #expect(output.contains("CONFORMANT 10 resources in 10 bundles"))
     }
 
+    /// docs/fhir-mapping.md's example bundle is what the builder writes and conforms, so the documentation cannot drift.
+    @Test func theDocumentedExampleBundleIsCurrentAndConforms() async throws {
+        let document = try String(contentsOfFile: RepositoryRoot.path("docs/fhir-mapping.md"), encoding: .utf8)
+        let section = try #require(document.range(of: "## Example bundle"))
+        let start = try #require(document.range(of: "```json\n", range: section.upperBound..<document.endIndex))
+        let end = try #require(document.range(of: "```", range: start.upperBound..<document.endIndex))
+        let example = String(document[start.upperBound..<end.lowerBound])
+        let built = PHDBundleBuilder(gateway: Fixtures.gateway)
+            .transactionBundle(for: [BundleInput(storeId: 1, observation: Fixtures.temperature()),
+                                     BundleInput(storeId: 3, observation: Fixtures.bloodPressure())]).serialized()
+        let compact = example.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.joined()
+            .replacingOccurrences(of: "\": ", with: "\":")
+        #expect(compact == built, "regenerate the example in docs/fhir-mapping.md from PHDBundleBuilder")
+        let directory = TemporaryDirectory("iomt-phd-conformance")
+        let files = try Self.write([example], in: directory)
+        let (status, output) = try await FHIRValidation.conformance(files)
+        #expect(status == 0, "\(output)")
+    }
+
     /// Each broken copy of a conformant bundle is refused, naming file, entry, resource, profile, path, rule and the
     /// FSH line the rule comes from.
     @Test func violationsAreReportedWithFileResourcePathAndRule() async throws {
@@ -123,6 +142,20 @@ import Testing
             #expect(output.contains("NONCONFORMANT \(path) "), "\(name): \(output)")
             #expect(output.contains(expected), "\(name): expected \(expected)\n\(output)")
         }
+    }
+
+    /// A rule the checker does not evaluate (here an invariant) stops it with exit 2 instead of passing silently.
+    @Test func unsupportedFSHIsRefusedNotIgnored() async throws {
+        let directory = TemporaryDirectory("iomt-phd-conformance")
+        let sources = RepositoryRoot.path("Tests/Conformance/phd-ig-1.1.0")
+        for name in try FileManager.default.contentsOfDirectory(atPath: sources) where name.hasSuffix(".fsh") {
+            var text = try String(contentsOfFile: sources + "/" + name, encoding: .utf8)
+            if name == "StructureDefinition.PhdDevice.fsh" { text += "\n* identifier obeys phd-inv-1\n" }
+            try text.write(toFile: directory.path + "/" + name, atomically: true, encoding: .utf8)
+        }
+        let (status, output) = try await FHIRValidation.conformance(["--profiles", directory.path, Self.examples + "/coin-example-1.json"])
+        #expect(status == 2, "\(output)")
+        #expect(output.contains("UNUSABLE profile sources") && output.contains("obeys"), "\(output)")
     }
 
     /// PHD IG PhdDevice/PhgDevice "System Identifier": 8 hex bytes separated by dashes; a PHD without one gets all zeros
