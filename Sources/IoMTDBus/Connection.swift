@@ -107,8 +107,7 @@ public final class DBusConnection: Sendable {
     /// Sends Hello (serial 1) and reads until its reply, before the reader thread exists, so
     /// `uniqueName` is known from the start. Bytes read past the reply go to the reader.
     private static func hello(on socket: UnixSocket) throws(DBusError) -> (String, [UInt8]) {
-        let hello = DBusMessage.methodCall(destination: DBusStandardInterface.bus, path: "/org/freedesktop/DBus",
-                                           interface: DBusStandardInterface.bus, member: "Hello")
+        let hello = DBusMessage.busMethodCall("Hello")
         do { try socket.writeAll(try hello.encoded(serial: 1)) } catch let error as DBusError { throw error } catch {
             throw .protocolViolation("\(error)")
         }
@@ -200,7 +199,7 @@ public final class DBusConnection: Sendable {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<DBusMessage, any Error>) in
                 let refusal: DBusError? = state.withLock { state in
                     if let reason = state.closeReason { return reason }
-                    let expectedSender = destination.flatMap { $0.hasPrefix(":") || $0 == DBusStandardInterface.bus ? $0 : nil }
+                    let expectedSender = destination.flatMap { $0.hasPrefix(":") || $0 == DBusMessageBus.name ? $0 : nil }
                     state.pending[serial] = PendingCall(continuation: continuation, expectedSender: expectedSender)
                     return nil
                 }
@@ -344,7 +343,7 @@ public final class DBusConnection: Sendable {
 
     /// Applies NameOwnerChanged(name, old, new) from the bus to the owners of watched names.
     private static func trackOwner(_ message: DBusMessage, in state: inout State) {
-        guard message.sender == DBusStandardInterface.bus, message.interface == DBusStandardInterface.bus,
+        guard message.sender == DBusMessageBus.name, message.interface == DBusMessageBus.interface,
               message.member == "NameOwnerChanged", message.body.count == 3,
               let name = message.body[0].stringValue, state.watchedNames.contains(name),
               let newOwner = message.body[2].stringValue else { return }

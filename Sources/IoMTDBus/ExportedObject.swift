@@ -97,5 +97,5 @@ public enum DBusStandardInterface {
     public static let introspectable = "org.freedesktop.DBus.Introspectable"
     public static let properties = "org.freedesktop.DBus.Properties"
     public static let objectManager = "org.freedesktop.DBus.ObjectManager"
-    public static let bus = "org.freedesktop.DBus"
 }
+
