@@ -127,7 +127,7 @@ public final class DBusConnection: Sendable {
                 do { message = try DBusMessage.decode(frame) } catch { throw .protocolViolation(error.description) }
                 guard message.replySerial == 1 else { early.append(frame); continue }
                 if message.type == .error {
-                    throw .remote(name: message.errorName ?? DBusErrorName.failed, message: message.errorMessage ?? "")
+                    throw .remote(name: message.errorName ?? DBusErrorName.failed.rawValue, message: message.errorMessage ?? "")
                 }
                 guard let name = message.body.first?.stringValue else {
                     throw .unexpectedReply(member: "Hello", expected: "s", found: message.signature.text)
@@ -227,7 +227,7 @@ public final class DBusConnection: Sendable {
             failPending(serial, CancellationError())
         }
         if reply.type == .error {
-            throw DBusError.remote(name: reply.errorName ?? DBusErrorName.failed, message: reply.errorMessage ?? "")
+            throw DBusError.remote(name: reply.errorName ?? DBusErrorName.failed.rawValue, message: reply.errorMessage ?? "")
         }
         return reply
     }
