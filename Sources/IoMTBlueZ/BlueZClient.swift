@@ -25,7 +25,7 @@ public actor BlueZClient {
         let properties = try await bus.subscribe(.signal(sender: BlueZ.service, interface: DBusStandardInterface.properties,
                                                          member: "PropertiesChanged", pathNamespace: BlueZ.root))
         // bluetoothd exiting sends no InterfacesRemoved: its name losing its owner ends this client.
-        let owner = try await bus.subscribe(.signal(sender: DBusStandardInterface.bus, interface: DBusStandardInterface.bus,
+        let owner = try await bus.subscribe(.signal(sender: DBusMessageBus.name, interface: DBusMessageBus.interface,
                                                     member: "NameOwnerChanged", arg0: BlueZ.service))
         pump = Task { [weak self] in
             await withTaskGroup(of: Void.self) { group in

@@ -15,21 +15,14 @@ public enum BlueZ {
     /// The Serial Port Profile's service class (Bluetooth Assigned Numbers, 0x1101).
     public static let serialPortUUID = "00001101-0000-1000-8000-00805f9b34fb"
 
-    /// Error names BlueZ returns (doc/org.bluez.Device.rst, Adapter.rst).
+    /// The error names BlueZ returns (doc/org.bluez.Device.rst, Adapter.rst) that the gateway acts on or answers with;
+    /// any other is a failure retried with backoff (BlueZRecovery).
     public enum ErrorName {
         public static let inProgress = "org.bluez.Error.InProgress"
-        public static let failed = "org.bluez.Error.Failed"
         public static let alreadyConnected = "org.bluez.Error.AlreadyConnected"
         public static let alreadyExists = "org.bluez.Error.AlreadyExists"
-        public static let notConnected = "org.bluez.Error.NotConnected"
-        public static let notReady = "org.bluez.Error.NotReady"
         public static let doesNotExist = "org.bluez.Error.DoesNotExist"
-        public static let authenticationFailed = "org.bluez.Error.AuthenticationFailed"
-        public static let authenticationRejected = "org.bluez.Error.AuthenticationRejected"
-        public static let authenticationCanceled = "org.bluez.Error.AuthenticationCanceled"
         public static let rejected = "org.bluez.Error.Rejected"
-        public static let canceled = "org.bluez.Error.Canceled"
-        public static let notPermitted = "org.bluez.Error.NotPermitted"
     }
 }
 

@@ -26,8 +26,8 @@ public enum BlueZRecovery: Sendable, Hashable {
             switch name {
             case BlueZ.ErrorName.inProgress: return .waitAndRetry(milliseconds: inProgressWaitMilliseconds)
             case BlueZ.ErrorName.alreadyConnected, BlueZ.ErrorName.alreadyExists: return .proceed
-            case BlueZ.ErrorName.doesNotExist, DBusErrorName.unknownObject, DBusErrorName.unknownMethod: return .rediscover
-            case DBusErrorName.serviceUnknown, DBusErrorName.nameHasNoOwner: return .reconnectBus(reason: "\(name): \(message)")
+            case BlueZ.ErrorName.doesNotExist, DBusErrorName.unknownObject.rawValue, DBusErrorName.unknownMethod.rawValue: return .rediscover
+            case DBusErrorName.serviceUnknown.rawValue, DBusErrorName.nameHasNoOwner.rawValue: return .reconnectBus(reason: "\(name): \(message)")
             default: return .retryWithBackoff(reason: message.isEmpty ? name : "\(name): \(message)")
             }
         case let .timeout(member, _, milliseconds): return .retryWithBackoff(reason: "no reply to \(member) within \(milliseconds) ms")

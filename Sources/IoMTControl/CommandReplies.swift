@@ -8,9 +8,7 @@ public struct PingReply: ControlPayload, Hashable {
     public init(version: String) { self.version = version }
     public var json: JSONValue { .object([("version", .string(version))]) }
     public init(json: JSONValue) throws(ControlMessageError) {
-        var r = ControlFieldReader(message: "ping answer")
-        version = r.string(try ControlFieldReader.object(json, message: "ping answer"), "version") ?? ""
-        try r.finish()
+        self = try ControlFieldReader.read(json, message: "ping answer") { r, v in PingReply(version: r.string(v, "version") ?? "") }
     }
 }
 
@@ -41,14 +39,13 @@ public struct BindingList: ControlPayload, Hashable {
     }
 
     public init(json: JSONValue) throws(ControlMessageError) {
-        let root = try ControlFieldReader.object(json, message: "bindings answer")
-        var r = ControlFieldReader(message: "bindings answer")
-        bindings = r.array(root, "bindings") { r, v, path in
-            Binding(id: r.integer(v, "id", path: path), device: r.string(v, "device", path: path) ?? "", patient: r.string(v, "patient", path: path) ?? "",
-                    from: r.instant(v, "from", path: path) ?? Instant(millisecondsSinceEpoch: 0), until: r.instant(v, "until", path: path, required: false),
-                    active: r.bool(v, "active", path: path), createdBy: r.string(v, "createdBy", path: path) ?? "")
+        self = try ControlFieldReader.read(json, message: "bindings answer") { r, root in
+            BindingList(bindings: r.array(root, "bindings") { r, v, path in
+                Binding(id: r.integer(v, "id", path: path), device: r.string(v, "device", path: path) ?? "", patient: r.string(v, "patient", path: path) ?? "",
+                        from: r.instant(v, "from", path: path) ?? Instant(millisecondsSinceEpoch: 0), until: r.instant(v, "until", path: path, required: false),
+                        active: r.bool(v, "active", path: path), createdBy: r.string(v, "createdBy", path: path) ?? "")
+            })
         }
-        try r.finish()
     }
 }
 
@@ -67,11 +64,10 @@ public struct BindReply: ControlPayload, Hashable {
                  ("releasedHeldReadings", .number(releasedHeldReadings))])
     }
     public init(json: JSONValue) throws(ControlMessageError) {
-        let v = try ControlFieldReader.object(json, message: "bind answer")
-        var r = ControlFieldReader(message: "bind answer")
-        binding = r.integer(v, "binding"); device = r.string(v, "device") ?? ""; from = r.instant(v, "from") ?? Instant(millisecondsSinceEpoch: 0)
-        until = r.instant(v, "until", required: false); releasedHeldReadings = r.integer(v, "releasedHeldReadings")
-        try r.finish()
+        self = try ControlFieldReader.read(json, message: "bind answer") { r, v in
+            BindReply(binding: r.integer(v, "binding"), device: r.string(v, "device") ?? "", from: r.instant(v, "from") ?? Instant(millisecondsSinceEpoch: 0),
+                      until: r.instant(v, "until", required: false), releasedHeldReadings: r.integer(v, "releasedHeldReadings"))
+        }
     }
 }
 
@@ -83,10 +79,9 @@ public struct UnbindReply: ControlPayload, Hashable {
     public init(binding: Int64, device: String, until: Instant) { self.binding = binding; self.device = device; self.until = until }
     public var json: JSONValue { .object([("binding", .number(binding)), ("device", .string(device)), ("until", .string(until.iso8601))]) }
     public init(json: JSONValue) throws(ControlMessageError) {
-        let v = try ControlFieldReader.object(json, message: "unbind answer")
-        var r = ControlFieldReader(message: "unbind answer")
-        binding = r.integer(v, "binding"); device = r.string(v, "device") ?? ""; until = r.instant(v, "until") ?? Instant(millisecondsSinceEpoch: 0)
-        try r.finish()
+        self = try ControlFieldReader.read(json, message: "unbind answer") { r, v in
+            UnbindReply(binding: r.integer(v, "binding"), device: r.string(v, "device") ?? "", until: r.instant(v, "until") ?? Instant(millisecondsSinceEpoch: 0))
+        }
     }
 }
 
@@ -106,12 +101,11 @@ public struct ReplayReply: ControlPayload, Hashable {
                  ("testData", .bool(true)), ("alarms", .bool(alarms)), ("ids", .array(ids.map { .number($0) }))])
     }
     public init(json: JSONValue) throws(ControlMessageError) {
-        let v = try ControlFieldReader.object(json, message: "replay answer")
-        var r = ControlFieldReader(message: "replay answer")
-        profile = r.string(v, "profile") ?? ""; bytes = r.integer(v, "bytes"); readings = r.integer(v, "readings")
-        rejectedFrames = r.integer(v, "rejectedFrames"); alarms = r.bool(v, "alarms")
-        ids = (r.fields.array(v, "ids", path: "", required: true) ?? []).compactMap { $0.numberText.flatMap { Int64($0) } }
-        try r.finish()
+        self = try ControlFieldReader.read(json, message: "replay answer") { r, v in
+            ReplayReply(profile: r.string(v, "profile") ?? "", bytes: r.integer(v, "bytes"), readings: r.integer(v, "readings"),
+                        rejectedFrames: r.integer(v, "rejectedFrames"), alarms: r.bool(v, "alarms"),
+                        ids: (r.fields.array(v, "ids", path: "", required: true) ?? []).compactMap { $0.numberText.flatMap { Int64($0) } })
+        }
     }
 }
 
@@ -125,10 +119,9 @@ public struct InstallProfileReply: ControlPayload, Hashable {
         .object([("profile", .string(profile)), ("path", .string(path)), ("restartNeeded", .bool(true)), ("usbAdapters", .number(usbAdapters))])
     }
     public init(json: JSONValue) throws(ControlMessageError) {
-        let v = try ControlFieldReader.object(json, message: "install-profile answer")
-        var r = ControlFieldReader(message: "install-profile answer")
-        profile = r.string(v, "profile") ?? ""; path = r.string(v, "path") ?? ""; usbAdapters = r.integer(v, "usbAdapters")
-        try r.finish()
+        self = try ControlFieldReader.read(json, message: "install-profile answer") { r, v in
+            InstallProfileReply(profile: r.string(v, "profile") ?? "", path: r.string(v, "path") ?? "", usbAdapters: r.integer(v, "usbAdapters"))
+        }
     }
 }
 
@@ -160,16 +153,14 @@ public struct ScanReply: ControlPayload, Hashable {
         }))])
     }
     public init(json: JSONValue) throws(ControlMessageError) {
-        let root = try ControlFieldReader.object(json, message: "scan answer")
-        var r = ControlFieldReader(message: "scan answer")
-        seconds = r.integer(root, "seconds")
-        devices = r.array(root, "devices") { r, v, path in
-            Device(address: r.string(v, "address", path: path) ?? "", name: r.optionalString(v, "name", path: path),
-                   rssi: r.optionalInteger(v, "rssi", path: path), profile: r.optionalString(v, "profile", path: path),
-                   paired: r.bool(v, "paired", path: path), trusted: r.bool(v, "trusted", path: path), connected: r.bool(v, "connected", path: path),
-                   uuids: (v["uuids"]?.arrayValue ?? []).compactMap(\.stringValue))
+        self = try ControlFieldReader.read(json, message: "scan answer") { r, root in
+            ScanReply(seconds: r.integer(root, "seconds"), devices: r.array(root, "devices") { r, v, path in
+                Device(address: r.string(v, "address", path: path) ?? "", name: r.optionalString(v, "name", path: path),
+                       rssi: r.optionalInteger(v, "rssi", path: path), profile: r.optionalString(v, "profile", path: path),
+                       paired: r.bool(v, "paired", path: path), trusted: r.bool(v, "trusted", path: path), connected: r.bool(v, "connected", path: path),
+                       uuids: (v["uuids"]?.arrayValue ?? []).compactMap(\.stringValue))
+            })
         }
-        try r.finish()
     }
 }
 
@@ -186,10 +177,9 @@ public struct PairReply: ControlPayload, Hashable {
         .object([("address", .string(address)), ("paired", .bool(paired)), ("trusted", .bool(trusted)), ("profile", .optional(profile))])
     }
     public init(json: JSONValue) throws(ControlMessageError) {
-        let v = try ControlFieldReader.object(json, message: "pair answer")
-        var r = ControlFieldReader(message: "pair answer")
-        address = r.string(v, "address") ?? ""; paired = r.bool(v, "paired"); trusted = r.bool(v, "trusted"); profile = r.optionalString(v, "profile")
-        try r.finish()
+        self = try ControlFieldReader.read(json, message: "pair answer") { r, v in
+            PairReply(address: r.string(v, "address") ?? "", paired: r.bool(v, "paired"), trusted: r.bool(v, "trusted"), profile: r.optionalString(v, "profile"))
+        }
     }
 }
 
@@ -199,9 +189,7 @@ public struct ForgetReply: ControlPayload, Hashable {
     public init(address: String) { self.address = address }
     public var json: JSONValue { .object([("address", .string(address)), ("forgotten", .bool(true))]) }
     public init(json: JSONValue) throws(ControlMessageError) {
-        var r = ControlFieldReader(message: "forget answer")
-        address = r.string(try ControlFieldReader.object(json, message: "forget answer"), "address") ?? ""
-        try r.finish()
+        self = try ControlFieldReader.read(json, message: "forget answer") { r, v in ForgetReply(address: r.string(v, "address") ?? "") }
     }
 }
 
@@ -222,11 +210,10 @@ public struct AlertActionReply: ControlPayload, Hashable {
                  ("actor", .string(actor))])
     }
     public init(json: JSONValue) throws(ControlMessageError) {
-        let v = try ControlFieldReader.object(json, message: "alert action answer")
-        var r = ControlFieldReader(message: "alert action answer")
-        alert = r.integer(v, "alert"); episode = r.string(v, "episode") ?? ""; kind = r.choice(v, "kind", as: Kind.self) ?? .acknowledge
-        until = r.instant(v, "until", required: false); actor = r.string(v, "actor") ?? ""
-        try r.finish()
+        self = try ControlFieldReader.read(json, message: "alert action answer") { r, v in
+            AlertActionReply(alert: r.integer(v, "alert"), episode: r.string(v, "episode") ?? "", kind: r.choice(v, "kind", as: Kind.self) ?? .acknowledge,
+                             until: r.instant(v, "until", required: false), actor: r.string(v, "actor") ?? "")
+        }
     }
 }
 
@@ -237,9 +224,8 @@ public struct RequeueReply: ControlPayload, Hashable {
     public init(requeued: Int64, actor: String) { self.requeued = requeued; self.actor = actor }
     public var json: JSONValue { .object([("requeued", .number(requeued)), ("actor", .string(actor))]) }
     public init(json: JSONValue) throws(ControlMessageError) {
-        let v = try ControlFieldReader.object(json, message: "quarantine-requeue answer")
-        var r = ControlFieldReader(message: "quarantine-requeue answer")
-        requeued = r.integer(v, "requeued"); actor = r.string(v, "actor") ?? ""
-        try r.finish()
+        self = try ControlFieldReader.read(json, message: "quarantine-requeue answer") { r, v in
+            RequeueReply(requeued: r.integer(v, "requeued"), actor: r.string(v, "actor") ?? "")
+        }
     }
 }

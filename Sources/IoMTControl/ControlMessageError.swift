@@ -33,6 +33,17 @@ package struct ControlFieldReader {
         return value
     }
 
+    /// Reads a whole message: `value` must be an object, `fields` reads its members from it, and every problem found
+    /// is thrown at once. The message's name ("bind answer") is given once, for both the shape check and the fields.
+    package static func read<Value>(_ value: JSONValue, message: String,
+                                    _ fields: (inout ControlFieldReader, JSONValue) -> Value) throws(ControlMessageError) -> Value {
+        let object = try object(value, message: message)
+        var reader = ControlFieldReader(message: message)
+        let read = fields(&reader, object)
+        try reader.finish()
+        return read
+    }
+
     package func finish() throws(ControlMessageError) {
         if !fields.problems.isEmpty { throw ControlMessageError(message: message, problems: fields.problems) }
     }

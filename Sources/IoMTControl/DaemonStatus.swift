@@ -31,18 +31,17 @@ public struct DaemonStatus: ControlPayload, Hashable {
     }
 
     public init(json: JSONValue) throws(ControlMessageError) {
-        let root = try ControlFieldReader.object(json, message: "status answer")
-        var r = ControlFieldReader(message: "status answer")
-        version = r.string(root, "version") ?? ""
-        startedAt = r.instant(root, "startedAt") ?? Instant(millisecondsSinceEpoch: 0)
-        uptimeSeconds = r.integer(root, "uptimeSeconds")
-        mode = r.choice(root, "mode", as: Mode.self) ?? .home
-        devices = r.array(root, "devices") { r, value, path in DeviceStatus(value, path: path, &r) }
-        store = root["store"].flatMap { $0.isNull ? nil : StoreWriteStatus($0, path: "store", &r) }
-        forwarder = root["forwarder"].flatMap { $0.isNull ? nil : ForwarderReport($0, path: "forwarder", &r) }
-        delivery = DeliveryStatus(in: root, "delivery", &r)
-        recentAlerts = r.array(root, "recentAlerts") { r, value, path in RecentAlert(value, path: path, &r) }
-        try r.finish()
+        self = try ControlFieldReader.read(json, message: "status answer") { r, root in
+            DaemonStatus(version: r.string(root, "version") ?? "",
+                         startedAt: r.instant(root, "startedAt") ?? Instant(millisecondsSinceEpoch: 0),
+                         uptimeSeconds: r.integer(root, "uptimeSeconds"),
+                         mode: r.choice(root, "mode", as: Mode.self) ?? .home,
+                         devices: r.array(root, "devices") { r, value, path in DeviceStatus(value, path: path, &r) },
+                         store: root["store"].flatMap { $0.isNull ? nil : StoreWriteStatus($0, path: "store", &r) },
+                         forwarder: root["forwarder"].flatMap { $0.isNull ? nil : ForwarderReport($0, path: "forwarder", &r) },
+                         delivery: DeliveryStatus(in: root, "delivery", &r),
+                         recentAlerts: r.array(root, "recentAlerts") { r, value, path in RecentAlert(value, path: path, &r) })
+        }
     }
 }
 
@@ -103,10 +102,9 @@ public struct DeviceList: ControlPayload, Hashable {
     public init(devices: [DeviceStatus]) { self.devices = devices }
     public var json: JSONValue { .object([("devices", .array(devices.map(\.json)))]) }
     public init(json: JSONValue) throws(ControlMessageError) {
-        let root = try ControlFieldReader.object(json, message: "devices answer")
-        var r = ControlFieldReader(message: "devices answer")
-        devices = r.array(root, "devices") { r, value, path in DeviceStatus(value, path: path, &r) }
-        try r.finish()
+        self = try ControlFieldReader.read(json, message: "devices answer") { r, root in
+            DeviceList(devices: r.array(root, "devices") { r, value, path in DeviceStatus(value, path: path, &r) })
+        }
     }
 }
 

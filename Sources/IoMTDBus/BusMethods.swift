@@ -1,17 +1,33 @@
-/// Methods of the message bus itself (spec "Message Bus Messages").
-public struct DBusRequestNameReply: RawRepresentable, Sendable, Hashable {
-    public let rawValue: UInt32
-    public init(rawValue: UInt32) { self.rawValue = rawValue }
-    public static let primaryOwner = DBusRequestNameReply(rawValue: 1)
-    public static let inQueue = DBusRequestNameReply(rawValue: 2)
-    public static let exists = DBusRequestNameReply(rawValue: 3)
-    public static let alreadyOwner = DBusRequestNameReply(rawValue: 4)
+/// RequestName's answer (spec "Message Bus Messages", RequestName): the spec names exactly these four, so callers
+/// switch over them exhaustively and a bus answering anything else is refused as an unexpected reply.
+public enum DBusRequestNameReply: UInt32, Sendable, Hashable, CaseIterable {
+    case primaryOwner = 1
+    case inQueue = 2
+    case exists = 3
+    case alreadyOwner = 4
 }
+
+/// The message bus itself (spec "Message Bus Messages"): its well-known name, which is also its interface's name, and its
+/// object path. A destination and a sender as well as an interface, so not one of `DBusStandardInterface`.
+public enum DBusMessageBus {
+    public static let name = "org.freedesktop.DBus"
+    public static let interface = name
+    public static let path: DBusObjectPath = "/org/freedesktop/DBus"
+}
+
+extension DBusMessage {
+    /// A call of one of the bus's own methods (Hello, AddMatch, RemoveMatch, RequestName, …).
+    static func busMethodCall(_ member: String, body: [DBusValue] = [], flags: DBusMessageFlags = []) -> DBusMessage {
+        .methodCall(destination: DBusMessageBus.name, path: DBusMessageBus.path, interface: DBusMessageBus.interface, member: member,
+                    body: body, flags: flags)
+    }
+}
+
+// Methods of the message bus itself (spec "Message Bus Messages").
 
 extension DBusConnection {
     func callBus(_ member: String, _ body: [DBusValue] = []) async throws -> [DBusValue] {
-        try await call(destination: DBusStandardInterface.bus, path: "/org/freedesktop/DBus", interface: DBusStandardInterface.bus,
-                       member: member, body: body)
+        try await call(.busMethodCall(member, body: body)).body
     }
 
     /// The bus names currently on the bus.
@@ -38,6 +54,9 @@ extension DBusConnection {
         guard let code = body.first?.uint32Value else {
             throw DBusError.unexpectedReply(member: "RequestName", expected: "u", found: body.map(\.type.signature).joined())
         }
-        return DBusRequestNameReply(rawValue: code)
+        guard let reply = DBusRequestNameReply(rawValue: code) else {
+            throw DBusError.unexpectedReply(member: "RequestName", expected: "u of 1 to 4", found: "u \(code)")
+        }
+        return reply
     }
 }

@@ -33,7 +33,7 @@ extension DBusConnection {
             return true
         }
         guard known else {
-            throw .remote(name: DBusErrorName.unknownProperty, message: "\(path) has no exported property \(interface).\(name)")
+            throw .remote(name: DBusErrorName.unknownProperty.rawValue, message: "\(path) has no exported property \(interface).\(name)")
         }
         if emitChanged { try emitPropertiesChanged(path: path, interface: interface, changed: [name: value]) }
     }
@@ -74,7 +74,7 @@ extension DBusConnection {
         do { outcome = .success(try await self.answer(call)) } catch let error as DBusMethodError {
             outcome = .failure(error)
         } catch {
-            outcome = .failure(DBusMethodError(name: DBusErrorName.failed, message: "\(error)"))
+            outcome = .failure(DBusMethodError(.failed, message: "\(error)"))
         }
         guard !call.flags.contains(.noReplyExpected), !Task.isCancelled else { return }
         let reply: DBusMessage = switch outcome {
@@ -83,13 +83,13 @@ extension DBusConnection {
         }
         do { try self.send(reply) } catch {
             // The reply did not encode (a handler returned an invalid value): tell the caller.
-            _ = try? self.send(.error(to: call, name: DBusErrorName.failed, message: "reply could not be sent: \(error)"))
+            _ = try? self.send(.error(to: call, name: DBusErrorName.failed.rawValue, message: "reply could not be sent: \(error)"))
         }
     }
 
     private func answer(_ call: DBusMessage) async throws -> [DBusValue] {
         guard let path = call.path, let member = call.member else {
-            throw DBusMethodError(name: DBusErrorName.unknownMethod, message: "method call without path or member")
+            throw DBusMethodError(.unknownMethod, message: "method call without path or member")
         }
         let interfaceName = call.interface
         switch (interfaceName ?? "", member) {
@@ -103,7 +103,7 @@ extension DBusConnection {
             break
         }
         guard let entry = state.withLock({ $0.objects[path] }) else {
-            throw DBusMethodError(name: DBusErrorName.unknownObject, message: "no object is exported at \(path)")
+            throw DBusMethodError(.unknownObject, message: "no object is exported at \(path)")
         }
         switch (interfaceName ?? "", member) {
         case (DBusStandardInterface.properties, "Get"):
@@ -113,7 +113,7 @@ extension DBusConnection {
             try checkArguments(call, [.string])
             let interface = call.body[0].stringValue ?? ""
             guard entry.interface(named: interface) != nil else {
-                throw DBusMethodError(name: DBusErrorName.unknownInterface, message: "\(path) has no interface \(interface)")
+                throw DBusMethodError(.unknownInterface, message: "\(path) has no interface \(interface)")
             }
             return [.stringVariantDictionary(entry.readableProperties(of: interface))]
         case (DBusStandardInterface.properties, "Set"):
@@ -129,15 +129,15 @@ extension DBusConnection {
         let method: DBusMethod
         if let interfaceName {
             guard let interface = entry.interface(named: interfaceName) else {
-                throw DBusMethodError(name: DBusErrorName.unknownInterface, message: "\(path) has no interface \(interfaceName)")
+                throw DBusMethodError(.unknownInterface, message: "\(path) has no interface \(interfaceName)")
             }
             guard let found = interface.method(named: member) else {
-                throw DBusMethodError(name: DBusErrorName.unknownMethod, message: "\(interfaceName) has no method \(member)")
+                throw DBusMethodError(.unknownMethod, message: "\(interfaceName) has no method \(member)")
             }
             method = found
         } else {
             guard let found = entry.object.interfaces.lazy.compactMap({ $0.method(named: member) }).first else {
-                throw DBusMethodError(name: DBusErrorName.unknownMethod, message: "\(path) has no method \(member)")
+                throw DBusMethodError(.unknownMethod, message: "\(path) has no method \(member)")
             }
             method = found
         }
@@ -145,14 +145,14 @@ extension DBusConnection {
         let result = try await method.handler(DBusMethodCall(message: call))
         let expected = method.outArguments.map(\.type)
         guard result.map(\.type) == expected else {
-            throw DBusMethodError(name: DBusErrorName.failed, message: "\(member) returned \(result.map(\.type.signature).joined()), declared \(expected.map(\.signature).joined())")
+            throw DBusMethodError(.failed, message: "\(member) returned \(result.map(\.type.signature).joined()), declared \(expected.map(\.signature).joined())")
         }
         return result
     }
 
     private func checkArguments(_ call: DBusMessage, _ types: [DBusType]) throws {
         guard call.body.map(\.type) == types else {
-            throw DBusMethodError(name: DBusErrorName.invalidArgs,
+            throw DBusMethodError(.invalidArgs,
                                   message: "\(call.member ?? "?") takes \"\(types.map(\.signature).joined())\", got \"\(call.signature.text)\"")
         }
     }
@@ -161,30 +161,30 @@ extension DBusConnection {
         let (entry, known, children) = state.withLock { state in
             (state.objects[path], state.objects.isKnownNode(path), state.objects.childNames(of: path))
         }
-        guard known else { throw DBusMethodError(name: DBusErrorName.unknownObject, message: "no object is exported at \(path)") }
+        guard known else { throw DBusMethodError(.unknownObject, message: "no object is exported at \(path)") }
         return Introspection.xml(interfaces: entry?.object.interfaces ?? [], isObjectManager: entry?.object.isObjectManager ?? false,
                                  children: children)
     }
 
     private func readProperty(_ entry: ObjectRegistry.Entry, interface: String, name: String) throws -> DBusValue {
         guard let property = entry.interface(named: interface)?.property(named: name) else {
-            throw DBusMethodError(name: DBusErrorName.unknownProperty, message: "no property \(interface).\(name) at \(entry.object.path)")
+            throw DBusMethodError(.unknownProperty, message: "no property \(interface).\(name) at \(entry.object.path)")
         }
         guard property.access != .write else {
-            throw DBusMethodError(name: DBusErrorName.accessDenied, message: "\(interface).\(name) is write-only")
+            throw DBusMethodError(.accessDenied, message: "\(interface).\(name) is write-only")
         }
         return state.withLock { $0.objects[entry.object.path]?.values[interface]?[name] } ?? property.initialValue
     }
 
     private func writeProperty(_ entry: ObjectRegistry.Entry, interface: String, name: String, value: DBusValue) throws {
         guard let property = entry.interface(named: interface)?.property(named: name) else {
-            throw DBusMethodError(name: DBusErrorName.unknownProperty, message: "no property \(interface).\(name) at \(entry.object.path)")
+            throw DBusMethodError(.unknownProperty, message: "no property \(interface).\(name) at \(entry.object.path)")
         }
         guard property.access != .read else {
-            throw DBusMethodError(name: DBusErrorName.propertyReadOnly, message: "\(interface).\(name) is read-only")
+            throw DBusMethodError(.propertyReadOnly, message: "\(interface).\(name) is read-only")
         }
         guard value.type == property.type else {
-            throw DBusMethodError(name: DBusErrorName.invalidArgs, message: "\(interface).\(name) has type \(property.type), got \(value.type)")
+            throw DBusMethodError(.invalidArgs, message: "\(interface).\(name) has type \(property.type), got \(value.type)")
         }
         try property.onSet?(value)
         try updateProperty(path: entry.object.path, interface: interface, name: name, value: value)

@@ -27,7 +27,7 @@ extension DBusConnection {
     /// Subscribes to the messages `rule` matches. Local delivery starts before AddMatch is sent, so
     /// no signal that the bus routes after AddMatch is lost.
     public func subscribe(_ rule: DBusMatchRule) async throws -> DBusSignalSubscription {
-        if let sender = rule.sender, !sender.hasPrefix(":"), sender != DBusStandardInterface.bus {
+        if let sender = rule.sender, !sender.hasPrefix(":"), sender != DBusMessageBus.name {
             try await watchOwner(of: sender)
         }
         let (stream, continuation) = AsyncThrowingStream<DBusMessage, any Error>.makeStream(bufferingPolicy: .bufferingOldest(Self.signalBuffer))
@@ -43,9 +43,7 @@ extension DBusConnection {
         let unsubscribe: @Sendable () -> Void = { [weak self] in
             guard let self, let removed = self.state.withLock({ $0.subscriptions.removeValue(forKey: id) }) else { return }
             removed.continuation.finish()
-            _ = try? self.send(.methodCall(destination: DBusStandardInterface.bus, path: "/org/freedesktop/DBus",
-                                           interface: DBusStandardInterface.bus, member: "RemoveMatch",
-                                           body: [.string(ruleText)], flags: .noReplyExpected))
+            _ = try? self.send(.busMethodCall("RemoveMatch", body: [.string(ruleText)], flags: .noReplyExpected))
         }
         continuation.onTermination = { _ in unsubscribe() }
         do {
@@ -62,7 +60,7 @@ extension DBusConnection {
     private func watchOwner(of name: String) async throws {
         let isNew = state.withLock { $0.watchedNames.insert(name).inserted }
         guard isNew else { return }
-        let rule = DBusMatchRule.signal(sender: DBusStandardInterface.bus, interface: DBusStandardInterface.bus,
+        let rule = DBusMatchRule.signal(sender: DBusMessageBus.name, interface: DBusMessageBus.interface,
                                         member: "NameOwnerChanged", arg0: name)
         do {
             _ = try await callBus("AddMatch", [.string(rule.description)])

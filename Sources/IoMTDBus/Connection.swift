@@ -107,8 +107,7 @@ public final class DBusConnection: Sendable {
     /// Sends Hello (serial 1) and reads until its reply, before the reader thread exists, so
     /// `uniqueName` is known from the start. Bytes read past the reply go to the reader.
     private static func hello(on socket: UnixSocket) throws(DBusError) -> (String, [UInt8]) {
-        let hello = DBusMessage.methodCall(destination: DBusStandardInterface.bus, path: "/org/freedesktop/DBus",
-                                           interface: DBusStandardInterface.bus, member: "Hello")
+        let hello = DBusMessage.busMethodCall("Hello")
         do { try socket.writeAll(try hello.encoded(serial: 1)) } catch let error as DBusError { throw error } catch {
             throw .protocolViolation("\(error)")
         }
@@ -128,7 +127,7 @@ public final class DBusConnection: Sendable {
                 do { message = try DBusMessage.decode(frame) } catch { throw .protocolViolation(error.description) }
                 guard message.replySerial == 1 else { early.append(frame); continue }
                 if message.type == .error {
-                    throw .remote(name: message.errorName ?? DBusErrorName.failed, message: message.errorMessage ?? "")
+                    throw .remote(name: message.errorName ?? DBusErrorName.failed.rawValue, message: message.errorMessage ?? "")
                 }
                 guard let name = message.body.first?.stringValue else {
                     throw .unexpectedReply(member: "Hello", expected: "s", found: message.signature.text)
@@ -200,7 +199,7 @@ public final class DBusConnection: Sendable {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<DBusMessage, any Error>) in
                 let refusal: DBusError? = state.withLock { state in
                     if let reason = state.closeReason { return reason }
-                    let expectedSender = destination.flatMap { $0.hasPrefix(":") || $0 == DBusStandardInterface.bus ? $0 : nil }
+                    let expectedSender = destination.flatMap { $0.hasPrefix(":") || $0 == DBusMessageBus.name ? $0 : nil }
                     state.pending[serial] = PendingCall(continuation: continuation, expectedSender: expectedSender)
                     return nil
                 }
@@ -228,7 +227,7 @@ public final class DBusConnection: Sendable {
             failPending(serial, CancellationError())
         }
         if reply.type == .error {
-            throw DBusError.remote(name: reply.errorName ?? DBusErrorName.failed, message: reply.errorMessage ?? "")
+            throw DBusError.remote(name: reply.errorName ?? DBusErrorName.failed.rawValue, message: reply.errorMessage ?? "")
         }
         return reply
     }
@@ -344,7 +343,7 @@ public final class DBusConnection: Sendable {
 
     /// Applies NameOwnerChanged(name, old, new) from the bus to the owners of watched names.
     private static func trackOwner(_ message: DBusMessage, in state: inout State) {
-        guard message.sender == DBusStandardInterface.bus, message.interface == DBusStandardInterface.bus,
+        guard message.sender == DBusMessageBus.name, message.interface == DBusMessageBus.interface,
               message.member == "NameOwnerChanged", message.body.count == 3,
               let name = message.body[0].stringValue, state.watchedNames.contains(name),
               let newOwner = message.body[2].stringValue else { return }

@@ -37,19 +37,23 @@ public enum DBusError: Error, Sendable, Hashable, CustomStringConvertible {
 
     /// The D-Bus error name of a remote error, nil otherwise.
     public var remoteName: String? { if case .remote(let name, _) = self { name } else { nil } }
+
+    /// The remote error's name when it is one of the standard ones, nil otherwise.
+    public var standardName: DBusErrorName? { remoteName.flatMap(DBusErrorName.init(rawValue:)) }
 }
 
-/// Error names of the message bus and the standard interfaces (spec "Message Bus Specification").
-public enum DBusErrorName {
-    public static let failed = "org.freedesktop.DBus.Error.Failed"
-    public static let serviceUnknown = "org.freedesktop.DBus.Error.ServiceUnknown"
-    public static let nameHasNoOwner = "org.freedesktop.DBus.Error.NameHasNoOwner"
-    public static let noReply = "org.freedesktop.DBus.Error.NoReply"
-    public static let unknownMethod = "org.freedesktop.DBus.Error.UnknownMethod"
-    public static let unknownObject = "org.freedesktop.DBus.Error.UnknownObject"
-    public static let unknownInterface = "org.freedesktop.DBus.Error.UnknownInterface"
-    public static let unknownProperty = "org.freedesktop.DBus.Error.UnknownProperty"
-    public static let propertyReadOnly = "org.freedesktop.DBus.Error.PropertyReadOnly"
-    public static let invalidArgs = "org.freedesktop.DBus.Error.InvalidArgs"
-    public static let accessDenied = "org.freedesktop.DBus.Error.AccessDenied"
+/// The error names of the message bus and the standard interfaces that this client answers with or acts on (spec
+/// "Message Bus Specification"; dbus-protocol.h lists every one). A remote error's name stays text, since any peer may
+/// define its own (BlueZ does): `DBusError.standardName` reads it as one of these.
+public enum DBusErrorName: String, Sendable, CaseIterable {
+    case failed = "org.freedesktop.DBus.Error.Failed"
+    case serviceUnknown = "org.freedesktop.DBus.Error.ServiceUnknown"
+    case nameHasNoOwner = "org.freedesktop.DBus.Error.NameHasNoOwner"
+    case unknownMethod = "org.freedesktop.DBus.Error.UnknownMethod"
+    case unknownObject = "org.freedesktop.DBus.Error.UnknownObject"
+    case unknownInterface = "org.freedesktop.DBus.Error.UnknownInterface"
+    case unknownProperty = "org.freedesktop.DBus.Error.UnknownProperty"
+    case propertyReadOnly = "org.freedesktop.DBus.Error.PropertyReadOnly"
+    case invalidArgs = "org.freedesktop.DBus.Error.InvalidArgs"
+    case accessDenied = "org.freedesktop.DBus.Error.AccessDenied"
 }

@@ -23,6 +23,7 @@ public struct DBusMethodError: Error, Sendable, Hashable {
     public let name: String
     public let message: String
     public init(name: String, message: String) { self.name = name; self.message = message }
+    public init(_ name: DBusErrorName, message: String) { self.init(name: name.rawValue, message: message) }
 }
 
 public typealias DBusMethodHandler = @Sendable (DBusMethodCall) async throws -> [DBusValue]
@@ -97,5 +98,5 @@ public enum DBusStandardInterface {
     public static let introspectable = "org.freedesktop.DBus.Introspectable"
     public static let properties = "org.freedesktop.DBus.Properties"
     public static let objectManager = "org.freedesktop.DBus.ObjectManager"
-    public static let bus = "org.freedesktop.DBus"
 }
+

@@ -30,4 +30,14 @@ extension ContecBLEFraming {
                     ],
                     usesRecordAccessControlPoint: false, clockCharacteristics: [])
     }
+
+    /// What a Contec BLE reader answers to input that is not a value notified on FF02: a value of another characteristic,
+    /// or a byte stream (these are GATT drivers). One wording for both drivers, so logs and fixtures read alike.
+    static func refusal(of input: DeviceInput, device: String, driverId: String) -> DeviceOutput {
+        let reason = switch input {
+        case let .value(characteristic, _): "characteristic 0x\(GATTUUID.hex(characteristic)) is not one the \(device) notifies (FF02)"
+        default: "a byte stream for the GATT driver \(driverId)"
+        }
+        return DeviceOutput(events: [.rejectedFrame(reason: reason)])
+    }
 }

@@ -3,13 +3,6 @@ import IoMTProfiles
 
 /// The drivers this build knows, and the one place that turns a profile into a running reader.
 public enum DriverRegistry {
-    public static let cms50Legacy = "contec-cms50-legacy"
-    public static let cms50V46 = "contec-cms50-v46"
-    public static let noninFormat2 = "nonin-serial-format2"
-    public static let noninFormat8 = "nonin-serial-format8"
-    public static let noninFormat13 = "nonin-serial-format13"
-    public static let serialTextReport = "serial-text-report"
-
     /// Every driver, as its folder registers it. A new driver adds its folder's list here.
     public static let registrations: [DriverRegistration] =
         CMS50Registration.all + NoninRegistration.all + TextReportRegistration.all + GATTRegistration.all

@@ -8,7 +8,6 @@ import IoMTLab
 import IoMTProfiles
 import IoMTStore
 import IoMTTransport
-import Synchronization
 
 /// 5. Frame written on a pty → alert dispatched, with 100 simulated devices at 1 Hz whose SpO2 alternates
 /// 85 / 97 % each second (so every device raises an alert every 2 s under `spo2 below 90`), through the
@@ -57,31 +56,17 @@ enum AlertLatencyBench {
     }
 }
 
-/// When each device's last frame was written, and which device a device key is.
-final class FrameWriteTimes: Sendable {
-    private let lastWrite: Mutex<[UInt64]>
-    private let indexByKey = Mutex<[String: Int]>([:])
-    init(devices: Int) { lastWrite = Mutex([UInt64](repeating: 0, count: devices)) }
-    func register(key: String, index: Int) { indexByKey.withLock { $0[key] = index } }
-    func wrote(device: Int) { lastWrite.withLock { $0[device] = monotonicNanoseconds() } }
-    func sinceLastWrite(key: String) -> Double? {
-        guard let index = indexByKey.withLock({ $0[key] }) else { return nil }
-        let written = lastWrite.withLock { $0[index] }
-        return Double(monotonicNanoseconds() - written) / 1e6
-    }
-}
-
 /// A real channel, timed: records frame → `deliver` returned for every alert it took.
 final class TimedChannel: AlertChannel, Sendable {
     let inner: any AlertChannel
     let writes: FrameWriteTimes
-    private let measured = Mutex<[Double]>([])
+    private let measured = LatencySamples()
     var name: String { inner.name }
     init(_ inner: any AlertChannel, writes: FrameWriteTimes) { self.inner = inner; self.writes = writes }
     func deliver(_ alert: StoredAlert) async -> Bool {
         let delivered = await inner.deliver(alert)
-        if delivered, let latency = writes.sinceLastWrite(key: alert.event.deviceKey) { measured.withLock { $0.append(latency) } }
+        if delivered, let latency = writes.sinceLastWrite(key: alert.event.deviceKey) { measured.append(latency) }
         return delivered
     }
-    var latencies: [Double] { measured.withLock { $0 } }
+    var latencies: [Double] { measured.latencies }
 }

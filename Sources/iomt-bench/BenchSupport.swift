@@ -5,6 +5,7 @@ import IoMTDrivers
 import IoMTLab
 import IoMTProfiles
 import IoMTTransport
+import Synchronization
 
 struct BenchOptions {
     var quick = false
@@ -153,4 +154,30 @@ struct PtyDeviceFleet {
     }
 
     func close() { for pty in terminals { pty.close() } }
+}
+
+/// When each device's last frame was written, and which device a device key is: what the latency benches measure from.
+final class FrameWriteTimes: Sendable {
+    private let lastWrite: Mutex<[UInt64]>
+    private let indexByKey = Mutex<[String: Int]>([:])
+    init(devices: Int) { lastWrite = Mutex([UInt64](repeating: 0, count: devices)) }
+    func register(key: String, index: Int) { indexByKey.withLock { $0[key] = index } }
+    func wrote(device: Int) { lastWrite.withLock { $0[device] = monotonicNanoseconds() } }
+
+    /// Milliseconds since the device's last frame was written.
+    func sinceLastWrite(device: Int) -> Double {
+        let written = lastWrite.withLock { $0[device] }
+        return Double(monotonicNanoseconds() - written) / 1e6
+    }
+
+    func sinceLastWrite(key: String) -> Double? {
+        indexByKey.withLock { $0[key] }.map { sinceLastWrite(device: $0) }
+    }
+}
+
+/// Latencies (ms) recorded from any thread, read once the run is over.
+final class LatencySamples: Sendable {
+    private let measured = Mutex<[Double]>([])
+    func append(_ latency: Double) { measured.withLock { $0.append(latency) } }
+    var latencies: [Double] { measured.withLock { $0 } }
 }

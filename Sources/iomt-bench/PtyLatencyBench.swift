@@ -7,7 +7,6 @@ import IoMTLab
 import IoMTProfiles
 import IoMTStore
 import IoMTTransport
-import Synchronization
 
 /// 2. Frame written on a pty → reading committed, with 100 simulated devices at 1 Hz, through the
 /// daemon's own pieces (SerialConnection, driver, IngestPipeline with the SQLite store).
@@ -26,29 +25,16 @@ enum PtyLatencyBench {
         let pipeline = IngestPipeline(store: store, alerts: AlertEvaluator(ruleSet: RuleSet(rules: [])),
                                       dispatcher: AlertDispatcher(store: store, channels: [], clock: clock),
                                       forwarder: nil, health: health, clock: clock)
-        let recorder = LatencyRecorder(devices: devices)
+        let writes = FrameWriteTimes(devices: devices)
+        let committed = LatencySamples()
         guard let fleet = PtyDeviceFleet.open(devices: devices, profile: profile, settings: settings, serialPrefix: "LAT", pipeline: pipeline,
-                                              accepted: { recorder.committed(device: $0) }) else { return }
+                                              accepted: { committed.append(writes.sinceLastWrite(device: $0)) }) else { return }
         // Writer: each device sends one frame per second, staggered across the second.
-        await fleet.feed(seconds: seconds, settleSeconds: 2, spo2: { _ in 97 }, wrote: { recorder.wrote(device: $0) })
+        await fleet.feed(seconds: seconds, settleSeconds: 2, spo2: { _ in 97 }, wrote: { writes.wrote(device: $0) })
         // The first second of each device fills its first window: skip warm-up samples.
-        report.addPercentiles("frame→committed", setting: "100 devices @ 1 Hz", counted: "readings", Array(recorder.latencies.dropFirst(devices)),
+        report.addPercentiles("frame→committed", setting: "100 devices @ 1 Hz", counted: "readings", Array(committed.latencies.dropFirst(devices)),
                               p99Target: "≤ 2 ms")
         fleet.close()
         try? FileManager.default.removeItem(atPath: directory)
     }
-}
-
-/// Frame write times per device and the commit latencies measured against them.
-final class LatencyRecorder: Sendable {
-    private let lastWrite: Mutex<[UInt64]>
-    private let measured = Mutex<[Double]>([])
-    init(devices: Int) { lastWrite = Mutex([UInt64](repeating: 0, count: devices)) }
-    func wrote(device: Int) { lastWrite.withLock { $0[device] = monotonicNanoseconds() } }
-    func committed(device: Int) {
-        let written = lastWrite.withLock { $0[device] }
-        let latency = Double(monotonicNanoseconds() - written) / 1e6
-        measured.withLock { $0.append(latency) }
-    }
-    var latencies: [Double] { measured.withLock { $0 } }
 }

@@ -32,39 +32,34 @@ enum BLESimulatorCommand {
         var interval = 1000
         var disconnectAfter: Int? = nil
         var includeRejected = false
-        var index = 0
         func fail(_ message: String) -> Int32 {
             FileHandle.standardError.write(Data("iomt-lab ble-sim: \(message)\n\(usage)\n".utf8))
             return 64
         }
-        while index < arguments.count {
-            let option = arguments[index]
-            if option == "--include-rejected" { includeRejected = true; index += 1; continue }
-            guard index + 1 < arguments.count else { return fail("\(option) needs a value") }
-            let value = arguments[index + 1]
+        let parsed = parseOptions(arguments[...], usage: usage, program: "iomt-lab ble-sim", flags: ["--include-rejected"],
+                                  flag: { _ in includeRejected = true }) { option, value in
             switch option {
             case "--device":
                 guard let parsed = BLESimulatedDevice(rawValue: value) else {
-                    return fail("unknown device \"\(value)\" (expected blood-pressure or pulse-oximeter)")
+                    return "unknown device \"\(value)\" (expected blood-pressure or pulse-oximeter)"
                 }
                 device = parsed
             case "--adapter":
-                guard value.hasPrefix("hci"), Int(value.dropFirst(3)) != nil else { return fail("--adapter expects hciN, got \"\(value)\"") }
+                guard value.hasPrefix("hci"), Int(value.dropFirst(3)) != nil else { return "--adapter expects hciN, got \"\(value)\"" }
                 adapter = value
             case "--fixtures": fixtures = value
             case "--name":
-                guard !value.isEmpty, value.utf8.count <= 29 else { return fail("--name must be 1-29 bytes (it goes into the advertisement)") }
+                guard !value.isEmpty, value.utf8.count <= 29 else { return "--name must be 1-29 bytes (it goes into the advertisement)" }
                 name = value
-            case "--interval-ms":
-                guard let parsed = Int(value), parsed >= 10, parsed <= 600_000 else { return fail("--interval-ms must be 10…600000, got \"\(value)\"") }
-                interval = parsed
+            case "--interval-ms": return readNumber(option, value, in: 10...600_000) { interval = $0 }
             case "--disconnect-after":
-                guard let parsed = Int(value), parsed >= 1 else { return fail("--disconnect-after must be a positive number of values, got \"\(value)\"") }
+                guard let parsed = Int(value), parsed >= 1 else { return "--disconnect-after must be a positive number of values, got \"\(value)\"" }
                 disconnectAfter = parsed
-            default: return fail("unknown option \(option)")
+            default: return "unknown option \(option)"
             }
-            index += 2
+            return nil
         }
+        guard parsed else { return 64 }
         guard let device else { return fail("--device is required") }
         guard let directory = fixtures ?? defaultFixtureDirectory(device) else {
             return fail("cannot find Firmware-Fixtures/\(device.fixtureFolder) from the working directory or the executable; pass --fixtures DIR")

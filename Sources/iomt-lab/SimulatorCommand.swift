@@ -33,9 +33,7 @@ func runSimulatorCommand(_ args: [String]) -> Int32 {
             guard let parsed = CMS50Simulator.Generation(rawValue: value) else { return "unknown generation \"\(value)\" (expected legacy or v46)" }
             generation = parsed
         case "--replay": replayFile = value
-        case "--count":
-            guard let parsed = Int(value), parsed >= 1, parsed <= 64 else { return "--count must be 1…64, got \"\(value)\"" }
-            count = parsed
+        case "--count": return readNumber(option, value, in: 1...64) { count = $0 }
         default: return options.apply(option, value)
         }
         return nil

@@ -16,15 +16,10 @@ func runSpirometerSimulatorCommand(_ args: [String]) -> Int32 {
     var tear = 0.0
     let parsed = parseOptions(args.dropFirst(), usage: usage) { option, value in
         switch option {
-        case "--interval":
-            guard let seconds = Double(value), seconds >= 0.1, seconds <= 3600 else { return "--interval must be 0.1…3600 seconds, got \"\(value)\"" }
-            interval = seconds
-        case "--tear":
-            guard let rate = Double(value), rate >= 0, rate <= 1 else { return "--tear must be 0…1, got \"\(value)\"" }
-            tear = rate
-        default: return options.apply(option, value)
+        case "--interval": readNumber(option, value, in: 0.1...3600.0) { interval = $0 }
+        case "--tear": readNumber(option, value, in: 0.0...1.0) { tear = $0 }
+        default: options.apply(option, value)
         }
-        return nil
     }
     guard parsed else { return 64 }
     let simulator = SpirometerSimulator(intervalSeconds: interval, tearRate: tear, seed: options.seed)

@@ -17,22 +17,39 @@ func waitForTerminationSignal(or finished: DispatchSemaphore = DispatchSemaphore
     sources.forEach { $0.cancel() }
 }
 
-/// Parses `--option value` pairs; returns nil (after printing why) on a malformed command line.
-func parseOptions(_ args: ArraySlice<String>, usage: String, apply: (String, String) -> String?) -> Bool {
+/// Parses `--option value` pairs and the lone `flags` (handed to `flag`), in any order; false (after printing why, as
+/// `program: …`, with the usage) on a malformed command line. `apply` takes an option or returns the problem with it.
+func parseOptions(_ args: ArraySlice<String>, usage: String, program: String = "iomt-lab sim", flags: Set<String> = [],
+                  flag: (String) -> Void = { _ in }, apply: (String, String) -> String?) -> Bool {
     var index = args.startIndex
     while index < args.endIndex {
         let option = args[index]
-        guard index + 1 < args.endIndex else {
-            FileHandle.standardError.write(Data("iomt-lab sim: \(option) needs a value\n\(usage)\n".utf8))
-            return false
-        }
-        if let problem = apply(option, args[index + 1]) {
-            FileHandle.standardError.write(Data("iomt-lab sim: \(problem)\n\(usage)\n".utf8))
+        if flags.contains(option) { flag(option); index += 1; continue }
+        let problem = index + 1 < args.endIndex ? apply(option, args[index + 1]) : "\(option) needs a value"
+        if let problem {
+            FileHandle.standardError.write(Data("\(program): \(problem)\n\(usage)\n".utf8))
             return false
         }
         index += 2
     }
     return true
+}
+
+/// Hands `set` the option's value read as a number within `range`; otherwise returns the problem, naming the option and
+/// the range ("--count must be 1…64, got \"0\"").
+func readNumber<Number: LosslessStringConvertible & Comparable>(_ option: String, _ value: String, in range: ClosedRange<Number>,
+                                                                 _ set: (Number) -> Void) -> String? {
+    guard let number = Number(value), range.contains(number) else {
+        return "\(option) must be \(plain(range.lowerBound))…\(plain(range.upperBound)), got \"\(value)\""
+    }
+    set(number)
+    return nil
+}
+
+/// A bound as it is typed on a command line: 1, not 1.0.
+private func plain(_ number: some LosslessStringConvertible) -> String {
+    let text = number.description
+    return text.hasSuffix(".0") ? String(text.dropLast(2)) : text
 }
 
 /// The options every serial simulator takes: where to link its pty and its random seed; for an oximeter also the
@@ -55,8 +72,7 @@ struct SerialSimulatorOptions {
             guard let parsed = OximetryScript.named(value) else { return "unknown script \"\(value)\" (expected demo, steady or dip)" }
             script = parsed
         case "--garbage" where oximeter:
-            guard let rate = Double(value), rate >= 0, rate <= 1 else { return "--garbage must be 0…1, got \"\(value)\"" }
-            garbage = .init(rate: rate)
+            return readNumber(option, value, in: 0.0...1.0) { garbage = .init(rate: $0) }
         default: return "unknown option \(option)"
         }
         return nil

@@ -28,14 +28,13 @@ enum BindCommand {
 
     static func run(_ arguments: inout CommandArguments) async throws(CLIError) {
         let request = try DaemonRequest(&arguments)
-        let patient = try arguments.option("--patient")
+        let patient = try arguments.patient()
         let from = try arguments.option("--from")
         let until = try arguments.option("--until")
         let releaseHeld = arguments.flag("--release-held")
         let device = try arguments.required("DEVICE", usage: usage)
         try arguments.finish()
         guard let patient else { throw CLIError(message: "missing --patient PESEL", hint: usage, exitCode: .usage) }
-        do { _ = try PESEL.validate(patient) } catch { throw CLIError(message: "--patient: \(error)", exitCode: .usage) }
         let binding = ControlCommand.BindArguments(device: device, patient: patient, from: try from.map { (text) throws(CLIError) in try TimeArgument.instant(text, option: "--from") },
                                                    until: try until.map { (text) throws(CLIError) in try TimeArgument.instant(text, option: "--until") },
                                                    releaseHeld: releaseHeld)

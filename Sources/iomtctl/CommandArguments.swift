@@ -1,4 +1,5 @@
 import IoMTControl
+import IoMTCore
 
 /// Minimal argument reader: positional words and `--flag value` options, with clear usage errors.
 struct CommandArguments {
@@ -25,6 +26,14 @@ struct CommandArguments {
         let value = items[index + 1]
         items.removeSubrange(index...(index + 1))
         return value
+    }
+
+    /// Removes `--patient PESEL` (nil when absent) and refuses a malformed PESEL, with the reason only: terminals and shell
+    /// histories are logged, so the message never repeats the number.
+    mutating func patient() throws(CLIError) -> String? {
+        guard let patient = try option("--patient") else { return nil }
+        do { _ = try PESEL.validate(patient) } catch { throw CLIError(message: "--patient: \(error)", exitCode: .usage) }
+        return patient
     }
 
     /// Removes a boolean `--flag`, returning whether it was present.

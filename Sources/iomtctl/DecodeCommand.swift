@@ -11,7 +11,7 @@ enum DecodeCommand {
         let profilesDir = try arguments.option("--profiles-dir")
         let pretty = arguments.flag("--pretty")
         let fhir = arguments.flag("--fhir")
-        let patient = try arguments.option("--patient")
+        let patient = try arguments.patient()
         let gatewayId = try arguments.option("--gateway-id")
         let serialNumber = try arguments.option("--serial-number")
         let devicePath = try arguments.option("--device-path")
@@ -35,8 +35,6 @@ enum DecodeCommand {
         var fhirOptions: FHIRPreview.Options?
         if fhir {
             guard let patient else { throw CLIError(message: "--fhir needs --patient PESEL (DOM attributes every reading to a patient)", exitCode: .usage) }
-            // The reason only, never the PESEL itself: terminals and shell histories are logged.
-            do { try PESEL.validate(patient) } catch { throw CLIError(message: "--patient: \(error)", exitCode: .usage) }
             var at = SystemClock().now()
             if let atText {
                 guard let parsed = Instant(iso8601: atText) else { throw CLIError(message: "--at expects an ISO 8601 instant (2026-11-23T10:00:00Z), got '\(atText)'", exitCode: .usage) }

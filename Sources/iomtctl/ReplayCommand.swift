@@ -11,7 +11,7 @@ enum ReplayCommand {
     static func run(_ arguments: inout CommandArguments) async throws(CLIError) {
         let request = try DaemonRequest(&arguments)
         var profile = try arguments.option("--profile")
-        let patient = try arguments.option("--patient")
+        let patient = try arguments.patient()
         let alarms = arguments.flag("--alarms")
         let capture = try arguments.required("CAPTURE", usage: usage)
         try arguments.finish()

@@ -11,7 +11,7 @@ enum TrendCommand {
 
     static func run(_ arguments: inout CommandArguments) async throws(CLIError) {
         let path = try StoreLocation.path(&arguments)
-        let patient = try arguments.option("--patient")
+        let patient = try arguments.patient()
         let sinceText = try arguments.option("--since") ?? "24h"
         let untilText = try arguments.option("--until")
         let config = try arguments.option("--config") ?? "/etc/iomtd/iomtd.json"
@@ -23,7 +23,6 @@ enum TrendCommand {
         guard let type = MeasurementLookup.find(code) else {
             throw CLIError(message: "unknown measurement '\(code)'", hint: "known: \(MeasurementLookup.aliases.keys.sorted().joined(separator: ", ")), or an MDC reference id / LOINC code", exitCode: .usage)
         }
-        if let patient { do { _ = try PESEL.validate(patient) } catch { throw CLIError(message: "--patient: \(error)", exitCode: .usage) } }
         let now = SystemClock().now()
         let until = try untilText.map { text throws(CLIError) in try parseTime(text, option: "--until", now: now) } ?? now
         let since = try parseTime(sinceText, option: "--since", now: until)

@@ -21,10 +21,10 @@ import Testing
     }
 
     @Test func vanishedObjectsAreRediscoveredAndLostBusReconnects() {
-        #expect(BlueZRecovery.classify(DBusError.remote(name: DBusErrorName.unknownObject, message: "")) == .rediscover)
+        #expect(BlueZRecovery.classify(DBusError.remote(name: DBusErrorName.unknownObject.rawValue, message: "")) == .rediscover)
         #expect(BlueZRecovery.classify(DBusError.remote(name: "org.bluez.Error.DoesNotExist", message: "")) == .rediscover)
         #expect(BlueZRecovery.classify(DBusError.disconnected(reason: "eof")) == .reconnectBus(reason: "eof"))
-        #expect(BlueZRecovery.classify(DBusError.remote(name: DBusErrorName.serviceUnknown, message: "x")) == .reconnectBus(reason: "\(DBusErrorName.serviceUnknown): x"))
+        #expect(BlueZRecovery.classify(DBusError.remote(name: DBusErrorName.serviceUnknown.rawValue, message: "x")) == .reconnectBus(reason: "\(DBusErrorName.serviceUnknown.rawValue): x"))
     }
 }
 

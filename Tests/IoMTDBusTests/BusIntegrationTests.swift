@@ -45,13 +45,13 @@ struct BusIntegrationTests {
             do {
                 _ = try await connection.call(destination: "org.bluez", path: "/", interface: "org.bluez.Adapter1", member: "StartDiscovery")
             } catch let error as DBusError {
-                #expect(error.remoteName == DBusErrorName.serviceUnknown)
+                #expect(error.standardName == .serviceUnknown)
                 throw error
             }
         }
         await #expect(throws: DBusError.self) {
             do { _ = try await connection.nameOwner(of: "org.nobody.Here") } catch let error as DBusError {
-                #expect(error.remoteName == DBusErrorName.nameHasNoOwner)
+                #expect(error.standardName == .nameHasNoOwner)
                 throw error
             }
         }
@@ -198,14 +198,14 @@ struct BusIntegrationTests {
                 _ = try await client.call(destination: destination, path: "/org/iomtd/app/agent", interface: "org.bluez.Agent1",
                                           member: "RequestPasskey", body: [.string("wrong type")])
             } catch let error as DBusError {
-                #expect(error.remoteName == DBusErrorName.invalidArgs)
+                #expect(error.standardName == .invalidArgs)
                 throw error
             }
         }
         await #expect(throws: DBusError.self) {
             do { _ = try await client.call(destination: destination, path: "/nothing", interface: "org.bluez.Agent1", member: "Release") }
             catch let error as DBusError {
-                #expect(error.remoteName == DBusErrorName.unknownObject)
+                #expect(error.standardName == .unknownObject)
                 throw error
             }
         }
@@ -252,7 +252,7 @@ struct BusIntegrationTests {
                 try await client.setProperty(destination: destination, path: charPath, interface: "org.bluez.GattCharacteristic1",
                                              name: "UUID", value: .string("x"))
             } catch let error as DBusError {
-                #expect(error.remoteName == DBusErrorName.propertyReadOnly)
+                #expect(error.standardName == .propertyReadOnly)
                 throw error
             }
         }

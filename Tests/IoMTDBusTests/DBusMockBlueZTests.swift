@@ -84,7 +84,7 @@ struct DBusMockBlueZTests {
             do {
                 _ = try await connection.call(destination: "org.bluez", path: adapter, interface: "org.bluez.Adapter1", member: "NoSuchMethod")
             } catch let error as DBusError {
-                #expect(error.remoteName == DBusErrorName.unknownMethod)
+                #expect(error.standardName == .unknownMethod)
                 throw error
             }
         }

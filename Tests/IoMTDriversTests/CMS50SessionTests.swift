@@ -11,7 +11,7 @@ import Testing
     /// Windows close on the instants passed in: one pair of measurements per second, values from
     /// that second's frames only, and a second without frames emits nothing.
     @Test func windowsFollowTheGivenInstantsAt1Hz() throws {
-        var session = try DriverRegistry.makeSession(for: profile(driver: DriverRegistry.cms50Legacy))
+        var session = try DriverRegistry.makeSession(for: profile(driver: CMS50Registration.legacyId))
         #expect(session.start(at: .test(0)).byteCommands == [CMS50V46Decoder.startLiveData]) // the v4.6 probe, see below
         for offset in stride(from: Int64(0), to: 1000, by: 250) {
             #expect(session.ingest(frames(15, spo2: 97, pulse: 70), at: .test(offset)).measurements.isEmpty)
@@ -35,7 +35,7 @@ import Testing
     /// with the step instants (5 ms apart, one PHD centisecond) their identifiers were equal and the second reading
     /// was set aside as a duplicate (issue 11, HotplugTests).
     @Test func windowsClosedMillisecondsApartKeepTheirOwnInstants() throws {
-        var session = try DriverRegistry.makeSession(for: profile(driver: DriverRegistry.cms50Legacy))
+        var session = try DriverRegistry.makeSession(for: profile(driver: CMS50Registration.legacyId))
         _ = session.start(at: .test(5))
         #expect(session.ingest(frames(60, spo2: 97, pulse: 70), at: .test(5)).measurements.isEmpty)
         let first = session.ingest(frames(60, spo2: 97, pulse: 70), at: .test(2001)).measurements // starved reader
@@ -50,7 +50,7 @@ import Testing
     }
 
     @Test func reportIntervalOptionSetsTheWindow() throws {
-        var session = try DriverRegistry.makeSession(for: profile(driver: DriverRegistry.cms50Legacy,
+        var session = try DriverRegistry.makeSession(for: profile(driver: CMS50Registration.legacyId,
                                                                   options: ["reportIntervalMs": .number(5000)]))
         _ = session.ingest(frames(60, spo2: 97, pulse: 70), at: .test(0))
         #expect(session.tick(at: .test(4999)).measurements.isEmpty)
@@ -58,7 +58,7 @@ import Testing
     }
 
     @Test func rawFrameIsTheLastContributingFrame() throws {
-        var session = try DriverRegistry.makeSession(for: profile(driver: DriverRegistry.cms50Legacy))
+        var session = try DriverRegistry.makeSession(for: profile(driver: CMS50Registration.legacyId))
         let last = CMS50Encoder.legacy(spo2: 96, pulse: 71, pleth: 99)
         let fingerOut = CMS50Encoder.legacy(spo2: 0x7F, pulse: 0xFF, fingerOut: true)
         let output = decodeAtOnce(frames(10, spo2: 96, pulse: 71) + last + fingerOut, session: &session)
@@ -67,14 +67,14 @@ import Testing
     }
 
     @Test func resynchronisationIsReported() throws {
-        var session = try DriverRegistry.makeSession(for: profile(driver: DriverRegistry.cms50Legacy))
+        var session = try DriverRegistry.makeSession(for: profile(driver: CMS50Registration.legacyId))
         let output = session.ingest([0x00, 0x11, 0x22] + frames(2, spo2: 97, pulse: 70) + [0x85, 0x01], at: .test(0))
         #expect(output.events == [.resynchronised(discardedBytes: 3)])
         #expect(session.finish(at: .test(0)).events == [.resynchronised(discardedBytes: 2)])
     }
 
     @Test func v46StartsLiveDataAndRepeatsItAsKeepAlive() throws {
-        var session = try DriverRegistry.makeSession(for: profile(driver: DriverRegistry.cms50V46))
+        var session = try DriverRegistry.makeSession(for: profile(driver: CMS50Registration.v46Id))
         let startLive: [UInt8] = [0x7D, 0x81, 0xA1, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80]
         #expect(session.start(at: .test(0)).byteCommands == [startLive])
         var sentAt: [Int64] = []
@@ -85,7 +85,7 @@ import Testing
     }
 
     @Test func keepAliveIntervalIsConfigurable() throws {
-        var session = try DriverRegistry.makeSession(for: profile(driver: DriverRegistry.cms50V46,
+        var session = try DriverRegistry.makeSession(for: profile(driver: CMS50Registration.v46Id,
                                                                   options: ["keepAliveIntervalMs": .number(2000)]))
         _ = session.start(at: .test(0))
         let sent = (1...6).map { session.tick(at: .test(Int64($0) * 1000)).byteCommands.count }
@@ -95,7 +95,7 @@ import Testing
     /// A legacy port asks for v4.6 live data (a CMS50E on the legacy profile sends nothing otherwise) every 5 s
     /// until legacy frames come, then never again; a legacy device takes any byte as "stream on".
     @Test func legacyAsksForV46LiveDataOnlyUntilLegacyFramesArrive() throws {
-        var session = try DriverRegistry.makeSession(for: profile(driver: DriverRegistry.cms50Legacy))
+        var session = try DriverRegistry.makeSession(for: profile(driver: CMS50Registration.legacyId))
         #expect(session.start(at: .test(0)).byteCommands == [CMS50V46Decoder.startLiveData])
         let probes = (1...10).map { session.tick(at: .test(Int64($0) * 1000)).byteCommands.count }
         #expect(probes == [0, 0, 0, 0, 1, 0, 0, 0, 0, 1])
@@ -108,7 +108,7 @@ import Testing
     }
 
     @Test func singleFrameYieldsObservationsOnFinish() throws {
-        var session = try DriverRegistry.makeSession(for: profile(driver: DriverRegistry.cms50V46))
+        var session = try DriverRegistry.makeSession(for: profile(driver: CMS50Registration.v46Id))
         let output = decodeAtOnce(CMS50Encoder.v46(spo2: 98, pulse: 61), session: &session)
         #expect(output.measurements.map(\.value) == [DecimalValue(98), DecimalValue(61)])
     }
@@ -120,29 +120,29 @@ import Testing
     }
 
     @Test func reportIntervalOutOfRange() {
-        let failure = error(DriverRegistry.cms50Legacy, ["reportIntervalMs": .number(50)])
+        let failure = error(CMS50Registration.legacyId, ["reportIntervalMs": .number(50)])
         #expect(failure == DriverConfigurationError(profileId: "test-contec-cms50-legacy", field: "driverOptions.reportIntervalMs",
                                                     expected: "an integer from 100 to 60000", found: "50"))
         #expect(failure?.description == "profile test-contec-cms50-legacy: driverOptions.reportIntervalMs: expected an integer from 100 to 60000, found 50")
     }
 
     @Test func reportIntervalMustBeANumber() {
-        #expect(error(DriverRegistry.cms50Legacy, ["reportIntervalMs": .string("1000")])?.found == "\"1000\"")
-        #expect(error(DriverRegistry.cms50Legacy, ["reportIntervalMs": .number("1000.5")])?.found == "1000.5")
-        #expect(error(DriverRegistry.cms50Legacy, ["reportIntervalMs": .number(60_001)]) != nil)
-        #expect(error(DriverRegistry.cms50Legacy, ["reportIntervalMs": .number(100)]) == nil)
-        #expect(error(DriverRegistry.cms50Legacy, ["reportIntervalMs": .number(60_000)]) == nil)
+        #expect(error(CMS50Registration.legacyId, ["reportIntervalMs": .string("1000")])?.found == "\"1000\"")
+        #expect(error(CMS50Registration.legacyId, ["reportIntervalMs": .number("1000.5")])?.found == "1000.5")
+        #expect(error(CMS50Registration.legacyId, ["reportIntervalMs": .number(60_001)]) != nil)
+        #expect(error(CMS50Registration.legacyId, ["reportIntervalMs": .number(100)]) == nil)
+        #expect(error(CMS50Registration.legacyId, ["reportIntervalMs": .number(60_000)]) == nil)
     }
 
     @Test func unknownOptionsAreRejected() {
-        let failure = error(DriverRegistry.cms50Legacy, ["keepAliveIntervalMs": .number(5000)])
+        let failure = error(CMS50Registration.legacyId, ["keepAliveIntervalMs": .number(5000)])
         #expect(failure?.field == "driverOptions.keepAliveIntervalMs")
         #expect(failure?.found == "unknown option \"keepAliveIntervalMs\"")
-        #expect(error(DriverRegistry.cms50V46, ["reportIntervalMS": .number(1000)])?.field == "driverOptions.reportIntervalMS")
+        #expect(error(CMS50Registration.v46Id, ["reportIntervalMS": .number(1000)])?.field == "driverOptions.reportIntervalMS")
     }
 
     @Test func keepAliveRange() {
-        #expect(error(DriverRegistry.cms50V46, ["keepAliveIntervalMs": .number(30_000)])?.expected == "an integer from 1000 to 25000")
+        #expect(error(CMS50Registration.v46Id, ["keepAliveIntervalMs": .number(30_000)])?.expected == "an integer from 1000 to 25000")
     }
 
     @Test func unknownDriver() {

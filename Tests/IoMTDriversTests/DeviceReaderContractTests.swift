@@ -24,7 +24,7 @@ struct DeviceReaderContractTests {
     }
 
     @Test func linkUpTickAndLinkDownAreTheStreamDriversStartTickAndFinish() throws {
-        var reader = try DriverRegistry.makeReader(for: profile(driver: DriverRegistry.cms50V46))
+        var reader = try DriverRegistry.makeReader(for: profile(driver: CMS50Registration.v46Id))
         #expect(reader.handle(.linkUp, at: .test(0)).byteCommands == [CMS50V46Decoder.startLiveData])
         let frame = CMS50Encoder.v46(spo2: 97, pulse: 72)
         _ = reader.handle(.bytes(frame + frame), at: .test(100))
@@ -35,7 +35,7 @@ struct DeviceReaderContractTests {
     }
 
     @Test func registeredOptionsAreCheckedBeforeTheDriverReadsThem() {
-        #expect { _ = try DriverRegistry.makeReader(for: profile(driver: DriverRegistry.noninFormat2, options: ["selectFromat": .bool(true)])) }
+        #expect { _ = try DriverRegistry.makeReader(for: profile(driver: NoninRegistration.format2Id, options: ["selectFromat": .bool(true)])) }
             throws: { ($0 as? DriverConfigurationError)?.field == "driverOptions.selectFromat" }
         var gatt = profile(driver: "ble-heart-rate", options: ["interval": .number(1)])
         gatt.transport = .ble

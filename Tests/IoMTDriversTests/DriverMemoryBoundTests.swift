@@ -31,7 +31,7 @@ import Testing
     /// The wall clock steps back an hour during a desaturation: windows keep closing every second, so the 85 %
     /// seconds are reported as 85 % instead of vanishing into one hour-long median of mostly 97 %.
     @Test func aWallClockStepBackDoesNotPourAnHourIntoOneWindow() throws {
-        var session = try DriverRegistry.makeSession(for: profile(driver: DriverRegistry.cms50Legacy))
+        var session = try DriverRegistry.makeSession(for: profile(driver: CMS50Registration.legacyId))
         _ = session.start(at: .test(3_600_000))
         _ = session.ingest(frames(60, spo2: 97), at: .test(3_600_000))
         var values: [DecimalValue?] = []

@@ -108,18 +108,18 @@ enum NoninEncoder {
 
 @Suite struct NoninSessionTests {
     @Test func selectFormatSendsTheCommandOnlyWhenAsked() throws {
-        var quiet = try DriverRegistry.makeSession(for: profile(driver: DriverRegistry.noninFormat2))
+        var quiet = try DriverRegistry.makeSession(for: profile(driver: NoninRegistration.format2Id))
         #expect(quiet.start(at: .test(0)).byteCommands.isEmpty)
-        var selecting = try DriverRegistry.makeSession(for: profile(driver: DriverRegistry.noninFormat2, options: ["selectFormat": .bool(true)]))
+        var selecting = try DriverRegistry.makeSession(for: profile(driver: NoninRegistration.format2Id, options: ["selectFormat": .bool(true)]))
         #expect(selecting.start(at: .test(0)).byteCommands == [[0x02, 0x70, 0x02, 0x02, 0x02, 0x03]])
-        var format8 = try DriverRegistry.makeSession(for: profile(driver: DriverRegistry.noninFormat8, options: ["selectFormat": .bool(true)]))
+        var format8 = try DriverRegistry.makeSession(for: profile(driver: NoninRegistration.format8Id, options: ["selectFormat": .bool(true)]))
         #expect(format8.start(at: .test(0)).byteCommands == [[0x02, 0x70, 0x02, 0x02, 0x08, 0x03]])
     }
 
     @Test func selectFormatMustBeABoolean() {
         #expect(throws: DriverConfigurationError(profileId: "test-nonin-serial-format8", field: "driverOptions.selectFormat",
                                                  expected: "true or false", found: "\"yes\"")) {
-            try DriverRegistry.makeSession(for: profile(driver: DriverRegistry.noninFormat8, options: ["selectFormat": .string("yes")]))
+            try DriverRegistry.makeSession(for: profile(driver: NoninRegistration.format8Id, options: ["selectFormat": .string("yes")]))
         }
     }
 

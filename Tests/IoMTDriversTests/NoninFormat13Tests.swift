@@ -13,14 +13,14 @@ struct NoninFormat13Tests {
     }
 
     @Test func selectingFormat13IsTheNoninSelectCommandWithOD() throws {
-        var reader = try DriverRegistry.makeReader(for: profile(driver: DriverRegistry.noninFormat13, options: ["selectFormat": .bool(true)]))
+        var reader = try DriverRegistry.makeReader(for: profile(driver: NoninRegistration.format13Id, options: ["selectFormat": .bool(true)]))
         #expect(reader.handle(.linkUp, at: .testStart).byteCommands == [[0x02, 0x70, 0x02, 0x02, 0x0D, 0x03]])
-        var quiet = try DriverRegistry.makeReader(for: profile(driver: DriverRegistry.noninFormat13))
+        var quiet = try DriverRegistry.makeReader(for: profile(driver: NoninRegistration.format13Id))
         #expect(quiet.handle(.linkUp, at: .testStart).byteCommands.isEmpty)
     }
 
     @Test func eachSpotCheckIsReportedAsItArrivesWithTheDeviceTime() throws {
-        var reader = try DriverRegistry.makeReader(for: profile(driver: DriverRegistry.noninFormat13))
+        var reader = try DriverRegistry.makeReader(for: profile(driver: NoninRegistration.format13Id))
         let output = reader.handle(.bytes(Self.packet()), at: .testStart)
         #expect(output.measurements.map(\.value) == [DecimalValue(97), DecimalValue(72)], "no window: reported at once")
         #expect(output.measurements.allSatisfy { $0.deviceTime == CivilTime(year: 2026, month: 12, day: 4, hour: 10, minute: 15, second: 30) })
@@ -28,14 +28,14 @@ struct NoninFormat13Tests {
     }
 
     @Test func lowBatteryIsADeviceEventNotAReadingFlag() throws {
-        var reader = try DriverRegistry.makeReader(for: profile(driver: DriverRegistry.noninFormat13))
+        var reader = try DriverRegistry.makeReader(for: profile(driver: NoninRegistration.format13Id))
         let output = reader.handle(.bytes(Self.packet(statusLSB: 0x01)), at: .testStart)
         #expect(output.events.contains(.deviceInfo(key: "battery", value: "low")))
         #expect(output.measurements.allSatisfy { $0.status.isEmpty })
     }
 
     @Test func aCorruptLengthIsRejectedAndTheNextPacketStillRead() throws {
-        var reader = try DriverRegistry.makeReader(for: profile(driver: DriverRegistry.noninFormat13))
+        var reader = try DriverRegistry.makeReader(for: profile(driver: NoninRegistration.format13Id))
         let corrupt: [UInt8] = [0x00, 0x02, 0x00, 0x0D, 0xFF, 0xFF] // 65,535 data bytes: never waited for
         let output = reader.handle(.bytes(corrupt + Self.packet(spo2: 95)), at: .testStart)
         #expect(output.rejections.contains { $0.contains("data length 65535") })
@@ -43,7 +43,7 @@ struct NoninFormat13Tests {
     }
 
     @Test func longerDataFromANewerFirmwareIsReadUpToTheBound() throws {
-        var reader = try DriverRegistry.makeReader(for: profile(driver: DriverRegistry.noninFormat13))
+        var reader = try DriverRegistry.makeReader(for: profile(driver: NoninRegistration.format13Id))
         #expect(reader.handle(.bytes(Self.packet(length: 255)), at: .testStart).measurements.count == 2)
         #expect(reader.handle(.bytes(Self.packet(length: 256)), at: .testStart).measurements.isEmpty)
     }

@@ -17,7 +17,7 @@ import Testing
         """.utf8)
 
     func session(_ options: [String: JSONValue]) throws -> any ByteStreamDriver {
-        try DriverRegistry.makeSession(for: profile(driver: DriverRegistry.serialTextReport, options: options))
+        try DriverRegistry.makeSession(for: profile(driver: TextReportRegistration.driverId, options: options))
     }
 
     @Test func theShippedProfileDecodesAReportOnlyAtItsEndMarker() throws {

@@ -40,9 +40,7 @@ public struct ContecOximeterBLEReader: DeviceReader {
             lastLive = time
             return write([ContecOximeterBLEProtocol.hello, ContecOximeterBLEProtocol.start])
         case let .value(characteristic, bytes):
-            guard characteristic == ContecBLEFraming.notifyCharacteristic else {
-                return DeviceOutput(events: [.rejectedFrame(reason: "characteristic 0x\(GATTUUID.hex(characteristic)) is not one the Contec BLE oximeter notifies (FF02)")])
-            }
+            guard characteristic == ContecBLEFraming.notifyCharacteristic else { return refusal(of: input) }
             return receive(bytes, at: time)
         case .tick:
             return tick(at: time)
@@ -51,8 +49,12 @@ public struct ContecOximeterBLEReader: DeviceReader {
             lastLive = nil
             return DeviceOutput(measurements: aggregator.flush(at: time))
         case .bytes:
-            return DeviceOutput(events: [.rejectedFrame(reason: "a byte stream for the GATT driver \(Self.profile.driverId)")])
+            return refusal(of: input)
         }
+    }
+
+    private func refusal(of input: DeviceInput) -> DeviceOutput {
+        ContecBLEFraming.refusal(of: input, device: "Contec BLE oximeter", driverId: Self.profile.driverId)
     }
 
     /// A notification holds one live frame (or, should a stack merge them, several back to back); anything from a

@@ -61,9 +61,7 @@ public struct ContecSpirometerReader: DeviceReader {
             lastProgress = time
             return send(ContecSpirometerProtocol.start, awaiting: .started)
         case let .value(characteristic, bytes):
-            guard characteristic == ContecSpirometerProtocol.answerCharacteristic else {
-                return DeviceOutput(events: [.rejectedFrame(reason: "characteristic 0x\(GATTUUID.hex(characteristic)) is not one the Contec spirometer notifies (FF02)")])
-            }
+            guard characteristic == ContecSpirometerProtocol.answerCharacteristic else { return refusal(of: input) }
             return receive(bytes, at: time)
         case .tick:
             return checkStall(at: time)
@@ -73,8 +71,12 @@ public struct ContecSpirometerReader: DeviceReader {
             frame = []; step = .idle; heldBack = []
             return output
         case .bytes:
-            return DeviceOutput(events: [.rejectedFrame(reason: "a byte stream for the GATT driver \(Self.profile.driverId)")])
+            return refusal(of: input)
         }
+    }
+
+    private func refusal(of input: DeviceInput) -> DeviceOutput {
+        ContecBLEFraming.refusal(of: input, device: "Contec spirometer", driverId: Self.profile.driverId)
     }
 
     // MARK: Framing

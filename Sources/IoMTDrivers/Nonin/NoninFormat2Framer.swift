@@ -55,32 +55,17 @@ public struct NoninFormat2Framer: Sendable {
 /// the per-frame values are positional, so a packet with a gap cannot be read safely.
 public struct NoninPacketAssembler: Sendable {
     public static let framesPerPacket = 25
-    private var frames: [[UInt8]] = []
+    private var packets = MarkedRunCollector<[UInt8]>(length: framesPerPacket)
     /// Frames dropped (outside a packet, or in an incomplete packet).
-    public private(set) var droppedFrames = 0
+    public var droppedFrames: Int { packets.droppedElements }
     /// Packets cut short (a SYNC frame arrived early).
-    public private(set) var incompletePackets = 0
+    public var incompletePackets: Int { packets.runsCutShort }
 
     public init() {}
 
     public mutating func push(_ newFrames: [[UInt8]]) -> [[[UInt8]]] {
-        var packets: [[[UInt8]]] = []
-        for frame in newFrames {
-            if frame[1] & NoninStatus.sync != 0 {
-                if !frames.isEmpty { droppedFrames += frames.count; incompletePackets += 1 }
-                frames = [frame]
-            } else if frames.isEmpty {
-                droppedFrames += 1
-            } else {
-                frames.append(frame)
-            }
-            if frames.count == Self.framesPerPacket {
-                packets.append(frames)
-                frames = []
-            }
-        }
-        return packets
+        newFrames.compactMap { frame in packets.push(frame, as: frame[1] & NoninStatus.sync != 0 ? .mark : .continuation) }
     }
 
-    public var pendingFrameCount: Int { frames.count }
+    public var pendingFrameCount: Int { packets.pendingCount }
 }

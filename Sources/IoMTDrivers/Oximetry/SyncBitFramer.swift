@@ -19,36 +19,22 @@ extension SyncBitFrameLayout {
 /// counted as discarded. Generic over the layout, so each stream's framer is specialised at compile time.
 public struct SyncBitFramer<Layout: SyncBitFrameLayout>: Sendable {
     public static var frameLength: Int { Layout.frameLength }
-    private var pending: [UInt8] = []
+    private var frames = MarkedRunCollector<UInt8>(length: Layout.frameLength)
     /// Bytes dropped so far (garbage, torn frames, other packet types, noise from a wrong baud rate).
-    public private(set) var discardedBytes = 0
+    public var discardedBytes: Int { frames.droppedElements }
 
     public init() {}
 
     public mutating func push(_ bytes: [UInt8]) -> [[UInt8]] {
-        var frames: [[UInt8]] = []
+        var complete: [[UInt8]] = []
         for byte in bytes {
-            if (byte & 0x80 != 0) == Layout.startBitSet {
-                discardedBytes += pending.count
-                if Layout.opensFrame(byte) {
-                    pending = [byte]
-                } else {
-                    pending = []
-                    discardedBytes += 1
-                }
-            } else if pending.isEmpty {
-                discardedBytes += 1
-            } else {
-                pending.append(byte)
-                if pending.count == Layout.frameLength {
-                    frames.append(pending)
-                    pending = []
-                }
-            }
+            let role: MarkedRunCollector<UInt8>.Role =
+                (byte & 0x80 != 0) != Layout.startBitSet ? .continuation : Layout.opensFrame(byte) ? .mark : .ignoredMark
+            if let frame = frames.push(byte, as: role) { complete.append(frame) }
         }
-        return frames
+        return complete
     }
 
     /// Bytes held for an incomplete frame (dropped if the stream ends).
-    public var pendingByteCount: Int { pending.count }
+    public var pendingByteCount: Int { frames.pendingCount }
 }

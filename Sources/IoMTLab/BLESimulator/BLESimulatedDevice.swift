@@ -78,21 +78,18 @@ public enum BLESimulatedDevice: String, Sendable, CaseIterable {
         BLESimulatedCharacteristic(uuid: 0x2A2B, flags: ["read", "write", "notify"], source: .currentTime),
     ])
 
+    /// Both health services have one layout, only their numbers differ: a measurement indicated (Blood Pressure Measurement,
+    /// PLX Spot-Check Measurement), one notified (Intermediate Cuff Pressure, PLX Continuous Measurement), the features read.
     public var services: [BLESimulatedService] {
-        switch self {
-        case .bloodPressure:
-            [BLESimulatedService(uuid: 0x1810, characteristics: [
-                BLESimulatedCharacteristic(uuid: 0x2A35, flags: ["indicate"], source: .fixtures),
-                BLESimulatedCharacteristic(uuid: 0x2A36, flags: ["notify"], source: .fixtures),
-                BLESimulatedCharacteristic(uuid: 0x2A49, flags: ["read"], source: .constant(Self.bloodPressureFeature)),
-            ]), Self.currentTimeService]
-        case .pulseOximeter:
-            [BLESimulatedService(uuid: 0x1822, characteristics: [
-                BLESimulatedCharacteristic(uuid: 0x2A5E, flags: ["indicate"], source: .fixtures),
-                BLESimulatedCharacteristic(uuid: 0x2A5F, flags: ["notify"], source: .fixtures),
-                BLESimulatedCharacteristic(uuid: 0x2A60, flags: ["read"], source: .constant(Self.pulseOximeterFeatures)),
-            ]), Self.currentTimeService]
+        let (indicated, notified, feature, featureValue): (UInt16, UInt16, UInt16, [UInt8]) = switch self {
+        case .bloodPressure: (0x2A35, 0x2A36, 0x2A49, Self.bloodPressureFeature)
+        case .pulseOximeter: (0x2A5E, 0x2A5F, 0x2A60, Self.pulseOximeterFeatures)
         }
+        return [BLESimulatedService(uuid: primaryService, characteristics: [
+            BLESimulatedCharacteristic(uuid: indicated, flags: ["indicate"], source: .fixtures),
+            BLESimulatedCharacteristic(uuid: notified, flags: ["notify"], source: .fixtures),
+            BLESimulatedCharacteristic(uuid: feature, flags: ["read"], source: .constant(featureValue)),
+        ]), Self.currentTimeService]
     }
 
     public var characteristics: [BLESimulatedCharacteristic] { services.flatMap(\.characteristics) }

@@ -14,37 +14,29 @@ public enum MedicalFloat: Sendable, Hashable {
     /// The value reserved for future use by IEEE 11073-20601.
     case reserved
 
-    /// SFLOAT: exponent in bits 15-12 (4-bit two's complement), mantissa in bits 11-0 (12-bit two's
-    /// complement). Special values are whole 16-bit patterns with exponent 0: 0x07FF NaN, 0x0800 NRes,
-    /// 0x07FE +INF, 0x0802 -INF, 0x0801 reserved.
+    /// SFLOAT: exponent in bits 15-12 (4-bit two's complement), mantissa in bits 11-0 (12-bit two's complement).
     public init(sfloat raw: UInt16) {
-        switch raw {
-        case 0x07FF: self = .notANumber
-        case 0x0800: self = .notAtThisResolution
-        case 0x07FE: self = .positiveInfinity
-        case 0x0802: self = .negativeInfinity
-        case 0x0801: self = .reserved
-        default:
-            let mantissa = Int64(Int16(bitPattern: raw << 4) >> 4)
-            let exponent = Int(Int8(bitPattern: UInt8(raw >> 12) << 4) >> 4)
-            self = .number(DecimalValue(significand: mantissa, exponent: exponent))
-        }
+        self.init(mantissa: Int64(Int16(bitPattern: raw << 4) >> 4), exponent: Int(Int8(bitPattern: UInt8(raw >> 12) << 4) >> 4),
+                  mantissaBits: 12)
     }
 
-    /// FLOAT: exponent in bits 31-24 (8-bit two's complement), mantissa in bits 23-0 (24-bit two's
-    /// complement). Specials with exponent 0: 0x007FFFFF NaN, 0x00800000 NRes, 0x007FFFFE +INF,
-    /// 0x00800002 -INF, 0x00800001 reserved.
+    /// FLOAT: exponent in bits 31-24 (8-bit two's complement), mantissa in bits 23-0 (24-bit two's complement).
     public init(float raw: UInt32) {
-        switch raw {
-        case 0x007F_FFFF: self = .notANumber
-        case 0x0080_0000: self = .notAtThisResolution
-        case 0x007F_FFFE: self = .positiveInfinity
-        case 0x0080_0002: self = .negativeInfinity
-        case 0x0080_0001: self = .reserved
-        default:
-            let mantissa = Int64(Int32(bitPattern: raw << 8) >> 8)
-            let exponent = Int(Int8(bitPattern: UInt8(raw >> 24)))
-            self = .number(DecimalValue(significand: mantissa, exponent: exponent))
+        self.init(mantissa: Int64(Int32(bitPattern: raw << 8) >> 8), exponent: Int(Int8(bitPattern: UInt8(raw >> 24))), mantissaBits: 24)
+    }
+
+    /// Both types define their special values alike (IEEE 11073-20601 FLOAT-Type, SFLOAT-Type): exponent 0 and a mantissa
+    /// at the ends of its range — largest NaN, smallest NRes, largest − 1 +INF, −(largest − 1) −INF, −largest reserved.
+    /// SFLOAT: 0x07FF NaN, 0x0800 NRes, 0x07FE +INF, 0x0802 −INF, 0x0801 reserved; FLOAT: 0x007FFFFF, 0x00800000, … likewise.
+    private init(mantissa: Int64, exponent: Int, mantissaBits: Int) {
+        let largest = (Int64(1) << (mantissaBits - 1)) - 1
+        switch (exponent, mantissa) {
+        case (0, largest): self = .notANumber
+        case (0, -largest - 1): self = .notAtThisResolution
+        case (0, largest - 1): self = .positiveInfinity
+        case (0, -(largest - 1)): self = .negativeInfinity
+        case (0, -largest): self = .reserved
+        default: self = .number(DecimalValue(significand: mantissa, exponent: exponent))
         }
     }
 
