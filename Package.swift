@@ -59,7 +59,7 @@ let package = Package(
         // HTTP client on libcurl (TLS always verified).
         .target(name: "IoMTHTTP", dependencies: ["IoMTCore", "CCurl"], swiftSettings: strict),
         // Delivery: outbox → wire format → HTTP, with backoff; rows delivered only after a 2xx.
-        .target(name: "IoMTForward", dependencies: ["IoMTCore", "IoMTStore", "IoMTFHIR", "IoMTHTTP"], swiftSettings: strict),
+        .target(name: "IoMTForward", dependencies: ["IoMTCore", "IoMTStore", "IoMTFHIR", "IoMTHTTP", "IoMTSpirometry"], swiftSettings: strict),
         // MQTT 5 uplink on libmosquitto: client (QoS 1, PUBACK-confirmed), the Forwarder's transport and wire format for a broker.
         .target(name: "IoMTMQTT", dependencies: ["IoMTCore", "IoMTTransport", "CMosquitto", "IoMTHTTP", "IoMTStore", "IoMTFHIR", "IoMTForward", "IoMTAlerts"],
                 swiftSettings: strict),

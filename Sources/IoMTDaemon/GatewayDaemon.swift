@@ -135,7 +135,7 @@ public final class GatewayDaemon: Sendable {
         }
         if storeUnavailable == nil { await recordStart() }
 
-        let wireFormat = FHIRPHDWireFormat(gateway: gatewayIdentity)
+        let wireFormat = FHIRPHDWireFormat(gateway: gatewayIdentity, patientDemographics: configuration.patientDemographics)
         let forwarder: Forwarder?
         if let dom = configuration.dom, let http {
             forwarder = Forwarder(store: store, destination: "dom", baseURL: dom.baseURL, wireFormat: wireFormat, transport: http,

@@ -63,6 +63,12 @@ public enum SpirometryAssessment {
         return scale.map { number * $0 }
     }
 
+    /// The inverse of `equationValue`: a value of the equations (LLN, predicted) in the reading's unit.
+    public static func readingValue(_ equationValue: Double, unit: String, parameter: SpirometryParameter) -> Double? {
+        guard let one = Self.equationValue(DecimalValue(1), unit: unit, parameter: parameter), one > 0 else { return nil }
+        return equationValue / one
+    }
+
     /// Assesses one reading taken at `time` (the corrected test time) for a patient with these demographics.
     public static func assess(type: MeasurementType, value: DecimalValue?, unit: String, demographics: PatientDemographics?,
                               at time: Instant) -> Result<ParameterAssessment, Unavailable> {
