@@ -1,7 +1,6 @@
 import Foundation
 import IoMTCore
 import IoMTForward
-import IoMTHTTP
 import IoMTLab
 import IoMTSpirometry
 import Testing
@@ -24,10 +23,7 @@ import Testing
     }
 
     func forwarder(_ fixture: StoreFixture, port: UInt16, batchSize: Int) -> Forwarder {
-        Forwarder(store: fixture.store, destination: "dom", baseURL: "http://127.0.0.1:\(port)/fhir",
-                  wireFormat: FHIRPHDWireFormat(gateway: gateway, patientDemographics: Self.demographics),
-                  transport: CurlHTTPClient(configuration: .init(connectTimeoutMilliseconds: 2000, totalTimeoutMilliseconds: 10_000)),
-                  configuration: ForwarderConfiguration(batchSize: batchSize, jitterSeed: 42), clock: fixture.clock)
+        makeForwarder(fixture, port: port, batchSize: batchSize, patientDemographics: Self.demographics)
     }
 
     static func panels(_ receiver: DOMReceiver) -> [JSONValue] {
