@@ -53,13 +53,13 @@ let package = Package(
         // Durable store on SQLite (WAL, synchronous=FULL, group commit, migrations).
         .target(name: "IoMTStore", dependencies: ["IoMTCore", "CSQLite"], swiftSettings: strict),
         // Alert rules, the deterministic engine and dispatch (log, exec hook, webhook).
-        .target(name: "IoMTAlerts", dependencies: ["IoMTCore", "IoMTStore", "IoMTHTTP", "IoMTFHIR"], swiftSettings: strict),
+        .target(name: "IoMTAlerts", dependencies: ["IoMTCore", "IoMTStore", "IoMTHTTP", "IoMTFHIR", "IoMTSpirometry"], swiftSettings: strict),
         // FHIR R4 / HL7 PHD IG wire format (pure).
-        .target(name: "IoMTFHIR", dependencies: ["IoMTCore"], swiftSettings: strict),
+        .target(name: "IoMTFHIR", dependencies: ["IoMTCore", "IoMTSpirometry"], swiftSettings: strict),
         // HTTP client on libcurl (TLS always verified).
         .target(name: "IoMTHTTP", dependencies: ["IoMTCore", "CCurl"], swiftSettings: strict),
         // Delivery: outbox → wire format → HTTP, with backoff; rows delivered only after a 2xx.
-        .target(name: "IoMTForward", dependencies: ["IoMTCore", "IoMTStore", "IoMTFHIR", "IoMTHTTP"], swiftSettings: strict),
+        .target(name: "IoMTForward", dependencies: ["IoMTCore", "IoMTStore", "IoMTFHIR", "IoMTHTTP", "IoMTSpirometry"], swiftSettings: strict),
         // MQTT 5 uplink on libmosquitto: client (QoS 1, PUBACK-confirmed), the Forwarder's transport and wire format for a broker.
         .target(name: "IoMTMQTT", dependencies: ["IoMTCore", "IoMTTransport", "CMosquitto", "IoMTHTTP", "IoMTStore", "IoMTFHIR", "IoMTForward", "IoMTAlerts"],
                 swiftSettings: strict),
@@ -67,7 +67,7 @@ let package = Package(
         .target(name: "IoMTControl", dependencies: ["IoMTCore"], swiftSettings: strict),
         // The daemon's configuration file (iomtd.json) with its profiles and rule file, loaded and cross-checked; shared by
         // iomtd, iomtctl (doctor, trend) and iomt-collector.
-        .target(name: "IoMTConfiguration", dependencies: ["IoMTCore", "IoMTProfiles", "IoMTDrivers", "IoMTAlerts", "IoMTStore", "IoMTForward",
+        .target(name: "IoMTConfiguration", dependencies: ["IoMTCore", "IoMTSpirometry", "IoMTProfiles", "IoMTDrivers", "IoMTAlerts", "IoMTStore", "IoMTForward",
                                                           "IoMTHTTP", "IoMTMQTT", "IoMTBlueZ"], swiftSettings: strict),
         // `iomtctl doctor`'s checks of the box, the configuration and the store file, and the findings from a status answer.
         .target(name: "IoMTDoctor", dependencies: ["IoMTCore", "IoMTControl", "IoMTConfiguration", "IoMTStore", "IoMTForward", "IoMTHTTP"],
@@ -109,16 +109,16 @@ let package = Package(
                           swiftSettings: strict),
 
         .testTarget(name: "IoMTCoreTests", dependencies: ["IoMTCore"], swiftSettings: strict),
-        .testTarget(name: "IoMTSpirometryTests", dependencies: ["IoMTSpirometry"], exclude: ["Fixtures"], swiftSettings: strict),
+        .testTarget(name: "IoMTSpirometryTests", dependencies: ["IoMTSpirometry", "IoMTCore"], exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(name: "IoMTControlTests", dependencies: ["IoMTControl", "IoMTCore"], swiftSettings: strict),
         .testTarget(name: "IoMTDriversTests", dependencies: ["IoMTTestSupport", "IoMTDrivers", "IoMTProfiles"], swiftSettings: strict),
         .testTarget(name: "IoMTTransportTests", dependencies: ["IoMTTransport", "IoMTLab"], swiftSettings: strict),
         .testTarget(name: "IoMTUdevTests", dependencies: ["IoMTUdev", "IoMTProfiles", "IoMTDrivers"], swiftSettings: strict),
         .testTarget(name: "IoMTStoreTests", dependencies: ["IoMTTestSupport", "IoMTStore", "IoMTLab"], swiftSettings: strict),
-        .testTarget(name: "IoMTAlertsTests", dependencies: ["IoMTAlerts", "IoMTCore", "IoMTStore", "IoMTHTTP", "IoMTFHIR", "IoMTLab"], swiftSettings: strict),
+        .testTarget(name: "IoMTAlertsTests", dependencies: ["IoMTAlerts", "IoMTSpirometry", "IoMTCore", "IoMTStore", "IoMTHTTP", "IoMTFHIR", "IoMTLab"], swiftSettings: strict),
         .testTarget(name: "IoMTHTTPTests", dependencies: ["IoMTHTTP"], swiftSettings: strict),
-        .testTarget(name: "IoMTFHIRTests", dependencies: ["IoMTTestSupport", "IoMTFHIR"], swiftSettings: strict),
-        .testTarget(name: "IoMTForwardTests", dependencies: ["IoMTTestSupport", "IoMTForward", "IoMTLab"], swiftSettings: strict),
+        .testTarget(name: "IoMTFHIRTests", dependencies: ["IoMTTestSupport", "IoMTFHIR", "IoMTSpirometry", "IoMTCore"], swiftSettings: strict),
+        .testTarget(name: "IoMTForwardTests", dependencies: ["IoMTTestSupport", "IoMTForward", "IoMTLab", "IoMTSpirometry"], swiftSettings: strict),
         .testTarget(name: "IoMTDBusTests", dependencies: ["IoMTDBus", "IoMTCore", "IoMTLab"], swiftSettings: strict),
         .testTarget(name: "IoMTBlueZTests", dependencies: ["IoMTBlueZ", "IoMTDBus", "IoMTDrivers", "IoMTCore", "IoMTLab", "IoMTProfiles", "IoMTTransport"], swiftSettings: strict),
         // The BLE device simulator: fixture sequencing, object construction, and its objects on a private dbus-daemon.
@@ -127,6 +127,6 @@ let package = Package(
         // iomt-collector against Debian's mosquitto and the lab's DOM receiver (real processes, SIGKILL mid-stream).
         .testTarget(name: "IoMTCollectorTests", dependencies: ["IoMTCollector", "IoMTConfiguration", "IoMTCore", "IoMTFHIR", "IoMTForward", "IoMTStore", "IoMTLab"],
                     swiftSettings: strict),
-        .testTarget(name: "IoMTEndToEndTests", dependencies: ["IoMTTestSupport", "IoMTCore", "IoMTStore", "IoMTDaemon", "IoMTIngest", "IoMTConfiguration", "IoMTControl", "IoMTDoctor", "IoMTHTTP", "IoMTLab", "IoMTDBus", "IoMTAlerts", "CSQLite", "IoMTMQTT", "IoMTFHIR", "IoMTForward"], swiftSettings: strict),
+        .testTarget(name: "IoMTEndToEndTests", dependencies: ["IoMTTestSupport", "IoMTCore", "IoMTStore", "IoMTDaemon", "IoMTIngest", "IoMTConfiguration", "IoMTControl", "IoMTDoctor", "IoMTHTTP", "IoMTLab", "IoMTDBus", "IoMTAlerts", "CSQLite", "IoMTMQTT", "IoMTFHIR", "IoMTForward", "IoMTSpirometry"], swiftSettings: strict),
     ]
 )

@@ -114,6 +114,10 @@ public struct AlertEngine: Sendable {
                                  evidence: AlertEvidence(observationId: id, at: observation.correctedTime, measurement: observation.type.mdcRefId,
                                                          value: nil, note: active ? condition : "clear"),
                                  value: nil, unit: "", measurement: observation.type.mdcRefId)
+            case .zScore:
+                events += evaluateZScore(rule, observation: observation, values: values, source: source, id: id)
+            case .baselineFall:
+                events += evaluateBaselineFall(rule, observation: observation, values: values, source: source, patient: patient, id: id)
             case let .missedMeasurement(measurement, _):
                 guard !test else { continue }
                 // A compound reading (blood pressure) counts when any of its parts carries a value.
@@ -133,9 +137,11 @@ public struct AlertEngine: Sendable {
     /// The per-rule episode state machine, shared by thresholds and technical conditions.
     /// `completesOnTicks`: a gateway condition is reported once, when it changes, so ticks finish its persistence;
     /// readings are a stream and finish it themselves (in reading time, which may differ from the gateway's).
-    private mutating func update(_ rule: AlertRule, source: Source, violation: (condition: String, threshold: DecimalValue?)?,
-                                 rearm: Bool, evidence: AlertEvidence, value: DecimalValue?, unit: String, measurement: String,
-                                 completesOnTicks: Bool = false) -> [AlertEvent] {
+    /// `earlierEvidence`: evidence recorded before the reading's own (a baseline's personal best); `detail`: the message's text
+    /// instead of "measurement value unit condition threshold".
+    mutating func update(_ rule: AlertRule, source: Source, violation: (condition: String, threshold: DecimalValue?)?,
+                         rearm: Bool, evidence: AlertEvidence, value: DecimalValue?, unit: String, measurement: String,
+                         completesOnTicks: Bool = false, earlierEvidence: [AlertEvidence] = [], detail: String? = nil) -> [AlertEvent] {
         let key = Self.key(scope: source.scope, rule: rule.id)
         var track = tracks[key, default: Track()]
         defer { tracks[key] = track }
@@ -151,6 +157,7 @@ public struct AlertEngine: Sendable {
             return []
         }
         if track.pendingSince == nil { track.pendingSince = source.at }
+        track.pending += earlierEvidence
         track.pending.append(evidence)
         if track.pending.count > Self.maxEvidence { track.pending.removeFirst(track.pending.count - Self.maxEvidence) }
         if completesOnTicks {
@@ -160,7 +167,9 @@ public struct AlertEngine: Sendable {
               mayReAlarm(rule, track) else { return [] }
         let persisted = rule.persistenceMilliseconds > 0 ? " for \(source.at.milliseconds(since: since) / 1000) s" : ""
         let text: String
-        if let value {
+        if let detail {
+            text = detail + persisted
+        } else if let value {
             text = "\(measurement) \(value) \(unit) \(violation.condition) \(violation.threshold?.description ?? "")\(persisted)"
         } else {
             text = "\(violation.condition)\(persisted)"
@@ -383,6 +392,8 @@ public struct AlertEngine: Sendable {
     }
 
     struct Track: Hashable, Codable {
+        /// A `baseline-fall` rule's earlier readings (its personal-best window); nil for every other rule.
+        var baseline: BaselineHistory?
         var pendingCondition: PendingCondition?
         var pendingSince: Instant?
         var pending: [AlertEvidence] = []

@@ -1,4 +1,5 @@
 import IoMTCore
+import IoMTSpirometry
 
 /// Everything the alert engine reacts to, in order. Time enters only through inputs (reading times and
 /// ticks from the injected clock), so replaying the same inputs gives the same alerts.
@@ -22,9 +23,12 @@ public struct AlertContext: Sendable, Hashable {
     public var deviceClasses: [String: String]
     /// Patient id (PESEL) → the patient reference rules are keyed by. The PESEL never leaves this map.
     public var patientReferences: [String: String]
+    /// Patient id (PESEL) → sex at birth, birth date, height and equations, for z-score rules (docs/configuration.md).
+    public var patientDemographics: [String: PatientDemographics]
 
-    public init(deviceClasses: [String: String] = [:], patientReferences: [String: String] = [:]) {
-        self.deviceClasses = deviceClasses; self.patientReferences = patientReferences
+    public init(deviceClasses: [String: String] = [:], patientReferences: [String: String] = [:],
+                patientDemographics: [String: PatientDemographics] = [:]) {
+        self.deviceClasses = deviceClasses; self.patientReferences = patientReferences; self.patientDemographics = patientDemographics
     }
 }
 

@@ -12,6 +12,13 @@ public struct AlertRule: Sendable, Hashable, Codable {
         /// Fires while `condition` holds: a status flag of the readings (`sensor-off`, `probe-error`, …)
         /// or a gateway fact (`device-unreachable`, `storage-nearly-full`, `dom-unreachable`, `battery-low`).
         case technical(condition: String)
+        /// Fires when a spirometry reading's z-score against the patient's reference equations is strictly below
+        /// `below` or above `above` (docs/spirometry.md); a reading without reference values neither fires nor re-arms.
+        case zScore(measurement: String, below: DecimalValue?, above: DecimalValue?)
+        /// Fires when a reading falls below the patient's personal best — the highest value of the same measurement in
+        /// the `windowMilliseconds` before it — by more than `fallPercent` % or more than `fallBy` (in the reading's
+        /// unit); it needs `minimumReadings` earlier readings in the window to judge (docs/alert-rules.md).
+        case baselineFall(measurement: String, fallPercent: DecimalValue?, fallBy: DecimalValue?, windowMilliseconds: Int64, minimumReadings: Int)
     }
 
     /// Repetition and escalation while an alert stays unacknowledged (and not silenced).
@@ -73,7 +80,8 @@ public struct AlertRule: Sendable, Hashable, Codable {
     /// The measurement code the rule watches (nil for technical rules).
     public var measurement: String? {
         switch kind {
-        case let .threshold(measurement, _, _), let .missedMeasurement(measurement, _): measurement
+        case let .threshold(measurement, _, _), let .missedMeasurement(measurement, _), let .zScore(measurement, _, _),
+             let .baselineFall(measurement, _, _, _, _): measurement
         case .technical: nil
         }
     }
@@ -81,7 +89,7 @@ public struct AlertRule: Sendable, Hashable, Codable {
     /// The condition this value violates, with the limit crossed; nil when inside the limits.
     /// Limits are exclusive: a value exactly at the limit does not fire.
     public func violation(of value: DecimalValue) -> (condition: String, threshold: DecimalValue)? {
-        guard case let .threshold(_, below, above) = kind else { return nil }
+        guard let (below, above) = limits else { return nil }
         if let below, value < below { return ("below", below) }
         if let above, value > above { return ("above", above) }
         return nil
@@ -89,11 +97,19 @@ public struct AlertRule: Sendable, Hashable, Codable {
 
     /// True once a value is far enough inside the limits (by `hysteresis`) for the rule to re-arm.
     public func rearms(at value: DecimalValue) -> Bool {
-        guard case let .threshold(_, below, above) = kind else { return true }
+        guard let (below, above) = limits else { return true }
         let margin = hysteresis ?? DecimalValue(0)
         if let below, value < below.adding(margin) { return false }
         if let above, above.adding(margin.negated) < value { return false }
         return true
+    }
+
+    /// The exclusive limits of a threshold (on the value) or a z-score rule (on the z-score).
+    var limits: (below: DecimalValue?, above: DecimalValue?)? {
+        switch kind {
+        case let .threshold(_, below, above), let .zScore(_, below, above): (below, above)
+        default: nil
+        }
     }
 
     /// The v3 ObservationInterpretation code a violating value earns: HH/LL for high-priority limits

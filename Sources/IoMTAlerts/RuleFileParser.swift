@@ -5,7 +5,8 @@ import IoMTCore
 /// Reports every problem at once, naming file, rule and field.
 public enum RuleFileParser {
     static let ruleKeys: Set<String> = ["id", "kind", "measurement", "below", "above", "condition", "within", "priority",
-                                        "deviceClass", "for", "hysteresis", "escalation", "rateLimit", "latching", "reAlarmAfter", "source", "comment"]
+                                        "deviceClass", "for", "hysteresis", "escalation", "rateLimit", "latching", "reAlarmAfter", "source", "comment",
+                                        "fallPercent", "fallBy", "baselineWindow", "minimumBaselineReadings"]
 
     public static func parse(_ text: String, file: String) throws(RuleFileError) -> RuleSet {
         var reader = Reader()
@@ -139,8 +140,12 @@ public enum RuleFileParser {
                 if let condition, conditions.contains(condition) { kind = .technical(condition: condition) } else {
                     fail(name, path + ".condition", "one of " + conditions.joined(separator: ", "), item["condition"])
                 }
+            case "z-score":
+                kind = zScoreKind(item, path: path, rule: name)
+            case "baseline-fall":
+                kind = baselineFallKind(item, path: path, rule: name)
             default:
-                fail(name, path + ".kind", "one of threshold, missed-measurement, technical", item["kind"])
+                fail(name, path + ".kind", "one of threshold, missed-measurement, technical, z-score, baseline-fall", item["kind"])
             }
 
             let persistence = duration(item, "for", path: path, rule: name, required: false) ?? 0

@@ -44,6 +44,11 @@ extension AlertRule {
             fields += ["missed=\(measurement)", "within=\(within)"]
         case let .technical(condition):
             fields += ["technical=\(condition)"]
+        case let .zScore(measurement, below, above):
+            fields += ["z-score=\(measurement)", "below=\(below?.description ?? "")", "above=\(above?.description ?? "")"]
+        case let .baselineFall(measurement, percent, by, window, minimum):
+            fields += ["baseline-fall=\(measurement)", "percent=\(percent?.description ?? "")", "by=\(by?.description ?? "")",
+                       "window=\(window)", "minimum=\(minimum)"]
         }
         fields += ["class=\(deviceClass ?? "")", "patient=\(patient ?? "")", "for=\(persistenceMilliseconds)",
                    "hysteresis=\(hysteresis?.description ?? "")",

@@ -1,5 +1,6 @@
 import IoMTAlerts
 import IoMTCore
+import IoMTSpirometry
 import IoMTStore
 
 /// The daemon's configuration (`/etc/iomtd/iomtd.json`; format in docs/configuration.md).
@@ -84,6 +85,9 @@ public struct DaemonConfiguration: Sendable {
     /// A demonstration gateway (scripts/demo.sh): every reading is labelled demonstration data (FHIR HTEST) and its
     /// alarms go out flagged test on every channel, never as a patient's alarm.
     public var demonstration = false
+    /// PESEL → sex at birth, date of birth, height and reference equations, for spirometry reference values (the home
+    /// hub's `patient`, and `patients[]`). Read by the alert engine and the FHIR mapping; the PESEL stays a map key.
+    public var patientDemographics: [String: PatientDemographics] = [:]
 
     /// The store's delivery destinations, each with its own delivery state: "dom", "mqtt" or both.
     public var deliveryDestinations: [String] { (dom == nil ? [] : ["dom"]) + (mqtt == nil ? [] : ["mqtt"]) }
@@ -99,7 +103,7 @@ public struct DaemonConfiguration: Sendable {
 
 extension DaemonConfiguration {
     static let topLevelKeys: Set<String> = ["stateDirectory", "profilesDirectory", "gateway", "patient", "devices", "dom", "alerts", "store", "control", "hotplug", "bluetooth", "logLevel", "comment",
-                                               "mqtt", "demonstration"]
+                                               "mqtt", "demonstration", "patients"]
 
     /// Parses and validates a configuration file's text; every problem names the field and what was expected.
     public static func parse(_ text: String, file: String) throws(ConfigurationError) -> DaemonConfiguration {
@@ -123,7 +127,7 @@ extension DaemonConfiguration {
         var patientId: String? = nil
         var patientReference: String? = nil
         if let p = r.object(root, "patient", path: "", required: false) {
-            r.checkKnownKeys(p, path: "patient", allowed: ["pesel", "reference"])
+            r.checkKnownKeys(p, path: "patient", allowed: demographicsKeys.union(["pesel", "reference"]))
             patientReference = r.string(p, "reference", path: "patient", required: false, expected: "the clinic's patient reference (not the PESEL)")
             if let reference = patientReference, reference.count == 11, reference.allSatisfy(\.isNumber) {
                 r.fail("patient.reference", expected: "a reference that is not a PESEL (it appears in rule files and webhooks)", foundText: "11 digits")
@@ -135,6 +139,8 @@ extension DaemonConfiguration {
                 }
             }
         }
+
+        let demographics = parseDemographics(root, homePatient: patientId, &r)
 
         var devices: [Device] = []
         for (index, item) in (r.array(root, "devices", path: "", required: false) ?? []).enumerated() {
@@ -249,6 +255,7 @@ extension DaemonConfiguration {
         configuration.bluetooth = bluetooth
         configuration.mqtt = mqtt
         configuration.demonstration = demonstration
+        configuration.patientDemographics = demographics
         return configuration
     }
 }

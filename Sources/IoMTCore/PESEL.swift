@@ -1,7 +1,13 @@
 /// The Polish national identification number (PESEL): 11 digits, YYMMDDZZZXQ, where the month
 /// carries the century (+80 1800s, +0 1900s, +20 2000s, +40 2100s, +60 2200s) and Q is a check
-/// digit with weights 1,3,7,9,1,3,7,9,1,3. Validated before any reading is bound to a patient.
+/// digit with weights 1,3,7,9,1,3,7,9,1,3; the tenth digit X carries the sex (odd male, even female; Act of
+/// 24 September 2010 on population records, art. 15). Validated before any reading is bound to a patient.
 public enum PESEL {
+    /// The sex the PESEL records (its tenth digit): the registered sex, which GLI's "sex at birth" may differ from.
+    public enum Sex: String, Sendable, Hashable {
+        case male, female
+    }
+
     /// FHIR identifier system for PESEL (OID 2.16.840.1.113883.3.4424.1.1.616).
     public static let identifierSystem = "urn:oid:2.16.840.1.113883.3.4424.1.1.616"
 
@@ -46,5 +52,12 @@ public enum PESEL {
         let date = CivilTime(year: century + yy, month: month, day: day)
         guard date.isValid else { throw .birthDate("\(century + yy)-\(month)-\(day)") }
         return date
+    }
+
+    /// Validates and returns the encoded sex: the tenth digit, odd for male, even for female.
+    public static func sex(_ text: String) throws(ValidationError) -> Sex {
+        try validate(text)
+        let tenth = text.compactMap { $0.wholeNumberValue }[9]
+        return tenth % 2 == 1 ? .male : .female
     }
 }

@@ -122,7 +122,7 @@ public final class GatewayDaemon: Sendable {
         let dispatcher = AlertDispatcher(store: store, channels: channels, clock: clock)
         let ruleSet = self.ruleSet
         let context = AlertContext(deviceClasses: Dictionary(profiles.map { ($0.id, $0.deviceClass) }, uniquingKeysWith: { a, _ in a }),
-                                   patientReferences: patientReferences)
+                                   patientReferences: patientReferences, patientDemographics: configuration.patientDemographics)
         let startedDetail = "version \(Self.version), \(configuration.devices.count) devices, rule set \(ruleSet.hash)"
         let recordStart = { @Sendable [clock, ruleSet, ruleSource] in
             do {
@@ -135,7 +135,7 @@ public final class GatewayDaemon: Sendable {
         }
         if storeUnavailable == nil { await recordStart() }
 
-        let wireFormat = FHIRPHDWireFormat(gateway: gatewayIdentity)
+        let wireFormat = FHIRPHDWireFormat(gateway: gatewayIdentity, patientDemographics: configuration.patientDemographics)
         let forwarder: Forwarder?
         if let dom = configuration.dom, let http {
             forwarder = Forwarder(store: store, destination: "dom", baseURL: dom.baseURL, wireFormat: wireFormat, transport: http,

@@ -1,11 +1,20 @@
 import IoMTCore
+import IoMTSpirometry
 
 /// Builds the transaction Bundle DOM receives: the PhgDevice, one PhdDevice per distinct monitor,
-/// then one Observation per stored row, each POSTed with `ifNoneExist` so resends create nothing new.
+/// then one Observation per stored row, each POSTed with `ifNoneExist` so resends create nothing new, then one panel
+/// Observation per spirometry session in the batch (docs/fhir-mapping.md, "Spirometry").
 public struct PHDBundleBuilder: Sendable {
     public let gateway: GatewayIdentity
+    /// PESEL → demographics for spirometry reference values (docs/configuration.md); empty: readings go without them.
+    public let patientDemographics: [String: PatientDemographics]
 
-    public init(gateway: GatewayIdentity) { self.gateway = gateway }
+    public init(gateway: GatewayIdentity, patientDemographics: [String: PatientDemographics]) {
+        self.gateway = gateway
+        self.patientDemographics = patientDemographics
+    }
+
+    public init(gateway: GatewayIdentity) { self.init(gateway: gateway, patientDemographics: [:]) }
 
     public func transactionBundle(for entries: [BundleInput]) -> JSONValue {
         let gatewayId = PHDDeviceResources.gatewayIdentifier(gateway)
@@ -22,13 +31,26 @@ public struct PHDBundleBuilder: Sendable {
             bundleEntries.append(entry(fullUrl: url, resource: PHDDeviceResources.phd(device, measured: measured), type: "Device",
                                        ifNoneExist: id.ifNoneExist))
         }
+        var observationURLs: [Int64: String] = [:]
         for input in entries {
             let identifier = PHDObservationIdentifier.value(for: input.observation)
+            let spirometry = SpirometryFHIR.member(input.observation, demographics: input.observation.patientId.flatMap { patientDemographics[$0] })
             let resource = PHDObservationResource.make(input, identifierSystem: gateway.observationIdentifierSystem,
                                                        deviceReference: deviceURLs[input.observation.device.key]!,
-                                                       gatewayReference: gatewayURL)
-            bundleEntries.append(entry(fullUrl: "urn:uuid:" + DeterministicUUID.make(from: "obs|\(input.storeId)|" + identifier),
-                                       resource: resource, type: "Observation",
+                                                       gatewayReference: gatewayURL, spirometry: spirometry)
+            let url = "urn:uuid:" + DeterministicUUID.make(from: "obs|\(input.storeId)|" + identifier)
+            observationURLs[input.storeId] = url
+            bundleEntries.append(entry(fullUrl: url, resource: resource, type: "Observation",
+                                       ifNoneExist: ConditionalQuery.identifier(system: gateway.observationIdentifierSystem, value: identifier)))
+        }
+        for session in SpirometryFHIR.sessions(entries) {
+            let identifier = SpirometryFHIR.identifier(session)
+            let resource = SpirometryFHIR.panel(session, memberURLs: session.members.compactMap { observationURLs[$0.storeId] },
+                                                identifierSystem: gateway.observationIdentifierSystem, identifier: identifier,
+                                                deviceReference: deviceURLs[session.members[0].observation.device.key]!,
+                                                gatewayReference: gatewayURL, demographics: patientDemographics)
+            bundleEntries.append(entry(fullUrl: "urn:uuid:" + DeterministicUUID.make(from: "panel|" + identifier), resource: resource,
+                                       type: "Observation",
                                        ifNoneExist: ConditionalQuery.identifier(system: gateway.observationIdentifierSystem, value: identifier)))
         }
         return .object([
@@ -41,7 +63,7 @@ public struct PHDBundleBuilder: Sendable {
     /// For each bundle entry in order, the store id it carries (nil for Device entries); pass it to
     /// `TransactionResponseParser` to map response entries back to rows.
     public func entryStoreIds(for entries: [BundleInput]) -> [Int64?] {
-        [nil] + distinctDevices(entries).map { _ in nil } + entries.map { $0.storeId }
+        [nil] + distinctDevices(entries).map { _ in nil } + entries.map { $0.storeId } + SpirometryFHIR.sessions(entries).map { _ in nil }
     }
 
     /// Devices in first-seen order (deterministic bundle layout).

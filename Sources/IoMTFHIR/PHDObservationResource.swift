@@ -9,7 +9,9 @@ enum PHDObservationResource {
         MeasurementType.heartRate.mdcRefId, MeasurementType.bodyTemperature.mdcRefId, MeasurementType.bodyWeight.mdcRefId,
     ]
 
-    static func make(_ input: BundleInput, identifierSystem: String, deviceReference: String, gatewayReference: String) -> JSONValue {
+    /// `spirometry`: a spirometry reading's reference range, z-score and % predicted (SpirometryFHIR).
+    static func make(_ input: BundleInput, identifierSystem: String, deviceReference: String, gatewayReference: String,
+                     spirometry: SpirometryFHIR.MemberContent? = nil) -> JSONValue {
         let observation = input.observation
         let compound = !observation.components.isEmpty
 
@@ -67,8 +69,9 @@ enum PHDObservationResource {
 
         // A compacted stream's per-minute summary: the mean as the value over an effectivePeriod, the minimum
         // and maximum as components (docs/fhir-mapping.md, "Summaries under storage pressure").
+        components += spirometry?.components ?? []
         var effectivePeriod: JSONValue? = nil
-        var note: JSONValue? = nil
+        var note: JSONValue? = spirometry?.note.map { .array([.object([("text", .string($0))])]) }
         if let summary = input.summary {
             effectivePeriod = .object([("start", .string(observation.correctedTime.iso8601)), ("end", .string(summary.periodEnd.iso8601))])
             components += [("minimum", summary.minimum), ("maximum", summary.maximum)].map { label, value in
@@ -103,6 +106,7 @@ enum PHDObservationResource {
             ("dataAbsentReason", absent),
             ("interpretation", interpretations.isEmpty ? nil : .array(interpretations)),
             ("device", .object([("reference", .string(deviceReference))])),
+            ("referenceRange", spirometry?.referenceRange),
             ("component", components.isEmpty ? nil : .array(components)),
             ("note", note),
         ])

@@ -1,12 +1,18 @@
 import IoMTCore
 import IoMTFHIR
+import IoMTSpirometry
 import IoMTStore
 
 /// DOM's wire format: one PHD IG transaction Bundle per batch (FHIR R4 transaction, §3.1.0.11).
 public struct FHIRPHDWireFormat: WireFormat {
     public let builder: PHDBundleBuilder
 
-    public init(gateway: GatewayIdentity) { builder = PHDBundleBuilder(gateway: gateway) }
+    /// `patientDemographics`: PESEL → demographics for spirometry reference values (DaemonConfiguration.patientDemographics).
+    public init(gateway: GatewayIdentity, patientDemographics: [String: PatientDemographics]) {
+        builder = PHDBundleBuilder(gateway: gateway, patientDemographics: patientDemographics)
+    }
+
+    public init(gateway: GatewayIdentity) { self.init(gateway: gateway, patientDemographics: [:]) }
 
     /// DOM attributes every reading to a patient (Observation.subject). A reading no binding covered is stored held and
     /// never reaches this point; one that does without a patient is a fault, set aside (`Store.noPatientAtSendReason`),

@@ -72,7 +72,7 @@ public enum ReferenceValueError: Error, Sendable, Equatable, CustomStringConvert
         }
     }
 
-    static func format(_ value: Double) -> String {
+    public static func format(_ value: Double) -> String {
         guard value.isFinite else { return "\(value)" }
         return value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : String(value)
     }

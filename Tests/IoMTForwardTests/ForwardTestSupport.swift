@@ -4,6 +4,7 @@ import IoMTFHIR
 import IoMTForward
 import IoMTHTTP
 import IoMTLab
+import IoMTSpirometry
 import IoMTStore
 
 /// A real SQLite store in a fresh temporary directory, removed when the fixture goes away.
@@ -35,9 +36,10 @@ func readings(_ count: Int, startingAt start: Int = 0, value: (Int) -> DecimalVa
     }
 }
 
-func makeForwarder(_ fixture: StoreFixture, port: UInt16, batchSize: Int = 100, seed: UInt64 = 42) -> Forwarder {
+func makeForwarder(_ fixture: StoreFixture, port: UInt16, batchSize: Int = 100, seed: UInt64 = 42,
+                   patientDemographics: [String: PatientDemographics] = [:]) -> Forwarder {
     Forwarder(store: fixture.store, destination: "dom", baseURL: "http://127.0.0.1:\(port)/fhir",
-              wireFormat: FHIRPHDWireFormat(gateway: gateway),
+              wireFormat: FHIRPHDWireFormat(gateway: gateway, patientDemographics: patientDemographics),
               transport: CurlHTTPClient(configuration: .init(connectTimeoutMilliseconds: 2000, totalTimeoutMilliseconds: 10_000)),
               configuration: ForwarderConfiguration(batchSize: batchSize, jitterSeed: seed), clock: fixture.clock)
 }
