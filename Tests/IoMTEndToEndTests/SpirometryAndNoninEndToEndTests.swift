@@ -47,8 +47,11 @@ import Testing
             #expect(observation.status.contains(.notAvailable) == (observation.value == nil))
         }
         // DOM holds the MDC and LOINC codes and UCUM units.
-        let atDOM = await lab.domObservations()
+        // Each stored reading once, plus one session panel per report (hasMember, no value: docs/fhir-mapping.md).
+        let everything = await lab.domObservations()
+        let atDOM = everything.filter { $0["hasMember"] == nil }
         #expect(atDOM.count == rows.count)
+        #expect(everything.count - atDOM.count == Set(rows.map(\.observation.rawFrame)).count)
         let codes = Set(atDOM.flatMap { (($0["code"] as? [String: Any])?["coding"] as? [[String: Any]] ?? []).compactMap { $0["code"] as? String } })
         #expect(codes.isSuperset(of: ["152586", "20150-9", "188928", "19868-9", "152584", "19935-6", "188948", "19926-5", "188960", "19927-3"]))
         let units = Set(atDOM.compactMap { ($0["valueQuantity"] as? [String: Any])?["code"] as? String })
