@@ -86,45 +86,16 @@ extension Store {
         }
     }
 
-    /// Journalled events decided within `window` of the saved state's time (restart recovery), oldest first.
-    public func alertEngineJournal() throws(StoreError) -> [JournalledAlertEvent] {
-        let select = try connection.statement("SELECT episode, occurrence, created_ms, event_json FROM alert_engine_journal ORDER BY created_ms")
-        defer { select.reset() }
-        var events: [JournalledAlertEvent] = []
-        while try select.step() {
-            guard let occurrence = AlertOccurrence(rawValue: select.text(1) ?? "") else { continue }
-            events.append(JournalledAlertEvent(episode: select.text(0) ?? "", occurrence: occurrence,
-                                               createdAt: Instant(millisecondsSinceEpoch: select.int64(2)), json: select.text(3) ?? ""))
-        }
-        return events
-    }
+    /// Journalled events decided within the journal window of the saved state's time (restart recovery), oldest first.
+    public func alertEngineJournal() throws(StoreError) -> [JournalledAlertEvent] { try engineStateTable.journal() }
 
     /// The saved state, if any.
-    public func alertEngineState() throws(StoreError) -> SavedAlertEngineState? {
-        let select = try connection.statement("SELECT rule_set_hash, sequence, state_json, saved_ms FROM alert_engine_state WHERE id = 1")
-        defer { select.reset() }
-        guard try select.step() else { return nil }
-        var saved = SavedAlertEngineState(ruleSetHash: select.text(0) ?? "", sequence: select.int64(1), json: select.text(2) ?? "",
-                                          savedAt: Instant(millisecondsSinceEpoch: select.int64(3)))
-        let tracks = try connection.statement("SELECT track_key, track_json FROM alert_engine_tracks")
-        defer { tracks.reset() }
-        while try tracks.step() { saved.tracks[tracks.text(0) ?? ""] = tracks.text(1) ?? "" }
-        return saved
-    }
+    public func alertEngineState() throws(StoreError) -> SavedAlertEngineState? { try engineStateTable.saved() }
 
     /// True when an alert of this episode and occurrence, created at that instant, is stored (restart recovery).
     public func alertExists(episode: String, occurrence: AlertOccurrence, createdAt: Instant) throws(StoreError) -> Bool {
-        let select = try connection.statement("SELECT 1 FROM alerts WHERE episode = ?1 AND occurrence = ?2 AND created_ms = ?3 LIMIT 1")
-        defer { select.reset() }
-        try select.bind(episode, at: 1)
-        try select.bind(occurrence.rawValue, at: 2)
-        try select.bind(createdAt.millisecondsSinceEpoch, at: 3)
-        return try select.step()
+        try engineStateTable.alertExists(episode: episode, occurrence: occurrence, createdAt: createdAt)
     }
-
-    /// How long a journalled event is kept after the engine time of the state written with it: an alert row commits
-    /// in the same group commit as its state or a later one, well within this.
-    static let journalWindowMilliseconds: Int64 = 60_000
 
     /// What the next group commit writes for the engine (captured before it, restored by `restageEngineState` if it fails).
     var stagedEngineWrite: (state: StagedAlertEngineState?, events: [JournalledAlertEvent]) {
@@ -135,14 +106,7 @@ extension Store {
     /// memory when the transaction fails (the caller puts them back through `restageEngineState`).
     func writeStagedEngineState() throws(StoreError) {
         if !stagedEngineEvents.isEmpty {
-            let insert = try connection.statement("INSERT OR IGNORE INTO alert_engine_journal (episode, occurrence, created_ms, event_json) VALUES (?1, ?2, ?3, ?4)")
-            for event in stagedEngineEvents {
-                try insert.bind(event.episode, at: 1)
-                try insert.bind(event.occurrence.rawValue, at: 2)
-                try insert.bind(event.createdAt.millisecondsSinceEpoch, at: 3)
-                try insert.bind(event.json, at: 4)
-                try insert.run()
-            }
+            try engineStateTable.journal(stagedEngineEvents)
             stagedEngineEvents = []
         }
         guard let state = stagedEngineState else { return }
@@ -156,37 +120,8 @@ extension Store {
             stagedEngineState = nil
             return
         }
-        let upsert = try connection.statement("""
-            INSERT INTO alert_engine_state (id, rule_set_hash, sequence, state_json, saved_ms) VALUES (1, ?1, ?2, ?3, ?4)
-            ON CONFLICT (id) DO UPDATE SET rule_set_hash = ?1, sequence = ?2, state_json = ?3, saved_ms = ?4 WHERE sequence < ?2
-            """)
-        try upsert.bind(state.ruleSetHash, at: 1)
-        try upsert.bind(state.sequence, at: 2)
-        try upsert.bind(json, at: 3)
-        try upsert.bind(state.savedAt.millisecondsSinceEpoch, at: 4)
-        try upsert.run()
-        if connection.changes > 0 { try writeTrackRows(trackRows, replacingAll: state.replacesAllTracks) }
-        let prune = try connection.statement("DELETE FROM alert_engine_journal WHERE created_ms < ?1")
-        try prune.bind(state.savedAt.millisecondsSinceEpoch &- Self.journalWindowMilliseconds, at: 1)
-        try prune.run()
+        try engineStateTable.write(state, json: json, trackRows: trackRows)
         stagedEngineState = nil
-    }
-
-    /// Inside the state's transaction: the changed tracks' rows (nil: the track is gone).
-    private func writeTrackRows(_ rows: [String: String?], replacingAll: Bool) throws(StoreError) {
-        if replacingAll { try connection.execute("DELETE FROM alert_engine_tracks") }
-        let upsert = try connection.statement("INSERT OR REPLACE INTO alert_engine_tracks (track_key, track_json) VALUES (?1, ?2)")
-        let delete = try connection.statement("DELETE FROM alert_engine_tracks WHERE track_key = ?1")
-        for (key, json) in rows {
-            if let json {
-                try upsert.bind(key, at: 1)
-                try upsert.bind(json, at: 2)
-                try upsert.run()
-            } else if !replacingAll {
-                try delete.bind(key, at: 1)
-                try delete.run()
-            }
-        }
     }
 
     /// After a failed transaction: the state it tried to write goes back unless a newer one was staged meanwhile,

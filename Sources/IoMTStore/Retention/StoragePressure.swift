@@ -120,9 +120,9 @@ extension Store {
         report.refusing = refusingForSpace
         if report.prunedDelivered > 0 || report.compactedReadings > 0 {
             try connection.transaction { () throws(StoreError) in
-                try insertAudit(actor: "store", action: "storage-pressure",
-                                detail: "\(report.prunedDelivered) delivered reading(s) pruned, \(report.compactedReadings) stream reading(s) compacted into \(report.summariesWritten) per-minute summaries; \(report.usedBytes / 1_048_576) MiB of \(policy.maxBytes / 1_048_576) MiB in use",
-                                at: now)
+                try auditTrail.record(actor: "store", action: "storage-pressure",
+                                      detail: "\(report.prunedDelivered) delivered reading(s) pruned, \(report.compactedReadings) stream reading(s) compacted into \(report.summariesWritten) per-minute summaries; \(report.usedBytes / 1_048_576) MiB of \(policy.maxBytes / 1_048_576) MiB in use",
+                                      at: now)
             }
         }
         return report
@@ -149,7 +149,7 @@ extension Store {
             SELECT r.id, r.device_id, r.patient_id, r.type_refid, r.mdc_code, r.type_json, r.value, r.unit, r.corrected_ms, r.received_ms
             FROM readings r WHERE r.id > ?1 AND r.corrected_ms < ?2 AND r.type_refid IN (\(streamTypes))
             AND r.alert_priority IS NULL AND r.value IS NOT NULL AND r.status = ''
-            AND NOT EXISTS (SELECT 1 FROM delivery x WHERE x.reading_id = r.id AND x.state <> 0)
+            AND NOT EXISTS (SELECT 1 FROM delivery x WHERE x.reading_id = r.id AND x.state <> \(DeliveryState.pending.rawValue))
             ORDER BY r.id LIMIT 20000
             """)
         defer { select.reset() }
@@ -189,7 +189,7 @@ extension Store {
         var heldSummaries = 0
         let result = try connection.transaction { () throws(StoreError) -> (Int, Int) in
             var context = try makeAppendContext()
-            defer { heldSummaries = context.heldReadings }
+            defer { heldSummaries = context.queue.heldReadings }
             let summary = try connection.statement(
                 "INSERT INTO reading_summaries (reading_id, count, minimum, maximum, period_end_ms) VALUES (?, ?, ?, ?, ?)")
             defer { summary.reset() }
@@ -202,7 +202,7 @@ extension Store {
                 let observation = Observation(
                     type: ObservationCodec.type(refId: key.refId, code: first.code, json: first.typeJSON), value: stats.mean, unit: key.unit,
                     status: [.compactedSummary], receivedAt: Instant(millisecondsSinceEpoch: first.receivedMs), correctedTime: start,
-                    device: try identity(deviceId: key.deviceId), patientId: key.patientId, rawFrame: [])
+                    device: try readingTable.identity(deviceId: key.deviceId), patientId: key.patientId, rawFrame: [])
                 let id = try insertReading(observation, context: &context)
                 summary.reset()
                 try summary.bind(id, at: 1)
@@ -212,14 +212,14 @@ extension Store {
                 try summary.bind(start.millisecondsSinceEpoch + 60_000, at: 5)
                 try summary.run()
                 delete.reset()
-                try delete.bind(Store.jsonArray(rows.map(\.id)), at: 1)
+                try delete.bind(DeliveryQueue.jsonArray(rows.map(\.id)), at: 1)
                 try delete.run()
                 removed += connection.changes
                 written += 1
             }
             return (removed, written)
         }
-        for destination in configuration.destinations { backlog[destination, default: 0] += result.1 - heldSummaries - result.0 }
+        for destination in configuration.destinations { deliveryQueue.backlog[destination, default: 0] += result.1 - heldSummaries - result.0 }
         return (result.0, result.1)
     }
 
@@ -240,22 +240,5 @@ extension Store {
             if sortedTimes[middle] < time - window { low = middle + 1 } else { high = middle }
         }
         return low < sortedTimes.count && sortedTimes[low] <= time + window
-    }
-
-    /// Fills `summary` for rows that are per-minute summaries.
-    func withSummaries(_ rows: [StoredObservation]) throws(StoreError) -> [StoredObservation] {
-        guard rows.contains(where: { $0.observation.status.contains(.compactedSummary) }) else { return rows }
-        let select = try connection.statement("SELECT count, minimum, maximum, period_end_ms FROM reading_summaries WHERE reading_id = ?")
-        defer { select.reset() }
-        var result = rows
-        for index in result.indices where result[index].observation.status.contains(.compactedSummary) {
-            select.reset()
-            try select.bind(result[index].id, at: 1)
-            guard try select.step(), let minimum = select.text(1).flatMap(ObservationCodec.decimal),
-                  let maximum = select.text(2).flatMap(ObservationCodec.decimal) else { continue }
-            result[index].summary = ReadingSummary(count: select.int(0), minimum: minimum, maximum: maximum,
-                                                   periodEnd: Instant(millisecondsSinceEpoch: select.int64(3)))
-        }
-        return result
     }
 }

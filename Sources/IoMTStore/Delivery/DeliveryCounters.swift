@@ -12,7 +12,7 @@ struct DeliveryCounts: Equatable {
     var pending = 0, delivered = 0, quarantined = 0, duplicates = 0, held = 0
 }
 
-extension Store {
+extension DeliveryQueue {
     /// The counters of one destination: one index read, whatever the size of the store.
     func deliveryCounts(destination: String) throws(StoreError) -> DeliveryCounts {
         let select = try connection.statement("SELECT state, count FROM delivery_counts WHERE destination = ?1")

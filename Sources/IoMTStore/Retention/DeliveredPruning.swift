@@ -3,8 +3,8 @@ import IoMTCore
 // One way delivered readings leave the store, used by both callers:
 // - scheduled retention (`prune`, `pruneIfDue`): everything delivered before `now − deliveredRetentionMilliseconds`;
 // - storage pressure (StoragePressure.swift): no cutoff, oldest delivery first, until enough pages are free.
-// Only readings whose every delivery row is delivered (state 1) or delivered-as-duplicate (3) go: a pending (0),
-// held or quarantined (2) row keeps its reading whatever its age — quarantined rows wait for a human.
+// Only readings whose every delivery row is delivered or delivered-as-duplicate go: a pending,
+// held or quarantined row keeps its reading whatever its age — quarantined rows wait for a human.
 
 extension Store {
     /// Rows one pruning transaction deletes at most: short write transactions, so appends are not held up.
@@ -55,7 +55,7 @@ extension Store {
                     candidates.reset()
                     exhausted = ids.count < Store.pruneChunkRows
                     guard !ids.isEmpty else { return 0 }
-                    try delete.bind(Store.jsonArray(ids), at: 1)
+                    try delete.bind(DeliveryQueue.jsonArray(ids), at: 1)
                     try delete.bind(cutoff, at: 2)
                     try delete.run()
                     return connection.changes
@@ -90,8 +90,8 @@ extension Store {
         let forgotten = try pruneLedger(before: cutoff)
         if removed > 0 || forgotten > 0 {
             try connection.transaction { () throws(StoreError) in
-                try insertAudit(actor: "store", action: "prune",
-                                detail: "retention: removed \(removed) delivered reading(s) and \(forgotten) dedup-ledger identifier(s) delivered before \(Instant(millisecondsSinceEpoch: cutoff).iso8601) (window \(Store.windowText(retention)))", at: now)
+                try auditTrail.record(actor: "store", action: "prune",
+                                      detail: "retention: removed \(removed) delivered reading(s) and \(forgotten) dedup-ledger identifier(s) delivered before \(Instant(millisecondsSinceEpoch: cutoff).iso8601) (window \(Store.windowText(retention)))", at: now)
             }
         }
         return removed

@@ -7,68 +7,60 @@ public struct DeviceMarkUpdate: Sendable, Hashable {
     public init(deviceKey: String, mark: DeviceRecordMark) { self.deviceKey = deviceKey; self.mark = mark }
 }
 
-extension Store {
+/// The devices' high-water marks: the last record fetched from a device with a memory (`device_marks`), and its
+/// clock reads (`device_clock_offsets`, `device_first_seen`). One of the store's concerns: it owns its SQL and works
+/// on the store's connection inside the `Store` actor; `Store` opens the transactions.
+final class DeviceMarks {
     static let racpSequenceMark = "racp-sequence"
+    let connection: SQLiteConnection
+    let clock: any WallClock
+
+    init(connection: SQLiteConnection, clock: any WallClock) { self.connection = connection; self.clock = clock }
 
     /// The last record of the device whose readings are committed (nil: nothing fetched yet).
-    public func recordMark(deviceKey: String) throws(StoreError) -> DeviceRecordMark? {
+    func recordMark(deviceKey: String) throws(StoreError) -> DeviceRecordMark? {
         let select = try connection.statement("SELECT sequence, device_time FROM device_marks WHERE device_key = ? AND kind = ?")
         defer { select.reset() }
         try select.bind(deviceKey, at: 1)
-        try select.bind(Store.racpSequenceMark, at: 2)
+        try select.bind(Self.racpSequenceMark, at: 2)
         guard try select.step(), let sequence = UInt16(exactly: select.int64(0)) else { return nil }
         return DeviceRecordMark(sequenceNumber: sequence, deviceTime: select.text(1).flatMap(ObservationCodec.civilTime))
     }
 
-    /// Sets a mark unless the device has one (the one-time import of `bluetooth-state.json`). Returns whether it was set.
-    @discardableResult
-    public func importRecordMark(_ update: DeviceMarkUpdate) throws(StoreError) -> Bool {
-        try connection.transaction { () throws(StoreError) -> Bool in
-            guard try recordMark(deviceKey: update.deviceKey) == nil else { return false }
-            try writeMark(update)
-            return true
-        }
-    }
-
     /// Inside the append transaction: the mark is replaced, not maxed — a meter whose numbering restarted moves it down.
-    func writeMark(_ update: DeviceMarkUpdate) throws(StoreError) {
+    func write(_ update: DeviceMarkUpdate) throws(StoreError) {
         let upsert = try connection.statement("""
             INSERT INTO device_marks (device_key, kind, sequence, device_time, updated_ms) VALUES (?1, ?2, ?3, ?4, ?5)
             ON CONFLICT (device_key, kind) DO UPDATE SET sequence = ?3, device_time = ?4, updated_ms = ?5
             """)
         try upsert.bind(update.deviceKey, at: 1)
-        try upsert.bind(Store.racpSequenceMark, at: 2)
+        try upsert.bind(Self.racpSequenceMark, at: 2)
         try upsert.bind(Int64(update.mark.sequenceNumber), at: 3)
         try upsert.bind(update.mark.deviceTime.map { ObservationCodec.text($0) }, at: 4)
         try upsert.bind(clock.now().millisecondsSinceEpoch, at: 5)
         try upsert.run()
     }
 
-    /// Records a read of the device clock (and, with `setAt`, that the gateway then set it) and returns when the
-    /// device was first seen (this read, the first time).
-    @discardableResult
-    public func recordDeviceClock(deviceKey: String, _ reading: DeviceClockReading, setAt: Instant? = nil) throws(StoreError) -> Instant {
-        try connection.transaction { () throws(StoreError) -> Instant in
-            let insert = try connection.statement("""
-                INSERT INTO device_clock_offsets (device_key, device_time, offset_ms, clock_unset, measured_ms, set_ms) VALUES (?, ?, ?, ?, ?, ?)
-                """)
-            try insert.bind(deviceKey, at: 1)
-            try insert.bind(ObservationCodec.text(reading.deviceTime), at: 2)
-            try insert.bind(reading.offsetMilliseconds, at: 3)
-            try insert.bind(reading.clockUnset ? 1 : 0, at: 4)
-            try insert.bind(reading.readAt.millisecondsSinceEpoch, at: 5)
-            try insert.bind(setAt?.millisecondsSinceEpoch, at: 6)
-            try insert.run()
-            let seen = try connection.statement("INSERT OR IGNORE INTO device_first_seen (device_key, first_seen_ms) VALUES (?, ?)")
-            try seen.bind(deviceKey, at: 1)
-            try seen.bind(reading.readAt.millisecondsSinceEpoch, at: 2)
-            try seen.run()
-            return try deviceFirstSeen(deviceKey: deviceKey) ?? reading.readAt
-        }
+    /// A read of the device clock (and when the gateway then set it), and the first time the device was seen. Inside a transaction.
+    func recordClock(deviceKey: String, _ reading: DeviceClockReading, setAt: Instant?) throws(StoreError) {
+        let insert = try connection.statement("""
+            INSERT INTO device_clock_offsets (device_key, device_time, offset_ms, clock_unset, measured_ms, set_ms) VALUES (?, ?, ?, ?, ?, ?)
+            """)
+        try insert.bind(deviceKey, at: 1)
+        try insert.bind(ObservationCodec.text(reading.deviceTime), at: 2)
+        try insert.bind(reading.offsetMilliseconds, at: 3)
+        try insert.bind(reading.clockUnset ? 1 : 0, at: 4)
+        try insert.bind(reading.readAt.millisecondsSinceEpoch, at: 5)
+        try insert.bind(setAt?.millisecondsSinceEpoch, at: 6)
+        try insert.run()
+        let seen = try connection.statement("INSERT OR IGNORE INTO device_first_seen (device_key, first_seen_ms) VALUES (?, ?)")
+        try seen.bind(deviceKey, at: 1)
+        try seen.bind(reading.readAt.millisecondsSinceEpoch, at: 2)
+        try seen.run()
     }
 
     /// When the gateway first read the device's clock.
-    public func deviceFirstSeen(deviceKey: String) throws(StoreError) -> Instant? {
+    func firstSeen(deviceKey: String) throws(StoreError) -> Instant? {
         let select = try connection.statement("SELECT first_seen_ms FROM device_first_seen WHERE device_key = ?")
         defer { select.reset() }
         try select.bind(deviceKey, at: 1)
@@ -76,7 +68,7 @@ extension Store {
     }
 
     /// The device's clock reads, newest first: offset, whether unset, when measured, when the gateway set it.
-    public func deviceClockHistory(deviceKey: String, limit: Int = 20) throws(StoreError) -> [(reading: DeviceClockReading, setAt: Instant?)] {
+    func clockHistory(deviceKey: String, limit: Int) throws(StoreError) -> [(reading: DeviceClockReading, setAt: Instant?)] {
         let select = try connection.statement("""
             SELECT device_time, offset_ms, clock_unset, measured_ms, set_ms FROM device_clock_offsets WHERE device_key = ?
             ORDER BY measured_ms DESC, id DESC LIMIT ?
