@@ -3,14 +3,16 @@ import IoMTAlerts
 import IoMTCore
 import IoMTDaemon
 import IoMTIngest
+import IoMTLab
 import IoMTStore
+import IoMTTestSupport
 import Testing
 
 /// Issue 12.6, the demo: a gateway configured `"demonstration": true` labels every reading demonstration data and its
 /// alarms reach the exec hook flagged test (IOMT_ALERT_TEST=1), never as a patient's alarm. Real store, real hook.
 @Suite struct DemonstrationGatewayTests {
     func run(demonstration: Bool) async throws -> (readings: [StoredObservation], alerts: [StoredAlert], hookLines: [String]) {
-        let directory = try LabHarness.temporaryDirectory("demonstration-\(demonstration)")
+        let directory = try TemporaryDirectory.persistent("iomt-daemon-demonstration-\(demonstration)")
         let output = directory.appendingPathComponent("hook.out").path
         let hook = directory.appendingPathComponent("hook.sh").path
         try "#!/bin/sh\necho \"$IOMT_ALERT_RULE test=$IOMT_ALERT_TEST\" >> \(output)\n".write(toFile: hook, atomically: true, encoding: .utf8)
@@ -23,7 +25,7 @@ import Testing
         _ = await pipeline.accept([StoreFaultFixtures.lowSpO2(80, at: clock.now())])
         // The shell creates the file before it writes the line: wait for a whole line, not for the file.
         func lines() -> [String] { ((try? String(contentsOfFile: output, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init) }
-        #expect(await LabHarness.waitUntil(seconds: 30) { ((try? String(contentsOfFile: output, encoding: .utf8)) ?? "").hasSuffix("\n") },
+        #expect(await Eventually.holds(within: 30, pollMilliseconds: 100) { ((try? String(contentsOfFile: output, encoding: .utf8)) ?? "").hasSuffix("\n") },
                 "the hook never ran")
         return (try await store.recent(limit: 10), try await store.alerts(limit: 10), lines())
     }

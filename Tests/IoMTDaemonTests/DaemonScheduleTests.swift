@@ -3,6 +3,7 @@ import IoMTCore
 import IoMTDaemon
 import IoMTLab
 import IoMTStore
+import IoMTTestSupport
 import Testing
 
 /// The daemon's periodic jobs wait on its injected clock: run in this process on a hand-moved clock, a job runs when
@@ -17,17 +18,17 @@ import Testing
         private let running: Task<Int32, Never>
 
         init(_ name: String) throws {
-            directory = try LabHarness.temporaryDirectory(name)
+            directory = try TemporaryDirectory.persistent("iomt-daemon-\(name)")
             let configPath = directory.appendingPathComponent("iomtd.json").path
             try """
                 {
                   "stateDirectory": "\(directory.appendingPathComponent("state").path)",
-                  "profilesDirectory": "\(LabHarness.repositoryRoot.appendingPathComponent("DeviceProfiles").path)",
+                  "profilesDirectory": "\(RepositoryRoot.url.appendingPathComponent("DeviceProfiles").path)",
                   "gateway": {"systemId": "0A1B2C3D4E5F6071"},
                   "control": {"socketPath": "\(directory.appendingPathComponent("control.sock").path)"},
                   "hotplug": {"enabled": false},
                   "devices": [],
-                  "dom": {"baseURL": "http://127.0.0.1:\(LabHarness.freePort())/fhir"}
+                  "dom": {"baseURL": "http://127.0.0.1:\(LoopbackPort.unused())/fhir"}
                 }
                 """.write(toFile: configPath, atomically: true, encoding: .utf8)
             let daemon = try GatewayDaemon.load(configPath: configPath, clock: clock)

@@ -4,6 +4,7 @@ import IoMTCore
 import IoMTDaemon
 import IoMTIngest
 import IoMTStore
+import IoMTTestSupport
 import Testing
 
 /// The daemon's AlertEvaluator on a real SQLite file: its state commits with (or before) the alerts it produced,
@@ -39,7 +40,7 @@ import Testing
     }
 
     @Test func aRestartedEvaluatorContinuesTheEpisodeAndItsEscalationSchedule() async throws {
-        let path = try LabHarness.temporaryDirectory("engine-durable").appendingPathComponent("store.db").path
+        let path = try TemporaryDirectory.persistent("iomt-daemon-engine-durable").appendingPathComponent("store.db").path
         let clock = ManualClock(Self.start)
         let before = try Store(path: path, clock: clock)
         let first = AlertEvaluator(ruleSet: rules, store: before)
@@ -62,7 +63,7 @@ import Testing
     }
 
     @Test func aCrashBetweenTheStateAndTheAlertCommitRaisesTheAlertOnceAfterRestart() async throws {
-        let path = try LabHarness.temporaryDirectory("engine-crash").appendingPathComponent("store.db").path
+        let path = try TemporaryDirectory.persistent("iomt-daemon-engine-crash").appendingPathComponent("store.db").path
         let clock = ManualClock(Self.start)
         let before = try Store(path: path, clock: clock)
         let first = AlertEvaluator(ruleSet: rules, store: before)
@@ -86,7 +87,7 @@ import Testing
     /// Each decided event is written once (the journal), not again with every snapshot: the saved state does not grow
     /// with the alerts of the last minute, which is what kept frame → alert latency flat (iomt-bench 5).
     @Test func theSavedStateDoesNotGrowWithTheAlertsItDecided() async throws {
-        let path = try LabHarness.temporaryDirectory("engine-journal").appendingPathComponent("store.db").path
+        let path = try TemporaryDirectory.persistent("iomt-daemon-engine-journal").appendingPathComponent("store.db").path
         let clock = ManualClock(Self.start)
         let store = try Store(path: path, clock: clock)
         let dips = RuleSet(version: "dips-1", rules: [.threshold(id: "spo2-low", measurement: "MDC_PULS_OXIM_SAT_O2", below: DecimalValue(90),
@@ -108,7 +109,7 @@ import Testing
     /// Each track has its own row, written only when it changed: a reading that changes one patient's track rewrites
     /// that row alone, not the state of every device on the gateway (what kept frame → alert latency high, bench 5).
     @Test func aCommitRewritesOnlyTheTracksThatChanged() async throws {
-        let path = try LabHarness.temporaryDirectory("engine-tracks").appendingPathComponent("store.db").path
+        let path = try TemporaryDirectory.persistent("iomt-daemon-engine-tracks").appendingPathComponent("store.db").path
         let clock = ManualClock(Self.start)
         let store = try Store(path: path, clock: clock)
         let evaluator = AlertEvaluator(ruleSet: rules, store: store)
@@ -150,7 +151,7 @@ import Testing
     /// A state saved whole by an earlier version (tracks inside its JSON, no track rows) is restored, and the first
     /// write after it gives every track its row (none is lost in the change of format).
     @Test func aStateSavedWholeIsRestoredAndItsTracksGetRows() async throws {
-        let path = try LabHarness.temporaryDirectory("engine-whole").appendingPathComponent("store.db").path
+        let path = try TemporaryDirectory.persistent("iomt-daemon-engine-whole").appendingPathComponent("store.db").path
         let clock = ManualClock(Self.start)
         let store = try Store(path: path, clock: clock)
         var engine = AlertEngine(ruleSet: rules)

@@ -4,6 +4,7 @@ import IoMTCore
 import IoMTDaemon
 import IoMTIngest
 import IoMTStore
+import IoMTTestSupport
 import Testing
 
 /// Issue 11.6: a store file that cannot be opened at start. The pipeline runs on the store's stand-in, alarms go
@@ -14,7 +15,7 @@ import Testing
     actor Calls { var count = 0; func add() { count += 1 } }
 
     @Test func aStoreUnopenableAtStartIsOpenedOnTheClocksBackoffAndGetsWhatWaitedOnce() async throws {
-        let directory = try LabHarness.temporaryDirectory("store-reopen").path
+        let directory = try TemporaryDirectory.persistent("iomt-daemon-store-reopen").path
         let blocker = directory + "/state"
         try Data().write(to: URL(fileURLWithPath: blocker))
         let path = blocker + "/s.sqlite"
@@ -69,7 +70,7 @@ import Testing
     /// Issue 12.2 across a degraded start: an episode open before a start whose store would not open is continued once
     /// the file opens (the saved state is read then and merged), so the ongoing desaturation does not alarm again.
     @Test func anEpisodeOpenBeforeADegradedStartIsContinuedWhenTheStoreOpens() async throws {
-        let directory = try LabHarness.temporaryDirectory("store-reopen-alarm").path
+        let directory = try TemporaryDirectory.persistent("iomt-daemon-store-reopen-alarm").path
         let stateDirectory = directory + "/state"
         try FileManager.default.createDirectory(atPath: stateDirectory, withIntermediateDirectories: true)
         let path = stateDirectory + "/s.sqlite"

@@ -4,6 +4,7 @@ import IoMTCore
 import IoMTDaemon
 import IoMTIngest
 import IoMTStore
+import IoMTTestSupport
 import Testing
 
 /// Issue 11.6 / 12.1 / 12.7 at the pipeline: a real SQLite store made to fail for real (full tmpfs, a lock
@@ -31,7 +32,7 @@ import Testing
         guard try StoreFaultFixtures.canMount() else { return }
         let mount = try await StoreFaultFixtures.mountSmallTmpfs(kilobytes: 1024)
         defer { StoreFaultFixtures.unmount(mount) }
-        let hooks = try LabHarness.temporaryDirectory("store-fault-hook").path
+        let hooks = try TemporaryDirectory.persistent("iomt-daemon-store-fault-hook").path
         let s = try setup(storeDirectory: mount, hookDirectory: hooks)
         let stored = await s.pipeline.accept([StoreFaultFixtures.lowSpO2(95, at: s.clock.now())])
         #expect(stored.count == 1)
@@ -63,7 +64,7 @@ import Testing
     }
 
     @Test func aLockHeldPastTheBusyTimeoutLosesNoReadingAndKeepsTheirOrder() async throws {
-        let directory = try LabHarness.temporaryDirectory("store-fault-lock").path
+        let directory = try TemporaryDirectory.persistent("iomt-daemon-store-fault-lock").path
         let s = try setup(storeDirectory: directory, hookDirectory: directory)
         let lock = try StoreFaultFixtures.WriteLock(path: directory + "/s.sqlite")
         // Another process holds the write lock longer than the 5 s busy timeout: SQLITE_BUSY.
@@ -79,7 +80,7 @@ import Testing
     }
 
     @Test func alertIdsStayDistinctAfterAnOlderStoreCopyIsRestored() async throws {
-        let directory = try LabHarness.temporaryDirectory("store-fault-restore").path
+        let directory = try TemporaryDirectory.persistent("iomt-daemon-store-fault-restore").path
         let path = directory + "/s.sqlite"
         let (hook, output) = try StoreFaultFixtures.hook(in: directory)
         do {

@@ -2,13 +2,14 @@ import Foundation
 import IoMTConfiguration
 import IoMTDaemon
 import IoMTDoctor
+import IoMTTestSupport
 import Testing
 
 /// BLE devices in `devices[]` (address instead of path) and the `bluetooth` section.
 @Suite struct BluetoothConfigurationTests {
     func configuration(devices: String = "[]", _ bluetooth: String = "") -> String {
         """
-        {"stateDirectory": "/var/lib/iomtd", "profilesDirectory": "\(LabHarness.repositoryRoot.appendingPathComponent("DeviceProfiles").path)",
+        {"stateDirectory": "/var/lib/iomtd", "profilesDirectory": "\(RepositoryRoot.url.appendingPathComponent("DeviceProfiles").path)",
          "gateway": {"systemId": "0A1B2C3D4E5F6071"}, "dom": {"baseURL": "https://dom.example/fhir"},
          "devices": \(devices)\(bluetooth)}
         """
@@ -61,7 +62,7 @@ import Testing
 
     /// A ble profile is read over GATT; a serial (byte-stream) profile with an address over Bluetooth Classic SPP.
     @Test func theProfileOfABluetoothDeviceMustBeAKnownBLEOrByteStreamProfile() throws {
-        let directory = try LabHarness.temporaryDirectory("ble-config")
+        let directory = try TemporaryDirectory.persistent("iomt-daemon-ble-config")
         let path = directory.appendingPathComponent("iomtd.json").path
         try configuration(devices: """
             [{"profile": "contec-cms50d-plus", "address": "00:11:22:33:44:55"},
@@ -81,7 +82,7 @@ import Testing
 
     /// `devices[]` mixes Bluetooth and serial entries: a serial entry's error names its own position in the file.
     @Test func aSerialDeviceAfterBluetoothOnesIsNamedByItsPositionInTheFile() throws {
-        let directory = try LabHarness.temporaryDirectory("mixed-config")
+        let directory = try TemporaryDirectory.persistent("iomt-daemon-mixed-config")
         let path = directory.appendingPathComponent("iomtd.json").path
         try configuration(devices: """
             [{"profile": "ble-pulse-oximeter", "address": "00:11:22:33:44:57"},
@@ -100,10 +101,10 @@ import Testing
 
     /// Doctor counts Bluetooth devices and, with one configured, treats a missing bluetoothd or adapter as a problem.
     @Test func doctorSeesConfiguredBluetoothDevices() async throws {
-        let directory = try LabHarness.temporaryDirectory("doctor-ble")
+        let directory = try TemporaryDirectory.persistent("iomt-daemon-doctor-ble")
         let path = directory.appendingPathComponent("iomtd.json").path
         try """
-            {"stateDirectory": "\(directory.path)", "profilesDirectory": "\(LabHarness.repositoryRoot.appendingPathComponent("DeviceProfiles").path)",
+            {"stateDirectory": "\(directory.path)", "profilesDirectory": "\(RepositoryRoot.url.appendingPathComponent("DeviceProfiles").path)",
              "gateway": {"systemId": "0A1B2C3D4E5F6071"}, "dom": {"baseURL": "http://127.0.0.1:9/fhir"},
              "devices": [{"profile": "ble-pulse-oximeter", "address": "00:11:22:33:44:57"}]}
             """.write(toFile: path, atomically: true, encoding: .utf8)
