@@ -182,7 +182,7 @@ enum Migrations {
             ) WITHOUT ROWID;
             CREATE INDEX delivery_ledger_age ON delivery_ledger(accepted_ms);
             CREATE INDEX delivery_duplicate ON delivery(destination, delivered_ms) WHERE state = \(DeliveryState.duplicate.rawValue);
-            -- Quarantined rows put back in the queue (QuarantineRequeue.swift), so a daemon sees rows iomtctl requeued.
+            -- Quarantined rows put back in the queue (`requeueQuarantined`, Delivery/Store+Delivery.swift), so a daemon sees rows iomtctl requeued.
             CREATE TABLE delivery_requeues (
                 id INTEGER PRIMARY KEY,
                 destination TEXT NOT NULL,

@@ -41,9 +41,9 @@ public actor Store {
     var waiting: [PendingAppend] = []
     /// Alerts to store in the next group-commit transaction (AlertGroupCommit.swift).
     var waitingAlerts: [PendingAlerts] = []
-    /// The alert engine's latest state, written by the next group commit (AlertEngineState.swift).
+    /// The alert engine's latest state, written by the next group commit (Alerts/Store+AlertEngineState.swift).
     var stagedEngineState: StagedAlertEngineState?
-    /// Alert events decided since the last engine write, journalled with the next state (AlertEngineState.swift).
+    /// Alert events decided since the last engine write, journalled with the next state (Alerts/Store+AlertEngineState.swift).
     var stagedEngineEvents: [JournalledAlertEvent] = []
     var waitingRows = 0
     var flushScheduled = false
