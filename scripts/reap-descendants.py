@@ -129,12 +129,15 @@ def main():
 
     for number in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(number, pass_on)
+    # Waits for any child, not only the command: orphans handed to this subreaper that exit meanwhile are reaped at
+    # once instead of staying zombies until the end.
     while True:
         try:
-            _, status = os.waitpid(child, 0)
-            break
+            pid, status = os.wait()
         except InterruptedError:
             continue
+        if pid == child:
+            break
     code = os.waitstatus_to_exitcode(status)
     if code < 0:
         code = 128 - code
