@@ -96,7 +96,7 @@ let package = Package(
 
         // What every test target would otherwise copy: the repository root, a temporary directory, running a program off
         // the concurrency pool, the independent FHIR validator. Linked by tests only.
-        .target(name: "IoMTTestSupport", swiftSettings: strict),
+        .target(name: "IoMTTestSupport", dependencies: ["IoMTCore", "CSQLite"], swiftSettings: strict),
 
         .executableTarget(name: "iomtd", dependencies: ["IoMTDaemon"], swiftSettings: strict),
         .executableTarget(name: "iomtctl", dependencies: ["IoMTControl", "IoMTConfiguration", "IoMTDoctor", "IoMTDrivers", "IoMTProfiles", "IoMTFHIR",
@@ -127,6 +127,12 @@ let package = Package(
         // iomt-collector against Debian's mosquitto and the lab's DOM receiver (real processes, SIGKILL mid-stream).
         .testTarget(name: "IoMTCollectorTests", dependencies: ["IoMTCollector", "IoMTConfiguration", "IoMTCore", "IoMTFHIR", "IoMTForward", "IoMTStore", "IoMTLab"],
                     swiftSettings: strict),
-        .testTarget(name: "IoMTEndToEndTests", dependencies: ["IoMTTestSupport", "IoMTCore", "IoMTStore", "IoMTDaemon", "IoMTIngest", "IoMTConfiguration", "IoMTControl", "IoMTDoctor", "IoMTHTTP", "IoMTLab", "IoMTDBus", "IoMTAlerts", "CSQLite", "IoMTMQTT", "IoMTFHIR", "IoMTForward", "IoMTSpirometry"], swiftSettings: strict),
+        // The daemon module's own tests, in process: its schedule, configuration refusals, the ingest pipeline on a store
+        // made to fail for real. The only test target that links IoMTDaemon.
+        .testTarget(name: "IoMTDaemonTests", dependencies: ["IoMTTestSupport", "IoMTDaemon", "IoMTCore", "IoMTStore", "IoMTIngest", "IoMTConfiguration",
+                                                           "IoMTDoctor", "IoMTAlerts", "IoMTLab", "IoMTSpirometry"], swiftSettings: strict),
+        // Whole processes against real peers (iomtd, iomtctl, iomt-lab, the DOM receiver, mosquitto, dbus-daemon): never the daemon module in process.
+        .testTarget(name: "IoMTEndToEndTests", dependencies: ["IoMTTestSupport", "IoMTCore", "IoMTStore", "IoMTControl", "IoMTHTTP", "IoMTLab", "IoMTDBus"],
+                    swiftSettings: strict),
     ]
 )

@@ -15,6 +15,11 @@ grep -q 'error:' /tmp/iomtd-build.log && { echo "build failed"; exit 1; }
 
 echo "== tests"
 export IOMT_BIN_DIR="$(swift build --show-bin-path)"
+# Every `swift test` phase runs under scripts/reap-descendants.py: when the phase ends, however it ends (a crashed
+# test process included), the daemons, simulators, dbus-daemons and brokers its tests started and left behind are
+# ended, so they do not load the machine for the next phase. The check proves the wrapper still does that.
+bash scripts/check-reap-descendants.sh
+reaped() { python3 scripts/reap-descendants.py "$@"; }
 # Suites that interrupt a real-time stream with a real fault — Debian's mosquitto restarted, a tmpfs filled under the
 # running daemon — and check what was stored in that window: on 2 shared cores, under the parallel pass, the fault
 # window can pass before the starved stream produced anything in it, so they run on their own afterwards.
@@ -25,12 +30,12 @@ export IOMT_BIN_DIR="$(swift build --show-bin-path)"
 # parallel pass); the reconnect delay moving onto the clock is what is left of that fix (issue 13).
 BROKER_SUITES="GatewayToBrokerTests MQTTBrokerEndToEndTests CollectorBrokerTests DegradedStoreEndToEndTests SerialReopenTests DeviceConnectionMockTests"
 skips=(); for suite in $BROKER_SUITES; do skips+=(--skip "$suite"); done
-swift test "${skips[@]}" 2>&1 | tee /tmp/iomtd-test.log | grep -vE '^(􀟈|◇|↳)' | grep -E '✘|passed|failed|error|Executed|Test run' | tail -60
+reaped swift test "${skips[@]}" 2>&1 | tee /tmp/iomtd-test.log | grep -vE '^(􀟈|◇|↳)' | grep -E '✘|passed|failed|error|Executed|Test run|reap-descendants|^  [0-9]+ ' | tail -60
 status=${PIPESTATUS[0]}
 if [ "$status" -ne 0 ]; then echo "== failures"; grep -E '✘|error:' /tmp/iomtd-test.log | head -80; exit "$status"; fi
 echo "== real-time fault suites, one at a time: $BROKER_SUITES"
 for suite in $BROKER_SUITES; do
-  swift test --skip-build --filter "$suite" 2>&1 | tee -a /tmp/iomtd-test.log | grep -vE '^(􀟈|◇|↳)' | grep -E '✘|Test run' | tail -20
+  reaped swift test --skip-build --filter "$suite" 2>&1 | tee -a /tmp/iomtd-test.log | grep -vE '^(􀟈|◇|↳)' | grep -E '✘|Test run|reap-descendants|^  [0-9]+ ' | tail -20
   status=${PIPESTATUS[0]}
   if [ "$status" -ne 0 ]; then echo "== failures ($suite)"; grep -E '✘|error:' /tmp/iomtd-test.log | tail -40; exit "$status"; fi
 done

@@ -51,7 +51,7 @@ extension Store {
         for pending in batch {
             var ids: [Int64] = []
             for event in pending.events {
-                ids.append(try insertAlertRow(event))
+                ids.append(try alertJournal.insertAlertRow(event))
                 if let observationId = event.observationId { try raiseDeliveryPriority(event.priority, forObservation: observationId) }
             }
             result.append(ids)

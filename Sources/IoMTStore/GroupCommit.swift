@@ -3,12 +3,35 @@ import IoMTCore
 /// One `append` call waiting for the transaction that will carry its rows.
 struct PendingAppend {
     let observations: [Observation]
-    /// Download marks committed with these rows (DeviceMarks.swift).
+    /// Download marks committed with these rows (Ledger/DeviceMarks.swift).
     var marks: [DeviceMarkUpdate] = []
     let continuation: CheckedContinuation<Result<[Int64], StoreError>, Never>
 }
 
+/// Per-transaction state of a group commit (or of a compaction pass): the readings' and the delivery rows' statements,
+/// the devices first stored and the readings stored held.
+struct AppendContext {
+    var readings: ReadingTable.InsertBatch
+    var queue: DeliveryQueue.QueueBatch
+}
+
 extension Store {
+    func makeAppendContext() throws(StoreError) -> AppendContext {
+        AppendContext(readings: try readingTable.makeInsertBatch(), queue: try deliveryQueue.makeQueueBatch())
+    }
+
+    /// Inserts one reading and its delivery rows; call inside a transaction. This is the one place a reading gets its
+    /// patient: a home hub's readings carry theirs; in clinic mode the binding at the reading's time decides. A reading
+    /// whose time is not trusted is never attributed by time. Without a patient its delivery rows are held, not queued.
+    func insertReading(_ observation: Observation, context: inout AppendContext) throws(StoreError) -> Int64 {
+        let attributable = observation.status.isDisjoint(with: StatusFlag.timeNotAttributable)
+        let patient = observation.patientId
+            ?? (attributable ? bindingBook.boundPatient(deviceKey: observation.device.key, at: observation.correctedTime) : nil)
+        let id = try readingTable.insert(observation, patient: patient, batch: &context.readings)
+        try deliveryQueue.enqueue(readingId: id, held: patient == nil, batch: &context.queue)
+        return id
+    }
+
     /// Appends observations; concurrent callers share one transaction (group commit). Returns row ids once committed.
     ///
     /// The first caller schedules a flush on the actor; callers that reach the actor before the flush
@@ -66,14 +89,14 @@ extension Store {
         do {
             outcome = .success(try connection.transaction { () throws(StoreError) -> [Int64] in
                 var context = try makeAppendContext()
-                defer { newDevices = context.newDevices; heldReadings = context.heldReadings }
+                defer { newDevices = context.readings.newDevices; heldReadings = context.queue.heldReadings }
                 var ids: [Int64] = []
                 ids.reserveCapacity(rows)
                 for pending in batch {
                     for observation in pending.observations {
                         ids.append(try insertReading(observation, context: &context))
                     }
-                    for mark in pending.marks { try writeMark(mark) }
+                    for mark in pending.marks { try deviceMarks.write(mark) }
                 }
                 alertIds = try insertWaitingAlerts(alertBatch)
                 try writeStagedEngineState()
@@ -88,8 +111,8 @@ extension Store {
         case let .success(ids):
             committedAppendTransactions += 1
             noteStorageAfterCommit(rows: rows)
-            for (identity, id) in newDevices { deviceIds[identity] = id; identities[id] = identity }
-            for destination in configuration.destinations { backlog[destination, default: 0] += rows - heldReadings }
+            readingTable.remember(newDevices: newDevices)
+            for destination in configuration.destinations { deliveryQueue.backlog[destination, default: 0] += rows - heldReadings }
             var offset = 0
             for pending in batch {
                 let count = pending.observations.count

@@ -35,12 +35,12 @@ enum Migrations {
                 alert_priority INTEGER
             );
             -- Indexes are kept to what the delivery loop and stats read: each one costs a write per reading.
-            -- state: 0 pending, 1 delivered, 2 quarantined. priority_rank copies readings.alert_priority
+            -- state: a DeliveryState (pending, delivered, quarantined; later duplicate and held). priority_rank copies readings.alert_priority
             -- (3 = none) so the pending index can order alert rows first without a join.
             CREATE TABLE delivery (
                 reading_id INTEGER NOT NULL REFERENCES readings(id) ON DELETE CASCADE,
                 destination TEXT NOT NULL,
-                state INTEGER NOT NULL DEFAULT 0,
+                state INTEGER NOT NULL DEFAULT \(DeliveryState.pending.rawValue),
                 priority_rank INTEGER NOT NULL DEFAULT 3,
                 attempts INTEGER NOT NULL DEFAULT 0,
                 last_error_kind TEXT,
@@ -48,9 +48,9 @@ enum Migrations {
                 delivered_ms INTEGER,
                 PRIMARY KEY (reading_id, destination)
             ) WITHOUT ROWID;
-            CREATE INDEX delivery_pending ON delivery(destination, priority_rank, reading_id) WHERE state = 0;
-            CREATE INDEX delivery_delivered ON delivery(destination, delivered_ms) WHERE state = 1;
-            CREATE INDEX delivery_quarantined ON delivery(destination, reading_id) WHERE state = 2;
+            CREATE INDEX delivery_pending ON delivery(destination, priority_rank, reading_id) WHERE state = \(DeliveryState.pending.rawValue);
+            CREATE INDEX delivery_delivered ON delivery(destination, delivered_ms) WHERE state = \(DeliveryState.delivered.rawValue);
+            CREATE INDEX delivery_quarantined ON delivery(destination, reading_id) WHERE state = \(DeliveryState.quarantined.rawValue);
             -- Survives pruning, so "last success" stays known after old rows go.
             CREATE TABLE destinations (
                 destination TEXT PRIMARY KEY,
@@ -181,8 +181,8 @@ enum Migrations {
                 PRIMARY KEY (destination, identifier)
             ) WITHOUT ROWID;
             CREATE INDEX delivery_ledger_age ON delivery_ledger(accepted_ms);
-            CREATE INDEX delivery_duplicate ON delivery(destination, delivered_ms) WHERE state = 3;
-            -- Quarantined rows put back in the queue (QuarantineRequeue.swift), so a daemon sees rows iomtctl requeued.
+            CREATE INDEX delivery_duplicate ON delivery(destination, delivered_ms) WHERE state = \(DeliveryState.duplicate.rawValue);
+            -- Quarantined rows put back in the queue (`requeueQuarantined`, Delivery/Store+Delivery.swift), so a daemon sees rows iomtctl requeued.
             CREATE TABLE delivery_requeues (
                 id INTEGER PRIMARY KEY,
                 destination TEXT NOT NULL,
@@ -306,9 +306,9 @@ enum Migrations {
         // forwarder with a message a binding had to recognise. Rows set aside that way become held (the text is the
         // one `Store.heldBackReason` had when this migration was written; the counters follow through their trigger).
         Migration(version: 19, sql: """
-            CREATE INDEX delivery_held ON delivery(destination, reading_id) WHERE state = 4;
-            UPDATE delivery SET state = 4, last_error_kind = NULL, last_error_message = NULL
-            WHERE state = 2 AND last_error_kind = 'quarantined'
+            CREATE INDEX delivery_held ON delivery(destination, reading_id) WHERE state = \(DeliveryState.held.rawValue);
+            UPDATE delivery SET state = \(DeliveryState.held.rawValue), last_error_kind = NULL, last_error_message = NULL
+            WHERE state = \(DeliveryState.quarantined.rawValue) AND last_error_kind = 'quarantined'
             AND last_error_message = 'no patient was bound to the device at the reading''s time; bind the device (iomtctl bind) to send it';
             """),
     ]

@@ -3,6 +3,13 @@ import IoMTCore
 
 /// The durable store. One actor owns the write connection; `append` returns only after the
 /// transaction holding its rows has committed (WAL, synchronous=FULL) — that is the acknowledgement.
+///
+/// `Store` is the façade: it opens, configures and migrates the file, runs the group commit, reopens after a failed
+/// start, and routes each call to the concern that owns its tables — `Readings/` (`ReadingTable`), `Delivery/`
+/// (`DeliveryQueue`), `Alerts/` (`AlertJournal`, `AlertEngineStateTable`), `Bindings/` (`BindingBook`), `Audit/`
+/// (`AuditTrail`), `Ledger/` (`DedupLedger`, `DeviceMarks`); `Retention/` prunes and relieves the disk bound. A call
+/// that spans concerns (a reading with its delivery rows, a binding moving rows between held and pending, a delivery
+/// with its ledger entries and audit) is one SQLite transaction opened here.
 public actor Store {
     /// Replaced once, by `reopen()`, when the store started as a stand-in (StoreReopen.swift).
     var connection: SQLiteConnection
@@ -18,23 +25,25 @@ public actor Store {
     /// Schema version after migrations.
     public var schemaVersion: Int { migratedVersion }
 
-    /// Pending rows per destination, kept exact (adjusted by rows actually changed) so `append` can refuse
-    /// without a query; `stats` refreshes it from `delivery_counts`, which also sees other connections' changes.
-    var backlog: [String: Int] = [:]
-    /// Device identity → devices.id, and back; only committed rows enter these caches.
-    var deviceIds: [DeviceIdentity: Int64] = [:]
-    var identities: [Int64: DeviceIdentity] = [:]
-    /// Clinic-mode bindings by device key, oldest first; changed only by bind/unbind on this actor, so a
-    /// reading is attributed with the bindings as they are when it commits.
-    var bindingCache: [String: [PatientBinding]] = [:]
+    // The concerns: each owns its tables' SQL and works on `connection` inside this actor's isolation; the store opens
+    // the transactions (one per call, or the group commit's) and routes the public API to them. Replaced together,
+    // with the connection, by `reopen()` (StoreReopen.swift).
+    var readingTable: ReadingTable
+    var deliveryQueue: DeliveryQueue
+    var bindingBook: BindingBook
+    var alertJournal: AlertJournal
+    var engineStateTable: AlertEngineStateTable
+    var auditTrail: AuditTrail
+    var dedupLedger: DedupLedger
+    var deviceMarks: DeviceMarks
 
     // Group commit state.
     var waiting: [PendingAppend] = []
     /// Alerts to store in the next group-commit transaction (AlertGroupCommit.swift).
     var waitingAlerts: [PendingAlerts] = []
-    /// The alert engine's latest state, written by the next group commit (AlertEngineState.swift).
+    /// The alert engine's latest state, written by the next group commit (Alerts/Store+AlertEngineState.swift).
     var stagedEngineState: StagedAlertEngineState?
-    /// Alert events decided since the last engine write, journalled with the next state (AlertEngineState.swift).
+    /// Alert events decided since the last engine write, journalled with the next state (Alerts/Store+AlertEngineState.swift).
     var stagedEngineEvents: [JournalledAlertEvent] = []
     var waitingRows = 0
     var flushScheduled = false
@@ -67,8 +76,8 @@ public actor Store {
         self.connection = connection
         self.configuration = configuration
         self.clock = clock
-        self.backlog = try Store.loadBacklog(connection)
-        self.bindingCache = try Store.loadBindingCache(connection)
+        (readingTable, deliveryQueue, bindingBook, alertJournal, engineStateTable, auditTrail, dedupLedger, deviceMarks) =
+            try Store.concerns(on: connection, configuration: configuration, clock: clock)
         self.pageSize = try connection.scalarInt("PRAGMA page_size") ?? 4096
         self.storageUsedBytes = try Store.usedBytes(connection)
         self.refusingForSpace = storageUsedBytes >= configuration.storage.maxBytes
@@ -76,13 +85,15 @@ public actor Store {
 
     /// A store on an already opened and migrated connection (the stand-in of StoreReopen.swift).
     init(connection: SQLiteConnection, version: Int, configuration: StoreConfiguration, clock: any WallClock,
-         standingInFor path: String, unavailable: StoreError) {
+         standingInFor path: String, unavailable: StoreError) throws(StoreError) {
         self.standInPath = path
         self.unavailableError = unavailable
         self.connection = connection
         self.migratedVersion = version
         self.configuration = configuration
         self.clock = clock
+        (readingTable, deliveryQueue, bindingBook, alertJournal, engineStateTable, auditTrail, dedupLedger, deviceMarks) =
+            try Store.concerns(on: connection, configuration: configuration, clock: clock)
     }
 
     /// Opens an existing store strictly read-only for inspection (`iomtctl status`): no migration, no pragma
@@ -99,7 +110,18 @@ public actor Store {
         self.connection = connection
         self.configuration = configuration
         self.clock = clock
-        self.backlog = try Store.loadBacklog(connection)
+        (readingTable, deliveryQueue, bindingBook, alertJournal, engineStateTable, auditTrail, dedupLedger, deviceMarks) =
+            try Store.concerns(on: connection, configuration: configuration, clock: clock)
+    }
+
+    /// The concerns on one connection, with their caches loaded from it (the order of `Store`'s properties).
+    static func concerns(on connection: SQLiteConnection, configuration: StoreConfiguration, clock: any WallClock) throws(StoreError)
+        -> (ReadingTable, DeliveryQueue, BindingBook, AlertJournal, AlertEngineStateTable, AuditTrail, DedupLedger, DeviceMarks) {
+        let readings = ReadingTable(connection: connection)
+        let delivery = try DeliveryQueue(connection: connection, readings: readings, destinations: configuration.destinations)
+        return (readings, delivery, try BindingBook(connection: connection, delivery: delivery), AlertJournal(connection: connection),
+                AlertEngineStateTable(connection: connection), AuditTrail(connection: connection), DedupLedger(connection: connection),
+                DeviceMarks(connection: connection, clock: clock))
     }
 
     /// Opens (creating when absent), configures and migrates the file at `path` for writing.
@@ -132,7 +154,7 @@ public actor Store {
     /// Largest per-destination backlog, counting rows queued for the next group commit.
     var undeliveredIncludingQueued: Int {
         guard !configuration.destinations.isEmpty else { return 0 }
-        return configuration.destinations.map { backlog[$0, default: 0] }.max()! + waitingRows
+        return configuration.destinations.map { deliveryQueue.backlog[$0, default: 0] }.max()! + waitingRows
     }
 
     /// PRAGMA integrity_check result ("ok" when healthy).

@@ -11,7 +11,7 @@ extension Store {
         let connection = try SQLiteConnection(path: ":memory:")
         let version = try Migrations.migrate(connection)
         try connection.execute("PRAGMA query_only=ON") // a write that slips past `unavailableError` still fails
-        self.init(connection: connection, version: version, configuration: configuration, clock: clock, standingInFor: path, unavailable: error)
+        try self.init(connection: connection, version: version, configuration: configuration, clock: clock, standingInFor: path, unavailable: error)
     }
 
     /// Opens the real file (a corrupt one is moved aside first, as at start) and makes it this store's.
@@ -25,19 +25,16 @@ extension Store {
         }
         let aside = try StoreIntegrity.moveAsideIfCorrupt(path: path, clock: clock)
         let (opened, version) = try Store.openWritable(path: path)
-        // The stand-in never committed a row, so nothing cached from it is kept.
-        let backlog = try Store.loadBacklog(opened)
-        let bindings = try Store.loadBindingCache(opened), used = try Store.usedBytes(opened)
+        // The stand-in never committed a row, so nothing cached from it is kept: the concerns start afresh on the file.
+        let concerns = try Store.concerns(on: opened, configuration: configuration, clock: clock)
+        let used = try Store.usedBytes(opened)
         let pages = try opened.scalarInt("PRAGMA page_size") ?? 4096
         connection = opened
         migratedVersion = version
-        self.backlog = backlog
+        (readingTable, deliveryQueue, bindingBook, alertJournal, engineStateTable, auditTrail, dedupLedger, deviceMarks) = concerns
         pageSize = pages
         commitsSinceStorageMeasurement = 0
         rowsSinceStorageMeasurement = 0
-        bindingCache = bindings
-        deviceIds = [:]
-        identities = [:]
         storageUsedBytes = used
         refusingForSpace = used >= configuration.storage.maxBytes
         unavailableError = nil

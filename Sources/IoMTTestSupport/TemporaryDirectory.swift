@@ -12,6 +12,13 @@ public final class TemporaryDirectory: Sendable {
 
     deinit { try? FileManager.default.removeItem(atPath: path) }
 
+    /// A fresh directory that is left in place: for what outlives the test's values (a child process's files, a mount point).
+    public static func persistent(_ prefix: String) throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("\(prefix)-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+
     public var url: URL { URL(fileURLWithPath: path) }
     /// The conventional store file inside it.
     public var database: String { path + "/store.sqlite" }

@@ -15,11 +15,7 @@ enum LabHarness {
         return repositoryRoot.appendingPathComponent(".build/debug")
     }()
 
-    static func temporaryDirectory(_ name: String) throws -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("iomt-e2e-\(name)-\(UUID().uuidString.prefix(8))")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        return url
-    }
+    static func temporaryDirectory(_ name: String) throws -> URL { try TemporaryDirectory.persistent("iomt-e2e-\(name)") }
 
     /// Starts an executable from the build with its output in `log`.
     static func launch(_ executable: String, _ arguments: [String], log: URL, environment: [String: String] = [:]) throws -> Process {
@@ -79,18 +75,7 @@ enum LabHarness {
     }
 
     /// An unused loopback TCP port.
-    static func freePort() -> UInt16 {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
-        return UInt16(bigEndian: address.sin_port)
-    }
+    static func freePort() -> UInt16 { LoopbackPort.unused() }
 
     static func httpGet(port: UInt16, path: String) async -> (Int, Data)? {
         guard let url = URL(string: "http://127.0.0.1:\(port)\(path)") else { return nil }

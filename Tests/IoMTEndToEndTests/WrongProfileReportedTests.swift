@@ -1,5 +1,5 @@
 import Foundation
-import IoMTDaemon
+import IoMTControl
 import Testing
 
 /// A port whose bytes never decode (here a spirometer's text reports read with the CMS50D+ oximeter profile) is
@@ -20,7 +20,7 @@ import Testing
         try lab.startDaemon()
         let key = "sn:contec-cms50d-plus:E2E-CMS50-1"
         let reported = await LabHarness.waitUntil(seconds: 90) {
-            await lab.devices().first { $0["key"] as? String == key }?["detail"] as? String == DeviceStatusBoard.wrongProfileSuspected
+            await lab.devices().first { $0["key"] as? String == key }?["detail"] as? String == DeviceStatus.wrongProfileSuspected
         }
         let listed = await lab.devices()
         #expect(reported, "\(listed)\n\(lab.logs())")

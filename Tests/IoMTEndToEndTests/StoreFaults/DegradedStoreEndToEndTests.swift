@@ -2,6 +2,7 @@ import Foundation
 import IoMTCore
 import IoMTLab
 import IoMTStore
+import IoMTTestSupport
 import Testing
 
 /// Issue 11.6 / 12.1 / 12.4 with the real iomtd, a simulated CMS50E on a pty repeating a desaturation (`dip`: 10 s at

@@ -1,6 +1,7 @@
 import Foundation
 import IoMTCore
 import IoMTStore
+import IoMTTestSupport
 import Testing
 
 /// Issue 11.6: a corrupt store at start is moved aside (kept) and a new one started, with a technical alarm,
