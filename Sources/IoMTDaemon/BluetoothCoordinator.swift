@@ -197,8 +197,8 @@ actor BluetoothCoordinator {
 
     /// The ble profile whose service a device advertises or resolved (first match in profile order).
     func profile(matching uuids: [String]) -> DeviceProfile? {
-        let services = Set(uuids.compactMap(GATTUUID.parse).map { GATTUUID.hex($0).lowercased() })
-        return profiles.first { profile in profile.match.bleServices.contains { services.contains($0.lowercased()) } }
+        let services = Set(uuids.compactMap(BluetoothUUID.init(parsing:)))
+        return profiles.first { profile in profile.match.bleServices.contains(where: services.contains) }
     }
 
     private func startPairedDevices(client: BlueZClient, adapter: BlueZAdapter) async {
@@ -226,7 +226,7 @@ actor BluetoothCoordinator {
         return (client, adapter)
     }
 
-    var healthServiceUUIDs: [String] { profiles.flatMap { $0.match.bleServices.compactMap(GATTUUID.parse).map(GATTUUID.full) } }
+    var healthServiceUUIDs: [String] { profiles.flatMap { $0.match.bleServices.map(\.description) } }
 
     func scan(milliseconds: Int64) async throws -> [BlueZDevice] {
         let (client, adapter) = try ready()

@@ -41,8 +41,9 @@ public enum TransportKind: String, Sendable, Hashable, Codable {
 public struct MatchRules: Sendable, Hashable {
     public var usb: [USBMatch]
     /// BLE: advertised 16-bit service UUIDs (e.g. "1810").
-    public var bleServices: [String]
-    public init(usb: [USBMatch] = [], bleServices: [String] = []) { self.usb = usb; self.bleServices = bleServices }
+    /// Advertised services (an assigned number or a 128-bit vendor UUID; compared as UUIDs, whatever the spelling).
+    public var bleServices: [BluetoothUUID]
+    public init(usb: [USBMatch] = [], bleServices: [BluetoothUUID] = []) { self.usb = usb; self.bleServices = bleServices }
 }
 
 public struct USBMatch: Sendable, Hashable {

@@ -95,10 +95,10 @@ struct ProfileValidator {
             if let items = array(services, at: "match.bleServices") {
                 for (index, item) in items.enumerated() {
                     let path = "match.bleServices[\(index)]"
-                    if let uuid = item.stringValue, Self.parseHex16(uuid) != nil {
-                        rules.bleServices.append(uuid.lowercased())
+                    if let uuid = item.stringValue.flatMap(BluetoothUUID.init(parsing:)) {
+                        rules.bleServices.append(uuid)
                     } else {
-                        issue(path, expected: "a 16-bit service UUID as 4 hex digits such as \"1822\"", found: item)
+                        issue(path, expected: "a service UUID: 4 hex digits for an assigned number such as \"1822\", or 128 bits as 8-4-4-4-12 hex digits such as \"6e400001-b5a3-f393-e0a9-e50e24dcca9e\"", found: item)
                     }
                 }
             }
@@ -111,7 +111,7 @@ struct ProfileValidator {
     private mutating func checkBluetoothMatch(_ match: MatchRules, document: JSONValue?) {
         if match.bleServices.isEmpty {
             issues.append(.init(file: file, field: "match.bleServices",
-                                expected: "at least one advertised 16-bit service UUID such as \"1810\" (transport is \"ble\")",
+                                expected: "at least one advertised service UUID such as \"1810\" (transport is \"ble\")",
                                 found: document?["bleServices"] == nil ? "nothing (the field is missing)" : "an empty array"))
         }
         if !match.usb.isEmpty {

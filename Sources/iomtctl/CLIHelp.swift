@@ -53,9 +53,11 @@ enum CLIHelp {
               --profiles-dir DIR  profiles directory (default $IOMT_PROFILES_DIR, /usr/share/iomtd/profiles, ./DeviceProfiles)
               --pretty            indent the JSON
               --characteristic UUID
-                                  Bluetooth profiles (ble-*) only: the GATT characteristic the bytes are one
-                                  value of, as 4 hex digits (e.g. 2A36 Intermediate Cuff Pressure, 2A34
-                                  Glucose Measurement Context, 2A49 a feature); default the profile's main
+                                  Bluetooth (GATT) profiles only: the characteristic the bytes are one
+                                  value of, as 4 hex digits for an assigned number (e.g. 2A36 Intermediate
+                                  Cuff Pressure, 2A34 Glucose Measurement Context, 2A49 a feature) or in
+                                  full for a vendor one (6e400003-b5a3-f393-e0a9-e50e24dcca9e; either
+                                  spelling of an assigned number works); default the profile's main
                                   measurement (2A35, 2A5E, 2A1C, 2A9D, 2A37, 2A18). A value the decoder
                                   rejects (truncated, wrong characteristic) exits 2 with the reason.
 

@@ -82,7 +82,7 @@ enum ProfilesCommand {
         for rule in profile.match.usb {
             print("  usb        \(Hex.word(rule.vendorId)):\(Hex.word(rule.productId))" + (rule.product.map { " product contains \"\($0)\"" } ?? ""))
         }
-        for service in profile.match.bleServices { print("  ble        service \(service)") }
+        for service in profile.match.bleServices { print("  ble        service \(service.shortText.lowercased())") }
         if let serial = profile.serial {
             print("  serial     \(serial.baudRate) \(serial.dataBits)\(serial.parity.rawValue.prefix(1).uppercased())\(serial.stopBits) flow \(serial.flowControl.rawValue)")
         }

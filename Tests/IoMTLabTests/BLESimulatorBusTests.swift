@@ -1,3 +1,4 @@
+import IoMTCore
 import IoMTDBus
 import IoMTLab
 import Synchronization
@@ -30,7 +31,7 @@ struct BLESimulatorBusTests {
 
         let managed = try await client.managedObjects(destination: peer, path: layout.application)
         let services = managed.compactMap { $0.value["org.bluez.GattService1"] }
-        #expect(Set(services.compactMap { $0["UUID"]?.stringValue }) == [BLEUUID.full(0x1810), BLEUUID.full(0x1805)])
+        #expect(Set(services.compactMap { $0["UUID"]?.stringValue }) == [BluetoothUUID(0x1810).description, BluetoothUUID(0x1805).description])
         let characteristics = managed.compactMapValues { $0[Self.characteristic] }
         #expect(characteristics.count == 4)
         for (path, properties) in characteristics {

@@ -41,7 +41,7 @@ public struct ContecOximeterBLEReader: DeviceReader {
             return write([ContecOximeterBLEProtocol.hello, ContecOximeterBLEProtocol.start])
         case let .value(characteristic, bytes):
             guard characteristic == ContecBLEFraming.notifyCharacteristic else {
-                return DeviceOutput(events: [.rejectedFrame(reason: "characteristic 0x\(GATTUUID.hex(characteristic)) is not one the Contec BLE oximeter notifies (FF02)")])
+                return DeviceOutput(events: [.rejectedFrame(reason: "characteristic \(characteristic.displayText) is not one the Contec BLE oximeter notifies (FF02)")])
             }
             return receive(bytes, at: time)
         case .tick:

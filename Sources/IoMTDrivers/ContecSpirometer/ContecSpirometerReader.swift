@@ -62,7 +62,7 @@ public struct ContecSpirometerReader: DeviceReader {
             return send(ContecSpirometerProtocol.start, awaiting: .started)
         case let .value(characteristic, bytes):
             guard characteristic == ContecSpirometerProtocol.answerCharacteristic else {
-                return DeviceOutput(events: [.rejectedFrame(reason: "characteristic 0x\(GATTUUID.hex(characteristic)) is not one the Contec spirometer notifies (FF02)")])
+                return DeviceOutput(events: [.rejectedFrame(reason: "characteristic \(characteristic.displayText) is not one the Contec spirometer notifies (FF02)")])
             }
             return receive(bytes, at: time)
         case .tick:

@@ -3,16 +3,6 @@ import IoMTCore
 /// What the BLE device simulator serves: one Bluetooth SIG health service (values replayed from
 /// Firmware-Fixtures) plus the Current Time Service, laid out as BlueZ GATT application objects.
 
-/// A 16-bit Bluetooth SIG UUID and its 128-bit form on the Bluetooth Base UUID (Core Vol 3 Part B §2.5.1).
-public enum BLEUUID {
-    public static func full(_ short: UInt16) -> String {
-        "0000" + Hex.word(short) + "-0000-1000-8000-00805f9b34fb"
-    }
-
-    /// "2A35" (the spelling of case.json and the profiles).
-    public static func hex4(_ short: UInt16) -> String { Hex.word(short, uppercase: true) }
-}
-
 /// Where a characteristic's values come from.
 public enum BLECharacteristicSource: Sendable, Hashable {
     /// Replayed from the fixture captures of this characteristic, in a loop, while a central is subscribed.
@@ -24,12 +14,12 @@ public enum BLECharacteristicSource: Sendable, Hashable {
 }
 
 public struct BLESimulatedCharacteristic: Sendable, Hashable {
-    public let uuid: UInt16
+    public let uuid: BluetoothUUID
     /// BlueZ GattCharacteristic1 Flags ("read", "write", "notify", "indicate", …).
     public let flags: [String]
     public let source: BLECharacteristicSource
 
-    public init(uuid: UInt16, flags: [String], source: BLECharacteristicSource) {
+    public init(uuid: BluetoothUUID, flags: [String], source: BLECharacteristicSource) {
         self.uuid = uuid; self.flags = flags; self.source = source
     }
 
@@ -39,7 +29,7 @@ public struct BLESimulatedCharacteristic: Sendable, Hashable {
 }
 
 public struct BLESimulatedService: Sendable, Hashable {
-    public let uuid: UInt16
+    public let uuid: BluetoothUUID
     public let characteristics: [BLESimulatedCharacteristic]
 }
 
@@ -50,7 +40,7 @@ public enum BLESimulatedDevice: String, Sendable, CaseIterable {
     /// Firmware-Fixtures/<folder> holds this device's captures; also the iomtd profile id.
     public var fixtureFolder: String { "ble-" + rawValue }
 
-    public var primaryService: UInt16 {
+    public var primaryService: BluetoothUUID {
         switch self {
         case .bloodPressure: 0x1810
         case .pulseOximeter: 0x1822
@@ -96,5 +86,5 @@ public enum BLESimulatedDevice: String, Sendable, CaseIterable {
     }
 
     public var characteristics: [BLESimulatedCharacteristic] { services.flatMap(\.characteristics) }
-    public var streamingCharacteristics: [UInt16] { characteristics.filter(\.streamsFixtures).map(\.uuid) }
+    public var streamingCharacteristics: [BluetoothUUID] { characteristics.filter(\.streamsFixtures).map(\.uuid) }
 }
