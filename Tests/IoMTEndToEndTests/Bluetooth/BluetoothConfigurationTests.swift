@@ -79,6 +79,42 @@ import Testing
         }
     }
 
+    /// A device with several health services names its address once and lists its profiles; one connection reads them all.
+    @Test func aDeviceWithSeveralServicesListsItsProfilesUnderOneAddress() throws {
+        let parsed = try DaemonConfiguration.parse(configuration(devices: """
+            [{"profile": ["ble-blood-pressure", "ble-pulse-oximeter"], "address": "00:11:22:33:44:55"}]
+            """), file: "iomtd.json")
+        #expect(parsed.bluetooth.devices.map(\.profileIds) == [["ble-blood-pressure", "ble-pulse-oximeter"]])
+        #expect(problems(devices: #"[{"profile": ["ble-blood-pressure", "ble-blood-pressure"], "address": "00:11:22:33:44:55"}]"#)
+                == #"/etc/iomtd/iomtd.json: devices[0].profile[1]: expected each profile listed once, found "ble-blood-pressure" again"#)
+        #expect(problems(devices: #"[{"profile": [], "address": "00:11:22:33:44:55"}]"#).contains("devices[0].profile: expected a ble-… profile id"))
+        // The same address in two entries is still a mistake: one entry, several profiles.
+        #expect(problems(devices: #"[{"profile": "ble-blood-pressure", "address": "00:11:22:33:44:55"}, {"profile": "ble-pulse-oximeter", "address": "00:11:22:33:44:55"}]"#)
+                == #"/etc/iomtd/iomtd.json: devices[1].address: expected an address listed once, found "00:11:22:33:44:55" again"#)
+    }
+
+    /// Only GATT profiles share a connection, and one device keeps one download mark: two RACP profiles are refused.
+    @Test func profilesThatCannotShareAConnectionAreRefused() throws {
+        let directory = try LabHarness.temporaryDirectory("multi-config")
+        let path = directory.appendingPathComponent("iomtd.json").path
+        try configuration(devices: """
+            [{"profile": ["ble-blood-pressure", "contec-cms50d-plus"], "address": "00:11:22:33:44:55"},
+             {"profile": ["ble-glucose", "ble-pulse-oximeter"], "address": "00:11:22:33:44:56"},
+             {"profile": ["ble-blood-pressure", "ble-no-such"], "address": "00:11:22:33:44:57"},
+             {"profile": ["ble-weight-scale", "ble-heart-rate"], "address": "00:11:22:33:44:58"}]
+            """).write(toFile: path, atomically: true, encoding: .utf8)
+        do {
+            _ = try GatewayDaemon.load(configPath: path)
+            Issue.record("profiles that cannot share a connection must be refused")
+        } catch {
+            let text = error.description
+            #expect(text.contains(#"devices[0].profile: profile contec-cms50d-plus: transport: expected "ble": only Bluetooth LE (GATT) profiles share one connection"#), "\(text)")
+            #expect(text.contains(#"devices[1].profile: profile ble-pulse-oximeter: profile: expected at most one profile that downloads stored records (RACP) per device"#), "\(text)")
+            #expect(text.contains(#"devices[2].profile[1]: expected one of ble-"#), "\(text)")
+            #expect(!text.contains("devices[3]"), "\(text)")
+        }
+    }
+
     /// `devices[]` mixes Bluetooth and serial entries: a serial entry's error names its own position in the file.
     @Test func aSerialDeviceAfterBluetoothOnesIsNamedByItsPositionInTheFile() throws {
         let directory = try LabHarness.temporaryDirectory("mixed-config")
