@@ -223,7 +223,7 @@ import Testing
         let profiles = try loader.load(directory: Repository.profilesDirectory)
         #expect(profiles.map(\.id) == ["ble-blood-pressure", "ble-glucose", "ble-health-thermometer", "ble-heart-rate", "ble-pulse-oximeter",
                                        "ble-weight-scale", "contec-cms50d-plus", "contec-cms50e", "contec-oximeter-ble", "contec-spirometer-ble",
-                                       "generic-spirometer-text-report",
+                                       "generic-spirometer-text-report", "jumper-jpd500f", "lepu-pc60fw", "nonin-3230",
                                        "nonin-9560-onyx2-format13", "nonin-serial-format2", "nonin-serial-format8"])
         let serial = profiles.filter { $0.transport == .serial }
         #expect(serial[0].serial == SerialSettings(baudRate: 19200, dataBits: 8, parity: .odd, stopBits: 1))
