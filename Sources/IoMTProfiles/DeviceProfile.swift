@@ -20,6 +20,8 @@ public struct DeviceProfile: Sendable, Hashable {
     public var quirks: Set<String>
     /// File the profile was loaded from (for error messages).
     public var sourcePath: String?
+    /// How well the device is supported (the support matrix); nil when the profile does not say.
+    public var support: DeviceSupport?
 
     public init(id: String, manufacturer: String, model: String, deviceClass: String, driver: String,
                 transport: TransportKind, match: MatchRules, serial: SerialSettings?,

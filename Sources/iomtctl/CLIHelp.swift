@@ -255,6 +255,7 @@ enum CLIHelp {
                    iomtctl profiles validate [DIR] [--json]
                    iomtctl profiles install FILE [--replace] [--socket PATH] [--json]
                    iomtctl profiles udev-rules [--profiles-dir DIR]
+                   iomtctl profiles matrix [--profiles-dir DIR]
 
             list        every profile: id, transport, device class, driver
             show ID     one profile: match rules (USB VID:PID, BLE services), serial settings, quirks, file;
@@ -266,6 +267,8 @@ enum CLIHelp {
                         An id already in use is refused (--replace updates a profile installed this way)
             udev-rules  the udev rules for every USB adapter the profiles name (Systemd/70-iomtd.rules):
                         group iomtd access and a stable /dev/iomt/usb-VID_PID-PORT link
+            matrix      the device support matrix as Markdown (docs/devices.md): model, transport, what is read,
+                        pairing, clock, history and the evidence behind each profile (its "support" block)
 
             Profiles come from --profiles-dir, $IOMT_PROFILES_DIR, /usr/share/iomtd/profiles, or ./DeviceProfiles,
             plus the installed ones in /var/lib/iomtd/profiles (unless --profiles-dir is given).
