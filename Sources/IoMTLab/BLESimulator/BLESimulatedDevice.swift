@@ -36,14 +36,17 @@ public struct BLESimulatedService: Sendable, Hashable {
 public enum BLESimulatedDevice: String, Sendable, CaseIterable {
     case bloodPressure = "blood-pressure"
     case pulseOximeter = "pulse-oximeter"
+    /// A vendor protocol: the Nonin 3230's proprietary continuous oximetry (128-bit service, no Current Time Service).
+    case nonin3230 = "nonin-3230"
 
     /// Firmware-Fixtures/<folder> holds this device's captures; also the iomtd profile id.
-    public var fixtureFolder: String { "ble-" + rawValue }
+    public var fixtureFolder: String { self == .nonin3230 ? rawValue : "ble-" + rawValue }
 
     public var primaryService: BluetoothUUID {
         switch self {
         case .bloodPressure: 0x1810
         case .pulseOximeter: 0x1822
+        case .nonin3230: Self.nonin3230Service
         }
     }
 
@@ -51,6 +54,7 @@ public enum BLESimulatedDevice: String, Sendable, CaseIterable {
         switch self {
         case .bloodPressure: "IoMT-Sim BPM"
         case .pulseOximeter: "IoMT-Sim PLX"
+        case .nonin3230: "Nonin3230_501000001" // the 3230 advertises "Nonin3230_<serial>"
         }
     }
 
@@ -68,6 +72,11 @@ public enum BLESimulatedDevice: String, Sendable, CaseIterable {
         BLESimulatedCharacteristic(uuid: 0x2A2B, flags: ["read", "write", "notify"], source: .currentTime),
     ])
 
+    /// Nonin Oximetry Service and its characteristics (Sources/IoMTDrivers/Nonin3230/README.md).
+    public static let nonin3230Service: BluetoothUUID = "46a970e0-0d5f-11e2-8b5e-0002a5d5c51b"
+    public static let nonin3230ContinuousOximetry: BluetoothUUID = "0aad7ea0-0d60-11e2-8e3c-0002a5d5c51b"
+    public static let nonin3230ControlPoint: BluetoothUUID = "1447af80-0d60-11e2-88b6-0002a5d5c51b"
+
     public var services: [BLESimulatedService] {
         switch self {
         case .bloodPressure:
@@ -82,6 +91,12 @@ public enum BLESimulatedDevice: String, Sendable, CaseIterable {
                 BLESimulatedCharacteristic(uuid: 0x2A5F, flags: ["notify"], source: .fixtures),
                 BLESimulatedCharacteristic(uuid: 0x2A60, flags: ["read"], source: .constant(Self.pulseOximeterFeatures)),
             ]), Self.currentTimeService]
+        case .nonin3230:
+            // The control point answers nothing here: iomtd's driver never writes it.
+            [BLESimulatedService(uuid: Self.nonin3230Service, characteristics: [
+                BLESimulatedCharacteristic(uuid: Self.nonin3230ContinuousOximetry, flags: ["notify"], source: .fixtures),
+                BLESimulatedCharacteristic(uuid: Self.nonin3230ControlPoint, flags: ["write"], source: .constant([])),
+            ])]
         }
     }
 
