@@ -150,7 +150,12 @@ extension DaemonConfiguration {
                 problems.append("\(configPath): devices[\(index)].profile: expected a ble or serial profile for a device with an address, \"\(profile.id)\" is \(profile.transport.rawValue)")
                 continue
             }
-            do { _ = try DriverRegistry.makeGATTSession(for: profile) } catch { problems.append("\(profile.sourcePath ?? profile.id): \(error)") }
+            // Any GATT reader: the SIG profiles' sessions and the vendor drivers (128-bit services) alike.
+            do {
+                if try DriverRegistry.makeReader(for: profile).needs.gattProfile == nil {
+                    problems.append("\(configPath): devices[\(index)].profile: expected a GATT driver for the ble profile \"\(profile.id)\", found the byte-stream driver \"\(profile.driver)\"")
+                }
+            } catch { problems.append("\(profile.sourcePath ?? profile.id): \(error)") }
         }
         return problems
     }

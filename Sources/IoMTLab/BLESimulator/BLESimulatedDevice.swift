@@ -54,7 +54,8 @@ public enum BLESimulatedDevice: String, Sendable, CaseIterable {
         switch self {
         case .bloodPressure: "IoMT-Sim BPM"
         case .pulseOximeter: "IoMT-Sim PLX"
-        case .nonin3230: "Nonin3230_501000001" // the 3230 advertises "Nonin3230_<serial>"
+        // The 3230 advertises "Nonin3230_<serial>"; with a 128-bit service UUID only a short name fits in 31 bytes.
+        case .nonin3230: "Nonin"
         }
     }
 

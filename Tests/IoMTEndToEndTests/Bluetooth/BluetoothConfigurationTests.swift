@@ -66,7 +66,9 @@ import Testing
         try configuration(devices: """
             [{"profile": "contec-cms50d-plus", "address": "00:11:22:33:44:55"},
              {"profile": "ble-no-such", "address": "00:11:22:33:44:56"},
-             {"profile": "ble-pulse-oximeter", "address": "00:11:22:33:44:57"}]
+             {"profile": "ble-pulse-oximeter", "address": "00:11:22:33:44:57"},
+             {"profile": "nonin-3230", "address": "00:11:22:33:44:58"},
+             {"profile": "contec-oximeter-ble", "address": "00:11:22:33:44:59"}]
             """).write(toFile: path, atomically: true, encoding: .utf8)
         do {
             _ = try GatewayDaemon.load(configPath: path)
@@ -76,6 +78,8 @@ import Testing
             #expect(!text.contains("devices[0]"), "a serial profile with an address is an SPP device: \(text)")
             #expect(text.contains(#"devices[1].profile: expected one of ble-"#) && text.contains(#"found "ble-no-such""#), "\(text)")
             #expect(!text.contains("devices[2]"), "\(text)")
+            // Vendor GATT drivers are Bluetooth LE devices too.
+            #expect(!text.contains("devices[3]") && !text.contains("devices[4]") && !text.contains("expected a GATT driver"), "\(text)")
         }
     }
 
