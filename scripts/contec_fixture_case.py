@@ -1,14 +1,16 @@
-"""Writes one Firmware-Fixtures case of a Contec BLE driver: one FF02 notification (capture.hex), case.json (profile,
+"""Writes one Firmware-Fixtures case of a Contec BLE driver: one notification (capture.hex; FF02 unless named), case.json (profile,
 characteristic, description, optional "rejectedContaining") and expected.json (the `iomtctl decode` contract).
-Shared by scripts/make-contec-spirometer-fixtures.py and scripts/make-contec-oximeter-ble-fixtures.py."""
+Shared by scripts/make-contec-spirometer-fixtures.py, scripts/make-contec-oximeter-ble-fixtures.py and
+scripts/make-live-oximeter-fixtures.py (other characteristics; `source` cites a real capture)."""
 import json, os
 
-def write_case(root, profile, name, description, capture, expected, rejected=None):
+def write_case(root, profile, name, description, capture, expected, rejected=None, characteristic="FF02", source=None):
     folder = os.path.join(root, name)
     os.makedirs(folder, exist_ok=True)
     with open(os.path.join(folder, "capture.hex"), "w") as f:
         f.write(" ".join("%02x" % b for b in capture) + "\n")
-    case = {"profile": profile, "characteristic": "FF02", "description": description}
+    case = {"profile": profile, "characteristic": characteristic, "description": description}
+    if source: case["source"] = source
     if rejected: case["rejectedContaining"] = rejected
     with open(os.path.join(folder, "case.json"), "w") as f:
         json.dump(case, f, indent=2); f.write("\n")

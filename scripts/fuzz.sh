@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Fuzzes the CMS50 and Nonin framers/decoders, the text-report parser, the profile parser, the six
-# Bluetooth GATT health-profile decoders (GATT*), the Contec BLE spirometer and oximeter readers (ContecSpirometer, ContecOximeterBLE), the D-Bus message unmarshaller and the HTTP response path
+# Bluetooth GATT health-profile decoders (GATT*), the Contec BLE spirometer and oximeter readers (ContecSpirometer, ContecOximeterBLE), the vendor live oximeters (LepuPC60FW, JumperJPD500F, Nonin3230), the D-Bus message unmarshaller and the HTTP response path
 # (Retry-After, transaction-response JSON, OAuth2 token response: HTTPResponse) with libFuzzer.
 # usage: scripts/fuzz.sh [seconds-per-target] [target...]   (default 60 s, all targets)
 # Builds with swiftc directly (no SwiftPM): the library modules the targets need, then each
@@ -14,7 +14,7 @@ shift || true
 targets=("$@")
 [ ${#targets[@]} -eq 0 ] && targets=(CMS50LegacyFramer CMS50V46Framer NoninFormat2Framer NoninFormat8Framer NoninFormat13Framer TextReportFramer ProfileParser
                                  GATTBloodPressure GATTPulseOximeter GATTHealthThermometer GATTWeightScale GATTHeartRate GATTGlucose DBusUnmarshaller
-                                 HTTPResponse ContecSpirometer ContecOximeterBLE)
+                                 HTTPResponse ContecSpirometer ContecOximeterBLE LepuPC60FW JumperJPD500F Nonin3230)
 
 SWIFTC="${SWIFTC:-swiftc}"
 out="fuzz-out"
@@ -75,6 +75,15 @@ seed_corpus() { # target corpus-dir
         ContecOximeterBLE) # each fixture notification, eight times, behind control bytes (notification size, spacing)
             for capture in Firmware-Fixtures/contec-oximeter-ble/*/capture.hex; do
                 for control in 07 27 e7; do
+                    { printf "\\x$control"; for _ in 1 2 3 4 5 6 7 8; do xxd -r -p "$capture"; done
+                    } > "$2/seed-$control-$(basename "$(dirname "$capture")")" 2>/dev/null || true
+                done
+            done ;;
+        LepuPC60FW|JumperJPD500F|Nonin3230) # each fixture notification, eight times, behind control bytes (notification size, spacing)
+            local folder
+            case "$1" in LepuPC60FW) folder=lepu-pc60fw ;; JumperJPD500F) folder=jumper-jpd500f ;; Nonin3230) folder=nonin-3230 ;; esac
+            for capture in Firmware-Fixtures/"$folder"/*/capture.hex; do
+                for control in 09 1f e3; do
                     { printf "\\x$control"; for _ in 1 2 3 4 5 6 7 8; do xxd -r -p "$capture"; done
                     } > "$2/seed-$control-$(basename "$(dirname "$capture")")" 2>/dev/null || true
                 done

@@ -31,7 +31,7 @@ extension BLEDeviceConnection {
         }
         var downloading = false
         for write in hand(.linkUp).output.writes {
-            guard let target = plan.writable[write.characteristic] else { continue } // e.g. no RACP: no stored records
+            guard let target = plan.target(of: write) else { continue } // e.g. no RACP: no stored records
             try await writeValue(target, write.value)
             downloading = true
         }
@@ -44,7 +44,7 @@ extension BLEDeviceConnection {
     /// deferred clock set once the memory download is complete.
     func follow(_ output: DeviceOutput, plan: GATTConnectionPlan) async throws {
         for write in output.writes {
-            guard let target = plan.writable[write.characteristic] else { continue }
+            guard let target = plan.target(of: write) else { continue }
             try await writeValue(target, write.value)
         }
         if output.transferComplete, let writable = pendingClockSet {

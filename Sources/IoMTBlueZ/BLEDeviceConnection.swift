@@ -78,7 +78,8 @@ public actor BLEDeviceConnection {
                                                                 policy: .refuseNewestAndMark, lossMarker: { .lost(events: $0) })
     }
 
-    private var serviceUUIDs: [String] { [GATTUUID.full(profile.service)] }
+    /// Discovery is filtered to the first (advertised) service.
+    private var serviceUUIDs: [String] { [profile.service.description] }
 
     /// Runs until `stop()` or until BlueZ goes away (the bus connection ends). Returns why it ended.
     public func run() async -> String {
@@ -146,7 +147,7 @@ public actor BLEDeviceConnection {
     private func oneLink() async -> LinkFailure {
         // 1. The device object must exist; BlueZ forgets unpaired devices some time after discovery stops.
         if await client.objects.device(at: devicePath) == nil {
-            sink.yield(.state(.searching, detail: "discovering (service \(GATTUUID.hex(profile.service)))"))
+            sink.yield(.state(.searching, detail: "discovering (service \(profile.service.shortText))"))
             do { try await client.acquireDiscovery(adapter: adapter.path, serviceUUIDs: serviceUUIDs) } catch {
                 return .call(BlueZRecovery.classify(error))
             }
@@ -230,7 +231,7 @@ public actor BLEDeviceConnection {
             return .staleGATTCache(problem)
         } catch { return .call(BlueZRecovery.classify(error)) }
         if !plan.skipped.isEmpty {
-            Log.debug("\(address): optional characteristics absent: \(plan.skipped.map { GATTUUID.hex($0) }.joined(separator: ", "))", "bluetooth")
+            Log.debug("\(address): optional characteristics absent: \(plan.skipped.map(\.shortText).joined(separator: ", "))", "bluetooth")
         }
 
         // 6. Reads, clock, subscriptions, writes — the RACP request from the mark the store holds.

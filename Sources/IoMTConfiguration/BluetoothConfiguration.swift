@@ -23,7 +23,10 @@ extension DaemonConfiguration {
         public init() {}
 
         public struct Device: Sendable, Hashable {
-            public var profileId: String
+            /// The profiles the device is read through, on one connection (several for a device with several health
+            /// services); the first names the device.
+            public var profileIds: [String]
+            public var profileId: String { profileIds[0] }
             /// "AA:BB:CC:DD:EE:FF", upper-case.
             public var address: String
             /// What the agent answers if the device asks while (re)pairing.
@@ -65,7 +68,7 @@ extension DaemonConfiguration {
         for (index, item) in (root["devices"]?.arrayValue ?? []).enumerated() where isBluetoothDevice(item) {
             let path = "devices[\(index)]"
             r.checkKnownKeys(item, path: path, allowed: ["profile", "address", "passkey", "pin"])
-            let profile = r.string(item, "profile", path: path, required: true, expected: "a ble-… profile id from the profiles directory")
+            let profiles = bluetoothProfileIds(item, path: path, &r)
             let text = r.string(item, "address", path: path, required: true, expected: "a Bluetooth address such as AA:BB:CC:DD:EE:FF")
             let address = text.flatMap(BluetoothAddress.normalised)
             if let text, address == nil {
@@ -83,12 +86,34 @@ extension DaemonConfiguration {
             let pin = r.string(item, "pin", path: path, required: false, expected: "a PIN of 1 to 16 characters")
             if let pin, pin.count > 16 { r.fail(path + ".pin", expected: "a PIN of 1 to 16 characters", foundText: "\(pin.count) characters") }
             if passkey != nil, pin != nil { r.fail(path, expected: "passkey or pin, not both", foundText: "both") }
-            if let profile, let address {
-                bluetooth.devices.append(Bluetooth.Device(profileId: profile, address: address, passkey: passkey, pin: pin, index: index))
+            if let profiles, let address {
+                bluetooth.devices.append(Bluetooth.Device(profileIds: profiles, address: address, passkey: passkey, pin: pin, index: index))
             }
         }
         if !bluetooth.devices.isEmpty { bluetooth.enabled = true }
         return bluetooth
+    }
+
+    /// `profile`: one profile id, or an array of them for a device with several services read on one connection.
+    static func bluetoothProfileIds(_ item: JSONValue, path: String, _ r: inout JSONFieldReader) -> [String]? {
+        let expected = "a ble-… profile id from the profiles directory, or an array of them for a device with several services"
+        guard let list = item["profile"]?.arrayValue else {
+            return r.string(item, "profile", path: path, required: true, expected: expected).map { [$0] }
+        }
+        var ids: [String] = []
+        for (index, entry) in list.enumerated() {
+            guard let id = entry.stringValue, !id.isEmpty else {
+                r.fail("\(path).profile[\(index)]", expected: "a ble-… profile id", found: entry)
+                return nil
+            }
+            if ids.contains(id) {
+                r.fail("\(path).profile[\(index)]", expected: "each profile listed once", foundText: "\"\(id)\" again")
+                return nil
+            }
+            ids.append(id)
+        }
+        guard !ids.isEmpty else { r.fail(path + ".profile", expected: expected, foundText: "an empty array"); return nil }
+        return ids
     }
 
     /// Cross-checks Bluetooth devices against the loaded profiles: transport "ble" with a GATT driver, or "serial" with a
@@ -98,9 +123,22 @@ extension DaemonConfiguration {
         let devices = configuration.bluetooth.devices
         for device in devices {
             let index = device.index
-            guard let profile = profiles.first(where: { $0.id == device.profileId }) else {
-                let ble = profiles.filter { $0.transport == .ble }.map(\.id)
-                problems.append("\(configPath): devices[\(index)].profile: expected one of \(ble.joined(separator: ", ")), found \"\(device.profileId)\"")
+            var found: [DeviceProfile] = []
+            for (position, id) in device.profileIds.enumerated() {
+                guard let profile = profiles.first(where: { $0.id == id }) else {
+                    let ble = profiles.filter { $0.transport == .ble }.map(\.id)
+                    let field = device.profileIds.count > 1 ? "profile[\(position)]" : "profile"
+                    problems.append("\(configPath): devices[\(index)].\(field): expected one of \(ble.joined(separator: ", ")), found \"\(id)\"")
+                    continue
+                }
+                found.append(profile)
+            }
+            guard found.count == device.profileIds.count, let profile = found.first else { continue }
+            if found.count > 1 {
+                // Several profiles share one BLE connection; only GATT profiles can (DriverRegistry.makeReader(for:) says why not).
+                do { _ = try DriverRegistry.makeReader(for: found) } catch {
+                    problems.append("\(configPath): devices[\(index)].profile: \(error)")
+                }
                 continue
             }
             if profile.transport == .serial {
@@ -112,7 +150,12 @@ extension DaemonConfiguration {
                 problems.append("\(configPath): devices[\(index)].profile: expected a ble or serial profile for a device with an address, \"\(profile.id)\" is \(profile.transport.rawValue)")
                 continue
             }
-            do { _ = try DriverRegistry.makeGATTSession(for: profile) } catch { problems.append("\(profile.sourcePath ?? profile.id): \(error)") }
+            // Any GATT reader: the SIG profiles' sessions and the vendor drivers (128-bit services) alike.
+            do {
+                if try DriverRegistry.makeReader(for: profile).needs.gattProfile == nil {
+                    problems.append("\(configPath): devices[\(index)].profile: expected a GATT driver for the ble profile \"\(profile.id)\", found the byte-stream driver \"\(profile.driver)\"")
+                }
+            } catch { problems.append("\(profile.sourcePath ?? profile.id): \(error)") }
         }
         return problems
     }

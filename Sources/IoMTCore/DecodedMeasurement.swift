@@ -14,6 +14,9 @@ public struct DecodedMeasurement: Sendable, Hashable {
     public var takenAt: Instant?
     /// The frame(s) this measurement came from.
     public var rawFrame: [UInt8]
+    /// The profile that decoded it, when a device is read through several on one connection (`MultiServiceReader`);
+    /// nil: the device's own profile.
+    public var sourceProfileId: String?
 
     public init(type: MeasurementType, value: DecimalValue?, unit: String? = nil, components: [ObservationComponent] = [],
                 status: MeasurementStatus = [], deviceTime: CivilTime? = nil, takenAt: Instant? = nil, rawFrame: [UInt8]) {

@@ -22,10 +22,15 @@ final class BLEDeviceRunner: Sendable {
     private let utcOffsetMinutes: Int
     private let synchronisation: any GatewayClockSynchronisation
 
-    init(address: String, profile: DeviceProfile, client: BlueZClient, adapter: BlueZAdapter, settings: DaemonConfiguration.Bluetooth,
+    /// `profiles`: one, or several read on one connection (a device with several health services; the first names it).
+    init(address: String, profiles: [DeviceProfile], client: BlueZClient, adapter: BlueZAdapter, settings: DaemonConfiguration.Bluetooth,
          patientId: String?, pipeline: IngestPipeline, board: DeviceStatusBoard, synchronisation: any GatewayClockSynchronisation,
          clock: any SchedulingClock) throws(DriverConfigurationError) {
-        let reader = try DriverRegistry.makeReader(for: profile)
+        let reader = try DriverRegistry.makeReader(for: profiles)
+        let profile = profiles[0]
+        let memberIdentities = profiles.count > 1 ? Dictionary(profiles.map {
+            ($0.id, DeviceIdentity(profileId: $0.id, manufacturer: $0.manufacturer, model: $0.model, bluetoothAddress: address))
+        }, uniquingKeysWith: { first, _ in first }) : [:]
         var connectionSettings = BLEDeviceConnection.Settings()
         connectionSettings.setDeviceClock = settings.setDeviceClock
         connectionSettings.deviceUTCOffsetMinutes = settings.deviceUTCOffsetMinutes
@@ -49,12 +54,13 @@ final class BLEDeviceRunner: Sendable {
         self.identity = identity
         self.address = address
         self.patientId = patientId; self.pipeline = pipeline; self.board = board; self.clock = clock
-        ingest = DeviceIngest(identity: identity, patientId: patientId, pipeline: pipeline, board: board, category: "bluetooth", rejectionsAreRoutine: false)
+        ingest = DeviceIngest(identity: identity, patientId: patientId, pipeline: pipeline, board: board, category: "bluetooth", rejectionsAreRoutine: false,
+                              memberIdentities: memberIdentities)
         self.synchronisation = synchronisation
         utcOffsetMinutes = settings.deviceUTCOffsetMinutes
         // Registered once: a runner started again after BlueZ came back keeps the device's reading count.
         if board.entry(identity.key) == nil {
-            board.register(key: identity.key, profileId: profile.id, transport: "ble", address: address, at: clock.now())
+            board.register(key: identity.key, profileId: profiles.map(\.id).joined(separator: "+"), transport: "ble", address: address, at: clock.now())
         }
     }
 

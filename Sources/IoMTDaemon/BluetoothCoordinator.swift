@@ -42,7 +42,7 @@ actor BluetoothCoordinator {
         for device in settings.devices {
             guard let profile = self.profiles.first(where: { $0.id == device.profileId }) else { continue }
             let key = DeviceIdentity(profileId: profile.id, manufacturer: profile.manufacturer, model: profile.model, bluetoothAddress: device.address).key
-            board.register(key: key, profileId: profile.id, transport: "ble", address: device.address, at: clock.now())
+            board.register(key: key, profileId: device.profileIds.joined(separator: "+"), transport: "ble", address: device.address, at: clock.now())
         }
     }
 
@@ -110,8 +110,8 @@ actor BluetoothCoordinator {
         unavailableReported = false
         Log.notice("Bluetooth: adapter \(adapter.name) (\(adapter.address)), \(settings.devices.count) configured BLE device(s)", "bluetooth")
         for device in settings.devices {
-            guard let profile = profiles.first(where: { $0.id == device.profileId }) else { continue }
-            start(address: device.address, profile: profile, client: client, adapter: adapter)
+            guard let configured = profiles(of: device) else { continue }
+            start(address: device.address, profiles: configured, client: client, adapter: adapter)
         }
         while !stopped, await client.endReason == nil {
             if settings.autoConnectPaired { await startPairedDevices(client: client, adapter: adapter) }
@@ -169,14 +169,21 @@ actor BluetoothCoordinator {
         adapter = nil
     }
 
-    private func start(address: String, profile: DeviceProfile, client: BlueZClient, adapter: BlueZAdapter) {
+    /// The ble profiles a configured device is read through; nil when one is not loaded (a serial SPP device).
+    private func profiles(of device: DaemonConfiguration.Bluetooth.Device) -> [DeviceProfile]? {
+        let found = device.profileIds.compactMap { id in profiles.first { $0.id == id } }
+        return found.count == device.profileIds.count ? found : nil
+    }
+
+    private func start(address: String, profiles: [DeviceProfile], client: BlueZClient, adapter: BlueZAdapter) {
+        let ids = profiles.map(\.id).joined(separator: " + ")
         guard runners[address] == nil, !stopped else { return }
         let runner: BLEDeviceRunner
         do {
-            runner = try BLEDeviceRunner(address: address, profile: profile, client: client, adapter: adapter, settings: settings,
+            runner = try BLEDeviceRunner(address: address, profiles: profiles, client: client, adapter: adapter, settings: settings,
                                          patientId: patientId, pipeline: pipeline, board: board, synchronisation: synchronisation, clock: clock)
         } catch {
-            Log.error("\(address): cannot read with profile \(profile.id): \(error)", "bluetooth")
+            Log.error("\(address): cannot read with profile \(ids): \(error)", "bluetooth")
             return
         }
         runners[address] = (runner, Task {
@@ -184,7 +191,7 @@ actor BluetoothCoordinator {
             await self.runnerEnded(address, runner, reason: reason)
             return reason
         })
-        Log.info("\(address): reading as \(profile.id)", "bluetooth")
+        Log.info("\(address): reading as \(ids)", "bluetooth")
     }
 
     /// A runner ends by itself only when BlueZ went away: end the whole session, so the coordinator
@@ -197,14 +204,14 @@ actor BluetoothCoordinator {
 
     /// The ble profile whose service a device advertises or resolved (first match in profile order).
     func profile(matching uuids: [String]) -> DeviceProfile? {
-        let services = Set(uuids.compactMap(GATTUUID.parse).map { GATTUUID.hex($0).lowercased() })
-        return profiles.first { profile in profile.match.bleServices.contains { services.contains($0.lowercased()) } }
+        let services = Set(uuids.compactMap(BluetoothUUID.init(parsing:)))
+        return profiles.first { profile in profile.match.bleServices.contains(where: services.contains) }
     }
 
     private func startPairedDevices(client: BlueZClient, adapter: BlueZAdapter) async {
         for device in await client.objects.devices where device.adapter == adapter.path && device.paired && device.trusted {
             guard runners[device.address.uppercased()] == nil, let profile = profile(matching: device.uuids) else { continue }
-            start(address: device.address.uppercased(), profile: profile, client: client, adapter: adapter)
+            start(address: device.address.uppercased(), profiles: [profile], client: client, adapter: adapter)
         }
     }
 
@@ -226,7 +233,7 @@ actor BluetoothCoordinator {
         return (client, adapter)
     }
 
-    var healthServiceUUIDs: [String] { profiles.flatMap { $0.match.bleServices.compactMap(GATTUUID.parse).map(GATTUUID.full) } }
+    var healthServiceUUIDs: [String] { profiles.flatMap { $0.match.bleServices.map(\.description) } }
 
     func scan(milliseconds: Int64) async throws -> [BlueZDevice] {
         let (client, adapter) = try ready()
@@ -249,9 +256,8 @@ actor BluetoothCoordinator {
         }
         try await client.forget(address: address, adapter: adapter)
         // A device in devices[] is still wanted: it is discovered and connected afresh.
-        if let configured = settings.devices.first(where: { $0.address == address }),
-           let profile = profiles.first(where: { $0.id == configured.profileId }) {
-            start(address: address, profile: profile, client: client, adapter: adapter)
+        if let configured = settings.devices.first(where: { $0.address == address }), let wanted = profiles(of: configured) {
+            start(address: address, profiles: wanted, client: client, adapter: adapter)
         }
     }
 }

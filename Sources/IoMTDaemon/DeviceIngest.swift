@@ -17,6 +17,9 @@ struct DeviceIngest: Sendable {
     /// A byte stream's rejected frames are routine (line noise, a torn frame at start): logged at debug level. A
     /// rejected Bluetooth value is not (it arrived whole): a warning.
     let rejectionsAreRoutine: Bool
+    /// A device read through several profiles: the identity under each profile id (same address, so the same device
+    /// key); a measurement is stored under the profile that decoded it (`DecodedMeasurement.sourceProfileId`).
+    var memberIdentities: [String: DeviceIdentity] = [:]
 
     /// Stores the output's readings (and its record mark unless `withMark` is false); false when the store refused
     /// them now (they wait in memory; a mark is then not written, so the device is asked again from the stored one).
@@ -26,7 +29,7 @@ struct DeviceIngest: Sendable {
         let marks = withMark ? output.recordMark.map { [DeviceMarkUpdate(deviceKey: identity.key, mark: $0)] } ?? [] : []
         guard !output.measurements.isEmpty || !marks.isEmpty else { return true }
         let observations = output.measurements.map {
-            normaliser.normalise($0, device: identity, patientId: patientId, receivedAt: receivedAt, sequenceNumber: output.sequenceNumber)
+            normaliser.normalise($0, device: $0.sourceProfileId.flatMap { memberIdentities[$0] } ?? identity, patientId: patientId, receivedAt: receivedAt, sequenceNumber: output.sequenceNumber)
         }
         for held in observations where held.status.contains(.timeUntrusted) {
             Log.warning("\(identity.key): \(held.type.mdcRefId) reading held: its time (\(held.correctedTime.iso8601)) is not trustworthy", category)

@@ -28,8 +28,8 @@ public enum DeviceInput: Sendable, Hashable {
     case linkUp
     /// Bytes as read from a byte stream (serial, RFCOMM), in any chunking (torn frames are reassembled).
     case bytes([UInt8])
-    /// One characteristic value: read once, notified or indicated (16-bit SIG UUID).
-    case value(characteristic: UInt16, bytes: [UInt8])
+    /// One characteristic value: read once, notified or indicated (an assigned number or a 128-bit vendor UUID).
+    case value(characteristic: BluetoothUUID, bytes: [UInt8])
     /// About once a second: keep-alives, timeouts, reporting-window boundaries.
     case tick
     /// The link ended (closed, unplugged, disconnected): emit what a window holds.
@@ -115,7 +115,7 @@ extension ByteStreamDriver {
         case .tick: tick(at: time)
         case .linkDown: finish(at: time)
         case let .value(characteristic, _):
-            DeviceOutput(events: [.rejectedFrame(reason: "a characteristic value (0x\(GATTUUID.hex(characteristic))) for a byte-stream driver")])
+            DeviceOutput(events: [.rejectedFrame(reason: "a characteristic value (\(characteristic.displayText)) for a byte-stream driver")])
         }
     }
 }

@@ -20,6 +20,8 @@ public struct DeviceProfile: Sendable, Hashable {
     public var quirks: Set<String>
     /// File the profile was loaded from (for error messages).
     public var sourcePath: String?
+    /// How well the device is supported (the support matrix); nil when the profile does not say.
+    public var support: DeviceSupport?
 
     public init(id: String, manufacturer: String, model: String, deviceClass: String, driver: String,
                 transport: TransportKind, match: MatchRules, serial: SerialSettings?,
@@ -41,8 +43,9 @@ public enum TransportKind: String, Sendable, Hashable, Codable {
 public struct MatchRules: Sendable, Hashable {
     public var usb: [USBMatch]
     /// BLE: advertised 16-bit service UUIDs (e.g. "1810").
-    public var bleServices: [String]
-    public init(usb: [USBMatch] = [], bleServices: [String] = []) { self.usb = usb; self.bleServices = bleServices }
+    /// Advertised services (an assigned number or a 128-bit vendor UUID; compared as UUIDs, whatever the spelling).
+    public var bleServices: [BluetoothUUID]
+    public init(usb: [USBMatch] = [], bleServices: [BluetoothUUID] = []) { self.usb = usb; self.bleServices = bleServices }
 }
 
 public struct USBMatch: Sendable, Hashable {

@@ -1,3 +1,5 @@
+import IoMTCore
+
 /// The loaded profiles, for lookup by id and for recognising a plugged-in device.
 public struct ProfileCatalog: Sendable {
     public let profiles: [DeviceProfile]
@@ -36,8 +38,8 @@ public struct ProfileCatalog: Sendable {
     }
 
     /// Profiles advertising one of the given 16-bit BLE service UUIDs (hex, case-insensitive).
-    public func matches(bleServices: [String]) -> [DeviceProfile] {
-        let wanted = Set(bleServices.map { $0.lowercased() })
-        return profiles.filter { profile in profile.match.bleServices.contains { wanted.contains($0.lowercased()) } }
+    public func matches(bleServices: [BluetoothUUID]) -> [DeviceProfile] {
+        let wanted = Set(bleServices)
+        return profiles.filter { profile in profile.match.bleServices.contains(where: wanted.contains) }
     }
 }

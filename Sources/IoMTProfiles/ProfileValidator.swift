@@ -12,7 +12,7 @@ struct ProfileValidator {
     }
 
     static let topLevelFields = ["id", "schemaVersion", "manufacturer", "model", "deviceClass", "driver", "transport",
-                                 "match", "serial", "driverOptions", "quirks", "notes"]
+                                 "match", "serial", "driverOptions", "quirks", "notes", "support"]
     static let matchFields = ["usb", "bleServices"]
     static let usbFields = ["vendorId", "productId", "product"]
     static let serialFields = ["baudRate", "dataBits", "parity", "stopBits", "flowControl"]
@@ -52,10 +52,29 @@ struct ProfileValidator {
         let quirks = quirkNames(root["quirks"])
         if let notes = root["notes"], notes.stringValue == nil { issue("notes", expected: "a string", found: notes) }
 
+        let support = root["support"].flatMap { deviceSupport($0) }
+
         guard let id, let manufacturer, let model, let deviceClass, let driver, let transport, let match else { return nil }
-        return DeviceProfile(id: id, manufacturer: manufacturer, model: model, deviceClass: deviceClass, driver: driver,
-                             transport: transport, match: match, serial: serial, driverOptions: options,
-                             quirks: quirks, sourcePath: file)
+        var profile = DeviceProfile(id: id, manufacturer: manufacturer, model: model, deviceClass: deviceClass, driver: driver,
+                                    transport: transport, match: match, serial: serial, driverOptions: options,
+                                    quirks: quirks, sourcePath: file)
+        profile.support = support
+        return profile
+    }
+
+    /// `support`: every field a non-empty string, `evidence` one of the kinds.
+    private mutating func deviceSupport(_ value: JSONValue) -> DeviceSupport? {
+        guard let members = object(value, at: "support", allowed: DeviceSupport.fields) else { return nil }
+        let fields = Dictionary(members, uniquingKeysWith: { first, _ in first })
+        let texts = DeviceSupport.fields.dropLast().map { text(fields[$0], at: "support." + $0) }
+        let kinds = DeviceSupport.Evidence.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", ")
+        var evidence: DeviceSupport.Evidence?
+        if let item = fields["evidence"] {
+            evidence = item.stringValue.flatMap(DeviceSupport.Evidence.init(rawValue:))
+            if evidence == nil { issue("support.evidence", expected: "one of \(kinds)", found: item) }
+        } else { missing("support.evidence", expected: "one of \(kinds)") }
+        guard let reads = texts[0], let pairing = texts[1], let clock = texts[2], let history = texts[3], let evidence else { return nil }
+        return DeviceSupport(reads: reads, pairing: pairing, clock: clock, history: history, evidence: evidence)
     }
 
     // MARK: Fields
@@ -95,10 +114,10 @@ struct ProfileValidator {
             if let items = array(services, at: "match.bleServices") {
                 for (index, item) in items.enumerated() {
                     let path = "match.bleServices[\(index)]"
-                    if let uuid = item.stringValue, Self.parseHex16(uuid) != nil {
-                        rules.bleServices.append(uuid.lowercased())
+                    if let uuid = item.stringValue.flatMap(BluetoothUUID.init(parsing:)) {
+                        rules.bleServices.append(uuid)
                     } else {
-                        issue(path, expected: "a 16-bit service UUID as 4 hex digits such as \"1822\"", found: item)
+                        issue(path, expected: "a service UUID: 4 hex digits for an assigned number such as \"1822\", or 128 bits as 8-4-4-4-12 hex digits such as \"6e400001-b5a3-f393-e0a9-e50e24dcca9e\"", found: item)
                     }
                 }
             }
@@ -111,7 +130,7 @@ struct ProfileValidator {
     private mutating func checkBluetoothMatch(_ match: MatchRules, document: JSONValue?) {
         if match.bleServices.isEmpty {
             issues.append(.init(file: file, field: "match.bleServices",
-                                expected: "at least one advertised 16-bit service UUID such as \"1810\" (transport is \"ble\")",
+                                expected: "at least one advertised service UUID such as \"1810\" (transport is \"ble\")",
                                 found: document?["bleServices"] == nil ? "nothing (the field is missing)" : "an empty array"))
         }
         if !match.usb.isEmpty {

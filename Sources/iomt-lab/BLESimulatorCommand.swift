@@ -4,12 +4,12 @@ import IoMTDBus
 import IoMTLab
 import Synchronization
 
-/// `iomt-lab ble-sim --device blood-pressure|pulse-oximeter [--adapter hciN] [--fixtures DIR] [--name NAME]
+/// `iomt-lab ble-sim --device blood-pressure|pulse-oximeter|nonin-3230 [--adapter hciN] [--fixtures DIR] [--name NAME]
 ///  [--interval-ms N] [--disconnect-after N] [--include-rejected]`: a BLE health device served through BlueZ
 /// on the system bus until SIGINT/SIGTERM.
 enum BLESimulatorCommand {
     static let usage = """
-    usage: iomt-lab ble-sim --device blood-pressure|pulse-oximeter [--adapter hci0] [--fixtures DIR] [--name NAME]
+    usage: iomt-lab ble-sim --device blood-pressure|pulse-oximeter|nonin-3230 [--adapter hci0] [--fixtures DIR] [--name NAME]
                             [--interval-ms N] [--disconnect-after N] [--include-rejected]
       Serves a Bluetooth LE health device through BlueZ (system bus): a GATT application with the device's
       service (Blood Pressure 0x1810 or Pulse Oximeter 0x1822) and Current Time 0x1805, an LE advertisement
@@ -41,7 +41,7 @@ enum BLESimulatorCommand {
             switch option {
             case "--device":
                 guard let parsed = BLESimulatedDevice(rawValue: value) else {
-                    return "unknown device \"\(value)\" (expected blood-pressure or pulse-oximeter)"
+                    return "unknown device \"\(value)\" (expected blood-pressure, pulse-oximeter or nonin-3230)"
                 }
                 device = parsed
             case "--adapter":

@@ -53,9 +53,11 @@ enum CLIHelp {
               --profiles-dir DIR  profiles directory (default $IOMT_PROFILES_DIR, /usr/share/iomtd/profiles, ./DeviceProfiles)
               --pretty            indent the JSON
               --characteristic UUID
-                                  Bluetooth profiles (ble-*) only: the GATT characteristic the bytes are one
-                                  value of, as 4 hex digits (e.g. 2A36 Intermediate Cuff Pressure, 2A34
-                                  Glucose Measurement Context, 2A49 a feature); default the profile's main
+                                  Bluetooth (GATT) profiles only: the characteristic the bytes are one
+                                  value of, as 4 hex digits for an assigned number (e.g. 2A36 Intermediate
+                                  Cuff Pressure, 2A34 Glucose Measurement Context, 2A49 a feature) or in
+                                  full for a vendor one (6e400003-b5a3-f393-e0a9-e50e24dcca9e; either
+                                  spelling of an assigned number works); default the profile's main
                                   measurement (2A35, 2A5E, 2A1C, 2A9D, 2A37, 2A18). A value the decoder
                                   rejects (truncated, wrong characteristic) exits 2 with the reason.
 
@@ -253,6 +255,7 @@ enum CLIHelp {
                    iomtctl profiles validate [DIR] [--json]
                    iomtctl profiles install FILE [--replace] [--socket PATH] [--json]
                    iomtctl profiles udev-rules [--profiles-dir DIR]
+                   iomtctl profiles matrix [--profiles-dir DIR]
 
             list        every profile: id, transport, device class, driver
             show ID     one profile: match rules (USB VID:PID, BLE services), serial settings, quirks, file;
@@ -264,6 +267,8 @@ enum CLIHelp {
                         An id already in use is refused (--replace updates a profile installed this way)
             udev-rules  the udev rules for every USB adapter the profiles name (Systemd/70-iomtd.rules):
                         group iomtd access and a stable /dev/iomt/usb-VID_PID-PORT link
+            matrix      the device support matrix as Markdown (docs/devices.md): model, transport, what is read,
+                        pairing, clock, history and the evidence behind each profile (its "support" block)
 
             Profiles come from --profiles-dir, $IOMT_PROFILES_DIR, /usr/share/iomtd/profiles, or ./DeviceProfiles,
             plus the installed ones in /var/lib/iomtd/profiles (unless --profiles-dir is given).

@@ -67,11 +67,11 @@ enum DecodeCommand {
             }
             return reader.runAtOnce([.bytes(bytes)], at: time).measurements
         }
-        let known = gatt.characteristics.map { GATTUUID.hex($0.uuid) }.joined(separator: ", ")
+        let known = gatt.characteristics.map(\.uuid.shortText).joined(separator: ", ")
         var characteristic = gatt.mainMeasurement
         if let characteristicText {
-            guard let uuid = GATTUUID.parse(characteristicText) else {
-                throw CLIError(message: "--characteristic expects a 16-bit UUID as 4 hex digits (one of \(known)), got '\(characteristicText)'", exitCode: .usage)
+            guard let uuid = BluetoothUUID(parsing: characteristicText) else {
+                throw CLIError(message: "--characteristic expects a UUID: 4 hex digits for an assigned number or the 128-bit form 8-4-4-4-12 (one of \(known)), got '\(characteristicText)'", exitCode: .usage)
             }
             characteristic = uuid
         }

@@ -5,7 +5,7 @@ import IoMTProfiles
 
 /// `iomtctl profiles list|show ID|validate [DIR]|udev-rules`: the device profiles this box knows.
 enum ProfilesCommand {
-    static let usage = "usage: iomtctl profiles list|show ID|validate [DIR]|install FILE [--replace]|udev-rules [--profiles-dir DIR] [--json]"
+    static let usage = "usage: iomtctl profiles list|show ID|validate [DIR]|install FILE [--replace]|udev-rules|matrix [--profiles-dir DIR] [--json]"
 
     static func run(_ arguments: inout CommandArguments) async throws(CLIError) {
         let action = try arguments.required("action", usage: usage)
@@ -42,6 +42,10 @@ enum ProfilesCommand {
             let directory = try arguments.option("--profiles-dir")
             try arguments.finish()
             print(UdevRules.render(ProfileCatalog(profiles: try ProfilesLocation.load(option: directory))), terminator: "")
+        case "matrix":
+            let directory = try arguments.option("--profiles-dir")
+            try arguments.finish()
+            print(SupportMatrix.render(try ProfilesLocation.load(option: directory)), terminator: "")
         default:
             throw CLIError(message: "unknown action '\(action)'", hint: usage, exitCode: .usage)
         }
@@ -67,6 +71,10 @@ enum ProfilesCommand {
             ("id", .string(profile.id)), ("manufacturer", .string(profile.manufacturer)), ("model", .string(profile.model)),
             ("deviceClass", .string(profile.deviceClass)), ("driver", .string(profile.driver)),
             ("transport", .string(profile.transport.rawValue)), ("file", profile.sourcePath.map { .string($0) } ?? .null),
+            ("support", profile.support.map { support in
+                .object([("reads", .string(support.reads)), ("pairing", .string(support.pairing)), ("clock", .string(support.clock)),
+                         ("history", .string(support.history)), ("evidence", .string(support.evidence.rawValue))])
+            } ?? .null),
         ])
     }
 
@@ -82,7 +90,7 @@ enum ProfilesCommand {
         for rule in profile.match.usb {
             print("  usb        \(Hex.word(rule.vendorId)):\(Hex.word(rule.productId))" + (rule.product.map { " product contains \"\($0)\"" } ?? ""))
         }
-        for service in profile.match.bleServices { print("  ble        service \(service)") }
+        for service in profile.match.bleServices { print("  ble        service \(service.shortText.lowercased())") }
         if let serial = profile.serial {
             print("  serial     \(serial.baudRate) \(serial.dataBits)\(serial.parity.rawValue.prefix(1).uppercased())\(serial.stopBits) flow \(serial.flowControl.rawValue)")
         }

@@ -76,22 +76,22 @@ import Testing
 }
 
 @Suite struct ConnectionPlanTests {
-    func characteristic(_ service: String, _ index: Int, _ uuid: UInt16, _ flags: [String]) -> (DBusObjectPath, DBusInterfaceProperties) {
-        (try! DBusObjectPath("\(service)/char\(index)"), [BlueZ.gattCharacteristic: ["UUID": .string(GATTUUID.full(uuid)), "Flags": .stringArray(flags)]])
+    func characteristic(_ service: String, _ index: Int, _ uuid: BluetoothUUID, _ flags: [String]) -> (DBusObjectPath, DBusInterfaceProperties) {
+        (try! DBusObjectPath("\(service)/char\(index)"), [BlueZ.gattCharacteristic: ["UUID": .string(uuid.description), "Flags": .stringArray(flags)]])
     }
 
-    func model(bloodPressureCharacteristics: [(UInt16, [String])], currentTime: [String]? = nil) -> BlueZObjectModel {
+    func model(bloodPressureCharacteristics: [(BluetoothUUID, [String])], currentTime: [String]? = nil) -> BlueZObjectModel {
         let device = "/org/bluez/hci0/dev_AA_BB_CC_DD_EE_FF"
         var objects: [DBusObjectPath: DBusInterfaceProperties] = [
             try! DBusObjectPath(device): [BlueZ.device: ["Address": .string("AA:BB:CC:DD:EE:FF"), "Adapter": .objectPath("/org/bluez/hci0")]],
-            try! DBusObjectPath(device + "/service0010"): [BlueZ.gattService: ["UUID": .string(GATTUUID.full(0x1810))]],
+            try! DBusObjectPath(device + "/service0010"): [BlueZ.gattService: ["UUID": .string(BluetoothUUID(0x1810).description)]],
         ]
         for (index, (uuid, flags)) in bloodPressureCharacteristics.enumerated() {
             let (path, properties) = characteristic(device + "/service0010", index, uuid, flags)
             objects[path] = properties
         }
         if let currentTime {
-            objects[try! DBusObjectPath(device + "/service0020")] = [BlueZ.gattService: ["UUID": .string(GATTUUID.full(0x1805))]]
+            objects[try! DBusObjectPath(device + "/service0020")] = [BlueZ.gattService: ["UUID": .string(BluetoothUUID(0x1805).description)]]
             let (path, properties) = characteristic(device + "/service0020", 0, 0x2A2B, currentTime)
             objects[path] = properties
         }
@@ -124,17 +124,58 @@ import Testing
         let device = "/org/bluez/hci0/dev_AA_BB_CC_DD_EE_FF"
         var objects: [DBusObjectPath: DBusInterfaceProperties] = [
             try DBusObjectPath(device): [BlueZ.device: ["Address": .string("AA:BB:CC:DD:EE:FF"), "Adapter": .objectPath("/org/bluez/hci0")]],
-            try DBusObjectPath(device + "/service0020"): [BlueZ.gattService: ["UUID": .string(GATTUUID.full(0xFF12))]],
+            try DBusObjectPath(device + "/service0020"): [BlueZ.gattService: ["UUID": .string(BluetoothUUID(0xFF12).description)]],
         ]
-        for (index, (uuid, flags)) in [(UInt16(0xFF01), ["write"]), (UInt16(0xFF02), ["notify"])].enumerated() {
+        for (index, (uuid, flags)) in [(BluetoothUUID(0xFF01), ["write"]), (BluetoothUUID(0xFF02), ["notify"])].enumerated() {
             let (path, properties) = characteristic(device + "/service0020", index, uuid, flags)
             objects[path] = properties
         }
         let plan = try GATTConnectionPlan.make(profile: ContecSpirometerReader.profile,
                                                services: BlueZObjectModel(objects: objects).gattServices(of: try DBusObjectPath(device)))
         #expect(plan.subscriptions.map(\.uuid) == [0xFF02])
-        #expect(plan.writable.keys.sorted() == [0xFF01])
+        #expect(plan.writable.keys.map(\.characteristic) == [0xFF01])
         #expect(plan.reads.isEmpty)
+    }
+
+    /// BlueZ reports every UUID in the 128-bit form: a vendor service (Nordic UART) is found by its full UUID, and a
+    /// write goes to the characteristic of the service it names.
+    @Test func aVendor128BitServiceIsPlannedFromBlueZsSpelling() throws {
+        let uart: BluetoothUUID = "6e400001-b5a3-f393-e0a9-e50e24dcca9e"
+        let rx: BluetoothUUID = "6e400002-b5a3-f393-e0a9-e50e24dcca9e", tx: BluetoothUUID = "6e400003-b5a3-f393-e0a9-e50e24dcca9e"
+        let profile = GATTProfile(driverId: "test-uart", name: "Nordic UART", service: uart, [.init(tx, .notify), .init(rx, .write)], clock: [])
+        let device = "/org/bluez/hci0/dev_AA_BB_CC_DD_EE_FF"
+        var objects: [DBusObjectPath: DBusInterfaceProperties] = [
+            try DBusObjectPath(device): [BlueZ.device: ["Address": .string("AA:BB:CC:DD:EE:FF"), "Adapter": .objectPath("/org/bluez/hci0")]],
+            try DBusObjectPath(device + "/service000c"): [BlueZ.gattService: ["UUID": .string("6E400001-B5A3-F393-E0A9-E50E24DCCA9E")]],
+        ]
+        for (index, (uuid, flags)) in [(rx, ["write", "write-without-response"]), (tx, ["notify"])].enumerated() {
+            let (path, properties) = characteristic(device + "/service000c", index, uuid, flags)
+            objects[path] = properties
+        }
+        let plan = try GATTConnectionPlan.make(profile: profile, services: BlueZObjectModel(objects: objects).gattServices(of: try DBusObjectPath(device)))
+        #expect(plan.subscriptions.map(\.uuid) == [tx])
+        #expect(plan.target(of: GATTWrite(service: uart, characteristic: rx, value: [0])) == (try DBusObjectPath(device + "/service000c/char0")))
+        #expect(plan.target(of: GATTWrite(service: 0xFF12, characteristic: rx, value: [0])) == nil)
+    }
+
+    /// One connection for a device with two health services: both are planned, and both must be there.
+    @Test func aCombinedProfilePlansEveryServiceAndNeedsThemAll() throws {
+        let combined = GATTProfile.combining([BloodPressureProfile.profile, PulseOximeterProfile.profile])
+        #expect(combined.services.map(\.uuid) == [0x1810, 0x1822] && combined.mainMeasurement == 0x2A35)
+        #expect(combined.clockCharacteristics == [0x2A2B, 0x2A08])
+        let device = "/org/bluez/hci0/dev_AA_BB_CC_DD_EE_FF"
+        var objects = model(bloodPressureCharacteristics: [(0x2A35, ["indicate"]), (0x2A49, ["read"])]).objects
+        #expect(throws: GATTConnectionPlan.Problem.serviceMissing(service: 0x1822)) {
+            try GATTConnectionPlan.make(profile: combined, services: BlueZObjectModel(objects: objects).gattServices(of: try DBusObjectPath(device)))
+        }
+        objects[try DBusObjectPath(device + "/service0030")] = [BlueZ.gattService: ["UUID": .string(BluetoothUUID(0x1822).description)]]
+        for (index, (uuid, flags)) in [(BluetoothUUID(0x2A5F), ["notify"]), (BluetoothUUID(0x2A60), ["read"])].enumerated() {
+            let (path, properties) = characteristic(device + "/service0030", index, uuid, flags)
+            objects[path] = properties
+        }
+        let plan = try GATTConnectionPlan.make(profile: combined, services: BlueZObjectModel(objects: objects).gattServices(of: try DBusObjectPath(device)))
+        #expect(plan.subscriptions.map(\.uuid) == [0x2A35, 0x2A5F])
+        #expect(plan.reads.map(\.uuid) == [0x2A49, 0x2A60])
     }
 
     @Test func clockIsSetWhenUnsetOrOffByMoreThanAMinute() throws {

@@ -13,7 +13,7 @@ struct DeviceReaderContractTests {
             var reader = try DriverRegistry.makeReader(for: profile)
             switch (profile.transport, reader.needs) {
             case (.ble, .gatt(let gatt)):
-                #expect(profile.match.bleServices.contains(GATTUUID.hex(gatt.service).lowercased()), "\(profile.id)")
+                #expect(profile.match.bleServices.contains(gatt.service), "\(profile.id)")
                 #expect(reader.handle(.bytes([0x01, 0x02]), at: .testStart).rejections.count == 1, "\(profile.id)")
             case (.serial, .byteStream):
                 #expect(reader.handle(.value(characteristic: 0x2A35, bytes: [0x00]), at: .testStart).rejections.count == 1, "\(profile.id)")

@@ -45,10 +45,10 @@ struct FixtureCase: CustomStringConvertible, Sendable {
         var reader = try DriverRegistry.makeReader(for: profile)
         _ = reader.handle(.linkUp, at: .testStart)
         for item in caseInfo["before"]?.arrayValue ?? [] {
-            let uuid = try #require(item["characteristic"]?.stringValue.flatMap(GATTUUID.parse), "before[].characteristic")
+            let uuid = try #require(item["characteristic"]?.stringValue.flatMap(BluetoothUUID.init(parsing:)), "before[].characteristic")
             _ = reader.handle(.value(characteristic: uuid, bytes: try Hex.bytes(from: item["hex"]?.stringValue ?? "")), at: .testStart)
         }
-        let uuid = try #require(caseInfo["characteristic"]?.stringValue.flatMap(GATTUUID.parse), "case.json characteristic")
+        let uuid = try #require(caseInfo["characteristic"]?.stringValue.flatMap(BluetoothUUID.init(parsing:)), "case.json characteristic")
         var output = reader.handle(.value(characteristic: uuid, bytes: try capture()), at: .testStart)
         output.append(reader.handle(.linkDown, at: .testStart))
         return output

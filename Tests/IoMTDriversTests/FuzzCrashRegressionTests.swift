@@ -31,6 +31,26 @@ import Testing
         }
     }
 
+    /// The vendor live oximeters: saved findings, hostile streams and every fixture notification repeated, in several
+    /// notification sizes and spacings (the control byte the fuzz targets read).
+    @Test func liveOximeterFindingsStayFixed() throws {
+        let readers: [(String, String, ([UInt8]) -> String?)] = [
+            ("LepuPC60FW", "lepu-pc60fw", { LiveOximetryInvariants.violation(in: $0, decoder: LepuPC60FWStream.self) }),
+            ("JumperJPD500F", "jumper-jpd500f", { LiveOximetryInvariants.violation(in: $0, decoder: JumperJPD500FStream.self) }),
+            ("Nonin3230", "nonin-3230", { LiveOximetryInvariants.violation(in: $0, decoder: Nonin3230Stream.self) }),
+        ]
+        for (target, folder, violation) in readers {
+            let cases = FixtureCase.all().filter { $0.folder.deletingLastPathComponent().lastPathComponent == folder }
+            #expect(cases.count >= 6, "\(folder)")
+            let captures = try cases.map { try $0.capture() }
+            for control: UInt8 in [0x00, 0x03, 0x09, 0x1F, 0xE3, 0xFF] {
+                for input in Self.inputs(target: target) + Self.hostileStreams + captures.map({ Array(repeating: $0, count: 8).flatMap { $0 } }) {
+                    #expect(violation([control] + input) == nil, "\(target) control \(control) input \(input.prefix(32))")
+                }
+            }
+        }
+    }
+
     @Test(arguments: FixtureCase.all())
     func fixtureCapturesKeepTheInvariants(_ fixture: FixtureCase) throws {
         let bytes = try fixture.capture()

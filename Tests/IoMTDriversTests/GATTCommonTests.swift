@@ -109,13 +109,35 @@ import Testing
     }
 }
 
-@Suite struct GATTUUIDTests {
+@Suite struct BluetoothUUIDTests {
     @Test func parsesShortPrefixedAndFullForms() {
-        #expect(GATTUUID.parse("2A35") == 0x2A35)
-        #expect(GATTUUID.parse("0x2a36") == 0x2A36)
-        #expect(GATTUUID.parse("00002a37-0000-1000-8000-00805f9b34fb") == 0x2A37)
-        #expect(GATTUUID.parse("2A3") == nil)
-        #expect(GATTUUID.parse("zz35") == nil)
-        #expect(GATTUUID.full(0x1810) == "00001810-0000-1000-8000-00805f9b34fb")
+        #expect(BluetoothUUID(parsing: "2A35") == 0x2A35)
+        #expect(BluetoothUUID(parsing: "0x2a36") == 0x2A36)
+        #expect(BluetoothUUID(parsing: "00002a37-0000-1000-8000-00805f9b34fb") == 0x2A37)
+        #expect(BluetoothUUID(parsing: "00002A37-0000-1000-8000-00805F9B34FB") == 0x2A37)
+        #expect(BluetoothUUID(parsing: "2A3") == nil)
+        #expect(BluetoothUUID(parsing: "zz35") == nil)
+        #expect(BluetoothUUID(0x1810).description == "00001810-0000-1000-8000-00805f9b34fb")
+    }
+
+    /// Vendor services are 128-bit: parsed, printed canonical (lowercase 8-4-4-4-12) and never taken for an assigned number.
+    @Test func vendorUUIDsRoundTripInCanonicalForm() throws {
+        let nordic = try #require(BluetoothUUID(parsing: "6E400001-B5A3-F393-E0A9-E50E24DCCA9E"))
+        #expect(nordic.description == "6e400001-b5a3-f393-e0a9-e50e24dcca9e")
+        #expect(nordic.assignedNumber == nil && nordic.shortText == nordic.description)
+        #expect(BluetoothUUID(parsing: nordic.description) == nordic)
+        #expect(nordic != BluetoothUUID(parsing: "6e400002-b5a3-f393-e0a9-e50e24dcca9e"))
+        #expect(BluetoothUUID(parsing: "14839ac4-7d7e-415c-9a42-167340cf2339")?.assignedNumber == nil)
+        // A 32-bit assigned number is in the Base UUID too; only a 16-bit one is printed short.
+        #expect(BluetoothUUID(parsing: "0000fe4a")?.description == "0000fe4a-0000-1000-8000-00805f9b34fb")
+        #expect(BluetoothUUID(parsing: "1234fe4a")?.assignedNumber == nil)
+        #expect(BluetoothUUID(0x181D).shortText == "181D" && BluetoothUUID(0x181D).displayText == "0x181D")
+    }
+
+    @Test func rejectsMalformedFullForms() {
+        #expect(BluetoothUUID(parsing: "6e400001b5a3-f393-e0a9-e50e24dcca9e0") == nil) // hyphens elsewhere
+        #expect(BluetoothUUID(parsing: "6e400001-b5a3-f393-e0a9-e50e24dcca9g") == nil)
+        #expect(BluetoothUUID(parsing: "6e400001-b5a3-f393-e0a9-e50e24dcca9") == nil)
+        #expect(BluetoothUUID(parsing: "") == nil && BluetoothUUID(parsing: "0x") == nil)
     }
 }

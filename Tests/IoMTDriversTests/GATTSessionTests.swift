@@ -4,7 +4,7 @@ import IoMTDrivers
 import IoMTProfiles
 import Testing
 
-private func bleProfile(_ driver: String, services: [String], transport: TransportKind = .ble,
+private func bleProfile(_ driver: String, services: [BluetoothUUID], transport: TransportKind = .ble,
                         options: [String: JSONValue] = [:]) -> DeviceProfile {
     DeviceProfile(id: "test-\(driver)", manufacturer: "any", model: "test", deviceClass: "test", driver: driver, transport: transport,
                   match: MatchRules(bleServices: services), serial: transport == .serial ? SerialSettings(baudRate: 9600) : nil,
@@ -49,7 +49,7 @@ private func rejections(_ output: DeviceOutput) -> [String] {
     @Test func pulseOximeterAsksForAllStoredSpotChecksAndOthersForNothing() throws {
         var plx = try DriverRegistry.makeGATTSession(for: bleProfile("ble-pulse-oximeter", services: ["1822"]))
         #expect(plx.connected(at: .testStart).writes.map(\.value) == [[0x01, 0x01]])
-        for (driver, service) in [("ble-blood-pressure", "1810"), ("ble-health-thermometer", "1809"), ("ble-weight-scale", "181d"), ("ble-heart-rate", "180d")] {
+        for (driver, service): (String, BluetoothUUID) in [("ble-blood-pressure", "1810"), ("ble-health-thermometer", "1809"), ("ble-weight-scale", "181d"), ("ble-heart-rate", "180d")] {
             var session = try DriverRegistry.makeGATTSession(for: bleProfile(driver, services: [service]))
             #expect(session.connected(at: .testStart).writes.isEmpty, "\(driver)")
             #expect(!session.profile.usesRecordAccessControlPoint)
@@ -117,7 +117,7 @@ private func rejections(_ output: DeviceOutput) -> [String] {
     /// Every prefix of a value with all optional fields is either decoded or rejected with a reason;
     /// a short prefix never yields a partial reading.
     @Test func everyTruncationIsARejectionNeverACrash() throws {
-        let full: [(String, String, UInt16, [UInt8])] = [
+        let full: [(String, BluetoothUUID, BluetoothUUID, [UInt8])] = [
             ("ble-blood-pressure", "1810", 0x2A35, [0x1F, 0x78, 0, 0x50, 0, 0x5D, 0, 0xEA, 0x07, 11, 23, 10, 15, 0, 0x48, 0, 1, 0, 0]),
             ("ble-pulse-oximeter", "1822", 0x2A5E, [0x0F, 97, 0, 72, 0, 0xEA, 0x07, 11, 23, 10, 15, 0, 0, 0, 0, 0, 0, 0x23, 0xF0]),
             ("ble-pulse-oximeter", "1822", 0x2A5F, [0x1F, 96, 0, 70, 0, 95, 0, 75, 0, 97, 0, 68, 0, 0, 0, 0, 0, 0, 0x0C, 0xF0]),
@@ -130,11 +130,11 @@ private func rejections(_ output: DeviceOutput) -> [String] {
         for (driver, service, characteristic, value) in full {
             var session = try DriverRegistry.makeGATTSession(for: bleProfile(driver, services: [service]))
             let whole = session.decode(characteristic: characteristic, value: value, receivedAt: .testStart)
-            #expect(rejections(whole).isEmpty && !whole.measurements.isEmpty, "\(driver) \(GATTUUID.hex(characteristic)) full value")
+            #expect(rejections(whole).isEmpty && !whole.measurements.isEmpty, "\(driver) \(characteristic.shortText) full value")
             for length in 0..<value.count {
                 let output = session.decode(characteristic: characteristic, value: Array(value.prefix(length)), receivedAt: .testStart)
                 #expect(output.measurements.isEmpty, "\(driver) prefix \(length)")
-                #expect(rejections(output).count == 1, "\(driver) \(GATTUUID.hex(characteristic)) prefix \(length)")
+                #expect(rejections(output).count == 1, "\(driver) \(characteristic.shortText) prefix \(length)")
             }
         }
     }
@@ -195,7 +195,7 @@ private func rejections(_ output: DeviceOutput) -> [String] {
         for metadata in GATTProfile.all {
             let profile = try #require(catalog.profile(id: metadata.driverId), "DeviceProfiles/\(metadata.driverId).json")
             #expect(profile.transport == .ble)
-            #expect(catalog.matches(bleServices: [GATTUUID.hex(metadata.service)]).map(\.id) == [metadata.driverId])
+            #expect(catalog.matches(bleServices: [metadata.service]).map(\.id) == [metadata.driverId])
             let session = try DriverRegistry.makeGATTSession(for: profile)
             #expect(session.profile.use(of: metadata.mainMeasurement) != nil)
             #expect(!session.profile.subscriptions.isEmpty)

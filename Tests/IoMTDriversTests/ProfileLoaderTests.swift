@@ -71,9 +71,18 @@ import Testing
         #expect(profile.transport == .ble && profile.serial == nil && profile.match.bleServices == ["1808"])
     }
 
+    /// Vendor services are declared in full; an assigned number may be written either way and is the same service.
+    @Test func bluetoothServicesMayBe128BitInEitherSpelling() throws {
+        let text = Self.bluetooth.replacingOccurrences(of: "[\"1808\"]",
+                                                       with: "[\"00001808-0000-1000-8000-00805F9B34FB\", \"6E400001-B5A3-F393-E0A9-E50E24DCCA9E\"]")
+        let profile = try loader.load(file: try directory(["p.json": text]) + "/p.json")
+        #expect(profile.match.bleServices == ["1808", "6e400001-b5a3-f393-e0a9-e50e24dcca9e"])
+        #expect(ProfileCatalog(profiles: [profile]).matches(bleServices: [BluetoothUUID(0x1808)]).count == 1)
+    }
+
     @Test func bluetoothProfileNeedsAServiceAndNoUSBRules() throws {
         let (path, empty) = try issues(Self.bluetooth.replacingOccurrences(of: "{ \"bleServices\": [\"1808\"] }", with: "{ \"bleServices\": [] }"))
-        #expect(empty.map(\.description) == ["\(path): match.bleServices: expected at least one advertised 16-bit service UUID such as \"1810\" (transport is \"ble\"), found an empty array"])
+        #expect(empty.map(\.description) == ["\(path): match.bleServices: expected at least one advertised service UUID such as \"1810\" (transport is \"ble\"), found an empty array"])
         let (_, usb) = try issues(Self.bluetooth.replacingOccurrences(of: "{ \"bleServices\": [\"1808\"] }",
                                                                      with: "{ \"usb\": [ { \"vendorId\": \"10c4\", \"productId\": \"ea60\" } ] }"))
         #expect(usb.map(\.field) == ["match.bleServices", "match.usb"])
@@ -214,7 +223,7 @@ import Testing
         let profiles = try loader.load(directory: Repository.profilesDirectory)
         #expect(profiles.map(\.id) == ["ble-blood-pressure", "ble-glucose", "ble-health-thermometer", "ble-heart-rate", "ble-pulse-oximeter",
                                        "ble-weight-scale", "contec-cms50d-plus", "contec-cms50e", "contec-oximeter-ble", "contec-spirometer-ble",
-                                       "generic-spirometer-text-report",
+                                       "generic-spirometer-text-report", "jumper-jpd500f", "lepu-pc60fw", "nonin-3230",
                                        "nonin-9560-onyx2-format13", "nonin-serial-format2", "nonin-serial-format8"])
         let serial = profiles.filter { $0.transport == .serial }
         #expect(serial[0].serial == SerialSettings(baudRate: 19200, dataBits: 8, parity: .odd, stopBits: 1))

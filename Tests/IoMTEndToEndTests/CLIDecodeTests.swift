@@ -64,4 +64,15 @@ import Testing
         let (status3, output3) = try await LabHarness.run("iomtctl", ["decode", "--profile", "contec-cms50d-plus", "--characteristic", "2A37", "--hex", "00"] + profiles)
         #expect(status3 == 2 && output3.contains("Bluetooth (GATT) profiles"))
     }
+
+    /// The 128-bit spelling of an assigned number is the same characteristic; a vendor UUID is named in full when refused.
+    @Test func bluetoothCharacteristicMayBeGivenInFull() async throws {
+        let (shortStatus, shortOutput) = try await LabHarness.run("iomtctl", ["decode", "--profile", "ble-heart-rate", "--characteristic", "2A37", "--hex", "00 48"] + profiles)
+        let (fullStatus, fullOutput) = try await LabHarness.run("iomtctl", ["decode", "--profile", "ble-heart-rate", "--characteristic",
+                                                        "00002A37-0000-1000-8000-00805F9B34FB", "--hex", "00 48"] + profiles)
+        #expect(shortStatus == 0 && fullStatus == 0 && fullOutput == shortOutput)
+        let (vendorStatus, vendorOutput) = try await LabHarness.run("iomtctl", ["decode", "--profile", "ble-heart-rate", "--characteristic",
+                                                          "6E400003-B5A3-F393-E0A9-E50E24DCCA9E", "--hex", "00 48"] + profiles)
+        #expect(vendorStatus == 2 && vendorOutput.contains("characteristic 6e400003-b5a3-f393-e0a9-e50e24dcca9e is not part of Heart Rate Service"))
+    }
 }

@@ -113,6 +113,18 @@ import Testing
         #expect(ids == ids.sorted())
     }
 
+    /// The support matrix as docs/devices.md holds it, and the same facts in `list --json`.
+    @Test func matrixIsDocsDevicesAndListCarriesTheSupport() async throws {
+        let (status, matrix) = try await LabHarness.run("iomtctl", ["profiles", "matrix"] + profiles)
+        #expect(status == 0)
+        let shipped = try String(contentsOf: LabHarness.repositoryRoot.appendingPathComponent("docs/devices.md"), encoding: .utf8)
+        #expect(matrix == shipped)
+        let (_, json) = try await LabHarness.run("iomtctl", ["profiles", "list", "--json"] + profiles)
+        let object = try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any]
+        let jumper = (object?["profiles"] as? [[String: Any]])?.first { $0["id"] as? String == "jumper-jpd500f" }
+        #expect((jumper?["support"] as? [String: Any])?["evidence"] as? String == "real-capture")
+    }
+
     @Test func showUnknownProfileIsAUsageErrorListingTheKnownOnes() async throws {
         let (status, output) = try await LabHarness.run("iomtctl", ["profiles", "show", "no-such"] + profiles)
         #expect(status == 2)

@@ -1,14 +1,10 @@
+import IoMTCore
 import IoMTDBus
 import IoMTLab
 import Testing
 
 /// Object construction (pure): what BlueZ reads from the application, the advertisement and the layout.
 @Suite struct BLEGATTObjectsTests {
-    @Test func uuidsAreTheBluetoothBaseUUIDForm() {
-        #expect(BLEUUID.full(0x2A35) == "00002a35-0000-1000-8000-00805f9b34fb")
-        #expect(BLEUUID.hex4(0x2A5E) == "2A5E" && BLEUUID.hex4(0x0A) == "000A")
-    }
-
     @Test func devicesCarryTheirServiceCurrentTimeAndFlags() {
         let bp = BLESimulatedDevice.bloodPressure
         #expect(bp.services.map(\.uuid) == [0x1810, 0x1805])

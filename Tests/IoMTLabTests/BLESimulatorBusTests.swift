@@ -1,3 +1,4 @@
+import IoMTCore
 import IoMTDBus
 import IoMTLab
 import Synchronization
@@ -30,7 +31,7 @@ struct BLESimulatorBusTests {
 
         let managed = try await client.managedObjects(destination: peer, path: layout.application)
         let services = managed.compactMap { $0.value["org.bluez.GattService1"] }
-        #expect(Set(services.compactMap { $0["UUID"]?.stringValue }) == [BLEUUID.full(0x1810), BLEUUID.full(0x1805)])
+        #expect(Set(services.compactMap { $0["UUID"]?.stringValue }) == [BluetoothUUID(0x1810).description, BluetoothUUID(0x1805).description])
         let characteristics = managed.compactMapValues { $0[Self.characteristic] }
         #expect(characteristics.count == 4)
         for (path, properties) in characteristics {
@@ -50,6 +51,38 @@ struct BLESimulatorBusTests {
             _ = try await client.call(destination: peer, path: try #require(paths[0x2A49]), interface: Self.characteristic,
                                       member: "WriteValue", body: [.byteArray([0]), Self.noOptions])
         }
+    }
+
+    /// A vendor device: the Nonin 3230's 128-bit service in BlueZ's spelling, advertised in full, and its continuous
+    /// oximetry values replayed from Firmware-Fixtures/nonin-3230 (the refused cases left out) once subscribed.
+    @Test func nonin3230ServesItsVendorServiceAndReplaysItsFixtures() async throws {
+        let bus = try PrivateBus()
+        defer { bus.stop() }
+        let server = try await bus.connect(), client = try await bus.connect()
+        defer { server.close(); client.close() }
+        let directory = BLEFixtureReplayTests.fixtures(.nonin3230)
+        let cases = try BLEFixtureLoader.load(directory: directory)
+        let simulator = try BLEPeripheralSimulator(configuration: .init(device: .nonin3230, adapter: "hci0", intervalMilliseconds: 20),
+                                                   cases: cases, fixtureDirectory: directory, log: { _ in })
+        try await simulator.export(on: server)
+        defer { Task { await simulator.stop() } }
+        let layout = simulator.layout, peer = server.uniqueName
+        let managed = try await client.managedObjects(destination: peer, path: layout.application)
+        #expect(managed.compactMap { $0.value["org.bluez.GattService1"]?["UUID"]?.stringValue } == ["46a970e0-0d5f-11e2-8b5e-0002a5d5c51b"])
+        let advertisement = try await client.getAllProperties(destination: peer, path: layout.advertisement, interface: "org.bluez.LEAdvertisement1")
+        #expect(advertisement["ServiceUUIDs"] == .stringArray(["46a970e0-0d5f-11e2-8b5e-0002a5d5c51b"]))
+
+        let path = try #require(layout.characteristicPaths(of: .nonin3230)[BLESimulatedDevice.nonin3230ContinuousOximetry])
+        let changes = try await client.subscribe(.signal(sender: peer, interface: DBusStandardInterface.properties, path: path))
+        _ = try await client.call(destination: peer, path: path, interface: Self.characteristic, member: "StartNotify")
+        let expected = try #require(try BLEReplayPlan.sequences(device: .nonin3230, cases: cases, fixtureDirectory: "")[BLESimulatedDevice.nonin3230ContinuousOximetry]).cases
+        #expect(expected.count >= 5 && expected.allSatisfy { !$0.isRejected && $0.value.count == 10 })
+        var values: [[UInt8]] = []
+        while values.count < expected.count {
+            let change = try #require(DBusPropertiesChanged(try await requireSignal(changes)))
+            if let value = change.changed["Value"]?.bytesValue { values.append(value) }
+        }
+        #expect(values == expected.map(\.value))
     }
 
     @Test func currentTimeStartsUnsetAndRecordsTheCentralsWrite() async throws {

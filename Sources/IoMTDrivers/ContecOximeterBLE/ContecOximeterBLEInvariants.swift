@@ -19,7 +19,7 @@ public enum ContecOximeterBLEInvariants {
         for output in first {
             for write in output.writes {
                 if write.service != ContecBLEFraming.service || write.characteristic != ContecBLEFraming.commandCharacteristic {
-                    return "a write to 0x\(GATTUUID.hex(write.characteristic)), not FF01"
+                    return "a write to \(write.characteristic.displayText), not FF01"
                 }
                 if !known.contains(write.value) { return "unknown command \(Hex.string(write.value, separator: " "))" }
                 if write.value == ContecOximeterBLEProtocol.heartbeat { heartbeats += 1 }

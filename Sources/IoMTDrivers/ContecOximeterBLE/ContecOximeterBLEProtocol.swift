@@ -56,14 +56,5 @@ public enum ContecOximeterBLEProtocol {
     }
 }
 
-/// One live frame's values.
-public struct ContecOximeterBLESample: Sendable, Hashable, OximetryWindowSample {
-    /// SpO2 in percent; nil for the "none" markers 0 and 0xFF (no finger, still searching).
-    public var spo2: Int?
-    /// Pulse rate per minute; nil for the "none" markers 0 and 0xFF.
-    public var pulseRate: Int?
-    public var frame: [UInt8]
-    /// The frame carries no status flags: a missing value is the only sign of trouble.
-    public var conditions: MeasurementStatus { [] }
-    public var signalLevel: Int? { nil }
-}
+/// One live frame's values: SpO2 and pulse rate, nil for the "none" markers 0 and 0xFF; the frame carries no status flags.
+public typealias ContecOximeterBLESample = PlainOximetrySample

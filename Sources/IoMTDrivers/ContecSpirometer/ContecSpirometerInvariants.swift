@@ -15,7 +15,7 @@ public enum ContecSpirometerInvariants {
         for output in first {
             for write in output.writes {
                 if write.service != ContecSpirometerProtocol.service || write.characteristic != ContecSpirometerProtocol.commandCharacteristic {
-                    return "a write to 0x\(GATTUUID.hex(write.characteristic)), not FF01"
+                    return "a write to \(write.characteristic.displayText), not FF01"
                 }
                 guard let sum = write.value.last, write.value.count >= 2, write.value[0] & 0x80 != 0,
                       write.value.dropFirst().allSatisfy({ $0 & 0x80 == 0 }),

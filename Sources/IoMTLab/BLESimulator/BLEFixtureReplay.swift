@@ -1,14 +1,15 @@
+import IoMTCore
 import Foundation
 
 /// One Firmware-Fixtures case: a single characteristic value (capture.hex) and, from case.json,
 /// which characteristic it belongs to and whether the decoder must reject it.
 public struct BLEFixtureCase: Sendable, Hashable {
     public let name: String
-    public let characteristic: UInt16
+    public let characteristic: BluetoothUUID
     public let value: [UInt8]
     public let isRejected: Bool
 
-    public init(name: String, characteristic: UInt16, value: [UInt8], isRejected: Bool) {
+    public init(name: String, characteristic: BluetoothUUID, value: [UInt8], isRejected: Bool) {
         self.name = name; self.characteristic = characteristic; self.value = value; self.isRejected = isRejected
     }
 }
@@ -35,15 +36,15 @@ public enum BLEFixtureLoader {
     }
 
     /// case.json: `characteristic` ("2A35") and the optional `rejectedContaining` list.
-    public static func parseCase(_ json: Data, file: String) throws(BLEFixtureError) -> (characteristic: UInt16, isRejected: Bool) {
+    public static func parseCase(_ json: Data, file: String) throws(BLEFixtureError) -> (characteristic: BluetoothUUID, isRejected: Bool) {
         guard let object = (try? JSONSerialization.jsonObject(with: json)) as? [String: Any] else {
             throw BLEFixtureError("\(file): expected a JSON object")
         }
         guard let text = object["characteristic"] as? String else {
-            throw BLEFixtureError("\(file): field \"characteristic\" missing (expected a 16-bit UUID such as \"2A35\")")
+            throw BLEFixtureError("\(file): field \"characteristic\" missing (expected a UUID such as \"2A35\")")
         }
-        guard text.count == 4, let uuid = UInt16(text, radix: 16) else {
-            throw BLEFixtureError("\(file): field \"characteristic\" must be 4 hex digits such as \"2A35\", found \"\(text)\"")
+        guard let uuid = BluetoothUUID(parsing: text) else {
+            throw BLEFixtureError("\(file): field \"characteristic\" must be 4 hex digits such as \"2A35\" or a 128-bit UUID (8-4-4-4-12), found \"\(text)\"")
         }
         return (uuid, object["rejectedContaining"] != nil)
     }
@@ -92,12 +93,12 @@ public enum BLEReplayPlan {
     /// One sequence per streaming characteristic of `device`. Cases the decoder must reject are left
     /// out unless `includeRejected` (a gateway test of rejection wants them).
     public static func sequences(device: BLESimulatedDevice, cases: [BLEFixtureCase], includeRejected: Bool = false,
-                                 fixtureDirectory: String) throws(BLEFixtureError) -> [UInt16: BLEValueSequence] {
-        var result: [UInt16: BLEValueSequence] = [:]
+                                 fixtureDirectory: String) throws(BLEFixtureError) -> [BluetoothUUID: BLEValueSequence] {
+        var result: [BluetoothUUID: BLEValueSequence] = [:]
         for uuid in device.streamingCharacteristics {
             let chosen = cases.filter { $0.characteristic == uuid && (includeRejected || !$0.isRejected) }
             guard !chosen.isEmpty else {
-                throw BLEFixtureError("\(fixtureDirectory): no case.json with \"characteristic\": \"\(BLEUUID.hex4(uuid))\" (the \(device.rawValue) simulator replays them)")
+                throw BLEFixtureError("\(fixtureDirectory): no case.json with \"characteristic\": \"\(uuid.shortText)\" (the \(device.rawValue) simulator replays them)")
             }
             result[uuid] = BLEValueSequence(cases: chosen)
         }

@@ -1,3 +1,4 @@
+import IoMTCore
 import IoMTDBus
 
 /// BlueZ D-Bus names the peripheral side uses (BlueZ doc/org.bluez.*.rst, 5.66).
@@ -30,8 +31,8 @@ public struct BLEObjectLayout: Sendable, Hashable {
     }
 
     /// Path of each characteristic of `device`, by UUID.
-    public func characteristicPaths(of device: BLESimulatedDevice) -> [UInt16: DBusObjectPath] {
-        var paths: [UInt16: DBusObjectPath] = [:]
+    public func characteristicPaths(of device: BLESimulatedDevice) -> [BluetoothUUID: DBusObjectPath] {
+        var paths: [BluetoothUUID: DBusObjectPath] = [:]
         for (serviceIndex, service) in device.services.enumerated() {
             for (index, characteristic) in service.characteristics.enumerated() {
                 paths[characteristic.uuid] = self.characteristic(index, ofService: serviceIndex)
@@ -50,17 +51,17 @@ extension DBusObjectPath {
 
 /// What the exported GATT objects call into (the simulator's state lives behind these).
 public struct BLEGATTHandlers: Sendable {
-    public var read: @Sendable (_ uuid: UInt16, _ options: [String: DBusValue]) async throws -> [UInt8]
-    public var write: @Sendable (_ uuid: UInt16, _ value: [UInt8], _ options: [String: DBusValue]) async throws -> Void
-    public var startNotify: @Sendable (_ uuid: UInt16) async -> Void
-    public var stopNotify: @Sendable (_ uuid: UInt16) async -> Void
-    public var confirm: @Sendable (_ uuid: UInt16) async -> Void
+    public var read: @Sendable (_ uuid: BluetoothUUID, _ options: [String: DBusValue]) async throws -> [UInt8]
+    public var write: @Sendable (_ uuid: BluetoothUUID, _ value: [UInt8], _ options: [String: DBusValue]) async throws -> Void
+    public var startNotify: @Sendable (_ uuid: BluetoothUUID) async -> Void
+    public var stopNotify: @Sendable (_ uuid: BluetoothUUID) async -> Void
+    public var confirm: @Sendable (_ uuid: BluetoothUUID) async -> Void
 
-    public init(read: @escaping @Sendable (UInt16, [String: DBusValue]) async throws -> [UInt8],
-                write: @escaping @Sendable (UInt16, [UInt8], [String: DBusValue]) async throws -> Void,
-                startNotify: @escaping @Sendable (UInt16) async -> Void,
-                stopNotify: @escaping @Sendable (UInt16) async -> Void,
-                confirm: @escaping @Sendable (UInt16) async -> Void) {
+    public init(read: @escaping @Sendable (BluetoothUUID, [String: DBusValue]) async throws -> [UInt8],
+                write: @escaping @Sendable (BluetoothUUID, [UInt8], [String: DBusValue]) async throws -> Void,
+                startNotify: @escaping @Sendable (BluetoothUUID) async -> Void,
+                stopNotify: @escaping @Sendable (BluetoothUUID) async -> Void,
+                confirm: @escaping @Sendable (BluetoothUUID) async -> Void) {
         self.read = read; self.write = write; self.startNotify = startNotify; self.stopNotify = stopNotify; self.confirm = confirm
     }
 }
@@ -70,15 +71,15 @@ public struct BLEGATTHandlers: Sendable {
 public enum BLEGATTObjects {
     static let optionsType = DBusType.array(.dictEntry(key: .string, value: .variant))
 
-    public static func serviceProperties(uuid: UInt16, characteristics: [DBusObjectPath]) -> [DBusProperty] {
-        [DBusProperty("UUID", .string(BLEUUID.full(uuid))),
+    public static func serviceProperties(uuid: BluetoothUUID, characteristics: [DBusObjectPath]) -> [DBusProperty] {
+        [DBusProperty("UUID", .string(uuid.description)),
          DBusProperty("Primary", .boolean(true)),
          DBusProperty("Characteristics", .objectPathArray(characteristics))]
     }
 
     public static func characteristicProperties(_ characteristic: BLESimulatedCharacteristic, service: DBusObjectPath,
                                                 value: [UInt8]) -> [DBusProperty] {
-        var properties = [DBusProperty("UUID", .string(BLEUUID.full(characteristic.uuid))),
+        var properties = [DBusProperty("UUID", .string(characteristic.uuid.description)),
                           DBusProperty("Service", .objectPath(service)),
                           DBusProperty("Flags", .stringArray(characteristic.flags)),
                           DBusProperty("Value", .byteArray(value))]
@@ -89,9 +90,9 @@ public enum BLEGATTObjects {
     }
 
     /// LEAdvertisement1: connectable ("peripheral"), the primary service UUID, the local name.
-    public static func advertisementProperties(localName: String, serviceUUIDs: [UInt16]) -> [DBusProperty] {
+    public static func advertisementProperties(localName: String, serviceUUIDs: [BluetoothUUID]) -> [DBusProperty] {
         [DBusProperty("Type", .string("peripheral")),
-         DBusProperty("ServiceUUIDs", .stringArray(serviceUUIDs.map(BLEUUID.hex4))),
+         DBusProperty("ServiceUUIDs", .stringArray(serviceUUIDs.map(\.shortText))),
          DBusProperty("LocalName", .string(localName)),
          DBusProperty("Includes", .stringArray(["tx-power"]))]
     }
@@ -141,7 +142,7 @@ public enum BLEGATTObjects {
         return objects
     }
 
-    public static func advertisementObject(layout: BLEObjectLayout, localName: String, serviceUUIDs: [UInt16],
+    public static func advertisementObject(layout: BLEObjectLayout, localName: String, serviceUUIDs: [BluetoothUUID],
                                            onRelease: @escaping @Sendable () -> Void) -> DBusObject {
         DBusObject(path: layout.advertisement, interfaces: [
             DBusInterface(BlueZName.advertisement, methods: [DBusMethod("Release") { _ in onRelease(); return [] }],

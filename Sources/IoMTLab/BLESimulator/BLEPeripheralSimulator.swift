@@ -1,3 +1,4 @@
+import IoMTCore
 import Foundation
 import IoMTDBus
 
@@ -25,11 +26,11 @@ public actor BLEPeripheralSimulator {
     nonisolated public let layout: BLEObjectLayout
     private let log: @Sendable (String) -> Void
     private let startedAt = ContinuousClock.now
-    private var sequences: [UInt16: BLEValueSequence]
-    private let characteristicPaths: [UInt16: DBusObjectPath]
+    private var sequences: [BluetoothUUID: BLEValueSequence]
+    private let characteristicPaths: [BluetoothUUID: DBusObjectPath]
     private var clock: BLESimulatedClock
     private var connection: DBusConnection?
-    private var subscribed: Set<UInt16> = []
+    private var subscribed: Set<BluetoothUUID> = []
     private var tasks: [Task<Void, Never>] = []
     private var advertising = false
 
@@ -56,7 +57,7 @@ public actor BLEPeripheralSimulator {
     }
 
     public var currentTime: BLECurrentTime { clock.now(atSeconds: elapsedSeconds) }
-    public var subscriptions: Set<UInt16> { subscribed }
+    public var subscriptions: Set<BluetoothUUID> { subscribed }
 
     // MARK: - Exporting (no BlueZ needed: tests drive the objects over a private bus)
 
@@ -111,7 +112,7 @@ public actor BLEPeripheralSimulator {
         }
         log("agent registered (NoInputNoOutput)")
         _ = try await adapter.call(BlueZName.gattManager, "RegisterApplication", [.objectPath(layout.application), .stringVariantDictionary([:])])
-        log("GATT application registered: services \(configuration.device.services.map { BLEUUID.hex4($0.uuid) }.joined(separator: ", "))")
+        log("GATT application registered: services \(configuration.device.services.map(\.uuid.shortText).joined(separator: ", "))")
         try await registerAdvertisement()
         try await watchConnections(adapterPath: adapterPath)
         return address
@@ -122,7 +123,7 @@ public actor BLEPeripheralSimulator {
         let adapter = DBusRemoteObject(connection, destination: BlueZName.service, path: try DBusObjectPath("/org/bluez/" + configuration.adapter))
         _ = try await adapter.call(BlueZName.advertisingManager, "RegisterAdvertisement", [.objectPath(layout.advertisement), .stringVariantDictionary([:])])
         advertising = true
-        log("advertisement registered: \"\(configuration.localName)\" service \(BLEUUID.hex4(configuration.device.primaryService))")
+        log("advertisement registered: \"\(configuration.localName)\" service \(configuration.device.primaryService.shortText)")
     }
 
     private func unregisterAdvertisement() async {
@@ -157,25 +158,25 @@ public actor BLEPeripheralSimulator {
 
     // MARK: - GATT requests
 
-    func read(_ uuid: UInt16, options: [String: DBusValue]) throws -> [UInt8] {
+    func read(_ uuid: BluetoothUUID, options: [String: DBusValue]) throws -> [UInt8] {
         let value: [UInt8]
         switch configuration.device.characteristics.first(where: { $0.uuid == uuid })?.source {
         case .constant(let bytes): value = bytes
         case .currentTime: value = currentTime.bytes
         case .fixtures, nil:
-            throw DBusMethodError(name: "org.bluez.Error.NotPermitted", message: "\(BLEUUID.hex4(uuid)) is not readable")
+            throw DBusMethodError(name: "org.bluez.Error.NotPermitted", message: "\(uuid.shortText) is not readable")
         }
-        log("ReadValue \(BLEUUID.hex4(uuid)) by \(Self.device(options)): \(Self.hex(value))")
+        log("ReadValue \(uuid.shortText) by \(Self.device(options)): \(Self.hex(value))")
         return value
     }
 
-    func write(_ uuid: UInt16, value: [UInt8], options: [String: DBusValue]) throws {
+    func write(_ uuid: BluetoothUUID, value: [UInt8], options: [String: DBusValue]) throws {
         guard configuration.device.characteristics.first(where: { $0.uuid == uuid })?.source == .currentTime else {
-            throw DBusMethodError(name: "org.bluez.Error.NotPermitted", message: "\(BLEUUID.hex4(uuid)) is not writable")
+            throw DBusMethodError(name: "org.bluez.Error.NotPermitted", message: "\(uuid.shortText) is not writable")
         }
         // CTS 1.1: a value of the wrong length is answered with an error (here InvalidValueLength).
         guard let time = BLECurrentTime(bytes: value) else {
-            log("WriteValue \(BLEUUID.hex4(uuid)) refused: \(value.count) bytes, Current Time has 10")
+            log("WriteValue \(uuid.shortText) refused: \(value.count) bytes, Current Time has 10")
             throw DBusMethodError(name: "org.bluez.Error.InvalidValueLength", message: "Current Time is 10 bytes, got \(value.count)")
         }
         clock.set(time, atSeconds: elapsedSeconds)
@@ -183,24 +184,24 @@ public actor BLEPeripheralSimulator {
         log("current time written by \(Self.device(options)): \(time) (day of week \(time.dayOfWeek), adjust reason \(time.adjustReason)); write #\(clockWrites.count)")
     }
 
-    func startNotify(_ uuid: UInt16) {
+    func startNotify(_ uuid: BluetoothUUID) {
         startNotifyCount += 1
         let fresh = subscribed.insert(uuid).inserted
-        log("StartNotify \(BLEUUID.hex4(uuid)) (subscription #\(startNotifyCount)\(fresh ? "" : ", already subscribed"))")
+        log("StartNotify \(uuid.shortText) (subscription #\(startNotifyCount)\(fresh ? "" : ", already subscribed"))")
         setNotifying(uuid, true)
     }
 
-    func stopNotify(_ uuid: UInt16) {
+    func stopNotify(_ uuid: BluetoothUUID) {
         subscribed.remove(uuid)
-        log("StopNotify \(BLEUUID.hex4(uuid))")
+        log("StopNotify \(uuid.shortText)")
         setNotifying(uuid, false)
     }
 
-    func confirmed(_ uuid: UInt16) {
+    func confirmed(_ uuid: BluetoothUUID) {
         confirmations += 1
     }
 
-    private func setNotifying(_ uuid: UInt16, _ on: Bool) {
+    private func setNotifying(_ uuid: BluetoothUUID, _ on: Bool) {
         guard let connection, let path = characteristicPaths[uuid] else { return }
         try? connection.updateProperty(path: path, interface: BlueZName.gattCharacteristic, name: "Notifying", value: .boolean(on))
     }
@@ -217,12 +218,12 @@ public actor BLEPeripheralSimulator {
             do {
                 try connection.updateProperty(path: path, interface: BlueZName.gattCharacteristic, name: "Value", value: .byteArray(next.value))
             } catch {
-                log("sending \(BLEUUID.hex4(uuid)) failed: \(error)")
+                log("sending \(uuid.shortText) failed: \(error)")
                 continue
             }
             valuesSent += 1
             let kind = configuration.device.characteristics.first { $0.uuid == uuid }?.kindOfUpdate ?? "notification"
-            log("sent \(BLEUUID.hex4(uuid)) \(kind) #\(valuesSent) case \(next.name): \(Self.hex(next.value))")
+            log("sent \(uuid.shortText) \(kind) #\(valuesSent) case \(next.name): \(Self.hex(next.value))")
             if let limit = configuration.disconnectAfter, forcedDisconnects == 0, valuesSent >= limit {
                 await forceDisconnect()
                 return

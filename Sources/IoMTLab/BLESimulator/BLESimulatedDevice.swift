@@ -3,16 +3,6 @@ import IoMTCore
 /// What the BLE device simulator serves: one Bluetooth SIG health service (values replayed from
 /// Firmware-Fixtures) plus the Current Time Service, laid out as BlueZ GATT application objects.
 
-/// A 16-bit Bluetooth SIG UUID and its 128-bit form on the Bluetooth Base UUID (Core Vol 3 Part B §2.5.1).
-public enum BLEUUID {
-    public static func full(_ short: UInt16) -> String {
-        "0000" + Hex.word(short) + "-0000-1000-8000-00805f9b34fb"
-    }
-
-    /// "2A35" (the spelling of case.json and the profiles).
-    public static func hex4(_ short: UInt16) -> String { Hex.word(short, uppercase: true) }
-}
-
 /// Where a characteristic's values come from.
 public enum BLECharacteristicSource: Sendable, Hashable {
     /// Replayed from the fixture captures of this characteristic, in a loop, while a central is subscribed.
@@ -24,12 +14,12 @@ public enum BLECharacteristicSource: Sendable, Hashable {
 }
 
 public struct BLESimulatedCharacteristic: Sendable, Hashable {
-    public let uuid: UInt16
+    public let uuid: BluetoothUUID
     /// BlueZ GattCharacteristic1 Flags ("read", "write", "notify", "indicate", …).
     public let flags: [String]
     public let source: BLECharacteristicSource
 
-    public init(uuid: UInt16, flags: [String], source: BLECharacteristicSource) {
+    public init(uuid: BluetoothUUID, flags: [String], source: BLECharacteristicSource) {
         self.uuid = uuid; self.flags = flags; self.source = source
     }
 
@@ -39,21 +29,24 @@ public struct BLESimulatedCharacteristic: Sendable, Hashable {
 }
 
 public struct BLESimulatedService: Sendable, Hashable {
-    public let uuid: UInt16
+    public let uuid: BluetoothUUID
     public let characteristics: [BLESimulatedCharacteristic]
 }
 
 public enum BLESimulatedDevice: String, Sendable, CaseIterable {
     case bloodPressure = "blood-pressure"
     case pulseOximeter = "pulse-oximeter"
+    /// A vendor protocol: the Nonin 3230's proprietary continuous oximetry (128-bit service, no Current Time Service).
+    case nonin3230 = "nonin-3230"
 
     /// Firmware-Fixtures/<folder> holds this device's captures; also the iomtd profile id.
-    public var fixtureFolder: String { "ble-" + rawValue }
+    public var fixtureFolder: String { self == .nonin3230 ? rawValue : "ble-" + rawValue }
 
-    public var primaryService: UInt16 {
+    public var primaryService: BluetoothUUID {
         switch self {
         case .bloodPressure: 0x1810
         case .pulseOximeter: 0x1822
+        case .nonin3230: Self.nonin3230Service
         }
     }
 
@@ -61,6 +54,8 @@ public enum BLESimulatedDevice: String, Sendable, CaseIterable {
         switch self {
         case .bloodPressure: "IoMT-Sim BPM"
         case .pulseOximeter: "IoMT-Sim PLX"
+        // The 3230 advertises "Nonin3230_<serial>"; with a 128-bit service UUID only a short name fits in 31 bytes.
+        case .nonin3230: "Nonin"
         }
     }
 
@@ -78,20 +73,34 @@ public enum BLESimulatedDevice: String, Sendable, CaseIterable {
         BLESimulatedCharacteristic(uuid: 0x2A2B, flags: ["read", "write", "notify"], source: .currentTime),
     ])
 
-    /// Both health services have one layout, only their numbers differ: a measurement indicated (Blood Pressure Measurement,
-    /// PLX Spot-Check Measurement), one notified (Intermediate Cuff Pressure, PLX Continuous Measurement), the features read.
+    /// Nonin Oximetry Service and its characteristics (Sources/IoMTDrivers/Nonin3230/README.md).
+    public static let nonin3230Service: BluetoothUUID = "46a970e0-0d5f-11e2-8b5e-0002a5d5c51b"
+    public static let nonin3230ContinuousOximetry: BluetoothUUID = "0aad7ea0-0d60-11e2-8e3c-0002a5d5c51b"
+    public static let nonin3230ControlPoint: BluetoothUUID = "1447af80-0d60-11e2-88b6-0002a5d5c51b"
+
     public var services: [BLESimulatedService] {
-        let (indicated, notified, feature, featureValue): (UInt16, UInt16, UInt16, [UInt8]) = switch self {
-        case .bloodPressure: (0x2A35, 0x2A36, 0x2A49, Self.bloodPressureFeature)
-        case .pulseOximeter: (0x2A5E, 0x2A5F, 0x2A60, Self.pulseOximeterFeatures)
+        switch self {
+        case .bloodPressure:
+            [BLESimulatedService(uuid: 0x1810, characteristics: [
+                BLESimulatedCharacteristic(uuid: 0x2A35, flags: ["indicate"], source: .fixtures),
+                BLESimulatedCharacteristic(uuid: 0x2A36, flags: ["notify"], source: .fixtures),
+                BLESimulatedCharacteristic(uuid: 0x2A49, flags: ["read"], source: .constant(Self.bloodPressureFeature)),
+            ]), Self.currentTimeService]
+        case .pulseOximeter:
+            [BLESimulatedService(uuid: 0x1822, characteristics: [
+                BLESimulatedCharacteristic(uuid: 0x2A5E, flags: ["indicate"], source: .fixtures),
+                BLESimulatedCharacteristic(uuid: 0x2A5F, flags: ["notify"], source: .fixtures),
+                BLESimulatedCharacteristic(uuid: 0x2A60, flags: ["read"], source: .constant(Self.pulseOximeterFeatures)),
+            ]), Self.currentTimeService]
+        case .nonin3230:
+            // The control point answers nothing here: iomtd's driver never writes it.
+            [BLESimulatedService(uuid: Self.nonin3230Service, characteristics: [
+                BLESimulatedCharacteristic(uuid: Self.nonin3230ContinuousOximetry, flags: ["notify"], source: .fixtures),
+                BLESimulatedCharacteristic(uuid: Self.nonin3230ControlPoint, flags: ["write"], source: .constant([])),
+            ])]
         }
-        return [BLESimulatedService(uuid: primaryService, characteristics: [
-            BLESimulatedCharacteristic(uuid: indicated, flags: ["indicate"], source: .fixtures),
-            BLESimulatedCharacteristic(uuid: notified, flags: ["notify"], source: .fixtures),
-            BLESimulatedCharacteristic(uuid: feature, flags: ["read"], source: .constant(featureValue)),
-        ]), Self.currentTimeService]
     }
 
     public var characteristics: [BLESimulatedCharacteristic] { services.flatMap(\.characteristics) }
-    public var streamingCharacteristics: [UInt16] { characteristics.filter(\.streamsFixtures).map(\.uuid) }
+    public var streamingCharacteristics: [BluetoothUUID] { characteristics.filter(\.streamsFixtures).map(\.uuid) }
 }

@@ -79,7 +79,7 @@ public final class BlueZMockBench: Sendable {
         try await mockCall(device, "AddMethod", [.string("org.bluez.Device1"), .string("Pair"), .string(""), .string(""), .string(pair)])
     }
 
-    public func addService(_ device: DBusObjectPath, index: Int, uuid: UInt16) async throws -> DBusObjectPath {
+    public func addService(_ device: DBusObjectPath, index: Int, uuid: BluetoothUUID) async throws -> DBusObjectPath {
         let path = try DBusObjectPath(device.text + "/service\(Hex.word(UInt16(index)))")
         try await mockCall("/", "AddObject", [.objectPath(path), .string("org.bluez.GattService1"),
             .stringVariantDictionary(["UUID": .string(full(uuid)), "Primary": .boolean(true), "Device": .objectPath(device)]),
@@ -91,7 +91,7 @@ public final class BlueZMockBench: Sendable {
     /// `tickingClockOffsetSeconds`: ReadValue answers a Current Time (0x2A2B) value that ticks like a real device
     /// clock, UTC now plus the offset at the moment of the read (else it answers `readValue`, a clock that stands
     /// still, whose error then grows with however long the gateway takes to read it).
-    public func addCharacteristic(_ service: DBusObjectPath, index: Int, uuid: UInt16, flags: [String], readValue: [UInt8] = [],
+    public func addCharacteristic(_ service: DBusObjectPath, index: Int, uuid: BluetoothUUID, flags: [String], readValue: [UInt8] = [],
                                   tickingClockOffsetSeconds: Int? = nil, failingStartNotify: Int = 0) async throws -> DBusObjectPath {
         let path = try DBusObjectPath(service.text + "/char\(Hex.word(UInt16(index)))")
         let startNotify = """
@@ -146,7 +146,8 @@ public final class BlueZMockBench: Sendable {
                                    body: [.objectPath(device)])
     }
 
-    public func full(_ uuid: UInt16) -> String { BLEUUID.full(uuid) }
+    /// The 128-bit form BlueZ reports.
+    public func full(_ uuid: BluetoothUUID) -> String { uuid.description }
 }
 
 

@@ -67,7 +67,9 @@ import Testing
         try configuration(devices: """
             [{"profile": "contec-cms50d-plus", "address": "00:11:22:33:44:55"},
              {"profile": "ble-no-such", "address": "00:11:22:33:44:56"},
-             {"profile": "ble-pulse-oximeter", "address": "00:11:22:33:44:57"}]
+             {"profile": "ble-pulse-oximeter", "address": "00:11:22:33:44:57"},
+             {"profile": "nonin-3230", "address": "00:11:22:33:44:58"},
+             {"profile": "contec-oximeter-ble", "address": "00:11:22:33:44:59"}]
             """).write(toFile: path, atomically: true, encoding: .utf8)
         do {
             _ = try GatewayDaemon.load(configPath: path)
@@ -77,6 +79,44 @@ import Testing
             #expect(!text.contains("devices[0]"), "a serial profile with an address is an SPP device: \(text)")
             #expect(text.contains(#"devices[1].profile: expected one of ble-"#) && text.contains(#"found "ble-no-such""#), "\(text)")
             #expect(!text.contains("devices[2]"), "\(text)")
+            // Vendor GATT drivers are Bluetooth LE devices too.
+            #expect(!text.contains("devices[3]") && !text.contains("devices[4]") && !text.contains("expected a GATT driver"), "\(text)")
+        }
+    }
+
+    /// A device with several health services names its address once and lists its profiles; one connection reads them all.
+    @Test func aDeviceWithSeveralServicesListsItsProfilesUnderOneAddress() throws {
+        let parsed = try DaemonConfiguration.parse(configuration(devices: """
+            [{"profile": ["ble-blood-pressure", "ble-pulse-oximeter"], "address": "00:11:22:33:44:55"}]
+            """), file: "iomtd.json")
+        #expect(parsed.bluetooth.devices.map(\.profileIds) == [["ble-blood-pressure", "ble-pulse-oximeter"]])
+        #expect(problems(devices: #"[{"profile": ["ble-blood-pressure", "ble-blood-pressure"], "address": "00:11:22:33:44:55"}]"#)
+                == #"/etc/iomtd/iomtd.json: devices[0].profile[1]: expected each profile listed once, found "ble-blood-pressure" again"#)
+        #expect(problems(devices: #"[{"profile": [], "address": "00:11:22:33:44:55"}]"#).contains("devices[0].profile: expected a ble-… profile id"))
+        // The same address in two entries is still a mistake: one entry, several profiles.
+        #expect(problems(devices: #"[{"profile": "ble-blood-pressure", "address": "00:11:22:33:44:55"}, {"profile": "ble-pulse-oximeter", "address": "00:11:22:33:44:55"}]"#)
+                == #"/etc/iomtd/iomtd.json: devices[1].address: expected an address listed once, found "00:11:22:33:44:55" again"#)
+    }
+
+    /// Only GATT profiles share a connection, and one device keeps one download mark: two RACP profiles are refused.
+    @Test func profilesThatCannotShareAConnectionAreRefused() throws {
+        let directory = try LabHarness.temporaryDirectory("multi-config")
+        let path = directory.appendingPathComponent("iomtd.json").path
+        try configuration(devices: """
+            [{"profile": ["ble-blood-pressure", "contec-cms50d-plus"], "address": "00:11:22:33:44:55"},
+             {"profile": ["ble-glucose", "ble-pulse-oximeter"], "address": "00:11:22:33:44:56"},
+             {"profile": ["ble-blood-pressure", "ble-no-such"], "address": "00:11:22:33:44:57"},
+             {"profile": ["ble-weight-scale", "ble-heart-rate"], "address": "00:11:22:33:44:58"}]
+            """).write(toFile: path, atomically: true, encoding: .utf8)
+        do {
+            _ = try GatewayDaemon.load(configPath: path)
+            Issue.record("profiles that cannot share a connection must be refused")
+        } catch {
+            let text = error.description
+            #expect(text.contains(#"devices[0].profile: profile contec-cms50d-plus: transport: expected "ble": only Bluetooth LE (GATT) profiles share one connection"#), "\(text)")
+            #expect(text.contains(#"devices[1].profile: profile ble-pulse-oximeter: profile: expected at most one profile that downloads stored records (RACP) per device"#), "\(text)")
+            #expect(text.contains(#"devices[2].profile[1]: expected one of ble-"#), "\(text)")
+            #expect(!text.contains("devices[3]"), "\(text)")
         }
     }
 

@@ -120,6 +120,43 @@ struct BluetoothToDOMTests {
         #expect(try await bench.control.managedObjects(destination: "org.bluez")[oximeter] == nil)
     }
 
+    /// A monitor with Blood Pressure and Pulse Oximeter services, configured once with both profiles: one connection
+    /// subscribes to both services and both kinds of reading reach DOM.
+    @Test func aDeviceWithTwoHealthServicesIsReadAsOneDeviceOnOneConnection() async throws {
+        let bench = try await BlueZMockBench()
+        defer { bench.stop() }
+        let address = "A0:B1:C2:00:00:06"
+        let monitor = try await bench.addDevice(address, name: "BPM+SpO2", uuids: [bench.full(0x1810), bench.full(0x1822)])
+        let bpService = try await bench.addService(monitor, index: 0x10, uuid: 0x1810)
+        let bpMeasurement = try await bench.addCharacteristic(bpService, index: 0x11, uuid: 0x2A35, flags: ["indicate"])
+        _ = try await bench.addCharacteristic(bpService, index: 0x14, uuid: 0x2A49, flags: ["read"], readValue: [0x01, 0x00])
+        let plxService = try await bench.addService(monitor, index: 0x20, uuid: 0x1822)
+        let continuous = try await bench.addCharacteristic(plxService, index: 0x21, uuid: 0x2A5F, flags: ["notify"])
+        _ = try await bench.addCharacteristic(plxService, index: 0x27, uuid: 0x2A60, flags: ["read"], readValue: [0x00, 0x00])
+
+        let lab = try GatewayScenario(name: "ble-two-services")
+        defer { lab.stopAll() }
+        lab.daemonEnvironment = ["DBUS_SYSTEM_BUS_ADDRESS": bench.bus.address]
+        try writeConfiguration(lab, bluetooth: "{}", devices: """
+            [{"profile": ["ble-blood-pressure", "ble-pulse-oximeter"], "address": "\(address)"}]
+            """)
+        try lab.startReceiver()
+        #expect(await lab.waitForReceiver())
+        try lab.startDaemon()
+        #expect(await waitForCalls(bench, bpMeasurement, "StartNotify", atLeast: 1), "\(lab.logs())")
+        #expect(await waitForCalls(bench, continuous, "StartNotify", atLeast: 1), "\(lab.logs())")
+        #expect(try await bench.calls(monitor, "Connect") == 1)
+
+        try await bench.notify(bpMeasurement, Self.bloodPressureWithStamp)
+        try await bench.notify(continuous, Self.plxContinuous)
+        #expect(await LabHarness.waitUntil(seconds: 20) { (await lab.domObservationCount() ?? 0) >= 4 }, "\(lab.logs())")
+        let codes = await lab.domObservations().compactMap { (($0["code"] as? [String: Any])?["coding"] as? [[String: Any]])?.first?["code"] as? String }
+        #expect(codes.contains("150020") && codes.contains("150456"), "\(codes)")
+        let (_, devices) = try await LabHarness.run("iomtctl", ["devices", "--json", "--socket", lab.controlSocket])
+        #expect(devices.contains("ble-blood-pressure+ble-pulse-oximeter") && devices.contains("bt:\(address)"), "\(devices)")
+        try await FHIRValidator.validateRecordedBundles(lab)
+    }
+
     @Test func autoConnectPairedReadsTrustedHealthDevicesOnlyAndScanListsThem() async throws {
         let bench = try await BlueZMockBench()
         defer { bench.stop() }

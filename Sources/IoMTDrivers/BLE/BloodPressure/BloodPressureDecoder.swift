@@ -3,17 +3,12 @@ import IoMTCore
 /// Blood Pressure Service 1.1 (0x1810); value layouts from the GATT Specification Supplement
 /// §3.31 Blood Pressure Measurement, §3.126 Intermediate Cuff Pressure, §3.30 Blood Pressure Feature.
 public enum BloodPressureProfile: GATTProfileDecoder {
-    public static let profile = GATTProfile(
-        driverId: "ble-blood-pressure", name: "Blood Pressure Service (0x1810)", service: GATTService.bloodPressure,
-        mainMeasurement: GATTCharacteristic.bloodPressureMeasurement,
-        characteristics: [
-            GATTCharacteristicUse(GATTCharacteristic.bloodPressureMeasurement, "Blood Pressure Measurement", .indicate, mandatory: true),
-            GATTCharacteristicUse(GATTCharacteristic.intermediateCuffPressure, "Intermediate Cuff Pressure", .notify, mandatory: false),
-            GATTCharacteristicUse(GATTCharacteristic.bloodPressureFeature, "Blood Pressure Feature", .read, mandatory: true),
-        ],
-        usesRecordAccessControlPoint: false, clockCharacteristics: GATTProfile.clock)
+    public static let profile = GATTProfile(driverId: "ble-blood-pressure", name: "Blood Pressure Service", service: GATTService.bloodPressure, [
+        .init(GATTCharacteristic.bloodPressureMeasurement, .indicate), .init(GATTCharacteristic.intermediateCuffPressure, .notify, optional: true),
+        .init(GATTCharacteristic.bloodPressureFeature, .read),
+    ])
 
-    public static func decode(characteristic: UInt16, value: [UInt8], context: inout GATTDecodingContext) throws(GATTDecodingError) -> GATTDecoded {
+    public static func decode(characteristic: BluetoothUUID, value: [UInt8], context: inout GATTDecodingContext) throws(GATTDecodingError) -> GATTDecoded {
         switch characteristic {
         case GATTCharacteristic.bloodPressureMeasurement: return try measurement(value, intermediate: false)
         case GATTCharacteristic.intermediateCuffPressure: return try measurement(value, intermediate: true)

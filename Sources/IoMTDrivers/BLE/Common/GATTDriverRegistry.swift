@@ -41,11 +41,10 @@ extension DriverRegistry {
             throw DriverConfigurationError(profileId: profile.id, field: "transport", expected: "\"ble\" for driver \"\(profile.driver)\"",
                                            found: "\"\(profile.transport.rawValue)\"")
         }
-        let service = GATTUUID.hex(gatt.service).lowercased()
-        guard profile.match.bleServices.contains(service) else {
+        guard profile.match.bleServices.contains(gatt.service) else {
             throw DriverConfigurationError(profileId: profile.id, field: "match.bleServices",
-                                           expected: "the service \"\(service)\" of \(gatt.name)",
-                                           found: profile.match.bleServices.isEmpty ? "none" : profile.match.bleServices.map { "\"\($0)\"" }.joined(separator: ", "))
+                                           expected: "the service \"\(gatt.service.shortText.lowercased())\" of \(gatt.name)",
+                                           found: profile.match.bleServices.isEmpty ? "none" : profile.match.bleServices.map { "\"\($0.shortText.lowercased())\"" }.joined(separator: ", "))
         }
     }
 }

@@ -4,7 +4,7 @@ import IoMTCore
 /// across values (a Temperature Type read once, a glucose high-water mark) lives in the context.
 public protocol GATTProfileDecoder: Sendable {
     static var profile: GATTProfile { get }
-    static func decode(characteristic: UInt16, value: [UInt8], context: inout GATTDecodingContext) throws(GATTDecodingError) -> GATTDecoded
+    static func decode(characteristic: BluetoothUUID, value: [UInt8], context: inout GATTDecodingContext) throws(GATTDecodingError) -> GATTDecoded
 }
 
 /// What a profile decoder returns for one value.
@@ -113,7 +113,7 @@ public struct GATTDriverSession: DeviceReader {
         GATTWrite(service: profile.service, characteristic: GATTCharacteristic.recordAccessControlPoint, value: request.bytes)
     }
 
-    public mutating func decode(characteristic: UInt16, value: [UInt8], receivedAt: Instant) -> DeviceOutput {
+    public mutating func decode(characteristic: BluetoothUUID, value: [UInt8], receivedAt: Instant) -> DeviceOutput {
         do throws(GATTDecodingError) {
             switch characteristic {
             case GATTCharacteristic.recordAccessControlPoint where profile.usesRecordAccessControlPoint:
@@ -141,7 +141,7 @@ public struct GATTDriverSession: DeviceReader {
                                   deviceClock: GATTCurrentTime(dateTime: time, dayOfWeek: 0, fractions256: 0, adjustReason: 0))
             default:
                 guard profile.use(of: characteristic) != nil else {
-                    return DeviceOutput(events: [.rejectedFrame(reason: "characteristic 0x\(GATTUUID.hex(characteristic)) is not part of \(profile.name)")])
+                    return DeviceOutput(events: [.rejectedFrame(reason: "characteristic \(characteristic.displayText) is not part of \(profile.name)")])
                 }
                 var decoded = try decoder.decode(characteristic: characteristic, value: value, context: &context)
                 var output = DeviceOutput(measurements: decoded.measurements, events: decoded.events)

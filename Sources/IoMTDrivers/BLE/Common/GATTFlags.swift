@@ -11,11 +11,11 @@ extension FixedWidthInteger {
 
 enum GATTFlags {
     /// Reserved ("RFU") flag bits set: decoded anyway (the spec tells receivers to ignore them), reported once.
-    static func reservedBitsEvent(_ flags: UInt8, definedMask: UInt8, characteristic: UInt16) -> DriverEvent? {
+    static func reservedBitsEvent(_ flags: UInt8, definedMask: UInt8, characteristic: BluetoothUUID) -> DriverEvent? {
         let reserved = flags & ~definedMask
         guard reserved != 0 else { return nil }
-        return .deviceInfo(key: "gatt.\(GATTUUID.hex(characteristic)).reservedFlags",
-                           value: "0x" + String(GATTUUID.hex(UInt16(reserved)).suffix(2)))
+        return .deviceInfo(key: "gatt.\(characteristic.shortText).reservedFlags",
+                           value: "0x" + String(Hex.string([reserved]).uppercased()))
     }
 
     /// Names of the set bits, for feature characteristics (`"body-movement-detection, cuff-fit-detection"`).

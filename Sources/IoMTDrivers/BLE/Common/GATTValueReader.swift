@@ -3,24 +3,24 @@ import IoMTCore
 /// Why a characteristic value could not be decoded. Carries the characteristic, the field and the
 /// offset so a technician can match it against a capture. Made only by `GATTValueReader.error` (the memberwise init).
 public struct GATTDecodingError: Error, Hashable, CustomStringConvertible {
-    public let characteristic: UInt16
+    public let characteristic: BluetoothUUID
     public let field: String
     public let offset: Int
     public let reason: String
 
     public var description: String {
-        "characteristic 0x\(GATTUUID.hex(characteristic)): \(field) at byte \(offset): \(reason)"
+        "characteristic \(characteristic.displayText): \(field) at byte \(offset): \(reason)"
     }
 }
 
 /// Little-endian cursor over one characteristic value (GATT values are little-endian, Core Spec Vol 3
 /// Part G). Every read names its field, so a short value is rejected with what was missing.
 struct GATTValueReader {
-    let characteristic: UInt16
+    let characteristic: BluetoothUUID
     let bytes: [UInt8]
     private(set) var offset = 0
 
-    init(characteristic: UInt16, bytes: [UInt8]) { self.characteristic = characteristic; self.bytes = bytes }
+    init(characteristic: BluetoothUUID, bytes: [UInt8]) { self.characteristic = characteristic; self.bytes = bytes }
 
     var remaining: Int { bytes.count - offset }
     var isAtEnd: Bool { offset >= bytes.count }
@@ -70,25 +70,6 @@ struct GATTValueReader {
     /// Bytes after the last field the flags announced: tolerated (later spec versions append fields) but reported.
     func trailingBytesEvent() -> DriverEvent? {
         guard remaining > 0 else { return nil }
-        return .deviceInfo(key: "gatt.\(GATTUUID.hex(characteristic)).trailingBytes", value: String(remaining))
+        return .deviceInfo(key: "gatt.\(characteristic.shortText).trailingBytes", value: String(remaining))
     }
-}
-
-/// 16-bit Bluetooth SIG UUIDs as the profiles and the CLI write them ("2A35").
-public enum GATTUUID {
-    public static func hex(_ uuid: UInt16) -> String { Hex.word(uuid, uppercase: true) }
-
-    /// "2A35", "2a35", "0x2A35" or the 128-bit SIG base form "00002a35-0000-1000-8000-00805f9b34fb".
-    public static func parse(_ text: String) -> UInt16? {
-        var body = text.lowercased()
-        if body.hasPrefix("0x") { body.removeFirst(2) }
-        if body.count == 36, body.hasPrefix("0000"), body.hasSuffix("-0000-1000-8000-00805f9b34fb") {
-            body = String(body.dropFirst(4).prefix(4))
-        }
-        guard body.count == 4, body.utf8.allSatisfy({ ($0 >= 48 && $0 <= 57) || ($0 >= 97 && $0 <= 102) }) else { return nil }
-        return UInt16(body, radix: 16)
-    }
-
-    /// The 128-bit form BlueZ reports in `UUID` properties.
-    public static func full(_ uuid: UInt16) -> String { "0000\(hex(uuid).lowercased())-0000-1000-8000-00805f9b34fb" }
 }

@@ -1,3 +1,5 @@
+import IoMTCore
+
 /// Record Access Control Point (0x2A52; GATT Specification Supplement §3.178, used by the Glucose
 /// Service and the Pulse Oximeter Service): the collector writes a request, the sensor sends
 /// the matching stored records as notifications/indications of the measurement characteristic and ends
@@ -71,21 +73,21 @@ public enum RACPResponse: Sendable, Hashable, CustomStringConvertible {
         var reader = GATTValueReader(characteristic: GATTCharacteristic.recordAccessControlPoint, bytes: value)
         let opCode = try reader.uint8("Op Code")
         let op = try reader.uint8("Operator")
-        guard op == RACPOperator.null else { throw reader.error("Operator", "expected 0x00 (Null) in a response, found 0x\(GATTUUID.hex(UInt16(op)).suffix(2))") }
+        guard op == RACPOperator.null else { throw reader.error("Operator", "expected 0x00 (Null) in a response, found 0x\(Hex.string([op]).uppercased())") }
         switch opCode {
         case RACPOpCode.numberOfStoredRecordsResponse: return .numberOfRecords(try reader.uint16("Number of Records"))
         case RACPOpCode.responseCode:
             let request = try reader.uint8("Request Op Code")
             return .response(requestOpCode: request, code: RACPResponseCode(rawValue: try reader.uint8("Response Code Value")))
         default:
-            throw reader.error("Op Code", "expected 0x05 (Number of Stored Records Response) or 0x06 (Response Code), found 0x\(GATTUUID.hex(UInt16(opCode)).suffix(2))")
+            throw reader.error("Op Code", "expected 0x05 (Number of Stored Records Response) or 0x06 (Response Code), found 0x\(Hex.string([opCode]).uppercased())")
         }
     }
 
     public var description: String {
         switch self {
         case let .numberOfRecords(count): return "\(count) stored record(s)"
-        case let .response(request, code): return "request 0x\(GATTUUID.hex(UInt16(request)).suffix(2)): \(code)"
+        case let .response(request, code): return "request 0x\(Hex.string([request]).uppercased()): \(code)"
         }
     }
 }
@@ -116,7 +118,7 @@ public struct RACPResponseCode: Sendable, Hashable, CustomStringConvertible {
         case 0x07: return "abort unsuccessful"
         case 0x08: return "procedure not completed"
         case 0x09: return "operand not supported"
-        default: return "reserved response code 0x\(GATTUUID.hex(UInt16(rawValue)).suffix(2))"
+        default: return "reserved response code 0x\(Hex.string([rawValue]).uppercased())"
         }
     }
 }

@@ -4,18 +4,12 @@ import IoMTCore
 /// Measurement", "Glucose Measurement Context" and "Glucose Feature". Stored records are
 /// fetched through the Record Access Control Point from a sequence-number high-water mark.
 public enum GlucoseProfile: GATTProfileDecoder {
-    public static let profile = GATTProfile(
-        driverId: "ble-glucose", name: "Glucose Service (0x1808)", service: GATTService.glucose,
-        mainMeasurement: GATTCharacteristic.glucoseMeasurement,
-        characteristics: [
-            GATTCharacteristicUse(GATTCharacteristic.glucoseMeasurement, "Glucose Measurement", .notify, mandatory: true),
-            GATTCharacteristicUse(GATTCharacteristic.glucoseMeasurementContext, "Glucose Measurement Context", .notify, mandatory: false),
-            GATTCharacteristicUse(GATTCharacteristic.glucoseFeature, "Glucose Feature", .read, mandatory: true),
-            GATTCharacteristicUse(GATTCharacteristic.recordAccessControlPoint, "Record Access Control Point", .controlPoint, mandatory: true),
-        ],
-        usesRecordAccessControlPoint: true, clockCharacteristics: GATTProfile.clock)
+    public static let profile = GATTProfile(driverId: "ble-glucose", name: "Glucose Service", service: GATTService.glucose, [
+        .init(GATTCharacteristic.glucoseMeasurement, .notify), .init(GATTCharacteristic.glucoseMeasurementContext, .notify, optional: true),
+        .init(GATTCharacteristic.glucoseFeature, .read), .init(GATTCharacteristic.recordAccessControlPoint, .controlPoint),
+    ])
 
-    public static func decode(characteristic: UInt16, value: [UInt8], context: inout GATTDecodingContext) throws(GATTDecodingError) -> GATTDecoded {
+    public static func decode(characteristic: BluetoothUUID, value: [UInt8], context: inout GATTDecodingContext) throws(GATTDecodingError) -> GATTDecoded {
         switch characteristic {
         case GATTCharacteristic.glucoseMeasurement:
             let decoded = try measurement(value)

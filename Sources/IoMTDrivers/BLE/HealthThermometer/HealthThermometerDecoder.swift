@@ -3,17 +3,12 @@ import IoMTCore
 /// Health Thermometer Service 1.0 (0x1809); layouts from the GATT Specification Supplement §3.216
 /// Temperature Measurement (also Intermediate Temperature 0x2A1E) and "Temperature Type".
 public enum HealthThermometerProfile: GATTProfileDecoder {
-    public static let profile = GATTProfile(
-        driverId: "ble-health-thermometer", name: "Health Thermometer Service (0x1809)", service: GATTService.healthThermometer,
-        mainMeasurement: GATTCharacteristic.temperatureMeasurement,
-        characteristics: [
-            GATTCharacteristicUse(GATTCharacteristic.temperatureMeasurement, "Temperature Measurement", .indicate, mandatory: true),
-            GATTCharacteristicUse(GATTCharacteristic.intermediateTemperature, "Intermediate Temperature", .notify, mandatory: false),
-            GATTCharacteristicUse(GATTCharacteristic.temperatureType, "Temperature Type", .read, mandatory: false),
-        ],
-        usesRecordAccessControlPoint: false, clockCharacteristics: GATTProfile.clock)
+    public static let profile = GATTProfile(driverId: "ble-health-thermometer", name: "Health Thermometer Service", service: GATTService.healthThermometer, [
+        .init(GATTCharacteristic.temperatureMeasurement, .indicate), .init(GATTCharacteristic.intermediateTemperature, .notify, optional: true),
+        .init(GATTCharacteristic.temperatureType, .read, optional: true),
+    ])
 
-    public static func decode(characteristic: UInt16, value: [UInt8], context: inout GATTDecodingContext) throws(GATTDecodingError) -> GATTDecoded {
+    public static func decode(characteristic: BluetoothUUID, value: [UInt8], context: inout GATTDecodingContext) throws(GATTDecodingError) -> GATTDecoded {
         switch characteristic {
         case GATTCharacteristic.temperatureType:
             var reader = GATTValueReader(characteristic: characteristic, bytes: value)
@@ -28,7 +23,7 @@ public enum HealthThermometerProfile: GATTProfileDecoder {
 
     /// Flags: bit 0 units (0 Celsius, 1 Fahrenheit), bit 1 Time Stamp, bit 2 Temperature Type; bits 3-7
     /// reserved. Fields: Temperature (FLOAT), Time Stamp (Date Time), Temperature Type (uint8).
-    static func measurement(_ value: [UInt8], characteristic: UInt16, staticType: UInt8?) throws(GATTDecodingError) -> GATTDecoded {
+    static func measurement(_ value: [UInt8], characteristic: BluetoothUUID, staticType: UInt8?) throws(GATTDecodingError) -> GATTDecoded {
         var reader = GATTValueReader(characteristic: characteristic, bytes: value)
         let flags = try reader.uint8("Flags")
         let temperature = try reader.float("Temperature Measurement Value")

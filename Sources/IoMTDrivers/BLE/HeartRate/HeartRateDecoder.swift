@@ -3,15 +3,10 @@ import IoMTCore
 /// Heart Rate Service 1.0 (0x180D); layout from the GATT Specification Supplement "Heart Rate
 /// Measurement".
 public enum HeartRateProfile: GATTProfileDecoder {
-    public static let profile = GATTProfile(
-        driverId: "ble-heart-rate", name: "Heart Rate Service (0x180D)", service: GATTService.heartRate,
-        mainMeasurement: GATTCharacteristic.heartRateMeasurement,
-        characteristics: [
-            GATTCharacteristicUse(GATTCharacteristic.heartRateMeasurement, "Heart Rate Measurement", .notify, mandatory: true),
-        ],
-        usesRecordAccessControlPoint: false, clockCharacteristics: [])
+    public static let profile = GATTProfile(driverId: "ble-heart-rate", name: "Heart Rate Service", service: GATTService.heartRate,
+                                            [.init(GATTCharacteristic.heartRateMeasurement, .notify)], clock: [])
 
-    public static func decode(characteristic: UInt16, value: [UInt8], context: inout GATTDecodingContext) throws(GATTDecodingError) -> GATTDecoded {
+    public static func decode(characteristic: BluetoothUUID, value: [UInt8], context: inout GATTDecodingContext) throws(GATTDecodingError) -> GATTDecoded {
         try measurement(value)
     }
 

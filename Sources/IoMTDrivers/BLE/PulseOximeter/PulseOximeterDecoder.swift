@@ -3,18 +3,12 @@ import IoMTCore
 /// Pulse Oximeter Service 1.0 (0x1822); layouts from the GATT Specification Supplement "PLX Spot-check
 /// Measurement", "PLX Continuous Measurement" and "PLX Features".
 public enum PulseOximeterProfile: GATTProfileDecoder {
-    public static let profile = GATTProfile(
-        driverId: "ble-pulse-oximeter", name: "Pulse Oximeter Service (0x1822)", service: GATTService.pulseOximeter,
-        mainMeasurement: GATTCharacteristic.plxSpotCheckMeasurement,
-        characteristics: [
-            GATTCharacteristicUse(GATTCharacteristic.plxSpotCheckMeasurement, "PLX Spot-check Measurement", .indicate, mandatory: false),
-            GATTCharacteristicUse(GATTCharacteristic.plxContinuousMeasurement, "PLX Continuous Measurement", .notify, mandatory: false),
-            GATTCharacteristicUse(GATTCharacteristic.plxFeatures, "PLX Features", .read, mandatory: true),
-            GATTCharacteristicUse(GATTCharacteristic.recordAccessControlPoint, "Record Access Control Point", .controlPoint, mandatory: false),
-        ],
-        usesRecordAccessControlPoint: true, clockCharacteristics: GATTProfile.clock)
+    public static let profile = GATTProfile(driverId: "ble-pulse-oximeter", name: "Pulse Oximeter Service", service: GATTService.pulseOximeter, [
+        .init(GATTCharacteristic.plxSpotCheckMeasurement, .indicate, optional: true), .init(GATTCharacteristic.plxContinuousMeasurement, .notify, optional: true),
+        .init(GATTCharacteristic.plxFeatures, .read), .init(GATTCharacteristic.recordAccessControlPoint, .controlPoint, optional: true),
+    ])
 
-    public static func decode(characteristic: UInt16, value: [UInt8], context: inout GATTDecodingContext) throws(GATTDecodingError) -> GATTDecoded {
+    public static func decode(characteristic: BluetoothUUID, value: [UInt8], context: inout GATTDecodingContext) throws(GATTDecodingError) -> GATTDecoded {
         switch characteristic {
         case GATTCharacteristic.plxSpotCheckMeasurement: return try spotCheck(value)
         case GATTCharacteristic.plxContinuousMeasurement: return try continuous(value)

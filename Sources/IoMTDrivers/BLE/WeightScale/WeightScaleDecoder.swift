@@ -3,16 +3,11 @@ import IoMTCore
 /// Weight Scale Service 1.0 (0x181D); layouts from the GATT Specification Supplement §3.252 Weight
 /// Measurement and "Weight Scale Feature".
 public enum WeightScaleProfile: GATTProfileDecoder {
-    public static let profile = GATTProfile(
-        driverId: "ble-weight-scale", name: "Weight Scale Service (0x181D)", service: GATTService.weightScale,
-        mainMeasurement: GATTCharacteristic.weightMeasurement,
-        characteristics: [
-            GATTCharacteristicUse(GATTCharacteristic.weightMeasurement, "Weight Measurement", .indicate, mandatory: true),
-            GATTCharacteristicUse(GATTCharacteristic.weightScaleFeature, "Weight Scale Feature", .read, mandatory: true),
-        ],
-        usesRecordAccessControlPoint: false, clockCharacteristics: GATTProfile.clock)
+    public static let profile = GATTProfile(driverId: "ble-weight-scale", name: "Weight Scale Service", service: GATTService.weightScale, [
+        .init(GATTCharacteristic.weightMeasurement, .indicate), .init(GATTCharacteristic.weightScaleFeature, .read),
+    ])
 
-    public static func decode(characteristic: UInt16, value: [UInt8], context: inout GATTDecodingContext) throws(GATTDecodingError) -> GATTDecoded {
+    public static func decode(characteristic: BluetoothUUID, value: [UInt8], context: inout GATTDecodingContext) throws(GATTDecodingError) -> GATTDecoded {
         switch characteristic {
         case GATTCharacteristic.weightMeasurement: return try measurement(value)
         default: return try features(value)

@@ -1,0 +1,116 @@
+import IoMTCore
+import IoMTProfiles
+
+/// What a vendor BLE oximeter that streams live values once subscribed (no commands) tells its reader: the GATT
+/// service, the characteristic it notifies, and how one notification becomes samples. The decoder may keep state
+/// (a stream framer's buffer, the last status) across the notifications of one link.
+public protocol LiveOximetryNotifications: Sendable {
+    associatedtype Sample: OximetryWindowSample
+    static var profile: GATTProfile { get }
+    static var liveCharacteristic: BluetoothUUID { get }
+    init()
+    /// One notification: the samples it completed, and rejections or device facts.
+    mutating func receive(_ bytes: [UInt8]) -> (samples: [Sample], events: [DriverEvent])
+}
+
+/// A live session with such an oximeter: every notification of the live characteristic goes through the decoder into
+/// the shared reporting window (one SpO2 and one pulse rate per window, `OximetryWindowAggregator`); ticks close due
+/// windows; the link's end flushes the open one. A fresh decoder per link (a torn frame never joins the next link's).
+public struct LiveOximetryGATTReader<Decoder: LiveOximetryNotifications>: DeviceReader {
+    public let reportIntervalMs: Int64
+    public var needs: DeviceNeeds { .gatt(Decoder.profile) }
+    private var decoder = Decoder()
+    private var aggregator: OximetryWindowAggregator<Decoder.Sample>
+
+    public init(reportIntervalMs: Int64 = 1000) {
+        self.reportIntervalMs = reportIntervalMs
+        aggregator = OximetryWindowAggregator(intervalMs: reportIntervalMs)
+    }
+
+    public mutating func handle(_ input: DeviceInput, at time: Instant) -> DeviceOutput {
+        switch input {
+        case .linkUp:
+            decoder = Decoder()
+            aggregator = OximetryWindowAggregator(intervalMs: reportIntervalMs)
+            return DeviceOutput()
+        case let .value(characteristic, bytes):
+            guard characteristic == Decoder.liveCharacteristic else {
+                return DeviceOutput(events: [.rejectedFrame(reason: "characteristic \(characteristic.displayText) is not the live characteristic of \(Decoder.profile.name)")])
+            }
+            var output = DeviceOutput(measurements: aggregator.advance(to: time))
+            let (samples, events) = decoder.receive(bytes)
+            output.events += events
+            aggregator.add(samples, at: time)
+            return output
+        case .tick:
+            return DeviceOutput(measurements: aggregator.advance(to: time))
+        case .linkDown:
+            return DeviceOutput(measurements: aggregator.flush(at: time))
+        case .bytes:
+            return DeviceOutput(events: [.rejectedFrame(reason: "a byte stream for the GATT driver \(Decoder.profile.driverId)")])
+        }
+    }
+
+    /// The registration of a driver built on this reader (its only option: `reportIntervalMs`).
+    static func registration(_ driverId: String) -> DriverRegistration {
+        DriverRegistration(id: driverId, options: ["reportIntervalMs"], isGATT: true) { profile, options throws(DriverConfigurationError) in
+            try DriverRegistry.checkBluetooth(profile, offers: Decoder.profile)
+            return LiveOximetryGATTReader(reportIntervalMs: try reportInterval(options))
+        }
+    }
+}
+
+/// A sample of an oximeter whose frames carry values and no status: a missing value is the only sign of trouble.
+public struct PlainOximetrySample: Sendable, Hashable, OximetryWindowSample {
+    /// SpO2 in percent; nil for the device's "no value".
+    public var spo2: Int?
+    /// Pulse rate per minute; nil for the device's "no value".
+    public var pulseRate: Int?
+    public var frame: [UInt8]
+    public var conditions: MeasurementStatus { [] }
+    public var signalLevel: Int? { nil }
+    public init(spo2: Int?, pulseRate: Int?, frame: [UInt8]) { self.spo2 = spo2; self.pulseRate = pulseRate; self.frame = frame }
+}
+
+/// What the live oximeters' invariants share (fuzz targets, tests): the notifications of `stream` in pieces of `size`
+/// bytes, `step` ms apart, each followed by a tick; the outputs must be deterministic and keep the oximetry invariant.
+public enum LiveOximetryInvariants {
+    public static func violation<Decoder: LiveOximetryNotifications>(in input: [UInt8], decoder: Decoder.Type) -> String? {
+        guard let control = input.first else { return nil }
+        let size = Int(control & 0x1F) + 1
+        let step = Int64(control >> 5) * 250 + 250
+        let stream = Array(input.dropFirst())
+        let first = run(stream, decoder: decoder, size: size, step: step)
+        if first.outputs != run(stream, decoder: decoder, size: size, step: step).outputs { return "reading is not deterministic" }
+        for output in first.outputs {
+            if !output.commands.isEmpty { return "a live oximeter reader wrote to the device" }
+            if output.measurements.filter({ $0.type == .spo2 }).count != output.measurements.filter({ $0.type == .pulseRateOximetry }).count {
+                return "a window without both its SpO2 and its pulse rate"
+            }
+            if let problem = OximetryOutputInvariant.violation(in: output.measurements, carried: first.carried) { return problem }
+        }
+        return nil
+    }
+
+    /// The outputs, and every value a decoded sample carried (a reading must be one of them).
+    private static func run<Decoder: LiveOximetryNotifications>(_ stream: [UInt8], decoder: Decoder.Type, size: Int,
+                                                               step: Int64) -> (outputs: [DeviceOutput], carried: Set<Int>) {
+        var reader = LiveOximetryGATTReader<Decoder>()
+        var witness = Decoder()
+        var carried: Set<Int> = []
+        var time = Instant(millisecondsSinceEpoch: 1_795_000_000_000)
+        var outputs = [reader.handle(.linkUp, at: time)]
+        var offset = 0
+        while offset < stream.count {
+            let end = min(stream.count, offset + size)
+            let notification = Array(stream[offset..<end])
+            for sample in witness.receive(notification).samples { carried.formUnion([sample.spo2, sample.pulseRate].compactMap { $0 }) }
+            outputs.append(reader.handle(.value(characteristic: Decoder.liveCharacteristic, bytes: notification), at: time))
+            time = time.adding(milliseconds: step)
+            outputs.append(reader.handle(.tick, at: time))
+            offset = end
+        }
+        outputs.append(reader.handle(.linkDown, at: time))
+        return (outputs, carried)
+    }
+}
