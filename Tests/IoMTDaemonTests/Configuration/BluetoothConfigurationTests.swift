@@ -100,7 +100,7 @@ import Testing
 
     /// Only GATT profiles share a connection, and one device keeps one download mark: two RACP profiles are refused.
     @Test func profilesThatCannotShareAConnectionAreRefused() throws {
-        let directory = try LabHarness.temporaryDirectory("multi-config")
+        let directory = try TemporaryDirectory.persistent("iomt-daemon-multi-config")
         let path = directory.appendingPathComponent("iomtd.json").path
         try configuration(devices: """
             [{"profile": ["ble-blood-pressure", "contec-cms50d-plus"], "address": "00:11:22:33:44:55"},
