@@ -33,7 +33,7 @@ extension AlertEngine {
 
     mutating func evaluateBaselineFall(_ rule: AlertRule, observation: Observation, values: [ReadingPart], source: Source,
                                        patient: String?, id: Int64?) -> [AlertEvent] {
-        guard case let .baselineFall(measurement, percent, by, window, minimum) = rule.kind, let patientId = observation.patientId else { return [] }
+        guard case let .baselineFall(measurement, percent, by, window, minimum, zone) = rule.kind, let patientId = observation.patientId else { return [] }
         // A personal baseline belongs to the patient: keyed by the patient reference where there is one, else by the device,
         // and started afresh when the device's readings belong to another patient (a shared clinic device).
         var scoped = source
@@ -50,7 +50,7 @@ extension AlertEngine {
             tracks[key, default: Track()].baseline = history
             // The personal best: the highest earlier value (the earliest of equal ones), once there are enough readings.
             guard earlier.count >= minimum, let best = earlier.max(by: { $0.value < $1.value || ($0.value.isNumericallyEqual(to: $1.value) && $0.at > $1.at) }),
-                  let limit = BaselineFall.limit(best: best.value, percent: percent, by: by) else { continue }
+                  let limit = BaselineFall.limit(best: best.value, percent: zone?.fallPercent ?? percent, by: zone == nil ? by : nil) else { continue }
             let fell = value < limit // exclusive, as every limit: a fall of exactly the percentage does not fire
             let rearm = rule.hysteresis.flatMap { BaselineFall.sum(limit, $0) }.map { $0 < value } ?? !fell
             let days = Double(window) / 86_400_000
@@ -58,10 +58,14 @@ extension AlertEngine {
             let fallPercent = best.value.doubleValue > 0 ? 100 * fall / best.value.doubleValue : 0
             let bestEvidence = AlertEvidence(observationId: best.observationId, at: best.at, measurement: measurement, value: best.value,
                                              note: "personal best of \(earlier.count) reading(s) in the \(days.formatted1) d before")
+            // A zone rule names the zone the reading is in (it may be worse than the rule's) and the zones' source.
+            let zoneNote = zone.map { _ in
+                "; \((100 - fallPercent).formatted1) % of personal best: \(PeakFlowZone.of(value, best: best.value).rawValue) zone (\(PeakFlowZone.citation))"
+            } ?? ""
             let evidence = AlertEvidence(observationId: id, at: at, measurement: measurement, value: value,
-                                         note: "fall \(fallPercent.formatted1) % (\(Self.format(fall)) \(part.unit)) from the personal best; limit \(limit)")
+                                         note: "fall \(fallPercent.formatted1) % (\(Self.format(fall)) \(part.unit)) from the personal best; limit \(limit)" + zoneNote)
             let detail = "\(measurement) \(value) \(part.unit) fell \(fallPercent.formatted1) % from the personal best \(best.value) \(part.unit)"
-                + " (limit \(limit), best of \(earlier.count) in \(days.formatted1) d)"
+                + " (limit \(limit), best of \(earlier.count) in \(days.formatted1) d)" + zoneNote
             events += update(rule, source: scoped, violation: fell ? ("below-baseline", limit) : nil, rearm: rearm, evidence: evidence,
                              value: value, unit: part.unit, measurement: measurement, earlierEvidence: [bestEvidence], detail: detail)
         }

@@ -17,8 +17,10 @@ public struct AlertRule: Sendable, Hashable, Codable {
         case zScore(measurement: String, below: DecimalValue?, above: DecimalValue?)
         /// Fires when a reading falls below the patient's personal best — the highest value of the same measurement in
         /// the `windowMilliseconds` before it — by more than `fallPercent` % or more than `fallBy` (in the reading's
-        /// unit); it needs `minimumReadings` earlier readings in the window to judge (docs/alert-rules.md).
-        case baselineFall(measurement: String, fallPercent: DecimalValue?, fallBy: DecimalValue?, windowMilliseconds: Int64, minimumReadings: Int)
+        /// unit); it needs `minimumReadings` earlier readings in the window to judge (docs/alert-rules.md). With a peak-flow
+        /// `zone` the limit is that zone's (yellow: below 80 %, red: below 50 % of the personal best) and the event names the zone.
+        case baselineFall(measurement: String, fallPercent: DecimalValue?, fallBy: DecimalValue?, windowMilliseconds: Int64, minimumReadings: Int,
+                          zone: PeakFlowZone? = nil)
     }
 
     /// Repetition and escalation while an alert stays unacknowledged (and not silenced).
@@ -81,7 +83,7 @@ public struct AlertRule: Sendable, Hashable, Codable {
     public var measurement: String? {
         switch kind {
         case let .threshold(measurement, _, _), let .missedMeasurement(measurement, _), let .zScore(measurement, _, _),
-             let .baselineFall(measurement, _, _, _, _): measurement
+             let .baselineFall(measurement, _, _, _, _, _): measurement
         case .technical: nil
         }
     }

@@ -6,7 +6,7 @@ import IoMTCore
 public enum RuleFileParser {
     static let ruleKeys: Set<String> = ["id", "kind", "measurement", "below", "above", "condition", "within", "priority",
                                         "deviceClass", "for", "hysteresis", "escalation", "rateLimit", "latching", "reAlarmAfter", "source", "comment",
-                                        "fallPercent", "fallBy", "baselineWindow", "minimumBaselineReadings"]
+                                        "fallPercent", "fallBy", "baselineWindow", "minimumBaselineReadings", "zone"]
 
     public static func parse(_ text: String, file: String) throws(RuleFileError) -> RuleSet {
         var reader = Reader()

@@ -46,9 +46,11 @@ extension AlertRule {
             fields += ["technical=\(condition)"]
         case let .zScore(measurement, below, above):
             fields += ["z-score=\(measurement)", "below=\(below?.description ?? "")", "above=\(above?.description ?? "")"]
-        case let .baselineFall(measurement, percent, by, window, minimum):
+        case let .baselineFall(measurement, percent, by, window, minimum, zone):
             fields += ["baseline-fall=\(measurement)", "percent=\(percent?.description ?? "")", "by=\(by?.description ?? "")",
                        "window=\(window)", "minimum=\(minimum)"]
+            // Appended only when set, so baseline-fall rules without a zone keep their hash.
+            if let zone { fields.append("zone=\(zone.rawValue)") }
         }
         fields += ["class=\(deviceClass ?? "")", "patient=\(patient ?? "")", "for=\(persistenceMilliseconds)",
                    "hysteresis=\(hysteresis?.description ?? "")",

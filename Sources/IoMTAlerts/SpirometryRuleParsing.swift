@@ -27,8 +27,13 @@ extension RuleFileParser.Reader {
         let measurement = self.measurement(item, path: path, rule: rule)
         let percent = decimal(item, "fallPercent", path: path, rule: rule)
         let by = decimal(item, "fallBy", path: path, rule: rule)
-        if item["fallPercent"] == nil, item["fallBy"] == nil {
-            fail(rule, path, "at least one of \"fallPercent\" (e.g. 10) or \"fallBy\" (in the reading's unit, e.g. 0.2 for 200 mL)", nil)
+        let zone = peakFlowZone(item, path: path, rule: rule)
+        if item["zone"] != nil, item["fallPercent"] != nil || item["fallBy"] != nil {
+            fail(rule, path + ".zone", "either a peak-flow \"zone\" (whose limit is its own) or \"fallPercent\"/\"fallBy\", not both", item["zone"])
+        }
+        if item["zone"] == nil, item["fallPercent"] == nil, item["fallBy"] == nil {
+            fail(rule, path, "at least one of \"fallPercent\" (e.g. 10) or \"fallBy\" (in the reading's unit, e.g. 0.2 for 200 mL),"
+                 + " or a peak-flow \"zone\" (yellow or red)", nil)
         }
         if let percent, !(DecimalValue(0) < percent && percent < DecimalValue(100)) {
             fail(rule, path + ".fallPercent", "a percentage above 0 and below 100", .number(percent.description))
@@ -43,6 +48,17 @@ extension RuleFileParser.Reader {
             }
         }
         guard let measurement else { return nil }
-        return .baselineFall(measurement: measurement, fallPercent: percent, fallBy: by, windowMilliseconds: window, minimumReadings: minimum)
+        return .baselineFall(measurement: measurement, fallPercent: percent, fallBy: by, windowMilliseconds: window, minimumReadings: minimum,
+                             zone: zone)
+    }
+
+    /// `zone`: the NAEPP peak-flow zone the rule alerts on (and below); green is where no alert is due.
+    mutating func peakFlowZone(_ item: JSONValue, path: String, rule: String) -> PeakFlowZone? {
+        guard let value = item["zone"], !value.isNull else { return nil }
+        guard let name = value.stringValue, let zone = PeakFlowZone(rawValue: name), zone != .green else {
+            fail(rule, path + ".zone", "one of yellow (below 80 % of the personal best), red (below 50 %)", value)
+            return nil
+        }
+        return zone
     }
 }

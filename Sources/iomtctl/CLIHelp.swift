@@ -69,6 +69,8 @@ enum CLIHelp {
               --serial-number SN  the device's serialNumber from the daemon configuration (default none)
               --device-path PATH  the device path from the daemon configuration (default /dev/iomt-capture)
               --at INSTANT        receipt time, ISO 8601 (default now)
+              --config FILE       the daemon's configuration (default /etc/iomtd/iomtd.json, if present): the
+                                  patients' demographics give spirometry readings their GLI reference values
 
             Exit codes: 0 decoded (possibly no observations), 2 unknown profile, malformed hex, invalid profile,
             rejected GATT value or invalid PESEL (the reason is printed, the PESEL is not).
@@ -332,7 +334,7 @@ enum CLIHelp {
         "rules": """
             Usage: iomtctl rules validate --rules FILE [--json]
                    iomtctl rules test --rules FILE --readings FILE [--patient REF] [--extend DURATION]
-                                      [--profile ID] [--profiles-dir DIR] [--json]
+                                      [--profile ID] [--profiles-dir DIR] [--config FILE] [--pesel PESEL] [--json]
 
             validate  parses the rule file (format: docs/alert-rules.md) and prints its version, rule count and
                       hash, or every problem with file, rule and field.
@@ -345,7 +347,13 @@ enum CLIHelp {
               --patient REF       apply this patient reference's rules (patients.REF in the rule file)
               --extend DURATION   keep time running after the last reading (e.g. 27h, to see missed measurements)
               --profiles-dir DIR  profiles, for each device's deviceClass (default as for decode)
-              --json              one JSON object: the rule set, and every alert with its inputs
+              --config FILE       the daemon's configuration (default /etc/iomtd/iomtd.json, if present), for the
+                                  patient's demographics: z-score rules judge against its GLI reference values.
+                                  The patient is the home hub's when --patient is its reference, or --pesel's
+              --pesel PESEL       take the demographics of this patient (patients[] in the configuration);
+                                  validated, never printed
+              --json              one JSON object: the rule set, "referenceValues" (whether demographics were
+                                  found), and every alert with its inputs
 
             Exit codes: 0 ran (alerts or none), 2 invalid rule file, unreadable or malformed readings, usage error.
             Example: iomtctl rules test --rules /etc/iomtd/rules.json --readings today.ndjson --patient P-0001

@@ -17,9 +17,10 @@ enum DecodeCommand {
         let devicePath = try arguments.option("--device-path")
         let atText = try arguments.option("--at")
         let characteristicText = try arguments.option("--characteristic")
+        let configPath = try arguments.option("--config")
         try arguments.finish()
-        if !fhir, patient != nil || gatewayId != nil || serialNumber != nil || devicePath != nil || atText != nil {
-            throw CLIError(message: "--patient, --gateway-id, --serial-number, --device-path and --at go with --fhir", exitCode: .usage)
+        if !fhir, patient != nil || gatewayId != nil || serialNumber != nil || devicePath != nil || atText != nil || configPath != nil {
+            throw CLIError(message: "--patient, --gateway-id, --serial-number, --device-path, --at and --config go with --fhir", exitCode: .usage)
         }
         guard let profileId else { throw CLIError(message: "--profile ID is required", hint: "list profiles with: ls \(ProfilesLocation.directory(option: profilesDir))", exitCode: .usage) }
         guard let hexText else { throw CLIError(message: "--hex BYTES is required (e.g. --hex 'd5 3f 01 48 61')", exitCode: .usage) }
@@ -41,7 +42,8 @@ enum DecodeCommand {
                 at = parsed
             }
             fhirOptions = FHIRPreview.Options(patientId: patient, gatewayId: gatewayId ?? FHIRPreview.defaultGatewayId,
-                                              serialNumber: serialNumber, devicePath: devicePath ?? FHIRPreview.defaultDevicePath, receivedAt: at)
+                                              serialNumber: serialNumber, devicePath: devicePath ?? FHIRPreview.defaultDevicePath, receivedAt: at,
+                                              demographics: try PatientDemographicsSource.load(option: configPath).demographics)
         }
         let measurements = try decode(bytes, profile: profile, characteristicText: characteristicText,
                                       at: fhirOptions?.receivedAt ?? Instant(millisecondsSinceEpoch: 0))

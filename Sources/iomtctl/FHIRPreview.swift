@@ -2,6 +2,7 @@ import IoMTCore
 import IoMTFHIR
 import IoMTForward
 import IoMTProfiles
+import IoMTSpirometry
 import IoMTStore
 
 /// `decode --fhir`: the transaction Bundle these readings would be uploaded in, built by the daemon's own
@@ -18,6 +19,8 @@ enum FHIRPreview {
         var serialNumber: String?
         var devicePath: String
         var receivedAt: Instant
+        /// PESEL → demographics from the daemon's configuration: spirometry readings get their reference values.
+        var demographics: [String: PatientDemographics] = [:]
     }
 
     static func bundle(_ measurements: [DecodedMeasurement], profile: DeviceProfile, options: Options) -> JSONValue {
@@ -33,7 +36,8 @@ enum FHIRPreview {
         }
         // Same identity the daemon builds from its configuration (serial number defaults to the system id).
         let wireFormat = FHIRPHDWireFormat(gateway: GatewayIdentity(systemId: options.gatewayId, serialNumber: options.gatewayId,
-                                                                    softwareVersion: ProductVersion.current))
+                                                                    softwareVersion: ProductVersion.current),
+                                           patientDemographics: options.demographics)
         return (try? JSONValue.parse(bytes: wireFormat.encode(rows))) ?? .null
     }
 }

@@ -1,5 +1,6 @@
 import IoMTAlerts
 import IoMTCore
+import IoMTSpirometry
 
 /// `iomtctl rules validate --rules FILE` and `iomtctl rules test --rules FILE --readings FILE …`: check a rule
 /// set before installing it, with the daemon's own engine.
@@ -42,8 +43,13 @@ enum RulesCommand {
         let extendText = try arguments.option("--extend")
         let profileId = try arguments.option("--profile")
         let profilesOption = try arguments.option("--profiles-dir")
+        let configPath = try arguments.option("--config")
+        let pesel = try arguments.option("--pesel")
         let json = arguments.flag("--json")
         try arguments.finish()
+        if let pesel {
+            do { _ = try PESEL.validate(pesel) } catch { throw CLIError(message: "--pesel: \(error)", exitCode: .usage) }
+        }
         var extend: Int64 = 0
         if let extendText {
             guard let milliseconds = RuleFileParser.duration(extendText) else {
@@ -57,9 +63,16 @@ enum RulesCommand {
         let text: String
         do { text = try FileIO.readText(readingsPath) } catch { throw CLIError(message: "cannot read \(readingsPath): \(error)", exitCode: .usage) }
         let device = profileId.map { DeviceIdentity(profileId: $0, manufacturer: "", model: "") }
+        // z-score rules need the patient's demographics, as the daemon has them from its configuration.
+        let demographics = try PatientDemographicsSource.load(option: configPath).patient(pesel: pesel, reference: patient)
+        if pesel != nil, demographics == nil {
+            throw CLIError(message: "--pesel: the configuration lists no demographics (heightCm) for this patient",
+                           hint: "add them to patients[] (docs/configuration.md, \"Spirometry reference values\") or pass --config FILE", exitCode: .usage)
+        }
         let result: RuleDryRun.Result
         do {
-            result = try RuleDryRun(ruleSet: rules, deviceClasses: classes, patientReference: patient, extendMilliseconds: extend)
+            result = try RuleDryRun(ruleSet: rules, deviceClasses: classes, patientReference: patient, demographics: demographics,
+                                extendMilliseconds: extend)
                 .run(ndjson: text, decodedDevice: device)
         } catch {
             throw CLIError(message: "\(readingsPath): \(error)", exitCode: .usage)
@@ -67,7 +80,8 @@ enum RulesCommand {
         if json {
             print(JSONValue.object([
                 ("rules", .string(rulesPath)), ("version", .string(rules.version)), ("hash", .string(rules.hash)),
-                ("patient", patient.map { .string($0) } ?? .null), ("readings", .number(result.readings)),
+                ("patient", patient.map { .string($0) } ?? .null), ("referenceValues", .bool(demographics != nil)),
+                ("readings", .number(result.readings)),
                 ("suppressedByRateLimit", .number(result.suppressedByRateLimit)),
                 ("alerts", .array(result.alerts.map { line, event in
                     .object([("at", .string(event.createdAt.iso8601)), ("observedAt", .string(event.observedAt.iso8601)),
@@ -83,7 +97,8 @@ enum RulesCommand {
             ]).serialized())
             return
         }
-        print("rule set \(rulesPath): version \(rules.version), hash \(rules.hash)\(patient.map { ", patient \($0)" } ?? "")")
+        print("rule set \(rulesPath): version \(rules.version), hash \(rules.hash)\(patient.map { ", patient \($0)" } ?? "")"
+              + (demographics == nil ? ", no patient demographics (z-score rules cannot fire)" : ", reference values from the configured demographics"))
         print("\(result.readings) reading(s), \(result.alerts.count) alert(s)" +
               (result.suppressedByRateLimit > 0 ? ", \(result.suppressedByRateLimit) held back by rate limits" : ""))
         for (line, event) in result.alerts {

@@ -156,4 +156,63 @@ import Testing
         #expect(problems(#"{"id": "f", "kind": "baseline-fall", "measurement": "MDC_VOL_AWAY_EXP_FORCED_1S", "fallPercent": 120, "priority": "low"}"#)
             .contains("rules[0].fallPercent: expected a percentage above 0 and below 100"))
     }
+
+    func pefZoneRule(_ zone: PeakFlowZone) -> AlertRule {
+        AlertRule(id: "pef-\(zone.rawValue)", kind: .baselineFall(measurement: "MDC_FLOW_AWAY_EXP_FORCED_PEAK", fallPercent: nil, fallBy: nil,
+                                                             windowMilliseconds: 21 * Self.day, minimumReadings: 1, zone: zone),
+                  priority: zone == .red ? .high : .medium)
+    }
+
+    func pef(_ litresPerMinute: String, at clock: ManualClock, id: Int64) -> AlertInput {
+        let observation = Observation(type: .pef, value: DecimalValue(litresPerMinute), unit: "L/min", receivedAt: clock.now(),
+                                      correctedTime: clock.now(), device: spirometer, patientId: "44051401359", rawFrame: [0xE1])
+        return .observation(observation, id: id)
+    }
+
+    /// NAEPP EPR-3 zones against the personal best 500 L/min: 400 (80 %) is green, 399 yellow, 250 (50 %) yellow, 249 red.
+    @Test func peakFlowZonesFireAtTheirBoundariesAndNameTheZone() throws {
+        let ruleSet = RuleSet(rules: [pefZoneRule(.yellow), pefZoneRule(.red)])
+        var engine = AlertEngine(ruleSet: ruleSet, context: context())
+        let clock = ManualClock(Self.start)
+        var fired: [(id: Int64, event: AlertEvent)] = []
+        for (index, value) in ["500", "400", "399", "450", "250", "450", "249"].enumerated() {
+            let id = Int64(index + 1)
+            fired += engine.process(pef(value, at: clock, id: id)).filter { $0.occurrence == .fired }.map { (id, $0) }
+            clock.advance(milliseconds: Self.day)
+        }
+        // 399: yellow; 250 (exactly 50 %) a new yellow episode after 450 re-armed it; 249: yellow again and red.
+        #expect(fired.map { "\($0.id):\($0.event.ruleId)" } == ["3:pef-yellow", "5:pef-yellow", "7:pef-yellow", "7:pef-red"])
+        let red = try #require(fired.last?.event)
+        #expect(red.threshold == DecimalValue("250.00") && red.value == DecimalValue("249") && red.condition == "below-baseline")
+        #expect(red.inputs.contains("\"observationId\":1") && red.inputs.contains("49.8 % of personal best: red zone"))
+        #expect(red.inputs.contains("NAEPP EPR-3") && red.message.contains("red zone"))
+        let yellowOfRed = try #require(fired.dropLast().last?.event)
+        #expect(yellowOfRed.inputs.contains("red zone"))
+        let exactlyHalf = try #require(fired.dropFirst().first?.event)
+        #expect(exactlyHalf.inputs.contains("50.0 % of personal best: yellow zone"))
+        #expect(PeakFlowZone.of(DecimalValue(400), best: DecimalValue(500)) == .green)
+    }
+
+    @Test func ruleFilesDeclarePeakFlowZones() throws {
+        let set = try RuleFileParser.parse(#"""
+            {"version": 1, "rules": [
+              {"id": "pef-red", "kind": "baseline-fall", "measurement": "MDC_FLOW_AWAY_EXP_FORCED_PEAK", "zone": "red", "baselineWindow": "21d",
+               "priority": "high"}]}
+            """#, file: "rules.json")
+        #expect(set.rules[0].kind == .baselineFall(measurement: "MDC_FLOW_AWAY_EXP_FORCED_PEAK", fallPercent: nil, fallBy: nil,
+                                                   windowMilliseconds: 21 * Self.day, minimumReadings: 1, zone: .red))
+        func problems(_ rule: String) -> String {
+            do { _ = try RuleFileParser.parse(#"{"version": 1, "rules": [\#(rule)]}"#, file: "rules.json"); return "" } catch { return "\(error)" }
+        }
+        #expect(problems(#"{"id": "p", "kind": "baseline-fall", "measurement": "MDC_FLOW_AWAY_EXP_FORCED_PEAK", "zone": "green", "priority": "low"}"#)
+            .contains("rules[0].zone: expected one of yellow"))
+        #expect(problems(#"{"id": "p", "kind": "baseline-fall", "measurement": "MDC_FLOW_AWAY_EXP_FORCED_PEAK", "zone": "red", "fallPercent": 10,"#
+                         + #" "priority": "low"}"#).contains("rules[0].zone: expected either a peak-flow"))
+        // A zone changes the rule set's hash; a rule without one keeps the hash it had.
+        let withZone = RuleSet(rules: [pefZoneRule(.yellow)])
+        var plain = pefZoneRule(.yellow)
+        plain.kind = .baselineFall(measurement: "MDC_FLOW_AWAY_EXP_FORCED_PEAK", fallPercent: DecimalValue(20), fallBy: nil,
+                                   windowMilliseconds: 21 * Self.day, minimumReadings: 1)
+        #expect(withZone.hash != RuleSet(rules: [plain]).hash)
+    }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import IoMTCore
 import IoMTDrivers
 import IoMTProfiles
@@ -33,6 +34,24 @@ import Testing
         #expect(after.measurements.last?.status == [.invalid, .notAvailable])
         // The report is complete at the end line's CR; its LF belongs to the (empty) next line.
         #expect(after.measurements.first?.rawFrame == Array(Self.report.dropLast()))
+    }
+
+    /// The template is a generic fallback, not a device, and its grades are the ATS/ERS 2019 ones (Graham et al. 2019;
+    /// the 2005 standard the template used to cite has no A-F session grades).
+    @Test func theShippedTemplateIsAGenericFallbackGradedByATSERS2019() throws {
+        let spirometer = try #require(try Repository.catalog().profile(id: "generic-spirometer-text-report"))
+        #expect(spirometer.model.hasPrefix("Generic fallback, not a device model"))
+        let text = try String(contentsOfFile: Repository.profilesDirectory + "/generic-spirometer-text-report.json", encoding: .utf8)
+        let readme = try String(contentsOf: Repository.root.appendingPathComponent("Sources/IoMTDrivers/SpirometryText/README.md"), encoding: .utf8)
+        for document in [text, readme] {
+            #expect(document.contains("ATS/ERS 2019") && document.contains("Graham") && !document.contains("follow the ATS/ERS 2005"))
+        }
+        #expect(!readme.contains("maps the ATS/ERS 2005") && readme.contains("generic fallback, not a supported device"))
+        // U (usable, not acceptable) is listed explicitly as questionable; F stays invalid.
+        var session = try DriverRegistry.makeSession(for: spirometer)
+        let graded = String(decoding: Self.report, as: UTF8.self).replacingOccurrences(of: "QUALITY  : F", with: "QUALITY  : U")
+        let values = session.ingest(Array(graded.utf8), at: .test(0)).measurements
+        #expect(!values.isEmpty && values.allSatisfy { $0.status.contains(.questionable) && !$0.status.contains(.invalid) })
     }
 
     @Test func lineFramerIsChunkingInvariantAndKeepsEveryByte() {

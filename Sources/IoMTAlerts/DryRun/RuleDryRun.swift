@@ -1,4 +1,5 @@
 import IoMTCore
+import IoMTSpirometry
 
 /// `iomtctl rules test`: runs readings through a rule set with the daemon's engine and reports which alerts
 /// would fire, when and from which rule. Time is ticked once a second from the first reading to the last
@@ -16,18 +17,21 @@ public struct RuleDryRun {
     public let ruleSet: RuleSet
     public let deviceClasses: [String: String]
     public let patientReference: String?
+    /// The patient's demographics (from the daemon's configuration), so z-score rules judge as the daemon does.
+    public let demographics: PatientDemographics?
     public let extendMilliseconds: Int64
 
-    public init(ruleSet: RuleSet, deviceClasses: [String: String], patientReference: String?, extendMilliseconds: Int64 = 0) {
+    public init(ruleSet: RuleSet, deviceClasses: [String: String], patientReference: String?, demographics: PatientDemographics? = nil,
+                extendMilliseconds: Int64 = 0) {
         self.ruleSet = ruleSet; self.deviceClasses = deviceClasses; self.patientReference = patientReference
-        self.extendMilliseconds = extendMilliseconds
+        self.demographics = demographics; self.extendMilliseconds = extendMilliseconds
     }
 
     /// `text`: NDJSON as `iomtctl readings export` writes it, or lines of `iomtctl decode` output
     /// (`{"observations":[…]}`) which then need `"receivedAt"` and `"device"` on the line (or `decodedDevice`).
     public func run(ndjson text: String, decodedDevice: DeviceIdentity? = nil) throws(ReadingRecord.Failure) -> Result {
         var readings: [(line: Int, id: Int64?, observation: Observation)] = []
-        let patientId = patientReference.map { _ in Self.patientPlaceholder }
+        let patientId = patientReference != nil || demographics != nil ? Self.patientPlaceholder : nil
         for (index, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let line = index + 1
             guard rawLine.contains(where: { !$0.isWhitespace }) else { continue }
@@ -55,6 +59,7 @@ public struct RuleDryRun {
         }
         var context = AlertContext(deviceClasses: deviceClasses)
         if let patientReference { context.patientReferences[Self.patientPlaceholder] = patientReference }
+        if let demographics { context.patientDemographics[Self.patientPlaceholder] = demographics }
         var engine = AlertEngine(ruleSet: ruleSet, context: context)
         var alerts: [(line: Int?, event: AlertEvent)] = []
         var clock: Instant? = nil
