@@ -115,7 +115,7 @@ let package = Package(
         .testTarget(name: "IoMTTransportTests", dependencies: ["IoMTTransport", "IoMTLab"], swiftSettings: strict),
         .testTarget(name: "IoMTUdevTests", dependencies: ["IoMTUdev", "IoMTProfiles", "IoMTDrivers"], swiftSettings: strict),
         .testTarget(name: "IoMTStoreTests", dependencies: ["IoMTTestSupport", "IoMTStore", "IoMTLab"], swiftSettings: strict),
-        .testTarget(name: "IoMTAlertsTests", dependencies: ["IoMTAlerts", "IoMTSpirometry", "IoMTCore", "IoMTStore", "IoMTHTTP", "IoMTFHIR", "IoMTLab"], swiftSettings: strict),
+        .testTarget(name: "IoMTAlertsTests", dependencies: ["IoMTTestSupport", "IoMTAlerts", "IoMTSpirometry", "IoMTCore", "IoMTStore", "IoMTHTTP", "IoMTFHIR", "IoMTLab"], swiftSettings: strict),
         .testTarget(name: "IoMTHTTPTests", dependencies: ["IoMTHTTP"], swiftSettings: strict),
         .testTarget(name: "IoMTFHIRTests", dependencies: ["IoMTTestSupport", "IoMTFHIR", "IoMTSpirometry", "IoMTCore"], swiftSettings: strict),
         .testTarget(name: "IoMTForwardTests", dependencies: ["IoMTTestSupport", "IoMTForward", "IoMTLab", "IoMTSpirometry"], swiftSettings: strict),

@@ -4,6 +4,7 @@ import IoMTLab
 import IoMTAlerts
 import IoMTCore
 import IoMTStore
+import IoMTTestSupport
 import Testing
 
 /// kill -9 between alert creation and dispatch: a child process (this test binary, re-executed on one test)
@@ -56,8 +57,7 @@ import Testing
         #expect(try await store.undispatchedAlerts(channel: "exec", limit: 10).map(\.id) == [alertId])
         let output = directory + "/hook.out"
         let hook = directory + "/hook.sh"
-        try "#!/bin/sh\necho \"$IOMT_ALERT_ID\" >> \(output)\n".write(toFile: hook, atomically: true, encoding: .utf8)
-        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: hook)
+        try ExecutableScript.write("#!/bin/sh\necho \"$IOMT_ALERT_ID\" >> \(output)\n", to: hook)
         let dispatcher = AlertDispatcher(store: store, channels: [ExecHookChannel(executablePath: hook)])
         await dispatcher.dispatchPending()
         await dispatcher.dispatchPending()

@@ -2,6 +2,7 @@ import Foundation
 import IoMTAlerts
 import IoMTCore
 import IoMTStore
+import IoMTTestSupport
 import Testing
 
 /// The dispatcher against a real SQLite store and a real exec hook (a shell script).
@@ -15,9 +16,7 @@ import Testing
     func hook(in directory: String, exitCode: Int, name: String = "hook") throws -> (String, String) {
         let output = directory + "/\(name).out"
         let path = directory + "/\(name).sh"
-        try "#!/bin/sh\necho \"$IOMT_ALERT_ID $IOMT_ALERT_RULE $IOMT_ALERT_VALUE $IOMT_ALERT_PATIENT\" >> \(output)\nexit \(exitCode)\n"
-            .write(toFile: path, atomically: true, encoding: .utf8)
-        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: path)
+        try ExecutableScript.write("#!/bin/sh\necho \"$IOMT_ALERT_ID $IOMT_ALERT_RULE $IOMT_ALERT_VALUE $IOMT_ALERT_PATIENT\" >> \(output)\nexit \(exitCode)\n", to: path)
         return (path, output)
     }
 

@@ -2,6 +2,7 @@ import Foundation
 import IoMTAlerts
 import IoMTCore
 import IoMTStore
+import IoMTTestSupport
 import Testing
 
 /// The exec hook on its own: a hung hook is killed with its process group at the (short, configured) timeout,
@@ -15,8 +16,7 @@ import Testing
 
     func script(_ body: String, in directory: String, name: String = "hook") throws -> String {
         let path = directory + "/\(name).sh"
-        try "#!/bin/sh\n\(body)\n".write(toFile: path, atomically: true, encoding: .utf8)
-        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: path)
+        try ExecutableScript.write("#!/bin/sh\n\(body)\n", to: path)
         return path
     }
 

@@ -15,8 +15,7 @@ import Testing
         let directory = try TemporaryDirectory.persistent("iomt-daemon-demonstration-\(demonstration)")
         let output = directory.appendingPathComponent("hook.out").path
         let hook = directory.appendingPathComponent("hook.sh").path
-        try "#!/bin/sh\necho \"$IOMT_ALERT_RULE test=$IOMT_ALERT_TEST\" >> \(output)\n".write(toFile: hook, atomically: true, encoding: .utf8)
-        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: hook)
+        try ExecutableScript.write("#!/bin/sh\necho \"$IOMT_ALERT_RULE test=$IOMT_ALERT_TEST\" >> \(output)\n", to: hook)
         let clock = ManualClock()
         let store = try Store(path: directory.appendingPathComponent("s.sqlite").path, clock: clock)
         let dispatcher = AlertDispatcher(store: store, channels: [LogAlertChannel(), ExecHookChannel(executablePath: hook)], clock: clock)

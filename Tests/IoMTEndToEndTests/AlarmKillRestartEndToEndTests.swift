@@ -1,5 +1,6 @@
 import Foundation
 import IoMTCore
+import IoMTTestSupport
 import Testing
 
 /// The real iomtd, a simulated CMS50 repeating a desaturation (`dip`: 10 s at 97 %, 20 s at 85 %, 10 s at 96 %), and
@@ -26,11 +27,10 @@ import Testing
         // iomtd configured it (tcsetattr EINVAL for PARENB|PARODD, a transport finding reported with issue 12).
         try lab.writeConfiguration(profile: "contec-cms50e", alertsExtra: #", "rulesFile": "\#(rules.path)", "webhook": {"url": "\#(lab.baseURL)/webhook", "timeoutMs": 2000}"#)
         // Our own hook line: alert id, episode, occurrence.
-        try """
+        try ExecutableScript.write("""
             #!/bin/sh
             echo "$IOMT_ALERT_ID $IOMT_ALERT_EPISODE $IOMT_ALERT_OCCURRENCE" >> "\(lab.alertsFile.path)"
-            """.write(to: lab.directory.appendingPathComponent("alert-hook.sh"), atomically: true, encoding: .utf8)
-        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: lab.directory.appendingPathComponent("alert-hook.sh").path)
+            """, to: lab.directory.appendingPathComponent("alert-hook.sh").path)
         #expect(try await lab.startPeers(simulator: ["--generation", "v46", "--script", "dip"]))
         // The script runs from the simulator's start, not from when this test saw its pty (after the receiver was up):
         // counted from the latter, the run's end fell seconds into the next dip and announced a third episode.

@@ -2,6 +2,7 @@ import Foundation
 import IoMTCore
 import IoMTHTTP
 import IoMTStore
+import IoMTTestSupport
 
 /// One lab set-up: local DOM receiver + simulated CMS50 on a pty + the iomtd daemon, each a real process.
 final class GatewayScenario {
@@ -63,11 +64,10 @@ final class GatewayScenario {
     func writeConfiguration(profile: String = "contec-cms50d-plus", rules: String = "[]", extra: String = "", dom: String = "",
                             patient: String? = "44051401359", alertsExtra: String = "", extraDevices: String = "") throws {
         let hook = directory.appendingPathComponent("alert-hook.sh")
-        try """
+        try ExecutableScript.write("""
             #!/bin/sh
             echo "$IOMT_ALERT_RULE $IOMT_ALERT_PRIORITY $IOMT_ALERT_MEASUREMENT $IOMT_ALERT_VALUE $IOMT_ALERT_CONDITION $IOMT_ALERT_THRESHOLD" >> "\(alertsFile.path)"
-            """.write(to: hook, atomically: true, encoding: .utf8)
-        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: hook.path)
+            """, to: hook.path)
         try """
             {
               "stateDirectory": "\(directory.appendingPathComponent("state").path)",

@@ -2,6 +2,7 @@ import Foundation
 import IoMTCore
 import IoMTLab
 import IoMTStore
+import IoMTTestSupport
 import Testing
 
 /// iomtd speaks sd_notify to a real AF_UNIX datagram socket, as systemd would offer it.
@@ -83,13 +84,12 @@ import Testing
         #expect(try await lab.startPeers(simulator: ["--generation", "legacy", "--script", "steady"]))
         try lab.writeConfiguration(alertsExtra: #", "execHookTimeoutMs": 1000"#)
         let runs = lab.directory.appendingPathComponent("hook-runs").path
-        try """
+        try ExecutableScript.write("""
             #!/bin/sh
             sleep 1000 &
             echo "$$ $!" >> \(runs)
             wait
-            """.write(to: lab.directory.appendingPathComponent("alert-hook.sh"), atomically: true, encoding: .utf8)
-        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: lab.directory.appendingPathComponent("alert-hook.sh").path)
+            """, to: lab.directory.appendingPathComponent("alert-hook.sh").path)
         try FileManager.default.createDirectory(at: lab.directory.appendingPathComponent("state"), withIntermediateDirectories: true)
         do {
             let store = try Store(path: lab.storePath)

@@ -2,6 +2,7 @@ import Foundation
 import IoMTCore
 import IoMTLab
 import IoMTStore
+import IoMTTestSupport
 import Testing
 
 /// Issue 12.6 on the real daemon: a replayed desaturation (test data) is evaluated and stored as a test alert but
@@ -30,11 +31,10 @@ import Testing
         try lab.writeConfiguration(alertsExtra: #", "rulesFile": "\#(rules.path)", "webhook": {"url": "\#(lab.baseURL)/webhook", "timeoutMs": 2000}"#)
         // The hook records what a buzzer script would see, including the test flag.
         let hook = lab.directory.appendingPathComponent("alert-hook.sh")
-        try """
+        try ExecutableScript.write("""
             #!/bin/sh
             echo "$IOMT_ALERT_ID $IOMT_ALERT_OCCURRENCE test=$IOMT_ALERT_TEST $IOMT_ALERT_MESSAGE" >> "\(lab.alertsFile.path)"
-            """.write(to: hook, atomically: true, encoding: .utf8)
-        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: hook.path)
+            """, to: hook.path)
         try lab.startDaemon()
         let capture = lab.directory.appendingPathComponent("desaturation.hex")
         try Self.desaturationHex().write(to: capture, atomically: true, encoding: .utf8)

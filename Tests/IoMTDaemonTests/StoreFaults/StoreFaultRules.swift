@@ -13,9 +13,7 @@ extension StoreFaultFixtures {
     static func hook(in directory: String) throws -> (path: String, output: String) {
         let output = directory + "/hook.out"
         let path = directory + "/hook.sh"
-        try "#!/bin/sh\necho \"$IOMT_ALERT_ID $IOMT_ALERT_RULE $IOMT_ALERT_READING_STORED\" >> \(output)\n"
-            .write(toFile: path, atomically: true, encoding: .utf8)
-        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: path)
+        try ExecutableScript.write("#!/bin/sh\necho \"$IOMT_ALERT_ID $IOMT_ALERT_RULE $IOMT_ALERT_READING_STORED\" >> \(output)\n", to: path)
         return (path, output)
     }
 }

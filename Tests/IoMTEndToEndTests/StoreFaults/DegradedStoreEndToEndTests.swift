@@ -27,11 +27,10 @@ struct DegradedStoreEndToEndTests {
         try Self.rules.write(to: rules, atomically: true, encoding: .utf8)
         try lab.writeConfiguration(profile: "contec-cms50e", alertsExtra: #", "rulesFile": "\#(rules.path)""#)
         let hookOutput = lab.directory.appendingPathComponent("hook.out").path
-        try """
+        try ExecutableScript.write("""
             #!/bin/sh
             echo "$(date +%s.%N) $IOMT_ALERT_RULE $IOMT_ALERT_READING_STORED $IOMT_ALERT_OCCURRENCE $IOMT_ALERT_OBSERVED_AT" >> "\(hookOutput)"
-            """.write(to: lab.directory.appendingPathComponent("alert-hook.sh"), atomically: true, encoding: .utf8)
-        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: lab.directory.appendingPathComponent("alert-hook.sh").path)
+            """, to: lab.directory.appendingPathComponent("alert-hook.sh").path)
         return (lab, state, hookOutput)
     }
 
