@@ -23,9 +23,14 @@ enum BLESimulatorCommand {
                             peripheral side (once), then advertise and serve again
     Logs one line per event on stdout ("ble-sim: StartNotify 2A35 ...", "ble-sim: current time written ...").
     Runs until SIGINT or SIGTERM.
+    (--device contec-spirometer: see iomt-lab ble-sim --device contec-spirometer --help)
     """
 
     static func run(_ arguments: [String]) -> Int32 {
+        // The Contec spirometer is a command/answer device, not a fixture replay: its own command (and usage).
+        if let index = arguments.firstIndex(of: "--device"), arguments.indices.contains(index + 1), arguments[index + 1] == "contec-spirometer" {
+            return ContecSpirometerSimCommand.run(arguments)
+        }
         if arguments.contains("--help") || arguments.contains("-h") { print(usage); return 0 }
         var device: BLESimulatedDevice? = nil
         var adapter = "hci0", fixtures: String? = nil, name: String? = nil
@@ -41,7 +46,7 @@ enum BLESimulatorCommand {
             switch option {
             case "--device":
                 guard let parsed = BLESimulatedDevice(rawValue: value) else {
-                    return "unknown device \"\(value)\" (expected blood-pressure or pulse-oximeter)"
+                    return "unknown device \"\(value)\" (expected blood-pressure, pulse-oximeter or contec-spirometer)"
                 }
                 device = parsed
             case "--adapter":

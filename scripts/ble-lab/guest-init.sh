@@ -10,7 +10,8 @@ G=$(cd "$(dirname "$0")" && pwd)
 REPO=${BLE_LAB_REPO:-$(cd "$G/../.." && pwd)}
 BIN=${BLE_LAB_BIN:-$REPO/.build/debug}
 CENTRAL=${CENTRAL:-probe}
-DEVICES=${DEVICES:-blood-pressure,pulse-oximeter}
+DEFAULT_DEVICES=blood-pressure,pulse-oximeter; [ "$CENTRAL" = iomtd ] && DEFAULT_DEVICES=$DEFAULT_DEVICES,contec-spirometer
+DEVICES=${DEVICES:-$DEFAULT_DEVICES}
 DISCONNECT_AFTER=${DISCONNECT_AFTER:-6}
 INTERVAL_MS=${INTERVAL_MS:-500}
 CENTRAL_TIMEOUT=${CENTRAL_TIMEOUT:-150}
@@ -96,6 +97,54 @@ EOC
   return $rc
 }
 
+# The Contec spirometer (command/answer, stored records): the simulator holds 3 records, drops the link after each
+# sync (--disconnect-after-sync) and stores a 4th once sync 2 has ended. Passes when DOM has the 3 records after sync 1
+# (values and device times as the simulator logged them, reference values from the patient's height), still 3 after
+# sync 2 (nothing new downloaded), then exactly the 4th after sync 3; the simulator kept its records (no delete).
+spiro_fev1() { busybox wget -q -O - "http://127.0.0.1:$PORT/fhir/Observation?_count=1000" 2>/dev/null | \
+  /usr/bin/python3 "$G/check-spirometer-dom.py" --sim-log $L/sim-contec-spirometer.log "$@"; }
+wait_for() {  # $1 seconds, then the condition command
+  t=$(( $(now) + $1 )); shift
+  while [ "$(now)" -lt $t ]; do "$@" && return 0; kill -0 $IOMTD 2>/dev/null || { say "iomtd exited"; return 1; }; sleep 1; done; return 1
+}
+iomtd_spirometer() {  # $1 peripheral address
+  dir=$W/iomtd-contec-spirometer; mkdir -p $dir; f=$L/sim-contec-spirometer.log
+  cat >$dir/config.json <<EOC
+{
+  "stateDirectory": "$dir/state",
+  "profilesDirectory": "$REPO/DeviceProfiles",
+  "gateway": {"systemId": "0A1B2C3D4E5F6071", "serialNumber": "BLE-LAB"},
+  "patient": {"pesel": "44051401359", "heightCm": 175},
+  "control": {"socketPath": "$dir/control.sock"},
+  "hotplug": {"enabled": false},
+  "bluetooth": {"adapter": "hci1"},
+  "devices": [{"profile": "contec-spirometer-ble", "address": "$1"}],
+  "dom": {"baseURL": "http://127.0.0.1:$PORT/fhir", "batchSize": 50, "timeoutMs": 3000}
+}
+EOC
+  t0=$(now)
+  "$BIN/iomtd" --config $dir/config.json >$L/central-contec-spirometer.log 2>&1 &
+  IOMTD=$!; rc=1
+  synced() { grep -q "sync #$1 ended" $f; }
+  if wait_for $CENTRAL_TIMEOUT synced 1 && wait_for 30 spiro_fev1 --records 3 --quiet; then
+    say "contec-spirometer: sync 1 after $(( $(now) - t0 ))s; DOM: $(spiro_fev1 --records 3)"
+    t1=$(now)
+    if wait_for $CENTRAL_TIMEOUT synced 2; then
+      sleep 3   # delivery of anything sync 2 stored (none expected) before the count
+      if spiro_fev1 --records 3 --quiet; then
+        say "contec-spirometer: sync 2 after $(( $(now) - t1 ))s; nothing new at DOM: $(spiro_fev1 --records 3)"
+        t2=$(now)
+        if wait_for $CENTRAL_TIMEOUT synced 3 && wait_for 30 spiro_fev1 --records 4 --quiet; then
+          say "contec-spirometer: sync 3 after $(( $(now) - t2 ))s; the new record alone: $(spiro_fev1 --records 4)"; rc=0
+        else say "FAIL: contec-spirometer: sync 3 / the new record: $(spiro_fev1 --records 4)"; fi
+      else say "FAIL: contec-spirometer: sync 2 changed DOM: $(spiro_fev1 --records 3)"; fi
+    else say "FAIL: contec-spirometer: no second sync"; fi
+  else say "FAIL: contec-spirometer: sync 1 / the 3 records at DOM: $(spiro_fev1 --records 3)"; fi
+  grep -q "records deleted" $f && { say "FAIL: contec-spirometer: the records were deleted"; rc=1; }
+  kill $IOMTD 2>/dev/null; wait $IOMTD 2>/dev/null
+  return $rc
+}
+
 # One phase per device: fresh controllers and bluetoothd, the simulator on hci0, the central on hci1.
 # One LE link at a time: with two simultaneous links on one central, btvirt's second link never worked here.
 RC=0
@@ -103,6 +152,7 @@ for dev in $(echo "$DEVICES" | tr ',' ' '); do
   case $dev in
     blood-pressure) svc=1810; chrs=2A35+2A36; rd=2A49 ;;
     pulse-oximeter) svc=1822; chrs=2A5E+2A5F; rd=2A60 ;;
+    contec-spirometer) [ "$CENTRAL" = iomtd ] || { say "contec-spirometer: phase needs CENTRAL=iomtd, skipped"; continue; } ;;
     *) say "unknown device $dev"; RC=1; continue ;;
   esac
   hci=hci0
@@ -111,8 +161,13 @@ for dev in $(echo "$DEVICES" | tr ',' ' '); do
   /usr/libexec/bluetooth/bluetoothd -n -E >$L/bluetoothd-$dev.log 2>&1 &
   BTD=$!
   for i in $(seq 1 75); do [ "$(bluetoothctl list 2>/dev/null | grep -c ^Controller)" -ge 2 ] && break; sleep 0.2; done
-  "$BIN/iomt-lab" ble-sim --adapter $hci --device $dev --fixtures "$REPO/Firmware-Fixtures/ble-$dev" \
+  if [ $dev = contec-spirometer ]; then
+    "$BIN/iomt-lab" ble-sim --adapter $hci --device $dev --records 3 --disconnect-after-sync --add-record-after-sync 2 \
+      >$L/sim-$dev.log 2>&1 &
+  else
+    "$BIN/iomt-lab" ble-sim --adapter $hci --device $dev --fixtures "$REPO/Firmware-Fixtures/ble-$dev" \
       --interval-ms "$INTERVAL_MS" --disconnect-after "$DISCONNECT_AFTER" >$L/sim-$dev.log 2>&1 &
+  fi
   SIM=$!
   for i in $(seq 1 100); do grep -q "advertisement registered" $L/sim-$dev.log && break; sleep 0.2; done
   addr=$(address $hci)
@@ -121,12 +176,17 @@ for dev in $(echo "$DEVICES" | tr ',' ' '); do
   case $CENTRAL in
     probe) /usr/bin/python3 "$G/probe-central.py" --adapter hci1 --target "$addr,$svc,$chrs,$rd" --timeout "$CENTRAL_TIMEOUT" \
              $PROBE_ARGS >$L/central-$dev.log 2>&1 || prc=1 ;;
-    iomtd) iomtd_central $dev "$addr" || prc=1 ;;
+    iomtd) if [ $dev = contec-spirometer ]; then iomtd_spirometer "$addr" || prc=1; else iomtd_central $dev "$addr" || prc=1; fi ;;
     *) say "unknown CENTRAL=$CENTRAL (probe or iomtd)"; prc=1 ;;
   esac
   kill $SIM 2>/dev/null; wait $SIM 2>/dev/null
   kill $BTD 2>/dev/null; wait $BTD 2>/dev/null
   stop_controllers
+  if [ $dev = contec-spirometer ]; then
+    say "$dev: central rc=$prc; ble-sim: $(grep -c 'sync #' $L/sim-$dev.log) syncs ended, $(grep -c 'clock set to' $L/sim-$dev.log) clock sets, $(grep -o 'records stored, .*' $L/sim-$dev.log | tail -1)"
+    [ $prc -eq 0 ] || RC=1
+    continue
+  fi
   # What every central must have done to the simulator: set its clock, subscribe, and re-subscribe after
   # the forced disconnect, with values sent after the re-subscription.
   f=$L/sim-$dev.log

@@ -54,7 +54,7 @@ LOG=$D/vm.log
 timeout "${VM_TIMEOUT:-300}" qemu-system-x86_64 -accel tcg,thread=multi -cpu max -m "${MEM:-512}" -smp "${SMP:-2}" -no-reboot \
   -display none -monitor none -serial stdio -nodefaults -device virtio-rng-pci \
   -kernel "$KIMG" -initrd "$INITRD" \
-  -append "console=ttyS0 quiet loglevel=3 panic=-1 GUESTINIT=$G/guest-init.sh BLE_LAB_REPO=$REPO BLE_LAB_BIN=$BIN CENTRAL=$CENTRAL DEVICES=${DEVICES:-blood-pressure,pulse-oximeter} DISCONNECT_AFTER=${DISCONNECT_AFTER:-6} INTERVAL_MS=${INTERVAL_MS:-500} CENTRAL_TIMEOUT=${CENTRAL_TIMEOUT:-150} PROBE_ARGS=${PROBE_ARGS:-}" \
+  -append "console=ttyS0 quiet loglevel=3 panic=-1 GUESTINIT=$G/guest-init.sh BLE_LAB_REPO=$REPO BLE_LAB_BIN=$BIN CENTRAL=$CENTRAL DEVICES=${DEVICES:-} DISCONNECT_AFTER=${DISCONNECT_AFTER:-6} INTERVAL_MS=${INTERVAL_MS:-500} CENTRAL_TIMEOUT=${CENTRAL_TIMEOUT:-150} PROBE_ARGS=${PROBE_ARGS:-}" \
   -virtfs local,path=/,mount_tag=root,security_model=none,readonly=on,multidevs=remap \
   </dev/null 2>&1 | tee "$LOG"
 QRC=${PIPESTATUS[0]}
