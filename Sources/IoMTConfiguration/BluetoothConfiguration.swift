@@ -112,7 +112,12 @@ extension DaemonConfiguration {
                 problems.append("\(configPath): devices[\(index)].profile: expected a ble or serial profile for a device with an address, \"\(profile.id)\" is \(profile.transport.rawValue)")
                 continue
             }
-            do { _ = try DriverRegistry.makeGATTSession(for: profile) } catch { problems.append("\(profile.sourcePath ?? profile.id): \(error)") }
+            // Every GATT reader the daemon can run: the SIG profiles and the vendor protocols (Contec FF12) alike.
+            do {
+                if try DriverRegistry.makeReader(for: profile).needs.gattProfile == nil {
+                    problems.append("\(profile.sourcePath ?? profile.id): driver: expected a GATT driver for transport \"ble\" (one of \(DriverRegistry.gattDriverIds.sorted().joined(separator: ", "))), found \"\(profile.driver)\"")
+                }
+            } catch { problems.append("\(profile.sourcePath ?? profile.id): \(error)") }
         }
         return problems
     }
