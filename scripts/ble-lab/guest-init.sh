@@ -97,10 +97,11 @@ EOC
   return $rc
 }
 
-# The Contec spirometer (command/answer, stored records): the simulator holds 3 records, drops the link after each
-# sync (--disconnect-after-sync) and stores a 4th once sync 2 has ended. Passes when DOM has the 3 records after sync 1
-# (values and device times as the simulator logged them, reference values from the patient's height), still 3 after
-# sync 2 (nothing new downloaded), then exactly the 4th after sync 3; the simulator kept its records (no delete).
+# The Contec spirometer (command/answer, stored records): the simulator holds 3 records and drops the link after each
+# sync (--disconnect-after-sync), so iomtd reconnects and syncs again. Passes when DOM has the 3 records after sync 1
+# (values and device times as the simulator logged them, reference values from the patient's height), still exactly 3
+# after syncs 2 and 3 (nothing new downloaded), then, once SIGUSR1 made a 4th record, exactly that one more; the
+# simulator kept its records (sync 1 ended with "keep", nothing deleted).
 spiro_fev1() { busybox wget -q -O - "http://127.0.0.1:$PORT/fhir/Observation?_count=1000" 2>/dev/null | \
   /usr/bin/python3 "$G/check-spirometer-dom.py" --sim-log $L/sim-contec-spirometer.log "$@"; }
 wait_for() {  # $1 seconds, then the condition command
@@ -127,19 +128,21 @@ EOC
   IOMTD=$!; rc=1
   synced() { grep -q "sync #$1 ended" $f; }
   if wait_for $CENTRAL_TIMEOUT synced 1 && wait_for 30 spiro_fev1 --records 3 --quiet; then
-    say "contec-spirometer: sync 1 after $(( $(now) - t0 ))s; DOM: $(spiro_fev1 --records 3)"
+    say "contec-spirometer: sync 1 after $(( $(now) - t0 ))s ($(grep -o 'sync #1 ended: .*' $f)); DOM: $(spiro_fev1 --records 3)"
     t1=$(now)
-    if wait_for $CENTRAL_TIMEOUT synced 2; then
-      sleep 3   # delivery of anything sync 2 stored (none expected) before the count
+    # Syncs 2 and 3 find only the records already stored; the 4th record is made (SIGUSR1) only after DOM is checked.
+    if wait_for $CENTRAL_TIMEOUT synced 3; then
+      sleep 2   # delivery of anything syncs 2 and 3 stored (none expected) before the count
       if spiro_fev1 --records 3 --quiet; then
-        say "contec-spirometer: sync 2 after $(( $(now) - t1 ))s; nothing new at DOM: $(spiro_fev1 --records 3)"
-        t2=$(now)
-        if wait_for $CENTRAL_TIMEOUT synced 3 && wait_for 30 spiro_fev1 --records 4 --quiet; then
-          say "contec-spirometer: sync 3 after $(( $(now) - t2 ))s; the new record alone: $(spiro_fev1 --records 4)"; rc=0
-        else say "FAIL: contec-spirometer: sync 3 / the new record: $(spiro_fev1 --records 4)"; fi
-      else say "FAIL: contec-spirometer: sync 2 changed DOM: $(spiro_fev1 --records 3)"; fi
-    else say "FAIL: contec-spirometer: no second sync"; fi
+        say "contec-spirometer: syncs 2 and 3 after $(( $(now) - t1 ))s; nothing new at DOM: $(spiro_fev1 --records 3)"
+        t2=$(now); kill -USR1 $SIM
+        if wait_for 10 grep -q "new record #4" $f && wait_for $CENTRAL_TIMEOUT spiro_fev1 --records 4 --quiet; then
+          say "contec-spirometer: record #4 made (SIGUSR1), at DOM after $(( $(now) - t2 ))s, alone: $(spiro_fev1 --records 4)"; rc=0
+        else say "FAIL: contec-spirometer: the new record: $(spiro_fev1 --records 4)"; fi
+      else say "FAIL: contec-spirometer: syncs 2-3 changed DOM: $(spiro_fev1 --records 3)"; fi
+    else say "FAIL: contec-spirometer: no second and third sync"; fi
   else say "FAIL: contec-spirometer: sync 1 / the 3 records at DOM: $(spiro_fev1 --records 3)"; fi
+  grep -q "sync #1 ended: 3 records kept" $f || { say "FAIL: contec-spirometer: sync 1 did not end with the 3 records kept"; rc=1; }
   grep -q "records deleted" $f && { say "FAIL: contec-spirometer: the records were deleted"; rc=1; }
   kill $IOMTD 2>/dev/null; wait $IOMTD 2>/dev/null
   return $rc
@@ -162,8 +165,7 @@ for dev in $(echo "$DEVICES" | tr ',' ' '); do
   BTD=$!
   for i in $(seq 1 75); do [ "$(bluetoothctl list 2>/dev/null | grep -c ^Controller)" -ge 2 ] && break; sleep 0.2; done
   if [ $dev = contec-spirometer ]; then
-    "$BIN/iomt-lab" ble-sim --adapter $hci --device $dev --records 3 --disconnect-after-sync --add-record-after-sync 2 \
-      >$L/sim-$dev.log 2>&1 &
+    "$BIN/iomt-lab" ble-sim --adapter $hci --device $dev --records 3 --disconnect-after-sync >$L/sim-$dev.log 2>&1 &
   else
     "$BIN/iomt-lab" ble-sim --adapter $hci --device $dev --fixtures "$REPO/Firmware-Fixtures/ble-$dev" \
       --interval-ms "$INTERVAL_MS" --disconnect-after "$DISCONNECT_AFTER" >$L/sim-$dev.log 2>&1 &
@@ -183,7 +185,7 @@ for dev in $(echo "$DEVICES" | tr ',' ' '); do
   kill $BTD 2>/dev/null; wait $BTD 2>/dev/null
   stop_controllers
   if [ $dev = contec-spirometer ]; then
-    say "$dev: central rc=$prc; ble-sim: $(grep -c 'sync #' $L/sim-$dev.log) syncs ended, $(grep -c 'clock set to' $L/sim-$dev.log) clock sets, $(grep -o 'records stored, .*' $L/sim-$dev.log | tail -1)"
+    say "$dev: central rc=$prc; ble-sim: $(grep -c 'sync #' $L/sim-$dev.log) syncs ended, $(grep -c 'clock set to' $L/sim-$dev.log) clock sets, $(grep -o 'stopped: .*' $L/sim-$dev.log | tail -1)"
     [ $prc -eq 0 ] || RC=1
     continue
   fi
