@@ -86,41 +86,10 @@ enum BLESimulatorCommand {
         print("ble-sim: \(device.rawValue) on \(adapter), fixtures \(directory)")
         fflush(nil)
 
-        let finished = DispatchSemaphore(value: 0)
-        let state = RunState()
-        Task {
-            do {
-                let connection = try await DBusConnection.system()
-                state.connection.withLock { $0 = connection }
-                try await simulator.export(on: connection)
-                try await simulator.registerWithBlueZ()
-                let reason = await connection.closed()
-                guard !state.stopping.withLock({ $0 }) else { return }
-                FileHandle.standardError.write(Data("iomt-lab ble-sim: the system bus connection ended: \(reason)\n".utf8))
-                state.status.withLock { $0 = 1 }
-            } catch {
-                FileHandle.standardError.write(Data("iomt-lab ble-sim: \(error)\n".utf8))
-                state.status.withLock { $0 = 1 }
-            }
-            finished.signal()
-        }
-        waitForTerminationSignal(or: finished)
-        state.stopping.withLock { $0 = true }
-        let stopped = DispatchSemaphore(value: 0)
-        Task {
-            await simulator.stop()
-            state.connection.withLock { $0 }?.close()
-            stopped.signal()
-        }
-        _ = stopped.wait(timeout: .now() + 5)
-        return state.status.withLock { $0 }
-    }
-
-    /// Exit status and bus connection, shared by the run task and the signal handling.
-    final class RunState: Sendable {
-        let status = Mutex<Int32>(0)
-        let connection = Mutex<DBusConnection?>(nil)
-        let stopping = Mutex(false)
+        return serveOnSystemBus(start: { connection in
+            try await simulator.export(on: connection)
+            try await simulator.registerWithBlueZ()
+        }, stop: { await simulator.stop() })
     }
 
     /// Firmware-Fixtures/ble-<device> in the working directory or above the executable (a build directory).
