@@ -23,9 +23,14 @@ enum BLESimulatorCommand {
                             peripheral side (once), then advertise and serve again
     Logs one line per event on stdout ("ble-sim: StartNotify 2A35 ...", "ble-sim: current time written ...").
     Runs until SIGINT or SIGTERM.
+    (--device contec-spirometer: see iomt-lab ble-sim --device contec-spirometer --help)
     """
 
     static func run(_ arguments: [String]) -> Int32 {
+        // The Contec spirometer is a command/answer device, not a fixture replay: its own command (and usage).
+        if let index = arguments.firstIndex(of: "--device"), arguments.indices.contains(index + 1), arguments[index + 1] == "contec-spirometer" {
+            return ContecSpirometerSimCommand.run(arguments)
+        }
         if arguments.contains("--help") || arguments.contains("-h") { print(usage); return 0 }
         var device: BLESimulatedDevice? = nil
         var adapter = "hci0", fixtures: String? = nil, name: String? = nil
@@ -41,7 +46,7 @@ enum BLESimulatorCommand {
             switch option {
             case "--device":
                 guard let parsed = BLESimulatedDevice(rawValue: value) else {
-                    return "unknown device \"\(value)\" (expected blood-pressure, pulse-oximeter or nonin-3230)"
+                    return "unknown device \"\(value)\" (expected blood-pressure, pulse-oximeter, nonin-3230 or contec-spirometer)"
                 }
                 device = parsed
             case "--adapter":
@@ -81,41 +86,10 @@ enum BLESimulatorCommand {
         print("ble-sim: \(device.rawValue) on \(adapter), fixtures \(directory)")
         fflush(nil)
 
-        let finished = DispatchSemaphore(value: 0)
-        let state = RunState()
-        Task {
-            do {
-                let connection = try await DBusConnection.system()
-                state.connection.withLock { $0 = connection }
-                try await simulator.export(on: connection)
-                try await simulator.registerWithBlueZ()
-                let reason = await connection.closed()
-                guard !state.stopping.withLock({ $0 }) else { return }
-                FileHandle.standardError.write(Data("iomt-lab ble-sim: the system bus connection ended: \(reason)\n".utf8))
-                state.status.withLock { $0 = 1 }
-            } catch {
-                FileHandle.standardError.write(Data("iomt-lab ble-sim: \(error)\n".utf8))
-                state.status.withLock { $0 = 1 }
-            }
-            finished.signal()
-        }
-        waitForTerminationSignal(or: finished)
-        state.stopping.withLock { $0 = true }
-        let stopped = DispatchSemaphore(value: 0)
-        Task {
-            await simulator.stop()
-            state.connection.withLock { $0 }?.close()
-            stopped.signal()
-        }
-        _ = stopped.wait(timeout: .now() + 5)
-        return state.status.withLock { $0 }
-    }
-
-    /// Exit status and bus connection, shared by the run task and the signal handling.
-    final class RunState: Sendable {
-        let status = Mutex<Int32>(0)
-        let connection = Mutex<DBusConnection?>(nil)
-        let stopping = Mutex(false)
+        return serveOnSystemBus(start: { connection in
+            try await simulator.export(on: connection)
+            try await simulator.registerWithBlueZ()
+        }, stop: { await simulator.stop() })
     }
 
     /// Firmware-Fixtures/ble-<device> in the working directory or above the executable (a build directory).

@@ -10,8 +10,9 @@ G=$(cd "$(dirname "$0")" && pwd)
 REPO=${BLE_LAB_REPO:-$(cd "$G/../.." && pwd)}
 BIN=${BLE_LAB_BIN:-$REPO/.build/debug}
 CENTRAL=${CENTRAL:-probe}
-# nonin-3230 (a vendor 128-bit service, no Current Time Service) is read by the iomtd central only.
-if [ "$CENTRAL" = iomtd ]; then DEVICES=${DEVICES:-blood-pressure,pulse-oximeter,nonin-3230}; else DEVICES=${DEVICES:-blood-pressure,pulse-oximeter}; fi
+# nonin-3230 (a vendor 128-bit service, no Current Time Service) and contec-spirometer (record download) are read by
+# the iomtd central only.
+if [ "$CENTRAL" = iomtd ]; then DEVICES=${DEVICES:-blood-pressure,pulse-oximeter,nonin-3230,contec-spirometer}; else DEVICES=${DEVICES:-blood-pressure,pulse-oximeter}; fi
 DISCONNECT_AFTER=${DISCONNECT_AFTER:-6}
 INTERVAL_MS=${INTERVAL_MS:-500}
 CENTRAL_TIMEOUT=${CENTRAL_TIMEOUT:-150}
@@ -97,6 +98,57 @@ EOC
   return $rc
 }
 
+# The Contec spirometer (command/answer, stored records): the simulator holds 3 records and drops the link after each
+# sync (--disconnect-after-sync), so iomtd reconnects and syncs again. Passes when DOM has the 3 records after sync 1
+# (values and device times as the simulator logged them, reference values from the patient's height), still exactly 3
+# after syncs 2 and 3 (nothing new downloaded), then, once SIGUSR1 made a 4th record, exactly that one more; the
+# simulator kept its records (sync 1 ended with "keep", nothing deleted).
+spiro_fev1() { busybox wget -q -O - "http://127.0.0.1:$PORT/fhir/Observation?_count=1000" 2>/dev/null | \
+  /usr/bin/python3 "$G/check-spirometer-dom.py" --sim-log $L/sim-contec-spirometer.log "$@"; }
+wait_for() {  # $1 seconds, then the condition command
+  t=$(( $(now) + $1 )); shift
+  while [ "$(now)" -lt $t ]; do "$@" && return 0; kill -0 $IOMTD 2>/dev/null || { say "iomtd exited"; return 1; }; sleep 1; done; return 1
+}
+iomtd_spirometer() {  # $1 peripheral address
+  dir=$W/iomtd-contec-spirometer; mkdir -p $dir; f=$L/sim-contec-spirometer.log
+  cat >$dir/config.json <<EOC
+{
+  "stateDirectory": "$dir/state",
+  "profilesDirectory": "$REPO/DeviceProfiles",
+  "gateway": {"systemId": "0A1B2C3D4E5F6071", "serialNumber": "BLE-LAB"},
+  "patient": {"pesel": "44051401359", "heightCm": 175},
+  "control": {"socketPath": "$dir/control.sock"},
+  "hotplug": {"enabled": false},
+  "bluetooth": {"adapter": "hci1"},
+  "devices": [{"profile": "contec-spirometer-ble", "address": "$1"}],
+  "dom": {"baseURL": "http://127.0.0.1:$PORT/fhir", "batchSize": 50, "timeoutMs": 3000}
+}
+EOC
+  t0=$(now)
+  "$BIN/iomtd" --config $dir/config.json >$L/central-contec-spirometer.log 2>&1 &
+  IOMTD=$!; rc=1
+  synced() { grep -q "sync #$1 ended" $f; }
+  if wait_for $CENTRAL_TIMEOUT synced 1 && wait_for 30 spiro_fev1 --records 3 --quiet; then
+    say "contec-spirometer: sync 1 after $(( $(now) - t0 ))s ($(grep -o 'sync #1 ended: .*' $f)); DOM: $(spiro_fev1 --records 3)"
+    t1=$(now)
+    # Syncs 2 and 3 find only the records already stored; the 4th record is made (SIGUSR1) only after DOM is checked.
+    if wait_for $CENTRAL_TIMEOUT synced 3; then
+      sleep 2   # delivery of anything syncs 2 and 3 stored (none expected) before the count
+      if spiro_fev1 --records 3 --quiet; then
+        say "contec-spirometer: syncs 2 and 3 after $(( $(now) - t1 ))s; nothing new at DOM: $(spiro_fev1 --records 3)"
+        t2=$(now); kill -USR1 $SIM
+        if wait_for 10 grep -q "new record #4" $f && wait_for $CENTRAL_TIMEOUT spiro_fev1 --records 4 --quiet; then
+          say "contec-spirometer: record #4 made (SIGUSR1), at DOM after $(( $(now) - t2 ))s, alone: $(spiro_fev1 --records 4)"; rc=0
+        else say "FAIL: contec-spirometer: the new record: $(spiro_fev1 --records 4)"; fi
+      else say "FAIL: contec-spirometer: syncs 2-3 changed DOM: $(spiro_fev1 --records 3)"; fi
+    else say "FAIL: contec-spirometer: no second and third sync"; fi
+  else say "FAIL: contec-spirometer: sync 1 / the 3 records at DOM: $(spiro_fev1 --records 3)"; fi
+  grep -q "sync #1 ended: 3 records kept" $f || { say "FAIL: contec-spirometer: sync 1 did not end with the 3 records kept"; rc=1; }
+  grep -q "records deleted" $f && { say "FAIL: contec-spirometer: the records were deleted"; rc=1; }
+  kill $IOMTD 2>/dev/null; wait $IOMTD 2>/dev/null
+  return $rc
+}
+
 # One phase per device: fresh controllers and bluetoothd, the simulator on hci0, the central on hci1.
 # One LE link at a time: with two simultaneous links on one central, btvirt's second link never worked here.
 RC=0
@@ -106,6 +158,8 @@ for dev in $(echo "$DEVICES" | tr ',' ' '); do
     pulse-oximeter) svc=1822; chrs=2A5E+2A5F; rd=2A60; profile=ble-$dev; fixtures=ble-$dev; clock=1 ;;
     nonin-3230) profile=$dev; fixtures=$dev; clock=0
       [ "$CENTRAL" = iomtd ] || { say "nonin-3230: iomtd central only (the probe speaks 16-bit UUIDs)"; continue; } ;;
+    contec-spirometer) profile=contec-spirometer-ble; clock=0
+      [ "$CENTRAL" = iomtd ] || { say "contec-spirometer: phase needs CENTRAL=iomtd, skipped"; continue; } ;;
     *) say "unknown device $dev"; RC=1; continue ;;
   esac
   hci=hci0
@@ -114,8 +168,12 @@ for dev in $(echo "$DEVICES" | tr ',' ' '); do
   /usr/libexec/bluetooth/bluetoothd -n -E >$L/bluetoothd-$dev.log 2>&1 &
   BTD=$!
   for i in $(seq 1 75); do [ "$(bluetoothctl list 2>/dev/null | grep -c ^Controller)" -ge 2 ] && break; sleep 0.2; done
-  "$BIN/iomt-lab" ble-sim --adapter $hci --device $dev --fixtures "$REPO/Firmware-Fixtures/$fixtures" \
+  if [ $dev = contec-spirometer ]; then
+    "$BIN/iomt-lab" ble-sim --adapter $hci --device $dev --records 3 --disconnect-after-sync >$L/sim-$dev.log 2>&1 &
+  else
+    "$BIN/iomt-lab" ble-sim --adapter $hci --device $dev --fixtures "$REPO/Firmware-Fixtures/$fixtures" \
       --interval-ms "$INTERVAL_MS" --disconnect-after "$DISCONNECT_AFTER" >$L/sim-$dev.log 2>&1 &
+  fi
   SIM=$!
   for i in $(seq 1 100); do grep -q "advertisement registered" $L/sim-$dev.log && break; sleep 0.2; done
   addr=$(address $hci)
@@ -124,12 +182,17 @@ for dev in $(echo "$DEVICES" | tr ',' ' '); do
   case $CENTRAL in
     probe) /usr/bin/python3 "$G/probe-central.py" --adapter hci1 --target "$addr,$svc,$chrs,$rd" --timeout "$CENTRAL_TIMEOUT" \
              $PROBE_ARGS >$L/central-$dev.log 2>&1 || prc=1 ;;
-    iomtd) iomtd_central $dev "$addr" "$profile" || prc=1 ;;
+    iomtd) if [ $dev = contec-spirometer ]; then iomtd_spirometer "$addr" || prc=1; else iomtd_central $dev "$addr" "$profile" || prc=1; fi ;;
     *) say "unknown CENTRAL=$CENTRAL (probe or iomtd)"; prc=1 ;;
   esac
   kill $SIM 2>/dev/null; wait $SIM 2>/dev/null
   kill $BTD 2>/dev/null; wait $BTD 2>/dev/null
   stop_controllers
+  if [ $dev = contec-spirometer ]; then
+    say "$dev: central rc=$prc; ble-sim: $(grep -c 'sync #' $L/sim-$dev.log) syncs ended, $(grep -c 'clock set to' $L/sim-$dev.log) clock sets, $(grep -o 'stopped: .*' $L/sim-$dev.log | tail -1)"
+    [ $prc -eq 0 ] || RC=1
+    continue
+  fi
   # What every central must have done to the simulator: set its clock, subscribe, and re-subscribe after
   # the forced disconnect, with values sent after the re-subscription.
   f=$L/sim-$dev.log

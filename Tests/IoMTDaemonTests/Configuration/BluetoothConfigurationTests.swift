@@ -120,6 +120,17 @@ import Testing
         }
     }
 
+    /// The vendor GATT drivers (Contec FF12: commands on FF01, answers on FF02) are Bluetooth devices like the SIG profiles:
+    /// the configuration check once built only SIG profile sessions and refused them ("expected a GATT driver (one of …
+    /// \"contec-spirometer-ble\"), found \"contec-spirometer-ble\"").
+    @Test func aContecGATTProfileIsAcceptedForABluetoothDevice() throws {
+        let directory = try LabHarness.temporaryDirectory("contec-ble-config")
+        let path = directory.appendingPathComponent("iomtd.json").path
+        try configuration(devices: #"[{"profile": "contec-spirometer-ble", "address": "00:11:22:33:44:59"}]"#)
+            .write(toFile: path, atomically: true, encoding: .utf8)
+        #expect(throws: Never.self) { _ = try GatewayDaemon.load(configPath: path) }
+    }
+
     /// `devices[]` mixes Bluetooth and serial entries: a serial entry's error names its own position in the file.
     @Test func aSerialDeviceAfterBluetoothOnesIsNamedByItsPositionInTheFile() throws {
         let directory = try TemporaryDirectory.persistent("iomt-daemon-mixed-config")

@@ -1,0 +1,44 @@
+import Dispatch
+import Foundation
+import IoMTDBus
+import Synchronization
+
+/// Runs a BlueZ peripheral simulator (`iomt-lab ble-sim`): connects to the system bus, `start`s it (export and register),
+/// and serves until SIGINT/SIGTERM or until the bus connection ends; then `stop`s it (bounded to 5 s). Returns the exit
+/// status: 0 after a signal, 1 when the start failed or the bus went away.
+func serveOnSystemBus(start: @escaping @Sendable (DBusConnection) async throws -> Void, stop: @escaping @Sendable () async -> Void) -> Int32 {
+    let finished = DispatchSemaphore(value: 0)
+    let state = SystemBusRunState()
+    Task {
+        do {
+            let connection = try await DBusConnection.system()
+            state.connection.withLock { $0 = connection }
+            try await start(connection)
+            let reason = await connection.closed()
+            guard !state.stopping.withLock({ $0 }) else { return }
+            FileHandle.standardError.write(Data("iomt-lab ble-sim: the system bus connection ended: \(reason)\n".utf8))
+            state.status.withLock { $0 = 1 }
+        } catch {
+            FileHandle.standardError.write(Data("iomt-lab ble-sim: \(error)\n".utf8))
+            state.status.withLock { $0 = 1 }
+        }
+        finished.signal()
+    }
+    waitForTerminationSignal(or: finished)
+    state.stopping.withLock { $0 = true }
+    let stopped = DispatchSemaphore(value: 0)
+    Task {
+        await stop()
+        state.connection.withLock { $0 }?.close()
+        stopped.signal()
+    }
+    _ = stopped.wait(timeout: .now() + 5)
+    return state.status.withLock { $0 }
+}
+
+/// Exit status and bus connection, shared by the run task and the signal handling.
+final class SystemBusRunState: Sendable {
+    let status = Mutex<Int32>(0)
+    let connection = Mutex<DBusConnection?>(nil)
+    let stopping = Mutex(false)
+}
