@@ -1,4 +1,5 @@
 import Foundation
+import IoMTCore
 import IoMTDBus
 
 /// `iomt-lab ble-sim --device contec-spirometer`: a Contec BLE spirometer served through BlueZ — service FF12 with FF01
@@ -18,7 +19,7 @@ public actor ContecSpirometerPeripheral {
         public init() {}
     }
 
-    static let service: UInt16 = 0xFF12, command: UInt16 = 0xFF01, answer: UInt16 = 0xFF02
+    static let service: BluetoothUUID = 0xFF12, command: BluetoothUUID = 0xFF01, answer: BluetoothUUID = 0xFF02
     static let notificationSize = 20
 
     nonisolated public let configuration: Configuration
@@ -55,7 +56,7 @@ public actor ContecSpirometerPeripheral {
         ])]
     }
 
-    private func path(_ uuid: UInt16) -> DBusObjectPath { layout.characteristic(uuid == Self.command ? 0 : 1, ofService: 0) }
+    private func path(_ uuid: BluetoothUUID) -> DBusObjectPath { layout.characteristic(uuid == Self.command ? 0 : 1, ofService: 0) }
 
     // MARK: Exporting and registering
 

@@ -124,7 +124,7 @@ import Testing
     /// the configuration check once built only SIG profile sessions and refused them ("expected a GATT driver (one of …
     /// \"contec-spirometer-ble\"), found \"contec-spirometer-ble\"").
     @Test func aContecGATTProfileIsAcceptedForABluetoothDevice() throws {
-        let directory = try LabHarness.temporaryDirectory("contec-ble-config")
+        let directory = try TemporaryDirectory.persistent("iomt-daemon-contec-ble-config")
         let path = directory.appendingPathComponent("iomtd.json").path
         try configuration(devices: #"[{"profile": "contec-spirometer-ble", "address": "00:11:22:33:44:59"}]"#)
             .write(toFile: path, atomically: true, encoding: .utf8)
