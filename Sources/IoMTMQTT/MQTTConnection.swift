@@ -9,9 +9,11 @@ import Synchronization
 /// the publishes waiting for their PUBACK. A connection is never reconnected: when it drops, every waiter
 /// fails and the owner opens a new one (with its backoff), so a stale PUBACK can never complete a new publish.
 final class MQTTConnection: Sendable {
-    /// Called on the network thread for each received message; libmosquitto sends the PUBACK only after it
-    /// returns (lib/handle_publish.c), so a handler that returns after the message is safe elsewhere makes the
-    /// broker's redelivery cover every crash before that.
+    /// Called on the network thread for each received message. libmosquitto 2.0.11 builds the QoS 1 PUBACK before
+    /// calling it (lib/handle_publish.c), but on a threaded handle (`mosquitto_threaded_set`) packet__queue only
+    /// queues it; the loop writes it after the handler returned. So a handler that returns after the message is safe
+    /// elsewhere makes the broker's redelivery cover every crash before that (seen: a broker stopped from the
+    /// handler sent that message again, DUP 1, on reconnect).
     typealias MessageHandler = @Sendable (_ topic: String, _ payload: [UInt8]) -> Void
 
     private enum Phase { case connecting, connected, closed }

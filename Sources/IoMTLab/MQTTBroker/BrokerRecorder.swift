@@ -6,6 +6,10 @@ import Synchronization
 /// A subscriber (our libmosquitto client, QoS 1, clean start off, session kept 7 days) that records what the
 /// broker delivers: the PHD conditional-create identifiers of every Observation in every bundle, the status
 /// and alert messages. It reconnects by itself after the broker went away (20–200 ms backoff).
+/// It logs in as `MosquittoBroker.subscriberUsername`: mosquitto drops what it routes to an anonymous session
+/// restored from its persistence file before that client is back (issue 17). Its PUBACK is written only after the
+/// message callback returned (threaded libmosquitto queues it), so an observer that stops the broker from the
+/// callback leaves that message unacknowledged and the broker sends it again.
 public final class BrokerRecorder: Sendable {
     public struct Record: Sendable {
         /// Distinct Observation identifiers (`ifNoneExist`) received on …/observations.
@@ -30,13 +34,14 @@ public final class BrokerRecorder: Sendable {
     public let client: MQTTClient
     private let shared: Shared
 
-    public init(url: String, clientId: String, filter: String, observer: (@Sendable (Record) -> Void)? = nil) throws {
+    public init(url: String, clientId: String, filter: String, username: String? = MosquittoBroker.subscriberUsername,
+                observer: (@Sendable (Record) -> Void)? = nil) throws {
         let endpoint = try MQTTEndpoint.parse(url).get()
         let shared = Shared()
         self.shared = shared
         self.filter = filter
         shared.observer.withLock { $0 = observer }
-        client = MQTTClient(options: MQTTClientOptions(endpoint: endpoint, clientId: clientId, timeoutMilliseconds: 5_000)) { topic, payload in
+        client = MQTTClient(options: MQTTClientOptions(endpoint: endpoint, clientId: clientId, username: username, timeoutMilliseconds: 5_000)) { topic, payload in
             let snapshot = shared.record.withLock { record -> Record in
                 if topic.hasSuffix("/observations") {
                     record.observationMessages += 1

@@ -14,7 +14,16 @@ import Synchronization
 /// (src/handle_publish.c), so a SIGKILL loses nothing a publisher saw acknowledged, except a message queued for
 /// an offline subscriber in the instant between its PUBACK and the end of that loop turn.
 /// Publishing to `<anything>/refused/#` is denied by ACL: an MQTT 5 publisher gets a PUBACK with reason 0x87.
+///
+/// Subscribers whose session must survive a restart log in as `subscriberUsername`, which has its own ACL entry,
+/// as a provider's collectors do. mosquitto (2.0.11, unchanged up to 2.0.20) re-attaches ACLs at start only to
+/// restored sessions that carry a username (src/mosquitto.c); an anonymous session restored from the persistence
+/// file has none until its client reconnects, so with an `acl_file` every message routed to it meanwhile is
+/// denied without a log line while the publisher gets PUBACK "success" (issue 17, docs/mqtt-uplink.md).
 public final class MosquittoBroker: @unchecked Sendable {
+    /// The login of the lab's persistent subscribers (`BrokerRecorder`); no password file: mosquitto accepts it.
+    public static let subscriberUsername = "iomt-lab-subscriber"
+
     public static let executable = "/usr/sbin/mosquitto"
     /// Whether Debian's mosquitto is installed (apt: mosquitto; scripts/setup.sh installs it).
     public static var isInstalled: Bool { FileManager.default.isExecutableFile(atPath: executable) }
@@ -51,8 +60,10 @@ public final class MosquittoBroker: @unchecked Sendable {
 
         """
         try configuration.write(to: directory.appendingPathComponent("mosquitto.conf"), atomically: true, encoding: .utf8)
-        // mosquitto checks `deny` entries first (src/security_default.c), so …/refused/# is denied despite `#`.
-        try "topic readwrite #\ntopic deny +/refused/#\ntopic deny +/+/refused/#\ntopic deny +/+/+/refused/#\n"
+        // mosquitto checks `deny` entries first (src/security_default.c), so …/refused/# is denied despite `#`. The
+        // lines before any `user` are for anonymous clients; the subscribers' user has its own entry (see above).
+        let refused = "topic deny +/refused/#\ntopic deny +/+/refused/#\ntopic deny +/+/+/refused/#\n"
+        try ("topic readwrite #\n" + refused + "user \(Self.subscriberUsername)\ntopic readwrite #\n" + refused)
             .write(to: directory.appendingPathComponent("acl"), atomically: true, encoding: .utf8)
         try start()
     }
