@@ -1,7 +1,6 @@
 #!/usr/bin/env bash
-# Fuzzes the CMS50 and Nonin framers/decoders, the text-report parser, the profile parser, the six
-# Bluetooth GATT health-profile decoders (GATT*), the Contec BLE spirometer and oximeter readers (ContecSpirometer, ContecOximeterBLE), the vendor live oximeters (LepuPC60FW, JumperJPD500F, Nonin3230), the D-Bus message unmarshaller and the HTTP response path
-# (Retry-After, transaction-response JSON, OAuth2 token response: HTTPResponse) with libFuzzer.
+# Fuzzes every target under Fuzz/ with libFuzzer: the drivers' framers/decoders/readers (one target per driver, named
+# by it), the profile parser, the D-Bus message unmarshaller and the HTTP response path (HTTPResponse).
 # usage: scripts/fuzz.sh [seconds-per-target] [target...]   (default 60 s, all targets)
 # Builds with swiftc directly (no SwiftPM): the library modules the targets need, then each
 # Fuzz/<target>/main.swift, all with -sanitize=fuzzer,address. Crashes land in
@@ -12,9 +11,11 @@ cd "$(dirname "$0")/.."
 seconds="${1:-60}"
 shift || true
 targets=("$@")
-[ ${#targets[@]} -eq 0 ] && targets=(CMS50LegacyFramer CMS50V46Framer NoninFormat2Framer NoninFormat8Framer NoninFormat13Framer TextReportFramer ProfileParser
-                                 GATTBloodPressure GATTPulseOximeter GATTHealthThermometer GATTWeightScale GATTHeartRate GATTGlucose DBusUnmarshaller
-                                 HTTPResponse ContecSpirometer ContecOximeterBLE LepuPC60FW JumperJPD500F Nonin3230)
+# Every folder under Fuzz/ with a main.swift is a target; its seed-corpus.sh seeds it (a new driver's fuzz target is
+# its own folder, nothing to list here).
+if [ ${#targets[@]} -eq 0 ]; then
+    for main in Fuzz/*/main.swift; do targets+=("$(basename "$(dirname "$main")")"); done
+fi
 
 SWIFTC="${SWIFTC:-swiftc}"
 out="fuzz-out"
@@ -40,60 +41,12 @@ for module in "${modules[@]}"; do build_module "$module"; done
 objects=(); for module in "${modules[@]}"; do objects+=("$mods/$module.o"); done
 
 seed_corpus() { # target corpus-dir
-    case "$1" in
-        CMS50LegacyFramer|CMS50V46Framer)
-            for capture in Firmware-Fixtures/cms50/*/capture.hex; do
-                xxd -r -p "$capture" > "$2/seed-$(basename "$(dirname "$capture")")" 2>/dev/null || true
-            done ;;
-        NoninFormat2Framer|NoninFormat8Framer|NoninFormat13Framer)
-            for capture in Firmware-Fixtures/nonin/*/capture.hex Firmware-Fixtures/nonin-df13/*/capture.hex; do
-                xxd -r -p "$capture" > "$2/seed-$(basename "$(dirname "$capture")")" 2>/dev/null || true
-            done ;;
-        TextReportFramer)
-            for capture in Firmware-Fixtures/spirometer-text/*/capture.hex; do
-                xxd -r -p "$capture" > "$2/seed-$(basename "$(dirname "$capture")")" 2>/dev/null || true
-            done ;;
-        ProfileParser) cp DeviceProfiles/*.json "$2/" ;;
-        GATT*)
-            # Seeds: each fixture value behind a selector byte for each of the profile's characteristics.
-            local folder
-            folder="Firmware-Fixtures/ble-$(echo "${1#GATT}" | sed -E 's/([a-z])([A-Z])/\1-\2/g' | tr 'A-Z' 'a-z')"
-            for capture in "$folder"/*/capture.hex; do
-                for selector in 00 01 02 03 04 05 06; do
-                    { printf "\\x$selector"; xxd -r -p "$capture"; } > "$2/seed-$selector-$(basename "$(dirname "$capture")")" 2>/dev/null || true
-                done
-            done ;;
-        HTTPResponse) cp Fuzz/HTTPResponse/seeds/* "$2/" ;;
-        ContecSpirometer) # a whole sync's answers around each fixture notification, behind a control byte (size, mark)
-            for capture in Firmware-Fixtures/contec-spirometer/*/capture.hex; do
-                for control in 13 33; do
-                    { printf "\\x$control"; printf '\xf0\x70\xf3\x00\x73\xf2\x01\x02\x03\x04\x05\x06\x07\xe4'
-                      head -c 22 /dev/zero; printf '\xe0\x01\x00'; head -c 7 /dev/zero; xxd -r -p "$capture"; printf '\xe2\x01\x00\x00\x00'
-                    } > "$2/seed-$control-$(basename "$(dirname "$capture")")" 2>/dev/null || true
-                done
-            done ;;
-        ContecOximeterBLE) # each fixture notification, eight times, behind control bytes (notification size, spacing)
-            for capture in Firmware-Fixtures/contec-oximeter-ble/*/capture.hex; do
-                for control in 07 27 e7; do
-                    { printf "\\x$control"; for _ in 1 2 3 4 5 6 7 8; do xxd -r -p "$capture"; done
-                    } > "$2/seed-$control-$(basename "$(dirname "$capture")")" 2>/dev/null || true
-                done
-            done ;;
-        LepuPC60FW|JumperJPD500F|Nonin3230) # each fixture notification, eight times, behind control bytes (notification size, spacing)
-            local folder
-            case "$1" in LepuPC60FW) folder=lepu-pc60fw ;; JumperJPD500F) folder=jumper-jpd500f ;; Nonin3230) folder=nonin-3230 ;; esac
-            for capture in Firmware-Fixtures/"$folder"/*/capture.hex; do
-                for control in 09 1f e3; do
-                    { printf "\\x$control"; for _ in 1 2 3 4 5 6 7 8; do xxd -r -p "$capture"; done
-                    } > "$2/seed-$control-$(basename "$(dirname "$capture")")" 2>/dev/null || true
-                done
-            done ;;
-        DBusUnmarshaller) # messages libdbus produced (captured with dbus-monitor --binary on a private bus)
-            for seed in Fuzz/DBusUnmarshaller/seeds/*.hex; do
-                xxd -r -p "$seed" > "$2/$(basename "$seed" .hex)" 2>/dev/null || true
-            done ;;
-    esac
+    local corpus="$2"
+    # shellcheck source=/dev/null
+    [ -f Fuzz/"$1"/seed-corpus.sh ] && source Fuzz/"$1"/seed-corpus.sh
+    return 0
 }
+source scripts/fuzz-seeds.sh
 
 summary=()
 failed=()

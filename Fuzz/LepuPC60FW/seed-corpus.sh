@@ -1,0 +1,3 @@
+# Seeds the LepuPC60FW corpus (sourced by scripts/fuzz.sh with $corpus set; helpers in scripts/fuzz-seeds.sh).
+# each fixture notification, eight times, behind control bytes (notification size, spacing)
+seed_repeated Firmware-Fixtures/lepu-pc60fw 09 1f e3
