@@ -23,7 +23,7 @@ for central in $BLE_E2E_CENTRALS; do
   echo "== BLE end-to-end in the VM, central=$central"
   CENTRAL=$central bash scripts/ble-lab/run.sh > "/tmp/iomtd-ble-e2e-$central.log" 2>&1
   rc=$?
-  grep -E "^GUEST|^probe .*(PASS|FAIL)" "/tmp/iomtd-ble-e2e-$central.log" | sed 's/^/  /'
+  grep -aE "^GUEST|^probe .*(PASS|FAIL)" "/tmp/iomtd-ble-e2e-$central.log" | sed 's/^/  /'
   tail -1 "/tmp/iomtd-ble-e2e-$central.log"
   [ $rc -eq 0 ] || { echo "  (full log: /tmp/iomtd-ble-e2e-$central.log)"; status=1; }
 done
