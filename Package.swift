@@ -61,7 +61,8 @@ let package = Package(
         // Delivery: outbox → wire format → HTTP, with backoff; rows delivered only after a 2xx.
         .target(name: "IoMTForward", dependencies: ["IoMTCore", "IoMTStore", "IoMTFHIR", "IoMTHTTP", "IoMTSpirometry"], swiftSettings: strict),
         // MQTT 5 uplink on libmosquitto: client (QoS 1, PUBACK-confirmed), the Forwarder's transport and wire format for a broker.
-        .target(name: "IoMTMQTT", dependencies: ["IoMTCore", "IoMTTransport", "CMosquitto", "IoMTHTTP", "IoMTStore", "IoMTFHIR", "IoMTForward", "IoMTAlerts"],
+        .target(name: "IoMTMQTT", dependencies: ["IoMTCore", "IoMTTransport", "CMosquitto", "IoMTHTTP", "IoMTStore", "IoMTFHIR", "IoMTForward", "IoMTAlerts",
+                                                 "IoMTSpirometry"],
                 swiftSettings: strict),
         // The control plane between iomtctl and iomtd: typed commands and replies, the status model, exit codes, the socket client.
         .target(name: "IoMTControl", dependencies: ["IoMTCore"], swiftSettings: strict),
@@ -130,7 +131,8 @@ let package = Package(
         // The daemon module's own tests, in process: its schedule, configuration refusals, the ingest pipeline on a store
         // made to fail for real. The only test target that links IoMTDaemon.
         .testTarget(name: "IoMTDaemonTests", dependencies: ["IoMTTestSupport", "IoMTDaemon", "IoMTCore", "IoMTStore", "IoMTIngest", "IoMTConfiguration",
-                                                           "IoMTDoctor", "IoMTAlerts", "IoMTLab", "IoMTSpirometry"], swiftSettings: strict),
+                                                           "IoMTDoctor", "IoMTAlerts", "IoMTLab", "IoMTSpirometry", "IoMTMQTT",
+                                                           "IoMTFHIR"], swiftSettings: strict),
         // Whole processes against real peers (iomtd, iomtctl, iomt-lab, the DOM receiver, mosquitto, dbus-daemon): never the daemon module in process.
         .testTarget(name: "IoMTEndToEndTests", dependencies: ["IoMTTestSupport", "IoMTCore", "IoMTStore", "IoMTControl", "IoMTHTTP", "IoMTLab", "IoMTDBus"],
                     swiftSettings: strict),

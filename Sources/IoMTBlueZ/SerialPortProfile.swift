@@ -149,7 +149,7 @@ public final class SerialPortProfile: Sendable {
     }
 
     /// NewConnection(object device, fd, dict): takes the descriptor into a stream and reports it. A refused call
-    /// leaves the descriptor untaken, so it is closed with the message.
+    /// leaves the descriptor untaken, so the connection closes it before the refusal is sent.
     private func accept(_ call: DBusMethodCall) throws(DBusMethodError) {
         try checkSender(call)
         guard let address = call.arguments[0].objectPathValue.flatMap(BluetoothAddress.address(ofDevicePath:)) else {

@@ -38,6 +38,19 @@ public struct CollectorConfiguration: Sendable {
     public var logLevel: Log.Level
     public var sourcePath: String
 
+    /// What is allowed but unsafe, for `--check-config` and the startup log. An anonymous login (no `broker.username`
+    /// and no client certificate whose name the broker can take as the username) has no ACL entry of its own: mosquitto
+    /// 2.0.11 restores such a session without its ACLs and drops what is routed to it while PUBACKing the gateways
+    /// (docs/deployment.md, "mosquitto for one site"). A warning, not a refusal: the collector cannot see the broker's
+    /// configuration, and a broker without an ACL file (a lab) does not lose messages this way.
+    public var warnings: [String] {
+        guard broker.username == nil, broker.certFile == nil else { return [] }
+        return ["\(sourcePath): broker: neither username nor certFile is set, so the collector logs in anonymously; under an "
+                + "ACL file mosquitto 2.0.11 drops messages for a restored anonymous session while acknowledging them to the gateways. "
+                + "Set broker.username (and passwordFile) or a client certificate, with its own `user` entry in the broker's ACL file "
+                + "(docs/deployment.md)"]
+    }
+
     /// Refused bundles, one file each (BundleQuarantine).
     public var quarantineDirectory: String { stateDirectory + "/quarantine" }
 

@@ -32,6 +32,7 @@ public enum CollectorService {
     public static func run(_ configuration: CollectorConfiguration, clock: any SchedulingClock = SystemClock()) async -> Int32 {
         Log.setLevel(configuration.logLevel)
         let broker = configuration.broker
+        for warning in configuration.warnings { Log.warning(warning, "collector") }
         do {
             try FileIO.createDirectory(configuration.stateDirectory, mode: 0o700)
             try FileIO.createDirectory(configuration.quarantineDirectory, mode: 0o700)

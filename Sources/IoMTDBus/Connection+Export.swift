@@ -76,6 +76,9 @@ extension DBusConnection {
         } catch {
             outcome = .failure(DBusMethodError(.failed, message: "\(error)"))
         }
+        // Descriptors the handler did not take are closed before the reply goes out, not when the message is released
+        // later: a caller told "refused" (bluetoothd, or a test counting descriptors) must find none still open here.
+        for descriptor in call.fileDescriptors { if let untaken = descriptor.take() { Glibc.close(untaken) } }
         guard !call.flags.contains(.noReplyExpected), !Task.isCancelled else { return }
         let reply: DBusMessage = switch outcome {
         case .success(let body): .methodReturn(to: call, body: body)

@@ -2,8 +2,9 @@ import Glibc
 import Synchronization
 
 /// A file descriptor that arrived with a message (SCM_RIGHTS; the message's `unix_fds` header counts them and its
-/// `h` values index them). Whoever `take()`s it owns it and must close it; one nobody took is closed when the last
-/// reference goes, so a descriptor a peer passes (BlueZ's RFCOMM socket) is never leaked.
+/// `h` values index them). Whoever `take()`s it owns it and must close it; one a method handler did not take is closed
+/// before the call's reply is sent, any other when the last reference goes, so a descriptor a peer passes (BlueZ's
+/// RFCOMM socket) is never leaked.
 public final class DBusFileDescriptor: Sendable, Hashable {
     private let descriptor: Mutex<Int32?>
 

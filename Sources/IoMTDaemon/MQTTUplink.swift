@@ -3,6 +3,7 @@ import IoMTCore
 import IoMTFHIR
 import IoMTForward
 import IoMTMQTT
+import IoMTSpirometry
 import IoMTStore
 
 /// The `mqtt` destination: the Forwarder (same ordering, hold-back, backoff as DOM's) over a broker
@@ -23,18 +24,21 @@ struct MQTTUplink: Sendable {
         if let path = configuration.passwordFile {
             do { password = String(try FileIO.readText(path).split(whereSeparator: \.isNewline).first ?? "") } catch { return .failure(error) }
         }
-        return .success(MQTTUplink(configuration: configuration, systemId: daemon.gateway.systemId, gateway: gateway, password: password,
-                                   store: store, clock: clock))
+        return .success(MQTTUplink(configuration: configuration, systemId: daemon.gateway.systemId, gateway: gateway,
+                                   patientDemographics: daemon.patientDemographics, password: password, store: store, clock: clock))
     }
 
-    private init(configuration: DaemonConfiguration.MQTT, systemId: String, gateway: GatewayIdentity, password: String?, store: Store, clock: any SchedulingClock) {
+    private init(configuration: DaemonConfiguration.MQTT, systemId: String, gateway: GatewayIdentity,
+                 patientDemographics: [String: PatientDemographics], password: String?, store: Store, clock: any SchedulingClock) {
         let topics = MQTTTopics(prefix: configuration.topicPrefix, systemId: systemId)
         client = MQTTClient(options: MQTTClientOptions(endpoint: configuration.endpoint, clientId: configuration.clientId, caFile: configuration.caFile,
                                                        certFile: configuration.certFile, keyFile: configuration.keyFile,
                                                        username: configuration.username, password: password, statusTopic: topics.status,
                                                        timeoutMilliseconds: configuration.timeoutMilliseconds))
         // The pipeline nudges DOM's forwarder on each append (this one when there is no DOM); otherwise it looks every 500 ms.
-        forwarder = Forwarder(store: store, destination: Self.destination, baseURL: topics.observations, wireFormat: MQTTPHDWireFormat(gateway: gateway),
+        // The same demographics as DOM's format: a subscriber gets the same spirometry referenceRange as DOM.
+        forwarder = Forwarder(store: store, destination: Self.destination, baseURL: topics.observations,
+                              wireFormat: MQTTPHDWireFormat(gateway: gateway, patientDemographics: patientDemographics),
                               transport: MQTTPublishTransport(client: client),
                               configuration: ForwarderConfiguration(batchSize: configuration.batchSize, idlePollMilliseconds: 500), clock: clock)
         alertChannel = MQTTAlertChannel(client: client, topic: topics.alerts, gateway: gateway, store: store)

@@ -1,15 +1,22 @@
 import IoMTFHIR
 import IoMTForward
+import IoMTSpirometry
 import IoMTStore
 
-/// The same PHD IG transaction Bundle as DOM receives (FHIRPHDWireFormat's encoder and its hold-back of
-/// readings without a patient), published as one message per batch. A PUBACK covers the whole message, so a
+/// The same PHD IG transaction Bundle as DOM receives (FHIRPHDWireFormat's encoder, with the same patient demographics
+/// for spirometry reference values, and its hold-back of readings without a patient), published as one message per batch. A PUBACK covers the whole message, so a
 /// 200 from MQTTPublishTransport delivers every row of the batch; consumers deduplicate on the entries'
 /// conditional-create identifiers, which are stable across resends.
 public struct MQTTPHDWireFormat: WireFormat {
     public let bundle: FHIRPHDWireFormat
 
-    public init(gateway: GatewayIdentity) { bundle = FHIRPHDWireFormat(gateway: gateway) }
+    /// `patientDemographics`: PESEL → demographics for spirometry reference values, the map DOM's format gets
+    /// (DaemonConfiguration.patientDemographics), so a subscriber sees the same referenceRange as DOM.
+    public init(gateway: GatewayIdentity, patientDemographics: [String: PatientDemographics]) {
+        bundle = FHIRPHDWireFormat(gateway: gateway, patientDemographics: patientDemographics)
+    }
+
+    public init(gateway: GatewayIdentity) { self.init(gateway: gateway, patientDemographics: [:]) }
 
     public func unsendable(_ batch: [StoredObservation]) -> [QuarantinedRow] { bundle.unsendable(batch) }
 

@@ -43,5 +43,9 @@ do { configuration = try CollectorService.load(configPath: configPath, clientId:
     writeToStandardError("iomt-collector: configuration refused:\n\(error)\n")
     exit(access(configPath, R_OK) != 0 && errno == EACCES ? 3 : 2)
 }
-if checkOnly { print("iomt-collector: configuration \(configPath) is valid"); exit(0) }
+if checkOnly {
+    for warning in configuration.warnings { writeToStandardError("iomt-collector: warning: \(warning)\n") }
+    print("iomt-collector: configuration \(configPath) is valid\(configuration.warnings.isEmpty ? "" : " (with warnings)")")
+    exit(0)
+}
 exit(await CollectorService.run(configuration))

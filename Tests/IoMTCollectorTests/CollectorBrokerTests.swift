@@ -88,6 +88,8 @@ struct CollectorBrokerTests {
         let kept = files.first.flatMap { try? String(contentsOfFile: lab.quarantineDirectory + "/" + $0, encoding: .utf8) } ?? ""
         #expect(kept.contains("\"resourceType\":\"Patient\"") && kept.contains("not a FHIR transaction Bundle"))
         #expect(lab.log("collector-a").contains("kept in"))
+        // The lab's broker takes anonymous logins; a deployment must not (docs/deployment.md): the startup log says so.
+        #expect(lab.log("collector-a").contains("logs in anonymously"), "no startup warning about the anonymous login")
     }
 }
 
