@@ -19,11 +19,16 @@ enum ScanCommand {
         }
         guard let result = try request.answer(.scan(seconds: seconds), expecting: ScanReply.self, timeoutSeconds: seconds + 30) else { return }
         let devices = result.devices
-        if devices.isEmpty { print("no Bluetooth LE devices seen in \(seconds) s (is the device advertising? some start on a button press)"); return }
+        if devices.isEmpty {
+            print("no Bluetooth devices seen in \(seconds) s (is the device advertising or discoverable? some start on a button press)")
+            return
+        }
         for device in devices {
             let rssi = device.rssi.map { "\($0) dBm" } ?? "—"
             let flags = [device.paired ? "paired" : nil, device.trusted ? "trusted" : nil, device.connected ? "connected" : nil].compactMap { $0 }
-            print("\(device.address)  \(rssi)  \(device.profile ?? "no health profile")  "
+            // A Classic device has no GATT service to match a profile: say what it offers (pick its profile in devices[]).
+            let offer = device.profile ?? (device.transport == "bredr" ? (device.serialPort ? "serial port (SPP)" : "health device class") : "no health profile")
+            print("\(device.address)  \(rssi)  \(device.transport)  \(offer)  "
                   + "\(device.name ?? "(no name)")\(flags.isEmpty ? "" : "  [" + flags.joined(separator: ", ") + "]")")
         }
     }

@@ -13,7 +13,7 @@ enum CLIHelp {
           bind        bind a device to a patient from a time (clinic mode; readings outside any binding are held)
           unbind      end a device's binding
           bindings    list bindings (patients masked unless --show-patient)
-          scan        discover Bluetooth LE devices for a few seconds (health profiles first)
+          scan        discover Bluetooth LE health devices and Classic (SPP) devices for a few seconds
           pair        pair and trust a Bluetooth device through the daemon's agent (--passkey/--pin when asked)
           forget      make BlueZ forget a Bluetooth device and its bond
           replay      run a Firmware-Fixtures capture through the running daemon (decode, store, alerts, DOM) as test data
@@ -112,10 +112,13 @@ enum CLIHelp {
             Usage: iomtctl scan [--seconds N] [--socket PATH] [--json]
                    iomtctl scan --serial [--profiles-dir DIR] [--json]
 
-            Asks the daemon to discover Bluetooth LE devices for N seconds (default 10, at most 120),
-            with BlueZ's discovery filter set to the health services of the installed ble profiles and
-            transport "le", then lists every device BlueZ knows on the adapter: address, signal strength
-            (RSSI), the ble profile its advertised services match, name, and whether it is paired,
+            Asks the daemon to discover Bluetooth devices for N seconds (default 10, at most 120), with
+            BlueZ's discovery filter set to the health services of the installed ble profiles and the
+            Serial Port Profile (0x1101), transport "auto" (LE and BR/EDR as the adapter allows), then
+            lists every device BlueZ knows on the adapter: address, signal strength (RSSI), transport
+            ("le", or "bredr" for a Classic device: one offering SPP or with a Class of Device), the ble
+            profile its advertised services match (for a Classic device "serial port (SPP)" or "health
+            device class": give it a serial profile in devices[]), name, and whether it is paired,
             trusted or connected. Needs Bluetooth enabled in the daemon's configuration.
             With --serial (no daemon needed): the USB-serial adapters udev knows now, each with its node,
             VID:PID, product string, serial number, udev links and the profile hotplug would read it with
@@ -130,8 +133,11 @@ enum CLIHelp {
             trusted, discovering it first if BlueZ does not know it (up to 30 s). Without a secret the
             agent offers no input and no output (Just Works); --passkey N (0 to 999999) answers a device
             that asks for the passkey it displays (agent capability KeyboardDisplay); --pin TEXT answers a
-            legacy PIN request. With bluetooth.autoConnectPaired the daemon starts reading it at once;
-            otherwise add it to devices[] with its profile. Audited with your uid.
+            legacy PIN request. For a Bluetooth Classic device (e.g. the Nonin 9560: the 6 digits printed
+            on it) the passkey is kept in the daemon's state directory (bluetooth-passkeys.json, mode
+            0600, never logged) and the agent answers it whenever the device pairs again (RequestPasskey,
+            or RequestPinCode as 6 digits). With bluetooth.autoConnectPaired the daemon starts reading
+            it at once; otherwise add it to devices[] with its profile. Audited with your uid.
 
             Exit codes: 0 paired, 1 pairing failed (not found, rejected, wrong passkey) or iomtd not
             reachable, 2 usage error, 3 permission denied.

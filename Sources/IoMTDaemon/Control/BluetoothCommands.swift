@@ -17,7 +17,8 @@ extension DaemonControl {
                 for device in devices.sorted(by: { ($0.rssi ?? -999) > ($1.rssi ?? -999) }) {
                     let profile = await bluetooth.profile(matching: device.uuids)
                     rows.append(ScanReply.Device(address: device.address, name: device.name, rssi: device.rssi.map(Int64.init), profile: profile?.id,
-                                                 paired: device.paired, trusted: device.trusted, connected: device.connected, uuids: device.uuids))
+                                                 paired: device.paired, trusted: device.trusted, connected: device.connected, uuids: device.uuids,
+                                                 transport: device.transport.rawValue, serialPort: device.offersSerialPort))
                 }
                 return .ok(ScanReply(seconds: Int64(seconds), devices: rows))
             case let .pair(addressText, secretArgument):
