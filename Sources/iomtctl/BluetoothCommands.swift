@@ -35,16 +35,22 @@ enum ScanCommand {
 }
 
 enum PairCommand {
-    static let usage = "usage: iomtctl pair ADDRESS [--passkey N | --pin TEXT] [--json]"
+    static let usage = "usage: iomtctl pair ADDRESS [--passkey N | --passkey - | --pin TEXT] [--json]"
 
     static func run(_ arguments: inout CommandArguments) async throws(CLIError) {
         let request = try DaemonRequest(&arguments)
-        let passkey = try arguments.option("--passkey")
+        var passkey = try arguments.option("--passkey")
         let pin = try arguments.option("--pin")
         let address = try arguments.required("ADDRESS", usage: usage)
         try arguments.finish()
         var secret: ControlCommand.PairingSecretArgument?
         if passkey != nil, pin != nil { throw CLIError(message: "give --passkey or --pin, not both", hint: usage, exitCode: .usage) }
+        if passkey == "-" {
+            guard let typed = PasskeyPrompt.read() else {
+                throw CLIError(message: "--passkey -: no passkey on standard input", hint: usage, exitCode: .usage)
+            }
+            passkey = typed
+        }
         if let passkey {
             guard passkey.count <= 6, let value = Int(passkey), (0...999_999).contains(value) else {
                 throw CLIError(message: "--passkey: expected 0 to 999999 (the six digits the device shows), found \"\(passkey)\"", hint: usage, exitCode: .usage)

@@ -127,7 +127,7 @@ enum CLIHelp {
             Exit codes: 0 printed, 1 iomtd not reachable or Bluetooth unavailable, 2 usage error, 3 permission denied.
             """,
         "pair": """
-            Usage: iomtctl pair ADDRESS [--passkey N | --pin TEXT] [--socket PATH] [--json]
+            Usage: iomtctl pair ADDRESS [--passkey N | --passkey - | --pin TEXT] [--socket PATH] [--json]
 
             Pairs the device at ADDRESS (AA:BB:CC:DD:EE:FF) through the daemon's BlueZ agent and marks it
             trusted, discovering it first if BlueZ does not know it (up to 30 s). Without a secret the
@@ -136,7 +136,8 @@ enum CLIHelp {
             legacy PIN request. For a Bluetooth Classic device (e.g. the Nonin 9560: the 6 digits printed
             on it) the passkey is kept in the daemon's state directory (bluetooth-passkeys.json, mode
             0600, never logged) and the agent answers it whenever the device pairs again (RequestPasskey,
-            or RequestPinCode as 6 digits). With bluetooth.autoConnectPaired the daemon starts reading
+            or RequestPinCode as 6 digits). --passkey - reads it from standard input instead (asked for,
+            not echoed, on a terminal), keeping it out of the shell history. With bluetooth.autoConnectPaired the daemon starts reading
             it at once; otherwise add it to devices[] with its profile. Audited with your uid.
 
             Exit codes: 0 paired, 1 pairing failed (not found, rejected, wrong passkey) or iomtd not

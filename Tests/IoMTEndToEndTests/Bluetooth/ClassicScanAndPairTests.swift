@@ -67,7 +67,9 @@ struct ClassicScanAndPairTests {
         try await bench.requirePinCode(device, pin: "739146", agentOwner: owner)
         #expect(await LabHarness.waitUntil(seconds: 20) { FileManager.default.fileExists(atPath: lab.controlSocket) }, "\(lab.logs())")
 
-        let (paired, pairOutput) = try await LabHarness.run("iomtctl", ["pair", Self.nonin, "--passkey", "739146", "--socket", lab.controlSocket])
+        // Entered once, on standard input (kept out of the command line and the shell history).
+        let iomtctl = LabHarness.binDirectory.appendingPathComponent("iomtctl").path
+        let (paired, pairOutput) = try await LabHarness.runProgram("/bin/sh", ["-c", "echo 739146 | '\(iomtctl)' pair \(Self.nonin) --passkey - --socket '\(lab.controlSocket)'"])
         #expect(paired == 0, "\(pairOutput)\n\(lab.logs())")
         let file = lab.directory.appendingPathComponent("state/bluetooth-passkeys.json").path
         var information = stat()
