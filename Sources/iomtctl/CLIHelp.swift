@@ -105,6 +105,8 @@ enum CLIHelp {
 
             Every device the daemon runs: its key (used by bind/unbind), profile, transport and port path or
             Bluetooth address, connection state and since when, last reading time and readings stored.
+            With --json also "deviceInfo": the latest device facts its driver reported (e.g. "session":
+            how a Nonin 9560's last spot-check session ended; "battery": "low").
 
             Exit codes: 0 printed, 1 iomtd not reachable, 3 permission denied.
             """,
