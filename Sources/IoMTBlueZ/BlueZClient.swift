@@ -163,7 +163,10 @@ public actor BlueZClient {
     }
 
     private func startDiscovery(adapter: DBusObjectPath) async throws {
-        let filter: DBusValue = .stringVariantDictionary(["UUIDs": .stringArray(discoveryUUIDs), "Transport": .string(discoveryTransport)])
+        // Classic discovery filters no service: an older SPP device (a Nonin 9560 of 2008) sends no EIR service list, and
+        // BlueZ drops inquiry results without a matching UUID, so it could never be found by address or listed.
+        let uuids = discoveryTransport == "auto" ? [] : discoveryUUIDs
+        let filter: DBusValue = .stringVariantDictionary(["UUIDs": .stringArray(uuids), "Transport": .string(discoveryTransport)])
         for attempt in 0..<10 {
             do {
                 _ = try await bus.call(destination: BlueZ.service, path: adapter, interface: BlueZ.adapter, member: "SetDiscoveryFilter", body: [filter])
@@ -223,8 +226,7 @@ public actor BlueZClient {
     public func find(address: String, adapter: BlueZAdapter, serviceUUIDs: [String], milliseconds: Int64,
                      includeClassic: Bool = false) async throws -> BlueZDevice {
         if let device = model.device(address: address, adapter: adapter.path) { return device }
-        try await acquireDiscovery(adapter: adapter.path, serviceUUIDs: serviceUUIDs + (includeClassic ? [BlueZ.serialPortUUID] : []),
-                                   includeClassic: includeClassic)
+        try await acquireDiscovery(adapter: adapter.path, serviceUUIDs: serviceUUIDs, includeClassic: includeClassic)
         let path = adapter.path
         let found = await wait(timeoutMilliseconds: milliseconds) { $0.device(address: address, adapter: path) != nil }
         await releaseDiscovery(adapter: adapter.path, includeClassic: includeClassic)
@@ -247,10 +249,10 @@ public actor BlueZClient {
                                body: [.objectPath(device)])
     }
 
-    /// Discovers for `milliseconds` on LE and BR/EDR (health services and the Serial Port Profile) and returns what the
-    /// adapter knows.
+    /// Discovers for `milliseconds` on LE and BR/EDR and returns what the adapter knows (the caller picks the health
+    /// devices: a matching profile, or a Classic device offering SPP or of the health class).
     public func scan(adapter: BlueZAdapter, serviceUUIDs: [String], milliseconds: Int64) async throws -> [BlueZDevice] {
-        try await acquireDiscovery(adapter: adapter.path, serviceUUIDs: serviceUUIDs + [BlueZ.serialPortUUID], includeClassic: true)
+        try await acquireDiscovery(adapter: adapter.path, serviceUUIDs: serviceUUIDs, includeClassic: true)
         try? await Task.sleep(for: .milliseconds(milliseconds))
         await releaseDiscovery(adapter: adapter.path, includeClassic: true)
         return model.devices.filter { $0.adapter == adapter.path }

@@ -115,9 +115,11 @@ enum CLIHelp {
                    iomtctl scan --serial [--profiles-dir DIR] [--json]
 
             Asks the daemon to discover Bluetooth devices for N seconds (default 10, at most 120), with
-            BlueZ's discovery filter set to the health services of the installed ble profiles and the
-            Serial Port Profile (0x1101), transport "auto" (LE and BR/EDR as the adapter allows), then
-            lists every device BlueZ knows on the adapter: address, signal strength (RSSI), transport
+            BlueZ's discovery filter set to transport "auto" (LE and BR/EDR as the adapter allows) and no
+            service filter (an older Classic device sends no service list before pairing), then lists
+            the health devices BlueZ knows on the adapter — a ble profile matches its services, or it is
+            a Classic device offering the Serial Port Profile (0x1101) or of the health device class, or
+            it is paired: address, signal strength (RSSI), transport
             ("le", or "bredr" for a Classic device: one offering SPP or with a Class of Device), the ble
             profile its advertised services match (for a Classic device "serial port (SPP)" or "health
             device class": give it a serial profile in devices[]), name, and whether it is paired,
