@@ -13,6 +13,9 @@ public actor BlueZClient {
     private var pump: Task<Void, Never>?
     private var discoveryUsers: [DBusObjectPath: Int] = [:]
     private var discoveryUUIDs: [String] = []
+    /// Users that also look for Bluetooth Classic devices (scan, pair): while any, the filter's Transport is "auto".
+    private var classicDiscoveryUsers: [DBusObjectPath: Int] = [:]
+    private var discoveryTransport = "le"
     private var agentCapability: String?
     private var agentExported = false
     private var ended: String?
@@ -129,21 +132,28 @@ public actor BlueZClient {
 
     // MARK: - Discovery (shared: on while anyone needs it)
 
-    /// Starts LE discovery filtered to `serviceUUIDs` (SetDiscoveryFilter UUIDs + Transport "le") for one more user.
-    public func acquireDiscovery(adapter: DBusObjectPath, serviceUUIDs: [String]) async throws {
+    /// Starts discovery filtered to `serviceUUIDs` for one more user: SetDiscoveryFilter UUIDs + Transport "le", or
+    /// "auto" (BR/EDR inquiry interleaved with LE scanning on a dual-mode adapter; LE alone on an LE-only one — BlueZ
+    /// picks what the adapter allows) while a user also wants Classic devices.
+    public func acquireDiscovery(adapter: DBusObjectPath, serviceUUIDs: [String], includeClassic: Bool = false) async throws {
         discoveryUsers[adapter, default: 0] += 1
+        if includeClassic { classicDiscoveryUsers[adapter, default: 0] += 1 }
         let merged = Array(Set(discoveryUUIDs + serviceUUIDs)).sorted()
-        guard discoveryUsers[adapter] == 1 || merged != discoveryUUIDs else { return }
+        let transport = classicDiscoveryUsers[adapter, default: 0] > 0 ? "auto" : "le"
+        guard discoveryUsers[adapter] == 1 || merged != discoveryUUIDs || transport != discoveryTransport else { return }
         discoveryUUIDs = merged
+        discoveryTransport = transport
         do { try await startDiscovery(adapter: adapter) } catch {
             discoveryUsers[adapter, default: 1] -= 1
+            if includeClassic { classicDiscoveryUsers[adapter, default: 1] -= 1 }
             throw error
         }
     }
 
-    public func releaseDiscovery(adapter: DBusObjectPath) async {
+    public func releaseDiscovery(adapter: DBusObjectPath, includeClassic: Bool = false) async {
         guard let users = discoveryUsers[adapter], users > 0 else { return }
         discoveryUsers[adapter] = users - 1
+        if includeClassic, let classic = classicDiscoveryUsers[adapter], classic > 0 { classicDiscoveryUsers[adapter] = classic - 1 }
         guard users == 1 else { return }
         do {
             _ = try await bus.call(destination: BlueZ.service, path: adapter, interface: BlueZ.adapter, member: "StopDiscovery")
@@ -153,7 +163,10 @@ public actor BlueZClient {
     }
 
     private func startDiscovery(adapter: DBusObjectPath) async throws {
-        let filter: DBusValue = .stringVariantDictionary(["UUIDs": .stringArray(discoveryUUIDs), "Transport": .string("le")])
+        // Classic discovery filters no service: an older SPP device (a Nonin 9560 of 2008) sends no EIR service list, and
+        // BlueZ drops inquiry results without a matching UUID, so it could never be found by address or listed.
+        let uuids = discoveryTransport == "auto" ? [] : discoveryUUIDs
+        let filter: DBusValue = .stringVariantDictionary(["UUIDs": .stringArray(uuids), "Transport": .string(discoveryTransport)])
         for attempt in 0..<10 {
             do {
                 _ = try await bus.call(destination: BlueZ.service, path: adapter, interface: BlueZ.adapter, member: "SetDiscoveryFilter", body: [filter])
@@ -193,7 +206,8 @@ public actor BlueZClient {
     /// Finds the device (discovering up to `discoveryMilliseconds`), pairs it through our agent and trusts it.
     public func pair(address: String, adapter: BlueZAdapter, secret: PairingSecret?, serviceUUIDs: [String],
                      discoveryMilliseconds: Int64 = 30_000) async throws -> BlueZDevice {
-        let device = try await find(address: address, adapter: adapter, serviceUUIDs: serviceUUIDs, milliseconds: discoveryMilliseconds)
+        let device = try await find(address: address, adapter: adapter, serviceUUIDs: serviceUUIDs, milliseconds: discoveryMilliseconds,
+                                    includeClassic: true)
         try await ensureAgent(capability: secret?.capability ?? PairingAgent.defaultCapability)
         agent.expectPairing(device.path, secret: secret)
         defer { agent.pairingEnded(device.path) }
@@ -207,13 +221,15 @@ public actor BlueZClient {
         return model.device(at: device.path) ?? device
     }
 
-    /// A device object for `address`, discovering (filtered to `serviceUUIDs`) while it is not known.
-    public func find(address: String, adapter: BlueZAdapter, serviceUUIDs: [String], milliseconds: Int64) async throws -> BlueZDevice {
+    /// A device object for `address`, discovering (filtered to `serviceUUIDs`; Classic devices too with `includeClassic`)
+    /// while it is not known.
+    public func find(address: String, adapter: BlueZAdapter, serviceUUIDs: [String], milliseconds: Int64,
+                     includeClassic: Bool = false) async throws -> BlueZDevice {
         if let device = model.device(address: address, adapter: adapter.path) { return device }
-        try await acquireDiscovery(adapter: adapter.path, serviceUUIDs: serviceUUIDs)
+        try await acquireDiscovery(adapter: adapter.path, serviceUUIDs: serviceUUIDs, includeClassic: includeClassic)
         let path = adapter.path
         let found = await wait(timeoutMilliseconds: milliseconds) { $0.device(address: address, adapter: path) != nil }
-        await releaseDiscovery(adapter: adapter.path)
+        await releaseDiscovery(adapter: adapter.path, includeClassic: includeClassic)
         guard found, let device = model.device(address: address, adapter: adapter.path) else {
             throw BlueZClientError.deviceNotFound(address: address, seconds: Int(milliseconds / 1000))
         }
@@ -233,11 +249,12 @@ public actor BlueZClient {
                                body: [.objectPath(device)])
     }
 
-    /// Discovers for `milliseconds` and returns what was seen (all LE devices, health ones first).
+    /// Discovers for `milliseconds` on LE and BR/EDR and returns what the adapter knows (the caller picks the health
+    /// devices: a matching profile, or a Classic device offering SPP or of the health class).
     public func scan(adapter: BlueZAdapter, serviceUUIDs: [String], milliseconds: Int64) async throws -> [BlueZDevice] {
-        try await acquireDiscovery(adapter: adapter.path, serviceUUIDs: serviceUUIDs)
+        try await acquireDiscovery(adapter: adapter.path, serviceUUIDs: serviceUUIDs, includeClassic: true)
         try? await Task.sleep(for: .milliseconds(milliseconds))
-        await releaseDiscovery(adapter: adapter.path)
+        await releaseDiscovery(adapter: adapter.path, includeClassic: true)
         return model.devices.filter { $0.adapter == adapter.path }
     }
 }

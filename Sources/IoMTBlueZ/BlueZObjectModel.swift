@@ -94,6 +94,8 @@ public struct BlueZDevice: Sendable, Hashable {
     public let name: String?
     public let rssi: Int?
     public let uuids: [String]
+    /// Class of Device (BR/EDR only; BlueZ omits it, or python-dbusmock reports 0, when unknown).
+    public let deviceClass: UInt32?
     public let paired: Bool
     public let bonded: Bool
     public let trusted: Bool
@@ -107,6 +109,7 @@ public struct BlueZDevice: Sendable, Hashable {
         name = properties["Alias"]?.stringValue ?? properties["Name"]?.stringValue
         rssi = properties["RSSI"]?.integerValue.map { Int($0) }
         uuids = properties["UUIDs"]?.stringArrayValue ?? []
+        deviceClass = properties["Class"]?.uint32Value.flatMap { $0 == 0 ? nil : $0 }
         paired = properties["Paired"]?.boolValue ?? false
         // Bonded appeared in BlueZ 5.71; before it, a paired LE device was bonded.
         bonded = properties["Bonded"]?.boolValue ?? paired

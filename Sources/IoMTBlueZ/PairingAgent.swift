@@ -11,6 +11,15 @@ public enum PairingSecret: Sendable, Hashable {
     /// The agent capability that lets BlueZ ask for this secret (doc/org.bluez.AgentManager.rst,
     /// RegisterAgent): a passkey is typed in (KeyboardDisplay); a PIN too; without a secret there is
     /// no operator at the gateway (NoInputNoOutput: Just Works).
+    /// What RequestPinCode answers: the PIN, or a passkey as its six digits (a Classic device with the passkey printed
+    /// on it, e.g. the Nonin 9560, may pair with legacy PIN pairing rather than Secure Simple Pairing).
+    public var pinCode: String {
+        switch self {
+        case .pin(let pin): pin
+        case .passkey(let passkey): String(repeating: "0", count: max(0, 6 - String(passkey).count)) + String(passkey)
+        }
+    }
+
     public var capability: String {
         switch self {
         case .passkey, .pin: "KeyboardDisplay"
@@ -72,8 +81,8 @@ public final class PairingAgent: Sendable {
             DBusMethod("Release") { _ in [] },
             DBusMethod("RequestPinCode", in: [device], out: [DBusArgument("pincode", .string)]) { [self] call in
                 let path = call.arguments.first?.objectPathValue
-                guard case .pin(let pin)? = record("RequestPinCode", path).0 else { throw Self.rejected("no PIN configured for this device") }
-                return [.string(pin)]
+                guard let secret = record("RequestPinCode", path).0 else { throw Self.rejected("no PIN or passkey configured for this device") }
+                return [.string(secret.pinCode)]
             },
             DBusMethod("DisplayPinCode", in: [device, DBusArgument("pincode", .string)]) { [self] call in
                 _ = record("DisplayPinCode", call.arguments.first?.objectPathValue)

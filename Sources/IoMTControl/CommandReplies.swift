@@ -125,7 +125,7 @@ public struct InstallProfileReply: ControlPayload, Hashable {
     }
 }
 
-/// `scan`: Bluetooth LE devices seen, strongest first.
+/// `scan`: Bluetooth LE health devices and Classic devices offering SPP (or of the health device class), strongest first.
 public struct ScanReply: ControlPayload, Hashable {
     public struct Device: Sendable, Hashable {
         public var address: String
@@ -137,9 +137,14 @@ public struct ScanReply: ControlPayload, Hashable {
         public var trusted: Bool
         public var connected: Bool
         public var uuids: [String]
-        public init(address: String, name: String?, rssi: Int64?, profile: String?, paired: Bool, trusted: Bool, connected: Bool, uuids: [String]) {
+        /// "le" or "bredr" (Bluetooth Classic).
+        public var transport: String
+        /// A Classic device offering the Serial Port Profile (UUID 0x1101).
+        public var serialPort: Bool
+        public init(address: String, name: String?, rssi: Int64?, profile: String?, paired: Bool, trusted: Bool, connected: Bool, uuids: [String],
+                    transport: String = "le", serialPort: Bool = false) {
             self.address = address; self.name = name; self.rssi = rssi; self.profile = profile; self.paired = paired; self.trusted = trusted
-            self.connected = connected; self.uuids = uuids
+            self.connected = connected; self.uuids = uuids; self.transport = transport; self.serialPort = serialPort
         }
     }
     public var seconds: Int64
@@ -148,6 +153,7 @@ public struct ScanReply: ControlPayload, Hashable {
     public var json: JSONValue {
         .object([("seconds", .number(seconds)), ("devices", .array(devices.map { d in
             .object([("address", .string(d.address)), ("name", .optional(d.name)), ("rssi", .optional(d.rssi)), ("profile", .optional(d.profile)),
+                     ("transport", .string(d.transport)), ("serialPort", .bool(d.serialPort)),
                      ("paired", .bool(d.paired)), ("trusted", .bool(d.trusted)), ("connected", .bool(d.connected)),
                      ("uuids", .array(d.uuids.map { .string($0) }))])
         }))])
@@ -158,7 +164,8 @@ public struct ScanReply: ControlPayload, Hashable {
                 Device(address: r.string(v, "address", path: path) ?? "", name: r.optionalString(v, "name", path: path),
                        rssi: r.optionalInteger(v, "rssi", path: path), profile: r.optionalString(v, "profile", path: path),
                        paired: r.bool(v, "paired", path: path), trusted: r.bool(v, "trusted", path: path), connected: r.bool(v, "connected", path: path),
-                       uuids: (v["uuids"]?.arrayValue ?? []).compactMap(\.stringValue))
+                       uuids: (v["uuids"]?.arrayValue ?? []).compactMap(\.stringValue),
+                       transport: r.optionalString(v, "transport", path: path) ?? "le", serialPort: v["serialPort"]?.boolValue ?? false)
             })
         }
     }

@@ -67,11 +67,14 @@ public struct DeviceStatus: Sendable, Hashable {
     public var readings: Int64
     /// Why the device's identity cannot be trusted (two adapters share a serial number), or nil.
     public var ambiguousIdentity: String?
+    /// The latest device facts its driver reported (e.g. `session`: how the last spot-check session ended; `battery`).
+    public var deviceInfo: [String: String]
 
     public init(key: String, profile: String, transport: String, address: String, state: DeviceConnectionState, detail: String?, since: Instant,
-                lastReading: Instant?, readings: Int64, ambiguousIdentity: String?) {
+                lastReading: Instant?, readings: Int64, ambiguousIdentity: String?, deviceInfo: [String: String] = [:]) {
         self.key = key; self.profile = profile; self.transport = transport; self.address = address; self.state = state; self.detail = detail
         self.since = since; self.lastReading = lastReading; self.readings = readings; self.ambiguousIdentity = ambiguousIdentity
+        self.deviceInfo = deviceInfo
     }
 
     public var json: JSONValue {
@@ -79,6 +82,7 @@ public struct DeviceStatus: Sendable, Hashable {
             ("key", .string(key)), ("profile", .string(profile)), ("transport", .string(transport)), ("address", .string(address)),
             ("state", .string(state.rawValue)), ("detail", .optional(detail)), ("since", .string(since.iso8601)),
             ("lastReading", .optional(lastReading)), ("readings", .number(readings)), ("ambiguousIdentity", .optional(ambiguousIdentity)),
+            ("deviceInfo", .object(deviceInfo.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) })),
         ])
     }
 
@@ -93,6 +97,9 @@ public struct DeviceStatus: Sendable, Hashable {
         lastReading = r.instant(value, "lastReading", path: path, required: false)
         readings = r.integer(value, "readings", path: path)
         ambiguousIdentity = r.optionalString(value, "ambiguousIdentity", path: path)
+        var info: [String: String] = [:]
+        for (name, fact) in value["deviceInfo"]?.objectValue ?? [] { if let text = fact.stringValue { info[name] = text } }
+        deviceInfo = info
     }
 }
 

@@ -96,7 +96,8 @@ actor BluetoothCoordinator {
         try await client.start()
         let adapter = try await client.adapter(named: settings.adapter)
         self.adapter = adapter
-        let needsKeyboard = settings.devices.contains { $0.passkey != nil || $0.pin != nil }
+        let storedPasskeys = BluetoothPasskeyFile(stateDirectory: stateDirectory).load()
+        let needsKeyboard = !storedPasskeys.isEmpty || settings.devices.contains { $0.passkey != nil || $0.pin != nil }
         do { try await client.ensureAgent(capability: needsKeyboard ? "KeyboardDisplay" : PairingAgent.defaultCapability) } catch {
             // Reading needs no agent (bonded and Just Works devices); pairing tries again on `iomtctl pair`.
             Log.warning("pairing agent not registered (devices that ask for a passkey cannot pair): \(error)", "bluetooth")
@@ -104,6 +105,10 @@ actor BluetoothCoordinator {
         for device in settings.devices {
             let secret: PairingSecret? = device.passkey.map { .passkey($0) } ?? device.pin.map { .pin($0) }
             client.agent.allow(BluetoothAddress.devicePath(adapter: adapter.path, address: device.address), secret: secret)
+        }
+        // Passkeys given with `iomtctl pair` for Classic devices; a passkey in devices[] wins for its device.
+        for (address, passkey) in storedPasskeys where !settings.devices.contains(where: { $0.address.uppercased() == address && ($0.passkey != nil || $0.pin != nil) }) {
+            client.agent.allow(BluetoothAddress.devicePath(adapter: adapter.path, address: address), secret: .passkey(passkey))
         }
         await registerSerialPortProfile(on: bus)
         if unavailableReported { Log.notice("Bluetooth available again", "bluetooth") }
@@ -243,6 +248,13 @@ actor BluetoothCoordinator {
     func pair(address: String, secret: PairingSecret?) async throws -> BlueZDevice {
         let (client, adapter) = try ready()
         let device = try await client.pair(address: address, adapter: adapter, secret: secret, serviceUUIDs: healthServiceUUIDs)
+        // A Classic device's passkey is printed on it and never changes: kept, so the agent answers the device when it
+        // pairs again by itself (it pages the gateway). An LE passkey is shown afresh at each pairing: not kept.
+        if device.transport == .bredr, case let .passkey(passkey)? = secret {
+            try BluetoothPasskeyFile(stateDirectory: stateDirectory).store(passkey, for: address)
+            client.agent.allow(device.path, secret: secret)
+            Log.notice("\(address): passkey kept in the state directory for the agent (Bluetooth Classic)", "bluetooth")
+        }
         if settings.autoConnectPaired { await startPairedDevices(client: client, adapter: adapter) }
         return device
     }

@@ -48,7 +48,9 @@ struct DeviceIngest: Sendable {
             case let .resynchronised(count): Log.debug("\(identity.key): resynchronised, \(count) bytes skipped", category)
             case let .rejectedFrame(reason) where rejectionsAreRoutine: Log.debug("\(identity.key): frame rejected: \(reason)", category)
             case let .rejectedFrame(reason): Log.warning("\(identity.key): value rejected: \(reason)", category)
-            case let .deviceInfo(key, value): Log.info("\(identity.key): \(key) = \(value)", category)
+            case let .deviceInfo(key, value):
+                Log.info("\(identity.key): \(key) = \(value)", category)
+                board.deviceInfo(identity.key, key, value)
             }
         }
     }

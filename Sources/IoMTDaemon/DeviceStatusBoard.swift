@@ -18,6 +18,8 @@ public final class DeviceStatusBoard: Sendable {
         public var since: Instant
         public var lastReading: Instant?
         public var readings: Int
+        /// The latest value of each device fact its driver reported (`session`, `battery`, …): never patient data.
+        public var deviceInfo: [String: String] = [:]
     }
 
     private let entries = Mutex<[String: Entry]>([:])
@@ -52,6 +54,10 @@ public final class DeviceStatusBoard: Sendable {
             entry.lastReading = max(entry.lastReading ?? latest, latest)
             $0[key] = entry
         }
+    }
+
+    public func deviceInfo(_ key: String, _ name: String, _ value: String) {
+        entries.withLock { $0[key]?.deviceInfo[name] = value }
     }
 
     public func remove(_ key: String) { _ = entries.withLock { $0.removeValue(forKey: key) } }

@@ -13,7 +13,7 @@ enum CLIHelp {
           bind        bind a device to a patient from a time (clinic mode; readings outside any binding are held)
           unbind      end a device's binding
           bindings    list bindings (patients masked unless --show-patient)
-          scan        discover Bluetooth LE devices for a few seconds (health profiles first)
+          scan        discover Bluetooth LE health devices and Classic (SPP) devices for a few seconds
           pair        pair and trust a Bluetooth device through the daemon's agent (--passkey/--pin when asked)
           forget      make BlueZ forget a Bluetooth device and its bond
           replay      run a Firmware-Fixtures capture through the running daemon (decode, store, alerts, DOM) as test data
@@ -105,6 +105,8 @@ enum CLIHelp {
 
             Every device the daemon runs: its key (used by bind/unbind), profile, transport and port path or
             Bluetooth address, connection state and since when, last reading time and readings stored.
+            With --json also "deviceInfo": the latest device facts its driver reported (e.g. "session":
+            how a Nonin 9560's last spot-check session ended; "battery": "low").
 
             Exit codes: 0 printed, 1 iomtd not reachable, 3 permission denied.
             """,
@@ -112,10 +114,15 @@ enum CLIHelp {
             Usage: iomtctl scan [--seconds N] [--socket PATH] [--json]
                    iomtctl scan --serial [--profiles-dir DIR] [--json]
 
-            Asks the daemon to discover Bluetooth LE devices for N seconds (default 10, at most 120),
-            with BlueZ's discovery filter set to the health services of the installed ble profiles and
-            transport "le", then lists every device BlueZ knows on the adapter: address, signal strength
-            (RSSI), the ble profile its advertised services match, name, and whether it is paired,
+            Asks the daemon to discover Bluetooth devices for N seconds (default 10, at most 120), with
+            BlueZ's discovery filter set to transport "auto" (LE and BR/EDR as the adapter allows) and no
+            service filter (an older Classic device sends no service list before pairing), then lists
+            the health devices BlueZ knows on the adapter — a ble profile matches its services, or it is
+            a Classic device offering the Serial Port Profile (0x1101) or of the health device class, or
+            it is paired: address, signal strength (RSSI), transport
+            ("le", or "bredr" for a Classic device: one offering SPP or with a Class of Device), the ble
+            profile its advertised services match (for a Classic device "serial port (SPP)" or "health
+            device class": give it a serial profile in devices[]), name, and whether it is paired,
             trusted or connected. Needs Bluetooth enabled in the daemon's configuration.
             With --serial (no daemon needed): the USB-serial adapters udev knows now, each with its node,
             VID:PID, product string, serial number, udev links and the profile hotplug would read it with
@@ -124,14 +131,18 @@ enum CLIHelp {
             Exit codes: 0 printed, 1 iomtd not reachable or Bluetooth unavailable, 2 usage error, 3 permission denied.
             """,
         "pair": """
-            Usage: iomtctl pair ADDRESS [--passkey N | --pin TEXT] [--socket PATH] [--json]
+            Usage: iomtctl pair ADDRESS [--passkey N | --passkey - | --pin TEXT] [--socket PATH] [--json]
 
             Pairs the device at ADDRESS (AA:BB:CC:DD:EE:FF) through the daemon's BlueZ agent and marks it
             trusted, discovering it first if BlueZ does not know it (up to 30 s). Without a secret the
             agent offers no input and no output (Just Works); --passkey N (0 to 999999) answers a device
             that asks for the passkey it displays (agent capability KeyboardDisplay); --pin TEXT answers a
-            legacy PIN request. With bluetooth.autoConnectPaired the daemon starts reading it at once;
-            otherwise add it to devices[] with its profile. Audited with your uid.
+            legacy PIN request. For a Bluetooth Classic device (e.g. the Nonin 9560: the 6 digits printed
+            on it) the passkey is kept in the daemon's state directory (bluetooth-passkeys.json, mode
+            0600, never logged) and the agent answers it whenever the device pairs again (RequestPasskey,
+            or RequestPinCode as 6 digits). --passkey - reads it from standard input instead (asked for,
+            not echoed, on a terminal), keeping it out of the shell history. With bluetooth.autoConnectPaired the daemon starts reading
+            it at once; otherwise add it to devices[] with its profile. Audited with your uid.
 
             Exit codes: 0 paired, 1 pairing failed (not found, rejected, wrong passkey) or iomtd not
             reachable, 2 usage error, 3 permission denied.

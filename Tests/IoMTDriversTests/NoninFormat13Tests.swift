@@ -49,6 +49,45 @@ struct NoninFormat13Tests {
     }
 }
 
+/// Session end (the current, MEM-clear spot-check ends a session; a link closing after stored ones only ends it too):
+/// the driver's `session` events over each format #13 fixture capture, then the link closing, equal the case's
+/// `sessionEvents` (written by scripts/make-nonin-df13-fixtures.py from the MEM bits it sent), in any chunking.
+struct NoninFormat13SessionEndTests {
+    static func sessionEvents(_ events: [DriverEvent]) -> [String] {
+        events.compactMap { if case let .deviceInfo(key, value) = $0, key == NoninFormat13Session.sessionEventKey { value } else { nil } }
+    }
+
+    @Test(arguments: FixtureCase.all().filter { $0.description.hasPrefix("nonin-df13/") })
+    func sessionEndsMatchTheFixture(_ fixture: FixtureCase) throws {
+        let wanted = (try JSONValue.parse(try fixture.text("case.json"))["sessionEvents"]?.arrayValue ?? []).compactMap(\.stringValue)
+        #expect(!wanted.isEmpty, "\(fixture): case.json has no sessionEvents (regenerate with scripts/make-nonin-df13-fixtures.py)")
+        let bytes = try fixture.capture()
+        for size in [bytes.count, 1, 7] {
+            var reader = try DriverRegistry.makeReader(for: profile(driver: NoninRegistration.format13Id))
+            var events = reader.handle(.linkUp, at: .testStart).events
+            var offset = 0
+            while offset < bytes.count {
+                events += reader.handle(.bytes(Array(bytes[offset..<min(bytes.count, offset + size)])), at: .testStart).events
+                offset += size
+            }
+            events += reader.handle(.linkDown, at: .testStart).events
+            #expect(Self.sessionEvents(events) == wanted, "\(fixture), chunks of \(size)")
+        }
+    }
+
+    @Test func aNewLinkStartsANewSessionAfterStoredOnesWereCutOff() throws {
+        var reader = try DriverRegistry.makeReader(for: profile(driver: NoninRegistration.format13Id))
+        _ = reader.handle(.linkUp, at: .testStart)
+        _ = reader.handle(.bytes(NoninFormat13Tests.packet(statusLSB: 0x10)), at: .testStart)
+        #expect(Self.sessionEvents(reader.handle(.linkDown, at: .testStart).events)
+                == ["link closed after 1 stored spot-check without the current one"])
+        _ = reader.handle(.linkUp, at: .test(60_000))
+        let next = reader.handle(.bytes(NoninFormat13Tests.packet()), at: .test(61_000))
+        #expect(Self.sessionEvents(next.events) == ["ended after 1 spot-check (0 from memory)"], "counted afresh, not 2")
+        #expect(Self.sessionEvents(reader.handle(.linkDown, at: .test(62_000)).events).isEmpty)
+    }
+}
+
 /// The fuzz target's invariants over hostile inputs, its saved findings and every fixture capture.
 struct NoninFormat13InvariantTests {
     @Test func findingsAndFixturesKeepTheInvariants() throws {

@@ -16,8 +16,12 @@ extension DaemonControl {
                 var rows: [ScanReply.Device] = []
                 for device in devices.sorted(by: { ($0.rssi ?? -999) > ($1.rssi ?? -999) }) {
                     let profile = await bluetooth.profile(matching: device.uuids)
+                    // Health devices only (discovery with Classic filters no service): a ble profile matches, or a Classic
+                    // device offers SPP or is of the health class; a paired device is listed whatever it is.
+                    guard profile != nil || device.isClassicHealthCandidate || device.paired else { continue }
                     rows.append(ScanReply.Device(address: device.address, name: device.name, rssi: device.rssi.map(Int64.init), profile: profile?.id,
-                                                 paired: device.paired, trusted: device.trusted, connected: device.connected, uuids: device.uuids))
+                                                 paired: device.paired, trusted: device.trusted, connected: device.connected, uuids: device.uuids,
+                                                 transport: device.transport.rawValue, serialPort: device.offersSerialPort))
                 }
                 return .ok(ScanReply(seconds: Int64(seconds), devices: rows))
             case let .pair(addressText, secretArgument):

@@ -71,7 +71,7 @@ public struct DaemonControl: Sendable {
         board.snapshot.map { entry in
             DeviceStatus(key: entry.key, profile: entry.profileId, transport: entry.transport, address: entry.address, state: entry.state,
                          detail: entry.detail, since: entry.since, lastReading: entry.lastReading, readings: Int64(entry.readings),
-                         ambiguousIdentity: board.ambiguity(of: entry.key))
+                         ambiguousIdentity: board.ambiguity(of: entry.key), deviceInfo: entry.deviceInfo)
         }
     }
 

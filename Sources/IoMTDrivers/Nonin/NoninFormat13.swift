@@ -140,14 +140,36 @@ public struct NoninFormat13Framer: Sendable {
 
 /// The 9560's spot-check session: each packet is reported as it arrives (stored ones first, oldest first), with the
 /// device's time. `selectsFormat` sends the format-13 select command at link up (the device keeps it in NVRAM).
+///
+/// Session end: at a link the 9560 forwards its stored spot-checks (MEM set) oldest first, then the one it just took
+/// (MEM clear), and pages the master anew for its next measurement. So the packet with MEM clear ends a session: a
+/// `session` device event says so with the session's counts, and the next packets belong to a new session. A link
+/// that closes after stored packets only ends the session too, with an event saying the current one never came.
 public struct NoninFormat13Session: ByteStreamDriver {
     private var framer = NoninFormat13Framer()
     public let selectsFormat: Bool
+    /// Spot-checks of the session in progress (since the link came up or the last current one), and how many from memory.
+    private var sessionSpotChecks = 0
+    private var sessionFromMemory = 0
 
     public init(selectsFormat: Bool) { self.selectsFormat = selectsFormat }
 
+    public static let sessionEventKey = "session"
+
+    /// The event text for a session ended by its current (MEM clear) spot-check.
+    public static func sessionEnded(spotChecks: Int, fromMemory: Int) -> String {
+        "ended after \(spotChecks) spot-check\(spotChecks == 1 ? "" : "s") (\(fromMemory) from memory)"
+    }
+
+    /// The event text for a link that closed after stored spot-checks without the current one.
+    public static func linkClosedWithoutCurrent(storedSpotChecks: Int) -> String {
+        "link closed after \(storedSpotChecks) stored spot-check\(storedSpotChecks == 1 ? "" : "s") without the current one"
+    }
+
     public mutating func start(at time: Instant) -> DeviceOutput {
-        DeviceOutput(commands: selectsFormat ? [.bytes(NoninCommand.selectDataFormat(0x0D))] : [])
+        sessionSpotChecks = 0
+        sessionFromMemory = 0
+        return DeviceOutput(commands: selectsFormat ? [.bytes(NoninCommand.selectDataFormat(0x0D))] : [])
     }
 
     public mutating func ingest(_ bytes: [UInt8], at time: Instant) -> DeviceOutput {
@@ -158,6 +180,11 @@ public struct NoninFormat13Session: ByteStreamDriver {
             if check.time == nil { output.events.append(.rejectedFrame(reason: "spot-check time is not a valid BCD date; the reading keeps no device time")) }
             if check.lowBattery { output.events.append(.deviceInfo(key: "battery", value: "low")) }
             output.measurements += NoninFormat13.measurements(check)
+            sessionSpotChecks += 1
+            if check.fromMemory { sessionFromMemory += 1; continue }
+            output.events.append(.deviceInfo(key: Self.sessionEventKey, value: Self.sessionEnded(spotChecks: sessionSpotChecks, fromMemory: sessionFromMemory)))
+            sessionSpotChecks = 0
+            sessionFromMemory = 0
         }
         output.events += framer.takeRejections().map { .rejectedFrame(reason: $0) }
         if framer.discardedBytes > discardedBefore {
@@ -169,6 +196,13 @@ public struct NoninFormat13Session: ByteStreamDriver {
     public mutating func tick(at time: Instant) -> DeviceOutput { DeviceOutput() }
 
     public mutating func finish(at time: Instant) -> DeviceOutput {
-        framer.pendingByteCount > 0 ? DeviceOutput(events: [.resynchronised(discardedBytes: framer.pendingByteCount)]) : DeviceOutput()
+        var output = DeviceOutput()
+        if framer.pendingByteCount > 0 { output.events.append(.resynchronised(discardedBytes: framer.pendingByteCount)) }
+        if sessionSpotChecks > 0 {
+            output.events.append(.deviceInfo(key: Self.sessionEventKey, value: Self.linkClosedWithoutCurrent(storedSpotChecks: sessionSpotChecks)))
+        }
+        sessionSpotChecks = 0
+        sessionFromMemory = 0
+        return output
     }
 }

@@ -187,7 +187,7 @@ struct BluetoothToDOMTests {
         #expect(output.contains(#""address":"A0:B1:C2:00:00:03""#) && output.contains(#""profile":"ble-heart-rate""#), "\(output)")
         #expect(output.contains(#""profile":"ble-blood-pressure""#), "\(output)")
         let (_, text) = try await LabHarness.run("iomtctl", ["scan", "--seconds", "1", "--socket", lab.controlSocket])
-        #expect(text.contains("A0:B1:C2:00:00:03  -79 dBm  ble-heart-rate  HRM  [paired, trusted, connected]"), "\(text)")
+        #expect(text.contains("A0:B1:C2:00:00:03  -79 dBm  le  ble-heart-rate  HRM  [paired, trusted, connected]"), "\(text)")
 
         for arguments in [["pair"], ["pair", "A0:B1:C2:00:00:03", "--passkey", "abc"], ["pair", "A0:B1:C2:00:00:03", "--passkey", "1", "--pin", "1"],
                           ["scan", "--seconds", "0"], ["forget"], ["pair", "not-an-address"]] {

@@ -59,6 +59,8 @@ struct ClassicSerialPortToDOMTests {
         let (_, devices) = try await LabHarness.run("iomtctl", ["devices", "--json", "--socket", lab.controlSocket])
         #expect(devices.contains("\"transport\":\"bluetooth-classic\""), "\(devices)")
         #expect(devices.contains(Self.nonin), "\(devices)")
+        // The current spot-check ended the session: the device list says so (issue 16, "the session end is recognised").
+        #expect(devices.contains(#""deviceInfo":{"session":"ended after 1 spot-check (0 from memory)"}"#), "\(devices)")
 
         // bluetoothd drops the link; the oximeter pages again later with its next spot-checks.
         try await bench.requestDisconnection(device: device, owner: owner, profile: profile.path)
