@@ -5,7 +5,7 @@ link; it does this once per session. The bytes come from scripts/make-nonin-df13
 published layout, not iomtd's decoder). Logs every packet ("session 1: packet at 2026-12-04T09:00:00: SpO2 95 %,
 pulse 70 /min") for check-nonin-dom.py.
 Usage: nonin-spp-sim.py --local AA:.. --remote BB:.. --channel N [--sessions 2] [--pause 3] [--connect-timeout 60]"""
-import argparse, importlib.util, os, socket, sys, time
+import argparse, importlib.util, os, socket, subprocess, sys, time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 spec = importlib.util.spec_from_file_location("df13", os.path.join(HERE, "..", "make-nonin-df13-fixtures.py"))
@@ -36,6 +36,17 @@ def connect(args):
             log("connect to %s channel %d failed (%s), again in 1 s" % (args.remote, args.channel, error))
             time.sleep(1)
 
+def log_link_modes(session):
+    """The ACL links' modes as the kernel reports them (AUTH, ENCRYPT: whether the gateway's RequireAuthentication
+    made the link authenticate), for the lab's report."""
+    try:
+        output = subprocess.run(["hcitool", "con"], capture_output=True, text=True, timeout=5).stdout
+    except (OSError, subprocess.SubprocessError) as error:
+        output = "hcitool con failed: %s" % error
+    for line in output.splitlines():
+        if "ACL" in line or "failed" in line:
+            log("session %d: link %s" % (session, " ".join(line.split())))
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--local", required=True)
@@ -48,6 +59,7 @@ def main():
     for session in range(1, args.sessions + 1):
         sock = connect(args)
         log("session %d: connected %s -> %s channel %d" % (session, args.local, args.remote, args.channel))
+        log_link_modes(session)
         for stamp, spo2, pulse, stored in readings(session):
             sock.sendall(df13.packet(time=stamp, spo2=spo2, hr=pulse, mem=stored))
             log("session %d: packet at %s: SpO2 %d %%, pulse %d /min%s" % (session, df13.iso(stamp)[:19], spo2, pulse,
