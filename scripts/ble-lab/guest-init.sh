@@ -1,6 +1,7 @@
 #!/bin/sh
 # PID 1 inside the ble-lab VM (host rootfs read-only over 9p, tmpfs overlay on top). Starts the system bus,
-# btvirt (two virtual LE controllers on one virtual air, fresh per phase) and bluetoothd, then the project's peers:
+# btvirt (two virtual LE controllers on one virtual air, fresh per phase; BR/EDR+LE for the Classic nonin-9560 phase, whose
+# simulator is scripts/ble-lab/nonin-spp-sim.py over RFCOMM) and bluetoothd, then the project's peers:
 #   hci0  iomt-lab ble-sim --device <each of DEVICES, one phase each>   (peripheral)
 #   hci1  the central: CENTRAL=probe (scripts/ble-lab/probe-central.py) or CENTRAL=iomtd
 # and iomt-lab dom-receiver on 127.0.0.1. Each simulator forces one disconnect after DISCONNECT_AFTER
