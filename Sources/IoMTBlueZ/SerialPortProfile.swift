@@ -69,10 +69,16 @@ public final class SerialPortProfile: Sendable {
         var ended = false
     }
 
-    /// `admits`: whether a device (by address) may connect; others are refused with org.bluez.Error.Rejected.
-    public init(path: DBusObjectPath = SerialPortProfile.defaultPath, clock: any WallClock = SystemClock(),
+    /// The adapter devices must connect through (nil: any). RegisterProfile is not per adapter: bluetoothd listens and
+    /// publishes the SDP record on every adapter (seen on the lab VM: on hci0 as well as the configured hci1).
+    public let adapter: DBusObjectPath?
+
+    /// `admits`: whether a device (by address) may connect; others are refused with org.bluez.Error.Rejected, as are
+    /// connections through another adapter than `adapter`.
+    public init(path: DBusObjectPath = SerialPortProfile.defaultPath, adapter: DBusObjectPath? = nil, clock: any WallClock = SystemClock(),
                 eventCapacity: Int = SerialPortProfile.defaultEventCapacity, admits: @escaping @Sendable (String) -> Bool = { _ in true }) {
         self.path = path
+        self.adapter = adapter
         self.clock = clock
         self.admits = admits
         self.eventCapacity = max(1, eventCapacity)
@@ -155,6 +161,10 @@ public final class SerialPortProfile: Sendable {
         guard let address = call.arguments[0].objectPathValue.flatMap(BluetoothAddress.address(ofDevicePath:)) else {
             throw Self.rejected("NewConnection: \(call.arguments[0]) is not a BlueZ device path (…/dev_AA_BB_CC_DD_EE_FF)")
         }
+        if let adapter, call.arguments[0].objectPathValue != BluetoothAddress.devicePath(adapter: adapter, address: address) {
+            Log.warning("bluetooth \(address): serial port connection refused: it came through another adapter than \(adapter.text)", "bluetooth")
+            throw Self.rejected("\(address) connected through another adapter than the gateway's \(adapter.text)")
+        }
         guard admits(address) else {
             Log.warning("bluetooth \(address): serial port connection refused: not a configured device", "bluetooth")
             throw Self.rejected("\(address) is not a device this gateway reads")
@@ -178,13 +188,26 @@ public final class SerialPortProfile: Sendable {
             Log.warning("bluetooth \(address): connected again while its previous link was open; the old link is closed", "bluetooth")
             previous.stop(.unplugged("replaced: the device connected again while this link was half-open"))
         }
-        Log.info("bluetooth \(address): serial port connected", "bluetooth")
+        Log.info("bluetooth \(address): serial port connected (fd_properties: \(Self.describe(properties: call.arguments.count > 2 ? call.arguments[2] : nil)))",
+                 "bluetooth")
         guard sink.yield(.connected(address: address, stream: stream)) else {
             state.withLock { state in if state.streams[address] === stream { state.streams[address] = nil } }
             stream.stop()
             Log.error("bluetooth \(address): serial port connection refused: \(sink.lost > 0 ? "\(eventCapacity) connection events unread (the gateway fell behind)" : "nobody reads the profile's connections any more")", "bluetooth")
             throw Self.rejected("the gateway cannot take this connection now; connect again")
         }
+    }
+
+    /// NewConnection's fd_properties for the log (bluetoothd 5.66 on the lab VM sends none for an incoming SPP link; a
+    /// remote SDP record's Version/Features appear here when bluetoothd found them).
+    static func describe(properties: DBusValue?) -> String {
+        let entries = properties?.stringVariantDictionary ?? [:]
+        guard !entries.isEmpty else { return "none" }
+        return entries.keys.sorted().map { key in
+            let value = entries[key]!
+            if let number = value.integerValue { return "\(key)=0x\(String(number, radix: 16))" }
+            return "\(key)=\(value.stringValue ?? "\(value)")"
+        }.joined(separator: " ")
     }
 
     /// Profile1 calls are bluetoothd's alone: another local process must not inject a "device" (and its readings).

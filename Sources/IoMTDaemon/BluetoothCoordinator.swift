@@ -110,10 +110,10 @@ actor BluetoothCoordinator {
         for (address, passkey) in storedPasskeys where !settings.devices.contains(where: { $0.address.uppercased() == address && ($0.passkey != nil || $0.pin != nil) }) {
             client.agent.allow(BluetoothAddress.devicePath(adapter: adapter.path, address: address), secret: .passkey(passkey))
         }
-        await registerSerialPortProfile(on: bus)
+        await registerSerialPortProfile(on: bus, adapter: adapter.path)
         if unavailableReported { Log.notice("Bluetooth available again", "bluetooth") }
         unavailableReported = false
-        Log.notice("Bluetooth: adapter \(adapter.name) (\(adapter.address)), \(settings.devices.count) configured BLE device(s)", "bluetooth")
+        Log.notice("Bluetooth: adapter \(adapter.name) (\(adapter.address)), \(settings.devices.count - classicLinks.count) configured BLE device(s), \(classicLinks.count) Classic SPP device(s)", "bluetooth")
         for device in settings.devices {
             guard let configured = profiles(of: device) else { continue }
             start(address: device.address, profiles: configured, client: client, adapter: adapter)
@@ -132,10 +132,10 @@ actor BluetoothCoordinator {
 
     /// Listens for the configured SPP devices (they page the gateway); each connection goes to its device's link. A
     /// failure here leaves BLE devices running: it is logged and shown on the SPP devices' board entries.
-    private func registerSerialPortProfile(on bus: DBusConnection) async {
+    private func registerSerialPortProfile(on bus: DBusConnection, adapter: DBusObjectPath) async {
         guard !classicLinks.isEmpty else { return }
         let links = classicLinks
-        let profile = SerialPortProfile(admits: { links[$0] != nil })
+        let profile = SerialPortProfile(adapter: adapter, admits: { links[$0] != nil })
         do { try await profile.register(on: bus) } catch {
             Log.error("Bluetooth Classic: the serial port profile could not be registered, SPP devices cannot connect: \(error)", "bluetooth")
             for address in links.keys { setBoard(address, transport: "bluetooth-classic", .failed, detail: "SPP profile not registered: \(error)") }

@@ -68,13 +68,13 @@ struct SerialPortProfileMockTests {
     }
 
     /// The mock bluetoothd, the gateway's descriptor-passing bus connection, and the profile registered on it.
-    func registeredProfile(eventCapacity: Int = SerialPortProfile.defaultEventCapacity,
+    func registeredProfile(adapter: DBusObjectPath? = nil, eventCapacity: Int = SerialPortProfile.defaultEventCapacity,
                            admits: @escaping @Sendable (String) -> Bool = { _ in true }) async throws
         -> (BlueZMockBench, DBusConnection, SerialPortProfile) {
         let bench = try await BlueZMockBench()
         do {
             let gateway = try await bench.bus.connect(negotiateUnixFDs: true)
-            let profile = SerialPortProfile(eventCapacity: eventCapacity, admits: admits)
+            let profile = SerialPortProfile(adapter: adapter, eventCapacity: eventCapacity, admits: admits)
             try await profile.register(on: gateway)
             return (bench, gateway, profile)
         } catch {
@@ -229,6 +229,38 @@ struct SerialPortProfileMockTests {
         #expect(profile.openStream(for: Self.nonin) == nil)
         #expect(ProcessDescriptors.referringToSocket(inode: forgedInode).isEmpty)
         #expect(ProcessDescriptors.referringToSocket(inode: strangerInode).isEmpty)
+        await profile.unregister()
+    }
+
+    /// RegisterProfile is not per adapter: on the lab VM's real bluetoothd (scripts/ble-lab, nonin-9560 phase) the
+    /// profile's SDP record and RFCOMM listener were on hci0 as well as on the configured hci1. A configured device that
+    /// connects through another adapter than `bluetooth.adapter` is refused (and its socket closed); through it, read.
+    @Test func aConnectionThroughAnotherAdapterThanTheConfiguredOneIsRefused() async throws {
+        let hci1: DBusObjectPath = "/org/bluez/hci1"
+        let (bench, gateway, profile) = try await registeredProfile(adapter: hci1, admits: { $0 == Self.nonin })
+        defer { gateway.close(); bench.stop() }
+        var events = profile.events.makeAsyncIterator()
+
+        let (elsewhere, elsewhereDevice, elsewhereInode) = try rfcommPair()
+        defer { close(elsewhereDevice) }
+        var refusal: String?
+        do {
+            try await bench.handOverConnection(elsewhere, device: BlueZMockBench.devicePath(Self.nonin), owner: gateway.uniqueName,
+                                               profile: profile.path)
+        } catch let error as DBusError { refusal = error.remoteName }
+        close(elsewhere)
+        #expect(refusal == BlueZ.ErrorName.rejected, "hci0 is not the configured adapter")
+        #expect(profile.openStream(for: Self.nonin) == nil)
+        #expect(ProcessDescriptors.referringToSocket(inode: elsewhereInode).isEmpty)
+
+        let (handed, deviceEnd, _) = try rfcommPair()
+        defer { close(deviceEnd) }
+        try await bench.handOverConnection(handed, device: BluetoothAddress.devicePath(adapter: hci1, address: Self.nonin),
+                                           owner: gateway.uniqueName, profile: profile.path)
+        close(handed)
+        let (address, _) = try await nextConnection(&events)
+        #expect(address == Self.nonin)
+        #expect(profile.openStream(for: Self.nonin) != nil)
         await profile.unregister()
     }
 }

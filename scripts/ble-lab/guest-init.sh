@@ -1,6 +1,7 @@
 #!/bin/sh
 # PID 1 inside the ble-lab VM (host rootfs read-only over 9p, tmpfs overlay on top). Starts the system bus,
-# btvirt (two virtual LE controllers on one virtual air, fresh per phase) and bluetoothd, then the project's peers:
+# btvirt (two virtual LE controllers on one virtual air, fresh per phase; BR/EDR+LE for the Classic nonin-9560 phase, whose
+# simulator is scripts/ble-lab/nonin-spp-sim.py over RFCOMM) and bluetoothd, then the project's peers:
 #   hci0  iomt-lab ble-sim --device <each of DEVICES, one phase each>   (peripheral)
 #   hci1  the central: CENTRAL=probe (scripts/ble-lab/probe-central.py) or CENTRAL=iomtd
 # and iomt-lab dom-receiver on 127.0.0.1. Each simulator forces one disconnect after DISCONNECT_AFTER
@@ -10,9 +11,10 @@ G=$(cd "$(dirname "$0")" && pwd)
 REPO=${BLE_LAB_REPO:-$(cd "$G/../.." && pwd)}
 BIN=${BLE_LAB_BIN:-$REPO/.build/debug}
 CENTRAL=${CENTRAL:-probe}
-# nonin-3230 (a vendor 128-bit service, no Current Time Service) and contec-spirometer (record download) are read by
+# nonin-3230 (a vendor 128-bit service, no Current Time Service), contec-spirometer (record download) and nonin-9560
+# (Bluetooth Classic SPP, dual-mode controllers) are read by
 # the iomtd central only.
-if [ "$CENTRAL" = iomtd ]; then DEVICES=${DEVICES:-blood-pressure,pulse-oximeter,nonin-3230,contec-spirometer}; else DEVICES=${DEVICES:-blood-pressure,pulse-oximeter}; fi
+if [ "$CENTRAL" = iomtd ]; then DEVICES=${DEVICES:-blood-pressure,pulse-oximeter,nonin-3230,contec-spirometer,nonin-9560}; else DEVICES=${DEVICES:-blood-pressure,pulse-oximeter}; fi
 DISCONNECT_AFTER=${DISCONNECT_AFTER:-6}
 INTERVAL_MS=${INTERVAL_MS:-500}
 CENTRAL_TIMEOUT=${CENTRAL_TIMEOUT:-150}
@@ -33,10 +35,10 @@ mkdir -p /run/dbus; dbus-daemon --system --fork --nopidfile || say "dbus-daemon 
 ncontrollers() { btmgmt info 2>/dev/null | grep -c "Primary controller"; }
 # Fresh virtual controllers for every phase: with controllers reused from an earlier phase, discovery of
 # the next peripheral took 30-150 s or never happened (a new peripheral address did not help).
-start_controllers() {
+start_controllers() {  # $1: btvirt's controller type, -L (LE only, default) or "" (BR/EDR+LE, for Classic SPP)
   for attempt in 1 2 3; do        # a controller reset can time out on a slow TCG guest: retry
     dmesg -c >/dev/null
-    btvirt -L -l2 >$L/btvirt.log 2>&1 &
+    btvirt ${1--L} -l2 >$L/btvirt.log 2>&1 &
     BTVIRT=$!
     for i in $(seq 1 60); do
       [ "$(ncontrollers)" -ge 2 ] && break
@@ -60,6 +62,24 @@ stats() { busybox wget -q -O - http://127.0.0.1:$PORT/stats 2>/dev/null; }
 observations() { n=$(stats | sed -n 's/.*"observations":\([0-9]*\).*/\1/p'); echo "${n:-0}"; }
 now() { cut -d. -f1 /proc/uptime; }
 
+# iomtd's configuration for a phase: $1 directory, $2 the devices[] entries, $3 the patient (default: the PESEL alone),
+# $4 DOM batch size (default 20).
+write_config() {
+  cat >$1/config.json <<EOC
+{
+  "stateDirectory": "$1/state",
+  "profilesDirectory": "$REPO/DeviceProfiles",
+  "gateway": {"systemId": "0A1B2C3D4E5F6071", "serialNumber": "BLE-LAB"},
+  "patient": ${3:-"{\"pesel\": \"44051401359\"}"},
+  "control": {"socketPath": "$1/control.sock"},
+  "hotplug": {"enabled": false},
+  "bluetooth": {"adapter": "hci1"},
+  "devices": [$2],
+  "dom": {"baseURL": "http://127.0.0.1:$PORT/fhir", "batchSize": ${4:-20}, "timeoutMs": 3000}
+}
+EOC
+}
+
 # iomtd central: needs iomtd's BLE central (Sources/IoMTBlueZ, branch wt-bluez until merged; run here with
 # IOMT_BIN_DIR pointing at a build of the merge). Configuration: devices[] {"profile": "ble-<device>",
 # "address": "<peripheral>"} and "bluetooth": {"adapter": "hci1"}. Passes when DOM has readings from
@@ -67,19 +87,7 @@ now() { cut -d. -f1 /proc/uptime; }
 # and DOM has more readings after that.
 iomtd_central() {  # $1 device, $2 peripheral address, $3 profile id
   dir=$W/iomtd-$1; mkdir -p $dir
-  cat >$dir/config.json <<EOC
-{
-  "stateDirectory": "$dir/state",
-  "profilesDirectory": "$REPO/DeviceProfiles",
-  "gateway": {"systemId": "0A1B2C3D4E5F6071", "serialNumber": "BLE-LAB"},
-  "patient": {"pesel": "44051401359"},
-  "control": {"socketPath": "$dir/control.sock"},
-  "hotplug": {"enabled": false},
-  "bluetooth": {"adapter": "hci1"},
-  "devices": [{"profile": "$3", "address": "$2"}],
-  "dom": {"baseURL": "http://127.0.0.1:$PORT/fhir", "batchSize": 20, "timeoutMs": 3000}
-}
-EOC
+  write_config $dir "{\"profile\": \"$3\", \"address\": \"$2\"}"
   "$BIN/iomtd" --config $dir/config.json >$L/central-$1.log 2>&1 &
   IOMTD=$!
   start=$(observations); before=""; deadline=$(( $(now) + CENTRAL_TIMEOUT )); rc=1
@@ -111,19 +119,7 @@ wait_for() {  # $1 seconds, then the condition command
 }
 iomtd_spirometer() {  # $1 peripheral address
   dir=$W/iomtd-contec-spirometer; mkdir -p $dir; f=$L/sim-contec-spirometer.log
-  cat >$dir/config.json <<EOC
-{
-  "stateDirectory": "$dir/state",
-  "profilesDirectory": "$REPO/DeviceProfiles",
-  "gateway": {"systemId": "0A1B2C3D4E5F6071", "serialNumber": "BLE-LAB"},
-  "patient": {"pesel": "44051401359", "heightCm": 175},
-  "control": {"socketPath": "$dir/control.sock"},
-  "hotplug": {"enabled": false},
-  "bluetooth": {"adapter": "hci1"},
-  "devices": [{"profile": "contec-spirometer-ble", "address": "$1"}],
-  "dom": {"baseURL": "http://127.0.0.1:$PORT/fhir", "batchSize": 50, "timeoutMs": 3000}
-}
-EOC
+  write_config $dir "{\"profile\": \"contec-spirometer-ble\", \"address\": \"$1\"}" '{"pesel": "44051401359", "heightCm": 175}' 50
   t0=$(now)
   "$BIN/iomtd" --config $dir/config.json >$L/central-contec-spirometer.log 2>&1 &
   IOMTD=$!; rc=1
@@ -149,6 +145,42 @@ EOC
   return $rc
 }
 
+# The Nonin 9560 (Bluetooth Classic SPP, data format #13; dual-mode controllers): iomtd on hci1 registers its serial
+# port profile (server) with bluetoothd; nonin-spp-sim.py on hci0 pages it over RFCOMM on the channel hci1's SDP record
+# advertises, sends two spot-checks, drops the link, and does it again (a second session). Passes when DOM holds each
+# session's SpO2 and pulse rate once, with the values and device times the simulator sent.
+nonin_dom() { busybox wget -q -O - "http://127.0.0.1:$PORT/fhir/Observation?_count=1000" 2>/dev/null | \
+  /usr/bin/python3 "$G/check-nonin-dom.py" --sim-log $L/sim-nonin-9560.log "$@"; }
+iomtd_nonin() {  # $1 the simulator's (hci0) address
+  dir=$W/iomtd-nonin-9560; mkdir -p $dir; f=$L/sim-nonin-9560.log; : >$f
+  write_config $dir "{\"profile\": \"nonin-9560-onyx2-format13\", \"address\": \"$1\"}"
+  t0=$(now); rc=1
+  "$BIN/iomtd" --config $dir/config.json >$L/central-nonin-9560.log 2>&1 &
+  IOMTD=$!
+  if ! wait_for $CENTRAL_TIMEOUT grep -q "listening for 1 SPP device" $L/central-nonin-9560.log; then
+    say "FAIL: nonin-9560: iomtd did not register its serial port profile"; kill $IOMTD 2>/dev/null; wait $IOMTD 2>/dev/null; return 1
+  fi
+  gw=$(address hci1)
+  sdp=$(timeout 30 sdptool search --bdaddr "$gw" SP 2>&1); channel=$(echo "$sdp" | awk '/Channel:/{print $2; exit}')
+  say "nonin-9560: iomtd's profile registered after $(( $(now) - t0 ))s; SDP on $gw: Serial Port channel ${channel:-not found}"
+  [ -n "$channel" ] || { say "FAIL: nonin-9560: no Serial Port record in hci1's SDP: $sdp"; kill $IOMTD 2>/dev/null; wait $IOMTD 2>/dev/null; return 1; }
+  /usr/bin/python3 "$G/nonin-spp-sim.py" --local "$1" --remote "$gw" --channel "$channel" --sessions 2 >$f 2>&1 &
+  NSIM=$!
+  t1=$(now)
+  if wait_for $CENTRAL_TIMEOUT grep -q "session 1: disconnected" $f && wait_for 30 nonin_dom --sessions 1 --quiet; then
+    say "nonin-9560: session 1 at DOM after $(( $(now) - t1 ))s: $(nonin_dom --sessions 1)"
+    t2=$(now)
+    if wait_for 60 grep -q "session 2: disconnected" $f && wait_for 30 nonin_dom --sessions 2 --quiet; then
+      say "nonin-9560: session 2 (after a disconnect) at DOM after $(( $(now) - t2 ))s: $(nonin_dom --sessions 2)"; rc=0
+    else say "FAIL: nonin-9560: session 2: $(nonin_dom --sessions 2)"; fi
+  else say "FAIL: nonin-9560: session 1: $(nonin_dom --sessions 1)"; fi
+  say "nonin-9560: iomtd: $(grep -c 'serial port connected' $L/central-nonin-9560.log) connection(s), $(grep -o 'fd_properties: [^)]*' $L/central-nonin-9560.log | sort | uniq -c | tr -s ' ' | tr '\n' ';'); link keys stored: $(grep -l '^\[LinkKey\]' /var/lib/bluetooth/*/*/info 2>/dev/null | sed 's,/var/lib/bluetooth/,,; s,/info,,' | tr '\n' ' ')"
+  grep -i -E "pair|bond|auth|key|rfcomm|profile|serial|confirm" $L/bluetoothd-nonin-9560.log | grep -v "Adv Monitor" | tail -15 | sed 's/^/  bluetoothd: /'
+  kill $NSIM 2>/dev/null; wait $NSIM 2>/dev/null
+  kill $IOMTD 2>/dev/null; wait $IOMTD 2>/dev/null
+  return $rc
+}
+
 # One phase per device: fresh controllers and bluetoothd, the simulator on hci0, the central on hci1.
 # One LE link at a time: with two simultaneous links on one central, btvirt's second link never worked here.
 RC=0
@@ -160,14 +192,25 @@ for dev in $(echo "$DEVICES" | tr ',' ' '); do
       [ "$CENTRAL" = iomtd ] || { say "nonin-3230: iomtd central only (the probe speaks 16-bit UUIDs)"; continue; } ;;
     contec-spirometer) profile=contec-spirometer-ble; clock=0
       [ "$CENTRAL" = iomtd ] || { say "contec-spirometer: phase needs CENTRAL=iomtd, skipped"; continue; } ;;
+    nonin-9560) [ "$CENTRAL" = iomtd ] || { say "nonin-9560: phase needs CENTRAL=iomtd, skipped"; continue; } ;;
     *) say "unknown device $dev"; RC=1; continue ;;
   esac
   hci=hci0
-  start_controllers
+  if [ $dev = nonin-9560 ]; then start_controllers ""; else start_controllers; fi
   rm -rf /var/lib/bluetooth/*
   /usr/libexec/bluetooth/bluetoothd -n -E >$L/bluetoothd-$dev.log 2>&1 &
   BTD=$!
   for i in $(seq 1 75); do [ "$(bluetoothctl list 2>/dev/null | grep -c ^Controller)" -ge 2 ] && break; sleep 0.2; done
+  if [ $dev = nonin-9560 ]; then
+    for a in hci0 hci1; do btmgmt -i $a connectable on >/dev/null 2>&1; btmgmt -i $a bondable on >/dev/null 2>&1; done
+    addr=$(address $hci); say "$dev: simulator on $hci ($addr, BR/EDR), iomtd on hci1 ($(address hci1))"
+    prc=0; iomtd_nonin "$addr" || prc=1
+    kill $BTD 2>/dev/null; wait $BTD 2>/dev/null
+    stop_controllers
+    say "$dev: central rc=$prc; simulator: $(grep -c ': packet at' $L/sim-$dev.log) packets, $(grep -c 'connected .* channel' $L/sim-$dev.log) sessions connected"
+    [ $prc -eq 0 ] || RC=1
+    continue
+  fi
   if [ $dev = contec-spirometer ]; then
     "$BIN/iomt-lab" ble-sim --adapter $hci --device $dev --records 3 --disconnect-after-sync >$L/sim-$dev.log 2>&1 &
   else
