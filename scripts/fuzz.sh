@@ -25,7 +25,7 @@ flags=(-sanitize=fuzzer,address -parse-as-library -O -swift-version 6 -package-n
 # gold warns about every ASan helper symbol; lld (shipped with the toolchain) does not.
 command -v ld.lld >/dev/null 2>&1 && flags+=(-use-ld=lld)
 
-modules=(IoMTSystem IoMTCore IoMTProfiles IoMTDrivers IoMTDBus IoMTStore IoMTFHIR IoMTHTTP IoMTForward)
+modules=(IoMTSystem IoMTCore IoMTSpirometry IoMTProfiles IoMTDrivers IoMTDBus IoMTStore IoMTFHIR IoMTHTTP IoMTForward)
 build_module() { # name; its dependencies are already in $mods
     local name="$1"
     local sources testing=()
