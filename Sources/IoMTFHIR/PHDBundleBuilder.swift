@@ -32,12 +32,14 @@ public struct PHDBundleBuilder: Sendable {
                                        ifNoneExist: id.ifNoneExist))
         }
         var observationURLs: [Int64: String] = [:]
+        var assessments: [Int64: ParameterAssessment] = [:]
         for input in entries {
             let identifier = PHDObservationIdentifier.value(for: input.observation)
             let spirometry = SpirometryFHIR.member(input.observation, demographics: input.observation.patientId.flatMap { patientDemographics[$0] })
             let resource = PHDObservationResource.make(input, identifierSystem: gateway.observationIdentifierSystem,
                                                        deviceReference: deviceURLs[input.observation.device.key]!,
                                                        gatewayReference: gatewayURL, spirometry: spirometry)
+            assessments[input.storeId] = spirometry?.assessment
             let url = "urn:uuid:" + DeterministicUUID.make(from: "obs|\(input.storeId)|" + identifier)
             observationURLs[input.storeId] = url
             bundleEntries.append(entry(fullUrl: url, resource: resource, type: "Observation",
@@ -48,7 +50,7 @@ public struct PHDBundleBuilder: Sendable {
             let resource = SpirometryFHIR.panel(session, memberURLs: session.members.compactMap { observationURLs[$0.storeId] },
                                                 identifierSystem: gateway.observationIdentifierSystem, identifier: identifier,
                                                 deviceReference: deviceURLs[session.members[0].observation.device.key]!,
-                                                gatewayReference: gatewayURL, demographics: patientDemographics)
+                                                gatewayReference: gatewayURL, assessments: assessments)
             bundleEntries.append(entry(fullUrl: "urn:uuid:" + DeterministicUUID.make(from: "panel|" + identifier), resource: resource,
                                        type: "Observation",
                                        ifNoneExist: ConditionalQuery.identifier(system: gateway.observationIdentifierSystem, value: identifier)))

@@ -122,12 +122,12 @@ enum SpirometryFHIR {
     }
 
     static func panel(_ session: Session, memberURLs: [String], identifierSystem: String, identifier: String, deviceReference: String,
-                      gatewayReference: String, demographics: [String: PatientDemographics]) -> JSONValue {
+                      gatewayReference: String, assessments: [Int64: ParameterAssessment]) -> JSONValue {
         let first = session.members[0].observation
+        // The members' assessments as their own Observations already carry them (computed once per reading).
         var z: [SpirometryParameter: Double] = [:]
         for input in session.members {
-            let patient = input.observation.patientId.flatMap { demographics[$0] }
-            if let assessment = member(input.observation, demographics: patient)?.assessment { z[assessment.parameter] = assessment.zScore }
+            if let assessment = assessments[input.storeId] { z[assessment.parameter] = assessment.zScore }
         }
         let interpretation = SpirometryInterpretation.interpret(ratioZ: z[.fev1FVC], fev1Z: z[.fev1], fvcZ: z[.fvc])
         let inputs = [(SpirometryParameter.fev1FVC, "FEV1/FVC"), (.fev1, "FEV1"), (.fvc, "FVC")]

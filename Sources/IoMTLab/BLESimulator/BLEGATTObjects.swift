@@ -175,3 +175,23 @@ public enum BLEGATTObjects {
         ])
     }
 }
+
+extension BLEGATTObjects {
+    /// What every simulated peripheral does once its objects are exported: power the adapter, register its Just Works
+    /// agent (default if BlueZ allows) and its GATT application. Returns the adapter's address.
+    static func registerPeripheral(on connection: DBusConnection, adapter name: String, layout: BLEObjectLayout,
+                                   log: @Sendable (String) -> Void) async throws -> String {
+        let adapter = DBusRemoteObject(connection, destination: BlueZName.service, path: try DBusObjectPath("/org/bluez/" + name))
+        try await adapter.setProperty(BlueZName.adapter, "Powered", .boolean(true))
+        let address = try await adapter.property(BlueZName.adapter, "Address").stringValue ?? "?"
+        log("adapter \(name) address \(address) powered")
+        let manager = DBusRemoteObject(connection, destination: BlueZName.service, path: "/org/bluez")
+        _ = try await manager.call(BlueZName.agentManager, "RegisterAgent", [.objectPath(layout.agent), .string("NoInputNoOutput")])
+        do { _ = try await manager.call(BlueZName.agentManager, "RequestDefaultAgent", [.objectPath(layout.agent)]) } catch {
+            log("agent: RequestDefaultAgent refused (\(error)); another agent is the default")
+        }
+        log("agent registered (NoInputNoOutput)")
+        _ = try await adapter.call(BlueZName.gattManager, "RegisterApplication", [.objectPath(layout.application), .stringVariantDictionary([:])])
+        return address
+    }
+}

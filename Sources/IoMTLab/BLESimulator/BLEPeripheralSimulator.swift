@@ -101,17 +101,7 @@ public actor BLEPeripheralSimulator {
     public func registerWithBlueZ() async throws -> String {
         guard let connection else { throw BLEFixtureError("export(on:) must run before registerWithBlueZ()") }
         let adapterPath = try DBusObjectPath("/org/bluez/" + configuration.adapter)
-        let adapter = DBusRemoteObject(connection, destination: BlueZName.service, path: adapterPath)
-        try await adapter.setProperty(BlueZName.adapter, "Powered", .boolean(true))
-        let address = try await adapter.property(BlueZName.adapter, "Address").stringValue ?? "?"
-        log("adapter \(configuration.adapter) address \(address) powered")
-        let manager = DBusRemoteObject(connection, destination: BlueZName.service, path: "/org/bluez")
-        _ = try await manager.call(BlueZName.agentManager, "RegisterAgent", [.objectPath(layout.agent), .string("NoInputNoOutput")])
-        do { _ = try await manager.call(BlueZName.agentManager, "RequestDefaultAgent", [.objectPath(layout.agent)]) } catch {
-            log("agent: RequestDefaultAgent refused (\(error)); another agent is the default")
-        }
-        log("agent registered (NoInputNoOutput)")
-        _ = try await adapter.call(BlueZName.gattManager, "RegisterApplication", [.objectPath(layout.application), .stringVariantDictionary([:])])
+        let address = try await BLEGATTObjects.registerPeripheral(on: connection, adapter: configuration.adapter, layout: layout, log: log)
         log("GATT application registered: services \(configuration.device.services.map(\.uuid.shortText).joined(separator: ", "))")
         try await registerAdvertisement()
         try await watchConnections(adapterPath: adapterPath)

@@ -94,14 +94,7 @@ public actor ContecSpirometerPeripheral {
     @discardableResult
     public func registerWithBlueZ() async throws -> String {
         guard let connection else { throw BLEFixtureError("export(on:) must run before registerWithBlueZ()") }
-        let adapter = DBusRemoteObject(connection, destination: BlueZName.service, path: try DBusObjectPath("/org/bluez/" + configuration.adapter))
-        try await adapter.setProperty(BlueZName.adapter, "Powered", .boolean(true))
-        let address = try await adapter.property(BlueZName.adapter, "Address").stringValue ?? "?"
-        log("adapter \(configuration.adapter) address \(address) powered")
-        let manager = DBusRemoteObject(connection, destination: BlueZName.service, path: "/org/bluez")
-        _ = try await manager.call(BlueZName.agentManager, "RegisterAgent", [.objectPath(layout.agent), .string("NoInputNoOutput")])
-        _ = try? await manager.call(BlueZName.agentManager, "RequestDefaultAgent", [.objectPath(layout.agent)])
-        _ = try await adapter.call(BlueZName.gattManager, "RegisterApplication", [.objectPath(layout.application), .stringVariantDictionary([:])])
+        let address = try await BLEGATTObjects.registerPeripheral(on: connection, adapter: configuration.adapter, layout: layout, log: log)
         log("GATT application registered: services FF12 (FF01 write, FF02 notify); \(device.records.count) records stored")
         for record in device.records { log(Self.describe(record)) }
         try await setAdvertising(true)
