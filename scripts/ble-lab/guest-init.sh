@@ -164,8 +164,21 @@ iomtd_nonin() {  # $1 the simulator's (hci0) address
   sdp=$(timeout 30 sdptool search --bdaddr "$gw" SP 2>&1); channel=$(echo "$sdp" | awk '/Channel:/{print $2; exit}')
   say "nonin-9560: iomtd's profile registered after $(( $(now) - t0 ))s; SDP on $gw: Serial Port channel ${channel:-not found}"
   [ -n "$channel" ] || { say "FAIL: nonin-9560: no Serial Port record in hci1's SDP: $sdp"; kill $IOMTD 2>/dev/null; wait $IOMTD 2>/dev/null; return 1; }
-  /usr/bin/python3 "$G/nonin-spp-sim.py" --local "$1" --remote "$gw" --channel "$channel" --sessions 2 >$f 2>&1 &
+  # Pairing first, as a technician pairs a new oximeter with its gateway once: the simulator waits to be paired
+  # (its own agent, the default one, answering for hci0 only), `iomtctl pair` pairs it through iomtd's agent (Just Works:
+  # btvirt's controllers use Secure Simple Pairing, where a printed passkey has no place; see README.md). Every
+  # session then runs on the bond, as with the real device: no pairing while a session connects.
+  /usr/bin/python3 "$G/nonin-spp-sim.py" --local "$1" --remote "$gw" --channel "$channel" --sessions 2 --pair --adapter hci0 >$f 2>&1 &
   NSIM=$!
+  if ! wait_for 30 grep -q "waiting for .* to pair" $f; then
+    say "FAIL: nonin-9560: the simulator did not come up for pairing: $(tail -3 $f | tr '\n' ' ')"; kill $NSIM $IOMTD 2>/dev/null; wait $NSIM $IOMTD 2>/dev/null; return 1
+  fi
+  tp=$(now)
+  if "$BIN/iomtctl" pair "$1" --socket $dir/control.sock >$L/pair-nonin-9560.log 2>&1 && wait_for 30 grep -q "paired with" $f; then
+    say "nonin-9560: iomtctl pair: bonded in $(( $(now) - tp ))s through iomtd's agent; link keys: $(grep -l '^\[LinkKey\]' /var/lib/bluetooth/*/*/info 2>/dev/null | sed 's,/var/lib/bluetooth/,,; s,/info,,' | tr '\n' ' ')"
+  else
+    say "FAIL: nonin-9560: iomtctl pair: $(tr '\n' ' ' <$L/pair-nonin-9560.log)"; kill $NSIM $IOMTD 2>/dev/null; wait $NSIM $IOMTD 2>/dev/null; return 1
+  fi
   t1=$(now)
   if wait_for $CENTRAL_TIMEOUT grep -q "session 1: disconnected" $f && wait_for 30 nonin_dom --sessions 1 --quiet; then
     say "nonin-9560: session 1 at DOM after $(( $(now) - t1 ))s: $(nonin_dom --sessions 1)"
@@ -198,6 +211,9 @@ for dev in $(echo "$DEVICES" | tr ',' ' '); do
   hci=hci0
   if [ $dev = nonin-9560 ]; then start_controllers ""; else start_controllers; fi
   rm -rf /var/lib/bluetooth/*
+  # The Classic phase records the HCI traffic of both controllers (pairing, authentication, link keys) so that a
+  # failure can be read from the log instead of guessed at.
+  BTMON=""; [ $dev = nonin-9560 ] && { btmon -w $L/btmon-$dev.snoop >/dev/null 2>&1 & BTMON=$!; }
   /usr/libexec/bluetooth/bluetoothd -n -E >$L/bluetoothd-$dev.log 2>&1 &
   BTD=$!
   for i in $(seq 1 75); do [ "$(bluetoothctl list 2>/dev/null | grep -c ^Controller)" -ge 2 ] && break; sleep 0.2; done
@@ -207,7 +223,17 @@ for dev in $(echo "$DEVICES" | tr ',' ' '); do
     prc=0; iomtd_nonin "$addr" || prc=1
     kill $BTD 2>/dev/null; wait $BTD 2>/dev/null
     stop_controllers
-    say "$dev: central rc=$prc; simulator: $(grep -c ': packet at' $L/sim-$dev.log) packets, $(grep -c 'connected .* channel' $L/sim-$dev.log) sessions connected"
+    kill $BTMON 2>/dev/null; wait $BTMON 2>/dev/null
+    # The link's security story in a few lines (who paged whom, pairing, link keys, encryption, disconnects)
+    # on every run; the whole event trail when the phase failed.
+    btmon -r $L/btmon-$dev.snoop 2>/dev/null | grep -E "^> HCI Event: (Connect Complete|Conn(ection)? Request|IO Capability|User Confirmation|Simple Pairing Complete|Link Key|Auth|Encrypt|Disconnect Complete)" \
+      | sed -E 's/^> HCI Event: ([^(]*[^ (]) *\(0x..\).*\[(hci[0-9]+)\].*/\2 \1/' | uniq -c | sed "s/^ */  hci-trace: /" | head -40
+    if [ $prc -ne 0 ]; then
+      echo "---- btmon-$dev (security and link events)"
+      btmon -r $L/btmon-$dev.snoop 2>&1 | grep -E "^[<>@] |Status:|Reason:|Key type|IO capability|Authentication|Result:|Capability|PIN" \
+        | awk '/^@ MGMT Command: Pair Device|^> HCI Event: (IO Capability|PIN Code|Link Key Request)|^< HCI Command: Authentication Requested/{on=1} on' | head -150
+    fi
+    say "$dev: central rc=$prc; simulator: $(grep -c ': packet at' $L/sim-$dev.log) packets, $(grep -c 'connected .* channel' $L/sim-$dev.log) sessions connected, $(grep -c 'attempt .* failed' $L/sim-$dev.log) connect attempts failed; HCI trace $(wc -c <$L/btmon-$dev.snoop 2>/dev/null || echo none) bytes"
     [ $prc -eq 0 ] || RC=1
     continue
   fi

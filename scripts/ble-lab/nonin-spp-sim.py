@@ -1,11 +1,15 @@
 #!/usr/bin/env python3
 """A simulated Nonin 9560 Onyx II in data format #13 for the ble-lab VM (DEVICES.md §4.1): like the real device, it
 pages the gateway over RFCOMM (BR/EDR) from its own adapter and sends SmartPoint spot-check packets, then drops the
-link; it does this once per session. The bytes come from scripts/make-nonin-df13-fixtures.py's `packet()` (the
+link; it does this once per session. With --pair it first waits to be paired by the gateway (`iomtctl pair ADDRESS`),
+as a new oximeter is paired with its master once, through its own BlueZ agent (the default agent, answering only for
+its own adapter; NoInputNoOutput, since btvirt's controllers pair by Secure Simple Pairing, where a fixed printed
+passkey has no place: see scripts/ble-lab/README.md). The bytes come from scripts/make-nonin-df13-fixtures.py's `packet()` (the
 published layout, not iomtd's decoder). Logs every packet ("session 1: packet at 2026-12-04T09:00:00: SpO2 95 %,
 pulse 70 /min") for check-nonin-dom.py.
-Usage: nonin-spp-sim.py --local AA:.. --remote BB:.. --channel N [--sessions 2] [--pause 3] [--connect-timeout 60]"""
-import argparse, importlib.util, os, socket, subprocess, sys, time
+Usage: nonin-spp-sim.py --local AA:.. --remote BB:.. --channel N [--sessions 2] [--pause 3] [--connect-timeout 120] [--attempt-timeout 20]
+                        [--pair --adapter hci0 --pair-timeout 120]"""
+import argparse, errno, importlib.util, os, socket, subprocess, sys, threading, time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 spec = importlib.util.spec_from_file_location("df13", os.path.join(HERE, "..", "make-nonin-df13-fixtures.py"))
@@ -21,20 +25,120 @@ def readings(session):
     return [((2026, 12, 4, 9, base, 0, 0), 94 + session, 70 + session, True),
             ((2026, 12, 4, 9, base + 5, 0, 0), 96 + session, 72 + session, False)]
 
-def connect(args):
+def connect(args, session):
+    """Pages the gateway until an RFCOMM link is up, as a real 9560 pages its master again: each attempt is bounded
+    (a connect that waits on a security procedure that never ends must not hang the device), each failure is logged
+    with its errno, the pause grows 1, 2, 4 s up to 5 s, and the whole session gives up after --connect-timeout."""
     deadline = time.monotonic() + args.connect_timeout
+    attempt, pause = 0, 1.0
     while True:
+        attempt += 1
         sock = socket.socket(socket.AF_BLUETOOTH, socket.SOCK_STREAM, socket.BTPROTO_RFCOMM)
         try:
             sock.bind((args.local, 0))
+            sock.settimeout(args.attempt_timeout)
             sock.connect((args.remote, args.channel))
+            sock.settimeout(None)
+            if attempt > 1:
+                log("session %d: connected on attempt %d" % (session, attempt))
             return sock
         except OSError as error:
             sock.close()
-            if time.monotonic() > deadline:
+            why = "timed out after %.0f s" % args.attempt_timeout if isinstance(error, socket.timeout) else \
+                "%s: %s" % (errno.errorcode.get(error.errno, error.errno), error.strerror)
+            if time.monotonic() + pause > deadline:
+                log("session %d: giving up after %d attempts: %s" % (session, attempt, why))
                 raise
-            log("connect to %s channel %d failed (%s), again in 1 s" % (args.remote, args.channel, error))
-            time.sleep(1)
+            log("session %d: connect attempt %d to %s channel %d failed (%s), again in %.0f s"
+                % (session, attempt, args.remote, args.channel, why, pause))
+            log_link_modes(session)
+            time.sleep(pause)
+            pause = min(pause * 2, 5.0)
+
+class PairingPeer:
+    """The device's side of pairing: an org.bluez.Agent1 for the simulator's own adapter that refuses anything asked
+    for another adapter (the gateway's side is iomtd's agent). It logs every request: with both sides' capabilities
+    Just Works, none is expected."""
+
+    def __init__(self, adapter):
+        import dbus, dbus.mainloop.glib, dbus.service
+        from gi.repository import GLib
+        dbus.mainloop.glib.threads_init()
+        dbus.mainloop.glib.DBusGMainLoop(set_as_default=True)
+        self.dbus, self.adapter_path = dbus, "/org/bluez/" + adapter
+        self.bus = dbus.SystemBus()
+        peer = self
+
+        class Agent(dbus.service.Object):
+            def own(self, device):
+                if not str(device).startswith(peer.adapter_path + "/"):
+                    log("agent: %s is not on %s: rejected" % (device, peer.adapter_path))
+                    raise dbus.exceptions.DBusException("org.bluez.Error.Rejected", "not this device's adapter")
+
+            def refuse(self, method, device):
+                self.own(device); log("agent: %s %s: refused (no secret: Just Works expected)" % (method, device))
+                raise dbus.exceptions.DBusException("org.bluez.Error.Rejected", "no PIN or passkey")
+
+            @dbus.service.method("org.bluez.Agent1", in_signature="o", out_signature="s")
+            def RequestPinCode(self, device):
+                self.refuse("RequestPinCode", device)
+
+            @dbus.service.method("org.bluez.Agent1", in_signature="o", out_signature="u")
+            def RequestPasskey(self, device):
+                self.refuse("RequestPasskey", device)
+
+            @dbus.service.method("org.bluez.Agent1", in_signature="ou", out_signature="")
+            def RequestConfirmation(self, device, passkey):
+                self.own(device); log("agent: RequestConfirmation %s %06d" % (device, passkey))
+
+            @dbus.service.method("org.bluez.Agent1", in_signature="o", out_signature="")
+            def RequestAuthorization(self, device):
+                self.own(device); log("agent: RequestAuthorization %s" % device)
+
+            @dbus.service.method("org.bluez.Agent1", in_signature="os", out_signature="")
+            def AuthorizeService(self, device, uuid):
+                self.own(device)
+
+            @dbus.service.method("org.bluez.Agent1", in_signature="ouq", out_signature="")
+            def DisplayPasskey(self, device, passkey, entered):
+                log("agent: DisplayPasskey %s" % device)
+
+            @dbus.service.method("org.bluez.Agent1", in_signature="os", out_signature="")
+            def DisplayPinCode(self, device, pincode):
+                log("agent: DisplayPinCode %s" % device)
+
+            @dbus.service.method("org.bluez.Agent1", in_signature="", out_signature="")
+            def Cancel(self):
+                log("agent: Cancel")
+
+            @dbus.service.method("org.bluez.Agent1", in_signature="", out_signature="")
+            def Release(self):
+                log("agent: Release")
+
+        self.agent = Agent(self.bus, "/org/iomt/nonin_sim/agent")
+        threading.Thread(target=GLib.MainLoop().run, daemon=True).start()
+        manager = dbus.Interface(self.bus.get_object("org.bluez", "/org/bluez"), "org.bluez.AgentManager1")
+        manager.RegisterAgent("/org/iomt/nonin_sim/agent", "NoInputNoOutput")
+        manager.RequestDefaultAgent("/org/iomt/nonin_sim/agent")
+        adapter = dbus.Interface(self.bus.get_object("org.bluez", self.adapter_path), "org.freedesktop.DBus.Properties")
+        for name in ("Pairable", "Discoverable"):
+            adapter.Set("org.bluez.Adapter1", name, dbus.Boolean(True, variant_level=1))
+        log("agent: the default agent, answering for %s; %s discoverable and pairable" % (self.adapter_path, self.adapter_path))
+
+    def wait_paired(self, remote, timeout):
+        """Until BlueZ on this adapter holds a bond with the gateway (its device object says Paired)."""
+        path = "%s/dev_%s" % (self.adapter_path, remote.upper().replace(":", "_"))
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                properties = self.dbus.Interface(self.bus.get_object("org.bluez", path), "org.freedesktop.DBus.Properties")
+                if properties.Get("org.bluez.Device1", "Paired"):
+                    log("paired with %s (bonded)" % remote)
+                    return
+            except self.dbus.exceptions.DBusException:
+                pass   # no device object until the gateway pages us
+            time.sleep(0.5)
+        raise SystemExit("nonin-sim: not paired by %s within %.0f s" % (remote, timeout))
 
 def log_link_modes(session):
     """The ACL links' modes as the kernel reports them (AUTH, ENCRYPT: whether the gateway's RequireAuthentication
@@ -54,10 +158,18 @@ def main():
     parser.add_argument("--channel", type=int, required=True)
     parser.add_argument("--sessions", type=int, default=2)
     parser.add_argument("--pause", type=float, default=3.0)
-    parser.add_argument("--connect-timeout", type=float, default=60.0)
+    parser.add_argument("--connect-timeout", type=float, default=120.0)
+    parser.add_argument("--attempt-timeout", type=float, default=20.0)
+    parser.add_argument("--pair", action="store_true", help="wait to be paired by the gateway before the first session")
+    parser.add_argument("--adapter", default="hci0")
+    parser.add_argument("--pair-timeout", type=float, default=120.0)
     args = parser.parse_args()
+    if args.pair:
+        peer = PairingPeer(args.adapter)
+        log("waiting for %s to pair" % args.remote)
+        peer.wait_paired(args.remote, args.pair_timeout)
     for session in range(1, args.sessions + 1):
-        sock = connect(args)
+        sock = connect(args, session)
         log("session %d: connected %s -> %s channel %d" % (session, args.local, args.remote, args.channel))
         log_link_modes(session)
         for stamp, spo2, pulse, stored in readings(session):
