@@ -20,9 +20,15 @@ def observation(code, mdc, unit, loinc, value, status=None):
     return {"code": code, "mdc": mdc, "value": None if value is None else str(value), "unit": unit, "loinc": loinc,
             "status": sorted(flags), "deviceTime": None}
 
-def window(spo2, pulse, status=None):
-    return [observation("MDC_PULS_OXIM_SAT_O2", 150456, "%", "2708-6", spo2, status),
-            observation("MDC_PULS_OXIM_PULS_RATE", 149530, "/min", "8867-4", pulse, status)]
+ABSENT = object()
+def window(spo2, pulse, status=None, pi=ABSENT):
+    """One reporting window: SpO2 and pulse rate always, the perfusion index when the device sent one (pi: its text as
+    the device scaled it, or None for a window whose samples were unusable)."""
+    readings = [observation("MDC_PULS_OXIM_SAT_O2", 150456, "%", "2708-6", spo2, status),
+                observation("MDC_PULS_OXIM_PULS_RATE", 149530, "/min", "8867-4", pulse, status)]
+    if pi is not ABSENT:
+        readings.append(observation("MDC_PULS_OXIM_PERF_REL", 150448, "%", "61006-3", pi, status))
+    return readings
 
 # --- Lepu PC-60FW: AA 55 token len payload... crc, CRC-8/MAXIM over the whole frame is 0 ---------------------------
 def crc8_maxim(data):
@@ -44,13 +50,15 @@ TX = "6e400003-b5a3-f393-e0a9-e50e24dcca9e"
 def pc60(name, description, capture, expected, rejected=None):
     write_case(os.path.join(FIXTURES, "lepu-pc60fw"), "lepu-pc60fw", name, description, capture, expected, rejected, TX)
 
-pc60("live-normal", "one parameter frame: SpO2 98 %, pulse rate 75/min", pc60_parameters(98, 75), window(98, 75))
-pc60("live-low-saturation", "SpO2 86 %, pulse rate 112/min (a desaturation is reported as is)", pc60_parameters(86, 112), window(86, 112))
-pc60("no-finger-zero", "no finger: SpO2 and pulse rate 0 (no value): both readings null, not-available",
+pc60("live-normal", "one parameter frame: SpO2 98 %, pulse rate 75/min, perfusion index 2.4 % (24 tenths)", pc60_parameters(98, 75),
+     window(98, 75, pi="2.4"))
+pc60("live-low-saturation", "SpO2 86 %, pulse rate 112/min (a desaturation is reported as is), PI 2.4 %", pc60_parameters(86, 112),
+     window(86, 112, pi="2.4"))
+pc60("no-finger-zero", "no finger: SpO2 and pulse rate 0 (no value): both readings null, not-available; no perfusion index without a saturation",
      pc60_parameters(0, 0), window(None, None))
 good = pc60_parameters(98, 75)
 pc60("two-frames-one-notification", "a battery frame (level 3) and a parameter frame (SpO2 97 %, 70/min) in one notification",
-     pc60_frame([0x03, 0x03]) + pc60_parameters(97, 70), window(97, 70))
+     pc60_frame([0x03, 0x03]) + pc60_parameters(97, 70), window(97, 70, pi="2.4"))
 pc60("wave-frame-only", "a pleth-wave frame (type 0x02): no reading, no rejection", pc60_frame([0x02, 0x40, 0x41, 0x42, 0x43, 0x44]), [])
 pc60("crc-failure", "a parameter frame whose CRC byte is wrong", good[:-1] + [good[-1] ^ 0x01], [], ["CRC-8/MAXIM"])
 pc60("spo2-above-100", "a parameter frame (valid CRC) with SpO2 0x7F = 127, which is no saturation",
@@ -79,15 +87,18 @@ def nonin_value(status, spo2, pulse, counter=1, battery=30, pai=250):
 def nonin(name, description, capture, expected, rejected=None):
     write_case(os.path.join(FIXTURES, "nonin-3230"), "nonin-3230", name, description, capture, expected, rejected, CONTINUOUS)
 
-nonin("live-normal", "sensor attached, SmartPoint: SpO2 96 %, pulse rate 64/min", nonin_value(ATTACHED | SMARTPOINT, 96, 64), window(96, 64))
-nonin("pulse-rate-above-255", "a pulse rate of 260/min needs the high byte: 01 04", nonin_value(ATTACHED, 91, 260), window(91, 260))
+nonin("live-normal", "sensor attached, SmartPoint: SpO2 96 %, pulse rate 64/min, PAI 2.50 % (250 hundredths)",
+      nonin_value(ATTACHED | SMARTPOINT, 96, 64), window(96, 64, pi="2.50"))
+nonin("pulse-rate-above-255", "a pulse rate of 260/min needs the high byte: 01 04", nonin_value(ATTACHED, 91, 260), window(91, 260, pi="2.50"))
 nonin("missing-sentinels", "sensor attached, searching: SpO2 127 and pulse rate 511 are the missing markers, never readings",
-      nonin_value(ATTACHED | SEARCHING, 127, 511), window(None, None, ["searching"]))
+      nonin_value(ATTACHED | SEARCHING, 127, 511), window(None, None, ["searching"], pi=None))
 nonin("sensor-detached", "sensor not attached (status bit 4 clear), stale numbers in the value: not used",
-      nonin_value(0x00, 95, 70), window(None, None, ["sensor-off"]))
+      nonin_value(0x00, 95, 70), window(None, None, ["sensor-off"], pi=None))
 nonin("weak-signal", "weak signal (status bit 1): the values stand, marked low-signal", nonin_value(ATTACHED | WEAK, 93, 77),
-      window(93, 77, ["low-signal"]))
+      window(93, 77, ["low-signal"], pi="2.50"))
 nonin("low-battery", "low battery (status bit 5): an event, the reading as usual", nonin_value(ATTACHED | LOW_BATTERY, 97, 66, battery=24),
-      window(97, 66))
+      window(97, 66, pi="2.50"))
+nonin("no-amplitude", "PAI 0 (no pulse amplitude): SpO2 and pulse rate as usual, no perfusion index",
+      nonin_value(ATTACHED, 95, 68, pai=0), window(95, 68))
 nonin("encrypted-value", "status bit 6: the value is encrypted and is not decoded", nonin_value(ATTACHED | ENCRYPTED, 97, 66), [], ["encrypted"])
 nonin("wrong-length", "nine bytes", nonin_value(ATTACHED, 97, 66)[:9], [], ["expected 10 bytes"])

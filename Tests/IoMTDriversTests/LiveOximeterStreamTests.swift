@@ -36,7 +36,9 @@ import Testing
         let second = reader.handle(.value(characteristic: tx, bytes: Array(stream.dropFirst(7))), at: start)
         #expect(second.rejections.isEmpty)
         let closed = reader.handle(.tick, at: start.adding(milliseconds: 1000))
-        #expect(closed.measurements.map(\.value) == [DecimalValue(97), DecimalValue(71)])
+        // SpO2, pulse rate and the perfusion index the frame carries (24 tenths: 2.4 %).
+        #expect(closed.measurements.map(\.value) == [DecimalValue(97), DecimalValue(71), DecimalValue(significand: 24, exponent: -1)])
+        #expect(closed.measurements.map(\.type) == [.spo2, .pulseRateOximetry, .perfusionIndex])
         #expect(closed.measurements.allSatisfy { $0.rawFrame == pc60(97, 71) })
         // Another characteristic of the same service is not the stream.
         #expect(reader.handle(.value(characteristic: LepuPC60FWStream.uartRX, bytes: pc60(97, 71)), at: start).rejections.count == 1)
@@ -58,7 +60,8 @@ import Testing
         #expect(gap.events == [.deviceInfo(key: "counterGap", value: "counter 3 then 7: values missed or repeated")])
         // One window of four good samples, then a window where the sensor came off: no number, sensor-off.
         let window = reader.handle(.value(characteristic: characteristic, bytes: value(0x00, counter: 8, spo2: 50)), at: start.adding(milliseconds: 1000))
-        #expect(window.measurements.map(\.value) == [DecimalValue(96), DecimalValue(64)])
+        // SpO2, pulse rate and the pulse amplitude index (0x00FA hundredths: 2.50 %).
+        #expect(window.measurements.map(\.value) == [DecimalValue(96), DecimalValue(64), DecimalValue(significand: 250, exponent: -2)])
         let off = reader.handle(.linkDown, at: start.adding(milliseconds: 1500))
         #expect(off.measurements.allSatisfy { $0.value == nil && $0.status.contains(.sensorOff) && $0.status.contains(.notAvailable) })
     }

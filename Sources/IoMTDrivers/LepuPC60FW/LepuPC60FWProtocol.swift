@@ -67,7 +67,9 @@ public struct LepuPC60FWStream: LiveOximetryNotifications {
             guard payload.count >= 5 else { return .rejected("PC-60FW parameter frame with \(payload.count) payload bytes, expected at least 5") }
             let spo2 = Int(payload[1]), pulse = Int(payload[2])
             guard spo2 <= 100 else { return .rejected("PC-60FW SpO2 \(spo2) is not a saturation (0 for none, else 1-100)") }
-            return .sample(PlainOximetrySample(spo2: spo2 == 0 ? nil : spo2, pulseRate: pulse == 0 ? nil : pulse, frame: frame))
+            // A perfusion index means something only beside a saturation: none without one (no finger), none for PI 0.
+            let perfusion = spo2 == 0 || payload[4] == 0 ? nil : DecimalValue(significand: Int64(payload[4]), exponent: -1)
+            return .sample(PlainOximetrySample(spo2: spo2 == 0 ? nil : spo2, pulseRate: pulse == 0 ? nil : pulse, perfusionIndex: perfusion, frame: frame))
         case 0x03:
             guard payload.count >= 2, payload[1] <= 3 else { return .rejected("PC-60FW battery frame \(Hex.string(frame, separator: " ")): expected a level 0-3") }
             return .battery(payload[1])

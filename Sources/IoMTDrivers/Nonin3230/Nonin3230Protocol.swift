@@ -59,13 +59,14 @@ public struct Nonin3230Stream: LiveOximetryNotifications {
     /// [1] status, [2] battery ×0.1 V, [3–4] PAI BE ÷100 %, [5–6] counter BE, [7] SpO2 % (127 missing), [8–9] pulse rate BE (511 missing).
     static func sample(_ value: [UInt8]) -> Nonin3230Sample {
         let status = value[1]
-        let spo2 = Int(value[7]), pulse = Int(value[8]) << 8 | Int(value[9])
+        let spo2 = Int(value[7]), pulse = Int(value[8]) << 8 | Int(value[9]), amplitude = Int(value[3]) << 8 | Int(value[4])
         var conditions: MeasurementStatus = []
         if status & Status.sensorAttached == 0 { conditions.insert(.sensorOff) }
         if status & Status.searching != 0 { conditions.insert(.searching) }
         return Nonin3230Sample(spo2: spo2 == missingSpO2 || !(1...100).contains(spo2) ? nil : spo2,
                                pulseRate: pulse == missingPulseRate || pulse == 0 ? nil : pulse, conditions: conditions,
-                               annotations: status & Status.weakSignal != 0 ? [.lowSignal] : [], frame: value)
+                               annotations: status & Status.weakSignal != 0 ? [.lowSignal] : [],
+                               perfusionIndex: amplitude == 0 ? nil : DecimalValue(significand: Int64(amplitude), exponent: -2), frame: value)
     }
 }
 
@@ -79,6 +80,8 @@ public struct Nonin3230Sample: Sendable, Hashable, OximetryWindowSample {
     public var conditions: MeasurementStatus
     /// Weak signal: the value stands, marked.
     public var annotations: MeasurementStatus
+    /// Pulse amplitude index in percent (÷100 on the wire); nil for 0, which no perfused finger reads.
+    public var perfusionIndex: DecimalValue?
     public var frame: [UInt8]
     public var signalLevel: Int? { nil }
 }

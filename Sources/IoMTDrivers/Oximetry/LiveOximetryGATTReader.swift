@@ -66,10 +66,14 @@ public struct PlainOximetrySample: Sendable, Hashable, OximetryWindowSample {
     public var spo2: Int?
     /// Pulse rate per minute; nil for the device's "no value".
     public var pulseRate: Int?
+    /// Perfusion index in percent; nil when the frame carries none or its "no value".
+    public var perfusionIndex: DecimalValue?
     public var frame: [UInt8]
     public var conditions: MeasurementStatus { [] }
     public var signalLevel: Int? { nil }
-    public init(spo2: Int?, pulseRate: Int?, frame: [UInt8]) { self.spo2 = spo2; self.pulseRate = pulseRate; self.frame = frame }
+    public init(spo2: Int?, pulseRate: Int?, perfusionIndex: DecimalValue? = nil, frame: [UInt8]) {
+        self.spo2 = spo2; self.pulseRate = pulseRate; self.perfusionIndex = perfusionIndex; self.frame = frame
+    }
 }
 
 /// What the live oximeters' invariants share (fuzz targets, tests): the notifications of `stream` in pieces of `size`

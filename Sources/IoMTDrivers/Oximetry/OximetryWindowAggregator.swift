@@ -14,10 +14,14 @@ public protocol OximetryWindowSample: Sendable {
     var signalLevel: Int? { get }
     /// The frame(s) the sample was decoded from.
     var frame: [UInt8] { get }
+    /// Perfusion index (BLE PLX and Nonin: pulse amplitude index) in percent, as the device scaled it; nil when the
+    /// device sends none or its "no value"; default nil.
+    var perfusionIndex: DecimalValue? { get }
 }
 
 extension OximetryWindowSample {
     public var annotations: MeasurementStatus { [] }
+    public var perfusionIndex: DecimalValue? { nil }
 }
 
 /// Turns oximeter samples (60 Hz CMS50 frames, 3/s Nonin packets, 1/s Nonin format 8 frames) into
@@ -27,7 +31,9 @@ extension OximetryWindowSample {
 /// first samples and closes when an instant at least `intervalMs` later arrives; the next window
 /// starts on the interval grid (start + k·interval), so reporting does not drift. A window without any
 /// sample emits nothing (silence is the daemon's to report); a window whose samples carry no usable
-/// value emits `value: nil` with the conditions seen and `not-available`.
+/// value emits `value: nil` with the conditions seen and `not-available`. A perfusion index is reported the same way,
+/// but only for a window in which some sample carried one: a device that sends none (or none without a finger) adds
+/// no reading rather than an empty one every window.
 public struct OximetryWindowAggregator<Sample: OximetryWindowSample>: Sendable {
     public let intervalMs: Int64
     private var windowStart: Instant?
@@ -70,7 +76,10 @@ public struct OximetryWindowAggregator<Sample: OximetryWindowSample>: Sendable {
     private mutating func emit(takenAt: Instant) -> [DecodedMeasurement] {
         defer { samples = [] }
         guard !samples.isEmpty else { return [] }
-        return [measurement(.spo2, \.spo2), measurement(.pulseRateOximetry, \.pulseRate)].map {
+        var measurements = [measurement(.spo2) { $0.spo2.map(DecimalValue.init) },
+                            measurement(.pulseRateOximetry) { $0.pulseRate.map(DecimalValue.init) }]
+        if samples.contains(where: { $0.perfusionIndex != nil }) { measurements.append(measurement(.perfusionIndex, \.perfusionIndex)) }
+        return measurements.map {
             var stamped = $0
             stamped.takenAt = takenAt
             return stamped
@@ -80,8 +89,8 @@ public struct OximetryWindowAggregator<Sample: OximetryWindowSample>: Sendable {
     /// The value is the lower median of the window's valid samples: robust against the odd
     /// spike from motion, and always a value the device actually reported (no averaging, no
     /// half units invented).
-    private func measurement(_ type: MeasurementType, _ value: KeyPath<Sample, Int?>) -> DecodedMeasurement {
-        let valid = samples.filter { $0.conditions.isEmpty && $0[keyPath: value] != nil }
+    private func measurement(_ type: MeasurementType, _ value: (Sample) -> DecimalValue?) -> DecodedMeasurement {
+        let valid = samples.filter { $0.conditions.isEmpty && value($0) != nil }
         var conditions: MeasurementStatus = samples.reduce(into: []) { $0.formUnion($1.conditions) }
         let used = valid.isEmpty ? samples : valid
         for sample in used { conditions.formUnion(sample.annotations) }
@@ -89,16 +98,16 @@ public struct OximetryWindowAggregator<Sample: OximetryWindowSample>: Sendable {
         if let signal = Self.lowerMedian(signalSamples.compactMap(\.signalLevel)), signal <= Self.lowSignalThreshold {
             conditions.insert(.lowSignal)
         }
-        guard let median = Self.lowerMedian(valid.compactMap { $0[keyPath: value] }) else {
+        guard let median = Self.lowerMedian(valid.compactMap(value)) else {
             conditions.insert(.notAvailable)
             return DecodedMeasurement(type: type, value: nil, status: conditions, rawFrame: samples.last?.frame ?? [])
         }
         // Some samples of the window were unusable: the value stands, but is marked questionable.
         if valid.count < samples.count { conditions.insert(.questionable) }
-        return DecodedMeasurement(type: type, value: DecimalValue(median), status: conditions, rawFrame: valid.last?.frame ?? [])
+        return DecodedMeasurement(type: type, value: median, status: conditions, rawFrame: valid.last?.frame ?? [])
     }
 
-    static func lowerMedian(_ values: [Int]) -> Int? {
+    static func lowerMedian<Value: Comparable>(_ values: [Value]) -> Value? {
         guard !values.isEmpty else { return nil }
         return values.sorted()[(values.count - 1) / 2]
     }
