@@ -97,7 +97,10 @@ actor BluetoothCoordinator {
         let adapter = try await client.adapter(named: settings.adapter)
         self.adapter = adapter
         let storedPasskeys = BluetoothPasskeyFile(stateDirectory: stateDirectory).load()
-        let needsKeyboard = !storedPasskeys.isEmpty || settings.devices.contains { $0.passkey != nil || $0.pin != nil }
+        // A Classic SPP device pairs with the PIN or passkey printed on it, given later with `iomtctl pair`: the agent is
+        // registered able to take it from the start, so `pair` does not register it again (which would cut off a pairing
+        // the device started meanwhile, and take the default away from an agent made default on purpose).
+        let needsKeyboard = !storedPasskeys.isEmpty || !classicLinks.isEmpty || settings.devices.contains { $0.passkey != nil || $0.pin != nil }
         do { try await client.ensureAgent(capability: needsKeyboard ? "KeyboardDisplay" : PairingAgent.defaultCapability) } catch {
             // Reading needs no agent (bonded and Just Works devices); pairing tries again on `iomtctl pair`.
             Log.warning("pairing agent not registered (devices that ask for a passkey cannot pair): \(error)", "bluetooth")

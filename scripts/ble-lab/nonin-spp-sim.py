@@ -60,12 +60,12 @@ class PairingPeer:
     for another adapter (the gateway's side is iomtd's agent). It logs every request: with both sides' capabilities
     Just Works, none is expected."""
 
-    def __init__(self, adapter):
+    def __init__(self, adapter, pin=None):
         import dbus, dbus.mainloop.glib, dbus.service
         from gi.repository import GLib
         dbus.mainloop.glib.threads_init()
         dbus.mainloop.glib.DBusGMainLoop(set_as_default=True)
-        self.dbus, self.adapter_path = dbus, "/org/bluez/" + adapter
+        self.dbus, self.adapter_path, self.pin = dbus, "/org/bluez/" + adapter, pin
         self.bus = dbus.SystemBus()
         peer = self
 
@@ -75,17 +75,21 @@ class PairingPeer:
                     log("agent: %s is not on %s: rejected" % (device, peer.adapter_path))
                     raise dbus.exceptions.DBusException("org.bluez.Error.Rejected", "not this device's adapter")
 
-            def refuse(self, method, device):
-                self.own(device); log("agent: %s %s: refused (no secret: Just Works expected)" % (method, device))
-                raise dbus.exceptions.DBusException("org.bluez.Error.Rejected", "no PIN or passkey")
+            def secret(self, method, device):
+                self.own(device)
+                if peer.pin is None:
+                    log("agent: %s %s: refused (no PIN given: Just Works expected)" % (method, device))
+                    raise dbus.exceptions.DBusException("org.bluez.Error.Rejected", "no PIN or passkey")
+                log("agent: %s %s: answered with the printed PIN" % (method, device))
+                return peer.pin
 
             @dbus.service.method("org.bluez.Agent1", in_signature="o", out_signature="s")
             def RequestPinCode(self, device):
-                self.refuse("RequestPinCode", device)
+                return self.secret("RequestPinCode", device)
 
             @dbus.service.method("org.bluez.Agent1", in_signature="o", out_signature="u")
             def RequestPasskey(self, device):
-                self.refuse("RequestPasskey", device)
+                return dbus.UInt32(int(self.secret("RequestPasskey", device)))
 
             @dbus.service.method("org.bluez.Agent1", in_signature="ou", out_signature="")
             def RequestConfirmation(self, device, passkey):
@@ -118,7 +122,7 @@ class PairingPeer:
         self.agent = Agent(self.bus, "/org/iomt/nonin_sim/agent")
         threading.Thread(target=GLib.MainLoop().run, daemon=True).start()
         manager = dbus.Interface(self.bus.get_object("org.bluez", "/org/bluez"), "org.bluez.AgentManager1")
-        manager.RegisterAgent("/org/iomt/nonin_sim/agent", "NoInputNoOutput")
+        manager.RegisterAgent("/org/iomt/nonin_sim/agent", "KeyboardDisplay" if pin else "NoInputNoOutput")
         manager.RequestDefaultAgent("/org/iomt/nonin_sim/agent")
         adapter = dbus.Interface(self.bus.get_object("org.bluez", self.adapter_path), "org.freedesktop.DBus.Properties")
         for name in ("Pairable", "Discoverable"):
@@ -161,11 +165,12 @@ def main():
     parser.add_argument("--connect-timeout", type=float, default=120.0)
     parser.add_argument("--attempt-timeout", type=float, default=20.0)
     parser.add_argument("--pair", action="store_true", help="wait to be paired by the gateway before the first session")
+    parser.add_argument("--pin", help="with --pair: answer PIN/passkey requests with these digits (printed on the device)")
     parser.add_argument("--adapter", default="hci0")
     parser.add_argument("--pair-timeout", type=float, default=120.0)
     args = parser.parse_args()
     if args.pair:
-        peer = PairingPeer(args.adapter)
+        peer = PairingPeer(args.adapter, args.pin)
         log("waiting for %s to pair" % args.remote)
         peer.wait_paired(args.remote, args.pair_timeout)
     for session in range(1, args.sessions + 1):

@@ -109,6 +109,30 @@ struct ClassicScanAndPairTests {
         }
     }
 
+    /// With a Classic device configured, the agent is registered able to take a passkey from the start, so giving the
+    /// passkey (`iomtctl pair --passkey`) does not register it again: re-registering makes it the default agent anew
+    /// (taking that from an agent made default on purpose, as the BLE lab's simulated device does) and would cut off a
+    /// pairing the device started meanwhile.
+    @Test func aConfiguredClassicDeviceRegistersTheAgentOnceAbleToTakeItsPasskey() async throws {
+        let bench = try await BlueZMockBench()
+        defer { bench.stop() }
+        let device = try await bench.addClassicDevice(Self.nonin, name: "Nonin_Medical_Inc._601234", uuids: [Self.serialPort], deviceClass: 0)
+        let lab = try GatewayScenario(name: "classic-agent-once")
+        defer { lab.stopAll() }
+        lab.daemonEnvironment = ["DBUS_SYSTEM_BUS_ADDRESS": bench.bus.address]
+        try BluetoothToDOMTests().writeConfiguration(lab, bluetooth: #"{"adapter": "hci0"}"#,
+                                                     devices: #"[{"profile": "nonin-9560-onyx2-format13", "address": "\#(Self.nonin)"}]"#)
+        try lab.startDaemon()
+        let owner = try await agentOwner(lab, bench)
+        try await bench.requirePinCode(device, pin: "739146", agentOwner: owner)
+        #expect(await LabHarness.waitUntil(seconds: 20) { FileManager.default.fileExists(atPath: lab.controlSocket) }, "\(lab.logs())")
+        let iomtctl = LabHarness.binDirectory.appendingPathComponent("iomtctl").path
+        let (paired, pairOutput) = try await LabHarness.runProgram("/bin/sh", ["-c", "echo 739146 | '\(iomtctl)' pair \(Self.nonin) --passkey - --socket '\(lab.controlSocket)'"])
+        #expect(paired == 0, "\(pairOutput)\n\(lab.logs())")
+        #expect(try await bench.calls("/org/bluez", "RegisterAgent") == 1, "\(lab.logs())")
+        #expect(try await bench.calls("/org/bluez", "UnregisterAgent") == 0, "\(lab.logs())")
+    }
+
     /// iomtd's unique name on the bus once it has registered its agent.
     func agentOwner(_ lab: GatewayScenario, _ bench: BlueZMockBench) async throws -> String {
         let pid = try #require(lab.daemon?.processIdentifier)
