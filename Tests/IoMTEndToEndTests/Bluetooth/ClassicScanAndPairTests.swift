@@ -61,20 +61,10 @@ struct ClassicScanAndPairTests {
     @Test func classicPairingKeepsThePasskeyInA0600FileNeverLogsItAndTheAgentAnswersItAfterARestart() async throws {
         let bench = try await BlueZMockBench()
         defer { bench.stop() }
-        let device = try await bench.addClassicDevice(Self.nonin, name: "Nonin_Medical_Inc._601234", uuids: [Self.serialPort], deviceClass: 0)
         let lab = try GatewayScenario(name: "classic-pair")
         defer { lab.stopAll() }
-        lab.daemonEnvironment = ["DBUS_SYSTEM_BUS_ADDRESS": bench.bus.address]
-        try BluetoothToDOMTests().writeConfiguration(lab, bluetooth: #"{"adapter": "hci0"}"#, devices: "[]")
-        try lab.startDaemon()
-        let owner = try await agentOwner(lab, bench)
-        try await bench.requirePinCode(device, pin: "739146", agentOwner: owner)
-        #expect(await LabHarness.waitUntil(seconds: 20) { FileManager.default.fileExists(atPath: lab.controlSocket) }, "\(lab.logs())")
-
         // Entered once, on standard input (kept out of the command line and the shell history).
-        let iomtctl = LabHarness.binDirectory.appendingPathComponent("iomtctl").path
-        let (paired, pairOutput) = try await LabHarness.runProgram("/bin/sh", ["-c", "echo 739146 | '\(iomtctl)' pair \(Self.nonin) --passkey - --socket '\(lab.controlSocket)'"])
-        #expect(paired == 0, "\(pairOutput)\n\(lab.logs())")
+        let device = try await pairWithPasskey(lab, bench, devices: "[]")
         let file = lab.directory.appendingPathComponent("state/bluetooth-passkeys.json").path
         var information = stat()
         try #require(stat(file, &information) == 0, "no \(file)\n\(lab.logs())")
@@ -116,12 +106,19 @@ struct ClassicScanAndPairTests {
     @Test func aConfiguredClassicDeviceRegistersTheAgentOnceAbleToTakeItsPasskey() async throws {
         let bench = try await BlueZMockBench()
         defer { bench.stop() }
-        let device = try await bench.addClassicDevice(Self.nonin, name: "Nonin_Medical_Inc._601234", uuids: [Self.serialPort], deviceClass: 0)
         let lab = try GatewayScenario(name: "classic-agent-once")
         defer { lab.stopAll() }
+        _ = try await pairWithPasskey(lab, bench, devices: #"[{"profile": "nonin-9560-onyx2-format13", "address": "\#(Self.nonin)"}]"#)
+        #expect(try await bench.calls("/org/bluez", "RegisterAgent") == 1, "\(lab.logs())")
+        #expect(try await bench.calls("/org/bluez", "UnregisterAgent") == 0, "\(lab.logs())")
+    }
+
+    /// Starts iomtd with `devices` beside the Nonin on the mock bus, whose Pair asks iomtd's agent for the PIN 739146, and
+    /// pairs it with `echo 739146 | iomtctl pair … --passkey -`; returns the device's path.
+    func pairWithPasskey(_ lab: GatewayScenario, _ bench: BlueZMockBench, devices: String) async throws -> DBusObjectPath {
+        let device = try await bench.addClassicDevice(Self.nonin, name: "Nonin_Medical_Inc._601234", uuids: [Self.serialPort], deviceClass: 0)
         lab.daemonEnvironment = ["DBUS_SYSTEM_BUS_ADDRESS": bench.bus.address]
-        try BluetoothToDOMTests().writeConfiguration(lab, bluetooth: #"{"adapter": "hci0"}"#,
-                                                     devices: #"[{"profile": "nonin-9560-onyx2-format13", "address": "\#(Self.nonin)"}]"#)
+        try BluetoothToDOMTests().writeConfiguration(lab, bluetooth: #"{"adapter": "hci0"}"#, devices: devices)
         try lab.startDaemon()
         let owner = try await agentOwner(lab, bench)
         try await bench.requirePinCode(device, pin: "739146", agentOwner: owner)
@@ -129,8 +126,7 @@ struct ClassicScanAndPairTests {
         let iomtctl = LabHarness.binDirectory.appendingPathComponent("iomtctl").path
         let (paired, pairOutput) = try await LabHarness.runProgram("/bin/sh", ["-c", "echo 739146 | '\(iomtctl)' pair \(Self.nonin) --passkey - --socket '\(lab.controlSocket)'"])
         #expect(paired == 0, "\(pairOutput)\n\(lab.logs())")
-        #expect(try await bench.calls("/org/bluez", "RegisterAgent") == 1, "\(lab.logs())")
-        #expect(try await bench.calls("/org/bluez", "UnregisterAgent") == 0, "\(lab.logs())")
+        return device
     }
 
     /// iomtd's unique name on the bus once it has registered its agent.
