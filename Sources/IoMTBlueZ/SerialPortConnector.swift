@@ -20,8 +20,10 @@ public enum SerialPortConnectorState: Sendable, Hashable {
 ///
 /// Failures (device off or out of range: `org.bluez.Error.Failed` with a page timeout; no SPP record; pairing refused; no
 /// answer within `connectTimeoutMilliseconds`) are logged one by one, reported, and retried after the jittered backoff
-/// (`LinkPolicy`: 1 s doubling to 60 s, ±20 %), waited on the injected clock; the backoff starts again once a link was
-/// up. An open link is watched every `linkWatchPeriod` on the same clock. Runs until its task is cancelled.
+/// (`LinkPolicy`: 1 s doubling to 60 s, ±20 %), waited on the injected clock. An open link is watched every
+/// `linkWatchPeriod` on the same clock; one still open at its first watch is established and the backoff starts again,
+/// one that ended before is a failure like the others (a device that accepts and drops at once is not reconnected
+/// every second). Runs until its task is cancelled.
 public final class SerialPortConnector: Sendable {
     public static let backoff = Backoff(initialMilliseconds: 1_000, maximumMilliseconds: 60_000)
     /// One attempt: a page (5.12 s), SDP, pairing and the RFCOMM set-up; bluetoothd answers well within it.
@@ -47,41 +49,33 @@ public final class SerialPortConnector: Sendable {
     public func run() async {
         var policy = LinkPolicy(backoff: Self.backoff, seed: seed)
         var attempt = 0
+        // A link counts as established (the backoff starts again) once it is still open a watch period after it came
+        // up: a device that accepts and drops at once is retried with the growing backoff, not every second.
+        var linkOnTrial = false
         while !Task.isCancelled {
+            var failure: (reason: String, recovery: BlueZRecovery)?
             if isConnected() {
                 do { try await clock.sleep(for: Self.linkWatchPeriod) } catch { return }
-                continue
-            }
-            attempt += 1
-            report(.connecting(attempt: attempt))
-            let failure: (reason: String, recovery: BlueZRecovery)
-            do {
-                _ = try await bus.call(destination: BlueZ.service, path: device, interface: BlueZ.device, member: "ConnectProfile",
-                                       body: [.string(BlueZ.serialPortUUID)], timeoutMilliseconds: Self.connectTimeoutMilliseconds)
-                if isConnected() {
-                    Log.info("bluetooth \(address): serial port connected by the gateway (attempt \(attempt))", "bluetooth")
+                if linkOnTrial, isConnected() {
                     policy.linkEstablished()
                     attempt = 0
+                    linkOnTrial = false
+                }
+                continue
+            } else if linkOnTrial {
+                linkOnTrial = false
+                failure = ("the link ended within \(Self.linkWatchPeriod) of connecting", .retryWithBackoff(reason: ""))
+            } else {
+                attempt += 1
+                report(.connecting(attempt: attempt))
+                failure = await connect(attempt: attempt)
+                if failure == nil {
+                    linkOnTrial = true
                     report(.connected)
                     continue
                 }
-                // Refused by our profile (another adapter, the gateway behind) or closed at once: retried like a failure.
-                failure = ("ConnectProfile returned but no open serial port connection was handed over", .retryWithBackoff(reason: ""))
-            } catch {
-                if Task.isCancelled { return }
-                let recovery = BlueZRecovery.classify(error)
-                if recovery == .proceed {
-                    // bluetoothd counts the profile connected while we hold no open socket (ours ended first): drop its
-                    // side, so the next attempt opens a fresh link.
-                    _ = try? await bus.call(destination: BlueZ.service, path: device, interface: BlueZ.device, member: "DisconnectProfile",
-                                            body: [.string(BlueZ.serialPortUUID)], timeoutMilliseconds: Self.connectTimeoutMilliseconds)
-                    failure = ("bluetoothd reports the serial port connected but no link is open here; disconnected it", .retryWithBackoff(reason: ""))
-                } else if recovery == .rediscover {
-                    failure = ("BlueZ does not know the device (never paired with this adapter): pair it once with `iomtctl pair \(address)`", recovery)
-                } else {
-                    failure = ("ConnectProfile failed: \(recovery)", recovery)
-                }
             }
+            guard let failure, !Task.isCancelled else { continue }
             let delay: Int64
             switch policy.decide(.call(failure.recovery), deviceBonded: true) {
             case let .reconnect(ms), let .rediscover(ms), let .disconnectAndReconnect(_, ms): delay = ms
@@ -90,6 +84,34 @@ public final class SerialPortConnector: Sendable {
             Log.warning("bluetooth \(address): serial port connect attempt \(attempt) failed: \(failure.reason); next in \(delay) ms", "bluetooth")
             report(.waiting(reason: failure.reason, retryInMilliseconds: delay))
             do { try await clock.sleep(for: .milliseconds(delay)) } catch { return }
+        }
+    }
+
+    /// One `ConnectProfile`: nil when a link is open afterwards, else why not and what BlueZ's error calls for.
+    private func connect(attempt: Int) async -> (reason: String, recovery: BlueZRecovery)? {
+        do {
+            _ = try await bus.call(destination: BlueZ.service, path: device, interface: BlueZ.device, member: "ConnectProfile",
+                                   body: [.string(BlueZ.serialPortUUID)], timeoutMilliseconds: Self.connectTimeoutMilliseconds)
+            if isConnected() {
+                Log.info("bluetooth \(address): serial port connected by the gateway (attempt \(attempt))", "bluetooth")
+                return nil
+            }
+            // Refused by our profile (another adapter, the gateway behind) or closed at once: retried like a failure.
+            return ("ConnectProfile returned but no open serial port connection was handed over", .retryWithBackoff(reason: ""))
+        } catch {
+            let recovery = BlueZRecovery.classify(error)
+            switch recovery {
+            case .proceed:
+                // bluetoothd counts the profile connected while we hold no open socket (ours ended first): drop its
+                // side, so the next attempt opens a fresh link.
+                _ = try? await bus.call(destination: BlueZ.service, path: device, interface: BlueZ.device, member: "DisconnectProfile",
+                                        body: [.string(BlueZ.serialPortUUID)], timeoutMilliseconds: Self.connectTimeoutMilliseconds)
+                return ("bluetoothd reports the serial port connected but no link is open here; disconnected it", .retryWithBackoff(reason: ""))
+            case .rediscover:
+                return ("BlueZ does not know the device (never paired with this adapter): pair it once with `iomtctl pair \(address)`", recovery)
+            default:
+                return ("ConnectProfile failed: \(recovery)", recovery)
+            }
         }
     }
 }

@@ -257,6 +257,11 @@ actor BluetoothCoordinator {
         await client?.stop()
     }
 
+    /// The profile(s) `devices[]` gives the address ("a+b" for several), a Classic SPP device's serial profile included.
+    func configuredProfileId(of address: String) -> String? {
+        settings.devices.first { $0.address.uppercased() == address.uppercased() }?.profileIds.joined(separator: "+")
+    }
+
     /// The ble profile whose service a device advertises or resolved (first match in profile order).
     func profile(matching uuids: [String]) -> DeviceProfile? {
         let services = Set(uuids.compactMap(BluetoothUUID.init(parsing:)))

@@ -23,6 +23,46 @@ struct SerialPortConnectorMockTests {
         var last: SerialPortConnectorState? { all.last }
     }
 
+    /// The mock bluetoothd with a Classic device serving ConnectProfile, the gateway's bus connection, its client-role
+    /// profile, and a connector for the device on a manual clock (not started).
+    struct ClientBench {
+        let bench: BlueZMockBench
+        let device: DBusObjectPath
+        let gateway: DBusConnection
+        let profile: SerialPortProfile
+        let clock: ManualSchedulingClock
+        let reports: Reports
+        let connector: SerialPortConnector
+
+        init(seed: UInt64) async throws {
+            bench = try await BlueZMockBench()
+            do {
+                device = try await bench.addClassicDevice(SerialPortConnectorMockTests.oximeter, name: "SpO202", uuids: [BlueZ.serialPortUUID],
+                                                          deviceClass: 0x1F00)
+                try await bench.serveConnectProfile(device)
+                gateway = try await bench.bus.connect(negotiateUnixFDs: true)
+            } catch {
+                bench.stop()
+                throw error
+            }
+            let profile = SerialPortProfile(path: SerialPortProfile.clientPath)
+            let (clock, reports) = (ManualSchedulingClock(), Reports())
+            (self.profile, self.clock, self.reports) = (profile, clock, reports)
+            connector = SerialPortConnector(bus: gateway, device: device, address: SerialPortConnectorMockTests.oximeter, clock: clock, seed: seed,
+                                            isConnected: { profile.openStream(for: SerialPortConnectorMockTests.oximeter) != nil },
+                                            report: { state in reports.states.withLock { $0.append(state) } })
+            do { try await profile.register(on: gateway, options: SerialPortProfile.Options(role: .client)) } catch {
+                stop()
+                throw error
+            }
+        }
+
+        func stop() {
+            gateway.close()
+            bench.stop()
+        }
+    }
+
     func socketPair() throws -> (handed: Int32, device: Int32) {
         var ends: [Int32] = [0, 0]
         try #require(socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &ends) == 0, "socketpair: errno \(errno)")
@@ -60,20 +100,11 @@ struct SerialPortConnectorMockTests {
     /// stream. The device drops the link; the gateway connects again within the watch period, the backoff started afresh
     /// (the first failure after a link waits about 1 s again, not the doubled delay).
     @Test func theGatewayConnectsBacksOffWhileTheDeviceIsOffAndReconnectsAfterADisconnect() async throws {
-        let bench = try await BlueZMockBench()
-        defer { bench.stop() }
-        let device = try await bench.addClassicDevice(Self.oximeter, name: "SpO202", uuids: [BlueZ.serialPortUUID], deviceClass: 0x1F00)
-        try await bench.serveConnectProfile(device)
-        let gateway = try await bench.bus.connect(negotiateUnixFDs: true)
-        defer { gateway.close() }
-        let profile = SerialPortProfile(path: SerialPortProfile.clientPath)
-        try await profile.register(on: gateway, options: SerialPortProfile.Options(role: .client))
+        let client = try await ClientBench(seed: 7)
+        defer { client.stop() }
+        let (bench, device, gateway, profile, clock, reports, connector) = (client.bench, client.device, client.gateway, client.profile,
+                                                                             client.clock, client.reports, client.connector)
         var events = profile.events.makeAsyncIterator()
-        let clock = ManualSchedulingClock()
-        let reports = Reports()
-        let connector = SerialPortConnector(bus: gateway, device: device, address: Self.oximeter, clock: clock, seed: 7,
-                                            isConnected: { profile.openStream(for: Self.oximeter) != nil },
-                                            report: { state in reports.states.withLock { $0.append(state) } })
         let running = Task { await connector.run() }
         defer { running.cancel() }
 
@@ -105,7 +136,11 @@ struct SerialPortConnectorMockTests {
         #expect(write(deviceEnd, frame, frame.count) == frame.count)
         #expect(await Eventually.holds(within: 10, pollMilliseconds: 20) { received.withLock { $0 } == frame })
 
-        // 3. The device drops the link: the gateway notices within the watch period and connects again at once.
+        // 3. The link stays up past its first watch (established: the backoff starts again), then the device drops it:
+        // the gateway notices within the watch period and connects again at once.
+        clock.advance(by: SerialPortConnector.linkWatchPeriod)
+        await clock.waitForSleepers(1)
+        #expect(try await bench.calls(device, "ConnectProfile") == 2)
         close(deviceEnd)
         #expect(await Eventually.holds(within: 10, pollMilliseconds: 20) { closed.withLock { $0 } })
         clock.advance(by: SerialPortConnector.linkWatchPeriod)
@@ -123,6 +158,40 @@ struct SerialPortConnectorMockTests {
         clock.advance(by: .milliseconds(1_200))
         guard case .connected(Self.oximeter, let second)? = await events.next() else { Issue.record("no second connection"); return }
         #expect(profile.openStream(for: Self.oximeter) === second)
+        running.cancel()
+        await running.value
+        await profile.unregister()
+    }
+
+    /// A device that accepts and drops the link at once (before the first watch) is a failure: the backoff keeps growing
+    /// instead of the gateway reconnecting every second.
+    @Test func aLinkThatEndsAtOnceIsRetriedWithTheGrowingBackoff() async throws {
+        let client = try await ClientBench(seed: 11)
+        defer { client.stop() }
+        let (bench, device, gateway, profile, clock, reports, connector) = (client.bench, client.device, client.gateway, client.profile,
+                                                                             client.clock, client.reports, client.connector)
+        var events = profile.events.makeAsyncIterator()
+        let (handed, deviceEnd) = try socketPair()
+        try await bench.armConnection(handed, device: device, owner: gateway.uniqueName, profile: profile.path)
+        close(handed)
+        let running = Task { await connector.run() }
+        defer { running.cancel() }
+        guard case let .connected(_, stream)? = await events.next() else { Issue.record("no connection handed over"); return }
+        await clock.waitForSleepers(1)
+        let closed = Mutex(false)
+        stream.start { event in if case .closed = event { closed.withLock { $0 = true } } }
+        close(deviceEnd)
+        #expect(await Eventually.holds(within: 10, pollMilliseconds: 20) { closed.withLock { $0 } })
+        clock.advance(by: SerialPortConnector.linkWatchPeriod)
+        await clock.waitForSleepers(1)
+        guard case let .waiting(reason, delay)? = reports.last else { Issue.record("no failure reported: \(reports.all)"); return }
+        #expect(reason.contains("ended within"))
+        #expect(try await bench.calls(device, "ConnectProfile") == 1, "no attempt before the backoff")
+        clock.advance(by: .milliseconds(delay))
+        await clock.waitForSleepers(1)
+        // The next attempt fails (device off): its delay is the second step, 2 s ± 20 %, not 1 s again.
+        #expect(try await bench.calls(device, "ConnectProfile") == 2)
+        #expect(waitingDelay(reports.last).map { (1_600...2_400).contains($0) } == true, "\(reports.all)")
         running.cancel()
         await running.value
         await profile.unregister()
