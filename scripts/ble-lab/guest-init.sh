@@ -1,7 +1,8 @@
 #!/bin/sh
 # PID 1 inside the ble-lab VM (host rootfs read-only over 9p, tmpfs overlay on top). Starts the system bus,
-# btvirt (two virtual LE controllers on one virtual air, fresh per phase; BR/EDR+LE for the Classic nonin-9560 phase, whose
-# simulator is scripts/ble-lab/nonin-spp-sim.py over RFCOMM) and bluetoothd, then the project's peers:
+# btvirt (two virtual LE controllers on one virtual air, fresh per phase; BR/EDR+LE for the Classic nonin-9560 and cms50d-bt
+# phases, whose simulators are scripts/ble-lab/nonin-spp-sim.py and cms50-spp-sim.py over RFCOMM) and bluetoothd, then the
+# project's peers:
 #   hci0  iomt-lab ble-sim --device <each of DEVICES, one phase each>   (peripheral)
 #   hci1  the central: CENTRAL=probe (scripts/ble-lab/probe-central.py) or CENTRAL=iomtd
 # and iomt-lab dom-receiver on 127.0.0.1. Each simulator forces one disconnect after DISCONNECT_AFTER
@@ -11,10 +12,10 @@ G=$(cd "$(dirname "$0")" && pwd)
 REPO=${BLE_LAB_REPO:-$(cd "$G/../.." && pwd)}
 BIN=${BLE_LAB_BIN:-$REPO/.build/debug}
 CENTRAL=${CENTRAL:-probe}
-# nonin-3230 (a vendor 128-bit service, no Current Time Service), contec-spirometer (record download) and nonin-9560
-# (Bluetooth Classic SPP, dual-mode controllers) are read by
-# the iomtd central only.
-if [ "$CENTRAL" = iomtd ]; then DEVICES=${DEVICES:-blood-pressure,pulse-oximeter,nonin-3230,contec-spirometer,nonin-9560}; else DEVICES=${DEVICES:-blood-pressure,pulse-oximeter}; fi
+# nonin-3230 (a vendor 128-bit service, no Current Time Service), contec-spirometer (record download), nonin-9560
+# (Bluetooth Classic SPP, the device connects; dual-mode controllers) and cms50d-bt (Classic SPP, the gateway connects)
+# are read by the iomtd central only.
+if [ "$CENTRAL" = iomtd ]; then DEVICES=${DEVICES:-blood-pressure,pulse-oximeter,nonin-3230,contec-spirometer,nonin-9560,cms50d-bt}; else DEVICES=${DEVICES:-blood-pressure,pulse-oximeter}; fi
 DISCONNECT_AFTER=${DISCONNECT_AFTER:-6}
 INTERVAL_MS=${INTERVAL_MS:-500}
 CENTRAL_TIMEOUT=${CENTRAL_TIMEOUT:-150}
