@@ -170,3 +170,14 @@ upsampled = [bit for bit in uart_bits(slow, parity="odd") for _ in range(6)]   #
 noise = resample(upsampled, 1.0, 9.5)                                           # read at 115200 8N1
 write("v46-wrong-baud-noise", V46, "A legacy stream (19200 8O1) read at the v4.6 setting 115200 8N1: no 01 byte followed by 8 bytes with bit 7 set, so no observation.",
       noise, [], 16)
+
+# --- CMS50D-BT over Bluetooth Classic SPP ------------------------------------------------------
+# The published capture of the v4.6 command family (DEVICES.md §2.2: headrotor/art-sensors spO2/stream_data.py header
+# comment): `7D 81 A1 80 80 80 80 80 80` answered by the live frame `01 E0 85 B3 96 C1 E1 FF FF`. Byte 1 = 0xe0 carries
+# bits 5 and 6 only (bytes 7, 8 restored to ff), so pulse = 0xc1 & 0x7f = 65 /min and SpO2 = 0xe1 & 0x7f = 97 %, by
+# the layout in Sources/IoMTDrivers/CMS50/README.md, not by the driver. Repeated for one second, as the device streams.
+published = [0x01, 0xE0, 0x85, 0xB3, 0x96, 0xC1, 0xE1, 0xFF, 0xFF]
+write("v46-bt-published-frame", "contec-cms50d-bt",
+      "The CMS50D-BT (Bluetooth SPP) profile on the published live frame 01 e0 85 b3 96 c1 e1 ff ff (headrotor/art-sensors, "
+      "DEVICES.md 2.2), 60 times: SpO2 97, pulse 65.",
+      published * 60, pair(97, 65), 9)

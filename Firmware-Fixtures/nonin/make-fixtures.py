@@ -155,3 +155,11 @@ write("f8-missing-values", F8, "No status bit, SpO2 127 and HR 511: no value.",
 data = [0x13, 0x00] + f8_frame(96, 80) + f8_frame(85, 110)[:3] + [0x42] + f8_frame(96, 80) + f8_frame(85, 110)[:2] + f8_frame(97, 81) + f8_frame(85, 110)[:1]
 write("f8-garbage-and-torn-frames", F8, "Noise and frames cut short (85/110) between good frames (96/80, 96/80, 97/81): 96 / 80.",
       data, pair(96, 80), 4)
+
+# --- the 9560 Onyx II over Bluetooth, format #8 continuous (profile nonin-9560-onyx2-format8) ----------------------
+# The gateway connects and selects format #8 (02 70 02 02 08 03); the 9560 answers ACK within 5 s and streams one frame a
+# second (Nonin 9560 Bluetooth Specification, DEVICES.md §4.1).
+data = [0x06] + flat([f8_frame(95, 64), f8_frame(95, 66), f8_frame(94, 65)])
+write("f8-9560-bluetooth-continuous", "nonin-9560-onyx2-format8",
+      "The 9560 profile for continuous monitoring over SPP: the ACK to the format-select command, then three frames (95/64, 95/66, 94/65): lower median 95 / 65.",
+      data, pair(95, 65), 4)

@@ -26,22 +26,40 @@ public enum SerialPortProfileEvent: Sendable {
 /// (the old socket has not seen the loss yet) replaces it: the old stream ends with `.unplugged`.
 public final class SerialPortProfile: Sendable {
     public static let defaultPath: DBusObjectPath = "/org/iomtd/serial_port"
+    /// The client role's object. bluetoothd (5.66) refuses a second registration of a UUID ("UUID already registered"),
+    /// so a gateway with devices of both kinds registers one profile in both roles instead (`Role.both`).
+    public static let clientPath: DBusObjectPath = "/org/iomtd/serial_port_client"
+
+    /// Which side opens the RFCOMM link (RegisterProfile's `Role`).
+    public enum Role: String, Sendable {
+        /// bluetoothd listens on an RFCOMM channel and publishes an SDP record; the device pages the gateway.
+        case server
+        /// No listening, no SDP record: the gateway connects with `Device1.ConnectProfile` (`SerialPortConnector`), and
+        /// bluetoothd hands the socket it opened to `NewConnection` just the same.
+        case client
+        /// Both (RegisterProfile without `Role`: bluetoothd's default enables the server and the client side).
+        case both
+    }
 
     /// RegisterProfile's options (doc/org.bluez.ProfileManager.rst).
     public struct Options: Sendable {
         public var name = "iomtd serial port"
+        public var role = Role.server
         /// RFCOMM channel to listen on; nil lets bluetoothd choose one (it advertises it in the SDP record).
         public var channel: UInt16?
-        /// Only bonded devices may connect (the Nonin pairs with its printed passkey once).
+        /// Only bonded devices may connect (the Nonin pairs with its printed passkey once); in the client role the link
+        /// the gateway opens is authenticated (and so encrypted) too, pairing first if the device is not bonded yet.
         public var requireAuthentication = true
         /// No per-connection authorization: nobody stands at the gateway to grant it.
         public var requireAuthorization = false
-        public init() {}
+        public init(role: Role = .server) { self.role = role }
 
         var dictionary: DBusValue {
-            var entries: [String: DBusValue] = ["Name": .string(name), "Role": .string("server"),
-                                                "RequireAuthentication": .boolean(requireAuthentication),
+            // AutoConnect off in both roles: the client role reconnects on its own schedule (SerialPortConnector), with
+            // backoff and every failure on the device board.
+            var entries: [String: DBusValue] = ["Name": .string(name), "RequireAuthentication": .boolean(requireAuthentication),
                                                 "RequireAuthorization": .boolean(requireAuthorization), "AutoConnect": .boolean(false)]
+            if role != .both { entries["Role"] = .string(role.rawValue) }
             if let channel { entries["Channel"] = .uint16(channel) }
             return .stringVariantDictionary(entries)
         }

@@ -26,14 +26,22 @@ actor BluetoothCoordinator {
     private var runners: [String: (runner: BLEDeviceRunner, task: Task<String, Never>)] = [:]
     /// Bluetooth Classic SPP devices by address (their runners are the daemon's byte-stream runners).
     private let classicLinks: [String: RFCOMMDeviceLink]
+    /// Which side opens each SPP device's link (its profile's `sppRole`; absent: the device connects).
+    private let classicRoles: [String: SPPRole]
+    /// The registered serial port profile (server, client or both roles) and its event task.
     private var serialPort: (profile: SerialPortProfile, task: Task<Void, Never>)?
+    /// The SPP client role's reconnect loops by address, one per gateway-connects device.
+    private var connectors: [String: Task<Void, Never>] = [:]
+    /// What a connector needs, kept to start one afresh after `iomtctl pair` (its backoff may have grown meanwhile).
+    private var clientRole: (bus: DBusConnection, adapter: DBusObjectPath, profile: SerialPortProfile)?
     private var stopped = false
     private var unavailableReported = false
 
-    init(configuration: DaemonConfiguration, profiles: [DeviceProfile], classicLinks: [String: RFCOMMDeviceLink] = [:], pipeline: IngestPipeline,
-         board: DeviceStatusBoard, clock: any SchedulingClock) {
+    init(configuration: DaemonConfiguration, profiles: [DeviceProfile], classicLinks: [String: RFCOMMDeviceLink] = [:],
+         classicRoles: [String: SPPRole] = [:], pipeline: IngestPipeline, board: DeviceStatusBoard, clock: any SchedulingClock) {
         settings = configuration.bluetooth
         self.classicLinks = classicLinks
+        self.classicRoles = classicRoles
         self.profiles = profiles.filter { $0.transport == .ble }
         patientId = configuration.patientId
         self.pipeline = pipeline; self.board = board; self.clock = clock
@@ -113,7 +121,7 @@ actor BluetoothCoordinator {
         for (address, passkey) in storedPasskeys where !settings.devices.contains(where: { $0.address.uppercased() == address && ($0.passkey != nil || $0.pin != nil) }) {
             client.agent.allow(BluetoothAddress.devicePath(adapter: adapter.path, address: address), secret: .passkey(passkey))
         }
-        await registerSerialPortProfile(on: bus, adapter: adapter.path)
+        await registerSerialPortProfiles(on: bus, adapter: adapter.path)
         if unavailableReported { Log.notice("Bluetooth available again", "bluetooth") }
         unavailableReported = false
         Log.notice("Bluetooth: adapter \(adapter.name) (\(adapter.address)), \(settings.devices.count - classicLinks.count) configured BLE device(s), \(classicLinks.count) Classic SPP device(s)", "bluetooth")
@@ -133,18 +141,55 @@ actor BluetoothCoordinator {
         var description: String { "BlueZ connection lost: \(reason)" }
     }
 
-    /// Listens for the configured SPP devices (they page the gateway); each connection goes to its device's link. A
+    /// The configured SPP devices' profiles: the server role for devices that page the gateway, the client role (and one
+    /// `SerialPortConnector` each) for devices the gateway connects to; each connection goes to its device's link. A
     /// failure here leaves BLE devices running: it is logged and shown on the SPP devices' board entries.
-    private func registerSerialPortProfile(on bus: DBusConnection, adapter: DBusObjectPath) async {
+    private func registerSerialPortProfiles(on bus: DBusConnection, adapter: DBusObjectPath) async {
+        let outgoing = classicLinks.filter { classicRoles[$0.key] == .gatewayConnects }
+        let incoming = classicLinks.filter { classicRoles[$0.key] != .gatewayConnects }
         guard !classicLinks.isEmpty else { return }
-        let links = classicLinks
-        let profile = SerialPortProfile(adapter: adapter, admits: { links[$0] != nil })
-        do { try await profile.register(on: bus) } catch {
-            Log.error("Bluetooth Classic: the serial port profile could not be registered, SPP devices cannot connect: \(error)", "bluetooth")
-            for address in links.keys { setBoard(address, transport: "bluetooth-classic", .failed, detail: "SPP profile not registered: \(error)") }
-            return
+        // bluetoothd takes one registration per UUID: devices of both kinds share one profile in both roles.
+        let role: SerialPortProfile.Role = outgoing.isEmpty ? .server : incoming.isEmpty ? .client : .both
+        guard let profile = await registerSerialPortProfile(on: bus, adapter: adapter, role: role, links: classicLinks) else { return }
+        if !incoming.isEmpty { Log.notice("Bluetooth Classic: listening for \(incoming.count) SPP device(s)", "bluetooth") }
+        guard !outgoing.isEmpty else { return }
+        Log.notice("Bluetooth Classic: connecting to \(outgoing.count) SPP device(s)", "bluetooth")
+        clientRole = (bus, adapter, profile)
+        for address in outgoing.keys.sorted() { startConnector(address) }
+    }
+
+    /// (Re)starts the device's SPP client loop with a fresh backoff.
+    private func startConnector(_ address: String) {
+        guard let (bus, adapter, profile) = clientRole, !stopped else { return }
+        connectors.removeValue(forKey: address)?.cancel()
+        let connector = SerialPortConnector(bus: bus, device: BluetoothAddress.devicePath(adapter: adapter, address: address), address: address,
+                                            clock: clock, seed: UInt64(truncatingIfNeeded: clock.now().millisecondsSinceEpoch) &+ UInt64(connectors.count),
+                                            isConnected: { profile.openStream(for: address) != nil },
+                                            report: { [weak self] state in Task { await self?.connectorReported(address, state) } })
+        connectors[address] = Task { await connector.run() }
+    }
+
+    /// The client role on the device board: the attempt and why the last one failed (the runner reports the link itself).
+    private func connectorReported(_ address: String, _ state: SerialPortConnectorState) {
+        switch state {
+        case let .connecting(attempt):
+            setBoard(address, transport: "bluetooth-classic", .reconnecting, detail: "the gateway is connecting (attempt \(attempt))")
+        case let .waiting(reason, ms):
+            setBoard(address, transport: "bluetooth-classic", .reconnecting, detail: "\(reason); next attempt in \(ms / 1000).\(ms % 1000 / 100) s")
+        case .connected:
+            break
         }
-        Log.notice("Bluetooth Classic: listening for \(links.count) SPP device(s)", "bluetooth")
+    }
+
+    private func registerSerialPortProfile(on bus: DBusConnection, adapter: DBusObjectPath, role: SerialPortProfile.Role,
+                                           links: [String: RFCOMMDeviceLink]) async -> SerialPortProfile? {
+        let profile = SerialPortProfile(path: role == .client ? SerialPortProfile.clientPath : SerialPortProfile.defaultPath, adapter: adapter,
+                                        clock: clock, admits: { links[$0] != nil })
+        do { try await profile.register(on: bus, options: SerialPortProfile.Options(role: role)) } catch {
+            Log.error("Bluetooth Classic: the serial port profile (\(role) role) could not be registered, SPP devices cannot connect: \(error)", "bluetooth")
+            for address in links.keys { setBoard(address, transport: "bluetooth-classic", .failed, detail: "SPP profile not registered: \(error)") }
+            return nil
+        }
         let task = Task {
             for await event in profile.events {
                 switch event {
@@ -158,9 +203,14 @@ actor BluetoothCoordinator {
             }
         }
         serialPort = (profile, task)
+        return profile
     }
 
     private func endSession() async {
+        for connector in connectors.values { connector.cancel() }
+        for connector in connectors.values { await connector.value }
+        connectors = [:]
+        clientRole = nil
         if let (profile, task) = serialPort {
             await profile.unregister()
             await task.value
@@ -208,6 +258,11 @@ actor BluetoothCoordinator {
         guard !stopped, runners[address]?.runner === runner else { return }
         Log.warning("\(address): \(reason); reconnecting to BlueZ", "bluetooth")
         await client?.stop()
+    }
+
+    /// The profile(s) `devices[]` gives the address ("a+b" for several), a Classic SPP device's serial profile included.
+    func configuredProfileId(of address: String) -> String? {
+        settings.devices.first { $0.address.uppercased() == address.uppercased() }?.profileIds.joined(separator: "+")
     }
 
     /// The ble profile whose service a device advertises or resolved (first match in profile order).
@@ -259,6 +314,9 @@ actor BluetoothCoordinator {
             Log.notice("\(address): passkey kept in the state directory for the agent (Bluetooth Classic)", "bluetooth")
         }
         if settings.autoConnectPaired { await startPairedDevices(client: client, adapter: adapter) }
+        // A device the gateway connects to (SPP client role) is tried at once, not after the backoff its attempts grew
+        // while BlueZ did not know it.
+        if connectors[address.uppercased()] != nil { startConnector(address.uppercased()) }
         return device
     }
 

@@ -171,6 +171,7 @@ public final class GatewayDaemon: Sendable {
         // Bluetooth Classic SPP devices (an address and a byte-stream profile): read like a serial port, over the RFCOMM
         // sockets the coordinator's SerialPortProfile receives.
         var classicLinks: [String: RFCOMMDeviceLink] = [:]
+        var classicRoles: [String: SPPRole] = [:]
         for device in configuration.bluetooth.devices {
             guard let profile = profiles.first(where: { $0.id == device.profileId }), profile.transport == .serial else { continue }
             let link = RFCOMMDeviceLink(address: device.address)
@@ -178,6 +179,7 @@ public final class GatewayDaemon: Sendable {
                 runners.append(try SerialDeviceRunner(classic: link, profile: profile, patientId: configuration.patientId, pipeline: pipeline,
                                                       health: health, board: board, clock: clock))
                 classicLinks[device.address] = link
+                classicRoles[device.address] = profile.sppRole
             } catch {
                 Log.error("\(configuration.sourcePath): devices[\(device.index)]: \(device.address): \(error)")
                 return 2
@@ -189,7 +191,8 @@ public final class GatewayDaemon: Sendable {
         Log.notice("iomtd \(Self.version) started: \(runners.count) device(s), \(ruleSet.rules.count) alert rule(s) (version \(ruleSet.version), set \(ruleSet.hash)), \(configuration.dom.map { "DOM \($0.baseURL)" } ?? "no DOM")\(configuration.mqtt.map { ", MQTT \($0.endpoint)" } ?? "")")
 
         let bluetooth = configuration.bluetooth.enabled
-            ? BluetoothCoordinator(configuration: configuration, profiles: profiles, classicLinks: classicLinks, pipeline: pipeline, board: board,
+            ? BluetoothCoordinator(configuration: configuration, profiles: profiles, classicLinks: classicLinks, classicRoles: classicRoles,
+                                   pipeline: pipeline, board: board,
                                    clock: clock) : nil
         var controlHandler = DaemonControl(store: store, board: board, configuration: configuration,
                                            startedAt: clock.now(), clock: clock, profiles: profiles, pipeline: pipeline)

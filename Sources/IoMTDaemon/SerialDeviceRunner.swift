@@ -32,6 +32,8 @@ final class SerialDeviceRunner: Sendable {
     private let outputSink: BoundedStreamSink<Queued>
     private let profileId: String
     private let unframed = Mutex(UnframedInputWatch())
+    /// What the board says between links of a device that is not always connected.
+    private let waitingDetail: String
     /// Why the port is not open right now (nil while it is), written on the reader thread, reported by the ticker.
     private let connectionProblem = Mutex<CloseReason?>(nil)
 
@@ -49,20 +51,25 @@ final class SerialDeviceRunner: Sendable {
     convenience init(classic link: RFCOMMDeviceLink, profile: DeviceProfile, patientId: String?, pipeline: IngestPipeline,
                      health: HealthMonitor, board: DeviceStatusBoard, clock: any WallClock) throws(DriverConfigurationError) {
         let identity = DeviceIdentity(profileId: profile.id, manufacturer: profile.manufacturer, model: profile.model, bluetoothAddress: link.address)
+        let waitingDetail = profile.sppRole == .gatewayConnects ? Self.gatewayConnects : Self.waitingForDevice
         try self.init(identity: identity, profile: profile, link: link, transport: "bluetooth-classic", address: link.address,
-                      notConnectedIsFailing: false, patientId: patientId, pipeline: pipeline, health: health, board: board, clock: clock)
-        board.set(identity.key, .disconnected, detail: Self.waitingForDevice, at: clock.now())
+                      notConnectedIsFailing: false, waitingDetail: waitingDetail, patientId: patientId, pipeline: pipeline, health: health,
+                      board: board, clock: clock)
+        board.set(identity.key, .disconnected, detail: waitingDetail, at: clock.now())
     }
 
     /// A Classic SPP device between sessions: it pages the gateway when it has readings.
     static let waitingForDevice = "waiting for the device to connect"
+    /// A Classic SPP device the gateway connects to (`sppRole` gateway-connects): off or out of range between links.
+    static let gatewayConnects = "the gateway connects to it (device off or out of range?)"
 
     init(identity: DeviceIdentity, profile: DeviceProfile, link: any ByteStreamLink, transport: String, address: String,
-         notConnectedIsFailing: Bool, patientId: String?, pipeline: IngestPipeline, health: HealthMonitor, board: DeviceStatusBoard,
-         clock: any WallClock,
+         notConnectedIsFailing: Bool, waitingDetail: String = SerialDeviceRunner.waitingForDevice, patientId: String?,
+         pipeline: IngestPipeline, health: HealthMonitor, board: DeviceStatusBoard, clock: any WallClock,
          synchronisation: any GatewayClockSynchronisation = GatewayClockSynchronisationChoice.fromEnvironment()) throws(DriverConfigurationError) {
         self.synchronisation = synchronisation
         self.notConnectedIsFailing = notConnectedIsFailing
+        self.waitingDetail = waitingDetail
         category = transport == "serial" ? "serial" : "bluetooth"
         let reader = try DriverRegistry.makeReader(for: profile)
         guard reader.needs == .byteStream else {
@@ -126,7 +133,7 @@ final class SerialDeviceRunner: Sendable {
                     if notConnectedIsFailing {
                         Log.warning("\(identity.key): port closed (\(reason)); reconnecting", category)
                     } else {
-                        Log.info("\(identity.key): connection closed (\(reason)); \(Self.waitingForDevice)", category)
+                        Log.info("\(identity.key): connection closed (\(reason)); \(waitingDetail)", category)
                     }
                     reportReachability(false)
                 }
@@ -136,7 +143,7 @@ final class SerialDeviceRunner: Sendable {
                 case .failed: board.set(identity.key, .failed, detail: reason.description, at: now)
                 case .unplugged, .unavailable:
                     if notConnectedIsFailing { board.set(identity.key, .reconnecting, detail: reason.description, at: now) } else {
-                        board.set(identity.key, .disconnected, detail: "\(Self.waitingForDevice) (last link: \(reason))", at: now)
+                        board.set(identity.key, .disconnected, detail: "\(waitingDetail) (last link: \(reason))", at: now)
                     }
                 }
                 if case .failed = reason { Log.error("\(identity.key): \(reason); this device is not read", category) }

@@ -22,6 +22,8 @@ public struct DeviceProfile: Sendable, Hashable {
     public var sourcePath: String?
     /// How well the device is supported (the support matrix); nil when the profile does not say.
     public var support: DeviceSupport?
+    /// Over Bluetooth Classic SPP, which side opens the RFCOMM link (`sppRole`; serial profiles only).
+    public var sppRole: SPPRole = .deviceConnects
 
     public init(id: String, manufacturer: String, model: String, deviceClass: String, driver: String,
                 transport: TransportKind, match: MatchRules, serial: SerialSettings?,
@@ -33,6 +35,14 @@ public struct DeviceProfile: Sendable, Hashable {
 
     public static func == (lhs: DeviceProfile, rhs: DeviceProfile) -> Bool { lhs.id == rhs.id && lhs.sourcePath == rhs.sourcePath && lhs.driver == rhs.driver }
     public func hash(into hasher: inout Hasher) { hasher.combine(id) }
+}
+
+/// Which side of a Bluetooth Classic SPP link connects (profile field `sppRole`): the device paging its paired gateway
+/// (the Nonin 9560 in format #13, DEVICES.md §4.1: iomtd listens, the SPP server role), or the gateway connecting to the
+/// device (the Contec CMS50D-BT, the Nonin 9560 in formats #2/#7/#8: iomtd is the SPP client and reconnects).
+public enum SPPRole: String, Sendable, Hashable, CaseIterable {
+    case deviceConnects = "device-connects"
+    case gatewayConnects = "gateway-connects"
 }
 
 public enum TransportKind: String, Sendable, Hashable, Codable {

@@ -12,7 +12,7 @@ struct ProfileValidator {
     }
 
     static let topLevelFields = ["id", "schemaVersion", "manufacturer", "model", "deviceClass", "driver", "transport",
-                                 "match", "serial", "driverOptions", "quirks", "notes", "support"]
+                                 "match", "serial", "sppRole", "driverOptions", "quirks", "notes", "support"]
     static let matchFields = ["usb", "bleServices"]
     static let usbFields = ["vendorId", "productId", "product"]
     static let serialFields = ["baudRate", "dataBits", "parity", "stopBits", "flowControl"]
@@ -43,6 +43,14 @@ struct ProfileValidator {
         default: break
         }
         if transport == .ble, let match { checkBluetoothMatch(match, document: root["match"]) }
+        // Only a byte-stream (serial) profile runs over SPP; a BLE profile has no RFCOMM link to open.
+        let sppRole: SPPRole?
+        if transport == .ble, let value = root["sppRole"] {
+            issue("sppRole", expected: "no sppRole for transport \"ble\" (it says which side opens a Bluetooth Classic SPP link)", found: value)
+            sppRole = nil
+        } else {
+            sppRole = enumeration(root["sppRole"], at: "sppRole", required: false)
+        }
         var options: [String: JSONValue] = [:]
         if let value = root["driverOptions"] {
             if let members = object(value, at: "driverOptions", allowed: nil) {
@@ -59,6 +67,7 @@ struct ProfileValidator {
                                     transport: transport, match: match, serial: serial, driverOptions: options,
                                     quirks: quirks, sourcePath: file)
         profile.support = support
+        profile.sppRole = sppRole ?? .deviceConnects
         return profile
     }
 

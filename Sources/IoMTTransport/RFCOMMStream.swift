@@ -127,6 +127,12 @@ public final class RFCOMMStream: Sendable {
                 return .unplugged("end of stream: the device closed the link")
             } else if errno != EINTR && errno != EAGAIN && errno != EWOULDBLOCK {
                 return .unplugged("read: \(Errno.text(errno))")
+            } else if entries[0].revents & Int16(POLLHUP | POLLERR) != 0 {
+                // An RFCOMM socket whose link closed after a write took its error (ECONNRESET) polls HUP for ever while
+                // a non-blocking read says EAGAIN (the kernel sets no receive shutdown): seen in the lab when a device
+                // refused a connection. Without this the stream stayed "open", spinning, and the device was never
+                // connected again.
+                return .unplugged("the link closed (poll: hang-up without end of stream)")
             }
         }
     }

@@ -153,6 +153,19 @@ import Testing
         #expect(transport.map(\.expected) == ["one of \"serial\", \"ble\""])
     }
 
+    @Test func sppRoleSaysWhichSideConnectsAndAWrongOneNamesFileFieldAndChoices() throws {
+        #expect(try loader.parse(bytes: Array(Self.valid.utf8), sourcePath: "p.json").sppRole == .deviceConnects, "the default: the device connects")
+        let gateway = replacing("\"quirks\"", "\"sppRole\": \"gateway-connects\", \"quirks\"")
+        #expect(try loader.parse(bytes: Array(gateway.utf8), sourcePath: "p.json").sppRole == .gatewayConnects)
+        let (path, found) = try issues(replacing("\"quirks\"", "\"sppRole\": \"client\", \"quirks\""))
+        #expect(found.map(\.description) == ["\(path): sppRole: expected one of \"device-connects\", \"gateway-connects\", found \"client\""])
+        // A BLE profile opens no RFCOMM link: the field is refused there, not ignored.
+        let ble = #"{ "id": "ble-test", "schemaVersion": 1, "manufacturer": "any", "model": "any", "deviceClass": "pulse-oximeter", "driver": "ble-pulse-oximeter", "transport": "ble", "match": { "bleServices": ["1822"] }, "sppRole": "gateway-connects" }"#
+        #expect { try loader.parse(bytes: Array(ble.utf8), sourcePath: "ble.json") } throws: { error in
+            (error as? ProfileError)?.issues.map(\.field) == ["sppRole"]
+        }
+    }
+
     @Test func missingRequiredFieldsAreNamed() throws {
         let (_, found) = try issues("{\"schemaVersion\": 2}")
         #expect(found.map(\.field) == ["id", "schemaVersion", "manufacturer", "model", "deviceClass", "driver", "transport", "match"])
@@ -227,8 +240,11 @@ import Testing
         #expect(files.count >= 17)
         #expect(profiles.map(\.id) == files)
         let serial = profiles.filter { $0.transport == .serial }
-        #expect(serial[0].serial == SerialSettings(baudRate: 19200, dataBits: 8, parity: .odd, stopBits: 1))
-        #expect(serial[1].serial == SerialSettings(baudRate: 115200, dataBits: 8, parity: .none, stopBits: 1))
+        #expect(serial.first { $0.id == "contec-cms50d-plus" }?.serial == SerialSettings(baudRate: 19200, dataBits: 8, parity: .odd, stopBits: 1))
+        #expect(serial.first { $0.id == "contec-cms50e" }?.serial == SerialSettings(baudRate: 115200, dataBits: 8, parity: .none, stopBits: 1))
+        // Over Bluetooth Classic: the Nonin 9560 in format #13 pages the gateway; the gateway connects to the CMS50D-BT.
+        #expect(serial.first { $0.id == "nonin-9560-onyx2-format13" }?.sppRole == .deviceConnects)
+        #expect(serial.first { $0.id == "contec-cms50d-bt" }?.sppRole == .gatewayConnects)
         for profile in profiles {
             if profile.transport == .ble {
                 #expect(throws: Never.self) { _ = try DriverRegistry.makeReader(for: profile) }

@@ -1,7 +1,8 @@
 #!/bin/sh
 # PID 1 inside the ble-lab VM (host rootfs read-only over 9p, tmpfs overlay on top). Starts the system bus,
-# btvirt (two virtual LE controllers on one virtual air, fresh per phase; BR/EDR+LE for the Classic nonin-9560 phase, whose
-# simulator is scripts/ble-lab/nonin-spp-sim.py over RFCOMM) and bluetoothd, then the project's peers:
+# btvirt (two virtual LE controllers on one virtual air, fresh per phase; BR/EDR+LE for the Classic nonin-9560 and cms50d-bt
+# phases, whose simulators are scripts/ble-lab/nonin-spp-sim.py and cms50-spp-sim.py over RFCOMM) and bluetoothd, then the
+# project's peers:
 #   hci0  iomt-lab ble-sim --device <each of DEVICES, one phase each>   (peripheral)
 #   hci1  the central: CENTRAL=probe (scripts/ble-lab/probe-central.py) or CENTRAL=iomtd
 # and iomt-lab dom-receiver on 127.0.0.1. Each simulator forces one disconnect after DISCONNECT_AFTER
@@ -11,10 +12,10 @@ G=$(cd "$(dirname "$0")" && pwd)
 REPO=${BLE_LAB_REPO:-$(cd "$G/../.." && pwd)}
 BIN=${BLE_LAB_BIN:-$REPO/.build/debug}
 CENTRAL=${CENTRAL:-probe}
-# nonin-3230 (a vendor 128-bit service, no Current Time Service), contec-spirometer (record download) and nonin-9560
-# (Bluetooth Classic SPP, dual-mode controllers) are read by
-# the iomtd central only.
-if [ "$CENTRAL" = iomtd ]; then DEVICES=${DEVICES:-blood-pressure,pulse-oximeter,nonin-3230,contec-spirometer,nonin-9560}; else DEVICES=${DEVICES:-blood-pressure,pulse-oximeter}; fi
+# nonin-3230 (a vendor 128-bit service, no Current Time Service), contec-spirometer (record download), nonin-9560
+# (Bluetooth Classic SPP, the device connects; dual-mode controllers) and cms50d-bt (Classic SPP, the gateway connects)
+# are read by the iomtd central only.
+if [ "$CENTRAL" = iomtd ]; then DEVICES=${DEVICES:-blood-pressure,pulse-oximeter,nonin-3230,contec-spirometer,nonin-9560,cms50d-bt}; else DEVICES=${DEVICES:-blood-pressure,pulse-oximeter}; fi
 DISCONNECT_AFTER=${DISCONNECT_AFTER:-6}
 INTERVAL_MS=${INTERVAL_MS:-500}
 CENTRAL_TIMEOUT=${CENTRAL_TIMEOUT:-150}
@@ -208,6 +209,60 @@ iomtd_nonin() {  # $1 the simulator's (hci0) address
   return $rc
 }
 
+# The Contec CMS50D-BT (Bluetooth Classic SPP, the gateway connects: profile sppRole "gateway-connects"; dual-mode
+# controllers): cms50-spp-sim.py on hci0 registers its own serial port profile (server role, channel 7) with the shared
+# bluetoothd and refuses connections that do not come through hci0; iomtd on hci1 registers the client role and calls
+# Device1.ConnectProfile. BlueZ does not know the oximeter until it is paired, so the phase pairs it as a technician
+# does (iomtctl pair, Just Works through iomtd's agent); the gateway then connects, asks for live data (7D 81 A1), the
+# simulator streams session 1's values for a few seconds and drops the RFCOMM link; the gateway connects again and reads
+# session 2 (other values, pulse 131 with its bit 7 carried). Passes when the new SpO2 and pulse observations at DOM
+# hold both sessions' values and no other value (check-cms50-dom.py).
+cms50_dom() { busybox wget -q -O - "http://127.0.0.1:$PORT/fhir/Observation?_count=5000" 2>/dev/null | \
+  /usr/bin/python3 "$G/check-cms50-dom.py" --sim-log $L/sim-cms50d-bt.log --before $W/cms50d-bt-before.txt "$@"; }
+iomtd_cms50() {  # $1 the simulator's (hci0) address
+  dir=$W/iomtd-cms50d-bt; mkdir -p $dir; f=$L/sim-cms50d-bt.log; c=$L/central-cms50d-bt.log; : >$f
+  busybox wget -q -O - "http://127.0.0.1:$PORT/fhir/Observation?_count=5000" 2>/dev/null | \
+    /usr/bin/python3 "$G/check-cms50-dom.py" --before $W/cms50d-bt-before.txt --record-before
+  /usr/bin/python3 "$G/cms50-spp-sim.py" --adapter hci0 --channel 7 --sessions 2 --seconds 5 >$f 2>&1 &
+  CSIM=$!
+  for i in $(seq 1 50); do grep -q "profile registered" $f && break; sleep 0.2; done
+  grep -q "profile registered" $f || { say "FAIL: cms50d-bt: the simulator did not register its profile: $(tail -3 $f)"; kill $CSIM; return 1; }
+  write_config $dir "{\"profile\": \"contec-cms50d-bt\", \"address\": \"$1\"}"
+  t0=$(now); rc=1
+  "$BIN/iomtd" --config $dir/config.json >$c 2>&1 &
+  IOMTD=$!
+  if ! wait_for 60 grep -q "connecting to 1 SPP device" $c; then
+    say "FAIL: cms50d-bt: iomtd did not register its client role"; kill $IOMTD $CSIM 2>/dev/null; wait $IOMTD $CSIM 2>/dev/null; return 1
+  fi
+  # Per-attempt timeout: a pairing that hangs fails the phase, it does not hold the VM to its own timeout.
+  if timeout 90 "$BIN/iomtctl" pair "$1" --socket $dir/control.sock >$L/pair-cms50d-bt.log 2>&1; then
+    say "cms50d-bt: paired through iomtd after $(( $(now) - t0 ))s: $(tail -1 $L/pair-cms50d-bt.log)"
+  else
+    say "FAIL: cms50d-bt: iomtctl pair: $(tail -3 $L/pair-cms50d-bt.log | tr '\n' ' ')"
+  fi
+  t1=$(now)
+  if wait_for $CENTRAL_TIMEOUT grep -q "session 1: disconnected" $f && wait_for 30 cms50_dom --sessions 1 --quiet; then
+    say "cms50d-bt: session 1 at DOM $(( $(now) - t1 ))s after pairing: $(cms50_dom --sessions 1)"
+    t2=$(now)
+    if wait_for 90 grep -q "session 2: disconnected" $f && wait_for 30 cms50_dom --sessions 2 --quiet; then
+      say "cms50d-bt: session 2 (the gateway reconnected) at DOM after $(( $(now) - t2 ))s: $(cms50_dom --sessions 2)"; rc=0
+      # The simulator now refuses every connection: a refused link must end (not wedge as "connected"), and the gateway
+      # keeps trying with backoff — at least three more attempts, each logged.
+      t3=$(now)
+      if wait_for 30 sh -c "[ \$(grep -c 'refused: all sessions done' $f) -ge 3 ]"; then
+        say "cms50d-bt: after the simulator's last session the gateway kept trying: $(grep -c 'refused: all sessions done' $f) refused connections in $(( $(now) - t3 ))s"
+      else say "FAIL: cms50d-bt: the gateway stopped trying after a refused connection ($(grep -c 'refused: all sessions done' $f) refused)"; rc=1; fi
+    else say "FAIL: cms50d-bt: session 2: $(cms50_dom --sessions 2)"; fi
+  else say "FAIL: cms50d-bt: session 1: $(cms50_dom --sessions 1)"; fi
+  say "cms50d-bt: iomtctl devices: $("$BIN/iomtctl" devices --socket $dir/control.sock 2>&1 | tail -1 | tr -s ' ')"
+  say "cms50d-bt: iomtd: $(grep -c 'connected by the gateway' $c) connection(s), $(grep -c 'connect attempt' $c) failed attempt(s):"
+  grep "connect attempt" $c | sed 's/^.*connect attempt/  attempt/' | tail -8
+  grep -i -E "pair|bond|auth|rfcomm|profile|serial|connect" $L/bluetoothd-cms50d-bt.log | grep -v "Adv Monitor" | tail -12 | sed 's/^/  bluetoothd: /'
+  kill $CSIM 2>/dev/null; wait $CSIM 2>/dev/null
+  kill $IOMTD 2>/dev/null; wait $IOMTD 2>/dev/null
+  return $rc
+}
+
 # One phase per device: fresh controllers and bluetoothd, the simulator on hci0, the central on hci1.
 # One LE link at a time: with two simultaneous links on one central, btvirt's second link never worked here.
 RC=0
@@ -220,9 +275,26 @@ for dev in $(echo "$DEVICES" | tr ',' ' '); do
     contec-spirometer) profile=contec-spirometer-ble; clock=0
       [ "$CENTRAL" = iomtd ] || { say "contec-spirometer: phase needs CENTRAL=iomtd, skipped"; continue; } ;;
     nonin-9560) [ "$CENTRAL" = iomtd ] || { say "nonin-9560: phase needs CENTRAL=iomtd, skipped"; continue; } ;;
+    cms50d-bt) [ "$CENTRAL" = iomtd ] || { say "cms50d-bt: phase needs CENTRAL=iomtd, skipped"; continue; } ;;
     *) say "unknown device $dev"; RC=1; continue ;;
   esac
   hci=hci0
+  if [ $dev = cms50d-bt ]; then   # Classic, the gateway connects: dual-mode controllers, the simulator discoverable
+    start_controllers ""
+    rm -rf /var/lib/bluetooth/*
+    /usr/libexec/bluetooth/bluetoothd -n -E >$L/bluetoothd-$dev.log 2>&1 &
+    BTD=$!
+    for i in $(seq 1 75); do [ "$(bluetoothctl list 2>/dev/null | grep -c ^Controller)" -ge 2 ] && break; sleep 0.2; done
+    for a in hci0 hci1; do btmgmt -i $a connectable on >/dev/null 2>&1; btmgmt -i $a bondable on >/dev/null 2>&1; done
+    btmgmt -i hci0 discov on >/dev/null 2>&1
+    addr=$(address hci0); say "$dev: simulator on hci0 ($addr, BR/EDR, SPP server), iomtd on hci1 ($(address hci1), SPP client)"
+    prc=0; iomtd_cms50 "$addr" || prc=1
+    kill $BTD 2>/dev/null; wait $BTD 2>/dev/null
+    stop_controllers
+    say "$dev: central rc=$prc; simulator: $(grep -c 'connected from' $L/sim-$dev.log) sessions connected, $(grep -o 'sent [0-9]* frames' $L/sim-$dev.log | tr '\n' ' ')"
+    [ $prc -eq 0 ] || RC=1
+    continue
+  fi
   if [ $dev = nonin-9560 ]; then start_controllers ""; else start_controllers; fi
   rm -rf /var/lib/bluetooth/*
   # The Classic phase records the HCI traffic of both controllers (pairing, authentication, link keys) so that a

@@ -35,10 +35,13 @@ extension DaemonControl {
                 case nil: secret = nil
                 }
                 let device = try await bluetooth.pair(address: address, secret: secret)
-                let profile = await bluetooth.profile(matching: device.uuids)
-                try? await store.audit(actor: actor, action: "bluetooth-pair", detail: "\(address)\(profile.map { " (\($0.id))" } ?? "")", at: clock.now())
+                // The device's configured profile (a Classic SPP device's serial one too), else the BLE profile its services match.
+                let configured = await bluetooth.configuredProfileId(of: address)
+                let matched = await bluetooth.profile(matching: device.uuids)?.id
+                let profile = configured ?? matched
+                try? await store.audit(actor: actor, action: "bluetooth-pair", detail: "\(address)\(profile.map { " (\($0))" } ?? "")", at: clock.now())
                 Log.notice("control: \(actor) paired \(address)", "control")
-                return .ok(PairReply(address: address, paired: device.paired, trusted: device.trusted, profile: profile?.id))
+                return .ok(PairReply(address: address, paired: device.paired, trusted: device.trusted, profile: profile))
             case let .forget(addressText):
                 guard let address = BluetoothAddress.normalised(addressText) else {
                     return .failure("address: expected a Bluetooth address such as AA:BB:CC:DD:EE:FF", .usage)

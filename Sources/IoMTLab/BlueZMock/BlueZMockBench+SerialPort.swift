@@ -43,6 +43,33 @@ extension BlueZMockBench {
                            interface: Self.labInterface)
     }
 
+    /// The SPP client role (`Device1.ConnectProfile`, doc/org.bluez.Device.rst): the device at `device` answers like one
+    /// that is off or out of range — org.bluez.Error.Failed "br-connection-page-timeout" — unless a connection was armed
+    /// (`armConnection`); an armed one is handed to its profile's `NewConnection` before ConnectProfile returns, as
+    /// bluetoothd does once its RFCOMM link is up.
+    public func serveConnectProfile(_ device: DBusObjectPath) async throws {
+        let connect = """
+            armed = getattr(self, 'lab_armed', [])
+            if not armed:
+                raise dbus.exceptions.DBusException('br-connection-page-timeout', name='org.bluez.Error.Failed')
+            owner, profile, fd = armed.pop(0)
+            dbus.Interface(self.connection.get_object(owner, profile), 'org.bluez.Profile1').NewConnection(
+                dbus.ObjectPath('\(device.text)'), fd, dbus.Dictionary({}, signature='sv'))
+            """
+        try await mockCall(device, "AddMethod", [.string("org.bluez.Device1"), .string("ConnectProfile"), .string("s"), .string(""), .string(connect)])
+        try await mockCall(device, "AddMethod", [.string("org.bluez.Device1"), .string("DisconnectProfile"), .string("s"), .string(""), .string("")])
+        try await mockCall(device, "AddMethod", [.string(Self.labInterface), .string("ArmConnection"), .string("soh"), .string(""),
+                                                 .string("self.lab_armed = getattr(self, 'lab_armed', []) + [(args[0], args[1], args[2])]")])
+    }
+
+    /// The next ConnectProfile on `device` succeeds: `descriptor` (the test keeps its own copy) becomes the connected
+    /// RFCOMM socket handed to the profile at `owner`/`profile`.
+    public func armConnection(_ descriptor: Int32, device: DBusObjectPath, owner: String, profile: DBusObjectPath) async throws {
+        _ = try await control.call(.methodCall(destination: BlueZ.service, path: device, interface: Self.labInterface, member: "ArmConnection",
+                                               body: [.string(owner), .objectPath(profile), .unixFD(0)]),
+                                   passing: [descriptor])
+    }
+
     static let bluezRoot: DBusObjectPath = "/org/bluez"
     static let labInterface = "org.iomtd.LabBluetoothd"
 

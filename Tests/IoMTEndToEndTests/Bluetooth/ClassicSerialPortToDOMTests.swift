@@ -24,14 +24,13 @@ struct ClassicSerialPortToDOMTests {
         return (ends[0], ends[1])
     }
 
-    @Test func spotChecksOfTwoSessionsReachDOMAndTheDeviceIsListed() async throws {
-        let bench = try await BlueZMockBench()
-        defer { bench.stop() }
-        let lab = try GatewayScenario(name: "spp-dom")
-        defer { lab.stopAll() }
+    /// The DOM receiver and iomtd reading one Classic device (`profile` at `address`) through the mock bluetoothd, once
+    /// iomtd registered its serial port profile: what it registered, and iomtd's unique bus name (the profile's owner).
+    func startGateway(_ lab: GatewayScenario, bench: BlueZMockBench, profile: String, address: String) async throws
+        -> (registered: [BlueZMockBench.RegisteredProfile], owner: String) {
         lab.daemonEnvironment = ["DBUS_SYSTEM_BUS_ADDRESS": bench.bus.address]
         try BluetoothToDOMTests().writeConfiguration(lab, bluetooth: #"{"adapter": "hci0"}"#,
-                                                     devices: #"[{"profile": "nonin-9560-onyx2-format13", "address": "\#(Self.nonin)"}]"#)
+                                                     devices: #"[{"profile": "\#(profile)", "address": "\#(address)"}]"#)
         try lab.startReceiver()
         #expect(await lab.waitForReceiver())
         try lab.startDaemon()
@@ -41,9 +40,17 @@ struct ClassicSerialPortToDOMTests {
             registered = (try? await bench.registeredProfiles()) ?? []
             return !registered.isEmpty
         }, "iomtd registered no serial port profile: \(lab.logs())")
+        return (registered, try #require(try await BluetoothToDOMTests().uniqueName(of: daemonPID, on: bench)))
+    }
+
+    @Test func spotChecksOfTwoSessionsReachDOMAndTheDeviceIsListed() async throws {
+        let bench = try await BlueZMockBench()
+        defer { bench.stop() }
+        let lab = try GatewayScenario(name: "spp-dom")
+        defer { lab.stopAll() }
+        let (registered, owner) = try await startGateway(lab, bench: bench, profile: "nonin-9560-onyx2-format13", address: Self.nonin)
         let profile = try #require(registered.first)
         #expect(profile.uuid == "00001101-0000-1000-8000-00805f9b34fb" && profile.options["Role"] == .string("server"))
-        let owner = try #require(try await BluetoothToDOMTests().uniqueName(of: daemonPID, on: bench))
         let device = BlueZMockBench.devicePath(Self.nonin)
 
         let (_, waiting) = try await LabHarness.run("iomtctl", ["devices", "--json", "--socket", lab.controlSocket])
@@ -75,5 +82,57 @@ struct ClassicSerialPortToDOMTests {
         let nextSession = try capture("df13-garbage-around-packets") // 95 %/61 at 21:02:05.5, then 97/72 again (deduplicated)
         #expect(write(secondOximeter, nextSession, nextSession.count) == nextSession.count)
         #expect(await LabHarness.waitUntil(seconds: 20) { (await lab.domObservationCount() ?? 0) >= 4 }, "\(lab.logs())")
+    }
+
+    static let cms50 = "00:1C:05:00:00:50"
+
+    /// A Contec CMS50D-BT (profile sppRole "gateway-connects"): iomtd registers the client role and connects to the
+    /// oximeter (`Device1.ConnectProfile`, which the mock fails like a device that is off until a socketpair end is
+    /// armed); `iomtctl devices` says why it is not connected meanwhile; once connected the driver asks for live data and
+    /// the published frame reaches DOM as SpO2 97 / pulse 65; the device drops the link and iomtd connects again.
+    @Test func anOximeterTheGatewayConnectsToIsRetriedShownReadAndConnectedAgain() async throws {
+        let bench = try await BlueZMockBench()
+        defer { bench.stop() }
+        let device = try await bench.addClassicDevice(Self.cms50, name: "SpO202", uuids: ["00001101-0000-1000-8000-00805f9b34fb"], deviceClass: 0x1F00)
+        try await bench.serveConnectProfile(device)
+        let lab = try GatewayScenario(name: "spp-client-dom")
+        defer { lab.stopAll() }
+        let (registered, owner) = try await startGateway(lab, bench: bench, profile: "contec-cms50d-bt", address: Self.cms50)
+        let profile = try #require(registered.first)
+        #expect(registered.count == 1 && profile.options["Role"] == .string("client"), "the gateway connects: client role only")
+
+        // Off: every attempt fails; the device list says with what, and when the next one comes.
+        #expect(await LabHarness.waitUntil(seconds: 20) {
+            let listing = (try? await LabHarness.run("iomtctl", ["devices", "--json", "--socket", lab.controlSocket]))?.1 ?? ""
+            return listing.contains("br-connection-page-timeout; next attempt in")
+        }, "iomtctl devices shows the failed attempt: \(lab.logs())")
+
+        // Switched on: the next attempt connects; the driver asks for live data (7D 81 A1 …) and the frames reach DOM.
+        let (handed, oximeter) = try socketPair()
+        var oximeterOpen = true
+        defer { if oximeterOpen { close(oximeter) } }
+        try await bench.armConnection(handed, device: device, owner: owner, profile: profile.path)
+        close(handed)
+        var command = [UInt8](repeating: 0, count: 9)
+        var received = 0
+        while received < 9 {
+            var entry = pollfd(fd: oximeter, events: Int16(POLLIN), revents: 0)
+            try #require(poll(&entry, 1, 30_000) == 1, "no command from iomtd within 30 s: \(lab.logs())")
+            let count = command[received...].withUnsafeMutableBytes { read(oximeter, $0.baseAddress, $0.count) }
+            try #require(count > 0)
+            received += count
+        }
+        #expect(command == [0x7D, 0x81, 0xA1, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80])
+        let published: [UInt8] = [0x01, 0xE0, 0x85, 0xB3, 0x96, 0xC1, 0xE1, 0xFF, 0xFF] // DEVICES.md §2.2: SpO2 97, pulse 65
+        let second = Array([[UInt8]](repeating: published, count: 60).joined())
+        #expect(write(oximeter, second, second.count) == second.count)
+        #expect(await LabHarness.waitUntil(seconds: 20) { (await lab.domObservationCount() ?? 0) >= 2 }, "\(lab.logs())")
+        let attempts = try await bench.calls(device, "ConnectProfile")
+
+        // The oximeter drops the link: iomtd connects again by itself (the mock, unarmed, refuses: one more attempt).
+        close(oximeter)
+        oximeterOpen = false
+        #expect(await LabHarness.waitUntil(seconds: 20) { ((try? await bench.calls(device, "ConnectProfile")) ?? 0) > attempts },
+                "no new ConnectProfile after the link dropped: \(lab.logs())")
     }
 }
