@@ -99,7 +99,7 @@ let package = Package(
         // the concurrency pool, the independent FHIR validator. Linked by tests only.
         .target(name: "IoMTTestSupport", dependencies: ["IoMTCore", "CSQLite"], swiftSettings: strict),
 
-        .executableTarget(name: "iomtd", dependencies: ["IoMTDaemon"], swiftSettings: strict),
+        .executableTarget(name: "iomtd", dependencies: ["IoMTDaemon", "IoMTConfiguration"], swiftSettings: strict),
         .executableTarget(name: "iomtctl", dependencies: ["IoMTControl", "IoMTConfiguration", "IoMTDoctor", "IoMTDrivers", "IoMTProfiles", "IoMTFHIR",
                                                       "IoMTForward", "IoMTStore", "IoMTAlerts", "IoMTUdev", "IoMTSpirometry"],
                           swiftSettings: strict),

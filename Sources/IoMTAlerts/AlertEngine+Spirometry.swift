@@ -10,7 +10,7 @@ extension AlertEngine {
 
     mutating func evaluateZScore(_ rule: AlertRule, observation: Observation, values: [ReadingPart], source: Source, id: Int64?) -> [AlertEvent] {
         guard case let .zScore(measurement, _, _) = rule.kind else { return [] }
-        let demographics = observation.patientId.flatMap { context.patientDemographics[$0] }
+        let demographics = context.demographics.demographics(for: observation)
         var events: [AlertEvent] = []
         for part in values where part.type.mdcRefId == measurement {
             guard let value = part.value, !part.status.contains(.invalid), !part.status.contains(.implausible),

@@ -23,12 +23,19 @@ public struct AlertContext: Sendable, Hashable {
     public var deviceClasses: [String: String]
     /// Patient id (PESEL) → the patient reference rules are keyed by. The PESEL never leaves this map.
     public var patientReferences: [String: String]
-    /// Patient id (PESEL) → sex at birth, birth date, height and equations, for z-score rules (docs/configuration.md).
-    public var patientDemographics: [String: PatientDemographics]
+    /// Whose sex at birth, birth date, height and equations z-score rules use: the same resolver as the FHIR bundles'
+    /// (the binding's demographics, else the configuration's; docs/spirometry.md).
+    public var demographics: PatientDemographicsResolver
 
+    public init(deviceClasses: [String: String] = [:], patientReferences: [String: String] = [:], demographics: PatientDemographicsResolver) {
+        self.deviceClasses = deviceClasses; self.patientReferences = patientReferences; self.demographics = demographics
+    }
+
+    /// `patientDemographics`: patient id (PESEL) → demographics, as the configuration gives them (no bindings).
     public init(deviceClasses: [String: String] = [:], patientReferences: [String: String] = [:],
                 patientDemographics: [String: PatientDemographics] = [:]) {
-        self.deviceClasses = deviceClasses; self.patientReferences = patientReferences; self.patientDemographics = patientDemographics
+        self.init(deviceClasses: deviceClasses, patientReferences: patientReferences,
+                  demographics: PatientDemographicsResolver(configured: patientDemographics))
     }
 }
 

@@ -5,6 +5,10 @@ import IoMTStore
 
 /// The daemon's configuration (`/etc/iomtd/iomtd.json`; format in docs/configuration.md).
 public struct DaemonConfiguration: Sendable {
+    /// Where iomtd reads its configuration, and where `iomtctl doctor`, `trend`, `decode --fhir` and `rules test` find it,
+    /// unless `--config` names another file.
+    public static let defaultPath = "/etc/iomtd/iomtd.json"
+
     public struct Device: Sendable, Hashable {
         public var profileId: String
         /// Serial device path (a stable udev symlink in production, a pty in the lab).

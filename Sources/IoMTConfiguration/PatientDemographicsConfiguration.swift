@@ -45,7 +45,7 @@ extension DaemonConfiguration {
         }
         var birthDate: CivilTime? = nil
         if let text = r.string(object, "dateOfBirth", path: path, required: false, expected: "a date YYYY-MM-DD") {
-            birthDate = parseDate(text)
+            birthDate = CivilTime(isoDate: text)
             if birthDate == nil { r.fail(r.join(path, "dateOfBirth"), expected: "a date YYYY-MM-DD", foundText: "\"\(text)\""); problems = true }
         }
         var equations = ReferenceEquations.gliGlobal
@@ -73,14 +73,5 @@ extension DaemonConfiguration {
             r.fail(r.join(path, error.field), expected: error.expected, foundText: error.found)
             return nil
         }
-    }
-
-    /// YYYY-MM-DD, a real calendar date.
-    static func parseDate(_ text: String) -> CivilTime? {
-        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
-        guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
-              let year = Int(parts[0]), let month = Int(parts[1]), let day = Int(parts[2]) else { return nil }
-        let date = CivilTime(year: year, month: month, day: day)
-        return date.isValid ? date : nil
     }
 }

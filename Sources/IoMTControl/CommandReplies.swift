@@ -23,8 +23,34 @@ public struct BindingList: ControlPayload, Hashable {
         public var until: Instant?
         public var active: Bool
         public var createdBy: String
-        public init(id: Int64, device: String, patient: String, from: Instant, until: Instant?, active: Bool, createdBy: String) {
+        /// What was given with the binding for spirometry reference values (nil: nothing; the configuration's patients[] applies).
+        public var demographics: Demographics?
+        public init(id: Int64, device: String, patient: String, from: Instant, until: Instant?, active: Bool, createdBy: String,
+                    demographics: Demographics? = nil) {
             self.id = id; self.device = device; self.patient = patient; self.from = from; self.until = until; self.active = active; self.createdBy = createdBy
+            self.demographics = demographics
+        }
+    }
+
+    /// A binding's demographics. The birth date is part of the PESEL: shown only with the patient (`--show-patient`).
+    public struct Demographics: Sendable, Hashable {
+        public var heightCm: DecimalValue
+        public var sexAtBirth: String
+        /// YYYY-MM-DD, or nil while the patient is masked.
+        public var birthDate: String?
+        public init(heightCm: DecimalValue, sexAtBirth: String, birthDate: String?) {
+            self.heightCm = heightCm; self.sexAtBirth = sexAtBirth; self.birthDate = birthDate
+        }
+
+        var json: JSONValue {
+            .object([("heightCm", .number(heightCm)), ("sexAtBirth", .string(sexAtBirth)), ("birthDate", .optional(birthDate))])
+        }
+
+        static func read(_ r: inout ControlFieldReader, _ value: JSONValue, path: String) -> Demographics? {
+            guard let object = value["demographics"], !object.isNull else { return nil }
+            let inner = path.isEmpty ? "demographics" : path + ".demographics"
+            return Demographics(heightCm: r.fields.decimal(object, "heightCm", path: inner) ?? DecimalValue(0),
+                                sexAtBirth: r.string(object, "sexAtBirth", path: inner) ?? "", birthDate: r.optionalString(object, "birthDate", path: inner))
         }
     }
 
@@ -34,7 +60,8 @@ public struct BindingList: ControlPayload, Hashable {
     public var json: JSONValue {
         .object([("bindings", .array(bindings.map { b in
             .object([("id", .number(b.id)), ("device", .string(b.device)), ("patient", .string(b.patient)), ("from", .string(b.from.iso8601)),
-                     ("until", .optional(b.until)), ("active", .bool(b.active)), ("createdBy", .string(b.createdBy))])
+                     ("until", .optional(b.until)), ("active", .bool(b.active)), ("createdBy", .string(b.createdBy)),
+                     ("demographics", b.demographics?.json ?? .null)])
         }))])
     }
 
@@ -43,7 +70,8 @@ public struct BindingList: ControlPayload, Hashable {
             BindingList(bindings: r.array(root, "bindings") { r, v, path in
                 Binding(id: r.integer(v, "id", path: path), device: r.string(v, "device", path: path) ?? "", patient: r.string(v, "patient", path: path) ?? "",
                         from: r.instant(v, "from", path: path) ?? Instant(millisecondsSinceEpoch: 0), until: r.instant(v, "until", path: path, required: false),
-                        active: r.bool(v, "active", path: path), createdBy: r.string(v, "createdBy", path: path) ?? "")
+                        active: r.bool(v, "active", path: path), createdBy: r.string(v, "createdBy", path: path) ?? "",
+                        demographics: Demographics.read(&r, v, path: path))
             })
         }
     }

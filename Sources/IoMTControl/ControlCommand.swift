@@ -27,8 +27,25 @@ public enum ControlCommand: Sendable, Hashable {
         public var from: Instant?
         public var until: Instant?
         public var releaseHeld: Bool
-        public init(device: String, patient: String, from: Instant? = nil, until: Instant? = nil, releaseHeld: Bool = false) {
+        /// The patient's demographics for spirometry reference values, kept with the binding (nil: none given).
+        public var demographics: DemographicsArguments?
+        public init(device: String, patient: String, from: Instant? = nil, until: Instant? = nil, releaseHeld: Bool = false,
+                    demographics: DemographicsArguments? = nil) {
             self.device = device; self.patient = patient; self.from = from; self.until = until; self.releaseHeld = releaseHeld
+            self.demographics = demographics
+        }
+    }
+
+    /// `bind --height CM [--sex male|female] [--birth-date YYYY-MM-DD]`: the daemon derives sex and birth date from the
+    /// PESEL when absent and refuses them when they differ from it.
+    public struct DemographicsArguments: Sendable, Hashable {
+        public var heightCm: DecimalValue
+        /// "male" or "female" as typed; checked by the daemon.
+        public var sexAtBirth: String?
+        /// YYYY-MM-DD as typed; checked by the daemon.
+        public var birthDate: String?
+        public init(heightCm: DecimalValue, sexAtBirth: String? = nil, birthDate: String? = nil) {
+            self.heightCm = heightCm; self.sexAtBirth = sexAtBirth; self.birthDate = birthDate
         }
     }
 
@@ -96,6 +113,11 @@ public enum ControlCommand: Sendable, Hashable {
             if let from = a.from { members.append(("from", .string(from.iso8601))) }
             if let until = a.until { members.append(("until", .string(until.iso8601))) }
             if a.releaseHeld { members.append(("releaseHeld", .bool(true))) }
+            if let given = a.demographics {
+                members.append(("heightCm", .number(given.heightCm)))
+                if let sex = given.sexAtBirth { members.append(("sexAtBirth", .string(sex))) }
+                if let birthDate = given.birthDate { members.append(("birthDate", .string(birthDate))) }
+            }
             return .object(members)
         case let .unbind(device, at): return .object([("device", .string(device))] + (at.map { [("at", .string($0.iso8601))] } ?? []))
         case let .replay(a):
@@ -157,9 +179,15 @@ public enum ControlCommand: Sendable, Hashable {
         case "devices": command = .devices
         case "bindings": command = .bindings(showPatient: r.bool(a, "showPatient", path: path, default: false))
         case "bind":
+            let height = r.fields.decimal(a, "heightCm", path: path)
+            let sex = r.optionalString(a, "sexAtBirth", path: path), birthDate = r.optionalString(a, "birthDate", path: path)
+            if height == nil, sex != nil || birthDate != nil {
+                r.fields.fail("\(path).heightCm", expected: "a height in cm with sexAtBirth or birthDate", foundText: "nothing")
+            }
             command = .bind(BindArguments(device: r.string(a, "device", path: path) ?? "", patient: r.string(a, "patient", path: path) ?? "",
                                           from: r.instant(a, "from", path: path, required: false), until: r.instant(a, "until", path: path, required: false),
-                                          releaseHeld: r.bool(a, "releaseHeld", path: path, default: false)))
+                                          releaseHeld: r.bool(a, "releaseHeld", path: path, default: false),
+                                          demographics: height.map { DemographicsArguments(heightCm: $0, sexAtBirth: sex, birthDate: birthDate) }))
         case "unbind": command = .unbind(device: r.string(a, "device", path: path) ?? "", at: r.instant(a, "at", path: path, required: false))
         case "replay":
             command = .replay(ReplayArguments(profile: r.string(a, "profile", path: path) ?? "", hex: r.string(a, "hex", path: path) ?? "",

@@ -185,7 +185,8 @@ public struct CivilTime: Sendable, Hashable, Codable {
     }
 }
 
-private func pad(_ value: Int, _ width: Int) -> String {
+/// `value` in decimal, zero-padded to `width` digits.
+func pad(_ value: Int, _ width: Int) -> String {
     let text = String(value)
     return text.count >= width ? text : String(repeating: "0", count: width - text.count) + text
 }

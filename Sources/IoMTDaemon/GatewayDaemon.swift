@@ -9,6 +9,7 @@ import IoMTFHIR
 import IoMTForward
 import IoMTHTTP
 import IoMTProfiles
+import IoMTSpirometry
 import IoMTStore
 import IoMTTransport
 
@@ -109,9 +110,12 @@ public final class GatewayDaemon: Sendable {
             channels.append(DOMAlertChannel(baseURL: dom.baseURL, transport: http, gateway: gatewayIdentity, store: store,
                                             timeoutMilliseconds: dom.timeoutMilliseconds))
         }
+        // One resolver for the bundles and the alert engine: the binding's demographics, else the configuration's. The store
+        // tells it every binding change before the change's readings can be read.
+        let demographics = await PatientDemographicsResolver.following(store, configured: configuration.patientDemographics)
         // MQTT uplink (issue 17): a second destination with its own delivery state.
         let uplink: MQTTUplink?
-        switch MQTTUplink.make(configuration, gateway: gatewayIdentity, store: store, clock: clock) {
+        switch MQTTUplink.make(configuration, gateway: gatewayIdentity, demographics: demographics, store: store, clock: clock) {
         case let .success(made): uplink = made
         case let .failure(error):
             Log.error("\(configuration.sourcePath): mqtt.passwordFile: \(error)", "mqtt")
@@ -122,7 +126,7 @@ public final class GatewayDaemon: Sendable {
         let dispatcher = AlertDispatcher(store: store, channels: channels, clock: clock)
         let ruleSet = self.ruleSet
         let context = AlertContext(deviceClasses: Dictionary(profiles.map { ($0.id, $0.deviceClass) }, uniquingKeysWith: { a, _ in a }),
-                                   patientReferences: patientReferences, patientDemographics: configuration.patientDemographics)
+                                   patientReferences: patientReferences, demographics: demographics)
         let startedDetail = "version \(Self.version), \(configuration.devices.count) devices, rule set \(ruleSet.hash)"
         let recordStart = { @Sendable [clock, ruleSet, ruleSource] in
             do {
@@ -135,7 +139,7 @@ public final class GatewayDaemon: Sendable {
         }
         if storeUnavailable == nil { await recordStart() }
 
-        let wireFormat = FHIRPHDWireFormat(gateway: gatewayIdentity, patientDemographics: configuration.patientDemographics)
+        let wireFormat = FHIRPHDWireFormat(gateway: gatewayIdentity, demographics: demographics)
         let forwarder: Forwarder?
         if let dom = configuration.dom, let http {
             forwarder = Forwarder(store: store, destination: "dom", baseURL: dom.baseURL, wireFormat: wireFormat, transport: http,

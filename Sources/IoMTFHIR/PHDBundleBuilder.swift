@@ -6,15 +6,19 @@ import IoMTSpirometry
 /// Observation per spirometry session in the batch (docs/fhir-mapping.md, "Spirometry").
 public struct PHDBundleBuilder: Sendable {
     public let gateway: GatewayIdentity
-    /// PESEL → demographics for spirometry reference values (docs/configuration.md); empty: readings go without them.
-    public let patientDemographics: [String: PatientDemographics]
+    /// Whose demographics each reading's spirometry reference values use (the binding's, else the configuration's;
+    /// none: readings go without them).
+    public let demographics: PatientDemographicsResolver
 
-    public init(gateway: GatewayIdentity, patientDemographics: [String: PatientDemographics]) {
+    public init(gateway: GatewayIdentity, demographics: PatientDemographicsResolver) {
         self.gateway = gateway
-        self.patientDemographics = patientDemographics
+        self.demographics = demographics
     }
 
-    public init(gateway: GatewayIdentity) { self.init(gateway: gateway, patientDemographics: [:]) }
+    /// `patientDemographics`: PESEL → demographics, as the configuration gives them (no bindings).
+    public init(gateway: GatewayIdentity, patientDemographics: [String: PatientDemographics] = [:]) {
+        self.init(gateway: gateway, demographics: PatientDemographicsResolver(configured: patientDemographics))
+    }
 
     public func transactionBundle(for entries: [BundleInput]) -> JSONValue {
         let gatewayId = PHDDeviceResources.gatewayIdentifier(gateway)
@@ -35,7 +39,7 @@ public struct PHDBundleBuilder: Sendable {
         var assessments: [Int64: ParameterAssessment] = [:]
         for input in entries {
             let identifier = PHDObservationIdentifier.value(for: input.observation)
-            let spirometry = SpirometryFHIR.member(input.observation, demographics: input.observation.patientId.flatMap { patientDemographics[$0] })
+            let spirometry = SpirometryFHIR.member(input.observation, demographics: demographics.demographics(for: input.observation))
             let resource = PHDObservationResource.make(input, identifierSystem: gateway.observationIdentifierSystem,
                                                        deviceReference: deviceURLs[input.observation.device.key]!,
                                                        gatewayReference: gatewayURL, spirometry: spirometry)

@@ -7,12 +7,15 @@ import IoMTStore
 public struct FHIRPHDWireFormat: WireFormat {
     public let builder: PHDBundleBuilder
 
-    /// `patientDemographics`: PESEL → demographics for spirometry reference values (DaemonConfiguration.patientDemographics).
-    public init(gateway: GatewayIdentity, patientDemographics: [String: PatientDemographics]) {
-        builder = PHDBundleBuilder(gateway: gateway, patientDemographics: patientDemographics)
+    /// `demographics`: whose demographics spirometry reference values use (the daemon's one resolver).
+    public init(gateway: GatewayIdentity, demographics: PatientDemographicsResolver) {
+        builder = PHDBundleBuilder(gateway: gateway, demographics: demographics)
     }
 
-    public init(gateway: GatewayIdentity) { self.init(gateway: gateway, patientDemographics: [:]) }
+    /// `patientDemographics`: PESEL → demographics for spirometry reference values (DaemonConfiguration.patientDemographics).
+    public init(gateway: GatewayIdentity, patientDemographics: [String: PatientDemographics] = [:]) {
+        builder = PHDBundleBuilder(gateway: gateway, patientDemographics: patientDemographics)
+    }
 
     /// DOM attributes every reading to a patient (Observation.subject). A reading no binding covered is stored held and
     /// never reaches this point; one that does without a patient is a fault, set aside (`Store.noPatientAtSendReason`),

@@ -182,8 +182,14 @@ public actor IngestPipeline {
         let storeFirst = deferred.isEmpty && !retrying
         if storeFirst {
             do {
-                ids = try await store.append(observations, marks: marks)
+                let stored = try await store.appendAttributing(observations, marks: marks)
                 CommitWitness.shared?.committed(observations)
+                ids = stored.map(\.id)
+                // Evaluated as stored: a clinic reading with the patient its binding gave it (its z-score and baseline
+                // rules need one, and the binding's demographics).
+                for (index, reading) in stored.enumerated() where observations[index].patientId == nil {
+                    observations[index].patientId = reading.patientId
+                }
             } catch { await storeFailed(error) }
         }
         if ids.isEmpty {

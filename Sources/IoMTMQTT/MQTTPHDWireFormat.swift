@@ -10,13 +10,10 @@ import IoMTStore
 public struct MQTTPHDWireFormat: WireFormat {
     public let bundle: FHIRPHDWireFormat
 
-    /// `patientDemographics`: PESEL → demographics for spirometry reference values, the map DOM's format gets
-    /// (DaemonConfiguration.patientDemographics), so a subscriber sees the same referenceRange as DOM.
-    public init(gateway: GatewayIdentity, patientDemographics: [String: PatientDemographics]) {
-        bundle = FHIRPHDWireFormat(gateway: gateway, patientDemographics: patientDemographics)
+    /// `demographics`: the resolver DOM's format gets (the daemon's one), so a subscriber sees the same referenceRange as DOM.
+    public init(gateway: GatewayIdentity, demographics: PatientDemographicsResolver = PatientDemographicsResolver()) {
+        bundle = FHIRPHDWireFormat(gateway: gateway, demographics: demographics)
     }
-
-    public init(gateway: GatewayIdentity) { self.init(gateway: gateway, patientDemographics: [:]) }
 
     public func unsendable(_ batch: [StoredObservation]) -> [QuarantinedRow] { bundle.unsendable(batch) }
 

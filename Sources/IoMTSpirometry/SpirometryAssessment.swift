@@ -27,7 +27,7 @@ public enum SpirometryAssessment {
         public var description: String {
             switch self {
             case let .notReferenced(measurement): "\(measurement) has no GLI reference equation"
-            case .noDemographics: "no demographics configured for the patient (heightCm, docs/configuration.md)"
+            case .noDemographics: "no demographics configured for the patient (heightCm in the configuration, docs/configuration.md, or with the clinic binding: iomtctl bind … --height)"
             case let .unit(unit, parameter): "\(parameter.rawValue) in unit \(unit) cannot be compared with the reference equations"
             case .testBeforeBirth: "the test time is before the patient's date of birth"
             case let .reference(error): "\(error)"

@@ -59,7 +59,7 @@ extension Store {
         return result
     }
 
-    func resumeAlerts(_ batch: [PendingAlerts], ids: [[Int64]], outcome: Result<[Int64], StoreError>) {
+    func resumeAlerts<Rows>(_ batch: [PendingAlerts], ids: [[Int64]], outcome: Result<Rows, StoreError>) {
         for (index, pending) in batch.enumerated() {
             switch outcome {
             case .success: pending.continuation.resume(returning: .success(ids[index]))

@@ -5,7 +5,13 @@ struct PendingAppend {
     let observations: [Observation]
     /// Download marks committed with these rows (Ledger/DeviceMarks.swift).
     var marks: [DeviceMarkUpdate] = []
-    let continuation: CheckedContinuation<Result<[Int64], StoreError>, Never>
+    let continuation: CheckedContinuation<Result<[StoredReading], StoreError>, Never>
+}
+
+/// A reading as the store took it: its row id and the patient the store attributed it to (nil: held).
+public struct StoredReading: Sendable, Hashable {
+    public let id: Int64
+    public let patientId: String?
 }
 
 /// Per-transaction state of a group commit (or of a compaction pass): the readings' and the delivery rows' statements,
@@ -13,6 +19,8 @@ struct PendingAppend {
 struct AppendContext {
     var readings: ReadingTable.InsertBatch
     var queue: DeliveryQueue.QueueBatch
+    /// The patient each inserted reading got, in order of insertion.
+    var patients: [String?] = []
 }
 
 extension Store {
@@ -29,6 +37,7 @@ extension Store {
             ?? (attributable ? bindingBook.boundPatient(deviceKey: observation.device.key, at: observation.correctedTime) : nil)
         let id = try readingTable.insert(observation, patient: patient, batch: &context.readings)
         try deliveryQueue.enqueue(readingId: id, held: patient == nil, batch: &context.queue)
+        context.patients.append(patient)
         return id
     }
 
@@ -43,6 +52,12 @@ extension Store {
     /// Appends observations and moves the devices' download marks in the same transaction: a mark never runs
     /// ahead of the readings it covers (a failed commit leaves both as they were).
     public func append(_ observations: [Observation], marks: [DeviceMarkUpdate]) async throws(StoreError) -> [Int64] {
+        try await appendAttributing(observations, marks: marks).map(\.id)
+    }
+
+    /// `append`, answering also the patient each reading was attributed to (the one step that decides it,
+    /// `insertReading`): the alert engine evaluates a clinic reading with the patient its binding gave it.
+    public func appendAttributing(_ observations: [Observation], marks: [DeviceMarkUpdate] = []) async throws(StoreError) -> [StoredReading] {
         if observations.isEmpty && marks.isEmpty { return [] }
         if let unavailableError { throw unavailableError }
         if refusingForSpace { throw .storageFull(usedBytes: storageUsedBytes, limitBytes: configuration.storage.maxBytes) }
@@ -50,7 +65,7 @@ extension Store {
         if !configuration.destinations.isEmpty, undelivered + observations.count > configuration.maxUndeliveredRows {
             throw .full(undelivered: undelivered, limit: configuration.maxUndeliveredRows)
         }
-        let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<[Int64], StoreError>, Never>) in
+        let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<[StoredReading], StoreError>, Never>) in
             waiting.append(PendingAppend(observations: observations, marks: marks, continuation: continuation))
             waitingRows += observations.count
             scheduleFlush()
@@ -85,10 +100,11 @@ extension Store {
         waitingAlerts = []
         var alertIds: [[Int64]] = []
         let engineState = stagedEngineWrite
-        let outcome: Result<[Int64], StoreError>
+        let outcome: Result<[StoredReading], StoreError>
         do {
-            outcome = .success(try connection.transaction { () throws(StoreError) -> [Int64] in
+            outcome = .success(try connection.transaction { () throws(StoreError) -> [StoredReading] in
                 var context = try makeAppendContext()
+                context.patients.reserveCapacity(rows)
                 defer { newDevices = context.readings.newDevices; heldReadings = context.queue.heldReadings }
                 var ids: [Int64] = []
                 ids.reserveCapacity(rows)
@@ -100,7 +116,7 @@ extension Store {
                 }
                 alertIds = try insertWaitingAlerts(alertBatch)
                 try writeStagedEngineState()
-                return ids
+                return zip(ids, context.patients).map { StoredReading(id: $0, patientId: $1) }
             })
         } catch {
             outcome = .failure(error)

@@ -311,6 +311,14 @@ enum Migrations {
             WHERE state = \(DeliveryState.quarantined.rawValue) AND last_error_kind = 'quarantined'
             AND last_error_message = 'no patient was bound to the device at the reading''s time; bind the device (iomtctl bind) to send it';
             """),
+        // Demographics given with a clinic binding (issue 14: `iomtctl bind … --height`), for the spirometry reference
+        // values of the readings the binding attributes. Nullable: bindings made before, or without them, have none and
+        // fall back to the configuration's patients[] entry.
+        Migration(version: 20, sql: """
+            ALTER TABLE bindings ADD COLUMN height_cm REAL;
+            ALTER TABLE bindings ADD COLUMN sex_at_birth TEXT;
+            ALTER TABLE bindings ADD COLUMN birth_date TEXT;
+            """),
     ]
 
     static var latestVersion: Int { steps.last?.version ?? 0 }

@@ -155,6 +155,9 @@ final class SQLiteStatement {
     func bind(_ value: Int64?, at index: Int32) throws(StoreError) {
         if let value { try bind(value, at: index) } else { try bindNull(at: index) }
     }
+    func bind(_ value: Double?, at index: Int32) throws(StoreError) {
+        if let value { try check(sqlite3_bind_double(raw, index, value)) } else { try bindNull(at: index) }
+    }
     func bind(_ value: String, at index: Int32) throws(StoreError) {
         var text = value
         let code = text.withUTF8 { buffer -> Int32 in
@@ -198,6 +201,7 @@ final class SQLiteStatement {
     func int64(_ column: Int32) -> Int64 { sqlite3_column_int64(raw, column) }
     func int(_ column: Int32) -> Int { Int(sqlite3_column_int64(raw, column)) }
     func optionalInt64(_ column: Int32) -> Int64? { isNull(column) ? nil : int64(column) }
+    func optionalDouble(_ column: Int32) -> Double? { isNull(column) ? nil : sqlite3_column_double(raw, column) }
     func text(_ column: Int32) -> String? {
         guard let pointer = sqlite3_column_text(raw, column) else { return nil }
         let count = Int(sqlite3_column_bytes(raw, column))

@@ -36,6 +36,8 @@ public actor Store {
     var auditTrail: AuditTrail
     var dedupLedger: DedupLedger
     var deviceMarks: DeviceMarks
+    /// Told every binding after each change (Bindings/Store+Bindings.swift, `observeBindings`).
+    var bindingsObserver: (@Sendable ([PatientBinding]) -> Void)?
 
     // Group commit state.
     var waiting: [PendingAppend] = []
@@ -72,20 +74,13 @@ public actor Store {
 
     public init(path: String, configuration: StoreConfiguration = StoreConfiguration(), clock: any WallClock = SystemClock()) throws(StoreError) {
         let (connection, version) = try Store.openWritable(path: path)
-        self.migratedVersion = version
-        self.connection = connection
-        self.configuration = configuration
-        self.clock = clock
-        (readingTable, deliveryQueue, bindingBook, alertJournal, engineStateTable, auditTrail, dedupLedger, deviceMarks) =
-            try Store.concerns(on: connection, configuration: configuration, clock: clock)
-        self.pageSize = try connection.scalarInt("PRAGMA page_size") ?? 4096
-        self.storageUsedBytes = try Store.usedBytes(connection)
-        self.refusingForSpace = storageUsedBytes >= configuration.storage.maxBytes
+        try self.init(connection: connection, version: version, configuration: configuration, clock: clock, measuringStorage: true)
     }
 
-    /// A store on an already opened and migrated connection (the stand-in of StoreReopen.swift).
+    /// Every store is made here, on an opened connection: the stand-in of StoreReopen.swift (`standingInFor`, `unavailable`),
+    /// the writable file (`measuringStorage`: the disk bound is checked from the first append), the read-only inspection.
     init(connection: SQLiteConnection, version: Int, configuration: StoreConfiguration, clock: any WallClock,
-         standingInFor path: String, unavailable: StoreError) throws(StoreError) {
+         standingInFor path: String? = nil, unavailable: StoreError? = nil, measuringStorage: Bool = false) throws(StoreError) {
         self.standInPath = path
         self.unavailableError = unavailable
         self.connection = connection
@@ -94,6 +89,13 @@ public actor Store {
         self.clock = clock
         (readingTable, deliveryQueue, bindingBook, alertJournal, engineStateTable, auditTrail, dedupLedger, deviceMarks) =
             try Store.concerns(on: connection, configuration: configuration, clock: clock)
+        if measuringStorage {
+            let pageSize = try connection.scalarInt("PRAGMA page_size") ?? 4096
+            let used = try Store.usedBytes(connection)
+            self.pageSize = pageSize
+            self.storageUsedBytes = used
+            self.refusingForSpace = used >= configuration.storage.maxBytes
+        }
     }
 
     /// Opens an existing store strictly read-only for inspection (`iomtctl status`): no migration, no pragma
@@ -106,12 +108,7 @@ public actor Store {
         guard version == Migrations.latestVersion else {
             throw .open(path: path, message: "schema version \(version), this build reads version \(Migrations.latestVersion); run the matching iomtd once (it migrates the store) or use the matching iomtctl")
         }
-        self.migratedVersion = version
-        self.connection = connection
-        self.configuration = configuration
-        self.clock = clock
-        (readingTable, deliveryQueue, bindingBook, alertJournal, engineStateTable, auditTrail, dedupLedger, deviceMarks) =
-            try Store.concerns(on: connection, configuration: configuration, clock: clock)
+        try self.init(connection: connection, version: version, configuration: configuration, clock: clock)
     }
 
     /// The concerns on one connection, with their caches loaded from it (the order of `Store`'s properties).

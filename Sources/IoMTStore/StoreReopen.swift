@@ -38,6 +38,7 @@ extension Store {
         storageUsedBytes = used
         refusingForSpace = used >= configuration.storage.maxBytes
         unavailableError = nil
+        publishBindings() // the stand-in had none
         Log.notice("store \(path) opened: it can be written again", "store")
         let saved = StoreReopened(movedAside: aside, alertEngineState: try? alertEngineState(), alertEngineJournal: (try? alertEngineJournal()) ?? [])
         if !waiting.isEmpty || !waitingAlerts.isEmpty || stagedEngineState != nil || !stagedEngineEvents.isEmpty { scheduleFlush() }

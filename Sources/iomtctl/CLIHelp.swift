@@ -1,3 +1,5 @@
+import IoMTConfiguration
+
 enum CLIHelp {
     static let overview = """
         Usage: iomtctl COMMAND [OPTIONS]
@@ -69,7 +71,7 @@ enum CLIHelp {
               --serial-number SN  the device's serialNumber from the daemon configuration (default none)
               --device-path PATH  the device path from the daemon configuration (default /dev/iomt-capture)
               --at INSTANT        receipt time, ISO 8601 (default now)
-              --config FILE       the daemon's configuration (default /etc/iomtd/iomtd.json, if present): the
+              --config FILE       the daemon's configuration (default \(DaemonConfiguration.defaultPath), if present): the
                                   patients' demographics give spirometry readings their GLI reference values
 
             Exit codes: 0 decoded (possibly no observations), 2 unknown profile, malformed hex, invalid profile,
@@ -185,7 +187,7 @@ enum CLIHelp {
             Draws CODE's readings from the store as a bar chart sized to the terminal (Unicode blocks): one
             column per time slice, showing the slice's worst value against the alert thresholds (lowest under
             a "below" limit, highest over an "above" limit, else the mean), so a short dip is not averaged away.
-            Each alert rule for CODE in the configuration (default /etc/iomtd/iomtd.json) is drawn as a dotted
+            Each alert rule for CODE in the configuration (default \(DaemonConfiguration.defaultPath)) is drawn as a dotted
             line named at the right edge. Times are UTC.
 
             CODE: an alias (spo2, pulse, pi, systolic, diastolic, map, bp-pulse, hr, temp, weight, fev1, fvc, pef,
@@ -204,7 +206,7 @@ enum CLIHelp {
             Runs every check a technician would otherwise do by hand and prints each finding as
             [ok], [--] (information), [!!] (warning) or [XX] (problem), with the fix to apply:
               daemon          iomtd answers on the control socket
-              configuration   FILE (default /etc/iomtd/iomtd.json) and the profiles it names are valid
+              configuration   FILE (default \(DaemonConfiguration.defaultPath)) and the profiles it names are valid
               bluetoothd      running (a problem only when a BLE device is configured)
               adapter         present under /sys/class/bluetooth and not rfkill-blocked
               serial PATH     each configured device exists and the iomtd user may open it
@@ -217,7 +219,8 @@ enum CLIHelp {
             Exit codes: 0 no problem (warnings allowed), 1 at least one problem, 2 usage error.
             """,
         "bind": """
-            Usage: iomtctl bind DEVICE --patient PESEL [--from TIME] [--until TIME] [--release-held] [--socket PATH] [--json]
+            Usage: iomtctl bind DEVICE --patient PESEL [--height CM [--sex male|female] [--birth-date YYYY-MM-DD]]
+                                [--from TIME] [--until TIME] [--release-held] [--socket PATH] [--json]
 
             Clinic mode (no patient.pesel in the configuration): readings of DEVICE whose measurement time falls
             in [--from, --until) belong to this patient. --from defaults to now; without --until the binding stays
@@ -230,9 +233,15 @@ enum CLIHelp {
             whose identity is ambiguous (two USB adapters with one serial number) cannot be bound.
             TIME is ISO 8601 with an offset (2026-11-23T10:00:00+01:00) or "now". The PESEL is checked (length,
             check digit, birth date). Overlapping bindings of one device are refused, naming the other one.
+            --height CM gives the patient's height for spirometry reference values (GLI), kept with the binding: sex at
+            birth and date of birth come from the PESEL; --sex and --birth-date, when given, are checked against it and
+            a mismatch is refused (exit 2, naming the option). Readings this binding attributes are assessed with these
+            demographics — in the FHIR bundles and by z-score and baseline alert rules — before the configuration's
+            patients[] entry for the same PESEL; without --height that entry applies, and without either the readings go
+            without reference values, saying why. The equations stay the patient's configured ones (else GLI Global).
 
             Exit codes: 0 bound, 1 refused by the store (overlap, held readings, delivered readings), 2 bad input
-            (PESEL, time, unknown or ambiguous device, home-hub mode), 3 permission denied.
+            (PESEL, time, height, sex or birth date, unknown or ambiguous device, home-hub mode), 3 permission denied.
             """,
         "unbind": """
             Usage: iomtctl unbind DEVICE [--at TIME] [--socket PATH] [--json]
@@ -247,7 +256,8 @@ enum CLIHelp {
             Usage: iomtctl bindings [--show-patient] [--socket PATH] [--json]
 
             Every binding, oldest first per device: id, device, patient (only its last two digits unless
-            --show-patient), window, whether it is active now, and who made it (uid).
+            --show-patient), window, whether it is active now, who made it (uid), and the demographics given with it
+            (height, sex at birth; the date of birth only with --show-patient, as it is part of the PESEL).
 
             Exit codes: 0 printed, 1 iomtd not reachable, 3 permission denied.
             """,
@@ -358,7 +368,7 @@ enum CLIHelp {
               --patient REF       apply this patient reference's rules (patients.REF in the rule file)
               --extend DURATION   keep time running after the last reading (e.g. 27h, to see missed measurements)
               --profiles-dir DIR  profiles, for each device's deviceClass (default as for decode)
-              --config FILE       the daemon's configuration (default /etc/iomtd/iomtd.json, if present), for the
+              --config FILE       the daemon's configuration (default \(DaemonConfiguration.defaultPath), if present), for the
                                   patient's demographics: z-score rules judge against its GLI reference values.
                                   The patient is the home hub's when --patient is its reference, or --pesel's
               --pesel PESEL       take the demographics of this patient (patients[] in the configuration);

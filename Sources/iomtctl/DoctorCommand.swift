@@ -1,4 +1,5 @@
 import Glibc
+import IoMTConfiguration
 import IoMTControl
 import IoMTCore
 import IoMTDoctor
@@ -6,7 +7,7 @@ import IoMTDoctor
 /// `iomtctl doctor [--config FILE] [--socket PATH] [--json]`: checks the box and says what to fix.
 enum DoctorCommand {
     static func run(_ arguments: inout CommandArguments) async throws(CLIError) {
-        let config = try arguments.option("--config") ?? "/etc/iomtd/iomtd.json"
+        let config = try arguments.option("--config") ?? DaemonConfiguration.defaultPath
         let socket = try ControlSocket.path(&arguments)
         let json = arguments.flag("--json")
         try arguments.finish()

@@ -1,3 +1,4 @@
+import IoMTConfiguration
 import IoMTCore
 
 /// `iomtctl help --man`: the man page (docs/man/iomtctl.1) rendered from the same help texts as
@@ -35,7 +36,7 @@ enum ManPage {
                   ".br",
                   "\\fBCOLUMNS\\fR: chart width for trend when the terminal size cannot be read.",
                   ".SH FILES",
-                  "/etc/iomtd/iomtd.json, /run/iomtd/control.sock, /var/lib/iomtd/iomtd.sqlite, /usr/share/iomtd/profiles, /var/lib/iomtd/profiles",
+                  "\(DaemonConfiguration.defaultPath), /run/iomtd/control.sock, /var/lib/iomtd/iomtd.sqlite, /usr/share/iomtd/profiles, /var/lib/iomtd/profiles",
                   ".SH SEE ALSO",
                   "\\fBiomtd\\fR(8), \\fBiomtd.json\\fR(5), \\fBiomtd-profile\\fR(5), \\fBiomtd-rules\\fR(5)"]
         return lines.joined(separator: "\n") + "\n"

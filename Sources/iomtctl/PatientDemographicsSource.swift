@@ -5,11 +5,9 @@ import IoMTCore
 import IoMTSpirometry
 
 /// The patients' demographics (height, sex and birth date from the PESEL) for spirometry reference values, from the
-/// daemon's configuration as `doctor` and `trend` find it: `--config FILE`, else /etc/iomtd/iomtd.json. So `decode --fhir`
+/// daemon's configuration as `doctor` and `trend` find it: `--config FILE`, else `DaemonConfiguration.defaultPath`. So `decode --fhir`
 /// and `rules test` show the reference ranges and z-score alerts the daemon would.
 struct PatientDemographicsSource {
-    static let defaultPath = "/etc/iomtd/iomtd.json"
-
     /// PESEL → demographics; the home hub's patient reference → its PESEL.
     var demographics: [String: PatientDemographics] = [:]
     var homeReference: (reference: String, pesel: String)?
@@ -17,7 +15,7 @@ struct PatientDemographicsSource {
     /// An explicit `--config` must be readable and valid (exit 2 otherwise, 3 when permission is denied); the default
     /// file may be absent (no demographics) but not invalid. Unreadable default: a note on stderr, no demographics.
     static func load(option: String?) throws(CLIError) -> PatientDemographicsSource {
-        let path = option ?? defaultPath
+        let path = option ?? DaemonConfiguration.defaultPath
         let text: String
         do { text = try FileIO.readText(path) } catch {
             if option == nil {

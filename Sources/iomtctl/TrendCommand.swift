@@ -14,7 +14,7 @@ enum TrendCommand {
         let patient = try arguments.patient()
         let sinceText = try arguments.option("--since") ?? "24h"
         let untilText = try arguments.option("--until")
-        let config = try arguments.option("--config") ?? "/etc/iomtd/iomtd.json"
+        let config = try arguments.option("--config") ?? DaemonConfiguration.defaultPath
         let widthText = try arguments.option("--width")
         let heightText = try arguments.option("--height")
         let json = arguments.flag("--json")

@@ -1,4 +1,5 @@
 import Glibc
+import IoMTConfiguration
 import IoMTCore
 import IoMTDaemon
 
@@ -12,7 +13,7 @@ let usage = """
     Reads medical devices (serial now, BLE later), stores every reading durably, raises local
     alerts and forwards readings to DOM as FHIR (HL7 PHD IG).
 
-      --config FILE    configuration file (default /etc/iomtd/iomtd.json)
+      --config FILE    configuration file (default \(DaemonConfiguration.defaultPath))
       --check-config   validate the configuration and profiles, print problems, exit 0 or 2
       --version        print the version
       -h, --help       this text
@@ -21,7 +22,7 @@ let usage = """
     cannot be opened or written is no reason to stop: iomtd runs degraded and retries.
     """
 
-var configPath = "/etc/iomtd/iomtd.json"
+var configPath = DaemonConfiguration.defaultPath
 var checkOnly = false
 var arguments = CommandLine.arguments.dropFirst()
 while let argument = arguments.popFirst() {

@@ -11,6 +11,8 @@ import Testing
         .ping, .status, .devices, .bindings(showPatient: true),
         .bind(.init(device: "cms50", patient: "02070803628", from: at, until: at.adding(milliseconds: 3_600_000), releaseHeld: true)),
         .bind(.init(device: "cms50", patient: "02070803628")),
+        .bind(.init(device: "spirometer", patient: "44051401359", demographics: .init(heightCm: DecimalValue("172.5")!, sexAtBirth: "male", birthDate: "1944-05-14"))),
+        .bind(.init(device: "spirometer", patient: "44051401359", demographics: .init(heightCm: DecimalValue(160)))),
         .unbind(device: "cms50", at: at), .unbind(device: "cms50", at: nil),
         .replay(.init(profile: "contec-cms50d-plus", hex: "e8 30", label: "capture", patient: "02070803628", alarms: true)),
         .installProfile(name: "variant.json", content: "{}", replace: true),
@@ -74,6 +76,26 @@ import Testing
         broken = broken.replacing(#""state":"connected""#, with: #""state":"up""#)
         do { _ = try DaemonStatus(json: JSONValue.parse(broken)); Issue.record("decoded") } catch let error as ControlMessageError {
             #expect(error.description == #"status answer: devices[0].state: expected one of starting, connected, reconnecting, disconnected, failed, found "up""#)
+        }
+    }
+
+    /// A binding's demographics reach `iomtctl bindings --json`; one without them says null, and a bind request giving a
+    /// sex or birth date without a height is refused naming the field.
+    @Test func bindingsCarryTheirDemographics() throws {
+        let list = BindingList(bindings: [
+            .init(id: 1, device: "spirometer", patient: "•••••••••59", from: Self.at, until: nil, active: true, createdBy: "uid 0",
+                  demographics: .init(heightCm: DecimalValue(160), sexAtBirth: "male", birthDate: nil)),
+            .init(id: 2, device: "cms50", patient: "•••••••••28", from: Self.at, until: Self.at.adding(milliseconds: 60_000), active: false, createdBy: "uid 0"),
+        ])
+        let decoded = try BindingList(json: JSONValue.parse(list.json.serialized()))
+        #expect(decoded == list)
+        #expect(list.json.serialized().contains(#""demographics":{"heightCm":160,"sexAtBirth":"male","birthDate":null}"#))
+        #expect(list.json.serialized().contains(#""demographics":null"#))
+        do {
+            _ = try ControlCommand.decode(Array(#"{"command":"bind","arguments":{"device":"s","patient":"44051401359","sexAtBirth":"male"}}"#.utf8))
+            Issue.record("decoded")
+        } catch {
+            #expect(error.description == "bind request: arguments.heightCm: expected a height in cm with sexAtBirth or birthDate, found nothing")
         }
     }
 

@@ -142,7 +142,8 @@ import Testing
                 UPDATE delivery SET state = 2, last_error_kind = 'quarantined',
                     last_error_message = 'no patient was bound to the device at the reading''s time; bind the device (iomtctl bind) to send it'
                 WHERE state = 4;
-                DROP INDEX delivery_held; PRAGMA user_version = 18
+                DROP INDEX delivery_held; PRAGMA user_version = 18;
+                ALTER TABLE bindings DROP COLUMN height_cm; ALTER TABLE bindings DROP COLUMN sex_at_birth; ALTER TABLE bindings DROP COLUMN birth_date
                 """)
             let legacy = try await store.stats(destination: "dom")
             #expect((legacy.quarantined, legacy.held) == (2, 0))
@@ -156,6 +157,30 @@ import Testing
         #expect(try await store.pending(destination: "dom", limit: 10).map(\.id) == ids)
         let (counters, counted) = try await store.countersAndCounts()
         #expect(counters == counted)
+    }
+
+    /// Migration 20 gives bindings nullable demographics: a binding made before it stays valid, without them, and a new one
+    /// keeps what was given.
+    @Test func bindingsFromBeforeDemographicsStayValidAfterTheMigration() async throws {
+        let dir = TemporaryDirectory()
+        do {
+            let store = try storeFile(dir.database)
+            _ = try await store.bind(deviceKey: oximeter.key, patientId: "patient-A", from: base, until: base.adding(milliseconds: 60_000),
+                                     actor: "uid 0", at: base)
+            try await store.executeForTests("""
+                ALTER TABLE bindings DROP COLUMN height_cm; ALTER TABLE bindings DROP COLUMN sex_at_birth; ALTER TABLE bindings DROP COLUMN birth_date;
+                PRAGMA user_version = 19
+                """)
+        }
+        let store = try storeFile(dir.database)
+        #expect(await store.schemaVersion == 20)
+        let given = BindingDemographics(heightCm: 172.5, sexAtBirth: "male", birthDate: CivilTime(year: 1944, month: 5, day: 14))
+        _ = try await store.bind(deviceKey: oximeter.key, patientId: "patient-B", from: base.adding(milliseconds: 60_000), until: nil,
+                                 demographics: given, actor: "uid 0", at: base)
+        let bindings = try await store.bindings()
+        #expect(bindings.map(\.patientId) == ["patient-A", "patient-B"])
+        #expect(bindings.map(\.demographics) == [nil, given])
+        #expect(await store.boundPatient(deviceKey: oximeter.key, at: base.adding(milliseconds: 1)) == "patient-A")
     }
 
     @Test func unbindThatWouldMoveDeliveredReadingsIsRefused() async throws {

@@ -57,9 +57,8 @@ public struct RuleDryRun {
                 readings.append((line, id, observation))
             }
         }
-        var context = AlertContext(deviceClasses: deviceClasses)
+        var context = AlertContext(deviceClasses: deviceClasses, patientDemographics: demographics.map { [Self.patientPlaceholder: $0] } ?? [:])
         if let patientReference { context.patientReferences[Self.patientPlaceholder] = patientReference }
-        if let demographics { context.patientDemographics[Self.patientPlaceholder] = demographics }
         var engine = AlertEngine(ruleSet: ruleSet, context: context)
         var alerts: [(line: Int?, event: AlertEvent)] = []
         var clock: Instant? = nil

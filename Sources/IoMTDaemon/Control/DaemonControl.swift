@@ -4,6 +4,7 @@ import IoMTCore
 import IoMTIngest
 import IoMTDrivers
 import IoMTProfiles
+import IoMTSpirometry
 import IoMTStore
 
 /// Answers control commands from the daemon's live state: the device board, the store, the
@@ -79,7 +80,11 @@ public struct DaemonControl: Sendable {
         let now = clock.now()
         return BindingList(bindings: try await store.bindings().map { binding in
             BindingList.Binding(id: binding.id, device: binding.deviceKey, patient: showPatient ? binding.patientId : PatientMask.mask(binding.patientId),
-                                from: binding.start, until: binding.end, active: binding.covers(now), createdBy: binding.createdBy)
+                                from: binding.start, until: binding.end, active: binding.covers(now), createdBy: binding.createdBy,
+                                demographics: binding.demographics.map { given in
+                                    BindingList.Demographics(heightCm: DecimalValue(ReferenceValueError.format(given.heightCm)) ?? DecimalValue(0), sexAtBirth: given.sexAtBirth,
+                                                             birthDate: showPatient ? given.birthDate.isoDate : nil)
+                                })
         })
     }
 
@@ -92,9 +97,17 @@ public struct DaemonControl: Sendable {
         }
         if let ambiguity = board.ambiguity(of: device) { return .failure("device \(device) cannot be bound: \(ambiguity)", .usage) }
         do { _ = try PESEL.validate(arguments.patient) } catch { return .failure("patient: \(error)", .usage) }
+        var demographics: BindingDemographics?
+        if let given = arguments.demographics {
+            do {
+                let checked = try GivenDemographics.check(pesel: arguments.patient, heightCm: given.heightCm.doubleValue, sexAtBirth: given.sexAtBirth,
+                                                          birthDate: given.birthDate)
+                demographics = BindingDemographics(heightCm: checked.heightCm, sexAtBirth: checked.sex.rawValue, birthDate: checked.birthDate)
+            } catch { return .failure("\(error)", .usage) }
+        }
         let start = arguments.from ?? clock.now(), end = arguments.until
         let result = try await store.bind(deviceKey: device, patientId: arguments.patient, from: start, until: end, releasingHeld: arguments.releaseHeld,
-                                          actor: actor, at: clock.now())
+                                          demographics: demographics, actor: actor, at: clock.now())
         Log.notice("control: \(actor) bound device \(device) from \(start.iso8601) (binding #\(result.binding.id))", "control")
         return .ok(BindReply(binding: result.binding.id, device: device, from: start, until: end, releasedHeldReadings: Int64(result.reattributed)))
     }

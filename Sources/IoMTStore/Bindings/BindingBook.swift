@@ -33,6 +33,9 @@ final class BindingBook {
 
     func cached(deviceKey: String) -> [PatientBinding] { cache[deviceKey] ?? [] }
 
+    /// Every binding as cached, by device key, oldest first per device.
+    var all: [PatientBinding] { cache.keys.sorted().flatMap { cache[$0] ?? [] } }
+
     /// After the transaction that inserted it committed.
     func remember(_ binding: PatientBinding) {
         cache[binding.deviceKey, default: []].append(binding)
@@ -47,8 +50,7 @@ final class BindingBook {
     /// Every binding, or one device's, oldest first.
     func bindings(deviceKey: String?) throws(StoreError) -> [PatientBinding] {
         let select = try connection.statement("""
-            SELECT id, device_key, patient_id, start_ms, end_ms, created_ms, created_by FROM bindings
-            WHERE ?1 IS NULL OR device_key = ?1 ORDER BY device_key, start_ms
+            SELECT \(Self.columns) FROM bindings WHERE ?1 IS NULL OR device_key = ?1 ORDER BY device_key, start_ms
             """)
         defer { select.reset() }
         try select.bind(deviceKey, at: 1)
@@ -57,15 +59,23 @@ final class BindingBook {
         return result
     }
 
+    static let columns = "id, device_key, patient_id, start_ms, end_ms, created_ms, created_by, height_cm, sex_at_birth, birth_date"
+
     private static func binding(from select: SQLiteStatement) -> PatientBinding {
-        PatientBinding(id: select.int64(0), deviceKey: select.text(1) ?? "", patientId: select.text(2) ?? "",
-                       start: Instant(millisecondsSinceEpoch: select.int64(3)),
-                       end: select.optionalInt64(4).map(Instant.init(millisecondsSinceEpoch:)),
-                       createdAt: Instant(millisecondsSinceEpoch: select.int64(5)), createdBy: select.text(6) ?? "")
+        // All three or none: they are written together (`insert`).
+        var demographics: BindingDemographics?
+        if let height = select.optionalDouble(7), let sex = select.text(8), let birthDate = select.text(9).flatMap(CivilTime.init(isoDate:)) {
+            demographics = BindingDemographics(heightCm: height, sexAtBirth: sex, birthDate: birthDate)
+        }
+        return PatientBinding(id: select.int64(0), deviceKey: select.text(1) ?? "", patientId: select.text(2) ?? "",
+                              start: Instant(millisecondsSinceEpoch: select.int64(3)),
+                              end: select.optionalInt64(4).map(Instant.init(millisecondsSinceEpoch:)),
+                              createdAt: Instant(millisecondsSinceEpoch: select.int64(5)), createdBy: select.text(6) ?? "",
+                              demographics: demographics)
     }
 
     static func loadCache(_ connection: SQLiteConnection) throws(StoreError) -> [String: [PatientBinding]] {
-        let select = try connection.statement("SELECT id, device_key, patient_id, start_ms, end_ms, created_ms, created_by FROM bindings ORDER BY start_ms")
+        let select = try connection.statement("SELECT \(columns) FROM bindings ORDER BY start_ms")
         defer { select.reset() }
         var cache: [String: [PatientBinding]] = [:]
         while try select.step() {
@@ -85,9 +95,11 @@ final class BindingBook {
     }
 
     /// Inserts a binding; inside a transaction (`reattribute` follows in it). Returns its id.
-    func insert(deviceKey: String, patientId: String, start: Instant, end: Instant?, actor: String, at now: Instant) throws(StoreError) -> Int64 {
+    func insert(deviceKey: String, patientId: String, start: Instant, end: Instant?, demographics: BindingDemographics?, actor: String,
+                at now: Instant) throws(StoreError) -> Int64 {
         let insert = try connection.statement("""
-            INSERT INTO bindings (device_key, patient_id, start_ms, end_ms, created_ms, created_by) VALUES (?, ?, ?, ?, ?, ?)
+            INSERT INTO bindings (device_key, patient_id, start_ms, end_ms, created_ms, created_by, height_cm, sex_at_birth, birth_date)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
         try insert.bind(deviceKey, at: 1)
         try insert.bind(patientId, at: 2)
@@ -95,6 +107,9 @@ final class BindingBook {
         try insert.bind(end?.millisecondsSinceEpoch, at: 4)
         try insert.bind(now.millisecondsSinceEpoch, at: 5)
         try insert.bind(actor, at: 6)
+        try insert.bind(demographics?.heightCm, at: 7)
+        try insert.bind(demographics?.sexAtBirth, at: 8)
+        try insert.bind(demographics?.birthDate.isoDate, at: 9)
         try insert.run()
         return try connection.scalarInt("SELECT last_insert_rowid()") ?? 0
     }

@@ -10,9 +10,31 @@ public struct PatientBinding: Sendable, Hashable {
     public let end: Instant?
     public let createdAt: Instant
     public let createdBy: String
+    /// What the technician gave with the binding for the patient's spirometry reference values (nil: none given; the
+    /// configuration's patients[] entry applies).
+    public let demographics: BindingDemographics?
+
+    public init(id: Int64, deviceKey: String, patientId: String, start: Instant, end: Instant?, createdAt: Instant, createdBy: String,
+                demographics: BindingDemographics? = nil) {
+        self.id = id; self.deviceKey = deviceKey; self.patientId = patientId; self.start = start; self.end = end
+        self.createdAt = createdAt; self.createdBy = createdBy; self.demographics = demographics
+    }
 
     /// Start inclusive, end exclusive, so back-to-back bindings never both claim a reading.
     public func covers(_ time: Instant) -> Bool { time >= start && (end.map { time < $0 } ?? true) }
+}
+
+/// Demographics given with a clinic binding (`iomtctl bind … --height CM`), as stored: the daemon checked them against the
+/// patient's PESEL before binding (sex and birth date derived from it when not given), so they are the PESEL's.
+public struct BindingDemographics: Sendable, Hashable {
+    public let heightCm: Double
+    /// "male" or "female".
+    public let sexAtBirth: String
+    public let birthDate: CivilTime
+
+    public init(heightCm: Double, sexAtBirth: String, birthDate: CivilTime) {
+        self.heightCm = heightCm; self.sexAtBirth = sexAtBirth; self.birthDate = birthDate
+    }
 }
 
 /// The outcome of `bind`: the new binding and the readings it attributed that had been held back.
@@ -45,22 +67,27 @@ extension Store {
     /// attributed again in the same transaction (held ones are queued again). Readings that were held for
     /// want of a patient are attributed only when `releasingHeld` says the technician checked them: a
     /// binding reaching back over them must not hand them to a patient silently.
+    /// `demographics`: what the technician gave for the patient's reference values, kept with the binding.
     public func bind(deviceKey: String, patientId: String, from start: Instant, until end: Instant?, releasingHeld: Bool = false,
-                     actor: String, at now: Instant) throws(StoreError) -> BindingResult {
+                     demographics: BindingDemographics? = nil, actor: String, at now: Instant) throws(StoreError) -> BindingResult {
         if let end, end <= start { throw .refused("the binding's end (\(end.iso8601)) must be after its start (\(start.iso8601))") }
         if let existing = bindingBook.overlapping(deviceKey: deviceKey, start: start, end: end) {
             throw .refused("device \(deviceKey) is already bound from \(existing.start.iso8601) to \(existing.end?.iso8601 ?? "now (open)") (binding #\(existing.id)); unbind it or choose a window that does not overlap")
         }
         let (binding, change) = try connection.transaction { () throws(StoreError) -> (PatientBinding, Reattribution) in
-            let id = try bindingBook.insert(deviceKey: deviceKey, patientId: patientId, start: start, end: end, actor: actor, at: now)
+            let id = try bindingBook.insert(deviceKey: deviceKey, patientId: patientId, start: start, end: end, demographics: demographics,
+                                            actor: actor, at: now)
             let change = try bindingBook.reattribute(deviceKey: deviceKey, from: start, until: end, releasingHeld: releasingHeld)
             // The audit names the device and window, never the patient.
             try auditTrail.record(actor: actor, action: "bind",
-                                  detail: "binding #\(id): device \(deviceKey) from \(start.iso8601) until \(end?.iso8601 ?? "open"); \(change.attributed) held reading(s) attributed",
+                                  detail: "binding #\(id): device \(deviceKey) from \(start.iso8601) until \(end?.iso8601 ?? "open"); \(change.attributed) held reading(s) attributed"
+                                      + (demographics == nil ? "" : "; demographics given for reference values"),
                                   at: now)
-            return (PatientBinding(id: id, deviceKey: deviceKey, patientId: patientId, start: start, end: end, createdAt: now, createdBy: actor), change)
+            return (PatientBinding(id: id, deviceKey: deviceKey, patientId: patientId, start: start, end: end, createdAt: now, createdBy: actor,
+                                   demographics: demographics), change)
         }
         bindingBook.remember(binding)
+        publishBindings()
         deliveryQueue.adjustBacklog(change.backlogChange)
         return BindingResult(binding: binding, reattributed: change.attributed)
     }
@@ -82,9 +109,23 @@ extension Store {
             return change
         }
         let ended = PatientBinding(id: open.id, deviceKey: deviceKey, patientId: open.patientId, start: open.start, end: end,
-                                   createdAt: open.createdAt, createdBy: open.createdBy)
+                                   createdAt: open.createdAt, createdBy: open.createdBy, demographics: open.demographics)
         bindingBook.replace(ended)
+        publishBindings()
         deliveryQueue.adjustBacklog(change.backlogChange)
         return ended
     }
+
+    /// Calls `observer` with every binding now, and again after every change (bind, unbind, the file opened after a
+    /// degraded start), before the change's readings can be read: what follows a binding (the demographics a reading is
+    /// assessed with, Sources/IoMTSpirometry/PatientDemographicsResolver.swift) never lags behind it.
+    public func observeBindings(_ observer: @escaping @Sendable ([PatientBinding]) -> Void) {
+        bindingsObserver = observer
+        publishBindings()
+    }
+
+    func publishBindings() {
+        bindingsObserver?(bindingBook.all)
+    }
 }
+
