@@ -41,6 +41,8 @@ public struct DaemonControl: Sendable {
             case let .acknowledgeAlert(id): return try await recordAlertAction(alert: id, kind: .acknowledge, silenceMilliseconds: nil, actor: actor)
             case let .silenceAlert(id, milliseconds): return try await recordAlertAction(alert: id, kind: .silence, silenceMilliseconds: milliseconds, actor: actor)
             case let .requeueQuarantined(target): return try await requeue(target, actor: actor)
+            case let .capture(device, seconds): return await capture(device: device, seconds: seconds, actor: actor)
+            case let .captureProgress(device): return captureProgress(device: device)
             }
         } catch {
             return .failure("\(error)", .failed)
@@ -153,7 +155,10 @@ public struct DaemonControl: Sendable {
         // Test alarms reach the exec hook, webhook and DOM only when asked for (issue 12.6); audited either way.
         let alarms = arguments.alarms
         let result: (observations: [Observation], rejectedFrames: Int)
-        do { result = try CaptureReplay(profile: profile, bytes: bytes, patientId: patient, label: label).run(endingAt: clock.now()) } catch {
+        do {
+            result = try CaptureReplay(profile: profile, bytes: bytes, patientId: patient, label: label, transcript: arguments.transcript)
+                .run(endingAt: clock.now())
+        } catch {
             return .failure("\(error)", .usage)
         }
         let ids = await pipeline.accept(result.observations, announceTestAlarms: alarms)
@@ -169,7 +174,7 @@ public struct DaemonControl: Sendable {
     }
 
     /// A device by its full key, its port path or Bluetooth address, or a unique part of its key.
-    private func resolveDevice(_ text: String?) -> String? {
+    func resolveDevice(_ text: String?) -> String? {
         guard let text, !text.isEmpty else { return nil }
         let entries = board.snapshot
         if let exact = entries.first(where: { $0.key == text || $0.address == text }) { return exact.key }
