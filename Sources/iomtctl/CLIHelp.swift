@@ -189,7 +189,7 @@ enum CLIHelp {
             with its time and direction, while the daemon keeps reading the device as always (readings stored,
             alarms evaluated). DEVICE is a device key, port path, Bluetooth address or a unique part of the key
             (iomtctl devices). One capture per device at a time: a second one is refused while the first runs.
-            Memory is bounded: at most 10,000 events or 256 KiB; past that the rest is not recorded and the
+            Memory is bounded: at most 5,000 events or 128 KiB; past that the rest is not recorded and the
             result says "limit reached".
 
             Writes a Firmware-Fixtures case skeleton to DIR/<driver>/<CASE>/ (DIR defaults to Firmware-Fixtures,

@@ -37,7 +37,9 @@ enum ReplayCommand {
         let hex: String
         do { hex = try FileIO.readText(hexPath) } catch { throw CLIError(message: "\(hexPath): \(error)", exitCode: .usage) }
         do { _ = try Hex.bytes(from: hex) } catch { throw CLIError(message: "\(hexPath): \(error)", exitCode: .usage) }
-        let replay = ControlCommand.ReplayArguments(profile: profile, hex: hex, label: capture, patient: patient, alarms: alarms, transcript: transcript)
+        // A transcript holds the bytes already: they are not sent twice (the request stays under the socket's 1 MiB bound).
+        let replay = ControlCommand.ReplayArguments(profile: profile, hex: transcript == nil ? hex : "", label: capture, patient: patient, alarms: alarms,
+                                                    transcript: transcript)
         guard let result = try request.answer(.replay(replay), expecting: ReplayReply.self) else { return }
         print("replayed \(result.bytes) bytes with \(profile): \(result.readings) reading(s) stored as test data"
               + (result.rejectedFrames > 0 ? ", \(result.rejectedFrames) frame(s) rejected" : ""))

@@ -105,6 +105,23 @@ import Testing
         #expect(sized.limitReached && sized.transcript.bytesFromDevice == 10 && sized.droppedEvents == 2)
     }
 
+    /// At the default bound, with the longest lines (a 128-bit UUID on every value, both bounds reached together), the
+    /// transcript still fits one `iomtctl replay` request: the control socket reads at most 1 MiB (ControlServer.maxRequestBytes).
+    @Test func aFullCaptureStillFitsOneReplayRequest() throws {
+        let tap = CaptureTap()
+        #expect(tap.start(at: .test(0)))
+        let uuid = try #require(BluetoothUUID(parsing: "6e400003-b5a3-f393-e0a9-e50e24dcca9e"))
+        let size = CaptureTap.Limits.default.maxBytes / CaptureTap.Limits.default.maxEvents
+        var index: Int64 = 0
+        while tap.progress?.limitReached == false {
+            tap.record(.value(characteristic: uuid, bytes: [UInt8](repeating: 0xA5, count: size)), output: DeviceOutput(), at: .test(index * 100))
+            index += 1
+        }
+        let text = try #require(tap.finish(at: .test(index * 100))).transcript.text
+        let escapedNewlines = text.utf8.filter { $0 == UInt8(ascii: "\n") }.count // "\n" in a JSON string
+        #expect(text.utf8.count + escapedNewlines + 4096 < 1 << 20, "\(text.utf8.count) characters")
+    }
+
     @Test func aSecondCaptureOfTheSameDeviceIsRefusedWhileOneRuns() {
         let tap = CaptureTap()
         #expect(tap.start(at: .test(0)))

@@ -143,7 +143,7 @@ public struct DaemonControl: Sendable {
         guard let profile = profiles.first(where: { $0.id == arguments.profile }) else {
             return .failure("profile: expected one of \(profiles.map(\.id).sorted().joined(separator: ", ")), found \"\(arguments.profile)\"", .usage)
         }
-        guard let bytes = try? Hex.bytes(from: arguments.hex), !bytes.isEmpty else {
+        guard let bytes = try? Hex.bytes(from: arguments.hex), !bytes.isEmpty || arguments.transcript != nil else {
             return .failure("hex: expected the capture's bytes in hex", .usage)
         }
         var patient = configuration.patientId
@@ -169,7 +169,8 @@ public struct DaemonControl: Sendable {
         try await store.audit(actor: actor, action: "replay", detail: "\(ids.count) test reading(s) from \(label) with profile \(profile.id); \(alarmNote)",
                               at: clock.now())
         Log.notice("control: \(actor) replayed \(label) with \(profile.id): \(ids.count) test reading(s); \(alarmNote)", "control")
-        return .ok(ReplayReply(profile: profile.id, bytes: Int64(bytes.count), readings: Int64(ids.count), rejectedFrames: Int64(result.rejectedFrames),
+        let replayedBytes = arguments.transcript.flatMap { try? CaptureTranscript.parse($0).bytesFromDevice } ?? bytes.count
+        return .ok(ReplayReply(profile: profile.id, bytes: Int64(replayedBytes), readings: Int64(ids.count), rejectedFrames: Int64(result.rejectedFrames),
                                alarms: alarms, ids: ids))
     }
 

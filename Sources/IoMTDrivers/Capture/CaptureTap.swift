@@ -13,9 +13,10 @@ public final class CaptureTap: Sendable {
         public init(maxEvents: Int = Self.default.maxEvents, maxBytes: Int = Self.default.maxBytes) {
             self.maxEvents = maxEvents; self.maxBytes = maxBytes
         }
-        /// 10,000 events or 256 KiB: a 60 Hz CMS50 for about 14 minutes; the reply (hex, twice the bytes) stays well under
-        /// the control socket's 1 MiB request bound when the capture is replayed.
-        public static let `default` = Limits(maxEvents: 10_000, maxBytes: 256 * 1024)
+        /// 5,000 events or 128 KiB: a CMS50 at 60 Hz (about 50 reads a second) for 100 s, a 1 Hz Bluetooth oximeter for over
+        /// an hour. Sized so the transcript (at most ~75 characters of text per event plus 3 per byte, 128-bit UUIDs included)
+        /// fits the control socket's 1 MiB request bound when the case is replayed (`iomtctl replay`).
+        public static let `default` = Limits(maxEvents: 5_000, maxBytes: 128 * 1024)
     }
 
     public struct Result: Sendable, Hashable {
