@@ -20,6 +20,10 @@ public enum ControlCommand: Sendable, Hashable {
     case silenceAlert(id: Int64, milliseconds: Int64)
     /// Puts quarantined readings back in the delivery queue.
     case requeueQuarantined(RequeueTarget)
+    /// Records what one device and its driver exchange for `seconds` on the daemon's clock (`iomtctl capture`).
+    case capture(device: String, seconds: Int)
+    /// How a running capture of the device is doing (iomtctl's progress line).
+    case captureProgress(device: String)
 
     public struct BindArguments: Sendable, Hashable {
         public var device: String
@@ -55,8 +59,10 @@ public enum ControlCommand: Sendable, Hashable {
         public var label: String?
         public var patient: String?
         public var alarms: Bool
-        public init(profile: String, hex: String, label: String? = nil, patient: String? = nil, alarms: Bool = false) {
-            self.profile = profile; self.hex = hex; self.label = label; self.patient = patient; self.alarms = alarms
+        /// A capture case's transcript (`CaptureTranscript` text): replayed on its recorded timeline instead of at line rate.
+        public var transcript: String?
+        public init(profile: String, hex: String, label: String? = nil, patient: String? = nil, alarms: Bool = false, transcript: String? = nil) {
+            self.profile = profile; self.hex = hex; self.label = label; self.patient = patient; self.alarms = alarms; self.transcript = transcript
         }
     }
 
@@ -75,6 +81,8 @@ public enum ControlCommand: Sendable, Hashable {
     /// The longest silence a clinician may set (`iomtctl alerts silence --for`).
     public static let maxSilenceMilliseconds: Int64 = 24 * 3_600_000
     public static let maxScanSeconds = 120
+    /// The longest capture (`iomtctl capture --seconds`); its memory is bounded apart from this (`CaptureTap.Limits`).
+    public static let maxCaptureSeconds = 600
 
     /// The command's name on the wire.
     public var name: String {
@@ -93,13 +101,15 @@ public enum ControlCommand: Sendable, Hashable {
         case .acknowledgeAlert: "alert-ack"
         case .silenceAlert: "alert-silence"
         case .requeueQuarantined: "quarantine-requeue"
+        case .capture: "capture"
+        case .captureProgress: "capture-progress"
         }
     }
 
     /// Whether the command changes what the gateway stores or reads (audited with the caller's uid).
     public var changesState: Bool {
         switch self {
-        case .ping, .status, .devices, .bindings, .scan: false
+        case .ping, .status, .devices, .bindings, .scan, .captureProgress: false
         default: true
         }
     }
@@ -125,6 +135,7 @@ public enum ControlCommand: Sendable, Hashable {
             if let label = a.label { members.append(("label", .string(label))) }
             if let patient = a.patient { members.append(("patient", .string(patient))) }
             if a.alarms { members.append(("alarms", .bool(true))) }
+            if let transcript = a.transcript { members.append(("transcript", .string(transcript))) }
             return .object(members)
         case let .installProfile(name, content, replace):
             return .object([("name", .string(name)), ("content", .string(content)), ("replace", .bool(replace))])
@@ -144,6 +155,8 @@ public enum ControlCommand: Sendable, Hashable {
             case let .reason(text): return .object([("reason", .string(text))])
             case let .ids(ids): return .object([("ids", .array(ids.map { .number($0) }))])
             }
+        case let .capture(device, seconds): return .object([("device", .string(device)), ("seconds", .number(seconds))])
+        case let .captureProgress(device): return .object([("device", .string(device))])
         }
     }
 
@@ -151,7 +164,7 @@ public enum ControlCommand: Sendable, Hashable {
     public var json: JSONValue { .object([("command", .string(name)), ("arguments", arguments)]) }
 
     static let names = ["ping", "status", "devices", "bindings", "bind", "unbind", "replay", "install-profile", "scan", "pair", "forget",
-                        "alert-ack", "alert-silence", "quarantine-requeue"]
+                        "alert-ack", "alert-silence", "quarantine-requeue", "capture", "capture-progress"]
 
     /// Reads a request line. Errors name the field and what was expected; an unknown command says so
     /// (`isUnknownCommand`), so the daemon can tell an older iomtctl from a malformed one.
@@ -192,7 +205,8 @@ public enum ControlCommand: Sendable, Hashable {
         case "replay":
             command = .replay(ReplayArguments(profile: r.string(a, "profile", path: path) ?? "", hex: r.string(a, "hex", path: path) ?? "",
                                               label: r.optionalString(a, "label", path: path), patient: r.optionalString(a, "patient", path: path),
-                                              alarms: r.bool(a, "alarms", path: path, default: false)))
+                                              alarms: r.bool(a, "alarms", path: path, default: false),
+                                              transcript: r.optionalString(a, "transcript", path: path)))
         case "install-profile":
             command = .installProfile(name: r.string(a, "name", path: path) ?? "", content: r.string(a, "content", path: path) ?? "",
                                       replace: r.bool(a, "replace", path: path, default: false))
@@ -232,6 +246,14 @@ public enum ControlCommand: Sendable, Hashable {
             }
             if targets.count != 1 { r.fields.fail(path, expected: "exactly one of all, reason, ids", foundText: "\(targets.count)") }
             command = .requeueQuarantined(targets.first ?? .all)
+        case "capture":
+            let device = r.string(a, "device", path: path) ?? ""
+            let seconds = r.integer(a, "seconds", path: path)
+            if !(1...Int64(maxCaptureSeconds)).contains(seconds) {
+                r.fields.fail("\(path).seconds", expected: "1 to \(maxCaptureSeconds)", foundText: "\(seconds)")
+            }
+            command = .capture(device: device, seconds: Int(clamping: seconds))
+        case "capture-progress": command = .captureProgress(device: r.string(a, "device", path: path) ?? "")
         default:
             throw ControlMessageError(message: "request", field: "command", expected: "one of \(names.joined(separator: ", "))", found: "\"\(name)\"")
         }

@@ -26,15 +26,15 @@ final class BLEDeviceRunner: Sendable {
     init(address: String, profiles: [DeviceProfile], client: BlueZClient, adapter: BlueZAdapter, settings: DaemonConfiguration.Bluetooth,
          patientId: String?, pipeline: IngestPipeline, board: DeviceStatusBoard, synchronisation: any GatewayClockSynchronisation,
          clock: any SchedulingClock) throws(DriverConfigurationError) {
-        let reader = try DriverRegistry.makeReader(for: profiles)
         let profile = profiles[0]
+        let identity = DeviceIdentity(profileId: profile.id, manufacturer: profile.manufacturer, model: profile.model, bluetoothAddress: address)
+        let reader = board.captures.capturing(try DriverRegistry.makeReader(for: profiles), key: identity.key)
         let memberIdentities = profiles.count > 1 ? Dictionary(profiles.map {
             ($0.id, DeviceIdentity(profileId: $0.id, manufacturer: $0.manufacturer, model: $0.model, bluetoothAddress: address))
         }, uniquingKeysWith: { first, _ in first }) : [:]
         var connectionSettings = BLEDeviceConnection.Settings()
         connectionSettings.setDeviceClock = settings.setDeviceClock
         connectionSettings.deviceUTCOffsetMinutes = settings.deviceUTCOffsetMinutes
-        let identity = DeviceIdentity(profileId: profile.id, manufacturer: profile.manufacturer, model: profile.model, bluetoothAddress: address)
         // Each device its own jitter sequence, so gateways and devices do not retry in lockstep.
         let seed = UInt64(truncatingIfNeeded: clock.now().millisecondsSinceEpoch) ^ UInt64(truncatingIfNeeded: address.hashValue)
         let store = pipeline.store

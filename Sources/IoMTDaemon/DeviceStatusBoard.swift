@@ -27,6 +27,8 @@ public final class DeviceStatusBoard: Sendable {
     private let ambiguous = Mutex<[String: String]>([:])
     /// The detail of a connected port whose bytes never decode (`UnframedInputWatch`); doctor looks for it.
     public static let wrongProfileSuspected = DeviceStatus.wrongProfileSuspected
+    /// Each device's capture point (`iomtctl capture`): here because every runner and the control plane share the board.
+    public let captures = DeviceCaptureTaps()
 
     public init() {}
 

@@ -76,7 +76,7 @@ final class SerialDeviceRunner: Sendable {
             throw DriverConfigurationError(profileId: profile.id, field: "driver", expected: "a byte-stream driver for a serial port or SPP link",
                                            found: "\"\(profile.driver)\"")
         }
-        self.reader = Mutex(reader)
+        self.reader = Mutex(board.captures.capturing(reader, key: identity.key))
         self.identity = identity
         self.patientId = patientId
         deviceClass = profile.deviceClass

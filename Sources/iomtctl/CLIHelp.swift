@@ -19,6 +19,7 @@ enum CLIHelp {
           pair        pair and trust a Bluetooth device through the daemon's agent (--passkey/--pin when asked)
           forget      make BlueZ forget a Bluetooth device and its bond
           replay      run a Firmware-Fixtures capture through the running daemon (decode, store, alerts, DOM) as test data
+          capture     record what a configured device sends for N seconds into a Firmware-Fixtures case skeleton
           trend       chart a measurement over time in the terminal, alert thresholds marked
           doctor      check the box (daemon, configuration, Bluetooth, serial permissions, DOM over TLS, clock,
                       disk, store integrity) and print the fix for each problem
@@ -166,7 +167,9 @@ enum CLIHelp {
             pipeline: store, alert rules, delivery to DOM. Every replayed reading is marked test data
             (status test-data; FHIR meta.security HTEST) and its device is "replay", so it can never pass for
             a patient's real measurement. CAPTURE is a Firmware-Fixtures case folder (case.json names the
-            profile, capture.hex holds the bytes) or a hex file with --profile. --patient attaches the test
+            profile, capture.hex holds the bytes) or a hex file with --profile. A case written by iomtctl
+            capture (case.json names a timeline) replays on its recorded timeline instead, Bluetooth values
+            included, so it gives the readings its expected.json holds. --patient attaches the test
             readings to a patient in clinic mode (a home hub uses its own patient).
 
             Alerts: test readings are evaluated against the rules in episodes of their own (they never open,
@@ -178,6 +181,32 @@ enum CLIHelp {
             check a buzzer or an on-call system; tell the people on call first. Audited either way.
 
             Exit codes: 0 replayed, 1 iomtd not reachable or the store refused, 2 bad capture or profile,
+            3 permission denied.
+            """,
+        "capture": """
+            Usage: iomtctl capture DEVICE --seconds N [--out DIR] [--name CASE] [--profiles-dir DIR] [--socket PATH] [--json]
+
+            Records, for N seconds (1 to 600) on the daemon's clock, what a configured device sends — serial or SPP
+            bytes, Bluetooth characteristic values — and what its driver sends it (commands, GATT writes), each
+            with its time and direction, while the daemon keeps reading the device as always (readings stored,
+            alarms evaluated). DEVICE is a device key, port path, Bluetooth address or a unique part of the key
+            (iomtctl devices). One capture per device at a time: a second one is refused while the first runs.
+            Memory is bounded: at most 5,000 events or 128 KiB; past that the rest is not recorded and the
+            result says "limit reached".
+
+            Writes a Firmware-Fixtures case skeleton to DIR/<driver>/<CASE>/ (DIR defaults to Firmware-Fixtures,
+            CASE to field-<date>-<time>): capture.hex (the byte stream, or the main characteristic's first
+            value), transcript.txt (every event with its time and direction; format in
+            Firmware-Fixtures/README.md), case.json (profile, characteristic, gateway and device time) and
+            expected.json, decoded from the transcript by the gateway's own driver — review it before committing
+            the case as a fixture. iomtctl replay and the fixture test take the folder as it is.
+
+            The files contain readings: handle them as patient data. They hold no patient identifier.
+            On a terminal, progress (seconds left, events so far) is shown on standard error; --json prints
+            the summary (case folder, events, bytes, limitReached) as JSON.
+
+            Exit codes: 0 written, 1 iomtd not reachable, a capture of the device already running or the case
+            not writable, 2 unknown device, bad --seconds, profile not found or the case folder exists,
             3 permission denied.
             """,
         "trend": """

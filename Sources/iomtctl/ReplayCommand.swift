@@ -16,11 +16,20 @@ enum ReplayCommand {
         let capture = try arguments.required("CAPTURE", usage: usage)
         try arguments.finish()
         var hexPath = capture
+        var transcript: String?
         if FileIO.exists(capture + "/capture.hex") {
             hexPath = capture + "/capture.hex"
-            if profile == nil, let caseText = try? FileIO.readText(capture + "/case.json") {
-                do { profile = try JSONValue.parse(caseText)["profile"]?.stringValue } catch {
+            if let caseText = try? FileIO.readText(capture + "/case.json") {
+                let caseInfo: JSONValue
+                do { caseInfo = try JSONValue.parse(caseText) } catch {
                     throw CLIError(message: "\(capture)/case.json: \(error)", exitCode: .usage)
+                }
+                if profile == nil { profile = caseInfo["profile"]?.stringValue }
+                // A capture case (iomtctl capture) replays on its recorded timeline, as the fixture test decodes it.
+                if let timeline = caseInfo["timeline"]?.stringValue {
+                    do { transcript = try FileIO.readText(capture + "/" + timeline) } catch {
+                        throw CLIError(message: "\(capture)/case.json: timeline: \(error)", exitCode: .usage)
+                    }
                 }
             }
         }
@@ -28,7 +37,9 @@ enum ReplayCommand {
         let hex: String
         do { hex = try FileIO.readText(hexPath) } catch { throw CLIError(message: "\(hexPath): \(error)", exitCode: .usage) }
         do { _ = try Hex.bytes(from: hex) } catch { throw CLIError(message: "\(hexPath): \(error)", exitCode: .usage) }
-        let replay = ControlCommand.ReplayArguments(profile: profile, hex: hex, label: capture, patient: patient, alarms: alarms)
+        // A transcript holds the bytes already: they are not sent twice (the request stays under the socket's 1 MiB bound).
+        let replay = ControlCommand.ReplayArguments(profile: profile, hex: transcript == nil ? hex : "", label: capture, patient: patient, alarms: alarms,
+                                                    transcript: transcript)
         guard let result = try request.answer(.replay(replay), expecting: ReplayReply.self) else { return }
         print("replayed \(result.bytes) bytes with \(profile): \(result.readings) reading(s) stored as test data"
               + (result.rejectedFrames > 0 ? ", \(result.rejectedFrames) frame(s) rejected" : ""))

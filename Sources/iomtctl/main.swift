@@ -18,6 +18,7 @@ let commands: [String: (inout CommandArguments) async throws(CLIError) -> Void] 
     "doctor": DoctorCommand.run,
     "trend": TrendCommand.run,
     "replay": ReplayCommand.run,
+    "capture": CaptureCommand.run,
     "readings": ReadingsCommand.run,
     "rules": RulesCommand.run,
     "alerts": AlertsCommand.run,

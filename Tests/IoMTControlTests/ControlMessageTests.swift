@@ -20,6 +20,8 @@ import Testing
         .pair(address: "AA:BB:CC:DD:EE:FF", secret: nil), .forget(address: "AA:BB:CC:DD:EE:FF"),
         .acknowledgeAlert(id: 7), .silenceAlert(id: 7, milliseconds: 900_000),
         .requeueQuarantined(.all), .requeueQuarantined(.reason("Observation.code")), .requeueQuarantined(.ids([3, 4])),
+        .capture(device: "cms50", seconds: 30), .captureProgress(device: "cms50"),
+        .replay(.init(profile: "contec-cms50d-plus", hex: "e8 30", transcript: "# iomtd capture transcript 1\n")),
     ]
 
     @Test(arguments: commands) func everyCommandSurvivesTheWire(_ command: ControlCommand) throws {

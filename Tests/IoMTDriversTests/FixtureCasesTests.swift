@@ -30,6 +30,23 @@ struct FixtureCase: CustomStringConvertible, Sendable {
 
     func capture() throws -> [UInt8] { try Hex.bytes(from: try text("capture.hex")) }
 
+    /// A capture case (`iomtctl capture`) names its transcript: it is decoded on its recorded timeline.
+    var timeline: String? { (try? JSONValue.parse(try text("case.json")))?["timeline"]?.stringValue }
+
+    /// Decodes a capture case as `iomtctl replay` does: the profile(s)' reader over the transcript on its own timeline.
+    func timelineOutput(_ file: String) throws -> DeviceOutput {
+        let caseInfo = try JSONValue.parse(try text("case.json"))
+        let first = try #require(caseInfo["profile"]?.stringValue, "case.json needs a \"profile\" string")
+        let ids = caseInfo["profiles"]?.arrayValue?.compactMap(\.stringValue) ?? [first]
+        let catalog = try Repository.catalog()
+        let profiles = try ids.map { id in try #require(catalog.profile(id: id), "no profile \(id) in DeviceProfiles/") }
+        var reader = try DriverRegistry.makeReader(for: profiles)
+        let transcript = try CaptureTranscript.parse(try text(file))
+        var output = DeviceOutput()
+        for step in reader.replay(transcript, from: transcript.start) { output.append(step.output) }
+        return output
+    }
+
     /// Bluetooth cases name the GATT characteristic their capture is one value of.
     var isGATT: Bool {
         guard let info = try? JSONValue.parse(try text("case.json")) else { return false }
@@ -69,6 +86,17 @@ struct FixtureCase: CustomStringConvertible, Sendable {
 
     @Test(arguments: FixtureCase.all())
     func caseMatchesExpectedJSON(_ fixture: FixtureCase) throws {
+        try Self.check(fixture)
+    }
+
+    /// What every case folder must pass (also run on the folders `iomtctl capture` writes, CaptureCaseTests).
+    static func check(_ fixture: FixtureCase) throws {
+        if let timeline = fixture.timeline {
+            let output = try fixture.timelineOutput(timeline)
+            let actual = JSONValue.object([("observations", .array(output.measurements.map(\.contractJSON)))])
+            #expect(actual == (try JSONValue.parse(try fixture.text("expected.json"))), "\(fixture): got \(actual.prettyPrinted())")
+            return
+        }
         if fixture.isGATT { return try gattCaseMatchesExpectedJSON(fixture) }
         var session = try fixture.session()
         let output = decodeAtOnce(try fixture.capture(), session: &session)
@@ -80,6 +108,10 @@ struct FixtureCase: CustomStringConvertible, Sendable {
     /// Feeding a capture byte by byte, or in odd chunks, gives exactly the all-at-once output.
     @Test(arguments: FixtureCase.all())
     func chunkingDoesNotChangeOutput(_ fixture: FixtureCase) throws {
+        try Self.checkChunking(fixture)
+    }
+
+    static func checkChunking(_ fixture: FixtureCase) throws {
         guard !fixture.isGATT else { return }  // a GATT value arrives whole (one ATT PDU), never chunked
         let bytes = try fixture.capture()
         var whole = try fixture.session()
@@ -92,7 +124,7 @@ struct FixtureCase: CustomStringConvertible, Sendable {
 
     /// GATT cases: the observations match, and a value the spec layout cannot hold is rejected with a
     /// reason naming the field (never a crash, never a partial reading).
-    private func gattCaseMatchesExpectedJSON(_ fixture: FixtureCase) throws {
+    private static func gattCaseMatchesExpectedJSON(_ fixture: FixtureCase) throws {
         let output = try fixture.gattOutput()
         let actual = JSONValue.object([("observations", .array(output.measurements.map(\.contractJSON)))])
         let expected = try JSONValue.parse(try fixture.text("expected.json"))

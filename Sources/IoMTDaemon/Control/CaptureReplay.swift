@@ -10,6 +10,9 @@ struct CaptureReplay {
     let bytes: [UInt8]
     let patientId: String?
     let label: String
+    /// A capture case's transcript (`iomtctl capture`): replayed on its recorded timeline, so windows close where they
+    /// closed live, and GATT values replay too. Without it, `bytes` at the profile's line rate.
+    var transcript: String? = nil
 
     /// Bytes per second at the profile's line settings (start + data + parity + stop bits per byte).
     var byteRate: Int64 {
@@ -18,17 +21,23 @@ struct CaptureReplay {
         return max(1, Int64(serial.baudRate / bitsPerByte))
     }
 
-    func run(endingAt end: Instant) throws(DriverConfigurationError) -> (observations: [Observation], rejectedFrames: Int) {
+    func run(endingAt end: Instant) throws -> (observations: [Observation], rejectedFrames: Int) {
         var reader = try DriverRegistry.makeReader(for: profile)
-        guard reader.needs == .byteStream else {
-            throw DriverConfigurationError(profileId: profile.id, field: "driver", expected: "a byte-stream driver (a capture is a byte stream)",
-                                           found: "\"\(profile.driver)\"")
+        let timeline = try transcript.map { text throws(CaptureTranscript.ParseError) in try CaptureTranscript.parse(text) }
+        guard reader.needs == .byteStream || timeline != nil else {
+            throw DriverConfigurationError(profileId: profile.id, field: "driver",
+                                           expected: "a byte-stream driver (a capture without a transcript is a byte stream)", found: "\"\(profile.driver)\"")
         }
-        let durationMs = Int64(bytes.count) * 1000 / byteRate
-        let start = end.adding(milliseconds: -durationMs - 1000)
         let identity = DeviceIdentity(profileId: profile.id, manufacturer: profile.manufacturer, model: profile.model,
                                       serialNumber: "replay", portPath: "replay:\(label)")
-        let outputs = reader.replay(bytes, byteRate: byteRate, from: start)
+        let outputs: [(output: DeviceOutput, at: Instant)]
+        if let timeline {
+            let durationMs = (timeline.entries.last?.offsetMilliseconds ?? 0).addingSaturated(1000)
+            outputs = reader.replay(timeline, from: end.adding(milliseconds: -durationMs))
+        } else {
+            let durationMs = Int64(bytes.count) * 1000 / byteRate
+            outputs = reader.replay(bytes, byteRate: byteRate, from: end.adding(milliseconds: -durationMs - 1000))
+        }
         let normaliser = Normaliser()
         var observations: [Observation] = []
         var rejected = 0

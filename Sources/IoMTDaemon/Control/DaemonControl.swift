@@ -42,6 +42,8 @@ public struct DaemonControl: Sendable {
             case let .acknowledgeAlert(id): return try await recordAlertAction(alert: id, kind: .acknowledge, silenceMilliseconds: nil, actor: actor)
             case let .silenceAlert(id, milliseconds): return try await recordAlertAction(alert: id, kind: .silence, silenceMilliseconds: milliseconds, actor: actor)
             case let .requeueQuarantined(target): return try await requeue(target, actor: actor)
+            case let .capture(device, seconds): return await capture(device: device, seconds: seconds, actor: actor)
+            case let .captureProgress(device): return captureProgress(device: device)
             }
         } catch {
             return .failure("\(error)", .failed)
@@ -154,7 +156,7 @@ public struct DaemonControl: Sendable {
         guard let profile = profiles.first(where: { $0.id == arguments.profile }) else {
             return .failure("profile: expected one of \(profiles.map(\.id).sorted().joined(separator: ", ")), found \"\(arguments.profile)\"", .usage)
         }
-        guard let bytes = try? Hex.bytes(from: arguments.hex), !bytes.isEmpty else {
+        guard let bytes = try? Hex.bytes(from: arguments.hex), !bytes.isEmpty || arguments.transcript != nil else {
             return .failure("hex: expected the capture's bytes in hex", .usage)
         }
         var patient = configuration.patientId
@@ -166,7 +168,10 @@ public struct DaemonControl: Sendable {
         // Test alarms reach the exec hook, webhook and DOM only when asked for (issue 12.6); audited either way.
         let alarms = arguments.alarms
         let result: (observations: [Observation], rejectedFrames: Int)
-        do { result = try CaptureReplay(profile: profile, bytes: bytes, patientId: patient, label: label).run(endingAt: clock.now()) } catch {
+        do {
+            result = try CaptureReplay(profile: profile, bytes: bytes, patientId: patient, label: label, transcript: arguments.transcript)
+                .run(endingAt: clock.now())
+        } catch {
             return .failure("\(error)", .usage)
         }
         let ids = await pipeline.accept(result.observations, announceTestAlarms: alarms)
@@ -177,12 +182,13 @@ public struct DaemonControl: Sendable {
         try await store.audit(actor: actor, action: "replay", detail: "\(ids.count) test reading(s) from \(label) with profile \(profile.id); \(alarmNote)",
                               at: clock.now())
         Log.notice("control: \(actor) replayed \(label) with \(profile.id): \(ids.count) test reading(s); \(alarmNote)", "control")
-        return .ok(ReplayReply(profile: profile.id, bytes: Int64(bytes.count), readings: Int64(ids.count), rejectedFrames: Int64(result.rejectedFrames),
+        let replayedBytes = arguments.transcript.flatMap { try? CaptureTranscript.parse($0).bytesFromDevice } ?? bytes.count
+        return .ok(ReplayReply(profile: profile.id, bytes: Int64(replayedBytes), readings: Int64(ids.count), rejectedFrames: Int64(result.rejectedFrames),
                                alarms: alarms, ids: ids))
     }
 
     /// A device by its full key, its port path or Bluetooth address, or a unique part of its key.
-    private func resolveDevice(_ text: String?) -> String? {
+    func resolveDevice(_ text: String?) -> String? {
         guard let text, !text.isEmpty else { return nil }
         let entries = board.snapshot
         if let exact = entries.first(where: { $0.key == text || $0.address == text }) { return exact.key }
