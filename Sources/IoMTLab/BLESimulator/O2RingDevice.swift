@@ -33,10 +33,8 @@ public struct O2RingDevice: Sendable {
 
         /// The device time of record `index` as "YYYY-MM-DDThh:mm:ss" (start + index × interval; no zone).
         public func deviceTime(ofRecord index: Int) -> String {
-            let seconds = start.hour * 3600 + start.minute * 60 + start.second + index * intervalSeconds
-            let days = seconds / 86_400  // at most a night or two: the lab's sessions never cross a month end
-            let rest = seconds % 86_400
-            return "\(start.year)-\(Self.two(start.month))-\(Self.two(start.day + days))T\(Self.two(rest / 3600)):\(Self.two(rest / 60 % 60)):\(Self.two(rest % 60))"
+            BLECurrentTime(year: start.year, month: start.month, day: start.day, hour: start.hour, minute: start.minute, second: start.second,
+                           dayOfWeek: 0).advanced(bySeconds: index * intervalSeconds).description
         }
 
         /// A plausible night: `count` records around 95 %, with a dip to 86 % every 60 records, pulse 58–66.
