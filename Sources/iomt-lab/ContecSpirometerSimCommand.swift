@@ -35,7 +35,6 @@ enum ContecSpirometerSimCommand {
             case "--add-record-after-sync": return readNumber(option, value, in: 1...1000) { configuration.addRecordAfterSync = $0 }
             default: return "unknown option \(option)"
             }
-            return nil
         }
         guard parsed else { return 64 }
         let simulator = ContecSpirometerPeripheral(configuration: configuration) { line in

@@ -28,7 +28,6 @@ enum O2RingSimCommand {
             case "--disconnect-after-live": return readNumber(option, value, in: 1...100_000) { configuration.disconnectAfterLiveAnswers = $0 }
             default: return "unknown option \(option)"
             }
-            return nil
         }
         guard parsed else { return 64 }
         let simulator = O2RingPeripheral(configuration: configuration) { line in
