@@ -112,7 +112,7 @@ let package = Package(
         .testTarget(name: "IoMTCoreTests", dependencies: ["IoMTCore"], swiftSettings: strict),
         .testTarget(name: "IoMTSpirometryTests", dependencies: ["IoMTSpirometry", "IoMTCore"], exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(name: "IoMTControlTests", dependencies: ["IoMTControl", "IoMTCore"], swiftSettings: strict),
-        .testTarget(name: "IoMTDriversTests", dependencies: ["IoMTTestSupport", "IoMTDrivers", "IoMTProfiles"], swiftSettings: strict),
+        .testTarget(name: "IoMTDriversTests", dependencies: ["IoMTTestSupport", "IoMTDrivers", "IoMTProfiles", "IoMTLab"], swiftSettings: strict),
         .testTarget(name: "IoMTTransportTests", dependencies: ["IoMTTransport", "IoMTLab"], swiftSettings: strict),
         .testTarget(name: "IoMTUdevTests", dependencies: ["IoMTUdev", "IoMTProfiles", "IoMTDrivers"], swiftSettings: strict),
         .testTarget(name: "IoMTStoreTests", dependencies: ["IoMTTestSupport", "IoMTStore", "IoMTLab"], swiftSettings: strict),

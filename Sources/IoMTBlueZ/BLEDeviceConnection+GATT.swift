@@ -40,6 +40,13 @@ extension BLEDeviceConnection {
         }
     }
 
+    /// A device clock a vendor protocol answers in a notification (the Viatom info's CurTIME), reported like a clock read:
+    /// the runner records its offset before the readings it stamped arrive. Such a clock is not set (no Current Time).
+    func reportNotifiedClock(_ output: DeviceOutput, readAt: Instant) {
+        guard let deviceClock = output.deviceClock else { return }
+        sink.yield(.deviceClockRead(deviceClock.reading(readAt: readAt, assumingUTCOffsetMinutes: settings.deviceUTCOffsetMinutes)))
+    }
+
     /// After a streamed value: the reader's follow-up writes (a re-read after the numbering restarted), and the
     /// deferred clock set once the memory download is complete.
     func follow(_ output: DeviceOutput, plan: GATTConnectionPlan) async throws {

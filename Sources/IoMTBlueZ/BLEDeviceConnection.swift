@@ -256,7 +256,8 @@ public actor BLEDeviceConnection {
                 }
                 if change.interface == BlueZ.gattCharacteristic, let uuid = subscribed[change.path],
                    let value = change.changed["Value"]?.bytesValue {
-                    let output = hand(.value(characteristic: uuid, bytes: value)).output
+                    let (output, at) = hand(.value(characteristic: uuid, bytes: value))
+                    reportNotifiedClock(output, readAt: at)
                     do { try await follow(output, plan: plan) } catch { return .call(BlueZRecovery.classify(error)) }
                 }
             case .lost(let count):

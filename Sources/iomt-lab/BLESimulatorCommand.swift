@@ -23,13 +23,17 @@ enum BLESimulatorCommand {
                             peripheral side (once), then advertise and serve again
     Logs one line per event on stdout ("ble-sim: StartNotify 2A35 ...", "ble-sim: current time written ...").
     Runs until SIGINT or SIGTERM.
-    (--device contec-spirometer: see iomt-lab ble-sim --device contec-spirometer --help)
+    (--device contec-spirometer: see iomt-lab ble-sim --device contec-spirometer --help;
+     --device o2ring: see iomt-lab ble-sim --device o2ring --help)
     """
 
     static func run(_ arguments: [String]) -> Int32 {
         // The Contec spirometer is a command/answer device, not a fixture replay: its own command (and usage).
         if let index = arguments.firstIndex(of: "--device"), arguments.indices.contains(index + 1), arguments[index + 1] == "contec-spirometer" {
             return ContecSpirometerSimCommand.run(arguments)
+        }
+        if let index = arguments.firstIndex(of: "--device"), arguments.indices.contains(index + 1), arguments[index + 1] == "o2ring" {
+            return O2RingSimCommand.run(arguments)
         }
         if arguments.contains("--help") || arguments.contains("-h") { print(usage); return 0 }
         var device: BLESimulatedDevice? = nil
@@ -46,16 +50,12 @@ enum BLESimulatorCommand {
             switch option {
             case "--device":
                 guard let parsed = BLESimulatedDevice(rawValue: value) else {
-                    return "unknown device \"\(value)\" (expected blood-pressure, pulse-oximeter, nonin-3230 or contec-spirometer)"
+                    return "unknown device \"\(value)\" (expected blood-pressure, pulse-oximeter, nonin-3230, contec-spirometer or o2ring)"
                 }
                 device = parsed
-            case "--adapter":
-                guard value.hasPrefix("hci"), Int(value.dropFirst(3)) != nil else { return "--adapter expects hciN, got \"\(value)\"" }
-                adapter = value
+            case "--adapter": return BLESimOptions.adapter(value) { adapter = $0 }
             case "--fixtures": fixtures = value
-            case "--name":
-                guard !value.isEmpty, value.utf8.count <= 29 else { return "--name must be 1-29 bytes (it goes into the advertisement)" }
-                name = value
+            case "--name": return BLESimOptions.name(value) { name = $0 }
             case "--interval-ms": return readNumber(option, value, in: 10...600_000) { interval = $0 }
             case "--disconnect-after":
                 guard let parsed = Int(value), parsed >= 1 else { return "--disconnect-after must be a positive number of values, got \"\(value)\"" }

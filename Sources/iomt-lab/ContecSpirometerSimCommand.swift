@@ -29,17 +29,12 @@ enum ContecSpirometerSimCommand {
                                   flag: { _ in configuration.disconnectAfterSync = true }) { option, value in
             switch option {
             case "--device": return value == "contec-spirometer" ? nil : "this usage is for --device contec-spirometer"
-            case "--adapter":
-                guard value.hasPrefix("hci"), Int(value.dropFirst(3)) != nil else { return "--adapter expects hciN, got \"\(value)\"" }
-                configuration.adapter = value
-            case "--name":
-                guard !value.isEmpty, value.utf8.count <= 29 else { return "--name must be 1-29 bytes (it goes into the advertisement)" }
-                configuration.localName = value
+            case "--adapter": return BLESimOptions.adapter(value) { configuration.adapter = $0 }
+            case "--name": return BLESimOptions.name(value) { configuration.localName = $0 }
             case "--records": return readNumber(option, value, in: 0...1000) { configuration.records = $0 }
             case "--add-record-after-sync": return readNumber(option, value, in: 1...1000) { configuration.addRecordAfterSync = $0 }
             default: return "unknown option \(option)"
             }
-            return nil
         }
         guard parsed else { return 64 }
         let simulator = ContecSpirometerPeripheral(configuration: configuration) { line in

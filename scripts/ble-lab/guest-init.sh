@@ -13,9 +13,9 @@ REPO=${BLE_LAB_REPO:-$(cd "$G/../.." && pwd)}
 BIN=${BLE_LAB_BIN:-$REPO/.build/debug}
 CENTRAL=${CENTRAL:-probe}
 # nonin-3230 (a vendor 128-bit service, no Current Time Service), contec-spirometer (record download), nonin-9560
-# (Bluetooth Classic SPP, the device connects; dual-mode controllers) and cms50d-bt (Classic SPP, the gateway connects)
-# are read by the iomtd central only.
-if [ "$CENTRAL" = iomtd ]; then DEVICES=${DEVICES:-blood-pressure,pulse-oximeter,nonin-3230,contec-spirometer,nonin-9560,cms50d-bt}; else DEVICES=${DEVICES:-blood-pressure,pulse-oximeter}; fi
+# (Bluetooth Classic SPP, the device connects; dual-mode controllers), cms50d-bt (Classic SPP, the gateway connects)
+# and o2ring (stored sessions and polled live data) are read by the iomtd central only.
+if [ "$CENTRAL" = iomtd ]; then DEVICES=${DEVICES:-blood-pressure,pulse-oximeter,nonin-3230,contec-spirometer,nonin-9560,cms50d-bt,o2ring}; else DEVICES=${DEVICES:-blood-pressure,pulse-oximeter}; fi
 DISCONNECT_AFTER=${DISCONNECT_AFTER:-6}
 INTERVAL_MS=${INTERVAL_MS:-500}
 CENTRAL_TIMEOUT=${CENTRAL_TIMEOUT:-150}
@@ -142,6 +142,37 @@ iomtd_spirometer() {  # $1 peripheral address
   else say "FAIL: contec-spirometer: sync 1 / the 3 records at DOM: $(spiro_fev1 --records 3)"; fi
   grep -q "sync #1 ended: 3 records kept" $f || { say "FAIL: contec-spirometer: sync 1 did not end with the 3 records kept"; rc=1; }
   grep -q "records deleted" $f && { say "FAIL: contec-spirometer: the records were deleted"; rc=1; }
+  kill $IOMTD 2>/dev/null; wait $IOMTD 2>/dev/null
+  return $rc
+}
+
+# The Viatom O2Ring (request/response, stored sessions, polled live data): the simulator holds two sessions and drops the
+# link once after its 8th real-time answer, so iomtd connects twice. Passes when DOM holds every stored record's SpO2 and
+# pulse rate once, at its device time, with its values (none for the no-finger record), after the first connection; the
+# second connection opens no file (nothing new) and live readings reach DOM after it; nothing is deleted.
+o2ring_dom() { busybox wget -q -O - "http://127.0.0.1:$PORT/fhir/Observation?_count=5000" 2>/dev/null | \
+  /usr/bin/python3 "$G/check-o2ring-dom.py" --sim-log $L/sim-o2ring.log --central-log $L/central-o2ring.log "$@"; }
+iomtd_o2ring() {  # $1 peripheral address
+  dir=$W/iomtd-o2ring; mkdir -p $dir; f=$L/sim-o2ring.log
+  write_config $dir "{\"profile\": \"viatom-o2ring\", \"address\": \"$1\"}" "" 200
+  t0=$(now)
+  "$BIN/iomtd" --config $dir/config.json >$L/central-o2ring.log 2>&1 &
+  IOMTD=$!; rc=1
+  closed() { [ "$(grep -c 'file closed' $f)" -ge 2 ]; }
+  at_least() { [ "$(observations)" -ge "$1" ]; }
+  if wait_for $CENTRAL_TIMEOUT closed && wait_for 30 o2ring_dom --quiet; then
+    say "o2ring: both sessions downloaded after $(( $(now) - t0 ))s; DOM: $(o2ring_dom)"
+    t1=$(now)
+    infos() { [ "$(grep -c 'info answered' $f)" -ge 2 ]; }
+    if wait_for $CENTRAL_TIMEOUT grep -q "out of range" $f && wait_for $CENTRAL_TIMEOUT infos; then
+      n1=$(observations)
+      if wait_for 40 at_least $(( n1 + 10 )); then
+        say "o2ring: second connection after $(( $(now) - t1 ))s: $(grep -c 'file .* opened' $f) files opened in all, live readings at DOM after it ($n1 -> $(observations) observations); DOM: $(o2ring_dom --live 10)"
+        if [ "$(grep -c 'file .* opened' $f)" -eq 2 ] && o2ring_dom --live 10 --quiet; then rc=0
+        else say "FAIL: o2ring: the second connection opened a file again, or DOM does not match: $(o2ring_dom --live 10)"; fi
+      else say "FAIL: o2ring: no live readings at DOM after the reconnect ($n1 -> $(observations))"; fi
+    else say "FAIL: o2ring: no second connection (info answered $(grep -c 'info answered' $f) times)"; fi
+  else say "FAIL: o2ring: the two sessions at DOM: $(o2ring_dom)"; fi
   kill $IOMTD 2>/dev/null; wait $IOMTD 2>/dev/null
   return $rc
 }
@@ -274,6 +305,8 @@ for dev in $(echo "$DEVICES" | tr ',' ' '); do
       [ "$CENTRAL" = iomtd ] || { say "nonin-3230: iomtd central only (the probe speaks 16-bit UUIDs)"; continue; } ;;
     contec-spirometer) profile=contec-spirometer-ble; clock=0
       [ "$CENTRAL" = iomtd ] || { say "contec-spirometer: phase needs CENTRAL=iomtd, skipped"; continue; } ;;
+    o2ring) profile=viatom-o2ring; clock=0
+      [ "$CENTRAL" = iomtd ] || { say "o2ring: phase needs CENTRAL=iomtd, skipped"; continue; } ;;
     nonin-9560) [ "$CENTRAL" = iomtd ] || { say "nonin-9560: phase needs CENTRAL=iomtd, skipped"; continue; } ;;
     cms50d-bt) [ "$CENTRAL" = iomtd ] || { say "cms50d-bt: phase needs CENTRAL=iomtd, skipped"; continue; } ;;
     *) say "unknown device $dev"; RC=1; continue ;;
@@ -325,6 +358,8 @@ for dev in $(echo "$DEVICES" | tr ',' ' '); do
   fi
   if [ $dev = contec-spirometer ]; then
     "$BIN/iomt-lab" ble-sim --adapter $hci --device $dev --records 3 --disconnect-after-sync >$L/sim-$dev.log 2>&1 &
+  elif [ $dev = o2ring ]; then
+    "$BIN/iomt-lab" ble-sim --adapter $hci --device $dev --records 40 --disconnect-after-live 8 >$L/sim-$dev.log 2>&1 &
   else
     "$BIN/iomt-lab" ble-sim --adapter $hci --device $dev --fixtures "$REPO/Firmware-Fixtures/$fixtures" \
       --interval-ms "$INTERVAL_MS" --disconnect-after "$DISCONNECT_AFTER" >$L/sim-$dev.log 2>&1 &
@@ -337,12 +372,21 @@ for dev in $(echo "$DEVICES" | tr ',' ' '); do
   case $CENTRAL in
     probe) /usr/bin/python3 "$G/probe-central.py" --adapter hci1 --target "$addr,$svc,$chrs,$rd" --timeout "$CENTRAL_TIMEOUT" \
              $PROBE_ARGS >$L/central-$dev.log 2>&1 || prc=1 ;;
-    iomtd) if [ $dev = contec-spirometer ]; then iomtd_spirometer "$addr" || prc=1; else iomtd_central $dev "$addr" "$profile" || prc=1; fi ;;
+    iomtd) case $dev in
+             contec-spirometer) iomtd_spirometer "$addr" || prc=1 ;;
+             o2ring) iomtd_o2ring "$addr" || prc=1 ;;
+             *) iomtd_central $dev "$addr" "$profile" || prc=1 ;;
+           esac ;;
     *) say "unknown CENTRAL=$CENTRAL (probe or iomtd)"; prc=1 ;;
   esac
   kill $SIM 2>/dev/null; wait $SIM 2>/dev/null
   kill $BTD 2>/dev/null; wait $BTD 2>/dev/null
   stop_controllers
+  if [ $dev = o2ring ]; then
+    say "$dev: central rc=$prc; ble-sim: $(grep -o 'stopped: .*' $L/sim-$dev.log | tail -1)"
+    [ $prc -eq 0 ] || RC=1
+    continue
+  fi
   if [ $dev = contec-spirometer ]; then
     say "$dev: central rc=$prc; ble-sim: $(grep -c 'sync #' $L/sim-$dev.log) syncs ended, $(grep -c 'clock set to' $L/sim-$dev.log) clock sets, $(grep -o 'stopped: .*' $L/sim-$dev.log | tail -1)"
     [ $prc -eq 0 ] || RC=1

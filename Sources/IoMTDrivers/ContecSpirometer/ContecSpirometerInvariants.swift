@@ -36,17 +36,6 @@ public enum ContecSpirometerInvariants {
     private static func run(_ stream: [UInt8], size: Int, mark: DeviceRecordMark?) -> [DeviceOutput] {
         var reader = ContecSpirometerReader()
         reader.resume(from: mark)
-        var time = Instant(millisecondsSinceEpoch: 1_795_000_000_000)
-        var outputs = [reader.handle(.linkUp, at: time)]
-        var offset = 0
-        while offset < stream.count {
-            let end = min(stream.count, offset + size)
-            outputs.append(reader.handle(.value(characteristic: ContecSpirometerProtocol.answerCharacteristic, bytes: Array(stream[offset..<end])), at: time))
-            time = time.adding(milliseconds: 10_000)
-            outputs.append(reader.handle(.tick, at: time))
-            offset = end
-        }
-        outputs.append(reader.handle(.linkDown, at: time))
-        return outputs
+        return reader.notifiedRun(stream, on: ContecSpirometerProtocol.answerCharacteristic, size: size, stepMs: 10_000)
     }
 }

@@ -23,18 +23,17 @@ public actor ContecSpirometerPeripheral {
     static let notificationSize = 20
 
     nonisolated public let configuration: Configuration
-    nonisolated public let layout: BLEObjectLayout
+    /// Service FF12, FF01 written (with response), FF02 notified.
+    nonisolated public let gatt: VendorGATTPeripheral
     private let log: @Sendable (String) -> Void
     private var device = ContecSpirometerDevice()
-    private var connection: DBusConnection?
-    private var subscribed = false
-    private var advertising = false
-    private var notificationsSent = 0
     private var lastAnswer: Task<Void, Never>?
 
     public init(configuration: Configuration, log: @escaping @Sendable (String) -> Void) {
         self.configuration = configuration
-        self.layout = BLEObjectLayout(adapter: configuration.adapter)
+        self.gatt = VendorGATTPeripheral(adapter: configuration.adapter, localName: configuration.localName, service: Self.service,
+                                         request: Self.command, requestFlags: ["write"], answer: Self.answer,
+                                         names: ("FF12", "FF01", "FF02"), log: log)
         self.log = log
         // The stored records: one every ten minutes up to now (host clock, read as device-local time).
         for index in 0..<configuration.records {
@@ -49,74 +48,21 @@ public actor ContecSpirometerPeripheral {
             .advanced(bySeconds: Int(Date().timeIntervalSinceReferenceDate))
     }
 
-    public static var services: [BLESimulatedService] {
-        [BLESimulatedService(uuid: service, characteristics: [
-            BLESimulatedCharacteristic(uuid: command, flags: ["write"], source: .constant([])),
-            BLESimulatedCharacteristic(uuid: answer, flags: ["notify"], source: .constant([])),
-        ])]
-    }
-
-    private func path(_ uuid: BluetoothUUID) -> DBusObjectPath { layout.characteristic(uuid == Self.command ? 0 : 1, ofService: 0) }
-
     // MARK: Exporting and registering
 
-    public func export(on connection: DBusConnection) throws {
-        self.connection = connection
-        try connection.export(BLEGATTObjects.agentObject(layout: layout, log: log))
-        try connection.export(DBusObject(path: layout.application, interfaces: [], isObjectManager: true))
-        let servicePath = layout.service(0)
-        let characteristics = Self.services[0].characteristics
-        try connection.export(DBusObject(path: servicePath, interfaces: [
-            DBusInterface(BlueZName.gattService, properties: BLEGATTObjects.serviceProperties(uuid: Self.service,
-                                                                                           characteristics: characteristics.map { path($0.uuid) })),
-        ]))
-        let options = BLEGATTObjects.optionsType
-        for characteristic in characteristics {
-            let uuid = characteristic.uuid
-            let methods = uuid == Self.command
-                ? [DBusMethod("WriteValue", in: [DBusArgument("value", .array(.byte)), DBusArgument("options", options)]) { [weak self] call in
-                       await self?.written(call.arguments[0].bytesValue ?? [], options: call.arguments[1].stringVariantDictionary ?? [:])
-                       return []
-                   }]
-                : [DBusMethod("StartNotify") { [weak self] _ in await self?.setSubscribed(true); return [] },
-                   DBusMethod("StopNotify") { [weak self] _ in await self?.setSubscribed(false); return [] }]
-            try connection.export(DBusObject(path: path(uuid), interfaces: [
-                DBusInterface(BlueZName.gattCharacteristic, methods: methods,
-                              properties: BLEGATTObjects.characteristicProperties(characteristic, service: servicePath, value: [])),
-            ]))
-        }
-        let log = self.log
-        try connection.export(BLEGATTObjects.advertisementObject(layout: layout, localName: configuration.localName,
-                                                                 serviceUUIDs: [Self.service]) { log("advertisement released by BlueZ") })
+    public func export(on connection: DBusConnection) async throws {
+        try await gatt.export(on: connection) { [weak self] value, options in await self?.written(value, options: options) }
     }
 
     /// Powers the adapter, registers agent, application and advertisement. Returns the adapter address.
     @discardableResult
     public func registerWithBlueZ() async throws -> String {
-        guard let connection else { throw BLEFixtureError("export(on:) must run before registerWithBlueZ()") }
-        let address = try await BLEGATTObjects.registerPeripheral(on: connection, adapter: configuration.adapter, layout: layout, log: log)
-        log("GATT application registered: services FF12 (FF01 write, FF02 notify); \(device.records.count) records stored")
+        let address = try await gatt.register(registered: "GATT application registered: services FF12 (FF01 write, FF02 notify); \(device.records.count) records stored")
         for record in device.records { log(Self.describe(record)) }
-        try await setAdvertising(true)
         return address
     }
 
-    private func setAdvertising(_ on: Bool) async throws {
-        guard let connection, advertising != on else { return }
-        let adapter = DBusRemoteObject(connection, destination: BlueZName.service, path: try DBusObjectPath("/org/bluez/" + configuration.adapter))
-        _ = try await adapter.call(BlueZName.advertisingManager, on ? "RegisterAdvertisement" : "UnregisterAdvertisement",
-                                   on ? [.objectPath(layout.advertisement), .stringVariantDictionary([:])] : [.objectPath(layout.advertisement)])
-        advertising = on
-        log(on ? "advertisement registered: \"\(configuration.localName)\" service FF12" : "advertisement unregistered")
-    }
-
     // MARK: GATT requests
-
-    func setSubscribed(_ on: Bool) {
-        subscribed = on
-        log(on ? "StartNotify FF02" : "StopNotify FF02")
-        if let connection { try? connection.updateProperty(path: path(Self.answer), interface: BlueZName.gattCharacteristic, name: "Notifying", value: .boolean(on)) }
-    }
 
     /// A command on FF01: the write is acknowledged first, then the answer is notified (the central awaits the answer
     /// before its next command, so answers never interleave).
@@ -139,22 +85,11 @@ public actor ContecSpirometerPeripheral {
         }
     }
 
-    private func notify(_ answer: [UInt8]) {
-        guard let connection else { return }
-        guard subscribed else { log("answer \(BLEPeripheralSimulator.hex(answer)) not sent: FF02 not subscribed"); return }
-        var offset = 0
-        while offset < answer.count {
-            let chunk = Array(answer[offset..<min(answer.count, offset + Self.notificationSize)])
-            do {
-                try connection.updateProperty(path: path(Self.answer), interface: BlueZName.gattCharacteristic, name: "Value", value: .byteArray(chunk))
-            } catch {
-                log("sending FF02 failed: \(error)")
-                return
-            }
-            notificationsSent += 1
-            offset += chunk.count
+    private func notify(_ answer: [UInt8]) async {
+        let chunks = stride(from: 0, to: answer.count, by: Self.notificationSize).map { Array(answer[$0..<min(answer.count, $0 + Self.notificationSize)]) }
+        if await gatt.notify(chunks, describing: "answer \(BLEPeripheralSimulator.hex(answer))") {
+            log("sent FF02 \(answer.count) bytes: \(BLEPeripheralSimulator.hex(Array(answer.prefix(8))))\(answer.count > 8 ? " …" : "")")
         }
-        log("sent FF02 \(answer.count) bytes: \(BLEPeripheralSimulator.hex(Array(answer.prefix(8))))\(answer.count > 8 ? " …" : "")")
     }
 
     private func afterSync() async {
@@ -168,19 +103,7 @@ public actor ContecSpirometerPeripheral {
     }
 
     /// Drops every link below the adapter (as the device switching off after a sync), then advertises again.
-    private func disconnectCentrals() async {
-        guard let connection else { return }
-        try? await setAdvertising(false)
-        let adapterPath = DBusObjectPath(unchecked: "/org/bluez/" + configuration.adapter)
-        if let objects = try? await connection.managedObjects(destination: BlueZName.service) {
-            for (path, interfaces) in objects where path.isDescendant(of: adapterPath) && interfaces[BlueZName.device]?["Connected"]?.boolValue == true {
-                log("Device1.Disconnect \(path) (sync over)")
-                _ = try? await DBusRemoteObject(connection, destination: BlueZName.service, path: path).call(BlueZName.device, "Disconnect")
-            }
-        }
-        try? await Task.sleep(for: .seconds(1))
-        do { try await setAdvertising(true) } catch { log("re-registering the advertisement failed: \(error)") }
-    }
+    private func disconnectCentrals() async { await gatt.disconnectCentrals(reason: "sync over") }
 
     /// Stores one new record now (SIGUSR1).
     public func addRecordNow() {
@@ -194,10 +117,7 @@ public actor ContecSpirometerPeripheral {
 
     public func stop() async {
         lastAnswer?.cancel()
-        guard let connection else { return }
-        try? await setAdvertising(false)
-        let adapter = DBusRemoteObject(connection, destination: BlueZName.service, path: DBusObjectPath(unchecked: "/org/bluez/" + configuration.adapter))
-        _ = try? await adapter.call(BlueZName.gattManager, "UnregisterApplication", [.objectPath(layout.application)], timeoutMilliseconds: 2000)
-        log("stopped: \(device.syncsEnded) syncs ended, \(device.records.count) records stored, \(notificationsSent) notifications sent")
+        await gatt.unregister()
+        log("stopped: \(device.syncsEnded) syncs ended, \(device.records.count) records stored, \(await gatt.notificationsSent) notifications sent")
     }
 }

@@ -1,0 +1,87 @@
+/// What a sleep clinician reads from one stored session, computed by iomtd from the records (README.md, "Session
+/// summary", for the method) — not copied from the file header, whose own figures are reported beside it.
+public struct ViatomOxySessionSummary: Sendable, Hashable {
+    /// Records × interval.
+    public let recordingSeconds: Int
+    /// Seconds covered by records with a value (the denominator of the means, T90 % and the ODIs).
+    public let validSeconds: Int
+    public let spo2MeanTenths: Int?
+    public let spo2Minimum: Int?
+    /// Seconds with SpO2 below 90 % (T90).
+    public let secondsBelow90: Int
+    public let desaturations3: Int
+    public let desaturations4: Int
+    public let pulseMeanTenths: Int?
+    public let pulseMinimum: Int?
+    public let pulseMaximum: Int?
+
+    /// The baseline of a desaturation: the highest SpO2 in this many seconds before the sample.
+    public static let baselineSeconds = 120
+    /// A desaturation lasts at least this long (records below the threshold × interval).
+    public static let minimumEventSeconds = 10
+
+    public init(_ file: ViatomVLDFile) {
+        let interval = file.intervalSeconds
+        let valid = file.records.filter(\.isValid)
+        recordingSeconds = file.records.count * interval
+        validSeconds = valid.count * interval
+        let spo2 = valid.map(\.spo2), pulse = valid.map(\.pulseRate)
+        spo2MeanTenths = spo2.isEmpty ? nil : (spo2.reduce(0, +) * 10 + spo2.count / 2) / spo2.count
+        spo2Minimum = spo2.min()
+        secondsBelow90 = spo2.filter { $0 < 90 }.count * interval
+        pulseMeanTenths = pulse.isEmpty ? nil : (pulse.reduce(0, +) * 10 + pulse.count / 2) / pulse.count
+        pulseMinimum = pulse.min()
+        pulseMaximum = pulse.max()
+        desaturations3 = Self.desaturations(file.records, interval: interval, drop: 3)
+        desaturations4 = Self.desaturations(file.records, interval: interval, drop: 4)
+    }
+
+    /// Desaturation events: the SpO2 of valid records falls to `drop` points or more below the baseline (the highest valid
+    /// SpO2 in the `baselineSeconds` before) and stays there at least `minimumEventSeconds`; the event ends when SpO2 is
+    /// back above the event's threshold. An invalid record (no finger) ends a run without counting it.
+    static func desaturations(_ records: [ViatomVLDFile.Record], interval: Int, drop: Int) -> Int {
+        let window = max(1, baselineSeconds / max(1, interval))
+        let minimumRecords = (minimumEventSeconds + interval - 1) / max(1, interval)
+        var events = 0
+        var threshold: Int?  // set while a run below the threshold is open
+        var runLength = 0
+        var counted = false
+        for index in records.indices {
+            let record = records[index]
+            guard record.isValid else { threshold = nil; runLength = 0; counted = false; continue }
+            if let open = threshold {
+                if record.spo2 <= open {
+                    runLength += 1
+                    if runLength >= minimumRecords, !counted { events += 1; counted = true }
+                    continue
+                }
+                threshold = nil; runLength = 0; counted = false
+            }
+            let baseline = records[max(0, index - window)..<index].filter(\.isValid).map(\.spo2).max()
+            if let baseline, record.spo2 <= baseline - drop {
+                threshold = baseline - drop
+                runLength = 1
+                if runLength >= minimumRecords { events += 1; counted = true }
+            }
+        }
+        return events
+    }
+
+    /// Events per hour of valid recording, in tenths.
+    public func indexTenths(_ events: Int) -> Int? {
+        validSeconds > 0 ? (events * 36_000 + validSeconds / 2) / validSeconds : nil
+    }
+
+    static func tenths(_ value: Int?) -> String { value.map { "\($0 / 10).\($0 % 10)" } ?? "—" }
+
+    /// One line for the log and the device board.
+    public var text: String {
+        let t90 = validSeconds > 0 ? tenthsPercent(secondsBelow90, of: validSeconds) : "—"
+        return "recorded \(recordingSeconds) s (\(validSeconds) s valid), SpO2 mean \(Self.tenths(spo2MeanTenths)) % min \(spo2Minimum.map(String.init) ?? "—") %, "
+            + "T90 \(secondsBelow90) s (\(t90) %), ODI3 \(Self.tenths(indexTenths(desaturations3)))/h (\(desaturations3)), "
+            + "ODI4 \(Self.tenths(indexTenths(desaturations4)))/h (\(desaturations4)), pulse mean \(Self.tenths(pulseMeanTenths)) "
+            + "min \(pulseMinimum.map(String.init) ?? "—") max \(pulseMaximum.map(String.init) ?? "—") /min"
+    }
+
+    private func tenthsPercent(_ part: Int, of whole: Int) -> String { Self.tenths((part * 1000 + whole / 2) / whole) }
+}
