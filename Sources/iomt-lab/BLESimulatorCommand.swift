@@ -23,13 +23,17 @@ enum BLESimulatorCommand {
                             peripheral side (once), then advertise and serve again
     Logs one line per event on stdout ("ble-sim: StartNotify 2A35 ...", "ble-sim: current time written ...").
     Runs until SIGINT or SIGTERM.
-    (--device contec-spirometer: see iomt-lab ble-sim --device contec-spirometer --help)
+    (--device contec-spirometer: see iomt-lab ble-sim --device contec-spirometer --help;
+     --device omron-hem-7322t: see iomt-lab ble-sim --device omron-hem-7322t --help)
     """
 
     static func run(_ arguments: [String]) -> Int32 {
         // The Contec spirometer is a command/answer device, not a fixture replay: its own command (and usage).
         if let index = arguments.firstIndex(of: "--device"), arguments.indices.contains(index + 1), arguments[index + 1] == "contec-spirometer" {
             return ContecSpirometerSimCommand.run(arguments)
+        }
+        if let index = arguments.firstIndex(of: "--device"), arguments.indices.contains(index + 1), arguments[index + 1] == "omron-hem-7322t" {
+            return OmronCuffSimCommand.run(arguments)
         }
         if arguments.contains("--help") || arguments.contains("-h") { print(usage); return 0 }
         var device: BLESimulatedDevice? = nil
@@ -46,7 +50,7 @@ enum BLESimulatorCommand {
             switch option {
             case "--device":
                 guard let parsed = BLESimulatedDevice(rawValue: value) else {
-                    return "unknown device \"\(value)\" (expected blood-pressure, pulse-oximeter, nonin-3230 or contec-spirometer)"
+                    return "unknown device \"\(value)\" (expected blood-pressure, pulse-oximeter, nonin-3230, contec-spirometer or omron-hem-7322t)"
                 }
                 device = parsed
             case "--adapter":

@@ -146,11 +146,11 @@ extension DeviceOutput {
         let lastRead = order.lastIndex { $0.contains("read 0x02AC") } ?? -1
         let set = order.firstIndex { $0.contains("clockSet") } ?? -1
         #expect(lastRead >= 0 && set > lastRead)
-        #expect(output.events.contains(.deviceInfo(key: "deviceClock", value: "set")))
+        #expect(output.events.contains(.deviceClockSetAfterRecords))
 
         link.cuffClockOffsetSeconds = 20
         let again = link.sync()
-        #expect(!again.events.contains(.deviceInfo(key: "deviceClock", value: "set")))
+        #expect(!again.events.contains(.deviceClockSetAfterRecords))
         #expect(link.cuffEvents.filter { if case .clockSet = $0 { true } else { false } }.count == 1)
     }
 

@@ -182,7 +182,7 @@ public struct OmronClassicReader: DeviceReader {
             return record(packet.data, slot: slot, at: time)
         case .setClock:
             var output = end(DeviceOutput(), at: time)
-            output.events.insert(.deviceInfo(key: "deviceClock", value: "set"), at: 0)
+            output.events.insert(.deviceClockSetAfterRecords, at: 0)
             return output
         case .end:
             step = .ended

@@ -103,9 +103,7 @@ public actor ContecSpirometerPeripheral {
 
     private func setAdvertising(_ on: Bool) async throws {
         guard let connection, advertising != on else { return }
-        let adapter = DBusRemoteObject(connection, destination: BlueZName.service, path: try DBusObjectPath("/org/bluez/" + configuration.adapter))
-        _ = try await adapter.call(BlueZName.advertisingManager, on ? "RegisterAdvertisement" : "UnregisterAdvertisement",
-                                   on ? [.objectPath(layout.advertisement), .stringVariantDictionary([:])] : [.objectPath(layout.advertisement)])
+        try await BLEPeripheralLinks.setAdvertising(on, connection: connection, adapter: configuration.adapter, layout: layout)
         advertising = on
         log(on ? "advertisement registered: \"\(configuration.localName)\" service FF12" : "advertisement unregistered")
     }
@@ -171,13 +169,7 @@ public actor ContecSpirometerPeripheral {
     private func disconnectCentrals() async {
         guard let connection else { return }
         try? await setAdvertising(false)
-        let adapterPath = DBusObjectPath(unchecked: "/org/bluez/" + configuration.adapter)
-        if let objects = try? await connection.managedObjects(destination: BlueZName.service) {
-            for (path, interfaces) in objects where path.isDescendant(of: adapterPath) && interfaces[BlueZName.device]?["Connected"]?.boolValue == true {
-                log("Device1.Disconnect \(path) (sync over)")
-                _ = try? await DBusRemoteObject(connection, destination: BlueZName.service, path: path).call(BlueZName.device, "Disconnect")
-            }
-        }
+        await BLEPeripheralLinks.disconnectCentrals(connection: connection, adapter: configuration.adapter, log: log)
         try? await Task.sleep(for: .seconds(1))
         do { try await setAdvertising(true) } catch { log("re-registering the advertisement failed: \(error)") }
     }
@@ -196,8 +188,7 @@ public actor ContecSpirometerPeripheral {
         lastAnswer?.cancel()
         guard let connection else { return }
         try? await setAdvertising(false)
-        let adapter = DBusRemoteObject(connection, destination: BlueZName.service, path: DBusObjectPath(unchecked: "/org/bluez/" + configuration.adapter))
-        _ = try? await adapter.call(BlueZName.gattManager, "UnregisterApplication", [.objectPath(layout.application)], timeoutMilliseconds: 2000)
+        await BLEPeripheralLinks.unregisterApplication(connection: connection, adapter: configuration.adapter, layout: layout)
         log("stopped: \(device.syncsEnded) syncs ended, \(device.records.count) records stored, \(notificationsSent) notifications sent")
     }
 }
