@@ -62,32 +62,17 @@ public actor ContecSpirometerPeripheral {
 
     public func export(on connection: DBusConnection) throws {
         self.connection = connection
-        try connection.export(BLEGATTObjects.agentObject(layout: layout, log: log))
-        try connection.export(DBusObject(path: layout.application, interfaces: [], isObjectManager: true))
-        let servicePath = layout.service(0)
-        let characteristics = Self.services[0].characteristics
-        try connection.export(DBusObject(path: servicePath, interfaces: [
-            DBusInterface(BlueZName.gattService, properties: BLEGATTObjects.serviceProperties(uuid: Self.service,
-                                                                                           characteristics: characteristics.map { path($0.uuid) })),
-        ]))
         let options = BLEGATTObjects.optionsType
-        for characteristic in characteristics {
-            let uuid = characteristic.uuid
-            let methods = uuid == Self.command
+        try BLEPeripheralLinks.exportService(on: connection, layout: layout, service: Self.service, characteristics: Self.services[0].characteristics,
+                                             localName: configuration.localName, log: log) { characteristic in
+            characteristic.uuid == Self.command
                 ? [DBusMethod("WriteValue", in: [DBusArgument("value", .array(.byte)), DBusArgument("options", options)]) { [weak self] call in
                        await self?.written(call.arguments[0].bytesValue ?? [], options: call.arguments[1].stringVariantDictionary ?? [:])
                        return []
                    }]
                 : [DBusMethod("StartNotify") { [weak self] _ in await self?.setSubscribed(true); return [] },
                    DBusMethod("StopNotify") { [weak self] _ in await self?.setSubscribed(false); return [] }]
-            try connection.export(DBusObject(path: path(uuid), interfaces: [
-                DBusInterface(BlueZName.gattCharacteristic, methods: methods,
-                              properties: BLEGATTObjects.characteristicProperties(characteristic, service: servicePath, value: [])),
-            ]))
         }
-        let log = self.log
-        try connection.export(BLEGATTObjects.advertisementObject(layout: layout, localName: configuration.localName,
-                                                                 serviceUUIDs: [Self.service]) { log("advertisement released by BlueZ") })
     }
 
     /// Powers the adapter, registers agent, application and advertisement. Returns the adapter address.

@@ -79,15 +79,9 @@ public actor OmronCuffPeripheral {
 
     public func export(on connection: DBusConnection) throws {
         self.connection = connection
-        try connection.export(BLEGATTObjects.agentObject(layout: layout, log: log))
-        try connection.export(DBusObject(path: layout.application, interfaces: [], isObjectManager: true))
-        let servicePath = layout.service(0)
-        let characteristics = Self.characteristics
-        try connection.export(DBusObject(path: servicePath, interfaces: [
-            DBusInterface(BlueZName.gattService, properties: BLEGATTObjects.serviceProperties(uuid: Self.service, characteristics: characteristics.map { path($0.uuid) })),
-        ]))
         let options = BLEGATTObjects.optionsType
-        for characteristic in characteristics {
+        try BLEPeripheralLinks.exportService(on: connection, layout: layout, service: Self.service, characteristics: Self.characteristics,
+                                             localName: configuration.localName, log: log) { characteristic in
             let uuid = characteristic.uuid
             var methods: [DBusMethod] = []
             if characteristic.flags.contains("write") {
@@ -100,14 +94,8 @@ public actor OmronCuffPeripheral {
                 methods.append(DBusMethod("StartNotify") { [weak self] _ in await self?.setSubscribed(uuid, true); return [] })
                 methods.append(DBusMethod("StopNotify") { [weak self] _ in await self?.setSubscribed(uuid, false); return [] })
             }
-            try connection.export(DBusObject(path: path(uuid), interfaces: [
-                DBusInterface(BlueZName.gattCharacteristic, methods: methods,
-                              properties: BLEGATTObjects.characteristicProperties(characteristic, service: servicePath, value: [])),
-            ]))
+            return methods
         }
-        let log = self.log
-        try connection.export(BLEGATTObjects.advertisementObject(layout: layout, localName: configuration.localName,
-                                                                 serviceUUIDs: [Self.service]) { log("advertisement released by BlueZ") })
     }
 
     @discardableResult
