@@ -11,10 +11,10 @@ G=$(cd "$(dirname "$0")" && pwd)
 REPO=${BLE_LAB_REPO:-$(cd "$G/../.." && pwd)}
 BIN=${BLE_LAB_BIN:-$REPO/.build/debug}
 CENTRAL=${CENTRAL:-probe}
-# nonin-3230 (a vendor 128-bit service, no Current Time Service), contec-spirometer (record download) and nonin-9560
+# nonin-3230 (a vendor 128-bit service, no Current Time Service), contec-spirometer and omron (record download) and nonin-9560
 # (Bluetooth Classic SPP, dual-mode controllers) are read by
 # the iomtd central only.
-if [ "$CENTRAL" = iomtd ]; then DEVICES=${DEVICES:-blood-pressure,pulse-oximeter,nonin-3230,contec-spirometer,nonin-9560}; else DEVICES=${DEVICES:-blood-pressure,pulse-oximeter}; fi
+if [ "$CENTRAL" = iomtd ]; then DEVICES=${DEVICES:-blood-pressure,pulse-oximeter,nonin-3230,contec-spirometer,omron,nonin-9560}; else DEVICES=${DEVICES:-blood-pressure,pulse-oximeter}; fi
 DISCONNECT_AFTER=${DISCONNECT_AFTER:-6}
 INTERVAL_MS=${INTERVAL_MS:-500}
 CENTRAL_TIMEOUT=${CENTRAL_TIMEOUT:-150}
