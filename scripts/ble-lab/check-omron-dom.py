@@ -3,7 +3,9 @@
 on stdin) with the records the simulated cuff logged ("record user 1 at 2026-12-05T01:40:00: 121/77 mmHg, pulse 65").
 Passes (exit 0) when DOM holds exactly one blood-pressure Observation (systolic and diastolic components) and one pulse
 Observation for each of user 1's first N records, with the cuff's values and device times (within 2 s: the clock offset
-is measured to the second), and nothing of user 2 (another patient). Prints one summary line (nothing with --quiet)."""
+is measured to the second), and nothing of user 2 (another patient). Observations DOM held before the phase (`--before`,
+a searchset saved then: other phases' blood pressure and pulse) are left out. Prints one summary line (nothing with
+--quiet)."""
 import argparse, datetime, json, re, sys
 
 BP = {"150020", "85354-9"}
@@ -25,6 +27,7 @@ def main():
     parser.add_argument("--sim-log", required=True)
     parser.add_argument("--records", type=int, required=True)
     parser.add_argument("--quiet", action="store_true")
+    parser.add_argument("--before", help="a searchset of the Observations DOM held before this phase")
     args = parser.parse_args()
     records = {1: [], 2: []}
     for line in open(args.sim_log, errors="replace"):
@@ -37,7 +40,13 @@ def main():
         bundle = json.load(sys.stdin)
     except ValueError:
         bundle = {}
-    observations = [entry["resource"] for entry in bundle.get("entry", [])]
+    earlier = set()
+    if args.before:
+        try:
+            earlier = {entry["resource"].get("id") for entry in json.load(open(args.before)).get("entry", [])}
+        except (OSError, ValueError):
+            pass
+    observations = [entry["resource"] for entry in bundle.get("entry", []) if entry["resource"].get("id") not in earlier]
     pressures = [o for o in observations if codes(o) & BP]
     pulses = [o for o in observations if codes(o) & PULSE]
     problems = []

@@ -151,10 +151,12 @@ iomtd_spirometer() {  # $1 peripheral address
 # still exactly 3 after syncs 2 and 3 (unlocked with the key, nothing new downloaded), then, once SIGUSR1 made a new
 # record, exactly that one more; the cuff's unread counter and records were never written.
 omron_dom() { busybox wget -q -O - "http://127.0.0.1:$PORT/fhir/Observation?_count=1000" 2>/dev/null | \
-  /usr/bin/python3 "$G/check-omron-dom.py" --sim-log $L/sim-omron.log "$@"; }
+  /usr/bin/python3 "$G/check-omron-dom.py" --sim-log $L/sim-omron.log --before $W/omron-dom-before.json "$@"; }
 iomtd_omron() {  # $1 peripheral address
   dir=$W/iomtd-omron; mkdir -p $dir; f=$L/sim-omron.log
   write_config $dir "{\"profile\": \"omron-hem-7322t\", \"address\": \"$1\"}" "" 50
+  # What earlier phases left at DOM (their blood pressure and pulse) is not this cuff's.
+  busybox wget -q -O $W/omron-dom-before.json "http://127.0.0.1:$PORT/fhir/Observation?_count=1000" 2>/dev/null
   t0=$(now)
   "$BIN/iomtd" --config $dir/config.json >$L/central-omron.log 2>&1 &
   IOMTD=$!; rc=1
