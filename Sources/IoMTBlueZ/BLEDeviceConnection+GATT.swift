@@ -40,16 +40,19 @@ extension BLEDeviceConnection {
         }
     }
 
-    /// A device clock a vendor protocol answers in a notification (the Viatom info's CurTIME), reported like a clock read:
-    /// the runner records its offset before the readings it stamped arrive. Such a clock is not set (no Current Time).
-    func reportNotifiedClock(_ output: DeviceOutput, readAt: Instant) {
-        guard let deviceClock = output.deviceClock else { return }
-        sink.yield(.deviceClockRead(deviceClock.reading(readAt: readAt, assumingUTCOffsetMinutes: settings.deviceUTCOffsetMinutes)))
-    }
-
     /// After a streamed value: the reader's follow-up writes (a re-read after the numbering restarted), and the
-    /// deferred clock set once the memory download is complete.
-    func follow(_ output: DeviceOutput, plan: GATTConnectionPlan) async throws {
+    /// deferred clock set once the memory download is complete. A vendor reader that reads the device clock in its own
+    /// protocol (an Omron cuff's settings, the Viatom info's CurTIME) reports it here, so the runner records its offset
+    /// before the readings it stamped arrive; one that sets it after the records says so
+    /// (`DriverEvent.deviceClockSetAfterRecords`).
+    func follow(_ output: DeviceOutput, at: Instant, plan: GATTConnectionPlan) async throws {
+        if let deviceClock = output.deviceClock {
+            sink.yield(.deviceClockRead(deviceClock.reading(readAt: at, assumingUTCOffsetMinutes: settings.deviceUTCOffsetMinutes)))
+        }
+        if output.events.contains(.deviceClockSetAfterRecords) {
+            Log.notice("\(address): device clock set by the device's own protocol", "bluetooth")
+            sink.yield(.deviceClockSet(at: at))
+        }
         for write in output.writes {
             guard let target = plan.target(of: write) else { continue }
             try await writeValue(target, write.value)

@@ -257,8 +257,7 @@ public actor BLEDeviceConnection {
                 if change.interface == BlueZ.gattCharacteristic, let uuid = subscribed[change.path],
                    let value = change.changed["Value"]?.bytesValue {
                     let (output, at) = hand(.value(characteristic: uuid, bytes: value))
-                    reportNotifiedClock(output, readAt: at)
-                    do { try await follow(output, plan: plan) } catch { return .call(BlueZRecovery.classify(error)) }
+                    do { try await follow(output, at: at, plan: plan) } catch { return .call(BlueZRecovery.classify(error)) }
                 }
             case .lost(let count):
                 Log.error("\(address): \(count) BlueZ signal(s) lost (this link fell behind); reconnecting to read again from the stored mark", "bluetooth")
@@ -266,7 +265,8 @@ public actor BLEDeviceConnection {
             case .removed: return .deviceRemoved
             case .timeout: continue
             case .tick:
-                do { try await follow(hand(.tick).output, plan: plan) } catch { return .call(BlueZRecovery.classify(error)) }
+                let (output, at) = hand(.tick)
+                do { try await follow(output, at: at, plan: plan) } catch { return .call(BlueZRecovery.classify(error)) }
             case .stopped: return .disconnected
             case .busEnded: return .call(.reconnectBus(reason: "the D-Bus connection ended"))
             }

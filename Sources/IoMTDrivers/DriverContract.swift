@@ -130,6 +130,12 @@ public enum DriverEvent: Sendable, Hashable {
     case deviceInfo(key: String, value: String)
 }
 
+extension DriverEvent {
+    /// A reader that sets the device clock in its own protocol, after every stored record of the link was read (an
+    /// Omron cuff's settings): the connection reports the set, so the records that follow are the new clock's.
+    public static let deviceClockSetAfterRecords = DriverEvent.deviceInfo(key: "deviceClock", value: "set after the stored records were read")
+}
+
 /// Why a driver could not be created for a profile.
 public struct DriverConfigurationError: Error, CustomStringConvertible, Equatable {
     public let profileId: String

@@ -8,6 +8,7 @@ public enum DriverRegistry {
         CMS50Registration.all + NoninRegistration.all + TextReportRegistration.all + GATTRegistration.all
         + ContecSpirometerRegistration.all + ContecOximeterBLERegistration.all
         + LepuPC60FWRegistration.all + JumperJPD500FRegistration.all + Nonin3230Registration.all + ViatomOxyRegistration.all
+        + OmronClassicRegistration.all
 
     /// Byte-stream drivers (serial, RFCOMM).
     public static let streamDriverIds: Set<String> = Set(registrations.filter { !$0.isGATT }.map(\.id))

@@ -24,7 +24,8 @@ enum BLESimulatorCommand {
     Logs one line per event on stdout ("ble-sim: StartNotify 2A35 ...", "ble-sim: current time written ...").
     Runs until SIGINT or SIGTERM.
     (--device contec-spirometer: see iomt-lab ble-sim --device contec-spirometer --help;
-     --device o2ring: see iomt-lab ble-sim --device o2ring --help)
+     --device o2ring: see iomt-lab ble-sim --device o2ring --help;
+     --device omron-hem-7322t: see iomt-lab ble-sim --device omron-hem-7322t --help)
     """
 
     static func run(_ arguments: [String]) -> Int32 {
@@ -34,6 +35,9 @@ enum BLESimulatorCommand {
         }
         if let index = arguments.firstIndex(of: "--device"), arguments.indices.contains(index + 1), arguments[index + 1] == "o2ring" {
             return O2RingSimCommand.run(arguments)
+        }
+        if let index = arguments.firstIndex(of: "--device"), arguments.indices.contains(index + 1), arguments[index + 1] == "omron-hem-7322t" {
+            return OmronCuffSimCommand.run(arguments)
         }
         if arguments.contains("--help") || arguments.contains("-h") { print(usage); return 0 }
         var device: BLESimulatedDevice? = nil
@@ -50,7 +54,7 @@ enum BLESimulatorCommand {
             switch option {
             case "--device":
                 guard let parsed = BLESimulatedDevice(rawValue: value) else {
-                    return "unknown device \"\(value)\" (expected blood-pressure, pulse-oximeter, nonin-3230, contec-spirometer or o2ring)"
+                    return "unknown device \"\(value)\" (expected blood-pressure, pulse-oximeter, nonin-3230, contec-spirometer, o2ring or omron-hem-7322t)"
                 }
                 device = parsed
             case "--adapter": return BLESimOptions.adapter(value) { adapter = $0 }

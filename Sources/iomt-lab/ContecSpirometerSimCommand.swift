@@ -43,13 +43,7 @@ enum ContecSpirometerSimCommand {
         }
         print("ble-sim: contec-spirometer on \(configuration.adapter), \(configuration.records) records")
         fflush(nil)
-        signal(SIGUSR1, SIG_IGN)
-        let addRecord = DispatchSource.makeSignalSource(signal: SIGUSR1, queue: .global())
-        addRecord.setEventHandler { Task { await simulator.addRecordNow() } }
-        addRecord.resume()
-
-        defer { addRecord.cancel() }
-        return serveOnSystemBus(start: { connection in
+        return serveOnSystemBus(addingRecordOnSIGUSR1: { await simulator.addRecordNow() }, start: { connection in
             try await simulator.export(on: connection)
             try await simulator.registerWithBlueZ()
         }, stop: { await simulator.stop() })

@@ -42,3 +42,14 @@ final class SystemBusRunState: Sendable {
     let connection = Mutex<DBusConnection?>(nil)
     let stopping = Mutex(false)
 }
+
+/// `serveOnSystemBus` for a simulated device that stores a new record on SIGUSR1 (`addRecord`).
+func serveOnSystemBus(addingRecordOnSIGUSR1 addRecord: @escaping @Sendable () async -> Void,
+                      start: @escaping @Sendable (DBusConnection) async throws -> Void, stop: @escaping @Sendable () async -> Void) -> Int32 {
+    signal(SIGUSR1, SIG_IGN)
+    let source = DispatchSource.makeSignalSource(signal: SIGUSR1, queue: .global())
+    source.setEventHandler { Task { await addRecord() } }
+    source.resume()
+    defer { source.cancel() }
+    return serveOnSystemBus(start: start, stop: stop)
+}

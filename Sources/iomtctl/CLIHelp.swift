@@ -42,7 +42,8 @@ enum CLIHelp {
 
     static let command: [String: String] = [
         "decode": """
-            Usage: iomtctl decode --profile ID --hex BYTES [--characteristic UUID] [--profiles-dir DIR] [--pretty]
+            Usage: iomtctl decode --profile ID --hex BYTES [--characteristic UUID | --record [--user N] [--address ADDR]]
+                                  [--profiles-dir DIR] [--pretty]
 
             Decodes the bytes with the driver of profile ID, as if they had arrived from the device in one
             read, flushes the driver's reporting window, and prints:
@@ -63,6 +64,10 @@ enum CLIHelp {
                                   spelling of an assigned number works); default the profile's main
                                   measurement (2A35, 2A5E, 2A1C, 2A9D, 2A37, 2A18). A value the decoder
                                   rejects (truncated, wrong characteristic) exits 2 with the reason.
+              --record            the bytes are one record as read from the device's memory (Omron cuffs:
+                                  14 or 16 bytes of EEPROM); prints "user" and "slot" beside the observations
+              --user N            with --record: the user area it was read from (default 1)
+              --address ADDR      with --record: the EEPROM address it was read from, in hex (gives user and slot)
 
             With --fhir, prints instead the FHIR transaction Bundle the daemon would upload these readings in
             (PhgDevice, PhdDevice, Observations; same code path as iomtd):
@@ -80,6 +85,7 @@ enum CLIHelp {
             Example: iomtctl decode --profile contec-cms50d-plus --hex 'e8 30 08 48 61'
                      iomtctl decode --profile ble-blood-pressure --hex '1e 78 00 50 00 5d 00 ea 07 0b 17 0a 0f 00 48 00 01 00 00'
                      iomtctl decode --profile ble-blood-pressure --characteristic 2A36 --hex '00 96 00 ff 07 ff 07'
+                     iomtctl decode --profile omron-hem-7322t --record --address 0x02AC --hex '5b 78 1a 48 19 d7 1b 42 00 00 14 00 69 96'
             """,
         "status": """
             Usage: iomtctl status [--socket PATH] [--json]

@@ -18,7 +18,16 @@ enum DecodeCommand {
         let atText = try arguments.option("--at")
         let characteristicText = try arguments.option("--characteristic")
         let configPath = try arguments.option("--config")
+        let record = arguments.flag("--record")
+        let userText = try arguments.option("--user")
+        let addressText = try arguments.option("--address")
         try arguments.finish()
+        if !record, userText != nil || addressText != nil {
+            throw CLIError(message: "--user and --address go with --record", exitCode: .usage)
+        }
+        if record, characteristicText != nil {
+            throw CLIError(message: "--record decodes a record from the device's memory, not a characteristic value: leave out --characteristic", exitCode: .usage)
+        }
         if !fhir, patient != nil || gatewayId != nil || serialNumber != nil || devicePath != nil || atText != nil || configPath != nil {
             throw CLIError(message: "--patient, --gateway-id, --serial-number, --device-path, --at and --config go with --fhir", exitCode: .usage)
         }
@@ -45,14 +54,23 @@ enum DecodeCommand {
                                               serialNumber: serialNumber, devicePath: devicePath ?? FHIRPreview.defaultDevicePath, receivedAt: at,
                                               demographics: try PatientDemographicsSource.load(option: configPath).demographics)
         }
-        let measurements = try decode(bytes, profile: profile, characteristicText: characteristicText,
+        var stored: StoredRecord?
+        if record { stored = try decodeRecord(bytes, profile: profile, userText: userText, addressText: addressText) }
+        let measurements: [DecodedMeasurement]
+        if let stored {
+            measurements = stored.measurements
+        } else {
+            measurements = try decode(bytes, profile: profile, characteristicText: characteristicText,
                                       at: fhirOptions?.receivedAt ?? Instant(millisecondsSinceEpoch: 0))
+        }
         if let fhirOptions {
             let bundle = FHIRPreview.bundle(measurements, profile: profile, options: fhirOptions)
             print(pretty ? bundle.prettyPrinted() : bundle.serialized())
             return
         }
-        let document = JSONValue.object([("observations", .array(measurements.map(\.contractJSON)))])
+        var fields: [(String, JSONValue)] = []
+        if let stored { fields = [("user", .number(String(stored.user))), ("slot", stored.slot.map { .number(String($0)) } ?? .null)] }
+        let document = JSONValue.object(fields + [("observations", .array(measurements.map(\.contractJSON)))])
         print(pretty ? document.prettyPrinted() : document.serialized())
     }
 
@@ -82,5 +100,28 @@ enum DecodeCommand {
             throw CLIError(message: "rejected: \(reason)", hint: "\(gatt.name) characteristics: \(known)", exitCode: .usage)
         }
         return output.measurements
+    }
+
+    /// `--record`: one record as read from the device's memory, decoded by the profile's reader (`StoredRecordDecoding`).
+    private static func decodeRecord(_ bytes: [UInt8], profile: DeviceProfile, userText: String?, addressText: String?) throws(CLIError) -> StoredRecord {
+        let reader: any DeviceReader
+        do { reader = try DriverRegistry.makeReader(for: profile) } catch { throw CLIError(message: "\(error)", exitCode: .usage) }
+        guard let decoder = reader as? any StoredRecordDecoding else {
+            throw CLIError(message: "--record: profile '\(profile.id)' (driver '\(profile.driver)') has no memory record layout", hint: "decode its frames or values without --record", exitCode: .usage)
+        }
+        var user: Int?
+        if let userText {
+            guard let number = Int(userText), number >= 1 else { throw CLIError(message: "--user expects a user number from 1, got '\(userText)'", exitCode: .usage) }
+            user = number
+        }
+        var address: UInt16?
+        if let addressText {
+            let digits = addressText.lowercased().hasPrefix("0x") ? String(addressText.dropFirst(2)) : addressText
+            guard let value = UInt16(digits, radix: 16) else { throw CLIError(message: "--address expects the EEPROM address in hex (e.g. 0x02AC), got '\(addressText)'", exitCode: .usage) }
+            address = value
+        }
+        do { return try decoder.decodeStoredRecord(bytes, user: user, address: address) } catch {
+            throw CLIError(message: "rejected: \(error)", exitCode: .usage)
+        }
     }
 }

@@ -19,6 +19,9 @@ final class EventLog: Sendable {
     var clockSets: Int {
         events.withLock { $0.filter { event in if case .deviceClockSet = event { true } else { false } }.count }
     }
+    var clockReads: Int {
+        events.withLock { $0.filter { event in if case .deviceClockRead = event { true } else { false } }.count }
+    }
     func count(_ state: BLELinkState) -> Int { states.filter { $0.0 == state }.count }
     /// The values of a device-info key the reader reported, in order.
     func deviceInfo(_ key: String) -> [String] {
@@ -151,6 +154,16 @@ struct DeviceConnectionMockTests {
         }
     }
 
+    /// A blood-pressure monitor (measurement indicated, feature read) on the mock bench.
+    @discardableResult
+    func addBloodPressureDevice(_ bench: BlueZMockBench, _ address: String) async throws -> DBusObjectPath {
+        let device = try await bench.addDevice(address, name: "BPM", uuids: [bench.full(0x1810)])
+        let service = try await bench.addService(device, index: 0x10, uuid: 0x1810)
+        _ = try await bench.addCharacteristic(service, index: 0x11, uuid: 0x2A35, flags: ["indicate"])
+        _ = try await bench.addCharacteristic(service, index: 0x14, uuid: 0x2A49, flags: ["read"], readValue: [0x01, 0x00])
+        return device
+    }
+
     @Test func theReaderHearsEveryLinkEndAndWhatItAnswersIsDelivered() async throws {
         let bench = try await BlueZMockBench()
         defer { bench.stop() }
@@ -187,10 +200,7 @@ struct DeviceConnectionMockTests {
         let bench = try await BlueZMockBench()
         defer { bench.stop() }
         let address = "AA:BB:CC:00:00:09"
-        let device = try await bench.addDevice(address, name: "BPM", uuids: [bench.full(0x1810)])
-        let service = try await bench.addService(device, index: 0x10, uuid: 0x1810)
-        _ = try await bench.addCharacteristic(service, index: 0x11, uuid: 0x2A35, flags: ["indicate"])
-        _ = try await bench.addCharacteristic(service, index: 0x14, uuid: 0x2A49, flags: ["read"], readValue: [0x01, 0x00])
+        try await addBloodPressureDevice(bench, address)
         let clock = ManualSchedulingClock()
         let (client, connection, log, task) = try await start(bench, address: address, reader: TickCounter(), clock: clock)
         try await log.waitFor("the connection") { log.count(.connected) == 1 }
@@ -203,6 +213,47 @@ struct DeviceConnectionMockTests {
             await clock.waitForSleepers(1)
         }
         #expect(log.deviceInfo("tick") == ["1", "2", "3"])
+        await connection.stop()
+        _ = await task.value
+        await client.stop()
+    }
+
+    /// A vendor reader that reads the device clock in its own protocol (an Omron cuff's settings) on its first tick and
+    /// sets it, after its records, on the second.
+    struct VendorClockReader: DeviceReader {
+        var inner = GATTDriverSession(decoder: BloodPressureProfile.self)
+        var ticks = 0
+        var needs: DeviceNeeds { inner.needs }
+        mutating func handle(_ input: DeviceInput, at time: Instant) -> DeviceOutput {
+            guard input == .tick else { return inner.handle(input, at: time) }
+            ticks += 1
+            var output = DeviceOutput(events: [.deviceInfo(key: "tick", value: "\(ticks)")])
+            if ticks == 1 {
+                output.deviceClock = GATTCurrentTime(dateTime: GATTDateTime(year: 2026, month: 1, day: 2, hours: 3, minutes: 4, seconds: 5),
+                                                     dayOfWeek: 0, fractions256: 0, adjustReason: 0)
+            }
+            if ticks == 2 { output.events.append(.deviceClockSetAfterRecords) }
+            return output
+        }
+    }
+
+    @Test func aVendorReadersOwnClockReadAndClockSetReachTheDaemon() async throws {
+        let bench = try await BlueZMockBench()
+        defer { bench.stop() }
+        let address = "AA:BB:CC:00:00:0A"
+        try await addBloodPressureDevice(bench, address)
+        let clock = ManualSchedulingClock()
+        let (client, connection, log, task) = try await start(bench, address: address, reader: VendorClockReader(), clock: clock)
+        try await log.waitFor("the connection") { log.count(.connected) == 1 }
+        await clock.waitForSleepers(1)
+        #expect(log.clockReads == 0)
+        clock.advance(by: .milliseconds(1000))
+        try await log.waitFor("the clock read") { log.clockReads == 1 }
+        #expect(log.clockSets == 0, "read before it is set")
+        await clock.waitForSleepers(1)
+        clock.advance(by: .milliseconds(1000))
+        try await log.waitFor("the clock set") { log.clockSets == 1 }
+        #expect(log.clockReads == 1)
         await connection.stop()
         _ = await task.value
         await client.stop()

@@ -71,6 +71,30 @@ struct FixtureCase: CustomStringConvertible, Sendable {
         return output
     }
 
+    /// Stored-record cases (`"record": true`) are one record as read from a device's memory (`iomtctl decode --record`).
+    var isRecord: Bool {
+        guard let info = try? JSONValue.parse(try text("case.json")) else { return false }
+        return info["record"]?.boolValue == true
+    }
+
+    /// Decodes a stored-record case as `iomtctl decode --record` does: the user and slot with the observations, or the
+    /// reason the record was refused.
+    func recordOutput() throws -> (document: JSONValue, rejection: String?) {
+        let caseInfo = try JSONValue.parse(try text("case.json"))
+        let profileId = try #require(caseInfo["profile"]?.stringValue, "case.json needs a \"profile\" string")
+        let profile = try #require(try Repository.catalog().profile(id: profileId), "no profile \(profileId) in DeviceProfiles/")
+        let decoder = try #require(try DriverRegistry.makeReader(for: profile) as? any StoredRecordDecoding, "\(profileId) has no record layout")
+        let address = caseInfo["address"]?.stringValue.flatMap { UInt16($0.dropFirst(2), radix: 16) }
+        let bytes = try capture()
+        do throws(StoredRecordError) {
+            let record = try decoder.decodeStoredRecord(bytes, user: caseInfo["user"]?.intValue, address: address)
+            return (.object([("user", .number(String(record.user))), ("slot", record.slot.map { .number(String($0)) } ?? .null),
+                             ("observations", .array(record.measurements.map(\.contractJSON)))]), nil)
+        } catch {
+            return (.object([("observations", .array([]))]), error.description)
+        }
+    }
+
     func session() throws -> any ByteStreamDriver {
         let caseInfo = try JSONValue.parse(try text("case.json"))
         let profileId = try #require(caseInfo["profile"]?.stringValue, "case.json needs a \"profile\" string")
@@ -97,6 +121,7 @@ struct FixtureCase: CustomStringConvertible, Sendable {
             #expect(actual == (try JSONValue.parse(try fixture.text("expected.json"))), "\(fixture): got \(actual.prettyPrinted())")
             return
         }
+        if fixture.isRecord { return try recordCaseMatchesExpectedJSON(fixture) }
         if fixture.isGATT { return try gattCaseMatchesExpectedJSON(fixture) }
         var session = try fixture.session()
         let output = decodeAtOnce(try fixture.capture(), session: &session)
@@ -112,13 +137,27 @@ struct FixtureCase: CustomStringConvertible, Sendable {
     }
 
     static func checkChunking(_ fixture: FixtureCase) throws {
-        guard !fixture.isGATT else { return }  // a GATT value arrives whole (one ATT PDU), never chunked
+        guard !fixture.isGATT, !fixture.isRecord else { return }  // a GATT value (or a memory record) arrives whole (one ATT PDU), never chunked
         let bytes = try fixture.capture()
         var whole = try fixture.session()
         let reference = decodeAtOnce(bytes, session: &whole).measurements
         for sizes in [[1], [2, 7, 3], [9, 5, 13, 1, 64]] {
             var chunked = try fixture.session()
             #expect(decodeAtOnce(bytes, session: &chunked, chunkSizes: sizes).measurements == reference, "chunks \(sizes)")
+        }
+    }
+
+    /// Stored-record cases: user, slot and observations match; a refused record names its reason.
+    private static func recordCaseMatchesExpectedJSON(_ fixture: FixtureCase) throws {
+        let (actual, rejection) = try fixture.recordOutput()
+        let expected = try JSONValue.parse(try fixture.text("expected.json"))
+        let wanted = (try JSONValue.parse(try fixture.text("case.json"))["rejectedContaining"]?.arrayValue ?? []).compactMap(\.stringValue)
+        if wanted.isEmpty {
+            #expect(rejection == nil, "\(fixture): unexpected rejection \(rejection ?? "")")
+            #expect(actual == expected, "\(fixture): got \(actual.prettyPrinted())")
+        } else {
+            #expect(expected["observations"]?.arrayValue?.isEmpty == true, "\(fixture): a refused record expects no observations")
+            for part in wanted { #expect(rejection?.contains(part) == true, "\(fixture): rejection \(rejection ?? "none") should name \(part)") }
         }
     }
 

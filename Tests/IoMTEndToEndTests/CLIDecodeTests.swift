@@ -37,7 +37,12 @@ import Testing
                 // Bluetooth cases: one value of the named characteristic. Cases needing an earlier read
                 // (a Temperature Type) need a session across values, which the CLI does not keep.
                 if caseInfo["before"] != nil { continue }
-                let characteristic = (caseInfo["characteristic"] as? String).map { ["--characteristic", $0] } ?? []
+                var characteristic = (caseInfo["characteristic"] as? String).map { ["--characteristic", $0] } ?? []
+                // Memory records (Omron cuffs): `--record`, with the user or address they were read from.
+                if caseInfo["record"] as? Bool == true {
+                    characteristic = ["--record"] + ((caseInfo["address"] as? String).map { ["--address", $0] } ?? [])
+                        + ((caseInfo["user"] as? Int).map { ["--user", String($0)] } ?? [])
+                }
                 let (status, output) = try await LabHarness.run("iomtctl", ["decode", "--profile", profile, "--hex", hex] + characteristic + profiles)
                 if let rejected = caseInfo["rejectedContaining"] as? [String] {
                     #expect(status == 2, "\(driver)/\(caseName): \(output)")
@@ -53,6 +58,22 @@ import Testing
             }
         }
         #expect(checked >= 400)
+    }
+
+    /// `--record` decodes one record as read from an Omron cuff's memory (values, user, slot, device time); a profile
+    /// without a memory layout, or an address outside the record areas, is a usage error that says why.
+    @Test func aStoredRecordIsDecodedWithItsUserAndDeviceTime() async throws {
+        let hex = "5b 78 1a 48 19 d7 1b 42 00 00 14 00 69 96"
+        let (status, output) = try await LabHarness.run("iomtctl", ["decode", "--profile", "omron-hem-7322t", "--record", "--address", "0x0824", "--hex", hex] + profiles)
+        #expect(status == 0, "\(output)")
+        #expect(output.hasPrefix(#"{"user":2,"slot":0,"observations":["#), "\(output)")
+        #expect(output.contains(#""value":"145""#) && output.contains(#""deviceTime":"2026-06-14T23:45:02.000""#), "\(output)")
+        let (wrongAddress, addressOutput) = try await LabHarness.run("iomtctl", ["decode", "--profile", "omron-hem-7322t", "--record", "--address", "0x02AD", "--hex", hex] + profiles)
+        #expect(wrongAddress == 2 && addressOutput.contains("does not start a record"), "\(addressOutput)")
+        let (noLayout, layoutOutput) = try await LabHarness.run("iomtctl", ["decode", "--profile", "ble-blood-pressure", "--record", "--hex", hex] + profiles)
+        #expect(noLayout == 2 && layoutOutput.contains("no memory record layout"), "\(layoutOutput)")
+        let (stray, strayOutput) = try await LabHarness.run("iomtctl", ["decode", "--profile", "omron-hem-7322t", "--user", "2", "--hex", hex] + profiles)
+        #expect(stray == 2 && strayOutput.contains("go with --record"), "\(strayOutput)")
     }
 
     @Test func bluetoothCharacteristicIsCheckedAndExplained() async throws {

@@ -12,10 +12,10 @@ G=$(cd "$(dirname "$0")" && pwd)
 REPO=${BLE_LAB_REPO:-$(cd "$G/../.." && pwd)}
 BIN=${BLE_LAB_BIN:-$REPO/.build/debug}
 CENTRAL=${CENTRAL:-probe}
-# nonin-3230 (a vendor 128-bit service, no Current Time Service), contec-spirometer (record download), nonin-9560
-# (Bluetooth Classic SPP, the device connects; dual-mode controllers), cms50d-bt (Classic SPP, the gateway connects)
-# and o2ring (stored sessions and polled live data) are read by the iomtd central only.
-if [ "$CENTRAL" = iomtd ]; then DEVICES=${DEVICES:-blood-pressure,pulse-oximeter,nonin-3230,contec-spirometer,nonin-9560,cms50d-bt,o2ring}; else DEVICES=${DEVICES:-blood-pressure,pulse-oximeter}; fi
+# nonin-3230 (a vendor 128-bit service, no Current Time Service), contec-spirometer and omron (record download),
+# nonin-9560 (Bluetooth Classic SPP, the device connects; dual-mode controllers), cms50d-bt (Classic SPP, the gateway
+# connects) and o2ring (stored sessions and polled live data) are read by the iomtd central only.
+if [ "$CENTRAL" = iomtd ]; then DEVICES=${DEVICES:-blood-pressure,pulse-oximeter,nonin-3230,contec-spirometer,omron,nonin-9560,cms50d-bt,o2ring}; else DEVICES=${DEVICES:-blood-pressure,pulse-oximeter}; fi
 DISCONNECT_AFTER=${DISCONNECT_AFTER:-6}
 INTERVAL_MS=${INTERVAL_MS:-500}
 CENTRAL_TIMEOUT=${CENTRAL_TIMEOUT:-150}
@@ -177,6 +177,43 @@ iomtd_o2ring() {  # $1 peripheral address
   return $rc
 }
 
+# The Omron cuff (classic record transfer): the simulated HEM-7322T starts in pairing mode without a key, holds 3
+# records of user 1 and one of user 2, and drops the link after each sync, so iomtd reconnects and syncs again. Passes
+# when iomtd programmed its key (sync 1), DOM has user 1's 3 records (values, device times) and nothing of user 2,
+# still exactly 3 after syncs 2 and 3 (unlocked with the key, nothing new downloaded), then, once SIGUSR1 made a new
+# record, exactly that one more; the cuff's unread counter and records were never written.
+omron_dom() { busybox wget -q -O - "http://127.0.0.1:$PORT/fhir/Observation?_count=1000" 2>/dev/null | \
+  /usr/bin/python3 "$G/check-omron-dom.py" --sim-log $L/sim-omron.log --before $W/omron-dom-before.json "$@"; }
+iomtd_omron() {  # $1 peripheral address
+  dir=$W/iomtd-omron; mkdir -p $dir; f=$L/sim-omron.log
+  write_config $dir "{\"profile\": \"omron-hem-7322t\", \"address\": \"$1\"}" "" 50
+  # What earlier phases left at DOM (their blood pressure and pulse) is not this cuff's.
+  busybox wget -q -O $W/omron-dom-before.json "http://127.0.0.1:$PORT/fhir/Observation?_count=1000" 2>/dev/null
+  t0=$(now)
+  "$BIN/iomtd" --config $dir/config.json >$L/central-omron.log 2>&1 &
+  IOMTD=$!; rc=1
+  synced() { grep -q "sync #$1 ended" $f; }
+  if wait_for $CENTRAL_TIMEOUT synced 1 && wait_for 30 omron_dom --records 3 --quiet; then
+    say "omron: key programmed $(grep -c 'keyProgrammed' $f)x; sync 1 after $(( $(now) - t0 ))s ($(grep -o 'sync #1 ended: .*' $f)); DOM: $(omron_dom --records 3)"
+    t1=$(now)
+    if wait_for $CENTRAL_TIMEOUT synced 3; then
+      sleep 2   # delivery of anything syncs 2 and 3 stored (none expected) before the count
+      if omron_dom --records 3 --quiet; then
+        say "omron: syncs 2 and 3 after $(( $(now) - t1 ))s (unlocked $(grep -c ': unlocked' $f)x); nothing new at DOM: $(omron_dom --records 3)"
+        t2=$(now); kill -USR1 $SIM
+        if wait_for 10 grep -q "new record user 1" $f && wait_for $CENTRAL_TIMEOUT omron_dom --records 4 --quiet; then
+          say "omron: new record made (SIGUSR1), at DOM after $(( $(now) - t2 ))s, alone: $(omron_dom --records 4)"; rc=0
+        else say "FAIL: omron: the new record: $(omron_dom --records 4)"; fi
+      else say "FAIL: omron: syncs 2-3 changed DOM: $(omron_dom --records 3)"; fi
+    else say "FAIL: omron: no second and third sync"; fi
+  else say "FAIL: omron: sync 1 / the 3 records at DOM: $(omron_dom --records 3)"; fi
+  [ "$(grep -c keyProgrammed $f)" -eq 1 ] || { say "FAIL: omron: the key was programmed $(grep -c keyProgrammed $f) times, expected once"; rc=1; }
+  grep -q "memoryWrite" $f && { say "FAIL: omron: iomtd wrote the cuff's memory: $(grep -m1 memoryWrite $f)"; rc=1; }
+  grep -q "sync #1 ended: 4 records kept, unread user 1: 3" $f || { say "FAIL: omron: sync 1 did not leave the records and the unread counter as they were"; rc=1; }
+  kill $IOMTD 2>/dev/null; wait $IOMTD 2>/dev/null
+  return $rc
+}
+
 # The Nonin 9560 (Bluetooth Classic SPP, data format #13; dual-mode controllers): iomtd on hci1 registers its serial
 # port profile (server) with bluetoothd; nonin-spp-sim.py on hci0 pages it over RFCOMM on the channel hci1's SDP record
 # advertises, sends two spot-checks, drops the link, and does it again (a second session). Passes when DOM holds each
@@ -307,6 +344,8 @@ for dev in $(echo "$DEVICES" | tr ',' ' '); do
       [ "$CENTRAL" = iomtd ] || { say "contec-spirometer: phase needs CENTRAL=iomtd, skipped"; continue; } ;;
     o2ring) profile=viatom-o2ring; clock=0
       [ "$CENTRAL" = iomtd ] || { say "o2ring: phase needs CENTRAL=iomtd, skipped"; continue; } ;;
+    omron) profile=omron-hem-7322t; clock=0
+      [ "$CENTRAL" = iomtd ] || { say "omron: phase needs CENTRAL=iomtd, skipped"; continue; } ;;
     nonin-9560) [ "$CENTRAL" = iomtd ] || { say "nonin-9560: phase needs CENTRAL=iomtd, skipped"; continue; } ;;
     cms50d-bt) [ "$CENTRAL" = iomtd ] || { say "cms50d-bt: phase needs CENTRAL=iomtd, skipped"; continue; } ;;
     *) say "unknown device $dev"; RC=1; continue ;;
@@ -360,6 +399,8 @@ for dev in $(echo "$DEVICES" | tr ',' ' '); do
     "$BIN/iomt-lab" ble-sim --adapter $hci --device $dev --records 3 --disconnect-after-sync >$L/sim-$dev.log 2>&1 &
   elif [ $dev = o2ring ]; then
     "$BIN/iomt-lab" ble-sim --adapter $hci --device $dev --records 40 --disconnect-after-live 8 >$L/sim-$dev.log 2>&1 &
+  elif [ $dev = omron ]; then
+    "$BIN/iomt-lab" ble-sim --adapter $hci --device omron-hem-7322t --records 3 --disconnect-after-sync >$L/sim-$dev.log 2>&1 &
   else
     "$BIN/iomt-lab" ble-sim --adapter $hci --device $dev --fixtures "$REPO/Firmware-Fixtures/$fixtures" \
       --interval-ms "$INTERVAL_MS" --disconnect-after "$DISCONNECT_AFTER" >$L/sim-$dev.log 2>&1 &
@@ -375,6 +416,7 @@ for dev in $(echo "$DEVICES" | tr ',' ' '); do
     iomtd) case $dev in
              contec-spirometer) iomtd_spirometer "$addr" || prc=1 ;;
              o2ring) iomtd_o2ring "$addr" || prc=1 ;;
+             omron) iomtd_omron "$addr" || prc=1 ;;
              *) iomtd_central $dev "$addr" "$profile" || prc=1 ;;
            esac ;;
     *) say "unknown CENTRAL=$CENTRAL (probe or iomtd)"; prc=1 ;;
@@ -387,7 +429,7 @@ for dev in $(echo "$DEVICES" | tr ',' ' '); do
     [ $prc -eq 0 ] || RC=1
     continue
   fi
-  if [ $dev = contec-spirometer ]; then
+  if [ $dev = contec-spirometer ] || [ $dev = omron ]; then
     say "$dev: central rc=$prc; ble-sim: $(grep -c 'sync #' $L/sim-$dev.log) syncs ended, $(grep -c 'clock set to' $L/sim-$dev.log) clock sets, $(grep -o 'stopped: .*' $L/sim-$dev.log | tail -1)"
     [ $prc -eq 0 ] || RC=1
     continue

@@ -1,0 +1,325 @@
+import IoMTCore
+
+/// A sync with an Omron cuff on the classic stack, as a state machine (README.md): link up → unlock with the key (or,
+/// when the cuff refuses it and is in pairing mode, program the key first) → start → read the settings' index bytes
+/// (the user's write cursor) and time bytes (the device clock, reported before anything is set) → read the marked
+/// record to check it is still there → read only the slots after it → set the clock when it is off → end. Each
+/// record becomes readings with its device time and carries the mark (the slot after it) committed with them. The
+/// unread counter and the records are never reset or deleted. Every request is resent after `answerTimeoutMilliseconds`
+/// on the handed instants (ticks), at most `maxRetries` times, then the sync is ended. Pure.
+public struct OmronClassicReader: DeviceReader {
+    public struct Options: Sendable, Hashable {
+        public var map: OmronMemoryMap
+        /// The user area (1 or 2) this device entry reads: one patient per device entry.
+        public var user = 1
+        public var unlockKey: [UInt8] = OmronClassicReader.defaultUnlockKey
+        /// When the cuff refuses the key: try to program it (answered only in pairing mode, "-P-" blinking).
+        public var programKeyWhenRefused = true
+        public var setClock = true
+        public var clockUTCOffsetMinutes = 0
+        public var answerTimeoutMilliseconds: Int64 = 1000
+        public var maxRetries = 5
+        /// Attempts at entering key programming while the OS bonding completes (omblepy tries 10 times).
+        public var keyProgrammingAttempts = 10
+        public init(map: OmronMemoryMap) { self.map = map }
+    }
+
+    /// The key iomtd programs and unlocks with (README.md "Unlock key"): one fixed key, not a secret.
+    public static let defaultUnlockKey: [UInt8] = Array("iomtd-omron-key1".utf8)
+
+    enum Step: Sendable, Hashable {
+        case idle
+        case unlocking(afterProgramming: Bool)
+        case enteringKeyProgramming(attempt: Int)
+        case programmingKey
+        case awaiting(OmronPacket, Purpose)
+        case ended
+    }
+
+    enum Purpose: Sendable, Hashable {
+        case start, index, time, markedRecord(slot: Int), record(slot: Int), setClock, end
+    }
+
+    public let options: Options
+    public var needs: DeviceNeeds { .gatt(OmronClassicGATT.profile) }
+    var step = Step.idle
+    private var assembler = OmronPacketAssembler()
+    private var committedMark: DeviceRecordMark?
+    private var sentAt: Instant?
+    private var retries = 0
+    private var cursor = 0
+    private var timeBytes: [UInt8] = []
+    private var deviceClock: GATTCurrentTime?
+    private var clockReadAt: Instant?
+    /// Slots still to read, in order.
+    private var queue: [Int] = []
+    /// Reading every slot: the first one read (the write cursor's) tells whether the ring has wrapped.
+    private var probingWrap = false
+
+    public init(options: Options) { self.options = options }
+
+    public mutating func resume(from mark: DeviceRecordMark?) { committedMark = mark }
+
+    private var slotCount: Int { options.map.users[options.user - 1].records }
+
+    public mutating func handle(_ input: DeviceInput, at time: Instant) -> DeviceOutput {
+        switch input {
+        case .linkUp:
+            assembler.reset(); queue = []; timeBytes = []; deviceClock = nil; retries = 0; probingWrap = false
+            return unlock(at: time, afterProgramming: false)
+        case let .value(characteristic, bytes):
+            if characteristic == OmronClassicGATT.unlock { return unlockAnswer(bytes, at: time) }
+            guard let channel = OmronClassicGATT.receive.firstIndex(of: characteristic) else {
+                return DeviceOutput(events: [.rejectedFrame(reason: "characteristic \(characteristic.displayText) is not one the Omron cuff notifies (RX0-RX3, unlock)")])
+            }
+            guard let whole = assembler.receive(channel: channel, bytes) else { return DeviceOutput() }
+            do throws(OmronPacket.Problem) {
+                return answer(try OmronPacket.parse(whole), at: time)
+            } catch {
+                return DeviceOutput(events: [.rejectedFrame(reason: error.description)])
+            }
+        case .tick:
+            return checkTimeout(at: time)
+        case .linkDown:
+            var output = DeviceOutput()
+            if assembler.isHoldingPieces { output.events.append(.rejectedFrame(reason: "Omron packet: pieces of an answer at link down (torn)")) }
+            if case .awaiting = step { output.events.append(.rejectedFrame(reason: "Omron sync: link down \(stepDescription); what was stored stays marked, the rest is read next time")) }
+            assembler.reset(); step = .idle; queue = []
+            return output
+        case .bytes:
+            return DeviceOutput(events: [.rejectedFrame(reason: "a byte stream for the GATT driver \(OmronClassicRegistration.driverId)")])
+        }
+    }
+
+    // MARK: Unlock
+
+    private mutating func unlock(at time: Instant, afterProgramming: Bool) -> DeviceOutput {
+        step = .unlocking(afterProgramming: afterProgramming); sentAt = time
+        return DeviceOutput(commands: [OmronClassicGATT.unlockWrite(OmronClassicGATT.unlockRequest(options.unlockKey))])
+    }
+
+    private mutating func unlockAnswer(_ bytes: [UInt8], at time: Instant) -> DeviceOutput {
+        let answer = Array(bytes.prefix(2))
+        switch step {
+        case let .unlocking(afterProgramming):
+            if answer == [0x81, 0x00] {
+                retries = 0
+                return send(.start, for: .start, at: time)
+            }
+            guard options.programKeyWhenRefused, !afterProgramming else {
+                return finish(DeviceOutput(events: [.rejectedFrame(reason: "Omron unlock: the cuff refused the key (answer \(Hex.string(answer, separator: " ")), expected 81 00); put it in pairing mode (hold the Bluetooth button until -P- blinks) and sync again, iomtd then programs its key")]))
+            }
+            return enterKeyProgramming(attempt: 1, at: time)
+        case let .enteringKeyProgramming(attempt):
+            if answer == [0x82, 0x00] {
+                step = .programmingKey; sentAt = time
+                return DeviceOutput(commands: [OmronClassicGATT.unlockWrite(OmronClassicGATT.programKey(options.unlockKey))])
+            }
+            // Not (yet) in key programming: the next tick asks again, until the attempts run out.
+            step = .enteringKeyProgramming(attempt: attempt); sentAt = time
+            return DeviceOutput()
+        case .programmingKey:
+            guard answer == [0x80, 0x00] else {
+                return finish(DeviceOutput(events: [.rejectedFrame(reason: "Omron pairing: the cuff did not store the key (answer \(Hex.string(answer, separator: " ")), expected 80 00)")]))
+            }
+            var output = unlock(at: time, afterProgramming: true)
+            output.events.insert(.deviceInfo(key: "unlockKey", value: "programmed"), at: 0)
+            return output
+        default:
+            return DeviceOutput(events: [.rejectedFrame(reason: "Omron unlock: an unlock answer \(Hex.string(answer, separator: " ")) \(stepDescription)")])
+        }
+    }
+
+    private mutating func enterKeyProgramming(attempt: Int, at time: Instant) -> DeviceOutput {
+        step = .enteringKeyProgramming(attempt: attempt); sentAt = time
+        var output = DeviceOutput(commands: [OmronClassicGATT.unlockWrite(OmronClassicGATT.enterKeyProgramming)])
+        if attempt == 1 { output.events.append(.deviceInfo(key: "unlockKey", value: "refused; trying key programming (pairing mode)")) }
+        return output
+    }
+
+    // MARK: Transactions
+
+    private mutating func send(_ packet: OmronPacket, for purpose: Purpose, at time: Instant) -> DeviceOutput {
+        step = .awaiting(packet, purpose); sentAt = time
+        assembler.reset()
+        return DeviceOutput(commands: OmronClassicGATT.writes(packet))
+    }
+
+    private mutating func answer(_ packet: OmronPacket, at time: Instant) -> DeviceOutput {
+        guard case let .awaiting(request, purpose) = step else {
+            return DeviceOutput(events: [.rejectedFrame(reason: "Omron sync: an unasked \(packet.kind.name) \(stepDescription)")])
+        }
+        guard packet.kind == request.kind.answer, request.kind == .start || request.kind == .end || packet.address == request.address else {
+            // A late answer to a request already resent and answered: not this request's.
+            return DeviceOutput(events: [.rejectedFrame(reason: "Omron sync: \(packet.kind.name) at \(Hex.word(packet.address, uppercase: true)) does not answer the \(request.kind.name) at \(Hex.word(request.address, uppercase: true)); ignored")])
+        }
+        retries = 0
+        let map = options.map
+        switch purpose {
+        case .start:
+            return send(.read(map.settingsReadAddress &+ UInt16(map.indexRange.lowerBound), size: map.indexRange.count), for: .index, at: time)
+        case .index:
+            guard let found = map.cursor(user: options.user, in: packet.data), found.writeCursor <= slotCount else {
+                return end(DeviceOutput(events: [.rejectedFrame(reason: "Omron settings: user \(options.user)'s write cursor is not 0-\(slotCount) in \(Hex.string(packet.data, separator: " ")); nothing is read")]), at: time)
+            }
+            cursor = found.writeCursor % slotCount
+            var output = send(.read(map.settingsReadAddress &+ UInt16(map.timeRange.lowerBound), size: map.timeRange.count), for: .time, at: time)
+            output.events.insert(.deviceInfo(key: "unreadRecords", value: "user \(options.user): \(found.unread) (left as the cuff has it)"), at: 0)
+            return output
+        case .time:
+            timeBytes = packet.data
+            var output = DeviceOutput()
+            if let clock = OmronDeviceClock.read(packet.data, layout: map.timeLayout) {
+                deviceClock = GATTCurrentTime(dateTime: clock, dayOfWeek: 0, fractions256: 0, adjustReason: 0)
+                clockReadAt = time
+                output.deviceClock = deviceClock
+            }
+            output.append(planRecords(at: time))
+            return output
+        case let .markedRecord(slot):
+            return markedRecord(packet.data, slot: slot, at: time)
+        case let .record(slot):
+            return record(packet.data, slot: slot, at: time)
+        case .setClock:
+            var output = end(DeviceOutput(), at: time)
+            output.events.insert(.deviceClockSetAfterRecords, at: 0)
+            return output
+        case .end:
+            step = .ended
+            var output = DeviceOutput()
+            if packet.status != 0 { output.events.append(.rejectedFrame(reason: "Omron end: the cuff reported error code \(packet.status)")) }
+            output.transferComplete = true
+            return output
+        }
+    }
+
+    /// Where this sync starts: after the committed mark (checked first: is the marked record still in its slot?), or
+    /// every slot when there is no mark.
+    private mutating func planRecords(at time: Instant) -> DeviceOutput {
+        if let mark = committedMark, Int(mark.sequenceNumber) < slotCount {
+            let marked = (Int(mark.sequenceNumber) + slotCount - 1) % slotCount
+            return read(slot: marked, for: .markedRecord(slot: marked), at: time)
+        }
+        return readEverySlot(at: time)
+    }
+
+    private mutating func readEverySlot(at time: Instant) -> DeviceOutput {
+        probingWrap = true
+        queue = (0..<slotCount).map { (cursor + $0) % slotCount }
+        return next(at: time)
+    }
+
+    private mutating func read(slot: Int, for purpose: Purpose, at time: Instant) -> DeviceOutput {
+        let address = options.map.address(user: options.user, slot: slot) ?? 0
+        return send(.read(address, size: options.map.recordSize), for: purpose, at: time)
+    }
+
+    private mutating func markedRecord(_ data: [UInt8], slot: Int, at time: Instant) -> DeviceOutput {
+        let record = try? OmronRecord.decode(data, map: options.map, user: options.user)
+        guard let mark = committedMark, let record, mark.deviceTime == nil || record.deviceTime == mark.deviceTime else {
+            var output = readEverySlot(at: time)
+            output.events.insert(.deviceInfo(key: "recordNumbering", value: "the marked record is gone from slot \(slot) (memory cleared or overwritten); every stored record is read again"), at: 0)
+            return output
+        }
+        let first = (slot + 1) % slotCount
+        let count = (cursor - first + slotCount) % slotCount
+        queue = (0..<count).map { (first + $0) % slotCount }
+        return next(at: time)
+    }
+
+    private mutating func record(_ data: [UInt8], slot: Int, at time: Instant) -> DeviceOutput {
+        var output = DeviceOutput()
+        do throws(OmronRecord.Problem) {
+            let record = try OmronRecord.decode(data, map: options.map, user: options.user)
+            output.measurements = record.measurements
+            let mark = UInt16((slot + 1) % slotCount)
+            output.recordMark = DeviceRecordMark(sequenceNumber: mark, deviceTime: record.deviceTime)
+            output.sequenceNumber = mark
+        } catch {
+            if case .emptySlot = error {
+                // The write cursor's own slot empty: the ring never wrapped, so the slots after it are empty too.
+                if probingWrap, slot == cursor { queue = queue.filter { $0 < cursor } }
+            } else {
+                output.events.append(.rejectedFrame(reason: "\(error.description) (user \(options.user), slot \(slot))"))
+            }
+        }
+        probingWrap = false
+        output.append(next(at: time))
+        return output
+    }
+
+    /// The next slot, or the clock, or the end.
+    private mutating func next(at time: Instant) -> DeviceOutput {
+        if !queue.isEmpty {
+            let slot = queue.removeFirst()
+            return read(slot: slot, for: .record(slot: slot), at: time)
+        }
+        guard options.setClock, let clock = deviceClock, let readAt = clockReadAt,
+              DeviceClockPolicy.shouldSet(clock, readAt: readAt, utcOffsetMinutes: options.clockUTCOffsetMinutes) else {
+            return end(DeviceOutput(), at: time)
+        }
+        let now = CivilTime(instant: time, utcOffsetMinutes: options.clockUTCOffsetMinutes)
+        guard let bytes = OmronDeviceClock.setting(timeBytes, to: now, layout: options.map.timeLayout) else {
+            return end(DeviceOutput(events: [.deviceInfo(key: "deviceClock", value: "not set: the gateway's time cannot be stored (years 2000-2255)")]), at: time)
+        }
+        let map = options.map
+        return send(.write(map.settingsWriteAddress &+ UInt16(map.timeRange.lowerBound), bytes), for: .setClock, at: time)
+    }
+
+    private mutating func end(_ output: DeviceOutput, at time: Instant) -> DeviceOutput {
+        var output = output
+        output.append(send(.end, for: .end, at: time))
+        return output
+    }
+
+    /// Ends the sync without the end transaction (nothing was started, or the cuff stopped answering).
+    private mutating func finish(_ output: DeviceOutput) -> DeviceOutput {
+        var output = output
+        step = .ended; queue = []
+        output.transferComplete = true
+        return output
+    }
+
+    // MARK: Timeouts
+
+    private mutating func checkTimeout(at time: Instant) -> DeviceOutput {
+        guard let since = sentAt, time.milliseconds(since: since) >= options.answerTimeoutMilliseconds else { return DeviceOutput() }
+        switch step {
+        case .idle, .ended:
+            return DeviceOutput()
+        case let .enteringKeyProgramming(attempt):
+            guard attempt < options.keyProgrammingAttempts else {
+                return finish(DeviceOutput(events: [.rejectedFrame(reason: "Omron pairing: the cuff refused the key and did not enter key programming after \(attempt) attempts; hold its Bluetooth button until -P- blinks and sync again")]))
+            }
+            return enterKeyProgramming(attempt: attempt + 1, at: time)
+        case .unlocking, .programmingKey, .awaiting:
+            retries += 1
+            guard retries <= options.maxRetries else {
+                return finish(DeviceOutput(events: [.rejectedFrame(reason: "Omron sync: no answer \(stepDescription) after \(options.maxRetries) retries; the sync is ended (what was stored stays marked)")]))
+            }
+            sentAt = time
+            assembler.reset()
+            switch step {
+            case .unlocking:
+                return DeviceOutput(commands: [OmronClassicGATT.unlockWrite(OmronClassicGATT.unlockRequest(options.unlockKey))])
+            case .programmingKey:
+                return DeviceOutput(commands: [OmronClassicGATT.unlockWrite(OmronClassicGATT.programKey(options.unlockKey))])
+            case let .awaiting(packet, _):
+                return DeviceOutput(commands: OmronClassicGATT.writes(packet))
+            default:
+                return DeviceOutput()
+            }
+        }
+    }
+
+    private var stepDescription: String {
+        switch step {
+        case .idle: "before the sync"
+        case .unlocking: "to the unlock request"
+        case .enteringKeyProgramming: "to the key-programming request"
+        case .programmingKey: "to the new key"
+        case let .awaiting(packet, _): "to the \(packet.kind.name) at \(Hex.word(packet.address, uppercase: true))"
+        case .ended: "after the sync ended"
+        }
+    }
+}

@@ -1,0 +1,39 @@
+import IoMTCore
+import IoMTProfiles
+
+/// Omron blood-pressure cuffs on the classic record-transfer stack, one profile per model (`driverOptions.model` names
+/// the memory map, `OmronMemoryMap.catalog`).
+enum OmronClassicRegistration {
+    static let driverId = "omron-ble-classic"
+    static let optionNames = ["model", "user", "unlockKeyHex", "programKeyWhenRefused", "setClock", "clockUTCOffsetMinutes"]
+
+    static let all = [DriverRegistration(id: driverId, options: optionNames, isGATT: true) { profile, options throws(DriverConfigurationError) in
+        try DriverRegistry.checkBluetooth(profile, offers: OmronClassicGATT.profile)
+        let map = try memoryMap(profile, options)
+        var readerOptions = OmronClassicReader.Options(map: map)
+        readerOptions.user = try options.integer("user", in: 1...map.users.count, default: 1)
+        readerOptions.programKeyWhenRefused = try options.boolean("programKeyWhenRefused", default: true)
+        readerOptions.setClock = try options.boolean("setClock", default: true)
+        readerOptions.clockUTCOffsetMinutes = try options.integer("clockUTCOffsetMinutes", in: -720...840, default: 0)
+        if let value = options.values["unlockKeyHex"] {
+            guard let text = value.stringValue, let key = try? Hex.bytes(from: text), key.count == 16 else {
+                throw DriverConfigurationError(profileId: profile.id, field: "driverOptions.unlockKeyHex",
+                                               expected: "16 bytes in hex (32 hex digits): the key another program wrote to the cuff",
+                                               found: value.kindDescription == "a string" ? "a string that is not 16 hex bytes" : value.kindDescription)
+            }
+            readerOptions.unlockKey = key
+        }
+        return OmronClassicReader(options: readerOptions)
+    }]
+
+    static func memoryMap(_ profile: DeviceProfile, _ options: DriverOptions) throws(DriverConfigurationError) -> OmronMemoryMap {
+        let known = OmronMemoryMap.catalog.map { "\"\($0.model)\"" }.joined(separator: ", ")
+        guard let value = options.values["model"] else {
+            throw DriverConfigurationError(profileId: profile.id, field: "driverOptions.model", expected: "the cuff's model, one of \(known)", found: "none")
+        }
+        guard let name = value.stringValue, let map = OmronMemoryMap.model(name) else {
+            throw DriverConfigurationError(profileId: profile.id, field: "driverOptions.model", expected: "one of \(known)", found: value.serialized())
+        }
+        return map
+    }
+}

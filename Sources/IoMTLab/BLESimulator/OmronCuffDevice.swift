@@ -1,0 +1,195 @@
+/// A simulated Omron HEM-7322T on the classic record-transfer stack (DEVICES.md §3.1; Sources/IoMTDrivers/OmronBLE/
+/// README.md), written from the published facts, independently of the gateway's driver: its EEPROM (two users' ring
+/// buffers of 14-byte big-endian records, the settings with the write cursors, unread counters and the clock), the
+/// unlock key and pairing mode, and the packet transactions (start, read, write, end) in 16-byte pieces on four
+/// channels. Pure: the simulator actor does the I/O and keeps the clock.
+public struct OmronCuffDevice: Sendable {
+    public struct Record: Sendable, Hashable {
+        public var user: Int
+        public var systolic: Int, diastolic: Int, pulse: Int
+        public var time: BLECurrentTime
+        public var irregularHeartbeat = false
+        public init(user: Int, systolic: Int, diastolic: Int, pulse: Int, time: BLECurrentTime) {
+            self.user = user; self.systolic = systolic; self.diastolic = diastolic; self.pulse = pulse; self.time = time
+        }
+    }
+
+    public enum Event: Sendable, Hashable {
+        case unlocked, unlockRefused, keyProgrammingEntered, keyProgrammed
+        case transaction(String)
+        case clockSet(BLECurrentTime)
+        case memoryWrite(address: Int, count: Int)
+        case ignored(String)
+    }
+
+    // The HEM-7322T map (omblepy deviceSpecific/hem-7322t.py, hass-omron device_catalog.py).
+    public static let userStarts = [0x02AC, 0x0824]
+    public static let slotsPerUser = 100
+    public static let recordSize = 14
+    public static let settingsRead = 0x0260
+    public static let settingsWrite = 0x0286
+    public static let timeOffset = 0x14, timeLength = 10
+
+    public private(set) var memory = [UInt8](repeating: 0xFF, count: 0x1000)
+    /// The 16-byte key the cuff unlocks with; nil until a host programmed one.
+    public private(set) var key: [UInt8]?
+    /// "-P-" blinking: key programming is answered.
+    public var pairingMode = false
+    private var programmingKey = false
+    private var unlocked = false
+    /// Pieces received on TX0–TX3 for the packet being written.
+    private var pieces: [[UInt8]?] = Array(repeating: nil, count: 4)
+    /// Answers to drop (not send) before answering again: a lost notification, for the retry path.
+    public var answersToDrop = 0
+    public private(set) var records: [Record] = []
+
+    public init(key: [UInt8]? = nil) {
+        self.key = key
+        for offset in 0..<0x26 { memory[Self.settingsRead + offset] = 0 }
+    }
+
+    // MARK: Memory
+
+    /// A user's write cursor (slot + 1 of the newest record; 0 when none), big-endian word at 2·(user−1).
+    public func cursor(user: Int) -> Int { Int(memory[Self.settingsRead + 2 * (user - 1) + 1]) }
+    public func unread(user: Int) -> Int { Int(memory[Self.settingsRead + 4 + 2 * (user - 1) + 1]) }
+
+    /// Stores a new record in the user's next slot, as the cuff does after a measurement.
+    public mutating func add(_ record: Record) {
+        let slot = cursor(user: record.user) % Self.slotsPerUser
+        let start = Self.userStarts[record.user - 1] + slot * Self.recordSize
+        memory.replaceSubrange(start..<(start + Self.recordSize), with: Self.recordBytes(record))
+        memory[Self.settingsRead + 2 * (record.user - 1)] = 0
+        memory[Self.settingsRead + 2 * (record.user - 1) + 1] = UInt8(slot + 1)
+        memory[Self.settingsRead + 4 + 2 * (record.user - 1) + 1] = UInt8(min(Self.slotsPerUser, unread(user: record.user) + 1))
+        records.append(record)
+    }
+
+    /// Erases every record and cursor (the cuff's "delete all" menu).
+    public mutating func clearMemory() {
+        for start in Self.userStarts { memory.replaceSubrange(start..<(start + Self.slotsPerUser * Self.recordSize), with: [UInt8](repeating: 0xFF, count: Self.slotsPerUser * Self.recordSize)) }
+        for offset in 0..<8 { memory[Self.settingsRead + offset] = 0 }
+        records = []
+    }
+
+    /// The 14 bytes, most significant bit first: dia, sys − 25, year − 2000, pulse; then MOV, IHB, month 4, day 5,
+    /// hour 5, 4 bits, minute 6, second 6; bytes 8–13 zero.
+    static func recordBytes(_ record: Record) -> [UInt8] {
+        let t = record.time
+        var word: UInt32 = (record.irregularHeartbeat ? 1 : 0) << 30
+        word |= UInt32(t.month & 0xF) << 26 | UInt32(t.day & 0x1F) << 21 | UInt32(t.hour & 0x1F) << 16
+        word |= UInt32(t.minute & 0x3F) << 6 | UInt32(t.second & 0x3F)
+        return [UInt8(record.diastolic), UInt8(record.systolic - 25), UInt8(t.year - 2000), UInt8(record.pulse),
+                UInt8(word >> 24), UInt8(word >> 16 & 0xFF), UInt8(word >> 8 & 0xFF), UInt8(word & 0xFF)] + [UInt8](repeating: 0, count: 6)
+    }
+
+    /// The settings' time bytes for the clock `now`: 2 bytes kept, month, year − 2000, hour, day, second, minute, 00, sum.
+    func timeBytes(_ now: BLECurrentTime) -> [UInt8] {
+        let start = Self.settingsRead + Self.timeOffset
+        var bytes = Array(memory[start..<(start + 2)])
+        bytes += [now.month, now.year - 2000, now.hour, now.day, now.second, now.minute].map { UInt8(clamping: $0) } + [0]
+        return bytes + [UInt8(truncatingIfNeeded: bytes.reduce(0) { $0 + Int($1) })]
+    }
+
+    // MARK: Unlock characteristic
+
+    /// A write to the unlock characteristic: the notification to send back (nil: none).
+    public mutating func unlockWrite(_ value: [UInt8]) -> (answer: [UInt8]?, event: Event) {
+        guard value.count == 17 else { return (nil, .ignored("unlock write of \(value.count) bytes, expected 17")) }
+        let body = Array(value.dropFirst())
+        switch value[0] {
+        case 0x01:
+            unlocked = key != nil && body == key
+            return unlocked ? ([0x81, 0x00], .unlocked) : ([0x81, 0x01], .unlockRefused)
+        case 0x02 where pairingMode && body.allSatisfy({ $0 == 0 }):
+            programmingKey = true
+            return ([0x82, 0x00], .keyProgrammingEntered)
+        case 0x02:
+            return ([0x82, 0x01], .ignored("key programming asked outside pairing mode"))
+        case 0x00 where programmingKey:
+            key = body; programmingKey = false; pairingMode = false
+            return ([0x80, 0x00], .keyProgrammed)
+        default:
+            return ([0x80, 0x01], .ignored("unlock request \(value[0]) not expected now"))
+        }
+    }
+
+    // MARK: Transactions
+
+    /// A piece written to TX `channel`: once the packet is whole, the answer's pieces for RX0–RX3 (each 16 bytes, the
+    /// last padded with zeros), and what happened. `now`: the cuff's clock, for a read of the time bytes.
+    public mutating func transmitWrite(channel: Int, _ piece: [UInt8], now: BLECurrentTime) -> (answer: [[UInt8]], event: Event?) {
+        guard pieces.indices.contains(channel) else { return ([], .ignored("no TX channel \(channel)")) }
+        pieces[channel] = piece
+        guard let first = pieces[0], let length = first.first else { return ([], nil) }
+        let needed = max(1, min(4, (Int(length) + 15) / 16))
+        var packet: [UInt8] = []
+        for index in 0..<needed {
+            guard let part = pieces[index] else { return ([], nil) }
+            packet += part
+        }
+        pieces = Array(repeating: nil, count: 4)
+        guard packet.count >= Int(length), length >= 8 else { return ([], .ignored("packet shorter than its length byte")) }
+        packet = Array(packet.prefix(Int(length)))
+        guard packet.reduce(0, ^) == 0 else { return ([], .ignored("packet with a bad XOR")) }
+        guard unlocked else { return ([], .ignored("a transaction before unlock")) }
+        let type = Int(packet[1]) << 8 | Int(packet[2]), address = Int(packet[3]) << 8 | Int(packet[4]), size = Int(packet[5])
+        var answer: [UInt8]
+        var event: Event
+        switch type {
+        case 0x0000:
+            answer = Self.packet(0x8000, 0, [0x00, 0x00, 0x94, 0x04, 0x13, 0x11, 0x02, 0x07, 0x78, 0x5A, 0x00, 0xFF, 0xFF, 0x95, 0x4D, 0x00])
+            event = .transaction("start")
+        case 0x0100:
+            var data: [UInt8] = []
+            for offset in 0..<size { data.append(address + offset < memory.count ? memory[address + offset] : 0xFF) }
+            let timeStart = Self.settingsRead + Self.timeOffset
+            if address <= timeStart, address + size >= timeStart + Self.timeLength {
+                data.replaceSubrange((timeStart - address)..<(timeStart - address + Self.timeLength), with: timeBytes(now))
+            }
+            answer = Self.packet(0x8100, address, data)
+            event = .transaction("read \(hex(address)) size \(size)")
+        case 0x01C0:
+            let data = Array(packet[6..<(6 + min(size, packet.count - 8))])
+            answer = Self.packet(0x81C0, address, data)
+            event = write(data, at: address)
+        case 0x0F00:
+            unlocked = false
+            answer = Self.packet(0x8F00, 0, [])
+            event = .transaction("end")
+        default:
+            return ([], .ignored("unknown packet type \(hex(type))"))
+        }
+        if answersToDrop > 0 {
+            answersToDrop -= 1
+            return ([], .ignored("answer dropped (simulated loss)"))
+        }
+        answer += [UInt8](repeating: 0, count: (16 - answer.count % 16) % 16)
+        return (stride(from: 0, to: answer.count, by: 16).map { Array(answer[$0..<($0 + 16)]) }, event)
+    }
+
+    /// A write through the settings' write window lands in the settings; the time bytes set the clock.
+    private mutating func write(_ data: [UInt8], at address: Int) -> Event {
+        let offset = address - Self.settingsWrite
+        guard offset >= 0, offset + data.count <= Self.settingsWrite - Self.settingsRead else { return .ignored("write outside the settings window at \(hex(address))") }
+        memory.replaceSubrange((Self.settingsRead + offset)..<(Self.settingsRead + offset + data.count), with: data)
+        if offset == Self.timeOffset, data.count == Self.timeLength {
+            return .clockSet(BLECurrentTime(year: 2000 + Int(data[3]), month: Int(data[2]), day: Int(data[5]), hour: Int(data[4]),
+                                            minute: Int(data[7]), second: Int(data[6]), dayOfWeek: 0))
+        }
+        return .memoryWrite(address: address, count: data.count)
+    }
+
+    /// length, type, address (BE), size, data, 00, XOR.
+    static func packet(_ type: Int, _ address: Int, _ data: [UInt8]) -> [UInt8] {
+        var bytes = [UInt8(8 + data.count), UInt8(type >> 8), UInt8(type & 0xFF), UInt8(address >> 8 & 0xFF), UInt8(address & 0xFF),
+                     UInt8(data.count)] + data + [0]
+        bytes.append(bytes.reduce(0, ^))
+        return bytes
+    }
+
+    private func hex(_ value: Int) -> String {
+        let digits = String(value, radix: 16, uppercase: true)
+        return "0x" + String(repeating: "0", count: max(0, 4 - digits.count)) + digits
+    }
+}

@@ -1,0 +1,210 @@
+import Foundation
+import IoMTCore
+import IoMTDBus
+
+/// `iomt-lab ble-sim --device omron-hem-7322t`: a simulated Omron HEM-7322T on the classic stack served through BlueZ —
+/// the parent service with TX0–TX3 (write with response), RX0–RX3 (notify) and the unlock characteristic (write and
+/// notify). `OmronCuffDevice` answers; each answer piece is notified on its RX channel in order. Starts in pairing mode
+/// without a key (the first central programs one), holds `records` records of user 1 and one of user 2. Every event a
+/// test may assert on is logged as one line.
+public actor OmronCuffPeripheral {
+    public struct Configuration: Sendable {
+        public var adapter = "hci0"
+        public var localName = "BLEsmart_0000011F"
+        public var records = 3
+        /// Seconds the cuff's clock is off from the host's (negative: behind).
+        public var clockOffsetSeconds = 0
+        public var disconnectAfterSync = false
+        /// After the sync with this number has ended, one new record of user 1 is stored.
+        public var addRecordAfterSync: Int?
+        public init() {}
+    }
+
+    static let service: BluetoothUUID = "ecbe3980-c9a2-11e1-b1bd-0002a5d5c51b"
+    static let unlock: BluetoothUUID = "b305b680-aee7-11e1-a730-0002a5d5c51b"
+    static let transmit: [BluetoothUUID] = ["db5b55e0-aee7-11e1-965e-0002a5d5c51b", "e0b8a060-aee7-11e1-92f4-0002a5d5c51b",
+                                            "0ae12b00-aee8-11e1-a192-0002a5d5c51b", "10e1ba60-aee8-11e1-89e5-0002a5d5c51b"]
+    static let receive: [BluetoothUUID] = ["49123040-aee8-11e1-a74d-0002a5d5c51b", "4d0bf320-aee8-11e1-a0d9-0002a5d5c51b",
+                                           "5128ce60-aee8-11e1-b84b-0002a5d5c51b", "560f1420-aee8-11e1-8184-0002a5d5c51b"]
+
+    nonisolated public let configuration: Configuration
+    nonisolated public let layout: BLEObjectLayout
+    private let log: @Sendable (String) -> Void
+    private var device = OmronCuffDevice(key: nil)
+    private var clock: BLESimulatedClock
+    private var connection: DBusConnection?
+    private var subscribed: Set<BluetoothUUID> = []
+    private var advertising = false
+    private var syncsEnded = 0
+    private var notificationsSent = 0
+    private var lastAnswer: Task<Void, Never>?
+
+    public init(configuration: Configuration, log: @escaping @Sendable (String) -> Void) {
+        self.configuration = configuration
+        self.layout = BLEObjectLayout(adapter: configuration.adapter)
+        self.log = log
+        clock = BLESimulatedClock(base: Self.wallClockNow().advanced(bySeconds: configuration.clockOffsetSeconds), setAtSeconds: Self.seconds())
+        device.pairingMode = true
+        let now = clock.now(atSeconds: Self.seconds())
+        for index in 0..<configuration.records {
+            device.add(Self.record(user: 1, index: index, at: now.advanced(bySeconds: -600 * (configuration.records - index))))
+        }
+        device.add(Self.record(user: 2, index: 7, at: now.advanced(bySeconds: -300)))
+    }
+
+    static func seconds() -> Double { Date().timeIntervalSinceReferenceDate }
+
+    static func wallClockNow() -> BLECurrentTime {
+        BLECurrentTime(year: 2001, month: 1, day: 1, hour: 0, minute: 0, second: 0, dayOfWeek: 1).advanced(bySeconds: Int(seconds()))
+    }
+
+    /// Values that differ per record, so the lab can tell records apart at DOM.
+    static func record(user: Int, index: Int, at time: BLECurrentTime) -> OmronCuffDevice.Record {
+        OmronCuffDevice.Record(user: user, systolic: 118 + 3 * index + 30 * (user - 1), diastolic: 76 + index, pulse: 64 + index, time: time)
+    }
+
+    public var storedRecords: [OmronCuffDevice.Record] { device.records }
+
+    static var characteristics: [BLESimulatedCharacteristic] {
+        receive.map { BLESimulatedCharacteristic(uuid: $0, flags: ["notify"], source: .constant([])) }
+            + [BLESimulatedCharacteristic(uuid: unlock, flags: ["write", "notify"], source: .constant([]))]
+            + transmit.map { BLESimulatedCharacteristic(uuid: $0, flags: ["write", "write-without-response"], source: .constant([])) }
+    }
+
+    private func path(_ uuid: BluetoothUUID) -> DBusObjectPath {
+        layout.characteristic(Self.characteristics.firstIndex { $0.uuid == uuid } ?? 0, ofService: 0)
+    }
+
+    // MARK: Exporting and registering
+
+    public func export(on connection: DBusConnection) throws {
+        self.connection = connection
+        let options = BLEGATTObjects.optionsType
+        try BLEPeripheralLinks.exportService(on: connection, layout: layout, service: Self.service, characteristics: Self.characteristics,
+                                             localName: configuration.localName, log: log) { characteristic in
+            let uuid = characteristic.uuid
+            var methods: [DBusMethod] = []
+            if characteristic.flags.contains("write") {
+                methods.append(DBusMethod("WriteValue", in: [DBusArgument("value", .array(.byte)), DBusArgument("options", options)]) { [weak self] call in
+                    await self?.written(uuid, call.arguments[0].bytesValue ?? [])
+                    return []
+                })
+            }
+            if characteristic.flags.contains("notify") {
+                methods.append(DBusMethod("StartNotify") { [weak self] _ in await self?.setSubscribed(uuid, true); return [] })
+                methods.append(DBusMethod("StopNotify") { [weak self] _ in await self?.setSubscribed(uuid, false); return [] })
+            }
+            return methods
+        }
+    }
+
+    @discardableResult
+    public func registerWithBlueZ() async throws -> String {
+        guard let connection else { throw BLEFixtureError("export(on:) must run before registerWithBlueZ()") }
+        let address = try await BLEGATTObjects.registerPeripheral(on: connection, adapter: configuration.adapter, layout: layout, log: log)
+        log("GATT application registered: Omron parent service (TX0-3 write, RX0-3 notify, unlock); pairing mode, no key; \(device.records.count) records stored")
+        for record in device.records { log(Self.describe(record)) }
+        try await setAdvertising(true)
+        return address
+    }
+
+    private func setAdvertising(_ on: Bool) async throws {
+        guard let connection, advertising != on else { return }
+        try await BLEPeripheralLinks.setAdvertising(on, connection: connection, adapter: configuration.adapter, layout: layout)
+        advertising = on
+        log(on ? "advertisement registered: \"\(configuration.localName)\"" : "advertisement unregistered")
+    }
+
+    // MARK: GATT requests
+
+    func setSubscribed(_ uuid: BluetoothUUID, _ on: Bool) {
+        if on { subscribed.insert(uuid) } else { subscribed.remove(uuid) }
+        log((on ? "StartNotify " : "StopNotify ") + Self.name(uuid))
+        if let connection { try? connection.updateProperty(path: path(uuid), interface: BlueZName.gattCharacteristic, name: "Notifying", value: .boolean(on)) }
+    }
+
+    static func name(_ uuid: BluetoothUUID) -> String {
+        if uuid == unlock { return "unlock" }
+        if let index = transmit.firstIndex(of: uuid) { return "TX\(index)" }
+        if let index = receive.firstIndex(of: uuid) { return "RX\(index)" }
+        return uuid.description
+    }
+
+    /// A write to the unlock characteristic or a TX channel: acknowledged first, the answer notified after it, in order.
+    func written(_ uuid: BluetoothUUID, _ value: [UInt8]) {
+        var notifications: [(BluetoothUUID, [UInt8])] = []
+        var ended = false
+        if uuid == Self.unlock {
+            let (answer, event) = device.unlockWrite(value)
+            // The key is never logged: only what happened.
+            log("unlock request \(value.first.map { String($0) } ?? "?"): \(event)")
+            if let answer { notifications.append((Self.unlock, answer)) }
+        } else if let channel = Self.transmit.firstIndex(of: uuid) {
+            let (pieces, event) = device.transmitWrite(channel: channel, value, now: clock.now(atSeconds: Self.seconds()))
+            if let event {
+                switch event {
+                case let .clockSet(time):
+                    clock.set(time, atSeconds: Self.seconds())
+                    log("clock set to \(time)")
+                case .transaction("end"):
+                    syncsEnded += 1
+                    ended = true
+                    log("sync #\(syncsEnded) ended: \(device.records.count) records kept, unread user 1: \(device.unread(user: 1))")
+                default:
+                    log("\(event)")
+                }
+            }
+            notifications += pieces.enumerated().map { (Self.receive[$0], $1) }
+        }
+        let previous = lastAnswer
+        lastAnswer = Task { [weak self] in
+            await previous?.value
+            try? await Task.sleep(for: .milliseconds(10))
+            for (characteristic, bytes) in notifications { await self?.notify(characteristic, bytes) }
+            if ended { await self?.afterSync() }
+        }
+    }
+
+    private func notify(_ uuid: BluetoothUUID, _ bytes: [UInt8]) {
+        guard let connection else { return }
+        guard subscribed.contains(uuid) else { log("\(Self.name(uuid)) answer not sent: not subscribed"); return }
+        do {
+            try connection.updateProperty(path: path(uuid), interface: BlueZName.gattCharacteristic, name: "Value", value: .byteArray(bytes))
+            notificationsSent += 1
+        } catch {
+            log("sending \(Self.name(uuid)) failed: \(error)")
+        }
+    }
+
+    private func afterSync() async {
+        if let after = configuration.addRecordAfterSync, syncsEnded == after { addRecordNow() }
+        if configuration.disconnectAfterSync {
+            try? await Task.sleep(for: .milliseconds(500))
+            guard let connection else { return }
+            try? await setAdvertising(false)
+            await BLEPeripheralLinks.disconnectCentrals(connection: connection, adapter: configuration.adapter, log: log)
+            try? await Task.sleep(for: .seconds(1))
+            do { try await setAdvertising(true) } catch { log("re-registering the advertisement failed: \(error)") }
+        }
+    }
+
+    /// Stores one new record of user 1 now (SIGUSR1).
+    public func addRecordNow() {
+        let record = Self.record(user: 1, index: device.records.count, at: clock.now(atSeconds: Self.seconds()))
+        device.add(record)
+        log("new " + Self.describe(record))
+    }
+
+    /// "record user 1 at 2026-12-05T01:40:00: 121/77 mmHg, pulse 65" (what the lab compares with DOM).
+    static func describe(_ record: OmronCuffDevice.Record) -> String {
+        "record user \(record.user) at \(record.time): \(record.systolic)/\(record.diastolic) mmHg, pulse \(record.pulse)"
+    }
+
+    public func stop() async {
+        lastAnswer?.cancel()
+        guard let connection else { return }
+        try? await setAdvertising(false)
+        await BLEPeripheralLinks.unregisterApplication(connection: connection, adapter: configuration.adapter, layout: layout)
+        log("stopped: \(syncsEnded) syncs ended, \(device.records.count) records stored, \(notificationsSent) notifications sent")
+    }
+}
