@@ -10,6 +10,7 @@ all shifted by the same amount (at most 5 s) -- and, with --central-log, that sh
 ("deviceClock = <CurTIME>" at its log time) within 1 s; and at least --live SpO2 Observations outside the sessions (the
 live readings). Prints one summary line (nothing with --quiet)."""
 import argparse, json, re, sys
+from lab_dom import observations_since
 from datetime import datetime, timezone
 
 SPO2 = {"150456", "2708-6"}
@@ -37,6 +38,7 @@ def main():
     parser.add_argument("--sim-log", required=True)
     parser.add_argument("--central-log")
     parser.add_argument("--live", type=int, default=0)
+    parser.add_argument("--before", help="a searchset of the Observations DOM held before this phase (not this device's)")
     parser.add_argument("--quiet", action="store_true")
     args = parser.parse_args()
     sessions = {}
@@ -44,11 +46,7 @@ def main():
         match = re.search(r"record (\d+) #(\d+) at (\S+): SpO2 (\d+), PR (\d+)", line)
         if match:
             sessions.setdefault(match.group(1), []).append((seconds(match.group(3) + "+00:00"), int(match.group(4)), int(match.group(5))))
-    try:
-        bundle = json.load(sys.stdin)
-    except ValueError:
-        bundle = {}
-    observations = [entry["resource"] for entry in bundle.get("entry", [])]
+    observations = observations_since(args.before)
     offsets = logged_offsets(args.central_log) if args.central_log else None
     problems, matched, shifts, counts = [], set(), [], {"SpO2": 0, "PR": 0}
     if not sessions: problems.append("the simulator logged no records")

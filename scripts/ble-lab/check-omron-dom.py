@@ -7,6 +7,7 @@ is measured to the second), and nothing of user 2 (another patient). Observation
 a searchset saved then: other phases' blood pressure and pulse) are left out. Prints one summary line (nothing with
 --quiet)."""
 import argparse, datetime, json, re, sys
+from lab_dom import observations_since
 
 BP = {"150020", "85354-9"}
 PULSE = {"149546", "8867-4"}
@@ -36,17 +37,7 @@ def main():
             entry = (when(match.group(2)), int(match.group(3)), int(match.group(4)), int(match.group(5)))
             if entry not in records[int(match.group(1))]:
                 records[int(match.group(1))].append(entry)
-    try:
-        bundle = json.load(sys.stdin)
-    except ValueError:
-        bundle = {}
-    earlier = set()
-    if args.before:
-        try:
-            earlier = {entry["resource"].get("id") for entry in json.load(open(args.before)).get("entry", [])}
-        except (OSError, ValueError):
-            pass
-    observations = [entry["resource"] for entry in bundle.get("entry", []) if entry["resource"].get("id") not in earlier]
+    observations = observations_since(args.before)
     pressures = [o for o in observations if codes(o) & BP]
     pulses = [o for o in observations if codes(o) & PULSE]
     problems = []

@@ -151,10 +151,13 @@ iomtd_spirometer() {  # $1 peripheral address
 # pulse rate once, at its device time, with its values (none for the no-finger record), after the first connection; the
 # second connection opens no file (nothing new) and live readings reach DOM after it; nothing is deleted.
 o2ring_dom() { busybox wget -q -O - "http://127.0.0.1:$PORT/fhir/Observation?_count=5000" 2>/dev/null | \
-  /usr/bin/python3 "$G/check-o2ring-dom.py" --sim-log $L/sim-o2ring.log --central-log $L/central-o2ring.log "$@"; }
+  /usr/bin/python3 "$G/check-o2ring-dom.py" --sim-log $L/sim-o2ring.log --central-log $L/central-o2ring.log \
+    --before $W/o2ring-dom-before.json "$@"; }
 iomtd_o2ring() {  # $1 peripheral address
   dir=$W/iomtd-o2ring; mkdir -p $dir; f=$L/sim-o2ring.log
   write_config $dir "{\"profile\": \"viatom-o2ring\", \"address\": \"$1\"}" "" 200
+  # What earlier phases left at DOM (an Omron cuff's pulse at a time inside a stored session) is not the ring's.
+  busybox wget -q -O $W/o2ring-dom-before.json "http://127.0.0.1:$PORT/fhir/Observation?_count=5000" 2>/dev/null
   t0=$(now)
   "$BIN/iomtd" --config $dir/config.json >$L/central-o2ring.log 2>&1 &
   IOMTD=$!; rc=1
