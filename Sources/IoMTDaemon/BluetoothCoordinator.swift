@@ -194,7 +194,8 @@ actor BluetoothCoordinator {
             for await event in profile.events {
                 switch event {
                 case let .connected(address, stream):
-                    if let link = links[address] { link.attach(stream) } else { stream.stop() }
+                    guard let link = links[address] else { stream.stop(); continue }
+                    if await self.pairedThroughTheGateway(address, adapter: adapter) { link.attach(stream) } else { stream.stop() }
                 case .disconnectRequested, .released:
                     break // the stream has ended (its runner reports it); bluetoothd's return starts a new session
                 case let .lost(count):
@@ -204,6 +205,18 @@ actor BluetoothCoordinator {
         }
         serialPort = (profile, task)
         return profile
+    }
+
+    /// A Classic link is read only from a device paired through the gateway (`iomtctl pair`, which marks it Trusted in
+    /// BlueZ). `RequireAuthentication` alone lets a device that was never paired connect through Just Works pairing
+    /// done on the spot, so anything claiming a configured address could put readings on that device's patient; a
+    /// device that really is the bonded one authenticates with its stored link key and is Trusted.
+    private func pairedThroughTheGateway(_ address: String, adapter: DBusObjectPath) async -> Bool {
+        let path = BluetoothAddress.devicePath(adapter: adapter, address: address)
+        if let client, await client.objects.device(at: path)?.trusted == true { return true }
+        Log.warning("bluetooth \(address): serial port connection refused: the device was not paired through the gateway (BlueZ does not mark it Trusted); pair it once with `iomtctl pair \(address)`", "bluetooth")
+        setBoard(address, transport: "bluetooth-classic", .failed, detail: "connection refused: not paired through the gateway; run `iomtctl pair \(address)`")
+        return false
     }
 
     private func endSession() async {

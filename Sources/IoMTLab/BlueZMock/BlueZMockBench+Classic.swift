@@ -12,6 +12,12 @@ extension BlueZMockBench {
         return path
     }
 
+    /// The device as `iomtctl pair` leaves it: bonded and Trusted (iomtd reads a Classic link only from such a device).
+    public func markPairedThroughGateway(_ device: DBusObjectPath) async throws {
+        try await mockCall(device, "UpdateProperties", [.string("org.bluez.Device1"),
+                                                        .stringVariantDictionary(["Paired": .boolean(true), "Trusted": .boolean(true)])])
+    }
+
     /// Pair asks our agent (at `agentOwner`) for a legacy PIN code, like bluetoothd pairing a Classic device without
     /// Secure Simple Pairing; a different answer fails authentication.
     public func requirePinCode(_ device: DBusObjectPath, pin: String, agentOwner: String) async throws {

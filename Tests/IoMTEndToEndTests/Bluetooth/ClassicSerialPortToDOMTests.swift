@@ -12,6 +12,7 @@ import Testing
 @Suite(.serialized, .enabled(if: LabPrerequisite.dbusmock.shouldRun, "\(LabPrerequisite.dbusmock.skipNote)"))
 struct ClassicSerialPortToDOMTests {
     static let nonin = "00:1C:05:00:00:01"
+    static let serialPort = "00001101-0000-1000-8000-00805f9b34fb"
 
     func capture(_ name: String) throws -> [UInt8] {
         try Hex.bytes(from: String(contentsOf: LabHarness.repositoryRoot.appendingPathComponent("Firmware-Fixtures/nonin-df13/\(name)/capture.hex"),
@@ -48,10 +49,12 @@ struct ClassicSerialPortToDOMTests {
         defer { bench.stop() }
         let lab = try GatewayScenario(name: "spp-dom")
         defer { lab.stopAll() }
+        // Paired once through the gateway (`iomtctl pair`): bonded and Trusted.
+        let device = try await bench.addClassicDevice(Self.nonin, name: "Nonin_Medical_Inc._601234", uuids: [Self.serialPort], deviceClass: 0)
+        try await bench.markPairedThroughGateway(device)
         let (registered, owner) = try await startGateway(lab, bench: bench, profile: "nonin-9560-onyx2-format13", address: Self.nonin)
         let profile = try #require(registered.first)
         #expect(profile.uuid == "00001101-0000-1000-8000-00805f9b34fb" && profile.options["Role"] == .string("server"))
-        let device = BlueZMockBench.devicePath(Self.nonin)
 
         let (_, waiting) = try await LabHarness.run("iomtctl", ["devices", "--json", "--socket", lab.controlSocket])
         #expect(waiting.contains("waiting for the device to connect"), "before its first session: \(waiting)")
@@ -84,6 +87,31 @@ struct ClassicSerialPortToDOMTests {
         #expect(await LabHarness.waitUntil(seconds: 20) { (await lab.domObservationCount() ?? 0) >= 4 }, "\(lab.logs())")
     }
 
+    /// A device that was never paired through the gateway (bluetoothd paired it by Just Works on the spot, as
+    /// `RequireAuthentication` allows): its link is refused, the device list says why and what to do, nothing reaches
+    /// DOM — whatever claims a configured address must not put readings on that device's patient.
+    @Test func aConnectionFromADeviceNotPairedThroughTheGatewayIsRefused() async throws {
+        let bench = try await BlueZMockBench()
+        defer { bench.stop() }
+        let lab = try GatewayScenario(name: "spp-unpaired")
+        defer { lab.stopAll() }
+        let device = try await bench.addClassicDevice(Self.nonin, name: "Nonin_Medical_Inc._601234", uuids: [Self.serialPort], deviceClass: 0)
+        let (registered, owner) = try await startGateway(lab, bench: bench, profile: "nonin-9560-onyx2-format13", address: Self.nonin)
+        let profile = try #require(registered.first)
+        let (handed, impostor) = try socketPair()
+        defer { close(impostor) }
+        try await bench.handOverConnection(handed, device: device, owner: owner, profile: profile.path)
+        close(handed)
+        let spotCheck = try capture("df13-spot-check-97-72")
+        _ = write(impostor, spotCheck, spotCheck.count)
+        #expect(await LabHarness.waitUntil(seconds: 20) {
+            let listing = (try? await LabHarness.run("iomtctl", ["devices", "--json", "--socket", lab.controlSocket]))?.1 ?? ""
+            return listing.contains("not paired through the gateway")
+        }, "\(lab.logs())")
+        #expect(await lab.domObservationCount() ?? 0 == 0, "\(lab.logs())")
+        #expect(lab.logs().contains("iomtctl pair \(Self.nonin)"), "the log says what to do: \(lab.logs())")
+    }
+
     static let cms50 = "00:1C:05:00:00:50"
 
     /// A Contec CMS50D-BT (profile sppRole "gateway-connects"): iomtd registers the client role and connects to the
@@ -94,6 +122,7 @@ struct ClassicSerialPortToDOMTests {
         let bench = try await BlueZMockBench()
         defer { bench.stop() }
         let device = try await bench.addClassicDevice(Self.cms50, name: "SpO202", uuids: ["00001101-0000-1000-8000-00805f9b34fb"], deviceClass: 0x1F00)
+        try await bench.markPairedThroughGateway(device)
         try await bench.serveConnectProfile(device)
         let lab = try GatewayScenario(name: "spp-client-dom")
         defer { lab.stopAll() }
