@@ -91,30 +91,35 @@ public enum LiveOximetryInvariants {
             if output.measurements.filter({ $0.type == .spo2 }).count != output.measurements.filter({ $0.type == .pulseRateOximetry }).count {
                 return "a window without both its SpO2 and its pulse rate"
             }
-            if let problem = OximetryOutputInvariant.violation(in: output.measurements, carried: first.carried) { return problem }
+            if let problem = OximetryOutputInvariant.violation(in: output.measurements, carried: first.carried,
+                                                               carriedPerfusion: first.carriedPerfusion) { return problem }
         }
         return nil
     }
 
     /// The outputs, and every value a decoded sample carried (a reading must be one of them).
     private static func run<Decoder: LiveOximetryNotifications>(_ stream: [UInt8], decoder: Decoder.Type, size: Int,
-                                                               step: Int64) -> (outputs: [DeviceOutput], carried: Set<Int>) {
+                                                               step: Int64) -> (outputs: [DeviceOutput], carried: Set<Int>, carriedPerfusion: Set<DecimalValue>) {
         var reader = LiveOximetryGATTReader<Decoder>()
         var witness = Decoder()
         var carried: Set<Int> = []
+        var carriedPerfusion: Set<DecimalValue> = []
         var time = Instant(millisecondsSinceEpoch: 1_795_000_000_000)
         var outputs = [reader.handle(.linkUp, at: time)]
         var offset = 0
         while offset < stream.count {
             let end = min(stream.count, offset + size)
             let notification = Array(stream[offset..<end])
-            for sample in witness.receive(notification).samples { carried.formUnion([sample.spo2, sample.pulseRate].compactMap { $0 }) }
+            for sample in witness.receive(notification).samples {
+                carried.formUnion([sample.spo2, sample.pulseRate].compactMap { $0 })
+                if let perfusion = sample.perfusionIndex { carriedPerfusion.insert(perfusion) }
+            }
             outputs.append(reader.handle(.value(characteristic: Decoder.liveCharacteristic, bytes: notification), at: time))
             time = time.adding(milliseconds: step)
             outputs.append(reader.handle(.tick, at: time))
             offset = end
         }
         outputs.append(reader.handle(.linkDown, at: time))
-        return (outputs, carried)
+        return (outputs, carried, carriedPerfusion)
     }
 }
