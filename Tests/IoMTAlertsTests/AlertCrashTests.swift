@@ -39,17 +39,21 @@ import Testing
         #expect(pipe(&ends) == 0)
         let child = try spawnChild(database: database, writeEnd: ends[1], readEnd: ends[0])
         close(ends[1])
-        var text = ""
-        var buffer = [UInt8](repeating: 0, count: 256)
-        while !text.contains("\n") {
-            let count = read(ends[0], &buffer, buffer.count)
-            if count <= 0 { break }
-            text += String(decoding: buffer[0..<count], as: UTF8.self)
+        let readEnd = ends[0]
+        let text = await LabChildProcess.offThePool { () -> String in
+            var text = ""
+            var buffer = [UInt8](repeating: 0, count: 256)
+            while !text.contains("\n") {
+                let count = read(readEnd, &buffer, buffer.count)
+                if count <= 0 { break }
+                text += String(decoding: buffer[0..<count], as: UTF8.self)
+            }
+            kill(child, SIGKILL)
+            var status: Int32 = 0
+            waitpid(child, &status, 0)
+            close(readEnd)
+            return text
         }
-        kill(child, SIGKILL)
-        var status: Int32 = 0
-        waitpid(child, &status, 0)
-        close(ends[0])
         let alertId = try #require(Int64(text.split(separator: "\n").first ?? ""), "the child reported no alert (output: \(text))")
 
         // Restart: the alert is there, not dispatched on "exec"; the real hook runs once for it.

@@ -19,22 +19,26 @@ struct CrashDurabilityTests {
         let child = try spawnChild(database: dir.database, acknowledgementWriteEnd: pipeEnds[1], readEnd: pipeEnds[0])
         close(pipeEnds[1])
 
-        var text = ""
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        var killed = false
-        let deadline = monotonicNanoseconds() + 120_000_000_000
-        while true {
-            let count = read(pipeEnds[0], &buffer, buffer.count)
-            if count <= 0 { break }
-            text += String(decoding: buffer[0..<count], as: UTF8.self)
-            if !killed, text.split(separator: "\n").count >= 500 || monotonicNanoseconds() > deadline {
-                kill(child, SIGKILL)
-                killed = true
+        let readEnd = pipeEnds[0]
+        let (text, killed) = await LabChildProcess.offThePool { () -> (String, Bool) in
+            var text = ""
+            var buffer = [UInt8](repeating: 0, count: 4096)
+            var killed = false
+            let deadline = monotonicNanoseconds() + 120_000_000_000
+            while true {
+                let count = read(readEnd, &buffer, buffer.count)
+                if count <= 0 { break }
+                text += String(decoding: buffer[0..<count], as: UTF8.self)
+                if !killed, text.split(separator: "\n").count >= 500 || monotonicNanoseconds() > deadline {
+                    kill(child, SIGKILL)
+                    killed = true
+                }
             }
+            close(readEnd)
+            var status: Int32 = 0
+            waitpid(child, &status, 0)
+            return (text, killed)
         }
-        close(pipeEnds[0])
-        var status: Int32 = 0
-        waitpid(child, &status, 0)
         #expect(killed, "the child ended before it was killed")
 
         // Only whole lines count: a line cut by the kill was never fully reported.

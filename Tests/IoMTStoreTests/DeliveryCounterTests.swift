@@ -143,18 +143,22 @@ struct DeliveryCounterTests {
         let child = try LabChildProcess.testChild(filter: "countersChildTransitionsUntilKilled", environment: [Self.childDatabaseVariable: dir.database],
                                                   passing: (pipeEnds[1], as: Self.progressDescriptor), closing: [pipeEnds[0]]).pid
         close(pipeEnds[1])
-        var lines = 0
-        var buffer = [UInt8](repeating: 0, count: 256)
-        let deadline = monotonicNanoseconds() + 120_000_000_000
-        while lines < 40, monotonicNanoseconds() < deadline {
-            let count = read(pipeEnds[0], &buffer, buffer.count)
-            if count <= 0 { break }
-            lines += buffer[0..<count].filter { $0 == UInt8(ascii: "\n") }.count
+        let readEnd = pipeEnds[0]
+        let lines = await LabChildProcess.offThePool { () -> Int in
+            var lines = 0
+            var buffer = [UInt8](repeating: 0, count: 256)
+            let deadline = monotonicNanoseconds() + 120_000_000_000
+            while lines < 40, monotonicNanoseconds() < deadline {
+                let count = read(readEnd, &buffer, buffer.count)
+                if count <= 0 { break }
+                lines += buffer[0..<count].filter { $0 == UInt8(ascii: "\n") }.count
+            }
+            kill(child, SIGKILL)
+            close(readEnd)
+            var status: Int32 = 0
+            waitpid(child, &status, 0)
+            return lines
         }
-        kill(child, SIGKILL)
-        close(pipeEnds[0])
-        var status: Int32 = 0
-        waitpid(child, &status, 0)
         #expect(lines >= 40, "the child ended or stalled before it was killed")
         let store = try Store(path: dir.database)
         #expect(try await store.integrityCheck() == "ok")

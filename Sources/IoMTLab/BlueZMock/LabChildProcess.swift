@@ -83,3 +83,15 @@ struct CleanSpawnAttributes {
 
     mutating func destroy() { posix_spawnattr_destroy(&value) }
 }
+
+extension LabChildProcess {
+    /// Runs blocking work (reading a child's progress pipe, reaping it) on a thread of its own and awaits its result. A
+    /// test that blocks a thread of the cooperative pool for as long as a child test process takes to start (a minute on
+    /// 2 loaded cores: the whole test bundle loads) stalls every other test of the process with it — three such waits
+    /// held both threads for 70 s in one parallel pass, and tests waiting 10 s on an injected clock failed.
+    public static func offThePool<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
+        await withCheckedContinuation { continuation in
+            DedicatedThread.start { continuation.resume(returning: work()) }
+        }
+    }
+}
