@@ -2,8 +2,10 @@ import Foundation
 import Glibc
 
 /// A datagram socket standing in for systemd's notify socket (`NOTIFY_SOCKET`): tests read what a daemon sends
-/// (READY=1, STATUS=, WATCHDOG=1, STOPPING=1) with blocking receives that end at a deadline.
-public final class SystemdNotifyListener {
+/// (READY=1, STATUS=, WATCHDOG=1, STOPPING=1) with blocking receives that end at a deadline. The receives run on a
+/// thread of their own (`LabChildProcess.offThePool`): listening for seconds on one of the 2 cooperative threads stalled
+/// every other test of the process.
+public final class SystemdNotifyListener: Sendable {
     public let path: String
     private let fd: Int32
 
@@ -29,7 +31,16 @@ public final class SystemdNotifyListener {
     }
 
     /// Messages received within `seconds`.
-    public func receive(for seconds: Double) -> [String] {
+    public func receive(for seconds: Double) async -> [String] {
+        await LabChildProcess.offThePool { self.receiveBlocking(for: seconds) }
+    }
+
+    /// Whether a message containing `text` arrives within `seconds` (returns as soon as it does).
+    public func wait(for text: String, seconds: Double) async -> Bool {
+        await LabChildProcess.offThePool { self.waitBlocking(for: text, seconds: seconds) }
+    }
+
+    private func receiveBlocking(for seconds: Double) -> [String] {
         var messages: [String] = []
         let deadline = Date().addingTimeInterval(seconds)
         while Date() < deadline {
@@ -38,8 +49,7 @@ public final class SystemdNotifyListener {
         return messages
     }
 
-    /// Whether a message containing `text` arrives within `seconds` (returns as soon as it does).
-    public func wait(for text: String, seconds: Double) -> Bool {
+    private func waitBlocking(for text: String, seconds: Double) -> Bool {
         let deadline = Date().addingTimeInterval(seconds)
         while Date() < deadline {
             if receiveOne()?.contains(text) == true { return true }

@@ -8,17 +8,17 @@ struct CollectorBrokerTests {
     /// The acknowledgement waits for DOM: a collector killed while DOM has not answered never acknowledged, so the
     /// broker delivers the message again and DOM gets the reading. (A collector that acknowledges on receipt — as
     /// libmosquitto 2.0.11 does before calling on_message — loses it: DOM ends with 0 readings.)
-    @Test func aCollectorKilledBeforeDOMAcceptedLeavesTheMessageAtTheBroker() throws {
+    @Test func aCollectorKilledBeforeDOMAcceptedLeavesTheMessageAtTheBroker() async throws {
         let lab = try CollectorLab(name: "ack")
         lab.events.hold(sequence: 1)
-        let first = try lab.startCollector("collector-a")
+        let first = try await lab.startCollector("collector-a")
         let (bundles, identifiers) = gatewayBundles(systemId: "0A1B2C3D4E5F6071", count: 1, perBundle: 3)
         try lab.publish(bundles, gateway: "0A1B2C3D4E5F6071")
         #expect(lab.events.held.wait(timeout: .now() + 20) == .success, "the collector never POSTed the bundle: \(lab.log("collector-a"))")
         lab.kill(first) // inside the message callback, DOM's answer outstanding
         lab.events.release.signal()
         #expect(lab.dom.observationCount == 0)
-        try lab.startCollector("collector-a") // systemd's Restart=, same client id and session
+        try await lab.startCollector("collector-a") // systemd's Restart=, same client id and session
         let delivered = lab.events.wait(seconds: 30) { lab.dom.observationCount == identifiers.count }
         #expect(delivered, "DOM holds \(lab.dom.observationCount) of \(identifiers.count) readings: \(lab.log("collector-a"))")
         #expect(Set(lab.storedIdentifiers()) == Set(identifiers), "DOM holds other readings than were published")
@@ -26,10 +26,10 @@ struct CollectorBrokerTests {
 
     /// systemd's stop (SIGTERM) while DOM has not accepted the bundle: the collector exits without acknowledging,
     /// and the restarted instance relays the message.
-    @Test func stoppingWhileDOMHasNotAcceptedLeavesTheMessageUnacknowledged() throws {
+    @Test func stoppingWhileDOMHasNotAcceptedLeavesTheMessageUnacknowledged() async throws {
         let lab = try CollectorLab(name: "stop")
         lab.events.hold(sequence: 1)
-        let first = try lab.startCollector("collector-a")
+        let first = try await lab.startCollector("collector-a")
         let exited = DispatchSemaphore(value: 0)
         first.terminationHandler = { _ in exited.signal() }
         let (bundles, identifiers) = gatewayBundles(systemId: "0A1B2C3D4E5F6071", count: 1, perBundle: 2)
@@ -40,18 +40,18 @@ struct CollectorBrokerTests {
         #expect(exited.wait(timeout: .now() + 20) == .success, "the collector did not stop: \(lab.log("collector-a"))")
         #expect(first.terminationStatus == 0)
         #expect(lab.dom.observationCount == 0)
-        try lab.startCollector("collector-a")
+        try await lab.startCollector("collector-a")
         #expect(lab.events.wait(seconds: 30) { lab.dom.observationCount == identifiers.count },
                 "DOM holds \(lab.dom.observationCount) of \(identifiers.count): \(lab.log("collector-a"))")
     }
 
     /// Two gateways stream to two collector instances sharing the subscription; one is SIGKILLed mid-stream and
     /// restarted (systemd's Restart=). DOM ends with every reading exactly once.
-    @Test func twoCollectorsOneKilledMidStreamDOMHoldsEveryReadingOnce() throws {
+    @Test func twoCollectorsOneKilledMidStreamDOMHoldsEveryReadingOnce() async throws {
         let lab = try CollectorLab(name: "share")
         lab.events.slowDown(milliseconds: 25) // 120 bundles over two instances: about 1.5 s of stream to cut into
-        let a = try lab.startCollector("collector-a")
-        try lab.startCollector("collector-b")
+        let a = try await lab.startCollector("collector-a")
+        try await lab.startCollector("collector-b")
         let gatewayOne = gatewayBundles(systemId: "0A1B2C3D4E5F6071", count: 60, perBundle: 5)
         let gatewayTwo = gatewayBundles(systemId: "1122334455667788", count: 60, perBundle: 5)
         let expected = Set(gatewayOne.identifiers + gatewayTwo.identifiers)
@@ -61,7 +61,7 @@ struct CollectorBrokerTests {
         #expect(lab.events.wait(seconds: 30) { lab.events.requests >= 20 }, "DOM saw \(lab.events.requests) requests")
         lab.kill(a)
         let partial = lab.dom.observationCount
-        try lab.startCollector("collector-a")
+        try await lab.startCollector("collector-a")
         let complete = lab.events.wait(seconds: 60) { lab.dom.observationCount >= expected.count }
         #expect(complete, "DOM holds \(lab.dom.observationCount) of \(expected.count) readings")
         let stored = lab.storedIdentifiers()
@@ -77,9 +77,9 @@ struct CollectorBrokerTests {
 
     /// A bundle DOM refuses for its content is kept on disk and then acknowledged: nothing is lost, and it does not
     /// block the bundles behind it.
-    @Test func aRefusedBundleIsQuarantinedToDiskThenAcknowledged() throws {
+    @Test func aRefusedBundleIsQuarantinedToDiskThenAcknowledged() async throws {
         let lab = try CollectorLab(name: "refuse")
-        try lab.startCollector("collector-a")
+        try await lab.startCollector("collector-a")
         let good = gatewayBundles(systemId: "0A1B2C3D4E5F6071", count: 2, perBundle: 2)
         try lab.publish([Array("{\"resourceType\":\"Patient\"}".utf8)] + good.bundles, gateway: "0A1B2C3D4E5F6071")
         #expect(lab.events.wait(seconds: 30) { lab.dom.observationCount == good.identifiers.count })
@@ -96,7 +96,7 @@ struct CollectorBrokerTests {
 /// The broker's certificate is verified against broker.caFile, host name included, with Debian's mosquitto on a TLS listener.
 @Suite(.serialized, .enabled(if: mosquittoTools.shouldRun, "\(mosquittoTools.skipNote)"))
 struct CollectorTLSTests {
-    @Test func subscribesOnlyToABrokerWhoseCertificateAndNameVerify() throws {
+    @Test func subscribesOnlyToABrokerWhoseCertificateAndNameVerify() async throws {
         let lab = try CollectorLab(name: "tls")
         let pki = lab.directory.path + "/pki"
         try FileManager.default.createDirectory(atPath: pki, withIntermediateDirectories: true)
@@ -143,9 +143,9 @@ struct CollectorTLSTests {
             """.write(toFile: path, atomically: true, encoding: .utf8)
             return path
         }
-        #expect(throws: Never.self) { try lab.startCollector("verified", config: try configure("verified", port: ports["loopback"]!, ca: "ca")) }
-        #expect(throws: LabFailure.self) { try lab.startCollector("unknown-ca", config: try configure("unknown-ca", port: ports["loopback"]!, ca: "other"), within: 4) }
-        #expect(throws: LabFailure.self) { try lab.startCollector("wrong-name", config: try configure("wrong-name", port: ports["misnamed"]!, ca: "ca"), within: 4) }
+        await #expect(throws: Never.self) { try await lab.startCollector("verified", config: try configure("verified", port: ports["loopback"]!, ca: "ca")) }
+        await #expect(throws: LabFailure.self) { try await lab.startCollector("unknown-ca", config: try configure("unknown-ca", port: ports["loopback"]!, ca: "other"), within: 4) }
+        await #expect(throws: LabFailure.self) { try await lab.startCollector("wrong-name", config: try configure("wrong-name", port: ports["misnamed"]!, ca: "ca"), within: 4) }
         #expect(lab.log("unknown-ca").contains("certificate verify failed"))
     }
 }

@@ -98,7 +98,7 @@ final class CollectorLab {
 
     /// Starts one collector instance and waits until it subscribed (its READY=1).
     @discardableResult
-    func startCollector(_ clientId: String, config: String? = nil, within seconds: Double = 20) throws -> Process {
+    func startCollector(_ clientId: String, config: String? = nil, within seconds: Double = 20) async throws -> Process {
         let notify = try SystemdNotifyListener(path: directory.appendingPathComponent("\(clientId).\(processes.count).sock").path)
         let process = Process()
         process.executableURL = Self.binDirectory.appendingPathComponent("iomt-collector")
@@ -117,7 +117,7 @@ final class CollectorLab {
         process.environment = environment
         try process.run()
         processes.append(process)
-        guard notify.wait(for: "READY=1", seconds: seconds) else {
+        guard await notify.wait(for: "READY=1", seconds: seconds) else {
             throw LabFailure("collector \(clientId) did not subscribe within \(seconds) s: \(self.log(clientId))")
         }
         return process

@@ -17,11 +17,11 @@ import Testing
         let notify = try NotifySocket(directory: lab.directory)
         lab.daemon = try LabHarness.launch("iomtd", ["--config", lab.configPath], log: lab.directory.appendingPathComponent("iomtd-1.log"),
                                            environment: ["NOTIFY_SOCKET": notify.path, "WATCHDOG_USEC": "600000"])
-        let running = notify.receive(for: 3)
+        let running = await notify.receive(for: 3)
         #expect(running.first?.hasPrefix("READY=1") == true, "\(running)")
         #expect(running.filter { $0.contains("WATCHDOG=1") }.count >= 5, "\(running)")
         LabHarness.stop(lab.daemon!)
-        #expect(notify.receive(for: 0.5).contains { $0.contains("STOPPING=1") })
+        #expect(await notify.wait(for: "STOPPING=1", seconds: 2))
     }
 
     /// DOM unreachable and the buffer full: the store refuses readings. That is a failure, not a hang (issue 11.6,
@@ -37,7 +37,7 @@ import Testing
         let notify = try NotifySocket(directory: lab.directory)
         lab.daemon = try LabHarness.launch("iomtd", ["--config", lab.configPath], log: lab.directory.appendingPathComponent("iomtd-1.log"),
                                            environment: ["NOTIFY_SOCKET": notify.path, "WATCHDOG_USEC": "600000"])
-        let messages = notify.receive(for: 6)
+        let messages = await notify.receive(for: 6)
         let degradedIndex = try #require(messages.firstIndex { $0.contains("degraded: store writes:") }, "\(messages)\n\(lab.logs())")
         #expect(messages[(degradedIndex + 1)...].contains { $0.contains("WATCHDOG=1") }, "the watchdog starved: a restart would lose the readings waiting in memory")
         #expect(!messages.contains { $0.contains("unhealthy") }, "\(messages)")
@@ -64,11 +64,11 @@ import Testing
         let notify = try NotifySocket(directory: lab.directory)
         lab.daemon = try LabHarness.launch("iomtd", ["--config", lab.configPath], log: lab.directory.appendingPathComponent("iomtd-1.log"),
                                            environment: ["NOTIFY_SOCKET": notify.path, "WATCHDOG_USEC": "600000"])
-        let messages = notify.receive(for: 14)
+        let messages = await notify.receive(for: 14)
         #expect(messages.first?.hasPrefix("READY=1") == true, "\(messages)")
         #expect(!messages.contains { $0.contains("STATUS=unhealthy") }, "\(messages)\n\(lab.logs())")
         // Still fed at the end, well past the 10 s a stalled device loop is allowed.
-        let lastSecond = notify.receive(for: 1.5)
+        let lastSecond = await notify.receive(for: 1.5)
         #expect(lastSecond.contains { $0.contains("WATCHDOG=1") }, "watchdog starved: \(messages.suffix(5))\n\(lab.logs())")
         let statuses = (messages + lastSecond).filter { $0.contains("STATUS=") }.joined(separator: "\n")
         #expect(statuses.contains("degraded") && statuses.contains("E2E-BROKEN") && statuses.contains("E2E-ABSENT"), "\(statuses)")
@@ -102,10 +102,10 @@ import Testing
         let notify = try NotifySocket(directory: lab.directory)
         lab.daemon = try LabHarness.launch("iomtd", ["--config", lab.configPath], log: lab.directory.appendingPathComponent("iomtd-1.log"),
                                            environment: ["NOTIFY_SOCKET": notify.path, "WATCHDOG_USEC": "600000"])
-        let firstSeconds = notify.receive(for: 3)
+        let firstSeconds = await notify.receive(for: 3)
         #expect(firstSeconds.first?.hasPrefix("READY=1") == true, "not ready while the hook hangs: \(firstSeconds)\n\(lab.logs())")
         // Reading: the oximeter's readings are committed while the hook is still hung or being retried.
-        _ = notify.receive(for: 6)
+        _ = await notify.receive(for: 6)
         #expect((await lab.domObservationCount() ?? 0) > 0, "no reading reached DOM while the hook hangs\n\(lab.logs())")
         let pids = ((try? String(contentsOfFile: runs, encoding: .utf8)) ?? "").split(separator: "\n")
             .flatMap { $0.split(separator: " ").compactMap { pid_t($0) } }
