@@ -1,8 +1,8 @@
 import IoMTCore
 import IoMTDBus
 
-/// What the vendor-protocol peripherals (Contec spirometer, Omron cuff) do with BlueZ around a sync: advertise, stop
-/// advertising, and drop their centrals' links (the device switching off after a sync).
+/// What the vendor-protocol peripherals (Contec spirometer, O2Ring through `VendorGATTPeripheral`, Omron cuff) do with
+/// BlueZ: export their one service, advertise, stop advertising, drop their centrals' links, unregister.
 enum BLEPeripheralLinks {
     static func setAdvertising(_ on: Bool, connection: DBusConnection, adapter: String, layout: BLEObjectLayout) async throws {
         let adapterObject = DBusRemoteObject(connection, destination: BlueZName.service, path: try DBusObjectPath("/org/bluez/" + adapter))
@@ -10,12 +10,13 @@ enum BLEPeripheralLinks {
                                          on ? [.objectPath(layout.advertisement), .stringVariantDictionary([:])] : [.objectPath(layout.advertisement)])
     }
 
-    /// Device1.Disconnect on every connected device below the adapter.
-    static func disconnectCentrals(connection: DBusConnection, adapter: String, log: @Sendable (String) -> Void) async {
+    /// Device1.Disconnect on every connected device below the adapter (`reason` logged: the device switching off after a
+    /// sync, out of range).
+    static func disconnectCentrals(connection: DBusConnection, adapter: String, reason: String, log: @Sendable (String) -> Void) async {
         let adapterPath = DBusObjectPath(unchecked: "/org/bluez/" + adapter)
         guard let objects = try? await connection.managedObjects(destination: BlueZName.service) else { return }
         for (path, interfaces) in objects where path.isDescendant(of: adapterPath) && interfaces[BlueZName.device]?["Connected"]?.boolValue == true {
-            log("Device1.Disconnect \(path) (sync over)")
+            log("Device1.Disconnect \(path) (\(reason))")
             _ = try? await DBusRemoteObject(connection, destination: BlueZName.service, path: path).call(BlueZName.device, "Disconnect")
         }
     }

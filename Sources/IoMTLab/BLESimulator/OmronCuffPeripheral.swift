@@ -182,7 +182,7 @@ public actor OmronCuffPeripheral {
             try? await Task.sleep(for: .milliseconds(500))
             guard let connection else { return }
             try? await setAdvertising(false)
-            await BLEPeripheralLinks.disconnectCentrals(connection: connection, adapter: configuration.adapter, log: log)
+            await BLEPeripheralLinks.disconnectCentrals(connection: connection, adapter: configuration.adapter, reason: "sync over", log: log)
             try? await Task.sleep(for: .seconds(1))
             do { try await setAdvertising(true) } catch { log("re-registering the advertisement failed: \(error)") }
         }

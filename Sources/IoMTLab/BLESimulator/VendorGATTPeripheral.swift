@@ -38,30 +38,16 @@ public actor VendorGATTPeripheral {
     /// Exports agent, application, service, both characteristics and the advertisement; each write goes to `written`.
     public func export(on connection: DBusConnection, written: @escaping @Sendable ([UInt8], [String: DBusValue]) async -> Void) throws {
         self.connection = connection
-        try connection.export(BLEGATTObjects.agentObject(layout: layout, log: log))
-        try connection.export(DBusObject(path: layout.application, interfaces: [], isObjectManager: true))
-        let servicePath = layout.service(0)
-        let characteristics = services[0].characteristics
-        try connection.export(DBusObject(path: servicePath, interfaces: [
-            DBusInterface(BlueZName.gattService, properties: BLEGATTObjects.serviceProperties(uuid: service, characteristics: characteristics.map { path($0.uuid) })),
-        ]))
-        for characteristic in characteristics {
-            let methods = characteristic.uuid == request
+        try BLEPeripheralLinks.exportService(on: connection, layout: layout, service: service, characteristics: services[0].characteristics,
+                                             localName: localName, log: log) { [request] characteristic in
+            characteristic.uuid == request
                 ? [DBusMethod("WriteValue", in: [DBusArgument("value", .array(.byte)), DBusArgument("options", BLEGATTObjects.optionsType)]) { call in
                        await written(call.arguments[0].bytesValue ?? [], call.arguments[1].stringVariantDictionary ?? [:])
                        return []
                    }]
                 : [DBusMethod("StartNotify") { [weak self] _ in await self?.setSubscribed(true); return [] },
                    DBusMethod("StopNotify") { [weak self] _ in await self?.setSubscribed(false); return [] }]
-            try connection.export(DBusObject(path: path(characteristic.uuid), interfaces: [
-                DBusInterface(BlueZName.gattCharacteristic, methods: methods,
-                              properties: BLEGATTObjects.characteristicProperties(characteristic, service: servicePath, value: [])),
-            ]))
         }
-        let log = self.log
-        try connection.export(BLEGATTObjects.advertisementObject(layout: layout, localName: localName, serviceUUIDs: [service]) {
-            log("advertisement released by BlueZ")
-        })
     }
 
     /// Powers the adapter, registers agent and application (logging `registered` once done), then advertises. Returns the
@@ -77,9 +63,7 @@ public actor VendorGATTPeripheral {
 
     public func setAdvertising(_ on: Bool) async throws {
         guard let connection, advertising != on else { return }
-        let adapterObject = DBusRemoteObject(connection, destination: BlueZName.service, path: try DBusObjectPath("/org/bluez/" + adapter))
-        _ = try await adapterObject.call(BlueZName.advertisingManager, on ? "RegisterAdvertisement" : "UnregisterAdvertisement",
-                                         on ? [.objectPath(layout.advertisement), .stringVariantDictionary([:])] : [.objectPath(layout.advertisement)])
+        try await BLEPeripheralLinks.setAdvertising(on, connection: connection, adapter: adapter, layout: layout)
         advertising = on
         log(on ? "advertisement registered: \"\(localName)\" service \(names.service)" : "advertisement unregistered")
     }
@@ -111,13 +95,7 @@ public actor VendorGATTPeripheral {
     public func disconnectCentrals(reason: String) async {
         guard let connection else { return }
         try? await setAdvertising(false)
-        let adapterPath = DBusObjectPath(unchecked: "/org/bluez/" + adapter)
-        if let objects = try? await connection.managedObjects(destination: BlueZName.service) {
-            for (path, interfaces) in objects where path.isDescendant(of: adapterPath) && interfaces[BlueZName.device]?["Connected"]?.boolValue == true {
-                log("Device1.Disconnect \(path) (\(reason))")
-                _ = try? await DBusRemoteObject(connection, destination: BlueZName.service, path: path).call(BlueZName.device, "Disconnect")
-            }
-        }
+        await BLEPeripheralLinks.disconnectCentrals(connection: connection, adapter: adapter, reason: reason, log: log)
         try? await Task.sleep(for: .seconds(1))
         do { try await setAdvertising(true) } catch { log("re-registering the advertisement failed: \(error)") }
     }
@@ -126,7 +104,6 @@ public actor VendorGATTPeripheral {
     public func unregister() async {
         guard let connection else { return }
         try? await setAdvertising(false)
-        let adapterObject = DBusRemoteObject(connection, destination: BlueZName.service, path: DBusObjectPath(unchecked: "/org/bluez/" + adapter))
-        _ = try? await adapterObject.call(BlueZName.gattManager, "UnregisterApplication", [.objectPath(layout.application)], timeoutMilliseconds: 2000)
+        await BLEPeripheralLinks.unregisterApplication(connection: connection, adapter: adapter, layout: layout)
     }
 }
