@@ -21,9 +21,7 @@ enum AlertLatencyBench {
         print("5. frame on pty → alert dispatched (exec hook, webhook)")
         let devices = 100
         let seconds = options.quick ? 8 : 30
-        guard let (profile, settings) = PtyDeviceFleet.cms50Profile() else { return }
-        let directory = BenchPaths.scratch("alerts")
-        guard let store = try? Store(path: directory + "/bench.sqlite") else { print("  cannot open store"); return }
+        guard let (profile, settings) = PtyDeviceFleet.cms50Profile(), let (directory, store) = BenchPaths.scratchStore("alerts") else { return }
         let receiver = DOMReceiver(configuration: DOMReceiverConfiguration())
         guard let port = try? receiver.start() else { print("  cannot start the receiver"); return }
         defer { receiver.stop() }

@@ -4,6 +4,7 @@ import IoMTIngest
 import IoMTDrivers
 import IoMTLab
 import IoMTProfiles
+import IoMTStore
 import IoMTTransport
 import Synchronization
 
@@ -62,6 +63,14 @@ enum BenchPaths {
         try? FileManager.default.removeItem(atPath: path)
         try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         return path
+    }
+
+    /// A fresh scratch directory and a store in it (`bench.sqlite`); nil, said on the output, when the store cannot open.
+    static func scratchStore(_ name: String, configuration: StoreConfiguration = StoreConfiguration()) -> (directory: String, store: Store)? {
+        let directory = scratch(name)
+        do { return (directory, try Store(path: directory + "/bench.sqlite", configuration: configuration)) } catch {
+            print("  cannot open store: \(error)"); return nil
+        }
     }
 }
 

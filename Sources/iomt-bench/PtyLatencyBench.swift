@@ -17,9 +17,7 @@ enum PtyLatencyBench {
         print("2. frame on pty → committed latency")
         let devices = 100
         let seconds = options.quick ? 8 : 20
-        guard let (profile, settings) = PtyDeviceFleet.cms50Profile() else { return }
-        let directory = BenchPaths.scratch("latency")
-        guard let store = try? Store(path: directory + "/bench.sqlite") else { print("  cannot open store"); return }
+        guard let (profile, settings) = PtyDeviceFleet.cms50Profile(), let (directory, store) = BenchPaths.scratchStore("latency") else { return }
         let clock = SystemClock()
         let health = HealthMonitor(clock: clock)
         let pipeline = IngestPipeline(store: store, alerts: AlertEvaluator(ruleSet: RuleSet(rules: [])),
