@@ -79,21 +79,13 @@ enum BLESimulatorCommand {
             simulator = try BLEPeripheralSimulator(
                 configuration: .init(device: device, adapter: adapter, localName: name, intervalMilliseconds: interval,
                                      disconnectAfter: disconnectAfter, includeRejected: includeRejected),
-                cases: cases, fixtureDirectory: directory, log: { line in
-                    print("ble-sim: " + line)
-                    fflush(nil)
-                })
+                cases: cases, fixtureDirectory: directory, log: bleSimLog)
         } catch {
             FileHandle.standardError.write(Data("iomt-lab ble-sim: \(error)\n".utf8))
             return 1
         }
-        print("ble-sim: \(device.rawValue) on \(adapter), fixtures \(directory)")
-        fflush(nil)
-
-        return serveOnSystemBus(start: { connection in
-            try await simulator.export(on: connection)
-            try await simulator.registerWithBlueZ()
-        }, stop: { await simulator.stop() })
+        bleSimLog("\(device.rawValue) on \(adapter), fixtures \(directory)")
+        return serveOnSystemBus(simulator)
     }
 
     /// Firmware-Fixtures/ble-<device> in the working directory or above the executable (a build directory).

@@ -37,15 +37,8 @@ enum ContecSpirometerSimCommand {
             }
         }
         guard parsed else { return 64 }
-        let simulator = ContecSpirometerPeripheral(configuration: configuration) { line in
-            print("ble-sim: " + line)
-            fflush(nil)
-        }
-        print("ble-sim: contec-spirometer on \(configuration.adapter), \(configuration.records) records")
-        fflush(nil)
-        return serveOnSystemBus(addingRecordOnSIGUSR1: { await simulator.addRecordNow() }, start: { connection in
-            try await simulator.export(on: connection)
-            try await simulator.registerWithBlueZ()
-        }, stop: { await simulator.stop() })
+        let simulator = ContecSpirometerPeripheral(configuration: configuration, log: bleSimLog)
+        bleSimLog("contec-spirometer on \(configuration.adapter), \(configuration.records) records")
+        return serveOnSystemBus(simulator, addingRecordOnSIGUSR1: { await simulator.addRecordNow() })
     }
 }
