@@ -29,15 +29,12 @@ enum BLESimulatorCommand {
     """
 
     static func run(_ arguments: [String]) -> Int32 {
-        // The Contec spirometer is a command/answer device, not a fixture replay: its own command (and usage).
-        if let index = arguments.firstIndex(of: "--device"), arguments.indices.contains(index + 1), arguments[index + 1] == "contec-spirometer" {
-            return ContecSpirometerSimCommand.run(arguments)
-        }
-        if let index = arguments.firstIndex(of: "--device"), arguments.indices.contains(index + 1), arguments[index + 1] == "o2ring" {
-            return O2RingSimCommand.run(arguments)
-        }
-        if let index = arguments.firstIndex(of: "--device"), arguments.indices.contains(index + 1), arguments[index + 1] == "omron-hem-7322t" {
-            return OmronCuffSimCommand.run(arguments)
+        // Command/answer devices, not fixture replays: each has its own command (and usage).
+        let dedicated: [String: ([String]) -> Int32] = [
+            "contec-spirometer": ContecSpirometerSimCommand.run, "o2ring": O2RingSimCommand.run, "omron-hem-7322t": OmronCuffSimCommand.run,
+        ]
+        if let index = arguments.firstIndex(of: "--device"), arguments.indices.contains(index + 1), let run = dedicated[arguments[index + 1]] {
+            return run(arguments)
         }
         if arguments.contains("--help") || arguments.contains("-h") { print(usage); return 0 }
         var device: BLESimulatedDevice? = nil

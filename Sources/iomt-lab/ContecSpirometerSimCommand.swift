@@ -28,9 +28,9 @@ enum ContecSpirometerSimCommand {
         let parsed = parseOptions(arguments[...], usage: usage, program: "iomt-lab ble-sim", flags: ["--disconnect-after-sync"],
                                   flag: { _ in configuration.disconnectAfterSync = true }) { option, value in
             switch option {
-            case "--device": return value == "contec-spirometer" ? nil : "this usage is for --device contec-spirometer"
-            case "--adapter": return BLESimOptions.adapter(value) { configuration.adapter = $0 }
-            case "--name": return BLESimOptions.name(value) { configuration.localName = $0 }
+            case "--device", "--adapter", "--name":
+                return BLESimOptions.deviceAdapterOrName(option, value, device: "contec-spirometer", adapter: { configuration.adapter = $0 },
+                                                         name: { configuration.localName = $0 })
             case "--records": return readNumber(option, value, in: 0...1000) { configuration.records = $0 }
             case "--add-record-after-sync": return readNumber(option, value, in: 1...1000) { configuration.addRecordAfterSync = $0 }
             default: return "unknown option \(option)"
