@@ -36,10 +36,9 @@ public enum BloodPressureProfile: GATTProfileDecoder {
         let stamp = try reader.dateTime("Time Stamp", if: flags.has(1))
         let pulse = try reader.sfloat("Pulse Rate", if: flags.has(2))
         let user = try reader.uint8("User ID", if: flags.has(3))
-        let measurementStatus = try reader.uint16("Measurement Status", if: flags.has(4))
-
         var status = stamp?.measurementStatus ?? []
-        if let bits = measurementStatus { status.formUnion(cuffConditions(bits)) }
+        if flags.has(4) { status.formUnion(cuffConditions(try reader.uint16("Measurement Status"))) }
+
         let time = stamp?.civilTime
         var decoded = GATTDecoded()
         if intermediate {
