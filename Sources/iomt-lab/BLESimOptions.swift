@@ -1,5 +1,12 @@
 /// The options every `iomt-lab ble-sim` device takes, checked one way: the problem with the value, or nil once `set`.
 enum BLESimOptions {
+    /// `--help` or `-h` anywhere: prints `usage` and says so (the command then exits 0).
+    static func printedHelp(_ arguments: [String], usage: String) -> Bool {
+        guard arguments.contains("--help") || arguments.contains("-h") else { return false }
+        print(usage)
+        return true
+    }
+
     /// The options of a device with a command of its own: `--device` (which must name `device`: the usage is for it),
     /// `--adapter` and `--name`, checked as `adapter` and `name` check them.
     static func deviceAdapterOrName(_ option: String, _ value: String, device: String, adapter set: (String) -> Void,

@@ -36,7 +36,7 @@ enum BLESimulatorCommand {
         if let index = arguments.firstIndex(of: "--device"), arguments.indices.contains(index + 1), let run = dedicated[arguments[index + 1]] {
             return run(arguments)
         }
-        if arguments.contains("--help") || arguments.contains("-h") { print(usage); return 0 }
+        if BLESimOptions.printedHelp(arguments, usage: usage) { return 0 }
         var device: BLESimulatedDevice? = nil
         var adapter = "hci0", fixtures: String? = nil, name: String? = nil
         var interval = 1000

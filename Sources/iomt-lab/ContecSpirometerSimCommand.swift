@@ -23,7 +23,7 @@ enum ContecSpirometerSimCommand {
     """
 
     static func run(_ arguments: [String]) -> Int32 {
-        if arguments.contains("--help") || arguments.contains("-h") { print(usage); return 0 }
+        if BLESimOptions.printedHelp(arguments, usage: usage) { return 0 }
         var configuration = ContecSpirometerPeripheral.Configuration()
         let parsed = parseOptions(arguments[...], usage: usage, program: "iomt-lab ble-sim", flags: ["--disconnect-after-sync"],
                                   flag: { _ in configuration.disconnectAfterSync = true }) { option, value in
