@@ -124,6 +124,8 @@ let package = Package(
         .testTarget(name: "IoMTBlueZTests", dependencies: ["IoMTBlueZ", "IoMTDBus", "IoMTDrivers", "IoMTCore", "IoMTLab", "IoMTProfiles", "IoMTTransport"], swiftSettings: strict),
         // The BLE device simulator: fixture sequencing, object construction, and its objects on a private dbus-daemon.
         .testTarget(name: "IoMTLabTests", dependencies: ["IoMTTestSupport", "IoMTLab", "IoMTDBus"], swiftSettings: strict),
+        // The test helpers themselves: waits that leave the cooperative pool free, cleanup that runs when a test throws.
+        .testTarget(name: "IoMTTestSupportTests", dependencies: ["IoMTTestSupport"], swiftSettings: strict),
         .testTarget(name: "IoMTMQTTTests", dependencies: ["IoMTTestSupport", "IoMTMQTT", "IoMTCore", "IoMTStore", "IoMTForward", "IoMTFHIR", "IoMTLab", "IoMTAlerts"], swiftSettings: strict),
         // iomt-collector against Debian's mosquitto and the lab's DOM receiver (real processes, SIGKILL mid-stream).
         .testTarget(name: "IoMTCollectorTests", dependencies: ["IoMTCollector", "IoMTConfiguration", "IoMTCore", "IoMTFHIR", "IoMTForward", "IoMTStore", "IoMTLab",
