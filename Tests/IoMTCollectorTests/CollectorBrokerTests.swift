@@ -51,14 +51,14 @@ struct CollectorBrokerTests {
         lab.events.slowDown(milliseconds: 25) // 120 bundles over two instances: about 1.5 s of stream to cut into
         let a = try await lab.startCollector("collector-a")
         try await lab.startCollector("collector-b")
+        lab.events.kill(a.processIdentifier, atRequest: 20) // mid-stream: some bundles are at DOM, most are not
         let gatewayOne = gatewayBundles(systemId: "0A1B2C3D4E5F6071", count: 60, perBundle: 5)
         let gatewayTwo = gatewayBundles(systemId: "1122334455667788", count: 60, perBundle: 5)
         let expected = Set(gatewayOne.identifiers + gatewayTwo.identifiers)
         try await lab.publish(gatewayOne.bundles, gateway: "0A1B2C3D4E5F6071")
         try await lab.publish(gatewayTwo.bundles, gateway: "1122334455667788")
-        // Mid-stream: some bundles are at DOM, most are not.
         #expect(await lab.events.wait(seconds: 30) { lab.events.requests >= 20 }, "DOM saw \(lab.events.requests) requests")
-        await lab.kill(a)
+        await lab.kill(a) // reaps it
         let partial = lab.dom.observationCount
         try await lab.startCollector("collector-a")
         let complete = await lab.events.wait(seconds: 60) { lab.dom.observationCount >= expected.count }

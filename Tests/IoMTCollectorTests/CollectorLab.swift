@@ -22,7 +22,7 @@ let topicPrefix = "iomt/test"
 /// other test of a parallel pass.
 final class DOMEvents: Sendable {
     private let arrived = DispatchSemaphore(value: 0)
-    private let state = Mutex((requests: 0, holdSequence: 0, delayMilliseconds: 0))
+    private let state = Mutex((requests: 0, holdSequence: 0, delayMilliseconds: 0, kill: (sequence: 0, pid: pid_t(0))))
     let held = DispatchSemaphore(value: 0)
     let release = DispatchSemaphore(value: 0)
 
@@ -34,12 +34,18 @@ final class DOMEvents: Sendable {
     /// Every request is answered this much later (a DOM that takes its time), so a stream lasts long enough to be cut.
     func slowDown(milliseconds: Int) { state.withLock { $0.delayMilliseconds = milliseconds } }
 
+    /// SIGKILLs `pid` when the request with this 1-based sequence number arrives, its answer outstanding: from the
+    /// receiver's thread, at once, where a test resuming on a busy cooperative pool could come after the stream ended.
+    func kill(_ pid: pid_t, atRequest sequence: Int) { state.withLock { $0.kill = (sequence, pid) } }
+
     var hook: @Sendable (ReceivedRequestSummary) -> InjectedFault? {
         { [self] request in
-            let (hold, delay) = state.withLock { state -> (Bool, Int) in
+            let (hold, delay, victim) = state.withLock { state -> (Bool, Int, pid_t?) in
                 state.requests += 1
-                return (request.sequence == state.holdSequence, state.delayMilliseconds)
+                return (request.sequence == state.holdSequence, state.delayMilliseconds,
+                        request.sequence == state.kill.sequence ? state.kill.pid : nil)
             }
+            if let victim { Glibc.kill(victim, SIGKILL) }
             arrived.signal()
             guard hold else { return delay > 0 ? .delay(milliseconds: delay) : nil }
             held.signal()

@@ -81,12 +81,18 @@ private func v46Frames(_ bytes: [UInt8]) -> [[UInt8]] {
 
         #expect(try await collect(port, seconds: 0.4).isEmpty, "v4.6 must stay silent until A1")
         try port.write(CMS50Frame.command(0xA1))
-        var bytes: [UInt8] = []
-        // Keep it alive with A7 for a while: streaming must continue past the timeout.
-        for _ in 0..<5 {
-            bytes += try await collect(port, seconds: 0.25)
-            try port.write(CMS50Frame.command(0xA7))
-        }
+        // Keep it alive with A7 for a while: streaming must continue past the timeout. One thread keeps the pace: a
+        // test resuming between windows on a busy cooperative pool could let the 0.6 s lapse.
+        let bytes = try await LabChildProcess.offThePool {
+            Result { () throws -> [UInt8] in
+                var bytes: [UInt8] = []
+                for _ in 0..<5 {
+                    bytes += try collectBlocking(port, seconds: 0.25)
+                    try port.write(CMS50Frame.command(0xA7))
+                }
+                return bytes
+            }
+        }.get()
         #expect(simulator.isStreaming)
         #expect(simulator.receivedCommands.first == 0xA1)
         let frames = v46Frames(bytes).dropFirst().dropLast()
