@@ -83,17 +83,17 @@ private func v46Frames(_ bytes: [UInt8]) -> [[UInt8]] {
         try port.write(CMS50Frame.command(0xA1))
         // Keep it alive with A7 for a while: streaming must continue past the timeout. One thread keeps the pace: a
         // test resuming between windows on a busy cooperative pool could let the 0.6 s lapse.
-        let bytes = try await LabChildProcess.offThePool {
-            Result { () throws -> [UInt8] in
+        let (bytes, streaming) = try await LabChildProcess.offThePool {
+            Result { () throws -> ([UInt8], Bool) in
                 var bytes: [UInt8] = []
                 for _ in 0..<5 {
                     bytes += try collectBlocking(port, seconds: 0.25)
                     try port.write(CMS50Frame.command(0xA7))
                 }
-                return bytes
+                return (bytes, simulator.isStreaming)
             }
         }.get()
-        #expect(simulator.isStreaming)
+        #expect(streaming)
         #expect(simulator.receivedCommands.first == 0xA1)
         let frames = v46Frames(bytes).dropFirst().dropLast()
         #expect(frames.count > 20, "\(frames.count) frames")

@@ -46,9 +46,15 @@ private func checkedFormat2Frames(_ bytes: [UInt8]) -> [[UInt8]] {
         defer { simulator.stop() }
         let port = try SerialPort.open(path: path, settings: settings9600)
         defer { port.close() }
-        _ = try await collect(port, seconds: 0.2)
-        try port.write(NoninFrame.selectFormatCommand(8))
-        let bytes = try await collect(port, seconds: 2.3)
+        // Drained, commanded and read on one thread: format #2 bytes piling up while a test resumed on a busy pool
+        // would come before the ACK, and a 0x06 among them would pass for it.
+        let bytes = try await LabChildProcess.offThePool {
+            Result { () throws -> [UInt8] in
+                _ = try collectBlocking(port, seconds: 0.2)
+                try port.write(NoninFrame.selectFormatCommand(8))
+                return try collectBlocking(port, seconds: 2.3)
+            }
+        }.get()
         #expect(simulator.currentFormat == .format8)
         #expect(simulator.receivedCommands == [[0x02, 0x70, 0x02, 0x02, 0x08, 0x03]])
         let ack = try #require(bytes.firstIndex(of: NoninFrame.ack), "no ACK")
