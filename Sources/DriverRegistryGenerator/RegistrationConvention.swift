@@ -26,13 +26,16 @@ struct ConventionViolation: Error, CustomStringConvertible {
 enum RegistrationConvention {
     static let suffix = "Registration"
 
-    /// The registration files among `sources` (absolute or relative paths below `driversDirectory`), sorted by
+    /// The registration files among `sources` (paths below `driversDirectory`, as the caller spells it), sorted by
     /// path; throws the first file that breaks the convention.
     static func registrationFiles(driversDirectory: String, sources: [String]) throws(ConventionViolation) -> [RegistrationFile] {
         let root = driversDirectory.hasSuffix("/") ? driversDirectory : driversDirectory + "/"
         var found: [RegistrationFile] = []
         for path in sources.sorted() where path.hasSuffix(".swift") {
-            let relative = path.hasPrefix(root) ? String(path.dropFirst(root.count)) : path
+            guard path.hasPrefix(root) else {
+                throw ConventionViolation(path: path, line: 1, expected: "a source file below \(root)", found: "a file outside it")
+            }
+            let relative = String(path.dropFirst(root.count))
             let components = relative.split(separator: "/").map(String.init)
             guard components.count >= 2 else { continue }
             let text: String
