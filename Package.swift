@@ -8,9 +8,12 @@ import Foundation
 import PackageDescription
 
 let strict: [SwiftSetting] = [.swiftLanguageMode(.v6)]
-// One README per driver folder (protocol facts and sources), not compiled: found, so a new driver folder needs no line here.
-let driverReadmes = (FileManager.default.enumerator(atPath: Context.packageDirectory + "/Sources/IoMTDrivers")?.allObjects ?? [])
-    .compactMap { $0 as? String }.filter { $0 == "README.md" || $0.hasSuffix("/README.md") }.sorted()
+// One README per driver folder (protocol facts and sources) and its fuzz targets (<Driver>/Fuzz/<Target>/, built by
+// scripts/fuzz.sh), not compiled into the module: found, so a new driver folder needs no line here.
+let driverFolderEntries = (FileManager.default.enumerator(atPath: Context.packageDirectory + "/Sources/IoMTDrivers")?.allObjects ?? [])
+    .compactMap { $0 as? String }
+let driverReadmes = driverFolderEntries.filter { $0 == "README.md" || $0.hasSuffix("/README.md") }.sorted()
+let driverFuzzTargets = driverFolderEntries.filter { $0.hasSuffix("/Fuzz") }.sorted()
 
 let package = Package(
     name: "iomtd",
@@ -45,7 +48,13 @@ let package = Package(
         // Device profiles: JSON files in DeviceProfiles/, validated on load.
         .target(name: "IoMTProfiles", dependencies: ["IoMTCore"], swiftSettings: strict),
         // Pure decoders: bytes → decoded measurements (one folder per driver; BLE/ holds the GATT health-profile decoders).
-        .target(name: "IoMTDrivers", dependencies: ["IoMTCore", "IoMTProfiles"], exclude: driverReadmes, swiftSettings: strict),
+        // Its list of drivers is generated from the folders' <Name>Registration.swift files (DriverRegistryPlugin).
+        .target(name: "IoMTDrivers", dependencies: ["IoMTCore", "IoMTProfiles"], exclude: driverReadmes + driverFuzzTargets, swiftSettings: strict,
+                plugins: ["DriverRegistryPlugin"]),
+        // Build tool (Foundation, never linked into iomtd): writes IoMTDrivers' list of drivers, refusing a file that breaks
+        // the registration convention; run by the plugin below and by scripts/fuzz.sh.
+        .executableTarget(name: "DriverRegistryGenerator", swiftSettings: strict),
+        .plugin(name: "DriverRegistryPlugin", capability: .buildTool(), dependencies: ["DriverRegistryGenerator"], path: "Sources/DriverRegistryPlugin"),
         // Serial ports on termios, pseudo-terminals, reconnect backoff.
         .target(name: "IoMTTransport", dependencies: ["IoMTCore", "IoMTProfiles"], swiftSettings: strict),
         // USB hotplug: tty devices with a USB parent from libudev (enumeration + monitor), matched to profiles.

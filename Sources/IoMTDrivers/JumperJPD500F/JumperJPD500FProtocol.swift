@@ -38,7 +38,3 @@ public struct JumperJPD500FStream: LiveOximetryNotifications {
         return PlainOximetrySample(spo2: (1...100).contains(spo2) ? spo2 : nil, pulseRate: (1...254).contains(pulse) ? pulse : nil, frame: frame)
     }
 }
-
-enum JumperJPD500FRegistration {
-    static let all = [LiveOximetryGATTReader<JumperJPD500FStream>.registration(JumperJPD500FStream.profile.driverId)]
-}

@@ -86,7 +86,3 @@ public struct LepuPC60FWStream: LiveOximetryNotifications {
         return crc
     }
 }
-
-enum LepuPC60FWRegistration {
-    static let all = [LiveOximetryGATTReader<LepuPC60FWStream>.registration(LepuPC60FWStream.profile.driverId)]
-}

@@ -84,7 +84,3 @@ public struct Nonin3230Sample: Sendable, Hashable, OximetryWindowSample {
     public var frame: [UInt8]
     public var signalLevel: Int? { nil }
 }
-
-enum Nonin3230Registration {
-    static let all = [LiveOximetryGATTReader<Nonin3230Stream>.registration(Nonin3230Stream.profile.driverId)]
-}
