@@ -6,14 +6,15 @@ import IoMTLab
 /// `iomt-lab ble-sim --device omron-hem-7322t`: an Omron cuff on the classic record-transfer stack through BlueZ.
 enum OmronCuffSimCommand {
     static let usage = """
-    usage: iomt-lab ble-sim --device omron-hem-7322t [--adapter hci0] [--name NAME] [--records N] [--clock-offset S]
-                            [--disconnect-after-sync] [--add-record-after-sync K]
+    usage: iomt-lab ble-sim --device omron-hem-7322t [--adapter hci0] [--name NAME] [--records N] [--user2-records N]
+                            [--clock-offset S] [--disconnect-after-sync] [--add-record-after-sync K]
       Serves a simulated Omron HEM-7322T (Sources/IoMTDrivers/OmronBLE/README.md) through BlueZ (system bus): the
       parent service ecbe3980-… with TX0-TX3 (write), RX0-RX3 (notify) and the unlock characteristic, an LE
       advertisement and a NoInputNoOutput agent. Starts in pairing mode without a key: the first central programs
       one (02 + zeros → 82 00, 00 + key → 80 00), later ones must unlock with it (01 + key → 81 00). Answers start,
       read, write and end packets from its EEPROM: N records of user 1 (default 3; one every ten minutes up to the
-      start, host clock as device time) and one of user 2, big-endian 14-byte records; the unread counter and the
+      start, host clock as device time) and --user2-records N of user 2 (default 1; another person: the gateway reads both
+      users on one connection and binds each on its own), big-endian 14-byte records; the unread counters and the
       records stay as they are unless the central writes them.
       --clock-offset S            the cuff's clock is S seconds off the host's (negative: behind)
       --disconnect-after-sync     after each sync ends, drop the central's link; the central reconnects and syncs again
@@ -37,6 +38,7 @@ enum OmronCuffSimCommand {
                 guard !value.isEmpty, value.utf8.count <= 29 else { return "--name must be 1-29 bytes (it goes into the advertisement)" }
                 configuration.localName = value
             case "--records": return readNumber(option, value, in: 0...99) { configuration.records = $0 }
+            case "--user2-records": return readNumber(option, value, in: 0...99) { configuration.userTwoRecords = $0 }
             case "--clock-offset": return readNumber(option, value, in: -900_000_000...900_000_000) { configuration.clockOffsetSeconds = $0 }
             case "--add-record-after-sync": return readNumber(option, value, in: 1...1000) { configuration.addRecordAfterSync = $0 }
             default: return "unknown option \(option)"
@@ -48,7 +50,7 @@ enum OmronCuffSimCommand {
             print("ble-sim: " + line)
             fflush(nil)
         }
-        print("ble-sim: omron-hem-7322t on \(configuration.adapter), \(configuration.records) records of user 1")
+        print("ble-sim: omron-hem-7322t on \(configuration.adapter), \(configuration.records) records of user 1, \(configuration.userTwoRecords) of user 2")
         fflush(nil)
         return serveOnSystemBus(addingRecordOnSIGUSR1: { await simulator.addRecordNow() }, start: { connection in
             try await simulator.export(on: connection)

@@ -182,7 +182,9 @@ iomtd_o2ring() {  # $1 peripheral address
 
 # The Omron cuff (classic record transfer): the simulated HEM-7322T starts in pairing mode without a key, holds 3
 # records of user 1 and one of user 2, and drops the link after each sync, so iomtd reconnects and syncs again. Passes
-# when iomtd programmed its key (sync 1), DOM has user 1's 3 records (values, device times) and nothing of user 2,
+# when iomtd programmed its key (sync 1), DOM has user 1's 3 records (values, device times) and nothing of user 2 (one
+# device entry reads both users: `iomtctl devices` lists the parts …/user1 and …/user2, and user 2's record is held, as
+# the home hub's patient is user 1),
 # still exactly 3 after syncs 2 and 3 (unlocked with the key, nothing new downloaded), then, once SIGUSR1 made a new
 # record, exactly that one more; the cuff's unread counter and records were never written.
 omron_dom() { busybox wget -q -O - "http://127.0.0.1:$PORT/fhir/Observation?_count=1000" 2>/dev/null | \
@@ -198,6 +200,10 @@ iomtd_omron() {  # $1 peripheral address
   synced() { grep -q "sync #$1 ended" $f; }
   if wait_for $CENTRAL_TIMEOUT synced 1 && wait_for 30 omron_dom --records 3 --quiet; then
     say "omron: key programmed $(grep -c 'keyProgrammed' $f)x; sync 1 after $(( $(now) - t0 ))s ($(grep -o 'sync #1 ended: .*' $f)); DOM: $(omron_dom --records 3)"
+    parts=$("$BIN/iomtctl" devices --socket $dir/control.sock 2>&1 | grep -c '^bt:.*/user[12]$')
+    held=$("$BIN/iomtctl" status --json --socket $dir/control.sock 2>/dev/null | /usr/bin/python3 -c 'import json, sys; print(json.load(sys.stdin)["delivery"]["held"])' 2>/dev/null)
+    if [ "$parts" -eq 2 ] && [ "${held:-0}" -ge 2 ]; then users_ok=0; say "omron: both users on one entry ($parts parts on iomtctl devices); user 2's record held ($held reading(s)), not the hub patient's"
+    else users_ok=1; say "FAIL: omron: user 2 not read as its own part: $parts parts on iomtctl devices, $held held"; fi
     t1=$(now)
     if wait_for $CENTRAL_TIMEOUT synced 3; then
       sleep 2   # delivery of anything syncs 2 and 3 stored (none expected) before the count
@@ -212,7 +218,8 @@ iomtd_omron() {  # $1 peripheral address
   else say "FAIL: omron: sync 1 / the 3 records at DOM: $(omron_dom --records 3)"; fi
   [ "$(grep -c keyProgrammed $f)" -eq 1 ] || { say "FAIL: omron: the key was programmed $(grep -c keyProgrammed $f) times, expected once"; rc=1; }
   grep -q "memoryWrite" $f && { say "FAIL: omron: iomtd wrote the cuff's memory: $(grep -m1 memoryWrite $f)"; rc=1; }
-  grep -q "sync #1 ended: 4 records kept, unread user 1: 3" $f || { say "FAIL: omron: sync 1 did not leave the records and the unread counter as they were"; rc=1; }
+  grep -q "sync #1 ended: 4 records kept, unread user 1: 3, user 2: 1" $f || { say "FAIL: omron: sync 1 did not leave the records and the unread counters as they were"; rc=1; }
+  [ "${users_ok:-1}" -eq 0 ] || rc=1
   kill $IOMTD 2>/dev/null; wait $IOMTD 2>/dev/null
   return $rc
 }

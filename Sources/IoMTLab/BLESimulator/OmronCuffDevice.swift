@@ -1,3 +1,5 @@
+import IoMTCore
+
 /// A simulated Omron HEM-7322T on the classic record-transfer stack (DEVICES.md §3.1; Sources/IoMTDrivers/OmronBLE/
 /// README.md), written from the published facts, independently of the gateway's driver: its EEPROM (two users' ring
 /// buffers of 14-byte big-endian records, the settings with the write cursors, unread counters and the clock), the
@@ -21,6 +23,14 @@ public struct OmronCuffDevice: Sendable {
         case memoryWrite(address: Int, count: Int)
         case ignored(String)
     }
+
+    // The classic stack's characteristics (omblepy omblepy.py): the unlock characteristic, TX0–TX3 written, RX0–RX3 notified.
+    public static let service: BluetoothUUID = "ecbe3980-c9a2-11e1-b1bd-0002a5d5c51b"
+    public static let unlock: BluetoothUUID = "b305b680-aee7-11e1-a730-0002a5d5c51b"
+    public static let transmit: [BluetoothUUID] = ["db5b55e0-aee7-11e1-965e-0002a5d5c51b", "e0b8a060-aee7-11e1-92f4-0002a5d5c51b",
+                                                   "0ae12b00-aee8-11e1-a192-0002a5d5c51b", "10e1ba60-aee8-11e1-89e5-0002a5d5c51b"]
+    public static let receive: [BluetoothUUID] = ["49123040-aee8-11e1-a74d-0002a5d5c51b", "4d0bf320-aee8-11e1-a0d9-0002a5d5c51b",
+                                                  "5128ce60-aee8-11e1-b84b-0002a5d5c51b", "560f1420-aee8-11e1-8184-0002a5d5c51b"]
 
     // The HEM-7322T map (omblepy deviceSpecific/hem-7322t.py, hass-omron device_catalog.py).
     public static let userStarts = [0x02AC, 0x0824]
@@ -89,6 +99,18 @@ public struct OmronCuffDevice: Sendable {
         var bytes = Array(memory[start..<(start + 2)])
         bytes += [now.month, now.year - 2000, now.hour, now.day, now.second, now.minute].map { UInt8(clamping: $0) } + [0]
         return bytes + [UInt8(truncatingIfNeeded: bytes.reduce(0) { $0 + Int($1) })]
+    }
+
+    /// A write to one of the cuff's characteristics: the notifications to send back, in order (characteristic and
+    /// value), and what happened (nil: a piece of a packet not yet whole). `now`: the cuff's clock.
+    public mutating func written(_ characteristic: BluetoothUUID, _ value: [UInt8], now: BLECurrentTime) -> (notifications: [(BluetoothUUID, [UInt8])], event: Event?) {
+        if characteristic == Self.unlock {
+            let (answer, event) = unlockWrite(value)
+            return (answer.map { [(Self.unlock, $0)] } ?? [], event)
+        }
+        guard let channel = Self.transmit.firstIndex(of: characteristic) else { return ([], .ignored("a write to \(characteristic), not a TX channel")) }
+        let (pieces, event) = transmitWrite(channel: channel, value, now: now)
+        return (pieces.enumerated().map { (Self.receive[$0], $1) }, event)
     }
 
     // MARK: Unlock characteristic
