@@ -25,7 +25,7 @@ enum BLESimulatorCommand {
     Runs until SIGINT or SIGTERM.
     (--device contec-spirometer: see iomt-lab ble-sim --device contec-spirometer --help;
      --device o2ring: see iomt-lab ble-sim --device o2ring --help;
-     --device omron-hem-7322t: see iomt-lab ble-sim --device omron-hem-7322t --help)
+     --device omron-hem-7322t or omron-hem-7155t-fe4a: see iomt-lab ble-sim --device omron-hem-7322t --help)
     """
 
     static func run(_ arguments: [String]) -> Int32 {
@@ -36,7 +36,7 @@ enum BLESimulatorCommand {
         if let index = arguments.firstIndex(of: "--device"), arguments.indices.contains(index + 1), arguments[index + 1] == "o2ring" {
             return O2RingSimCommand.run(arguments)
         }
-        if let index = arguments.firstIndex(of: "--device"), arguments.indices.contains(index + 1), arguments[index + 1] == "omron-hem-7322t" {
+        if let index = arguments.firstIndex(of: "--device"), arguments.indices.contains(index + 1), ["omron-hem-7322t", "omron-hem-7155t-fe4a"].contains(arguments[index + 1]) {
             return OmronCuffSimCommand.run(arguments)
         }
         if arguments.contains("--help") || arguments.contains("-h") { print(usage); return 0 }

@@ -3,10 +3,11 @@ import Foundation
 import IoMTDBus
 import IoMTLab
 
-/// `iomt-lab ble-sim --device omron-hem-7322t`: an Omron cuff on the classic record-transfer stack through BlueZ.
+/// `iomt-lab ble-sim --device omron-hem-7322t | omron-hem-7155t-fe4a`: an Omron cuff on the classic or the FE4A stack
+/// through BlueZ.
 enum OmronCuffSimCommand {
     static let usage = """
-    usage: iomt-lab ble-sim --device omron-hem-7322t [--adapter hci0] [--name NAME] [--records N] [--user2-records N]
+    usage: iomt-lab ble-sim --device omron-hem-7322t|omron-hem-7155t-fe4a [--adapter hci0] [--name NAME] [--records N] [--user2-records N]
                             [--clock-offset S] [--disconnect-after-sync] [--add-record-after-sync K]
       Serves a simulated Omron HEM-7322T (Sources/IoMTDrivers/OmronBLE/README.md) through BlueZ (system bus): the
       parent service ecbe3980-… with TX0-TX3 (write), RX0-RX3 (notify) and the unlock characteristic, an LE
@@ -16,6 +17,10 @@ enum OmronCuffSimCommand {
       start, host clock as device time) and --user2-records N of user 2 (default 1; another person: the gateway reads both
       users on one connection and binds each on its own), big-endian 14-byte records; the unread counters and the
       records stay as they are unless the central writes them.
+      --device omron-hem-7155t-fe4a serves the HEM-7155T's FE4A firmware instead: service 0000fe4a-… with TX0 (write),
+      RX0 (notify) and the unlock characteristic; OS bonding only (the agent answers Just Works), then the token
+      (11 + 4 bytes → 91 00 + the same 4 bytes) before memory is answered; whole packets in one write / one
+      notification; 16-byte little-endian records, users at 0x02E8 / 0x06A8 × 60, the clock at 0x0260 + 0x2C.
       --clock-offset S            the cuff's clock is S seconds off the host's (negative: behind)
       --disconnect-after-sync     after each sync ends, drop the central's link; the central reconnects and syncs again
       --add-record-after-sync K   once sync K has ended, store one new record of user 1
@@ -30,7 +35,12 @@ enum OmronCuffSimCommand {
         let parsed = parseOptions(arguments[...], usage: usage, program: "iomt-lab ble-sim", flags: ["--disconnect-after-sync"],
                                   flag: { _ in configuration.disconnectAfterSync = true }) { option, value in
             switch option {
-            case "--device": return value == "omron-hem-7322t" ? nil : "this usage is for --device omron-hem-7322t"
+            case "--device":
+                switch value {
+                case "omron-hem-7322t": configuration.model = .hem7322T
+                case "omron-hem-7155t-fe4a": configuration.model = .hem7155TFE4A
+                default: return "this usage is for --device omron-hem-7322t or omron-hem-7155t-fe4a"
+                }
             case "--adapter":
                 guard value.hasPrefix("hci"), Int(value.dropFirst(3)) != nil else { return "--adapter expects hciN, got \"\(value)\"" }
                 configuration.adapter = value
@@ -50,7 +60,7 @@ enum OmronCuffSimCommand {
             print("ble-sim: " + line)
             fflush(nil)
         }
-        print("ble-sim: omron-hem-7322t on \(configuration.adapter), \(configuration.records) records of user 1, \(configuration.userTwoRecords) of user 2")
+        print("ble-sim: \(configuration.model.name) on \(configuration.adapter), \(configuration.records) records of user 1, \(configuration.userTwoRecords) of user 2")
         fflush(nil)
         return serveOnSystemBus(addingRecordOnSIGUSR1: { await simulator.addRecordNow() }, start: { connection in
             try await simulator.export(on: connection)

@@ -19,12 +19,20 @@ public enum OmronClassicInvariants {
         if first != run(stream, options: options, marks: marks) { return "reading is not deterministic" }
         let slots = Dictionary(uniqueKeysWithValues: map.users.enumerated().map { (OmronClassicReader.subDevice(user: $0 + 1), $1.records) })
         let clockAddress = map.settingsWriteAddress &+ UInt16(map.timeRange.lowerBound)
+        let fe4a = map.stack == .fe4a
         for output in first {
             var transmitted: [UInt8] = []
             for write in output.writes {
-                guard write.service == OmronClassicGATT.service else { return "a write outside the Omron service" }
+                guard write.service == (fe4a ? OmronFE4AGATT.service : OmronClassicGATT.service) else { return "a write outside the Omron service" }
                 if write.characteristic == OmronClassicGATT.unlock {
-                    guard write.value.count == 17, [0, 1, 2].contains(write.value[0]) else { return "malformed unlock write \(Hex.string(write.value, separator: " "))" }
+                    let wellFormed = fe4a ? write.value.count == 20 && write.value[0] == 0x11 : write.value.count == 17 && [0, 1, 2].contains(write.value[0])
+                    guard wellFormed else { return "malformed unlock write \(Hex.string(write.value, separator: " "))" }
+                    continue
+                }
+                if fe4a {
+                    // One write, one whole packet, on the one TX channel.
+                    guard write.characteristic == OmronFE4AGATT.transmit, transmitted.isEmpty else { return "an FE4A write to \(write.characteristic.displayText) or a packet in pieces" }
+                    transmitted = write.value
                     continue
                 }
                 guard let channel = OmronClassicGATT.transmit.firstIndex(of: write.characteristic) else { return "a write to \(write.characteristic.displayText), not a TX channel" }

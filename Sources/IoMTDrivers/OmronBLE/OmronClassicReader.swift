@@ -8,7 +8,9 @@ import IoMTCore
 /// its own mark: a record becomes readings of its user's part, with its device time, and carries that user's mark (the
 /// slot after it) committed with them. The unread counters and the records are never reset or deleted. Every request
 /// is resent after `answerTimeoutMilliseconds` on the handed instants (ticks), at most `maxRetries` times, then the
-/// sync is ended. Pure.
+/// sync is ended. A model on the FE4A stack (`OmronMemoryMap.Stack.fe4a`) is reached through one TX and one RX channel
+/// carrying whole packets and unlocked with a token instead of the key (README.md "The FE4A stack"); the rest is the
+/// same. Pure.
 public struct OmronClassicReader: DeviceReader {
     public struct Options: Sendable, Hashable {
         public var map: OmronMemoryMap
@@ -43,7 +45,11 @@ public struct OmronClassicReader: DeviceReader {
     }
 
     public let options: Options
-    public var needs: DeviceNeeds { .gatt(OmronClassicGATT.profile) }
+    public var needs: DeviceNeeds { .gatt(isFE4A ? OmronFE4AGATT.profile : OmronClassicGATT.profile) }
+    private var isFE4A: Bool { options.map.stack == .fe4a }
+    /// This link's FE4A token: the link-up instant's low 32 bits of milliseconds, so each link sends other bytes and
+    /// the reader stays a function of its inputs (the cuff only echoes them; they protect nothing).
+    private var token: [UInt8] = []
     var step = Step.idle
     private var assembler = OmronPacketAssembler()
     /// The committed marks, by user.
@@ -86,9 +92,12 @@ public struct OmronClassicReader: DeviceReader {
         switch input {
         case .linkUp:
             assembler.reset(); queue = []; timeBytes = []; deviceClock = nil; retries = 0; probingWrap = false; cursors = [:]; usersToRead = []
+            let milliseconds = UInt64(bitPattern: time.millisecondsSinceEpoch)
+            token = (0..<4).map { UInt8(truncatingIfNeeded: milliseconds >> (8 * $0)) }
             return unlock(at: time, afterProgramming: false)
         case let .value(characteristic, bytes):
             if characteristic == OmronClassicGATT.unlock { return unlockAnswer(bytes, at: time) }
+            if isFE4A { return wholeAnswer(characteristic, bytes, at: time) }
             guard let channel = OmronClassicGATT.receive.firstIndex(of: characteristic) else {
                 return DeviceOutput(events: [.rejectedFrame(reason: "characteristic \(characteristic.displayText) is not one the Omron cuff notifies (RX0-RX3, unlock)")])
             }
@@ -111,15 +120,40 @@ public struct OmronClassicReader: DeviceReader {
         }
     }
 
+    /// FE4A: one notification on RX is one whole packet (its first byte says how long).
+    private mutating func wholeAnswer(_ characteristic: BluetoothUUID, _ bytes: [UInt8], at time: Instant) -> DeviceOutput {
+        guard characteristic == OmronFE4AGATT.receive else {
+            return DeviceOutput(events: [.rejectedFrame(reason: "characteristic \(characteristic.displayText) is not one the Omron FE4A cuff notifies (RX, unlock)")])
+        }
+        do throws(OmronPacket.Problem) {
+            return answer(try OmronPacket.parse(Array(bytes.prefix(Int(bytes.first ?? 0)))), at: time)
+        } catch {
+            return DeviceOutput(events: [.rejectedFrame(reason: error.description)])
+        }
+    }
+
     // MARK: Unlock
+
+    /// The unlock request of this stack: the key (classic) or this link's token (FE4A).
+    private var unlockCommand: DeviceCommand {
+        isFE4A ? OmronFE4AGATT.unlockWrite(OmronFE4AGATT.tokenRequest(token))
+            : OmronClassicGATT.unlockWrite(OmronClassicGATT.unlockRequest(options.unlockKey))
+    }
 
     private mutating func unlock(at time: Instant, afterProgramming: Bool) -> DeviceOutput {
         step = .unlocking(afterProgramming: afterProgramming); sentAt = time
-        return DeviceOutput(commands: [OmronClassicGATT.unlockWrite(OmronClassicGATT.unlockRequest(options.unlockKey))])
+        return DeviceOutput(commands: [unlockCommand])
     }
 
     private mutating func unlockAnswer(_ bytes: [UInt8], at time: Instant) -> DeviceOutput {
         let answer = Array(bytes.prefix(2))
+        if isFE4A, case .unlocking = step {
+            guard OmronFE4AGATT.isTokenAccepted(bytes, token: token) else {
+                return finish(DeviceOutput(events: [.rejectedFrame(reason: "Omron FE4A unlock: the cuff did not accept the token (answer \(Hex.string(Array(bytes.prefix(6)), separator: " ")), expected 91 00 and the 4 bytes sent); pair it again (hold the Bluetooth button until -P- blinks) so the OS bond is renewed")]))
+            }
+            retries = 0
+            return send(.start, for: .start, at: time)
+        }
         switch step {
         case let .unlocking(afterProgramming):
             if answer == [0x81, 0x00] {
@@ -162,7 +196,11 @@ public struct OmronClassicReader: DeviceReader {
     private mutating func send(_ packet: OmronPacket, for purpose: Purpose, at time: Instant) -> DeviceOutput {
         step = .awaiting(packet, purpose); sentAt = time
         assembler.reset()
-        return DeviceOutput(commands: OmronClassicGATT.writes(packet))
+        return DeviceOutput(commands: writes(packet))
+    }
+
+    private func writes(_ packet: OmronPacket) -> [DeviceCommand] {
+        isFE4A ? [OmronFE4AGATT.write(packet)] : OmronClassicGATT.writes(packet)
     }
 
     private mutating func answer(_ packet: OmronPacket, at time: Instant) -> DeviceOutput {
@@ -348,11 +386,11 @@ public struct OmronClassicReader: DeviceReader {
             assembler.reset()
             switch step {
             case .unlocking:
-                return DeviceOutput(commands: [OmronClassicGATT.unlockWrite(OmronClassicGATT.unlockRequest(options.unlockKey))])
+                return DeviceOutput(commands: [unlockCommand])
             case .programmingKey:
                 return DeviceOutput(commands: [OmronClassicGATT.unlockWrite(OmronClassicGATT.programKey(options.unlockKey))])
             case let .awaiting(packet, _):
-                return DeviceOutput(commands: OmronClassicGATT.writes(packet))
+                return DeviceOutput(commands: writes(packet))
             default:
                 return DeviceOutput()
             }

@@ -1,16 +1,16 @@
 import IoMTCore
 import IoMTProfiles
 
-/// Omron blood-pressure cuffs on the classic record-transfer stack, one profile per model (`driverOptions.model` names
-/// the memory map, `OmronMemoryMap.catalog`).
+/// Omron blood-pressure cuffs on the classic record-transfer protocol, one profile per model (`driverOptions.model` names
+/// the memory map, `OmronMemoryMap.catalog`, and with it the stack: classic, or FE4A for the token models).
 enum OmronClassicRegistration {
     static let driverId = "omron-ble-classic"
     /// `user` is listed only to refuse it with what replaced it.
     static let optionNames = ["model", "homeHubUser", "user", "unlockKeyHex", "programKeyWhenRefused", "setClock", "clockUTCOffsetMinutes"]
 
     static let all = [DriverRegistration(id: driverId, options: optionNames, isGATT: true) { profile, options throws(DriverConfigurationError) in
-        try DriverRegistry.checkBluetooth(profile, offers: OmronClassicGATT.profile)
         let map = try memoryMap(profile, options)
+        try DriverRegistry.checkBluetooth(profile, offers: map.stack == .fe4a ? OmronFE4AGATT.profile : OmronClassicGATT.profile)
         var readerOptions = OmronClassicReader.Options(map: map)
         if let value = options.values["user"] {
             throw DriverConfigurationError(profileId: profile.id, field: "driverOptions.user",
