@@ -26,8 +26,12 @@ struct DeviceIngest: Sendable {
     var homePatientSubDevice: String? = nil
 
     /// The home hub's patient for a reading of `part` (nil: the whole device).
-    func homePatient(part: String?) -> String? {
-        part == nil || part == homePatientSubDevice ? patientId : nil
+    func homePatient(part: String?) -> String? { Self.configuredPatient(patientId, part: part, homePart: homePatientSubDevice) }
+
+    /// A device's one configured patient (a home hub's, a replay's) for a reading of `part`: the whole device's readings
+    /// and the home part's are that patient's, another part's nobody's (held: a second person's, never this patient's).
+    static func configuredPatient(_ patient: String?, part: String?, homePart: String?) -> String? {
+        part == nil || part == homePart ? patient : nil
     }
 
     /// Stores the output's readings (and its record mark unless `withMark` is false); false when the store refused

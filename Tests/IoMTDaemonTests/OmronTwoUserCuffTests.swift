@@ -184,6 +184,31 @@ import Testing
         #expect(bindings.allSatisfy { !$0.patient.contains(Self.userOnePatient) && !$0.patient.contains(Self.userTwoPatient) })
     }
 
+    /// `iomtctl replay` of a recorded sync (the daemon's capture tap on the reader) with a patient: that patient is the
+    /// cuff's home user's; the other user's readings stay that user's part and get no patient (held), never this one.
+    @Test func aReplayedSyncGivesThePatientOnlyTheHomeUsersReadings() throws {
+        let tap = CaptureTap()
+        #expect(tap.start(at: Self.now))
+        var reader = CapturingReader(try DriverRegistry.makeReader(for: try profile()), tap: tap)
+        var cuff = Self.twoUserCuff()
+        let civil = CivilTime(instant: Self.now, utcOffsetMinutes: 0)
+        let cuffTime = BLECurrentTime(year: civil.year, month: civil.month, day: civil.day, hour: civil.hour, minute: civil.minute, second: civil.second, dayOfWeek: 0)
+        var writes = reader.handle(.linkUp, at: Self.now).writes
+        while !writes.isEmpty {
+            let write = writes.removeFirst()
+            for (characteristic, bytes) in cuff.written(write.characteristic, write.value, now: cuffTime).notifications {
+                writes += reader.handle(.value(characteristic: characteristic, bytes: bytes), at: Self.now).writes
+            }
+        }
+        let transcript = try #require(tap.finish(at: Self.now)).transcript.text
+        let replayed = try CaptureReplay(profile: try profile(), bytes: [], patientId: Self.userOnePatient, label: "two users", transcript: transcript)
+            .run(endingAt: Self.now).observations.filter { $0.type == .bloodPressure }
+        #expect(replayed.count == 3)
+        #expect(replayed.filter { $0.device.subDevice == "user1" }.map(\.patientId) == [Self.userOnePatient, Self.userOnePatient])
+        let userTwo = replayed.filter { $0.device.subDevice == "user2" }
+        #expect(userTwo.count == 1 && userTwo.allSatisfy { $0.patientId == nil && $0.device.key.hasSuffix("/user2") }, "\(userTwo)")
+    }
+
     /// A home hub has one patient: the user area `homeHubUser` names (1 by default) is that patient's; the other user's
     /// records are held, never the hub patient's.
     @Test func onAHomeHubTheOtherUsersRecordsAreHeld() async throws {

@@ -47,9 +47,10 @@ public struct OmronClassicReader: DeviceReader {
     public let options: Options
     public var needs: DeviceNeeds { .gatt(isFE4A ? OmronFE4AGATT.profile : OmronClassicGATT.profile) }
     private var isFE4A: Bool { options.map.stack == .fe4a }
-    /// This link's FE4A token: the link-up instant's low 32 bits of milliseconds, so each link sends other bytes and
-    /// the reader stays a function of its inputs (the cuff only echoes them; they protect nothing).
-    private var token: [UInt8] = []
+    /// The FE4A token (README.md "The FE4A stack"): the cuff only echoes it and it protects nothing, so it is fixed —
+    /// a recorded sync replays (`iomtctl replay`, capture fixtures) with the same bytes it was recorded with.
+    public static let fe4aToken: [UInt8] = Array("iomt".utf8)
+    private var token: [UInt8] { Self.fe4aToken }
     var step = Step.idle
     private var assembler = OmronPacketAssembler()
     /// The committed marks, by user.
@@ -92,8 +93,6 @@ public struct OmronClassicReader: DeviceReader {
         switch input {
         case .linkUp:
             assembler.reset(); queue = []; timeBytes = []; deviceClock = nil; retries = 0; probingWrap = false; cursors = [:]; usersToRead = []
-            let milliseconds = UInt64(bitPattern: time.millisecondsSinceEpoch)
-            token = (0..<4).map { UInt8(truncatingIfNeeded: milliseconds >> (8 * $0)) }
             return unlock(at: time, afterProgramming: false)
         case let .value(characteristic, bytes):
             if characteristic == OmronClassicGATT.unlock { return unlockAnswer(bytes, at: time) }
