@@ -25,13 +25,14 @@ enum BLESimulatorCommand {
     Runs until SIGINT or SIGTERM.
     (--device contec-spirometer: see iomt-lab ble-sim --device contec-spirometer --help;
      --device o2ring: see iomt-lab ble-sim --device o2ring --help;
-     --device omron-hem-7322t: see iomt-lab ble-sim --device omron-hem-7322t --help)
+     --device omron-hem-7322t or omron-hem-7155t-fe4a: see iomt-lab ble-sim --device omron-hem-7322t --help)
     """
 
     static func run(_ arguments: [String]) -> Int32 {
         // Command/answer devices, not fixture replays: each has its own command (and usage).
         let dedicated: [String: ([String]) -> Int32] = [
             "contec-spirometer": ContecSpirometerSimCommand.run, "o2ring": O2RingSimCommand.run, "omron-hem-7322t": OmronCuffSimCommand.run,
+            "omron-hem-7155t-fe4a": OmronCuffSimCommand.run,
         ]
         if let index = arguments.firstIndex(of: "--device"), arguments.indices.contains(index + 1), let run = dedicated[arguments[index + 1]] {
             return run(arguments)

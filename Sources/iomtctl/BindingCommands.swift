@@ -22,6 +22,8 @@ enum DeviceLine {
         return "\(device.key)\n    \(device.transport) \(device.address)  "
             + "\(device.state.rawValue)\(detail) since \(device.since.iso8601)  last reading \(last)  readings \(device.readings)"
             + (device.ambiguousIdentity.map { "\n    AMBIGUOUS IDENTITY: \($0)" } ?? "")
+            + (device.parts.isEmpty ? "" : "\n    measures for \(device.parts.count) people, each bound on its own: \(device.parts.joined(separator: ", "))")
+            + (device.partOf.map { "\n    part of \($0) (its connection)" } ?? "")
     }
 }
 
