@@ -23,6 +23,7 @@ public struct FHIRPHDWireFormat: WireFormat {
     /// never sent re-stamped.
     public func unsendable(_ batch: [StoredObservation]) -> [QuarantinedRow] {
         batch.compactMap {
+            if $0.observation.status.contains(.unreadableRecording) { return QuarantinedRow(id: $0.id, reason: Store.unreadableRecordingReason) }
             if $0.observation.status.contains(.timeUntrusted) { return QuarantinedRow(id: $0.id, reason: Store.untrustedTimeReason) }
             return $0.observation.patientId == nil ? QuarantinedRow(id: $0.id, reason: Store.noPatientAtSendReason) : nil
         }

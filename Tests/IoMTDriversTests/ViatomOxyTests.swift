@@ -191,6 +191,72 @@ func o2ringConnection(_ reader: inout any DeviceReader, _ device: inout O2RingDe
         #expect(outputs.last?.rejections.contains { $0.contains("not complete at link down") } == true)
     }
 
+    @Test func aSessionThatDoesNotDecodeIsKeptRetriedThenSetAsideWithoutBlockingLaterOnes() throws {
+        var device = O2RingDevice()
+        device.sessions = [
+            .night(start: (2026, 12, 1, 22, 0, 0), intervalSeconds: 4, count: 20, seed: 1),
+            // 3 s per record: no interval the sources confirm, so the file is refused every time it is read.
+            .night(start: (2026, 12, 2, 22, 0, 0), intervalSeconds: 3, count: 20, seed: 2),
+            .night(start: (2026, 12, 3, 22, 0, 0), intervalSeconds: 2, count: 20, seed: 3),
+        ]
+        let broken = device.sessions[1]
+        func unreadable(_ outputs: [DeviceOutput]) -> [DecodedMeasurement] {
+            outputs.flatMap(\.measurements).filter { $0.status.contains(.unreadableRecording) }
+        }
+        func opened(_ name: String) -> Int { device.events.filter { $0 == .opened(name) }.count }
+        let first1 = ViatomOxyInfo.fileStartTime(device.sessions[0].name)
+
+        // Connection 1: the first night is handed over; the broken one is not passed — the mark keeps the first night
+        // and counts one failed attempt — and the third waits (it would move the mark past the broken one).
+        var reader = try Self.reader()
+        let first = o2ringConnection(&reader, &device, from: nil, at: Self.start)
+        #expect(first.compactMap(\.recordMark) == [DeviceRecordMark(sequenceNumber: 0, deviceTime: first1),
+                                                   DeviceRecordMark(sequenceNumber: 1, deviceTime: first1)])
+        #expect(opened(device.sessions[2].name) == 0)
+        // Its raw file is handed over for audit, with its device time and no value; the board names it and why.
+        let kept = unreadable(first)
+        #expect(kept.map(\.rawFrame) == [broken.file] && kept.allSatisfy { $0.value == nil && $0.status.contains(.invalid) })
+        #expect(kept.first?.deviceTime == ViatomOxyInfo.fileStartTime(broken.name))
+        let board = first.flatMap(\.events).compactMap { if case let .deviceInfo("unreadableSession", value) = $0 { value } else { nil } }
+        #expect(board.count == 1 && board[0].contains(broken.name) && board[0].contains("not one every 2 or 4 s") && board[0].contains("attempt 1 of 3"))
+        #expect(first.flatMap(\.rejections).contains { $0.contains(broken.name) })
+
+        // Connection 2, from the committed mark: read again, still broken: the second attempt.
+        var again = try Self.reader()
+        let second = o2ringConnection(&again, &device, from: first.compactMap(\.recordMark).last, at: Self.start.adding(milliseconds: 60_000))
+        #expect(second.compactMap(\.recordMark) == [DeviceRecordMark(sequenceNumber: 2, deviceTime: first1)])
+        #expect(opened(broken.name) == 2 && opened(device.sessions[2].name) == 0 && unreadable(second).count == 1)
+
+        // Connection 3: the last attempt fails too: set aside (kept once more), the mark moves past it, the third night is read.
+        var third = try Self.reader()
+        let setAside = o2ringConnection(&third, &device, from: second.compactMap(\.recordMark).last, at: Self.start.adding(milliseconds: 120_000))
+        #expect(setAside.compactMap(\.recordMark) == [DeviceRecordMark(sequenceNumber: 0, deviceTime: ViatomOxyInfo.fileStartTime(broken.name)),
+                                                      DeviceRecordMark(sequenceNumber: 0, deviceTime: ViatomOxyInfo.fileStartTime(device.sessions[2].name))])
+        #expect(unreadable(setAside).map(\.rawFrame) == [broken.file])
+        let valued: [DecodedMeasurement] = setAside.flatMap(\.measurements).filter { $0.type == .spo2 && $0.value != nil && $0.deviceTime != nil }
+        #expect(valued.count == 20)
+        #expect(setAside.flatMap(\.events).contains { if case let .deviceInfo("unreadableSession", value) = $0 { value.contains("set aside") } else { false } })
+
+        // Connection 4: nothing left to read; the broken file was never deleted from the device.
+        var fourth = try Self.reader()
+        let after = o2ringConnection(&fourth, &device, from: setAside.compactMap(\.recordMark).last, at: Self.start.adding(milliseconds: 180_000))
+        #expect(after.allSatisfy { $0.recordMark == nil } && unreadable(after).isEmpty && device.sessions.count == 3)
+    }
+
+    @Test func aSessionThatFailsOnceIsReadWhenItDecodesAtTheNextConnection() throws {
+        var device = O2RingDevice()
+        device.sessions = [.night(start: (2026, 12, 2, 22, 0, 0), intervalSeconds: 3, count: 20, seed: 2)]
+        var reader = try Self.reader()
+        let first = o2ringConnection(&reader, &device, from: nil, at: Self.start)
+        #expect(first.compactMap(\.recordMark) == [DeviceRecordMark(sequenceNumber: 1, deviceTime: nil)])
+        // The same session reads whole the next time (the fault was in the transfer, not the file).
+        device.sessions[0].intervalSeconds = 4
+        var again = try Self.reader()
+        let second = o2ringConnection(&again, &device, from: first.compactMap(\.recordMark).last, at: Self.start.adding(milliseconds: 60_000))
+        #expect(second.compactMap(\.recordMark) == [DeviceRecordMark(sequenceNumber: 0, deviceTime: ViatomOxyInfo.fileStartTime(device.sessions[0].name))])
+        #expect(second.flatMap(\.measurements).filter { $0.deviceTime != nil && $0.value != nil }.count == 40)
+    }
+
     @Test func vldFileDecodesFromTheLayoutAndRefusesWhatItCannotTrust() throws {
         let session = O2RingDevice.Session(start: (2026, 1, 31, 23, 59, 58), intervalSeconds: 2,
                                            samples: [.init(spo2: 96, pulse: 61), .init(spo2: 255, pulse: 255), .init(spo2: 89, pulse: 300)])

@@ -111,6 +111,35 @@ import Testing
     }
 }
 
+@Suite struct ForwarderUnreadableRecordingTests {
+    /// A device session its driver could not decode (ViatomOxy README, "A session that does not decode"): the store keeps
+    /// its raw file, DOM never sees it, `iomtctl quarantine list` shows it with why — also after a requeue.
+    @Test func anUnreadableRecordingIsKeptWithItsRawFileAndNeverSent() async throws {
+        let fixture = try StoreFixture()
+        let receiver = DOMReceiver(configuration: DOMReceiverConfiguration())
+        let port = try receiver.start()
+        defer { receiver.stop() }
+        var batch = readings(3)
+        let file: [UInt8] = [3, 0, 0xEA, 0x07, 12, 2, 22, 0, 0] + [UInt8](repeating: 0x5A, count: 131)
+        batch[1].value = nil
+        batch[1].status = [.invalid, .unreadableRecording]
+        batch[1].rawFrame = file
+        _ = try await fixture.store.append(batch)
+        let forwarder = makeForwarder(fixture, port: port)
+        await drain(forwarder)
+        #expect(receiver.observationCount == 2)
+        var aside = try await fixture.store.quarantined(destination: "dom", limit: 5)
+        #expect(aside.map { $0.0.observation.rawFrame } == [file])
+        #expect(aside.first?.1 == Store.unreadableRecordingReason)
+        // A requeue offers it again; it is set aside again, never uploaded.
+        _ = try await fixture.store.requeueQuarantined(.all, destination: "dom", actor: "uid 0", at: Instant(millisecondsSinceEpoch: 1_800_000_000_000))
+        await drain(forwarder)
+        #expect(receiver.observationCount == 2)
+        aside = try await fixture.store.quarantined(destination: "dom", limit: 5)
+        #expect(aside.map { $0.0.observation.rawFrame } == [file] && aside.first?.1 == Store.unreadableRecordingReason)
+    }
+}
+
 @Suite struct ForwarderUnboundTests {
     @Test func readingsWithoutPatientAreHeldNotSent() async throws {
         let fixture = try StoreFixture()

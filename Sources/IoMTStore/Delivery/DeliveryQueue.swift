@@ -256,7 +256,8 @@ final class DeliveryQueue {
             let row = try readings.storedObservation(from: select, hasAttempts: true)
             guard select.int(17) == DeliveryState.held.rawValue else { result.append((row, select.text(16) ?? "")); continue }
             let attributable = row.observation.status.isDisjoint(with: StatusFlag.timeNotAttributable)
-            result.append((row, attributable ? Store.heldBackReason : Store.untrustedTimeReason))
+            let unreadable = row.observation.status.contains(.unreadableRecording)
+            result.append((row, unreadable ? Store.unreadableRecordingReason : attributable ? Store.heldBackReason : Store.untrustedTimeReason))
         }
         return result
     }
