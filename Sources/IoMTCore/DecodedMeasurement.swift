@@ -17,11 +17,14 @@ public struct DecodedMeasurement: Sendable, Hashable {
     /// The profile that decoded it, when a device is read through several on one connection (`MultiServiceReader`);
     /// nil: the device's own profile.
     public var sourceProfileId: String?
+    /// Periodic samples from the measurement's time on (`SampleSeries`).
+    public var series: [SampleSeries]
 
     public init(type: MeasurementType, value: DecimalValue?, unit: String? = nil, components: [ObservationComponent] = [],
-                status: MeasurementStatus = [], deviceTime: CivilTime? = nil, takenAt: Instant? = nil, rawFrame: [UInt8]) {
+                status: MeasurementStatus = [], deviceTime: CivilTime? = nil, takenAt: Instant? = nil, rawFrame: [UInt8],
+                series: [SampleSeries] = []) {
         self.type = type; self.value = value; self.unit = unit ?? type.defaultUnit
         self.components = components; self.status = status; self.deviceTime = deviceTime; self.takenAt = takenAt
-        self.rawFrame = rawFrame
+        self.rawFrame = rawFrame; self.series = series
     }
 }

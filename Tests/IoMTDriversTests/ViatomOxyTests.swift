@@ -134,15 +134,21 @@ func o2ringConnection(_ reader: inout any DeviceReader, _ device: inout O2RingDe
         #expect(stored.count == 2)
         let night1 = device.sessions[0], night2 = device.sessions[1]
         #expect(stored.map { $0.recordMark?.deviceTime?.iso8601(withOffset: false, fractionDigits: 0) } == ["2026-12-02T22:30:00", "2026-12-03T23:05:10"])
-        let spo2 = stored[0].measurements.filter { $0.type == .spo2 }
-        #expect(spo2.count == night1.samples.count - 1)  // the no-finger record gives no reading
-        #expect(spo2.first?.deviceTime?.iso8601(withOffset: false, fractionDigits: 0) == night1.deviceTime(ofRecord: 0))
-        #expect(spo2.last?.deviceTime?.iso8601(withOffset: false, fractionDigits: 0) == night1.deviceTime(ofRecord: 299))
-        #expect(spo2.last?.value == DecimalValue(night1.samples[299].spo2))
-        let pulse2 = stored[1].measurements.filter { $0.type == .pulseRateOximetry }
-        #expect(pulse2.count == night2.samples.count)
-        #expect(pulse2[123].deviceTime?.iso8601(withOffset: false, fractionDigits: 0) == night2.deviceTime(ofRecord: 123))
-        #expect(pulse2[123].value == DecimalValue(night2.samples[123].pulse))
+        // Each session is one reading: its start, no value, the file as raw frame, one SpO2 and one pulse-rate series with
+        // a sample per record (nil for the no-finger record) at the record interval, iomtd's summary as components.
+        #expect(stored.map(\.measurements.count) == [1, 1])
+        let session1 = stored[0].measurements[0], session2 = stored[1].measurements[0]
+        #expect(session1.type == OvernightOximetry.session && session1.value == nil && session1.rawFrame == night1.file)
+        #expect(session1.deviceTime?.iso8601(withOffset: false, fractionDigits: 0) == night1.deviceTime(ofRecord: 0))
+        let spo2 = try #require(session1.series.first { $0.type == .spo2 })
+        #expect(spo2.samples.count == night1.samples.count && spo2.samples[5] == nil && spo2.periodMilliseconds == 4000)
+        #expect(spo2.samples[299] == night1.samples[299].spo2 && spo2.samples.compactMap { $0 }.count == night1.samples.count - 1)
+        let pulse2 = try #require(session2.series.first { $0.type == .pulseRateOximetry })
+        #expect(pulse2.samples.count == night2.samples.count && pulse2.periodMilliseconds == 2000)
+        #expect(pulse2.samples[123] == night2.samples[123].pulse)
+        let minimum = session1.components.first { $0.type == OvernightOximetry.Figure.spo2Minimum.type }
+        #expect(minimum?.value == DecimalValue(night1.samples.filter { $0.spo2 <= 100 }.map(\.spo2).min()!))
+        #expect(session1.components.count == 11)
         #expect(first.flatMap(\.rejections).isEmpty, "\(first.flatMap(\.rejections))")
         // Each file opened, read and closed once; nothing deleted; the device clock from CurTIME.
         #expect(device.events.filter { if case .opened = $0 { true } else { false } }.count == 2)
@@ -151,7 +157,7 @@ func o2ringConnection(_ reader: inout any DeviceReader, _ device: inout O2RingDe
         let clock = try #require(first.compactMap(\.deviceClock).first)
         #expect(clock.dateTime.civilTime.iso8601(withOffset: false, fractionDigits: 0) == "2026-12-04T07:15:00")
         // Live readings follow the download.
-        #expect(first.dropFirst(first.firstIndex { $0.recordMark != nil }! + 1).flatMap(\.measurements).contains { $0.deviceTime == nil })
+        #expect(first.dropFirst(first.firstIndex { $0.recordMark != nil }! + 1).flatMap(\.measurements).contains { $0.deviceTime == nil && $0.type == .spo2 })
 
         // The second connection, from the mark the store committed: nothing opened, live data only.
         var again = try Self.reader()
@@ -233,8 +239,8 @@ func o2ringConnection(_ reader: inout any DeviceReader, _ device: inout O2RingDe
         #expect(setAside.compactMap(\.recordMark) == [DeviceRecordMark(sequenceNumber: 0, deviceTime: ViatomOxyInfo.fileStartTime(broken.name)),
                                                       DeviceRecordMark(sequenceNumber: 0, deviceTime: ViatomOxyInfo.fileStartTime(device.sessions[2].name))])
         #expect(unreadable(setAside).map(\.rawFrame) == [broken.file])
-        let valued: [DecodedMeasurement] = setAside.flatMap(\.measurements).filter { $0.type == .spo2 && $0.value != nil && $0.deviceTime != nil }
-        #expect(valued.count == 20)
+        let sessions: [DecodedMeasurement] = setAside.flatMap(\.measurements).filter { $0.type == OvernightOximetry.session }
+        #expect(sessions.count == 1 && sessions.first?.series.first?.samples.count == 20)
         #expect(setAside.flatMap(\.events).contains { if case let .deviceInfo("unreadableSession", value) = $0 { value.contains("set aside") } else { false } })
 
         // Connection 4: nothing left to read; the broken file was never deleted from the device.
@@ -254,7 +260,9 @@ func o2ringConnection(_ reader: inout any DeviceReader, _ device: inout O2RingDe
         var again = try Self.reader()
         let second = o2ringConnection(&again, &device, from: first.compactMap(\.recordMark).last, at: Self.start.adding(milliseconds: 60_000))
         #expect(second.compactMap(\.recordMark) == [DeviceRecordMark(sequenceNumber: 0, deviceTime: ViatomOxyInfo.fileStartTime(device.sessions[0].name))])
-        #expect(second.flatMap(\.measurements).filter { $0.deviceTime != nil && $0.value != nil }.count == 40)
+        let sessions: [DecodedMeasurement] = second.flatMap(\.measurements).filter { $0.type == OvernightOximetry.session }
+        let counts: [[Int]] = sessions.map { $0.series.map(\.samples.count) }
+        #expect(counts == [[20, 20]])
     }
 
     @Test func vldFileDecodesFromTheLayoutAndRefusesWhatItCannotTrust() throws {
@@ -263,7 +271,9 @@ func o2ringConnection(_ reader: inout any DeviceReader, _ device: inout O2RingDe
         let file = try ViatomVLDFile.decode(session.file)
         #expect(file.intervalSeconds == 2 && file.records.count == 3 && file.deviceSummary.spo2Minimum == 89)
         #expect(file.time(ofRecord: 2).iso8601(withOffset: false, fractionDigits: 0) == "2026-02-01T00:00:02")  // across a month end
-        #expect(file.recordMeasurements.map(\.value) == [DecimalValue(96), DecimalValue(61), DecimalValue(89), DecimalValue(300)])
+        let measurement = file.sessionMeasurement(file: session.file)
+        #expect(measurement.series.map(\.samples) == [[96, nil, 89], [61, nil, 300]])
+        #expect(measurement.series.map(\.periodMilliseconds) == [2000, 2000] && measurement.rawFrame == session.file)
         var wrongVersion = session.file
         wrongVersion[0] = 2
         #expect(throws: ViatomVLDFile.Problem.unsupportedVersion(2)) { try ViatomVLDFile.decode(wrongVersion) }
@@ -288,6 +298,14 @@ func o2ringConnection(_ reader: inout any DeviceReader, _ device: inout O2RingDe
         #expect(summary.pulseMinimum == 60 && summary.pulseMaximum == 80)
         // ODI3 = 2 events / (236 s / 3600) = 30.5/h.
         #expect(summary.indexTenths(2) == 305)
+        // The figures as the session reading's components, in their units and precision.
+        let figures: [String: String] = Dictionary(uniqueKeysWithValues: summary.components.map { component -> (String, String) in
+            (component.type.localCoding?.code ?? "?", (component.value?.description ?? "-") + " " + component.unit)
+        })
+        let expected: [String: String] = ["recording-time": "240 s", "valid-time": "236 s", "spo2-mean": "95.2 %", "spo2-min": "88 %", "t90": "12 s",
+                            "t90-percent": "5.1 %", "odi3": "30.5 /h", "odi4": "15.3 /h", "pulse-mean": "62.0 /min",
+                            "pulse-min": "60 /min", "pulse-max": "80 /min"]
+        #expect(figures == expected)
     }
 
     // MARK: Fuzz findings and hostile input

@@ -115,17 +115,14 @@ import Testing
     /// A device session its driver could not decode (ViatomOxy README, "A session that does not decode"): the store keeps
     /// its raw file, DOM never sees it, `iomtctl quarantine list` shows it with why — also after a requeue.
     @Test func anUnreadableRecordingIsKeptWithItsRawFileAndNeverSent() async throws {
-        let fixture = try StoreFixture()
-        let receiver = DOMReceiver(configuration: DOMReceiverConfiguration())
-        let port = try receiver.start()
-        defer { receiver.stop() }
         var batch = readings(3)
         let file: [UInt8] = [3, 0, 0xEA, 0x07, 12, 2, 22, 0, 0] + [UInt8](repeating: 0x5A, count: 131)
-        batch[1].value = nil
-        batch[1].status = [.invalid, .unreadableRecording]
-        batch[1].rawFrame = file
+        (batch[1].value, batch[1].status, batch[1].rawFrame) = (nil, [.invalid, .unreadableRecording], file)
+        let fixture = try StoreFixture()
         _ = try await fixture.store.append(batch)
-        let forwarder = makeForwarder(fixture, port: port)
+        let receiver = DOMReceiver(configuration: DOMReceiverConfiguration())
+        defer { receiver.stop() }
+        let forwarder = makeForwarder(fixture, port: try receiver.start())
         await drain(forwarder)
         #expect(receiver.observationCount == 2)
         var aside = try await fixture.store.quarantined(destination: "dom", limit: 5)

@@ -6,7 +6,7 @@ import IoMTCore
 public enum ReadingRecord {
     public static func json(id: Int64, observation o: Observation) -> JSONValue {
         let decoded = DecodedMeasurement(type: o.type, value: o.value, unit: o.unit, components: o.components, status: o.status,
-                                         deviceTime: o.deviceTime, rawFrame: [])
+                                         deviceTime: o.deviceTime, rawFrame: [], series: o.series)
         var members = decoded.contractJSON.objectValue ?? []
         members.insert(("id", .number(id)), at: 0)
         members += [

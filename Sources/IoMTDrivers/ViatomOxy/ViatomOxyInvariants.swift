@@ -26,6 +26,14 @@ public enum ViatomOxyInvariants {
                 lastMark = next
             }
             for measurement in output.measurements {
+                if !measurement.series.isEmpty {
+                    if measurement.value != nil || measurement.deviceTime == nil { return "a session reading with a value or without its start" }
+                    for series in measurement.series {
+                        if series.type == .spo2, series.samples.contains(where: { $0.map { !(1...100).contains($0) } ?? false }) { return "an SpO2 sample out of range" }
+                        if series.type == .pulseRateOximetry, series.samples.contains(where: { ($0 ?? 1) <= 0 }) { return "a pulse-rate sample ≤ 0" }
+                    }
+                    continue
+                }
                 if measurement.status.contains(.unreadableRecording) {
                     if measurement.value != nil || measurement.rawFrame.isEmpty { return "an unreadable session with a value or without its raw file" }
                     continue

@@ -286,7 +286,7 @@ public struct ViatomOxyReader: DeviceReader {
         }
         let mark = DeviceRecordMark(sequenceNumber: 0, deviceTime: current.file.startTime)
         handedMark = mark
-        var output = DeviceOutput(measurements: file.recordMeasurements)
+        var output = DeviceOutput(measurements: [file.sessionMeasurement(file: current.bytes)])
         output.recordMark = mark
         output.events.append(.deviceInfo(key: "session", value: "\(current.file.name): \(file.records.count) records every \(file.intervalSeconds) s; \(ViatomOxySessionSummary(file).text)"))
         return output
