@@ -543,20 +543,23 @@ class Checker:
         for discriminator in element.discriminators:
             kind, path = discriminator["type"], discriminator["path"]
             target = slice_node
+            # What the slice fixes at the path may sit in a slice of an element on the way (PhdRtsaObservation:
+            # category[vitalSignsCategory].coding[vitalSigns].code for the discriminator coding.code): those count too.
+            alternatives = [slice_node]
             candidates = [value]
             if path not in (None, "$this"):
                 for name, slice_name in split_path(path):
                     if slice_name is not None:
                         raise SourceError(f"discriminator path {path}: slice names in a path are not evaluated")
-                    if name not in target.children:
-                        target = None
-                        break
-                    target = target.children[name]
+                    reached = [n.children[name] for n in alternatives if name in n.children]
+                    alternatives = reached + [s for n in reached for s in n.slices.values()]
+                    target = target.children.get(name) if target is not None else None
                     candidates = [v for c in candidates for _, v in values_at(c, name)]
             if kind in ("value", "pattern"):
-                if target is None or not target.constrained():
+                constrained = [n for n in alternatives if n.constrained()]
+                if not constrained:
                     raise SourceError(f"slice {slice_node.slice_name}: nothing fixed or bound at discriminator path {path}")
-                if not any(self.matches(target, c) for c in candidates):
+                if not any(self.matches(n, c) for n in constrained for c in candidates):
                     return False
             elif kind == "exists":
                 if target is None:

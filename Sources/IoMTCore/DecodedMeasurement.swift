@@ -20,11 +20,14 @@ public struct DecodedMeasurement: Sendable, Hashable {
     /// The part of the device whose record this is, when its parts measure for different people (a two-user cuff's
     /// `user2`; `DeviceIdentity.subDevice`); nil: the whole device.
     public var subDevice: String?
+    /// Periodic samples from the measurement's time on (`SampleSeries`).
+    public var series: [SampleSeries]
 
     public init(type: MeasurementType, value: DecimalValue?, unit: String? = nil, components: [ObservationComponent] = [],
-                status: MeasurementStatus = [], deviceTime: CivilTime? = nil, takenAt: Instant? = nil, rawFrame: [UInt8]) {
+                status: MeasurementStatus = [], deviceTime: CivilTime? = nil, takenAt: Instant? = nil, rawFrame: [UInt8],
+                series: [SampleSeries] = []) {
         self.type = type; self.value = value; self.unit = unit ?? type.defaultUnit
         self.components = components; self.status = status; self.deviceTime = deviceTime; self.takenAt = takenAt
-        self.rawFrame = rawFrame
+        self.rawFrame = rawFrame; self.series = series
     }
 }

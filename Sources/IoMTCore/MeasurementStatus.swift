@@ -46,6 +46,10 @@ public enum StatusFlag: String, Sendable, Hashable, Codable, CaseIterable, Compa
     // The gateway's own finding: a value outside what a living patient can show (MeasurementType.plausibleRange).
     // Set together with `invalid`; the value is kept for audit, raises no physiological alarm, and is not sent as a value.
     case implausible
+    // The gateway's own finding: a stored recording (a device's session file) that its driver could not decode. The
+    // reading carries no value, only the file's raw bytes for audit; it is never sent (set aside with
+    // `Store.unreadableRecordingReason`) and a technical alert rule may name it.
+    case unreadableRecording = "unreadable-recording"
 
     /// Flags that forbid attributing a reading to a patient by its time (clinic bindings skip such readings).
     public static let timeNotAttributable: Set<StatusFlag> = [.timeUntrusted, .gatewayClockUnsynchronised]

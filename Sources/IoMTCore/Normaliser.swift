@@ -36,7 +36,7 @@ public struct Normaliser: Sendable {
         return Observation(type: measurement.type, value: measurement.value, unit: measurement.unit,
                            components: components, status: status,
                            deviceTime: measurement.deviceTime, receivedAt: receivedAt, correctedTime: corrected,
-                           device: device, patientId: patientId, rawFrame: measurement.rawFrame)
+                           device: device, patientId: patientId, rawFrame: measurement.rawFrame, series: measurement.series)
     }
 
     /// Device time shifted by the offset of the clock that stamped it; the receipt time when the device sent no time.

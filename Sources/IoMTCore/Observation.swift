@@ -23,13 +23,16 @@ public struct Observation: Sendable, Hashable, Codable {
     public var patientId: String?
     /// The bytes the reading was decoded from, kept for audit.
     public var rawFrame: [UInt8]
+    /// Periodic samples the reading carries (an overnight oximetry session's SpO2 and pulse rate), starting at its time.
+    public var series: [SampleSeries]
 
     public init(type: MeasurementType, value: DecimalValue?, unit: String, components: [ObservationComponent] = [],
                 status: MeasurementStatus = [], deviceTime: CivilTime? = nil, receivedAt: Instant,
-                correctedTime: Instant, device: DeviceIdentity, patientId: String?, rawFrame: [UInt8]) {
+                correctedTime: Instant, device: DeviceIdentity, patientId: String?, rawFrame: [UInt8], series: [SampleSeries] = []) {
         self.type = type; self.value = value; self.unit = unit; self.components = components
         self.status = status; self.deviceTime = deviceTime; self.receivedAt = receivedAt
         self.correctedTime = correctedTime; self.device = device; self.patientId = patientId; self.rawFrame = rawFrame
+        self.series = series
     }
 }
 

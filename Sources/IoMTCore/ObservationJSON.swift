@@ -24,6 +24,18 @@ extension DecodedMeasurement {
                 ])
             })))
         }
+        if !series.isEmpty {
+            // A sample array (an overnight oximetry session): one entry per sample, null where none was valid.
+            members.append(("series", .array(series.map { series in
+                .object([
+                    ("code", .string(series.type.mdcRefId)),
+                    ("mdc", .number(Int(series.type.mdcCode))),
+                    ("unit", .string(series.unit)),
+                    ("periodMs", .number(Int(series.periodMilliseconds))),
+                    ("samples", .array(series.samples.map { $0.map { .number($0) } ?? .null })),
+                ])
+            })))
+        }
         return .object(members)
     }
 }

@@ -28,6 +28,7 @@ public enum PHDProfile {
     public static let numeric = "http://hl7.org/fhir/uv/phd/StructureDefinition/PhdNumericObservation"
     public static let compoundNumeric = "http://hl7.org/fhir/uv/phd/StructureDefinition/PhdCompoundNumericObservation"
     public static let coincidentTimeStamp = "http://hl7.org/fhir/uv/phd/StructureDefinition/PhdCoincidentTimeStampObservation"
+    public static let rtsa = "http://hl7.org/fhir/uv/phd/StructureDefinition/PhdRtsaObservation"
     public static let phgDevice = "http://hl7.org/fhir/uv/phd/StructureDefinition/PhgDevice"
     public static let phdDevice = "http://hl7.org/fhir/uv/phd/StructureDefinition/PhdDevice"
 }

@@ -10,6 +10,8 @@ import IoMTCore
 /// Every part comes from stored fields only, so re-sending a stored row always yields the same identifier.
 public enum PHDObservationIdentifier {
     public static func value(for observation: Observation) -> String {
+        // An overnight oximetry session is sent as a summary and its sample arrays: the row is known by the summary's.
+        if !observation.series.isEmpty { return OvernightOximetryFHIR.summaryIdentifier(observation) }
         var parts: [String] = [devicePart(observation.device), patientPart(observation.patientId), String(observation.type.mdcCode)]
         if observation.components.isEmpty {
             parts.append(valuePart(observation.value, status: observation.status))

@@ -2,7 +2,8 @@ import IoMTCore
 import IoMTSpirometry
 
 /// Builds the transaction Bundle DOM receives: the PhgDevice, one PhdDevice per distinct monitor,
-/// then one Observation per stored row, each POSTed with `ifNoneExist` so resends create nothing new, then one panel
+/// then one Observation per stored row (an overnight oximetry session: its summary and sample arrays), each POSTed with
+/// `ifNoneExist` so resends create nothing new, then one panel
 /// Observation per spirometry session in the batch (docs/fhir-mapping.md, "Spirometry").
 public struct PHDBundleBuilder: Sendable {
     public let gateway: GatewayIdentity
@@ -31,7 +32,8 @@ public struct PHDBundleBuilder: Sendable {
             let (id, _) = PHDDeviceResources.deviceIdentifier(device)
             let url = "urn:uuid:" + DeterministicUUID.make(from: "phd|\(id.system)|\(id.value)")
             deviceURLs[device.wholeKey] = url
-            let measured = entries.filter { $0.observation.device.wholeKey == device.wholeKey }.map { $0.observation.type }
+            let measured = entries.filter { $0.observation.device.wholeKey == device.wholeKey }
+                .flatMap { [$0.observation.type] + $0.observation.series.map(\.type) }
             bundleEntries.append(entry(fullUrl: url, resource: PHDDeviceResources.phd(device, measured: measured), type: "Device",
                                        ifNoneExist: id.ifNoneExist))
         }
@@ -39,6 +41,18 @@ public struct PHDBundleBuilder: Sendable {
         var assessments: [Int64: ParameterAssessment] = [:]
         for input in entries {
             let identifier = PHDObservationIdentifier.value(for: input.observation)
+            if !input.observation.series.isEmpty {
+                // An overnight oximetry session: its summary, then its sample arrays (docs/fhir-mapping.md, "Overnight oximetry").
+                let session = OvernightOximetryFHIR.entries(input, identifierSystem: gateway.observationIdentifierSystem,
+                                                            deviceReference: deviceURLs[input.observation.device.wholeKey]!, gatewayReference: gatewayURL)
+                bundleEntries.append(entry(fullUrl: "urn:uuid:" + DeterministicUUID.make(from: "obs|\(input.storeId)|" + identifier), resource: session.summary,
+                                           type: "Observation", ifNoneExist: ConditionalQuery.identifier(system: gateway.observationIdentifierSystem, value: identifier)))
+                for series in session.series {
+                    bundleEntries.append(entry(fullUrl: series.fullUrl, resource: series.resource, type: "Observation",
+                                               ifNoneExist: ConditionalQuery.identifier(system: gateway.observationIdentifierSystem, value: series.identifier)))
+                }
+                continue
+            }
             let spirometry = SpirometryFHIR.member(input.observation, demographics: demographics.demographics(for: input.observation))
             let resource = PHDObservationResource.make(input, identifierSystem: gateway.observationIdentifierSystem,
                                                        deviceReference: deviceURLs[input.observation.device.wholeKey]!,
@@ -69,7 +83,9 @@ public struct PHDBundleBuilder: Sendable {
     /// For each bundle entry in order, the store id it carries (nil for Device entries); pass it to
     /// `TransactionResponseParser` to map response entries back to rows.
     public func entryStoreIds(for entries: [BundleInput]) -> [Int64?] {
-        [nil] + distinctDevices(entries).map { _ in nil } + entries.map { $0.storeId } + SpirometryFHIR.sessions(entries).map { _ in nil }
+        [nil] + distinctDevices(entries).map { _ in nil }
+            + entries.flatMap { input in [Int64?](repeating: input.storeId, count: 1 + input.observation.series.count) }
+            + SpirometryFHIR.sessions(entries).map { _ in nil }
     }
 
     /// Devices in first-seen order (deterministic bundle layout). One PhdDevice per physical device: the parts of a

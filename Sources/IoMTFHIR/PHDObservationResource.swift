@@ -129,6 +129,8 @@ enum PHDObservationResource {
     }
 
     static func code(_ type: MeasurementType) -> JSONValue {
+        // A gateway-defined code (urn:iomtd:oximetry#odi3, …): no MDC or LOINC coding exists for it; DOM maps it.
+        if let local = type.localCoding { return JSONBuild.concept([JSONBuild.coding(local.system, local.code, type.display)], text: type.display) }
         var codings = [JSONBuild.coding(FHIRSystem.mdc, String(type.mdcCode), type.mdcRefId)]
         if let loinc = type.loinc { codings.append(JSONBuild.coding(FHIRSystem.loinc, loinc, type.display)) }
         return JSONBuild.concept(codings, text: "\(type.mdcRefId): \(type.display)")

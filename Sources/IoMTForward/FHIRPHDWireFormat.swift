@@ -23,6 +23,7 @@ public struct FHIRPHDWireFormat: WireFormat {
     /// never sent re-stamped.
     public func unsendable(_ batch: [StoredObservation]) -> [QuarantinedRow] {
         batch.compactMap {
+            if $0.observation.status.contains(.unreadableRecording) { return QuarantinedRow(id: $0.id, reason: Store.unreadableRecordingReason) }
             if $0.observation.status.contains(.timeUntrusted) { return QuarantinedRow(id: $0.id, reason: Store.untrustedTimeReason) }
             return $0.observation.patientId == nil ? QuarantinedRow(id: $0.id, reason: Store.noPatientAtSendReason) : nil
         }
@@ -72,7 +73,7 @@ public struct FHIRPHDWireFormat: WireFormat {
             return retryAll(rowIds, kind: "bad-response", message: error.description)
         }
         var result = BatchOutcome()
-        for outcome in outcomes {
+        for outcome in worstPerRow(outcomes) {
             guard let id = outcome.storeId else { continue }
             switch outcome.statusCode ?? 0 {
             case 200..<300: result.delivered.append(id)
@@ -84,6 +85,26 @@ public struct FHIRPHDWireFormat: WireFormat {
             }
         }
         return result
+    }
+
+    /// One outcome per row, in first-entry order. A row sent as several entries (an overnight oximetry session: summary
+    /// and sample arrays) is delivered only when every entry was accepted: a content refusal (4xx) of any entry decides,
+    /// else any other failure (retried).
+    static func worstPerRow(_ outcomes: [TransactionEntryOutcome]) -> [TransactionEntryOutcome] {
+        func rank(_ outcome: TransactionEntryOutcome) -> Int {
+            switch outcome.statusCode ?? 0 {
+            case 200..<300: 0
+            case 400..<500 where outcome.statusCode != 408 && outcome.statusCode != 429: 2
+            default: 1
+            }
+        }
+        var order: [Int64] = [], worst: [Int64: TransactionEntryOutcome] = [:]
+        var result: [TransactionEntryOutcome] = []
+        for outcome in outcomes {
+            guard let id = outcome.storeId else { result.append(outcome); continue }
+            if let seen = worst[id] { if rank(outcome) > rank(seen) { worst[id] = outcome } } else { order.append(id); worst[id] = outcome }
+        }
+        return result + order.map { worst[$0]! }
     }
 
     private static func retryAll(_ rowIds: [Int64], kind: String, message: String) -> BatchOutcome {

@@ -32,10 +32,13 @@ public actor AlertEvaluator {
     /// readings among them fire go to the alarm channels, flagged test (the technician asked: `replay --alarms`).
     public func evaluate(_ observations: [Observation], ids: [Int64?], now: Instant, announceTestAlarms: Bool = false) async -> [AlertEvent] {
         var events: [AlertEvent] = []
+        // A reading carrying sample series (an overnight oximetry session) is evaluated sample by sample.
         for (observation, id) in zip(observations, ids) {
-            var fired = engine.process(.observation(observation, id: id), announcingTests: announceTestAlarms)
-            if id == nil { for index in fired.indices { fired[index].readingNotStored = true } }
-            events += fired
+            for reading in observation.evaluatedReadings {
+                var fired = engine.process(.observation(reading, id: id), announcingTests: announceTestAlarms)
+                if id == nil { for index in fired.indices { fired[index].readingNotStored = true } }
+                events += fired
+            }
         }
         events += engine.process(.tick(now))
         await persist(events)

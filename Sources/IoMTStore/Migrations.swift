@@ -319,6 +319,11 @@ enum Migrations {
             ALTER TABLE bindings ADD COLUMN sex_at_birth TEXT;
             ALTER TABLE bindings ADD COLUMN birth_date TEXT;
             """),
+        // Periodic samples a reading carries (an overnight oximetry session's SpO2 and pulse-rate series, issue 15):
+        // JSON, NULL for every other reading.
+        Migration(version: 22, sql: """
+            ALTER TABLE readings ADD COLUMN series_json TEXT;
+            """),
     ]
 
     static var latestVersion: Int { steps.last?.version ?? 0 }

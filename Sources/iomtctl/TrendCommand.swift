@@ -33,8 +33,9 @@ enum TrendCommand {
         do { rows = try await store.readings(measurement: type.mdcRefId, since: since, until: until, patientId: patient) } catch {
             throw CLIError(message: "cannot read readings: \(error)", exitCode: .failed)
         }
-        let points = rows.compactMap { row -> (Int64, DecimalValue)? in
-            let observation = row.observation
+        // An overnight oximetry session's series: one point per sample.
+        let readings = rows.flatMap(\.observation.evaluatedReadings).filter { $0.correctedTime >= since && $0.correctedTime < until }
+        let points = readings.compactMap { observation -> (Int64, DecimalValue)? in
             if observation.type.mdcRefId == type.mdcRefId, let value = observation.value { return (observation.correctedTime.millisecondsSinceEpoch, value) }
             if let component = observation.components.first(where: { $0.type.mdcRefId == type.mdcRefId }), let value = component.value {
                 return (observation.correctedTime.millisecondsSinceEpoch, value)
@@ -42,7 +43,8 @@ enum TrendCommand {
             return nil
         }
         let thresholds = thresholdsFor(type.mdcRefId, config: config)
-        let unit = rows.first?.observation.components.first { $0.type.mdcRefId == type.mdcRefId }?.unit ?? rows.first?.observation.unit ?? type.defaultUnit
+        let unit = readings.first { $0.type.mdcRefId == type.mdcRefId }?.unit
+            ?? readings.lazy.compactMap { $0.components.first { $0.type.mdcRefId == type.mdcRefId }?.unit }.first ?? type.defaultUnit
         if json {
             print(JSONValue.object([
                 ("measurement", .string(type.mdcRefId)), ("unit", .string(unit)), ("since", .string(since.iso8601)), ("until", .string(until.iso8601)),

@@ -19,6 +19,23 @@ import Testing
         #expect(result.alerts.first?.event.createdAt == Instant(iso8601: "2026-11-23T10:00:01.000Z"))
     }
 
+    /// `readings export` writes an overnight oximetry session as one line with its series; the dry run reads it back and
+    /// evaluates each sample at its own time, as the daemon does.
+    @Test func anExportedSessionIsEvaluatedSampleBySample() throws {
+        let ring = DeviceIdentity(profileId: "viatom-o2ring", manufacturer: "Viatom", model: "O2Ring")
+        let start = Instant(iso8601: "2026-12-02T22:30:00.000Z")!
+        let session = Observation(type: OvernightOximetry.session, value: nil, unit: "",
+                                  components: [ObservationComponent(type: OvernightOximetry.Figure.spo2Minimum.type, value: DecimalValue(85), unit: "%")],
+                                  receivedAt: start, correctedTime: start, device: ring, patientId: nil, rawFrame: [3],
+                                  series: [SampleSeries(type: .spo2, periodMilliseconds: 4000, lowerLimit: nil, upperLimit: nil, samples: [95, nil, 85])])
+        let line = ReadingRecord.json(id: 9, observation: session).serialized()
+        let result = try RuleDryRun(ruleSet: rules, deviceClasses: [:], patientReference: nil).run(ndjson: line)
+        #expect(result.readings == 1)
+        let fired = result.alerts.filter { $0.event.occurrence == .fired }
+        #expect(fired.count == 1 && fired.first?.event.value == DecimalValue(85) && fired.first?.event.observationId == 9)
+        #expect(fired.first?.event.observedAt == start.adding(milliseconds: 8000))
+    }
+
     @Test func malformedLinesAreNamedByLineAndField() {
         let text = """
             {"id": 1, "code": "MDC_PULS_OXIM_SAT_O2", "value": "97", "unit": "%", "status": [], "receivedAt": "2026-11-23T10:00:00.000Z", "device": {"profileId": "p"}}

@@ -134,15 +134,21 @@ func o2ringConnection(_ reader: inout any DeviceReader, _ device: inout O2RingDe
         #expect(stored.count == 2)
         let night1 = device.sessions[0], night2 = device.sessions[1]
         #expect(stored.map { $0.recordMark?.deviceTime?.iso8601(withOffset: false, fractionDigits: 0) } == ["2026-12-02T22:30:00", "2026-12-03T23:05:10"])
-        let spo2 = stored[0].measurements.filter { $0.type == .spo2 }
-        #expect(spo2.count == night1.samples.count - 1)  // the no-finger record gives no reading
-        #expect(spo2.first?.deviceTime?.iso8601(withOffset: false, fractionDigits: 0) == night1.deviceTime(ofRecord: 0))
-        #expect(spo2.last?.deviceTime?.iso8601(withOffset: false, fractionDigits: 0) == night1.deviceTime(ofRecord: 299))
-        #expect(spo2.last?.value == DecimalValue(night1.samples[299].spo2))
-        let pulse2 = stored[1].measurements.filter { $0.type == .pulseRateOximetry }
-        #expect(pulse2.count == night2.samples.count)
-        #expect(pulse2[123].deviceTime?.iso8601(withOffset: false, fractionDigits: 0) == night2.deviceTime(ofRecord: 123))
-        #expect(pulse2[123].value == DecimalValue(night2.samples[123].pulse))
+        // Each session is one reading: its start, no value, the file as raw frame, one SpO2 and one pulse-rate series with
+        // a sample per record (nil for the no-finger record) at the record interval, iomtd's summary as components.
+        #expect(stored.map(\.measurements.count) == [1, 1])
+        let session1 = stored[0].measurements[0], session2 = stored[1].measurements[0]
+        #expect(session1.type == OvernightOximetry.session && session1.value == nil && session1.rawFrame == night1.file)
+        #expect(session1.deviceTime?.iso8601(withOffset: false, fractionDigits: 0) == night1.deviceTime(ofRecord: 0))
+        let spo2 = try #require(session1.series.first { $0.type == .spo2 })
+        #expect(spo2.samples.count == night1.samples.count && spo2.samples[5] == nil && spo2.periodMilliseconds == 4000)
+        #expect(spo2.samples[299] == night1.samples[299].spo2 && spo2.samples.compactMap { $0 }.count == night1.samples.count - 1)
+        let pulse2 = try #require(session2.series.first { $0.type == .pulseRateOximetry })
+        #expect(pulse2.samples.count == night2.samples.count && pulse2.periodMilliseconds == 2000)
+        #expect(pulse2.samples[123] == night2.samples[123].pulse)
+        let minimum = session1.components.first { $0.type == OvernightOximetry.Figure.spo2Minimum.type }
+        #expect(minimum?.value == DecimalValue(night1.samples.filter { $0.spo2 <= 100 }.map(\.spo2).min()!))
+        #expect(session1.components.count == 11)
         #expect(first.flatMap(\.rejections).isEmpty, "\(first.flatMap(\.rejections))")
         // Each file opened, read and closed once; nothing deleted; the device clock from CurTIME.
         #expect(device.events.filter { if case .opened = $0 { true } else { false } }.count == 2)
@@ -151,7 +157,7 @@ func o2ringConnection(_ reader: inout any DeviceReader, _ device: inout O2RingDe
         let clock = try #require(first.compactMap(\.deviceClock).first)
         #expect(clock.dateTime.civilTime.iso8601(withOffset: false, fractionDigits: 0) == "2026-12-04T07:15:00")
         // Live readings follow the download.
-        #expect(first.dropFirst(first.firstIndex { $0.recordMark != nil }! + 1).flatMap(\.measurements).contains { $0.deviceTime == nil })
+        #expect(first.dropFirst(first.firstIndex { $0.recordMark != nil }! + 1).flatMap(\.measurements).contains { $0.deviceTime == nil && $0.type == .spo2 })
 
         // The second connection, from the mark the store committed: nothing opened, live data only.
         var again = try Self.reader()
@@ -191,13 +197,83 @@ func o2ringConnection(_ reader: inout any DeviceReader, _ device: inout O2RingDe
         #expect(outputs.last?.rejections.contains { $0.contains("not complete at link down") } == true)
     }
 
+    @Test func aSessionThatDoesNotDecodeIsKeptRetriedThenSetAsideWithoutBlockingLaterOnes() throws {
+        var device = O2RingDevice()
+        device.sessions = [
+            .night(start: (2026, 12, 1, 22, 0, 0), intervalSeconds: 4, count: 20, seed: 1),
+            // 3 s per record: no interval the sources confirm, so the file is refused every time it is read.
+            .night(start: (2026, 12, 2, 22, 0, 0), intervalSeconds: 3, count: 20, seed: 2),
+            .night(start: (2026, 12, 3, 22, 0, 0), intervalSeconds: 2, count: 20, seed: 3),
+        ]
+        let broken = device.sessions[1]
+        func unreadable(_ outputs: [DeviceOutput]) -> [DecodedMeasurement] {
+            outputs.flatMap(\.measurements).filter { $0.status.contains(.unreadableRecording) }
+        }
+        func opened(_ name: String) -> Int { device.events.filter { $0 == .opened(name) }.count }
+        let first1 = ViatomOxyInfo.fileStartTime(device.sessions[0].name)
+
+        // Connection 1: the first night is handed over; the broken one is not passed — the mark keeps the first night
+        // and counts one failed attempt — and the third waits (it would move the mark past the broken one).
+        var reader = try Self.reader()
+        let first = o2ringConnection(&reader, &device, from: nil, at: Self.start)
+        #expect(first.compactMap(\.recordMark) == [DeviceRecordMark(sequenceNumber: 0, deviceTime: first1),
+                                                   DeviceRecordMark(sequenceNumber: 1, deviceTime: first1)])
+        #expect(opened(device.sessions[2].name) == 0)
+        // Its raw file is handed over for audit, with its device time and no value; the board names it and why.
+        let kept = unreadable(first)
+        #expect(kept.map(\.rawFrame) == [broken.file] && kept.allSatisfy { $0.value == nil && $0.status.contains(.invalid) })
+        #expect(kept.first?.deviceTime == ViatomOxyInfo.fileStartTime(broken.name))
+        let board = first.flatMap(\.events).compactMap { if case let .deviceInfo("unreadableSession", value) = $0 { value } else { nil } }
+        #expect(board.count == 1 && board[0].contains(broken.name) && board[0].contains("not one every 2 or 4 s") && board[0].contains("attempt 1 of 3"))
+        #expect(first.flatMap(\.rejections).contains { $0.contains(broken.name) })
+
+        // Connection 2, from the committed mark: read again, still broken: the second attempt.
+        var again = try Self.reader()
+        let second = o2ringConnection(&again, &device, from: first.compactMap(\.recordMark).last, at: Self.start.adding(milliseconds: 60_000))
+        #expect(second.compactMap(\.recordMark) == [DeviceRecordMark(sequenceNumber: 2, deviceTime: first1)])
+        #expect(opened(broken.name) == 2 && opened(device.sessions[2].name) == 0 && unreadable(second).count == 1)
+
+        // Connection 3: the last attempt fails too: set aside (kept once more), the mark moves past it, the third night is read.
+        var third = try Self.reader()
+        let setAside = o2ringConnection(&third, &device, from: second.compactMap(\.recordMark).last, at: Self.start.adding(milliseconds: 120_000))
+        #expect(setAside.compactMap(\.recordMark) == [DeviceRecordMark(sequenceNumber: 0, deviceTime: ViatomOxyInfo.fileStartTime(broken.name)),
+                                                      DeviceRecordMark(sequenceNumber: 0, deviceTime: ViatomOxyInfo.fileStartTime(device.sessions[2].name))])
+        #expect(unreadable(setAside).map(\.rawFrame) == [broken.file])
+        let sessions: [DecodedMeasurement] = setAside.flatMap(\.measurements).filter { $0.type == OvernightOximetry.session }
+        #expect(sessions.count == 1 && sessions.first?.series.first?.samples.count == 20)
+        #expect(setAside.flatMap(\.events).contains { if case let .deviceInfo("unreadableSession", value) = $0 { value.contains("set aside") } else { false } })
+
+        // Connection 4: nothing left to read; the broken file was never deleted from the device.
+        var fourth = try Self.reader()
+        let after = o2ringConnection(&fourth, &device, from: setAside.compactMap(\.recordMark).last, at: Self.start.adding(milliseconds: 180_000))
+        #expect(after.allSatisfy { $0.recordMark == nil } && unreadable(after).isEmpty && device.sessions.count == 3)
+    }
+
+    @Test func aSessionThatFailsOnceIsReadWhenItDecodesAtTheNextConnection() throws {
+        var device = O2RingDevice()
+        device.sessions = [.night(start: (2026, 12, 2, 22, 0, 0), intervalSeconds: 3, count: 20, seed: 2)]
+        var reader = try Self.reader()
+        let first = o2ringConnection(&reader, &device, from: nil, at: Self.start)
+        #expect(first.compactMap(\.recordMark) == [DeviceRecordMark(sequenceNumber: 1, deviceTime: nil)])
+        // The same session reads whole the next time (the fault was in the transfer, not the file).
+        device.sessions[0].intervalSeconds = 4
+        var again = try Self.reader()
+        let second = o2ringConnection(&again, &device, from: first.compactMap(\.recordMark).last, at: Self.start.adding(milliseconds: 60_000))
+        #expect(second.compactMap(\.recordMark) == [DeviceRecordMark(sequenceNumber: 0, deviceTime: ViatomOxyInfo.fileStartTime(device.sessions[0].name))])
+        let sessions: [DecodedMeasurement] = second.flatMap(\.measurements).filter { $0.type == OvernightOximetry.session }
+        let counts: [[Int]] = sessions.map { $0.series.map(\.samples.count) }
+        #expect(counts == [[20, 20]])
+    }
+
     @Test func vldFileDecodesFromTheLayoutAndRefusesWhatItCannotTrust() throws {
         let session = O2RingDevice.Session(start: (2026, 1, 31, 23, 59, 58), intervalSeconds: 2,
                                            samples: [.init(spo2: 96, pulse: 61), .init(spo2: 255, pulse: 255), .init(spo2: 89, pulse: 300)])
         let file = try ViatomVLDFile.decode(session.file)
         #expect(file.intervalSeconds == 2 && file.records.count == 3 && file.deviceSummary.spo2Minimum == 89)
         #expect(file.time(ofRecord: 2).iso8601(withOffset: false, fractionDigits: 0) == "2026-02-01T00:00:02")  // across a month end
-        #expect(file.recordMeasurements.map(\.value) == [DecimalValue(96), DecimalValue(61), DecimalValue(89), DecimalValue(300)])
+        let measurement = file.sessionMeasurement(file: session.file)
+        #expect(measurement.series.map(\.samples) == [[96, nil, 89], [61, nil, 300]])
+        #expect(measurement.series.map(\.periodMilliseconds) == [2000, 2000] && measurement.rawFrame == session.file)
         var wrongVersion = session.file
         wrongVersion[0] = 2
         #expect(throws: ViatomVLDFile.Problem.unsupportedVersion(2)) { try ViatomVLDFile.decode(wrongVersion) }
@@ -222,6 +298,14 @@ func o2ringConnection(_ reader: inout any DeviceReader, _ device: inout O2RingDe
         #expect(summary.pulseMinimum == 60 && summary.pulseMaximum == 80)
         // ODI3 = 2 events / (236 s / 3600) = 30.5/h.
         #expect(summary.indexTenths(2) == 305)
+        // The figures as the session reading's components, in their units and precision.
+        let figures: [String: String] = Dictionary(uniqueKeysWithValues: summary.components.map { component -> (String, String) in
+            (component.type.localCoding?.code ?? "?", (component.value?.description ?? "-") + " " + component.unit)
+        })
+        let expected: [String: String] = ["recording-time": "240 s", "valid-time": "236 s", "spo2-mean": "95.2 %", "spo2-min": "88 %", "t90": "12 s",
+                            "t90-percent": "5.1 %", "odi3": "30.5 /h", "odi4": "15.3 /h", "pulse-mean": "62.0 /min",
+                            "pulse-min": "60 /min", "pulse-max": "80 /min"]
+        #expect(figures == expected)
     }
 
     // MARK: Fuzz findings and hostile input

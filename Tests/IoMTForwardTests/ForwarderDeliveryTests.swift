@@ -111,6 +111,32 @@ import Testing
     }
 }
 
+@Suite struct ForwarderUnreadableRecordingTests {
+    /// A device session its driver could not decode (ViatomOxy README, "A session that does not decode"): the store keeps
+    /// its raw file, DOM never sees it, `iomtctl quarantine list` shows it with why — also after a requeue.
+    @Test func anUnreadableRecordingIsKeptWithItsRawFileAndNeverSent() async throws {
+        var batch = readings(3)
+        let file: [UInt8] = [3, 0, 0xEA, 0x07, 12, 2, 22, 0, 0] + [UInt8](repeating: 0x5A, count: 131)
+        (batch[1].value, batch[1].status, batch[1].rawFrame) = (nil, [.invalid, .unreadableRecording], file)
+        let fixture = try StoreFixture()
+        _ = try await fixture.store.append(batch)
+        let receiver = DOMReceiver(configuration: DOMReceiverConfiguration())
+        defer { receiver.stop() }
+        let forwarder = makeForwarder(fixture, port: try receiver.start())
+        await drain(forwarder)
+        #expect(receiver.observationCount == 2)
+        var aside = try await fixture.store.quarantined(destination: "dom", limit: 5)
+        #expect(aside.map { $0.0.observation.rawFrame } == [file])
+        #expect(aside.first?.1 == Store.unreadableRecordingReason)
+        // A requeue offers it again; it is set aside again, never uploaded.
+        _ = try await fixture.store.requeueQuarantined(.all, destination: "dom", actor: "uid 0", at: Instant(millisecondsSinceEpoch: 1_800_000_000_000))
+        await drain(forwarder)
+        #expect(receiver.observationCount == 2)
+        aside = try await fixture.store.quarantined(destination: "dom", limit: 5)
+        #expect(aside.map { $0.0.observation.rawFrame } == [file] && aside.first?.1 == Store.unreadableRecordingReason)
+    }
+}
+
 @Suite struct ForwarderUnboundTests {
     @Test func readingsWithoutPatientAreHeldNotSent() async throws {
         let fixture = try StoreFixture()

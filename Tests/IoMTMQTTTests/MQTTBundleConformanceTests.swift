@@ -17,11 +17,18 @@ import Testing
         let time = Instant(millisecondsSinceEpoch: 1_763_900_000_000)
         let thermometer = DeviceIdentity(profileId: "ble-thermometer", manufacturer: "Acme", model: "T1", bluetoothAddress: "a4:c1:38:0d:5e:e0")
         let scale = DeviceIdentity(profileId: "ble-weight-scale", manufacturer: "Acme", model: "W2", systemId: "74E8FFFEFF051C00")
+        let ring = DeviceIdentity(profileId: "viatom-o2ring", manufacturer: "Viatom", model: "O2Ring", bluetoothAddress: "c8:f0:9e:11:22:33")
         let readings = streamedReadings(devices: 2, seconds: 0..<3) + [
             Observation(type: .bodyTemperature, value: DecimalValue("36.6"), unit: "Cel", receivedAt: time, correctedTime: time,
                         device: thermometer, patientId: "85010112345", rawFrame: [0x01]),
             Observation(type: .bodyWeight, value: DecimalValue("72.4"), unit: "kg", receivedAt: time, correctedTime: time,
                         device: scale, patientId: "85010112345", rawFrame: [0x02]),
+            // An O2Ring night: a summary (no PHD profile: a grouping Observation) and two PhdRtsaObservations.
+            Observation(type: OvernightOximetry.session, value: nil, unit: "",
+                        components: [ObservationComponent(type: OvernightOximetry.Figure.spo2Minimum.type, value: DecimalValue(88), unit: "%")],
+                        receivedAt: time, correctedTime: time, device: ring, patientId: "85010112345", rawFrame: [0x03],
+                        series: [SampleSeries(type: .spo2, periodMilliseconds: 4000, lowerLimit: DecimalValue(0), upperLimit: DecimalValue(100), samples: [95, nil, 88]),
+                                 SampleSeries(type: .pulseRateOximetry, periodMilliseconds: 4000, lowerLimit: nil, upperLimit: nil, samples: [61, nil, 70])]),
         ]
         _ = try await store.append(readings)
 
@@ -52,6 +59,8 @@ import Testing
             let bundle = try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any]
             return total + ((bundle?["entry"] as? [Any])?.count ?? 0)
         }
-        #expect(output.contains("OK \(batches) (PHD IG v1.1.0 profiles: \(entries) resources conformant)"), "\(output)")
+        // Every entry claims a PHD IG profile but the session's summary.
+        #expect(output.contains("OK \(batches) (PHD IG v1.1.0 profiles: \(entries - 1) resources conformant)"), "\(output)")
+        #expect(received.contains { $0.contains("\"valueSampledData\"") && $0.contains("urn:iomtd:oximetry") })
     }
 }

@@ -40,6 +40,47 @@ struct StoreReadingTests {
         #expect(try await store.observation(id: 9_999) == nil)
     }
 
+    /// An overnight oximetry session (issue 15): its series, local-code components and whole raw file come back exactly,
+    /// through the queue too, and `readings(measurement:)` finds it by a series' type.
+    @Test func aReadingWithSampleSeriesRoundTrips() async throws {
+        let dir = TemporaryDirectory()
+        let store = try storeFile(dir.database)
+        let session = Observation(
+            type: OvernightOximetry.session, value: nil, unit: "",
+            components: [ObservationComponent(type: OvernightOximetry.Figure.spo2Mean.type, value: DecimalValue(significand: 952, exponent: -1), unit: "%"),
+                         ObservationComponent(type: OvernightOximetry.Figure.odi4.type, value: nil, unit: "/h")],
+            deviceTime: CivilTime(year: 2026, month: 12, day: 2, hour: 22, minute: 30, second: 0),
+            receivedAt: Instant(millisecondsSinceEpoch: 1_796_280_000_000), correctedTime: Instant(millisecondsSinceEpoch: 1_796_250_600_000),
+            device: oximeter, patientId: "p", rawFrame: [3, 0, 0xEA, 0x07] + [UInt8](repeating: 0x5F, count: 200),
+            series: [SampleSeries(type: .spo2, periodMilliseconds: 4000, lowerLimit: DecimalValue(0), upperLimit: DecimalValue(100), samples: [95, nil, 88]),
+                     SampleSeries(type: .pulseRateOximetry, periodMilliseconds: 4000, lowerLimit: nil, upperLimit: nil, samples: [nil, nil, 61])])
+        let ids = try await store.append([session, reading(1)])
+        #expect(try await store.observation(id: ids[0])?.observation == session)
+        #expect(try await store.observation(id: ids[1])?.observation.series == [])
+        #expect(try await store.pending(destination: "dom", limit: 5).first?.observation == session)
+        let found = try await store.readings(measurement: MeasurementType.pulseRateOximetry.mdcRefId, since: Instant(millisecondsSinceEpoch: 0),
+                                             until: nil, patientId: nil)
+        #expect(found.map(\.id) == [ids[0]])
+    }
+
+    /// Migration 22 adds readings.series_json: a version-20 file's readings read back unchanged, and a session can be stored.
+    @Test func aStoreFromBeforeSampleSeriesMigratesWithItsReadings() async throws {
+        let dir = TemporaryDirectory()
+        var id: Int64 = 0
+        do {
+            let store = try storeFile(dir.database)
+            id = try await store.append([reading(1)])[0]
+            try await store.executeForTests("ALTER TABLE readings DROP COLUMN series_json; PRAGMA user_version = 20")
+        }
+        let store = try storeFile(dir.database)
+        #expect(await store.schemaVersion == 22)
+        #expect(try await store.observation(id: id)?.observation == reading(1))
+        var session = reading(2)
+        session.series = [SampleSeries(type: .spo2, periodMilliseconds: 2000, lowerLimit: nil, upperLimit: nil, samples: [97, nil])]
+        let stored = try await store.append([session])
+        #expect(try await store.observation(id: stored[0])?.observation.series == session.series)
+    }
+
     @Test func migratesEmptyFileAndReopensIdempotently() async throws {
         let dir = TemporaryDirectory()
         var ids: [Int64] = []

@@ -6,7 +6,7 @@ import IoMTCore
 public enum ReadingRecord {
     public static func json(id: Int64, observation o: Observation) -> JSONValue {
         let decoded = DecodedMeasurement(type: o.type, value: o.value, unit: o.unit, components: o.components, status: o.status,
-                                         deviceTime: o.deviceTime, rawFrame: [])
+                                         deviceTime: o.deviceTime, rawFrame: [], series: o.series)
         var members = decoded.contractJSON.objectValue ?? []
         members.insert(("id", .number(id)), at: 0)
         members += [
@@ -32,13 +32,13 @@ public enum ReadingRecord {
     /// maps to the patient reference under test).
     public static func observation(from value: JSONValue, line: Int, patientId: String?) throws(Failure) -> (Int64?, Observation) {
         func fail(_ field: String, _ expected: String) -> Failure { Failure(line: line, field: field, expected: expected) }
-        guard let code = value["code"]?.stringValue, let type = MeasurementType.byRefId(code) else { throw fail("code", "a known MDC reference id") }
+        guard let code = value["code"]?.stringValue, let type = knownType(code) else { throw fail("code", "a known MDC reference id") }
         let measured = try decimal(value["value"], field: "value", fail: fail)
         let unit = value["unit"]?.stringValue ?? type.defaultUnit
         let status = try flags(value["status"], field: "status", fail: fail)
         var components: [ObservationComponent] = []
         for (index, item) in (value["components"]?.arrayValue ?? []).enumerated() {
-            guard let code = item["code"]?.stringValue, let componentType = MeasurementType.byRefId(code) else {
+            guard let code = item["code"]?.stringValue, let componentType = knownType(code) else {
                 throw fail("components[\(index)].code", "a known MDC reference id")
             }
             components.append(ObservationComponent(type: componentType, value: try decimal(item["value"], field: "components[\(index)].value", fail: fail),
@@ -54,9 +54,28 @@ public enum ReadingRecord {
         let identity = DeviceIdentity(profileId: profileId, manufacturer: device?["manufacturer"]?.stringValue ?? "",
                                       model: device?["model"]?.stringValue ?? "", serialNumber: device?["serialNumber"]?.stringValue,
                                       portPath: device?["portPath"]?.stringValue)
+        var series: [SampleSeries] = []
+        for (index, item) in (value["series"]?.arrayValue ?? []).enumerated() {
+            guard let code = item["code"]?.stringValue, let seriesType = MeasurementType.byRefId(code) else {
+                throw fail("series[\(index)].code", "a known MDC reference id")
+            }
+            guard let period = item["periodMs"]?.numberText.flatMap({ Int64($0) }), period > 0, let samples = item["samples"]?.arrayValue else {
+                throw fail("series[\(index)]", "periodMs (a positive integer) and samples (integers or null)")
+            }
+            series.append(SampleSeries(type: seriesType, unit: item["unit"]?.stringValue, periodMilliseconds: period, lowerLimit: nil, upperLimit: nil,
+                                       samples: samples.map { $0.numberText.flatMap { Int($0) } }))
+        }
         let observation = Observation(type: type, value: measured, unit: unit, components: components, status: status,
-                                      receivedAt: received, correctedTime: corrected, device: identity, patientId: patientId, rawFrame: [])
+                                      receivedAt: received, correctedTime: corrected, device: identity, patientId: patientId, rawFrame: [],
+                                      series: series)
         return (value["id"]?.numberText.flatMap { Int64($0) }, observation)
+    }
+
+    /// A catalogue type, or one of the overnight oximetry session's local codes (what `readings export` writes for it).
+    private static func knownType(_ code: String) -> MeasurementType? {
+        if let known = MeasurementType.byRefId(code) { return known }
+        if code == OvernightOximetry.session.mdcRefId { return OvernightOximetry.session }
+        return OvernightOximetry.Figure.allCases.map(\.type).first { $0.mdcRefId == code }
     }
 
     private static func decimal(_ value: JSONValue?, field: String, fail: (String, String) -> Failure) throws(Failure) -> DecimalValue? {

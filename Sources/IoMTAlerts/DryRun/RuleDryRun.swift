@@ -72,7 +72,10 @@ public struct RuleDryRun {
         }
         for reading in readings {
             tick(until: reading.observation.receivedAt, engine: &engine)
-            alerts += engine.process(.observation(reading.observation, id: reading.id)).map { (reading.line, $0) }
+            // An overnight oximetry session is evaluated sample by sample, as the daemon does.
+            for sample in reading.observation.evaluatedReadings {
+                alerts += engine.process(.observation(sample, id: reading.id)).map { (reading.line, $0) }
+            }
             if clock.map({ $0 < reading.observation.receivedAt }) ?? true { clock = reading.observation.receivedAt }
         }
         if let last = clock { tick(until: last.adding(milliseconds: extendMilliseconds), engine: &engine) }

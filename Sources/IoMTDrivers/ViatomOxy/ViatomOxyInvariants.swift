@@ -13,16 +13,31 @@ public enum ViatomOxyInvariants {
         let stream = Array(input.dropFirst())
         let first = run(stream, size: size, mark: mark)
         if first != run(stream, size: size, mark: mark) { return "reading is not deterministic" }
-        var lastMark = mark?.deviceTime.map(order)
+        var lastMark = mark.map(order)
         for output in first {
             if let problem = writeViolation(output.writes) { return problem }
             let stored = output.measurements.filter { $0.deviceTime != nil }
             if !stored.isEmpty, output.recordMark == nil { return "session readings without their record mark" }
-            if let time = output.recordMark?.deviceTime.map(order) {
-                if let last = lastMark, time <= last { return "the record mark went back or stood still" }
-                lastMark = time
+            // A session that does not decode keeps the mark's time and counts the attempt in its sequence number.
+            if let next = output.recordMark.map(order) {
+                if let last = lastMark, !(next.time > last.time || next.time == last.time && next.attempts > last.attempts) {
+                    return "the record mark went back or stood still"
+                }
+                lastMark = next
             }
             for measurement in output.measurements {
+                if !measurement.series.isEmpty {
+                    if measurement.value != nil || measurement.deviceTime == nil { return "a session reading with a value or without its start" }
+                    for series in measurement.series {
+                        if series.type == .spo2, series.samples.contains(where: { $0.map { !(1...100).contains($0) } ?? false }) { return "an SpO2 sample out of range" }
+                        if series.type == .pulseRateOximetry, series.samples.contains(where: { ($0 ?? 1) <= 0 }) { return "a pulse-rate sample ≤ 0" }
+                    }
+                    continue
+                }
+                if measurement.status.contains(.unreadableRecording) {
+                    if measurement.value != nil || measurement.rawFrame.isEmpty { return "an unreadable session with a value or without its raw file" }
+                    continue
+                }
                 guard let value = measurement.value, let integer = Int(value.description) else { return "\(measurement.type) without an integer value" }
                 if measurement.type == .spo2, !(1...100).contains(integer) { return "SpO2 \(integer) out of range" }
                 if measurement.type == .pulseRateOximetry, integer <= 0 { return "pulse rate \(integer)" }
@@ -54,6 +69,11 @@ public enum ViatomOxyInvariants {
     }
 
     private static func order(_ time: CivilTime) -> Int64 { time.instant(assumingOffsetMinutes: 0).millisecondsSinceEpoch }
+
+    /// A mark in download order: its session's start (none: before every session), then the failed attempts on the next.
+    private static func order(_ mark: DeviceRecordMark) -> (time: Int64, attempts: Int) {
+        (mark.deviceTime.map(order) ?? Int64.min, Int(mark.sequenceNumber))
+    }
 
     private static func run(_ stream: [UInt8], size: Int, mark: DeviceRecordMark?) -> [DeviceOutput] {
         var reader = ViatomOxyReader()

@@ -16,6 +16,9 @@ public struct ViatomOxyReader: DeviceReader {
         public var downloadSessions = true
         /// Seconds without an awaited answer before the request is given up (a download is then ended for this link).
         public var answerTimeoutSeconds = 10
+        /// Connections on which a session that does not decode is read again before it is set aside as unreadable and
+        /// the sessions after it are read (README.md, "A session that does not decode").
+        public var unreadableSessionAttempts = 3
         public init() {}
     }
 
@@ -275,20 +278,40 @@ public struct ViatomOxyReader: DeviceReader {
         return output
     }
 
-    /// A whole session: its readings (and iomtd's summary of it) with the mark of its start time. A session that does not
-    /// decode is named and passed (the mark moves, so later sessions are read; it stays on the device).
+    /// A whole session: its readings (and iomtd's summary of it) with the mark of its start time.
     private mutating func complete(_ current: Download) -> DeviceOutput {
+        let file: ViatomVLDFile
+        do throws(ViatomVLDFile.Problem) { file = try ViatomVLDFile.decode(current.bytes) } catch {
+            return unreadable(current, problem: error)
+        }
         let mark = DeviceRecordMark(sequenceNumber: 0, deviceTime: current.file.startTime)
         handedMark = mark
-        var output = DeviceOutput()
+        var output = DeviceOutput(measurements: [file.sessionMeasurement(file: current.bytes)])
         output.recordMark = mark
-        do throws(ViatomVLDFile.Problem) {
-            let file = try ViatomVLDFile.decode(current.bytes)
-            output.measurements = file.recordMeasurements
-            output.events.append(.deviceInfo(key: "session", value: "\(current.file.name): \(file.records.count) records every \(file.intervalSeconds) s; \(ViatomOxySessionSummary(file).text)"))
-        } catch {
-            output.events.append(.rejectedFrame(reason: "session \(current.file.name) not decoded (\(error.description)); it stays on the device and is not read again"))
-        }
+        output.events.append(.deviceInfo(key: "session", value: "\(current.file.name): \(file.records.count) records every \(file.intervalSeconds) s; \(ViatomOxySessionSummary(file).text)"))
+        return output
+    }
+
+    /// A session that does not decode is never passed silently (README.md, "A session that does not decode"): its raw
+    /// file is handed over as an unreadable recording (kept in the store, set aside, never sent) and named on the log and
+    /// the device board. The mark does not move past it — it counts the failed attempt (`sequenceNumber`), so the session
+    /// and those after it are read again at the next connection — until `unreadableSessionAttempts` connections failed
+    /// on it: then the mark moves past it and the sessions after it are read (it stays on the device).
+    private mutating func unreadable(_ current: Download, problem: ViatomVLDFile.Problem) -> DeviceOutput {
+        let attempt = Int(handedMark?.sequenceNumber ?? 0) + 1
+        let settingAside = attempt >= options.unreadableSessionAttempts
+        let mark = settingAside ? DeviceRecordMark(sequenceNumber: 0, deviceTime: current.file.startTime)
+            : DeviceRecordMark(sequenceNumber: UInt16(attempt), deviceTime: handedMark?.deviceTime)
+        handedMark = mark
+        let outcome = settingAside
+            ? "set aside as unreadable after \(attempt) attempt(s): its raw file is kept in the store (iomtctl quarantine list), the sessions after it are read, it stays on the device"
+            : "attempt \(attempt) of \(options.unreadableSessionAttempts): its raw file is kept in the store; it and the \(queue.count) session(s) after it are read again at the next connection"
+        let text = "\(current.file.name): \(problem.description); \(outcome)"
+        var output = DeviceOutput(measurements: [DecodedMeasurement(type: .spo2, value: nil, status: [.invalid, .unreadableRecording],
+                                                                    deviceTime: current.file.startTime, rawFrame: current.bytes)])
+        output.recordMark = mark
+        output.events = [.rejectedFrame(reason: "session " + text), .deviceInfo(key: "unreadableSession", value: text)]
+        if !settingAside { queue = [] }
         return output
     }
 

@@ -1,3 +1,5 @@
+import IoMTCore
+
 /// What a sleep clinician reads from one stored session, computed by iomtd from the records (README.md, "Session
 /// summary", for the method) — not copied from the file header, whose own figures are reported beside it.
 public struct ViatomOxySessionSummary: Sendable, Hashable {
@@ -84,4 +86,19 @@ public struct ViatomOxySessionSummary: Sendable, Hashable {
     }
 
     private func tenthsPercent(_ part: Int, of whole: Int) -> String { Self.tenths((part * 1000 + whole / 2) / whole) }
+
+    /// The figures as the session reading's components (local codes, docs/fhir-mapping.md "Overnight oximetry"); a figure
+    /// a night without a valid record cannot have is there without a value.
+    public var components: [ObservationComponent] {
+        func whole(_ value: Int?) -> DecimalValue? { value.map(DecimalValue.init) }
+        func tenths(_ value: Int?) -> DecimalValue? { value.map { DecimalValue(significand: Int64($0), exponent: -1) } }
+        let t90Share = validSeconds > 0 ? (secondsBelow90 * 1000 + validSeconds / 2) / validSeconds : nil
+        let figures: [(OvernightOximetry.Figure, DecimalValue?)] = [
+            (.recordingTime, whole(recordingSeconds)), (.validTime, whole(validSeconds)), (.spo2Mean, tenths(spo2MeanTenths)),
+            (.spo2Minimum, whole(spo2Minimum)), (.t90, validSeconds > 0 ? whole(secondsBelow90) : nil), (.t90Share, tenths(t90Share)),
+            (.odi3, tenths(indexTenths(desaturations3))), (.odi4, tenths(indexTenths(desaturations4))), (.pulseMean, tenths(pulseMeanTenths)),
+            (.pulseMinimum, whole(pulseMinimum)), (.pulseMaximum, whole(pulseMaximum)),
+        ]
+        return figures.map { ObservationComponent(type: $0.0.type, value: $0.1, unit: $0.0.type.defaultUnit) }
+    }
 }

@@ -92,15 +92,18 @@ public struct ViatomVLDFile: Sendable, Hashable {
         return time
     }
 
-    /// One SpO2 and one pulse-rate reading per valid record, at the record's device time, the record as raw frame.
-    /// No-finger records (SpO2 255) give no reading.
-    public var recordMeasurements: [DecodedMeasurement] {
-        records.indices.flatMap { index -> [DecodedMeasurement] in
-            let record = records[index]
-            guard record.isValid else { return [] }
-            let time = time(ofRecord: index)
-            return [DecodedMeasurement(type: .spo2, value: DecimalValue(record.spo2), deviceTime: time, rawFrame: record.bytes),
-                    DecodedMeasurement(type: .pulseRateOximetry, value: DecimalValue(record.pulseRate), deviceTime: time, rawFrame: record.bytes)]
+    /// The whole session as one reading (docs/fhir-mapping.md, "Overnight oximetry"): no value of its own; iomtd's summary
+    /// as components; the SpO2 and pulse-rate series, one sample per record (nil: no valid value); the start as device
+    /// time; the file as raw frame. The alert engine evaluates its samples one by one (`Observation.evaluatedReadings`).
+    public func sessionMeasurement(file bytes: [UInt8]) -> DecodedMeasurement {
+        let period = Int64(intervalSeconds) * 1000
+        func series(_ type: MeasurementType, _ value: (Record) -> Int) -> SampleSeries {
+            let range = type.plausibleRanges.first { $0.unit == type.defaultUnit }
+            return SampleSeries(type: type, periodMilliseconds: period, lowerLimit: range?.lowest, upperLimit: range?.highest,
+                                samples: records.map { $0.isValid ? value($0) : nil })
         }
+        return DecodedMeasurement(type: OvernightOximetry.session, value: nil, components: ViatomOxySessionSummary(self).components,
+                                  deviceTime: startTime, rawFrame: bytes,
+                                  series: [series(.spo2, \.spo2), series(.pulseRateOximetry, \.pulseRate)])
     }
 }

@@ -51,6 +51,8 @@ extension Store {
     /// A queued reading without a patient reached the wire format (readings without one are stored held, so this is a
     /// fault): set aside for a human rather than sent to no one.
     public static let noPatientAtSendReason = "the reading had no patient when it was to be sent; bind the device (iomtctl bind), then requeue it"
+    /// A stored recording its driver could not decode (`StatusFlag.unreadableRecording`): kept for audit, never sent.
+    public static let unreadableRecordingReason = "a stored recording the device's driver could not decode: not sent; its raw file is kept for audit in the store (readings.raw_frame of this reading id); the device board (iomtctl devices, unreadableSession) and the log say which file and why"
 
     /// Every binding, or one device's, oldest first.
     public func bindings(deviceKey: String? = nil) throws(StoreError) -> [PatientBinding] {

@@ -254,9 +254,11 @@ final class DeliveryQueue {
         var result: [(StoredObservation, String)] = []
         while try select.step() {
             let row = try readings.storedObservation(from: select, hasAttempts: true)
-            guard select.int(17) == DeliveryState.held.rawValue else { result.append((row, select.text(16) ?? "")); continue }
+            let (message, state) = (ReadingTable.firstExtraColumn + 1, ReadingTable.firstExtraColumn + 2)
+            guard select.int(state) == DeliveryState.held.rawValue else { result.append((row, select.text(message) ?? "")); continue }
             let attributable = row.observation.status.isDisjoint(with: StatusFlag.timeNotAttributable)
-            result.append((row, attributable ? Store.heldBackReason : Store.untrustedTimeReason))
+            let unreadable = row.observation.status.contains(.unreadableRecording)
+            result.append((row, unreadable ? Store.unreadableRecordingReason : attributable ? Store.heldBackReason : Store.untrustedTimeReason))
         }
         return result
     }

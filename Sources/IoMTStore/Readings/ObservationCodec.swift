@@ -56,9 +56,7 @@ enum ObservationCodec {
     static func componentsJSON(_ components: [ObservationComponent]) -> String? {
         if components.isEmpty { return nil }
         let items: [JSONValue] = components.map { component in
-            var members: [(String, JSONValue)] = [("type", .string(component.type.mdcRefId)),
-                                                  ("code", .number(String(component.type.mdcCode)))]
-            if typeJSON(component.type) != nil { members.append(("typeCoding", typeValue(component.type))) }
+            var members = typeMembers(component.type)
             members.append(("value", component.value.map { .string(text($0)) } ?? .null))
             members.append(("unit", .string(component.unit)))
             members.append(("status", .array(component.status.sortedNames.map(JSONValue.string))))
@@ -69,19 +67,61 @@ enum ObservationCodec {
 
     static func components(_ json: String?) throws(StoreError) -> [ObservationComponent] {
         guard let json else { return [] }
-        guard let items = (try? JSONValue.parse(json))?.arrayValue else {
-            throw .corrupt("readings.components_json is not a JSON array: \(json.prefix(80)); run `iomtctl store check`")
-        }
-        return items.map { item in
-            let refId = item["type"]?.stringValue ?? ""
-            let code = item["code"]?.numberText.flatMap { UInt32($0) } ?? 0
-            let coding = item["typeCoding"].flatMap { type(from: $0) }
+        return try items(json, column: "components_json").map { item in
             let statusNames = item["status"]?.arrayValue?.compactMap(\.stringValue) ?? []
-            return ObservationComponent(type: coding ?? type(refId: refId, code: code, json: nil),
+            return ObservationComponent(type: type(ofItem: item),
                                         value: item["value"]?.stringValue.flatMap(decimal),
                                         unit: item["unit"]?.stringValue ?? "",
                                         status: Set(statusNames.compactMap { StatusFlag(rawValue: $0) }))
         }
+    }
+
+    // MARK: Series
+    /// `[{"type", "code", ("typeCoding"), "unit", "periodMs", "lower", "upper", "samples": "96 97 E 95"}]` ("E": no sample).
+    static func seriesJSON(_ series: [SampleSeries]) -> String? {
+        if series.isEmpty { return nil }
+        let items: [JSONValue] = series.map { item in
+            var members = typeMembers(item.type)
+            members += [("unit", .string(item.unit)), ("periodMs", .number(String(item.periodMilliseconds))),
+                        ("lower", item.lowerLimit.map { .string(text($0)) } ?? .null), ("upper", item.upperLimit.map { .string(text($0)) } ?? .null),
+                        ("samples", .string(item.samples.map { $0.map(String.init) ?? "E" }.joined(separator: " ")))]
+            return .object(members)
+        }
+        return JSONValue.array(items).serialized()
+    }
+
+    static func series(_ json: String?) throws(StoreError) -> [SampleSeries] {
+        guard let json else { return [] }
+        return try items(json, column: "series_json").map { item throws(StoreError) -> SampleSeries in
+            guard let period = item["periodMs"]?.numberText.flatMap({ Int64($0) }), let samples = item["samples"]?.stringValue else {
+                throw .corrupt("readings.series_json entry lacks periodMs or samples: \(json.prefix(80)); run `iomtctl store check`")
+            }
+            let seriesType = Self.type(ofItem: item)
+            return SampleSeries(type: seriesType, unit: item["unit"]?.stringValue ?? seriesType.defaultUnit, periodMilliseconds: period,
+                                lowerLimit: item["lower"]?.stringValue.flatMap(decimal), upperLimit: item["upper"]?.stringValue.flatMap(decimal),
+                                samples: samples.split(separator: " ").map { Int($0) })
+        }
+    }
+
+    /// An item's type as `type`, `code` and, for a type not in the catalogue, its whole coding (`typeCoding`).
+    private static func typeMembers(_ type: MeasurementType) -> [(String, JSONValue)] {
+        var members: [(String, JSONValue)] = [("type", .string(type.mdcRefId)), ("code", .number(String(type.mdcCode)))]
+        if typeJSON(type) != nil { members.append(("typeCoding", typeValue(type))) }
+        return members
+    }
+
+    private static func type(ofItem item: JSONValue) -> MeasurementType {
+        let refId = item["type"]?.stringValue ?? ""
+        let code = item["code"]?.numberText.flatMap { UInt32($0) } ?? 0
+        return item["typeCoding"].flatMap { type(from: $0) } ?? type(refId: refId, code: code, json: nil)
+    }
+
+    /// The items of a JSON-array column.
+    private static func items(_ json: String, column: String) throws(StoreError) -> [JSONValue] {
+        guard let items = (try? JSONValue.parse(json))?.arrayValue else {
+            throw .corrupt("readings.\(column) is not a JSON array: \(json.prefix(80)); run `iomtctl store check`")
+        }
+        return items
     }
 
     // MARK: Device identity

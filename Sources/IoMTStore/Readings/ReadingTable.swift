@@ -15,8 +15,10 @@ final class ReadingTable {
     /// Columns every reading query selects, in the order `storedObservation(from:)` reads them.
     static let columns = """
         r.id, r.device_id, r.type_refid, r.mdc_code, r.type_json, r.value, r.unit, r.status, r.components_json, \
-        r.device_time, r.received_ms, r.corrected_ms, r.patient_id, r.raw_frame, r.alert_priority
+        r.device_time, r.received_ms, r.corrected_ms, r.patient_id, r.raw_frame, r.alert_priority, r.series_json
         """
+    /// The first column a query may add after `columns` (`attempts`, then what the query adds).
+    static let firstExtraColumn: Int32 = 16
 
     /// The insert statement of one transaction, looked up once rather than per row (the statement cache's key is the
     /// SQL text, and hashing it per row showed in the benchmark), and the devices that transaction first stored.
@@ -30,8 +32,8 @@ final class ReadingTable {
     func makeInsertBatch() throws(StoreError) -> InsertBatch {
         InsertBatch(insert: try connection.statement("""
             INSERT INTO readings (device_id, type_refid, mdc_code, type_json, value, unit, status, components_json,
-                                  device_time, received_ms, corrected_ms, patient_id, raw_frame)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                  device_time, received_ms, corrected_ms, patient_id, raw_frame, series_json)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """))
     }
 
@@ -52,6 +54,7 @@ final class ReadingTable {
         try insert.bind(observation.correctedTime.millisecondsSinceEpoch, at: 11)
         try insert.bind(patient, at: 12)
         try insert.bind(observation.rawFrame, at: 13)
+        try insert.bind(ObservationCodec.seriesJSON(observation.series), at: 14)
         try insert.run()
         return sqlite3_last_insert_rowid(connection.handle)
     }
@@ -98,7 +101,7 @@ final class ReadingTable {
         return identity
     }
 
-    /// Reads `columns` starting at column 0, plus `attempts` at column 15 when the query has it.
+    /// Reads `columns` starting at column 0, plus `attempts` at `firstExtraColumn` when the query has it.
     func storedObservation(from row: SQLiteStatement, hasAttempts: Bool) throws(StoreError) -> StoredObservation {
         let observation = Observation(
             type: ObservationCodec.type(refId: row.text(2) ?? "", code: UInt32(truncatingIfNeeded: row.int64(3)), json: row.text(4)),
@@ -111,10 +114,11 @@ final class ReadingTable {
             correctedTime: Instant(millisecondsSinceEpoch: row.int64(11)),
             device: try identity(deviceId: row.int64(1)),
             patientId: row.text(12),
-            rawFrame: row.blob(13))
+            rawFrame: row.blob(13),
+            series: try ObservationCodec.series(row.text(15)))
         return StoredObservation(id: row.int64(0), observation: observation,
                                  alertPriority: ObservationCodec.priority(rank: row.optionalInt64(14)),
-                                 attempts: hasAttempts ? row.int(15) : 0)
+                                 attempts: hasAttempts ? row.int(Self.firstExtraColumn) : 0)
     }
 
     /// Every row `select` yields, read by `storedObservation(from:hasAttempts:)`; resets it.
@@ -150,7 +154,7 @@ final class ReadingTable {
         let select = try connection.statement("""
             SELECT \(Self.columns) FROM readings r
             WHERE r.corrected_ms >= ?1 AND (?2 IS NULL OR r.corrected_ms < ?2)
-            AND (?3 IS NULL OR r.type_refid = ?3 OR instr(coalesce(r.components_json, ''), ?3) > 0)
+            AND (?3 IS NULL OR r.type_refid = ?3 OR instr(coalesce(r.components_json, ''), ?3) > 0 OR instr(coalesce(r.series_json, ''), ?3) > 0)
             AND (?4 IS NULL OR r.patient_id = ?4)
             ORDER BY r.corrected_ms, r.id LIMIT ?5
             """)
