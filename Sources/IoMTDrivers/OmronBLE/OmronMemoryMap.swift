@@ -89,22 +89,23 @@ extension OmronMemoryMap {
                        users: [UserArea(start: 0x02AC, records: 100), UserArea(start: 0x0824, records: 100)], recordSize: 14,
                        settingsReadAddress: 0x0260, settingsWriteAddress: 0x0286, indexRange: 0x00..<0x08, timeRange: 0x14..<0x1E,
                        recordLayout: .bitPackedBigEndian, timeLayout: .classicMixed),
-        OmronMemoryMap(model: "HEM-7155T", byteOrder: .little,
-                       users: [UserArea(start: 0x0098, records: 60), UserArea(start: 0x0458, records: 60)], recordSize: 16,
-                       settingsReadAddress: 0x0010, settingsWriteAddress: 0x0054, indexRange: 0x00..<0x10, timeRange: 0x2C..<0x3C,
-                       recordLayout: .classicVitalLittleEndian, timeLayout: .offset8),
-        OmronMemoryMap(model: "HEM-7361T", byteOrder: .little,
-                       users: [UserArea(start: 0x0098, records: 100), UserArea(start: 0x06D8, records: 100)], recordSize: 16,
-                       settingsReadAddress: 0x0010, settingsWriteAddress: 0x0054, indexRange: 0x00..<0x10, timeRange: 0x2C..<0x3C,
-                       recordLayout: .classicVitalLittleEndian, timeLayout: .offset8),
+        classicVital("HEM-7155T", users: [UserArea(start: 0x0098, records: 60), UserArea(start: 0x0458, records: 60)]),
+        classicVital("HEM-7361T", users: [UserArea(start: 0x0098, records: 100), UserArea(start: 0x06D8, records: 100)]),
         // hass-omron device_catalog.py "HEM-7155T-MW3" (snapshot b4fccbb, hardware-confirmed there by an HCI capture of
         // the HEM-7155T_ESL1 "X4 Smart"): the FE4A firmware of the HEM-7155T, its settings moved to 0x0260 and a 32-bit
         // cursor and counter per user (user 2's cursor at 0x08).
-        OmronMemoryMap(model: "HEM-7155T-MW3", byteOrder: .little,
-                       users: [UserArea(start: 0x02E8, records: 60), UserArea(start: 0x06A8, records: 60)], recordSize: 16,
-                       settingsReadAddress: 0x0260, settingsWriteAddress: 0x02A4, indexRange: 0x00..<0x10, timeRange: 0x2C..<0x3C,
-                       recordLayout: .classicVitalLittleEndian, timeLayout: .offset8, indexStride: 8, stack: .fe4a),
+        classicVital("HEM-7155T-MW3", users: [UserArea(start: 0x02E8, records: 60), UserArea(start: 0x06A8, records: 60)],
+                     settingsReadAddress: 0x0260, settingsWriteAddress: 0x02A4, indexStride: 8, stack: .fe4a),
     ]
 
     public static func model(_ name: String) -> OmronMemoryMap? { catalog.first { $0.model == name } }
+
+    /// The little-endian "classic_vital" family (HEM-7155T, HEM-7361T and the FE4A HEM-7155T): 16-byte records, index
+    /// bytes 0x00–0x0F and the clock at 0x2C–0x3B of the settings, which sit at 0x0010 / 0x0054 unless moved.
+    static func classicVital(_ model: String, users: [UserArea], settingsReadAddress: UInt16 = 0x0010,
+                             settingsWriteAddress: UInt16 = 0x0054, indexStride: Int = 2, stack: Stack = .classic) -> OmronMemoryMap {
+        OmronMemoryMap(model: model, byteOrder: .little, users: users, recordSize: 16, settingsReadAddress: settingsReadAddress,
+                       settingsWriteAddress: settingsWriteAddress, indexRange: 0x00..<0x10, timeRange: 0x2C..<0x3C,
+                       recordLayout: .classicVitalLittleEndian, timeLayout: .offset8, indexStride: indexStride, stack: stack)
+    }
 }
