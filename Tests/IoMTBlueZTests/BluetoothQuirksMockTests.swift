@@ -42,6 +42,22 @@ struct BluetoothQuirksMockTests {
         return Cuff(device: device, measurement: measurement, dateTime: dateTime)
     }
 
+    /// Runs `body` against a cuff on a fresh bench, read through the shipped profile by a connection; all stopped after.
+    func withCuff(_ address: String, bonded: Bool = true, clock: any SchedulingClock = SystemClock(),
+                  _ body: (BlueZMockBench, Cuff, EventLog) async throws -> Void) async throws {
+        let bench = try await BlueZMockBench()
+        defer { bench.stop() }
+        let cuff = try await addCuff(bench, address, bonded: bonded)
+        let (client, connection, log, task) = try await DeviceConnectionMockTests().start(bench, address: address, reader: try Self.aAndDCuff(),
+                                                                                         clock: clock)
+        var failure: (any Error)?
+        do { try await body(bench, cuff, log) } catch { failure = error }
+        await connection.stop()
+        _ = await task.value
+        await client.stop()
+        if let failure { throw failure }
+    }
+
     /// What `iomtctl pair` leaves behind: paired (the mock has no Bonded property: a paired LE device is bonded) and trusted.
     func setBonded(_ bench: BlueZMockBench, _ device: DBusObjectPath) async throws {
         try await bench.mockCall(device, "UpdateProperties", [.string("org.bluez.Device1"), .stringVariantDictionary(
@@ -55,103 +71,79 @@ struct BluetoothQuirksMockTests {
     }
 
     @Test func theDateTimeInTheServiceIsReadThenWrittenWithTheGatewaysTimeBeforeTheRecordsAreAsked() async throws {
-        let bench = try await BlueZMockBench()
-        defer { bench.stop() }
-        let cuff = try await addCuff(bench, "A0:D0:00:00:00:01", bonded: true)
-        let clock = ManualSchedulingClock(Self.gatewayTime)
-        let (client, connection, log, task) = try await DeviceConnectionMockTests().start(bench, address: "A0:D0:00:00:00:01",
-                                                                                         reader: try Self.aAndDCuff(), clock: clock)
-        try await log.waitFor("the connection") { log.count(.connected) == 1 }
-        // 2026-12-05 08:30:15 as Date Time: year 2026 little-endian (0x07EA), month, day, hours, minutes, seconds.
-        #expect(try await writes(bench, cuff.dateTime) == [[0xea, 0x07, 12, 5, 8, 30, 15]])
-        #expect(log.clockEventOrder == ["read", "set"], "the cuff's clock is read (its offset kept) before it is written")
-        #expect(log.clockReadings.first?.offsetMilliseconds == -615_000, "ten minutes and fifteen seconds slow")
-        #expect(try await bench.calls(cuff.measurement, "StartNotify") == 1)
+        try await withCuff("A0:D0:00:00:00:01", clock: ManualSchedulingClock(Self.gatewayTime)) { bench, cuff, log in
+            try await log.waitFor("the connection") { log.count(.connected) == 1 }
+            // 2026-12-05 08:30:15 as Date Time: year 2026 little-endian (0x07EA), month, day, hours, minutes, seconds.
+            #expect(try await writes(bench, cuff.dateTime) == [[0xea, 0x07, 12, 5, 8, 30, 15]])
+            #expect(log.clockEventOrder == ["read", "set"], "the cuff's clock is read (its offset kept) before it is written")
+            #expect(log.clockReadings.first?.offsetMilliseconds == -615_000, "ten minutes and fifteen seconds slow")
+            #expect(try await bench.calls(cuff.measurement, "StartNotify") == 1)
 
-        try await bench.notify(cuff.measurement, Self.record)
-        try await log.waitFor("the record") { log.measurements.count == 2 }
-        await connection.stop()
-        _ = await task.value
-        await client.stop()
+            try await bench.notify(cuff.measurement, Self.record)
+            try await log.waitFor("the record") { log.measurements.count == 2 }
+        }
     }
 
     @Test func theDevicesDisconnectAfterItsRecordsEndsTheSessionWithoutAFaultAndTheNextLinkWaitsForItToAdvertise() async throws {
-        let bench = try await BlueZMockBench()
-        defer { bench.stop() }
-        let cuff = try await addCuff(bench, "A0:D0:00:00:00:02", bonded: true)
-        let (client, connection, log, task) = try await DeviceConnectionMockTests().start(bench, address: "A0:D0:00:00:00:02",
-                                                                                         reader: try Self.aAndDCuff())
-        try await log.waitFor("the connection") { log.count(.connected) == 1 }
-        try await bench.notify(cuff.measurement, Self.record)
-        try await bench.notify(cuff.measurement, Self.record)
-        try await log.waitFor("both records") { log.measurements.count == 4 }
+        try await withCuff("A0:D0:00:00:00:02") { bench, cuff, log in
+            try await log.waitFor("the connection") { log.count(.connected) == 1 }
+            try await bench.notify(cuff.measurement, Self.record)
+            try await bench.notify(cuff.measurement, Self.record)
+            try await log.waitFor("both records") { log.measurements.count == 4 }
 
-        try await bench.dropLink(cuff.device) // the cuff has sent its unsent records and ends the link itself
-        try await log.waitFor("the session's end") { log.count(.sessionComplete) == 1 }
-        #expect(log.count(.reconnecting) == 0, "a session's normal end is not a fault")
-        #expect(log.states.last?.1?.contains("sent 2 record(s)") == true)
-        // Asleep until its next measurement: discovery watches for it, and no connect is tried meanwhile.
-        let adapter = DBusRemoteObject(bench.control, destination: "org.bluez", path: bench.adapter)
-        _ = await Eventually.holds(within: 15, pollMilliseconds: 20) {
-            (try? await adapter.property("org.bluez.Adapter1", "Discovering")) == .boolean(true)
+            try await bench.dropLink(cuff.device) // the cuff has sent its unsent records and ends the link itself
+            try await log.waitFor("the session's end") { log.count(.sessionComplete) == 1 }
+            #expect(log.count(.reconnecting) == 0, "a session's normal end is not a fault")
+            #expect(log.states.last?.1?.contains("sent 2 record(s)") == true)
+            // Asleep until its next measurement: discovery watches for it, and no connect is tried meanwhile.
+            let adapter = DBusRemoteObject(bench.control, destination: "org.bluez", path: bench.adapter)
+            _ = await Eventually.holds(within: 15, pollMilliseconds: 20) {
+                (try? await adapter.property("org.bluez.Adapter1", "Discovering")) == .boolean(true)
+            }
+            #expect(try await adapter.property("org.bluez.Adapter1", "Discovering") == .boolean(true), "discovery for its next advertisement")
+            #expect(try await bench.calls(cuff.device, "Connect") == 1)
+            #expect(log.count(.connecting) == 1)
+
+            // It measures again and advertises: BlueZ reports the advertisement as an RSSI change.
+            try await bench.mockCall(cuff.device, "UpdateProperties", [.string("org.bluez.Device1"), .stringVariantDictionary(["RSSI": .int16(-58)])])
+            try await log.waitFor("the next session") { log.count(.connected) == 2 }
+            #expect(try await bench.calls(cuff.device, "Connect") == 2)
+            #expect(try await adapter.property("org.bluez.Adapter1", "Discovering") == .boolean(false))
+            #expect(log.count(.reconnecting) == 0)
+
         }
-        #expect(try await adapter.property("org.bluez.Adapter1", "Discovering") == .boolean(true), "discovery for its next advertisement")
-        #expect(try await bench.calls(cuff.device, "Connect") == 1)
-        #expect(log.count(.connecting) == 1)
-
-        // It measures again and advertises: BlueZ reports the advertisement as an RSSI change.
-        try await bench.mockCall(cuff.device, "UpdateProperties", [.string("org.bluez.Device1"), .stringVariantDictionary(["RSSI": .int16(-58)])])
-        try await log.waitFor("the next session") { log.count(.connected) == 2 }
-        #expect(try await bench.calls(cuff.device, "Connect") == 2)
-        #expect(try await adapter.property("org.bluez.Adapter1", "Discovering") == .boolean(false))
-        #expect(log.count(.reconnecting) == 0)
-
-        await connection.stop()
-        _ = await task.value
-        await client.stop()
     }
 
     @Test func aDisconnectBeforeAnyRecordIsStillShownAsAFault() async throws {
-        let bench = try await BlueZMockBench()
-        defer { bench.stop() }
-        let cuff = try await addCuff(bench, "A0:D0:00:00:00:03", bonded: true)
-        let (client, connection, log, task) = try await DeviceConnectionMockTests().start(bench, address: "A0:D0:00:00:00:03",
-                                                                                         reader: try Self.aAndDCuff())
-        try await log.waitFor("the connection") { log.count(.connected) == 1 }
-        try await bench.dropLink(cuff.device)
-        try await log.waitFor("the fault") { log.count(.reconnecting) == 1 }
-        #expect(log.states.contains { $0.0 == .reconnecting && ($0.1 ?? "").contains("disconnected before sending any record") })
-        #expect(log.count(.sessionComplete) == 0)
-        try await log.waitFor("the reconnection, with no advertisement awaited") { log.count(.connected) == 2 }
+        try await withCuff("A0:D0:00:00:00:03") { bench, cuff, log in
+            try await log.waitFor("the connection") { log.count(.connected) == 1 }
+            try await bench.dropLink(cuff.device)
+            try await log.waitFor("the fault") { log.count(.reconnecting) == 1 }
+            #expect(log.states.contains { $0.0 == .reconnecting && ($0.1 ?? "").contains("disconnected before sending any record") })
+            #expect(log.count(.sessionComplete) == 0)
+            try await log.waitFor("the reconnection, with no advertisement awaited") { log.count(.connected) == 2 }
 
-        await connection.stop()
-        _ = await task.value
-        await client.stop()
+        }
     }
 
     @Test func anUnbondedDevicesReadingsAreRefusedWithThePairingRemedyUntilItIsPaired() async throws {
-        let bench = try await BlueZMockBench()
-        defer { bench.stop() }
         let address = "A0:D0:00:00:00:04"
-        let cuff = try await addCuff(bench, address, bonded: false)
-        let (client, connection, log, task) = try await DeviceConnectionMockTests().start(bench, address: address, reader: try Self.aAndDCuff())
-        try await log.waitFor("the refusal") { log.count(.refused) >= 1 }
-        #expect(log.states.contains { $0.0 == .refused && ($0.1 ?? "").contains("iomtctl pair \(address)") })
-        #expect(log.count(.connected) == 0)
-        #expect(try await bench.calls(cuff.measurement, "StartNotify") == 0, "nothing is subscribed on an unbonded device")
-        #expect(try await writes(bench, cuff.dateTime).isEmpty, "nor is its clock written")
-        #expect(try await bench.calls(cuff.device, "Disconnect") >= 1, "the link is not held")
-        try await bench.notify(cuff.measurement, Self.record)
-        try await log.waitFor("a second refusal") { log.count(.refused) >= 2 }
-        #expect(log.measurements.isEmpty)
+        try await withCuff(address, bonded: false) { bench, cuff, log in
+            try await log.waitFor("the refusal") { log.count(.refused) >= 1 }
+            #expect(log.states.contains { $0.0 == .refused && ($0.1 ?? "").contains("iomtctl pair \(address)") })
+            #expect(log.count(.connected) == 0)
+            #expect(try await bench.calls(cuff.measurement, "StartNotify") == 0, "nothing is subscribed on an unbonded device")
+            #expect(try await writes(bench, cuff.dateTime).isEmpty, "nor is its clock written")
+            #expect(try await bench.calls(cuff.device, "Disconnect") >= 1, "the link is not held")
+            try await bench.notify(cuff.measurement, Self.record)
+            try await log.waitFor("a second refusal") { log.count(.refused) >= 2 }
+            #expect(log.measurements.isEmpty)
 
-        try await setBonded(bench, cuff.device) // `iomtctl pair`
-        try await log.waitFor("the connection once bonded") { log.count(.connected) == 1 }
-        try await bench.notify(cuff.measurement, Self.record)
-        try await log.waitFor("its record") { log.measurements.count == 2 }
+            try await setBonded(bench, cuff.device) // `iomtctl pair`
+            try await log.waitFor("the connection once bonded") { log.count(.connected) == 1 }
+            try await bench.notify(cuff.measurement, Self.record)
+            try await log.waitFor("its record") { log.measurements.count == 2 }
 
-        await connection.stop()
-        _ = await task.value
-        await client.stop()
+        }
     }
 }
