@@ -21,9 +21,10 @@ extension BLEDeviceConnection {
         return device.bonded && device.trusted
     }
 
-    /// After the device ended its session: no connect is tried while it sleeps. Discovery (filtered to its service) runs
+    /// After the device ended its session: no connect is tried while it sleeps. Discovery, filtered to its service, runs
     /// until BlueZ reports an advertisement of it (an RSSI or advertising-data change), it connects by itself, or
-    /// `advertisementWaitMilliseconds` pass (then a connect is tried anyway). Nil: go on and connect.
+    /// `advertisementWaitMilliseconds` pass: then one connect is tried, in case an advertisement went unseen (bluetoothd
+    /// signals an RSSI only when it differs from the last one it kept). Nil: connect.
     func waitForAdvertisement(_ iterator: inout AsyncStream<LinkSignal>.Iterator) async -> LinkFailure? {
         do { try await client.acquireDiscovery(adapter: adapter.path, serviceUUIDs: serviceUUIDs) } catch {
             return .call(BlueZRecovery.classify(error))
@@ -32,8 +33,8 @@ extension BLEDeviceConnection {
             do { try await clock.sleep(for: .milliseconds(settings.advertisementWaitMilliseconds)) } catch { return }
             linkSink?.yield(.timeout)
         }
-        defer { timer.cancel() }
         let ended = await nextAdvertisement(&iterator)
+        timer.cancel()
         await client.releaseDiscovery(adapter: adapter.path)
         return ended
     }
@@ -49,7 +50,7 @@ extension BLEDeviceConnection {
                 if Self.advertisementProperties.contains(where: { change.changed[$0] != nil }) { return nil }
             case .changed, .tick: continue
             case .timeout:
-                Log.info("\(address): no advertisement seen in \(settings.advertisementWaitMilliseconds / 60_000) min; connecting anyway", "bluetooth")
+                Log.info("\(address): no advertisement seen in \(settings.advertisementWaitMilliseconds / 60_000) min; trying to connect once", "bluetooth")
                 return nil
             case .lost: return nil // the advertisement may be among the refused signals: connecting finds out
             case .removed: return .deviceRemoved
@@ -58,5 +59,27 @@ extension BLEDeviceConnection {
             }
         }
         return .disconnected
+    }
+
+    /// A connect that failed while the device sleeps between sessions (tried on an advertisement, or after the quiet
+    /// period): not a fault, the wait for its next advertisement goes on (after the backoff's delay, so a device that
+    /// advertises but refuses the gateway is not tried in a tight loop). A lost bus, a removed device object, a stale GATT
+    /// cache or unresolved services are handled as always.
+    func failedWhileAsleep(_ failure: LinkFailure) -> Bool {
+        guard awaitingAdvertisement else { return false }
+        switch failure {
+        case .call(.reconnectBus), .deviceRemoved, .staleGATTCache, .servicesNotResolved, .sessionEnded, .notBonded: return false
+        case .call, .disconnected, .disconnectedBeforeAnyRecord: return true
+        }
+    }
+}
+
+extension LinkDecision {
+    /// How long the decision waits before the next attempt (0 for those that do not wait).
+    var waitMilliseconds: Int64 {
+        switch self {
+        case let .reconnect(ms), let .rediscover(ms), let .disconnectAndReconnect(_, ms): ms
+        case .reconnectBus, .awaitAdvertisement: 0
+        }
     }
 }

@@ -40,8 +40,8 @@ public actor BLEDeviceConnection {
         /// Write Current Time when the device clock is unset or off by more than a minute.
         public var setDeviceClock = true
         public var backoff = LinkPolicy(seed: 0).backoff
-        /// After a device ended its session (`disconnects-after-sending`), how long to wait for it to advertise before a
-        /// connect is tried anyway (an advertisement missed while the adapter was busy must not stall it for good).
+        /// After a device ended its session (`disconnects-after-sending`), how long to wait for it to advertise before one
+        /// connect is tried anyway (an advertisement bluetoothd did not signal must not stall it for good).
         public var advertisementWaitMilliseconds: Int64 = 15 * 60_000
         public init() {}
     }
@@ -72,8 +72,9 @@ public actor BLEDeviceConnection {
     var pendingClockSet: DBusObjectPath?
     /// The current link's signal stream, so `stop()` can wake a wait.
     private(set) var linkSink: BoundedStreamSink<LinkSignal>?
-    /// The device ended its last session itself: the next link waits for it to advertise before connecting.
-    private var awaitingAdvertisement = false
+    /// The device ended its last session itself and no link has been up since: it sleeps, and the next link waits for
+    /// it to advertise before connecting.
+    var awaitingAdvertisement = false
 
     /// Nil when the reader does not need a GATT service (a byte-stream driver cannot run over Bluetooth LE).
     public init?(client: BlueZClient, adapter: BlueZAdapter, address: String, reader: any DeviceReader, settings: Settings = Settings(),
@@ -99,6 +100,14 @@ public actor BLEDeviceConnection {
             let failure = await oneLink()
             hand(.linkDown) // a reader keeping a window emits it
             if stopped { break }
+            if failedWhileAsleep(failure) {
+                let delay = policy.decide(failure, deviceBonded: true).waitMilliseconds
+                let detail = "session complete; waiting for its next measurement (a connect attempt found it asleep: \(describe(failure)))"
+                sink.yield(.state(.sessionComplete, detail: detail))
+                Log.info("\(address): \(detail)", "bluetooth")
+                await pause(delay)
+                continue
+            }
             let bonded = await client.objects.device(at: devicePath)?.bonded ?? false
             let decision = policy.decide(failure, deviceBonded: bonded)
             let detail = describe(failure)
@@ -211,10 +220,7 @@ public actor BLEDeviceConnection {
         defer { forwarders.forEach { $0.cancel() }; linkSink.finish(); self.linkSink = nil }
         if stopped { return .disconnected }
         var iterator = linkEvents.makeAsyncIterator()
-        if awaitingAdvertisement {
-            if let ended = await waitForAdvertisement(&iterator) { return ended }
-            awaitingAdvertisement = false
-        }
+        if awaitingAdvertisement, let ended = await waitForAdvertisement(&iterator) { return ended }
 
         // 3. Connect (LE connection + GATT discovery can take long with a sleepy sensor).
         sink.yield(.state(.connecting, detail: nil))
@@ -272,6 +278,7 @@ public actor BLEDeviceConnection {
         do { try await setUp(plan) } catch { return .call(BlueZRecovery.classify(error)) }
 
         policy.linkEstablished()
+        awaitingAdvertisement = false
         sink.yield(.state(.connected, detail: nil))
         Log.notice("\(address): connected, \(plan.subscriptions.count) characteristic(s) subscribed", "bluetooth")
 

@@ -114,6 +114,34 @@ struct BluetoothQuirksMockTests {
         }
     }
 
+    @Test func aSleepingDeviceIsTriedOnceAfterAQuietQuarterHourAndItsFailedConnectIsNoFault() async throws {
+        let clock = ManualSchedulingClock(Self.gatewayTime)
+        try await withCuff("A0:D0:00:00:00:05", clock: clock) { bench, cuff, log in
+            try await log.waitFor("the connection") { log.count(.connected) == 1 }
+            try await bench.notify(cuff.measurement, Self.record)
+            try await log.waitFor("the record") { log.measurements.count == 2 }
+            try await bench.dropLink(cuff.device)
+            try await log.waitFor("the session's end") { log.count(.sessionComplete) == 1 }
+            await clock.waitForSleepers(1) // the quiet period, on the connection's clock
+            // Asleep, out of range: a connect fails the way BlueZ reports an LE connection that never came up.
+            let asleep = "raise dbus.exceptions.DBusException('le-connection-abort-by-local', name='org.bluez.Error.Failed')"
+            try await bench.mockCall(cuff.device, "AddMethod", [.string("org.bluez.Device1"), .string("Connect"), .string(""), .string(""), .string(asleep)])
+            #expect(try await bench.calls(cuff.device, "Connect") == 1, "nothing tried before the quarter hour")
+
+            clock.advance(by: .seconds(15 * 60))
+            try await log.waitFor("the one attempt") { log.count(.sessionComplete) == 2 }
+            #expect(try await bench.calls(cuff.device, "Connect") == 2, "one attempt")
+            #expect(log.states.last?.1?.contains("found it asleep") == true && log.states.last?.1?.contains("le-connection-abort-by-local") == true)
+            #expect(log.count(.reconnecting) == 0, "a sleeping device is not a fault")
+            // After the backoff's first step, the wait for its advertisement goes on: no connect meanwhile.
+            await clock.waitForSleepers(1)
+            clock.advance(by: .seconds(1))
+            await clock.waitForSleepers(1)
+            #expect(try await bench.calls(cuff.device, "Connect") == 2)
+            #expect(log.count(.connecting) == 2)
+        }
+    }
+
     @Test func aDisconnectBeforeAnyRecordIsStillShownAsAFault() async throws {
         try await withCuff("A0:D0:00:00:00:03") { bench, cuff, log in
             try await log.waitFor("the connection") { log.count(.connected) == 1 }
