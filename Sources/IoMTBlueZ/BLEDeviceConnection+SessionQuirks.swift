@@ -21,6 +21,15 @@ extension BLEDeviceConnection {
         return device.bonded && device.trusted
     }
 
+    /// After a refusal (`bonding-required`): no connect is tried until BlueZ shows the device bonded and trusted, so the
+    /// pairing `iomtctl pair` then runs over its own link is not cut by a retried connection's refusal and disconnect.
+    func waitUntilBonded() async {
+        let path = devicePath
+        while !stopped, await client.endReason == nil {
+            if await client.wait(timeoutMilliseconds: 1_000, until: { $0.device(at: path).map { $0.bonded && $0.trusted } ?? false }) { return }
+        }
+    }
+
     /// After the device ended its session: no connect is tried while it sleeps. Discovery, filtered to its service, runs
     /// until BlueZ reports an advertisement of it (an RSSI or advertising-data change), it connects by itself, or
     /// `advertisementWaitMilliseconds` pass: then one connect is tried, in case an advertisement went unseen (bluetoothd
@@ -79,7 +88,7 @@ extension LinkDecision {
     var waitMilliseconds: Int64 {
         switch self {
         case let .reconnect(ms), let .rediscover(ms), let .disconnectAndReconnect(_, ms): ms
-        case .reconnectBus, .awaitAdvertisement: 0
+        case .reconnectBus, .awaitAdvertisement, .awaitBond: 0
         }
     }
 }

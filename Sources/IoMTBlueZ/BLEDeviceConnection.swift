@@ -136,6 +136,9 @@ public actor BLEDeviceConnection {
                 await pause(ms)
             case .awaitAdvertisement:
                 awaitingAdvertisement = true
+            case .awaitBond:
+                _ = try? await call(devicePath, BlueZ.device, "Disconnect")
+                await waitUntilBonded()
             }
         }
         return "stopped"

@@ -33,6 +33,9 @@ public enum LinkDecision: Sendable, Hashable {
     case reconnectBus
     /// The device ended its session: connect again once it advertises (its next measurement), with the backoff restarted.
     case awaitAdvertisement
+    /// Disconnect, then leave the device alone until BlueZ shows it bonded and trusted (`iomtctl pair`, whose pairing a
+    /// retried connection would cut), then connect.
+    case awaitBond
 }
 
 /// Reconnect decisions and their jittered backoff (IoMTTransport's Backoff with a seeded generator).
@@ -82,8 +85,7 @@ public struct LinkPolicy: Sendable {
             linkEstablished()
             return .awaitAdvertisement
         case .notBonded:
-            // Held as little as possible: disconnected at once, tried again with backoff until `iomtctl pair` bonds it.
-            return .disconnectAndReconnect(removeDevice: false, afterMilliseconds: nextDelay())
+            return .awaitBond
         case .servicesNotResolved:
             return .disconnectAndReconnect(removeDevice: false, afterMilliseconds: nextDelay())
         case .staleGATTCache:
@@ -103,6 +105,7 @@ extension LinkDecision: CustomStringConvertible {
             return remove ? "removing it from BlueZ and rediscovering " + after(ms) : "disconnecting, reconnecting " + after(ms)
         case .reconnectBus: return "reconnecting to BlueZ"
         case .awaitAdvertisement: return "connecting again when it advertises"
+        case .awaitBond: return "disconnecting; connecting again once it is paired"
         }
     }
 }
