@@ -8,9 +8,12 @@ import Foundation
 import PackageDescription
 
 let strict: [SwiftSetting] = [.swiftLanguageMode(.v6)]
-// One README per driver folder (protocol facts and sources), not compiled: found, so a new driver folder needs no line here.
-let driverReadmes = (FileManager.default.enumerator(atPath: Context.packageDirectory + "/Sources/IoMTDrivers")?.allObjects ?? [])
-    .compactMap { $0 as? String }.filter { $0 == "README.md" || $0.hasSuffix("/README.md") }.sorted()
+// One README per driver folder (protocol facts and sources) and its fuzz targets (<Driver>/Fuzz/<Target>/, built by
+// scripts/fuzz.sh), not compiled into the module: found, so a new driver folder needs no line here.
+let driverFolderEntries = (FileManager.default.enumerator(atPath: Context.packageDirectory + "/Sources/IoMTDrivers")?.allObjects ?? [])
+    .compactMap { $0 as? String }
+let driverReadmes = driverFolderEntries.filter { $0 == "README.md" || $0.hasSuffix("/README.md") }.sorted()
+let driverFuzzTargets = driverFolderEntries.filter { $0.hasSuffix("/Fuzz") }.sorted()
 
 let package = Package(
     name: "iomtd",
@@ -45,7 +48,13 @@ let package = Package(
         // Device profiles: JSON files in DeviceProfiles/, validated on load.
         .target(name: "IoMTProfiles", dependencies: ["IoMTCore"], swiftSettings: strict),
         // Pure decoders: bytes → decoded measurements (one folder per driver; BLE/ holds the GATT health-profile decoders).
-        .target(name: "IoMTDrivers", dependencies: ["IoMTCore", "IoMTProfiles"], exclude: driverReadmes, swiftSettings: strict),
+        // Its list of drivers is generated from the folders' <Name>Registration.swift files (DriverRegistryPlugin).
+        .target(name: "IoMTDrivers", dependencies: ["IoMTCore", "IoMTProfiles"], exclude: driverReadmes + driverFuzzTargets, swiftSettings: strict,
+                plugins: ["DriverRegistryPlugin"]),
+        // Build tool (Foundation, never linked into iomtd): writes IoMTDrivers' list of drivers, refusing a file that breaks
+        // the registration convention; run by the plugin below and by scripts/fuzz.sh.
+        .executableTarget(name: "DriverRegistryGenerator", swiftSettings: strict),
+        .plugin(name: "DriverRegistryPlugin", capability: .buildTool(), dependencies: ["DriverRegistryGenerator"], path: "Sources/DriverRegistryPlugin"),
         // Serial ports on termios, pseudo-terminals, reconnect backoff.
         .target(name: "IoMTTransport", dependencies: ["IoMTCore", "IoMTProfiles"], swiftSettings: strict),
         // USB hotplug: tty devices with a USB parent from libudev (enumeration + monitor), matched to profiles.
@@ -117,16 +126,19 @@ let package = Package(
         .testTarget(name: "IoMTUdevTests", dependencies: ["IoMTUdev", "IoMTProfiles", "IoMTDrivers"], swiftSettings: strict),
         .testTarget(name: "IoMTStoreTests", dependencies: ["IoMTTestSupport", "IoMTStore", "IoMTLab"], swiftSettings: strict),
         .testTarget(name: "IoMTAlertsTests", dependencies: ["IoMTTestSupport", "IoMTAlerts", "IoMTSpirometry", "IoMTCore", "IoMTStore", "IoMTHTTP", "IoMTFHIR", "IoMTLab"], swiftSettings: strict),
-        .testTarget(name: "IoMTHTTPTests", dependencies: ["IoMTHTTP"], swiftSettings: strict),
+        .testTarget(name: "IoMTHTTPTests", dependencies: ["IoMTHTTP", "IoMTTestSupport"], swiftSettings: strict),
         .testTarget(name: "IoMTFHIRTests", dependencies: ["IoMTTestSupport", "IoMTFHIR", "IoMTSpirometry", "IoMTCore"], swiftSettings: strict),
         .testTarget(name: "IoMTForwardTests", dependencies: ["IoMTTestSupport", "IoMTForward", "IoMTLab", "IoMTSpirometry"], swiftSettings: strict),
         .testTarget(name: "IoMTDBusTests", dependencies: ["IoMTDBus", "IoMTCore", "IoMTLab"], swiftSettings: strict),
         .testTarget(name: "IoMTBlueZTests", dependencies: ["IoMTBlueZ", "IoMTDBus", "IoMTDrivers", "IoMTCore", "IoMTLab", "IoMTProfiles", "IoMTTransport"], swiftSettings: strict),
         // The BLE device simulator: fixture sequencing, object construction, and its objects on a private dbus-daemon.
         .testTarget(name: "IoMTLabTests", dependencies: ["IoMTTestSupport", "IoMTLab", "IoMTDBus"], swiftSettings: strict),
+        // The test helpers themselves: waits that leave the cooperative pool free, cleanup that runs when a test throws.
+        .testTarget(name: "IoMTTestSupportTests", dependencies: ["IoMTTestSupport"], swiftSettings: strict),
         .testTarget(name: "IoMTMQTTTests", dependencies: ["IoMTTestSupport", "IoMTMQTT", "IoMTCore", "IoMTStore", "IoMTForward", "IoMTFHIR", "IoMTLab", "IoMTAlerts"], swiftSettings: strict),
         // iomt-collector against Debian's mosquitto and the lab's DOM receiver (real processes, SIGKILL mid-stream).
-        .testTarget(name: "IoMTCollectorTests", dependencies: ["IoMTCollector", "IoMTConfiguration", "IoMTCore", "IoMTFHIR", "IoMTForward", "IoMTStore", "IoMTLab"],
+        .testTarget(name: "IoMTCollectorTests", dependencies: ["IoMTCollector", "IoMTConfiguration", "IoMTCore", "IoMTFHIR", "IoMTForward", "IoMTStore", "IoMTLab",
+                                                              "IoMTTestSupport"],
                     swiftSettings: strict),
         // The daemon module's own tests, in process: its schedule, configuration refusals, the ingest pipeline on a store
         // made to fail for real. The only test target that links IoMTDaemon.

@@ -1,4 +1,5 @@
-# Helpers for the Fuzz/<target>/seed-corpus.sh files, sourced by scripts/fuzz.sh with $corpus set to the target's corpus.
+# Helpers for the fuzz targets' seed-corpus.sh files (…/Fuzz/<Target>/seed-corpus.sh), sourced by scripts/fuzz.sh with
+# $corpus set to the target's corpus and $target_dir to the target's folder.
 
 # Each fixture case's capture.hex under the given Firmware-Fixtures folders, as one seed.
 seed_captures() {

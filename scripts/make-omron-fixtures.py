@@ -114,6 +114,14 @@ def main():
                1, None, [], rejected=["empty slot"])
     write_case("hem-7155t-user-out-of-range", "omron-hem-7155t", record_le16(120, 80, 70, 2026, 3, 3, 3, 3, 3),
                "user 3 on a two-user cuff", 3, None, [], rejected=["users 1-2"])
+    # HEM-7155T-MW3: the HEM-7155T's FE4A ("modern", token) firmware; the same classic_vital_14 records, its user areas
+    # at 0x02E8 / 0x06A8 x 60 (hass-omron device_catalog.py).
+    write_case("hem-7155t-fe4a-user2-slot59", "omron-hem-7155t-fe4a", record_le16(141, 92, 77, 2026, 12, 5, 8, 15, 30),
+               "user 2's last slot on the FE4A firmware (0x06A8 + 59 x 16 = 0x0A58), built from the omblepy hem-7361t.py "
+               "bit layout the model shares", 2, 59, observations(141, 92, 77, t(2026, 12, 5, 8, 15, 30), []), address=0x0A58)
+    write_case("hem-7155t-fe4a-address-between-areas", "omron-hem-7155t-fe4a", record_le16(141, 92, 77, 2026, 12, 5, 8, 15, 30),
+               "an address 8 bytes into user 1's last slot (0x0698): no record starts there", 1, None, [],
+               address=0x06A0, rejected=["does not start a record"])
 
 
 if __name__ == "__main__":

@@ -66,8 +66,9 @@ public actor BLEDeviceConnection {
     /// Signals of one link waiting for this actor; past it the link is dropped and made again (see `LinkSignal.lost`).
     static let linkSignalBuffer = 1024
     private(set) var stopped = false
-    /// The download mark the store committed, asked at every (re)connect; nil source: the reader's own.
-    let recordMarkSource: (@Sendable () async -> DeviceRecordMark?)?
+    /// The download mark the store committed, asked at every (re)connect for the device (nil) and for each of the
+    /// reader's parts (`DeviceReader.subDevices`, by name); nil source: the reader's own.
+    let recordMarkSource: (@Sendable (_ subDevice: String?) async -> DeviceRecordMark?)?
     /// A clock write waiting for the end of the memory download (records it stamped are corrected first).
     var pendingClockSet: DBusObjectPath?
     /// The current link's signal stream, so `stop()` can wake a wait.
@@ -78,7 +79,7 @@ public actor BLEDeviceConnection {
 
     /// Nil when the reader does not need a GATT service (a byte-stream driver cannot run over Bluetooth LE).
     public init?(client: BlueZClient, adapter: BlueZAdapter, address: String, reader: any DeviceReader, settings: Settings = Settings(),
-                 clock: any SchedulingClock, jitterSeed: UInt64, recordMarkSource: (@Sendable () async -> DeviceRecordMark?)? = nil) {
+                 clock: any SchedulingClock, jitterSeed: UInt64, recordMarkSource: (@Sendable (_ subDevice: String?) async -> DeviceRecordMark?)? = nil) {
         guard let profile = reader.needs.gattProfile else { return nil }
         self.recordMarkSource = recordMarkSource
         self.client = client; self.adapter = adapter; self.address = address.uppercased(); self.reader = reader; self.profile = profile
@@ -276,7 +277,12 @@ public actor BLEDeviceConnection {
         if profile.quirks.contains(.bondingRequired), await !bondedThroughTheGateway() { return .notBonded }
 
         // 6. Reads, clock, subscriptions, writes — the RACP request from the mark the store holds.
-        if let recordMarkSource { reader.resume(from: await recordMarkSource()) }
+        if let recordMarkSource {
+            reader.resume(from: await recordMarkSource(nil))
+            var partMarks: [String: DeviceRecordMark] = [:]
+            for part in reader.subDevices { partMarks[part] = await recordMarkSource(part) }
+            if !reader.subDevices.isEmpty { reader.resume(subDeviceMarks: partMarks) }
+        }
         pendingClockSet = nil
         do { try await setUp(plan) } catch { return .call(BlueZRecovery.classify(error)) }
 

@@ -72,8 +72,7 @@ public struct BlueZObjectModel: Sendable, Hashable {
 public struct BlueZAdapter: Sendable, Hashable {
     public let path: DBusObjectPath
     public let address: String
-    public let powered: Bool
-    public let discovering: Bool
+    public let powered, discovering: Bool
 
     init(path: DBusObjectPath, properties: [String: DBusValue]) {
         self.path = path
@@ -96,11 +95,7 @@ public struct BlueZDevice: Sendable, Hashable {
     public let uuids: [String]
     /// Class of Device (BR/EDR only; BlueZ omits it, or python-dbusmock reports 0, when unknown).
     public let deviceClass: UInt32?
-    public let paired: Bool
-    public let bonded: Bool
-    public let trusted: Bool
-    public let connected: Bool
-    public let servicesResolved: Bool
+    public let paired, bonded, trusted, connected, servicesResolved: Bool
 
     init(path: DBusObjectPath, properties: [String: DBusValue]) {
         self.path = path

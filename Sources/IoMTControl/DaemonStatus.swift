@@ -69,12 +69,18 @@ public struct DeviceStatus: Sendable, Hashable {
     public var ambiguousIdentity: String?
     /// The latest device facts its driver reported (e.g. `session`: how the last spot-check session ended; `battery`).
     public var deviceInfo: [String: String]
+    /// The keys of the device's parts that measure for different people (a two-user cuff's `…/user1`, `…/user2`), each
+    /// listed and bound on its own; empty: the device is one.
+    public var parts: [String]
+    /// For a part: the device it is part of (whose connection it shares).
+    public var partOf: String?
 
     public init(key: String, profile: String, transport: String, address: String, state: DeviceConnectionState, detail: String?, since: Instant,
-                lastReading: Instant?, readings: Int64, ambiguousIdentity: String?, deviceInfo: [String: String] = [:]) {
+                lastReading: Instant?, readings: Int64, ambiguousIdentity: String?, deviceInfo: [String: String] = [:], parts: [String] = [],
+                partOf: String? = nil) {
         self.key = key; self.profile = profile; self.transport = transport; self.address = address; self.state = state; self.detail = detail
         self.since = since; self.lastReading = lastReading; self.readings = readings; self.ambiguousIdentity = ambiguousIdentity
-        self.deviceInfo = deviceInfo
+        self.deviceInfo = deviceInfo; self.parts = parts; self.partOf = partOf
     }
 
     public var json: JSONValue {
@@ -83,6 +89,7 @@ public struct DeviceStatus: Sendable, Hashable {
             ("state", .string(state.rawValue)), ("detail", .optional(detail)), ("since", .string(since.iso8601)),
             ("lastReading", .optional(lastReading)), ("readings", .number(readings)), ("ambiguousIdentity", .optional(ambiguousIdentity)),
             ("deviceInfo", .object(deviceInfo.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) })),
+            ("parts", .array(parts.map { .string($0) })), ("partOf", .optional(partOf)),
         ])
     }
 
@@ -100,6 +107,8 @@ public struct DeviceStatus: Sendable, Hashable {
         var info: [String: String] = [:]
         for (name, fact) in value["deviceInfo"]?.objectValue ?? [] { if let text = fact.stringValue { info[name] = text } }
         deviceInfo = info
+        parts = value["parts"]?.arrayValue?.compactMap(\.stringValue) ?? []
+        partOf = r.optionalString(value, "partOf", path: path)
     }
 }
 

@@ -17,6 +17,9 @@ public struct DecodedMeasurement: Sendable, Hashable {
     /// The profile that decoded it, when a device is read through several on one connection (`MultiServiceReader`);
     /// nil: the device's own profile.
     public var sourceProfileId: String?
+    /// The part of the device whose record this is, when its parts measure for different people (a two-user cuff's
+    /// `user2`; `DeviceIdentity.subDevice`); nil: the whole device.
+    public var subDevice: String?
 
     public init(type: MeasurementType, value: DecimalValue?, unit: String? = nil, components: [ObservationComponent] = [],
                 status: MeasurementStatus = [], deviceTime: CivilTime? = nil, takenAt: Instant? = nil, rawFrame: [UInt8]) {

@@ -2,8 +2,7 @@
 /// room (IoMTStore/StoragePressure.swift): the mean is the reading's value; this carries the rest.
 public struct ReadingSummary: Sendable, Hashable, Codable {
     public var count: Int
-    public var minimum: DecimalValue
-    public var maximum: DecimalValue
+    public var minimum, maximum: DecimalValue
     /// End of the summarised period (exclusive); the reading's corrected time is its start.
     public var periodEnd: Instant
 

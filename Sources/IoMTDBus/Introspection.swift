@@ -37,19 +37,10 @@ enum Introspection {
     }
 
     static func escape(_ text: String) -> String {
-        var result = ""
-        for character in text {
-            switch character {
-            case "&": result += "&amp;"
-            case "<": result += "&lt;"
-            case ">": result += "&gt;"
-            case "\"": result += "&quot;"
-            case "'": result += "&apos;"
-            default: result.append(character)
-            }
-        }
-        return result
+        text.reduce(into: "") { result, character in result += entities[character] ?? String(character) }
     }
+
+    private static let entities: [Character: String] = ["&": "&amp;", "<": "&lt;", ">": "&gt;", "\"": "&quot;", "'": "&apos;"]
 
     // Declarations only (the connection answers these itself); the handlers are never called.
     private static let unused: DBusMethodHandler = { _ in [] }

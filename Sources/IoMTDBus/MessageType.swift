@@ -1,9 +1,6 @@
 /// The message type byte (spec "Message Format").
 public enum DBusMessageType: UInt8, Sendable, Hashable, CustomStringConvertible {
-    case methodCall = 1
-    case methodReturn = 2
-    case error = 3
-    case signal = 4
+    case methodCall = 1, methodReturn = 2, error = 3, signal = 4
 
     public var description: String {
         switch self {

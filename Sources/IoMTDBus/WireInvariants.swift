@@ -1,4 +1,4 @@
-/// The properties the fuzz target (Fuzz/DBusUnmarshaller) checks, shared with the regression tests
+/// The properties the fuzz target (Tests/Fuzz/DBusUnmarshaller) checks, shared with the regression tests
 /// that replay its findings: any bytes decode or fail with a DBusWireError; a decoded message
 /// re-encodes, and decoding that encoding gives the same bytes again; the stream framer gives the
 /// same frames however the bytes are chunked, and never a frame over its limit.

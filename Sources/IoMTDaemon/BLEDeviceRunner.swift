@@ -14,13 +14,14 @@ final class BLEDeviceRunner: Sendable {
     let identity: DeviceIdentity
     let address: String
     let connection: BLEDeviceConnection
-    private let patientId: String?
     private let pipeline: IngestPipeline
     private let ingest: DeviceIngest
     private let board: DeviceStatusBoard
     private let clock: any SchedulingClock
     private let utcOffsetMinutes: Int
     private let synchronisation: any GatewayClockSynchronisation
+    /// The device's parts that measure for different people (a two-user cuff's user areas; empty: the device is one).
+    private let parts: [String]
 
     /// `profiles`: one, or several read on one connection (a device with several health services; the first names it).
     init(address: String, profiles: [DeviceProfile], client: BlueZClient, adapter: BlueZAdapter, settings: DaemonConfiguration.Bluetooth,
@@ -38,12 +39,12 @@ final class BLEDeviceRunner: Sendable {
         // Each device its own jitter sequence, so gateways and devices do not retry in lockstep.
         let seed = UInt64(truncatingIfNeeded: clock.now().millisecondsSinceEpoch) ^ UInt64(truncatingIfNeeded: address.hashValue)
         let store = pipeline.store
-        let key = identity.key
         guard let connection = BLEDeviceConnection(client: client, adapter: adapter, address: address, reader: reader,
                                                    settings: connectionSettings, clock: clock, jitterSeed: seed,
-                                                   recordMarkSource: {
-            do { return try await store.recordMark(deviceKey: key) } catch {
-                Log.error("\(key): cannot read the record mark from the store (\(error)); asking the device for every record", "bluetooth")
+                                                   recordMarkSource: { part in
+            let markKey = identity.part(part).key
+            do { return try await store.recordMark(deviceKey: markKey) } catch {
+                Log.error("\(markKey): cannot read the record mark from the store (\(error)); asking the device for every record", "bluetooth")
                 return nil
             }
         }) else {
@@ -53,14 +54,16 @@ final class BLEDeviceRunner: Sendable {
         self.connection = connection
         self.identity = identity
         self.address = address
-        self.patientId = patientId; self.pipeline = pipeline; self.board = board; self.clock = clock
+        self.pipeline = pipeline; self.board = board; self.clock = clock
         ingest = DeviceIngest(identity: identity, patientId: patientId, pipeline: pipeline, board: board, category: "bluetooth", rejectionsAreRoutine: false,
-                              memberIdentities: memberIdentities)
+                              memberIdentities: memberIdentities, homePatientSubDevice: reader.homePatientSubDevice)
+        parts = reader.subDevices
         self.synchronisation = synchronisation
         utcOffsetMinutes = settings.deviceUTCOffsetMinutes
         // Registered once: a runner started again after BlueZ came back keeps the device's reading count.
         if board.entry(identity.key) == nil {
-            board.register(key: identity.key, profileId: profiles.map(\.id).joined(separator: "+"), transport: "ble", address: address, at: clock.now())
+            board.register(key: identity.key, profileId: profiles.map(\.id).joined(separator: "+"), transport: "ble", address: address,
+                           parts: parts.map { identity.part($0).key }, at: clock.now())
         }
     }
 
@@ -73,18 +76,22 @@ final class BLEDeviceRunner: Sendable {
             var marksHeld = false
             /// The highest record number of this link, for telling the old clock's records from the set one's.
             var lastSequence: UInt16?
+            /// A device with parts: this link's clock stamp for each part, sent with the part's first records of the link.
+            var partStamps: [String: Observation] = [:]
             for await event in connection.events {
                 switch event {
                 case let .state(state, detail):
-                    if state == .connecting { marksHeld = false; lastSequence = nil }
+                    if state == .connecting { marksHeld = false; lastSequence = nil; partStamps = [:] }
                     board.set(identity.key, Self.boardState(state), detail: detail, at: clock.now())
                 case let .output(output, receivedAt):
                     normaliser.checkGatewayClock(synchronisation)
                     if let sequence = output.sequenceNumber { lastSequence = max(lastSequence ?? sequence, sequence) }
+                    let stamps = Set(output.measurements.compactMap(\.subDevice)).sorted().compactMap { partStamps.removeValue(forKey: $0) }
+                    if !stamps.isEmpty { await pipeline.accept(stamps) }
                     if await !ingest.deliver(output, receivedAt: receivedAt, normaliser: normaliser, withMark: !marksHeld) { marksHeld = true }
                 case let .deviceClockRead(reading):
                     normaliser.clock.clockRead(reading)
-                    await recordClock(reading, setAt: nil, normaliser: &normaliser)
+                    partStamps = await recordClock(reading, setAt: nil, normaliser: &normaliser)
                 case let .lost(count):
                     // Readings are missing from this link: its marks must not move past them (the next link asks again).
                     marksHeld = true
@@ -101,21 +108,29 @@ final class BLEDeviceRunner: Sendable {
         return reason
     }
 
-    /// Persists the clock read (offset and when it was measured) and sends the coincident time stamp with it.
-    private func recordClock(_ reading: DeviceClockReading, setAt: Instant?, normaliser: inout Normaliser) async {
+    /// Persists the clock read (offset and when it was measured) and sends the coincident time stamp with it. A device
+    /// with parts (a two-user cuff): the stamp of each part is returned instead, to go with that part's records — a user
+    /// area nobody uses gets none, so nothing is held for it at every connection.
+    @discardableResult
+    private func recordClock(_ reading: DeviceClockReading, setAt: Instant?, normaliser: inout Normaliser) async -> [String: Observation] {
         do {
             normaliser.clock.firstSeen = try await pipeline.store.recordDeviceClock(deviceKey: identity.key, reading, setAt: setAt)
         } catch {
             Log.error("\(identity.key): device clock offset NOT stored: \(error)", "bluetooth")
         }
-        guard setAt == nil else { return }
+        guard setAt == nil else { return [:] }
         if reading.clockUnset {
             Log.warning("\(identity.key): device clock unset (\(reading.deviceTime.iso8601(withOffset: false, fractionDigits: 0))); records it stamped are held", "bluetooth")
         }
-        guard reading.deviceTime.isValid else { return } // a clock reading "year 0" has no time to compare
+        guard reading.deviceTime.isValid else { return [:] } // a clock reading "year 0" has no time to compare
         let stamp = CoincidentTimeStamp.measurement(reading, rawFrame: [])
-        let observation = normaliser.normalise(stamp, device: identity, patientId: patientId, receivedAt: reading.readAt)
-        await pipeline.accept([observation])
+        guard !parts.isEmpty else {
+            await pipeline.accept([normaliser.normalise(stamp, device: identity, patientId: ingest.homePatient(part: nil), receivedAt: reading.readAt)])
+            return [:]
+        }
+        return Dictionary(uniqueKeysWithValues: parts.map { part in
+            (part, normaliser.normalise(stamp, device: identity.part(part), patientId: ingest.homePatient(part: part), receivedAt: reading.readAt))
+        })
     }
 
     func stop() async {

@@ -292,7 +292,7 @@ actor BluetoothCoordinator {
     }
 
     private func setBoard(_ address: String, transport: String = "ble", _ state: DeviceStatusBoard.ConnectionState, detail: String?) {
-        if let entry = board.snapshot.first(where: { $0.transport == transport && $0.address == address }) {
+        if let entry = board.snapshot.first(where: { $0.transport == transport && $0.address == address && $0.partOf == nil }) {
             board.set(entry.key, state, detail: detail, at: clock.now())
         }
     }

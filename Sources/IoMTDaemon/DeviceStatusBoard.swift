@@ -20,6 +20,11 @@ public final class DeviceStatusBoard: Sendable {
         public var readings: Int
         /// The latest value of each device fact its driver reported (`session`, `battery`, …): never patient data.
         public var deviceInfo: [String: String] = [:]
+        /// The keys of the device's parts that measure for different people (a two-user cuff's `…/user1`, `…/user2`),
+        /// each bound on its own; empty: the device is one.
+        public var parts: [String] = []
+        /// For a part: the key of the device it is part of (its connection; its state follows the device's).
+        public var partOf: String? = nil
     }
 
     private let entries = Mutex<[String: Entry]>([:])
@@ -32,20 +37,29 @@ public final class DeviceStatusBoard: Sendable {
 
     public init() {}
 
-    public func register(key: String, profileId: String, transport: String, address: String, at time: Instant) {
+    /// `parts`: the keys of the device's parts (a two-user cuff's users), each its own entry, for `devices` and `bind`.
+    public func register(key: String, profileId: String, transport: String, address: String, parts: [String] = [], at time: Instant) {
         entries.withLock {
             $0[key] = Entry(key: key, profileId: profileId, transport: transport, address: address, state: .starting,
-                            detail: nil, since: time, lastReading: nil, readings: 0)
+                            detail: nil, since: time, lastReading: nil, readings: 0, parts: parts)
+            for part in parts {
+                $0[part] = Entry(key: part, profileId: profileId, transport: transport, address: address, state: .starting,
+                                 detail: nil, since: time, lastReading: nil, readings: 0, partOf: key)
+            }
         }
     }
 
+    /// A device's state; its parts share its connection, so theirs follows.
     public func set(_ key: String, _ state: ConnectionState, detail: String? = nil, at time: Instant) {
         entries.withLock {
-            guard var entry = $0[key] else { return }
-            if entry.state != state { entry.since = time }
-            entry.state = state
-            entry.detail = detail
-            $0[key] = entry
+            guard let device = $0[key] else { return }
+            for key in [key] + device.parts {
+                guard var entry = $0[key] else { continue }
+                if entry.state != state { entry.since = time }
+                entry.state = state
+                entry.detail = detail
+                $0[key] = entry
+            }
         }
     }
 
@@ -62,7 +76,12 @@ public final class DeviceStatusBoard: Sendable {
         entries.withLock { $0[key]?.deviceInfo[name] = value }
     }
 
-    public func remove(_ key: String) { _ = entries.withLock { $0.removeValue(forKey: key) } }
+    public func remove(_ key: String) {
+        entries.withLock { entries in
+            for part in entries[key]?.parts ?? [] { entries.removeValue(forKey: part) }
+            entries.removeValue(forKey: key)
+        }
+    }
 
     public var snapshot: [Entry] { entries.withLock { $0.values.sorted { $0.key < $1.key } } }
 

@@ -16,10 +16,21 @@ public protocol DeviceReader: Sendable {
     /// Before `.linkUp`: the record mark the store committed (not the one this reader last decoded: a record
     /// decoded but not stored must be asked for again). Readers that keep no records ignore it.
     mutating func resume(from mark: DeviceRecordMark?)
+    /// The parts of the device that measure for different people (a two-user cuff's `user1`, `user2`): each is bound
+    /// to its own patient and keeps its own record mark (`<device key>/<part>`); its readings name it
+    /// (`DecodedMeasurement.subDevice`). Empty (the default): the device is one.
+    var subDevices: [String] { get }
+    /// The part a home hub's one patient measures as; the other parts' readings are held (nil: none is).
+    var homePatientSubDevice: String? { get }
+    /// Before `.linkUp`: the record marks the store committed for the parts, by part name (a part without one is absent).
+    mutating func resume(subDeviceMarks marks: [String: DeviceRecordMark])
 }
 
 extension DeviceReader {
     public mutating func resume(from mark: DeviceRecordMark?) {}
+    public var subDevices: [String] { [] }
+    public var homePatientSubDevice: String? { nil }
+    public mutating func resume(subDeviceMarks marks: [String: DeviceRecordMark]) {}
 }
 
 /// What a transport hands a reader.
@@ -63,6 +74,9 @@ public struct DeviceOutput: Sendable, Hashable {
     public var deviceClock: GATTCurrentTime?
     /// The download mark to commit with these measurements (in the same store transaction), when it moved.
     public var recordMark: DeviceRecordMark?
+    /// The marks of the device's parts that moved (`DeviceReader.subDevices`), by part: committed like `recordMark`,
+    /// each on its part's key.
+    public var subDeviceMarks: [String: DeviceRecordMark] = [:]
     /// The record's sequence number, for a numbered record (Glucose Measurement).
     public var sequenceNumber: UInt16?
     /// The RACP answer, when the value was one.
@@ -80,6 +94,7 @@ public struct DeviceOutput: Sendable, Hashable {
     public mutating func append(_ other: DeviceOutput) {
         measurements += other.measurements; commands += other.commands; events += other.events
         deviceClock = other.deviceClock ?? deviceClock; recordMark = other.recordMark ?? recordMark
+        subDeviceMarks.merge(other.subDeviceMarks) { _, later in later }
         sequenceNumber = other.sequenceNumber ?? sequenceNumber
         recordAccessResponse = other.recordAccessResponse ?? recordAccessResponse
         transferComplete = transferComplete || other.transferComplete

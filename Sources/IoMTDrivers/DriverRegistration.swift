@@ -3,7 +3,7 @@ import IoMTProfiles
 
 /// How a driver makes itself known: its id (what profiles name in `driver`), the `driverOptions` it accepts, and how
 /// its reader is built from a profile. Each driver folder declares its registrations next to its code
-/// (`CMS50/CMS50Registration.swift`, …); `DriverRegistry.registrations` lists the folders.
+/// (`CMS50/CMS50Registration.swift`, …); the build generates `DriverRegistry.registrations` from those files.
 public struct DriverRegistration: Sendable {
     public let id: String
     /// The `driverOptions` keys the driver reads (anything else is a typo and rejected before `make` runs).

@@ -3,12 +3,12 @@ import IoMTProfiles
 
 /// The drivers this build knows, and the one place that turns a profile into a running reader.
 public enum DriverRegistry {
-    /// Every driver, as its folder registers it. A new driver adds its folder's list here.
-    public static let registrations: [DriverRegistration] =
-        CMS50Registration.all + NoninRegistration.all + TextReportRegistration.all + GATTRegistration.all
-        + ContecSpirometerRegistration.all + ContecOximeterBLERegistration.all
-        + LepuPC60FWRegistration.all + JumperJPD500FRegistration.all + Nonin3230Registration.all + ViatomOxyRegistration.all
-        + OmronClassicRegistration.all
+    /// Every driver, as its folder registers it: the list is generated at build time from each folder's
+    /// `<Name>Registration.swift` (DriverRegistryPlugin), so a new driver adds no line here.
+    public static let registrations: [DriverRegistration] = generatedDriverRegistrations.flatMap(\.registrations)
+    /// The driver ids each driver folder (below Sources/IoMTDrivers) registers: what shows that no folder is left out.
+    public static let driverIdsByFolder: [String: [String]] =
+        Dictionary(generatedDriverRegistrations.map { ($0.folder, $0.registrations.map(\.id)) }, uniquingKeysWith: +)
 
     /// Byte-stream drivers (serial, RFCOMM).
     public static let streamDriverIds: Set<String> = Set(registrations.filter { !$0.isGATT }.map(\.id))

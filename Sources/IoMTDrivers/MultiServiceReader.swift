@@ -32,6 +32,13 @@ public struct MultiServiceReader: DeviceReader {
         for index in members.indices { members[index].reader.resume(from: mark) }
     }
 
+    // A member with parts (a two-user cuff) is one of the device's services; its parts are the device's.
+    public var subDevices: [String] { members.flatMap(\.reader.subDevices) }
+    public var homePatientSubDevice: String? { members.lazy.compactMap(\.reader.homePatientSubDevice).first }
+    public mutating func resume(subDeviceMarks marks: [String: DeviceRecordMark]) {
+        for index in members.indices { members[index].reader.resume(subDeviceMarks: marks) }
+    }
+
     public mutating func handle(_ input: DeviceInput, at time: Instant) -> DeviceOutput {
         switch input {
         case let .value(characteristic, _):

@@ -30,8 +30,8 @@ public struct PHDBundleBuilder: Sendable {
         for device in distinctDevices(entries) {
             let (id, _) = PHDDeviceResources.deviceIdentifier(device)
             let url = "urn:uuid:" + DeterministicUUID.make(from: "phd|\(id.system)|\(id.value)")
-            deviceURLs[device.key] = url
-            let measured = entries.filter { $0.observation.device.key == device.key }.map { $0.observation.type }
+            deviceURLs[device.wholeKey] = url
+            let measured = entries.filter { $0.observation.device.wholeKey == device.wholeKey }.map { $0.observation.type }
             bundleEntries.append(entry(fullUrl: url, resource: PHDDeviceResources.phd(device, measured: measured), type: "Device",
                                        ifNoneExist: id.ifNoneExist))
         }
@@ -41,7 +41,7 @@ public struct PHDBundleBuilder: Sendable {
             let identifier = PHDObservationIdentifier.value(for: input.observation)
             let spirometry = SpirometryFHIR.member(input.observation, demographics: demographics.demographics(for: input.observation))
             let resource = PHDObservationResource.make(input, identifierSystem: gateway.observationIdentifierSystem,
-                                                       deviceReference: deviceURLs[input.observation.device.key]!,
+                                                       deviceReference: deviceURLs[input.observation.device.wholeKey]!,
                                                        gatewayReference: gatewayURL, spirometry: spirometry)
             assessments[input.storeId] = spirometry?.assessment
             let url = "urn:uuid:" + DeterministicUUID.make(from: "obs|\(input.storeId)|" + identifier)
@@ -53,7 +53,7 @@ public struct PHDBundleBuilder: Sendable {
             let identifier = SpirometryFHIR.identifier(session)
             let resource = SpirometryFHIR.panel(session, memberURLs: session.members.compactMap { observationURLs[$0.storeId] },
                                                 identifierSystem: gateway.observationIdentifierSystem, identifier: identifier,
-                                                deviceReference: deviceURLs[session.members[0].observation.device.key]!,
+                                                deviceReference: deviceURLs[session.members[0].observation.device.wholeKey]!,
                                                 gatewayReference: gatewayURL, assessments: assessments)
             bundleEntries.append(entry(fullUrl: "urn:uuid:" + DeterministicUUID.make(from: "panel|" + identifier), resource: resource,
                                        type: "Observation",
@@ -72,12 +72,13 @@ public struct PHDBundleBuilder: Sendable {
         [nil] + distinctDevices(entries).map { _ in nil } + entries.map { $0.storeId } + SpirometryFHIR.sessions(entries).map { _ in nil }
     }
 
-    /// Devices in first-seen order (deterministic bundle layout).
+    /// Devices in first-seen order (deterministic bundle layout). One PhdDevice per physical device: the parts of a
+    /// two-user cuff (`DeviceIdentity.subDevice`) measure for different patients, but are one device to DOM.
     private func distinctDevices(_ entries: [BundleInput]) -> [DeviceIdentity] {
         var seen: Set<String> = []
         var devices: [DeviceIdentity] = []
-        for input in entries where seen.insert(input.observation.device.key).inserted {
-            devices.append(input.observation.device)
+        for input in entries where seen.insert(input.observation.device.wholeKey).inserted {
+            devices.append(input.observation.device.part(nil))
         }
         return devices
     }

@@ -31,8 +31,11 @@ public struct LabPrerequisite: Sendable {
 
     public static let dbusDaemon = LabPrerequisite(name: "dbus-daemon", remedy: "Debian package dbus") { access("/usr/bin/dbus-daemon", X_OK) == 0 }
     public static let dbusmock = LabPrerequisite(name: "dbus-daemon and python3-dbusmock", remedy: "Debian packages dbus, python3-dbusmock") {
-        dbusDaemon.isMet && LabChildProcess.succeeds(["/usr/bin/python3", "-c", "import dbusmock, dbus"])
+        dbusDaemon.isMet && pythonImportsDBusMock
     }
+    /// Asked once per test process: the import takes python up to a second on 2 loaded cores, and every BlueZ mock
+    /// bench checks it, on a thread of the cooperative pool, before it starts.
+    private static let pythonImportsDBusMock = LabChildProcess.succeeds(["/usr/bin/python3", "-c", "import dbusmock, dbus"])
     public static let umockdev = LabPrerequisite(name: "umockdev", remedy: "Debian packages umockdev, gir1.2-umockdev-1.0, python3-gi; scripts/setup.sh") {
         let typelibs = ["x86_64-linux-gnu", "aarch64-linux-gnu"].map { "/usr/lib/\($0)/girepository-1.0/UMockdev-1.0.typelib" }
         return access("/usr/bin/umockdev-wrapper", X_OK) == 0 && typelibs.contains { access($0, R_OK) == 0 }

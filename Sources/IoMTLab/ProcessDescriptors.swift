@@ -13,17 +13,22 @@ public enum ProcessDescriptors {
 
     /// This process's descriptors that refer to the socket with `inode`.
     public static func referringToSocket(inode: UInt64) -> [Int32] {
+        let target = "socket:[\(inode)]"
+        return open().filter { descriptor in
+            var link = [CChar](repeating: 0, count: 64)
+            let length = readlink("/proc/self/fd/\(descriptor)", &link, link.count - 1)
+            return length > 0 && String(decoding: link.prefix(length).map { UInt8(bitPattern: $0) }, as: UTF8.self) == target
+        }
+    }
+
+    /// This process's open descriptors (the listing's own included, closed by the time this returns).
+    public static func open() -> [Int32] {
         guard let directory = opendir("/proc/self/fd") else { return [] }
         defer { closedir(directory) }
-        let target = "socket:[\(inode)]"
         var found: [Int32] = []
         while let entry = readdir(directory) {
             let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-            guard let descriptor = Int32(name) else { continue }
-            var link = [CChar](repeating: 0, count: 64)
-            let length = readlink("/proc/self/fd/\(name)", &link, link.count - 1)
-            guard length > 0 else { continue }
-            if String(decoding: link.prefix(length).map { UInt8(bitPattern: $0) }, as: UTF8.self) == target { found.append(descriptor) }
+            if let descriptor = Int32(name) { found.append(descriptor) }
         }
         return found
     }

@@ -61,8 +61,7 @@ public struct MatchRules: Sendable, Hashable {
 }
 
 public struct USBMatch: Sendable, Hashable {
-    public var vendorId: UInt16
-    public var productId: UInt16
+    public var vendorId, productId: UInt16
     /// Substring of the USB product string that must be present, if set.
     public var product: String?
     public init(vendorId: UInt16, productId: UInt16, product: String? = nil) {

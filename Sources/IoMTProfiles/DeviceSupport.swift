@@ -15,10 +15,8 @@ public struct DeviceSupport: Sendable, Hashable {
         case simulatorOnly = "simulator-only"
     }
 
-    public var reads: String
-    public var pairing: String
-    public var clock: String
-    public var history: String
+    /// The matrix's free-text columns.
+    public var reads, pairing, clock, history: String
     public var evidence: Evidence
 
     public init(reads: String, pairing: String, clock: String, history: String, evidence: Evidence) {

@@ -24,13 +24,9 @@ public enum GLIEthnicity: String, Sendable, CaseIterable {
     case other
 }
 
+/// The parameters with reference equations; FEV1/FVC is a fraction (0.78), not a percentage.
 public enum SpirometryParameter: String, Sendable, CaseIterable {
-    case fev1 = "FEV1"
-    case fvc = "FVC"
-    /// A fraction (0.78), not a percentage.
-    case fev1FVC = "FEV1/FVC"
-    case fev6 = "FEV6"
-    case fef2575 = "FEF25-75"
+    case fev1 = "FEV1", fvc = "FVC", fev1FVC = "FEV1/FVC", fev6 = "FEV6", fef2575 = "FEF25-75"
 }
 
 /// Who the reference values are for. Age in years (decimals allowed), height in cm.

@@ -5,15 +5,10 @@ import Foundation
 public enum ProgramRun {
     public static func run(_ path: String, _ arguments: [String], in directory: URL? = nil,
                            environment: [String: String] = [:]) async throws -> (Int32, String) {
-        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<(Int32, String), any Error>) in
-            Thread.detachNewThread {
-                continuation.resume(with: Result { try blocking(path, arguments, in: directory, environment: environment) })
-            }
-        }
+        try await OwnThread.run { Result { try blocking(path, arguments, in: directory, environment: environment) } }.get()
     }
 
-    /// The same, on the calling thread: only for teardown in `defer`, where nothing can be awaited.
-    public static func blocking(_ path: String, _ arguments: [String], in directory: URL? = nil,
+    private static func blocking(_ path: String, _ arguments: [String], in directory: URL? = nil,
                                 environment: [String: String] = [:]) throws -> (Int32, String) {
         let process = Process()
         if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }

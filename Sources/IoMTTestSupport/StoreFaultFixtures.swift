@@ -25,8 +25,7 @@ public enum StoreFaultFixtures {
         return directory
     }
 
-    /// Synchronous: it runs in `defer` at the end of a test, where nothing can be awaited.
-    public static func unmount(_ directory: String) { _ = try? ProgramRun.blocking("/bin/umount", [directory]) }
+    public static func unmount(_ directory: String) async { _ = try? await ProgramRun.run("/bin/umount", [directory]) }
 
     /// Fills the file system holding `directory` to the last byte with `filler`.
     public static func fill(_ directory: String) async throws {

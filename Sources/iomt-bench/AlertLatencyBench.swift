@@ -19,16 +19,12 @@ import IoMTTransport
 enum AlertLatencyBench {
     static func run(options: BenchOptions, report: BenchReport) async {
         print("5. frame on pty → alert dispatched (exec hook, webhook)")
-        let devices = 100
-        let seconds = options.quick ? 8 : 30
-        guard let (profile, settings) = PtyDeviceFleet.cms50Profile() else { return }
-        let directory = BenchPaths.scratch("alerts")
-        guard let store = try? Store(path: directory + "/bench.sqlite") else { print("  cannot open store"); return }
+        guard let bench = PtyFleetBench(options, seconds: 30, scratch: "alerts") else { return }
+        let (profile, store, writes) = (bench.profile, bench.store, bench.writes)
         let receiver = DOMReceiver(configuration: DOMReceiverConfiguration())
         guard let port = try? receiver.start() else { print("  cannot start the receiver"); return }
         defer { receiver.stop() }
         let clock = SystemClock()
-        let writes = FrameWriteTimes(devices: devices)
         let hook = TimedChannel(ExecHookChannel(executablePath: "/bin/true"), writes: writes)
         let webhook = TimedChannel(WebhookChannel(url: "http://127.0.0.1:\(port)/webhook", transport: CurlHTTPClient(), gatewayId: "BENCH"),
                                    writes: writes)
@@ -38,21 +34,20 @@ enum AlertLatencyBench {
         let pipeline = IngestPipeline(store: store, alerts: AlertEvaluator(ruleSet: rules, context: AlertContext(deviceClasses: [profile.id: profile.deviceClass]), store: store),
                                       dispatcher: AlertDispatcher(store: store, channels: [hook, webhook], clock: clock),
                                       forwarder: nil, health: HealthMonitor(clock: clock), clock: clock)
-        guard let fleet = PtyDeviceFleet.open(devices: devices, profile: profile, settings: settings, serialPrefix: "ALR", pipeline: pipeline) else { return }
+        guard let fleet = bench.openFleet(serialPrefix: "ALR", pipeline: pipeline) else { return }
         for (index, device) in fleet.identities.enumerated() { writes.register(key: device.key, index: index) }
         // SpO2 alternates 85/97 % every second, so each device raises an alert about every 2 s.
-        await fleet.feed(seconds: seconds, settleSeconds: 3, spo2: { ($0 / 100) % 2 == 0 ? 85 : 97 }, wrote: { writes.wrote(device: $0) })
+        await fleet.feed(seconds: bench.seconds, settleSeconds: 3, spo2: { ($0 / 100) % 2 == 0 ? 85 : 97 }, wrote: { writes.wrote(device: $0) })
         try? await Task.sleep(for: .seconds(1))
         let stored = (try? await store.alerts(limit: 1_000_000).count) ?? -1
         print("  alerts stored \(stored), delivered: exec hook \(hook.latencies.count), webhook \(webhook.latencies.count), " +
               "at the receiver \(receiver.webhookCalls().count)")
         // The first alert of each device may come from a window filled before timing was steady: skip them.
         for (name, channel) in [("exec hook", hook), ("webhook", webhook)] {
-            report.addPercentiles("frame→alert (\(name))", setting: "100 devices", counted: "alerts", Array(channel.latencies.dropFirst(devices)),
-                                  p99Target: "≤ 20 ms")
+            report.addPercentiles("frame→alert (\(name))", setting: "100 devices", counted: "alerts",
+                                  Array(channel.latencies.dropFirst(PtyFleetBench.devices)), p99Target: "≤ 20 ms")
         }
-        fleet.close()
-        try? FileManager.default.removeItem(atPath: directory)
+        bench.finish(fleet)
     }
 }
 

@@ -4,6 +4,7 @@ import IoMTIngest
 import IoMTDrivers
 import IoMTLab
 import IoMTProfiles
+import IoMTStore
 import IoMTTransport
 import Synchronization
 
@@ -63,6 +64,14 @@ enum BenchPaths {
         try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         return path
     }
+
+    /// A fresh scratch directory and a store in it (`bench.sqlite`); nil, said on the output, when the store cannot open.
+    static func scratchStore(_ name: String, configuration: StoreConfiguration = StoreConfiguration()) -> (directory: String, store: Store)? {
+        let directory = scratch(name)
+        do { return (directory, try Store(path: directory + "/bench.sqlite", configuration: configuration)) } catch {
+            print("  cannot open store: \(error)"); return nil
+        }
+    }
 }
 
 /// Writes one legacy CMS50 frame per device per second on its pty, the devices staggered across the
@@ -89,6 +98,37 @@ func startStaggeredCMS50Writer(ptys: [PseudoTerminal], seconds: Int, spo2: @esca
         }
     }
     writer.start()
+}
+
+/// What the pty benches (2 and 5) start from: 100 simulated CMS50D+ (the profile and serial settings they are read
+/// with), how long they write (8 s with --quick), a fresh store in a scratch directory, and each device's last write.
+struct PtyFleetBench {
+    static let devices = 100
+    let seconds: Int
+    let profile: DeviceProfile
+    let settings: SerialSettings
+    let directory: String
+    let store: Store
+    let writes = FrameWriteTimes(devices: PtyFleetBench.devices)
+
+    /// nil after saying why (no profiles, no store).
+    init?(_ options: BenchOptions, seconds: Int, scratch name: String) {
+        guard let (profile, settings) = PtyDeviceFleet.cms50Profile(), let (directory, store) = BenchPaths.scratchStore(name) else { return nil }
+        (self.profile, self.settings, self.directory, self.store) = (profile, settings, directory, store)
+        self.seconds = options.quick ? 8 : seconds
+    }
+
+    /// The devices on their ptys, read into `pipeline` (`PtyDeviceFleet.open`).
+    func openFleet(serialPrefix: String, pipeline: IngestPipeline, accepted: @escaping @Sendable (Int) -> Void = { _ in }) -> PtyDeviceFleet? {
+        PtyDeviceFleet.open(devices: Self.devices, profile: profile, settings: settings, serialPrefix: serialPrefix, pipeline: pipeline,
+                            accepted: accepted)
+    }
+
+    /// Closes the ptys and removes the scratch directory.
+    func finish(_ fleet: PtyDeviceFleet) {
+        fleet.close()
+        try? FileManager.default.removeItem(atPath: directory)
+    }
 }
 
 /// Simulated devices on pseudo-terminals read the daemon's serial way: a `SerialConnection` per pty, the profile's

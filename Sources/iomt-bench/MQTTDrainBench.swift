@@ -20,7 +20,7 @@ enum MQTTDrainBench {
         let db = directory + "/store.sqlite"
         guard await DrainBench.prefill(db, count: total, destinations: ["mqtt"]) else { return }
         let broker: MosquittoBroker
-        do { broker = try MosquittoBroker() } catch { print("  \(error)"); return }
+        do { broker = try await MosquittoBroker() } catch { print("  \(error)"); return }
 
         // The subscriber scans bytes for each Observation's ifNoneExist (a JSON parse of gigabytes would be the bottleneck).
         let seen = Mutex((distinct: Set<String>(), entries: 0))
@@ -41,7 +41,7 @@ enum MQTTDrainBench {
         while Date() < deadline, seen.withLock({ $0.distinct.count }) < delivered { try? await Task.sleep(for: .milliseconds(100)) }
         let brokerCPU = Double(broker.pid.map(DaemonBench.cpuTicks) ?? 0) / Double(sysconf(Int32(_SC_CLK_TCK)))
         await subscriber.close()
-        broker.stop()
+        await broker.stop()
         let (distinct, entries) = seen.withLock { ($0.distinct.count, $0.entries) }
         let cpu = Double(fields["cpu"] ?? "") ?? 0
         report.add("MQTT drain \(total) readings, bundle \(batch)", String(format: "%.1f s, %.0f readings/s", seconds, Double(delivered) / seconds), target: "≥ 3× the peer")

@@ -16,11 +16,8 @@ enum PipelineThroughputBench {
         let batch = 250 // per producer; concurrent appends share one transaction (1,000 rows)
         guard let profile = try? ProfileLoader(knownDriverIds: DriverRegistry.driverIds).load(directory: BenchPaths.profiles)
             .first(where: { $0.id == "contec-cms50d-plus" }) else { print("  cannot load profiles"); return }
-        let directory = BenchPaths.scratch("pipeline")
-        let store: Store
-        do { store = try Store(path: directory + "/bench.sqlite", configuration: StoreConfiguration(maxGroupCommitRows: 1000, maxUndeliveredRows: 100_000_000)) } catch {
-            print("  cannot open store: \(error)"); return
-        }
+        let configuration = StoreConfiguration(maxGroupCommitRows: 1000, maxUndeliveredRows: 100_000_000)
+        guard let (directory, store) = BenchPaths.scratchStore("pipeline", configuration: configuration) else { return }
         let rules = RuleSet(rules: [AlertRule.threshold(id: "spo2-low", measurement: "MDC_PULS_OXIM_SAT_O2", below: DecimalValue(90), priority: .high)])
 
         // Each frame lands in a new one-second window, so every frame completes one SpO2 and one pulse reading.

@@ -15,26 +15,20 @@ import IoMTTransport
 enum PtyLatencyBench {
     static func run(options: BenchOptions, report: BenchReport) async {
         print("2. frame on pty → committed latency")
-        let devices = 100
-        let seconds = options.quick ? 8 : 20
-        guard let (profile, settings) = PtyDeviceFleet.cms50Profile() else { return }
-        let directory = BenchPaths.scratch("latency")
-        guard let store = try? Store(path: directory + "/bench.sqlite") else { print("  cannot open store"); return }
+        guard let bench = PtyFleetBench(options, seconds: 20, scratch: "latency") else { return }
         let clock = SystemClock()
         let health = HealthMonitor(clock: clock)
-        let pipeline = IngestPipeline(store: store, alerts: AlertEvaluator(ruleSet: RuleSet(rules: [])),
-                                      dispatcher: AlertDispatcher(store: store, channels: [], clock: clock),
+        let pipeline = IngestPipeline(store: bench.store, alerts: AlertEvaluator(ruleSet: RuleSet(rules: [])),
+                                      dispatcher: AlertDispatcher(store: bench.store, channels: [], clock: clock),
                                       forwarder: nil, health: health, clock: clock)
-        let writes = FrameWriteTimes(devices: devices)
         let committed = LatencySamples()
-        guard let fleet = PtyDeviceFleet.open(devices: devices, profile: profile, settings: settings, serialPrefix: "LAT", pipeline: pipeline,
-                                              accepted: { committed.append(writes.sinceLastWrite(device: $0)) }) else { return }
+        guard let fleet = bench.openFleet(serialPrefix: "LAT", pipeline: pipeline, accepted: { committed.append(bench.writes.sinceLastWrite(device: $0)) })
+        else { return }
         // Writer: each device sends one frame per second, staggered across the second.
-        await fleet.feed(seconds: seconds, settleSeconds: 2, spo2: { _ in 97 }, wrote: { writes.wrote(device: $0) })
+        await fleet.feed(seconds: bench.seconds, settleSeconds: 2, spo2: { _ in 97 }, wrote: { bench.writes.wrote(device: $0) })
         // The first second of each device fills its first window: skip warm-up samples.
-        report.addPercentiles("frame→committed", setting: "100 devices @ 1 Hz", counted: "readings", Array(committed.latencies.dropFirst(devices)),
-                              p99Target: "≤ 2 ms")
-        fleet.close()
-        try? FileManager.default.removeItem(atPath: directory)
+        report.addPercentiles("frame→committed", setting: "100 devices @ 1 Hz", counted: "readings",
+                              Array(committed.latencies.dropFirst(PtyFleetBench.devices)), p99Target: "≤ 2 ms")
+        bench.finish(fleet)
     }
 }

@@ -28,21 +28,19 @@ enum BLESimulatorCommand {
     Runs until SIGINT or SIGTERM.
     (--device contec-spirometer: see iomt-lab ble-sim --device contec-spirometer --help;
      --device o2ring: see iomt-lab ble-sim --device o2ring --help;
-     --device omron-hem-7322t: see iomt-lab ble-sim --device omron-hem-7322t --help)
+     --device omron-hem-7322t or omron-hem-7155t-fe4a: see iomt-lab ble-sim --device omron-hem-7322t --help)
     """
 
     static func run(_ arguments: [String]) -> Int32 {
-        // The Contec spirometer is a command/answer device, not a fixture replay: its own command (and usage).
-        if let index = arguments.firstIndex(of: "--device"), arguments.indices.contains(index + 1), arguments[index + 1] == "contec-spirometer" {
-            return ContecSpirometerSimCommand.run(arguments)
+        // Command/answer devices, not fixture replays: each has its own command (and usage).
+        let dedicated: [String: ([String]) -> Int32] = [
+            "contec-spirometer": ContecSpirometerSimCommand.run, "o2ring": O2RingSimCommand.run, "omron-hem-7322t": OmronCuffSimCommand.run,
+            "omron-hem-7155t-fe4a": OmronCuffSimCommand.run,
+        ]
+        if let index = arguments.firstIndex(of: "--device"), arguments.indices.contains(index + 1), let run = dedicated[arguments[index + 1]] {
+            return run(arguments)
         }
-        if let index = arguments.firstIndex(of: "--device"), arguments.indices.contains(index + 1), arguments[index + 1] == "o2ring" {
-            return O2RingSimCommand.run(arguments)
-        }
-        if let index = arguments.firstIndex(of: "--device"), arguments.indices.contains(index + 1), arguments[index + 1] == "omron-hem-7322t" {
-            return OmronCuffSimCommand.run(arguments)
-        }
-        if arguments.contains("--help") || arguments.contains("-h") { print(usage); return 0 }
+        if BLESimOptions.printedHelp(arguments, usage: usage) { return 0 }
         var device: BLESimulatedDevice? = nil
         var adapter = "hci0", fixtures: String? = nil, name: String? = nil
         var interval = 1000
@@ -82,21 +80,13 @@ enum BLESimulatorCommand {
             simulator = try BLEPeripheralSimulator(
                 configuration: .init(device: device, adapter: adapter, localName: name, intervalMilliseconds: interval,
                                      disconnectAfter: disconnectAfter, includeRejected: includeRejected),
-                cases: cases, fixtureDirectory: directory, log: { line in
-                    print("ble-sim: " + line)
-                    fflush(nil)
-                })
+                cases: cases, fixtureDirectory: directory, log: bleSimLog)
         } catch {
             FileHandle.standardError.write(Data("iomt-lab ble-sim: \(error)\n".utf8))
             return 1
         }
-        print("ble-sim: \(device.rawValue) on \(adapter), fixtures \(directory)")
-        fflush(nil)
-
-        return serveOnSystemBus(start: { connection in
-            try await simulator.export(on: connection)
-            try await simulator.registerWithBlueZ()
-        }, stop: { await simulator.stop() })
+        bleSimLog("\(device.rawValue) on \(adapter), fixtures \(directory)")
+        return serveOnSystemBus(simulator)
     }
 
     /// Firmware-Fixtures/<fixture folder> in the working directory or above the executable (a build directory).

@@ -23,29 +23,22 @@ enum ContecSpirometerSimCommand {
     """
 
     static func run(_ arguments: [String]) -> Int32 {
-        if arguments.contains("--help") || arguments.contains("-h") { print(usage); return 0 }
+        if BLESimOptions.printedHelp(arguments, usage: usage) { return 0 }
         var configuration = ContecSpirometerPeripheral.Configuration()
         let parsed = parseOptions(arguments[...], usage: usage, program: "iomt-lab ble-sim", flags: ["--disconnect-after-sync"],
                                   flag: { _ in configuration.disconnectAfterSync = true }) { option, value in
             switch option {
-            case "--device": return value == "contec-spirometer" ? nil : "this usage is for --device contec-spirometer"
-            case "--adapter": return BLESimOptions.adapter(value) { configuration.adapter = $0 }
-            case "--name": return BLESimOptions.name(value) { configuration.localName = $0 }
+            case "--device", "--adapter", "--name":
+                return BLESimOptions.deviceAdapterOrName(option, value, device: "contec-spirometer", adapter: { configuration.adapter = $0 },
+                                                         name: { configuration.localName = $0 })
             case "--records": return readNumber(option, value, in: 0...1000) { configuration.records = $0 }
             case "--add-record-after-sync": return readNumber(option, value, in: 1...1000) { configuration.addRecordAfterSync = $0 }
             default: return "unknown option \(option)"
             }
         }
         guard parsed else { return 64 }
-        let simulator = ContecSpirometerPeripheral(configuration: configuration) { line in
-            print("ble-sim: " + line)
-            fflush(nil)
-        }
-        print("ble-sim: contec-spirometer on \(configuration.adapter), \(configuration.records) records")
-        fflush(nil)
-        return serveOnSystemBus(addingRecordOnSIGUSR1: { await simulator.addRecordNow() }, start: { connection in
-            try await simulator.export(on: connection)
-            try await simulator.registerWithBlueZ()
-        }, stop: { await simulator.stop() })
+        let simulator = ContecSpirometerPeripheral(configuration: configuration, log: bleSimLog)
+        bleSimLog("contec-spirometer on \(configuration.adapter), \(configuration.records) records")
+        return serveOnSystemBus(simulator, addingRecordOnSIGUSR1: { await simulator.addRecordNow() })
     }
 }

@@ -1,7 +1,40 @@
 import Dispatch
 import Foundation
 import IoMTDBus
+import IoMTLab
 import Synchronization
+
+/// A BlueZ peripheral simulator `iomt-lab ble-sim` serves: exported on the bus, registered with BlueZ, stopped at the end.
+protocol BlueZPeripheralSimulator: Sendable {
+    func export(on connection: DBusConnection) async throws
+    func registerWithBlueZ() async throws -> String
+    func stop() async
+}
+
+extension BLEPeripheralSimulator: BlueZPeripheralSimulator {}
+extension ContecSpirometerPeripheral: BlueZPeripheralSimulator {}
+
+/// A `ble-sim` event line on stdout, flushed at once (the BLE lab scripts wait for these lines).
+@Sendable func bleSimLog(_ line: String) {
+    print("ble-sim: " + line)
+    fflush(nil)
+}
+
+/// `serveOnSystemBus` for `simulator`: exports it and registers it with BlueZ, stops it at the end.
+func serveOnSystemBus(_ simulator: some BlueZPeripheralSimulator) -> Int32 {
+    serveOnSystemBus(start: { connection in try await export(simulator, on: connection) }, stop: { await simulator.stop() })
+}
+
+/// `serveOnSystemBus(_:)` for a simulated device that stores a new record on SIGUSR1 (`addRecord`).
+func serveOnSystemBus(_ simulator: some BlueZPeripheralSimulator, addingRecordOnSIGUSR1 addRecord: @escaping @Sendable () async -> Void) -> Int32 {
+    serveOnSystemBus(addingRecordOnSIGUSR1: addRecord, start: { connection in try await export(simulator, on: connection) },
+                     stop: { await simulator.stop() })
+}
+
+private func export(_ simulator: some BlueZPeripheralSimulator, on connection: DBusConnection) async throws {
+    try await simulator.export(on: connection)
+    _ = try await simulator.registerWithBlueZ()
+}
 
 /// Runs a BlueZ peripheral simulator (`iomt-lab ble-sim`): connects to the system bus, `start`s it (export and register),
 /// and serves until SIGINT/SIGTERM or until the bus connection ends; then `stop`s it (bounded to 5 s). Returns the exit

@@ -22,6 +22,8 @@ enum DeviceLine {
         return "\(device.key)\n    \(device.transport) \(device.address)  "
             + "\(device.state.rawValue)\(detail) since \(device.since.iso8601)  last reading \(last)  readings \(device.readings)"
             + (device.ambiguousIdentity.map { "\n    AMBIGUOUS IDENTITY: \($0)" } ?? "")
+            + (device.parts.isEmpty ? "" : "\n    measures for \(device.parts.count) people, each bound on its own: \(device.parts.joined(separator: ", "))")
+            + (device.partOf.map { "\n    part of \($0) (its connection)" } ?? "")
     }
 }
 
@@ -31,8 +33,8 @@ enum BindCommand {
     static func run(_ arguments: inout CommandArguments) async throws(CLIError) {
         let request = try DaemonRequest(&arguments)
         let patient = try arguments.patient()
-        let from = try arguments.option("--from")
-        let until = try arguments.option("--until")
+        let from = try arguments.instant("--from")
+        let until = try arguments.instant("--until")
         let height = try arguments.option("--height")
         let sex = try arguments.option("--sex")
         let birthDate = try arguments.option("--birth-date")
@@ -40,9 +42,7 @@ enum BindCommand {
         let device = try arguments.required("DEVICE", usage: usage)
         try arguments.finish()
         guard let patient else { throw CLIError(message: "missing --patient PESEL", hint: usage, exitCode: .usage) }
-        let binding = ControlCommand.BindArguments(device: device, patient: patient, from: try from.map { (text) throws(CLIError) in try TimeArgument.instant(text, option: "--from") },
-                                                   until: try until.map { (text) throws(CLIError) in try TimeArgument.instant(text, option: "--until") },
-                                                   releaseHeld: releaseHeld,
+        let binding = ControlCommand.BindArguments(device: device, patient: patient, from: from, until: until, releaseHeld: releaseHeld,
                                                    demographics: try demographics(pesel: patient, height: height, sex: sex, birthDate: birthDate))
         guard let result = try request.answer(.bind(binding), expecting: BindReply.self) else { return }
         print("bound \(result.device) from \(result.from.iso8601) until \(result.until?.iso8601 ?? "unbound") (binding #\(result.binding))")
@@ -72,10 +72,9 @@ enum BindCommand {
 enum UnbindCommand {
     static func run(_ arguments: inout CommandArguments) async throws(CLIError) {
         let request = try DaemonRequest(&arguments)
-        let at = try arguments.option("--at")
+        let end = try arguments.instant("--at")
         let device = try arguments.required("DEVICE", usage: "usage: iomtctl unbind DEVICE [--at TIME]")
         try arguments.finish()
-        let end = try at.map { (text) throws(CLIError) in try TimeArgument.instant(text, option: "--at") }
         guard let result = try request.answer(.unbind(device: device, at: end), expecting: UnbindReply.self) else { return }
         print("unbound \(result.device) at \(result.until.iso8601); its readings from then on are held until the next binding")
     }

@@ -116,6 +116,8 @@ enum CLIHelp {
             Bluetooth address, connection state and since when, last reading time and readings stored.
             With --json also "deviceInfo": the latest device facts its driver reported (e.g. "session":
             how a Nonin 9560's last spot-check session ended; "battery": "low").
+            A device that measures for two people (a two-user Omron cuff) is listed with its parts, each on a line
+            of its own with its own key (bt:ADDRESS/user1, bt:ADDRESS/user2) and readings: bind each part.
 
             Exit codes: 0 printed, 1 iomtd not reachable, 3 permission denied.
             """,
@@ -265,7 +267,9 @@ enum CLIHelp {
             released to this patient. Every undelivered reading in the window is attributed again; a window
             that would move a reading already delivered for another patient is refused.
             DEVICE is the key shown by `iomtctl devices`, the port path, or any unique part of the key. A device
-            whose identity is ambiguous (two USB adapters with one serial number) cannot be bound.
+            whose identity is ambiguous (two USB adapters with one serial number) cannot be bound. A two-user cuff is
+            bound part by part (bt:ADDRESS/user1, bt:ADDRESS/user2): a user nobody is bound to is held, never the
+            other user's.
             TIME is ISO 8601 with an offset (2026-11-23T10:00:00+01:00) or "now". The PESEL is checked (length,
             check digit, birth date). Overlapping bindings of one device are refused, naming the other one.
             --height CM gives the patient's height for spirometry reference values (GLI), kept with the binding: sex at

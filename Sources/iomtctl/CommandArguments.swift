@@ -1,3 +1,4 @@
+import IoMTAlerts
 import IoMTControl
 import IoMTCore
 
@@ -28,12 +29,36 @@ struct CommandArguments {
         return value
     }
 
+    /// Removes and returns the value of `--name VALUE`; an absent one is a usage error (`--rules FILE is required`).
+    mutating func requiredOption(_ name: String, value: String) throws(CLIError) -> String {
+        guard let text = try option(name) else { throw CLIError(message: "\(name) \(value) is required", exitCode: .usage) }
+        return text
+    }
+
     /// Removes `--patient PESEL` (nil when absent) and refuses a malformed PESEL, with the reason only: terminals and shell
     /// histories are logged, so the message never repeats the number.
-    mutating func patient() throws(CLIError) -> String? {
-        guard let patient = try option("--patient") else { return nil }
-        do { _ = try PESEL.validate(patient) } catch { throw CLIError(message: "--patient: \(error)", exitCode: .usage) }
-        return patient
+    mutating func patient() throws(CLIError) -> String? { try pesel("--patient") }
+
+    /// Removes a PESEL-valued option (nil when absent), refused as `patient()` refuses one.
+    mutating func pesel(_ name: String) throws(CLIError) -> String? {
+        guard let pesel = try option(name) else { return nil }
+        do { _ = try PESEL.validate(pesel) } catch { throw CLIError(message: "\(name): \(error)", exitCode: .usage) }
+        return pesel
+    }
+
+    /// Removes a time option (`--from TIME`): ISO 8601 with an offset, or `now` (`TimeArgument`); nil when absent.
+    mutating func instant(_ name: String) throws(CLIError) -> Instant? {
+        guard let text = try option(name) else { return nil }
+        return try TimeArgument.instant(text, option: name)
+    }
+
+    /// Removes a duration option (`--extend 26h`, as a rule file writes durations) in milliseconds; nil when absent.
+    mutating func duration(_ name: String) throws(CLIError) -> Int64? {
+        guard let text = try option(name) else { return nil }
+        guard let milliseconds = RuleFileParser.duration(text) else {
+            throw CLIError(message: "\(name): expected a duration such as \"26h\" or \"30m\", found \"\(text)\"", exitCode: .usage)
+        }
+        return milliseconds
     }
 
     /// Removes a boolean `--flag`, returning whether it was present.

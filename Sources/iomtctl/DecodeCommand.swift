@@ -10,14 +10,8 @@ enum DecodeCommand {
         let hexText = try arguments.option("--hex")
         let profilesDir = try arguments.option("--profiles-dir")
         let pretty = arguments.flag("--pretty")
-        let fhir = arguments.flag("--fhir")
-        let patient = try arguments.patient()
-        let gatewayId = try arguments.option("--gateway-id")
-        let serialNumber = try arguments.option("--serial-number")
-        let devicePath = try arguments.option("--device-path")
-        let atText = try arguments.option("--at")
+        let fhirArguments = try FHIRPreview.Arguments(&arguments)
         let characteristicText = try arguments.option("--characteristic")
-        let configPath = try arguments.option("--config")
         let record = arguments.flag("--record")
         let userText = try arguments.option("--user")
         let addressText = try arguments.option("--address")
@@ -28,9 +22,7 @@ enum DecodeCommand {
         if record, characteristicText != nil {
             throw CLIError(message: "--record decodes a record from the device's memory, not a characteristic value: leave out --characteristic", exitCode: .usage)
         }
-        if !fhir, patient != nil || gatewayId != nil || serialNumber != nil || devicePath != nil || atText != nil || configPath != nil {
-            throw CLIError(message: "--patient, --gateway-id, --serial-number, --device-path, --at and --config go with --fhir", exitCode: .usage)
-        }
+        try fhirArguments.checkUsage()
         guard let profileId else { throw CLIError(message: "--profile ID is required", hint: "list profiles with: ls \(ProfilesLocation.directory(option: profilesDir))", exitCode: .usage) }
         guard let hexText else { throw CLIError(message: "--hex BYTES is required (e.g. --hex 'd5 3f 01 48 61')", exitCode: .usage) }
 
@@ -42,18 +34,7 @@ enum DecodeCommand {
         do { bytes = try Hex.bytes(from: hexText) } catch {
             throw CLIError(message: "--hex: \(error)", exitCode: .usage)
         }
-        var fhirOptions: FHIRPreview.Options?
-        if fhir {
-            guard let patient else { throw CLIError(message: "--fhir needs --patient PESEL (DOM attributes every reading to a patient)", exitCode: .usage) }
-            var at = SystemClock().now()
-            if let atText {
-                guard let parsed = Instant(iso8601: atText) else { throw CLIError(message: "--at expects an ISO 8601 instant (2026-11-23T10:00:00Z), got '\(atText)'", exitCode: .usage) }
-                at = parsed
-            }
-            fhirOptions = FHIRPreview.Options(patientId: patient, gatewayId: gatewayId ?? FHIRPreview.defaultGatewayId,
-                                              serialNumber: serialNumber, devicePath: devicePath ?? FHIRPreview.defaultDevicePath, receivedAt: at,
-                                              demographics: try PatientDemographicsSource.load(option: configPath).demographics)
-        }
+        let fhirOptions = try fhirArguments.options()
         var stored: StoredRecord?
         if record { stored = try decodeRecord(bytes, profile: profile, userText: userText, addressText: addressText) }
         let measurements: [DecodedMeasurement]

@@ -24,7 +24,7 @@ enum RulesCommand {
     }
 
     static func validate(_ arguments: inout CommandArguments) throws(CLIError) {
-        guard let path = try arguments.option("--rules") else { throw CLIError(message: "--rules FILE is required", exitCode: .usage) }
+        let path = try arguments.requiredOption("--rules", value: "FILE")
         let json = arguments.flag("--json")
         try arguments.finish()
         let rules = try load(path)
@@ -37,26 +37,16 @@ enum RulesCommand {
     }
 
     static func test(_ arguments: inout CommandArguments) throws(CLIError) {
-        guard let rulesPath = try arguments.option("--rules") else { throw CLIError(message: "--rules FILE is required", exitCode: .usage) }
-        guard let readingsPath = try arguments.option("--readings") else { throw CLIError(message: "--readings FILE is required", exitCode: .usage) }
+        let rulesPath = try arguments.requiredOption("--rules", value: "FILE")
+        let readingsPath = try arguments.requiredOption("--readings", value: "FILE")
         let patient = try arguments.option("--patient")
-        let extendText = try arguments.option("--extend")
+        let extend = try arguments.duration("--extend") ?? 0
         let profileId = try arguments.option("--profile")
         let profilesOption = try arguments.option("--profiles-dir")
         let configPath = try arguments.option("--config")
-        let pesel = try arguments.option("--pesel")
+        let pesel = try arguments.pesel("--pesel")
         let json = arguments.flag("--json")
         try arguments.finish()
-        if let pesel {
-            do { _ = try PESEL.validate(pesel) } catch { throw CLIError(message: "--pesel: \(error)", exitCode: .usage) }
-        }
-        var extend: Int64 = 0
-        if let extendText {
-            guard let milliseconds = RuleFileParser.duration(extendText) else {
-                throw CLIError(message: "--extend: expected a duration such as \"26h\" or \"30m\", found \"\(extendText)\"", exitCode: .usage)
-            }
-            extend = milliseconds
-        }
         let rules = try load(rulesPath)
         let profiles = try ProfilesLocation.load(option: profilesOption)
         let classes = Dictionary(profiles.map { ($0.id, $0.deviceClass) }, uniquingKeysWith: { a, _ in a })

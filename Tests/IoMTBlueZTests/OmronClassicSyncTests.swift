@@ -15,10 +15,9 @@ struct OmronCuffLink {
     /// The cuff's clock: this far from the gateway's (seconds).
     var cuffClockOffsetSeconds = 0
 
-    init(cuff: OmronCuffDevice, model: String = "HEM-7322T", mark: DeviceRecordMark? = nil) {
+    init(cuff: OmronCuffDevice, model: String = "HEM-7322T") {
         self.cuff = cuff
         reader = OmronClassicReader(options: OmronClassicReader.Options(map: OmronMemoryMap.model(model)!))
-        reader.resume(from: mark)
     }
 
     var cuffNow: BLECurrentTime {
@@ -39,19 +38,10 @@ struct OmronCuffLink {
                 continue
             }
             let write = pending.removeFirst()
-            var answers: [(BluetoothUUID, [UInt8])] = []
-            if write.characteristic == OmronClassicGATT.unlock {
-                let (answer, event) = cuff.unlockWrite(write.value)
-                cuffEvents.append(event)
-                if let answer { answers.append((OmronClassicGATT.unlock, answer)) }
-            } else if let channel = OmronClassicGATT.transmit.firstIndex(of: write.characteristic) {
-                transmitted += 1
-                let (pieces, event) = cuff.transmitWrite(channel: channel, write.value, now: cuffNow)
-                if let event { cuffEvents.append(event) }
-                answers += pieces.enumerated().map { (OmronClassicGATT.receive[$0], $1) }
-            } else {
-                Issue.record("a write to \(write.characteristic)")
-            }
+            if OmronClassicGATT.transmit.contains(write.characteristic) { transmitted += 1 }
+            let (answers, event) = cuff.written(write.characteristic, write.value, now: cuffNow)
+            if let event { cuffEvents.append(event) }
+            if case let .ignored(why)? = event, why.contains("not a TX channel") { Issue.record("\(why)") }
             for (characteristic, bytes) in answers {
                 let output = reader.handle(.value(characteristic: characteristic, bytes: bytes), at: time)
                 pending += output.writes; total.append(output)
@@ -61,13 +51,14 @@ struct OmronCuffLink {
         return total
     }
 
-    var lastMark: DeviceRecordMark?
+    /// The marks the store would hold, by user area (`user1`, `user2`).
+    var committedMarks: [String: DeviceRecordMark] = [:]
 
-    /// Syncs and keeps the mark the store would commit with the readings.
+    /// Syncs and keeps the marks the store would commit with the readings, each on its user's key.
     mutating func syncCommitting() -> DeviceOutput {
         let output = sync()
-        if let mark = output.recordMark { lastMark = mark }
-        reader.resume(from: lastMark)
+        committedMarks.merge(output.subDeviceMarks) { _, later in later }
+        reader.resume(subDeviceMarks: committedMarks)
         return output
     }
 }
@@ -78,8 +69,12 @@ func cuffRecord(_ user: Int, _ systolic: Int, minute: Int, day: Int = 17) -> Omr
 }
 
 extension DeviceOutput {
-    var systolics: [String] {
-        measurements.filter { $0.type == .bloodPressure }.compactMap { $0.components.first { $0.type == .systolic }?.value?.description }
+    var systolics: [String] { systolics(of: nil) }
+
+    /// The systolic values of one user area's records (nil: every user's), in the order read.
+    func systolics(of part: String?) -> [String] {
+        measurements.filter { $0.type == .bloodPressure && (part == nil || $0.subDevice == part) }
+            .compactMap { $0.components.first { $0.type == .systolic }?.value?.description }
     }
 }
 
@@ -89,27 +84,62 @@ extension DeviceOutput {
     @Test func firstSyncReadsTheUsersRecordsThenNothingNewThenTheNewOneAlone() {
         var cuff = OmronCuffDevice(key: Self.key)
         for (index, systolic) in [121, 134, 142].enumerated() { cuff.add(cuffRecord(1, systolic, minute: index)) }
-        cuff.add(cuffRecord(2, 170, minute: 9))  // the other user's: never this entry's patient
         var link = OmronCuffLink(cuff: cuff)
         let first = link.syncCommitting()
         #expect(first.systolics == ["121", "134", "142"])
         #expect(first.measurements.count == 6)
-        #expect(first.measurements.allSatisfy { $0.deviceTime != nil })
+        #expect(first.measurements.allSatisfy { $0.deviceTime != nil && $0.subDevice == "user1" })
         #expect(first.measurements.first?.deviceTime == CivilTime(year: 2026, month: 11, day: 17, hour: 7, minute: 0, second: 5))
-        #expect(first.recordMark == DeviceRecordMark(sequenceNumber: 3, deviceTime: CivilTime(year: 2026, month: 11, day: 17, hour: 7, minute: 2, second: 5)))
+        #expect(first.subDeviceMarks == ["user1": DeviceRecordMark(sequenceNumber: 3, deviceTime: CivilTime(year: 2026, month: 11, day: 17, hour: 7, minute: 2, second: 5))])
+        #expect(first.recordMark == nil)
         #expect(first.rejections.isEmpty, "\(first.rejections)")
 
         let before = link.transmitted
         let second = link.syncCommitting()
         #expect(second.measurements.isEmpty)
         #expect(second.rejections.isEmpty, "\(second.rejections)")
-        // start, index, time, the marked record, end: no record read beyond the check.
-        #expect(link.transmitted - before <= 5 * 2)
+        // start, index, time, user 1's marked record, user 2's every slot (empty: the first one read says the ring never
+        // wrapped), end.
+        #expect(link.transmitted - before <= 6 * 2)
 
         link.cuff.add(cuffRecord(1, 155, minute: 30))
         let third = link.syncCommitting()
         #expect(third.systolics == ["155"])
-        #expect(third.recordMark?.sequenceNumber == 4)
+        #expect(third.subDeviceMarks["user1"]?.sequenceNumber == 4)
+    }
+
+    /// Issue 15: one device entry reads both user areas of a two-user cuff; each user's records are that user's part
+    /// (`user1`, `user2`), each with its own mark, so a new record of one user is read alone and never moves the other's mark.
+    @Test func bothUserAreasAreReadEachAsItsOwnPartWithItsOwnMark() {
+        var cuff = OmronCuffDevice(key: Self.key)
+        for (index, systolic) in [121, 134].enumerated() { cuff.add(cuffRecord(1, systolic, minute: index)) }
+        for (index, systolic) in [170, 175, 181].enumerated() { cuff.add(cuffRecord(2, systolic, minute: 10 + index)) }
+        var link = OmronCuffLink(cuff: cuff)
+        #expect(link.reader.subDevices == ["user1", "user2"])
+        let first = link.syncCommitting()
+        #expect(first.systolics(of: "user1") == ["121", "134"])
+        #expect(first.systolics(of: "user2") == ["170", "175", "181"])
+        #expect(first.measurements.allSatisfy { $0.subDevice != nil })
+        #expect(first.subDeviceMarks == [
+            "user1": DeviceRecordMark(sequenceNumber: 2, deviceTime: CivilTime(year: 2026, month: 11, day: 17, hour: 7, minute: 1, second: 5)),
+            "user2": DeviceRecordMark(sequenceNumber: 3, deviceTime: CivilTime(year: 2026, month: 11, day: 17, hour: 7, minute: 12, second: 5)),
+        ])
+        #expect(first.events.contains(.deviceInfo(key: "unreadRecords", value: "user 1: 2, user 2: 3 (left as the cuff has it)")))
+
+        // A new record of user 2 only: read alone, user 1's mark stays where it was.
+        link.cuff.add(cuffRecord(2, 190, minute: 40))
+        let second = link.syncCommitting()
+        #expect(second.systolics(of: "user2") == ["190"])
+        #expect(second.systolics(of: "user1").isEmpty)
+        #expect(second.subDeviceMarks.keys.sorted() == ["user2"])
+        #expect(link.committedMarks["user2"]?.sequenceNumber == 4)
+        #expect(link.committedMarks["user1"]?.sequenceNumber == 2)
+
+        // And a new record of user 1: read alone, user 2 is not read again.
+        link.cuff.add(cuffRecord(1, 150, minute: 50))
+        let third = link.syncCommitting()
+        #expect(third.systolics(of: "user1") == ["150"])
+        #expect(third.systolics(of: "user2").isEmpty)
     }
 
     @Test func theUnreadCounterAndTheRecordsAreNeverTouched() {
@@ -120,6 +150,7 @@ extension DeviceOutput {
         _ = link.syncCommitting()
         _ = link.syncCommitting()
         #expect(link.cuff.unread(user: 1) == 4)
+        #expect(link.cuff.unread(user: 2) == 0)
         #expect(link.cuff.records.count == 4)
         let writes = link.cuffEvents.filter { if case .memoryWrite = $0 { true } else { false } }
         #expect(writes.isEmpty, "\(writes)")
@@ -230,6 +261,6 @@ extension DeviceOutput {
         for index in 0..<100 { link.cuff.add(cuffRecord(1, 100 + index % 90, minute: index % 60, day: 2 + index / 60)) }
         let output = link.syncCommitting()
         #expect(output.measurements.count == 200)
-        #expect(output.recordMark?.sequenceNumber == 3)
+        #expect(output.subDeviceMarks["user1"]?.sequenceNumber == 3)
     }
 }

@@ -17,7 +17,7 @@ struct PairingAgentTests {
     }
 
     @Test func answersConfiguredAndPairingDevicesAndRejectsStrangers() async throws {
-        let daemon = try PrivateDBusDaemon()
+        let daemon = try await PrivateDBusDaemon()
         defer { daemon.stop() }
         let gateway = try await daemon.connect()
         let bluetoothd = try await daemon.connect()

@@ -5,6 +5,7 @@ import IoMTFHIR
 import IoMTForward
 import IoMTLab
 import IoMTStore
+import IoMTTestSupport
 import Synchronization
 
 /// Debian's mosquitto and mosquitto_pub; CI=true fails instead of skipping when they are missing.
@@ -16,10 +17,12 @@ let patient = "85010112345"
 let topicPrefix = "iomt/test"
 
 /// DOM requests as events: tests wait for the next request (or a short re-check tick) instead of sleeping, and may
-/// hold one request at DOM until they release it.
+/// hold one request at DOM until they release it. The waits block a thread of their own (the receiver's connection
+/// threads block in `hook`), never one of the cooperative pool's 2: a test holding one for up to a minute stalls every
+/// other test of a parallel pass.
 final class DOMEvents: Sendable {
     private let arrived = DispatchSemaphore(value: 0)
-    private let state = Mutex((requests: 0, holdSequence: 0, delayMilliseconds: 0))
+    private let state = Mutex((requests: 0, holdSequence: 0, delayMilliseconds: 0, kill: (sequence: 0, pid: pid_t(0))))
     let held = DispatchSemaphore(value: 0)
     let release = DispatchSemaphore(value: 0)
 
@@ -31,12 +34,18 @@ final class DOMEvents: Sendable {
     /// Every request is answered this much later (a DOM that takes its time), so a stream lasts long enough to be cut.
     func slowDown(milliseconds: Int) { state.withLock { $0.delayMilliseconds = milliseconds } }
 
+    /// SIGKILLs `pid` when the request with this 1-based sequence number arrives, its answer outstanding: from the
+    /// receiver's thread, at once, where a test resuming on a busy cooperative pool could come after the stream ended.
+    func kill(_ pid: pid_t, atRequest sequence: Int) { state.withLock { $0.kill = (sequence, pid) } }
+
     var hook: @Sendable (ReceivedRequestSummary) -> InjectedFault? {
         { [self] request in
-            let (hold, delay) = state.withLock { state -> (Bool, Int) in
+            let (hold, delay, victim) = state.withLock { state -> (Bool, Int, pid_t?) in
                 state.requests += 1
-                return (request.sequence == state.holdSequence, state.delayMilliseconds)
+                return (request.sequence == state.holdSequence, state.delayMilliseconds,
+                        request.sequence == state.kill.sequence ? state.kill.pid : nil)
             }
+            if let victim { Glibc.kill(victim, SIGKILL) }
             arrived.signal()
             guard hold else { return delay > 0 ? .delay(milliseconds: delay) : nil }
             held.signal()
@@ -47,13 +56,18 @@ final class DOMEvents: Sendable {
 
     /// Re-checks `condition` after every DOM request (and every 100 ms, for the request that completes last) until it
     /// holds or `seconds` pass.
-    func wait(seconds: Double, until condition: () -> Bool) -> Bool {
+    func wait(seconds: Double, until condition: () -> Bool) async -> Bool {
         let deadline = DispatchTime.now() + seconds
         while !condition() {
             if DispatchTime.now() >= deadline { return false }
-            _ = arrived.wait(timeout: .now() + .milliseconds(100))
+            await LabChildProcess.offThePool { [arrived] in _ = arrived.wait(timeout: .now() + .milliseconds(100)) }
         }
         return true
+    }
+
+    /// Waits up to `seconds` for the request `hold(sequence:)` named to arrive at DOM; returns whether it did.
+    func waitForHeldRequest(seconds: Double) async -> Bool {
+        await LabChildProcess.offThePool { [held] in held.wait(timeout: .now() + seconds) == .success }
     }
 }
 
@@ -75,11 +89,11 @@ final class CollectorLab {
         return ProcessInfo.processInfo.environment["IOMT_BIN_DIR"].map { URL(fileURLWithPath: $0) } ?? url.appendingPathComponent(".build/debug")
     }()
 
-    init(name: String) throws {
+    init(name: String) async throws {
         try mosquittoTools.require()
         directory = URL(fileURLWithPath: "/tmp/iomt-collector-\(name)-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        broker = try MosquittoBroker()
+        broker = try await MosquittoBroker()
         dom = DOMReceiver(configuration: DOMReceiverConfiguration(port: 0, faults: events.hook))
         let port = try dom.start()
         configPath = directory.appendingPathComponent("collector.json").path
@@ -126,14 +140,14 @@ final class CollectorLab {
     func logURL(_ clientId: String) -> URL { directory.appendingPathComponent("\(clientId).log") }
     func log(_ clientId: String) -> String { (try? String(contentsOf: logURL(clientId), encoding: .utf8)) ?? "" }
 
-    func kill(_ process: Process) {
+    func kill(_ process: Process) async {
         Glibc.kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+        _ = await ChildProcessWait.exit(of: process, within: 10)
     }
 
     /// Publishes each bundle as one QoS 1 message (mosquitto_pub -l: one message per line) and waits until the
     /// broker acknowledged them all (mosquitto_pub exits after the last PUBACK).
-    func publish(_ bundles: [[UInt8]], gateway: String) throws {
+    func publish(_ bundles: [[UInt8]], gateway: String) async throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/mosquitto_pub")
         process.arguments = ["-V", "mqttv5", "-q", "1", "-h", "127.0.0.1", "-p", "\(broker.port)", "-i", "publisher-\(gateway)",
@@ -146,7 +160,10 @@ final class CollectorLab {
             input.fileHandleForWriting.write(Data(bundle + [UInt8(ascii: "\n")]))
         }
         try input.fileHandleForWriting.close()
-        process.waitUntilExit()
+        guard await ChildProcessWait.exit(of: process, within: 60) else {
+            Glibc.kill(process.processIdentifier, SIGKILL)
+            throw LabFailure("mosquitto_pub did not finish within 60 s")
+        }
         guard process.terminationStatus == 0 else { throw LabFailure("mosquitto_pub exited with \(process.terminationStatus)") }
     }
 
@@ -155,10 +172,11 @@ final class CollectorLab {
         dom.observations().compactMap { $0["identifier"]?[0]?["value"]?.stringValue }
     }
 
+    /// A deinit cannot await: collectors still running are killed without waiting (Foundation reaps them).
     deinit {
-        for process in processes where process.isRunning { kill(process) }
+        for process in processes where process.isRunning { Glibc.kill(process.processIdentifier, SIGKILL) }
         dom.stop()
-        broker.stop(signal: SIGKILL)
+        broker.stopBlocking(signal: SIGKILL)
         try? FileManager.default.removeItem(at: directory)
     }
 }

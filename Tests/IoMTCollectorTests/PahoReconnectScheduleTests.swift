@@ -14,9 +14,8 @@ import Testing
     }
 
     @Test func aFirstConnectThatFailedIsRetriedOnceItsDelayHasPassedOnTheClock() async throws {
-        let broker = try MosquittoBroker()
-        defer { broker.stop() }
-        broker.stop()
+        let broker = try await MosquittoBroker()
+        await broker.stop()
         let clock = ManualSchedulingClock()
         let subscribed = Flag()
         let subscriber = PahoSubscriber(options: SubscriberOptions(serverURI: "tcp://127.0.0.1:\(broker.port)", clientId: "paho-reconnect-schedule",
@@ -27,7 +26,7 @@ import Testing
         // Refused (nothing listens), then the retry waits 1 s on the clock.
         #expect(await Eventually.holds(within: 10, pollMilliseconds: 10) { clock.sleeperCount == 1 },
                 "the retry does not wait on the injected clock")
-        try broker.start()
+        try await broker.start()
         clock.advance(by: .milliseconds(999))
         #expect(clock.sleeperCount == 1, "retried before its delay had passed")
         #expect(!subscribed.isSet)

@@ -8,7 +8,7 @@ import Testing
 @Suite(.enabled(if: LabPrerequisite.dbusDaemon.shouldRun, "\(LabPrerequisite.dbusDaemon.skipNote)"))
 struct BusIntegrationTests {
     @Test func helloGivesAUniqueNameAndTheBusListsIt() async throws {
-        let bus = try PrivateBus()
+        let bus = try await PrivateBus()
         defer { bus.stop() }
         let connection = try await bus.connect()
         defer { connection.close() }
@@ -22,7 +22,7 @@ struct BusIntegrationTests {
     }
 
     @Test func unixFDNegotiationAndPeerInterface() async throws {
-        let bus = try PrivateBus()
+        let bus = try await PrivateBus()
         defer { bus.stop() }
         let withFDs = try await DBusConnection.connect(to: DBusAddress.parse(bus.address), negotiateUnixFDs: true)
         let plain = try await bus.connect()
@@ -37,7 +37,7 @@ struct BusIntegrationTests {
     }
 
     @Test func errorsKeepTheirDBusName() async throws {
-        let bus = try PrivateBus()
+        let bus = try await PrivateBus()
         defer { bus.stop() }
         let connection = try await bus.connect()
         defer { connection.close() }
@@ -58,7 +58,7 @@ struct BusIntegrationTests {
     }
 
     @Test func callThatIsNeverAnsweredTimesOut() async throws {
-        let bus = try PrivateBus()
+        let bus = try await PrivateBus()
         defer { bus.stop() }
         let server = try await bus.connect()
         let client = try await bus.connect()
@@ -80,7 +80,7 @@ struct BusIntegrationTests {
     }
 
     @Test func signalsReachMatchingSubscriptionsOnly() async throws {
-        let bus = try PrivateBus()
+        let bus = try await PrivateBus()
         defer { bus.stop() }
         let emitter = try await bus.connect()
         let listener = try await bus.connect()
@@ -109,7 +109,7 @@ struct BusIntegrationTests {
     }
 
     @Test func messagesOverTheIncomingLimitAreSkipped() async throws {
-        let bus = try PrivateBus()
+        let bus = try await PrivateBus()
         defer { bus.stop() }
         let emitter = try await bus.connect()
         let listener = try await DBusConnection.connect(to: DBusAddress.parse(bus.address), maxIncomingMessageBytes: 64 << 10)
@@ -124,7 +124,7 @@ struct BusIntegrationTests {
     }
 
     @Test func wellKnownSenderIsFollowedWhenItsOwnerAppearsAndChanges() async throws {
-        let bus = try PrivateBus()
+        let bus = try await PrivateBus()
         defer { bus.stop() }
         let listener = try await bus.connect()
         defer { listener.close() }
@@ -154,7 +154,7 @@ struct BusIntegrationTests {
     }
 
     @Test func exportedObjectsAnswerCallsIntrospectPropertiesAndObjectManager() async throws {
-        let bus = try PrivateBus()
+        let bus = try await PrivateBus()
         defer { bus.stop() }
         let server = try await bus.connect()
         let client = try await bus.connect()
@@ -276,7 +276,7 @@ struct BusIntegrationTests {
     }
 
     @Test func losingTheBusFailsPendingCallsAndEndsSubscriptions() async throws {
-        let bus = try PrivateBus()
+        let bus = try await PrivateBus()
         defer { bus.stop() }
         let server = try await bus.connect()
         let client = try await bus.connect()
@@ -310,7 +310,7 @@ struct BusIntegrationTests {
     }
 
     @Test func closeIsCleanAndIdempotent() async throws {
-        let bus = try PrivateBus()
+        let bus = try await PrivateBus()
         defer { bus.stop() }
         let connection = try await bus.connect()
         let other = try await bus.connect()

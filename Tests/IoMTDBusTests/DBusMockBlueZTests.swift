@@ -24,7 +24,7 @@ struct DBusMockBlueZTests {
     }
 
     @Test func readsAdaptersAndDevicesFromTheBlueZMock() async throws {
-        let bus = try PrivateBus()
+        let bus = try await PrivateBus()
         defer { bus.stop() }
         let connection = try await bus.connect()
         defer { connection.close() }
@@ -57,7 +57,7 @@ struct DBusMockBlueZTests {
     }
 
     @Test func drivesAdapterMethodsPropertiesAndAgentRegistration() async throws {
-        let bus = try PrivateBus()
+        let bus = try await PrivateBus()
         defer { bus.stop() }
         let connection = try await bus.connect()
         defer { connection.close() }

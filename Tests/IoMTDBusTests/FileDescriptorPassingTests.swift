@@ -22,7 +22,7 @@ struct FileDescriptorPassingTests {
     }
 
     @Test func aDescriptorPassedToAnExportedMethodReachesItsHandlerAndWorks() async throws {
-        let bus = try PrivateBus()
+        let bus = try await PrivateBus()
         defer { bus.stop() }
         let receiver = try await DBusConnection.connect(to: DBusAddress.parse(bus.address), negotiateUnixFDs: true)
         let sender = try await DBusConnection.connect(to: DBusAddress.parse(bus.address), negotiateUnixFDs: true)
@@ -60,7 +60,7 @@ struct FileDescriptorPassingTests {
     }
 
     @Test func descriptorsAreRefusedOnAConnectionThatDidNotNegotiateThem() async throws {
-        let bus = try PrivateBus()
+        let bus = try await PrivateBus()
         defer { bus.stop() }
         let plain = try await bus.connect()
         defer { plain.close() }
@@ -71,7 +71,7 @@ struct FileDescriptorPassingTests {
     }
 
     @Test func aDescriptorNobodyTakesIsClosed() async throws {
-        let bus = try PrivateBus()
+        let bus = try await PrivateBus()
         defer { bus.stop() }
         let receiver = try await DBusConnection.connect(to: DBusAddress.parse(bus.address), negotiateUnixFDs: true)
         let sender = try await DBusConnection.connect(to: DBusAddress.parse(bus.address), negotiateUnixFDs: true)

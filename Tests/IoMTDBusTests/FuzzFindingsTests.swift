@@ -47,7 +47,7 @@ import Testing
         return stride(from: 0, to: digits.count - 1, by: 2).map { digits[$0] << 4 | digits[$0 + 1] }
     }
 
-    static var seeds: [[UInt8]] { files(in: repository + "/Fuzz/DBusUnmarshaller/seeds").map { hexBytes(contents($0)) } }
+    static var seeds: [[UInt8]] { files(in: repository + "/Tests/Fuzz/DBusUnmarshaller/seeds").map { hexBytes(contents($0)) } }
 
     @Test func savedFindingsStayFixed() {
         for path in Self.files(in: Self.repository + "/Firmware-Fixtures/fuzz-crashes/DBusUnmarshaller") {

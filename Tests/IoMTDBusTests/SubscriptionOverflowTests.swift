@@ -7,7 +7,7 @@ import Testing
 /// error naming the overflow (its owner subscribes again and reads afresh) — memory bounded, the loss not silent.
 @Suite(.serialized) struct SubscriptionOverflowTests {
     @Test func aFloodedSubscriberThatStopsReadingIsBoundedAndEndsWithTheOverflowNamed() async throws {
-        let bus = try PrivateDBusDaemon()
+        let bus = try await PrivateDBusDaemon()
         defer { bus.stop() }
         let emitter = try await bus.connect()
         let listener = try await bus.connect()

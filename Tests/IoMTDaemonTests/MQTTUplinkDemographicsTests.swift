@@ -21,7 +21,7 @@ import Testing
             print("mosquitto missing (apt-get install mosquitto): broker test not run outside CI")
             return
         }
-        let broker = try MosquittoBroker()
+        let broker = try await MosquittoBroker()
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("iomt-mqtt-demographics-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }

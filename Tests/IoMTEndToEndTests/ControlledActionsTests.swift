@@ -34,49 +34,49 @@ import Testing
     func json(_ text: String) -> Any? { try? JSONSerialization.jsonObject(with: Data(text.utf8)) }
 
     @Test func ackSilenceAndRequeueAreRecordedByTheRunningDaemon() async throws {
-        let lab = try GatewayScenario(name: "control-actions")
-        defer { lab.stopAll() }
-        try FileManager.default.createDirectory(atPath: lab.directory.appendingPathComponent("state").path, withIntermediateDirectories: true)
-        try await Self.seed(lab.storePath)
-        #expect(try await lab.startPeers(simulator: ["--generation", "legacy", "--script", "steady"]))
-        try lab.writeConfiguration()
-        try lab.startDaemon()
-        let ctl = { (arguments: [String]) async throws -> (Int32, String) in try await LabHarness.run("iomtctl", arguments + ["--socket", lab.controlSocket]) }
-        let up = await LabHarness.waitUntil(seconds: 20) { (try? await ctl(["status"]))?.0 == 0 }
-        #expect(up, "\(lab.logs())")
+        try await withGatewayScenario("control-actions") { lab in
+            try FileManager.default.createDirectory(atPath: lab.directory.appendingPathComponent("state").path, withIntermediateDirectories: true)
+            try await Self.seed(lab.storePath)
+            #expect(try await lab.startPeers(simulator: ["--generation", "legacy", "--script", "steady"]))
+            try lab.writeConfiguration()
+            try lab.startDaemon()
+            let ctl = { (arguments: [String]) async throws -> (Int32, String) in try await LabHarness.run("iomtctl", arguments + ["--socket", lab.controlSocket]) }
+            let up = await LabHarness.waitUntil(seconds: 20) { (try? await ctl(["status"]))?.0 == 0 }
+            #expect(up, "\(lab.logs())")
 
-        let (ackStatus, acked) = try await ctl(["alerts", "ack", "1"])
-        #expect(ackStatus == 0, "\(acked)")
-        #expect(acked.contains("alert #1 acknowledged") && acked.contains("by uid \(getuid())"))
-        let (silenceStatus, silenced) = try await ctl(["alerts", "silence", "#1", "--for", "15m"])
-        #expect(silenceStatus == 0, "\(silenced)")
-        #expect(try await ctl(["alerts", "silence", "1", "--for", "2d"]).0 == 2)
-        let (missingStatus, missing) = try await ctl(["alerts", "ack", "99"])
-        #expect(missingStatus == 1 && missing.contains("no alert #99"), "\(missing)")
+            let (ackStatus, acked) = try await ctl(["alerts", "ack", "1"])
+            #expect(ackStatus == 0, "\(acked)")
+            #expect(acked.contains("alert #1 acknowledged") && acked.contains("by uid \(getuid())"))
+            let (silenceStatus, silenced) = try await ctl(["alerts", "silence", "#1", "--for", "15m"])
+            #expect(silenceStatus == 0, "\(silenced)")
+            #expect(try await ctl(["alerts", "silence", "1", "--for", "2d"]).0 == 2)
+            let (missingStatus, missing) = try await ctl(["alerts", "ack", "99"])
+            #expect(missingStatus == 1 && missing.contains("no alert #99"), "\(missing)")
 
-        // What the daemon recorded, read back read-only from its store file.
-        let (listStatus, listed) = try await LabHarness.run("iomtctl", ["alerts", "list", "--db", lab.storePath, "--json"])
-        #expect(listStatus == 0, "\(listed)")
-        let alert = (json(listed) as? [[String: Any]])?.first
-        #expect(((alert?["acknowledged"] as? [String: Any])?["by"] as? String)?.hasPrefix("uid \(getuid())") == true)
-        #expect(alert?["silencedUntil"] as? String != nil)
-        #expect(alert?["interpretation"] as? String == "LL")
-        let store = try Store(readOnlyPath: lab.storePath)
-        #expect(try await store.alertActions(after: 0).map(\.kind) == [.acknowledge, .silence])
-        let audit = try await store.auditLog(limit: 20)
-        #expect(audit.filter { $0.2.hasPrefix("alert-") }.map(\.2) == ["alert-silence", "alert-acknowledge"])
-        #expect(audit.filter { $0.2.hasPrefix("alert-") }.allSatisfy { $0.1 == "uid \(getuid())" })
-        #expect(lab.logs().contains("control: uid \(getuid()) recorded acknowledge of alert #1"))
+            // What the daemon recorded, read back read-only from its store file.
+            let (listStatus, listed) = try await LabHarness.run("iomtctl", ["alerts", "list", "--db", lab.storePath, "--json"])
+            #expect(listStatus == 0, "\(listed)")
+            let alert = (json(listed) as? [[String: Any]])?.first
+            #expect(((alert?["acknowledged"] as? [String: Any])?["by"] as? String)?.hasPrefix("uid \(getuid())") == true)
+            #expect(alert?["silencedUntil"] as? String != nil)
+            #expect(alert?["interpretation"] as? String == "LL")
+            let store = try Store(readOnlyPath: lab.storePath)
+            #expect(try await store.alertActions(after: 0).map(\.kind) == [.acknowledge, .silence])
+            let audit = try await store.auditLog(limit: 20)
+            #expect(audit.filter { $0.2.hasPrefix("alert-") }.map(\.2) == ["alert-silence", "alert-acknowledge"])
+            #expect(audit.filter { $0.2.hasPrefix("alert-") }.allSatisfy { $0.1 == "uid \(getuid())" })
+            #expect(lab.logs().contains("control: uid \(getuid()) recorded acknowledge of alert #1"))
 
-        // The way back from quarantine, through the daemon: the row leaves quarantine and reaches DOM.
-        #expect(try await ctl(["quarantine", "requeue"]).0 == 2)
-        #expect(try await ctl(["quarantine", "requeue", "all", "--id", "5"]).0 == 2)
-        let (requeueStatus, requeued) = try await ctl(["quarantine", "requeue", "--reason", "Observation.code"])
-        #expect(requeueStatus == 0, "\(requeued)")
-        #expect(requeued.contains("1 quarantined reading(s) put back in the delivery queue by uid \(getuid())"))
-        #expect(try await store.stats(destination: "dom").quarantined == 0)
-        let requeueAudit = try await store.auditLog(limit: 50).filter { $0.2 == "requeue" }
-        #expect(requeueAudit.count == 1 && requeueAudit.first?.1 == "uid \(getuid())")
+            // The way back from quarantine, through the daemon: the row leaves quarantine and reaches DOM.
+            #expect(try await ctl(["quarantine", "requeue"]).0 == 2)
+            #expect(try await ctl(["quarantine", "requeue", "all", "--id", "5"]).0 == 2)
+            let (requeueStatus, requeued) = try await ctl(["quarantine", "requeue", "--reason", "Observation.code"])
+            #expect(requeueStatus == 0, "\(requeued)")
+            #expect(requeued.contains("1 quarantined reading(s) put back in the delivery queue by uid \(getuid())"))
+            #expect(try await store.stats(destination: "dom").quarantined == 0)
+            let requeueAudit = try await store.auditLog(limit: 50).filter { $0.2 == "requeue" }
+            #expect(requeueAudit.count == 1 && requeueAudit.first?.1 == "uid \(getuid())")
+        }
     }
 
     @Test func withoutADaemonActionsAreRefusedAndTheStoreIsUntouched() async throws {

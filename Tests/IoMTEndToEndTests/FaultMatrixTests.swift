@@ -40,63 +40,63 @@ import Testing
 
     @Test(arguments: cases)
     func everyAcknowledgedReadingReachesDOMExactlyOnce(_ fault: Case) async throws {
-        let lab = try GatewayScenario(name: "fault")
-        defer { lab.stopAll() }
-        try lab.startReceiver(fault: fault.script)
-        try lab.startSimulator(["--generation", "legacy", "--script", "steady"])
-        #expect(await lab.waitForReceiver())
-        #expect(await lab.waitForDevice())
-        try lab.writeConfiguration()
-        try lab.startDaemon()
-        // Up to seven failures in a row: backoff (full jitter, 0.5 s doubling) may add up to half a minute.
-        let arrived = await LabHarness.waitUntil(seconds: 45) { (await lab.domObservationCount() ?? 0) >= 8 }
-        #expect(arrived, "DOM did not recover from \(fault.script)\n\(lab.logs())")
-        // No new readings; the daemon delivers what it acknowledged before it is stopped (a slow answer DOM
-        // stored after the daemon gave up on it can put readings at DOM before the daemon knows).
-        LabHarness.stop(lab.simulator!)
-        let drained = await LabHarness.waitUntil(seconds: 45) { await lab.storeBacklog() == 0 }
-        #expect(drained, "the daemon did not drain its backlog\n\(lab.logs())")
-        LabHarness.stop(lab.daemon!)
+        try await withGatewayScenario("fault") { lab in
+            try lab.startReceiver(fault: fault.script)
+            try lab.startSimulator(["--generation", "legacy", "--script", "steady"])
+            #expect(await lab.waitForReceiver())
+            #expect(await lab.waitForDevice())
+            try lab.writeConfiguration()
+            try lab.startDaemon()
+            // Up to seven failures in a row: backoff (full jitter, 0.5 s doubling) may add up to half a minute.
+            let arrived = await LabHarness.waitUntil(seconds: 45) { (await lab.domObservationCount() ?? 0) >= 8 }
+            #expect(arrived, "DOM did not recover from \(fault.script)\n\(lab.logs())")
+            // No new readings; the daemon delivers what it acknowledged before it is stopped (a slow answer DOM
+            // stored after the daemon gave up on it can put readings at DOM before the daemon knows).
+            await LabHarness.stop(lab.simulator!)
+            let drained = await LabHarness.waitUntil(seconds: 45) { await lab.storeBacklog() == 0 }
+            #expect(drained, "the daemon did not drain its backlog\n\(lab.logs())")
+            await LabHarness.stop(lab.daemon!)
 
-        let (rows, stats) = try await lab.storeSnapshot()
-        let atDOM = await lab.domObservations()
-        #expect(stats.backlog == 0, "\(lab.logs())")
-        #expect(!rows.isEmpty)
-        #expect(stats.delivered + stats.quarantined == rows.count)
-        #expect(stats.quarantined > 0 || !fault.quarantineExpected, "no entry was refused: \(stats)")
-        if !fault.quarantineExpected { #expect(stats.quarantined == 0) }
-        // Delivered rows are at DOM once each; a quarantined row may be there too only when an earlier answer
-        // that carried it was lost (DOM stored it, the resend's entry was refused by script).
-        let identifiers = atDOM.compactMap { (($0["identifier"] as? [[String: Any]])?.first?["value"]) as? String }
-        #expect(Set(identifiers).count == atDOM.count, "an Observation is at DOM twice")
-        #expect(atDOM.count >= stats.delivered && atDOM.count <= rows.count, "at DOM \(atDOM.count), delivered \(stats.delivered), acknowledged \(rows.count)")
-        if !fault.duplicatesExpected { #expect(atDOM.count == stats.delivered) }
-        // Every entry DOM processed is accounted for: created, matched as a duplicate, or refused by script.
-        let domStats = await lab.domStats()
-        let created = (domStats["observations"] as? Int ?? -1) + (domStats["devices"] as? Int ?? -1)
-        let duplicates = domStats["duplicatesSuppressed"] as? Int ?? -1
-        let refused = domStats["entryFailuresInjected"] as? Int ?? -1
-        let (entries, observationEntries) = try FHIRValidator.recordedEntryCounts(lab)
-        #expect(entries == created + duplicates + refused, "entries \(entries), stats \(domStats)")
-        let observationDuplicates = observationEntries - atDOM.count - refused
-        #expect(observationDuplicates >= 0, "\(domStats)")
-        if fault.duplicatesExpected { #expect(observationDuplicates > 0, "the resend after a lost answer was not matched: \(domStats)") }
-        for kind in fault.kinds {
-            if kind == "transport" {
-                #expect(stats.failuresByKind.keys.contains { !$0.hasPrefix("http-") }, "\(stats.failuresByKind)")
-            } else {
-                #expect((stats.failuresByKind[kind] ?? 0) > 0, "\(kind) not counted: \(stats.failuresByKind)")
+            let (rows, stats) = try await lab.storeSnapshot()
+            let atDOM = await lab.domObservations()
+            #expect(stats.backlog == 0, "\(lab.logs())")
+            #expect(!rows.isEmpty)
+            #expect(stats.delivered + stats.quarantined == rows.count)
+            #expect(stats.quarantined > 0 || !fault.quarantineExpected, "no entry was refused: \(stats)")
+            if !fault.quarantineExpected { #expect(stats.quarantined == 0) }
+            // Delivered rows are at DOM once each; a quarantined row may be there too only when an earlier answer
+            // that carried it was lost (DOM stored it, the resend's entry was refused by script).
+            let identifiers = atDOM.compactMap { (($0["identifier"] as? [[String: Any]])?.first?["value"]) as? String }
+            #expect(Set(identifiers).count == atDOM.count, "an Observation is at DOM twice")
+            #expect(atDOM.count >= stats.delivered && atDOM.count <= rows.count, "at DOM \(atDOM.count), delivered \(stats.delivered), acknowledged \(rows.count)")
+            if !fault.duplicatesExpected { #expect(atDOM.count == stats.delivered) }
+            // Every entry DOM processed is accounted for: created, matched as a duplicate, or refused by script.
+            let domStats = await lab.domStats()
+            let created = (domStats["observations"] as? Int ?? -1) + (domStats["devices"] as? Int ?? -1)
+            let duplicates = domStats["duplicatesSuppressed"] as? Int ?? -1
+            let refused = domStats["entryFailuresInjected"] as? Int ?? -1
+            let (entries, observationEntries) = try FHIRValidator.recordedEntryCounts(lab)
+            #expect(entries == created + duplicates + refused, "entries \(entries), stats \(domStats)")
+            let observationDuplicates = observationEntries - atDOM.count - refused
+            #expect(observationDuplicates >= 0, "\(domStats)")
+            if fault.duplicatesExpected { #expect(observationDuplicates > 0, "the resend after a lost answer was not matched: \(domStats)") }
+            for kind in fault.kinds {
+                if kind == "transport" {
+                    #expect(stats.failuresByKind.keys.contains { !$0.hasPrefix("http-") }, "\(stats.failuresByKind)")
+                } else {
+                    #expect((stats.failuresByKind[kind] ?? 0) > 0, "\(kind) not counted: \(stats.failuresByKind)")
+                }
             }
+            // The daemon's textfile metrics agree with the store.
+            let metrics = (try? String(contentsOfFile: lab.directory.appendingPathComponent("state/metrics.prom").path, encoding: .utf8)) ?? ""
+            #expect(metrics.contains("iomtd_backlog_readings{destination=\"dom\"} 0\n"), "\(metrics)")
+            #expect(metrics.contains("iomtd_delivered_readings_retained{destination=\"dom\"} \(stats.delivered)\n"), "\(metrics)")
+            // Every bundle the daemon sent, including the resent ones, is valid FHIR.
+            let bundles = FHIRValidator.recordedBundles(lab)
+            #expect(!bundles.isEmpty)
+            let (status, output) = try await FHIRValidator.validate(bundles)
+            #expect(status == 0, "\(output)")
+            #expect(!lab.logs().contains("44051401359"))
         }
-        // The daemon's textfile metrics agree with the store.
-        let metrics = (try? String(contentsOfFile: lab.directory.appendingPathComponent("state/metrics.prom").path, encoding: .utf8)) ?? ""
-        #expect(metrics.contains("iomtd_backlog_readings{destination=\"dom\"} 0\n"), "\(metrics)")
-        #expect(metrics.contains("iomtd_delivered_readings_retained{destination=\"dom\"} \(stats.delivered)\n"), "\(metrics)")
-        // Every bundle the daemon sent, including the resent ones, is valid FHIR.
-        let bundles = FHIRValidator.recordedBundles(lab)
-        #expect(!bundles.isEmpty)
-        let (status, output) = try await FHIRValidator.validate(bundles)
-        #expect(status == 0, "\(output)")
-        #expect(!lab.logs().contains("44051401359"))
     }
 }

@@ -170,8 +170,9 @@ final class GatewayScenario {
         return document["devices"] as? [[String: Any]] ?? []
     }
 
-    func stopAll() {
-        for process in [daemon, simulator, receiver].compactMap({ $0 }) { LabHarness.stop(process) }
+    /// Stops the daemon, then the simulator and receiver, each awaited (LabHarness.stop).
+    func stopAll() async {
+        for process in [daemon, simulator, receiver].compactMap({ $0 }) { await LabHarness.stop(process) }
     }
 
     func logs() -> String {
@@ -179,5 +180,24 @@ final class GatewayScenario {
         return names.filter { $0.hasSuffix(".log") }.sorted().map { "---- \($0)\n" + LabHarness.readLog(directory.appendingPathComponent($0)).suffix(3000) }.joined(separator: "\n")
     }
 
-    deinit { stopAll() }
+    /// A net only: `withGatewayScenario` has stopped everything by now. A deinit cannot await, so whatever still runs
+    /// is killed without waiting (Foundation reaps it).
+    deinit {
+        for process in [daemon, simulator, receiver].compactMap({ $0 }) where process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+        }
+    }
+}
+
+/// Runs `body` with `lab` (a new scenario, or one a suite's helper set up), then stops its processes, awaited and off
+/// the cooperative pool, whether `body` returned or threw: a `defer` cannot await, and a blocking stop held one of the
+/// pool's 2 threads for up to 10 s.
+func withGatewayScenario<T>(_ lab: @autoclosure () async throws -> GatewayScenario,
+                            _ body: (GatewayScenario) async throws -> T) async throws -> T {
+    let lab = try await lab()
+    return try await withAsyncCleanup({ await lab.stopAll() }) { try await body(lab) }
+}
+
+func withGatewayScenario<T>(_ name: String, _ body: (GatewayScenario) async throws -> T) async throws -> T {
+    try await withGatewayScenario(GatewayScenario(name: name), body)
 }

@@ -51,27 +51,12 @@ enum LabHarness {
         try await ProgramRun.run(path, arguments, in: directory, environment: environment)
     }
 
-    /// The same, on the calling thread: only for teardown in `defer`, where nothing can be awaited.
-    static func runProgramBlocking(_ path: String, _ arguments: [String], in directory: URL? = nil,
-                                   environment: [String: String] = [:]) throws -> (Int32, String) {
-        try ProgramRun.blocking(path, arguments, in: directory, environment: environment)
-    }
+    /// Sends `signal`, waits up to 5 s for the process to exit, then kills it outright (awaited off the cooperative pool).
+    static func stop(_ process: Process, signal: Int32 = SIGTERM) async { await ChildProcessWait.stop(process, signal: signal) }
 
-    /// Sends `signal`, waits up to 5 s for the process to exit, then kills it outright.
-    static func stop(_ process: Process, signal: Int32 = SIGTERM) {
-        guard process.isRunning else { return }
-        kill(process.processIdentifier, signal)
-        if !waitForExit(process, seconds: 5) { kill(process.processIdentifier, SIGKILL) }
-        _ = waitForExit(process, seconds: 5)
-    }
-
-    /// Waits up to `seconds` for `process` to exit (woken by its exit, not by polling); returns whether it did.
-    static func waitForExit(_ process: Process, seconds: Double) -> Bool {
-        let exited = DispatchSemaphore(value: 0)
-        process.terminationHandler = { _ in exited.signal() }
-        // Set after the exit, the handler is never called: the check after setting it covers that.
-        guard process.isRunning else { return true }
-        return exited.wait(timeout: .now() + seconds) == .success || !process.isRunning
+    /// Waits up to `seconds` for `process` to exit (off the cooperative pool); returns whether it did.
+    static func waitForExit(_ process: Process, seconds: Double) async -> Bool {
+        await ChildProcessWait.exit(of: process, within: seconds)
     }
 
     /// An unused loopback TCP port.

@@ -11,7 +11,7 @@ import Testing
     /// A receiver demanding client certificates (and bearer tokens with `oauth2`), with the simulator running.
     func secureLab(_ name: String, oauth2: Bool) async throws -> GatewayScenario {
         let lab = try GatewayScenario(name: name)
-        lab.pki = try TestPKI(in: lab.directory)
+        lab.pki = try await TestPKI(in: lab.directory)
         lab.requireClientCertificate = true
         if oauth2 { lab.receiverOptions = ["--oauth2-client", "\(Self.clientId):\(Self.clientSecret)"] }
         try lab.startReceiver()
@@ -22,11 +22,12 @@ import Testing
     }
 
     /// The `dom` members of a correct secure configuration; each failure case spoils one of them.
-    func domSecurity(_ lab: GatewayScenario, oauth2: Bool, caBundle: String? = nil, clientCertificate: Bool = true, pin: String? = nil) throws -> String {
+    func domSecurity(_ lab: GatewayScenario, oauth2: Bool, caBundle: String? = nil, clientCertificate: Bool = true, pin: String? = nil) async throws -> String {
         let pki = try #require(lab.pki)
         let secretFile = lab.directory.appendingPathComponent("client-secret").path
         try FileIO.writeAtomically(Array((Self.clientSecret + "\n").utf8), to: secretFile, mode: 0o600)
-        var members = #", "caBundle": "\#(caBundle ?? pki.caCertificate)", "pinnedPublicKey": "\#(try pin ?? pki.serverKeyPin())""#
+        let pinned = if let pin { pin } else { try await pki.serverKeyPin() }
+        var members = #", "caBundle": "\#(caBundle ?? pki.caCertificate)", "pinnedPublicKey": "\#(pinned)""#
         if clientCertificate {
             members += #", "clientCertificate": "\#(pki.clientCertificate)", "clientKey": "\#(pki.clientKey)""#
         }
@@ -36,24 +37,24 @@ import Testing
     }
 
     @Test func deliversOverMutualTLSWithPinnedKeyAndBearerToken() async throws {
-        let lab = try await secureLab("secure", oauth2: true)
-        defer { lab.stopAll() }
-        try lab.writeConfiguration(dom: try domSecurity(lab, oauth2: true))
-        try lab.startDaemon()
-        let delivered = await LabHarness.waitUntil(seconds: 40) { (await lab.domObservationCount() ?? 0) >= 6 }
-        #expect(delivered, "nothing delivered\n\(lab.logs())")
-        LabHarness.stop(lab.daemon!)
-        let stats = await lab.domStats()
-        #expect(stats["tokensIssued"] as? Int == 1, "\(stats)")
-        #expect(stats["unauthorizedRequests"] as? Int == 0, "\(stats)")
-        let (_, store) = try await lab.storeSnapshot()
-        #expect(store.quarantined == 0)
-        #expect(store.failuresByKind.isEmpty, "\(store.failuresByKind)")
-        let daemonLog = LabHarness.readLog(lab.directory.appendingPathComponent("iomtd-1.log"))
-        #expect(daemonLog.contains("access token obtained"))
-        #expect(!daemonLog.contains(Self.clientSecret), "the client secret reached the log")
-        #expect(!daemonLog.contains("44051401359"), "the PESEL reached the log")
-        try await FHIRValidator.validateRecordedBundles(lab)
+        try await withGatewayScenario(await secureLab("secure", oauth2: true)) { lab in
+            try lab.writeConfiguration(dom: try await domSecurity(lab, oauth2: true))
+            try lab.startDaemon()
+            let delivered = await LabHarness.waitUntil(seconds: 40) { (await lab.domObservationCount() ?? 0) >= 6 }
+            #expect(delivered, "nothing delivered\n\(lab.logs())")
+            await LabHarness.stop(lab.daemon!)
+            let stats = await lab.domStats()
+            #expect(stats["tokensIssued"] as? Int == 1, "\(stats)")
+            #expect(stats["unauthorizedRequests"] as? Int == 0, "\(stats)")
+            let (_, store) = try await lab.storeSnapshot()
+            #expect(store.quarantined == 0)
+            #expect(store.failuresByKind.isEmpty, "\(store.failuresByKind)")
+            let daemonLog = LabHarness.readLog(lab.directory.appendingPathComponent("iomtd-1.log"))
+            #expect(daemonLog.contains("access token obtained"))
+            #expect(!daemonLog.contains(Self.clientSecret), "the client secret reached the log")
+            #expect(!daemonLog.contains("44051401359"), "the PESEL reached the log")
+            try await FHIRValidator.validateRecordedBundles(lab)
+        }
     }
 
     enum Misconfiguration: String, CaseIterable, Sendable {
@@ -64,34 +65,34 @@ import Testing
     /// quarantined, nothing arrives. (The same mistake towards a token endpoint is an `auth-token` failure.)
     @Test(arguments: Misconfiguration.allCases)
     func tlsMistakesKeepRowsPending(_ mistake: Misconfiguration) async throws {
-        let lab = try await secureLab("tls-\(mistake.rawValue)", oauth2: false)
-        defer { lab.stopAll() }
-        let pki = try #require(lab.pki)
-        let dom = switch mistake {
-        case .noClientCertificate: try domSecurity(lab, oauth2: false, clientCertificate: false)
-        case .wrongCA: try domSecurity(lab, oauth2: false, caBundle: pki.otherCACertificate)
-        case .pinMismatch: try domSecurity(lab, oauth2: false, pin: "sha256//" + Data(repeating: 7, count: 32).base64EncodedString())
+        try await withGatewayScenario(await secureLab("tls-\(mistake.rawValue)", oauth2: false)) { lab in
+            let pki = try #require(lab.pki)
+            let dom = switch mistake {
+            case .noClientCertificate: try await domSecurity(lab, oauth2: false, clientCertificate: false)
+            case .wrongCA: try await domSecurity(lab, oauth2: false, caBundle: pki.otherCACertificate)
+            case .pinMismatch: try await domSecurity(lab, oauth2: false, pin: "sha256//" + Data(repeating: 7, count: 32).base64EncodedString())
+            }
+            try lab.writeConfiguration(dom: dom)
+            try lab.startDaemon()
+            // Until the receiver has seen three refused sessions (the backoff grows 0.5 s, 1 s, 2 s, …).
+            let receiverLog = lab.directory.appendingPathComponent("receiver.log")
+            let attempted = await LabHarness.waitUntil(seconds: 60) {
+                LabHarness.readLog(receiverLog).split(separator: "\n").filter { $0.contains("TLS handshake failed") || $0.contains("TLS client left") }.count >= 3
+            }
+            #expect(attempted, "iomtd never tried\n\(lab.logs())")
+            await LabHarness.stop(lab.daemon!)
+            if let receiver = lab.receiver, !receiver.isRunning {
+                Issue.record("the receiver exited (\(receiver.terminationReason == .uncaughtSignal ? "signal" : "status") \(receiver.terminationStatus))\n\(lab.logs())")
+            }
+            let (rows, stats) = try await lab.storeSnapshot()
+            #expect(!rows.isEmpty, "no readings stored\n\(lab.logs())")
+            #expect(stats.delivered == 0)
+            #expect(stats.quarantined == 0)
+            #expect(stats.backlog == rows.count)
+            #expect(stats.failuresByKind["tls"] ?? 0 > 0, "\(stats.failuresByKind)\n\(lab.logs())")
+            #expect(Set(stats.failuresByKind.keys) == ["tls"], "\(stats.failuresByKind)")
+            #expect(await lab.domObservationCount() == 0)
         }
-        try lab.writeConfiguration(dom: dom)
-        try lab.startDaemon()
-        // Until the receiver has seen three refused sessions (the backoff grows 0.5 s, 1 s, 2 s, …).
-        let receiverLog = lab.directory.appendingPathComponent("receiver.log")
-        let attempted = await LabHarness.waitUntil(seconds: 60) {
-            LabHarness.readLog(receiverLog).split(separator: "\n").filter { $0.contains("TLS handshake failed") || $0.contains("TLS client left") }.count >= 3
-        }
-        #expect(attempted, "iomtd never tried\n\(lab.logs())")
-        LabHarness.stop(lab.daemon!)
-        if let receiver = lab.receiver, !receiver.isRunning {
-            Issue.record("the receiver exited (\(receiver.terminationReason == .uncaughtSignal ? "signal" : "status") \(receiver.terminationStatus))\n\(lab.logs())")
-        }
-        let (rows, stats) = try await lab.storeSnapshot()
-        #expect(!rows.isEmpty, "no readings stored\n\(lab.logs())")
-        #expect(stats.delivered == 0)
-        #expect(stats.quarantined == 0)
-        #expect(stats.backlog == rows.count)
-        #expect(stats.failuresByKind["tls"] ?? 0 > 0, "\(stats.failuresByKind)\n\(lab.logs())")
-        #expect(Set(stats.failuresByKind.keys) == ["tls"], "\(stats.failuresByKind)")
-        #expect(await lab.domObservationCount() == 0)
     }
 
     /// `https_proxy` in iomtd's environment: token request and bundles go through the proxy's CONNECT
@@ -99,30 +100,30 @@ import Testing
     @Test func tunnelsThroughTheProxyFromTheEnvironment() async throws {
         let proxy = try ConnectProxy()
         defer { proxy.stop() }
-        let lab = try await secureLab("proxy", oauth2: true)
-        defer { lab.stopAll() }
-        lab.daemonEnvironment = ["https_proxy": "http://127.0.0.1:\(proxy.port)", "HTTPS_PROXY": "http://127.0.0.1:\(proxy.port)",
-                                 "no_proxy": "", "NO_PROXY": "", "all_proxy": "", "ALL_PROXY": ""]
-        try lab.writeConfiguration(dom: try domSecurity(lab, oauth2: true))
-        try lab.startDaemon()
-        let delivered = await LabHarness.waitUntil(seconds: 40) { (await lab.domObservationCount() ?? 0) >= 3 }
-        #expect(delivered, "nothing delivered through the proxy\n\(lab.logs())")
-        LabHarness.stop(lab.daemon!)
-        #expect(proxy.tunnels.contains("127.0.0.1:\(lab.port)"), "\(proxy.tunnels)")
-        let (_, store) = try await lab.storeSnapshot()
-        #expect(store.failuresByKind.isEmpty, "\(store.failuresByKind)")
+        try await withGatewayScenario(await secureLab("proxy", oauth2: true)) { lab in
+            lab.daemonEnvironment = ["https_proxy": "http://127.0.0.1:\(proxy.port)", "HTTPS_PROXY": "http://127.0.0.1:\(proxy.port)",
+                                     "no_proxy": "", "NO_PROXY": "", "all_proxy": "", "ALL_PROXY": ""]
+            try lab.writeConfiguration(dom: try await domSecurity(lab, oauth2: true))
+            try lab.startDaemon()
+            let delivered = await LabHarness.waitUntil(seconds: 40) { (await lab.domObservationCount() ?? 0) >= 3 }
+            #expect(delivered, "nothing delivered through the proxy\n\(lab.logs())")
+            await LabHarness.stop(lab.daemon!)
+            #expect(proxy.tunnels.contains("127.0.0.1:\(lab.port)"), "\(proxy.tunnels)")
+            let (_, store) = try await lab.storeSnapshot()
+            #expect(store.failuresByKind.isEmpty, "\(store.failuresByKind)")
+        }
     }
 
     /// Mutual TLS alone (no OAuth2): the client certificate is the only credential, and it is enough.
     @Test func deliversOverMutualTLSWithoutOAuth2() async throws {
-        let lab = try await secureLab("mtls-only", oauth2: false)
-        defer { lab.stopAll() }
-        try lab.writeConfiguration(dom: try domSecurity(lab, oauth2: false))
-        try lab.startDaemon()
-        let delivered = await LabHarness.waitUntil(seconds: 40) { (await lab.domObservationCount() ?? 0) >= 3 }
-        #expect(delivered, "nothing delivered\n\(lab.logs())")
-        LabHarness.stop(lab.daemon!)
-        try await FHIRValidator.validateRecordedBundles(lab)
+        try await withGatewayScenario(await secureLab("mtls-only", oauth2: false)) { lab in
+            try lab.writeConfiguration(dom: try await domSecurity(lab, oauth2: false))
+            try lab.startDaemon()
+            let delivered = await LabHarness.waitUntil(seconds: 40) { (await lab.domObservationCount() ?? 0) >= 3 }
+            #expect(delivered, "nothing delivered\n\(lab.logs())")
+            await LabHarness.stop(lab.daemon!)
+            try await FHIRValidator.validateRecordedBundles(lab)
+        }
     }
 }
 

@@ -8,26 +8,26 @@ import Testing
 /// IOMTD_CLOCK_SYNCHRONISATION, first `unsynchronised`, then `synchronised` after a restart.
 @Suite(.serialized) struct SerialClockSynchronisationTests {
     @Test func serialReadingsAreFlaggedWhileTheGatewayClockIsUnsynchronised() async throws {
-        let lab = try GatewayScenario(name: "serial-clock-sync")
-        defer { lab.stopAll() }
-        try lab.writeConfiguration(profile: "contec-cms50e")
-        #expect(try await lab.startPeers(simulator: ["--generation", "v46", "--script", "steady"]))
-        lab.daemonEnvironment = ["IOMTD_CLOCK_SYNCHRONISATION": "unsynchronised"]
-        try lab.startDaemon()
-        #expect(await LabHarness.waitUntil(seconds: 20) { (await lab.domObservationCount() ?? 0) >= 2 }, "\(lab.logs())")
-        LabHarness.stop(lab.daemon!)
-        let unsynchronised = try await lab.storeSnapshot().acknowledged
-        #expect(!unsynchronised.isEmpty)
-        #expect(unsynchronised.allSatisfy { $0.observation.status.contains(.gatewayClockUnsynchronised) },
-                "\(unsynchronised.map(\.observation.status))")
+        try await withGatewayScenario("serial-clock-sync") { lab in
+            try lab.writeConfiguration(profile: "contec-cms50e")
+            #expect(try await lab.startPeers(simulator: ["--generation", "v46", "--script", "steady"]))
+            lab.daemonEnvironment = ["IOMTD_CLOCK_SYNCHRONISATION": "unsynchronised"]
+            try lab.startDaemon()
+            #expect(await LabHarness.waitUntil(seconds: 20) { (await lab.domObservationCount() ?? 0) >= 2 }, "\(lab.logs())")
+            await LabHarness.stop(lab.daemon!)
+            let unsynchronised = try await lab.storeSnapshot().acknowledged
+            #expect(!unsynchronised.isEmpty)
+            #expect(unsynchronised.allSatisfy { $0.observation.status.contains(.gatewayClockUnsynchronised) },
+                    "\(unsynchronised.map(\.observation.status))")
 
-        lab.daemonEnvironment = ["IOMTD_CLOCK_SYNCHRONISATION": "synchronised"]
-        try lab.startDaemon()
-        let before = unsynchronised.count
-        #expect(await LabHarness.waitUntil(seconds: 20) { (await lab.domObservationCount() ?? 0) >= before + 2 }, "\(lab.logs())")
-        LabHarness.stop(lab.daemon!)
-        let later = try await lab.storeSnapshot().acknowledged.filter { row in !unsynchronised.contains { $0.id == row.id } }
-        #expect(!later.isEmpty)
-        #expect(later.allSatisfy { !$0.observation.status.contains(.gatewayClockUnsynchronised) }, "\(later.map(\.observation.status))")
+            lab.daemonEnvironment = ["IOMTD_CLOCK_SYNCHRONISATION": "synchronised"]
+            try lab.startDaemon()
+            let before = unsynchronised.count
+            #expect(await LabHarness.waitUntil(seconds: 20) { (await lab.domObservationCount() ?? 0) >= before + 2 }, "\(lab.logs())")
+            await LabHarness.stop(lab.daemon!)
+            let later = try await lab.storeSnapshot().acknowledged.filter { row in !unsynchronised.contains { $0.id == row.id } }
+            #expect(!later.isEmpty)
+            #expect(later.allSatisfy { !$0.observation.status.contains(.gatewayClockUnsynchronised) }, "\(later.map(\.observation.status))")
+        }
     }
 }

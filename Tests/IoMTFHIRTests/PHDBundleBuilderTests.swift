@@ -98,6 +98,24 @@ import Testing
         #expect(cuff["identifier"]?[0]?["value"]?.stringValue == "74-E8-FF-FE-FF-05-1C-00")
     }
 
+    /// Issue 15: the two users of one cuff are parts of it (`bt:…/user1`, `bt:…/user2`), bound to different patients; DOM
+    /// gets one PhdDevice for the cuff (one fullUrl, one conditional create), each Observation with its own patient.
+    @Test func theUsersOfOneCuffAreOneDeviceWithTheirOwnPatients() throws {
+        var userOne = Fixtures.bloodPressure(), userTwo = Fixtures.bloodPressure()
+        userOne.device = userOne.device.part("user1")
+        userTwo.device = userTwo.device.part("user2")
+        userTwo.patientId = "02070803628"
+        let bundle = builder.transactionBundle(for: [BundleInput(storeId: 1, observation: userOne), BundleInput(storeId: 2, observation: userTwo)])
+        let entries = bundle["entry"]?.arrayValue ?? []
+        #expect(entries.count == 4, "PHG, one PhdDevice, two Observations")
+        #expect(builder.entryStoreIds(for: [BundleInput(storeId: 1, observation: userOne), BundleInput(storeId: 2, observation: userTwo)]) == [nil, nil, 1, 2])
+        let device = try #require(entries[1]["fullUrl"]?.stringValue)
+        #expect(entries[2]["resource"]?["device"]?["reference"]?.stringValue == device)
+        #expect(entries[3]["resource"]?["device"]?["reference"]?.stringValue == device)
+        #expect(entries[2]["resource"]?["subject"]?["identifier"]?["value"]?.stringValue == "85010112345")
+        #expect(entries[3]["resource"]?["subject"]?["identifier"]?["value"]?.stringValue == "02070803628")
+    }
+
     @Test func bloodPressureIsCompoundWithComponents() {
         let observation = builder.transactionBundle(for: [BundleInput(storeId: 3, observation: Fixtures.bloodPressure(), interpretation: "H")])
             .entryResources.last!

@@ -1,21 +1,22 @@
 import Foundation
 import Glibc
+import IoMTTestSupport
 import Testing
 @testable import IoMTHTTP
 
 /// Real TLS on loopback: `openssl s_server` with throw-away certificates made by the openssl CLI.
 /// Checks that verification is on (an unknown CA fails), that a CA bundle, a key pin and a client
-/// certificate (mutual TLS) are honoured.
+/// certificate (mutual TLS) are honoured. openssl is run and waited for on a thread of its own (`OwnThread`).
 @Suite("CurlHTTPClient TLS against openssl s_server", .serialized)
 final class TLSLoopbackTests {
     let directory: String
     var serverPid: pid_t = 0
 
-    init() throws {
+    init() async throws {
         directory = NSTemporaryDirectory() + "iomt-tls-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         for name in ["server", "client"] {
-            try openssl(["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+            try await openssl(["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
                          "-keyout", path("\(name)-key.pem"), "-out", path("\(name)-cert.pem"), "-days", "1",
                          "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"])
         }
@@ -33,7 +34,11 @@ final class TLSLoopbackTests {
     func path(_ name: String) -> String { directory + "/" + name }
 
     @discardableResult
-    func openssl(_ arguments: [String], input: Data? = nil) throws -> Data {
+    func openssl(_ arguments: [String], input: Data? = nil) async throws -> Data {
+        try await OwnThread.run { Result { try Self.opensslBlocking(arguments, input: input) } }.get()
+    }
+
+    static func opensslBlocking(_ arguments: [String], input: Data?) throws -> Data {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
         process.arguments = arguments
@@ -52,7 +57,7 @@ final class TLSLoopbackTests {
 
     /// Starts s_server on a free loopback port and waits until it accepts connections: it prints `ACCEPT` once it
     /// listens (which is why it runs without -quiet), so the wait is for that line, not a polling loop.
-    func startServer(requireClientCertificate: Bool = false) throws -> UInt16 {
+    func startServer(requireClientCertificate: Bool = false) async throws -> UInt16 {
         let port = LoopbackServer.unusedPort()
         var arguments = ["/usr/bin/openssl", "s_server", "-accept", "127.0.0.1:\(port)", "-cert", path("server-cert.pem"),
                          "-key", path("server-key.pem"), "-www"]
@@ -73,15 +78,19 @@ final class TLSLoopbackTests {
         guard spawned == 0 else { close(output[0]); throw HTTPError.other("cannot start openssl s_server") }
         serverPid = pid
         let reader = output[0]
-        var printed: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 256)
-        while !String(decoding: printed, as: UTF8.self).contains("ACCEPT\n") {
-            let count = read(reader, &buffer, buffer.count)
-            guard count > 0 else {
-                close(reader)
-                throw HTTPError.connect("openssl s_server did not start on port \(port): \(String(decoding: printed, as: UTF8.self))")
+        let printed = await OwnThread.run { () -> (text: String, listening: Bool) in
+            var printed: [UInt8] = []
+            var buffer = [UInt8](repeating: 0, count: 256)
+            while !String(decoding: printed, as: UTF8.self).contains("ACCEPT\n") {
+                let count = read(reader, &buffer, buffer.count)
+                guard count > 0 else { return (String(decoding: printed, as: UTF8.self), false) }
+                printed += buffer[..<count]
             }
-            printed += buffer[..<count]
+            return (String(decoding: printed, as: UTF8.self), true)
+        }
+        guard printed.listening else {
+            close(reader)
+            throw HTTPError.connect("openssl s_server did not start on port \(port): \(printed.text)")
         }
         // What it prints per connection is drained until it exits, so a full pipe never blocks it.
         Thread.detachNewThread {
@@ -92,10 +101,10 @@ final class TLSLoopbackTests {
         return port
     }
 
-    func serverKeyPin() throws -> String {
-        let publicKey = try openssl(["x509", "-in", path("server-cert.pem"), "-pubkey", "-noout"])
-        let der = try openssl(["pkey", "-pubin", "-outform", "der"], input: publicKey)
-        let digest = try openssl(["dgst", "-sha256", "-binary"], input: der)
+    func serverKeyPin() async throws -> String {
+        let publicKey = try await openssl(["x509", "-in", path("server-cert.pem"), "-pubkey", "-noout"])
+        let der = try await openssl(["pkey", "-pubin", "-outform", "der"], input: publicKey)
+        let digest = try await openssl(["dgst", "-sha256", "-binary"], input: der)
         return "sha256//" + digest.base64EncodedString()
     }
 
@@ -105,7 +114,7 @@ final class TLSLoopbackTests {
     }
 
     @Test func verifiesAgainstTheConfiguredCAAndRejectsAnUnknownOne() async throws {
-        let port = try startServer()
+        let port = try await startServer()
         let trusted = CurlHTTPClient(configuration: .init(caBundlePath: path("server-cert.pem")))
         #expect(try await get(trusted, port).get().status == 200)
 
@@ -119,8 +128,8 @@ final class TLSLoopbackTests {
     }
 
     @Test func honoursThePinnedPublicKey() async throws {
-        let port = try startServer()
-        let pinned = CurlHTTPClient(configuration: .init(caBundlePath: path("server-cert.pem"), pinnedPublicKey: try serverKeyPin()))
+        let port = try await startServer()
+        let pinned = CurlHTTPClient(configuration: .init(caBundlePath: path("server-cert.pem"), pinnedPublicKey: try await serverKeyPin()))
         #expect(try await get(pinned, port).get().status == 200)
 
         let otherPin = "sha256//" + Data(repeating: 7, count: 32).base64EncodedString()
@@ -130,7 +139,7 @@ final class TLSLoopbackTests {
     }
 
     @Test func presentsTheClientCertificateForMutualTLS() async throws {
-        let port = try startServer(requireClientCertificate: true)
+        let port = try await startServer(requireClientCertificate: true)
         let client = CurlHTTPClient(configuration: .init(caBundlePath: path("server-cert.pem"),
                                                          clientCertificatePath: path("client-cert.pem"),
                                                          clientKeyPath: path("client-key.pem")))

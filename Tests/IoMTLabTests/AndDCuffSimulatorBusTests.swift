@@ -19,7 +19,7 @@ struct AndDCuffSimulatorBusTests {
         let lines = Mutex<[String]>([])
         let simulator = try BLEPeripheralSimulator(configuration: .init(device: .andUA651BLE, adapter: "hci0", intervalMilliseconds: 20),
                                                    cases: cases, fixtureDirectory: directory, log: { line in lines.withLock { $0.append(line) } })
-        let bus = try PrivateBus()
+        let bus = try await PrivateBus()
         defer { bus.stop() }
         let server = try await bus.connect(), client = try await bus.connect()
         defer { server.close(); client.close() }

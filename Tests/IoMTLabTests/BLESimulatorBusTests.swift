@@ -20,7 +20,7 @@ struct BLESimulatorBusTests {
     }
 
     @Test func applicationAdvertisementAndAgentAnswerLikeBlueZExpects() async throws {
-        let bus = try PrivateBus()
+        let bus = try await PrivateBus()
         defer { bus.stop() }
         let server = try await bus.connect(), client = try await bus.connect()
         defer { server.close(); client.close() }
@@ -56,7 +56,7 @@ struct BLESimulatorBusTests {
     /// A vendor device: the Nonin 3230's 128-bit service in BlueZ's spelling, advertised in full, and its continuous
     /// oximetry values replayed from Firmware-Fixtures/nonin-3230 (the refused cases left out) once subscribed.
     @Test func nonin3230ServesItsVendorServiceAndReplaysItsFixtures() async throws {
-        let bus = try PrivateBus()
+        let bus = try await PrivateBus()
         defer { bus.stop() }
         let server = try await bus.connect(), client = try await bus.connect()
         defer { server.close(); client.close() }
@@ -86,7 +86,7 @@ struct BLESimulatorBusTests {
     }
 
     @Test func currentTimeStartsUnsetAndRecordsTheCentralsWrite() async throws {
-        let bus = try PrivateBus()
+        let bus = try await PrivateBus()
         defer { bus.stop() }
         let server = try await bus.connect(), client = try await bus.connect()
         defer { server.close(); client.close() }
@@ -113,7 +113,7 @@ struct BLESimulatorBusTests {
     }
 
     @Test func startNotifyReplaysFixtureValuesInOrderThenForcesOneDisconnect() async throws {
-        let bus = try PrivateBus()
+        let bus = try await PrivateBus()
         defer { bus.stop() }
         let server = try await bus.connect(), client = try await bus.connect()
         defer { server.close(); client.close() }

@@ -13,12 +13,12 @@ let gateway = GatewayIdentity(systemId: "FE-ED-AB-EE-DE-AD-BE-EF", serialNumber:
 let topics = MQTTTopics(prefix: "iomt/test", systemId: "FEEDABEEDEADBEEF")
 
 /// Debian's mosquitto, or a failure under CI=true; elsewhere nil (the test says so and returns).
-func debianBroker(receiveMaximum: Int? = nil) throws -> MosquittoBroker? {
+func debianBroker(receiveMaximum: Int? = nil) async throws -> MosquittoBroker? {
     if !MosquittoBroker.isInstalled, ProcessInfo.processInfo.environment["CI"] != "true" {
         print("mosquitto missing (apt-get install mosquitto): broker test not run outside CI")
         return nil
     }
-    return try MosquittoBroker(receiveMaximum: receiveMaximum)
+    return try await MosquittoBroker(receiveMaximum: receiveMaximum)
 }
 
 /// `devices` simulated oximeters, one reading per device per second over `seconds`.
@@ -50,7 +50,7 @@ func publisher(_ broker: MosquittoBroker, clientId: String = "gateway-FEEDABEEDE
 /// restarted (SIGTERM) while the backlog drains; a row is marked delivered only on its PUBACK.
 @Suite(.serialized, .timeLimit(.minutes(3))) struct GatewayToBrokerTests {
     @Test func brokerRestartsAndKillsMidDrainLoseNoReading() async throws {
-        guard let broker = try debianBroker() else { return }
+        guard let broker = try await debianBroker() else { return }
         let (store, directory) = try temporaryStore("drain")
         defer { try? FileManager.default.removeItem(at: directory) }
         let total = 4 * 150
@@ -65,7 +65,7 @@ func publisher(_ broker: MosquittoBroker, clientId: String = "gateway-FEEDABEEDE
         recorder.setObserver { record in
             guard let next = interruptions.withLock({ $0.first }), record.identifiers.count >= next else { return }
             interruptions.withLock { _ = $0.removeFirst() }
-            try? broker.restart() // SIGTERM: a SIGKILLed mosquitto 2.0.11 can lose what it acknowledged (docs/mqtt-uplink.md)
+            try? broker.restartBlocking() // on libmosquitto's network thread, before the PUBACK; SIGTERM: a SIGKILLed mosquitto 2.0.11 can lose what it acknowledged (docs/mqtt-uplink.md)
         }
 
         let client = try publisher(broker)
@@ -103,7 +103,7 @@ func publisher(_ broker: MosquittoBroker, clientId: String = "gateway-FEEDABEEDE
     /// would hide the defect.
     @Test func restoredSessionGetsWhatWasPublishedBeforeItWasBack() async throws {
         for (username, kept) in [(Optional(MosquittoBroker.subscriberUsername), true), (nil, false)] {
-            guard let broker = try debianBroker() else { return }
+            guard let broker = try await debianBroker() else { return }
             let endpoint = try MQTTEndpoint.parse(broker.url).get()
             let clientId = "restored-\(username ?? "anonymous")"
             let options = MQTTClientOptions(endpoint: endpoint, clientId: clientId, username: username, timeoutMilliseconds: 5_000)
@@ -111,7 +111,7 @@ func publisher(_ broker: MosquittoBroker, clientId: String = "gateway-FEEDABEEDE
             await first.subscribe("iomt/test/+/observations")
             try await first.connect()
             await first.close()
-            try broker.restart() // SIGTERM: the session is saved, then restored from mosquitto.db
+            try await broker.restart() // SIGTERM: the session is saved, then restored from mosquitto.db
 
             let sender = try publisher(broker, clientId: "sender-\(clientId)")
             try await sender.publish(topic: topics.observations, payload: Array("while away".utf8)) // PUBACKed in both cases
@@ -130,7 +130,7 @@ func publisher(_ broker: MosquittoBroker, clientId: String = "gateway-FEEDABEEDE
 
     /// A PUBACK with a failure reason code (here 0x87 Not authorized, from the broker's ACL) delivers nothing.
     @Test func refusedPUBACKLeavesTheRowsPending() async throws {
-        guard let broker = try debianBroker() else { return }
+        guard let broker = try await debianBroker() else { return }
         let (store, directory) = try temporaryStore("refused")
         defer { try? FileManager.default.removeItem(at: directory) }
         _ = try await store.append(streamedReadings(devices: 2, seconds: 0..<5))
@@ -151,7 +151,7 @@ func publisher(_ broker: MosquittoBroker, clientId: String = "gateway-FEEDABEEDE
 
     /// Alerts go to `…/alerts`, taken only on PUBACK; with the broker gone the channel reports not taken.
     @Test func alertsArePublishedToTheAlertsTopic() async throws {
-        guard let broker = try debianBroker() else { return }
+        guard let broker = try await debianBroker() else { return }
         let (store, directory) = try temporaryStore("alerts")
         defer { try? FileManager.default.removeItem(at: directory) }
         let recorder = try BrokerRecorder(url: broker.url, clientId: "alert-subscriber", filter: "iomt/test/+/alerts")
@@ -170,7 +170,7 @@ func publisher(_ broker: MosquittoBroker, clientId: String = "gateway-FEEDABEEDE
         #expect(!topics.alerts.contains("44051401359"))
         await recorder.stop()
 
-        broker.kill()
+        await broker.kill()
         await client.close()
         event.identifier = "5f0c7d2e-alert-2"
         #expect(await channel.deliver(StoredAlert(id: 2, event: event, dispatchedChannels: [])) == false)
@@ -180,7 +180,7 @@ func publisher(_ broker: MosquittoBroker, clientId: String = "gateway-FEEDABEEDE
     /// The same steps with Session Expiry 0 (the broker drops the session at disconnect) deliver nothing — the
     /// negative control that shows the check can fail.
     @Test func persistentSessionKeepsMessagesWhileAway() async throws {
-        guard let broker = try debianBroker() else { return }
+        guard let broker = try await debianBroker() else { return }
         let endpoint = try MQTTEndpoint.parse(broker.url).get()
         for (expiry, kept) in [(UInt32(7 * 24 * 3600), true), (UInt32(0), false)] {
             let clientId = "away-\(expiry)"
@@ -209,7 +209,7 @@ func publisher(_ broker: MosquittoBroker, clientId: String = "gateway-FEEDABEEDE
     /// The broker announces Receive Maximum 2; ten publishes at once all complete (libmosquitto holds the rest
     /// until PUBACKs free the quota) and the client reports the broker's figure.
     @Test func receiveMaximumIsRespected() async throws {
-        guard let broker = try debianBroker(receiveMaximum: 2) else { return }
+        guard let broker = try await debianBroker(receiveMaximum: 2) else { return }
         let client = try publisher(broker)
         try await client.connect()
         #expect(await client.receiveMaximum == 2)

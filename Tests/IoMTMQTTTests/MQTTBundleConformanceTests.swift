@@ -11,7 +11,7 @@ import Testing
 /// and conformant to the PHD IG v1.1.0 profiles (scripts/phd_conformance.py on the IG's own FSH sources).
 @Suite(.serialized, .timeLimit(.minutes(2))) struct MQTTBundleConformanceTests {
     @Test func bundlesOnTheBrokerAreValidAndConformToThePHDIG() async throws {
-        guard let broker = try debianBroker() else { return }
+        guard let broker = try await debianBroker() else { return }
         let (store, directory) = try temporaryStore("conformance")
         defer { try? FileManager.default.removeItem(at: directory) }
         let time = Instant(millisecondsSinceEpoch: 1_763_900_000_000)

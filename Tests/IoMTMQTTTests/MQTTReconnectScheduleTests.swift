@@ -8,9 +8,8 @@ import Testing
 /// backoff delay has passed on that clock, not before, without real time passing (Debian's mosquitto as the peer).
 @Suite struct MQTTReconnectScheduleTests {
     @Test func aFailedConnectIsRetriedOnceItsBackoffHasPassedOnTheClock() async throws {
-        let broker = try MosquittoBroker()
-        defer { broker.stop() }
-        broker.stop()
+        let broker = try await MosquittoBroker()
+        await broker.stop()
         let policy = BackoffPolicy(baseMilliseconds: 60_000, capMilliseconds: 60_000)
         let seed: UInt64 = 7
         var generator = SeededRandom(seed: seed)
@@ -25,7 +24,7 @@ import Testing
         // Refused (nothing listens), then waiting on the clock.
         #expect(await Eventually.holds(within: 10, pollMilliseconds: 10) { clock.sleeperCount == 1 },
                 "the reconnect does not wait on the injected clock")
-        try broker.start()
+        try await broker.start()
         clock.advance(by: .milliseconds(delay - 1))
         #expect(clock.sleeperCount == 1, "retried before its backoff had passed")
         #expect(await !client.isConnected)

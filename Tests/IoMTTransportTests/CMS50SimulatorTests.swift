@@ -8,21 +8,6 @@ import Testing
 private let legacySettings = SerialSettings(baudRate: 19200, dataBits: 8, parity: .odd, stopBits: 1)
 private let v46Settings = SerialSettings(baudRate: 115200)
 
-/// Reads whatever arrives on `port` during `seconds`.
-private func collect(_ port: SerialPort, seconds: Double) throws -> [UInt8] {
-    var received: [UInt8] = []
-    let deadline = monotonicSeconds() + seconds
-    while monotonicSeconds() < deadline {
-        _ = port.waitReadable(timeoutMilliseconds: 20)
-        switch try port.read() {
-        case .bytes(let bytes): received += bytes
-        case .wouldBlock: continue
-        case .hangup(let detail): throw SerialError.unplugged(path: port.path, detail: detail)
-        }
-    }
-    return received
-}
-
 /// Splits a legacy stream at sync bytes (bit 7 set); drops bytes before the first sync.
 private func legacyFrames(_ bytes: [UInt8]) -> [[UInt8]] {
     var frames: [[UInt8]] = []
@@ -42,13 +27,13 @@ private func v46Frames(_ bytes: [UInt8]) -> [[UInt8]] {
 }
 
 @Suite(.serialized) struct CMS50SimulatorTests {
-    @Test func legacyFramesHaveOnlyTheSyncBitOnByteZero() throws {
+    @Test func legacyFramesHaveOnlyTheSyncBitOnByteZero() async throws {
         let simulator = CMS50Simulator(generation: .legacy, script: .steady, seed: 3)
         let path = try simulator.start()
         defer { simulator.stop() }
         let port = try SerialPort.open(path: path, settings: legacySettings)
         defer { port.close() }
-        let bytes = try collect(port, seconds: 1.5)
+        let bytes = try await collect(port, seconds: 1.5)
         let frames = legacyFrames(bytes).dropFirst() // the first may be cut by the flush on open
         // Loose: ~90 frames at 60 Hz over 1.5 s; only gross pacing errors fail.
         #expect(frames.count > 30 && frames.count < 200, "\(frames.count) frames")
@@ -87,22 +72,28 @@ private func v46Frames(_ bytes: [UInt8]) -> [[UInt8]] {
         #expect(CMS50Frame.v46(out)[1] & 0x01 != 0)
     }
 
-    @Test func v46StreamsOnlyAfterStartCommandAndStopsWithoutKeepAlive() throws {
+    @Test func v46StreamsOnlyAfterStartCommandAndStopsWithoutKeepAlive() async throws {
         let simulator = CMS50Simulator(generation: .v46, script: .steady, seed: 5, keepAliveTimeoutSeconds: 0.6)
         let path = try simulator.start()
         defer { simulator.stop() }
         let port = try SerialPort.open(path: path, settings: v46Settings)
         defer { port.close() }
 
-        #expect(try collect(port, seconds: 0.4).isEmpty, "v4.6 must stay silent until A1")
+        #expect(try await collect(port, seconds: 0.4).isEmpty, "v4.6 must stay silent until A1")
         try port.write(CMS50Frame.command(0xA1))
-        var bytes: [UInt8] = []
-        // Keep it alive with A7 for a while: streaming must continue past the timeout.
-        for _ in 0..<5 {
-            bytes += try collect(port, seconds: 0.25)
-            try port.write(CMS50Frame.command(0xA7))
-        }
-        #expect(simulator.isStreaming)
+        // Keep it alive with A7 for a while: streaming must continue past the timeout. One thread keeps the pace: a
+        // test resuming between windows on a busy cooperative pool could let the 0.6 s lapse.
+        let (bytes, streaming) = try await LabChildProcess.offThePool {
+            Result { () throws -> ([UInt8], Bool) in
+                var bytes: [UInt8] = []
+                for _ in 0..<5 {
+                    bytes += try collectBlocking(port, seconds: 0.25)
+                    try port.write(CMS50Frame.command(0xA7))
+                }
+                return (bytes, simulator.isStreaming)
+            }
+        }.get()
+        #expect(streaming)
         #expect(simulator.receivedCommands.first == 0xA1)
         let frames = v46Frames(bytes).dropFirst().dropLast()
         #expect(frames.count > 20, "\(frames.count) frames")
@@ -113,9 +104,9 @@ private func v46Frames(_ bytes: [UInt8]) -> [[UInt8]] {
         }
 
         // No more keep-alives: the device goes quiet after the timeout.
-        _ = try collect(port, seconds: 1.2)
+        _ = try await collect(port, seconds: 1.2)
         #expect(!simulator.isStreaming)
-        #expect(try collect(port, seconds: 0.3).isEmpty)
+        #expect(try await collect(port, seconds: 0.3).isEmpty)
     }
 
     @Test func unplugAndReplugThroughTheSymlink() async throws {
@@ -155,13 +146,13 @@ private func v46Frames(_ bytes: [UInt8]) -> [[UInt8]] {
         #expect(simulator.replayFinished)
     }
 
-    @Test func garbageBreaksFramesButSyncStillFindsValidOnes() throws {
+    @Test func garbageBreaksFramesButSyncStillFindsValidOnes() async throws {
         let simulator = CMS50Simulator(generation: .legacy, script: .steady, seed: 13, garbage: .init(rate: 0.3))
         let path = try simulator.start()
         defer { simulator.stop() }
         let port = try SerialPort.open(path: path, settings: legacySettings)
         defer { port.close() }
-        let frames = legacyFrames(try collect(port, seconds: 1.5)).dropFirst().dropLast()
+        let frames = legacyFrames(try await collect(port, seconds: 1.5)).dropFirst().dropLast()
         let valid = frames.filter { $0.count == 5 && $0[3] == 72 && $0[4] == 97 }
         #expect(valid.count > 10)
         #expect(valid.count < frames.count, "garbage should corrupt some frames")

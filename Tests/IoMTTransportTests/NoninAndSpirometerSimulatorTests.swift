@@ -6,21 +6,6 @@ import Testing
 
 private let settings9600 = SerialSettings(baudRate: 9600)
 
-/// Reads whatever arrives on `port` during `seconds`.
-private func collect(_ port: SerialPort, seconds: Double) throws -> [UInt8] {
-    var received: [UInt8] = []
-    let deadline = monotonicSeconds() + seconds
-    while monotonicSeconds() < deadline {
-        _ = port.waitReadable(timeoutMilliseconds: 20)
-        switch try port.read() {
-        case .bytes(let bytes): received += bytes
-        case .wouldBlock: continue
-        case .hangup(let detail): throw SerialError.unplugged(path: port.path, detail: detail)
-        }
-    }
-    return received
-}
-
 /// Format #2 frames found by the start byte, status bit 7 and checksum (the published rule).
 private func checkedFormat2Frames(_ bytes: [UInt8]) -> [[UInt8]] {
     var frames: [[UInt8]] = []
@@ -37,13 +22,13 @@ private func checkedFormat2Frames(_ bytes: [UInt8]) -> [[UInt8]] {
 }
 
 @Suite(.serialized) struct NoninAndSpirometerSimulatorTests {
-    @Test func format2StreamsChecksummedPacketsOf25Frames() throws {
+    @Test func format2StreamsChecksummedPacketsOf25Frames() async throws {
         let simulator = NoninSimulator(format: .format2, script: .steady, seed: 2)
         let path = try simulator.start()
         defer { simulator.stop() }
         let port = try SerialPort.open(path: path, settings: settings9600)
         defer { port.close() }
-        let frames = checkedFormat2Frames(try collect(port, seconds: 1.2))
+        let frames = checkedFormat2Frames(try await collect(port, seconds: 1.2))
         // Loose: ~90 frames at 75/s; only gross pacing errors fail.
         #expect(frames.count > 40 && frames.count < 250, "\(frames.count) frames")
         let syncs = frames.indices.filter { frames[$0][1] & 0x01 != 0 }
@@ -55,15 +40,21 @@ private func checkedFormat2Frames(_ bytes: [UInt8]) -> [[UInt8]] {
         }
     }
 
-    @Test func formatSelectCommandIsAcknowledgedAndSwitchesToFormat8() throws {
+    @Test func formatSelectCommandIsAcknowledgedAndSwitchesToFormat8() async throws {
         let simulator = NoninSimulator(format: .format2, script: .steady, seed: 4)
         let path = try simulator.start()
         defer { simulator.stop() }
         let port = try SerialPort.open(path: path, settings: settings9600)
         defer { port.close() }
-        _ = try collect(port, seconds: 0.2)
-        try port.write(NoninFrame.selectFormatCommand(8))
-        let bytes = try collect(port, seconds: 2.3)
+        // Drained, commanded and read on one thread: format #2 bytes piling up while a test resumed on a busy pool
+        // would come before the ACK, and a 0x06 among them would pass for it.
+        let bytes = try await LabChildProcess.offThePool {
+            Result { () throws -> [UInt8] in
+                _ = try collectBlocking(port, seconds: 0.2)
+                try port.write(NoninFrame.selectFormatCommand(8))
+                return try collectBlocking(port, seconds: 2.3)
+            }
+        }.get()
         #expect(simulator.currentFormat == .format8)
         #expect(simulator.receivedCommands == [[0x02, 0x70, 0x02, 0x02, 0x08, 0x03]])
         let ack = try #require(bytes.firstIndex(of: NoninFrame.ack), "no ACK")
@@ -73,16 +64,16 @@ private func checkedFormat2Frames(_ bytes: [UInt8]) -> [[UInt8]] {
             #expect(after[start..<start + 4] == [0x80, 72, 97, 0], "STATUS, HR LSB, SpO2, STATUS2")
         }
         try port.write(NoninFrame.selectFormatCommand(13))
-        #expect(try collect(port, seconds: 0.3).contains(NoninFrame.nack), "a format it does not simulate is refused")
+        #expect(try await collect(port, seconds: 0.3).contains(NoninFrame.nack), "a format it does not simulate is refused")
     }
 
-    @Test func spirometerPrintsCompleteReportsAtTheInterval() throws {
+    @Test func spirometerPrintsCompleteReportsAtTheInterval() async throws {
         let simulator = SpirometerSimulator(intervalSeconds: 0.5)
         let path = try simulator.start()
         defer { simulator.stop() }
         let port = try SerialPort.open(path: path, settings: settings9600)
         defer { port.close() }
-        let text = String(decoding: try collect(port, seconds: 1.3), as: UTF8.self)
+        let text = String(decoding: try await collect(port, seconds: 1.3), as: UTF8.self)
         let reports = text.components(separatedBy: "END OF REPORT\r\n").dropLast()
         #expect(reports.count >= 1)
         #expect(text.contains("FEV1     : 3.01 L\r\n"), "the second session (grade C) was printed")

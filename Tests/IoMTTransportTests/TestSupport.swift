@@ -73,3 +73,25 @@ func readAll(from port: SerialPort, count: Int, seconds: Double = 10) throws -> 
     }
     return received
 }
+
+/// Reads whatever arrives on `port` during `seconds` of real time (a simulator's pacing), on a thread of its own: a
+/// test holding one of the cooperative pool's 2 threads for the window stalls every other test of a parallel pass.
+func collect(_ port: SerialPort, seconds: Double) async throws -> [UInt8] {
+    try await LabChildProcess.offThePool { Result { try collectBlocking(port, seconds: seconds) } }.get()
+}
+
+/// `collect` on the calling thread: only inside `LabChildProcess.offThePool`, for a sequence that must keep time
+/// between its windows (a keep-alive), which a test resuming on a busy pool would not.
+func collectBlocking(_ port: SerialPort, seconds: Double) throws -> [UInt8] {
+    var received: [UInt8] = []
+    let deadline = monotonicSeconds() + seconds
+    while monotonicSeconds() < deadline {
+        _ = port.waitReadable(timeoutMilliseconds: 20)
+        switch try port.read() {
+        case .bytes(let bytes): received += bytes
+        case .wouldBlock: continue
+        case .hangup(let detail): throw SerialError.unplugged(path: port.path, detail: detail)
+        }
+    }
+    return received
+}

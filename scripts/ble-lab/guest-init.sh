@@ -15,7 +15,7 @@ CENTRAL=${CENTRAL:-probe}
 # nonin-3230 (a vendor 128-bit service, no Current Time Service), contec-spirometer and omron (record download),
 # nonin-9560 (Bluetooth Classic SPP, the device connects; dual-mode controllers), cms50d-bt (Classic SPP, the gateway
 # connects) and o2ring (stored sessions and polled live data) are read by the iomtd central only.
-if [ "$CENTRAL" = iomtd ]; then DEVICES=${DEVICES:-blood-pressure,pulse-oximeter,nonin-3230,contec-spirometer,omron,nonin-9560,cms50d-bt,o2ring}; else DEVICES=${DEVICES:-blood-pressure,pulse-oximeter}; fi
+if [ "$CENTRAL" = iomtd ]; then DEVICES=${DEVICES:-blood-pressure,pulse-oximeter,nonin-3230,contec-spirometer,omron,nonin-9560,cms50d-bt,o2ring,and-ua651ble}; else DEVICES=${DEVICES:-blood-pressure,pulse-oximeter}; fi
 DISCONNECT_AFTER=${DISCONNECT_AFTER:-6}
 INTERVAL_MS=${INTERVAL_MS:-500}
 CENTRAL_TIMEOUT=${CENTRAL_TIMEOUT:-150}
@@ -182,37 +182,51 @@ iomtd_o2ring() {  # $1 peripheral address
 
 # The Omron cuff (classic record transfer): the simulated HEM-7322T starts in pairing mode without a key, holds 3
 # records of user 1 and one of user 2, and drops the link after each sync, so iomtd reconnects and syncs again. Passes
-# when iomtd programmed its key (sync 1), DOM has user 1's 3 records (values, device times) and nothing of user 2,
+# when iomtd programmed its key (sync 1), DOM has user 1's 3 records (values, device times) and nothing of user 2 (one
+# device entry reads both users: `iomtctl devices` lists the parts …/user1 and …/user2, and user 2's record is held, as
+# the home hub's patient is user 1),
 # still exactly 3 after syncs 2 and 3 (unlocked with the key, nothing new downloaded), then, once SIGUSR1 made a new
 # record, exactly that one more; the cuff's unread counter and records were never written.
+# The omron-fe4a phase is the same with the HEM-7155T on FE4A firmware (profile omron-hem-7155t-fe4a): no key (the
+# OS bond), the token at every connection (the cuff logs "unlock request 17: unlocked"), whole packets on one channel.
 omron_dom() { busybox wget -q -O - "http://127.0.0.1:$PORT/fhir/Observation?_count=1000" 2>/dev/null | \
-  /usr/bin/python3 "$G/check-omron-dom.py" --sim-log $L/sim-omron.log --before $W/omron-dom-before.json "$@"; }
-iomtd_omron() {  # $1 peripheral address
-  dir=$W/iomtd-omron; mkdir -p $dir; f=$L/sim-omron.log
-  write_config $dir "{\"profile\": \"omron-hem-7322t\", \"address\": \"$1\"}" "" 50
+  /usr/bin/python3 "$G/check-omron-dom.py" --sim-log $L/sim-$OMRON_PHASE.log --before $W/omron-dom-before.json "$@"; }
+iomtd_omron() {  # $1 peripheral address, $2 profile, $3 phase (omron | omron-fe4a)
+  OMRON_PHASE=$3; p=$3
+  dir=$W/iomtd-$p; mkdir -p $dir; f=$L/sim-$p.log
+  write_config $dir "{\"profile\": \"$2\", \"address\": \"$1\"}" "" 50
   # What earlier phases left at DOM (their blood pressure and pulse) is not this cuff's.
   busybox wget -q -O $W/omron-dom-before.json "http://127.0.0.1:$PORT/fhir/Observation?_count=1000" 2>/dev/null
   t0=$(now)
-  "$BIN/iomtd" --config $dir/config.json >$L/central-omron.log 2>&1 &
+  "$BIN/iomtd" --config $dir/config.json >$L/central-$p.log 2>&1 &
   IOMTD=$!; rc=1
   synced() { grep -q "sync #$1 ended" $f; }
   if wait_for $CENTRAL_TIMEOUT synced 1 && wait_for 30 omron_dom --records 3 --quiet; then
-    say "omron: key programmed $(grep -c 'keyProgrammed' $f)x; sync 1 after $(( $(now) - t0 ))s ($(grep -o 'sync #1 ended: .*' $f)); DOM: $(omron_dom --records 3)"
+    say "$p: key programmed $(grep -c 'keyProgrammed' $f)x, token answered $(grep -c 'unlock request 17: unlocked' $f)x; sync 1 after $(( $(now) - t0 ))s ($(grep -o 'sync #1 ended: .*' $f)); DOM: $(omron_dom --records 3)"
+    parts=$("$BIN/iomtctl" devices --socket $dir/control.sock 2>&1 | grep -c '^bt:.*/user[12]$')
+    held=$("$BIN/iomtctl" status --json --socket $dir/control.sock 2>/dev/null | /usr/bin/python3 -c 'import json, sys; print(json.load(sys.stdin)["delivery"]["held"])' 2>/dev/null)
+    if [ "$parts" -eq 2 ] && [ "${held:-0}" -ge 2 ]; then users_ok=0; say "$p: both users on one entry ($parts parts on iomtctl devices); user 2's record held ($held reading(s)), not the hub patient's"
+    else users_ok=1; say "FAIL: $p: user 2 not read as its own part: $parts parts on iomtctl devices, $held held"; fi
     t1=$(now)
     if wait_for $CENTRAL_TIMEOUT synced 3; then
       sleep 2   # delivery of anything syncs 2 and 3 stored (none expected) before the count
       if omron_dom --records 3 --quiet; then
-        say "omron: syncs 2 and 3 after $(( $(now) - t1 ))s (unlocked $(grep -c ': unlocked' $f)x); nothing new at DOM: $(omron_dom --records 3)"
+        say "$p: syncs 2 and 3 after $(( $(now) - t1 ))s (unlocked $(grep -c ': unlocked' $f)x); nothing new at DOM: $(omron_dom --records 3)"
         t2=$(now); kill -USR1 $SIM
         if wait_for 10 grep -q "new record user 1" $f && wait_for $CENTRAL_TIMEOUT omron_dom --records 4 --quiet; then
-          say "omron: new record made (SIGUSR1), at DOM after $(( $(now) - t2 ))s, alone: $(omron_dom --records 4)"; rc=0
-        else say "FAIL: omron: the new record: $(omron_dom --records 4)"; fi
-      else say "FAIL: omron: syncs 2-3 changed DOM: $(omron_dom --records 3)"; fi
-    else say "FAIL: omron: no second and third sync"; fi
-  else say "FAIL: omron: sync 1 / the 3 records at DOM: $(omron_dom --records 3)"; fi
-  [ "$(grep -c keyProgrammed $f)" -eq 1 ] || { say "FAIL: omron: the key was programmed $(grep -c keyProgrammed $f) times, expected once"; rc=1; }
-  grep -q "memoryWrite" $f && { say "FAIL: omron: iomtd wrote the cuff's memory: $(grep -m1 memoryWrite $f)"; rc=1; }
-  grep -q "sync #1 ended: 4 records kept, unread user 1: 3" $f || { say "FAIL: omron: sync 1 did not leave the records and the unread counter as they were"; rc=1; }
+          say "$p: new record made (SIGUSR1), at DOM after $(( $(now) - t2 ))s, alone: $(omron_dom --records 4)"; rc=0
+        else say "FAIL: $p: the new record: $(omron_dom --records 4)"; fi
+      else say "FAIL: $p: syncs 2-3 changed DOM: $(omron_dom --records 3)"; fi
+    else say "FAIL: $p: no second and third sync"; fi
+  else say "FAIL: $p: sync 1 / the 3 records at DOM: $(omron_dom --records 3)"; fi
+  if [ $p = omron ]; then
+    [ "$(grep -c keyProgrammed $f)" -eq 1 ] || { say "FAIL: $p: the key was programmed $(grep -c keyProgrammed $f) times, expected once"; rc=1; }
+  else
+    [ "$(grep -c 'unlock request 17: unlocked' $f)" -ge 3 ] || { say "FAIL: $p: the token was answered $(grep -c 'unlock request 17: unlocked' $f) times, expected once per sync"; rc=1; }
+  fi
+  grep -q "memoryWrite" $f && { say "FAIL: $p: iomtd wrote the cuff's memory: $(grep -m1 memoryWrite $f)"; rc=1; }
+  grep -q "sync #1 ended: 4 records kept, unread user 1: 3, user 2: 1" $f || { say "FAIL: $p: sync 1 did not leave the records and the unread counters as they were"; rc=1; }
+  [ "${users_ok:-1}" -eq 0 ] || rc=1
   kill $IOMTD 2>/dev/null; wait $IOMTD 2>/dev/null
   return $rc
 }
@@ -392,6 +406,8 @@ for dev in $(echo "$DEVICES" | tr ',' ' '); do
       [ "$CENTRAL" = iomtd ] || { say "o2ring: phase needs CENTRAL=iomtd, skipped"; continue; } ;;
     omron) profile=omron-hem-7322t; clock=0
       [ "$CENTRAL" = iomtd ] || { say "omron: phase needs CENTRAL=iomtd, skipped"; continue; } ;;
+    omron-fe4a) profile=omron-hem-7155t-fe4a; clock=0
+      [ "$CENTRAL" = iomtd ] || { say "omron-fe4a: phase needs CENTRAL=iomtd, skipped"; continue; } ;;
     and-ua651ble) profile=and-ua651ble; clock=0
       [ "$CENTRAL" = iomtd ] || { say "and-ua651ble: phase needs CENTRAL=iomtd, skipped"; continue; } ;;
     nonin-9560) [ "$CENTRAL" = iomtd ] || { say "nonin-9560: phase needs CENTRAL=iomtd, skipped"; continue; } ;;
@@ -449,8 +465,8 @@ for dev in $(echo "$DEVICES" | tr ',' ' '); do
     "$BIN/iomt-lab" ble-sim --adapter $hci --device $dev --records 3 --disconnect-after-sync >$L/sim-$dev.log 2>&1 &
   elif [ $dev = o2ring ]; then
     "$BIN/iomt-lab" ble-sim --adapter $hci --device $dev --records 40 --disconnect-after-live 8 >$L/sim-$dev.log 2>&1 &
-  elif [ $dev = omron ]; then
-    "$BIN/iomt-lab" ble-sim --adapter $hci --device omron-hem-7322t --records 3 --disconnect-after-sync >$L/sim-$dev.log 2>&1 &
+  elif [ $dev = omron ] || [ $dev = omron-fe4a ]; then
+    "$BIN/iomt-lab" ble-sim --adapter $hci --device $profile --records 3 --disconnect-after-sync >$L/sim-$dev.log 2>&1 &
   elif [ $dev = and-ua651ble ]; then
     "$BIN/iomt-lab" ble-sim --adapter $hci --device and-ua651ble --fixtures "$REPO/Firmware-Fixtures/and-ua651ble" \
       --interval-ms "$INTERVAL_MS" >$L/sim-$dev.log 2>&1 &
@@ -469,7 +485,7 @@ for dev in $(echo "$DEVICES" | tr ',' ' '); do
     iomtd) case $dev in
              contec-spirometer) iomtd_spirometer "$addr" || prc=1 ;;
              o2ring) iomtd_o2ring "$addr" || prc=1 ;;
-             omron) iomtd_omron "$addr" || prc=1 ;;
+             omron|omron-fe4a) iomtd_omron "$addr" "$profile" $dev || prc=1 ;;
              and-ua651ble) iomtd_and "$addr" || prc=1 ;;
              *) iomtd_central $dev "$addr" "$profile" || prc=1 ;;
            esac ;;
@@ -488,7 +504,7 @@ for dev in $(echo "$DEVICES" | tr ',' ' '); do
     [ $prc -eq 0 ] || RC=1
     continue
   fi
-  if [ $dev = contec-spirometer ] || [ $dev = omron ]; then
+  if [ $dev = contec-spirometer ] || [ $dev = omron ] || [ $dev = omron-fe4a ]; then
     say "$dev: central rc=$prc; ble-sim: $(grep -c 'sync #' $L/sim-$dev.log) syncs ended, $(grep -c 'clock set to' $L/sim-$dev.log) clock sets, $(grep -o 'stopped: .*' $L/sim-$dev.log | tail -1)"
     [ $prc -eq 0 ] || RC=1
     continue

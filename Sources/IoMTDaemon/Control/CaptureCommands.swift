@@ -8,7 +8,8 @@ import IoMTStore
 /// nothing of it is logged but counts, and the audit names the device, never a patient.
 extension DaemonControl {
     func capture(device text: String, seconds: Int, actor: String) async -> ControlReply {
-        guard let key = resolveDevice(text), let entry = board.entry(key) else {
+        // A part of a device (a cuff's user) is captured as the device: one connection, one tap.
+        guard let found = resolveDevice(text), let key = Optional(board.entry(found)?.partOf ?? found), let entry = board.entry(key) else {
             return .failure("device: expected one of \(board.snapshot.map(\.key).joined(separator: ", ")) (see iomtctl devices), found \"\(text)\"", .usage)
         }
         guard let tap = board.captures.existing(key) else {

@@ -44,7 +44,9 @@ struct CaptureReplay {
         for (output, time) in outputs {
             rejected += output.rejections.count
             for measurement in output.measurements {
-                var observation = normaliser.normalise(measurement, device: identity, patientId: patientId, receivedAt: time)
+                // A device with parts (a two-user cuff): each reading its part's, the patient only the home part's.
+                let patient = DeviceIngest.configuredPatient(patientId, part: measurement.subDevice, homePart: reader.homePatientSubDevice)
+                var observation = normaliser.normalise(measurement, device: identity.part(measurement.subDevice), patientId: patient, receivedAt: time)
                 observation.status.insert(.testData)
                 for index in observation.components.indices { observation.components[index].status.insert(.testData) }
                 observations.append(observation)

@@ -74,7 +74,7 @@ public struct DaemonControl: Sendable {
         board.snapshot.map { entry in
             DeviceStatus(key: entry.key, profile: entry.profileId, transport: entry.transport, address: entry.address, state: entry.state,
                          detail: entry.detail, since: entry.since, lastReading: entry.lastReading, readings: Int64(entry.readings),
-                         ambiguousIdentity: board.ambiguity(of: entry.key), deviceInfo: entry.deviceInfo)
+                         ambiguousIdentity: board.ambiguity(of: entry.key), deviceInfo: entry.deviceInfo, parts: entry.parts, partOf: entry.partOf)
         }
     }
 
@@ -98,6 +98,7 @@ public struct DaemonControl: Sendable {
             return .failure("device: expected one of \(board.snapshot.map(\.key).joined(separator: ", ")) (see iomtctl devices), found \"\(arguments.device)\"", .usage)
         }
         if let ambiguity = board.ambiguity(of: device) { return .failure("device \(device) cannot be bound: \(ambiguity)", .usage) }
+        if let refusal = wholeDeviceWithParts(device) { return refusal }
         do { _ = try PESEL.validate(arguments.patient) } catch { return .failure("patient: \(error)", .usage) }
         var demographics: BindingDemographics?
         if let given = arguments.demographics {
@@ -118,6 +119,7 @@ public struct DaemonControl: Sendable {
         guard let device = resolveDevice(deviceText) else {
             return .failure("device: expected one of \(board.snapshot.map(\.key).joined(separator: ", ")) (see iomtctl devices)", .usage)
         }
+        if let refusal = wholeDeviceWithParts(device) { return refusal }
         let end = at ?? clock.now()
         guard let ended = try await store.unbind(deviceKey: device, at: end, actor: actor, now: clock.now()) else {
             return .failure("device \(device) has no open binding (see iomtctl bindings)", .failed)
@@ -187,11 +189,19 @@ public struct DaemonControl: Sendable {
                                alarms: alarms, ids: ids))
     }
 
-    /// A device by its full key, its port path or Bluetooth address, or a unique part of its key.
+    /// A device whose parts measure for different people (a two-user cuff) is bound part by part: its readings are
+    /// stored under its parts' keys, so a binding of the whole device would attribute none of them.
+    func wholeDeviceWithParts(_ key: String) -> ControlReply? {
+        guard let parts = board.entry(key)?.parts, !parts.isEmpty else { return nil }
+        return .failure("device \(key) measures for \(parts.count) people, each bound on its own: expected one of \(parts.joined(separator: ", ")), found \(key)", .usage)
+    }
+
+    /// A device by its full key, its port path or Bluetooth address (the whole device, not one of its parts), or a
+    /// unique part of its key.
     func resolveDevice(_ text: String?) -> String? {
         guard let text, !text.isEmpty else { return nil }
         let entries = board.snapshot
-        if let exact = entries.first(where: { $0.key == text || $0.address == text }) { return exact.key }
+        if let exact = entries.first(where: { $0.key == text || ($0.address == text && $0.partOf == nil) }) { return exact.key }
         // Otherwise any unique part of the key ("cms50", the serial number), ignoring case.
         let matching = entries.filter { $0.key.lowercased().contains(text.lowercased()) }
         return matching.count == 1 ? matching[0].key : nil

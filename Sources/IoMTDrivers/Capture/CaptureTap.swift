@@ -133,4 +133,7 @@ public struct CapturingReader: DeviceReader {
     }
 
     public mutating func resume(from mark: DeviceRecordMark?) { inner.resume(from: mark) }
+    public var subDevices: [String] { inner.subDevices }
+    public var homePatientSubDevice: String? { inner.homePatientSubDevice }
+    public mutating func resume(subDeviceMarks marks: [String: DeviceRecordMark]) { inner.resume(subDeviceMarks: marks) }
 }

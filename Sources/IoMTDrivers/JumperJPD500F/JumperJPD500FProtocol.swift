@@ -5,13 +5,10 @@ import IoMTCore
 /// is rejected from the first byte that does not start one.
 public struct JumperJPD500FStream: LiveOximetryNotifications {
     public static let service: BluetoothUUID = "cdeacb80-5235-4c07-8846-93a37ee6b86d"
-    public static let notify: BluetoothUUID = "cdeacb81-5235-4c07-8846-93a37ee6b86d"
-    /// Declared optional and never written: the live stream needs no command as far as the public facts go.
-    public static let write: BluetoothUUID = "cdeacb82-5235-4c07-8846-93a37ee6b86d"
-    public static let liveCharacteristic = notify
-    public static let profile = GATTProfile(driverId: "jumper-jpd500f", name: "Jumper JPD-500F oximeter", service: service, [
-        .init(notify, .notify, name: "Live frames (81 PR SpO2 xx)"), .init(write, .write, optional: true, name: "Commands"),
-    ], clock: [])
+    /// The command characteristic is never written: the live stream needs no command as far as the public facts go.
+    public static let profile = GATTProfile.liveOximeter(driverId: "jumper-jpd500f", name: "Jumper JPD-500F oximeter", service: service,
+                                                         notified: ("cdeacb81-5235-4c07-8846-93a37ee6b86d", "Live frames (81 PR SpO2 xx)"),
+                                                         command: ("cdeacb82-5235-4c07-8846-93a37ee6b86d", "Commands"))
 
     static let liveCode: UInt8 = 0x81
     static let frameLength = 4
@@ -40,8 +37,4 @@ public struct JumperJPD500FStream: LiveOximetryNotifications {
         let pulse = Int(frame[1]), spo2 = Int(frame[2])
         return PlainOximetrySample(spo2: (1...100).contains(spo2) ? spo2 : nil, pulseRate: (1...254).contains(pulse) ? pulse : nil, frame: frame)
     }
-}
-
-enum JumperJPD500FRegistration {
-    static let all = [LiveOximetryGATTReader<JumperJPD500FStream>.registration(JumperJPD500FStream.profile.driverId)]
 }

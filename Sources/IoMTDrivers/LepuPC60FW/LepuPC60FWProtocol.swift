@@ -9,10 +9,8 @@ public struct LepuPC60FWStream: LiveOximetryNotifications {
     public static let uartRX: BluetoothUUID = "6e400002-b5a3-f393-e0a9-e50e24dcca9e"
     /// Device → host, notified (Nordic UART TX).
     public static let uartTX: BluetoothUUID = "6e400003-b5a3-f393-e0a9-e50e24dcca9e"
-    public static let liveCharacteristic = uartTX
-    public static let profile = GATTProfile(driverId: "lepu-pc60fw", name: "Lepu PC-60FW oximeter (Nordic UART)", service: service, [
-        .init(uartTX, .notify, name: "UART TX (frames AA 55 …)"), .init(uartRX, .write, optional: true, name: "UART RX"),
-    ], clock: [])
+    public static let profile = GATTProfile.liveOximeter(driverId: "lepu-pc60fw", name: "Lepu PC-60FW oximeter (Nordic UART)", service: service,
+                                                         notified: (uartTX, "UART TX (frames AA 55 …)"), command: (uartRX, "UART RX"))
 
     static let sync: [UInt8] = [0xAA, 0x55]
     /// A frame is the 4 header bytes and `len` more (payload and CRC); no PC-60FW frame is longer than this.
@@ -87,8 +85,4 @@ public struct LepuPC60FWStream: LiveOximetryNotifications {
         }
         return crc
     }
-}
-
-enum LepuPC60FWRegistration {
-    static let all = [LiveOximetryGATTReader<LepuPC60FWStream>.registration(LepuPC60FWStream.profile.driverId)]
 }

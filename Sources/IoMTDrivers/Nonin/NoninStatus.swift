@@ -23,25 +23,22 @@ public enum NoninStatus {
 
     /// Format #2 status → (conditions that void a value, annotations reported with it).
     static func format2(_ status: UInt8) -> (conditions: MeasurementStatus, annotations: MeasurementStatus) {
-        var conditions: MeasurementStatus = []
-        var annotations: MeasurementStatus = []
-        if status & sensorDisconnect != 0 { conditions.insert(.sensorOff) }
-        if status & outOfTrack != 0 { conditions.insert(.outOfTrack) }
-        if status & sensorAlarm != 0 { conditions.insert(.probeError) }
-        if status & artifact != 0 { annotations.formUnion([.artifact, .questionable]) }
         // Red = low signal quality; yellow (medium) and green (high) carry no flag.
-        if status & perfusionMask == redPerfusion { annotations.insert(.lowSignal) }
-        return (conditions, annotations)
+        flags(sensorOff: status & sensorDisconnect != 0, outOfTrack: status & outOfTrack != 0, sensorAlarm: status & sensorAlarm != 0,
+              artifact: status & artifact != 0, lowSignal: status & perfusionMask == redPerfusion)
     }
 
     static func format8(status: UInt8, status2: UInt8) -> (conditions: MeasurementStatus, annotations: MeasurementStatus) {
-        var conditions: MeasurementStatus = []
-        var annotations: MeasurementStatus = []
-        if status & format8SensorDisconnect != 0 { conditions.insert(.sensorOff) }
-        if status & format8OutOfTrack != 0 { conditions.insert(.outOfTrack) }
-        if status2 & format8SensorAlarm != 0 { conditions.insert(.probeError) }
-        if status & format8Artifact != 0 { annotations.formUnion([.artifact, .questionable]) }
-        if status & format8LowPerfusion != 0 { annotations.insert(.lowSignal) }
-        return (conditions, annotations)
+        flags(sensorOff: status & format8SensorDisconnect != 0, outOfTrack: status & format8OutOfTrack != 0,
+              sensorAlarm: status2 & format8SensorAlarm != 0, artifact: status & format8Artifact != 0, lowSignal: status & format8LowPerfusion != 0)
+    }
+
+    /// The conditions both formats report, whatever their bit layout: sensor off, out of track and a sensor alarm void
+    /// the value; an artifact (also questionable) and low perfusion (low signal) are reported with it.
+    private static func flags(sensorOff: Bool, outOfTrack: Bool, sensorAlarm: Bool, artifact: Bool,
+                              lowSignal: Bool) -> (conditions: MeasurementStatus, annotations: MeasurementStatus) {
+        let conditions: [(Bool, StatusFlag)] = [(sensorOff, .sensorOff), (outOfTrack, .outOfTrack), (sensorAlarm, .probeError)]
+        let annotations: [(Bool, StatusFlag)] = [(artifact, .artifact), (artifact, .questionable), (lowSignal, .lowSignal)]
+        return (Set(conditions.filter(\.0).map(\.1)), Set(annotations.filter(\.0).map(\.1)))
     }
 }

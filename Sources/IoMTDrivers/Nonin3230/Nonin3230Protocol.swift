@@ -8,10 +8,9 @@ public struct Nonin3230Stream: LiveOximetryNotifications {
     public static let service: BluetoothUUID = "46a970e0-0d5f-11e2-8b5e-0002a5d5c51b"
     public static let continuousOximetry: BluetoothUUID = "0aad7ea0-0d60-11e2-8e3c-0002a5d5c51b"
     public static let controlPoint: BluetoothUUID = "1447af80-0d60-11e2-88b6-0002a5d5c51b"
-    public static let liveCharacteristic = continuousOximetry
-    public static let profile = GATTProfile(driverId: "nonin-3230", name: "Nonin Oximetry Service", service: service, [
-        .init(continuousOximetry, .notify, name: "Continuous Oximetry"), .init(controlPoint, .write, optional: true, name: "Control Point"),
-    ], clock: [])
+    public static let profile = GATTProfile.liveOximeter(driverId: "nonin-3230", name: "Nonin Oximetry Service", service: service,
+                                                         notified: (continuousOximetry, "Continuous Oximetry"),
+                                                         command: (controlPoint, "Control Point"))
 
     static let valueLength = 10
     static let missingSpO2 = 127
@@ -84,8 +83,4 @@ public struct Nonin3230Sample: Sendable, Hashable, OximetryWindowSample {
     public var perfusionIndex: DecimalValue?
     public var frame: [UInt8]
     public var signalLevel: Int? { nil }
-}
-
-enum Nonin3230Registration {
-    static let all = [LiveOximetryGATTReader<Nonin3230Stream>.registration(Nonin3230Stream.profile.driverId)]
 }

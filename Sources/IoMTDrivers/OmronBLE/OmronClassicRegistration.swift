@@ -1,17 +1,23 @@
 import IoMTCore
 import IoMTProfiles
 
-/// Omron blood-pressure cuffs on the classic record-transfer stack, one profile per model (`driverOptions.model` names
-/// the memory map, `OmronMemoryMap.catalog`).
+/// Omron blood-pressure cuffs on the classic record-transfer protocol, one profile per model (`driverOptions.model` names
+/// the memory map, `OmronMemoryMap.catalog`, and with it the stack: classic, or FE4A for the token models).
 enum OmronClassicRegistration {
     static let driverId = "omron-ble-classic"
-    static let optionNames = ["model", "user", "unlockKeyHex", "programKeyWhenRefused", "setClock", "clockUTCOffsetMinutes"]
+    /// `user` is listed only to refuse it with what replaced it.
+    static let optionNames = ["model", "homeHubUser", "user", "unlockKeyHex", "programKeyWhenRefused", "setClock", "clockUTCOffsetMinutes"]
 
     static let all = [DriverRegistration(id: driverId, options: optionNames, isGATT: true) { profile, options throws(DriverConfigurationError) in
-        try DriverRegistry.checkBluetooth(profile, offers: OmronClassicGATT.profile)
         let map = try memoryMap(profile, options)
+        try DriverRegistry.checkBluetooth(profile, offers: map.stack == .fe4a ? OmronFE4AGATT.profile : OmronClassicGATT.profile)
         var readerOptions = OmronClassicReader.Options(map: map)
-        readerOptions.user = try options.integer("user", in: 1...map.users.count, default: 1)
+        if let value = options.values["user"] {
+            throw DriverConfigurationError(profileId: profile.id, field: "driverOptions.user",
+                                           expected: "no such option: one device entry reads every user area, each bound on its own (iomtctl bind bt:ADDRESS/user1, bt:ADDRESS/user2); on a home hub, driverOptions.homeHubUser names the patient's",
+                                           found: value.serialized())
+        }
+        readerOptions.homeHubUser = try options.integer("homeHubUser", in: 1...map.users.count, default: 1)
         readerOptions.programKeyWhenRefused = try options.boolean("programKeyWhenRefused", default: true)
         readerOptions.setClock = try options.boolean("setClock", default: true)
         readerOptions.clockUTCOffsetMinutes = try options.integer("clockUTCOffsetMinutes", in: -720...840, default: 0)

@@ -23,6 +23,17 @@ public struct OmronMemoryMap: Sendable, Hashable {
         case offset8 = "offset-8"
     }
 
+    /// How the model is reached (DEVICES.md §3.1): the same packets and memory either way.
+    public enum Stack: String, Sendable, Hashable {
+        /// Parent service `ecbe3980-…`: packets in 16-byte pieces on four TX/RX channel pairs, unlocked with a
+        /// 16-byte key the host programs in pairing mode (`OmronClassicGATT`).
+        case classic
+        /// Service `0000fe4a-…` ("modern"): one TX and one RX channel carrying whole packets, OS "Just Works"
+        /// bonding, and a stateless token (`11` + 4 bytes → `91 00` + the same 4 bytes) before memory access
+        /// (`OmronFE4AGATT`).
+        case fe4a
+    }
+
     /// One user's ring buffer of records.
     public struct UserArea: Sendable, Hashable {
         public let start: UInt16
@@ -36,12 +47,15 @@ public struct OmronMemoryMap: Sendable, Hashable {
     /// Settings are read at one address and written at another (the same bytes, another window).
     public let settingsReadAddress: UInt16
     public let settingsWriteAddress: UInt16
-    /// Offsets in the settings: per user the write cursor (the slot the next record goes to) in the 16-bit word at
-    /// 2·user, the unread counter at 4 + 2·user; the low byte of each word, in the map's byte order.
+    /// Offsets in the settings: per user the write cursor (the slot the next record goes to) in the word at
+    /// stride·(user−1), the unread counter at 4 + stride·(user−1); the low byte of each word, in the map's byte order.
     public let indexRange: Range<Int>
     public let timeRange: Range<Int>
     public let recordLayout: RecordLayout
     public let timeLayout: TimeLayout
+    /// The index stride: 2 (16-bit words, classic maps) or 8 (a 32-bit cursor and a 32-bit counter per user).
+    public var indexStride = 2
+    public var stack = Stack.classic
 
     /// The EEPROM address of a user's slot (user 1-based, slot 0-based).
     public func address(user: Int, slot: Int) -> UInt16? {
@@ -60,7 +74,7 @@ public struct OmronMemoryMap: Sendable, Hashable {
 
     /// A user's write cursor and unread counter from the settings' index bytes (`indexRange`, as read).
     public func cursor(user: Int, in index: [UInt8]) -> (writeCursor: Int, unread: Int)? {
-        let cursorOffset = 2 * (user - 1), unreadOffset = 4 + 2 * (user - 1)
+        let cursorOffset = indexStride * (user - 1), unreadOffset = 4 + indexStride * (user - 1)
         guard user >= 1, index.count >= unreadOffset + 2 else { return nil }
         func lowByte(_ offset: Int) -> Int { Int(byteOrder == .big ? index[offset + 1] : index[offset]) }
         return (lowByte(cursorOffset), lowByte(unreadOffset))
@@ -83,6 +97,13 @@ extension OmronMemoryMap {
                        users: [UserArea(start: 0x0098, records: 100), UserArea(start: 0x06D8, records: 100)], recordSize: 16,
                        settingsReadAddress: 0x0010, settingsWriteAddress: 0x0054, indexRange: 0x00..<0x10, timeRange: 0x2C..<0x3C,
                        recordLayout: .classicVitalLittleEndian, timeLayout: .offset8),
+        // hass-omron device_catalog.py "HEM-7155T-MW3" (snapshot b4fccbb, hardware-confirmed there by an HCI capture of
+        // the HEM-7155T_ESL1 "X4 Smart"): the FE4A firmware of the HEM-7155T, its settings moved to 0x0260 and a 32-bit
+        // cursor and counter per user (user 2's cursor at 0x08).
+        OmronMemoryMap(model: "HEM-7155T-MW3", byteOrder: .little,
+                       users: [UserArea(start: 0x02E8, records: 60), UserArea(start: 0x06A8, records: 60)], recordSize: 16,
+                       settingsReadAddress: 0x0260, settingsWriteAddress: 0x02A4, indexRange: 0x00..<0x10, timeRange: 0x2C..<0x3C,
+                       recordLayout: .classicVitalLittleEndian, timeLayout: .offset8, indexStride: 8, stack: .fe4a),
     ]
 
     public static func model(_ name: String) -> OmronMemoryMap? { catalog.first { $0.model == name } }

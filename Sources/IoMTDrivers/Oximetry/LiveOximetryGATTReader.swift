@@ -7,10 +7,25 @@ import IoMTProfiles
 public protocol LiveOximetryNotifications: Sendable {
     associatedtype Sample: OximetryWindowSample
     static var profile: GATTProfile { get }
-    static var liveCharacteristic: BluetoothUUID { get }
     init()
     /// One notification: the samples it completed, and rejections or device facts.
     mutating func receive(_ bytes: [UInt8]) -> (samples: [Sample], events: [DriverEvent])
+}
+
+extension LiveOximetryNotifications {
+    /// The characteristic the samples arrive on: the profile's notified one (`GATTProfile.liveOximeter`).
+    public static var liveCharacteristic: BluetoothUUID { profile.mainMeasurement }
+}
+
+extension GATTProfile {
+    /// A vendor live oximeter's profile: one service, the characteristic it notifies its frames on, and a command
+    /// characteristic declared optional and never written (the live stream needs no command); no clock is read.
+    public static func liveOximeter(driverId: String, name: String, service: BluetoothUUID,
+                                    notified: (uuid: BluetoothUUID, name: String), command: (uuid: BluetoothUUID, name: String)) -> GATTProfile {
+        GATTProfile(driverId: driverId, name: name, service: service, [
+            .init(notified.uuid, .notify, name: notified.name), .init(command.uuid, .write, optional: true, name: command.name),
+        ], clock: [])
+    }
 }
 
 /// A live session with such an oximeter: every notification of the live characteristic goes through the decoder into

@@ -87,14 +87,22 @@ public enum BLESimulatedDevice: String, Sendable, CaseIterable {
     public static let nonin3230ContinuousOximetry: BluetoothUUID = "0aad7ea0-0d60-11e2-8e3c-0002a5d5c51b"
     public static let nonin3230ControlPoint: BluetoothUUID = "1447af80-0d60-11e2-88b6-0002a5d5c51b"
 
+    /// A Bluetooth SIG health service as the fixtures serve it: the measurement indicated and its live companion
+    /// (intermediate cuff pressure, continuous PLX) notified, both replayed from the fixtures; the feature read as a constant.
+    static func healthService(_ uuid: BluetoothUUID, indicated: BluetoothUUID, notified: BluetoothUUID,
+                              feature: (uuid: BluetoothUUID, value: [UInt8])) -> BLESimulatedService {
+        BLESimulatedService(uuid: uuid, characteristics: [
+            BLESimulatedCharacteristic(uuid: indicated, flags: ["indicate"], source: .fixtures),
+            BLESimulatedCharacteristic(uuid: notified, flags: ["notify"], source: .fixtures),
+            BLESimulatedCharacteristic(uuid: feature.uuid, flags: ["read"], source: .constant(feature.value)),
+        ])
+    }
+
     public var services: [BLESimulatedService] {
         switch self {
         case .bloodPressure:
-            [BLESimulatedService(uuid: 0x1810, characteristics: [
-                BLESimulatedCharacteristic(uuid: 0x2A35, flags: ["indicate"], source: .fixtures),
-                BLESimulatedCharacteristic(uuid: 0x2A36, flags: ["notify"], source: .fixtures),
-                BLESimulatedCharacteristic(uuid: 0x2A49, flags: ["read"], source: .constant(Self.bloodPressureFeature)),
-            ]), Self.currentTimeService]
+            // Blood Pressure Measurement, Intermediate Cuff Pressure, Blood Pressure Feature.
+            [Self.healthService(0x1810, indicated: 0x2A35, notified: 0x2A36, feature: (0x2A49, Self.bloodPressureFeature)), Self.currentTimeService]
         case .andUA651BLE:
             // No Current Time Service: the clock is the Date Time in the BP service (bluez issue #636's GATT dump).
             [BLESimulatedService(uuid: 0x1810, characteristics: [
@@ -103,11 +111,8 @@ public enum BLESimulatedDevice: String, Sendable, CaseIterable {
                 BLESimulatedCharacteristic(uuid: 0x2A08, flags: ["read", "write"], source: .dateTime),
             ])]
         case .pulseOximeter:
-            [BLESimulatedService(uuid: 0x1822, characteristics: [
-                BLESimulatedCharacteristic(uuid: 0x2A5E, flags: ["indicate"], source: .fixtures),
-                BLESimulatedCharacteristic(uuid: 0x2A5F, flags: ["notify"], source: .fixtures),
-                BLESimulatedCharacteristic(uuid: 0x2A60, flags: ["read"], source: .constant(Self.pulseOximeterFeatures)),
-            ]), Self.currentTimeService]
+            // PLX Spot-check Measurement, PLX Continuous Measurement, PLX Features.
+            [Self.healthService(0x1822, indicated: 0x2A5E, notified: 0x2A5F, feature: (0x2A60, Self.pulseOximeterFeatures)), Self.currentTimeService]
         case .nonin3230:
             // The control point answers nothing here: iomtd's driver never writes it.
             [BLESimulatedService(uuid: Self.nonin3230Service, characteristics: [

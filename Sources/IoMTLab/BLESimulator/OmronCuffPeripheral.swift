@@ -4,14 +4,18 @@ import IoMTDBus
 
 /// `iomt-lab ble-sim --device omron-hem-7322t`: a simulated Omron HEM-7322T on the classic stack served through BlueZ —
 /// the parent service with TX0–TX3 (write with response), RX0–RX3 (notify) and the unlock characteristic (write and
-/// notify). `OmronCuffDevice` answers; each answer piece is notified on its RX channel in order. Starts in pairing mode
-/// without a key (the first central programs one), holds `records` records of user 1 and one of user 2. Every event a
-/// test may assert on is logged as one line.
+/// notify). `--device omron-hem-7155t-fe4a`: the HEM-7155T on FE4A firmware — service 0000fe4a-… with TX0, RX0 and the
+/// unlock characteristic, answering the token instead of the key. `OmronCuffDevice` answers; each answer piece is notified on its RX channel in order. Starts in pairing mode
+/// without a key (the first central programs one), holds `records` records of user 1 and `userTwoRecords` of user 2 (one
+/// cuff, two people: the gateway binds each user on its own). Every event a test may assert on is logged as one line.
 public actor OmronCuffPeripheral {
     public struct Configuration: Sendable {
+        public var model = OmronCuffDevice.Model.hem7322T
         public var adapter = "hci0"
         public var localName = "BLEsmart_0000011F"
         public var records = 3
+        /// Records of the cuff's second user (another person).
+        public var userTwoRecords = 1
         /// Seconds the cuff's clock is off from the host's (negative: behind).
         public var clockOffsetSeconds = 0
         public var disconnectAfterSync = false
@@ -20,17 +24,13 @@ public actor OmronCuffPeripheral {
         public init() {}
     }
 
-    static let service: BluetoothUUID = "ecbe3980-c9a2-11e1-b1bd-0002a5d5c51b"
-    static let unlock: BluetoothUUID = "b305b680-aee7-11e1-a730-0002a5d5c51b"
-    static let transmit: [BluetoothUUID] = ["db5b55e0-aee7-11e1-965e-0002a5d5c51b", "e0b8a060-aee7-11e1-92f4-0002a5d5c51b",
-                                            "0ae12b00-aee8-11e1-a192-0002a5d5c51b", "10e1ba60-aee8-11e1-89e5-0002a5d5c51b"]
-    static let receive: [BluetoothUUID] = ["49123040-aee8-11e1-a74d-0002a5d5c51b", "4d0bf320-aee8-11e1-a0d9-0002a5d5c51b",
-                                           "5128ce60-aee8-11e1-b84b-0002a5d5c51b", "560f1420-aee8-11e1-8184-0002a5d5c51b"]
+    static let (service, unlock) = (OmronCuffDevice.service, OmronCuffDevice.unlock)
+    static let (transmit, receive) = (OmronCuffDevice.transmit, OmronCuffDevice.receive)
 
     nonisolated public let configuration: Configuration
     nonisolated public let layout: BLEObjectLayout
     private let log: @Sendable (String) -> Void
-    private var device = OmronCuffDevice(key: nil)
+    private var device: OmronCuffDevice
     private var clock: BLESimulatedClock
     private var connection: DBusConnection?
     private var subscribed: Set<BluetoothUUID> = []
@@ -44,12 +44,15 @@ public actor OmronCuffPeripheral {
         self.layout = BLEObjectLayout(adapter: configuration.adapter)
         self.log = log
         clock = BLESimulatedClock(base: Self.wallClockNow().advanced(bySeconds: configuration.clockOffsetSeconds), setAtSeconds: Self.seconds())
+        device = OmronCuffDevice(key: nil, model: configuration.model)
         device.pairingMode = true
         let now = clock.now(atSeconds: Self.seconds())
         for index in 0..<configuration.records {
             device.add(Self.record(user: 1, index: index, at: now.advanced(bySeconds: -600 * (configuration.records - index))))
         }
-        device.add(Self.record(user: 2, index: 7, at: now.advanced(bySeconds: -300)))
+        for index in 0..<configuration.userTwoRecords {
+            device.add(Self.record(user: 2, index: 7 + index, at: now.advanced(bySeconds: -300 * (configuration.userTwoRecords - index))))
+        }
     }
 
     static func seconds() -> Double { Date().timeIntervalSinceReferenceDate }
@@ -65,14 +68,22 @@ public actor OmronCuffPeripheral {
 
     public var storedRecords: [OmronCuffDevice.Record] { device.records }
 
-    static var characteristics: [BLESimulatedCharacteristic] {
-        receive.map { BLESimulatedCharacteristic(uuid: $0, flags: ["notify"], source: .constant([])) }
+    var characteristics: [BLESimulatedCharacteristic] { Self.characteristics(configuration.model) }
+
+    /// RX before unlock before TX; the FE4A stack has one of each.
+    static func characteristics(_ model: OmronCuffDevice.Model) -> [BLESimulatedCharacteristic] {
+        guard !model.fe4a else {
+            return [BLESimulatedCharacteristic(uuid: receive[0], flags: ["notify"], source: .constant([])),
+                    BLESimulatedCharacteristic(uuid: unlock, flags: ["write", "write-without-response", "notify"], source: .constant([])),
+                    BLESimulatedCharacteristic(uuid: transmit[0], flags: ["write", "write-without-response"], source: .constant([]))]
+        }
+        return receive.map { BLESimulatedCharacteristic(uuid: $0, flags: ["notify"], source: .constant([])) }
             + [BLESimulatedCharacteristic(uuid: unlock, flags: ["write", "notify"], source: .constant([]))]
             + transmit.map { BLESimulatedCharacteristic(uuid: $0, flags: ["write", "write-without-response"], source: .constant([])) }
     }
 
     private func path(_ uuid: BluetoothUUID) -> DBusObjectPath {
-        layout.characteristic(Self.characteristics.firstIndex { $0.uuid == uuid } ?? 0, ofService: 0)
+        layout.characteristic(characteristics.firstIndex { $0.uuid == uuid } ?? 0, ofService: 0)
     }
 
     // MARK: Exporting and registering
@@ -80,7 +91,8 @@ public actor OmronCuffPeripheral {
     public func export(on connection: DBusConnection) throws {
         self.connection = connection
         let options = BLEGATTObjects.optionsType
-        try BLEPeripheralLinks.exportService(on: connection, layout: layout, service: Self.service, characteristics: Self.characteristics,
+        try BLEPeripheralLinks.exportService(on: connection, layout: layout, service: configuration.model.fe4a ? OmronCuffDevice.fe4aService : Self.service,
+                                             characteristics: characteristics,
                                              localName: configuration.localName, log: log) { characteristic in
             let uuid = characteristic.uuid
             var methods: [DBusMethod] = []
@@ -102,7 +114,9 @@ public actor OmronCuffPeripheral {
     public func registerWithBlueZ() async throws -> String {
         guard let connection else { throw BLEFixtureError("export(on:) must run before registerWithBlueZ()") }
         let address = try await BLEGATTObjects.registerPeripheral(on: connection, adapter: configuration.adapter, layout: layout, log: log)
-        log("GATT application registered: Omron parent service (TX0-3 write, RX0-3 notify, unlock); pairing mode, no key; \(device.records.count) records stored")
+        log(configuration.model.fe4a
+            ? "GATT application registered: Omron FE4A service (TX0 write, RX0 notify, unlock: token); \(device.records.count) records stored"
+            : "GATT application registered: Omron parent service (TX0-3 write, RX0-3 notify, unlock); pairing mode, no key; \(device.records.count) records stored")
         for record in device.records { log(Self.describe(record)) }
         try await setAdvertising(true)
         return address
@@ -132,29 +146,23 @@ public actor OmronCuffPeripheral {
 
     /// A write to the unlock characteristic or a TX channel: acknowledged first, the answer notified after it, in order.
     func written(_ uuid: BluetoothUUID, _ value: [UInt8]) {
-        var notifications: [(BluetoothUUID, [UInt8])] = []
         var ended = false
-        if uuid == Self.unlock {
-            let (answer, event) = device.unlockWrite(value)
+        let (notifications, event) = device.written(uuid, value, now: clock.now(atSeconds: Self.seconds()))
+        switch event {
+        case nil:
+            break
+        case let .clockSet(time):
+            clock.set(time, atSeconds: Self.seconds())
+            log("clock set to \(time)")
+        case .transaction("end"):
+            syncsEnded += 1
+            ended = true
+            log("sync #\(syncsEnded) ended: \(device.records.count) records kept, unread user 1: \(device.unread(user: 1)), user 2: \(device.unread(user: 2))")
+        case let event? where uuid == Self.unlock:
             // The key is never logged: only what happened.
             log("unlock request \(value.first.map { String($0) } ?? "?"): \(event)")
-            if let answer { notifications.append((Self.unlock, answer)) }
-        } else if let channel = Self.transmit.firstIndex(of: uuid) {
-            let (pieces, event) = device.transmitWrite(channel: channel, value, now: clock.now(atSeconds: Self.seconds()))
-            if let event {
-                switch event {
-                case let .clockSet(time):
-                    clock.set(time, atSeconds: Self.seconds())
-                    log("clock set to \(time)")
-                case .transaction("end"):
-                    syncsEnded += 1
-                    ended = true
-                    log("sync #\(syncsEnded) ended: \(device.records.count) records kept, unread user 1: \(device.unread(user: 1))")
-                default:
-                    log("\(event)")
-                }
-            }
-            notifications += pieces.enumerated().map { (Self.receive[$0], $1) }
+        case let event?:
+            log("\(event)")
         }
         let previous = lastAnswer
         lastAnswer = Task { [weak self] in

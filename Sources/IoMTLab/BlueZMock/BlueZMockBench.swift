@@ -17,7 +17,7 @@ public final class BlueZMockBench: Sendable {
     /// Starts the mock on `bus` (a new private bus when nil), so a test can start iomtd on the bus first.
     public init(on existingBus: PrivateDBusDaemon? = nil) async throws {
         try LabPrerequisite.dbusmock.require()
-        bus = try existingBus ?? PrivateDBusDaemon()
+        if let existingBus { bus = existingBus } else { bus = try await PrivateDBusDaemon() }
         control = try await bus.connect(negotiateUnixFDs: true) // hands RFCOMM stand-ins to the mock (BlueZMockBench+SerialPort)
         mock = try LabChildProcess([Self.python, "-m", "dbusmock", "--template", "bluez5", "--system"],
                                 extraEnvironment: ["DBUS_SYSTEM_BUS_ADDRESS": bus.address])

@@ -1,7 +1,10 @@
 import Glibc
 import IoMTSystem
 
-/// A child process with its output discarded; `stop()` kills and reaps it.
+/// A child process with its output discarded; `stop()` kills and reaps it. It keeps none of the test process's other
+/// descriptors: posix_spawn passes on every descriptor not marked close-on-exec, and a child that holds another test's
+/// pipe or Foundation's exit-notification socket of another child (a socketpair the parent closes only after its
+/// spawn) hides that child's end: `Process` sees no exit, a reader no end of file, until this child exits too.
 public struct LabChildProcess: Sendable {
     public let pid: pid_t
 
@@ -15,6 +18,8 @@ public struct LabChildProcess: Sendable {
         for fd: Int32 in [0, 1, 2] { posix_spawn_file_actions_addopen(&actions, fd, "/dev/null", fd == 0 ? O_RDONLY : O_WRONLY, 0) }
         if let passing { posix_spawn_file_actions_adddup2(&actions, passing.descriptor, passing.as) }
         for fd in closing { posix_spawn_file_actions_addclose(&actions, fd) }
+        // Those a thread opens meanwhile still pass; a descriptor closed meanwhile is skipped (glibc ignores EBADF here).
+        for fd in ProcessDescriptors.open() where fd > 2 && fd != passing?.as { posix_spawn_file_actions_addclose(&actions, fd) }
         let argv = arguments.map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
         var environment: [String] = []

@@ -12,7 +12,7 @@ public final class PrivateDBusDaemon: Sendable {
     private let stopped = Mutex(false)
 
 
-    public init() throws {
+    public init() async throws {
         try LabPrerequisite.dbusDaemon.require()
         var template = Array("/tmp/iomt-dbus-XXXXXX".utf8CString)
         guard let made = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) else { throw LabFailure("mkdtemp failed") }
@@ -49,11 +49,16 @@ public final class PrivateDBusDaemon: Sendable {
         }
         close(pipeFDs[1])
         pid = child
-        // The daemon prints its address (then a newline) once it listens.
-        var line: [UInt8] = []
-        var byte: UInt8 = 0
-        while read(pipeFDs[0], &byte, 1) == 1, byte != 10 { line.append(byte) }
-        close(pipeFDs[0])
+        // The daemon prints its address (then a newline) once it listens: read on a thread of its own, since a start on 2
+        // loaded cores holding a cooperative-pool thread stalls every other test of a parallel pass meanwhile.
+        let reader = pipeFDs[0]
+        let line = await LabChildProcess.offThePool { () -> [UInt8] in
+            var line: [UInt8] = []
+            var byte: UInt8 = 0
+            while read(reader, &byte, 1) == 1, byte != 10 { line.append(byte) }
+            close(reader)
+            return line
+        }
         address = String(decoding: line, as: UTF8.self)
         guard address.hasPrefix("unix:") else {
             kill(child, SIGKILL)

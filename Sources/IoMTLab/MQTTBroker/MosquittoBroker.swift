@@ -6,7 +6,9 @@ import Synchronization
 /// Debian's real mosquitto broker as a test peer: its own process on a free loopback port, a generated
 /// configuration with persistence on, all state in a temporary directory. `restart` stops it the way a
 /// service manager does (SIGTERM: mosquitto writes its persistence file on the way out) and starts it again
-/// on the same port; `kill` is SIGKILL (what survives then is only what the last autosave wrote).
+/// on the same port; `kill` is SIGKILL (what survives then is only what the last autosave wrote). Starting and stopping
+/// wait on a thread of their own (`LabChildProcess.offThePool`): a test blocked for the seconds a loaded machine takes
+/// would hold one of the cooperative pool's 2 threads and stall every other test of a parallel pass.
 ///
 /// Persistence is saved after every change (`autosave_on_changes`, interval 1): a subscription or a message
 /// queued for an offline subscriber is on disk at the end of the broker's loop turn that took it. A message for
@@ -35,7 +37,7 @@ public final class MosquittoBroker: @unchecked Sendable {
     private let process = Mutex<LabChildProcess?>(nil)
 
     /// `receiveMaximum`: the Receive Maximum announced in CONNACK (mosquitto's `max_inflight_messages`).
-    public init(receiveMaximum: Int? = nil) throws {
+    public init(receiveMaximum: Int? = nil) async throws {
         guard Self.isInstalled else { throw BrokerError("mosquitto is not installed at \(Self.executable) (run scripts/setup.sh, or apt-get install mosquitto)") }
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("iomt-mosquitto-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -65,7 +67,7 @@ public final class MosquittoBroker: @unchecked Sendable {
         let refused = "topic deny +/refused/#\ntopic deny +/+/refused/#\ntopic deny +/+/+/refused/#\n"
         try ("topic readwrite #\n" + refused + "user \(Self.subscriberUsername)\ntopic readwrite #\n" + refused)
             .write(to: directory.appendingPathComponent("acl"), atomically: true, encoding: .utf8)
-        try start()
+        try await start()
     }
 
     public var url: String { "mqtt://127.0.0.1:\(port)" }
@@ -73,31 +75,47 @@ public final class MosquittoBroker: @unchecked Sendable {
     /// mosquitto's own log (errors, warnings, notices), for a failing test's message.
     public var log: String { (try? String(contentsOf: directory.appendingPathComponent("mosquitto.log"), encoding: .utf8)) ?? "" }
 
-    public func start() throws {
+    public func start() async throws {
+        try await LabChildProcess.offThePool { Result { try self.startBlocking() } }.get()
+    }
+
+    /// SIGTERM, wait for the exit (persistence written), start again on the same port.
+    public func restart() async throws {
+        try await LabChildProcess.offThePool { Result { try self.restartBlocking() } }.get()
+    }
+
+    /// `restart` on the calling thread: only for a thread of its own, such as libmosquitto's network thread running a
+    /// `BrokerRecorder` observer (which must restart the broker before its callback returns), never from async code.
+    public func restartBlocking() throws {
+        stopBlocking(signal: SIGTERM)
+        try startBlocking()
+    }
+
+    private func startBlocking() throws {
         let child = try LabChildProcess([Self.executable, "-c", directory.appendingPathComponent("mosquitto.conf").path])
         process.withLock { $0 = child }
         try waitUntilListening()
     }
 
-    /// SIGTERM, wait for the exit (persistence written), start again on the same port.
-    public func restart() throws {
-        stop(signal: SIGTERM)
-        try start()
-    }
-
-    public func kill() { stop(signal: SIGKILL) }
+    public func kill() async { await stop(signal: SIGKILL) }
 
     /// SIGKILL without warning, then start again on the same port from what persistence holds.
-    public func killAndRestart() throws {
-        kill()
-        try start()
+    public func killAndRestart() async throws {
+        await kill()
+        try await start()
     }
 
     /// Whether mosquitto has written its persistence file (a subscriber's session survives a SIGKILL from then on).
     public var hasSavedState: Bool { FileManager.default.fileExists(atPath: directory.appendingPathComponent("mosquitto.db").path) }
 
     /// Sends `signal` and reaps the broker (SIGTERM: after mosquitto saved its state and exited).
-    public func stop(signal: Int32 = SIGTERM) {
+    public func stop(signal: Int32 = SIGTERM) async {
+        await LabChildProcess.offThePool { self.stopBlocking(signal: signal) }
+    }
+
+    /// `stop` on the calling thread: only for a thread of its own (a `BrokerRecorder` observer, see `restartBlocking`)
+    /// and for deinit, which cannot await (with SIGKILL the reap is immediate); never from async code.
+    public func stopBlocking(signal: Int32 = SIGTERM) {
         guard let child = process.withLock({ process in defer { process = nil }; return process }) else { return }
         Glibc.kill(child.pid, signal)
         // Bounded: a broker that ignores the signal (seen once in a parallel test pass: SIGTERM blocked, never pending)
@@ -123,7 +141,7 @@ public final class MosquittoBroker: @unchecked Sendable {
     }
 
     deinit {
-        stop(signal: SIGKILL)
+        stopBlocking(signal: SIGKILL)
         try? FileManager.default.removeItem(at: directory)
     }
 

@@ -7,9 +7,8 @@ public struct OximetryScript: Sendable, Hashable {
         public var spo2: Int
         /// Beats per minute, 0-254.
         public var pulseRate: Int
-        public var fingerOut: Bool
-        public var searching: Bool
-        public var probeError: Bool
+        /// The conditions the simulated device reports during the segment.
+        public var fingerOut, searching, probeError: Bool
 
         public init(seconds: Double, spo2: Int, pulseRate: Int, fingerOut: Bool = false, searching: Bool = false, probeError: Bool = false) {
             precondition(seconds > 0, "segment duration must be positive")

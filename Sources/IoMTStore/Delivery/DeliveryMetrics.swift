@@ -59,15 +59,9 @@ public enum DeliveryMetrics {
     }
 
     private static func escaped(_ value: String) -> String {
-        var result = ""
-        for character in value {
-            switch character {
-            case "\\": result += "\\\\"
-            case "\"": result += "\\\""
-            case "\n": result += "\\n"
-            default: result.append(character)
-            }
-        }
-        return result
+        value.reduce(into: "") { result, character in result += labelEscapes[character] ?? String(character) }
     }
+
+    /// The escapes of a Prometheus label value (exposition format): backslash, double quote, line feed.
+    private static let labelEscapes: [Character: String] = ["\\": "\\\\", "\"": "\\\"", "\n": "\\n"]
 }

@@ -91,7 +91,7 @@ enum ObservationCodec {
                                               ("model", .string(identity.model))]
         let optionals: [(String, String?)] = [("serialNumber", identity.serialNumber), ("bluetoothAddress", identity.bluetoothAddress),
                                               ("systemId", identity.systemId), ("firmwareVersion", identity.firmwareVersion),
-                                              ("portPath", identity.portPath)]
+                                              ("portPath", identity.portPath), ("subDevice", identity.subDevice)]
         for (name, value) in optionals { if let value { members.append((name, .string(value))) } }
         return JSONValue.object(members).serialized()
     }
@@ -106,7 +106,8 @@ enum ObservationCodec {
                               bluetoothAddress: value["bluetoothAddress"]?.stringValue,
                               systemId: value["systemId"]?.stringValue,
                               firmwareVersion: value["firmwareVersion"]?.stringValue,
-                              portPath: value["portPath"]?.stringValue)
+                              portPath: value["portPath"]?.stringValue,
+                              subDevice: value["subDevice"]?.stringValue)
     }
 
     // MARK: Device time

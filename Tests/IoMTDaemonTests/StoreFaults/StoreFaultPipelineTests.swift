@@ -31,36 +31,37 @@ import Testing
     @Test func aDesaturationOnAFullDiskReachesTheHookAtOnceAndIsStoredFlaggedWhenSpaceReturns() async throws {
         guard try StoreFaultFixtures.canMount() else { return }
         let mount = try await StoreFaultFixtures.mountSmallTmpfs(kilobytes: 1024)
-        defer { StoreFaultFixtures.unmount(mount) }
-        let hooks = try TemporaryDirectory.persistent("iomt-daemon-store-fault-hook").path
-        let s = try setup(storeDirectory: mount, hookDirectory: hooks)
-        let stored = await s.pipeline.accept([StoreFaultFixtures.lowSpO2(95, at: s.clock.now())])
-        #expect(stored.count == 1)
+        try await withAsyncCleanup({ await StoreFaultFixtures.unmount(mount) }) {
+            let hooks = try TemporaryDirectory.persistent("iomt-daemon-store-fault-hook").path
+            let s = try setup(storeDirectory: mount, hookDirectory: hooks)
+            let stored = await s.pipeline.accept([StoreFaultFixtures.lowSpO2(95, at: s.clock.now())])
+            #expect(stored.count == 1)
 
-        try await StoreFaultFixtures.fill(mount)
-        s.clock.advance(milliseconds: 1000)
-        let refused = await s.pipeline.accept([StoreFaultFixtures.lowSpO2(80, at: s.clock.now())])
-        #expect(refused.isEmpty) // SQLITE_FULL: not acknowledged…
-        await s.dispatcher.dispatchPending()
-        // …but the alarm went out on the hook, saying its reading is not stored; and store-unwritable with it.
-        let announced = StoreFaultFixtures.lines(s.hookOutput)
-        let spo2 = try #require(announced.first { $0.contains(" spo2-critical ") })
-        #expect(spo2.hasSuffix(" no"))
-        #expect(announced.contains { $0.contains(" store-unwritable ") })
-        #expect(await s.pipeline.deferredReadings.waiting == 1)
+            try await StoreFaultFixtures.fill(mount)
+            s.clock.advance(milliseconds: 1000)
+            let refused = await s.pipeline.accept([StoreFaultFixtures.lowSpO2(80, at: s.clock.now())])
+            #expect(refused.isEmpty) // SQLITE_FULL: not acknowledged…
+            await s.dispatcher.dispatchPending()
+            // …but the alarm went out on the hook, saying its reading is not stored; and store-unwritable with it.
+            let announced = StoreFaultFixtures.lines(s.hookOutput)
+            let spo2 = try #require(announced.first { $0.contains(" spo2-critical ") })
+            #expect(spo2.hasSuffix(" no"))
+            #expect(announced.contains { $0.contains(" store-unwritable ") })
+            #expect(await s.pipeline.deferredReadings.waiting == 1)
 
-        try FileManager.default.removeItem(atPath: mount + "/filler")
-        #expect(await s.pipeline.retryDeferred())
-        await s.dispatcher.dispatchPending()
-        // Space is back: the reading and the alert are stored, the alert flagged and under the identifier the hook saw.
-        let alerts = try await s.store.alerts(limit: 10)
-        let alert = try #require(alerts.first { $0.event.ruleId == "spo2-critical" })
-        #expect(alert.event.readingNotStored)
-        #expect(spo2.hasPrefix(alert.event.identifier + " "))
-        #expect(try await s.store.pending(destination: "dom", limit: 10).compactMap { $0.observation.value } == [DecimalValue(95), DecimalValue(80)])
-        // Recorded as delivered: no second run of the hook for it.
-        #expect(try await s.store.undispatchedAlerts(channel: "exec", limit: 10).isEmpty)
-        #expect(StoreFaultFixtures.lines(s.hookOutput).filter { $0.contains(" spo2-critical ") }.count == 1)
+            try FileManager.default.removeItem(atPath: mount + "/filler")
+            #expect(await s.pipeline.retryDeferred())
+            await s.dispatcher.dispatchPending()
+            // Space is back: the reading and the alert are stored, the alert flagged and under the identifier the hook saw.
+            let alerts = try await s.store.alerts(limit: 10)
+            let alert = try #require(alerts.first { $0.event.ruleId == "spo2-critical" })
+            #expect(alert.event.readingNotStored)
+            #expect(spo2.hasPrefix(alert.event.identifier + " "))
+            #expect(try await s.store.pending(destination: "dom", limit: 10).compactMap { $0.observation.value } == [DecimalValue(95), DecimalValue(80)])
+            // Recorded as delivered: no second run of the hook for it.
+            #expect(try await s.store.undispatchedAlerts(channel: "exec", limit: 10).isEmpty)
+            #expect(StoreFaultFixtures.lines(s.hookOutput).filter { $0.contains(" spo2-critical ") }.count == 1)
+        }
     }
 
     @Test func aLockHeldPastTheBusyTimeoutLosesNoReadingAndKeepsTheirOrder() async throws {

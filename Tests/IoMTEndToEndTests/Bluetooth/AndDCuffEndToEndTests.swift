@@ -23,40 +23,40 @@ extension BluetoothToDOMTests {
         // Its clock ten minutes slow, ticking (a Date Time is the first 7 bytes of the mock's ticking clock value).
         let dateTime = try await bench.addCharacteristic(service, index: 0x16, uuid: 0x2A08, flags: ["read", "write"], tickingClockOffsetSeconds: -600)
 
-        let lab = try GatewayScenario(name: "ble-and-cuff")
-        defer { lab.stopAll() }
-        lab.daemonEnvironment = ["DBUS_SYSTEM_BUS_ADDRESS": bench.bus.address, "IOMTD_CLOCK_SYNCHRONISATION": "synchronised"]
-        try writeConfiguration(lab, bluetooth: "{}", devices: #"[{"profile": "and-ua651ble", "address": "\#(Self.andCuffAddress)"}]"#)
-        try lab.startReceiver()
-        #expect(await lab.waitForReceiver())
-        try lab.startDaemon()
-        #expect(await waitForCalls(bench, dateTime, "WriteValue", atLeast: 1), "the Date Time is written: \(lab.logs())")
-        #expect(await waitForCalls(bench, measurement, "StartNotify", atLeast: 1), "\(lab.logs())")
-        let written = try #require(try await bench.mockCall(dateTime, "GetMethodCalls", [.string("WriteValue")]).first?.arrayValue?.first?
-            .structureFields?.last?.arrayValue?.first?.unwrapped.bytesValue)
-        #expect(written.count == 7, "a Date Time, not a Current Time: \(written)")
-        let now = Date()
-        #expect(abs(Self.date(fromDateTime: written).timeIntervalSince(now)) < 60, "the gateway's time (UTC), not the cuff's: \(written)")
+        try await withGatewayScenario("ble-and-cuff") { lab in
+            lab.daemonEnvironment = ["DBUS_SYSTEM_BUS_ADDRESS": bench.bus.address, "IOMTD_CLOCK_SYNCHRONISATION": "synchronised"]
+            try writeConfiguration(lab, bluetooth: "{}", devices: #"[{"profile": "and-ua651ble", "address": "\#(Self.andCuffAddress)"}]"#)
+            try lab.startReceiver()
+            #expect(await lab.waitForReceiver())
+            try lab.startDaemon()
+            #expect(await waitForCalls(bench, dateTime, "WriteValue", atLeast: 1), "the Date Time is written: \(lab.logs())")
+            #expect(await waitForCalls(bench, measurement, "StartNotify", atLeast: 1), "\(lab.logs())")
+            let written = try #require(try await bench.mockCall(dateTime, "GetMethodCalls", [.string("WriteValue")]).first?.arrayValue?.first?
+                .structureFields?.last?.arrayValue?.first?.unwrapped.bytesValue)
+            #expect(written.count == 7, "a Date Time, not a Current Time: \(written)")
+            let now = Date()
+            #expect(abs(Self.date(fromDateTime: written).timeIntervalSince(now)) < 60, "the gateway's time (UTC), not the cuff's: \(written)")
 
-        // A record the cuff took five minutes ago, stamped by its slow clock.
-        let trueTime = Date(timeIntervalSince1970: floor(now.timeIntervalSince1970) - 300)
-        try await bench.notify(measurement, [0x06, 0x80, 0x00, 0x54, 0x00, 0x63, 0x00] + Self.dateTimeBytes(trueTime.addingTimeInterval(-600)) + [0x48, 0x00])
-        #expect(await LabHarness.waitUntil(seconds: 20) { await storedBloodPressureTimes(lab).count == 1 }, "\(lab.logs())")
-        let stored = try #require(await storedBloodPressureTimes(lab).first)
-        let expected = Instant(millisecondsSinceEpoch: Int64(trueTime.timeIntervalSince1970 * 1000))
-        #expect(abs(stored.milliseconds(since: expected)) < 60_000, "corrected by the offset read before the write: \(stored), expected \(expected)")
+            // A record the cuff took five minutes ago, stamped by its slow clock.
+            let trueTime = Date(timeIntervalSince1970: floor(now.timeIntervalSince1970) - 300)
+            try await bench.notify(measurement, [0x06, 0x80, 0x00, 0x54, 0x00, 0x63, 0x00] + Self.dateTimeBytes(trueTime.addingTimeInterval(-600)) + [0x48, 0x00])
+            #expect(await LabHarness.waitUntil(seconds: 20) { await storedBloodPressureTimes(lab).count == 1 }, "\(lab.logs())")
+            let stored = try #require(await storedBloodPressureTimes(lab).first)
+            let expected = Instant(millisecondsSinceEpoch: Int64(trueTime.timeIntervalSince1970 * 1000))
+            #expect(abs(stored.milliseconds(since: expected)) < 60_000, "corrected by the offset read before the write: \(stored), expected \(expected)")
 
-        // The cuff has sent its unsent record and ends the link: a session's end on the device board.
-        try await bench.dropLink(cuff)
-        #expect(await LabHarness.waitUntil(seconds: 20) {
-            (try? await LabHarness.run("iomtctl", ["devices", "--json", "--socket", lab.controlSocket]))?.1.contains("session complete") == true
-        }, "\(lab.logs())")
-        let (_, devices) = try await LabHarness.run("iomtctl", ["devices", "--json", "--socket", lab.controlSocket])
-        #expect(devices.contains(#""state":"disconnected""#) && !devices.contains("reconnecting"), "\(devices)")
-        let cuffLines = lab.logs().split(separator: "\n").filter { $0.contains(Self.andCuffAddress) }
-        #expect(!cuffLines.contains { $0.contains(" error ") || $0.contains(" warning ") }, "\(cuffLines)")
-        #expect(try await bench.calls(cuff, "Connect") == 1, "no connect while the cuff sleeps")
-        #expect(await LabHarness.waitUntil(seconds: 20) { (await lab.domObservationCount() ?? 0) >= 2 }, "\(lab.logs())")
+            // The cuff has sent its unsent record and ends the link: a session's end on the device board.
+            try await bench.dropLink(cuff)
+            #expect(await LabHarness.waitUntil(seconds: 20) {
+                (try? await LabHarness.run("iomtctl", ["devices", "--json", "--socket", lab.controlSocket]))?.1.contains("session complete") == true
+            }, "\(lab.logs())")
+            let (_, devices) = try await LabHarness.run("iomtctl", ["devices", "--json", "--socket", lab.controlSocket])
+            #expect(devices.contains(#""state":"disconnected""#) && !devices.contains("reconnecting"), "\(devices)")
+            let cuffLines = lab.logs().split(separator: "\n").filter { $0.contains(Self.andCuffAddress) }
+            #expect(!cuffLines.contains { $0.contains(" error ") || $0.contains(" warning ") }, "\(cuffLines)")
+            #expect(try await bench.calls(cuff, "Connect") == 1, "no connect while the cuff sleeps")
+            #expect(await LabHarness.waitUntil(seconds: 20) { (await lab.domObservationCount() ?? 0) >= 2 }, "\(lab.logs())")
+        }
     }
 
     static func date(fromDateTime bytes: [UInt8]) -> Date {

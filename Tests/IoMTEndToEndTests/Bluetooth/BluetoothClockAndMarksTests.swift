@@ -82,32 +82,32 @@ extension BluetoothToDOMTests {
         // An hour fast, and ticking: a clock that stood still made the gateway's estimate of the offset late by however long
         // iomtd took to read it (18 s on a loaded machine), and every corrected time with it.
         let meter = try await addMeter(bench, clock: nil, clockAheadSeconds: 3600)
-        let lab = try await startGateway(bench, name: "ble-clock-back")
-        defer { lab.stopAll() }
-        #expect(await waitForCalls(bench, meter.racp, "WriteValue", atLeast: 1), "\(lab.logs())")
-        // Two stored records stamped by the fast clock, then the end of the transfer.
-        let trueTimes = [now.addingTimeInterval(-1200), now.addingTimeInterval(-600)]
-        for (sequence, time) in zip([UInt16(1), 2], trueTimes) {
-            try await bench.notify(meter.measurement, Self.glucoseRecord(sequence, stamped: time.addingTimeInterval(3600)))
+        try await withGatewayScenario(await startGateway(bench, name: "ble-clock-back")) { lab in
+            #expect(await waitForCalls(bench, meter.racp, "WriteValue", atLeast: 1), "\(lab.logs())")
+            // Two stored records stamped by the fast clock, then the end of the transfer.
+            let trueTimes = [now.addingTimeInterval(-1200), now.addingTimeInterval(-600)]
+            for (sequence, time) in zip([UInt16(1), 2], trueTimes) {
+                try await bench.notify(meter.measurement, Self.glucoseRecord(sequence, stamped: time.addingTimeInterval(3600)))
+            }
+            try await bench.notify(meter.racp, Self.racpSuccess)
+            #expect(await waitForCalls(bench, meter.currentTime!, "WriteValue", atLeast: 1), "the clock is set back: \(lab.logs())")
+            // A record measured after the set carries the corrected clock.
+            try await bench.notify(meter.measurement, Self.glucoseRecord(3, stamped: now))
+            let expected = (trueTimes + [now]).map { Instant(millisecondsSinceEpoch: Int64($0.timeIntervalSince1970 * 1000)) }
+            #expect(await LabHarness.waitUntil(seconds: 20) { await storedGlucoseTimes(lab).count >= 3 }, "\(lab.logs())")
+            // Within seconds, not the hour: the meter's clock has whole seconds.
+            func close(_ a: [Instant], _ b: [Instant]) -> Bool { a.count == b.count && zip(a, b).allSatisfy { abs($0.milliseconds(since: $1)) < 10_000 } }
+            let stored = await storedGlucoseTimes(lab)
+            #expect(close(stored, expected), "stored \(stored), expected \(expected)")
+            // At DOM: the two stored records. (The third, stamped earlier by the device than the second, is set aside by
+            // the delivery high-water mark until the dedup ledger of issue 11.1 replaces it.)
+            #expect(await LabHarness.waitUntil(seconds: 20) { await glucoseTimes(lab).count >= 2 }, "\(lab.logs())")
+            let atDOM = await lab.domObservations()
+            #expect(close(Array(await glucoseTimes(lab).prefix(2)), Array(expected.prefix(2))), "\(atDOM)")
+            // The coincident time stamp of the read went along: the meter's clock as read, an hour ahead.
+            let stamps = await lab.domObservations().filter { $0["valueDateTime"] != nil }
+            #expect(stamps.count == 1)
         }
-        try await bench.notify(meter.racp, Self.racpSuccess)
-        #expect(await waitForCalls(bench, meter.currentTime!, "WriteValue", atLeast: 1), "the clock is set back: \(lab.logs())")
-        // A record measured after the set carries the corrected clock.
-        try await bench.notify(meter.measurement, Self.glucoseRecord(3, stamped: now))
-        let expected = (trueTimes + [now]).map { Instant(millisecondsSinceEpoch: Int64($0.timeIntervalSince1970 * 1000)) }
-        #expect(await LabHarness.waitUntil(seconds: 20) { await storedGlucoseTimes(lab).count >= 3 }, "\(lab.logs())")
-        // Within seconds, not the hour: the meter's clock has whole seconds.
-        func close(_ a: [Instant], _ b: [Instant]) -> Bool { a.count == b.count && zip(a, b).allSatisfy { abs($0.milliseconds(since: $1)) < 10_000 } }
-        let stored = await storedGlucoseTimes(lab)
-        #expect(close(stored, expected), "stored \(stored), expected \(expected)")
-        // At DOM: the two stored records. (The third, stamped earlier by the device than the second, is set aside by
-        // the delivery high-water mark until the dedup ledger of issue 11.1 replaces it.)
-        #expect(await LabHarness.waitUntil(seconds: 20) { await glucoseTimes(lab).count >= 2 }, "\(lab.logs())")
-        let atDOM = await lab.domObservations()
-        #expect(close(Array(await glucoseTimes(lab).prefix(2)), Array(expected.prefix(2))), "\(atDOM)")
-        // The coincident time stamp of the read went along: the meter's clock as read, an hour ahead.
-        let stamps = await lab.domObservations().filter { $0["valueDateTime"] != nil }
-        #expect(stamps.count == 1)
     }
 
     @Test func aStoreFailureBetweenDecodeAndCommitLeavesTheMarkSoTheNextConnectAsksAgain() async throws {
@@ -115,61 +115,61 @@ extension BluetoothToDOMTests {
         defer { bench.stop() }
         let meter = try await addMeter(bench, clock: nil)
         // No receiver: readings stay undelivered, and the store refuses the second one (bound of 1).
-        let lab = try await startGateway(bench, name: "ble-mark-store-failure", store: #"{"maxUndeliveredReadings": 1}"#, receiver: false)
-        defer { lab.stopAll() }
-        #expect(await waitForCalls(bench, meter.racp, "WriteValue", atLeast: 1), "\(lab.logs())")
-        let now = Date()
-        try await bench.notify(meter.measurement, Self.glucoseRecord(3, stamped: now.addingTimeInterval(-120)))
-        try await bench.notify(meter.measurement, Self.glucoseRecord(4, stamped: now.addingTimeInterval(-60)))
-        #expect(await LabHarness.waitUntil(seconds: 20) { lab.logs().contains("the store cannot write") }, "\(lab.logs())")
-        try await bench.dropLink(meter.device)
-        #expect(await waitForCalls(bench, meter.racp, "WriteValue", atLeast: 2), "\(lab.logs())")
-        let requests = try await racpWrites(bench, meter.racp)
-        #expect(requests.count == 2)
-        // Asked again from record 3 (the last one committed), so record 4 is fetched again.
-        #expect(requests.last == [0x01, 0x03, 0x01, 0x03, 0x00], "\(requests)")
+        try await withGatewayScenario(await startGateway(bench, name: "ble-mark-store-failure", store: #"{"maxUndeliveredReadings": 1}"#, receiver: false)) { lab in
+            #expect(await waitForCalls(bench, meter.racp, "WriteValue", atLeast: 1), "\(lab.logs())")
+            let now = Date()
+            try await bench.notify(meter.measurement, Self.glucoseRecord(3, stamped: now.addingTimeInterval(-120)))
+            try await bench.notify(meter.measurement, Self.glucoseRecord(4, stamped: now.addingTimeInterval(-60)))
+            #expect(await LabHarness.waitUntil(seconds: 20) { lab.logs().contains("the store cannot write") }, "\(lab.logs())")
+            try await bench.dropLink(meter.device)
+            #expect(await waitForCalls(bench, meter.racp, "WriteValue", atLeast: 2), "\(lab.logs())")
+            let requests = try await racpWrites(bench, meter.racp)
+            #expect(requests.count == 2)
+            // Asked again from record 3 (the last one committed), so record 4 is fetched again.
+            #expect(requests.last == [0x01, 0x03, 0x01, 0x03, 0x00], "\(requests)")
+        }
     }
 
     @Test func aMeterWhoseSequenceNumbersRestartIsReadAgainFromTheStart() async throws {
         let bench = try await BlueZMockBench()
         defer { bench.stop() }
         let meter = try await addMeter(bench, clock: nil)
-        let lab = try await startGateway(bench, name: "ble-meter-reset")
-        defer { lab.stopAll() }
-        let now = Date()
-        #expect(await waitForCalls(bench, meter.racp, "WriteValue", atLeast: 1), "\(lab.logs())")
-        try await bench.notify(meter.measurement, Self.glucoseRecord(3, stamped: now.addingTimeInterval(-3000)))
-        try await bench.notify(meter.racp, Self.racpSuccess)
-        #expect(await LabHarness.waitUntil(seconds: 20) { (await lab.domObservationCount() ?? 0) >= 1 }, "\(lab.logs())")
-        // The meter is reset: its records are numbered from 0 again and record 3 is gone.
-        try await bench.dropLink(meter.device)
-        #expect(await waitForCalls(bench, meter.racp, "WriteValue", atLeast: 2), "\(lab.logs())")
-        try await bench.notify(meter.racp, Self.racpNoRecordsFound)
-        #expect(await waitForCalls(bench, meter.racp, "WriteValue", atLeast: 3), "no re-read was asked: \(lab.logs())")
-        #expect(try await racpWrites(bench, meter.racp).last == RACPAllRecords.bytes)
-        try await bench.notify(meter.measurement, Self.glucoseRecord(0, stamped: now.addingTimeInterval(-600)))
-        try await bench.notify(meter.measurement, Self.glucoseRecord(1, stamped: now.addingTimeInterval(-300)))
-        try await bench.notify(meter.racp, Self.racpSuccess)
-        #expect(await LabHarness.waitUntil(seconds: 20) { (await lab.domObservationCount() ?? 0) >= 3 }, "\(lab.logs())")
+        try await withGatewayScenario(await startGateway(bench, name: "ble-meter-reset")) { lab in
+            let now = Date()
+            #expect(await waitForCalls(bench, meter.racp, "WriteValue", atLeast: 1), "\(lab.logs())")
+            try await bench.notify(meter.measurement, Self.glucoseRecord(3, stamped: now.addingTimeInterval(-3000)))
+            try await bench.notify(meter.racp, Self.racpSuccess)
+            #expect(await LabHarness.waitUntil(seconds: 20) { (await lab.domObservationCount() ?? 0) >= 1 }, "\(lab.logs())")
+            // The meter is reset: its records are numbered from 0 again and record 3 is gone.
+            try await bench.dropLink(meter.device)
+            #expect(await waitForCalls(bench, meter.racp, "WriteValue", atLeast: 2), "\(lab.logs())")
+            try await bench.notify(meter.racp, Self.racpNoRecordsFound)
+            #expect(await waitForCalls(bench, meter.racp, "WriteValue", atLeast: 3), "no re-read was asked: \(lab.logs())")
+            #expect(try await racpWrites(bench, meter.racp).last == RACPAllRecords.bytes)
+            try await bench.notify(meter.measurement, Self.glucoseRecord(0, stamped: now.addingTimeInterval(-600)))
+            try await bench.notify(meter.measurement, Self.glucoseRecord(1, stamped: now.addingTimeInterval(-300)))
+            try await bench.notify(meter.racp, Self.racpSuccess)
+            #expect(await LabHarness.waitUntil(seconds: 20) { (await lab.domObservationCount() ?? 0) >= 3 }, "\(lab.logs())")
+        }
     }
 
     @Test func anUnsetMeterClockYieldsHeldReadingsNotNow() async throws {
         let bench = try await BlueZMockBench()
         defer { bench.stop() }
         let meter = try await addMeter(bench, clock: [0x00, 0x00, 0x01, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00]) // year 0: unset
-        let lab = try await startGateway(bench, name: "ble-unset-clock")
-        defer { lab.stopAll() }
-        #expect(await waitForCalls(bench, meter.racp, "WriteValue", atLeast: 1), "\(lab.logs())")
-        // Stamped by a clock that restarted at 2000-01-01 (battery change) and was never set.
-        let reset = Date(timeIntervalSince1970: 946_684_800 + 600)
-        try await bench.notify(meter.measurement, Self.glucoseRecord(1, stamped: reset))
-        try await bench.notify(meter.racp, Self.racpSuccess)
-        #expect(await LabHarness.waitUntil(seconds: 20) { await heldGlucoseReading(lab) != nil }, "\(lab.logs())")
-        let held = await heldGlucoseReading(lab)
-        let reading = try #require(held)
-        #expect(reading.observation.status.map(\.rawValue).contains("time-untrusted"))
-        #expect(reading.observation.correctedTime < Instant(millisecondsSinceEpoch: 978_307_200_000), "kept the meter's time, not now")
-        #expect(await glucoseTimes(lab).isEmpty, "nothing sent with a guessed time")
+        try await withGatewayScenario(await startGateway(bench, name: "ble-unset-clock")) { lab in
+            #expect(await waitForCalls(bench, meter.racp, "WriteValue", atLeast: 1), "\(lab.logs())")
+            // Stamped by a clock that restarted at 2000-01-01 (battery change) and was never set.
+            let reset = Date(timeIntervalSince1970: 946_684_800 + 600)
+            try await bench.notify(meter.measurement, Self.glucoseRecord(1, stamped: reset))
+            try await bench.notify(meter.racp, Self.racpSuccess)
+            #expect(await LabHarness.waitUntil(seconds: 20) { await heldGlucoseReading(lab) != nil }, "\(lab.logs())")
+            let held = await heldGlucoseReading(lab)
+            let reading = try #require(held)
+            #expect(reading.observation.status.map(\.rawValue).contains("time-untrusted"))
+            #expect(reading.observation.correctedTime < Instant(millisecondsSinceEpoch: 978_307_200_000), "kept the meter's time, not now")
+            #expect(await glucoseTimes(lab).isEmpty, "nothing sent with a guessed time")
+        }
     }
 
     /// Corrected times of the glucose readings the daemon stored, oldest first, read beside it.

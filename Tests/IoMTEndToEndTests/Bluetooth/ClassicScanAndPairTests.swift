@@ -26,76 +26,76 @@ struct ClassicScanAndPairTests {
         _ = try await bench.addDevice("A0:B1:C2:00:00:0A", name: "Tag", uuids: [])
         _ = try await bench.addClassicDevice("00:1C:05:00:00:0B", name: "Headset", uuids: [], deviceClass: 0x240404)
 
-        let lab = try GatewayScenario(name: "classic-scan")
-        defer { lab.stopAll() }
-        lab.daemonEnvironment = ["DBUS_SYSTEM_BUS_ADDRESS": bench.bus.address]
-        try BluetoothToDOMTests().writeConfiguration(lab, bluetooth: #"{"adapter": "hci0"}"#, devices: "[]")
-        try lab.startDaemon()
-        #expect(await LabHarness.waitUntil(seconds: 20) { FileManager.default.fileExists(atPath: lab.controlSocket) }, "\(lab.logs())")
+        try await withGatewayScenario("classic-scan") { lab in
+            lab.daemonEnvironment = ["DBUS_SYSTEM_BUS_ADDRESS": bench.bus.address]
+            try BluetoothToDOMTests().writeConfiguration(lab, bluetooth: #"{"adapter": "hci0"}"#, devices: "[]")
+            try lab.startDaemon()
+            #expect(await LabHarness.waitUntil(seconds: 20) { FileManager.default.fileExists(atPath: lab.controlSocket) }, "\(lab.logs())")
 
-        let (status, output) = try await LabHarness.run("iomtctl", ["scan", "--seconds", "1", "--json", "--socket", lab.controlSocket])
-        #expect(status == 0, "\(output)")
-        let document = try #require(try JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: Any], "\(output)")
-        let rows = Dictionary(uniqueKeysWithValues: ((document["devices"] as? [[String: Any]]) ?? []).compactMap { row in
-            (row["address"] as? String).map { ($0, row) }
-        })
-        #expect(rows[Self.nonin]?["transport"] as? String == "bredr", "\(output)")
-        #expect(rows[Self.nonin]?["serialPort"] as? Bool == true, "\(output)")
-        #expect(rows[Self.classicOximeter]?["transport"] as? String == "bredr", "\(output)")
-        #expect(rows[Self.classicOximeter]?["serialPort"] as? Bool == false, "\(output)")
-        #expect(rows[Self.heartRate]?["transport"] as? String == "le", "\(output)")
-        #expect(rows[Self.heartRate]?["profile"] as? String == "ble-heart-rate", "\(output)")
-        #expect(rows["A0:B1:C2:00:00:0A"] == nil && rows["00:1C:05:00:00:0B"] == nil, "only health devices: \(output)")
+            let (status, output) = try await LabHarness.run("iomtctl", ["scan", "--seconds", "1", "--json", "--socket", lab.controlSocket])
+            #expect(status == 0, "\(output)")
+            let document = try #require(try JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: Any], "\(output)")
+            let rows = Dictionary(uniqueKeysWithValues: ((document["devices"] as? [[String: Any]]) ?? []).compactMap { row in
+                (row["address"] as? String).map { ($0, row) }
+            })
+            #expect(rows[Self.nonin]?["transport"] as? String == "bredr", "\(output)")
+            #expect(rows[Self.nonin]?["serialPort"] as? Bool == true, "\(output)")
+            #expect(rows[Self.classicOximeter]?["transport"] as? String == "bredr", "\(output)")
+            #expect(rows[Self.classicOximeter]?["serialPort"] as? Bool == false, "\(output)")
+            #expect(rows[Self.heartRate]?["transport"] as? String == "le", "\(output)")
+            #expect(rows[Self.heartRate]?["profile"] as? String == "ble-heart-rate", "\(output)")
+            #expect(rows["A0:B1:C2:00:00:0A"] == nil && rows["00:1C:05:00:00:0B"] == nil, "only health devices: \(output)")
 
-        let (_, text) = try await LabHarness.run("iomtctl", ["scan", "--seconds", "1", "--socket", lab.controlSocket])
-        #expect(text.contains("\(Self.nonin)  -79 dBm  bredr  serial port (SPP)  Nonin_Medical_Inc._601234"), "\(text)")
-        #expect(text.contains("\(Self.classicOximeter)  -79 dBm  bredr  health device class  SpO2"), "\(text)")
-        #expect(text.contains("\(Self.heartRate)  -79 dBm  le  ble-heart-rate  HRM"), "\(text)")
+            let (_, text) = try await LabHarness.run("iomtctl", ["scan", "--seconds", "1", "--socket", lab.controlSocket])
+            #expect(text.contains("\(Self.nonin)  -79 dBm  bredr  serial port (SPP)  Nonin_Medical_Inc._601234"), "\(text)")
+            #expect(text.contains("\(Self.classicOximeter)  -79 dBm  bredr  health device class  SpO2"), "\(text)")
+            #expect(text.contains("\(Self.heartRate)  -79 dBm  le  ble-heart-rate  HRM"), "\(text)")
 
-        // BR/EDR inquiry as well as LE scanning, filtering no service (an old SPP device sends no EIR service list).
-        let filter = try #require(try await bench.discoveryFilters().last, "iomtd set no discovery filter")
-        #expect(filter["Transport"] == .string("auto"), "\(filter)")
-        #expect(filter["UUIDs"]?.stringArrayValue == [], "\(filter)")
+            // BR/EDR inquiry as well as LE scanning, filtering no service (an old SPP device sends no EIR service list).
+            let filter = try #require(try await bench.discoveryFilters().last, "iomtd set no discovery filter")
+            #expect(filter["Transport"] == .string("auto"), "\(filter)")
+            #expect(filter["UUIDs"]?.stringArrayValue == [], "\(filter)")
+        }
     }
 
     @Test func classicPairingKeepsThePasskeyInA0600FileNeverLogsItAndTheAgentAnswersItAfterARestart() async throws {
         let bench = try await BlueZMockBench()
         defer { bench.stop() }
-        let lab = try GatewayScenario(name: "classic-pair")
-        defer { lab.stopAll() }
-        // Entered once, on standard input (kept out of the command line and the shell history).
-        let device = try await pairWithPasskey(lab, bench, devices: "[]")
-        let file = lab.directory.appendingPathComponent("state/bluetooth-passkeys.json").path
-        var information = stat()
-        try #require(stat(file, &information) == 0, "no \(file)\n\(lab.logs())")
-        #expect(information.st_mode & 0o777 == 0o600)
-        #expect(try String(contentsOfFile: file, encoding: .utf8).contains(Self.nonin))
+        try await withGatewayScenario("classic-pair") { lab in
+            // Entered once, on standard input (kept out of the command line and the shell history).
+            let device = try await pairWithPasskey(lab, bench, devices: "[]")
+            let file = lab.directory.appendingPathComponent("state/bluetooth-passkeys.json").path
+            var information = stat()
+            try #require(stat(file, &information) == 0, "no \(file)\n\(lab.logs())")
+            #expect(information.st_mode & 0o777 == 0o600)
+            #expect(try String(contentsOfFile: file, encoding: .utf8).contains(Self.nonin))
 
-        // After a restart the device pairs again by itself (it pages the gateway): the agent answers from the file.
-        LabHarness.stop(try #require(lab.daemon))
-        try lab.startDaemon()
-        let restarted = try await agentOwner(lab, bench)
-        var pin: String?
-        _ = await LabHarness.waitUntil(seconds: 20) {
-            pin = try? await bench.control.call(destination: restarted, path: "/org/iomtd/agent", interface: "org.bluez.Agent1",
-                                                member: "RequestPinCode", body: [.objectPath(device)]).first?.stringValue
-            return pin != nil
-        }
-        #expect(pin == "739146", "\(lab.logs())")
-        let passkey = try await bench.control.call(destination: restarted, path: "/org/iomtd/agent", interface: "org.bluez.Agent1",
-                                                   member: "RequestPasskey", body: [.objectPath(device)])
-        #expect(passkey.first?.uint32Value == 739146)
-        // Another device gets nothing.
-        await #expect(throws: (any Error).self) {
-            _ = try await bench.control.call(destination: restarted, path: "/org/iomtd/agent", interface: "org.bluez.Agent1",
-                                             member: "RequestPinCode", body: [.objectPath(BlueZMockBench.devicePath("00:1C:05:00:00:09"))])
-        }
+            // After a restart the device pairs again by itself (it pages the gateway): the agent answers from the file.
+            await LabHarness.stop(try #require(lab.daemon))
+            try lab.startDaemon()
+            let restarted = try await agentOwner(lab, bench)
+            var pin: String?
+            _ = await LabHarness.waitUntil(seconds: 20) {
+                pin = try? await bench.control.call(destination: restarted, path: "/org/iomtd/agent", interface: "org.bluez.Agent1",
+                                                    member: "RequestPinCode", body: [.objectPath(device)]).first?.stringValue
+                return pin != nil
+            }
+            #expect(pin == "739146", "\(lab.logs())")
+            let passkey = try await bench.control.call(destination: restarted, path: "/org/iomtd/agent", interface: "org.bluez.Agent1",
+                                                       member: "RequestPasskey", body: [.objectPath(device)])
+            #expect(passkey.first?.uint32Value == 739146)
+            // Another device gets nothing.
+            await #expect(throws: (any Error).self) {
+                _ = try await bench.control.call(destination: restarted, path: "/org/iomtd/agent", interface: "org.bluez.Agent1",
+                                                 member: "RequestPinCode", body: [.objectPath(BlueZMockBench.devicePath("00:1C:05:00:00:09"))])
+            }
 
-        let names = try FileManager.default.contentsOfDirectory(atPath: lab.directory.path).filter { $0.hasSuffix(".log") }
-        #expect(!names.isEmpty)
-        for name in names {
-            let log = LabHarness.readLog(lab.directory.appendingPathComponent(name))
-            #expect(!log.contains("739146"), "\(name) carries the passkey")
+            let names = try FileManager.default.contentsOfDirectory(atPath: lab.directory.path).filter { $0.hasSuffix(".log") }
+            #expect(!names.isEmpty)
+            for name in names {
+                let log = LabHarness.readLog(lab.directory.appendingPathComponent(name))
+                #expect(!log.contains("739146"), "\(name) carries the passkey")
+            }
         }
     }
 
@@ -106,11 +106,11 @@ struct ClassicScanAndPairTests {
     @Test func aConfiguredClassicDeviceRegistersTheAgentOnceAbleToTakeItsPasskey() async throws {
         let bench = try await BlueZMockBench()
         defer { bench.stop() }
-        let lab = try GatewayScenario(name: "classic-agent-once")
-        defer { lab.stopAll() }
-        _ = try await pairWithPasskey(lab, bench, devices: #"[{"profile": "nonin-9560-onyx2-format13", "address": "\#(Self.nonin)"}]"#)
-        #expect(try await bench.calls("/org/bluez", "RegisterAgent") == 1, "\(lab.logs())")
-        #expect(try await bench.calls("/org/bluez", "UnregisterAgent") == 0, "\(lab.logs())")
+        try await withGatewayScenario("classic-agent-once") { lab in
+            _ = try await pairWithPasskey(lab, bench, devices: #"[{"profile": "nonin-9560-onyx2-format13", "address": "\#(Self.nonin)"}]"#)
+            #expect(try await bench.calls("/org/bluez", "RegisterAgent") == 1, "\(lab.logs())")
+            #expect(try await bench.calls("/org/bluez", "UnregisterAgent") == 0, "\(lab.logs())")
+        }
     }
 
     /// Starts iomtd with `devices` beside the Nonin on the mock bus, whose Pair asks iomtd's agent for the PIN 739146, and

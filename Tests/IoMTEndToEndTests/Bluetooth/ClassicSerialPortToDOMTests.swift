@@ -47,44 +47,44 @@ struct ClassicSerialPortToDOMTests {
     @Test func spotChecksOfTwoSessionsReachDOMAndTheDeviceIsListed() async throws {
         let bench = try await BlueZMockBench()
         defer { bench.stop() }
-        let lab = try GatewayScenario(name: "spp-dom")
-        defer { lab.stopAll() }
-        // Paired once through the gateway (`iomtctl pair`): bonded and Trusted.
-        let device = try await bench.addClassicDevice(Self.nonin, name: "Nonin_Medical_Inc._601234", uuids: [Self.serialPort], deviceClass: 0)
-        try await bench.markPairedThroughGateway(device)
-        let (registered, owner) = try await startGateway(lab, bench: bench, profile: "nonin-9560-onyx2-format13", address: Self.nonin)
-        let profile = try #require(registered.first)
-        #expect(profile.uuid == "00001101-0000-1000-8000-00805f9b34fb" && profile.options["Role"] == .string("server"))
+        try await withGatewayScenario("spp-dom") { lab in
+            // Paired once through the gateway (`iomtctl pair`): bonded and Trusted.
+            let device = try await bench.addClassicDevice(Self.nonin, name: "Nonin_Medical_Inc._601234", uuids: [Self.serialPort], deviceClass: 0)
+            try await bench.markPairedThroughGateway(device)
+            let (registered, owner) = try await startGateway(lab, bench: bench, profile: "nonin-9560-onyx2-format13", address: Self.nonin)
+            let profile = try #require(registered.first)
+            #expect(profile.uuid == "00001101-0000-1000-8000-00805f9b34fb" && profile.options["Role"] == .string("server"))
 
-        let (_, waiting) = try await LabHarness.run("iomtctl", ["devices", "--json", "--socket", lab.controlSocket])
-        #expect(waiting.contains("waiting for the device to connect"), "before its first session: \(waiting)")
+            let (_, waiting) = try await LabHarness.run("iomtctl", ["devices", "--json", "--socket", lab.controlSocket])
+            #expect(waiting.contains("waiting for the device to connect"), "before its first session: \(waiting)")
 
-        let (handed, oximeter) = try socketPair()
-        defer { close(oximeter) }
-        try await bench.handOverConnection(handed, device: device, owner: owner, profile: profile.path)
-        close(handed)
-        let spotCheck = try capture("df13-spot-check-97-72")
-        #expect(write(oximeter, spotCheck, spotCheck.count) == spotCheck.count)
-        #expect(await LabHarness.waitUntil(seconds: 20) { (await lab.domObservationCount() ?? 0) >= 2 }, "\(lab.logs())")
-        let (_, devices) = try await LabHarness.run("iomtctl", ["devices", "--json", "--socket", lab.controlSocket])
-        #expect(devices.contains("\"transport\":\"bluetooth-classic\""), "\(devices)")
-        #expect(devices.contains(Self.nonin), "\(devices)")
-        // The current spot-check ended the session: the device list says so (issue 16, "the session end is recognised").
-        #expect(devices.contains(#""deviceInfo":{"session":"ended after 1 spot-check (0 from memory)"}"#), "\(devices)")
+            let (handed, oximeter) = try socketPair()
+            defer { close(oximeter) }
+            try await bench.handOverConnection(handed, device: device, owner: owner, profile: profile.path)
+            close(handed)
+            let spotCheck = try capture("df13-spot-check-97-72")
+            #expect(write(oximeter, spotCheck, spotCheck.count) == spotCheck.count)
+            #expect(await LabHarness.waitUntil(seconds: 20) { (await lab.domObservationCount() ?? 0) >= 2 }, "\(lab.logs())")
+            let (_, devices) = try await LabHarness.run("iomtctl", ["devices", "--json", "--socket", lab.controlSocket])
+            #expect(devices.contains("\"transport\":\"bluetooth-classic\""), "\(devices)")
+            #expect(devices.contains(Self.nonin), "\(devices)")
+            // The current spot-check ended the session: the device list says so (issue 16, "the session end is recognised").
+            #expect(devices.contains(#""deviceInfo":{"session":"ended after 1 spot-check (0 from memory)"}"#), "\(devices)")
 
-        // bluetoothd drops the link; the oximeter pages again later with its next spot-checks.
-        try await bench.requestDisconnection(device: device, owner: owner, profile: profile.path)
-        #expect(await LabHarness.waitUntil(seconds: 20) {
-            let listing = (try? await LabHarness.run("iomtctl", ["devices", "--json", "--socket", lab.controlSocket]))?.1 ?? ""
-            return listing.contains("(last link: unplugged: bluetoothd requested disconnection)")
-        }, "between sessions the device waits, it is not failing")
-        let (second, secondOximeter) = try socketPair()
-        defer { close(secondOximeter) }
-        try await bench.handOverConnection(second, device: device, owner: owner, profile: profile.path)
-        close(second)
-        let nextSession = try capture("df13-garbage-around-packets") // 95 %/61 at 21:02:05.5, then 97/72 again (deduplicated)
-        #expect(write(secondOximeter, nextSession, nextSession.count) == nextSession.count)
-        #expect(await LabHarness.waitUntil(seconds: 20) { (await lab.domObservationCount() ?? 0) >= 4 }, "\(lab.logs())")
+            // bluetoothd drops the link; the oximeter pages again later with its next spot-checks.
+            try await bench.requestDisconnection(device: device, owner: owner, profile: profile.path)
+            #expect(await LabHarness.waitUntil(seconds: 20) {
+                let listing = (try? await LabHarness.run("iomtctl", ["devices", "--json", "--socket", lab.controlSocket]))?.1 ?? ""
+                return listing.contains("(last link: unplugged: bluetoothd requested disconnection)")
+            }, "between sessions the device waits, it is not failing")
+            let (second, secondOximeter) = try socketPair()
+            defer { close(secondOximeter) }
+            try await bench.handOverConnection(second, device: device, owner: owner, profile: profile.path)
+            close(second)
+            let nextSession = try capture("df13-garbage-around-packets") // 95 %/61 at 21:02:05.5, then 97/72 again (deduplicated)
+            #expect(write(secondOximeter, nextSession, nextSession.count) == nextSession.count)
+            #expect(await LabHarness.waitUntil(seconds: 20) { (await lab.domObservationCount() ?? 0) >= 4 }, "\(lab.logs())")
+        }
     }
 
     /// A device that was never paired through the gateway (bluetoothd paired it by Just Works on the spot, as
@@ -93,23 +93,23 @@ struct ClassicSerialPortToDOMTests {
     @Test func aConnectionFromADeviceNotPairedThroughTheGatewayIsRefused() async throws {
         let bench = try await BlueZMockBench()
         defer { bench.stop() }
-        let lab = try GatewayScenario(name: "spp-unpaired")
-        defer { lab.stopAll() }
-        let device = try await bench.addClassicDevice(Self.nonin, name: "Nonin_Medical_Inc._601234", uuids: [Self.serialPort], deviceClass: 0)
-        let (registered, owner) = try await startGateway(lab, bench: bench, profile: "nonin-9560-onyx2-format13", address: Self.nonin)
-        let profile = try #require(registered.first)
-        let (handed, impostor) = try socketPair()
-        defer { close(impostor) }
-        try await bench.handOverConnection(handed, device: device, owner: owner, profile: profile.path)
-        close(handed)
-        let spotCheck = try capture("df13-spot-check-97-72")
-        _ = write(impostor, spotCheck, spotCheck.count)
-        #expect(await LabHarness.waitUntil(seconds: 20) {
-            let listing = (try? await LabHarness.run("iomtctl", ["devices", "--json", "--socket", lab.controlSocket]))?.1 ?? ""
-            return listing.contains("not paired through the gateway")
-        }, "\(lab.logs())")
-        #expect(await lab.domObservationCount() ?? 0 == 0, "\(lab.logs())")
-        #expect(lab.logs().contains("iomtctl pair \(Self.nonin)"), "the log says what to do: \(lab.logs())")
+        try await withGatewayScenario("spp-unpaired") { lab in
+            let device = try await bench.addClassicDevice(Self.nonin, name: "Nonin_Medical_Inc._601234", uuids: [Self.serialPort], deviceClass: 0)
+            let (registered, owner) = try await startGateway(lab, bench: bench, profile: "nonin-9560-onyx2-format13", address: Self.nonin)
+            let profile = try #require(registered.first)
+            let (handed, impostor) = try socketPair()
+            defer { close(impostor) }
+            try await bench.handOverConnection(handed, device: device, owner: owner, profile: profile.path)
+            close(handed)
+            let spotCheck = try capture("df13-spot-check-97-72")
+            _ = write(impostor, spotCheck, spotCheck.count)
+            #expect(await LabHarness.waitUntil(seconds: 20) {
+                let listing = (try? await LabHarness.run("iomtctl", ["devices", "--json", "--socket", lab.controlSocket]))?.1 ?? ""
+                return listing.contains("not paired through the gateway")
+            }, "\(lab.logs())")
+            #expect(await lab.domObservationCount() ?? 0 == 0, "\(lab.logs())")
+            #expect(lab.logs().contains("iomtctl pair \(Self.nonin)"), "the log says what to do: \(lab.logs())")
+        }
     }
 
     static let cms50 = "00:1C:05:00:00:50"
@@ -124,44 +124,49 @@ struct ClassicSerialPortToDOMTests {
         let device = try await bench.addClassicDevice(Self.cms50, name: "SpO202", uuids: ["00001101-0000-1000-8000-00805f9b34fb"], deviceClass: 0x1F00)
         try await bench.markPairedThroughGateway(device)
         try await bench.serveConnectProfile(device)
-        let lab = try GatewayScenario(name: "spp-client-dom")
-        defer { lab.stopAll() }
-        let (registered, owner) = try await startGateway(lab, bench: bench, profile: "contec-cms50d-bt", address: Self.cms50)
-        let profile = try #require(registered.first)
-        #expect(registered.count == 1 && profile.options["Role"] == .string("client"), "the gateway connects: client role only")
+        try await withGatewayScenario("spp-client-dom") { lab in
+            let (registered, owner) = try await startGateway(lab, bench: bench, profile: "contec-cms50d-bt", address: Self.cms50)
+            let profile = try #require(registered.first)
+            #expect(registered.count == 1 && profile.options["Role"] == .string("client"), "the gateway connects: client role only")
 
-        // Off: every attempt fails; the device list says with what, and when the next one comes.
-        #expect(await LabHarness.waitUntil(seconds: 20) {
-            let listing = (try? await LabHarness.run("iomtctl", ["devices", "--json", "--socket", lab.controlSocket]))?.1 ?? ""
-            return listing.contains("br-connection-page-timeout; next attempt in")
-        }, "iomtctl devices shows the failed attempt: \(lab.logs())")
+            // Off: every attempt fails; the device list says with what, and when the next one comes.
+            #expect(await LabHarness.waitUntil(seconds: 20) {
+                let listing = (try? await LabHarness.run("iomtctl", ["devices", "--json", "--socket", lab.controlSocket]))?.1 ?? ""
+                return listing.contains("br-connection-page-timeout; next attempt in")
+            }, "iomtctl devices shows the failed attempt: \(lab.logs())")
 
-        // Switched on: the next attempt connects; the driver asks for live data (7D 81 A1 …) and the frames reach DOM.
-        let (handed, oximeter) = try socketPair()
-        var oximeterOpen = true
-        defer { if oximeterOpen { close(oximeter) } }
-        try await bench.armConnection(handed, device: device, owner: owner, profile: profile.path)
-        close(handed)
-        var command = [UInt8](repeating: 0, count: 9)
-        var received = 0
-        while received < 9 {
-            var entry = pollfd(fd: oximeter, events: Int16(POLLIN), revents: 0)
-            try #require(poll(&entry, 1, 30_000) == 1, "no command from iomtd within 30 s: \(lab.logs())")
-            let count = command[received...].withUnsafeMutableBytes { read(oximeter, $0.baseAddress, $0.count) }
-            try #require(count > 0)
-            received += count
+            // Switched on: the next attempt connects; the driver asks for live data (7D 81 A1 …) and the frames reach DOM.
+            let (handed, oximeter) = try socketPair()
+            var oximeterOpen = true
+            defer { if oximeterOpen { close(oximeter) } }
+            try await bench.armConnection(handed, device: device, owner: owner, profile: profile.path)
+            close(handed)
+            // Read on a thread of its own: up to 30 s on a cooperative-pool thread would stall every other test meanwhile.
+            let command = await LabChildProcess.offThePool { [oximeter] () -> [UInt8] in
+                var command = [UInt8](repeating: 0, count: 9)
+                var received = 0
+                while received < 9 {
+                    var entry = pollfd(fd: oximeter, events: Int16(POLLIN), revents: 0)
+                    guard poll(&entry, 1, 30_000) == 1 else { break }
+                    let count = command[received...].withUnsafeMutableBytes { read(oximeter, $0.baseAddress, $0.count) }
+                    guard count > 0 else { break }
+                    received += count
+                }
+                return Array(command.prefix(received))
+            }
+            try #require(command.count == 9, "no command from iomtd within 30 s (got \(command)): \(lab.logs())")
+            #expect(command == [0x7D, 0x81, 0xA1, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80])
+            let published: [UInt8] = [0x01, 0xE0, 0x85, 0xB3, 0x96, 0xC1, 0xE1, 0xFF, 0xFF] // DEVICES.md §2.2: SpO2 97, pulse 65
+            let second = Array([[UInt8]](repeating: published, count: 60).joined())
+            #expect(write(oximeter, second, second.count) == second.count)
+            #expect(await LabHarness.waitUntil(seconds: 20) { (await lab.domObservationCount() ?? 0) >= 2 }, "\(lab.logs())")
+            let attempts = try await bench.calls(device, "ConnectProfile")
+
+            // The oximeter drops the link: iomtd connects again by itself (the mock, unarmed, refuses: one more attempt).
+            close(oximeter)
+            oximeterOpen = false
+            #expect(await LabHarness.waitUntil(seconds: 20) { ((try? await bench.calls(device, "ConnectProfile")) ?? 0) > attempts },
+                    "no new ConnectProfile after the link dropped: \(lab.logs())")
         }
-        #expect(command == [0x7D, 0x81, 0xA1, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80])
-        let published: [UInt8] = [0x01, 0xE0, 0x85, 0xB3, 0x96, 0xC1, 0xE1, 0xFF, 0xFF] // DEVICES.md §2.2: SpO2 97, pulse 65
-        let second = Array([[UInt8]](repeating: published, count: 60).joined())
-        #expect(write(oximeter, second, second.count) == second.count)
-        #expect(await LabHarness.waitUntil(seconds: 20) { (await lab.domObservationCount() ?? 0) >= 2 }, "\(lab.logs())")
-        let attempts = try await bench.calls(device, "ConnectProfile")
-
-        // The oximeter drops the link: iomtd connects again by itself (the mock, unarmed, refuses: one more attempt).
-        close(oximeter)
-        oximeterOpen = false
-        #expect(await LabHarness.waitUntil(seconds: 20) { ((try? await bench.calls(device, "ConnectProfile")) ?? 0) > attempts },
-                "no new ConnectProfile after the link dropped: \(lab.logs())")
     }
 }

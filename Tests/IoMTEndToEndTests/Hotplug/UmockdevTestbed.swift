@@ -2,7 +2,9 @@ import Foundation
 import IoMTLab
 
 /// A umockdev testbed held by `scripts/umockdev-usb-serial.py` (a child process, commands over its stdin):
-/// USB-serial devices with sysfs entries, udev properties, a pty behind /dev/NAME, and uevents.
+/// USB-serial devices with sysfs entries, udev properties, a pty behind /dev/NAME, and uevents. Its replies are read
+/// on a thread of their own: python under umockdev-wrapper takes seconds to start on 2 loaded cores, and a blocking
+/// read on a cooperative-pool thread meanwhile stalls every other test of a parallel pass.
 final class UmockdevTestbed {
     static let script = LabHarness.repositoryRoot.appendingPathComponent("scripts/umockdev-usb-serial.py").path
     static let preload = "libumockdev-preload.so.0"
@@ -13,7 +15,7 @@ final class UmockdevTestbed {
     /// The testbed's directory, for UMOCKDEV_DIR.
     private(set) var root = ""
 
-    init(log: URL) throws {
+    init(log: URL) async throws {
         try LabPrerequisite.umockdev.require()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/umockdev-wrapper")
         process.arguments = ["/usr/bin/python3", Self.script]
@@ -22,7 +24,7 @@ final class UmockdevTestbed {
         _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         process.standardError = try FileHandle(forWritingTo: log)
         try process.run()
-        let first = readLine()
+        let first = await readLine()
         guard first.hasPrefix("root ") else { throw HarnessError("umockdev driver did not start: \(first)") }
         root = String(first.dropFirst("root ".count))
     }
@@ -32,45 +34,49 @@ final class UmockdevTestbed {
 
     /// A USB device `vid:pid` with a tty child /dev/`name`; udev's "add" uevent follows. Returns the tty's syspath.
     @discardableResult
-    func add(_ name: String, vendor: String, product: String, productName: String?, serial: String?) throws -> String {
-        let reply = try command("add \(name) \(vendor) \(product) \(productName?.replacing(" ", with: "_") ?? "-") \(serial ?? "-")")
+    func add(_ name: String, vendor: String, product: String, productName: String?, serial: String?) async throws -> String {
+        let reply = try await command("add \(name) \(vendor) \(product) \(productName?.replacing(" ", with: "_") ?? "-") \(serial ?? "-")")
         guard reply.hasPrefix("added ") else { throw HarnessError("add \(name): \(reply)") }
         return String(reply.dropFirst("added ".count))
     }
 
     /// Feeds `bytes` into the device in 5-byte frames at 60 Hz, over and over, until it is removed.
-    func stream(_ name: String, _ bytes: [UInt8]) throws {
-        let reply = try command("stream \(name) " + bytes.map { String(format: "%02x", $0) }.joined())
+    func stream(_ name: String, _ bytes: [UInt8]) async throws {
+        let reply = try await command("stream \(name) " + bytes.map { String(format: "%02x", $0) }.joined())
         guard reply == "streaming" else { throw HarnessError("stream \(name): \(reply)") }
     }
 
     /// udev's "remove" uevent, then the device leaves sysfs and /dev.
-    func remove(_ name: String) throws {
-        let reply = try command("remove \(name)")
+    func remove(_ name: String) async throws {
+        let reply = try await command("remove \(name)")
         guard reply == "removed" else { throw HarnessError("remove \(name): \(reply)") }
     }
 
-    private func command(_ line: String) throws -> String {
+    private func command(_ line: String) async throws -> String {
         try input.fileHandleForWriting.write(contentsOf: Data((line + "\n").utf8))
-        return readLine()
+        return await readLine()
     }
 
-    private func readLine() -> String {
-        var bytes: [UInt8] = []
+    private func readLine() async -> String {
         let fd = output.fileHandleForReading.fileDescriptor
-        var byte: UInt8 = 0
-        while read(fd, &byte, 1) == 1, byte != UInt8(ascii: "\n") { bytes.append(byte) }
-        return String(decoding: bytes, as: UTF8.self)
+        return await LabChildProcess.offThePool {
+            var bytes: [UInt8] = []
+            var byte: UInt8 = 0
+            while read(fd, &byte, 1) == 1, byte != UInt8(ascii: "\n") { bytes.append(byte) }
+            return String(decoding: bytes, as: UTF8.self)
+        }
     }
 
-    func stop() {
+    /// Asks the driver to quit, then stops it (LabHarness.stop) if it has not within 3 s.
+    func stop() async {
         guard process.isRunning else { return }
         try? input.fileHandleForWriting.write(contentsOf: Data("quit\n".utf8))
         try? input.fileHandleForWriting.close()
-        if !LabHarness.waitForExit(process, seconds: 3) { LabHarness.stop(process) }
+        if await !LabHarness.waitForExit(process, seconds: 3) { await LabHarness.stop(process) }
     }
 
-    deinit { stop() }
+    /// A net only (tests stop the testbed): a deinit cannot await, so a driver still running is killed without waiting.
+    deinit { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
 
     /// One second of a steady legacy CMS50 (60 frames).
     static func legacyCMS50Second(spo2: Int = 97, pulseRate: Int = 72) -> [UInt8] {

@@ -57,10 +57,10 @@ struct DegradedStoreEndToEndTests {
     /// After the fault cleared: no new readings, the backlog drained, the daemon stopped; every reading the store
     /// acknowledged is at DOM once, and what waited in memory during the fault is among them.
     func expectEverythingDeliveredOnce(_ lab: GatewayScenario, faultFrom: Date, faultUntil: Date) async throws {
-        LabHarness.stop(lab.simulator!)
+        await LabHarness.stop(lab.simulator!)
         let drained = await LabHarness.waitUntil(seconds: 60) { await lab.storeBacklog() == 0 }
         #expect(drained, "backlog not drained\n\(lab.logs())")
-        LabHarness.stop(lab.daemon!)
+        await LabHarness.stop(lab.daemon!)
         let (rows, stats) = try await lab.storeSnapshot()
         let atDOM = await lab.domObservations()
         let identifiers = atDOM.compactMap { (($0["identifier"] as? [[String: Any]])?.first?["value"]) as? String }
@@ -77,84 +77,86 @@ struct DegradedStoreEndToEndTests {
 
     @Test func startsDegradedOnAReadOnlyStoreAndCommitsEverythingOnceItIsWritable() async throws {
         let (lab, state, hookOutput) = try await scenario("degraded-ro", mountOptions: "size=8m")
-        defer { lab.stopAll(); StoreFaultFixtures.unmount(state) }
-        // A store from an earlier run, then the file system goes read-only (as ext4 does after an I/O error):
-        // SQLite would open the file read-only, and such a connection never writes again, even after a remount.
-        do { _ = try Store(path: lab.storePath) }
-        let (remounted, remountOutput) = try await LabHarness.runProgram("/bin/mount", ["-o", "remount,ro", state])
-        #expect(remounted == 0, "\(remountOutput)")
-        #expect(try await lab.startPeers(simulator: ["--generation", "v46", "--script", "dip"]))
-        let start = Date()
-        try lab.startDaemon()
+        try await withAsyncCleanup({ await lab.stopAll(); await StoreFaultFixtures.unmount(state) }) {
+            // A store from an earlier run, then the file system goes read-only (as ext4 does after an I/O error):
+            // SQLite would open the file read-only, and such a connection never writes again, even after a remount.
+            do { _ = try Store(path: lab.storePath) }
+            let (remounted, remountOutput) = try await LabHarness.runProgram("/bin/mount", ["-o", "remount,ro", state])
+            #expect(remounted == 0, "\(remountOutput)")
+            #expect(try await lab.startPeers(simulator: ["--generation", "v46", "--script", "dip"]))
+            let start = Date()
+            try lab.startDaemon()
 
-        // Up and reading on a read-only state directory: status says so, and the hook hears both alarms.
-        let degraded = await LabHarness.waitUntil(seconds: 20) { await storeStatus(lab)?["writable"] as? Bool == false }
-        #expect(degraded, "iomtd did not report a degraded store (running: \(lab.daemon!.isRunning))\n\(lab.logs())")
-        let alarmed = await LabHarness.waitUntil(seconds: 50) {
-            hookCalls(hookOutput).contains { $0[1] == "spo2-critical" && $0[2] == "no" } && hookCalls(hookOutput).contains { $0[1] == "store-unwritable" }
-        }
-        #expect(alarmed, "the exec hook did not hear the desaturation and store-unwritable: \(StoreFaultFixtures.lines(hookOutput))\n\(lab.logs())")
-        #expect(lab.daemon!.isRunning)
-        let waiting = await storeStatus(lab)?["readingsWaiting"] as? Int ?? 0
-        let waitingStatus = await status(lab)
-        #expect(waiting > 0, "\(waitingStatus)")
-        #expect(await lab.domObservationCount() == 0)
-        let (finding, human) = try await degradedFinding(lab)
-        let detail = finding?["detail"] as? String ?? "", fix = finding?["fix"] as? String ?? ""
-        #expect(finding?["status"] as? String == "problem", "\(String(describing: finding))")
-        #expect(detail.contains("reading(s)"), "\(detail)")
-        #expect(fix.contains("read-write") || fix.contains("state directory"), "\(fix)")
-        #expect(human.contains("DEGRADED, the store cannot write"), "\(human)")
+            // Up and reading on a read-only state directory: status says so, and the hook hears both alarms.
+            let degraded = await LabHarness.waitUntil(seconds: 20) { await storeStatus(lab)?["writable"] as? Bool == false }
+            #expect(degraded, "iomtd did not report a degraded store (running: \(lab.daemon!.isRunning))\n\(lab.logs())")
+            let alarmed = await LabHarness.waitUntil(seconds: 50) {
+                hookCalls(hookOutput).contains { $0[1] == "spo2-critical" && $0[2] == "no" } && hookCalls(hookOutput).contains { $0[1] == "store-unwritable" }
+            }
+            #expect(alarmed, "the exec hook did not hear the desaturation and store-unwritable: \(StoreFaultFixtures.lines(hookOutput))\n\(lab.logs())")
+            #expect(lab.daemon!.isRunning)
+            let waiting = await storeStatus(lab)?["readingsWaiting"] as? Int ?? 0
+            let waitingStatus = await status(lab)
+            #expect(waiting > 0, "\(waitingStatus)")
+            #expect(await lab.domObservationCount() == 0)
+            let (finding, human) = try await degradedFinding(lab)
+            let detail = finding?["detail"] as? String ?? "", fix = finding?["fix"] as? String ?? ""
+            #expect(finding?["status"] as? String == "problem", "\(String(describing: finding))")
+            #expect(detail.contains("reading(s)"), "\(detail)")
+            #expect(fix.contains("read-write") || fix.contains("state directory"), "\(fix)")
+            #expect(human.contains("DEGRADED, the store cannot write"), "\(human)")
 
-        let (status, output) = try await LabHarness.runProgram("/bin/mount", ["-o", "remount,rw", state])
-        #expect(status == 0, "\(output)")
-        let writableAt = Date()
-        let recovered = await LabHarness.waitUntil(seconds: 30) {
-            let store = await storeStatus(lab)
-            return store?["writable"] as? Bool == true && store?["readingsWaiting"] as? Int == 0
+            let (status, output) = try await LabHarness.runProgram("/bin/mount", ["-o", "remount,rw", state])
+            #expect(status == 0, "\(output)")
+            let writableAt = Date()
+            let recovered = await LabHarness.waitUntil(seconds: 30) {
+                let store = await storeStatus(lab)
+                return store?["writable"] as? Bool == true && store?["readingsWaiting"] as? Int == 0
+            }
+            #expect(recovered, "the store was not opened after the remount\n\(lab.logs())")
+            print("degraded-ro: \(waiting) reading(s) waited in memory; store opened \(String(format: "%.1f", Date().timeIntervalSince(writableAt))) s after the remount, \(String(format: "%.0f", writableAt.timeIntervalSince(start))) s after start")
+            try await expectEverythingDeliveredOnce(lab, faultFrom: start, faultUntil: writableAt)
+            #expect(hookCalls(hookOutput).filter { $0[1] == "spo2-critical" && $0[3] == "fired" }.count == 1, "one alarm for the one episode")
+            #expect(!lab.logs().contains("44051401359"))
         }
-        #expect(recovered, "the store was not opened after the remount\n\(lab.logs())")
-        print("degraded-ro: \(waiting) reading(s) waited in memory; store opened \(String(format: "%.1f", Date().timeIntervalSince(writableAt))) s after the remount, \(String(format: "%.0f", writableAt.timeIntervalSince(start))) s after start")
-        try await expectEverythingDeliveredOnce(lab, faultFrom: start, faultUntil: writableAt)
-        #expect(hookCalls(hookOutput).filter { $0[1] == "spo2-critical" && $0[3] == "fired" }.count == 1, "one alarm for the one episode")
-        #expect(!lab.logs().contains("44051401359"))
     }
 
     @Test func aDiskFillingUpDuringADesaturationStillAlarmsAndLosesNothing() async throws {
         let (lab, state, hookOutput) = try await scenario("degraded-full", mountOptions: "size=4m")
-        defer { lab.stopAll(); StoreFaultFixtures.unmount(state) }
-        #expect(try await lab.startPeers(simulator: ["--generation", "v46", "--script", "dip"]))
-        try lab.startDaemon()
-        #expect(await LabHarness.waitUntil(seconds: 20) { (await lab.domObservationCount() ?? 0) >= 3 }, "\(lab.logs())")
+        try await withAsyncCleanup({ await lab.stopAll(); await StoreFaultFixtures.unmount(state) }) {
+            #expect(try await lab.startPeers(simulator: ["--generation", "v46", "--script", "dip"]))
+            try lab.startDaemon()
+            #expect(await LabHarness.waitUntil(seconds: 20) { (await lab.domObservationCount() ?? 0) >= 3 }, "\(lab.logs())")
 
-        try await StoreFaultFixtures.fill(state)
-        let fullAt = Date()
-        // An episode that starts while the disk is full: its alarm says the reading was not stored.
-        let alarmed = await LabHarness.waitUntil(seconds: 60) { hookCalls(hookOutput).contains { $0[1] == "spo2-critical" && $0[2] == "no" } }
-        #expect(alarmed, "no alarm while the disk was full: \(StoreFaultFixtures.lines(hookOutput))\n\(lab.logs())")
-        let degraded = await LabHarness.waitUntil(seconds: 10) { await storeStatus(lab)?["writable"] as? Bool == false }
-        let degradedStatus = await status(lab)
-        #expect(degraded, "\(degradedStatus)")
-        let problem = await storeStatus(lab)?["problem"] as? String ?? ""
-        #expect(problem.contains("full") || problem.contains("FULL"), "\(problem)")
-        #expect(hookCalls(hookOutput).contains { $0[1] == "store-unwritable" })
-        let (finding, human) = try await degradedFinding(lab)
-        let detail = finding?["detail"] as? String ?? "", fix = finding?["fix"] as? String ?? ""
-        #expect(detail.contains("(full)"), "\(detail)")
-        #expect(fix.contains("free space"), "\(fix)")
-        #expect(human.contains("DEGRADED"), "\(human)")
-        if let call = hookCalls(hookOutput).first(where: { $0[1] == "spo2-critical" && $0[2] == "no" }), let heard = Double(call[0]),
-           let observed = Instant(iso8601: call[4]) {
-            print("degraded-full: reading time → exec hook \(Int(heard * 1000) - Int(observed.millisecondsSinceEpoch)) ms while the disk was full")
-        }
+            try await StoreFaultFixtures.fill(state)
+            let fullAt = Date()
+            // An episode that starts while the disk is full: its alarm says the reading was not stored.
+            let alarmed = await LabHarness.waitUntil(seconds: 60) { hookCalls(hookOutput).contains { $0[1] == "spo2-critical" && $0[2] == "no" } }
+            #expect(alarmed, "no alarm while the disk was full: \(StoreFaultFixtures.lines(hookOutput))\n\(lab.logs())")
+            let degraded = await LabHarness.waitUntil(seconds: 10) { await storeStatus(lab)?["writable"] as? Bool == false }
+            let degradedStatus = await status(lab)
+            #expect(degraded, "\(degradedStatus)")
+            let problem = await storeStatus(lab)?["problem"] as? String ?? ""
+            #expect(problem.contains("full") || problem.contains("FULL"), "\(problem)")
+            #expect(hookCalls(hookOutput).contains { $0[1] == "store-unwritable" })
+            let (finding, human) = try await degradedFinding(lab)
+            let detail = finding?["detail"] as? String ?? "", fix = finding?["fix"] as? String ?? ""
+            #expect(detail.contains("(full)"), "\(detail)")
+            #expect(fix.contains("free space"), "\(fix)")
+            #expect(human.contains("DEGRADED"), "\(human)")
+            if let call = hookCalls(hookOutput).first(where: { $0[1] == "spo2-critical" && $0[2] == "no" }), let heard = Double(call[0]),
+               let observed = Instant(iso8601: call[4]) {
+                print("degraded-full: reading time → exec hook \(Int(heard * 1000) - Int(observed.millisecondsSinceEpoch)) ms while the disk was full")
+            }
 
-        try FileManager.default.removeItem(atPath: state + "/filler")
-        let freedAt = Date()
-        let recovered = await LabHarness.waitUntil(seconds: 30) {
-            let store = await storeStatus(lab)
-            return store?["writable"] as? Bool == true && store?["readingsWaiting"] as? Int == 0
+            try FileManager.default.removeItem(atPath: state + "/filler")
+            let freedAt = Date()
+            let recovered = await LabHarness.waitUntil(seconds: 30) {
+                let store = await storeStatus(lab)
+                return store?["writable"] as? Bool == true && store?["readingsWaiting"] as? Int == 0
+            }
+            #expect(recovered, "deferred readings not committed after space returned\n\(lab.logs())")
+            try await expectEverythingDeliveredOnce(lab, faultFrom: fullAt, faultUntil: freedAt)
         }
-        #expect(recovered, "deferred readings not committed after space returned\n\(lab.logs())")
-        try await expectEverythingDeliveredOnce(lab, faultFrom: fullAt, faultUntil: freedAt)
     }
 }

@@ -8,25 +8,25 @@ import Testing
 /// the daemon up; `iomtctl store check` tells a healthy file from a damaged one; `store recover` copies rows out.
 @Suite(.serialized) struct StoreIntegrityTests {
     @Test func aCorruptStoreAtStartIsMovedAsideAndTheDaemonRunsWithATechnicalAlarm() async throws {
-        let lab = try GatewayScenario(name: "store-corrupt")
-        defer { lab.stopAll() }
-        #expect(try await lab.startPeers(simulator: ["--generation", "legacy"]))
-        let rules = lab.directory.appendingPathComponent("rules.json")
-        try #"{"version": "e2e-store", "rules": [{"id": "store-replaced", "kind": "technical", "condition": "store-replaced", "priority": "medium"}]}"#
-            .write(to: rules, atomically: true, encoding: .utf8)
-        try lab.writeConfiguration(alertsExtra: #", "rulesFile": "\#(rules.path)""#)
-        try FileManager.default.createDirectory(atPath: (lab.storePath as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-        let garbage = Data(repeating: 0x5A, count: 8192)
-        try garbage.write(to: URL(fileURLWithPath: lab.storePath))
-        try lab.startDaemon()
-        let alarmed = await LabHarness.waitUntil(seconds: 30) { LabHarness.readLog(lab.alertsFile).contains("store-replaced") }
-        #expect(alarmed, "no store-replaced alarm\n\(lab.logs())")
-        #expect(lab.daemon?.isRunning == true, "iomtd exited\n\(lab.logs())")
-        let stateDirectory = (lab.storePath as NSString).deletingLastPathComponent
-        let aside = try FileManager.default.contentsOfDirectory(atPath: stateDirectory).filter { $0.hasPrefix("iomtd.sqlite.corrupt-") && !$0.hasSuffix("-wal") && !$0.hasSuffix("-shm") }
-        #expect(aside.count == 1)
-        if let name = aside.first { #expect(try Data(contentsOf: URL(fileURLWithPath: stateDirectory + "/" + name)) == garbage) }
-        #expect(StoreIntegrity.check(path: lab.storePath).healthy)
+        try await withGatewayScenario("store-corrupt") { lab in
+            #expect(try await lab.startPeers(simulator: ["--generation", "legacy"]))
+            let rules = lab.directory.appendingPathComponent("rules.json")
+            try #"{"version": "e2e-store", "rules": [{"id": "store-replaced", "kind": "technical", "condition": "store-replaced", "priority": "medium"}]}"#
+                .write(to: rules, atomically: true, encoding: .utf8)
+            try lab.writeConfiguration(alertsExtra: #", "rulesFile": "\#(rules.path)""#)
+            try FileManager.default.createDirectory(atPath: (lab.storePath as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            let garbage = Data(repeating: 0x5A, count: 8192)
+            try garbage.write(to: URL(fileURLWithPath: lab.storePath))
+            try lab.startDaemon()
+            let alarmed = await LabHarness.waitUntil(seconds: 30) { LabHarness.readLog(lab.alertsFile).contains("store-replaced") }
+            #expect(alarmed, "no store-replaced alarm\n\(lab.logs())")
+            #expect(lab.daemon?.isRunning == true, "iomtd exited\n\(lab.logs())")
+            let stateDirectory = (lab.storePath as NSString).deletingLastPathComponent
+            let aside = try FileManager.default.contentsOfDirectory(atPath: stateDirectory).filter { $0.hasPrefix("iomtd.sqlite.corrupt-") && !$0.hasSuffix("-wal") && !$0.hasSuffix("-shm") }
+            #expect(aside.count == 1)
+            if let name = aside.first { #expect(try Data(contentsOf: URL(fileURLWithPath: stateDirectory + "/" + name)) == garbage) }
+            #expect(StoreIntegrity.check(path: lab.storePath).healthy)
+        }
     }
 
     @Test func storeCheckPassesAHealthyStoreAndFailsADamagedOne() async throws {

@@ -12,10 +12,7 @@ public enum BloodPressureProfile: GATTProfileDecoder {
         switch characteristic {
         case GATTCharacteristic.bloodPressureMeasurement: return try measurement(value, intermediate: false)
         case GATTCharacteristic.intermediateCuffPressure: return try measurement(value, intermediate: true)
-        default:
-            var reader = GATTValueReader(characteristic: characteristic, bytes: value)
-            let features = try reader.uint16("Blood Pressure Feature")
-            return GATTDecoded(events: [.deviceInfo(key: "bloodPressureFeature", value: GATTFlags.featureNames(features, names: featureNames))])
+        default: return try .features(value, of: characteristic, field: "Blood Pressure Feature", key: "bloodPressureFeature", names: featureNames)
         }
     }
 
@@ -36,13 +33,12 @@ public enum BloodPressureProfile: GATTProfileDecoder {
         let systolic = try reader.sfloat(intermediate ? "Current Cuff Pressure" : "Systolic")
         let diastolic = try reader.sfloat("Diastolic")
         let mean = try reader.sfloat("Mean Arterial Pressure")
-        let stamp = flags.has(1) ? try reader.dateTime("Time Stamp") : nil
-        let pulse = flags.has(2) ? try reader.sfloat("Pulse Rate") : nil
-        let user = flags.has(3) ? try reader.uint8("User ID") : nil
-        let measurementStatus = flags.has(4) ? try reader.uint16("Measurement Status") : nil
-
+        let stamp = try reader.dateTime("Time Stamp", if: flags.has(1))
+        let pulse = try reader.sfloat("Pulse Rate", if: flags.has(2))
+        let user = try reader.uint8("User ID", if: flags.has(3))
         var status = stamp?.measurementStatus ?? []
-        if let bits = measurementStatus { status.formUnion(cuffConditions(bits)) }
+        if flags.has(4) { status.formUnion(cuffConditions(try reader.uint16("Measurement Status"))) }
+
         let time = stamp?.civilTime
         var decoded = GATTDecoded()
         if intermediate {
@@ -61,8 +57,7 @@ public enum BloodPressureProfile: GATTProfileDecoder {
                                                            deviceTime: time, rawFrame: value))
         }
         if let user, user != 0xFF { decoded.events.append(.deviceInfo(key: "userIndex", value: String(user))) }
-        if let event = GATTFlags.reservedBitsEvent(flags, definedMask: 0x1F, characteristic: characteristic) { decoded.events.append(event) }
-        if let event = reader.trailingBytesEvent() { decoded.events.append(event) }
+        decoded.events += reader.unreadEvents(flags: flags, definedMask: 0x1F)
         return decoded
     }
 

@@ -28,6 +28,16 @@ enum GATTFlags {
     }
 }
 
+extension GATTDecoded {
+    /// A 16-bit feature characteristic (Blood Pressure Feature, Glucose Feature): its set bits named, one device fact.
+    static func features(_ value: [UInt8], of characteristic: BluetoothUUID, field: String, key: String,
+                         names: [Int: String]) throws(GATTDecodingError) -> GATTDecoded {
+        var reader = GATTValueReader(characteristic: characteristic, bytes: value)
+        let bits = try reader.uint16(field)
+        return GATTDecoded(events: [.deviceInfo(key: key, value: GATTFlags.featureNames(bits, names: names))])
+    }
+}
+
 extension DecodedMeasurement {
     /// A reading from a medical float: the value when it is a number, else no value and the special value's flag.
     init(_ type: MeasurementType, _ float: MedicalFloat, unit: String, status: MeasurementStatus = [],

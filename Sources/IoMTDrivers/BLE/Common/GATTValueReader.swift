@@ -72,4 +72,18 @@ struct GATTValueReader {
         guard remaining > 0 else { return nil }
         return .deviceInfo(key: "gatt.\(characteristic.shortText).trailingBytes", value: String(remaining))
     }
+
+    /// What the value held beyond what its decoder understood, once it has read every announced field: reserved flag
+    /// bits set (outside `definedMask`) and trailing bytes, each reported as a device fact.
+    func unreadEvents(flags: UInt8, definedMask: UInt8) -> [DriverEvent] {
+        [GATTFlags.reservedBitsEvent(flags, definedMask: definedMask, characteristic: characteristic), trailingBytesEvent()].compactMap { $0 }
+    }
+}
+
+/// Optional fields: read only when their flags bit announces them (`present`), nil otherwise.
+extension GATTValueReader {
+    mutating func uint8(_ field: String, if present: Bool) throws(GATTDecodingError) -> UInt8? { present ? try uint8(field) : nil }
+    mutating func uint16(_ field: String, if present: Bool) throws(GATTDecodingError) -> UInt16? { present ? try uint16(field) : nil }
+    mutating func sfloat(_ field: String, if present: Bool) throws(GATTDecodingError) -> MedicalFloat? { present ? try sfloat(field) : nil }
+    mutating func dateTime(_ field: String, if present: Bool) throws(GATTDecodingError) -> GATTDateTime? { present ? try dateTime(field) : nil }
 }

@@ -17,10 +17,7 @@ public enum GlucoseProfile: GATTProfileDecoder {
             return decoded.output
         case GATTCharacteristic.glucoseMeasurementContext:
             return try GlucoseContextDecoder.decode(value, after: context.lastGlucoseRecord)
-        default:
-            var reader = GATTValueReader(characteristic: characteristic, bytes: value)
-            let bits = try reader.uint16("Glucose Feature")
-            return GATTDecoded(events: [.deviceInfo(key: "glucoseFeature", value: GATTFlags.featureNames(bits, names: featureNames))])
+        default: return try .features(value, of: characteristic, field: "Glucose Feature", key: "glucoseFeature", names: featureNames)
         }
     }
 
@@ -36,15 +33,14 @@ public enum GlucoseProfile: GATTProfileDecoder {
     /// minutes), Glucose Concentration (SFLOAT), Type (low nibble) and Sample Location (high nibble),
     /// Sensor Status Annunciation (uint16).
     static func measurement(_ value: [UInt8]) throws(GATTDecodingError) -> (output: GATTDecoded, recordTime: GlucoseRecordTime) {
-        let characteristic = GATTCharacteristic.glucoseMeasurement
-        var reader = GATTValueReader(characteristic: characteristic, bytes: value)
+        var reader = GATTValueReader(characteristic: GATTCharacteristic.glucoseMeasurement, bytes: value)
         let flags = try reader.uint8("Flags")
         let sequence = try reader.uint16("Sequence Number")
         let base = try reader.dateTime("Base Time")
         let offsetMinutes = flags.has(0) ? Int(try reader.int16("Time Offset")) : 0
-        let concentration = flags.has(1) ? try reader.sfloat("Glucose Concentration") : nil
-        let typeAndLocation = flags.has(1) ? try reader.uint8("Type-Sample Location") : nil
-        let annunciation = flags.has(3) ? try reader.uint16("Sensor Status Annunciation") : nil
+        let concentration = try reader.sfloat("Glucose Concentration", if: flags.has(1))
+        let typeAndLocation = try reader.uint8("Type-Sample Location", if: flags.has(1))
+        let annunciation = try reader.uint16("Sensor Status Annunciation", if: flags.has(3))
 
         var status = base.measurementStatus
         if let annunciation { status.formUnion(sensorStatus(annunciation)) }
@@ -68,8 +64,7 @@ public enum GlucoseProfile: GATTProfileDecoder {
         }
         if annunciation.map({ $0.bit(0) }) == true { decoded.events.append(.deviceInfo(key: "battery", value: "low at time of measurement")) }
         if flags.has(4) { decoded.events.append(.deviceInfo(key: "glucoseContextFollows", value: String(sequence))) }
-        if let event = GATTFlags.reservedBitsEvent(flags, definedMask: 0x1F, characteristic: characteristic) { decoded.events.append(event) }
-        if let event = reader.trailingBytesEvent() { decoded.events.append(event) }
+        decoded.events += reader.unreadEvents(flags: flags, definedMask: 0x1F)
         return (decoded, GlucoseRecordTime(sequenceNumber: sequence, deviceTime: time, clockNotSet: status.contains(.deviceClockNotSet)))
     }
 

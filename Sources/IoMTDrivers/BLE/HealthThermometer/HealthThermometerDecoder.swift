@@ -27,15 +27,14 @@ public enum HealthThermometerProfile: GATTProfileDecoder {
         var reader = GATTValueReader(characteristic: characteristic, bytes: value)
         let flags = try reader.uint8("Flags")
         let temperature = try reader.float("Temperature Measurement Value")
-        let stamp = flags.has(1) ? try reader.dateTime("Time Stamp") : nil
-        let typeField = flags.has(2) ? try reader.uint8("Temperature Type") : nil
+        let stamp = try reader.dateTime("Time Stamp", if: flags.has(1))
+        let typeField = try reader.uint8("Temperature Type", if: flags.has(2))
         var status = stamp?.measurementStatus ?? []
         if characteristic == GATTCharacteristic.intermediateTemperature { status.insert(.measurementOngoing) }
         let measurement = DecodedMeasurement(type(for: typeField ?? staticType), temperature, unit: flags.has(0) ? "[degF]" : "Cel",
                                              status: status, deviceTime: stamp?.civilTime, rawFrame: value)
         var decoded = GATTDecoded(measurements: [measurement])
-        if let event = GATTFlags.reservedBitsEvent(flags, definedMask: 0x07, characteristic: characteristic) { decoded.events.append(event) }
-        if let event = reader.trailingBytesEvent() { decoded.events.append(event) }
+        decoded.events += reader.unreadEvents(flags: flags, definedMask: 0x07)
         return decoded
     }
 

@@ -14,12 +14,11 @@ public enum HeartRateProfile: GATTProfileDecoder {
     /// contact feature supported, bit 3 Energy Expended present (uint16 kJ), bit 4 RR-Interval present
     /// (one or more uint16 in 1/1024 s); bits 5-7 reserved.
     static func measurement(_ value: [UInt8]) throws(GATTDecodingError) -> GATTDecoded {
-        let characteristic = GATTCharacteristic.heartRateMeasurement
-        var reader = GATTValueReader(characteristic: characteristic, bytes: value)
+        var reader = GATTValueReader(characteristic: GATTCharacteristic.heartRateMeasurement, bytes: value)
         let flags = try reader.uint8("Flags")
         let rate = flags.has(0) ? Int64(try reader.uint16("Heart Rate Measurement Value (uint16)"))
                                 : Int64(try reader.uint8("Heart Rate Measurement Value (uint8)"))
-        let energy = flags.has(3) ? try reader.uint16("Energy Expended") : nil
+        let energy = try reader.uint16("Energy Expended", if: flags.has(3))
         var intervals: [UInt16] = []
         if flags.has(4) {
             guard reader.remaining >= 2 else { throw reader.error("RR-Interval", "flag set but no 2-byte interval follows (\(reader.remaining) byte(s) left)") }
@@ -36,8 +35,7 @@ public enum HeartRateProfile: GATTProfileDecoder {
                                                            status: status, rawFrame: value))
         }
         if let energy { decoded.events.append(.deviceInfo(key: "energyExpendedKilojoules", value: String(energy))) }
-        if let event = GATTFlags.reservedBitsEvent(flags, definedMask: 0x1F, characteristic: characteristic) { decoded.events.append(event) }
-        if let event = reader.trailingBytesEvent() { decoded.events.append(event) }
+        decoded.events += reader.unreadEvents(flags: flags, definedMask: 0x1F)
         return decoded
     }
 

@@ -21,21 +21,18 @@ public enum PulseOximeterProfile: GATTProfileDecoder {
     /// (SpO2 SFLOAT %, PR SFLOAT bpm), Timestamp (Date Time), Measurement Status (uint16), Device and
     /// Sensor Status (uint24), Pulse Amplitude Index (SFLOAT %).
     static func spotCheck(_ value: [UInt8]) throws(GATTDecodingError) -> GATTDecoded {
-        let characteristic = GATTCharacteristic.plxSpotCheckMeasurement
-        var reader = GATTValueReader(characteristic: characteristic, bytes: value)
+        var reader = GATTValueReader(characteristic: GATTCharacteristic.plxSpotCheckMeasurement, bytes: value)
         let flags = try reader.uint8("Flags")
-        let spo2 = try reader.sfloat("SpO2PR-Spot-Check.SpO2")
-        let pulse = try reader.sfloat("SpO2PR-Spot-Check.PR")
-        let stamp = flags.has(0) ? try reader.dateTime("Timestamp") : nil
+        let (spo2, pulse) = try spo2PR(&reader, "SpO2PR-Spot-Check")
+        let stamp = try reader.dateTime("Timestamp", if: flags.has(0))
         var status: MeasurementStatus = stamp?.measurementStatus ?? []
         if flags.has(1) { status.formUnion(measurementStatus(try reader.uint16("Measurement Status"))) }
         if flags.has(2) { status.formUnion(deviceAndSensorStatus(try reader.uint24("Device and Sensor Status"))) }
-        let amplitude = flags.has(3) ? try reader.sfloat("Pulse Amplitude Index") : nil
+        let amplitude = try reader.sfloat("Pulse Amplitude Index", if: flags.has(3))
         // The device says its clock is not set (PLX Spot-check flags): keep the stamp, let the normaliser use receipt time.
         if flags.has(4) { status.insert(.deviceClockNotSet) }
         var decoded = readings(spo2: spo2, pulse: pulse, amplitude: amplitude, status: status, time: stamp?.civilTime, value: value)
-        if let event = GATTFlags.reservedBitsEvent(flags, definedMask: 0x1F, characteristic: characteristic) { decoded.events.append(event) }
-        if let event = reader.trailingBytesEvent() { decoded.events.append(event) }
+        decoded.events += reader.unreadEvents(flags: flags, definedMask: 0x1F)
         return decoded
     }
 
@@ -45,21 +42,24 @@ public enum PulseOximeterProfile: GATTProfileDecoder {
     /// Observations carry the Normal pair; Fast and Slow (other averaging times) are decoded and
     /// checked but not reported, because the catalogue has one code per quantity (README.md).
     static func continuous(_ value: [UInt8]) throws(GATTDecodingError) -> GATTDecoded {
-        let characteristic = GATTCharacteristic.plxContinuousMeasurement
-        var reader = GATTValueReader(characteristic: characteristic, bytes: value)
+        var reader = GATTValueReader(characteristic: GATTCharacteristic.plxContinuousMeasurement, bytes: value)
         let flags = try reader.uint8("Flags")
-        let spo2 = try reader.sfloat("SpO2PR-Normal.SpO2")
-        let pulse = try reader.sfloat("SpO2PR-Normal.PR")
-        if flags.has(0) { _ = try reader.sfloat("SpO2PR-Fast.SpO2"); _ = try reader.sfloat("SpO2PR-Fast.PR") }
-        if flags.has(1) { _ = try reader.sfloat("SpO2PR-Slow.SpO2"); _ = try reader.sfloat("SpO2PR-Slow.PR") }
+        let (spo2, pulse) = try spo2PR(&reader, "SpO2PR-Normal")
+        if flags.has(0) { _ = try spo2PR(&reader, "SpO2PR-Fast") }
+        if flags.has(1) { _ = try spo2PR(&reader, "SpO2PR-Slow") }
         var status: MeasurementStatus = []
         if flags.has(2) { status.formUnion(measurementStatus(try reader.uint16("Measurement Status"))) }
         if flags.has(3) { status.formUnion(deviceAndSensorStatus(try reader.uint24("Device and Sensor Status"))) }
-        let amplitude = flags.has(4) ? try reader.sfloat("Pulse Amplitude Index") : nil
+        let amplitude = try reader.sfloat("Pulse Amplitude Index", if: flags.has(4))
         var decoded = readings(spo2: spo2, pulse: pulse, amplitude: amplitude, status: status, time: nil, value: value)
-        if let event = GATTFlags.reservedBitsEvent(flags, definedMask: 0x1F, characteristic: characteristic) { decoded.events.append(event) }
-        if let event = reader.trailingBytesEvent() { decoded.events.append(event) }
+        decoded.events += reader.unreadEvents(flags: flags, definedMask: 0x1F)
         return decoded
+    }
+
+    /// One SpO2PR field (SpO2 and PR, SFLOAT each), named in errors by `name` (`SpO2PR-Normal.SpO2`).
+    private static func spo2PR(_ reader: inout GATTValueReader, _ name: String) throws(GATTDecodingError) -> (spo2: MedicalFloat, pulse: MedicalFloat) {
+        let spo2 = try reader.sfloat(name + ".SpO2")
+        return (spo2, try reader.sfloat(name + ".PR"))
     }
 
     private static func readings(spo2: MedicalFloat, pulse: MedicalFloat, amplitude: MedicalFloat?, status: MeasurementStatus,

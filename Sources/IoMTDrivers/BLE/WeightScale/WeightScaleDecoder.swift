@@ -22,15 +22,14 @@ public enum WeightScaleProfile: GATTProfileDecoder {
     /// Flags: bit 0 units (0 SI: kg and m, 1 imperial: lb and in), bit 1 Time Stamp, bit 2 User ID,
     /// bit 3 BMI and Height; bits 4-7 reserved.
     static func measurement(_ value: [UInt8]) throws(GATTDecodingError) -> GATTDecoded {
-        let characteristic = GATTCharacteristic.weightMeasurement
-        var reader = GATTValueReader(characteristic: characteristic, bytes: value)
+        var reader = GATTValueReader(characteristic: GATTCharacteristic.weightMeasurement, bytes: value)
         let flags = try reader.uint8("Flags")
         let imperial = flags.has(0)
         let weight = try reader.uint16("Weight")
-        let stamp = flags.has(1) ? try reader.dateTime("Time Stamp") : nil
-        let user = flags.has(2) ? try reader.uint8("User ID") : nil
-        let bmi = flags.has(3) ? try reader.uint16("BMI") : nil
-        let height = flags.has(3) ? try reader.uint16("Height") : nil
+        let stamp = try reader.dateTime("Time Stamp", if: flags.has(1))
+        let user = try reader.uint8("User ID", if: flags.has(2))
+        let bmi = try reader.uint16("BMI", if: flags.has(3))
+        let height = try reader.uint16("Height", if: flags.has(3))
         let status = stamp?.measurementStatus ?? []
         let time = stamp?.civilTime
 
@@ -50,8 +49,7 @@ public enum WeightScaleProfile: GATTProfileDecoder {
                                                  : reading(.bodyHeight, failed ? unsuccessful : height, significandPerUnit: 1, exponent: -3, unit: "m"))
         }
         if let user, user != 0xFF { decoded.events.append(.deviceInfo(key: "userIndex", value: String(user))) }
-        if let event = GATTFlags.reservedBitsEvent(flags, definedMask: 0x0F, characteristic: characteristic) { decoded.events.append(event) }
-        if let event = reader.trailingBytesEvent() { decoded.events.append(event) }
+        decoded.events += reader.unreadEvents(flags: flags, definedMask: 0x0F)
         return decoded
     }
 

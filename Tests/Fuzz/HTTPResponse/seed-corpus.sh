@@ -1,2 +1,2 @@
 # Seeds the HTTPResponse corpus (sourced by scripts/fuzz.sh with $corpus set; helpers in scripts/fuzz-seeds.sh).
-cp Fuzz/HTTPResponse/seeds/* "$corpus/"
+cp "$target_dir"/seeds/* "$corpus/"
