@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Generates Firmware-Fixtures/ble-<profile>/<case>/ from the Bluetooth SIG value layouts (GATT
-Specification Supplement; BLS, PLXS, HTS, WSS, HRS, GLS) — independently of the Swift decoders.
+Specification Supplement; BLS, PLXS, HTS, WSS, HRS, GLS) — independently of the Swift decoders — and the cases
+of the vendor profiles that use those layouts unchanged (A&D: Firmware-Fixtures/and-ua651ble/, and-ut201ble/).
 
 Each case: capture.hex (one characteristic value), case.json (profile, characteristic, description,
 optional "before" values read first, optional "rejectedContaining" for values that must be
@@ -482,6 +483,28 @@ case("ble-glucose", "context-after-measurement-with-unset-clock", "2A34", b, e, 
      before=[{"characteristic": "2A18", "hex": m.hex(" ")}])
 case("ble-glucose", "context-truncated-exercise", "2A34", context(0x08)[0][:-1], [], "Exercise Intensity missing: rejected",
      rejected=["Exercise Intensity", "truncated"])
+
+# ---- A&D UA-651BLE / UB-1100BLE and UT-201BLE (DEVICES.md section 3.2) ---------------------------------------------
+# The standard Blood Pressure Measurement and Temperature Measurement layouts above, on the A&D profiles (which add only
+# connection behaviour: bluetoothQuirks). No A&D capture is public: the cases are the SIG layouts as the devices use
+# them, a record stamped by the Date Time the gateway writes (time stamp flag set), and one stamped by a clock nobody set.
+for name, flags, status, description in (
+        ("record-stamp-pulse", 0x06, 0, "a stored record: time stamp and pulse rate, mmHg"),
+        ("record-stamp-pulse-status-irregular", 0x16, 0x0004, "a stored record with Measurement Status: irregular pulse"),
+        ("record-stamp-pulse-user-body-movement", 0x1E, 0x0001, "a stored record with user id 1 and body movement")):
+    case("and-ua651ble", name, "2A35", bp_value(flags, (128, 0), (84, 0), (99, 0), status=status),
+         bp_expected(flags, (128, 0), (84, 0), (99, 0), status=status), "A&D UA-651BLE/UB-1100BLE: " + description)
+UNSET_AND = (2000, 1, 1, 0, 12, 0)
+case("and-ua651ble", "record-stamped-by-unset-clock", "2A35", bp_value(0x06, (128, 0), (84, 0), (99, 0), stamp=UNSET_AND),
+     bp_expected(0x06, (128, 0), (84, 0), (99, 0), stamp=UNSET_AND),
+     "A&D UA-651BLE: a record taken before any gateway wrote its Date Time (2000-01-01): device clock not set")
+for name, flags, t, description in (("record-stamp-celsius", 0x02, (3672, -2), "a stored record: 36.72 Cel with its time stamp"),
+                                    ("record-stamp-fahrenheit", 0x03, (9810, -2), "a stored record: 98.10 [degF] with its time stamp")):
+    b, e = temp(flags, t)
+    case("and-ut201ble", name, "2A1C", b, e, "A&D UT-201BLE: " + description)
+b, e = temp(0x02, (3672, -2), stamp=UNSET_AND)
+case("and-ut201ble", "record-stamped-by-unset-clock", "2A1C", b, e,
+     "A&D UT-201BLE: a record taken before any gateway wrote its Date Time (2000-01-01): device clock not set")
 
 # ---- Write --------------------------------------------------------------------------------------------
 def main():

@@ -1,6 +1,7 @@
 import IoMTCore
 import IoMTDBus
 import IoMTDrivers
+import IoMTProfiles
 
 /// The GATT part of a link: reads, the device clock, subscriptions and writes, and the D-Bus calls
 /// they are made of (InProgress is waited out, bounded).
@@ -25,6 +26,10 @@ extension BLEDeviceConnection {
                 clockToSet = writable
             }
             break // one clock is enough (Current Time preferred over Date Time)
+        }
+        if profile.quirks.contains(.dateTimeInService) {
+            clockToSet = nil // the device's own Date Time is the clock it stamps with: written now, before its records
+            try await setDateTimeInService(plan)
         }
         for step in plan.subscriptions {
             _ = try await callRetryingInProgress(step.path, BlueZ.gattCharacteristic, "StartNotify")
@@ -61,6 +66,22 @@ extension BLEDeviceConnection {
             pendingClockSet = nil
             try await setDeviceClock(writable)
         }
+    }
+
+    /// `date-time-in-service` (A&D, DEVICES.md §3.2): the device stamps the records it is about to send with the Date Time
+    /// (0x2A08) of its health service, so the gateway's time is written there at every connection, before subscribing.
+    /// The clock as read before (where readable) was reported first: records its old clock stamped are corrected with that
+    /// offset, those after the set with none (`DeviceClockTrust`).
+    private func setDateTimeInService(_ plan: GATTConnectionPlan) async throws {
+        guard settings.setDeviceClock else { return }
+        guard let writable = plan.dateTimeInServiceWritable else {
+            Log.warning("\(address): no writable Date Time (0x2A08) in its health service although its profile says date-time-in-service; its records keep the device's own clock", "bluetooth")
+            return
+        }
+        let setAt = clock.now()
+        try await writeValue(writable, GATTCurrentTime(setting: setAt, utcOffsetMinutes: settings.deviceUTCOffsetMinutes).dateTime.bytes)
+        Log.info("\(address): device clock set (Date Time in its health service)", "bluetooth")
+        sink.yield(.deviceClockSet(at: setAt))
     }
 
     private func setDeviceClock(_ writable: DBusObjectPath) async throws {

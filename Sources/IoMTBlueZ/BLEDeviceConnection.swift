@@ -1,6 +1,7 @@
 import IoMTCore
 import IoMTDBus
 import IoMTDrivers
+import IoMTProfiles
 import IoMTTransport
 
 /// What a device connection reports to its runner.
@@ -20,6 +21,10 @@ public enum BLEDeviceEvent: Sendable {
 
 public enum BLELinkState: String, Sendable, Hashable {
     case searching, connecting, resolving, connected, reconnecting
+    /// `disconnects-after-sending`: the device sent its records and ended the link; waiting for it to advertise again.
+    case sessionComplete = "session-complete"
+    /// `bonding-required`: the device is not bonded and trusted; nothing is read from it until it is paired.
+    case refused
 }
 
 /// One BLE health device, end to end: find it (discovery filtered to its service), Connect, wait
@@ -35,13 +40,16 @@ public actor BLEDeviceConnection {
         /// Write Current Time when the device clock is unset or off by more than a minute.
         public var setDeviceClock = true
         public var backoff = LinkPolicy(seed: 0).backoff
+        /// After a device ended its session (`disconnects-after-sending`), how long to wait for it to advertise before one
+        /// connect is tried anyway (an advertisement bluetoothd did not signal must not stall it for good).
+        public var advertisementWaitMilliseconds: Int64 = 15 * 60_000
         public init() {}
     }
 
     public let address: String
     let client: BlueZClient
-    private let adapter: BlueZAdapter
-    private let devicePath: DBusObjectPath
+    let adapter: BlueZAdapter
+    let devicePath: DBusObjectPath
     /// The device's reader (the one device contract): values in, readings and writes out.
     var reader: any DeviceReader
     /// The service and characteristics the reader needs.
@@ -64,7 +72,10 @@ public actor BLEDeviceConnection {
     /// A clock write waiting for the end of the memory download (records it stamped are corrected first).
     var pendingClockSet: DBusObjectPath?
     /// The current link's signal stream, so `stop()` can wake a wait.
-    private var linkSink: BoundedStreamSink<LinkSignal>?
+    private(set) var linkSink: BoundedStreamSink<LinkSignal>?
+    /// The device ended its last session itself and no link has been up since: it sleeps, and the next link waits for
+    /// it to advertise before connecting.
+    var awaitingAdvertisement = false
 
     /// Nil when the reader does not need a GATT service (a byte-stream driver cannot run over Bluetooth LE).
     public init?(client: BlueZClient, adapter: BlueZAdapter, address: String, reader: any DeviceReader, settings: Settings = Settings(),
@@ -80,7 +91,7 @@ public actor BLEDeviceConnection {
     }
 
     /// Discovery is filtered to the first (advertised) service.
-    private var serviceUUIDs: [String] { [profile.service.description] }
+    var serviceUUIDs: [String] { [profile.service.description] }
 
     /// Runs until `stop()` or until BlueZ goes away (the bus connection ends). Returns why it ended.
     public func run() async -> String {
@@ -90,11 +101,28 @@ public actor BLEDeviceConnection {
             let failure = await oneLink()
             hand(.linkDown) // a reader keeping a window emits it
             if stopped { break }
+            if failedWhileAsleep(failure) {
+                let delay = policy.decide(failure, deviceBonded: true).waitMilliseconds
+                let detail = "session complete; waiting for its next measurement (a connect attempt found it asleep: \(describe(failure)))"
+                sink.yield(.state(.sessionComplete, detail: detail))
+                Log.info("\(address): \(detail)", "bluetooth")
+                await pause(delay)
+                continue
+            }
             let bonded = await client.objects.device(at: devicePath)?.bonded ?? false
             let decision = policy.decide(failure, deviceBonded: bonded)
             let detail = describe(failure)
-            sink.yield(.state(.reconnecting, detail: detail))
-            Log.info("\(address): \(detail); \(decision)", "bluetooth")
+            switch failure {
+            case .sessionEnded:
+                sink.yield(.state(.sessionComplete, detail: detail))
+                Log.info("\(address): \(detail); \(decision)", "bluetooth")
+            case .notBonded:
+                sink.yield(.state(.refused, detail: detail))
+                Log.warning("\(address): \(detail); \(decision)", "bluetooth")
+            default:
+                sink.yield(.state(.reconnecting, detail: detail))
+                Log.info("\(address): \(detail); \(decision)", "bluetooth")
+            }
             switch decision {
             case .reconnectBus:
                 return "BlueZ went away: \(detail)"
@@ -107,6 +135,11 @@ public actor BLEDeviceConnection {
                     try? await client.removeDevice(devicePath, adapter: adapter.path)
                 }
                 await pause(ms)
+            case .awaitAdvertisement:
+                awaitingAdvertisement = true
+            case .awaitBond:
+                _ = try? await call(devicePath, BlueZ.device, "Disconnect")
+                await waitUntilBonded()
             }
         }
         return "stopped"
@@ -140,6 +173,9 @@ public actor BLEDeviceConnection {
         case .deviceRemoved: "BlueZ removed the device object"
         case .staleGATTCache(let problem): "stale GATT cache: \(problem)"
         case .servicesNotResolved: "services not resolved in time"
+        case .sessionEnded(let records): "session complete: the device sent \(records) record(s) and ended the link; waiting for its next measurement"
+        case .disconnectedBeforeAnyRecord: "the device disconnected before sending any record"
+        case .notBonded: "readings refused: the device is not bonded to the gateway (bonding required); pair it once with `iomtctl pair \(address)`"
         }
     }
 
@@ -157,6 +193,7 @@ public actor BLEDeviceConnection {
                 if await client.wait(timeoutMilliseconds: 1_000, until: { $0.device(at: path) != nil }) { break }
             }
             await client.releaseDiscovery(adapter: adapter.path)
+            awaitingAdvertisement = false // it appeared: it is advertising
             if stopped { return .disconnected }
             if let reason = await client.endReason { return .call(.reconnectBus(reason: reason)) }
         }
@@ -187,6 +224,7 @@ public actor BLEDeviceConnection {
         defer { forwarders.forEach { $0.cancel() }; linkSink.finish(); self.linkSink = nil }
         if stopped { return .disconnected }
         var iterator = linkEvents.makeAsyncIterator()
+        if awaitingAdvertisement, let ended = await waitForAdvertisement(&iterator) { return ended }
 
         // 3. Connect (LE connection + GATT discovery can take long with a sleepy sensor).
         sink.yield(.state(.connecting, detail: nil))
@@ -206,7 +244,7 @@ public actor BLEDeviceConnection {
                 linkSink.yield(.timeout)
             }
             defer { timer.cancel() }
-            resolving: while let signal = await iterator.next() {
+            resolving: while let signal = await iterator.next(isolation: #isolation) {
                 switch signal {
                 case .changed(let change) where change.path == devicePath && change.interface == BlueZ.device:
                     if change.changed["Connected"]?.boolValue == false { return .disconnected }
@@ -235,6 +273,9 @@ public actor BLEDeviceConnection {
             Log.debug("\(address): optional characteristics absent: \(plan.skipped.map(\.shortText).joined(separator: ", "))", "bluetooth")
         }
 
+        // A device that must be bonded is read only once it is bonded and trusted (like a Classic link): before any read.
+        if profile.quirks.contains(.bondingRequired), await !bondedThroughTheGateway() { return .notBonded }
+
         // 6. Reads, clock, subscriptions, writes — the RACP request from the mark the store holds.
         if let recordMarkSource {
             reader.resume(from: await recordMarkSource(nil))
@@ -246,6 +287,7 @@ public actor BLEDeviceConnection {
         do { try await setUp(plan) } catch { return .call(BlueZRecovery.classify(error)) }
 
         policy.linkEstablished()
+        awaitingAdvertisement = false
         sink.yield(.state(.connected, detail: nil))
         Log.notice("\(address): connected, \(plan.subscriptions.count) characteristic(s) subscribed", "bluetooth")
 
@@ -254,15 +296,18 @@ public actor BLEDeviceConnection {
         let subscribed = Dictionary(plan.subscriptions.map { ($0.path, $0.uuid) }, uniquingKeysWith: { first, _ in first })
         let ticker = Task { [clock, linkSink] in await clock.every(Self.tickInterval) { linkSink.yield(.tick) } }
         defer { ticker.cancel() }
-        while let signal = await iterator.next() {
+        /// Values of this link that carried readings: the records a device that disconnects after sending has sent.
+        var records = 0
+        while let signal = await iterator.next(isolation: #isolation) {
             switch signal {
             case .changed(let change):
                 if change.path == devicePath, change.interface == BlueZ.device, change.changed["Connected"]?.boolValue == false {
-                    return .disconnected
+                    return deviceDisconnected(afterRecords: records)
                 }
                 if change.interface == BlueZ.gattCharacteristic, let uuid = subscribed[change.path],
                    let value = change.changed["Value"]?.bytesValue {
                     let (output, at) = hand(.value(characteristic: uuid, bytes: value))
+                    if !output.measurements.isEmpty { records += 1 }
                     do { try await follow(output, at: at, plan: plan) } catch { return .call(BlueZRecovery.classify(error)) }
                 }
             case .lost(let count):
@@ -281,7 +326,7 @@ public actor BLEDeviceConnection {
         return .disconnected
     }
 
-    private enum LinkSignal: Sendable {
+    enum LinkSignal: Sendable {
         case changed(DBusPropertiesChanged)
         case removed
         case timeout

@@ -1,6 +1,7 @@
 import IoMTCore
 import IoMTDBus
 import IoMTDrivers
+import IoMTProfiles
 
 /// Which BlueZ characteristic objects to read, subscribe to and write, for one profile on one
 /// resolved device. Pure: built from the object model after ServicesResolved.
@@ -24,6 +25,9 @@ public struct GATTConnectionPlan: Sendable, Hashable {
     public var writable: [Target: DBusObjectPath] = [:]
     /// Current Time (0x2A2B) when the device offers it writable.
     public var currentTimeWritable: DBusObjectPath?
+    /// Date Time (0x2A08) inside one of the profile's own services, when the profile's quirks say the device stamps its
+    /// records with it (`date-time-in-service`) and the device offers it writable.
+    public var dateTimeInServiceWritable: DBusObjectPath?
     /// Optional characteristics the device does not have (logged, skipped).
     public var skipped: [BluetoothUUID] = []
 
@@ -70,10 +74,15 @@ public struct GATTConnectionPlan: Sendable, Hashable {
                 if use.access.isWritten { plan.writable[Target(service: declared.uuid, characteristic: use.uuid)] = found.path }
             }
         }
+        // A device stamping with a Date Time inside its health service: that clock is the one read (first) and written.
+        if profile.quirks.contains(.dateTimeInService), let found = firstByUUID(resolved.flatMap(\.characteristics))[GATTCharacteristic.dateTime] {
+            if found.flags.contains("read") || found.flags.isEmpty { plan.clockReads.append(Step(uuid: GATTCharacteristic.dateTime, path: found.path)) }
+            if found.flags.contains("write") || found.flags.contains("write-without-response") { plan.dateTimeInServiceWritable = found.path }
+        }
         // Clock characteristics live in the Current Time Service (0x1805) or one of the profile's own services.
         let clockServices = services.filter { BluetoothUUID(parsing: $0.uuid) == GATTService.currentTime } + resolved
         let clockByUUID = firstByUUID(clockServices.flatMap(\.characteristics))
-        for uuid in profile.clockCharacteristics {
+        for uuid in profile.clockCharacteristics where !plan.clockReads.contains(where: { $0.uuid == uuid }) {
             guard let found = clockByUUID[uuid] else { continue }
             if found.flags.contains("read") || found.flags.isEmpty { plan.clockReads.append(Step(uuid: uuid, path: found.path)) }
             if uuid == GATTCharacteristic.currentTime, found.flags.contains("write") || found.flags.contains("write-without-response") {

@@ -13,6 +13,12 @@ public enum LinkFailure: Sendable, Hashable {
     case staleGATTCache(GATTConnectionPlan.Problem)
     /// ServicesResolved did not become true in time.
     case servicesNotResolved
+    /// `disconnects-after-sending`: the device dropped the link after sending this many records: its session's normal end.
+    case sessionEnded(records: Int)
+    /// `disconnects-after-sending`: the device dropped the link before sending any record (a fault, unlike a session end).
+    case disconnectedBeforeAnyRecord
+    /// `bonding-required`: the device is not bonded to the gateway and trusted (`iomtctl pair`); nothing is read from it.
+    case notBonded
 }
 
 /// What the connection does next. Pure; see `LinkPolicy.decide`.
@@ -25,6 +31,11 @@ public enum LinkDecision: Sendable, Hashable {
     case disconnectAndReconnect(removeDevice: Bool, afterMilliseconds: Int64)
     /// BlueZ is gone; the coordinator reconnects to the bus.
     case reconnectBus
+    /// The device ended its session: connect again once it advertises (its next measurement), with the backoff restarted.
+    case awaitAdvertisement
+    /// Disconnect, then leave the device alone until BlueZ shows it bonded and trusted (`iomtctl pair`, whose pairing a
+    /// retried connection would cut), then connect.
+    case awaitBond
 }
 
 /// Reconnect decisions and their jittered backoff (IoMTTransport's Backoff with a seeded generator).
@@ -67,8 +78,14 @@ public struct LinkPolicy: Sendable {
             return .rediscover(afterMilliseconds: nextDelay())
         case .call(.reconnectBus):
             return .reconnectBus
-        case .call(.retryWithBackoff), .disconnected:
+        case .call(.retryWithBackoff), .disconnected, .disconnectedBeforeAnyRecord:
             return .reconnect(afterMilliseconds: nextDelay())
+        case .sessionEnded:
+            // Not a failure: the next link starts the backoff afresh, and no connect is tried while the device sleeps.
+            linkEstablished()
+            return .awaitAdvertisement
+        case .notBonded:
+            return .awaitBond
         case .servicesNotResolved:
             return .disconnectAndReconnect(removeDevice: false, afterMilliseconds: nextDelay())
         case .staleGATTCache:
@@ -87,6 +104,8 @@ extension LinkDecision: CustomStringConvertible {
         case let .disconnectAndReconnect(remove, ms):
             return remove ? "removing it from BlueZ and rediscovering " + after(ms) : "disconnecting, reconnecting " + after(ms)
         case .reconnectBus: return "reconnecting to BlueZ"
+        case .awaitAdvertisement: return "connecting again when it advertises"
+        case .awaitBond: return "disconnecting; connecting again once it is paired"
         }
     }
 }

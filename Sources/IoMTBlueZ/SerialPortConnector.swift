@@ -80,6 +80,7 @@ public final class SerialPortConnector: Sendable {
             switch policy.decide(.call(failure.recovery), deviceBonded: true) {
             case let .reconnect(ms), let .rediscover(ms), let .disconnectAndReconnect(_, ms): delay = ms
             case .reconnectBus: delay = policy.backoff.maximumMilliseconds // the coordinator's session ends and restarts us
+            case .awaitAdvertisement, .awaitBond: delay = 0 // only a Bluetooth LE link decides them, never a failed call
             }
             Log.warning("bluetooth \(address): serial port connect attempt \(attempt) failed: \(failure.reason); next in \(delay) ms", "bluetooth")
             report(.waiting(reason: failure.reason, retryInMilliseconds: delay))

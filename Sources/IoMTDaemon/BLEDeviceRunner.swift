@@ -142,6 +142,8 @@ final class BLEDeviceRunner: Sendable {
         case .connected: .connected
         case .searching, .connecting, .resolving: .starting
         case .reconnecting: .reconnecting
+        case .sessionComplete: .disconnected // the device ended its session after sending its records: not a fault
+        case .refused: .failed // not bonded (bonding-required): the detail names `iomtctl pair`
         }
     }
 }

@@ -278,10 +278,10 @@ actor BluetoothCoordinator {
         settings.devices.first { $0.address.uppercased() == address.uppercased() }?.profileIds.joined(separator: "+")
     }
 
-    /// The ble profile whose service a device advertises or resolved (first match in profile order).
+    /// The ble profile whose service a device advertises or resolved (the catalog's first match: a generic profile before a
+    /// model's with `bluetoothQuirks` on the same service, which applies only where devices[] names it).
     func profile(matching uuids: [String]) -> DeviceProfile? {
-        let services = Set(uuids.compactMap(BluetoothUUID.init(parsing:)))
-        return profiles.first { profile in profile.match.bleServices.contains(where: services.contains) }
+        ProfileCatalog(profiles: profiles).matches(bleServices: uuids.compactMap(BluetoothUUID.init(parsing:))).first
     }
 
     private func startPairedDevices(client: BlueZClient, adapter: BlueZAdapter) async {

@@ -31,7 +31,9 @@ public enum DriverRegistry {
         }
         let options = DriverOptions(profileId: profile.id, values: profile.driverOptions)
         try options.rejectUnknown(allowed: registration.options)
-        return try registration.make(profile, options)
+        let reader = try registration.make(profile, options)
+        try checkBluetoothQuirks(profile, honouredBy: reader)
+        return reader
     }
 
     /// A byte-stream driver with its four steps (tests of one driver); runners use `makeReader`.

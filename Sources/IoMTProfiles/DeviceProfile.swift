@@ -16,8 +16,10 @@ public struct DeviceProfile: Sendable, Hashable {
     public var serial: SerialSettings?
     /// Driver-specific options (e.g. "reportIntervalMs"); validated by the driver.
     public var driverOptions: [String: JSONValue]
-    /// Known deviations of this model from its protocol, by name.
+    /// Known deviations of this model from its protocol, by name (descriptive labels).
     public var quirks: Set<String>
+    /// What the Bluetooth LE connection does differently for this model (`bluetoothQuirks`; ble profiles only).
+    public var bluetoothQuirks: Set<BluetoothQuirk> = []
     /// File the profile was loaded from (for error messages).
     public var sourcePath: String?
     /// How well the device is supported (the support matrix); nil when the profile does not say.

@@ -38,8 +38,12 @@ public struct ProfileCatalog: Sendable {
     }
 
     /// Profiles advertising one of the given 16-bit BLE service UUIDs (hex, case-insensitive).
+    /// A model's profile with `bluetoothQuirks` (A&D's, on the standard 0x1810) shares its service with the generic
+    /// profile, and a service alone says nothing of the model: profiles without quirks come first, so discovery by service
+    /// reads the generic profile and the quirks apply only where `devices[]` names the model's profile.
     public func matches(bleServices: [BluetoothUUID]) -> [DeviceProfile] {
         let wanted = Set(bleServices)
-        return profiles.filter { profile in profile.match.bleServices.contains(where: wanted.contains) }
+        let matching = profiles.filter { profile in profile.match.bleServices.contains(where: wanted.contains) }
+        return matching.filter { $0.bluetoothQuirks.isEmpty } + matching.filter { !$0.bluetoothQuirks.isEmpty }
     }
 }

@@ -12,7 +12,7 @@ struct ProfileValidator {
     }
 
     static let topLevelFields = ["id", "schemaVersion", "manufacturer", "model", "deviceClass", "driver", "transport",
-                                 "match", "serial", "sppRole", "driverOptions", "quirks", "notes", "support"]
+                                 "match", "serial", "sppRole", "driverOptions", "quirks", "bluetoothQuirks", "notes", "support"]
     static let matchFields = ["usb", "bleServices"]
     static let usbFields = ["vendorId", "productId", "product"]
     static let serialFields = ["baudRate", "dataBits", "parity", "stopBits", "flowControl"]
@@ -58,6 +58,7 @@ struct ProfileValidator {
             }
         }
         let quirks = quirkNames(root["quirks"])
+        let bluetoothQuirks = bluetoothQuirkSet(root["bluetoothQuirks"], transport: transport)
         if let notes = root["notes"], notes.stringValue == nil { issue("notes", expected: "a string", found: notes) }
 
         let support = root["support"].flatMap { deviceSupport($0) }
@@ -68,6 +69,7 @@ struct ProfileValidator {
                                     quirks: quirks, sourcePath: file)
         profile.support = support
         profile.sppRole = sppRole ?? .deviceConnects
+        profile.bluetoothQuirks = bluetoothQuirks
         return profile
     }
 
@@ -213,6 +215,28 @@ struct ProfileValidator {
             if !names.insert(name).inserted { issue(path, expected: "each quirk listed once", found: item) }
         }
         return names
+    }
+
+    /// `bluetoothQuirks`: names from the closed set `BluetoothQuirk` (each changes what the connection does, so a typo
+    /// must not pass as a label), each once, and only on a Bluetooth LE profile.
+    private mutating func bluetoothQuirkSet(_ value: JSONValue?, transport: TransportKind?) -> Set<BluetoothQuirk> {
+        guard let value else { return [] }
+        if transport == .serial {
+            issue("bluetoothQuirks", expected: "no bluetoothQuirks for transport \"serial\" (they change a Bluetooth LE connection)", found: value)
+            return []
+        }
+        guard let items = array(value, at: "bluetoothQuirks") else { return [] }
+        let names = BluetoothQuirk.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", ")
+        var quirks: Set<BluetoothQuirk> = []
+        for (index, item) in items.enumerated() {
+            let path = "bluetoothQuirks[\(index)]"
+            guard let quirk = item.stringValue.flatMap(BluetoothQuirk.init(rawValue:)) else {
+                issue(path, expected: "one of \(names)", found: item)
+                continue
+            }
+            if !quirks.insert(quirk).inserted { issue(path, expected: "each quirk listed once", found: item) }
+        }
+        return quirks
     }
 
     // MARK: Primitives

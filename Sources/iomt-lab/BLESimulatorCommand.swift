@@ -4,12 +4,12 @@ import IoMTDBus
 import IoMTLab
 import Synchronization
 
-/// `iomt-lab ble-sim --device blood-pressure|pulse-oximeter|nonin-3230 [--adapter hciN] [--fixtures DIR] [--name NAME]
+/// `iomt-lab ble-sim --device blood-pressure|pulse-oximeter|nonin-3230|and-ua651ble [--adapter hciN] [--fixtures DIR] [--name NAME]
 ///  [--interval-ms N] [--disconnect-after N] [--include-rejected]`: a BLE health device served through BlueZ
 /// on the system bus until SIGINT/SIGTERM.
 enum BLESimulatorCommand {
     static let usage = """
-    usage: iomt-lab ble-sim --device blood-pressure|pulse-oximeter|nonin-3230 [--adapter hci0] [--fixtures DIR] [--name NAME]
+    usage: iomt-lab ble-sim --device blood-pressure|pulse-oximeter|nonin-3230|and-ua651ble [--adapter hci0] [--fixtures DIR] [--name NAME]
                             [--interval-ms N] [--disconnect-after N] [--include-rejected]
       Serves a Bluetooth LE health device through BlueZ (system bus): a GATT application with the device's
       service (Blood Pressure 0x1810 or Pulse Oximeter 0x1822) and Current Time 0x1805, an LE advertisement
@@ -17,7 +17,10 @@ enum BLESimulatorCommand {
       Firmware-Fixtures/ble-<device> are replayed (one per subscribed characteristic every --interval-ms,
       default 1000) in a loop; cases the decoder must reject are skipped unless --include-rejected.
       The Current Time starts at 2000-01-01 (an unset clock); writes by the central are logged.
-      --fixtures DIR        default: Firmware-Fixtures/ble-<device> found from the working directory
+      and-ua651ble: an A&D cuff — no Current Time Service, a Date Time 0x2A08 (read, write) in the BP service;
+      once subscribed it indicates every case of Firmware-Fixtures/and-ua651ble once, then disconnects the
+      central itself and advertises again a second later.
+      --fixtures DIR        default: Firmware-Fixtures/ble-<device> (and-ua651ble: its own folder) found from the working directory
                             or the executable's location
       --disconnect-after N  after N values, drop the advertisement and disconnect the central from the
                             peripheral side (once), then advertise and serve again
@@ -52,7 +55,7 @@ enum BLESimulatorCommand {
             switch option {
             case "--device":
                 guard let parsed = BLESimulatedDevice(rawValue: value) else {
-                    return "unknown device \"\(value)\" (expected blood-pressure, pulse-oximeter, nonin-3230, contec-spirometer, o2ring or omron-hem-7322t)"
+                    return "unknown device \"\(value)\" (expected blood-pressure, pulse-oximeter, nonin-3230, and-ua651ble, contec-spirometer, o2ring or omron-hem-7322t)"
                 }
                 device = parsed
             case "--adapter": return BLESimOptions.adapter(value) { adapter = $0 }
@@ -86,7 +89,7 @@ enum BLESimulatorCommand {
         return serveOnSystemBus(simulator)
     }
 
-    /// Firmware-Fixtures/ble-<device> in the working directory or above the executable (a build directory).
+    /// Firmware-Fixtures/<fixture folder> in the working directory or above the executable (a build directory).
     static func defaultFixtureDirectory(_ device: BLESimulatedDevice) -> String? {
         var candidates = [FileManager.default.currentDirectoryPath]
         var directory = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()

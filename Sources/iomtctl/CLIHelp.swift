@@ -320,7 +320,8 @@ enum CLIHelp {
                    iomtctl profiles matrix [--profiles-dir DIR]
 
             list        every profile: id, transport, device class, driver
-            show ID     one profile: match rules (USB VID:PID, BLE services), serial settings, quirks, file;
+            show ID     one profile: match rules (USB VID:PID, BLE services), serial settings, quirks, Bluetooth
+                        link quirks (bluetoothQuirks), file;
                         with --json the profile file itself
             validate    loads every profile in DIR (default: the profiles directory) and builds its driver;
                         each error names the file, the field, what was expected and what was found

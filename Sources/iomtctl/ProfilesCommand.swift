@@ -95,6 +95,7 @@ enum ProfilesCommand {
             print("  serial     \(serial.baudRate) \(serial.dataBits)\(serial.parity.rawValue.prefix(1).uppercased())\(serial.stopBits) flow \(serial.flowControl.rawValue)")
         }
         if !profile.quirks.isEmpty { print("  quirks     \(profile.quirks.sorted().joined(separator: ", "))") }
+        if !profile.bluetoothQuirks.isEmpty { print("  link       \(profile.bluetoothQuirks.sorted().map(\.rawValue).joined(separator: ", ")) (bluetoothQuirks)") }
         if let path = profile.sourcePath { print("  file       \(path)") }
     }
 

@@ -22,6 +22,15 @@ final class EventLog: Sendable {
     var clockReads: Int {
         events.withLock { $0.filter { event in if case .deviceClockRead = event { true } else { false } }.count }
     }
+    /// The device clock events in order: "read" and "set".
+    var clockEventOrder: [String] {
+        events.withLock { $0.compactMap { event in
+            switch event { case .deviceClockRead: "read"; case .deviceClockSet: "set"; default: nil }
+        } }
+    }
+    var clockReadings: [DeviceClockReading] {
+        events.withLock { $0.compactMap { event in if case .deviceClockRead(let reading) = event { reading } else { nil } } }
+    }
     func count(_ state: BLELinkState) -> Int { states.filter { $0.0 == state }.count }
     /// The values of a device-info key the reader reported, in order.
     func deviceInfo(_ key: String) -> [String] {

@@ -15,7 +15,7 @@ CENTRAL=${CENTRAL:-probe}
 # nonin-3230 (a vendor 128-bit service, no Current Time Service), contec-spirometer and omron (record download),
 # nonin-9560 (Bluetooth Classic SPP, the device connects; dual-mode controllers), cms50d-bt (Classic SPP, the gateway
 # connects) and o2ring (stored sessions and polled live data) are read by the iomtd central only.
-if [ "$CENTRAL" = iomtd ]; then DEVICES=${DEVICES:-blood-pressure,pulse-oximeter,nonin-3230,contec-spirometer,omron,nonin-9560,cms50d-bt,o2ring}; else DEVICES=${DEVICES:-blood-pressure,pulse-oximeter}; fi
+if [ "$CENTRAL" = iomtd ]; then DEVICES=${DEVICES:-blood-pressure,pulse-oximeter,nonin-3230,contec-spirometer,omron,nonin-9560,cms50d-bt,o2ring,and-ua651ble}; else DEVICES=${DEVICES:-blood-pressure,pulse-oximeter}; fi
 DISCONNECT_AFTER=${DISCONNECT_AFTER:-6}
 INTERVAL_MS=${INTERVAL_MS:-500}
 CENTRAL_TIMEOUT=${CENTRAL_TIMEOUT:-150}
@@ -348,6 +348,49 @@ iomtd_cms50() {  # $1 the simulator's (hci0) address
   return $rc
 }
 
+# The A&D cuff (bluetoothQuirks, DeviceProfiles/and-ua651ble.json): before `iomtctl pair` iomtd refuses it (not bonded)
+# and writes nothing; once paired (Just Works through iomtd's agent) it writes the Date Time in the BP service, the cuff
+# indicates its 4 stored records and drops the link, iomtd logs the session's end (no fault) and connects again when the
+# cuff advertises again (a second Date Time write), and DOM has its readings.
+iomtd_and() {  # $1 peripheral address
+  dir=$W/iomtd-and-ua651ble; mkdir -p $dir; f=$L/sim-and-ua651ble.log; c=$L/central-and-ua651ble.log
+  write_config $dir "{\"profile\": \"and-ua651ble\", \"address\": \"$1\"}"
+  start=$(observations); t0=$(now)
+  "$BIN/iomtd" --config $dir/config.json >$c 2>&1 &
+  IOMTD=$!; rc=1
+  refused() { "$BIN/iomtctl" devices --json --socket $dir/control.sock 2>&1 | grep -q "readings refused"; }
+  if wait_for 60 refused; then
+    say "and-ua651ble: refused before pairing after $(( $(now) - t0 ))s; date time writes meanwhile: $(grep -c 'date time written' $f)"
+    # One bluetoothd serves both controllers here, and the responder's side of a pairing asks the default agent, which
+    # iomtd took when it started: the simulator is started again so that its agent (NoInputNoOutput, the cuff in "Pr")
+    # is the default and answers for hci0, while iomtd's answers the gateway's side (as in the nonin-9560 phase).
+    kill $SIM 2>/dev/null; wait $SIM 2>/dev/null
+    "$BIN/iomt-lab" ble-sim --adapter hci0 --device and-ua651ble --fixtures "$REPO/Firmware-Fixtures/and-ua651ble" \
+      --interval-ms "$INTERVAL_MS" >>$f 2>&1 &
+    SIM=$!
+    readvertised() { [ "$(grep -c 'advertisement registered' $f)" -ge 2 ]; }
+    wait_for 30 readvertised || say "and-ua651ble: the simulator did not come back"
+    tp=$(now)
+    if timeout 90 "$BIN/iomtctl" pair "$1" --socket $dir/control.sock >$L/pair-and-ua651ble.log 2>&1; then
+      say "and-ua651ble: iomtctl pair: bonded in $(( $(now) - tp ))s"
+      second() { [ "$(grep -c 'date time written' $f)" -ge 2 ]; }
+      if wait_for $CENTRAL_TIMEOUT second; then
+        say "and-ua651ble: two sessions: $(grep -c 'the device disconnects' $f) device disconnects, $(grep -c 'date time written' $f) date time writes; iomtd: $(grep -c 'session complete' $c) session ends logged"
+        grep -q "session complete" $c && rc=0 || say "FAIL: and-ua651ble: iomtd did not log a session's end"
+        more() { [ "$(observations)" -gt "$start" ]; }
+        wait_for 30 more || { say "FAIL: and-ua651ble: nothing at DOM"; rc=1; }
+        # The link's own lines ("bluetooth: <address>: …"): after pairing none is a warning or error. (Readings the cuff's
+        # unset clock stamped are held with a warning of the device's key "bt:<address>": the clock-trust rule, expected.)
+        grep -E "(warning|error) bluetooth: $1: " $c | grep -v "readings refused" | head -3 | sed 's/^/  unexpected: /'
+        grep -E "(warning|error) bluetooth: $1: " $c | grep -v -q "readings refused" && { say "FAIL: and-ua651ble: a link warning or error after pairing"; rc=1; }
+      else say "FAIL: and-ua651ble: no second session (date time writes: $(grep -c 'date time written' $f))"; fi
+    else say "FAIL: and-ua651ble: iomtctl pair: $(tail -3 $L/pair-and-ua651ble.log | tr '\n' ' ')"; fi
+  else say "FAIL: and-ua651ble: not refused before pairing: $("$BIN/iomtctl" devices --socket $dir/control.sock 2>&1 | tail -1)"; fi
+  say "and-ua651ble: iomtctl devices: $("$BIN/iomtctl" devices --socket $dir/control.sock 2>&1 | tail -1 | tr -s ' ')"
+  kill $IOMTD 2>/dev/null; wait $IOMTD 2>/dev/null
+  return $rc
+}
+
 # One phase per device: fresh controllers and bluetoothd, the simulator on hci0, the central on hci1.
 # One LE link at a time: with two simultaneous links on one central, btvirt's second link never worked here.
 RC=0
@@ -365,6 +408,8 @@ for dev in $(echo "$DEVICES" | tr ',' ' '); do
       [ "$CENTRAL" = iomtd ] || { say "omron: phase needs CENTRAL=iomtd, skipped"; continue; } ;;
     omron-fe4a) profile=omron-hem-7155t-fe4a; clock=0
       [ "$CENTRAL" = iomtd ] || { say "omron-fe4a: phase needs CENTRAL=iomtd, skipped"; continue; } ;;
+    and-ua651ble) profile=and-ua651ble; clock=0
+      [ "$CENTRAL" = iomtd ] || { say "and-ua651ble: phase needs CENTRAL=iomtd, skipped"; continue; } ;;
     nonin-9560) [ "$CENTRAL" = iomtd ] || { say "nonin-9560: phase needs CENTRAL=iomtd, skipped"; continue; } ;;
     cms50d-bt) [ "$CENTRAL" = iomtd ] || { say "cms50d-bt: phase needs CENTRAL=iomtd, skipped"; continue; } ;;
     *) say "unknown device $dev"; RC=1; continue ;;
@@ -394,6 +439,8 @@ for dev in $(echo "$DEVICES" | tr ',' ' '); do
   /usr/libexec/bluetooth/bluetoothd -n -E >$L/bluetoothd-$dev.log 2>&1 &
   BTD=$!
   for i in $(seq 1 75); do [ "$(bluetoothctl list 2>/dev/null | grep -c ^Controller)" -ge 2 ] && break; sleep 0.2; done
+  # The A&D cuff bonds (the real one while it shows "Pr"): both controllers accept bonding, as in the Classic phases.
+  [ $dev = and-ua651ble ] && for a in hci0 hci1; do btmgmt -i $a bondable on >/dev/null 2>&1; done
   if [ $dev = nonin-9560 ]; then
     for a in hci0 hci1; do btmgmt -i $a connectable on >/dev/null 2>&1; btmgmt -i $a bondable on >/dev/null 2>&1; done
     addr=$(address $hci); say "$dev: simulator on $hci ($addr, BR/EDR), iomtd on hci1 ($(address hci1))"
@@ -420,6 +467,9 @@ for dev in $(echo "$DEVICES" | tr ',' ' '); do
     "$BIN/iomt-lab" ble-sim --adapter $hci --device $dev --records 40 --disconnect-after-live 8 >$L/sim-$dev.log 2>&1 &
   elif [ $dev = omron ] || [ $dev = omron-fe4a ]; then
     "$BIN/iomt-lab" ble-sim --adapter $hci --device $profile --records 3 --disconnect-after-sync >$L/sim-$dev.log 2>&1 &
+  elif [ $dev = and-ua651ble ]; then
+    "$BIN/iomt-lab" ble-sim --adapter $hci --device and-ua651ble --fixtures "$REPO/Firmware-Fixtures/and-ua651ble" \
+      --interval-ms "$INTERVAL_MS" >$L/sim-$dev.log 2>&1 &
   else
     "$BIN/iomt-lab" ble-sim --adapter $hci --device $dev --fixtures "$REPO/Firmware-Fixtures/$fixtures" \
       --interval-ms "$INTERVAL_MS" --disconnect-after "$DISCONNECT_AFTER" >$L/sim-$dev.log 2>&1 &
@@ -436,6 +486,7 @@ for dev in $(echo "$DEVICES" | tr ',' ' '); do
              contec-spirometer) iomtd_spirometer "$addr" || prc=1 ;;
              o2ring) iomtd_o2ring "$addr" || prc=1 ;;
              omron|omron-fe4a) iomtd_omron "$addr" "$profile" $dev || prc=1 ;;
+             and-ua651ble) iomtd_and "$addr" || prc=1 ;;
              *) iomtd_central $dev "$addr" "$profile" || prc=1 ;;
            esac ;;
     *) say "unknown CENTRAL=$CENTRAL (probe or iomtd)"; prc=1 ;;
@@ -445,6 +496,11 @@ for dev in $(echo "$DEVICES" | tr ',' ' '); do
   stop_controllers
   if [ $dev = o2ring ]; then
     say "$dev: central rc=$prc; ble-sim: $(grep -o 'stopped: .*' $L/sim-$dev.log | tail -1)"
+    [ $prc -eq 0 ] || RC=1
+    continue
+  fi
+  if [ $dev = and-ua651ble ]; then
+    say "$dev: central rc=$prc; ble-sim: $(grep -o 'stopped after .*' $L/sim-$dev.log | tail -1)"
     [ $prc -eq 0 ] || RC=1
     continue
   fi

@@ -75,6 +75,7 @@ public actor BLEPeripheralSimulator {
             switch characteristic.source {
             case .constant(let bytes): bytes
             case .currentTime: BLECurrentTime.unsetClock.bytes
+            case .dateTime: Array(BLECurrentTime.unsetClock.bytes.prefix(7))
             case .fixtures: []
             }
         }
@@ -153,6 +154,7 @@ public actor BLEPeripheralSimulator {
         switch configuration.device.characteristics.first(where: { $0.uuid == uuid })?.source {
         case .constant(let bytes): value = bytes
         case .currentTime: value = currentTime.bytes
+        case .dateTime: value = Array(currentTime.bytes.prefix(7))
         case .fixtures, nil:
             throw DBusMethodError(name: "org.bluez.Error.NotPermitted", message: "\(uuid.shortText) is not readable")
         }
@@ -161,17 +163,19 @@ public actor BLEPeripheralSimulator {
     }
 
     func write(_ uuid: BluetoothUUID, value: [UInt8], options: [String: DBusValue]) throws {
-        guard configuration.device.characteristics.first(where: { $0.uuid == uuid })?.source == .currentTime else {
+        let source = configuration.device.characteristics.first(where: { $0.uuid == uuid })?.source
+        guard source == .currentTime || source == .dateTime else {
             throw DBusMethodError(name: "org.bluez.Error.NotPermitted", message: "\(uuid.shortText) is not writable")
         }
-        // CTS 1.1: a value of the wrong length is answered with an error (here InvalidValueLength).
-        guard let time = BLECurrentTime(bytes: value) else {
-            log("WriteValue \(uuid.shortText) refused: \(value.count) bytes, Current Time has 10")
-            throw DBusMethodError(name: "org.bluez.Error.InvalidValueLength", message: "Current Time is 10 bytes, got \(value.count)")
+        // CTS 1.1: a value of the wrong length is answered with an error (here InvalidValueLength). A Date Time is 7 bytes.
+        let (name, length) = source == .dateTime ? ("Date Time", 7) : ("Current Time", 10)
+        guard value.count == length, let time = BLECurrentTime(bytes: source == .dateTime ? value + [0, 0, 0] : value) else {
+            log("WriteValue \(uuid.shortText) refused: \(value.count) bytes, \(name) has \(length)")
+            throw DBusMethodError(name: "org.bluez.Error.InvalidValueLength", message: "\(name) is \(length) bytes, got \(value.count)")
         }
         clock.set(time, atSeconds: elapsedSeconds)
         clockWrites.append(time)
-        log("current time written by \(Self.device(options)): \(time) (day of week \(time.dayOfWeek), adjust reason \(time.adjustReason)); write #\(clockWrites.count)")
+        log("\(name.lowercased()) written by \(Self.device(options)): \(time) (day of week \(time.dayOfWeek), adjust reason \(time.adjustReason)); write #\(clockWrites.count)")
     }
 
     func startNotify(_ uuid: BluetoothUUID) {
@@ -215,6 +219,12 @@ public actor BLEPeripheralSimulator {
             let kind = configuration.device.characteristics.first { $0.uuid == uuid }?.kindOfUpdate ?? "notification"
             log("sent \(uuid.shortText) \(kind) #\(valuesSent) case \(next.name): \(Self.hex(next.value))")
             if let limit = configuration.disconnectAfter, forcedDisconnects == 0, valuesSent >= limit {
+                await forceDisconnect()
+                return
+            }
+            // An A&D cuff: once every stored record went out (a full pass of its cases), it ends the link itself.
+            if configuration.device.disconnectsAfterItsRecords, sequence.sentCount % sequence.cases.count == 0 {
+                log("all \(sequence.cases.count) stored records sent; the device disconnects")
                 await forceDisconnect()
                 return
             }

@@ -11,6 +11,8 @@ public enum BLECharacteristicSource: Sendable, Hashable {
     case constant([UInt8])
     /// The simulated device clock (Current Time 0x2A2B): readable, writable by the central.
     case currentTime
+    /// The same clock as a Date Time (0x2A08, 7 bytes) inside the health service, readable and writable (A&D's cuffs).
+    case dateTime
 }
 
 public struct BLESimulatedCharacteristic: Sendable, Hashable {
@@ -38,13 +40,19 @@ public enum BLESimulatedDevice: String, Sendable, CaseIterable {
     case pulseOximeter = "pulse-oximeter"
     /// A vendor protocol: the Nonin 3230's proprietary continuous oximetry (128-bit service, no Current Time Service).
     case nonin3230 = "nonin-3230"
+    /// A&D's UA-651BLE (DEVICES.md §3.2): the standard BP service with a writable Date Time in it; it indicates its stored
+    /// records (every case of Firmware-Fixtures/and-ua651ble once), then disconnects by itself and advertises again.
+    case andUA651BLE = "and-ua651ble"
 
     /// Firmware-Fixtures/<folder> holds this device's captures; also the iomtd profile id.
-    public var fixtureFolder: String { self == .nonin3230 ? rawValue : "ble-" + rawValue }
+    public var fixtureFolder: String { self == .bloodPressure || self == .pulseOximeter ? "ble-" + rawValue : rawValue }
+
+    /// Sends its stored records once per connection, then drops the link itself (`disconnects-after-sending`).
+    public var disconnectsAfterItsRecords: Bool { self == .andUA651BLE }
 
     public var primaryService: BluetoothUUID {
         switch self {
-        case .bloodPressure: 0x1810
+        case .bloodPressure, .andUA651BLE: 0x1810
         case .pulseOximeter: 0x1822
         case .nonin3230: Self.nonin3230Service
         }
@@ -54,6 +62,7 @@ public enum BLESimulatedDevice: String, Sendable, CaseIterable {
         switch self {
         case .bloodPressure: "IoMT-Sim BPM"
         case .pulseOximeter: "IoMT-Sim PLX"
+        case .andUA651BLE: "A&D_UA-651BLE"
         // The 3230 advertises "Nonin3230_<serial>"; with a 128-bit service UUID only a short name fits in 31 bytes.
         case .nonin3230: "Nonin"
         }
@@ -94,6 +103,13 @@ public enum BLESimulatedDevice: String, Sendable, CaseIterable {
         case .bloodPressure:
             // Blood Pressure Measurement, Intermediate Cuff Pressure, Blood Pressure Feature.
             [Self.healthService(0x1810, indicated: 0x2A35, notified: 0x2A36, feature: (0x2A49, Self.bloodPressureFeature)), Self.currentTimeService]
+        case .andUA651BLE:
+            // No Current Time Service: the clock is the Date Time in the BP service (bluez issue #636's GATT dump).
+            [BLESimulatedService(uuid: 0x1810, characteristics: [
+                BLESimulatedCharacteristic(uuid: 0x2A35, flags: ["indicate"], source: .fixtures),
+                BLESimulatedCharacteristic(uuid: 0x2A49, flags: ["read"], source: .constant(Self.bloodPressureFeature)),
+                BLESimulatedCharacteristic(uuid: 0x2A08, flags: ["read", "write"], source: .dateTime),
+            ])]
         case .pulseOximeter:
             // PLX Spot-check Measurement, PLX Continuous Measurement, PLX Features.
             [Self.healthService(0x1822, indicated: 0x2A5E, notified: 0x2A5F, feature: (0x2A60, Self.pulseOximeterFeatures)), Self.currentTimeService]

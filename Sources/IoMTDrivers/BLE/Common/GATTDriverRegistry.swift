@@ -16,7 +16,7 @@ extension DriverRegistry {
             throw DriverConfigurationError(profileId: profile.id, field: "driverOptions.\(key)",
                                            expected: "no driverOptions (GATT drivers take none)", found: "option \"\(key)\"")
         }
-        return GATTDriverSession(decoder: decoder, highWaterSequenceNumber: highWaterSequenceNumber)
+        return GATTDriverSession(decoder: decoder, highWaterSequenceNumber: highWaterSequenceNumber, quirks: profile.bluetoothQuirks)
     }
 }
 
@@ -32,5 +32,16 @@ extension DriverRegistry {
                                            expected: "the service \"\(gatt.service.shortText.lowercased())\" of \(gatt.name)",
                                            found: profile.match.bleServices.isEmpty ? "none" : profile.match.bleServices.map { "\"\($0.shortText.lowercased())\"" }.joined(separator: ", "))
         }
+    }
+}
+
+extension DriverRegistry {
+    /// A profile's `bluetoothQuirks` must reach the connection through the reader's GATT need; a driver whose reader does
+    /// not carry them (a byte-stream driver, a vendor GATT driver) would silently ignore them, so the profile is refused.
+    static func checkBluetoothQuirks(_ profile: DeviceProfile, honouredBy reader: any DeviceReader) throws(DriverConfigurationError) {
+        guard !profile.bluetoothQuirks.isEmpty, reader.needs.gattProfile?.quirks != profile.bluetoothQuirks else { return }
+        throw DriverConfigurationError(profileId: profile.id, field: "bluetoothQuirks",
+                                       expected: "no bluetoothQuirks for driver \"\(profile.driver)\" (only the Bluetooth SIG profile drivers honour them: \(GATTRegistration.decoders.map { "\"\($0.profile.driverId)\"" }.joined(separator: ", ")))",
+                                       found: profile.bluetoothQuirks.sorted().map { "\"\($0.rawValue)\"" }.joined(separator: ", "))
     }
 }

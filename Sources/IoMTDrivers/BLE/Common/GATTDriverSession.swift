@@ -1,4 +1,5 @@
 import IoMTCore
+import IoMTProfiles
 
 /// A per-profile pure decoder: one characteristic value in, readings out. State a profile needs
 /// across values (a Temperature Type read once, a glucose high-water mark) lives in the context.
@@ -70,8 +71,9 @@ public struct GATTDriverSession: DeviceReader {
         case rereading
     }
 
-    public init(decoder: any GATTProfileDecoder.Type, highWaterSequenceNumber: UInt16? = nil) {
-        self.decoder = decoder; self.profile = decoder.profile
+    /// `quirks`: the device model's Bluetooth quirks (its profile's `bluetoothQuirks`), carried in `needs` for the connection.
+    public init(decoder: any GATTProfileDecoder.Type, highWaterSequenceNumber: UInt16? = nil, quirks: Set<BluetoothQuirk> = []) {
+        self.decoder = decoder; self.profile = decoder.profile.with(quirks: quirks)
         recordMark = highWaterSequenceNumber.map { DeviceRecordMark(sequenceNumber: $0, deviceTime: nil) }
     }
 

@@ -1,4 +1,5 @@
 import IoMTCore
+import IoMTProfiles
 
 /// What the BlueZ layer needs to know to run a device over GATT: the services to find, which characteristics of each
 /// to read once, which to subscribe to (and how), which to write, and where the device clock lives. SIG profiles
@@ -15,6 +16,9 @@ public struct GATTProfile: Sendable, Hashable {
     /// Clock characteristics worth reading (Current Time of the Current Time Service, Date Time) to
     /// learn the device clock offset, in order of preference.
     public let clockCharacteristics: [BluetoothUUID]
+    /// What the connection does differently for the device model (its profile's `bluetoothQuirks`): the BlueZ layer
+    /// honours them for any reader, so they travel with the reader's need rather than with the decoder.
+    public private(set) var quirks: Set<BluetoothQuirk> = []
 
     /// One service. `main`: the characteristic decoded by default (default: the first subscribed one); `clock`: the
     /// clock characteristics to read (default: Current Time, then Date Time).
@@ -28,6 +32,13 @@ public struct GATTProfile: Sendable, Hashable {
         self.driverId = driverId; self.name = name; self.services = services; self.clockCharacteristics = clock
         let all = services.flatMap(\.characteristics)
         mainMeasurement = main ?? (all.first { $0.access.isSubscribed } ?? all.first)?.uuid ?? services.first?.uuid ?? BluetoothUUID(0)
+    }
+
+    /// The same need with a device model's quirks.
+    public func with(quirks: Set<BluetoothQuirk>) -> GATTProfile {
+        var profile = self
+        profile.quirks = quirks
+        return profile
     }
 
     /// The first (advertised) service.
@@ -123,5 +134,6 @@ extension GATTProfile {
         for uuid in profiles.flatMap(\.clockCharacteristics) where !clock.contains(uuid) { clock.append(uuid) }
         return GATTProfile(driverId: profiles.map(\.driverId).joined(separator: "+"), name: profiles.map(\.name).joined(separator: " + "),
                            services: services, main: profiles[0].mainMeasurement, clock: clock)
+            .with(quirks: profiles.reduce(into: Set<BluetoothQuirk>()) { $0.formUnion($1.quirks) })
     }
 }
