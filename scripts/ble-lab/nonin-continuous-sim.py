@@ -193,7 +193,10 @@ def main():
         "ServiceRecord": cms50_sim.RECORD % args.channel,
         # The 9560 is a paired slave: its serial port only on the bonded, authenticated link.
         "RequireAuthentication": dbus.Boolean(True), "RequireAuthorization": dbus.Boolean(False),
-        "AutoConnect": dbus.Boolean(False)})
+        "AutoConnect": dbus.Boolean(False)},
+        # Explicit: without bluetoothd's introspection data (it timed out once on a loaded host) dbus-python guessed
+        # a{ss} from the first entry and refused the UInt16 channel.
+        signature="osa{sv}")
     log("serial port profile registered (server, channel %d, adapter %s, format #%d in NVRAM); waiting for %s to pair"
         % (args.channel, args.adapter, device.format, args.remote))
     peer.wait_paired(args.remote, args.pair_timeout)
