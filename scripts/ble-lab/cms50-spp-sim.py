@@ -157,7 +157,10 @@ def main():
         "Name": "CMS50D-BT simulator", "Role": "server", "Channel": dbus.UInt16(args.channel),
         "ServiceRecord": RECORD % args.channel,
         "RequireAuthentication": dbus.Boolean(False), "RequireAuthorization": dbus.Boolean(False),
-        "AutoConnect": dbus.Boolean(False)})
+        "AutoConnect": dbus.Boolean(False)},
+        # Explicit: without bluetoothd's introspection data (it timed out once on a loaded host) dbus-python guessed
+        # a{ss} from the first entry and refused the UInt16 channel.
+        signature="osa{sv}")
     log("serial port profile registered (server, channel %d, adapter %s)" % (args.channel, args.adapter))
     loop.run()
 

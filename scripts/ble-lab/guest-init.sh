@@ -1,7 +1,8 @@
 #!/bin/sh
 # PID 1 inside the ble-lab VM (host rootfs read-only over 9p, tmpfs overlay on top). Starts the system bus,
-# btvirt (two virtual LE controllers on one virtual air, fresh per phase; BR/EDR+LE for the Classic nonin-9560 and cms50d-bt
-# phases, whose simulators are scripts/ble-lab/nonin-spp-sim.py and cms50-spp-sim.py over RFCOMM) and bluetoothd, then the
+# btvirt (two virtual LE controllers on one virtual air, fresh per phase; BR/EDR+LE for the Classic nonin-9560, cms50d-bt
+# and nonin-9560-format8 phases, whose simulators are scripts/ble-lab/nonin-spp-sim.py, cms50-spp-sim.py and
+# nonin-continuous-sim.py over RFCOMM) and bluetoothd, then the
 # project's peers:
 #   hci0  iomt-lab ble-sim --device <each of DEVICES, one phase each>   (peripheral)
 #   hci1  the central: CENTRAL=probe (scripts/ble-lab/probe-central.py) or CENTRAL=iomtd
@@ -13,9 +14,10 @@ REPO=${BLE_LAB_REPO:-$(cd "$G/../.." && pwd)}
 BIN=${BLE_LAB_BIN:-$REPO/.build/debug}
 CENTRAL=${CENTRAL:-probe}
 # nonin-3230 (a vendor 128-bit service, no Current Time Service), contec-spirometer and omron (record download),
-# nonin-9560 (Bluetooth Classic SPP, the device connects; dual-mode controllers), cms50d-bt (Classic SPP, the gateway
-# connects) and o2ring (stored sessions and polled live data) are read by the iomtd central only.
-if [ "$CENTRAL" = iomtd ]; then DEVICES=${DEVICES:-blood-pressure,pulse-oximeter,nonin-3230,contec-spirometer,omron,nonin-9560,cms50d-bt,o2ring,and-ua651ble}; else DEVICES=${DEVICES:-blood-pressure,pulse-oximeter}; fi
+# nonin-9560 (Bluetooth Classic SPP, the device connects; dual-mode controllers), cms50d-bt and nonin-9560-format8
+# (Classic SPP, the gateway connects), o2ring (stored sessions and polled live data) and and-ua651ble (bluetoothQuirks)
+# are read by the iomtd central only.
+if [ "$CENTRAL" = iomtd ]; then DEVICES=${DEVICES:-blood-pressure,pulse-oximeter,nonin-3230,contec-spirometer,omron,nonin-9560,cms50d-bt,nonin-9560-format8,o2ring,and-ua651ble}; else DEVICES=${DEVICES:-blood-pressure,pulse-oximeter}; fi
 DISCONNECT_AFTER=${DISCONNECT_AFTER:-6}
 INTERVAL_MS=${INTERVAL_MS:-500}
 CENTRAL_TIMEOUT=${CENTRAL_TIMEOUT:-150}
@@ -238,6 +240,33 @@ iomtd_omron() {  # $1 peripheral address, $2 profile, $3 phase (omron | omron-fe
 nonin_dom() { busybox wget -q -O - "http://127.0.0.1:$PORT/fhir/Observation?_count=1000" 2>/dev/null | \
   /usr/bin/python3 "$G/check-nonin-dom.py" --sim-log $L/sim-nonin-9560.log "$@"; }
 NONIN_PIN=482915   # the simulated 9560's passkey, "printed on its battery door"
+# The 9560 pairs by legacy PIN (Bluetooth 2.0); btvirt's controllers do Secure Simple Pairing, so the simulator's
+# controller is put back to legacy pairing: SSP off in the kernel (mgmt) and in the controller (a raw
+# Write_Simple_Pairing_Mode 0: mgmt alone left the emulated controller in SSP, and the pairing hung; see README.md).
+legacy_pin_pairing_on_hci0() {  # $1 the phase
+  btmgmt -i hci0 ssp off >/dev/null 2>&1
+  hcitool -i hci0 cmd 0x03 0x0056 0x00 >/dev/null 2>&1
+  ssp=$(hcitool -i hci0 cmd 0x03 0x0055 2>&1 | tail -1 | awk '{print $NF}')
+  [ "$ssp" = 00 ] || say "$1: hci0 still in Secure Simple Pairing (Read_Simple_Pairing_Mode: ${ssp:-no answer}); pairing will not be by PIN"
+}
+# Pairing once, with the 6 digits printed on the oximeter, as a technician pairs a new one with its gateway: the
+# simulator's own agent (the default one, answering for hci0 only) answers its side with the PIN; `iomtctl pair
+# --passkey -` gives iomtd the digits on standard input, and iomtd's agent answers the gateway's side. Returns 0 when
+# both sides are bonded, 1 when not, 2 when bonded but the passkey file is not 0600 or the passkey is in a log.
+pair_with_printed_pin() {  # $1 the phase, $2 the simulator's address, $3 its log, $4 iomtd's directory
+  tp=$(now)
+  if echo $NONIN_PIN | "$BIN/iomtctl" pair "$2" --passkey - --socket $4/control.sock >$L/pair-$1.log 2>&1 && wait_for 30 grep -q "paired with" $3; then
+    say "$1: iomtctl pair --passkey - (legacy PIN): bonded in $(( $(now) - tp ))s; device side: $(grep -o 'agent: Request[A-Za-z]* [^ ]*: answered[^;]*' $3 | head -2 | tr '\n' ';') link keys: $(grep -l '^\[LinkKey\]' /var/lib/bluetooth/*/*/info 2>/dev/null | sed 's,/var/lib/bluetooth/,,; s,/info,,' | tr '\n' ' ')"
+  else
+    say "FAIL: $1: iomtctl pair: $(tr '\n' ' ' <$L/pair-$1.log)"; return 1
+  fi
+  # The passkey is kept for iomtd's agent (the device may pair again by itself), 0600, and in no log.
+  keep=$(stat -c %a $4/state/bluetooth-passkeys.json 2>/dev/null)
+  [ "$keep" = 600 ] || { say "FAIL: $1: the passkey file is ${keep:-missing}, expected mode 600"; return 2; }
+  grep -l "$NONIN_PIN" $L/central-$1.log $L/pair-$1.log $L/bluetoothd-$1.log 2>/dev/null | grep -q . && \
+    { say "FAIL: $1: the passkey appears in a log"; return 2; }
+  return 0
+}
 iomtd_nonin() {  # $1 the simulator's (hci0) address
   dir=$W/iomtd-nonin-9560; mkdir -p $dir; f=$L/sim-nonin-9560.log; : >$f
   write_config $dir "{\"profile\": \"nonin-9560-onyx2-format13\", \"address\": \"$1\"}"
@@ -251,34 +280,18 @@ iomtd_nonin() {  # $1 the simulator's (hci0) address
   sdp=$(timeout 30 sdptool search --bdaddr "$gw" SP 2>&1); channel=$(echo "$sdp" | awk '/Channel:/{print $2; exit}')
   say "nonin-9560: iomtd's profile registered after $(( $(now) - t0 ))s; SDP on $gw: Serial Port channel ${channel:-not found}"
   [ -n "$channel" ] || { say "FAIL: nonin-9560: no Serial Port record in hci1's SDP: $sdp"; kill $IOMTD 2>/dev/null; wait $IOMTD 2>/dev/null; return 1; }
-  # Pairing first, as a technician pairs a new oximeter with its gateway once, with the 6 digits printed on it. The
-  # 9560 pairs by legacy PIN (Bluetooth 2.0); btvirt's controllers do Secure Simple Pairing, so the simulator's
-  # controller is put back to legacy pairing: SSP off in the kernel (mgmt) and in the controller (a raw
-  # Write_Simple_Pairing_Mode 0: mgmt alone left the emulated controller in SSP, and the pairing hung; see README.md).
-  # The simulator's own agent (the default one, answering for hci0 only) answers its side with the PIN;
-  # `iomtctl pair --passkey -` gives iomtd the digits on standard input, and iomtd's agent answers the gateway's side.
-  # Every session then runs on the bond, as with the real device: no pairing while a session connects.
-  btmgmt -i hci0 ssp off >/dev/null 2>&1
-  hcitool -i hci0 cmd 0x03 0x0056 0x00 >/dev/null 2>&1
-  ssp=$(hcitool -i hci0 cmd 0x03 0x0055 2>&1 | tail -1 | awk '{print $NF}')
-  [ "$ssp" = 00 ] || say "nonin-9560: hci0 still in Secure Simple Pairing (Read_Simple_Pairing_Mode: ${ssp:-no answer}); pairing will not be by PIN"
+  # Pairing first (pair_with_printed_pin); every session then runs on the bond, as with the real device: no pairing while
+  # a session connects.
+  legacy_pin_pairing_on_hci0 nonin-9560
   /usr/bin/python3 "$G/nonin-spp-sim.py" --local "$1" --remote "$gw" --channel "$channel" --sessions 2 --pair --pin $NONIN_PIN \
     --adapter hci0 >$f 2>&1 &
   NSIM=$!
   if ! wait_for 30 grep -q "waiting for .* to pair" $f; then
     say "FAIL: nonin-9560: the simulator did not come up for pairing: $(tail -3 $f | tr '\n' ' ')"; kill $NSIM $IOMTD 2>/dev/null; wait $NSIM $IOMTD 2>/dev/null; return 1
   fi
-  tp=$(now)
-  if echo $NONIN_PIN | "$BIN/iomtctl" pair "$1" --passkey - --socket $dir/control.sock >$L/pair-nonin-9560.log 2>&1 && wait_for 30 grep -q "paired with" $f; then
-    say "nonin-9560: iomtctl pair --passkey - (legacy PIN): bonded in $(( $(now) - tp ))s; device side: $(grep -o 'agent: Request[A-Za-z]* [^ ]*: answered[^;]*' $f | head -2 | tr '\n' ';') link keys: $(grep -l '^\[LinkKey\]' /var/lib/bluetooth/*/*/info 2>/dev/null | sed 's,/var/lib/bluetooth/,,; s,/info,,' | tr '\n' ' ')"
-  else
-    say "FAIL: nonin-9560: iomtctl pair: $(tr '\n' ' ' <$L/pair-nonin-9560.log)"; kill $NSIM $IOMTD 2>/dev/null; wait $NSIM $IOMTD 2>/dev/null; return 1
-  fi
-  # The passkey is kept for iomtd's agent (the device may pair again by itself), 0600, and in no log.
-  keep=$(stat -c %a $dir/state/bluetooth-passkeys.json 2>/dev/null)
-  [ "$keep" = 600 ] || { say "FAIL: nonin-9560: the passkey file is ${keep:-missing}, expected mode 600"; rc=2; }
-  grep -l "$NONIN_PIN" $L/central-nonin-9560.log $L/pair-nonin-9560.log $L/bluetoothd-nonin-9560.log 2>/dev/null | grep -q . && \
-    { say "FAIL: nonin-9560: the passkey appears in a log"; rc=2; }
+  pair_with_printed_pin nonin-9560 "$1" $f $dir; paired=$?
+  if [ $paired -eq 1 ]; then kill $NSIM $IOMTD 2>/dev/null; wait $NSIM $IOMTD 2>/dev/null; return 1; fi
+  [ $paired -eq 0 ] || rc=2
   t1=$(now)
   if wait_for $CENTRAL_TIMEOUT grep -q "session 1: disconnected" $f && wait_for 30 nonin_dom --sessions 1 --quiet; then
     say "nonin-9560: session 1 at DOM after $(( $(now) - t1 ))s: $(nonin_dom --sessions 1)"
@@ -391,6 +404,58 @@ iomtd_and() {  # $1 peripheral address
   return $rc
 }
 
+# The Nonin 9560 in continuous mode (data format #8: the gateway connects, profile nonin-9560-onyx2-format8, sppRole
+# "gateway-connects"; dual-mode controllers): nonin-continuous-sim.py on hci0 is an SPP server (its own profile, channel
+# 9, RequireAuthentication) in the factory format #13. iomtd on hci1 registers the client role; the oximeter is paired
+# once with its printed PIN (legacy pairing, as in the nonin-9560 phase), then iomtd connects and selects format #8
+# (02 70 02 02 08 03, ACK 06 within 5 s); the simulator streams valid readings, a sensor-off stretch, a low-perfusion
+# stretch and valid readings again, drops the link, and streams again (format #8 kept in its NVRAM) when the gateway
+# reconnects. Passes when check-nonin-format8-dom.py finds, among the observations new since the phase began, every
+# stretch's values and no other value, nothing with a value inside the sensor-off stretch, readings after the reconnect,
+# and the format-select command sent exactly once per connection.
+nonin8_dom() { busybox wget -q -O - "http://127.0.0.1:$PORT/fhir/Observation?_count=5000" 2>/dev/null | \
+  /usr/bin/python3 "$G/check-nonin-format8-dom.py" --sim-log $L/sim-nonin-9560-format8.log --before $W/nonin-9560-format8-before.json "$@"; }
+iomtd_nonin_format8() {  # $1 the simulator's (hci0) address
+  p=nonin-9560-format8; dir=$W/iomtd-$p; mkdir -p $dir; f=$L/sim-$p.log; c=$L/central-$p.log; : >$f
+  busybox wget -q -O $W/$p-before.json "http://127.0.0.1:$PORT/fhir/Observation?_count=5000" 2>/dev/null
+  write_config $dir "{\"profile\": \"nonin-9560-onyx2-format8\", \"address\": \"$1\"}"
+  t0=$(now); rc=1
+  "$BIN/iomtd" --config $dir/config.json >$c 2>&1 &
+  IOMTD=$!
+  if ! wait_for 60 grep -q "connecting to 1 SPP device" $c; then
+    say "FAIL: $p: iomtd did not register its client role"; kill $IOMTD 2>/dev/null; wait $IOMTD 2>/dev/null; return 1
+  fi
+  say "$p: iomtd's client role registered after $(( $(now) - t0 ))s"
+  # The simulator after iomtd, as in the nonin-9560 phase: its agent must be the default one when hci0 is asked for
+  # the PIN (iomtd's agent refuses a device it is not pairing).
+  legacy_pin_pairing_on_hci0 $p
+  # (btmgmt answered nothing once here, right after the SSP commands: asked again)
+  for i in 1 2 3 4 5; do gw=$(address hci1); [ -n "$gw" ] && break; sleep 1; done
+  /usr/bin/python3 "$G/nonin-continuous-sim.py" --adapter hci0 --remote "$gw" --channel 9 --pin $NONIN_PIN >$f 2>&1 &
+  N8SIM=$!
+  # (python3 with dbus and GLib took 26 s to start over 9p on a loaded host)
+  if ! wait_for 90 grep -q "waiting for .* to pair" $f; then
+    say "FAIL: $p: the simulator did not come up: $(tail -3 $f | tr '\n' ' ')"; kill $IOMTD $N8SIM 2>/dev/null; wait $IOMTD $N8SIM 2>/dev/null; return 1
+  fi
+  pair_with_printed_pin $p "$1" $f $dir; paired=$?
+  if [ $paired -eq 1 ]; then kill $IOMTD $N8SIM 2>/dev/null; wait $IOMTD $N8SIM 2>/dev/null; return 1; fi
+  t1=$(now)
+  if wait_for $CENTRAL_TIMEOUT grep -q "connection 1: disconnected" $f && wait_for 30 nonin8_dom --connections 1 --quiet; then
+    say "$p: connection 1 at DOM $(( $(now) - t1 ))s after pairing: $(nonin8_dom --connections 1)"
+    t2=$(now)
+    if wait_for 90 nonin8_dom --connections 2 --quiet; then
+      say "$p: connection 2 (the gateway reconnected after the drop) at DOM after $(( $(now) - t2 ))s: $(nonin8_dom --connections 2)"
+      [ $paired -eq 0 ] && rc=0
+    else say "FAIL: $p: after the reconnect: $(nonin8_dom --connections 2)"; fi
+  else say "FAIL: $p: connection 1: $(nonin8_dom --connections 1)"; fi
+  say "$p: simulator: $(grep -c 'connected from' $f) connection(s); $(grep -o 'connection [0-9]*: command .*' $f | tr '\n' ';')"
+  say "$p: iomtd: $(grep -c 'connected by the gateway' $c) connection(s), $(grep -c 'connect attempt' $c) failed attempt(s)"
+  grep "connect attempt" $c | sed 's/^.*connect attempt/  attempt/' | tail -5
+  kill $N8SIM 2>/dev/null; wait $N8SIM 2>/dev/null
+  kill $IOMTD 2>/dev/null; wait $IOMTD 2>/dev/null
+  return $rc
+}
+
 # One phase per device: fresh controllers and bluetoothd, the simulator on hci0, the central on hci1.
 # One LE link at a time: with two simultaneous links on one central, btvirt's second link never worked here.
 RC=0
@@ -412,10 +477,11 @@ for dev in $(echo "$DEVICES" | tr ',' ' '); do
       [ "$CENTRAL" = iomtd ] || { say "and-ua651ble: phase needs CENTRAL=iomtd, skipped"; continue; } ;;
     nonin-9560) [ "$CENTRAL" = iomtd ] || { say "nonin-9560: phase needs CENTRAL=iomtd, skipped"; continue; } ;;
     cms50d-bt) [ "$CENTRAL" = iomtd ] || { say "cms50d-bt: phase needs CENTRAL=iomtd, skipped"; continue; } ;;
+    nonin-9560-format8) [ "$CENTRAL" = iomtd ] || { say "nonin-9560-format8: phase needs CENTRAL=iomtd, skipped"; continue; } ;;
     *) say "unknown device $dev"; RC=1; continue ;;
   esac
   hci=hci0
-  if [ $dev = cms50d-bt ]; then   # Classic, the gateway connects: dual-mode controllers, the simulator discoverable
+  if [ $dev = cms50d-bt ] || [ $dev = nonin-9560-format8 ]; then   # Classic, the gateway connects: dual-mode controllers, the simulator discoverable
     start_controllers ""
     rm -rf /var/lib/bluetooth/*
     /usr/libexec/bluetooth/bluetoothd -n -E >$L/bluetoothd-$dev.log 2>&1 &
@@ -424,10 +490,11 @@ for dev in $(echo "$DEVICES" | tr ',' ' '); do
     for a in hci0 hci1; do btmgmt -i $a connectable on >/dev/null 2>&1; btmgmt -i $a bondable on >/dev/null 2>&1; done
     btmgmt -i hci0 discov on >/dev/null 2>&1
     addr=$(address hci0); say "$dev: simulator on hci0 ($addr, BR/EDR, SPP server), iomtd on hci1 ($(address hci1), SPP client)"
-    prc=0; iomtd_cms50 "$addr" || prc=1
+    prc=0
+    case $dev in cms50d-bt) iomtd_cms50 "$addr" || prc=1 ;; *) iomtd_nonin_format8 "$addr" || prc=1 ;; esac
     kill $BTD 2>/dev/null; wait $BTD 2>/dev/null
     stop_controllers
-    say "$dev: central rc=$prc; simulator: $(grep -c 'connected from' $L/sim-$dev.log) sessions connected, $(grep -o 'sent [0-9]* frames' $L/sim-$dev.log | tr '\n' ' ')"
+    say "$dev: central rc=$prc; simulator: $(grep -c 'connected from' $L/sim-$dev.log) connections, $(grep -o 'sent [0-9]* frames' $L/sim-$dev.log | tr '\n' ' ')"
     [ $prc -eq 0 ] || RC=1
     continue
   fi

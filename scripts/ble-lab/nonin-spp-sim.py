@@ -122,8 +122,9 @@ class PairingPeer:
         self.agent = Agent(self.bus, "/org/iomt/nonin_sim/agent")
         threading.Thread(target=GLib.MainLoop().run, daemon=True).start()
         manager = dbus.Interface(self.bus.get_object("org.bluez", "/org/bluez"), "org.bluez.AgentManager1")
-        manager.RegisterAgent("/org/iomt/nonin_sim/agent", "KeyboardDisplay" if pin else "NoInputNoOutput")
-        manager.RequestDefaultAgent("/org/iomt/nonin_sim/agent")
+        # Object paths typed: without bluetoothd's introspection data (once, on a loaded host) dbus-python sends str as "s".
+        manager.RegisterAgent(dbus.ObjectPath("/org/iomt/nonin_sim/agent"), "KeyboardDisplay" if pin else "NoInputNoOutput")
+        manager.RequestDefaultAgent(dbus.ObjectPath("/org/iomt/nonin_sim/agent"))
         adapter = dbus.Interface(self.bus.get_object("org.bluez", self.adapter_path), "org.freedesktop.DBus.Properties")
         for name in ("Pairable", "Discoverable"):
             adapter.Set("org.bluez.Adapter1", name, dbus.Boolean(True, variant_level=1))

@@ -2,9 +2,9 @@
 # The project's BLE end-to-end lab: a real BlueZ LE stack in a qemu VM (TCG), with iomt-lab ble-sim as the
 # peripherals and a central (CENTRAL=probe: scripts/ble-lab/probe-central.py; CENTRAL=iomtd: the gateway).
 # Prints "BLE_E2E: PASS (wall …)" or "BLE_E2E: FAIL (…)"; exit 0 on PASS, 1 on FAIL, 2 if the lab cannot start.
-# Env: CENTRAL (probe|iomtd, default probe), DEVICES (default blood-pressure,pulse-oximeter, plus nonin-3230, contec-spirometer, omron, nonin-9560 and cms50d-bt (Classic SPP) and o2ring for iomtd; omron-fe4a on request),
+# Env: CENTRAL (probe|iomtd, default probe), DEVICES (default blood-pressure,pulse-oximeter, plus nonin-3230, contec-spirometer, omron, nonin-9560, cms50d-bt and nonin-9560-format8 (Classic SPP), o2ring and and-ua651ble for iomtd; omron-fe4a on request),
 #      DISCONNECT_AFTER (values before the forced disconnect, default 6), INTERVAL_MS (default 500),
-#      CENTRAL_TIMEOUT (s in the guest, default 150), PROBE_ARGS (e.g. --pair), VM_TIMEOUT (s, default 900: eight phases), MEM (MiB, default 512),
+#      CENTRAL_TIMEOUT (s in the guest, default 150), PROBE_ARGS (e.g. --pair), VM_TIMEOUT (s, default 1500: ten phases; one loaded run took 775 s for the first six), MEM (MiB, default 512),
 #      SMP (default 2), IOMT_BIN_DIR (default .build/debug; built if missing), BLE_LAB_WORK (cache, default
 #      .build/ble-lab: the Debian kernel package, its modules and the initramfs are kept there).
 set -u
@@ -51,7 +51,7 @@ done
 # 5. boot (KVM cannot run a stock kernel on these machines: TCG)
 log "booting $KVER (TCG, ${MEM:-512} MiB, ${SMP:-2} vCPU), central=$CENTRAL"
 LOG=$D/vm.log
-timeout "${VM_TIMEOUT:-900}" qemu-system-x86_64 -accel tcg,thread=multi -cpu max -m "${MEM:-512}" -smp "${SMP:-2}" -no-reboot \
+timeout "${VM_TIMEOUT:-1500}" qemu-system-x86_64 -accel tcg,thread=multi -cpu max -m "${MEM:-512}" -smp "${SMP:-2}" -no-reboot \
   -display none -monitor none -serial stdio -nodefaults -device virtio-rng-pci \
   -kernel "$KIMG" -initrd "$INITRD" \
   -append "console=ttyS0 quiet loglevel=3 panic=-1 GUESTINIT=$G/guest-init.sh BLE_LAB_REPO=$REPO BLE_LAB_BIN=$BIN CENTRAL=$CENTRAL ${DEVICES:+DEVICES=$DEVICES} DISCONNECT_AFTER=${DISCONNECT_AFTER:-6} INTERVAL_MS=${INTERVAL_MS:-500} CENTRAL_TIMEOUT=${CENTRAL_TIMEOUT:-150} PROBE_ARGS=${PROBE_ARGS:-}" \
