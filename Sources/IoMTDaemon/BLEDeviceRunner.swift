@@ -60,10 +60,19 @@ final class BLEDeviceRunner: Sendable {
         parts = reader.subDevices
         self.synchronisation = synchronisation
         utcOffsetMinutes = settings.deviceUTCOffsetMinutes
-        // Registered once: a runner started again after BlueZ came back keeps the device's reading count.
+        Self.register(identity, profileIds: profiles.map(\.id), address: address, parts: parts, on: board, at: clock.now())
+    }
+
+    /// Puts the device and its parts on the board. Registered once: a runner started again after BlueZ came back keeps
+    /// the device's reading count. The coordinator registers every configured device at start, before any runner knows
+    /// its reader's parts, so the parts are declared here whether or not the device was already on the board.
+    static func register(_ identity: DeviceIdentity, profileIds: [String], address: String, parts: [String], on board: DeviceStatusBoard,
+                         at time: Instant) {
+        let partKeys = parts.map { identity.part($0).key }
         if board.entry(identity.key) == nil {
-            board.register(key: identity.key, profileId: profiles.map(\.id).joined(separator: "+"), transport: "ble", address: address,
-                           parts: parts.map { identity.part($0).key }, at: clock.now())
+            board.register(key: identity.key, profileId: profileIds.joined(separator: "+"), transport: "ble", address: address, parts: partKeys, at: time)
+        } else {
+            board.declareParts(partKeys, of: identity.key)
         }
     }
 

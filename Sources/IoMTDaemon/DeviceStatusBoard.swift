@@ -49,6 +49,20 @@ public final class DeviceStatusBoard: Sendable {
         }
     }
 
+    /// Adds the parts of a device already on the board (registered before its reader was known); parts already there
+    /// keep their entries.
+    public func declareParts(_ parts: [String], of key: String) {
+        entries.withLock {
+            guard var device = $0[key], !parts.isEmpty else { return }
+            for part in parts where $0[part] == nil {
+                $0[part] = Entry(key: part, profileId: device.profileId, transport: device.transport, address: device.address, state: device.state,
+                                 detail: device.detail, since: device.since, lastReading: nil, readings: 0, partOf: key)
+            }
+            device.parts = Array(Set(device.parts).union(parts)).sorted()
+            $0[key] = device
+        }
+    }
+
     /// A device's state; its parts share its connection, so theirs follows.
     public func set(_ key: String, _ state: ConnectionState, detail: String? = nil, at time: Instant) {
         entries.withLock {

@@ -48,8 +48,11 @@ import Testing
             """, file: "iomtd.json")
         let reader = try #require(try DriverRegistry.makeReader(for: try profile()) as? OmronClassicReader)
         let board = DeviceStatusBoard()
-        board.register(key: Self.cuff.key, profileId: "omron-hem-7322t", transport: "ble", address: "00:5F:BF:11:22:33",
-                       parts: reader.subDevices.map { Self.cuff.part($0).key }, at: Self.now)
+        // As the daemon does it: the coordinator puts every configured device on the board at start (it knows no
+        // reader yet, so no parts), then the device's runner declares the parts its reader has.
+        board.register(key: Self.cuff.key, profileId: "omron-hem-7322t", transport: "ble", address: "00:5F:BF:11:22:33", at: Self.now)
+        BLEDeviceRunner.register(Self.cuff, profileIds: ["omron-hem-7322t"], address: "00:5F:BF:11:22:33", parts: reader.subDevices,
+                                 on: board, at: Self.now)
         let ingest = DeviceIngest(identity: Self.cuff, patientId: homePatient, pipeline: pipeline, board: board, category: "bluetooth",
                                   rejectionsAreRoutine: false, homePatientSubDevice: reader.homePatientSubDevice)
         let control = DaemonControl(store: store, board: board, configuration: configuration, startedAt: Self.now, clock: clock, pipeline: pipeline)
