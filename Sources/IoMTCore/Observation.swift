@@ -21,6 +21,9 @@ public struct Observation: Sendable, Hashable, Codable {
     public var device: DeviceIdentity
     /// The patient this device was bound to when the reading arrived (nil: unbound, held back).
     public var patientId: String?
+    /// The clinic binding that gave the reading its patient, as the store recorded it (nil: none did — held, or the
+    /// reading carried its patient); what follows a binding (its demographics) is looked up by this, never re-decided.
+    public var bindingId: Int64?
     /// The bytes the reading was decoded from, kept for audit.
     public var rawFrame: [UInt8]
     /// Periodic samples the reading carries (an overnight oximetry session's SpO2 and pulse rate), starting at its time.
@@ -28,11 +31,12 @@ public struct Observation: Sendable, Hashable, Codable {
 
     public init(type: MeasurementType, value: DecimalValue?, unit: String, components: [ObservationComponent] = [],
                 status: MeasurementStatus = [], deviceTime: CivilTime? = nil, receivedAt: Instant,
-                correctedTime: Instant, device: DeviceIdentity, patientId: String?, rawFrame: [UInt8], series: [SampleSeries] = []) {
+                correctedTime: Instant, device: DeviceIdentity, patientId: String?, rawFrame: [UInt8], series: [SampleSeries] = [],
+                bindingId: Int64? = nil) {
         self.type = type; self.value = value; self.unit = unit; self.components = components
         self.status = status; self.deviceTime = deviceTime; self.receivedAt = receivedAt
         self.correctedTime = correctedTime; self.device = device; self.patientId = patientId; self.rawFrame = rawFrame
-        self.series = series
+        self.series = series; self.bindingId = bindingId
     }
 }
 

@@ -12,8 +12,7 @@ extension PatientDemographicsResolver {
             let configured = configured[binding.patientId]
             let demographics = PatientDemographics(sex: sex, birthDate: given.birthDate, heightCm: given.heightCm,
                                                    equations: configured?.equations ?? .gliGlobal, ethnicity: configured?.ethnicity)
-            return BoundDemographics(deviceKey: binding.deviceKey, patientId: binding.patientId, start: binding.start, end: binding.end,
-                                     demographics: demographics)
+            return BoundDemographics(bindingId: binding.id, demographics: demographics)
         })
     }
 }

@@ -192,6 +192,7 @@ public actor IngestPipeline {
                 // rules need one, and the binding's demographics).
                 for (index, reading) in stored.enumerated() where observations[index].patientId == nil {
                     observations[index].patientId = reading.patientId
+                    observations[index].bindingId = reading.bindingId
                 }
             } catch { await storeFailed(error) }
         }

@@ -1,26 +1,14 @@
 import IoMTCore
 import Synchronization
 
-/// Demographics given with one clinic binding (`iomtctl bind DEVICE --patient PESEL --height CM`): the readings of
-/// `deviceKey` measured in [start, end) and attributed to `patientId` are assessed with them.
+/// Demographics given with one clinic binding (`iomtctl bind DEVICE --patient PESEL --height CM`): the readings that
+/// binding attributed (`Observation.bindingId`, recorded by the store where it decides the patient) are assessed with them.
 public struct BoundDemographics: Sendable, Hashable {
-    public let deviceKey: String
-    public let patientId: String
-    public let start: Instant
-    /// nil while the binding is open.
-    public let end: Instant?
+    public let bindingId: Int64
     public let demographics: PatientDemographics
 
-    public init(deviceKey: String, patientId: String, start: Instant, end: Instant?, demographics: PatientDemographics) {
-        self.deviceKey = deviceKey; self.patientId = patientId; self.start = start; self.end = end; self.demographics = demographics
-    }
-
-    /// Whether this binding is the one that attributed `observation` to its patient: the store's rule (start inclusive,
-    /// end exclusive, never by an untrusted time; Sources/IoMTStore/GroupCommit.swift, `insertReading`) and the same patient.
-    func attributed(_ observation: Observation) -> Bool {
-        observation.device.key == deviceKey && observation.patientId == patientId
-            && observation.status.isDisjoint(with: StatusFlag.timeNotAttributable)
-            && observation.correctedTime >= start && end.map { observation.correctedTime < $0 } != false
+    public init(bindingId: Int64, demographics: PatientDemographics) {
+        self.bindingId = bindingId; self.demographics = demographics
     }
 }
 
@@ -36,29 +24,29 @@ public struct BoundDemographics: Sendable, Hashable {
 public final class PatientDemographicsResolver: Sendable, Hashable {
     /// PESEL → demographics from the configuration.
     public let configured: [String: PatientDemographics]
-    /// Device key → the bindings that carry demographics.
-    private let bound: Mutex<[String: [BoundDemographics]]>
+    /// Binding id → the demographics given with it (only bindings that carry some).
+    private let bound: Mutex<[Int64: PatientDemographics]>
 
     public init(configured: [String: PatientDemographics] = [:], bound: [BoundDemographics] = []) {
         self.configured = configured
-        self.bound = Mutex(Self.byDevice(bound))
+        self.bound = Mutex(Self.byBinding(bound))
     }
 
     /// Replaces what the bindings give (every binding with demographics, as the store now holds them).
     public func replaceBindings(_ bindings: [BoundDemographics]) {
-        let byDevice = Self.byDevice(bindings)
-        bound.withLock { $0 = byDevice }
+        let byBinding = Self.byBinding(bindings)
+        bound.withLock { $0 = byBinding }
     }
 
     /// The demographics `observation` is assessed with; nil when its patient has none (or it has no patient).
     public func demographics(for observation: Observation) -> PatientDemographics? {
         guard let patient = observation.patientId else { return nil }
-        let fromBinding = bound.withLock { $0[observation.device.key]?.first { $0.attributed(observation) } }
-        return fromBinding?.demographics ?? configured[patient]
+        let fromBinding = observation.bindingId.flatMap { id in bound.withLock { $0[id] } }
+        return fromBinding ?? configured[patient]
     }
 
-    private static func byDevice(_ bindings: [BoundDemographics]) -> [String: [BoundDemographics]] {
-        Dictionary(grouping: bindings, by: \.deviceKey)
+    private static func byBinding(_ bindings: [BoundDemographics]) -> [Int64: PatientDemographics] {
+        Dictionary(bindings.map { ($0.bindingId, $0.demographics) }, uniquingKeysWith: { _, last in last })
     }
 
     // One resolver is one deployment's view: identity, not contents (its bindings change while it is in use).

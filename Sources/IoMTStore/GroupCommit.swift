@@ -8,10 +8,12 @@ struct PendingAppend {
     let continuation: CheckedContinuation<Result<[StoredReading], StoreError>, Never>
 }
 
-/// A reading as the store took it: its row id and the patient the store attributed it to (nil: held).
+/// A reading as the store took it: its row id, the patient the store attributed it to (nil: held) and the binding
+/// that did (nil: none).
 public struct StoredReading: Sendable, Hashable {
     public let id: Int64
     public let patientId: String?
+    public let bindingId: Int64?
 }
 
 /// Per-transaction state of a group commit (or of a compaction pass): the readings' and the delivery rows' statements,
@@ -19,8 +21,8 @@ public struct StoredReading: Sendable, Hashable {
 struct AppendContext {
     var readings: ReadingTable.InsertBatch
     var queue: DeliveryQueue.QueueBatch
-    /// The patient each inserted reading got, in order of insertion.
-    var patients: [String?] = []
+    /// The patient each inserted reading got and the binding that gave it, in order of insertion.
+    var attributions: [(patientId: String?, bindingId: Int64?)] = []
 }
 
 extension Store {
@@ -31,13 +33,17 @@ extension Store {
     /// Inserts one reading and its delivery rows; call inside a transaction. This is the one place a reading gets its
     /// patient: a home hub's readings carry theirs; in clinic mode the binding at the reading's time decides. A reading
     /// whose time is not trusted is never attributed by time. Without a patient its delivery rows are held, not queued.
+    /// The row records the binding that attributed it; a reading that carries its patient keeps the binding it carries
+    /// (a compaction summary, its readings').
     func insertReading(_ observation: Observation, context: inout AppendContext) throws(StoreError) -> Int64 {
         let attributable = observation.status.isDisjoint(with: StatusFlag.timeNotAttributable)
-        let patient = observation.patientId
-            ?? (attributable ? bindingBook.boundPatient(deviceKey: observation.device.key, at: observation.correctedTime) : nil)
-        let id = try readingTable.insert(observation, patient: patient, batch: &context.readings)
+        let binding = observation.patientId == nil && attributable
+            ? bindingBook.boundBinding(deviceKey: observation.device.key, at: observation.correctedTime) : nil
+        let patient = observation.patientId ?? binding?.patientId
+        let bindingId = observation.patientId == nil ? binding?.id : observation.bindingId
+        let id = try readingTable.insert(observation, patient: patient, bindingId: bindingId, batch: &context.readings)
         try deliveryQueue.enqueue(readingId: id, held: patient == nil, batch: &context.queue)
-        context.patients.append(patient)
+        context.attributions.append((patient, bindingId))
         return id
     }
 
@@ -55,8 +61,8 @@ extension Store {
         try await appendAttributing(observations, marks: marks).map(\.id)
     }
 
-    /// `append`, answering also the patient each reading was attributed to (the one step that decides it,
-    /// `insertReading`): the alert engine evaluates a clinic reading with the patient its binding gave it.
+    /// `append`, answering also the patient each reading was attributed to and by which binding (the one step that
+    /// decides it, `insertReading`): the alert engine evaluates a clinic reading with the patient its binding gave it.
     public func appendAttributing(_ observations: [Observation], marks: [DeviceMarkUpdate] = []) async throws(StoreError) -> [StoredReading] {
         if observations.isEmpty && marks.isEmpty { return [] }
         if let unavailableError { throw unavailableError }
@@ -104,7 +110,7 @@ extension Store {
         do {
             outcome = .success(try connection.transaction { () throws(StoreError) -> [StoredReading] in
                 var context = try makeAppendContext()
-                context.patients.reserveCapacity(rows)
+                context.attributions.reserveCapacity(rows)
                 defer { newDevices = context.readings.newDevices; heldReadings = context.queue.heldReadings }
                 var ids: [Int64] = []
                 ids.reserveCapacity(rows)
@@ -116,7 +122,7 @@ extension Store {
                 }
                 alertIds = try insertWaitingAlerts(alertBatch)
                 try writeStagedEngineState()
-                return zip(ids, context.patients).map { StoredReading(id: $0, patientId: $1) }
+                return zip(ids, context.attributions).map { StoredReading(id: $0, patientId: $1.patientId, bindingId: $1.bindingId) }
             })
         } catch {
             outcome = .failure(error)

@@ -319,6 +319,12 @@ enum Migrations {
             ALTER TABLE bindings ADD COLUMN sex_at_birth TEXT;
             ALTER TABLE bindings ADD COLUMN birth_date TEXT;
             """),
+        // The binding that attributed a reading (issue 13), written where the store decides the patient (insert,
+        // re-attribution), so its demographics are looked up by fact rather than by a second copy of the rule. NULL:
+        // no binding did (held, the reading carried its patient, or stored before this).
+        Migration(version: 21, sql: """
+            ALTER TABLE readings ADD COLUMN binding_id INTEGER;
+            """),
         // Periodic samples a reading carries (an overnight oximetry session's SpO2 and pulse-rate series, issue 15):
         // JSON, NULL for every other reading.
         Migration(version: 22, sql: """

@@ -125,4 +125,31 @@ import Testing
         let observation = try await domFEV1(restarted, configuredHeight: 190)
         #expect(observation["referenceRange"]?.arrayValue?.first?["text"]?.stringValue?.contains("160 cm") == true)
     }
+
+    /// Issue 13: the demographics follow the binding the store recorded as attributing the reading, not a second copy of
+    /// its rule. A reading that carries its patient (`iomtctl replay --patient`, a home hub's) was attributed by no binding,
+    /// though one of its device to that patient covers its time: the configuration's entry applies, as for any such reading.
+    @Test func aReadingThatCarriesItsPatientIsNotAssessedWithABindingsDemographics() async throws {
+        let rig = try await rig(configuredHeight: 190)
+        try await bind(rig, height: 160)
+        var replayed = fev1("2.40")
+        replayed.patientId = Self.patient
+        _ = await rig.pipeline.accept([replayed])
+        let observation = try await domFEV1(rig, configuredHeight: 190)
+        let range = try #require(observation["referenceRange"]?.arrayValue?.first, "no referenceRange: \(observation)")
+        #expect(range["text"]?.stringValue?.contains("male, 190 cm, 82.0 years") == true, "\(range)")
+    }
+
+    /// A held reading a later binding releases is assessed with that binding's demographics (the store records the binding
+    /// when it re-attributes).
+    @Test func aHeldReadingReleasedByALaterBindingTakesItsDemographics() async throws {
+        let rig = try await rig(configuredHeight: 190)
+        _ = await rig.pipeline.accept([fev1("2.40")])
+        let given = BindingDemographics(heightCm: 160, sexAtBirth: "male", birthDate: CivilTime(year: 1944, month: 5, day: 14))
+        let result = try await rig.store.bind(deviceKey: Self.spirometer.key, patientId: Self.patient, from: Self.readingTime.adding(milliseconds: -3_600_000),
+                                              until: nil, releasingHeld: true, demographics: given, actor: "uid 0", at: rig.clock.now())
+        #expect(result.reattributed == 1)
+        let observation = try await domFEV1(rig, configuredHeight: 190)
+        #expect(observation["referenceRange"]?.arrayValue?.first?["text"]?.stringValue?.contains("male, 160 cm, 82.0 years") == true, "\(observation)")
+    }
 }

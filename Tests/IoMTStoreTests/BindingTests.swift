@@ -144,7 +144,7 @@ import Testing
                 WHERE state = 4;
                 DROP INDEX delivery_held; PRAGMA user_version = 18;
                 ALTER TABLE bindings DROP COLUMN height_cm; ALTER TABLE bindings DROP COLUMN sex_at_birth; ALTER TABLE bindings DROP COLUMN birth_date;
-                ALTER TABLE readings DROP COLUMN series_json
+                ALTER TABLE readings DROP COLUMN series_json; ALTER TABLE readings DROP COLUMN binding_id
                 """)
             let legacy = try await store.stats(destination: "dom")
             #expect((legacy.quarantined, legacy.held) == (2, 0))
@@ -170,7 +170,7 @@ import Testing
                                      actor: "uid 0", at: base)
             try await store.executeForTests("""
                 ALTER TABLE bindings DROP COLUMN height_cm; ALTER TABLE bindings DROP COLUMN sex_at_birth; ALTER TABLE bindings DROP COLUMN birth_date;
-                ALTER TABLE readings DROP COLUMN series_json; PRAGMA user_version = 19
+                ALTER TABLE readings DROP COLUMN series_json; ALTER TABLE readings DROP COLUMN binding_id; PRAGMA user_version = 19
                 """)
         }
         let store = try storeFile(dir.database)

@@ -71,12 +71,12 @@ struct DeliveryCounterTests {
             let ids = try await store.append((0..<30).map { stream($0, hoursAgo: 1) })
             try await store.markDelivered(Array(ids[0..<7]), destination: "dom", at: now)
             try await store.quarantine(Array(ids[7..<9]), destination: "dom", reason: "HTTP 422", at: now)
-            // Back to a version-12 file: no counters, no triggers, nor what later versions added (alerts.test, the journal, the track rows, the bindings' demographics, readings.series_json).
+            // Back to a version-12 file: no counters, no triggers, nor what later versions added (alerts.test, the journal, the track rows, the bindings' demographics, readings.binding_id and series_json).
             try await store.executeForTests("""
                 DROP TRIGGER delivery_counts_insert; DROP TRIGGER delivery_counts_delete; DROP TRIGGER delivery_counts_transition;
                 DROP TABLE delivery_counts; ALTER TABLE alerts DROP COLUMN test; DROP TABLE alert_engine_journal; DROP TABLE alert_engine_tracks; DROP INDEX delivery_held;
                 ALTER TABLE bindings DROP COLUMN height_cm; ALTER TABLE bindings DROP COLUMN sex_at_birth; ALTER TABLE bindings DROP COLUMN birth_date;
-                ALTER TABLE readings DROP COLUMN series_json; PRAGMA user_version = 12
+                ALTER TABLE readings DROP COLUMN series_json; ALTER TABLE readings DROP COLUMN binding_id; PRAGMA user_version = 12
                 """)
         }
         let store = try storeFile(dir.database)

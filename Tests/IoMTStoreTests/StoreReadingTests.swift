@@ -70,7 +70,7 @@ struct StoreReadingTests {
         do {
             let store = try storeFile(dir.database)
             id = try await store.append([reading(1)])[0]
-            try await store.executeForTests("ALTER TABLE readings DROP COLUMN series_json; PRAGMA user_version = 20")
+            try await store.executeForTests("ALTER TABLE readings DROP COLUMN series_json; ALTER TABLE readings DROP COLUMN binding_id; PRAGMA user_version = 20")
         }
         let store = try storeFile(dir.database)
         #expect(await store.schemaVersion == 22)

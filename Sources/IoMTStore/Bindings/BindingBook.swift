@@ -28,7 +28,12 @@ final class BindingBook {
 
     /// The patient bound to a device at a time (nil: none).
     func boundPatient(deviceKey: String, at time: Instant) -> String? {
-        cache[deviceKey]?.first { $0.covers(time) }?.patientId
+        boundBinding(deviceKey: deviceKey, at: time)?.patientId
+    }
+
+    /// The binding of a device that covers a time (nil: none).
+    func boundBinding(deviceKey: String, at time: Instant) -> PatientBinding? {
+        cache[deviceKey]?.first { $0.covers(time) }
     }
 
     func cached(deviceKey: String) -> [PatientBinding] { cache[deviceKey] ?? [] }
@@ -124,10 +129,16 @@ final class BindingBook {
 
     /// The patient a binding assigns to reading `r` of device ?1: start inclusive, end exclusive — the same rule
     /// as `PatientBinding.covers`, which `insertReading` applies from the cache. Read after the change is written.
-    static let boundPatientOfReading = """
-        (SELECT b.patient_id FROM bindings b WHERE b.device_key = ?1 AND r.corrected_ms >= b.start_ms
+    static let boundPatientOfReading = bindingOfReading(column: "patient_id")
+    /// The id of the binding `boundPatientOfReading` takes the patient from (recorded as the reading's `binding_id`).
+    static let boundBindingOfReading = bindingOfReading(column: "id")
+
+    private static func bindingOfReading(column: String) -> String {
+        """
+        (SELECT b.\(column) FROM bindings b WHERE b.device_key = ?1 AND r.corrected_ms >= b.start_ms
          AND (b.end_ms IS NULL OR r.corrected_ms < b.end_ms) ORDER BY b.start_ms DESC LIMIT 1)
         """
+    }
     /// Readings flagged `time-untrusted` or `gateway-clock-unsynchronised` (`StatusFlag.timeNotAttributable`) are
     /// outside every window: no binding attributes them by their time.
     static let readingOfDeviceInWindow = """
@@ -169,7 +180,7 @@ final class BindingBook {
         }
         var change = Reattribution()
         let attribute = try connection.statement("""
-            UPDATE readings AS r SET patient_id = \(Self.boundPatientOfReading)
+            UPDATE readings AS r SET patient_id = \(Self.boundPatientOfReading), binding_id = \(Self.boundBindingOfReading)
             WHERE \(Self.readingOfDeviceInWindow) AND NOT \(Self.readingWasDelivered) AND r.patient_id IS NOT \(Self.boundPatientOfReading)
             RETURNING patient_id IS NULL
             """)

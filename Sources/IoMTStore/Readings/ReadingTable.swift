@@ -15,10 +15,10 @@ final class ReadingTable {
     /// Columns every reading query selects, in the order `storedObservation(from:)` reads them.
     static let columns = """
         r.id, r.device_id, r.type_refid, r.mdc_code, r.type_json, r.value, r.unit, r.status, r.components_json, \
-        r.device_time, r.received_ms, r.corrected_ms, r.patient_id, r.raw_frame, r.alert_priority, r.series_json
+        r.device_time, r.received_ms, r.corrected_ms, r.patient_id, r.raw_frame, r.alert_priority, r.series_json, r.binding_id
         """
     /// The first column a query may add after `columns` (`attempts`, then what the query adds).
-    static let firstExtraColumn: Int32 = 16
+    static let firstExtraColumn: Int32 = 17
 
     /// The insert statement of one transaction, looked up once rather than per row (the statement cache's key is the
     /// SQL text, and hashing it per row showed in the benchmark), and the devices that transaction first stored.
@@ -32,13 +32,14 @@ final class ReadingTable {
     func makeInsertBatch() throws(StoreError) -> InsertBatch {
         InsertBatch(insert: try connection.statement("""
             INSERT INTO readings (device_id, type_refid, mdc_code, type_json, value, unit, status, components_json,
-                                  device_time, received_ms, corrected_ms, patient_id, raw_frame, series_json)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                  device_time, received_ms, corrected_ms, patient_id, raw_frame, series_json, binding_id)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """))
     }
 
-    /// Inserts one reading for `patient` (nil: held); call inside a transaction. Returns its row id.
-    func insert(_ observation: Observation, patient: String?, batch: inout InsertBatch) throws(StoreError) -> Int64 {
+    /// Inserts one reading for `patient` (nil: held), attributed by binding `bindingId` (nil: by none); call inside a
+    /// transaction. Returns its row id.
+    func insert(_ observation: Observation, patient: String?, bindingId: Int64?, batch: inout InsertBatch) throws(StoreError) -> Int64 {
         let deviceId = try deviceId(for: observation.device, batch: &batch)
         let insert = batch.insert
         try insert.bind(deviceId, at: 1)
@@ -55,6 +56,7 @@ final class ReadingTable {
         try insert.bind(patient, at: 12)
         try insert.bind(observation.rawFrame, at: 13)
         try insert.bind(ObservationCodec.seriesJSON(observation.series), at: 14)
+        try insert.bind(bindingId, at: 15)
         try insert.run()
         return sqlite3_last_insert_rowid(connection.handle)
     }
@@ -115,7 +117,8 @@ final class ReadingTable {
             device: try identity(deviceId: row.int64(1)),
             patientId: row.text(12),
             rawFrame: row.blob(13),
-            series: try ObservationCodec.series(row.text(15)))
+            series: try ObservationCodec.series(row.text(15)),
+            bindingId: row.optionalInt64(16))
         return StoredObservation(id: row.int64(0), observation: observation,
                                  alertPriority: ObservationCodec.priority(rank: row.optionalInt64(14)),
                                  attempts: hasAttempts ? row.int(Self.firstExtraColumn) : 0)

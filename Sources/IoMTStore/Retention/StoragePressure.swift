@@ -131,11 +131,11 @@ extension Store {
     /// One stream reading that may be compacted.
     private struct StreamRow {
         let id: Int64, deviceId: Int64, patientId: String?, refId: String, code: UInt32, typeJSON: String?
-        let value: DecimalValue, unit: String, correctedMs: Int64, receivedMs: Int64
+        let value: DecimalValue, unit: String, correctedMs: Int64, receivedMs: Int64, bindingId: Int64?
     }
 
     private struct StreamMinute: Hashable {
-        let deviceId: Int64, patientId: String?, refId: String, unit: String, minute: Int64
+        let deviceId: Int64, patientId: String?, bindingId: Int64?, refId: String, unit: String, minute: Int64
     }
 
     /// Replaces old undelivered stream readings by per-minute summaries, oldest first, chunk by chunk (one
@@ -146,7 +146,7 @@ extension Store {
         let alertTimes = try alertingReadingTimes()
         let streamTypes = MeasurementType.continuousStreamRefIds.sorted().map { "'\($0)'" }.joined(separator: ",")
         let select = try connection.statement("""
-            SELECT r.id, r.device_id, r.patient_id, r.type_refid, r.mdc_code, r.type_json, r.value, r.unit, r.corrected_ms, r.received_ms
+            SELECT r.id, r.device_id, r.patient_id, r.type_refid, r.mdc_code, r.type_json, r.value, r.unit, r.corrected_ms, r.received_ms, r.binding_id
             FROM readings r WHERE r.id > ?1 AND r.corrected_ms < ?2 AND r.type_refid IN (\(streamTypes))
             AND r.alert_priority IS NULL AND r.value IS NOT NULL AND r.status = ''
             AND NOT EXISTS (SELECT 1 FROM delivery x WHERE x.reading_id = r.id AND x.state <> \(DeliveryState.pending.rawValue))
@@ -164,7 +164,8 @@ extension Store {
                 guard let value = select.text(6).flatMap(ObservationCodec.decimal) else { continue }
                 rows.append(StreamRow(id: select.int64(0), deviceId: select.int64(1), patientId: select.text(2), refId: select.text(3) ?? "",
                                       code: UInt32(truncatingIfNeeded: select.int64(4)), typeJSON: select.text(5), value: value,
-                                      unit: select.text(7) ?? "", correctedMs: select.int64(8), receivedMs: select.int64(9)))
+                                      unit: select.text(7) ?? "", correctedMs: select.int64(8), receivedMs: select.int64(9),
+                                      bindingId: select.optionalInt64(10)))
             }
             select.reset()
             guard let last = rows.last else { break }
@@ -173,7 +174,7 @@ extension Store {
                 !Self.isNear(row.correctedMs, sortedTimes: alertTimes[row.deviceId] ?? [], within: policy.alertWindowMilliseconds)
             }
             let groups = Dictionary(grouping: outsideAlertWindows) {
-                StreamMinute(deviceId: $0.deviceId, patientId: $0.patientId, refId: $0.refId, unit: $0.unit,
+                StreamMinute(deviceId: $0.deviceId, patientId: $0.patientId, bindingId: $0.bindingId, refId: $0.refId, unit: $0.unit,
                              minute: $0.correctedMs >= 0 ? $0.correctedMs / 60_000 : ($0.correctedMs - 59_999) / 60_000)
             }.filter { $0.value.count > 1 }
             guard !groups.isEmpty else { continue }
@@ -202,7 +203,7 @@ extension Store {
                 let observation = Observation(
                     type: ObservationCodec.type(refId: key.refId, code: first.code, json: first.typeJSON), value: stats.mean, unit: key.unit,
                     status: [.compactedSummary], receivedAt: Instant(millisecondsSinceEpoch: first.receivedMs), correctedTime: start,
-                    device: try readingTable.identity(deviceId: key.deviceId), patientId: key.patientId, rawFrame: [])
+                    device: try readingTable.identity(deviceId: key.deviceId), patientId: key.patientId, rawFrame: [], bindingId: key.bindingId)
                 let id = try insertReading(observation, context: &context)
                 summary.reset()
                 try summary.bind(id, at: 1)
