@@ -17,7 +17,7 @@ CENTRAL=${CENTRAL:-probe}
 # nonin-9560 (Bluetooth Classic SPP, the device connects; dual-mode controllers), cms50d-bt and nonin-9560-format8
 # (Classic SPP, the gateway connects), o2ring (stored sessions and polled live data) and and-ua651ble (bluetoothQuirks)
 # are read by the iomtd central only.
-if [ "$CENTRAL" = iomtd ]; then DEVICES=${DEVICES:-blood-pressure,pulse-oximeter,nonin-3230,contec-spirometer,omron,nonin-9560,cms50d-bt,nonin-9560-format8,o2ring,and-ua651ble}; else DEVICES=${DEVICES:-blood-pressure,pulse-oximeter}; fi
+if [ "$CENTRAL" = iomtd ]; then DEVICES=${DEVICES:-blood-pressure,pulse-oximeter,nonin-3230,contec-spirometer,omron,nonin-9560,cms50d-bt,nonin-9560-format8,o2ring,and-ua651ble,omron-fe4a}; else DEVICES=${DEVICES:-blood-pressure,pulse-oximeter}; fi
 DISCONNECT_AFTER=${DISCONNECT_AFTER:-6}
 INTERVAL_MS=${INTERVAL_MS:-500}
 CENTRAL_TIMEOUT=${CENTRAL_TIMEOUT:-150}
