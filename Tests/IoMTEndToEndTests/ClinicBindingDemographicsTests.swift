@@ -28,6 +28,9 @@ import Testing
             try lab.writeConfiguration(profile: "generic-spirometer-text-report", extra: #", "patients": [{"pesel": "\#(Self.patient)", "heightCm": 190}]"#,
                                        patient: nil, alertsExtra: #", "rulesFile": "\#(rules.path)""#)
             try lab.startDaemon()
+            // The control socket answers only once the daemon has started: a bind sent before that exits 1 (seen when this
+            // suite ran beside others on 2 cores).
+            #expect(await LabHarness.waitUntil(seconds: 30) { await !lab.devices().isEmpty }, "the daemon's control socket never answered\n\(lab.logs())")
 
             // The PESEL records a man: --sex female is refused, naming the option; so is a birth date the PESEL does not encode.
             let (wrongSex, wrongSexOutput) = try await ctl(lab, ["bind", "spirometer", "--patient", Self.patient, "--height", "160", "--sex", "female"])
