@@ -68,12 +68,10 @@ final class BLEDeviceRunner: Sendable {
     /// its reader's parts, so the parts are declared here whether or not the device was already on the board.
     static func register(_ identity: DeviceIdentity, profileIds: [String], address: String, parts: [String], on board: DeviceStatusBoard,
                          at time: Instant) {
-        let partKeys = parts.map { identity.part($0).key }
         if board.entry(identity.key) == nil {
-            board.register(key: identity.key, profileId: profileIds.joined(separator: "+"), transport: "ble", address: address, parts: partKeys, at: time)
-        } else {
-            board.declareParts(partKeys, of: identity.key)
+            board.register(key: identity.key, profileId: profileIds.joined(separator: "+"), transport: "ble", address: address, at: time)
         }
+        board.declareParts(parts.map { identity.part($0).key }, of: identity.key)
     }
 
     /// Runs until `stop()` or until BlueZ goes away; returns why.

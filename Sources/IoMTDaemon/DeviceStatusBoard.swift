@@ -37,20 +37,15 @@ public final class DeviceStatusBoard: Sendable {
 
     public init() {}
 
-    /// `parts`: the keys of the device's parts (a two-user cuff's users), each its own entry, for `devices` and `bind`.
-    public func register(key: String, profileId: String, transport: String, address: String, parts: [String] = [], at time: Instant) {
+    public func register(key: String, profileId: String, transport: String, address: String, at time: Instant) {
         entries.withLock {
             $0[key] = Entry(key: key, profileId: profileId, transport: transport, address: address, state: .starting,
-                            detail: nil, since: time, lastReading: nil, readings: 0, parts: parts)
-            for part in parts {
-                $0[part] = Entry(key: part, profileId: profileId, transport: transport, address: address, state: .starting,
-                                 detail: nil, since: time, lastReading: nil, readings: 0, partOf: key)
-            }
+                            detail: nil, since: time, lastReading: nil, readings: 0)
         }
     }
 
-    /// Adds the parts of a device already on the board (registered before its reader was known); parts already there
-    /// keep their entries.
+    /// Adds the parts of a device on the board (a two-user cuff's users), each its own entry for `devices` and `bind`;
+    /// parts already there keep their entries.
     public func declareParts(_ parts: [String], of key: String) {
         entries.withLock {
             guard var device = $0[key], !parts.isEmpty else { return }
