@@ -3,15 +3,20 @@ import Foundation
 import IoMTLab
 
 /// `iomt-lab sim cms50 [--generation legacy|v46] [--link PATH] [--script demo|steady|dip]
-///                     [--replay FILE.hex] [--count N] [--garbage RATE] [--seed N]`
+///                     [--replay FILE.hex] [--count N] [--garbage RATE] [--seed N]
+///                     [--stored-samples N] [--stored-growth N]`
 func runSimulatorCommand(_ args: [String]) -> Int32 {
     let usage = """
     usage: iomt-lab sim cms50 [--generation legacy|v46] [--link PATH] [--script demo|steady|dip]
                               [--replay FILE.hex] [--count N] [--garbage RATE] [--seed N]
+                              [--stored-samples N] [--stored-growth N]
       Simulates Contec CMS50 pulse oximeters on pseudo-terminals and prints their paths.
       (Also: iomt-lab sim nonin --help, iomt-lab sim spirometer --help.)
       --link PATH   stable symlink to the pty (with --count N: PATH-1 … PATH-N)
       --garbage R   inject noise / torn frames with probability R per frame (0…1)
+      --stored-samples N  (v46) a recording of N samples in memory, started 2026-12-04 22:30:00, answered to the
+                    stored-data commands of the Contec V7.0 protocol (A2-A7, AF, B1, B2)
+      --stored-growth N   (v46) the recording gains N samples before every sync after the first
     Runs until SIGINT or SIGTERM.
     """
     switch args.first {
@@ -27,6 +32,8 @@ func runSimulatorCommand(_ args: [String]) -> Int32 {
     var options = SerialSimulatorOptions(oximeter: true)
     var replayFile: String? = nil
     var count = 1
+    var storedSamples: Int? = nil
+    var storedGrowth = 0
     let parsed = parseOptions(args.dropFirst(), usage: usage) { option, value in
         switch option {
         case "--generation":
@@ -34,6 +41,8 @@ func runSimulatorCommand(_ args: [String]) -> Int32 {
             generation = parsed
         case "--replay": replayFile = value
         case "--count": return readNumber(option, value, in: 1...64) { count = $0 }
+        case "--stored-samples": return readNumber(option, value, in: 0...200_000) { storedSamples = $0 }
+        case "--stored-growth": return readNumber(option, value, in: 0...100_000) { storedGrowth = $0 }
         default: return options.apply(option, value)
         }
         return nil
@@ -55,6 +64,7 @@ func runSimulatorCommand(_ args: [String]) -> Int32 {
         let devicePath = options.link.map { count == 1 ? $0 : "\($0)-\(number)" }
         do {
             if let capture { try simulator.replay(captureHexText: capture) }
+            if let storedSamples { simulator.storeRecording([.labNight(count: storedSamples)], growthPerSync: storedGrowth) }
             let path = try simulator.start(symlinkPath: devicePath)
             print("cms50 \(generation.rawValue) #\(number): \(path)" + (devicePath.map { " (link \($0))" } ?? ""))
         } catch {
