@@ -118,7 +118,7 @@ struct CMS50StoredDataTests {
         #expect(CMS50V46Answer.decode(data) == .storedData([CMS50StoredSample(spo2: 95, pulseRate: 200), CMS50StoredSample(spo2: 127, pulseRate: 255),
                                                              CMS50StoredSample(spo2: 0, pulseRate: 0)], withPerfusionIndex: false))
         #expect(CMS50StoredSample(spo2: 127, pulseRate: 255).spo2 == nil && CMS50StoredSample(spo2: 0, pulseRate: 0).pulseRate == nil)
-        #expect(CMS50V46Answer.decode(CMS50Frame.startTime(user: 0, segment: 1, .init(year: 2026, month: 12, day: 4, hour: 22, minute: 30, second: 5)).prefix(8).map { $0 })
+        #expect(CMS50V46Answer.decode(CMS50Frame.startTime(user: 0, segment: 1, CivilTime(year: 2026, month: 12, day: 4, hour: 22, minute: 30, second: 5)).prefix(8).map { $0 })
                 == .startDate(user: 0, segment: 1, year: 2026, month: 12, day: 4))
         // Commands: parameters sent with bit 7 set, unused ones as 0x80.
         #expect(CMS50V46Packet.command(0xA4, [0, 1]) == [0x7D, 0x81, 0xA4, 0x80, 0x81, 0x80, 0x80, 0x80, 0x80])

@@ -1,3 +1,5 @@
+import IoMTCore
+
 /// One 1/60 s sample as the device would report it.
 public struct CMS50Sample: Sendable, Hashable {
     public var pleth: Int          // 0-127
@@ -86,23 +88,18 @@ public enum CMS50Frame {
 /// A recording in the device's memory (one storage segment of user 0), as the Contec V7.0 protocol document [12] lays out
 /// its answers (Sources/IoMTLab/Simulators/README.md): encoded here from the document, never by the gateway's decoder.
 public struct CMS50StoredSegment: Sendable, Hashable {
-    public struct Start: Sendable, Hashable {
-        public var year, month, day, hour, minute, second: Int
-        public init(year: Int, month: Int, day: Int, hour: Int, minute: Int, second: Int) {
-            self.year = year; self.month = month; self.day = day; self.hour = hour; self.minute = minute; self.second = second
-        }
-    }
     public struct Sample: Sendable, Hashable {
         public var spo2: Int
         public var pulseRate: Int
         public init(spo2: Int, pulseRate: Int) { self.spo2 = spo2; self.pulseRate = pulseRate }
     }
-    public var start: Start
+    /// The device clock at the first sample (no zone).
+    public var start: CivilTime
     public var samples: [Sample]
-    public init(start: Start, samples: [Sample]) { self.start = start; self.samples = samples }
+    public init(start: CivilTime, samples: [Sample]) { self.start = start; self.samples = samples }
 
     /// A night for the lab: `count` samples at 97 % / 64 /min, with a dip to 86 % / 80 /min for 30 samples from sample 60.
-    public static func labNight(count: Int, start: Start = Start(year: 2026, month: 12, day: 4, hour: 22, minute: 30, second: 0)) -> CMS50StoredSegment {
+    public static func labNight(count: Int, start: CivilTime = CivilTime(year: 2026, month: 12, day: 4, hour: 22, minute: 30, second: 0)) -> CMS50StoredSegment {
         CMS50StoredSegment(start: start, samples: (0..<count).map { index in
             (60..<90).contains(index) ? Sample(spo2: 86, pulseRate: 80) : Sample(spo2: 97, pulseRate: 64)
         })
@@ -127,7 +124,7 @@ extension CMS50Frame {
 
     /// The two answers A5 asks for: the date (0x07: high year, low year, month, day) and the time (0x12: hour, minute,
     /// second, an unused byte).
-    public static func startTime(user: UInt8, segment: UInt8, _ start: CMS50StoredSegment.Start) -> [UInt8] {
+    public static func startTime(user: UInt8, segment: UInt8, _ start: CivilTime) -> [UInt8] {
         answer(.startDate, [user, segment, UInt8(start.year / 100), UInt8(start.year % 100), UInt8(start.month), UInt8(start.day)])
             + answer(.startTime, [user, segment, UInt8(start.hour), UInt8(start.minute), UInt8(start.second), 0])
     }
