@@ -9,9 +9,23 @@ import Testing
 @Suite(.serialized) struct CMS50StoredDataEndToEndTests {
     static let session = OvernightOximetry.session.mdcRefId
 
+    /// Three hours ago on the local clock (the device clock runs in the gateway's zone), so the clock-trust rules hold
+    /// whenever the test runs.
+    static func recordingStart() -> CivilTime {
+        let parts = Calendar.current.dateComponents([.year, .month, .day, .hour, .minute, .second], from: Date().addingTimeInterval(-3 * 3600))
+        return CivilTime(year: parts.year!, month: parts.month!, day: parts.day!, hour: parts.hour!, minute: parts.minute!, second: parts.second!)
+    }
+
+    static func text(_ time: CivilTime) -> String {
+        String(format: "%04d-%02d-%02dT%02d:%02d:%02d", time.year, time.month, time.day, time.hour, time.minute, time.second)
+    }
+
     @Test func aStoredRecordingReachesDOMOnceAndARestartTakesOnlyWhatItGained() async throws {
+        let start = Self.recordingStart()
+        let grownFrom = CivilTime(instant: start.instant(assumingOffsetMinutes: 0).adding(milliseconds: 300_000), utcOffsetMinutes: 0)
         try await withGatewayScenario("cms50-stored") { lab in
-            #expect(try await lab.startPeers(simulator: ["--generation", "v46", "--script", "steady", "--stored-samples", "300", "--stored-growth", "40"]))
+            #expect(try await lab.startPeers(simulator: ["--generation", "v46", "--script", "steady", "--stored-samples", "300", "--stored-growth", "40",
+                                                         "--stored-start", Self.text(start)]))
             try lab.writeConfiguration(profile: "contec-cms50d-bt")
             try lab.startDaemon()
             func sessions() async throws -> [StoredObservation] {
@@ -32,8 +46,7 @@ import Testing
 
             let stored = try await sessions().sorted { $0.observation.correctedTime < $1.observation.correctedTime }
             #expect(stored.count == 2)
-            #expect(stored.map { $0.observation.deviceTime } == [CivilTime(year: 2026, month: 12, day: 4, hour: 22, minute: 30, second: 0),
-                                                                   CivilTime(year: 2026, month: 12, day: 4, hour: 22, minute: 35, second: 0)])
+            #expect(stored.map { $0.observation.deviceTime.map(Self.text) } == [Self.text(start), Self.text(grownFrom)])
             #expect(stored.map { $0.observation.series.first { $0.type == .spo2 }?.samples.count } == [300, 40])
             #expect(stored.allSatisfy { !$0.observation.status.contains(.timeUntrusted) })
 

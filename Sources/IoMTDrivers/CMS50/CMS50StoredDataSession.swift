@@ -35,7 +35,8 @@ public struct CMS50StoredDataSession: ByteStreamDriver {
         guard var machine = download else { return live.ingest(bytes, at: time) }
         var output = DeviceOutput()
         let discardedBefore = packets.discardedBytes
-        for packet in packets.push(bytes) {
+        var framed = packets.push(bytes)[...]
+        while let packet = framed.popFirst() {
             guard let answer = CMS50V46Answer.decode(packet) else { continue }
             output.append(machine.receive(answer, packet: packet, at: time))
             if machine.isFinished { break }
@@ -43,6 +44,8 @@ public struct CMS50StoredDataSession: ByteStreamDriver {
         if packets.discardedBytes > discardedBefore { output.events.append(.resynchronised(discardedBytes: packets.discardedBytes - discardedBefore)) }
         download = machine
         output.append(goLiveIfFinished(at: time))
+        // Packages after the download's last answer in the same read go the live way.
+        if download == nil, !framed.isEmpty { output.append(live.ingest(Array(framed.joined()), at: time)) }
         return output
     }
 

@@ -25,13 +25,11 @@ public struct CMS50StoredDownload: Sendable {
     }
 
     /// What a segment announced.
-    struct Segment: Sendable, Hashable {
+    struct Segment: Sendable {
         let number: Int
         var length: UInt32?
         var date: (year: Int, month: Int, day: Int)?
         var start: CivilTime?
-        static func == (lhs: Segment, rhs: Segment) -> Bool { lhs.number == rhs.number && lhs.length == rhs.length && lhs.start == rhs.start }
-        func hash(into hasher: inout Hasher) { hasher.combine(number) }
     }
 
     enum Step: Sendable, Hashable {
