@@ -109,6 +109,31 @@ struct CMS50StoredDataTests {
         #expect(live.contains { $0.type == .spo2 && $0.value == DecimalValue(97) })
     }
 
+    @Test func segmentsAreReadOldestFirstEachAsItsOwnSession() throws {
+        var reader = try Self.reader()
+        let later = CMS50StoredSegment.labNight(count: 30, start: CivilTime(year: 2026, month: 12, day: 5, hour: 1, minute: 0, second: 0))
+        let earlier = CMS50StoredSegment.labNight(count: 20, start: CivilTime(year: 2026, month: 12, day: 4, hour: 22, minute: 0, second: 0))
+        let empty = CMS50StoredSegment(start: CivilTime(year: 2026, month: 12, day: 5, hour: 2, minute: 0, second: 0), samples: [])
+        var memory = CMS50StoredMemory(segments: [later, earlier, empty])
+        let (outputs, codes) = Self.sync(&reader, &memory)
+        // Every segment's length and start first; then the data of segment 1 (the older), then segment 0; the empty one never.
+        #expect(codes == [0xA2, 0xA3, 0xA4, 0xA5, 0xA4, 0xA5, 0xA4, 0xA5, 0xA6, 0xA7, 0xA6, 0xA7, 0xA1])
+        let sessions = Self.sessions(outputs)
+        #expect(sessions.map(\.deviceTime) == [earlier.start, later.start])
+        #expect(sessions.map { $0.series.first?.samples.count } == [20, 30])
+        #expect(outputs.compactMap(\.recordMark).map(\.deviceTime) == [CivilTime(year: 2026, month: 12, day: 4, hour: 22, minute: 0, second: 19),
+                                                                     CivilTime(year: 2026, month: 12, day: 5, hour: 1, minute: 0, second: 29)])
+    }
+
+    @Test func aDeviceThatRefusesTheStoredDataCommandsIsReadLive() throws {
+        var reader = try Self.reader()
+        _ = reader.handle(.linkUp, at: Self.start)
+        _ = reader.handle(.bytes(CMS50Frame.answer(.free, [])), at: Self.start.adding(milliseconds: 50))
+        let refused = reader.handle(.bytes(CMS50Frame.answer(.commandFeedback, [0xA3, 0x05])), at: Self.start.adding(milliseconds: 100))
+        #expect(refused.rejections.contains { $0.contains("command 0xA3") && $0.contains("not supported") }, "\(refused.rejections)")
+        #expect(refused.byteCommands == [CMS50V46Decoder.startLiveData])
+    }
+
     @Test func packagesDecodeAsTheVendorDocumentLaysThemOut() throws {
         // [12] §3.3.1 note 3: a length of 86031 travels as 15, 80, 01, 00 (low byte first).
         let length = CMS50Frame.answer(.dataLength, [0, 2, 15, 80, 1, 0])

@@ -148,12 +148,12 @@ public struct CMS50StoredDownload: Sendable {
         case (.stoppingData, .free):
             return nextSegment(at: time)
         case (_, let .commandFeedback(command, reason)):
-            let reasonText = reason == 0x05 ? "not supported" : "reason 0x\(Hex.string([reason]))"
-            return end("the device answered command 0x\(Hex.string([command])) with feedback: \(reasonText)", at: time, stopData: isReceivingData)
+            let reasonText = reason == 0x05 ? "not supported" : "reason 0x\(Hex.string([reason]).uppercased())"
+            return end("the device answered command 0x\(Hex.string([command]).uppercased()) with feedback: \(reasonText)", at: time, stopData: isReceivingData)
         case (_, let .disconnecting(reason)):
-            return end("the device announced a disconnect (reason 0x\(Hex.string([reason])))", at: time, stopData: isReceivingData)
+            return end("the device announced a disconnect (reason 0x\(Hex.string([reason]).uppercased()))", at: time, stopData: isReceivingData)
         default:
-            return DeviceOutput(events: [.rejectedFrame(reason: "CMS50 package 0x\(Hex.string([packet[0]])) not expected while \(stepText)")])
+            return DeviceOutput(events: [.rejectedFrame(reason: "CMS50 package 0x\(Hex.string([packet[0]]).uppercased()) not expected while \(stepText)")])
         }
     }
 
