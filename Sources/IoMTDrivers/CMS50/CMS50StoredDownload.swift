@@ -45,16 +45,16 @@ public struct CMS50StoredDownload: Sendable {
 
     public static let user: UInt8 = 0
     public let options: Options
-    private(set) var step = Step.stoppingLive
-    private var since: Instant
-    private var segments: [Segment] = []
-    private var queue: [Segment] = []
-    private var samples: [CMS50StoredSample] = []
-    private var expectedSamples: Int?
-    private var rawPackets: [UInt8] = []
-    private var surplusSamples = 0
+    var step = Step.stoppingLive
+    var since: Instant
+    var segments: [Segment] = []
+    var queue: [Segment] = []
+    var samples: [CMS50StoredSample] = []
+    var expectedSamples: Int?
+    var rawPackets: [UInt8] = []
+    var surplusSamples = 0
     /// The device time of the last sample handed over (committed, then moved by this link).
-    private var mark: CivilTime?
+    var mark: CivilTime?
 
     public init(options: Options, committedMark: DeviceRecordMark?, at time: Instant) {
         self.options = options
@@ -67,7 +67,7 @@ public struct CMS50StoredDownload: Sendable {
     /// The first command: stop live data.
     public mutating func start(at time: Instant) -> DeviceOutput { send(.stoppingLive, 0xA2, at: time) }
 
-    private mutating func send(_ next: Step, _ code: UInt8, _ parameters: [UInt8] = [], at time: Instant) -> DeviceOutput {
+    mutating func send(_ next: Step, _ code: UInt8, _ parameters: [UInt8] = [], at time: Instant) -> DeviceOutput {
         step = next; since = time
         return DeviceOutput(commands: [.bytes(CMS50V46Packet.command(code, parameters))])
     }
@@ -96,7 +96,7 @@ public struct CMS50StoredDownload: Sendable {
     }
 
     /// Ends the download for this link: what was handed over stays; the rest is read at the next connection.
-    private mutating func end(_ reason: String, at time: Instant, stopData: Bool = false) -> DeviceOutput {
+    mutating func end(_ reason: String, at time: Instant, stopData: Bool = false) -> DeviceOutput {
         step = .finished
         var output = DeviceOutput(events: [.rejectedFrame(reason: "CMS50 stored-data download ended: \(reason); live data resumes")])
         if stopData { output.commands.append(.bytes(CMS50V46Packet.command(0xA7))) }
@@ -169,70 +169,5 @@ public struct CMS50StoredDownload: Sendable {
         case let .stoppingData(segment): "stopping the data of segment \(segment)"
         case .finished: "live"
         }
-    }
-
-    /// Device times compared as if in one zone (they all come from the device's one clock).
-    private static func order(_ time: CivilTime) -> Int64 { time.instant(assumingOffsetMinutes: 0).millisecondsSinceEpoch }
-
-    private func time(of index: Int, from start: CivilTime) -> CivilTime {
-        let instant = start.instant(assumingOffsetMinutes: 0).adding(milliseconds: Int64(index) * Int64(options.storageIntervalSeconds) * 1000)
-        var time = CivilTime(instant: instant, utcOffsetMinutes: 0)
-        time.utcOffsetMinutes = nil
-        return time
-    }
-
-    /// The segments to read, oldest first: those whose last possible sample (the most samples the length can mean) is
-    /// after the mark.
-    private mutating func plan(at time: Instant) -> DeviceOutput {
-        let mostSamples: (UInt32) -> Int = { [unit = options.lengthUnit] in unit == .samples ? Int($0) : Int($0) / 2 }
-        queue = segments.filter { segment in
-            guard let start = segment.start, let length = segment.length, mostSamples(length) > 0 else { return false }
-            guard let mark else { return true }
-            return Self.order(self.time(of: mostSamples(length) - 1, from: start)) > Self.order(mark)
-        }.sorted { Self.order($0.start!) < Self.order($1.start!) }
-        var output = DeviceOutput(events: [.deviceInfo(key: "newStoredSegments", value: String(queue.count))])
-        output.append(requestData(at: time))
-        return output
-    }
-
-    private mutating func requestData(at time: Instant) -> DeviceOutput {
-        samples = []; expectedSamples = nil; rawPackets = []; surplusSamples = 0
-        guard let segment = queue.first else { return finish() }
-        return send(.data(segment: segment.number), 0xA6, [Self.user, UInt8(segment.number)], at: time)
-    }
-
-    private mutating func nextSegment(at time: Instant) -> DeviceOutput {
-        var output = DeviceOutput()
-        if surplusSamples > 0, let segment = queue.first {
-            output.events.append(.rejectedFrame(reason: "CMS50 segment \(segment.number): \(surplusSamples) stored samples after the announced length (\(segment.length ?? 0) read as \(options.lengthUnit.rawValue)): not used; check driverOptions.storedLengthUnit"))
-        }
-        if !queue.isEmpty { queue.removeFirst() }
-        output.append(requestData(at: time))
-        return output
-    }
-
-    private mutating func finish() -> DeviceOutput {
-        step = .finished
-        var output = DeviceOutput()
-        output.transferComplete = true
-        return output
-    }
-
-    /// The segment's samples after the mark as one overnight-session reading, with the mark of its last sample.
-    private mutating func handOver(segment number: Int) -> DeviceOutput {
-        guard let segment = queue.first, let start = segment.start else { return DeviceOutput() }
-        let firstNew = mark.map { mark in samples.indices.first { Self.order(time(of: $0, from: start)) > Self.order(mark) } ?? samples.count } ?? 0
-        guard firstNew < samples.count else { return DeviceOutput() }
-        let new = samples[firstNew...].map { StoredOximetryRecord(spo2: $0.spo2, pulseRate: $0.pulseRate) }
-        let interval = options.storageIntervalSeconds
-        let last = time(of: samples.count - 1, from: start)
-        mark = last
-        var output = DeviceOutput(measurements: [OvernightOximetrySummary.sessionMeasurement(
-            records: new, intervalSeconds: interval, start: time(of: firstNew, from: start), rawFrame: rawPackets)])
-        output.recordMark = DeviceRecordMark(sequenceNumber: 0, deviceTime: last)
-        let summary = OvernightOximetrySummary(records: new, intervalSeconds: interval)
-        let skipped = firstNew > 0 ? " (the first \(firstNew) taken at an earlier sync)" : ""
-        output.events.append(.deviceInfo(key: "session", value: "segment \(number): \(new.count) new samples every \(interval) s\(skipped); \(summary.text)"))
-        return output
     }
 }
