@@ -100,6 +100,7 @@ struct CMS50StoredDataTests {
         // No answer to A3 either: the download ends with a reason, and live data is asked for.
         let ended = reader.handle(.tick, at: Self.start.adding(milliseconds: 4000))
         #expect(ended.rejections.contains { $0.contains("no answer within 2000 ms to A3") })
+        #expect(ended.events.contains { if case let .deviceInfo("storedData", value) = $0 { value.contains("A3") } else { false } })
         #expect(ended.byteCommands == [CMS50V46Decoder.startLiveData])
         // Live frames are read as before.
         let frame = CMS50Frame.v46(CMS50Sample(pleth: 50, signalStrength: 6, barGraph: 3, beat: false, fingerOut: false, searching: false,

@@ -96,9 +96,12 @@ public struct CMS50StoredDownload: Sendable {
     }
 
     /// Ends the download for this link: what was handed over stays; the rest is read at the next connection.
+    /// Said twice: as a rejection (the serial log's debug level) and as the device's `storedData` fact, which the log (info)
+    /// and the device board (`iomtctl devices`) show — a download that ended early is never silent.
     mutating func end(_ reason: String, at time: Instant, stopData: Bool = false) -> DeviceOutput {
         step = .finished
-        var output = DeviceOutput(events: [.rejectedFrame(reason: "CMS50 stored-data download ended: \(reason); live data resumes")])
+        let text = "download ended: \(reason); live data resumes, the rest is read at the next connection"
+        var output = DeviceOutput(events: [.rejectedFrame(reason: "CMS50 stored-data " + text), .deviceInfo(key: "storedData", value: text)])
         if stopData { output.commands.append(.bytes(CMS50V46Packet.command(0xA7))) }
         output.transferComplete = true
         return output
