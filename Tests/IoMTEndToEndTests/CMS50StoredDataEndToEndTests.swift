@@ -22,7 +22,7 @@ import Testing
 
     @Test func aStoredRecordingReachesDOMOnceAndARestartTakesOnlyWhatItGained() async throws {
         let start = Self.recordingStart()
-        let grownFrom = CivilTime(instant: start.instant(assumingOffsetMinutes: 0).adding(milliseconds: 300_000), utcOffsetMinutes: 0)
+        let grownFrom = start.addingOnDeviceClock(seconds: 300)
         try await withGatewayScenario("cms50-stored") { lab in
             #expect(try await lab.startPeers(simulator: ["--generation", "v46", "--script", "steady", "--stored-samples", "300", "--stored-growth", "40",
                                                          "--stored-start", Self.text(start)]))

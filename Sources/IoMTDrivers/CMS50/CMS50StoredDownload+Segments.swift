@@ -7,10 +7,7 @@ extension CMS50StoredDownload {
     private static func order(_ time: CivilTime) -> Int64 { time.instant(assumingOffsetMinutes: 0).millisecondsSinceEpoch }
 
     private func time(of index: Int, from start: CivilTime) -> CivilTime {
-        let instant = start.instant(assumingOffsetMinutes: 0).adding(milliseconds: Int64(index) * Int64(options.storageIntervalSeconds) * 1000)
-        var time = CivilTime(instant: instant, utcOffsetMinutes: 0)
-        time.utcOffsetMinutes = nil
-        return time
+        start.addingOnDeviceClock(seconds: Int64(index) * Int64(options.storageIntervalSeconds))
     }
 
     /// The segments to read, oldest first: those whose last possible sample (the most samples the length can mean) is

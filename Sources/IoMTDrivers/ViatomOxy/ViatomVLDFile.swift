@@ -86,10 +86,7 @@ public struct ViatomVLDFile: Sendable, Hashable {
 
     /// The device time of record `index`: start + index × interval (no zone, like the start).
     public func time(ofRecord index: Int) -> CivilTime {
-        let instant = startTime.instant(assumingOffsetMinutes: 0).adding(milliseconds: Int64(index) * Int64(intervalSeconds) * 1000)
-        var time = CivilTime(instant: instant, utcOffsetMinutes: 0)
-        time.utcOffsetMinutes = nil
-        return time
+        startTime.addingOnDeviceClock(seconds: Int64(index) * Int64(intervalSeconds))
     }
 
     /// The records as the shared summary reads them (no value where the record carries none).
