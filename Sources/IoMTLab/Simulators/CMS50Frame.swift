@@ -88,14 +88,16 @@ public enum CMS50Frame {
 /// A recording in the device's memory (one storage segment of user 0), as the Contec V7.0 protocol document [12] lays out
 /// its answers (Sources/IoMTLab/Simulators/README.md): encoded here from the document, never by the gateway's decoder.
 public struct CMS50StoredSegment: Sendable, Hashable {
-    public struct Sample: Sendable, Hashable {
-        public var spo2: Int
-        public var pulseRate: Int
-        public init(spo2: Int, pulseRate: Int) { self.spo2 = spo2; self.pulseRate = pulseRate }
-    }
     /// The device clock at the first sample (no zone).
     public var start: CivilTime
+    /// (SpO2 %, pulse rate /min) per second; values outside the valid ranges are the device's "no value".
     public var samples: [Sample]
+
+    public struct Sample: Sendable, Hashable {
+        public var spo2: Int, pulseRate: Int
+        public init(spo2: Int, pulseRate: Int) { self.spo2 = spo2; self.pulseRate = pulseRate }
+    }
+
     public init(start: CivilTime, samples: [Sample]) { self.start = start; self.samples = samples }
 
     /// A night for the lab: `count` samples at 97 % / 64 /min, with a dip to 86 % / 80 /min for 30 samples from sample 60.
