@@ -28,6 +28,7 @@ enum BLESimulatorCommand {
     Runs until SIGINT or SIGTERM.
     (--device contec-spirometer: see iomt-lab ble-sim --device contec-spirometer --help;
      --device o2ring: see iomt-lab ble-sim --device o2ring --help;
+     --device contec-oximeter-ble or beurer-po60: see iomt-lab ble-sim --device beurer-po60 --help;
      --device omron-hem-7322t or omron-hem-7155t-fe4a: see iomt-lab ble-sim --device omron-hem-7322t --help)
     """
 
@@ -36,6 +37,7 @@ enum BLESimulatorCommand {
         let dedicated: [String: ([String]) -> Int32] = [
             "contec-spirometer": ContecSpirometerSimCommand.run, "o2ring": O2RingSimCommand.run, "omron-hem-7322t": OmronCuffSimCommand.run,
             "omron-hem-7155t-fe4a": OmronCuffSimCommand.run,
+            "contec-oximeter-ble": ContecOximeterSimCommand.run, "beurer-po60": ContecOximeterSimCommand.run,
         ]
         if let index = arguments.firstIndex(of: "--device"), arguments.indices.contains(index + 1), let run = dedicated[arguments[index + 1]] {
             return run(arguments)

@@ -86,6 +86,7 @@ enum CLIHelp {
                      iomtctl decode --profile ble-blood-pressure --hex '1e 78 00 50 00 5d 00 ea 07 0b 17 0a 0f 00 48 00 01 00 00'
                      iomtctl decode --profile ble-blood-pressure --characteristic 2A36 --hex '00 96 00 ff 07 ff 07'
                      iomtctl decode --profile omron-hem-7322t --record --address 0x02AC --hex '5b 78 1a 48 19 d7 1b 42 00 00 14 00 69 96'
+                     iomtctl decode --profile beurer-po60 --characteristic FF02 --hex 'e9 03 00 00 00 00 00 00 1a 0b 1e 09 29 11 00 00 00 62 5d 60 00 00 00'
             """,
         "status": """
             Usage: iomtctl status [--socket PATH] [--json]
