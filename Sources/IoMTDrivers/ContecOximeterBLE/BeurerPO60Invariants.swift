@@ -7,10 +7,7 @@ public enum BeurerPO60Invariants {
     /// (1–8 s, bits 5–7, so a transfer may end between two records); the rest is what FF02 notifies after link up,
     /// with a tick after every notification and quiet ticks at the end, so the last transfer completes.
     public static func violation(in input: [UInt8]) -> String? {
-        guard let control = input.first else { return nil }
-        let size = Int(control & 0x1F) + 1
-        let step = Int64(control >> 5) * 1000 + 1000
-        let stream = Array(input.dropFirst())
+        guard let (size, step, stream) = ContecNotificationReplay.split(input, stepUnitMs: 1000) else { return nil }
         let first = run(stream, size: size, step: step, from: nil)
         if first.outputs != run(stream, size: size, step: step, from: nil).outputs { return "reading is not deterministic" }
         let known = [BeurerPO60Protocol.requestStored, BeurerPO60Protocol.sendStored]
@@ -58,25 +55,10 @@ public enum BeurerPO60Invariants {
         return nil
     }
 
+    /// Six quiet seconds before link down: the last transfer completes (its mark moves as in a real sync).
     private static func run(_ stream: [UInt8], size: Int, step: Int64, from mark: DeviceRecordMark?) -> (outputs: [DeviceOutput], elapsed: Int64) {
         var reader = BeurerPO60Reader()
         reader.resume(from: mark)
-        let start = Instant(millisecondsSinceEpoch: 1_795_000_000_000)
-        var time = start
-        var outputs = [reader.handle(.linkUp, at: time)]
-        var offset = 0
-        while offset < stream.count {
-            let end = min(stream.count, offset + size)
-            outputs.append(reader.handle(.value(characteristic: ContecBLEFraming.notifyCharacteristic, bytes: Array(stream[offset..<end])), at: time))
-            time = time.adding(milliseconds: step)
-            outputs.append(reader.handle(.tick, at: time))
-            offset = end
-        }
-        for _ in 0..<6 {
-            time = time.adding(milliseconds: 1000)
-            outputs.append(reader.handle(.tick, at: time))
-        }
-        outputs.append(reader.handle(.linkDown, at: time))
-        return (outputs, time.milliseconds(since: start))
+        return ContecNotificationReplay.run(&reader, stream, size: size, stepMs: step, quietTicks: 6)
     }
 }

@@ -25,8 +25,6 @@ public actor ContecOximeterPeripheral {
         var name: String { localName ?? (kind == .emaySleepO2 ? "SleepO2-SIM" : "PO60-SIM") }
     }
 
-    static let service: BluetoothUUID = 0xFF12, command: BluetoothUUID = 0xFF01, notified: BluetoothUUID = 0xFF02
-
     nonisolated public let configuration: Configuration
     nonisolated public let gatt: VendorGATTPeripheral
     private let log: @Sendable (String) -> Void
@@ -38,9 +36,7 @@ public actor ContecOximeterPeripheral {
 
     public init(configuration: Configuration, log: @escaping @Sendable (String) -> Void) {
         self.configuration = configuration
-        self.gatt = VendorGATTPeripheral(adapter: configuration.adapter, localName: configuration.name, service: Self.service,
-                                         request: Self.command, requestFlags: ["write"], answer: Self.notified,
-                                         names: ("FF12", "FF01", "FF02"), log: log)
+        self.gatt = .contecFF12(adapter: configuration.adapter, localName: configuration.name, log: log)
         self.log = log
         if configuration.kind == .beurerPO60 {
             for index in 0..<configuration.records {
