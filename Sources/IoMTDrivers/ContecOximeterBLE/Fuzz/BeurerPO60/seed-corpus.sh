@@ -1,6 +1,7 @@
 # Seeds the BeurerPO60 corpus (sourced by scripts/fuzz.sh with $corpus set; helpers in scripts/fuzz-seeds.sh).
-# each PO60 fixture's E9 packet (its "before" value) and notification, behind control bytes: size 23 then 3 would need
-# one size per notification, so the seeds use whole-notification sizes 23 (0x16) and 3 (0x02), a second and 3 s apart
+# Each PO60 fixture case as one stream: its "before" E9 packet, then its capture, behind a control byte:
+# 16 = 23-byte notifications a second apart (an E9 whole, then its pulse packet), 56 = the same 3 s apart,
+# 02 = 3-byte notifications (an E9 torn into pieces).
 for case_dir in Firmware-Fixtures/contec-oximeter-ble/po60-*; do
     for control in 16 56 02; do
         { printf "\\x$control"
