@@ -47,6 +47,35 @@ import Testing
         #expect(output.events.contains(.deviceInfo(key: "recordMark", value: "not moved: the transfer was cut and its records did not come oldest first; the next sync reads them again")))
     }
 
+    @Test func whenTheMarkedRecordIsGoneEveryRecordIsNewEvenOlderOnes() {
+        let mark = DeviceRecordMark(sequenceNumber: 4, deviceTime: CivilTime(year: 2026, month: 11, day: 30, hour: 9, minute: 40, second: 7))
+        let output = run([Self.packet(1, minute: 5), Self.pulse, Self.packet(2, minute: 50), Self.pulse], from: mark, quiet: true)
+        #expect(minutes(output) == [5, 50])
+        #expect(output.recordMark?.deviceTime?.minute == 50)
+        #expect(output.events.contains(.deviceInfo(key: "recordMark", value: "the marked record is no longer on the device (memory cleared or full); every record is read as new")))
+    }
+
+    @Test func aRecordEndingBeforeTheMarkSentAfterItIsNamedNotReported() {
+        let mark = DeviceRecordMark(sequenceNumber: 2, deviceTime: CivilTime(year: 2026, month: 11, day: 30, hour: 9, minute: 20, second: 7))
+        let output = run([Self.packet(1, minute: 10), Self.pulse, Self.packet(2, minute: 20), Self.pulse, Self.packet(3, minute: 5), Self.pulse],
+                         from: mark, quiet: true)
+        #expect(output.measurements.isEmpty && output.recordMark == nil)
+        #expect(output.events.contains(.deviceInfo(key: "deviceClock", value: "records came oldest first, yet 1 sent after the marked one end before it: the device clock may have been set back; they are not reported")))
+        let newestFirst = run([Self.packet(1, minute: 30), Self.pulse, Self.packet(2, minute: 20), Self.pulse, Self.packet(3, minute: 10), Self.pulse],
+                              from: mark, quiet: true)
+        #expect(minutes(newestFirst) == [30])
+        #expect(!newestFirst.events.contains { if case .deviceInfo("deviceClock", _) = $0 { true } else { false } }, "older records after the mark are normal newest first")
+    }
+
+    @Test func theSameEndTimeWithAnotherPacketNumberIsTheSameRecord() {
+        let mark = DeviceRecordMark(sequenceNumber: 2, deviceTime: CivilTime(year: 2026, month: 11, day: 30, hour: 9, minute: 20, second: 7))
+        // A new record came first: the old ones' packet numbers moved by one.
+        let output = run([Self.packet(1, minute: 30), Self.pulse, Self.packet(2, minute: 10), Self.pulse, Self.packet(3, minute: 20), Self.pulse],
+                         from: mark, quiet: true)
+        #expect(minutes(output) == [30])
+        #expect(output.recordMark == DeviceRecordMark(sequenceNumber: 1, deviceTime: CivilTime(year: 2026, month: 11, day: 30, hour: 9, minute: 30, second: 7)))
+    }
+
     @Test func theSecondCommandWaitsForATickAndNothingElseIsWritten() {
         var reader = BeurerPO60Reader()
         let start = Instant(millisecondsSinceEpoch: 1_796_000_000_000)

@@ -25,23 +25,13 @@ public struct BeurerPO60Reader: DeviceReader {
         var pulseFrame: [UInt8] = []
         /// What of it is not reported and why: said once, when the record is new (not at every re-sync).
         var problems: [DriverEvent] = []
-        var key: RecordKey { RecordKey(endTime: packet.endTime, packetNumber: packet.packetNumber) }
+        var order: Int64 { BeurerPO60Reader.order(packet.endTime) }
     }
 
-    /// Records are ordered by device end time, then packet number (the mark's two fields).
-    struct RecordKey: Sendable, Hashable, Comparable {
-        var endTime: CivilTime
-        var packetNumber: Int
-        init(endTime: CivilTime, packetNumber: Int) { self.endTime = endTime; self.packetNumber = packetNumber }
-        init?(_ mark: DeviceRecordMark?) {
-            guard let mark, let time = mark.deviceTime else { return nil }
-            self.init(endTime: time, packetNumber: Int(mark.sequenceNumber))
-        }
-        static func < (a: RecordKey, b: RecordKey) -> Bool {
-            let left = a.endTime.instant(assumingOffsetMinutes: 0), right = b.endTime.instant(assumingOffsetMinutes: 0)
-            return left != right ? left < right : a.packetNumber < b.packetNumber
-        }
-    }
+    /// Where a device end time falls (device times compared as if in one zone: they all come from the same clock). The
+    /// end time alone tells records apart: one device cannot end two spot checks in the same second, and the packet
+    /// number's meaning is unknown (4 bits: it may be the position in the transfer, which shifts as records are added).
+    static func order(_ time: CivilTime) -> Int64 { time.instant(assumingOffsetMinutes: 0).millisecondsSinceEpoch }
 
     public let options: Options
     public var needs: DeviceNeeds { .gatt(Self.profile) }
@@ -132,27 +122,42 @@ public struct BeurerPO60Reader: DeviceReader {
         packet.spo2Problem.map { [.rejectedFrame(reason: $0 + " (record ending \(text(packet)))")] } ?? []
     }
 
-    /// The transfer is over: the records after the committed mark, oldest first, with the newest as the new mark. A
-    /// transfer cut by link down moves the mark only if its records came oldest first (the ones not yet sent are then
-    /// newer, so they stay after the mark); otherwise its readings are reported and the next sync reads them again.
+    /// The transfer is over: the records that end after the committed mark, oldest first, with the newest as the new
+    /// mark (its end time and packet number). When a complete transfer did not hold the marked record (memory cleared, or
+    /// more new records than the device keeps) every record is new: nothing is lost. A transfer cut by link down moves
+    /// the mark only if its records came oldest first (the ones not yet sent are then newer); otherwise its readings are
+    /// reported and the next sync reads them again.
     private mutating func endTransfer(complete: Bool) -> DeviceOutput {
         guard transferActivity != nil || awaitingPulse != nil || !received.isEmpty else { return DeviceOutput() }
         finishAwaitedRecord(missing: complete ? "within \(options.transferQuietMs / 1000) s" : "before link down")
         var output = DeviceOutput()
         let records = received
         received = []; transferActivity = nil
-        let marked = RecordKey(committedMark)
-        // A record sent twice in one transfer is one record: the copy with its pulse rate wins.
-        var byKey: [RecordKey: Record] = [:]
-        for record in records where marked == nil || record.key > marked! {
-            if byKey[record.key]?.pulse == nil { byKey[record.key] = record }
+        var marked = committedMark?.deviceTime.map(Self.order)
+        if let mark = marked, let index = records.firstIndex(where: { $0.order == mark }) {
+            // Records sent oldest first up to the marked one, then older ones after it: stored later, stamped earlier. (A
+            // device sending newest first sends older ones after it anyway: then nothing is said.)
+            let upToMark = records[...index]
+            let oldestFirst = upToMark.count >= 2 && zip(upToMark, upToMark.dropFirst()).allSatisfy { $0.order < $1.order }
+            let older = records[(index + 1)...].filter { $0.order < mark }.count
+            if oldestFirst, older > 0 {
+                output.events.append(.deviceInfo(key: "deviceClock", value: "records came oldest first, yet \(older) sent after the marked one end before it: the device clock may have been set back; they are not reported"))
+            }
+        } else if marked != nil, complete, !records.isEmpty {
+            marked = nil
+            output.events.append(.deviceInfo(key: "recordMark", value: "the marked record is no longer on the device (memory cleared or full); every record is read as new"))
         }
-        let fresh = byKey.values.sorted { $0.key < $1.key }
+        // A record sent twice in one transfer is one record: the copy with its pulse rate wins.
+        var byTime: [Int64: Record] = [:]
+        for record in records where marked == nil || record.order > marked! {
+            if byTime[record.order]?.pulse == nil { byTime[record.order] = record }
+        }
+        let fresh = byTime.values.sorted { $0.order < $1.order }
         output.events.append(.deviceInfo(key: "storedMeasurements", value: "\(records.count) received, \(fresh.count) new\(complete ? "" : " (transfer cut by link down)")"))
         for record in fresh { output.events += record.problems + [Self.statistics(record)] }
         output.measurements = fresh.flatMap(Self.measurements)
         guard let newest = fresh.last else { return output }
-        let ascending = zip(records, records.dropFirst()).allSatisfy { $0.key < $1.key }
+        let ascending = zip(records, records.dropFirst()).allSatisfy { $0.order < $1.order }
         if complete || ascending {
             let mark = DeviceRecordMark(sequenceNumber: UInt16(newest.packet.packetNumber), deviceTime: newest.packet.endTime)
             committedMark = mark
