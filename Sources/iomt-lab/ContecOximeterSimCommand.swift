@@ -12,7 +12,8 @@ enum ContecOximeterSimCommand {
       Serves a Contec-family BLE oximeter through BlueZ (system bus): service FF12 with FF01 (commands, write with
       response) and FF02 (notify), an LE advertisement and a NoInputNoOutput agent
       (Sources/IoMTDrivers/ContecOximeterBLE/README.md).
-      contec-oximeter-ble  an EMAY SleepO2 (name "SleepO2-SIM"): HELLO 89 09 and START 9B 01 1C start the live
+      contec-oximeter-ble  an EMAY SleepO2 (name "SleepO2-SIM"): HELLO 89 09 and START 9B 01 1C (each answered with a
+                           placeholder: their layout is unpublished) start the live
                            stream, one 8-byte frame EB 01 05 PR SpO2 7F 00 ck a second (SpO2 95-98 %, pulse 68-75/min)
                            while HEARTBEATs 9A 1A keep coming (it pauses after 5 s without one); STOP 9B 7F 1A ends it
       beurer-po60          a Beurer PO60 (name "PO60-SIM"): 90 05 15 then 99 00 19 are answered with every stored

@@ -4,8 +4,8 @@ import IoMTDBus
 
 /// `iomt-lab ble-sim --device contec-oximeter-ble|beurer-po60`: a Contec-family BLE oximeter served through BlueZ —
 /// service FF12 with FF01 (commands, write with response) and FF02 (notify).
-/// - `contec-oximeter-ble` (EMAY SleepO2, `EmaySleepO2Device`): after START, one live frame a second while HEARTBEATs
-///   keep coming.
+/// - `contec-oximeter-ble` (EMAY SleepO2, `EmaySleepO2Device`): HELLO and START get a placeholder answer; after START,
+///   one live frame a second while HEARTBEATs keep coming.
 /// - `beurer-po60` (`BeurerPO60Device`): `90 05 15` then `99 00 19` are answered with every stored record, each as an
 ///   E9 notification and its pulse-rate notification; the records are never deleted (the device re-sends them).
 /// Every event a test may assert on is logged as one line.
@@ -66,10 +66,12 @@ public actor ContecOximeterPeripheral {
         let command = BLEPeripheralSimulator.hex(value)
         switch configuration.kind {
         case .emaySleepO2:
-            switch sleepO2.handle(value, at: seconds) {
+            let (answer, event) = sleepO2.handle(value, at: seconds)
+            switch event {
             case let .answered(what): log("command \(command): \(what)")
             case let .ignored(why): log("command \(command) ignored: \(why)")
             }
+            if !answer.isEmpty { answerInOrder([answer]) }
             if sleepO2.streaming, liveStream == nil { liveStream = Task { [weak self] in await self?.streamLiveFrames() } }
         case .beurerPO60:
             let (notifications, event) = po60.handle(value)
@@ -77,13 +79,17 @@ public actor ContecOximeterPeripheral {
             case let .answered(what): log("command \(command): \(what)")
             case let .ignored(why): log("command \(command) ignored: \(why)")
             }
-            guard !notifications.isEmpty else { return }
-            let previous = lastAnswer
-            lastAnswer = Task { [weak self] in
-                await previous?.value
-                try? await Task.sleep(for: .milliseconds(20))
-                await self?.send(notifications)
-            }
+            if !notifications.isEmpty { answerInOrder(notifications) }
+        }
+    }
+
+    /// The write is acknowledged first, then the answer is notified, after the answers before it.
+    private func answerInOrder(_ notifications: [[UInt8]]) {
+        let previous = lastAnswer
+        lastAnswer = Task { [weak self] in
+            await previous?.value
+            try? await Task.sleep(for: .milliseconds(20))
+            await self?.send(notifications)
         }
     }
 

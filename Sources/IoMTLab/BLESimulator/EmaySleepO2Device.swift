@@ -29,9 +29,19 @@ public struct EmaySleepO2Device: Sendable {
         (UInt8(68 + index % 8), UInt8(95 + index % 4))
     }
 
-    /// A command written to FF01 at `seconds` (any monotonic time). Answers to HELLO and START have no published
-    /// layout, so none is sent.
-    public mutating func handle(_ command: [UInt8], at seconds: Double) -> Event {
+    /// The answer to HELLO and START. Their layout is not published: this placeholder (the command's code, 01, the
+    /// 7-bit sum) is the simulator's own, so that the reader meets an answer it cannot know and must go on.
+    public static func placeholderAnswer(to code: UInt8) -> [UInt8] { [code, 0x01, (code &+ 0x01) & 0x7F] }
+
+    /// A command written to FF01 at `seconds` (any monotonic time): what to notify back (HELLO and START: a placeholder
+    /// answer), and what happened.
+    public mutating func handle(_ command: [UInt8], at seconds: Double) -> (answer: [UInt8], event: Event) {
+        let event = receive(command, at: seconds)
+        guard case .answered = event, command == [0x89, 0x09] || command == [0x9B, 0x01, 0x1C] else { return ([], event) }
+        return (Self.placeholderAnswer(to: command[0]), event)
+    }
+
+    private mutating func receive(_ command: [UInt8], at seconds: Double) -> Event {
         switch command {
         case [0x89, 0x09]: return .answered("HELLO")
         case [0x9B, 0x01, 0x1C]:

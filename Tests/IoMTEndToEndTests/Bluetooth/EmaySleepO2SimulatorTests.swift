@@ -16,7 +16,10 @@ import Testing
         func deliver(_ output: DeviceOutput) {
             measurements += output.measurements
             rejected += output.rejections
-            for write in output.writes { _ = device.handle(write.value, at: seconds) }
+            for write in output.writes {
+                let answer = device.handle(write.value, at: seconds).answer
+                if !answer.isEmpty { deliver(reader.handle(.value(characteristic: 0xFF02, bytes: answer), at: time)) }
+            }
         }
         deliver(reader.handle(.linkUp, at: time))
         #expect(device.streaming, "HELLO and START started the stream")
@@ -27,7 +30,8 @@ import Testing
             deliver(reader.handle(.tick, at: time))
         }
         deliver(reader.handle(.linkDown, at: time))
-        #expect(rejected == [])
+        #expect(rejected.count == 2 && rejected[0].hasPrefix("unknown frame 0x89") && rejected[1].lowercased().hasPrefix("unknown frame 0x9b"),
+                "the answers to HELLO and START (no published layout) are named and the stream goes on: \(rejected)")
         #expect(device.framesSent == 10 && device.heartbeats >= 8, "a frame every second; the reader's heartbeats kept the stream on")
         let spo2 = measurements.filter { $0.type == .spo2 }.compactMap { $0.value?.description }
         let pulse = measurements.filter { $0.type == .pulseRateOximetry }.compactMap { $0.value?.description }
@@ -37,8 +41,8 @@ import Testing
 
     @Test func withoutHeartbeatsTheStreamPauses() {
         var device = EmaySleepO2Device()
-        _ = device.handle([0x89, 0x09], at: 0)
-        _ = device.handle([0x9B, 0x01, 0x1C], at: 0)
+        #expect(device.handle([0x89, 0x09], at: 0).answer == [0x89, 0x01, 0x0A])
+        #expect(device.handle([0x9B, 0x01, 0x1C], at: 0).answer == [0x9B, 0x01, 0x1C])
         let frames = (1...8).compactMap { device.nextFrame(at: Double($0)) }
         #expect(frames.count == 5, "frames for 5 s after START, then none without a heartbeat")
         let sum: Int = 0xEB + 0x01 + 0x05 + 68 + 95 + 0x7F
