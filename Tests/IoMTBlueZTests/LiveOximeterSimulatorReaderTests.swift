@@ -57,39 +57,35 @@ struct LiveOximeterSimulatorReaderTests {
         let directory = Self.repository.appendingPathComponent("Firmware-Fixtures/" + device.fixtureFolder).path
         let simulator = try BLEPeripheralSimulator(configuration: .init(device: device, adapter: "hci0", intervalMilliseconds: 20),
                                                    cases: try BLEFixtureLoader.load(directory: directory), fixtureDirectory: directory, log: { _ in })
-        let bus = try await PrivateDBusDaemon()
-        defer { bus.stop() }
-        let server = try await bus.connect(), client = try await bus.connect()
-        defer { server.close(); client.close() }
-        try await simulator.export(on: server)
-        defer { Task { await simulator.stop() } }
-        let peer = server.uniqueName
+        try await simulator.servedOnPrivateBus { server, client in
+            let peer = server.uniqueName
 
-        // The plan the gateway makes after service discovery: the live characteristic subscribed, the command
-        // characteristic found (declared optional) and never written.
-        let managed = try await client.managedObjects(destination: peer, path: simulator.layout.application)
-        let services = BlueZObjectModel(objects: managed).gattServices(of: simulator.layout.application)
-        let plan = try GATTConnectionPlan.make(profile: gattProfile, services: services)
-        #expect(plan.subscriptions.count == 1 && plan.skipped.isEmpty && plan.writable.count == 1, "\(plan)")
-        let subscription = try #require(plan.subscriptions.first)
+            // The plan the gateway makes after service discovery: the live characteristic subscribed, the command
+            // characteristic found (declared optional) and never written.
+            let managed = try await client.managedObjects(destination: peer, path: simulator.layout.application)
+            let services = BlueZObjectModel(objects: managed).gattServices(of: simulator.layout.application)
+            let plan = try GATTConnectionPlan.make(profile: gattProfile, services: services)
+            #expect(plan.subscriptions.count == 1 && plan.skipped.isEmpty && plan.writable.count == 1, "\(plan)")
+            let subscription = try #require(plan.subscriptions.first)
 
-        let start = Instant(millisecondsSinceEpoch: 1_796_000_000_000)
-        var output = reader.handle(.linkUp, at: start)
-        #expect(output.writes.isEmpty, "the live stream needs no command")
-        let changes = try await client.subscribe(.signal(sender: peer, interface: DBusStandardInterface.properties, path: subscription.path))
-        _ = try await client.call(destination: peer, path: subscription.path, interface: "org.bluez.GattCharacteristic1", member: "StartNotify")
-        var received = 0
-        while received < expected.notifications {
-            let change = try #require(DBusPropertiesChanged(try await requireSignal(changes)))
-            guard let value = change.changed["Value"]?.bytesValue else { continue }
-            output.append(reader.handle(.value(characteristic: subscription.uuid, bytes: value), at: start.adding(milliseconds: Int64(received) * 1000)))
-            received += 1
+            let start = Instant(millisecondsSinceEpoch: 1_796_000_000_000)
+            var output = reader.handle(.linkUp, at: start)
+            #expect(output.writes.isEmpty, "the live stream needs no command")
+            let changes = try await client.subscribe(.signal(sender: peer, interface: DBusStandardInterface.properties, path: subscription.path))
+            _ = try await client.call(destination: peer, path: subscription.path, interface: "org.bluez.GattCharacteristic1", member: "StartNotify")
+            var received = 0
+            while received < expected.notifications {
+                let change = try #require(DBusPropertiesChanged(try await requireSignal(changes)))
+                guard let value = change.changed["Value"]?.bytesValue else { continue }
+                output.append(reader.handle(.value(characteristic: subscription.uuid, bytes: value), at: start.adding(milliseconds: Int64(received) * 1000)))
+                received += 1
+            }
+            output.append(reader.handle(.linkDown, at: start.adding(milliseconds: Int64(received) * 1000)))
+
+            let windows = Dictionary(grouping: output.measurements) { $0.takenAt ?? start }.sorted { $0.key < $1.key }.map { Self.window($0.value) }
+            #expect(windows == expected.windows)
+            #expect(output.events.compactMap { if case let .deviceInfo(key, value) = $0 { "\(key) \(value)" } else { nil } } == expected.events)
+            #expect(!output.events.contains { if case .rejectedFrame = $0 { true } else { false } }, "\(output.events)")
         }
-        output.append(reader.handle(.linkDown, at: start.adding(milliseconds: Int64(received) * 1000)))
-
-        let windows = Dictionary(grouping: output.measurements) { $0.takenAt ?? start }.sorted { $0.key < $1.key }.map { Self.window($0.value) }
-        #expect(windows == expected.windows)
-        #expect(output.events.compactMap { if case let .deviceInfo(key, value) = $0 { "\(key) \(value)" } else { nil } } == expected.events)
-        #expect(!output.events.contains { if case .rejectedFrame = $0 { true } else { false } }, "\(output.events)")
     }
 }

@@ -50,55 +50,51 @@ struct LiveOximeterSimulatorBusTests {
         let simulator = try BLEPeripheralSimulator(
             configuration: .init(device: device, adapter: "hci0", intervalMilliseconds: 20, disconnectAfter: expected.cases.count),
             cases: try BLEFixtureLoader.load(directory: directory), fixtureDirectory: directory, log: { line in lines.withLock { $0.append(line) } })
-        let bus = try await PrivateBus()
-        defer { bus.stop() }
-        let server = try await bus.connect(), client = try await bus.connect()
-        defer { server.close(); client.close() }
-        try await simulator.export(on: server)
-        defer { Task { await simulator.stop() } }
-        let layout = simulator.layout, peer = server.uniqueName
+        try await simulator.servedOnPrivateBus { server, client in
+            let layout = simulator.layout, peer = server.uniqueName
 
-        // One primary service, the vendor's, and its two characteristics with the flags a central looks for.
-        let managed = try await client.managedObjects(destination: peer, path: layout.application)
-        let services = managed.filter { $0.value["org.bluez.GattService1"] != nil }
-        #expect(services.map { $0.value["org.bluez.GattService1"]?["UUID"]?.stringValue } == [expected.service], "no Current Time Service")
-        let servicePath = try #require(services.first?.key)
-        let characteristics = Dictionary(uniqueKeysWithValues: managed.compactMap { path, interfaces in
-            interfaces[Self.characteristic].map { ($0["UUID"]?.stringValue ?? "?", (path: path, properties: $0)) }
-        })
-        #expect(characteristics.mapValues { $0.properties["Flags"] } == [
-            expected.notified: .stringArray(["notify"]),
-            expected.command: .stringArray(["write", "write-without-response"]),
-        ])
-        #expect(characteristics.values.allSatisfy { $0.properties["Service"] == .objectPath(servicePath) })
-        let notified = try #require(characteristics[expected.notified]?.path), command = try #require(characteristics[expected.command]?.path)
+            // One primary service, the vendor's, and its two characteristics with the flags a central looks for.
+            let managed = try await client.managedObjects(destination: peer, path: layout.application)
+            let services = managed.filter { $0.value["org.bluez.GattService1"] != nil }
+            #expect(services.map { $0.value["org.bluez.GattService1"]?["UUID"]?.stringValue } == [expected.service], "no Current Time Service")
+            let servicePath = try #require(services.first?.key)
+            let characteristics = Dictionary(uniqueKeysWithValues: managed.compactMap { path, interfaces in
+                interfaces[Self.characteristic].map { ($0["UUID"]?.stringValue ?? "?", (path: path, properties: $0)) }
+            })
+            #expect(characteristics.mapValues { $0.properties["Flags"] } == [
+                expected.notified: .stringArray(["notify"]),
+                expected.command: .stringArray(["write", "write-without-response"]),
+            ])
+            #expect(characteristics.values.allSatisfy { $0.properties["Service"] == .objectPath(servicePath) })
+            let notified = try #require(characteristics[expected.notified]?.path), command = try #require(characteristics[expected.command]?.path)
 
-        // Advertised with its service; the name short enough to fit beside a 128-bit UUID in 31 bytes
-        // (flags 3 + UUID list 18 + TX power 3 + name header 2 leaves 5).
-        let advertisement = try await client.getAllProperties(destination: peer, path: layout.advertisement, interface: "org.bluez.LEAdvertisement1")
-        #expect(advertisement["Type"] == .string("peripheral") && advertisement["ServiceUUIDs"] == .stringArray([expected.service]))
-        let name = try #require(advertisement["LocalName"]?.stringValue)
-        #expect(!name.isEmpty && name.utf8.count <= 5, "\(name)")
+            // Advertised with its service; the name short enough to fit beside a 128-bit UUID in 31 bytes
+            // (flags 3 + UUID list 18 + TX power 3 + name header 2 leaves 5).
+            let advertisement = try await client.getAllProperties(destination: peer, path: layout.advertisement, interface: "org.bluez.LEAdvertisement1")
+            #expect(advertisement["Type"] == .string("peripheral") && advertisement["ServiceUUIDs"] == .stringArray([expected.service]))
+            let name = try #require(advertisement["LocalName"]?.stringValue)
+            #expect(!name.isEmpty && name.utf8.count <= 5, "\(name)")
 
-        // A command (here as a write without response, BlueZ's "type": "command") is taken and logged, not refused.
-        _ = try await client.call(destination: peer, path: command, interface: Self.characteristic, member: "WriteValue",
-                                  body: [.byteArray([0x55, 0xAA]), .stringVariantDictionary(["type": .string("command"),
-                                                                                              "device": .objectPath("/org/bluez/hci0/dev_X")])])
-        #expect(lines.withLock { $0 }.contains { $0.hasPrefix("command written to") && $0.contains("55 aa") }, "\(lines.withLock { $0 })")
-        await #expect(throws: DBusError.self, "the stream is not readable") {
-            _ = try await client.call(destination: peer, path: notified, interface: Self.characteristic, member: "ReadValue", body: [Self.noOptions])
+            // A command (here as a write without response, BlueZ's "type": "command") is taken and logged, not refused.
+            _ = try await client.call(destination: peer, path: command, interface: Self.characteristic, member: "WriteValue",
+                                      body: [.byteArray([0x55, 0xAA]), .stringVariantDictionary(["type": .string("command"),
+                                                                                                  "device": .objectPath("/org/bluez/hci0/dev_X")])])
+            #expect(lines.withLock { $0 }.contains { $0.hasPrefix("command written to") && $0.contains("55 aa") }, "\(lines.withLock { $0 })")
+            await #expect(throws: DBusError.self, "the stream is not readable") {
+                _ = try await client.call(destination: peer, path: notified, interface: Self.characteristic, member: "ReadValue", body: [Self.noOptions])
+            }
+
+            // Subscribed: every capture but the refused ones, in name order, then the forced disconnect after them.
+            let changes = try await client.subscribe(.signal(sender: peer, interface: DBusStandardInterface.properties, path: notified))
+            _ = try await client.call(destination: peer, path: notified, interface: Self.characteristic, member: "StartNotify")
+            var values: [[UInt8]] = []
+            while values.count < expected.cases.count {
+                let change = try #require(DBusPropertiesChanged(try await requireSignal(changes)))
+                if let value = change.changed["Value"]?.bytesValue { values.append(value) }
+            }
+            #expect(values == (try expected.cases.map { try Self.capture(expected.device, $0) }))
+            _ = await Eventually.holds(within: 10, pollMilliseconds: 10) { await simulator.forcedDisconnects > 0 }
+            #expect(lines.withLock { $0 }.contains("forcing disconnect after \(expected.cases.count) values"))
         }
-
-        // Subscribed: every capture but the refused ones, in name order, then the forced disconnect after them.
-        let changes = try await client.subscribe(.signal(sender: peer, interface: DBusStandardInterface.properties, path: notified))
-        _ = try await client.call(destination: peer, path: notified, interface: Self.characteristic, member: "StartNotify")
-        var values: [[UInt8]] = []
-        while values.count < expected.cases.count {
-            let change = try #require(DBusPropertiesChanged(try await requireSignal(changes)))
-            if let value = change.changed["Value"]?.bytesValue { values.append(value) }
-        }
-        #expect(values == (try expected.cases.map { try Self.capture(expected.device, $0) }))
-        _ = await Eventually.holds(within: 10, pollMilliseconds: 10) { await simulator.forcedDisconnects > 0 }
-        #expect(lines.withLock { $0 }.contains("forcing disconnect after \(expected.cases.count) values"))
     }
 }

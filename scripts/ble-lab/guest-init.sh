@@ -258,7 +258,7 @@ iomtd_vendor_oximeter() {  # $1 device (its profile id), $2 its simulator's addr
       say "$1: reconnected, readings at DOM after $(( $(now) - t1 ))s ($n -> $(observations) observations); DOM: $(vendor_dom --distinct 3)"; rc=0
     else say "FAIL: $1: after the forced disconnect ($n -> $(observations) observations): $(vendor_dom --distinct 3)"; fi
   else say "FAIL: $1: no readings at DOM before the forced disconnect: $(vendor_dom)"; fi
-  say "$1: ble-sim: $(grep -c 'StartNotify' $L/sim-$1.log) StartNotify, $(grep -c 'command written' $L/sim-$1.log) commands written; $(grep -o 'stopped after .*' $L/sim-$1.log | tail -1)"
+  say "$1: ble-sim: $(grep -c 'StartNotify' $L/sim-$1.log) StartNotify, $(grep -c 'command written' $L/sim-$1.log) commands written"
   kill $IOMTD 2>/dev/null; wait $IOMTD 2>/dev/null
   return $rc
 }
