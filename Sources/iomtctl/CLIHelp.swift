@@ -385,7 +385,9 @@ enum CLIHelp {
                       "receivedAt", "correctedTime" and "device". No patient identifiers. The input format of
                       `iomtctl rules test --readings`.
               csv     RFC 4180 with a header: id, correctedTime, receivedAt, device, code, mdc, loinc, value, unit,
-                      status; a blood-pressure reading gives one row per component. No patient identifiers.
+                      status; a blood-pressure reading gives one row per component; an overnight session gives its
+                      summary figures, then one row per sample of its SpO2 and pulse-rate series at the sample's own
+                      time (an empty value with status not-available where the device had none). No patient identifiers.
               fhir    one FHIR R4 Observation per line, exactly as uploaded to DOM (PHD IG; subject by PESEL);
                       --gateway-id EUI64 names the gateway as the daemon's gateway.systemId does.
               --since INSTANT  only readings received at or after this ISO 8601 instant
