@@ -61,7 +61,7 @@ enum BLESimulatorCommand {
             switch option {
             case "--device":
                 guard let parsed = BLESimulatedDevice(rawValue: value) else {
-                    return "unknown device \"\(value)\" (expected blood-pressure, pulse-oximeter, nonin-3230, and-ua651ble, lepu-pc60fw, jumper-jpd500f, contec-spirometer, o2ring or omron-hem-7322t)"
+                    return "unknown device \"\(value)\" (expected blood-pressure, pulse-oximeter, nonin-3230, and-ua651ble, lepu-pc60fw, jumper-jpd500f, contec-spirometer, contec-oximeter-ble, beurer-po60, o2ring or omron-hem-7322t)"
                 }
                 device = parsed
             case "--adapter": return BLESimOptions.adapter(value) { adapter = $0 }
