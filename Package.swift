@@ -128,7 +128,7 @@ let package = Package(
         .testTarget(name: "IoMTAlertsTests", dependencies: ["IoMTTestSupport", "IoMTAlerts", "IoMTSpirometry", "IoMTCore", "IoMTStore", "IoMTHTTP", "IoMTFHIR", "IoMTLab"], swiftSettings: strict),
         .testTarget(name: "IoMTHTTPTests", dependencies: ["IoMTHTTP", "IoMTTestSupport"], swiftSettings: strict),
         .testTarget(name: "IoMTFHIRTests", dependencies: ["IoMTTestSupport", "IoMTFHIR", "IoMTSpirometry", "IoMTCore"], swiftSettings: strict),
-        .testTarget(name: "IoMTForwardTests", dependencies: ["IoMTTestSupport", "IoMTForward", "IoMTLab", "IoMTSpirometry"], swiftSettings: strict),
+        .testTarget(name: "IoMTForwardTests", dependencies: ["IoMTTestSupport", "IoMTForward", "IoMTLab", "IoMTSpirometry", "IoMTAlerts", "IoMTIngest"], swiftSettings: strict),
         .testTarget(name: "IoMTDBusTests", dependencies: ["IoMTDBus", "IoMTCore", "IoMTLab"], swiftSettings: strict),
         .testTarget(name: "IoMTBlueZTests", dependencies: ["IoMTBlueZ", "IoMTDBus", "IoMTDrivers", "IoMTCore", "IoMTLab", "IoMTProfiles", "IoMTTransport"], swiftSettings: strict),
         // The BLE device simulator: fixture sequencing, object construction, and its objects on a private dbus-daemon.

@@ -32,7 +32,8 @@ enum OvernightOximetryFHIR {
             let identifier = seriesIdentifier(observation, series)
             let url = "urn:uuid:" + DeterministicUUID.make(from: "series|\(input.storeId)|" + identifier)
             return (url, identifier, rtsa(observation, series, identifier: identifier, identifierSystem: identifierSystem,
-                                          deviceReference: deviceReference, gatewayReference: gatewayReference))
+                                          deviceReference: deviceReference, gatewayReference: gatewayReference,
+                                          alertInterpretation: input.seriesInterpretations[series.type.mdcRefId]))
         }
         return Entries(summary: summary(observation, memberURLs: series.map(\.0), identifierSystem: identifierSystem,
                                         deviceReference: deviceReference, gatewayReference: gatewayReference),
@@ -41,8 +42,10 @@ enum OvernightOximetryFHIR {
 
     /// The period and the samples as they were recorded: origin 0 and factor 1 (the device's own integers), "E" where
     /// a record had no valid value (docs/fhir-mapping.md on this deviation from the IG's RTSA text).
+    /// `alertInterpretation`: the strongest v3 code of the alerts this series' samples fired — "in-alarm" with that code,
+    /// as on a single reading (PHDObservationResource), so DOM sees which array crossed a threshold.
     static func rtsa(_ observation: Observation, _ series: SampleSeries, identifier: String, identifierSystem: String,
-                     deviceReference: String, gatewayReference: String) -> JSONValue {
+                     deviceReference: String, gatewayReference: String, alertInterpretation: String? = nil) -> JSONValue {
         var categories: [JSONValue] = []
         if PHDObservationResource.vitalSignRefIds.contains(series.type.mdcRefId) {
             categories.append(JSONBuild.concept([JSONBuild.coding(FHIRSystem.observationCategory, "vital-signs", "Vital Signs")]))
@@ -71,6 +74,7 @@ enum OvernightOximetryFHIR {
             ("subject", observation.patientId.map { PHDObservationResource.subject($0) }),
             ("effectiveDateTime", .string(observation.correctedTime.iso8601)),
             ("valueSampledData", JSONBuild.object(sampled)),
+            ("interpretation", alertInterpretation.map { .array([PHDObservationResource.alarmInterpretation($0)]) }),
             ("device", .object([("reference", .string(deviceReference))])),
         ]
         return JSONBuild.object(members)

@@ -9,6 +9,12 @@ enum PHDObservationResource {
         MeasurementType.heartRate.mdcRefId, MeasurementType.bodyTemperature.mdcRefId, MeasurementType.bodyWeight.mdcRefId,
     ]
 
+    /// PhdBaseObservation: every interpretation carries exactly one measurement-status coding; a threshold the reading
+    /// crossed is "in-alarm" (PHD IG "Measurement Status" table), the alert's v3 code follows it.
+    static func alarmInterpretation(_ code: String) -> JSONValue {
+        JSONBuild.concept([JSONBuild.coding(FHIRSystem.measurementStatus, "in-alarm", "In alarm"), JSONBuild.coding(FHIRSystem.interpretation, code)])
+    }
+
     /// `spirometry`: a spirometry reading's reference range, z-score and % predicted (SpirometryFHIR).
     static func make(_ input: BundleInput, identifierSystem: String, deviceReference: String, gatewayReference: String,
                      spirometry: SpirometryFHIR.MemberContent? = nil) -> JSONValue {
@@ -27,12 +33,7 @@ enum PHDObservationResource {
         }
 
         var interpretations: [JSONValue] = []
-        if let code = input.interpretation {
-            // PhdBaseObservation: every interpretation carries exactly one measurement-status coding; a threshold the
-            // reading crossed is "in-alarm" (PHD IG "Measurement Status" table), the alert's v3 code follows it.
-            interpretations.append(JSONBuild.concept([JSONBuild.coding(FHIRSystem.measurementStatus, "in-alarm", "In alarm"),
-                                                      JSONBuild.coding(FHIRSystem.interpretation, code)]))
-        }
+        if let code = input.interpretation { interpretations.append(alarmInterpretation(code)) }
         // PHD IG "Measurement Status": these flags keep the value and are reported as interpretations.
         for (flag, code, display) in [(StatusFlag.questionable, "questionable", "Questionable"),
                                       (.calibrationOngoing, "calibration-ongoing", "Calibration ongoing"),

@@ -112,6 +112,9 @@ public struct FHIRPHDWireFormat: WireFormat {
     }
 
     private func inputs(_ batch: [StoredObservation]) -> [BundleInput] {
-        batch.map { BundleInput(storeId: $0.id, observation: $0.observation, interpretation: $0.interpretation, summary: $0.summary) }
+        batch.map {
+            BundleInput(storeId: $0.id, observation: $0.observation, interpretation: $0.interpretation, summary: $0.summary,
+                        seriesInterpretations: $0.seriesInterpretations)
+        }
     }
 }

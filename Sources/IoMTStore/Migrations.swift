@@ -330,6 +330,11 @@ enum Migrations {
         Migration(version: 22, sql: """
             ALTER TABLE readings ADD COLUMN series_json TEXT;
             """),
+        // A night's alerts by the session row they fired on: each of its series carries the interpretation of its own
+        // measurement's alerts (issue 15), looked up per delivered session without scanning every alert.
+        Migration(version: 25, sql: """
+            CREATE INDEX IF NOT EXISTS alerts_observation ON alerts(observation_id) WHERE observation_id IS NOT NULL;
+            """),
     ]
 
     static var latestVersion: Int { steps.last?.version ?? 0 }

@@ -10,6 +10,9 @@ public struct StoredObservation: Sendable, Hashable {
     public let attempts: Int
     /// v3 ObservationInterpretation code (H, L, HH, LL) the alert engine gave it; filled by `pending`.
     public var interpretation: String? = nil
+    /// For a reading carrying sample series (an overnight session): the strongest v3 code per series type (MDC
+    /// reference id) of the alerts its samples fired; filled by `pending`.
+    public var seriesInterpretations: [String: String] = [:]
     /// For a per-minute summary of a compacted stream (status `compacted-summary`); filled by `pending`.
     public var summary: ReadingSummary? = nil
     public init(id: Int64, observation: Observation, alertPriority: AlertPriority?, attempts: Int) {

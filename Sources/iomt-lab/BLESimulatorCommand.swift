@@ -4,13 +4,13 @@ import IoMTDBus
 import IoMTLab
 import Synchronization
 
-/// `iomt-lab ble-sim --device blood-pressure|pulse-oximeter|nonin-3230|and-ua651ble [--adapter hciN] [--fixtures DIR] [--name NAME]
+/// `iomt-lab ble-sim --device blood-pressure|pulse-oximeter|nonin-3230|and-ua651ble|lepu-pc60fw|jumper-jpd500f [--adapter hciN] [--fixtures DIR] [--name NAME]
 ///  [--interval-ms N] [--disconnect-after N] [--include-rejected]`: a BLE health device served through BlueZ
 /// on the system bus until SIGINT/SIGTERM.
 enum BLESimulatorCommand {
     static let usage = """
-    usage: iomt-lab ble-sim --device blood-pressure|pulse-oximeter|nonin-3230|and-ua651ble [--adapter hci0] [--fixtures DIR] [--name NAME]
-                            [--interval-ms N] [--disconnect-after N] [--include-rejected]
+    usage: iomt-lab ble-sim --device blood-pressure|pulse-oximeter|nonin-3230|and-ua651ble|lepu-pc60fw|jumper-jpd500f
+                            [--adapter hci0] [--fixtures DIR] [--name NAME] [--interval-ms N] [--disconnect-after N] [--include-rejected]
       Serves a Bluetooth LE health device through BlueZ (system bus): a GATT application with the device's
       service (Blood Pressure 0x1810 or Pulse Oximeter 0x1822) and Current Time 0x1805, an LE advertisement
       and a NoInputNoOutput agent on the adapter. Once a central subscribes, the measurement values of
@@ -20,7 +20,11 @@ enum BLESimulatorCommand {
       and-ua651ble: an A&D cuff — no Current Time Service, a Date Time 0x2A08 (read, write) in the BP service;
       once subscribed it indicates every case of Firmware-Fixtures/and-ua651ble once, then disconnects the
       central itself and advertises again a second later.
-      --fixtures DIR        default: Firmware-Fixtures/ble-<device> (and-ua651ble: its own folder) found from the working directory
+      nonin-3230, lepu-pc60fw, jumper-jpd500f: a vendor oximeter on its own 128-bit service (Nonin Oximetry
+      46a970e0-…; Nordic UART 6e400001-…, frames on TX 6e400003-…; Jumper cdeacb80-…, frames on cdeacb81-…),
+      no Current Time Service; the captures of Firmware-Fixtures/<device> are notified once subscribed. The
+      PC-60FW's UART RX 6e400002-… and the Jumper's cdeacb82-… accept every write (logged, nothing answered).
+      --fixtures DIR        default: Firmware-Fixtures/ble-<device> (the vendor devices: Firmware-Fixtures/<device>) found from the working directory
                             or the executable's location
       --disconnect-after N  after N values, drop the advertisement and disconnect the central from the
                             peripheral side (once), then advertise and serve again
@@ -28,6 +32,7 @@ enum BLESimulatorCommand {
     Runs until SIGINT or SIGTERM.
     (--device contec-spirometer: see iomt-lab ble-sim --device contec-spirometer --help;
      --device o2ring: see iomt-lab ble-sim --device o2ring --help;
+     --device contec-oximeter-ble or beurer-po60: see iomt-lab ble-sim --device beurer-po60 --help;
      --device omron-hem-7322t or omron-hem-7155t-fe4a: see iomt-lab ble-sim --device omron-hem-7322t --help)
     """
 
@@ -36,6 +41,7 @@ enum BLESimulatorCommand {
         let dedicated: [String: ([String]) -> Int32] = [
             "contec-spirometer": ContecSpirometerSimCommand.run, "o2ring": O2RingSimCommand.run, "omron-hem-7322t": OmronCuffSimCommand.run,
             "omron-hem-7155t-fe4a": OmronCuffSimCommand.run,
+            "contec-oximeter-ble": ContecOximeterSimCommand.run, "beurer-po60": ContecOximeterSimCommand.run,
         ]
         if let index = arguments.firstIndex(of: "--device"), arguments.indices.contains(index + 1), let run = dedicated[arguments[index + 1]] {
             return run(arguments)
@@ -55,7 +61,7 @@ enum BLESimulatorCommand {
             switch option {
             case "--device":
                 guard let parsed = BLESimulatedDevice(rawValue: value) else {
-                    return "unknown device \"\(value)\" (expected blood-pressure, pulse-oximeter, nonin-3230, and-ua651ble, contec-spirometer, o2ring or omron-hem-7322t)"
+                    return "unknown device \"\(value)\" (expected blood-pressure, pulse-oximeter, nonin-3230, and-ua651ble, lepu-pc60fw, jumper-jpd500f, contec-spirometer, contec-oximeter-ble, beurer-po60, o2ring or omron-hem-7322t)"
                 }
                 device = parsed
             case "--adapter": return BLESimOptions.adapter(value) { adapter = $0 }

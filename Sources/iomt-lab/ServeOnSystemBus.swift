@@ -13,6 +13,7 @@ protocol BlueZPeripheralSimulator: Sendable {
 
 extension BLEPeripheralSimulator: BlueZPeripheralSimulator {}
 extension ContecSpirometerPeripheral: BlueZPeripheralSimulator {}
+extension ContecOximeterPeripheral: BlueZPeripheralSimulator {}
 
 /// A `ble-sim` event line on stdout, flushed at once (the BLE lab scripts wait for these lines).
 @Sendable func bleSimLog(_ line: String) {

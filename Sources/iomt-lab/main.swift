@@ -17,7 +17,7 @@ func printUsage() {
                    simulated Nonin serial oximeter (data format #2 or #8)
       sim spirometer [--link PATH] [--interval S] [--tear R]
                    simulated spirometer printing text reports
-      ble-sim --device blood-pressure|pulse-oximeter|nonin-3230 [--adapter hciN] [--fixtures DIR] [--name NAME]
+      ble-sim --device blood-pressure|pulse-oximeter|nonin-3230|lepu-pc60fw|jumper-jpd500f [--adapter hciN] [--fixtures DIR] [--name NAME]
               [--interval-ms N] [--disconnect-after N] [--include-rejected]
                    simulated Bluetooth LE health device served through BlueZ (GATT + advertisement + agent),
                    replaying Firmware-Fixtures values; Current Time 0x1805 starts unset (2000-01-01)

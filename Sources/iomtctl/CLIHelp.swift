@@ -86,6 +86,7 @@ enum CLIHelp {
                      iomtctl decode --profile ble-blood-pressure --hex '1e 78 00 50 00 5d 00 ea 07 0b 17 0a 0f 00 48 00 01 00 00'
                      iomtctl decode --profile ble-blood-pressure --characteristic 2A36 --hex '00 96 00 ff 07 ff 07'
                      iomtctl decode --profile omron-hem-7322t --record --address 0x02AC --hex '5b 78 1a 48 19 d7 1b 42 00 00 14 00 69 96'
+                     iomtctl decode --profile beurer-po60 --characteristic FF02 --hex 'e9 03 00 00 00 00 00 00 1a 0b 1e 09 29 11 00 00 00 62 5d 60 00 00 00'
             """,
         "status": """
             Usage: iomtctl status [--socket PATH] [--json]
@@ -384,7 +385,9 @@ enum CLIHelp {
                       "receivedAt", "correctedTime" and "device". No patient identifiers. The input format of
                       `iomtctl rules test --readings`.
               csv     RFC 4180 with a header: id, correctedTime, receivedAt, device, code, mdc, loinc, value, unit,
-                      status; a blood-pressure reading gives one row per component. No patient identifiers.
+                      status; a blood-pressure reading gives one row per component; an overnight session gives its
+                      summary figures, then one row per sample of its SpO2 and pulse-rate series at the sample's own
+                      time (an empty value with status not-available where the device had none). No patient identifiers.
               fhir    one FHIR R4 Observation per line, exactly as uploaded to DOM (PHD IG; subject by PESEL);
                       --gateway-id EUI64 names the gateway as the daemon's gateway.systemId does.
               --since INSTANT  only readings received at or after this ISO 8601 instant

@@ -68,7 +68,8 @@ enum ReadingsCommand {
 enum ReadingFormat: String {
     /// The decode contract plus ids and times, no patient identifiers (the input of `rules test`).
     case ndjson
-    /// One row per value (blood-pressure components get a row each), no patient identifiers.
+    /// One row per value (blood-pressure components get a row each; a session's summary figures and then each sample of
+    /// its series, at the sample's time), no patient identifiers.
     case csv
     /// One FHIR Observation per line, exactly as uploaded (PHD IG), subject included.
     case fhir
@@ -91,9 +92,21 @@ struct ReadingWriter {
             let values: [(MeasurementType, DecimalValue?, String, MeasurementStatus)] = o.components.isEmpty
                 ? [(o.type, o.value, o.unit, o.status)] : o.components.map { ($0.type, $0.value, $0.unit, $0.status) }
             for (type, value, unit, status) in values {
-                let fields = [String(row.id), o.correctedTime.iso8601, o.receivedAt.iso8601, o.device.key, type.mdcRefId, String(type.mdcCode),
+                // A local code (a session figure) has no MDC code: empty, not 0.
+                let fields = [String(row.id), o.correctedTime.iso8601, o.receivedAt.iso8601, o.device.key, type.mdcRefId, type.mdcCode == 0 ? "" : String(type.mdcCode),
                               type.loinc ?? "", value?.description ?? "", unit, status.sortedNames.joined(separator: " ")]
                 print(fields.map(csvField).joined(separator: ","))
+            }
+            // A session's series: one row per sample at its own time (start + i × period), the row's id; a sample without
+            // a valid value (no finger) keeps its row, empty, with status not-available, so the night's timeline is whole.
+            for series in o.series {
+                for (index, sample) in series.samples.enumerated() {
+                    let time = o.correctedTime.adding(milliseconds: Int64(index) * series.periodMilliseconds)
+                    let status = sample == nil ? "not-available" : o.status.sortedNames.joined(separator: " ")
+                    let fields = [String(row.id), time.iso8601, o.receivedAt.iso8601, o.device.key, series.type.mdcRefId, String(series.type.mdcCode),
+                                  series.type.loinc ?? "", sample.map(String.init) ?? "", series.unit, status]
+                    print(fields.map(csvField).joined(separator: ","))
+                }
             }
         case .fhir:
             let wireFormat = FHIRPHDWireFormat(gateway: GatewayIdentity(systemId: gatewayId, serialNumber: gatewayId, softwareVersion: ProductVersion.current))

@@ -102,4 +102,30 @@ import Testing
         #expect(badFormat == 2)
         #expect(badFormatOutput.contains("--format"))
     }
+
+    /// A stored overnight session exports its summary figures and then every sample of its series as a row of its
+    /// own, at the sample's time; a no-finger sample keeps its row (empty value, not-available).
+    @Test func aNightsSeriesIsExportedSampleBySampleAsCSV() async throws {
+        let directory = try LabHarness.temporaryDirectory("night-csv")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let database = directory.appendingPathComponent("iomtd.sqlite").path
+        let start = Instant(millisecondsSinceEpoch: 1_796_250_600_000)  // 2026-12-02T22:30:00Z
+        let ring = DeviceIdentity(profileId: "viatom-o2ring", manufacturer: "Viatom", model: "O2Ring", bluetoothAddress: "c8:f0:9e:11:22:33")
+        let night = Observation(type: OvernightOximetry.session, value: nil, unit: "",
+                                components: [ObservationComponent(type: OvernightOximetry.Figure.recordingTime.type, value: DecimalValue(12), unit: "s")],
+                                receivedAt: start.adding(milliseconds: 9 * 3_600_000), correctedTime: start, device: ring, patientId: "44051401359",
+                                rawFrame: [3], series: [SampleSeries(type: .spo2, periodMilliseconds: 4000, lowerLimit: DecimalValue(0), upperLimit: DecimalValue(100),
+                                                      samples: [95, nil, 89]),
+                                         SampleSeries(type: .pulseRateOximetry, periodMilliseconds: 4000, lowerLimit: nil, upperLimit: nil, samples: [60, nil, 71])])
+        _ = try await Store(path: database).append([night])
+        let (status, csv) = try await LabHarness.run("iomtctl", ["readings", "export", "--format", "csv", "--db", database])
+        #expect(status == 0, "\(csv)")
+        let rows = csv.split(separator: "\n").map(String.init)
+        #expect(rows.contains("1,2026-12-02T22:30:00.000Z,2026-12-03T07:30:00.000Z,bt:C8:F0:9E:11:22:33,urn:iomtd:oximetry#recording-time,,,12,s,"), "\(csv)")
+        #expect(rows.count == 1 + 1 + 6, "header, the figure, 3 SpO2 and 3 pulse samples\n\(csv)")
+        #expect(rows.contains("1,2026-12-02T22:30:00.000Z,2026-12-03T07:30:00.000Z,bt:C8:F0:9E:11:22:33,MDC_PULS_OXIM_SAT_O2,150456,2708-6,95,%,"), "\(csv)")
+        #expect(rows.contains("1,2026-12-02T22:30:04.000Z,2026-12-03T07:30:00.000Z,bt:C8:F0:9E:11:22:33,MDC_PULS_OXIM_SAT_O2,150456,2708-6,,%,not-available"), "\(csv)")
+        #expect(rows.contains { $0.hasPrefix("1,2026-12-02T22:30:08.000Z,") && $0.contains(",MDC_PULS_OXIM_PULS_RATE,149530,8867-4,71,/min,") }, "\(csv)")
+        #expect(!csv.contains("44051401359"), "CSV carries no patient identifier")
+    }
 }

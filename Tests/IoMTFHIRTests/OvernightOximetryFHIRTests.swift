@@ -77,7 +77,7 @@ import Testing
     @Test func theSessionBundleIsValidFHIRAndConformsToThePHDIG() async throws {
         let builder = PHDBundleBuilder(gateway: Fixtures.gateway)
         let bundles = [builder.transactionBundle(for: [BundleInput(storeId: 41, observation: Self.session())]),
-                       builder.transactionBundle(for: Fixtures.sampleInputs() + [BundleInput(storeId: 42, observation: Self.session())])]
+                       builder.transactionBundle(for: Fixtures.sampleInputs() + [BundleInput(storeId: 42, observation: Self.session(), seriesInterpretations: ["MDC_PULS_OXIM_SAT_O2": "LL"])])]
             .map { $0.serialized() }
         let (valid, validation) = try await FHIRValidation.validate(texts: bundles)
         #expect(valid == 0, "\(validation)")

@@ -1,3 +1,5 @@
+import IoMTAlerts
+import IoMTIngest
 import IoMTCore
 import IoMTForward
 import IoMTLab
@@ -29,5 +31,37 @@ import Testing
         await drain(forwarder)
         #expect(receiver.observationCount == 3)
         #expect(try await fixture.store.stats(destination: "dom").duplicates == 1)
+    }
+
+    /// An alarm a night's SpO2 samples raised reaches DOM on the SpO2 array (in-alarm + the alert's v3 code), as it
+    /// would on a single reading; the pulse-rate array and the summary, which raised nothing, carry none.
+    @Test func aNightsAlarmIsInterpretedOnTheSeriesThatRaisedIt() async throws {
+        let start = Instant(millisecondsSinceEpoch: 1_796_250_600_000)
+        var night = readings(1)[0]
+        (night.type, night.value, night.unit, night.deviceTime) = (OvernightOximetry.session, nil, "", CivilTime(year: 2026, month: 12, day: 2, hour: 22, minute: 30))
+        (night.correctedTime, night.rawFrame) = (start, [3, 0, 0xEA, 0x07])
+        night.series = [SampleSeries(type: .spo2, periodMilliseconds: 4000, lowerLimit: DecimalValue(0), upperLimit: DecimalValue(100), samples: [95, 84, 84, 96]),
+                        SampleSeries(type: .pulseRateOximetry, periodMilliseconds: 4000, lowerLimit: nil, upperLimit: nil, samples: [60, 61, 62, 63])]
+        let fixture = try StoreFixture()
+        let id = try #require(try await fixture.store.append([night]).first)
+        let rule = AlertRule.threshold(id: "spo2-low", measurement: "MDC_PULS_OXIM_SAT_O2", below: DecimalValue(88), priority: .high, latching: false)
+        let evaluator = AlertEvaluator(ruleSet: RuleSet(version: "night-1", rules: [rule]))
+        let events = await evaluator.evaluate([night], ids: [id], now: start.adding(milliseconds: 3_600_000))
+        #expect(events.contains { $0.occurrence == .fired && $0.interpretation != nil })
+        _ = try await fixture.store.insertAlerts(events)
+        let receiver = DOMReceiver(configuration: DOMReceiverConfiguration())
+        defer { receiver.stop() }
+        await drain(makeForwarder(fixture, port: try receiver.start()))
+        let observations = receiver.observations()
+        #expect(observations.count == 3)
+        func interpretationCodes(_ mdc: String) -> [String] {
+            let series = observations.first { $0["code"]?["coding"]?.arrayValue?.contains { $0["code"]?.stringValue == mdc } == true }
+            return (series?["interpretation"]?.arrayValue ?? []).flatMap { $0["coding"]?.arrayValue ?? [] }.compactMap { $0["code"]?.stringValue }
+        }
+        let fired = try #require(events.first { $0.occurrence == .fired }?.interpretation)
+        #expect(interpretationCodes("150456") == ["in-alarm", fired])
+        #expect(interpretationCodes("149530").isEmpty)
+        let summary = observations.first { $0["hasMember"] != nil }
+        #expect(summary?["interpretation"] == nil)
     }
 }

@@ -73,7 +73,7 @@ struct StoreReadingTests {
             try await store.executeForTests("ALTER TABLE readings DROP COLUMN series_json; ALTER TABLE readings DROP COLUMN binding_id; PRAGMA user_version = 20")
         }
         let store = try storeFile(dir.database)
-        #expect(await store.schemaVersion == 22)
+        #expect(await store.schemaVersion == Migrations.latestVersion)
         #expect(try await store.observation(id: id)?.observation == reading(1))
         var session = reading(2)
         session.series = [SampleSeries(type: .spo2, periodMilliseconds: 2000, lowerLimit: nil, upperLimit: nil, samples: [97, nil])]

@@ -16,8 +16,8 @@ CENTRAL=${CENTRAL:-probe}
 # nonin-3230 (a vendor 128-bit service, no Current Time Service), contec-spirometer and omron (record download),
 # nonin-9560 (Bluetooth Classic SPP, the device connects; dual-mode controllers), cms50d-bt and nonin-9560-format8
 # (Classic SPP, the gateway connects), o2ring (stored sessions and polled live data) and and-ua651ble (bluetoothQuirks)
-# are read by the iomtd central only.
-if [ "$CENTRAL" = iomtd ]; then DEVICES=${DEVICES:-blood-pressure,pulse-oximeter,nonin-3230,contec-spirometer,omron,nonin-9560,cms50d-bt,nonin-9560-format8,o2ring,and-ua651ble,omron-fe4a}; else DEVICES=${DEVICES:-blood-pressure,pulse-oximeter}; fi
+# and vendor-oximeters (the Lepu PC-60FW and the Jumper JPD-500F, three controllers) are read by the iomtd central only.
+if [ "$CENTRAL" = iomtd ]; then DEVICES=${DEVICES:-blood-pressure,pulse-oximeter,nonin-3230,contec-spirometer,omron,nonin-9560,cms50d-bt,nonin-9560-format8,o2ring,and-ua651ble,omron-fe4a,vendor-oximeters}; else DEVICES=${DEVICES:-blood-pressure,pulse-oximeter}; fi
 DISCONNECT_AFTER=${DISCONNECT_AFTER:-6}
 INTERVAL_MS=${INTERVAL_MS:-500}
 CENTRAL_TIMEOUT=${CENTRAL_TIMEOUT:-150}
@@ -38,17 +38,17 @@ mkdir -p /run/dbus; dbus-daemon --system --fork --nopidfile || say "dbus-daemon 
 ncontrollers() { btmgmt info 2>/dev/null | grep -c "Primary controller"; }
 # Fresh virtual controllers for every phase: with controllers reused from an earlier phase, discovery of
 # the next peripheral took 30-150 s or never happened (a new peripheral address did not help).
-start_controllers() {  # $1: btvirt's controller type, -L (LE only, default) or "" (BR/EDR+LE, for Classic SPP)
+start_controllers() {  # $1: btvirt's controller type, -L (LE only, default) or "" (BR/EDR+LE, for Classic SPP); $2: how many (2)
   for attempt in 1 2 3; do        # a controller reset can time out on a slow TCG guest: retry
     dmesg -c >/dev/null
-    btvirt ${1--L} -l2 >$L/btvirt.log 2>&1 &
+    btvirt ${1--L} -l${2:-2} >$L/btvirt.log 2>&1 &
     BTVIRT=$!
     for i in $(seq 1 60); do
-      [ "$(ncontrollers)" -ge 2 ] && break
+      [ "$(ncontrollers)" -ge ${2:-2} ] && break
       dmesg | grep -q "failed: -110" && break
       sleep 0.3
     done
-    [ "$(ncontrollers)" -ge 2 ] && break
+    [ "$(ncontrollers)" -ge ${2:-2} ] && break
     say "btvirt attempt $attempt: $(ncontrollers) controller(s) came up, retrying"; stop_controllers
   done
   say "controllers up: $(ls /sys/class/bluetooth | tr '\n' ' ')"
@@ -231,6 +231,63 @@ iomtd_omron() {  # $1 peripheral address, $2 profile, $3 phase (omron | omron-fe
   [ "${users_ok:-1}" -eq 0 ] || rc=1
   kill $IOMTD 2>/dev/null; wait $IOMTD 2>/dev/null
   return $rc
+}
+
+# The vendor live oximeters (fixture replays on their own 128-bit services, no command, no clock): ble-sim serves the
+# Lepu PC-60FW on hci0 and the Jumper JPD-500F on hci2 at once (three LE controllers), each replaying its fixture folder
+# one notification a second (one reporting window each) and dropping the link once after DISCONNECT_AFTER values. iomtd
+# on hci1 reads one at a time (one LE link at a time, as in every phase): configured with the PC-60FW alone, then, with
+# hci0 powered off (its link gone), with the JPD-500F alone. Each passes when check-vendor-oximeters-dom.py finds its
+# readings at DOM before the forced disconnect and more after the reconnect, every SpO2 and pulse rate one the simulator
+# sent (read from its logged frames by the published layout), at least 3 different SpO2 values in all.
+vendor_dom() { busybox wget -q -O - "http://127.0.0.1:$PORT/fhir/Observation?_count=5000" 2>/dev/null | \
+  /usr/bin/python3 "$G/check-vendor-oximeters-dom.py" --device $VDEV --sim-log $L/sim-$VDEV.log --before $W/$VDEV-dom-before.json "$@"; }
+vendor_reconnected() { awk '/forcing disconnect/{f=1} f&&/central .* connected/{c=1} c&&/ sent /{s=1} END{exit !s}' $L/sim-$VDEV.log; }
+observations_above() { [ "$(observations)" -gt "$1" ]; }
+iomtd_vendor_oximeter() {  # $1 device (its profile id), $2 its simulator's address
+  VDEV=$1; dir=$W/iomtd-$1; mkdir -p $dir
+  write_config $dir "{\"profile\": \"$1\", \"address\": \"$2\"}"
+  busybox wget -q -O $W/$1-dom-before.json "http://127.0.0.1:$PORT/fhir/Observation?_count=5000" 2>/dev/null
+  t0=$(now)
+  "$BIN/iomtd" --config $dir/config.json >$L/central-$1.log 2>&1 &
+  IOMTD=$!; rc=1
+  if wait_for $CENTRAL_TIMEOUT grep -q "forcing disconnect" $L/sim-$1.log && wait_for 30 vendor_dom --quiet; then
+    say "$1: forced disconnect after $(( $(now) - t0 ))s; DOM: $(vendor_dom)"
+    t1=$(now); n=$(observations)
+    if wait_for $CENTRAL_TIMEOUT vendor_reconnected && wait_for 30 observations_above $n && wait_for 30 vendor_dom --distinct 3 --quiet; then
+      say "$1: reconnected, readings at DOM after $(( $(now) - t1 ))s ($n -> $(observations) observations); DOM: $(vendor_dom --distinct 3)"; rc=0
+    else say "FAIL: $1: after the forced disconnect ($n -> $(observations) observations): $(vendor_dom --distinct 3)"; fi
+  else say "FAIL: $1: no readings at DOM before the forced disconnect: $(vendor_dom)"; fi
+  say "$1: ble-sim: $(grep -c 'StartNotify' $L/sim-$1.log) StartNotify, $(grep -c 'command written' $L/sim-$1.log) commands written"
+  kill $IOMTD 2>/dev/null; wait $IOMTD 2>/dev/null
+  return $rc
+}
+vendor_oximeters() {
+  start_controllers -L 3
+  rm -rf /var/lib/bluetooth/*
+  /usr/libexec/bluetooth/bluetoothd -n -E >$L/bluetoothd-vendor-oximeters.log 2>&1 &
+  BTD=$!
+  for i in $(seq 1 75); do [ "$(bluetoothctl list 2>/dev/null | grep -c ^Controller)" -ge 3 ] && break; sleep 0.2; done
+  VSIMS=""
+  for pair in lepu-pc60fw:hci0 jumper-jpd500f:hci2; do
+    d=${pair%%:*}; a=${pair#*:}
+    "$BIN/iomt-lab" ble-sim --adapter $a --device $d --fixtures "$REPO/Firmware-Fixtures/$d" --interval-ms 1000 \
+      --disconnect-after "$DISCONNECT_AFTER" >$L/sim-$d.log 2>&1 &
+    VSIMS="$VSIMS $!"
+  done
+  for i in $(seq 1 100); do
+    grep -q "advertisement registered" $L/sim-lepu-pc60fw.log && grep -q "advertisement registered" $L/sim-jumper-jpd500f.log && break; sleep 0.2
+  done
+  lepu=$(address hci0); jumper=$(address hci2)
+  say "vendor-oximeters: lepu-pc60fw on hci0 ($lepu), jumper-jpd500f on hci2 ($jumper): $(grep -l 'advertisement registered' $L/sim-*.log | wc -l) of 2 advertising; iomtd on hci1"
+  vrc=0
+  iomtd_vendor_oximeter lepu-pc60fw "$lepu" || vrc=1
+  btmgmt -i hci0 power off >/dev/null 2>&1
+  iomtd_vendor_oximeter jumper-jpd500f "$jumper" || vrc=1
+  kill $VSIMS 2>/dev/null; wait $VSIMS 2>/dev/null
+  kill $BTD 2>/dev/null; wait $BTD 2>/dev/null
+  stop_controllers
+  return $vrc
 }
 
 # The Nonin 9560 (Bluetooth Classic SPP, data format #13; dual-mode controllers): iomtd on hci1 registers its serial
@@ -480,6 +537,9 @@ for dev in $(echo "$DEVICES" | tr ',' ' '); do
     nonin-9560) [ "$CENTRAL" = iomtd ] || { say "nonin-9560: phase needs CENTRAL=iomtd, skipped"; continue; } ;;
     cms50d-bt) [ "$CENTRAL" = iomtd ] || { say "cms50d-bt: phase needs CENTRAL=iomtd, skipped"; continue; } ;;
     nonin-9560-format8) [ "$CENTRAL" = iomtd ] || { say "nonin-9560-format8: phase needs CENTRAL=iomtd, skipped"; continue; } ;;
+    vendor-oximeters) [ "$CENTRAL" = iomtd ] || { say "vendor-oximeters: phase needs CENTRAL=iomtd, skipped"; continue; }
+      vendor_oximeters || RC=1
+      continue ;;
     *) say "unknown device $dev"; RC=1; continue ;;
   esac
   hci=hci0

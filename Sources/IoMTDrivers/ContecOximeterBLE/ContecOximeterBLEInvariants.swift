@@ -7,10 +7,7 @@ public enum ContecOximeterBLEInvariants {
     /// (250 ms × 1–8, bits 5–7, so windows close, heartbeats fall due and silences reach the restart); the rest is
     /// what FF02 notifies after link up, with a tick after every notification.
     public static func violation(in input: [UInt8]) -> String? {
-        guard let control = input.first else { return nil }
-        let size = Int(control & 0x1F) + 1
-        let step = Int64(control >> 5) * 250 + 250
-        let stream = Array(input.dropFirst())
+        guard let (size, step, stream) = ContecNotificationReplay.split(input, stepUnitMs: 250) else { return nil }
         let (first, elapsed) = run(stream, size: size, step: step)
         if first != run(stream, size: size, step: step).outputs { return "reading is not deterministic" }
         let known = [ContecOximeterBLEProtocol.hello, ContecOximeterBLEProtocol.start, ContecOximeterBLEProtocol.heartbeat]
@@ -54,18 +51,6 @@ public enum ContecOximeterBLEInvariants {
 
     private static func run(_ stream: [UInt8], size: Int, step: Int64) -> (outputs: [DeviceOutput], elapsed: Int64) {
         var reader = ContecOximeterBLEReader()
-        let start = Instant(millisecondsSinceEpoch: 1_795_000_000_000)
-        var time = start
-        var outputs = [reader.handle(.linkUp, at: time)]
-        var offset = 0
-        while offset < stream.count {
-            let end = min(stream.count, offset + size)
-            outputs.append(reader.handle(.value(characteristic: ContecBLEFraming.notifyCharacteristic, bytes: Array(stream[offset..<end])), at: time))
-            time = time.adding(milliseconds: step)
-            outputs.append(reader.handle(.tick, at: time))
-            offset = end
-        }
-        outputs.append(reader.handle(.linkDown, at: time))
-        return (outputs, time.milliseconds(since: start))
+        return ContecNotificationReplay.run(&reader, stream, size: size, stepMs: step)
     }
 }

@@ -38,6 +38,8 @@ public actor BLEPeripheralSimulator {
     public private(set) var valuesSent = 0
     public private(set) var confirmations = 0
     public private(set) var clockWrites: [BLECurrentTime] = []
+    /// What the central wrote to a command characteristic (`.acceptedCommands`), in order.
+    public private(set) var commandsWritten: [[UInt8]] = []
     public private(set) var forcedDisconnects = 0
 
     public init(configuration: Configuration, cases: [BLEFixtureCase], fixtureDirectory: String,
@@ -76,7 +78,7 @@ public actor BLEPeripheralSimulator {
             case .constant(let bytes): bytes
             case .currentTime: BLECurrentTime.unsetClock.bytes
             case .dateTime: Array(BLECurrentTime.unsetClock.bytes.prefix(7))
-            case .fixtures: []
+            case .fixtures, .acceptedCommands: []
             }
         }
         try connection.export(BLEGATTObjects.agentObject(layout: layout, log: log))
@@ -155,7 +157,7 @@ public actor BLEPeripheralSimulator {
         case .constant(let bytes): value = bytes
         case .currentTime: value = currentTime.bytes
         case .dateTime: value = Array(currentTime.bytes.prefix(7))
-        case .fixtures, nil:
+        case .fixtures, .acceptedCommands, nil:
             throw DBusMethodError(name: "org.bluez.Error.NotPermitted", message: "\(uuid.shortText) is not readable")
         }
         log("ReadValue \(uuid.shortText) by \(Self.device(options)): \(Self.hex(value))")
@@ -164,6 +166,11 @@ public actor BLEPeripheralSimulator {
 
     func write(_ uuid: BluetoothUUID, value: [UInt8], options: [String: DBusValue]) throws {
         let source = configuration.device.characteristics.first(where: { $0.uuid == uuid })?.source
+        if source == .acceptedCommands {
+            commandsWritten.append(value)
+            log("command written to \(uuid.shortText) by \(Self.device(options)): \(Self.hex(value)) (accepted, nothing answered); write #\(commandsWritten.count)")
+            return
+        }
         guard source == .currentTime || source == .dateTime else {
             throw DBusMethodError(name: "org.bluez.Error.NotPermitted", message: "\(uuid.shortText) is not writable")
         }

@@ -13,6 +13,9 @@ public enum BLECharacteristicSource: Sendable, Hashable {
     case currentTime
     /// The same clock as a Date Time (0x2A08, 7 bytes) inside the health service, readable and writable (A&D's cuffs).
     case dateTime
+    /// A command characteristic: every write is accepted and logged, nothing is answered (a live oximeter streams
+    /// without a command; iomtd never writes one).
+    case acceptedCommands
 }
 
 public struct BLESimulatedCharacteristic: Sendable, Hashable {
@@ -43,6 +46,10 @@ public enum BLESimulatedDevice: String, Sendable, CaseIterable {
     /// A&D's UA-651BLE (DEVICES.md §3.2): the standard BP service with a writable Date Time in it; it indicates its stored
     /// records (every case of Firmware-Fixtures/and-ua651ble once), then disconnects by itself and advertises again.
     case andUA651BLE = "and-ua651ble"
+    /// Vendor live oximeters (LiveOximeterDevices.swift): Firmware-Fixtures/<device> replayed on their own 128-bit
+    /// service once subscribed, a command characteristic that takes writes; no Current Time Service.
+    case lepuPC60FW = "lepu-pc60fw"
+    case jumperJPD500F = "jumper-jpd500f"
 
     /// Firmware-Fixtures/<folder> holds this device's captures; also the iomtd profile id.
     public var fixtureFolder: String { self == .bloodPressure || self == .pulseOximeter ? "ble-" + rawValue : rawValue }
@@ -55,6 +62,8 @@ public enum BLESimulatedDevice: String, Sendable, CaseIterable {
         case .bloodPressure, .andUA651BLE: 0x1810
         case .pulseOximeter: 0x1822
         case .nonin3230: Self.nonin3230Service
+        case .lepuPC60FW: Self.nordicUARTService
+        case .jumperJPD500F: Self.jumperService
         }
     }
 
@@ -65,6 +74,9 @@ public enum BLESimulatedDevice: String, Sendable, CaseIterable {
         case .andUA651BLE: "A&D_UA-651BLE"
         // The 3230 advertises "Nonin3230_<serial>"; with a 128-bit service UUID only a short name fits in 31 bytes.
         case .nonin3230: "Nonin"
+        // The PC-60FW advertises "PC-60F_<serial>", too long beside its 128-bit UUID; the JPD-500F's name is not published.
+        case .lepuPC60FW: "PC-60"
+        case .jumperJPD500F: "JPD50"
         }
     }
 
@@ -119,6 +131,8 @@ public enum BLESimulatedDevice: String, Sendable, CaseIterable {
                 BLESimulatedCharacteristic(uuid: Self.nonin3230ContinuousOximetry, flags: ["notify"], source: .fixtures),
                 BLESimulatedCharacteristic(uuid: Self.nonin3230ControlPoint, flags: ["write"], source: .constant([])),
             ])]
+        case .lepuPC60FW: [Self.lepuPC60FWService]
+        case .jumperJPD500F: [Self.jumperJPD500FService]
         }
     }
 

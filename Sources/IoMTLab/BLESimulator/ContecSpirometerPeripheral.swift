@@ -19,7 +19,6 @@ public actor ContecSpirometerPeripheral {
         public init() {}
     }
 
-    static let service: BluetoothUUID = 0xFF12, command: BluetoothUUID = 0xFF01, answer: BluetoothUUID = 0xFF02
     static let notificationSize = 20
 
     nonisolated public let configuration: Configuration
@@ -31,9 +30,7 @@ public actor ContecSpirometerPeripheral {
 
     public init(configuration: Configuration, log: @escaping @Sendable (String) -> Void) {
         self.configuration = configuration
-        self.gatt = VendorGATTPeripheral(adapter: configuration.adapter, localName: configuration.localName, service: Self.service,
-                                         request: Self.command, requestFlags: ["write"], answer: Self.answer,
-                                         names: ("FF12", "FF01", "FF02"), log: log)
+        self.gatt = .contecFF12(adapter: configuration.adapter, localName: configuration.localName, log: log)
         self.log = log
         // The stored records: one every ten minutes up to now (host clock, read as device-local time).
         for index in 0..<configuration.records {

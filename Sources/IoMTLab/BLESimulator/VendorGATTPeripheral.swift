@@ -107,3 +107,11 @@ public actor VendorGATTPeripheral {
         await BLEPeripheralLinks.unregisterApplication(connection: connection, adapter: adapter, layout: layout)
     }
 }
+
+extension VendorGATTPeripheral {
+    /// The Contec BLE service FF12 (the spirometer, the SleepO2, the PO60): FF01 written with response, FF02 notified.
+    static func contecFF12(adapter: String, localName: String, log: @escaping @Sendable (String) -> Void) -> VendorGATTPeripheral {
+        VendorGATTPeripheral(adapter: adapter, localName: localName, service: 0xFF12, request: 0xFF01, requestFlags: ["write"],
+                             answer: 0xFF02, names: ("FF12", "FF01", "FF02"), log: log)
+    }
+}

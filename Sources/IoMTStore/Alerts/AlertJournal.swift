@@ -150,8 +150,27 @@ final class AlertJournal {
         var result = rows
         for index in result.indices where result[index].alertPriority != nil {
             result[index].interpretation = try interpretation(forReading: result[index].id)
+            if !result[index].observation.series.isEmpty {
+                result[index].seriesInterpretations = try interpretationsByMeasurement(forReading: result[index].id)
+            }
         }
         return result
+    }
+
+    /// Per measurement, the strongest v3 code (HH/LL over H/L; the first fired among equals) of the alerts that fired on
+    /// a reading — for a session, its samples' alerts, each belonging to the series of its measurement.
+    func interpretationsByMeasurement(forReading id: Int64) throws(StoreError) -> [String: String] {
+        let select = try connection.statement("""
+            SELECT measurement, interpretation FROM alerts WHERE observation_id = ? AND interpretation IS NOT NULL ORDER BY id
+            """)
+        defer { select.reset() }
+        try select.bind(id, at: 1)
+        var codes: [String: String] = [:]
+        while try select.step() {
+            guard let measurement = select.text(0), let code = select.text(1) else { continue }
+            if code.count > (codes[measurement]?.count ?? 0) { codes[measurement] = code }
+        }
+        return codes
     }
 
     /// The v3 interpretation code (H, L, HH, LL) alerts gave a reading, if any.
