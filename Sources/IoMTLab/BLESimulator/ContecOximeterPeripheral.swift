@@ -21,6 +21,9 @@ public actor ContecOximeterPeripheral {
         public var localName: String?
         /// PO60: the stored records at start, one every ten minutes up to now.
         public var records = 3
+        /// SleepO2: the live stream pauses after this long without a heartbeat (the published client writes one a second).
+        /// A test on a loaded machine raises it, so a stalled test process is not mistaken for a silent central.
+        public var heartbeatTimeoutSeconds = 5.0
         public init() {}
         var name: String { localName ?? (kind == .emaySleepO2 ? "SleepO2-SIM" : "PO60-SIM") }
     }
@@ -38,6 +41,7 @@ public actor ContecOximeterPeripheral {
         self.configuration = configuration
         self.gatt = .contecFF12(adapter: configuration.adapter, localName: configuration.name, log: log)
         self.log = log
+        sleepO2.heartbeatTimeoutSeconds = configuration.heartbeatTimeoutSeconds
         if configuration.kind == .beurerPO60 {
             for index in 0..<configuration.records {
                 po60.addRecord(at: ContecSpirometerPeripheral.wallClockNow().advanced(bySeconds: -600 * (configuration.records - index)))
