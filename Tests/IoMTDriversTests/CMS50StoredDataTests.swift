@@ -135,6 +135,21 @@ struct CMS50StoredDataTests {
         #expect(refused.byteCommands == [CMS50V46Decoder.startLiveData])
     }
 
+    /// Live frames still in flight when the gateway asks the device to stop (A2) are real measurements: they are
+    /// reported as live readings, not dropped by the download (and `iomtctl decode` of a live frame with this profile works).
+    @Test func liveFramesArrivingDuringTheDownloadAreStillReported() throws {
+        var reader = try Self.reader()
+        let start = reader.handle(.linkUp, at: Self.start)
+        #expect(start.byteCommands.map { $0[2] } == [0xA2])
+        // The published live frame (DEVICES.md §2.2): SpO2 97, pulse 65; then the link goes down mid-download.
+        let frame: [UInt8] = [0x01, 0xE0, 0x85, 0xB3, 0x96, 0xC1, 0xE1, 0xFF, 0xFF]
+        var outputs = [reader.handle(.bytes(frame + frame), at: Self.start.adding(milliseconds: 10))]
+        outputs.append(reader.handle(.linkDown, at: Self.start.adding(milliseconds: 30)))
+        let values = outputs.flatMap(\.measurements).map { "\($0.type.mdcRefId)=\($0.value?.description ?? "-")" }
+        #expect(values.sorted() == ["MDC_PULS_OXIM_PULS_RATE=65", "MDC_PULS_OXIM_SAT_O2=97"])
+        #expect(outputs.flatMap(\.events).contains { if case let .rejectedFrame(reason) = $0 { reason.contains("cut short") } else { false } })
+    }
+
     @Test func packagesDecodeAsTheVendorDocumentLaysThemOut() throws {
         // [12] §3.3.1 note 3: a length of 86031 travels as 15, 80, 01, 00 (low byte first).
         let length = CMS50Frame.answer(.dataLength, [0, 2, 15, 80, 1, 0])

@@ -38,6 +38,9 @@ public struct CMS50StoredDataSession: ByteStreamDriver {
         var framed = packets.push(bytes)[...]
         while let packet = framed.popFirst() {
             guard let answer = CMS50V46Answer.decode(packet) else { continue }
+            // A live frame (sent before the device took A2, or by a device that ignores it) is a real measurement:
+            // it goes to the live window as at any other time, never dropped.
+            if case .live = answer { output.append(live.ingest(packet, at: time)); continue }
             output.append(machine.receive(answer, packet: packet, at: time))
             if machine.isFinished { break }
         }
@@ -50,17 +53,19 @@ public struct CMS50StoredDataSession: ByteStreamDriver {
     }
 
     public mutating func tick(at time: Instant) -> DeviceOutput {
-        guard var machine = download else { return live.tick(at: time) }
-        var output = machine.tick(at: time)
+        // The live window closes on time during the download too (no keep-alive is sent before the live start).
+        var output = live.tick(at: time)
+        guard var machine = download else { return output }
+        output.append(machine.tick(at: time))
         download = machine
         output.append(goLiveIfFinished(at: time))
         return output
     }
 
     public mutating func finish(at time: Instant) -> DeviceOutput {
-        guard download != nil else { return live.finish(at: time) }
+        var output = live.finish(at: time)
+        guard download != nil else { return output }
         download = nil
-        var output = DeviceOutput()
         if packets.pendingByteCount > 0 { output.events.append(.resynchronised(discardedBytes: packets.pendingByteCount)) }
         output.events.append(.rejectedFrame(reason: "CMS50 stored-data download cut short by link down; read again at the next connection"))
         return output
