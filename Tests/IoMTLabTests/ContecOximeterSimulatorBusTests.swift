@@ -58,7 +58,8 @@ struct ContecOximeterSimulatorBusTests {
             for (index, record) in records.enumerated() {
                 let e9 = values[2 * index], pulse = values[2 * index + 1]
                 let t = record.endTime
-                #expect(e9.count == 23 && e9[0] == 0xE9 && Int(e9[1] & 0x0F) == record.number)
+                try #require(e9.count == 23, "record \(index + 1): an E9 packet of 23 bytes, got \(e9)")
+                #expect(e9[0] == 0xE9 && Int(e9[1] & 0x0F) == record.number)
                 #expect(e9[8...13].map(Int.init) == [t.year - 2000, t.month, t.day, t.hour, t.minute, t.second])
                 #expect(e9[17...19].map(Int.init) == [record.spo2Max, record.spo2Min, record.spo2Avg])
                 #expect(pulse.map(Int.init) == [record.pulseMax, record.pulseMin, record.pulseAvg])
@@ -87,7 +88,8 @@ struct ContecOximeterSimulatorBusTests {
             #expect(values[0] == [0x89, 0x01, 0x0A] && values[1] == [0x9B, 0x01, 0x1C], "the placeholder answers, in order")
             // The live frame of the published layout: EB 01 05 PR SpO2 7F 00, then the 7-bit sum of bytes 0-6.
             let live = values[2]
-            #expect(live.count == 8 && Array(live[0..<3]) == [0xEB, 0x01, 0x05] && Array(live[5..<7]) == [0x7F, 0x00])
+            try #require(live.count == 8, "a live frame is 8 bytes: \(live)")
+            #expect(Array(live[0..<3]) == [0xEB, 0x01, 0x05] && Array(live[5..<7]) == [0x7F, 0x00])
             #expect(Int(live[7]) == live[0..<7].reduce(0) { $0 + Int($1) } & 0x7F)
             #expect((95...98).contains(live[4]) && (68...75).contains(live[3]))
         }

@@ -76,7 +76,15 @@ public actor ContecOximeterPeripheral {
             case let .ignored(why): log("command \(command) ignored: \(why)")
             }
             if !answer.isEmpty { answerInOrder([answer]) }
-            if sleepO2.streaming, liveStream == nil { liveStream = Task { [weak self] in await self?.streamLiveFrames() } }
+            // The stream starts once START's answer is out (a device answers, then streams): on a stalled process both
+            // timers could otherwise expire together and a live frame overtake the answer.
+            if sleepO2.streaming, liveStream == nil {
+                let answered = lastAnswer
+                liveStream = Task { [weak self] in
+                    await answered?.value
+                    await self?.streamLiveFrames()
+                }
+            }
         case .beurerPO60:
             let (notifications, event) = po60.handle(value)
             switch event {
