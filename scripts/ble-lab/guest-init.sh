@@ -302,8 +302,12 @@ vendor_oximeters() {
 #   the reader's 5 s quiet, so each transfer ends complete), so iomtd reconnects and reads everything again. Passes when
 #   DOM holds the 3 records once (SpO2 average, pulse average questionable, the records' end times) after transfer 1;
 #   transfer 2 (iomtd: "3 received, 0 new") adds nothing; after SIGUSR1 (record #4) exactly that one more.
+# (Its summary line goes to $W/contec-dom.txt, printed by seen: python over 9p in TCG takes seconds to start, so each
+# check runs once, and SIGUSR1 is not held up by a second run.)
 contec_dom() { busybox wget -q -O - "http://127.0.0.1:$PORT/fhir/Observation?_count=5000" 2>/dev/null | \
-  /usr/bin/python3 "$G/check-contec-oximeters-dom.py" --device $CDEV --sim-log $L/sim-$CDEV.log --before $W/$CDEV-dom-before.json "$@"; }
+  /usr/bin/python3 "$G/check-contec-oximeters-dom.py" --device $CDEV --sim-log $L/sim-$CDEV.log --before $W/$CDEV-dom-before.json "$@" \
+  >$W/contec-dom.txt; }
+seen() { cat $W/contec-dom.txt; }
 contec_iomtd() {  # $1 profile, $2 address: iomtd configured with that device alone
   CDEV=$1; dir=$W/iomtd-$1; mkdir -p $dir
   write_config $dir "{\"profile\": \"$1\", \"address\": \"$2\"}"
@@ -313,9 +317,9 @@ contec_iomtd() {  # $1 profile, $2 address: iomtd configured with that device al
 }
 iomtd_sleepo2() {  # $1 the simulator's address
   t0=$(now); contec_iomtd contec-oximeter-ble "$1"; rc=1; f=$L/sim-contec-oximeter-ble.log
-  if wait_for $CENTRAL_TIMEOUT grep -q "live frame #" $f && wait_for 60 contec_dom --distinct 3 --quiet; then
-    say "contec-oximeter-ble: first live frame after $(( $(now) - t0 ))s; DOM: $(contec_dom --distinct 3)"; rc=0
-  else say "FAIL: contec-oximeter-ble: $(contec_dom --distinct 3)"; fi
+  if wait_for $CENTRAL_TIMEOUT grep -q "live frame #" $f && wait_for 60 contec_dom --distinct 3; then
+    say "contec-oximeter-ble: first live frame after $(( $(now) - t0 ))s; DOM: $(seen)"; rc=0
+  else say "FAIL: contec-oximeter-ble: $(contec_dom --distinct 3; seen)"; fi
   say "contec-oximeter-ble: ble-sim: $(grep -o 'command [0-9a-f ]*: [A-Z]*' $f | sort | uniq -c | tr -s ' ' | tr '\n' ';') $(grep -c 'live frame #' $f) live frames"
   kill $IOMTD 2>/dev/null; wait $IOMTD 2>/dev/null
   return $rc
@@ -327,20 +331,20 @@ po60_ended() { [ "$(grep -c 'storedMeasurements.*received' $L/central-beurer-po6
 po60_said() { grep 'storedMeasurements.*received' $L/central-beurer-po60.log | sed -n "$1p" | grep -o '[0-9]* received, [0-9]* new.*'; }
 iomtd_po60() {  # $1 the simulator's address
   t0=$(now); contec_iomtd beurer-po60 "$1"; rc=1; f=$L/sim-beurer-po60.log
-  if wait_for $CENTRAL_TIMEOUT po60_ended 1 && wait_for 30 contec_dom --records 3 --quiet; then
-    say "beurer-po60: transfer 1 ($(po60_said 1)) at DOM after $(( $(now) - t0 ))s: $(contec_dom --records 3)"
+  if wait_for $CENTRAL_TIMEOUT po60_ended 1 && wait_for 30 contec_dom --records 3; then
+    say "beurer-po60: transfer 1 ($(po60_said 1)) at DOM after $(( $(now) - t0 ))s: $(seen)"
     t1=$(now)
     # Transfer 2 on the next connection: iomtd said what it found, and nothing new reached DOM (the store had nothing to send).
-    if wait_for $CENTRAL_TIMEOUT po60_ended 2 && po60_said 2 | grep -q " 0 new" && contec_dom --records 3 --quiet; then
-      say "beurer-po60: transfer 2 after $(( $(now) - t1 ))s ($(po60_said 2)); DOM unchanged: $(contec_dom --records 3)"
+    if wait_for $CENTRAL_TIMEOUT po60_ended 2 && po60_said 2 | grep -q " 0 new" && contec_dom --records 3; then
+      say "beurer-po60: transfer 2 after $(( $(now) - t1 ))s ($(po60_said 2)); DOM unchanged: $(seen)"
       t2=$(now); ended=$(grep -c 'storedMeasurements.*received' $L/central-beurer-po60.log); kill -USR1 $PO60SIM
-      if wait_for 10 grep -q "new record #4" $f && wait_for $CENTRAL_TIMEOUT contec_dom --records 4 --quiet; then
-        say "beurer-po60: record #4 made (SIGUSR1), at DOM after $(( $(now) - t2 ))s, alone: $(contec_dom --records 4)"; rc=0
+      if wait_for 10 grep -q "new record #4" $f && wait_for $CENTRAL_TIMEOUT contec_dom --records 4; then
+        say "beurer-po60: record #4 made (SIGUSR1), at DOM after $(( $(now) - t2 ))s, alone: $(seen)"; rc=0
         grep 'storedMeasurements.*received' $L/central-beurer-po60.log | sed -n "$((ended + 1)),\$p" | grep -q " 1 new" \
           || { say "FAIL: beurer-po60: no transfer after SIGUSR1 said 1 new: $(grep -o 'storedMeasurements.*' $L/central-beurer-po60.log | tr '\n' ';')"; rc=1; }
-      else say "FAIL: beurer-po60: the new record: $(contec_dom --records 4)"; fi
-    else say "FAIL: beurer-po60: transfer 2 ($(po60_said 2)): $(contec_dom --records 3)"; fi
-  else say "FAIL: beurer-po60: transfer 1 ($(po60_said 1)): $(contec_dom --records 3)"; fi
+      else say "FAIL: beurer-po60: the new record: $(contec_dom --records 4; seen)"; fi
+    else say "FAIL: beurer-po60: transfer 2 ($(po60_said 2)): $(contec_dom --records 3; seen)"; fi
+  else say "FAIL: beurer-po60: transfer 1 ($(po60_said 1)): $(contec_dom --records 3; seen)"; fi
   say "beurer-po60: ble-sim: $(po60_transfers) transfers, $(grep -c 'the device switches off' $f) switch-offs; iomtd: $(grep -o 'storedMeasurements.*' $L/central-beurer-po60.log | tr '\n' ';')"
   kill $IOMTD 2>/dev/null; wait $IOMTD 2>/dev/null
   return $rc
