@@ -16,14 +16,9 @@ measurement-status interpretation `questionable`: 7-bit fields), no SpO2 so mark
 
 Prints one summary line (nothing with --quiet); exit 0 on pass."""
 import argparse, re, sys
-from lab_dom import observations_since
+from lab_dom import PULSE, SPO2, codes, live_value_problems, observations_since
 
-SPO2 = {"150456", "2708-6"}
-PULSE = {"149530", "8867-4"}
 MEASUREMENT_STATUS = "http://hl7.org/fhir/uv/pocd/CodeSystem/measurement-status"
-
-def codes(observation):
-    return {coding.get("code") for coding in observation.get("code", {}).get("coding", [])}
 
 def questionable(observation):
     return any(coding.get("system") == MEASUREMENT_STATUS and coding.get("code") == "questionable"
@@ -43,23 +38,28 @@ def check_live(args, observations):
         if match:
             reading = live_frame([int(b, 16) for b in match.group(1).split()])
             if reading: sent.append(reading)
+    spo2, pulse, problems = live_value_problems(observations, sent, args.distinct)
+    if not sent: problems.insert(0, "the simulator logged no live frame")
+    if not pulse: problems.append("no pulse rate at DOM")
     sent_spo2 = {s for s, _ in sent if s is not None}
     sent_pulse = {p for _, p in sent if p is not None}
-    def values(wanted):
-        return [o["valueQuantity"]["value"] for o in observations if codes(o) & wanted and "valueQuantity" in o]
-    spo2, pulse = values(SPO2), values(PULSE)
-    problems = []
-    if not sent: problems.append("the simulator logged no live frame")
-    stray_spo2 = sorted({v for v in spo2 if v not in sent_spo2})
-    stray_pulse = sorted({v for v in pulse if v not in sent_pulse})
-    if stray_spo2: problems.append("SpO2 %s at DOM was never sent" % stray_spo2)
-    if stray_pulse: problems.append("pulse rate %s at DOM was never sent" % stray_pulse)
-    if len(set(spo2)) < args.distinct:
-        problems.append("%d different SpO2 values at DOM, expected at least %d" % (len(set(spo2)), args.distinct))
-    if not pulse: problems.append("no pulse rate at DOM")
     summary = "%d SpO2 (%s) and %d pulse-rate readings at DOM from %d live frames; sent SpO2 %s, pulse rate %s" % (
         len(spo2), " ".join(str(v) for v in sorted(set(spo2))), len(pulse), len(sent), sorted(sent_spo2), sorted(sent_pulse))
     return summary, problems
+
+def record_problems(number, record, name, index, chosen, marked_questionable):
+    """One record's reading of one kind: exactly one at its end time, with its value, questionable or not as expected."""
+    ended, value = record[0], record[index]
+    found = [o for o in chosen if o.get("effectiveDateTime", "")[:19] == ended]
+    if len(found) != 1:
+        return ["record #%d: %d %s observations at %s" % (number, len(found), name, ended)]
+    problems = []
+    at_dom = found[0].get("valueQuantity", {}).get("value")
+    if at_dom != value:
+        problems.append("record #%d: %s %s at DOM, simulator %s" % (number, name, at_dom, value))
+    if questionable(found[0]) != marked_questionable:
+        problems.append("record #%d: %s %s questionable" % (number, name, "not" if marked_questionable else "marked"))
+    return problems
 
 def check_records(args, observations):
     records = {}
@@ -75,19 +75,8 @@ def check_records(args, observations):
         chosen = [o for o in observations if codes(o) & wanted]
         if len(chosen) != args.records:
             problems.append("%d %s observations, expected %d" % (len(chosen), name, args.records))
-        at = {}
-        for o in chosen:
-            at.setdefault(o.get("effectiveDateTime", "?")[:19], []).append(o)
         for number, record in enumerate(expected, 1):
-            if not record: continue
-            found = at.get(record[0], [])
-            if len(found) != 1:
-                problems.append("record #%d: %d %s observations at %s" % (number, len(found), name, record[0])); continue
-            value = found[0].get("valueQuantity", {}).get("value")
-            if value != record[index]:
-                problems.append("record #%d: %s %s at DOM, simulator %s" % (number, name, value, record[index]))
-            if questionable(found[0]) != (wanted is PULSE):
-                problems.append("record #%d: %s %s questionable" % (number, name, "not" if wanted is PULSE else "marked"))
+            if record: problems += record_problems(number, record, name, index, chosen, wanted is PULSE)
     summary = "%d records: %s" % (args.records, "; ".join(
         "#%d %s SpO2 %d pulse %d" % ((n,) + r) for n, r in enumerate(expected, 1) if r))
     return summary, problems

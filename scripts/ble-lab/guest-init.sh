@@ -263,12 +263,17 @@ iomtd_vendor_oximeter() {  # $1 device (its profile id), $2 its simulator's addr
   kill $IOMTD 2>/dev/null; wait $IOMTD 2>/dev/null
   return $rc
 }
-vendor_oximeters() {
+# Fresh controllers for a phase with two peripherals (hci0, hci2) and the central (hci1), and bluetoothd (BTD); $1 names
+# its log.
+three_le_controllers() {
   start_controllers -L 3
   rm -rf /var/lib/bluetooth/*
-  /usr/libexec/bluetooth/bluetoothd -n -E >$L/bluetoothd-vendor-oximeters.log 2>&1 &
+  /usr/libexec/bluetooth/bluetoothd -n -E >$L/bluetoothd-$1.log 2>&1 &
   BTD=$!
   for i in $(seq 1 75); do [ "$(bluetoothctl list 2>/dev/null | grep -c ^Controller)" -ge 3 ] && break; sleep 0.2; done
+}
+vendor_oximeters() {
+  three_le_controllers vendor-oximeters
   VSIMS=""
   for pair in lepu-pc60fw:hci0 jumper-jpd500f:hci2; do
     d=${pair%%:*}; a=${pair#*:}
@@ -302,11 +307,12 @@ vendor_oximeters() {
 #   the reader's 5 s quiet, so each transfer ends complete), so iomtd reconnects and reads everything again. Passes when
 #   DOM holds the 3 records once (SpO2 average, pulse average questionable, the records' end times) after transfer 1;
 #   transfer 2 (iomtd: "3 received, 0 new") adds nothing; after SIGUSR1 (record #4) exactly that one more.
-# (Its summary line goes to $W/contec-dom.txt, printed by seen: python over 9p in TCG takes seconds to start, so each
-# check runs once, and SIGUSR1 is not held up by a second run.)
-contec_dom() { busybox wget -q -O - "http://127.0.0.1:$PORT/fhir/Observation?_count=5000" 2>/dev/null | \
-  /usr/bin/python3 "$G/check-contec-oximeters-dom.py" --device $CDEV --sim-log $L/sim-$CDEV.log --before $W/$CDEV-dom-before.json "$@" \
-  >$W/contec-dom.txt; }
+# contec_dom: the check on what DOM holds now; contec_check: on the last copy taken (dom_copy). Python over 9p in TCG
+# takes seconds to start, so each check runs once, its summary line kept in $W/contec-dom.txt (seen prints it).
+dom_copy() { busybox wget -q -O $W/contec-dom.json "http://127.0.0.1:$PORT/fhir/Observation?_count=5000" 2>/dev/null; }
+contec_check() { /usr/bin/python3 "$G/check-contec-oximeters-dom.py" --device $CDEV --sim-log $L/sim-$CDEV.log \
+  --before $W/$CDEV-dom-before.json "$@" <$W/contec-dom.json >$W/contec-dom.txt; }
+contec_dom() { dom_copy; contec_check "$@"; }
 seen() { cat $W/contec-dom.txt; }
 contec_iomtd() {  # $1 profile, $2 address: iomtd configured with that device alone
   CDEV=$1; dir=$W/iomtd-$1; mkdir -p $dir
@@ -325,36 +331,39 @@ iomtd_sleepo2() {  # $1 the simulator's address
   return $rc
 }
 po60_transfers() { grep -c "stored measurements sent (transfer #" $L/sim-beurer-po60.log; }
-po60_transfers_above() { [ "$(po60_transfers)" -gt "$1" ]; }
-# iomtd's account of its Nth complete transfer ("storedMeasurements: 3 received, 0 new"), N = $1
+# iomtd's account of its transfers ("storedMeasurements = 3 received, 0 new"): at least $1 of them; the $1-th
 po60_ended() { [ "$(grep -c 'storedMeasurements.*received' $L/central-beurer-po60.log)" -ge "$1" ]; }
 po60_said() { grep 'storedMeasurements.*received' $L/central-beurer-po60.log | sed -n "$1p" | grep -o '[0-9]* received, [0-9]* new.*'; }
+# The PO60's three steps, each ending the phase at its first failure; $1 when iomtd started.
+po60_steps() {
+  f=$L/sim-beurer-po60.log; c=$L/central-beurer-po60.log
+  wait_for $CENTRAL_TIMEOUT po60_ended 1 && wait_for 30 contec_dom --records 3 \
+    || { say "FAIL: beurer-po60: transfer 1 ($(po60_said 1)): $(contec_dom --records 3; seen)"; return 1; }
+  say "beurer-po60: transfer 1 ($(po60_said 1)) at DOM after $(( $(now) - $1 ))s: $(seen)"
+  # Transfer 2 on the next connection: iomtd says what it found, and DOM, copied then, holds nothing new. SIGUSR1 follows
+  # the copy at once, so that the record is made before the next transfer; the check of the copy comes after (anything
+  # transfer 2 sent late would make DOM's count after record #4 wrong, which the last step checks exactly).
+  t1=$(now)
+  wait_for $CENTRAL_TIMEOUT po60_ended 2 || { say "FAIL: beurer-po60: no transfer 2"; return 1; }
+  dom_copy; t2=$(now); ended=$(grep -c 'storedMeasurements.*received' $c); kill -USR1 $PO60SIM
+  po60_said 2 | grep -q " 0 new" && contec_check --records 3 \
+    || { say "FAIL: beurer-po60: transfer 2 ($(po60_said 2)): $(seen)"; return 1; }
+  say "beurer-po60: transfer 2 after $(( t2 - t1 ))s ($(po60_said 2)); DOM unchanged: $(seen)"
+  wait_for 10 grep -q "new record #4" $f && wait_for $CENTRAL_TIMEOUT contec_dom --records 4 \
+    || { say "FAIL: beurer-po60: the new record: $(contec_dom --records 4; seen)"; return 1; }
+  say "beurer-po60: record #4 made (SIGUSR1), at DOM after $(( $(now) - t2 ))s, alone: $(seen)"
+  grep 'storedMeasurements.*received' $c | sed -n "$((ended + 1)),\$p" | grep -q " 1 new" \
+    || { say "FAIL: beurer-po60: no transfer after SIGUSR1 said 1 new"; return 1; }
+}
 iomtd_po60() {  # $1 the simulator's address
-  t0=$(now); contec_iomtd beurer-po60 "$1"; rc=1; f=$L/sim-beurer-po60.log
-  if wait_for $CENTRAL_TIMEOUT po60_ended 1 && wait_for 30 contec_dom --records 3; then
-    say "beurer-po60: transfer 1 ($(po60_said 1)) at DOM after $(( $(now) - t0 ))s: $(seen)"
-    t1=$(now)
-    # Transfer 2 on the next connection: iomtd said what it found, and nothing new reached DOM (the store had nothing to send).
-    if wait_for $CENTRAL_TIMEOUT po60_ended 2 && po60_said 2 | grep -q " 0 new" && contec_dom --records 3; then
-      say "beurer-po60: transfer 2 after $(( $(now) - t1 ))s ($(po60_said 2)); DOM unchanged: $(seen)"
-      t2=$(now); ended=$(grep -c 'storedMeasurements.*received' $L/central-beurer-po60.log); kill -USR1 $PO60SIM
-      if wait_for 10 grep -q "new record #4" $f && wait_for $CENTRAL_TIMEOUT contec_dom --records 4; then
-        say "beurer-po60: record #4 made (SIGUSR1), at DOM after $(( $(now) - t2 ))s, alone: $(seen)"; rc=0
-        grep 'storedMeasurements.*received' $L/central-beurer-po60.log | sed -n "$((ended + 1)),\$p" | grep -q " 1 new" \
-          || { say "FAIL: beurer-po60: no transfer after SIGUSR1 said 1 new: $(grep -o 'storedMeasurements.*' $L/central-beurer-po60.log | tr '\n' ';')"; rc=1; }
-      else say "FAIL: beurer-po60: the new record: $(contec_dom --records 4; seen)"; fi
-    else say "FAIL: beurer-po60: transfer 2 ($(po60_said 2)): $(contec_dom --records 3; seen)"; fi
-  else say "FAIL: beurer-po60: transfer 1 ($(po60_said 1)): $(contec_dom --records 3; seen)"; fi
-  say "beurer-po60: ble-sim: $(po60_transfers) transfers, $(grep -c 'the device switches off' $f) switch-offs; iomtd: $(grep -o 'storedMeasurements.*' $L/central-beurer-po60.log | tr '\n' ';')"
+  t0=$(now); contec_iomtd beurer-po60 "$1"
+  po60_steps $t0; rc=$?
+  say "beurer-po60: ble-sim: $(po60_transfers) transfers, $(grep -c 'the device switches off' $L/sim-beurer-po60.log) switch-offs; iomtd: $(grep -o 'storedMeasurements.*' $L/central-beurer-po60.log | tr '\n' ';')"
   kill $IOMTD 2>/dev/null; wait $IOMTD 2>/dev/null
   return $rc
 }
 contec_oximeters() {
-  start_controllers -L 3
-  rm -rf /var/lib/bluetooth/*
-  /usr/libexec/bluetooth/bluetoothd -n -E >$L/bluetoothd-contec-oximeters.log 2>&1 &
-  BTD=$!
-  for i in $(seq 1 75); do [ "$(bluetoothctl list 2>/dev/null | grep -c ^Controller)" -ge 3 ] && break; sleep 0.2; done
+  three_le_controllers contec-oximeters
   "$BIN/iomt-lab" ble-sim --adapter hci0 --device contec-oximeter-ble >$L/sim-contec-oximeter-ble.log 2>&1 &
   SLEEPO2SIM=$!
   "$BIN/iomt-lab" ble-sim --adapter hci2 --device beurer-po60 --records 3 --disconnect-after-transfer 6000 >$L/sim-beurer-po60.log 2>&1 &
