@@ -181,3 +181,96 @@ write("v46-bt-published-frame", "contec-cms50d-bt",
       "The CMS50D-BT (Bluetooth SPP) profile on the published live frame 01 e0 85 b3 96 c1 e1 ff ff (headrotor/art-sensors, "
       "DEVICES.md 2.2), 60 times: SpO2 97, pulse 65.",
       published * 60, pair(97, 65), 9)
+
+# --- CMS50D-BT stored data (recording memory) ----------------------------------------------------
+# From Contec's "Communication Protocol of Pulse Oximeter V7.0" (2010-07-08; README [12]): every uplink package is a type
+# byte (bit 7 clear), a high byte 0x80 | (bit 7 of byte n + 2 at bit n), then the data with bit 7 set. Answers: 0x0C free
+# (2 bytes), 0x0A segment amount (user, amount), 0x08 data length (user, segment, 32 bits low byte first), 0x07 start
+# date (user, segment, high year, low year, month, day), 0x12 start time (user, segment, hour, minute, second, unused),
+# 0x0F stored data ((SpO2, pulse) x 3, the last padded with 0), 0x09 stored data with PI (SpO2, pulse, PI low, PI high).
+# The length is in bytes (2 per sample in 0x0F, 4 in 0x09) and one sample is stored per second: the profile's
+# driverOptions defaults (README "Stored data", from OSCAR's CMS50F loader). Replayed on a timeline after the link comes up
+# (the gateway's commands are in the transcript for the reader; a replay does not need them). The expected session is
+# worked out here from the samples with the method of docs/fhir-mapping.md "Overnight oximetry", not by the driver.
+
+def package(kind, data):
+    high = 0x80
+    for i, b in enumerate(data):
+        if b & 0x80: high |= 1 << i
+    return [kind, high] + [b | 0x80 for b in data]
+
+def command(code, params=()):
+    return package(0x7D, [code] + list(params) + [0] * (6 - len(params)))
+
+def local(code, value, unit):
+    return {"code": "urn:iomtd:oximetry#" + code, "mdc": 0, "value": value, "unit": unit, "loinc": None, "status": []}
+
+def tenths(value): return None if value is None else "%d.%d" % (value // 10, value % 10)
+
+def session(start, samples, interval=1):
+    """The overnight-session observation for (spo2, pulse) samples; a sample is valid when SpO2 is 1-100 and pulse 1-254."""
+    valid = [(s, p) for s, p in samples if 1 <= s <= 100 and 1 <= p <= 254]
+    n = len(valid)
+    def mean(values): return (sum(values) * 10 + len(values) // 2) // len(values) if values else None
+    spo2 = [s for s, _ in valid]; pulse = [p for _, p in valid]
+    valid_seconds = n * interval
+    below90 = sum(1 for s in spo2 if s < 90) * interval
+    # No desaturation lasts 10 s in these cases: ODI3 = ODI4 = 0 events.
+    index = lambda events: (events * 36000 + valid_seconds // 2) // valid_seconds if valid_seconds else None
+    components = [local("recording-time", str(len(samples) * interval), "s"), local("valid-time", str(valid_seconds), "s"),
+                  local("spo2-mean", tenths(mean(spo2)), "%"), local("spo2-min", str(min(spo2)), "%"), local("t90", str(below90), "s"),
+                  local("t90-percent", tenths((below90 * 1000 + valid_seconds // 2) // valid_seconds), "%"),
+                  local("odi3", tenths(index(0)), "/h"), local("odi4", tenths(index(0)), "/h"),
+                  local("pulse-mean", tenths(mean(pulse)), "/min"), local("pulse-min", str(min(pulse)), "/min"),
+                  local("pulse-max", str(max(pulse)), "/min")]
+    ok = [1 <= s <= 100 and 1 <= p <= 254 for s, p in samples]
+    return {"code": "urn:iomtd:oximetry#session", "mdc": 0, "value": None, "unit": "", "loinc": None, "status": [],
+            "deviceTime": start, "components": components,
+            "series": [{"code": "MDC_PULS_OXIM_SAT_O2", "mdc": 150456, "unit": "%", "periodMs": interval * 1000,
+                        "samples": [s if k else None for (s, _), k in zip(samples, ok)]},
+                       {"code": "MDC_PULS_OXIM_PULS_RATE", "mdc": 149530, "unit": "/min", "periodMs": interval * 1000,
+                        "samples": [p if k else None for (_, p), k in zip(samples, ok)]}]}
+
+def write_timeline(name, description, steps, observations):
+    """steps: (offset ms, "command"|"bytes", bytes)."""
+    os.makedirs(name, exist_ok=True)
+    lines = ["# iomtd capture transcript 1", "# start 2026-12-05T07:00:00.000Z", "+0000000 link up"]
+    for offset, kind, data in steps:
+        direction = "gateway>device" if kind == "command" else "device>gateway"
+        lines.append("+%07d %s %s %s" % (offset, direction, kind, " ".join("%02x" % b for b in data)))
+    with open(os.path.join(name, "transcript.txt"), "w") as f: f.write("\n".join(lines) + "\n")
+    device = [b for _, kind, data in steps if kind == "bytes" for b in data]
+    with open(os.path.join(name, "capture.hex"), "w") as f:
+        for i in range(0, len(device), 16): f.write(" ".join("%02x" % b for b in device[i:i + 16]) + "\n")
+    with open(os.path.join(name, "case.json"), "w") as f:
+        json.dump({"profile": "contec-cms50d-bt", "timeline": "transcript.txt", "description": description}, f, indent=2); f.write("\n")
+    with open(os.path.join(name, "expected.json"), "w") as f:
+        json.dump({"observations": observations}, f, indent=2); f.write("\n")
+
+def stored_sync(samples, with_pi):
+    per_sample = 4 if with_pi else 2
+    length = len(samples) * per_sample
+    if with_pi:
+        data = [b for s, p in samples for b in package(0x09, [s, p, 0x2C, 0x01])]       # PI 300 (3.00 %)
+    else:
+        padded = samples + [(0, 0)] * (-len(samples) % 3)
+        data = [b for i in range(0, len(padded), 3) for b in package(0x0F, [v for pair in padded[i:i + 3] for v in pair])]
+    return [(10, "command", command(0xA2)), (40, "bytes", package(0x0C, [])),
+            (50, "command", command(0xA3, [0])), (80, "bytes", package(0x0A, [0, 1])),
+            (90, "command", command(0xA4, [0, 0])), (120, "bytes", package(0x08, [0, 0, length & 0xFF, length >> 8 & 0xFF, length >> 16 & 0xFF, length >> 24])),
+            (130, "command", command(0xA5, [0, 0])), (160, "bytes", package(0x07, [0, 0, 20, 26, 12, 4]) + package(0x12, [0, 0, 23, 45, 10, 0])),
+            (170, "command", command(0xA6, [0, 0])), (300, "bytes", data),
+            (310, "command", command(0xA7)), (340, "bytes", package(0x0C, [])), (350, "command", command(0xA1))]
+
+night = [(97, 64)] * 4 + [(0x7F, 0xFF)] + [(89, 70), (88, 72)] + [(96, 66)] * 6            # 13 samples: the last 0x0F padded
+write_timeline("v46-bt-stored-recording",
+               "A CMS50D-BT sync by the V7.0 protocol: stop live (A2), one segment, 26 bytes stored (13 samples of 2 bytes), "
+               "starting 2026-12-04 23:45:10; the data in 0x0F packages, the last padded with zeros; one invalid sample (7F/FF). "
+               "One overnight-session reading: summary and series, stamped with the device's start time.",
+               stored_sync(night, False), [session("2026-12-04T23:45:10.000", night)])
+
+with_pi = [(95, 200), (94, 198), (96, 130), (0, 0), (93, 128)]                         # pulse >127: bit 7 in the high byte
+write_timeline("v46-bt-stored-recording-with-pi",
+               "A CMS50 that stores PI: 0x09 packages (SpO2, pulse, PI low, PI high), 20 bytes stored = 5 samples of 4 bytes; "
+               "pulse rates above 127 carry bit 7 in the high byte; a 0/0 sample carries no value.",
+               stored_sync(with_pi, True), [session("2026-12-04T23:45:10.000", with_pi)])

@@ -36,6 +36,9 @@ final class SerialDeviceRunner: Sendable {
     private let waitingDetail: String
     /// Why the port is not open right now (nil while it is), written on the reader thread, reported by the ticker.
     private let connectionProblem = Mutex<CloseReason?>(nil)
+    /// The record mark the store committed for this device (a driver that downloads stored records resumes from it at
+    /// every link): read before the first link, read again after every delivery that moved it.
+    private let committedMark = Mutex<DeviceRecordMark?>(nil)
 
     convenience init(device: DaemonConfiguration.Device, profile: DeviceProfile, settings: SerialSettings, patientId: String?,
                      pipeline: IngestPipeline, health: HealthMonitor, board: DeviceStatusBoard, clock: any WallClock,
@@ -110,6 +113,7 @@ final class SerialDeviceRunner: Sendable {
     /// Runs until `stop()`.
     func run() async {
         await health.register(loopName)
+        await reloadCommittedMark()
         connection.start { [self] event in
             switch event {
             case .opened:
@@ -118,7 +122,11 @@ final class SerialDeviceRunner: Sendable {
                 reportReachability(true)
                 let now = clock.now()
                 board.set(identity.key, .connected, at: now)
-                step(reader.withLock { $0.handle(.linkUp, at: now) }, at: now)
+                let mark = committedMark.withLock { $0 }
+                step(reader.withLock { reader in
+                    reader.resume(from: mark)
+                    return reader.handle(.linkUp, at: now)
+                }, at: now)
             case let .data(bytes, at):
                 let output = reader.withLock { $0.handle(.bytes(bytes), at: at) }
                 step(output, at: at)
@@ -235,5 +243,16 @@ final class SerialDeviceRunner: Sendable {
         var normaliser = normaliser
         normaliser.checkGatewayClock(synchronisation) // serial readings are stamped with the gateway's clock
         await ingest.deliver(output, receivedAt: receivedAt, normaliser: normaliser)
+        if output.recordMark != nil { await reloadCommittedMark() }
+    }
+
+    /// The store's mark, not the one decoded: a record decoded but not stored must be asked for again.
+    private func reloadCommittedMark() async {
+        do {
+            let mark = try await pipeline.store.recordMark(deviceKey: identity.key)
+            committedMark.withLock { $0 = mark }
+        } catch {
+            Log.error("\(identity.key): cannot read the record mark from the store (\(error)); the device's stored records are read again", category)
+        }
     }
 }

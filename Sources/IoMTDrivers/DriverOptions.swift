@@ -42,3 +42,17 @@ extension DriverOptions {
         return flag
     }
 }
+
+extension DriverOptions {
+    /// A string option naming one case of `Choice` (its raw value).
+    func choice<Choice: RawRepresentable & CaseIterable>(_ key: String, default fallback: Choice) throws(DriverConfigurationError) -> Choice
+        where Choice.RawValue == String {
+        guard let value = values[key] else { return fallback }
+        guard case let .string(text) = value, let chosen = Choice(rawValue: text) else {
+            throw DriverConfigurationError(profileId: profileId, field: "driverOptions.\(key)",
+                                           expected: "one of " + Choice.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", "),
+                                           found: value.kindDescription == "a string" ? value.serialized() : value.kindDescription)
+        }
+        return chosen
+    }
+}

@@ -1,6 +1,7 @@
 import Foundation
 import IoMTDrivers
 import IoMTProfiles
+import IoMTLab
 import Testing
 
 /// Replays every input libFuzzer saved under `Firmware-Fixtures/fuzz-crashes/<target>/` (see
@@ -28,6 +29,24 @@ import Testing
     @Test func v46FramerFindingsStayFixed() {
         for input in Self.inputs(target: "CMS50V46Framer") + Self.hostileStreams {
             #expect(CMS50Invariants.violation(in: input, generation: .v46) == nil, "input \(input.prefix(32))")
+        }
+    }
+
+    /// The v4.6 target's second half: the stored-data path over its findings, hostile streams and a whole sync's answers
+    /// (the lab's encoder), also with packages of the PI kind (0x09) and a length that disagrees with the data.
+    @Test func storedDataPathFindingsStayFixed() {
+        let night = CMS50StoredSegment.labNight(count: 100)
+        let parts: [[UInt8]] = [CMS50Frame.answer(.free, []), CMS50Frame.answer(.segmentAmount, [0, 1]),
+                                CMS50Frame.dataLength(user: 0, segment: 0, samples: 100), CMS50Frame.startTime(user: 0, segment: 0, night.start)]
+        let answers: [UInt8] = Array(parts.joined())
+        let data = Array(CMS50Frame.storedData(night.samples).joined())
+        let withPI: [UInt8] = (0..<40).flatMap { (index: Int) -> [UInt8] in
+            CMS50Frame.v46Packet(type: 0x09, payload: [UInt8(80 + index % 30), UInt8(40 + index * 5), 0x10, 0x01])
+        }
+        let syncs: [[UInt8]] = [answers + data, answers + withPI, answers + data + data, answers + Array(data.prefix(50)), [0x07] + answers + data]
+        let streams: [[UInt8]] = Self.inputs(target: "CMS50V46Framer") + Self.hostileStreams + syncs
+        for input in streams {
+            #expect(CMS50StoredDataInvariants.violation(in: input) == nil, "input \(input.prefix(32))")
         }
     }
 

@@ -96,7 +96,9 @@ struct ContecOximeterSimulatorBusTests {
 
     @Test func theSleepO2AnswersHelloAndStartThenStreamsLiveFrames() async throws {
         let lines = Mutex<[String]>([])
-        let simulator = ContecOximeterPeripheral(configuration: .init(), log: { line in lines.withLock { $0.append(line) } })
+        var configuration = ContecOximeterPeripheral.Configuration()
+        configuration.heartbeatTimeoutSeconds = 600  // this test writes no heartbeat; a stalled test process must not pause the stream
+        let simulator = ContecOximeterPeripheral(configuration: configuration, log: { line in lines.withLock { $0.append(line) } })
         try await simulator.servedOnPrivateBus { server, client in
             let peer = server.uniqueName
             let (command, notified) = try await Self.characteristics(simulator, client: client, peer: peer)

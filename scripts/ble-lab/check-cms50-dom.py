@@ -4,7 +4,12 @@ receiver holds (a FHIR searchset Bundle of Observations on stdin) with the value
 Live readings carry the gateway's time, so observations DOM held before the phase (--before, their ids, one a line;
 written with --record-before) are set aside. Passes (exit 0) when, among the new SpO2 and pulse-rate observations, each
 of the first N sessions' values is present and no other value is (a value the simulator never sent would be a decoding
-or framing error). Prints one summary line (nothing with --quiet)."""
+or framing error), and the simulator's stored recording (its "stored recording: …" log line) is at DOM exactly once, as
+the O2Ring's night is: one session summary (urn:iomtd:oximetry#session) over the device's times — effectivePeriod.start
+is the recording's start (the simulator logs it in UTC) — with its recording time and SpO2 minimum, and two SampledData
+series (SpO2, pulse rate) starting there, the SpO2 one with one sample per stored sample. The device keeps its recording,
+so a later session must not ask for the data again (the simulator logs every A6). Prints one summary line (nothing with
+--quiet)."""
 import argparse, importlib.util, json, os, re, sys
 
 # The SpO2 and pulse-rate codes (MDC, LOINC) and how to read an Observation's codes: the Nonin phase's checker's.
@@ -12,6 +17,39 @@ _spec = importlib.util.spec_from_file_location("check_nonin_dom", os.path.join(o
 _nonin = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(_nonin)
 SPO2, PULSE, codes = _nonin.SPO2, _nonin.PULSE, _nonin.codes
+
+LOCAL = "urn:iomtd:oximetry"
+
+def local_code(observation):
+    return next((c.get("code") for c in observation.get("code", {}).get("coding", []) if c.get("system") == LOCAL), None)
+
+def stored_problems(new, sim_log):
+    """The stored recording the simulator logged, at DOM once, with the device's times."""
+    lines = open(sim_log, errors="replace").read()
+    match = re.search(r"stored recording: (\d+) samples from .* \(UTC (\S+)\), every 1 s, SpO2 min (\d+)", lines)
+    if not match:
+        return ["the simulator logged no stored recording"]
+    count, start, minimum = int(match.group(1)), match.group(2)[:19], match.group(3)
+    problems = []
+    summaries = [o for o in new if local_code(o) == "session"]
+    if len(summaries) != 1:
+        return ["%d session summaries at DOM (expected 1)" % len(summaries)]
+    summary = summaries[0]
+    if summary.get("effectivePeriod", {}).get("start", "")[:19] != start:
+        problems.append("summary starts %s, the recording %s" % (summary.get("effectivePeriod", {}).get("start"), start))
+    figures = {local_code(c): c.get("valueQuantity", {}).get("value") for c in summary.get("component", [])}
+    if str(figures.get("recording-time")) != str(count) or str(figures.get("spo2-min")) != minimum:
+        problems.append("summary recording time %s s / SpO2 min %s, expected %d / %s" % (figures.get("recording-time"), figures.get("spo2-min"), count, minimum))
+    series = [o for o in new if "valueSampledData" in o]
+    if len(series) != 2 or any(o.get("effectiveDateTime", "")[:19] != start for o in series):
+        problems.append("%d series at DOM starting %s (expected 2 starting %s)" % (len(series), [o.get("effectiveDateTime") for o in series], start))
+    spo2 = [o for o in series if codes(o) & SPO2]
+    if spo2 and len(spo2[0]["valueSampledData"].get("data", "").split()) != count:
+        problems.append("the SpO2 series holds %d samples, the recording %d" % (len(spo2[0]["valueSampledData"].get("data", "").split()), count))
+    transfers = len(re.findall(r"session \d+: A6 \(stored data\) answered", lines))
+    if transfers != 1:
+        problems.append("the stored data was asked for %d times (expected once: the record mark)" % transfers)
+    return problems
 
 def main():
     parser = argparse.ArgumentParser()
@@ -37,14 +75,16 @@ def main():
         if match:
             sessions[int(match.group(1))] = (int(match.group(2)), int(match.group(3)))
     new = [o for o in observations if o.get("id") not in before]
+    problems = stored_problems(new, args.sim_log)
     values = {"SpO2": [], "pulse": []}
     for o in new:
+        if "valueSampledData" in o or local_code(o):
+            continue  # the stored recording's series and summary: checked above
         value = o.get("valueQuantity", {}).get("value")
         if codes(o) & SPO2:
             values["SpO2"].append(value)
         elif codes(o) & PULSE:
             values["pulse"].append(value)
-    problems = []
     if len([n for n in sessions if n <= args.sessions]) < args.sessions:
         problems.append("the simulator logged %d of %d sessions" % (len(sessions), args.sessions))
     for name, index in (("SpO2", 0), ("pulse", 1)):

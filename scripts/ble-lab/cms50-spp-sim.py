@@ -14,7 +14,16 @@ bit 7 carries of bytes 2-8, pulse byte 5, SpO2 byte 6), never with iomtd's decod
 frames with its own values (SESSION_VALUES), then drops the RFCOMM link with shutdown(): bluetoothd keeps a copy of the
 socket, so closing ours alone would not end the link. Logs every step ("session 1: streaming SpO2 93 %, pulse 58 /min",
 "session 1: disconnected") for check-cms50-dom.py and the lab.
-Usage: cms50-spp-sim.py --adapter hci0 [--channel 7] [--sessions 2] [--seconds 5]"""
+
+It also holds one stored recording (--stored-samples, one sample a second: 96 %/62, a dip to 88 %/75 for 20 samples, then
+96 %/62 again) that started two hours before the simulator, on its own clock (the VM's zone), and answers the stored-data
+commands of Contec's "Communication Protocol of Pulse Oximeter V7.0" (Sources/IoMTDrivers/CMS50/README.md, "Stored data"),
+encoded here from that document, never with iomtd's code: A2 -> 0C free; A3 -> 0A (user, 1 segment); A4 -> 08 (user,
+segment, length in bytes = 2 per sample, low byte first); A5 -> 07 (user, segment, high year, low year, month, day) and
+12 (user, segment, hour, minute, second, 0); A6 -> 0F packages of three SpO2/pulse pairs, the last padded with 0; A7 -> 0C;
+AF nothing; B1/B2 -> 0B (command, 0); AE and anything else -> 0B (command, 05 not supported). The device keeps its
+recording, so every session offers it again; the log says which sessions asked for the data ("session 1: A6 ...").
+Usage: cms50-spp-sim.py --adapter hci0 [--channel 7] [--sessions 2] [--seconds 5] [--stored-samples 90]"""
 import argparse, os, socket, sys, threading, time
 import dbus, dbus.mainloop.glib, dbus.service
 from gi.repository import GLib
@@ -40,6 +49,50 @@ SESSION_VALUES = [(93, 58), (92, 131), (95, 77)]
 def log(message):
     print("cms50-sim [%.1f]: %s" % (time.monotonic(), message), flush=True)
 
+def package(kind, data):
+    """An uplink package of the V7.0 document: type, high byte (bit n = bit 7 of data byte n), data with bit 7 set."""
+    high = 0x80
+    for index, value in enumerate(data):
+        if value & 0x80:
+            high |= 1 << index
+    return bytes([kind, high] + [value | 0x80 for value in data])
+
+class Recording:
+    """The recording memory: one segment of user 0."""
+    def __init__(self, count):
+        self.start_epoch = int(time.time()) - 7200
+        self.start = time.localtime(self.start_epoch)
+        self.samples = [(88, 75) if 30 <= i < 50 else (96, 62) for i in range(count)]
+
+    def describe(self):
+        return "stored recording: %d samples from %s (UTC %s), every 1 s, SpO2 min %d, pulse max %d" % (
+            len(self.samples), time.strftime("%Y-%m-%d %H:%M:%S", self.start), time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(self.start_epoch)),
+            min(s for s, _ in self.samples), max(p for _, p in self.samples))
+
+    def answer(self, code, params):
+        """The answer bytes to one command, and whether it starts the data."""
+        user, segment = params[0], params[1]
+        ours = user == 0 and segment == 0
+        if code == 0xA2 or code == 0xA7:
+            return package(0x0C, [])
+        if code == 0xA3:
+            return package(0x0A, [user, 1 if user == 0 else 0])
+        if code == 0xA4:
+            length = 2 * len(self.samples) if ours else 0
+            return package(0x08, [user, segment, length & 0xFF, length >> 8 & 0xFF, length >> 16 & 0xFF, length >> 24 & 0xFF])
+        if code == 0xA5 and ours:
+            t = self.start
+            return package(0x07, [user, segment, t.tm_year // 100, t.tm_year % 100, t.tm_mon, t.tm_mday]) + \
+                package(0x12, [user, segment, t.tm_hour, t.tm_min, t.tm_sec, 0])
+        if code == 0xA6 and ours:
+            padded = self.samples + [(0, 0)] * (-len(self.samples) % 3)
+            return b"".join(package(0x0F, [v for pair in padded[i:i + 3] for v in pair]) for i in range(0, len(padded), 3))
+        if code in (0xA1, 0xAF):
+            return b""
+        if code in (0xB1, 0xB2):
+            return package(0x0B, [code, 0x00])
+        return package(0x0B, [code, 0x05])
+
 def live_frame(spo2, pulse, signal=5, pleth=40, wave2=20):
     """One live frame: bytes 2-8 travel with bit 7 set, their real bit 7 in byte 1 (bit n for byte n + 2)."""
     restored = [signal, pleth, wave2, pulse, spo2, 0xFF, 0xFF]
@@ -51,9 +104,9 @@ def live_frame(spo2, pulse, signal=5, pleth=40, wave2=20):
 
 class Session(threading.Thread):
     """One RFCOMM connection: commands in, live frames out while a run is armed, then the link dropped."""
-    def __init__(self, number, sock, seconds, done):
+    def __init__(self, number, sock, seconds, recording, done):
         super().__init__(daemon=True)
-        self.number, self.sock, self.seconds, self.done = number, sock, seconds, done
+        self.number, self.sock, self.seconds, self.recording, self.done = number, sock, seconds, recording, done
 
     def run(self):
         spo2, pulse = SESSION_VALUES[(self.number - 1) % len(SESSION_VALUES)]
@@ -81,13 +134,20 @@ class Session(threading.Thread):
                     if len(command) < 9:
                         pending = command + pending
                         break
+                    # Parameters: bytes 3-8 with bit 7 from the high byte (bit n for byte n + 2).
+                    params = [(command[i] & 0x7F) | (0x80 if command[1] >> (i - 2) & 1 else 0) for i in range(3, 9)]
                     if command[2] == 0xA1:
                         run_until = time.monotonic() + 30.0   # one A1 gives a live run of about 30 s
                         if streamed_since is None:
                             streamed_since = time.monotonic()
                             log("session %d: A1 received, streaming SpO2 %d %%, pulse %d /min" % (self.number, spo2, pulse))
-                    else:
-                        log("session %d: command %s ignored" % (self.number, command.hex()))
+                    elif command[2] == 0xA2:
+                        run_until = 0.0
+                    answer = self.recording.answer(command[2], params)
+                    if command[2] not in (0xA1, 0xAF):
+                        log("session %d: %s answered with %d bytes" % (self.number, {0xA6: "A6 (stored data)"}.get(command[2], "%02X" % command[2]), len(answer)))
+                    if answer:
+                        self.sock.sendall(answer)
                 if time.monotonic() < run_until:
                     due = int((time.monotonic() - streamed_since) * 60) - sent
                     if due > 0:
@@ -105,9 +165,9 @@ class Session(threading.Thread):
         self.done(self.number)
 
 class Profile(dbus.service.Object):
-    def __init__(self, bus, adapter, sessions, seconds, loop):
+    def __init__(self, bus, adapter, sessions, seconds, recording, loop):
         super().__init__(bus, PROFILE_PATH)
-        self.adapter, self.sessions, self.seconds, self.loop = adapter, sessions, seconds, loop
+        self.adapter, self.sessions, self.seconds, self.recording, self.loop = adapter, sessions, seconds, recording, loop
         self.count, self.busy = 0, False
 
     @dbus.service.method("org.bluez.Profile1", in_signature="oha{sv}", out_signature="")
@@ -125,7 +185,7 @@ class Profile(dbus.service.Object):
         self.busy = True
         sock = socket.socket(fileno=descriptor)
         log("session %d: connected from %s (fd_properties: %s)" % (self.count, device, dict(properties)))
-        Session(self.count, sock, self.seconds, lambda n: GLib.idle_add(self.ended, n)).start()
+        Session(self.count, sock, self.seconds, self.recording, lambda n: GLib.idle_add(self.ended, n)).start()
 
     def ended(self, number):
         self.busy = False
@@ -147,11 +207,14 @@ def main():
     parser.add_argument("--channel", type=int, default=7)
     parser.add_argument("--sessions", type=int, default=2)
     parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument("--stored-samples", type=int, default=90)
     args = parser.parse_args()
+    recording = Recording(args.stored_samples)
+    log(recording.describe())
     dbus.mainloop.glib.DBusGMainLoop(set_as_default=True)
     bus = dbus.SystemBus()
     loop = GLib.MainLoop()
-    profile = Profile(bus, args.adapter, args.sessions, args.seconds, loop)
+    profile = Profile(bus, args.adapter, args.sessions, args.seconds, recording, loop)
     manager = dbus.Interface(bus.get_object("org.bluez", "/org/bluez"), "org.bluez.ProfileManager1")
     manager.RegisterProfile(PROFILE_PATH, LAB_UUID, {
         "Name": "CMS50D-BT simulator", "Role": "server", "Channel": dbus.UInt16(args.channel),

@@ -461,10 +461,12 @@ iomtd_nonin() {  # $1 the simulator's (hci0) address
 # controllers): cms50-spp-sim.py on hci0 registers its own serial port profile (server role, channel 7) with the shared
 # bluetoothd and refuses connections that do not come through hci0; iomtd on hci1 registers the client role and calls
 # Device1.ConnectProfile. BlueZ does not know the oximeter until it is paired, so the phase pairs it as a technician
-# does (iomtctl pair, Just Works through iomtd's agent); the gateway then connects, asks for live data (7D 81 A1), the
+# does (iomtctl pair, Just Works through iomtd's agent); the gateway then connects, reads the simulator's stored recording
+# (A2 … A7, Contec's V7.0 protocol), asks for live data (7D 81 A1), the
 # simulator streams session 1's values for a few seconds and drops the RFCOMM link; the gateway connects again and reads
 # session 2 (other values, pulse 131 with its bit 7 carried). Passes when the new SpO2 and pulse observations at DOM
-# hold both sessions' values and no other value (check-cms50-dom.py).
+# hold both sessions' values and no other value, and the recording is there once (summary and series, the device's
+# start time), its data asked for in session 1 only (check-cms50-dom.py).
 cms50_dom() { busybox wget -q -O - "http://127.0.0.1:$PORT/fhir/Observation?_count=5000" 2>/dev/null | \
   /usr/bin/python3 "$G/check-cms50-dom.py" --sim-log $L/sim-cms50d-bt.log --before $W/cms50d-bt-before.txt "$@"; }
 iomtd_cms50() {  # $1 the simulator's (hci0) address

@@ -9,10 +9,16 @@ public enum CMS50Registration {
         DriverRegistration(id: legacyId, options: ["reportIntervalMs"]) { _, options throws(DriverConfigurationError) in
             CMS50GenerationDetectingSession(starting: .legacy, reportIntervalMs: try reportInterval(options), keepAliveIntervalMs: 5000)
         },
-        DriverRegistration(id: v46Id, options: ["reportIntervalMs", "keepAliveIntervalMs"]) { _, options throws(DriverConfigurationError) in
+        DriverRegistration(id: v46Id, options: ["reportIntervalMs", "keepAliveIntervalMs", "downloadStoredData", "storageIntervalSeconds",
+                                                 "storedLengthUnit", "storedAnswerTimeoutMs"]) { _, options throws(DriverConfigurationError) in
             // The device stops a live run after about 30 s; 5 s leaves room for lost commands.
-            let keepAlive = try options.integer("keepAliveIntervalMs", in: 1000...25_000, default: 5000)
-            return CMS50GenerationDetectingSession(starting: .v46, reportIntervalMs: try reportInterval(options), keepAliveIntervalMs: Int64(keepAlive))
+            let keepAlive = Int64(try options.integer("keepAliveIntervalMs", in: 1000...25_000, default: 5000))
+            // Only the Bluetooth profile downloads the recording memory: the USB generations keep their detecting session.
+            guard try options.boolean("downloadStoredData", default: false) else {
+                return CMS50GenerationDetectingSession(starting: .v46, reportIntervalMs: try reportInterval(options), keepAliveIntervalMs: keepAlive)
+            }
+            return CMS50StoredDataSession(reportIntervalMs: try reportInterval(options), keepAliveIntervalMs: keepAlive,
+                                          download: try storedDownloadOptions(options))
         },
     ]
 }
@@ -20,4 +26,13 @@ public enum CMS50Registration {
 /// The oximeters' reporting window (`reportIntervalMs`, 100 ms to 60 s, default 1 s).
 func reportInterval(_ options: DriverOptions) throws(DriverConfigurationError) -> Int64 {
     Int64(try options.integer("reportIntervalMs", in: 100...60_000, default: 1000))
+}
+
+/// The stored-data download's options (README.md, "Stored data": what each default rests on).
+func storedDownloadOptions(_ options: DriverOptions) throws(DriverConfigurationError) -> CMS50StoredDownload.Options {
+    var download = CMS50StoredDownload.Options()
+    download.storageIntervalSeconds = try options.integer("storageIntervalSeconds", in: 1...60, default: 1)
+    download.answerTimeoutMs = Int64(try options.integer("storedAnswerTimeoutMs", in: 1000...30_000, default: 2000))
+    download.lengthUnit = try options.choice("storedLengthUnit", default: CMS50StoredDownload.LengthUnit.bytes)
+    return download
 }

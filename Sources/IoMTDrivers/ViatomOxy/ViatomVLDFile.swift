@@ -86,24 +86,23 @@ public struct ViatomVLDFile: Sendable, Hashable {
 
     /// The device time of record `index`: start + index × interval (no zone, like the start).
     public func time(ofRecord index: Int) -> CivilTime {
-        let instant = startTime.instant(assumingOffsetMinutes: 0).adding(milliseconds: Int64(index) * Int64(intervalSeconds) * 1000)
-        var time = CivilTime(instant: instant, utcOffsetMinutes: 0)
-        time.utcOffsetMinutes = nil
-        return time
+        startTime.addingOnDeviceClock(seconds: Int64(index) * Int64(intervalSeconds))
     }
 
-    /// The whole session as one reading (docs/fhir-mapping.md, "Overnight oximetry"): no value of its own; iomtd's summary
-    /// as components; the SpO2 and pulse-rate series, one sample per record (nil: no valid value); the start as device
-    /// time; the file as raw frame. The alert engine evaluates its samples one by one (`Observation.evaluatedReadings`).
-    public func sessionMeasurement(file bytes: [UInt8]) -> DecodedMeasurement {
-        let period = Int64(intervalSeconds) * 1000
-        func series(_ type: MeasurementType, _ value: (Record) -> Int) -> SampleSeries {
-            let range = type.plausibleRanges.first { $0.unit == type.defaultUnit }
-            return SampleSeries(type: type, periodMilliseconds: period, lowerLimit: range?.lowest, upperLimit: range?.highest,
-                                samples: records.map { $0.isValid ? value($0) : nil })
-        }
-        return DecodedMeasurement(type: OvernightOximetry.session, value: nil, components: ViatomOxySessionSummary(self).components,
-                                  deviceTime: startTime, rawFrame: bytes,
-                                  series: [series(.spo2, \.spo2), series(.pulseRateOximetry, \.pulseRate)])
+    /// The records as the shared summary reads them (no value where the record carries none).
+    public var storedRecords: [StoredOximetryRecord] {
+        records.map { $0.isValid ? StoredOximetryRecord(spo2: $0.spo2, pulseRate: $0.pulseRate) : StoredOximetryRecord(spo2: nil, pulseRate: nil) }
     }
+
+    /// The whole session as one reading (`OvernightOximetrySummary.sessionMeasurement`), the file as raw frame.
+    public func sessionMeasurement(file bytes: [UInt8]) -> DecodedMeasurement {
+        OvernightOximetrySummary.sessionMeasurement(records: storedRecords, intervalSeconds: intervalSeconds, start: startTime, rawFrame: bytes)
+    }
+}
+
+/// The O2Ring's session summary is the shared overnight summary of its records.
+public typealias ViatomOxySessionSummary = OvernightOximetrySummary
+
+extension OvernightOximetrySummary {
+    public init(_ file: ViatomVLDFile) { self.init(records: file.storedRecords, intervalSeconds: file.intervalSeconds) }
 }

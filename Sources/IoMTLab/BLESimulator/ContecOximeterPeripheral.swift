@@ -24,6 +24,9 @@ public actor ContecOximeterPeripheral {
         /// PO60: drop the central's link this long after a transfer's last notification (the device switching off; the
         /// lab's way to a second connection, as the spirometer's `--disconnect-after-sync`). nil: the link stays.
         public var disconnectAfterTransferMs: Int?
+        /// SleepO2: the live stream pauses after this long without a heartbeat (the published client writes one a second).
+        /// A test on a loaded machine raises it, so a stalled test process is not mistaken for a silent central.
+        public var heartbeatTimeoutSeconds = 5.0
         public init() {}
         var name: String { localName ?? (kind == .emaySleepO2 ? "SleepO2-SIM" : "PO60-SIM") }
     }
@@ -41,6 +44,7 @@ public actor ContecOximeterPeripheral {
         self.configuration = configuration
         self.gatt = .contecFF12(adapter: configuration.adapter, localName: configuration.name, log: log)
         self.log = log
+        sleepO2.heartbeatTimeoutSeconds = configuration.heartbeatTimeoutSeconds
         if configuration.kind == .beurerPO60 {
             for index in 0..<configuration.records {
                 po60.addRecord(at: ContecSpirometerPeripheral.wallClockNow().advanced(bySeconds: -600 * (configuration.records - index)))

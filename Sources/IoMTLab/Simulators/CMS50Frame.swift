@@ -1,3 +1,5 @@
+import IoMTCore
+
 /// One 1/60 s sample as the device would report it.
 public struct CMS50Sample: Sendable, Hashable {
     public var pleth: Int          // 0-127
@@ -81,4 +83,59 @@ public enum CMS50Frame {
     }
 
     public static func command(_ code: UInt8) -> [UInt8] { [0x7D, 0x81, code, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80] }
+}
+
+/// A recording in the device's memory (one storage segment of user 0), as the Contec V7.0 protocol document [12] lays out
+/// its answers (Sources/IoMTLab/Simulators/README.md): encoded here from the document, never by the gateway's decoder.
+public struct CMS50StoredSegment: Sendable, Hashable {
+    /// The device clock at the first sample (no zone).
+    public var start: CivilTime
+    /// (SpO2 %, pulse rate /min) per second; values outside the valid ranges are the device's "no value".
+    public var samples: [Sample]
+
+    public struct Sample: Sendable, Hashable {
+        public var spo2: Int, pulseRate: Int
+        public init(spo2: Int, pulseRate: Int) { self.spo2 = spo2; self.pulseRate = pulseRate }
+    }
+
+    public init(start: CivilTime, samples: [Sample]) { self.start = start; self.samples = samples }
+
+    /// A night for the lab: `count` samples at 97 % / 64 /min, with a dip to 86 % / 80 /min for 30 samples from sample 60.
+    public static func labNight(count: Int, start: CivilTime = CivilTime(year: 2026, month: 12, day: 4, hour: 22, minute: 30, second: 0)) -> CMS50StoredSegment {
+        CMS50StoredSegment(start: start, samples: (0..<count).map { index in
+            (60..<90).contains(index) ? Sample(spo2: 86, pulseRate: 80) : Sample(spo2: 97, pulseRate: 64)
+        })
+    }
+}
+
+extension CMS50Frame {
+    /// Uplink package types of the V7.0 document (Table 2).
+    public enum Answer: UInt8, Sendable {
+        case startDate = 0x07, dataLength = 0x08, storedData = 0x0F, segmentAmount = 0x0A, commandFeedback = 0x0B, free = 0x0C
+        case startTime = 0x12
+    }
+
+    /// An uplink package of the V7.0 document: type, high byte, then the payload with bit 7 forced (like `v46Packet`).
+    public static func answer(_ type: Answer, _ payload: [UInt8]) -> [UInt8] { v46Packet(type: type.rawValue, payload: payload) }
+
+    /// The answers A4 asks for: the length in bytes of the stored data (two per sample in 0x0F packages), low byte first.
+    public static func dataLength(user: UInt8, segment: UInt8, samples: Int) -> [UInt8] {
+        let bytes = UInt32(samples * 2)
+        return answer(.dataLength, [user, segment, UInt8(bytes & 0xFF), UInt8(bytes >> 8 & 0xFF), UInt8(bytes >> 16 & 0xFF), UInt8(bytes >> 24)])
+    }
+
+    /// The two answers A5 asks for: the date (0x07: high year, low year, month, day) and the time (0x12: hour, minute,
+    /// second, an unused byte).
+    public static func startTime(user: UInt8, segment: UInt8, _ start: CivilTime) -> [UInt8] {
+        answer(.startDate, [user, segment, UInt8(start.year / 100), UInt8(start.year % 100), UInt8(start.month), UInt8(start.day)])
+            + answer(.startTime, [user, segment, UInt8(start.hour), UInt8(start.minute), UInt8(start.second), 0])
+    }
+
+    /// The data A6 asks for, without PI: 0x0F packages of three SpO2 / pulse pairs, the last padded with zeros.
+    public static func storedData(_ samples: [CMS50StoredSegment.Sample]) -> [[UInt8]] {
+        stride(from: 0, to: samples.count, by: 3).map { first in
+            let pairs = samples[first..<min(first + 3, samples.count)].flatMap { [UInt8($0.spo2), UInt8($0.pulseRate)] }
+            return answer(.storedData, pairs + Array(repeating: 0, count: 6 - pairs.count))
+        }
+    }
 }

@@ -42,6 +42,9 @@ public final class CMS50Simulator: PacedPseudoTerminalDevice, @unchecked Sendabl
     private var replayChunkSize = 0
     private var replayIntervalNanoseconds: UInt64 = 0
     private var replayNextNanoseconds: UInt64 = 0
+    /// v4.6 only: the recording memory (nil: a device that answers only A1, as before the stored-data protocol).
+    private var stored: CMS50StoredMemory?
+    private var storedPackets: [[UInt8]] = []
 
     public init(generation: Generation, script: OximetryScript = .demo, frameRate: Int = 60, seed: UInt64 = 1,
                 garbage: Garbage? = nil, keepAliveTimeoutSeconds: Double = 5) {
@@ -51,6 +54,16 @@ public final class CMS50Simulator: PacedPseudoTerminalDevice, @unchecked Sendabl
         self.random = SeededRandom(seed: seed)
         super.init(label: "iomt.sim.cms50", tickIntervalNanoseconds: 1_000_000_000 / UInt64(frameRate))
     }
+
+    /// v4.6: holds `segments` in the recording memory and answers the stored-data commands of the V7.0 document
+    /// (A2, A3, A4, A5, A6, A7, AF, B1, B2; any other but A1 with the "not supported" feedback). `growthPerSync`: samples
+    /// the first segment gains before every sync after the first.
+    public func storeRecording(_ segments: [CMS50StoredSegment], growthPerSync: Int = 0) {
+        queue.sync { stored = CMS50StoredMemory(segments: segments, growthPerSync: growthPerSync) }
+    }
+
+    /// The recording memory as the host left it (transfers, clock settings, delete requests).
+    public var storedMemory: CMS50StoredMemory? { queue.sync { stored } }
 
     /// Legacy firmware streams from power-on; v4.6 waits for A1.
     override public func pluggedIn() {
@@ -88,6 +101,12 @@ public final class CMS50Simulator: PacedPseudoTerminalDevice, @unchecked Sendabl
 
     override public func tick(_ pty: PseudoTerminal, now: UInt64) {
         if generation == .v46 { handleHostCommands(pty, now: now) }
+        if !storedPackets.isEmpty {
+            // A few packages per tick (about 180 samples a second): a transfer takes time, as over Bluetooth.
+            let batch = storedPackets.prefix(10)
+            storedPackets.removeFirst(batch.count)
+            _ = write(Array(batch.joined()), to: pty)
+        }
         if !replayBytes.isEmpty {
             replayTick(pty, now: now)
             return
@@ -117,17 +136,36 @@ public final class CMS50Simulator: PacedPseudoTerminalDevice, @unchecked Sendabl
     private func handleHostCommands(_ pty: PseudoTerminal, now: UInt64) {
         commandBuffer += pty.readMaster()
         while commandBuffer.count >= 9 {
-            guard commandBuffer[0] == 0x7D, commandBuffer[1] == 0x81 else {
+            guard commandBuffer[0] == 0x7D, let command = CMS50Frame.v46Unpack(Array(commandBuffer[0..<9])) else {
                 commandBuffer.removeFirst()
                 continue
             }
-            let code = commandBuffer[2]
+            let code = command.payload[0]
             commandBuffer.removeFirst(9)
             commandsReceived.append(code)
             lastCommandNanoseconds = now
             if code == CMS50Frame.Command.startLiveData.rawValue { streaming = true }
+            if stored != nil { _ = write(answerStoredDataCommand(code, Array(command.payload.dropFirst())), to: pty) }
         }
         if streaming, Double(now - lastCommandNanoseconds) / 1e9 > keepAliveTimeoutSeconds { streaming = false }
+    }
+
+    /// The V7.0 document's answer to one command (Table 7), for a device holding a recording.
+    private func answerStoredDataCommand(_ code: UInt8, _ parameters: [UInt8]) -> [UInt8] {
+        guard var memory = stored else { return [] }
+        defer { stored = memory }
+        switch memory.react(to: code, parameters: parameters) {
+        case let .answer(bytes): return bytes
+        case let .sendData(packets):
+            storedPackets = packets
+            return []
+        case let .stopData(bytes):
+            storedPackets = []
+            return bytes
+        case let .live(on, bytes):
+            streaming = on
+            return bytes
+        }
     }
 
     private func makeSample(frame: UInt64) -> CMS50Sample {

@@ -116,7 +116,8 @@ struct ClassicSerialPortToDOMTests {
 
     /// A Contec CMS50D-BT (profile sppRole "gateway-connects"): iomtd registers the client role and connects to the
     /// oximeter (`Device1.ConnectProfile`, which the mock fails like a device that is off until a socketpair end is
-    /// armed); `iomtctl devices` says why it is not connected meanwhile; once connected the driver asks for live data and
+    /// armed); `iomtctl devices` says why it is not connected meanwhile; once connected the driver asks for the recording memory,
+    /// gets no answer (the oximeter here holds no stored-data protocol), then asks for live data and
     /// the published frame reaches DOM as SpO2 97 / pulse 65; the device drops the link and iomtd connects again.
     @Test func anOximeterTheGatewayConnectsToIsRetriedShownReadAndConnectedAgain() async throws {
         let bench = try await BlueZMockBench()
@@ -135,26 +136,30 @@ struct ClassicSerialPortToDOMTests {
                 return listing.contains("br-connection-page-timeout; next attempt in")
             }, "iomtctl devices shows the failed attempt: \(lab.logs())")
 
-            // Switched on: the next attempt connects; the driver asks for live data (7D 81 A1 …) and the frames reach DOM.
+            // Switched on: the next attempt connects; the driver first asks for the recording memory (A2 stop live, then A3
+            // segment amount); this oximeter answers nothing, so after the answer deadlines it asks for live data
+            // (7D 81 A1 …) and the frames reach DOM.
             let (handed, oximeter) = try socketPair()
             var oximeterOpen = true
             defer { if oximeterOpen { close(oximeter) } }
             try await bench.armConnection(handed, device: device, owner: owner, profile: profile.path)
             close(handed)
             // Read on a thread of its own: up to 30 s on a cooperative-pool thread would stall every other test meanwhile.
-            let command = await LabChildProcess.offThePool { [oximeter] () -> [UInt8] in
-                var command = [UInt8](repeating: 0, count: 9)
-                var received = 0
-                while received < 9 {
+            let commands = await LabChildProcess.offThePool { [oximeter] () -> [[UInt8]] in
+                var bytes: [UInt8] = []
+                var buffer = [UInt8](repeating: 0, count: 64)
+                while !stride(from: 0, to: bytes.count - bytes.count % 9, by: 9).contains(where: { bytes[$0 + 2] == 0xA1 }) {
                     var entry = pollfd(fd: oximeter, events: Int16(POLLIN), revents: 0)
                     guard poll(&entry, 1, 30_000) == 1 else { break }
-                    let count = command[received...].withUnsafeMutableBytes { read(oximeter, $0.baseAddress, $0.count) }
+                    let count = buffer.withUnsafeMutableBytes { read(oximeter, $0.baseAddress, $0.count) }
                     guard count > 0 else { break }
-                    received += count
+                    bytes += buffer.prefix(count)
                 }
-                return Array(command.prefix(received))
+                return stride(from: 0, to: bytes.count - bytes.count % 9, by: 9).map { Array(bytes[$0..<$0 + 9]) }
             }
-            try #require(command.count == 9, "no command from iomtd within 30 s (got \(command)): \(lab.logs())")
+            try #require(commands.last?[2] == 0xA1, "no live-data request from iomtd within 30 s (got \(commands)): \(lab.logs())")
+            #expect(commands.map { $0[2] } == [0xA2, 0xA3, 0xA1], "\(commands)")
+            let command = try #require(commands.last)
             #expect(command == [0x7D, 0x81, 0xA1, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80])
             let published: [UInt8] = [0x01, 0xE0, 0x85, 0xB3, 0x96, 0xC1, 0xE1, 0xFF, 0xFF] // DEVICES.md §2.2: SpO2 97, pulse 65
             let second = Array([[UInt8]](repeating: published, count: 60).joined())
