@@ -8,7 +8,7 @@ import IoMTLab
 enum ContecOximeterSimCommand {
     static let usage = """
     usage: iomt-lab ble-sim --device contec-oximeter-ble [--adapter hci0] [--name NAME]
-           iomt-lab ble-sim --device beurer-po60 [--adapter hci0] [--name NAME] [--records N]
+           iomt-lab ble-sim --device beurer-po60 [--adapter hci0] [--name NAME] [--records N] [--disconnect-after-transfer MS]
       Serves a Contec-family BLE oximeter through BlueZ (system bus): service FF12 with FF01 (commands, write with
       response) and FF02 (notify), an LE advertisement and a NoInputNoOutput agent
       (Sources/IoMTDrivers/ContecOximeterBLE/README.md).
@@ -21,6 +21,9 @@ enum ContecOximeterSimCommand {
                            layout; nothing is deleted, each request re-sends all
       --records N          beurer-po60: N stored records at start (default 3; one every ten minutes up to the start,
                            host clock as device time)
+      --disconnect-after-transfer MS
+                           beurer-po60: MS milliseconds after each transfer's last notification, drop the central's
+                           link (the device switching off) and advertise again: the central reconnects and reads again
       SIGUSR1              beurer-po60: store one new record now (end time: the host clock)
     Logs one line per event on stdout ("ble-sim: command 99 00 19: 3 stored measurements sent (transfer #1)",
     "ble-sim: live frame #1: …"). Runs until SIGINT or SIGTERM.
@@ -38,12 +41,13 @@ enum ContecOximeterSimCommand {
             case "--adapter": return BLESimOptions.adapter(value) { configuration.adapter = $0 }
             case "--name": return BLESimOptions.name(value) { configuration.localName = $0 }
             case "--records": return readNumber(option, value, in: 0...1000) { configuration.records = $0 }
+            case "--disconnect-after-transfer": return readNumber(option, value, in: 0...600_000) { configuration.disconnectAfterTransferMs = $0 }
             default: return "unknown option \(option)"
             }
         }
         guard parsed else { return 64 }
-        if configuration.kind == .emaySleepO2, arguments.contains("--records") {
-            FileHandle.standardError.write(Data("iomt-lab ble-sim: --records is for --device beurer-po60 (the SleepO2 stores nothing)\n\(usage)\n".utf8))
+        for option in ["--records", "--disconnect-after-transfer"] where configuration.kind == .emaySleepO2 && arguments.contains(option) {
+            FileHandle.standardError.write(Data("iomt-lab ble-sim: \(option) is for --device beurer-po60 (the SleepO2 stores nothing)\n\(usage)\n".utf8))
             return 64
         }
         let simulator = ContecOximeterPeripheral(configuration: configuration, log: bleSimLog)

@@ -7,7 +7,7 @@ import Testing
 
 /// `iomt-lab ble-sim --device beurer-po60` and `--device contec-oximeter-ble` on the reference bus, driven as bluetoothd
 /// drives them: service FF12 with FF01 (write) and FF02 (notify), commands written, answers notified in order.
-/// Against BlueZ itself: the VM lab (not yet a phase there).
+/// Against BlueZ itself: the `contec-oximeters` phase of scripts/ble-lab/.
 @Suite(.enabled(if: LabPrerequisite.dbusDaemon.shouldRun, "\(LabPrerequisite.dbusDaemon.skipNote)"))
 struct ContecOximeterSimulatorBusTests {
     static let characteristic = "org.bluez.GattCharacteristic1"
@@ -65,6 +65,33 @@ struct ContecOximeterSimulatorBusTests {
                 #expect(pulse.map(Int.init) == [record.pulseMax, record.pulseMin, record.pulseAvg])
             }
             #expect(lines.withLock { $0 }.contains("command 99 00 19: 2 stored measurements sent (transfer #1)"))
+        }
+    }
+
+    /// `--disconnect-after-transfer`: the lab's PO60 switches off after each transfer, so the central connects and reads
+    /// again; the drop comes after the transfer's last notification, never inside it.
+    @Test func thePO60SwitchesOffAfterATransferWhenToldTo() async throws {
+        var configuration = ContecOximeterPeripheral.Configuration()
+        configuration.kind = .beurerPO60
+        configuration.records = 2
+        configuration.disconnectAfterTransferMs = 0
+        let lines = Mutex<[String]>([])
+        let simulator = ContecOximeterPeripheral(configuration: configuration, log: { line in lines.withLock { $0.append(line) } })
+        try await simulator.servedOnPrivateBus { server, client in
+            let peer = server.uniqueName
+            let (command, notified) = try await Self.characteristics(simulator, client: client, peer: peer)
+            _ = try await client.call(destination: peer, path: notified, interface: Self.characteristic, member: "StartNotify")
+            try await Self.write([0x90, 0x05, 0x15], to: command, client: client, peer: peer)
+            #expect(await Eventually.holds(within: 1, pollMilliseconds: 10) { lines.withLock { $0 }.contains { $0.hasPrefix("command 90 05 15") } })
+            #expect(!lines.withLock { $0 }.contains { $0.contains("switches off") }, "the request alone is no transfer")
+            try await Self.write([0x99, 0x00, 0x19], to: command, client: client, peer: peer)
+            let switchedOff = await Eventually.holds(within: 10, pollMilliseconds: 10) {
+                lines.withLock { $0 }.contains("transfer #1 over 0 ms ago: the device switches off")
+            }
+            #expect(switchedOff, "\(lines.withLock { $0 })")
+            let log = lines.withLock { $0 }
+            let off = try #require(log.firstIndex { $0.hasSuffix("the device switches off") })
+            #expect(log[..<off].filter { $0.hasPrefix("sent FF02") }.count == 4, "all 2 records (E9 + pulse each) before the drop: \(log)")
         }
     }
 

@@ -11,10 +11,7 @@ reading. iomtd reports one SpO2 and one pulse rate per window, the lower median 
 at DOM must be one the simulator sent. Passes (exit 0) when every SpO2 and pulse-rate value at DOM is among those sent,
 and at least --distinct different SpO2 values arrived. Prints one summary line (nothing with --quiet)."""
 import argparse, re, sys
-from lab_dom import observations_since
-
-SPO2 = {"150456", "2708-6"}
-PULSE = {"149530", "8867-4"}
+from lab_dom import live_value_problems, observations_since
 
 def pc60fw_readings(stream):
     """(SpO2, pulse rate) of every parameter frame in one notification."""
@@ -37,9 +34,6 @@ def jpd500f_readings(stream):
 
 DECODERS = {"lepu-pc60fw": pc60fw_readings, "jumper-jpd500f": jpd500f_readings}
 
-def codes(observation):
-    return {coding.get("code") for coding in observation.get("code", {}).get("coding", [])}
-
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--device", required=True, choices=sorted(DECODERS))
@@ -53,18 +47,8 @@ def main():
         match = re.search(r" sent \S+ notification #\d+ case (\S+): ([0-9a-f ]+)$", line.rstrip("\n"))
         if match: sent += DECODERS[args.device]([int(b, 16) for b in match.group(2).split()])
     sent_spo2, sent_pulse = {s for s, _ in sent}, {p for _, p in sent}
-    observations = observations_since(args.before)
-    def values(wanted):
-        return [o["valueQuantity"]["value"] for o in observations if codes(o) & wanted and "valueQuantity" in o]
-    spo2, pulse = values(SPO2), values(PULSE)
-    problems = []
-    if not sent: problems.append("the simulator logged no frame with a reading")
-    stray_spo2 = sorted({v for v in spo2 if v not in sent_spo2})
-    stray_pulse = sorted({v for v in pulse if v not in sent_pulse})
-    if stray_spo2: problems.append("SpO2 %s at DOM was never sent" % stray_spo2)
-    if stray_pulse: problems.append("pulse rate %s at DOM was never sent" % stray_pulse)
-    if len(set(spo2)) < args.distinct:
-        problems.append("%d different SpO2 values at DOM, expected at least %d" % (len(set(spo2)), args.distinct))
+    spo2, pulse, problems = live_value_problems(observations_since(args.before), sent, args.distinct)
+    if not sent: problems.insert(0, "the simulator logged no frame with a reading")
     if not args.quiet:
         print("%s: %d SpO2 (%s) and %d pulse-rate readings at DOM; sent SpO2 %s, pulse rate %s%s" % (
             args.device, len(spo2), " ".join(str(v) for v in sorted(set(spo2))), len(pulse), sorted(sent_spo2), sorted(sent_pulse),

@@ -16,8 +16,9 @@ CENTRAL=${CENTRAL:-probe}
 # nonin-3230 (a vendor 128-bit service, no Current Time Service), contec-spirometer and omron (record download),
 # nonin-9560 (Bluetooth Classic SPP, the device connects; dual-mode controllers), cms50d-bt and nonin-9560-format8
 # (Classic SPP, the gateway connects), o2ring (stored sessions and polled live data) and and-ua651ble (bluetoothQuirks)
-# and vendor-oximeters (the Lepu PC-60FW and the Jumper JPD-500F, three controllers) are read by the iomtd central only.
-if [ "$CENTRAL" = iomtd ]; then DEVICES=${DEVICES:-blood-pressure,pulse-oximeter,nonin-3230,contec-spirometer,omron,nonin-9560,cms50d-bt,nonin-9560-format8,o2ring,and-ua651ble,omron-fe4a,vendor-oximeters}; else DEVICES=${DEVICES:-blood-pressure,pulse-oximeter}; fi
+# vendor-oximeters (the Lepu PC-60FW and the Jumper JPD-500F, three controllers) and contec-oximeters (the EMAY SleepO2
+# and the Beurer PO60 on service FF12, three controllers) are read by the iomtd central only.
+if [ "$CENTRAL" = iomtd ]; then DEVICES=${DEVICES:-blood-pressure,pulse-oximeter,nonin-3230,contec-spirometer,omron,nonin-9560,cms50d-bt,nonin-9560-format8,o2ring,and-ua651ble,omron-fe4a,vendor-oximeters,contec-oximeters}; else DEVICES=${DEVICES:-blood-pressure,pulse-oximeter}; fi
 DISCONNECT_AFTER=${DISCONNECT_AFTER:-6}
 INTERVAL_MS=${INTERVAL_MS:-500}
 CENTRAL_TIMEOUT=${CENTRAL_TIMEOUT:-150}
@@ -262,12 +263,17 @@ iomtd_vendor_oximeter() {  # $1 device (its profile id), $2 its simulator's addr
   kill $IOMTD 2>/dev/null; wait $IOMTD 2>/dev/null
   return $rc
 }
-vendor_oximeters() {
+# Fresh controllers for a phase with two peripherals (hci0, hci2) and the central (hci1), and bluetoothd (BTD); $1 names
+# its log.
+three_le_controllers() {
   start_controllers -L 3
   rm -rf /var/lib/bluetooth/*
-  /usr/libexec/bluetooth/bluetoothd -n -E >$L/bluetoothd-vendor-oximeters.log 2>&1 &
+  /usr/libexec/bluetooth/bluetoothd -n -E >$L/bluetoothd-$1.log 2>&1 &
   BTD=$!
   for i in $(seq 1 75); do [ "$(bluetoothctl list 2>/dev/null | grep -c ^Controller)" -ge 3 ] && break; sleep 0.2; done
+}
+vendor_oximeters() {
+  three_le_controllers vendor-oximeters
   VSIMS=""
   for pair in lepu-pc60fw:hci0 jumper-jpd500f:hci2; do
     d=${pair%%:*}; a=${pair#*:}
@@ -288,6 +294,93 @@ vendor_oximeters() {
   kill $BTD 2>/dev/null; wait $BTD 2>/dev/null
   stop_controllers
   return $vrc
+}
+
+# The Contec-family BLE oximeters on service FF12 (vendor command/answer devices; the address binds the profile, as the
+# service is shared): ble-sim serves the EMAY SleepO2 (contec-oximeter-ble, live) on hci0 and the Beurer PO60 (beurer-po60,
+# 3 stored spot checks) on hci2 (three LE controllers); iomtd on hci1 reads one at a time (one LE link at a time), each
+# configured alone, hci0 powered off before the PO60 (its link gone).
+# - SleepO2: after HELLO/START and while iomtd's heartbeats come, one live frame a second; passes when
+#   check-contec-oximeters-dom.py finds at least 3 different SpO2 values at DOM and every SpO2 and pulse rate one the
+#   simulator sent (its logged frames read by the published layout).
+# - PO60: the simulator switches off 6 s after each transfer's last notification (--disconnect-after-transfer: after
+#   the reader's 5 s quiet, so each transfer ends complete), so iomtd reconnects and reads everything again. Passes when
+#   DOM holds the 3 records once (SpO2 average, pulse average questionable, the records' end times) after transfer 1;
+#   transfer 2 (iomtd: "3 received, 0 new") adds nothing; after SIGUSR1 (record #4) exactly that one more.
+# contec_dom: the check on what DOM holds now; contec_check: on the last copy taken (dom_copy). Python over 9p in TCG
+# takes seconds to start, so each check runs once, its summary line kept in $W/contec-dom.txt (seen prints it).
+dom_copy() { busybox wget -q -O $W/contec-dom.json "http://127.0.0.1:$PORT/fhir/Observation?_count=5000" 2>/dev/null; }
+contec_check() { /usr/bin/python3 "$G/check-contec-oximeters-dom.py" --device $CDEV --sim-log $L/sim-$CDEV.log \
+  --before $W/$CDEV-dom-before.json "$@" <$W/contec-dom.json >$W/contec-dom.txt; }
+contec_dom() { dom_copy; contec_check "$@"; }
+seen() { cat $W/contec-dom.txt; }
+contec_iomtd() {  # $1 profile, $2 address: iomtd configured with that device alone
+  CDEV=$1; dir=$W/iomtd-$1; mkdir -p $dir
+  write_config $dir "{\"profile\": \"$1\", \"address\": \"$2\"}"
+  busybox wget -q -O $W/$1-dom-before.json "http://127.0.0.1:$PORT/fhir/Observation?_count=5000" 2>/dev/null
+  "$BIN/iomtd" --config $dir/config.json >$L/central-$1.log 2>&1 &
+  IOMTD=$!
+}
+iomtd_sleepo2() {  # $1 the simulator's address
+  t0=$(now); contec_iomtd contec-oximeter-ble "$1"; rc=1; f=$L/sim-contec-oximeter-ble.log
+  if wait_for $CENTRAL_TIMEOUT grep -q "live frame #" $f && wait_for 60 contec_dom --distinct 3; then
+    say "contec-oximeter-ble: first live frame after $(( $(now) - t0 ))s; DOM: $(seen)"; rc=0
+  else say "FAIL: contec-oximeter-ble: $(contec_dom --distinct 3; seen)"; fi
+  say "contec-oximeter-ble: ble-sim: $(grep -o 'command [0-9a-f ]*: [A-Z]*' $f | sort | uniq -c | tr -s ' ' | tr '\n' ';') $(grep -c 'live frame #' $f) live frames"
+  kill $IOMTD 2>/dev/null; wait $IOMTD 2>/dev/null
+  return $rc
+}
+po60_transfers() { grep -c "stored measurements sent (transfer #" $L/sim-beurer-po60.log; }
+# iomtd's account of its transfers ("storedMeasurements = 3 received, 0 new"): at least $1 of them; the $1-th
+po60_ended() { [ "$(grep -c 'storedMeasurements.*received' $L/central-beurer-po60.log)" -ge "$1" ]; }
+po60_said() { grep 'storedMeasurements.*received' $L/central-beurer-po60.log | sed -n "$1p" | grep -o '[0-9]* received, [0-9]* new.*'; }
+# The PO60's three steps, each ending the phase at its first failure; $1 when iomtd started.
+po60_steps() {
+  f=$L/sim-beurer-po60.log; c=$L/central-beurer-po60.log
+  wait_for $CENTRAL_TIMEOUT po60_ended 1 && wait_for 30 contec_dom --records 3 \
+    || { say "FAIL: beurer-po60: transfer 1 ($(po60_said 1)): $(contec_dom --records 3; seen)"; return 1; }
+  say "beurer-po60: transfer 1 ($(po60_said 1)) at DOM after $(( $(now) - $1 ))s: $(seen)"
+  # Transfer 2 on the next connection: iomtd says what it found, and DOM, copied then, holds nothing new. SIGUSR1 follows
+  # the copy at once, so that the record is made before the next transfer; the check of the copy comes after (anything
+  # transfer 2 sent late would make DOM's count after record #4 wrong, which the last step checks exactly).
+  t1=$(now)
+  wait_for $CENTRAL_TIMEOUT po60_ended 2 || { say "FAIL: beurer-po60: no transfer 2"; return 1; }
+  dom_copy; t2=$(now); ended=$(grep -c 'storedMeasurements.*received' $c); kill -USR1 $PO60SIM
+  po60_said 2 | grep -q " 0 new" && contec_check --records 3 \
+    || { say "FAIL: beurer-po60: transfer 2 ($(po60_said 2)): $(seen)"; return 1; }
+  say "beurer-po60: transfer 2 after $(( t2 - t1 ))s ($(po60_said 2)); DOM unchanged: $(seen)"
+  wait_for 10 grep -q "new record #4" $f && wait_for $CENTRAL_TIMEOUT contec_dom --records 4 \
+    || { say "FAIL: beurer-po60: the new record: $(contec_dom --records 4; seen)"; return 1; }
+  say "beurer-po60: record #4 made (SIGUSR1), at DOM after $(( $(now) - t2 ))s, alone: $(seen)"
+  grep 'storedMeasurements.*received' $c | sed -n "$((ended + 1)),\$p" | grep -q " 1 new" \
+    || { say "FAIL: beurer-po60: no transfer after SIGUSR1 said 1 new"; return 1; }
+}
+iomtd_po60() {  # $1 the simulator's address
+  t0=$(now); contec_iomtd beurer-po60 "$1"
+  po60_steps $t0; rc=$?
+  say "beurer-po60: ble-sim: $(po60_transfers) transfers, $(grep -c 'the device switches off' $L/sim-beurer-po60.log) switch-offs; iomtd: $(grep -o 'storedMeasurements.*' $L/central-beurer-po60.log | tr '\n' ';')"
+  kill $IOMTD 2>/dev/null; wait $IOMTD 2>/dev/null
+  return $rc
+}
+contec_oximeters() {
+  three_le_controllers contec-oximeters
+  "$BIN/iomt-lab" ble-sim --adapter hci0 --device contec-oximeter-ble >$L/sim-contec-oximeter-ble.log 2>&1 &
+  SLEEPO2SIM=$!
+  "$BIN/iomt-lab" ble-sim --adapter hci2 --device beurer-po60 --records 3 --disconnect-after-transfer 6000 >$L/sim-beurer-po60.log 2>&1 &
+  PO60SIM=$!
+  for i in $(seq 1 100); do
+    grep -q "advertisement registered" $L/sim-contec-oximeter-ble.log && grep -q "advertisement registered" $L/sim-beurer-po60.log && break; sleep 0.2
+  done
+  sleepo2=$(address hci0); po60=$(address hci2)
+  say "contec-oximeters: contec-oximeter-ble on hci0 ($sleepo2), beurer-po60 on hci2 ($po60): $(grep -l 'advertisement registered' $L/sim-contec-oximeter-ble.log $L/sim-beurer-po60.log | wc -l) of 2 advertising; iomtd on hci1"
+  crc=0
+  iomtd_sleepo2 "$sleepo2" || crc=1
+  btmgmt -i hci0 power off >/dev/null 2>&1
+  iomtd_po60 "$po60" || crc=1
+  kill $SLEEPO2SIM $PO60SIM 2>/dev/null; wait $SLEEPO2SIM $PO60SIM 2>/dev/null
+  kill $BTD 2>/dev/null; wait $BTD 2>/dev/null
+  stop_controllers
+  return $crc
 }
 
 # The Nonin 9560 (Bluetooth Classic SPP, data format #13; dual-mode controllers): iomtd on hci1 registers its serial
@@ -539,6 +632,9 @@ for dev in $(echo "$DEVICES" | tr ',' ' '); do
     nonin-9560-format8) [ "$CENTRAL" = iomtd ] || { say "nonin-9560-format8: phase needs CENTRAL=iomtd, skipped"; continue; } ;;
     vendor-oximeters) [ "$CENTRAL" = iomtd ] || { say "vendor-oximeters: phase needs CENTRAL=iomtd, skipped"; continue; }
       vendor_oximeters || RC=1
+      continue ;;
+    contec-oximeters) [ "$CENTRAL" = iomtd ] || { say "contec-oximeters: phase needs CENTRAL=iomtd, skipped"; continue; }
+      contec_oximeters || RC=1
       continue ;;
     *) say "unknown device $dev"; RC=1; continue ;;
   esac

@@ -21,6 +21,9 @@ public actor ContecOximeterPeripheral {
         public var localName: String?
         /// PO60: the stored records at start, one every ten minutes up to now.
         public var records = 3
+        /// PO60: drop the central's link this long after a transfer's last notification (the device switching off; the
+        /// lab's way to a second connection, as the spirometer's `--disconnect-after-sync`). nil: the link stays.
+        public var disconnectAfterTransferMs: Int?
         /// SleepO2: the live stream pauses after this long without a heartbeat (the published client writes one a second).
         /// A test on a loaded machine raises it, so a stalled test process is not mistaken for a silent central.
         public var heartbeatTimeoutSeconds = 5.0
@@ -86,13 +89,32 @@ public actor ContecOximeterPeripheral {
                 }
             }
         case .beurerPO60:
+            let transfersBefore = po60.transfers
             let (notifications, event) = po60.handle(value)
             switch event {
             case let .answered(what): log("command \(command): \(what)")
             case let .ignored(why): log("command \(command) ignored: \(why)")
             }
             if !notifications.isEmpty { answerInOrder(notifications) }
+            if po60.transfers > transfersBefore, let delay = configuration.disconnectAfterTransferMs {
+                switchOff(afterTransfer: po60.transfers, delayMs: delay)
+            }
         }
+    }
+
+    /// After the transfer's notifications and `delayMs` more, the PO60 drops its central's link (and advertises again).
+    private func switchOff(afterTransfer transfer: Int, delayMs: Int) {
+        let sent = lastAnswer
+        Task { [weak self] in
+            await sent?.value
+            try? await Task.sleep(for: .milliseconds(delayMs))
+            await self?.switchOff(transfer: transfer, delayMs: delayMs)
+        }
+    }
+
+    private func switchOff(transfer: Int, delayMs: Int) async {
+        log("transfer #\(transfer) over \(delayMs) ms ago: the device switches off")
+        await gatt.disconnectCentrals(reason: "switched off after transfer #\(transfer)")
     }
 
     /// The write is acknowledged first, then the answer is notified, after the answers before it.
