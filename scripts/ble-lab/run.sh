@@ -4,7 +4,7 @@
 # Prints "BLE_E2E: PASS (wall …)" or "BLE_E2E: FAIL (…)"; exit 0 on PASS, 1 on FAIL, 2 if the lab cannot start.
 # Env: CENTRAL (probe|iomtd, default probe), DEVICES (default blood-pressure,pulse-oximeter, plus nonin-3230, contec-spirometer, omron, nonin-9560, cms50d-bt and nonin-9560-format8 (Classic SPP), o2ring, and-ua651ble, omron-fe4a, vendor-oximeters and contec-oximeters for iomtd),
 #      DISCONNECT_AFTER (values before the forced disconnect, default 6), INTERVAL_MS (default 500),
-#      CENTRAL_TIMEOUT (s in the guest, default 150), PROBE_ARGS (e.g. --pair), VM_TIMEOUT (s, default 1500: thirteen phases, 375 s on a loaded host for eleven, the vendor-oximeters phase about 130 s more, contec-oximeters 66-123 s alone; one loaded run took 775 s for the first six), MEM (MiB, default 512),
+#      CENTRAL_TIMEOUT (s in the guest, default 150), PROBE_ARGS (e.g. --pair), VM_TIMEOUT (s, default 1500: thirteen phases, 374 s wall for all thirteen on 2026-12-05 (2 cores, lightly loaded), 66-123 s for contec-oximeters alone; one loaded run took 775 s for the first six), MEM (MiB, default 512),
 #      SMP (default 2), IOMT_BIN_DIR (default .build/debug; built if missing), BLE_LAB_WORK (cache, default
 #      .build/ble-lab: the Debian kernel package, its modules and the initramfs are kept there).
 set -u
