@@ -102,7 +102,11 @@ def main():
         if stretch["kind"] == "sensor-off":
             if stretch["end"] is None:
                 continue
-            inside = [r for r in readings if stretch["start"] + SENSOR_OFF_MARGIN_S < r[2] < stretch["end"]]
+            # The logged end is nominal (first frame + one second per frame); frames are paced on a schedule, so when the
+            # first one left late the next stretch began before it (seen: 36 ms): the stretch ends where the next begins.
+            following = stretches.get((connection, number + 1))
+            end = min(stretch["end"], following["start"]) if following else stretch["end"]
+            inside = [r for r in readings if stretch["start"] + SENSOR_OFF_MARGIN_S < r[2] < end]
             absent_in_sensor_off = sum(1 for r in inside if r[1] is None)
             valued = [r for r in inside if r[1] is not None]
             if valued:
