@@ -34,18 +34,10 @@ extension Observation {
                 let value = DecimalValue(sample)
                 return Observation(type: series.type, value: value, unit: series.unit,
                                    status: status.checkingPlausibility(of: value, type: series.type, unit: series.unit),
-                                   deviceTime: deviceTime.map { Self.shifted($0, by: offset) }, receivedAt: receivedAt,
+                                   deviceTime: deviceTime.map { $0.addingOnDeviceClock(milliseconds: offset) }, receivedAt: receivedAt,
                                    correctedTime: correctedTime.adding(milliseconds: offset), device: device, patientId: patientId,
                                    rawFrame: [])
             }
         }
-    }
-
-    /// A device time moved by `milliseconds`, keeping whether it carried a zone.
-    private static func shifted(_ time: CivilTime, by milliseconds: Int64) -> CivilTime {
-        let offset = time.utcOffsetMinutes ?? 0
-        var moved = CivilTime(instant: time.instant(assumingOffsetMinutes: offset).adding(milliseconds: milliseconds), utcOffsetMinutes: offset)
-        moved.utcOffsetMinutes = time.utcOffsetMinutes
-        return moved
     }
 }

@@ -3,8 +3,6 @@ import IoMTCore
 /// Which segments are read, in which order, and what of each is handed over (README.md, "Stored data": no duplicates,
 /// nothing lost).
 extension CMS50StoredDownload {
-    /// Device times compared as if in one zone (they all come from the device's one clock).
-    private static func order(_ time: CivilTime) -> Int64 { time.instant(assumingOffsetMinutes: 0).millisecondsSinceEpoch }
 
     private func time(of index: Int, from start: CivilTime) -> CivilTime {
         start.addingOnDeviceClock(seconds: Int64(index) * Int64(options.storageIntervalSeconds))
@@ -17,8 +15,8 @@ extension CMS50StoredDownload {
         queue = segments.filter { segment in
             guard let start = segment.start, let length = segment.length, mostSamples(length) > 0 else { return false }
             guard let mark else { return true }
-            return Self.order(self.time(of: mostSamples(length) - 1, from: start)) > Self.order(mark)
-        }.sorted { Self.order($0.start!) < Self.order($1.start!) }
+            return self.time(of: mostSamples(length) - 1, from: start).deviceClockOrder > mark.deviceClockOrder
+        }.sorted { $0.start!.deviceClockOrder < $1.start!.deviceClockOrder }
         var output = DeviceOutput(events: [.deviceInfo(key: "newStoredSegments", value: String(queue.count))])
         output.append(requestData(at: time))
         return output
@@ -51,7 +49,7 @@ extension CMS50StoredDownload {
     /// The segment's samples after the mark as one overnight-session reading, with the mark of its last sample.
     mutating func handOver(segment number: Int) -> DeviceOutput {
         guard let segment = queue.first, let start = segment.start else { return DeviceOutput() }
-        let firstNew = mark.map { mark in samples.indices.first { Self.order(time(of: $0, from: start)) > Self.order(mark) } ?? samples.count } ?? 0
+        let firstNew = mark.map { mark in samples.indices.first { time(of: $0, from: start).deviceClockOrder > mark.deviceClockOrder } ?? samples.count } ?? 0
         guard firstNew < samples.count else { return DeviceOutput() }
         let new = samples[firstNew...].map { StoredOximetryRecord(spo2: $0.spo2, pulseRate: $0.pulseRate) }
         let interval = options.storageIntervalSeconds

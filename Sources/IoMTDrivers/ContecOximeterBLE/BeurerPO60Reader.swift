@@ -25,13 +25,11 @@ public struct BeurerPO60Reader: DeviceReader {
         var pulseFrame: [UInt8] = []
         /// What of it is not reported and why: said once, when the record is new (not at every re-sync).
         var problems: [DriverEvent] = []
-        var order: Int64 { BeurerPO60Reader.order(packet.endTime) }
+        /// The end time alone tells records apart: one device cannot end two spot checks in the same second, and the
+        /// packet number's meaning is unknown (4 bits: it may be the position in the transfer, which shifts as records are added).
+        var order: Int64 { packet.endTime.deviceClockOrder }
     }
 
-    /// Where a device end time falls (device times compared as if in one zone: they all come from the same clock). The
-    /// end time alone tells records apart: one device cannot end two spot checks in the same second, and the packet
-    /// number's meaning is unknown (4 bits: it may be the position in the transfer, which shifts as records are added).
-    static func order(_ time: CivilTime) -> Int64 { time.instant(assumingOffsetMinutes: 0).millisecondsSinceEpoch }
 
     public let options: Options
     public var needs: DeviceNeeds { .gatt(Self.profile) }
@@ -133,7 +131,7 @@ public struct BeurerPO60Reader: DeviceReader {
         var output = DeviceOutput()
         let records = received
         received = []; transferActivity = nil
-        var marked = committedMark?.deviceTime.map(Self.order)
+        var marked = committedMark?.deviceTime.map(\.deviceClockOrder)
         if let mark = marked, let index = records.firstIndex(where: { $0.order == mark }) {
             // Records sent oldest first up to the marked one, then older ones after it: stored later, stamped earlier. (A
             // device sending newest first sends older ones after it anyway: then nothing is said.)

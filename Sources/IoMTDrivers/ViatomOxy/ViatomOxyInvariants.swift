@@ -68,11 +68,9 @@ public enum ViatomOxyInvariants {
         return nil
     }
 
-    private static func order(_ time: CivilTime) -> Int64 { time.instant(assumingOffsetMinutes: 0).millisecondsSinceEpoch }
-
     /// A mark in download order: its session's start (none: before every session), then the failed attempts on the next.
     private static func order(_ mark: DeviceRecordMark) -> (time: Int64, attempts: Int) {
-        (mark.deviceTime.map(order) ?? Int64.min, Int(mark.sequenceNumber))
+        (mark.deviceTime.map(\.deviceClockOrder) ?? Int64.min, Int(mark.sequenceNumber))
     }
 
     private static func run(_ stream: [UInt8], size: Int, mark: DeviceRecordMark?) -> [DeviceOutput] {

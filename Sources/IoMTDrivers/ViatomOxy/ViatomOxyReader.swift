@@ -218,8 +218,8 @@ public struct ViatomOxyReader: DeviceReader {
         queue = info.files.compactMap { file -> ViatomOxyInfo.StoredFile? in
             guard let start = file.startTime else { unnamed += 1; return nil }
             guard let marked = handedMark?.deviceTime else { return file }
-            return Self.order(start) > Self.order(marked) ? file : nil
-        }.sorted { Self.order($0.startTime!) < Self.order($1.startTime!) }
+            return start.deviceClockOrder > marked.deviceClockOrder ? file : nil
+        }.sorted { $0.startTime!.deviceClockOrder < $1.startTime!.deviceClockOrder }
         if unnamed > 0 {
             output.events.append(.rejectedFrame(reason: "\(unnamed) stored file name(s) not starting with a start time YYYYMMDDhhmmss: not downloaded"))
         }
@@ -227,9 +227,6 @@ public struct ViatomOxyReader: DeviceReader {
         output.append(nextSession(at: time))
         return output
     }
-
-    /// Device times compared as if in one zone (they all come from the same clock).
-    private static func order(_ time: CivilTime) -> Int64 { time.instant(assumingOffsetMinutes: 0).millisecondsSinceEpoch }
 
     private mutating func nextSession(at time: Instant) -> DeviceOutput {
         download = nil
