@@ -44,6 +44,12 @@ public struct BLECurrentTime: Sendable, Hashable, CustomStringConvertible {
         return calendar
     }()
 
+    /// The host's clock now, in UTC: what the simulated devices take as their own clock (their records' times, CurTIME).
+    public static func hostClockNow() -> BLECurrentTime {
+        BLECurrentTime(year: 2001, month: 1, day: 1, hour: 0, minute: 0, second: 0, dayOfWeek: 1)
+            .advanced(bySeconds: Int(Date().timeIntervalSinceReferenceDate))
+    }
+
     /// This time plus `seconds` (a running RTC); fields that are not a real date (year 0) count from 2000-01-01.
     public func advanced(bySeconds seconds: Int) -> BLECurrentTime {
         let components = DateComponents(year: year, month: month, day: day, hour: hour, minute: minute, second: second)

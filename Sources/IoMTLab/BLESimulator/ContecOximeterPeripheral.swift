@@ -47,7 +47,7 @@ public actor ContecOximeterPeripheral {
         sleepO2.heartbeatTimeoutSeconds = configuration.heartbeatTimeoutSeconds
         if configuration.kind == .beurerPO60 {
             for index in 0..<configuration.records {
-                po60.addRecord(at: ContecSpirometerPeripheral.wallClockNow().advanced(bySeconds: -600 * (configuration.records - index)))
+                po60.addRecord(at: BLECurrentTime.hostClockNow().advanced(bySeconds: -600 * (configuration.records - index)))
             }
         }
     }
@@ -155,7 +155,7 @@ public actor ContecOximeterPeripheral {
     /// Stores one new record now (SIGUSR1; PO60 only).
     public func addRecordNow() {
         guard configuration.kind == .beurerPO60 else { log("SIGUSR1 ignored: the SleepO2 stores no records"); return }
-        log("new " + Self.describe(po60.addRecord(at: ContecSpirometerPeripheral.wallClockNow())))
+        log("new " + Self.describe(po60.addRecord(at: BLECurrentTime.hostClockNow())))
     }
 
     /// "record #2 ending 2026-12-05T01:40:00: SpO2 avg 95 %, pulse avg 72/min" (what the lab compares with DOM).

@@ -34,16 +34,12 @@ public actor ContecSpirometerPeripheral {
         self.log = log
         // The stored records: one every ten minutes up to now (host clock, read as device-local time).
         for index in 0..<configuration.records {
-            device.addRecord(at: Self.wallClockNow().advanced(bySeconds: -600 * (configuration.records - index)))
+            device.addRecord(at: BLECurrentTime.hostClockNow().advanced(bySeconds: -600 * (configuration.records - index)))
         }
     }
 
     public var storedRecords: [ContecSpirometerDevice.Record] { device.records }
 
-    static func wallClockNow() -> BLECurrentTime {
-        BLECurrentTime(year: 2001, month: 1, day: 1, hour: 0, minute: 0, second: 0, dayOfWeek: 1)
-            .advanced(bySeconds: Int(Date().timeIntervalSinceReferenceDate))
-    }
 
     // MARK: Exporting and registering
 
@@ -91,7 +87,7 @@ public actor ContecSpirometerPeripheral {
 
     private func afterSync() async {
         if let after = configuration.addRecordAfterSync, device.syncsEnded == after {
-            log("new " + Self.describe(device.addRecord(at: Self.wallClockNow())))
+            log("new " + Self.describe(device.addRecord(at: BLECurrentTime.hostClockNow())))
         }
         if configuration.disconnectAfterSync {
             try? await Task.sleep(for: .milliseconds(500))
@@ -104,7 +100,7 @@ public actor ContecSpirometerPeripheral {
 
     /// Stores one new record now (SIGUSR1).
     public func addRecordNow() {
-        log("new " + Self.describe(device.addRecord(at: Self.wallClockNow())))
+        log("new " + Self.describe(device.addRecord(at: BLECurrentTime.hostClockNow())))
     }
 
     /// "record #2 at 2026-12-05T01:40:00: FVC 4.14 L, FEV1 3.20 L" (what the lab compares with DOM).

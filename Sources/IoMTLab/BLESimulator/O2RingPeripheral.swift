@@ -40,7 +40,7 @@ public actor O2RingPeripheral {
                                          names: ("14839ac4", "8b00ace7", "0734594a"), log: log)
         self.log = log
         // Two sessions on the device clock (host clock read as device-local time): the later one ends 10 minutes ago.
-        let now = Self.wallClockNow()
+        let now = BLECurrentTime.hostClockNow()
         let count = configuration.recordsPerSession
         let second = now.advanced(bySeconds: -600 - 2 * count), first = now.advanced(bySeconds: -3600 - 4 * count)
         func tuple(_ t: BLECurrentTime) -> (Int, Int, Int, Int, Int, Int) { (t.year, t.month, t.day, t.hour, t.minute, t.second) }
@@ -49,13 +49,9 @@ public actor O2RingPeripheral {
         if count > 3 { device.sessions[0].samples[3] = .init(spo2: 255, pulse: 255) }  // the finger out for one record
     }
 
-    static func wallClockNow() -> BLECurrentTime {
-        BLECurrentTime(year: 2001, month: 1, day: 1, hour: 0, minute: 0, second: 0, dayOfWeek: 1)
-            .advanced(bySeconds: Int(Date().timeIntervalSinceReferenceDate))
-    }
 
     /// CurTIME: "YYYY-MM-DD,hh:mm:ss".
-    static func curTime() -> String { wallClockNow().description.replacingOccurrences(of: "T", with: ",") }
+    static func curTime() -> String { BLECurrentTime.hostClockNow().description.replacingOccurrences(of: "T", with: ",") }
 
     public func export(on connection: DBusConnection) async throws {
         try await gatt.export(on: connection) { [weak self] value, _ in await self?.written(value) }

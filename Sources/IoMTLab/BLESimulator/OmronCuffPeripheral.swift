@@ -43,7 +43,7 @@ public actor OmronCuffPeripheral {
         self.configuration = configuration
         self.layout = BLEObjectLayout(adapter: configuration.adapter)
         self.log = log
-        clock = BLESimulatedClock(base: Self.wallClockNow().advanced(bySeconds: configuration.clockOffsetSeconds), setAtSeconds: Self.seconds())
+        clock = BLESimulatedClock(base: BLECurrentTime.hostClockNow().advanced(bySeconds: configuration.clockOffsetSeconds), setAtSeconds: Self.seconds())
         device = OmronCuffDevice(key: nil, model: configuration.model)
         device.pairingMode = true
         let now = clock.now(atSeconds: Self.seconds())
@@ -57,9 +57,6 @@ public actor OmronCuffPeripheral {
 
     static func seconds() -> Double { Date().timeIntervalSinceReferenceDate }
 
-    static func wallClockNow() -> BLECurrentTime {
-        BLECurrentTime(year: 2001, month: 1, day: 1, hour: 0, minute: 0, second: 0, dayOfWeek: 1).advanced(bySeconds: Int(seconds()))
-    }
 
     /// Values that differ per record, so the lab can tell records apart at DOM.
     static func record(user: Int, index: Int, at time: BLECurrentTime) -> OmronCuffDevice.Record {
