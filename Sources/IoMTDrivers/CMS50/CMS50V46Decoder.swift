@@ -10,7 +10,7 @@ public enum CMS50V46Decoder {
     public static func decode(_ frame: [UInt8]) -> CMS50Sample? {
         guard frame.count == CMS50V46Framer.frameLength, frame[0] == CMS50V46Layout.liveDataType,
               frame.dropFirst().allSatisfy({ $0 & 0x80 != 0 }) else { return nil }
-        let restored = restore(frame)
+        let restored = CMS50V46Packet.restore(frame)
         var conditions: MeasurementStatus = []
         if restored[2] & 0x80 != 0 { conditions.insert(.sensorOff) }
         if restored[3] & 0x80 != 0 { conditions.insert(.searching) }
@@ -18,22 +18,6 @@ public enum CMS50V46Decoder {
                            signalStrength: Int(restored[2] & 0x0F), conditions: conditions, frame: frame)
     }
 
-    /// The frame with bit 7 of bytes 2-8 taken from the carry byte (byte 1).
-    public static func restore(_ frame: [UInt8]) -> [UInt8] {
-        var bytes = frame
-        let carry = frame[1]
-        for index in 2..<frame.count {
-            let bit7: UInt8 = (carry >> UInt8(index - 2)) & 1 == 1 ? 0x80 : 0
-            bytes[index] = frame[index] & 0x7F | bit7
-        }
-        return bytes
-    }
-
-    /// Builds the 9-byte command `7D 81 <command> 80 80 80 80 80 80` (parameters all zero).
-    public static func command(_ code: UInt8) -> [UInt8] {
-        [0x7D, 0x81, code, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80]
-    }
-
     /// Starts (and, re-sent, keeps alive) the live data stream.
-    public static let startLiveData = command(0xA1)
+    public static let startLiveData = CMS50V46Packet.command(0xA1)
 }
